@@ -1,0 +1,126 @@
+# Makefile for bntutor: build, run, test, bench, install. `make help` lists the targets.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR   = $(PREFIX)/bin
+SHAREDIR = $(PREFIX)/share/bntutor
+MANDIR   = $(PREFIX)/share/man/man1
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+# SAN=1 builds with AddressSanitizer and UndefinedBehaviorSanitizer into a separate tree.
+ifeq ($(SAN),1)
+BUILD   := build/san
+OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDSAN   := -fsanitize=address,undefined
+else
+BUILD   := build/rel
+OPT     := -O2 -g
+LDSAN   :=
+endif
+
+WARN = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+       -Wpointer-arith -Wformat=2 -Wvla -Wcast-qual -Wwrite-strings -Wundef -Wno-unused-parameter
+
+# pkg-config is asked only when building, so `make deps` works before it is installed.
+NCURSES_CFLAGS = $(filter-out -D_XOPEN_SOURCE=% -D_DEFAULT_SOURCE,$(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null))
+NCURSES_LIBS   = $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null)
+ZLIB_LIBS      = $(shell $(PKG_CONFIG) --libs zlib 2>/dev/null || echo -lz)
+CRIT_CFLAGS    = $(shell $(PKG_CONFIG) --cflags criterion 2>/dev/null)
+CRIT_LIBS      = $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null || echo -lcriterion)
+
+CPPFLAGS += -Isrc -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -D_XOPEN_SOURCE_EXTENDED \
+            -DBNTUTOR_VERSION='"$(VERSION)"' -DBNTUTOR_SHAREDIR='"$(SHAREDIR)"'
+CFLAGS  ?=
+ALL_CFLAGS = -std=c11 $(OPT) $(WARN) $(CFLAGS)
+LDLIBS_APP = $(NCURSES_LIBS) $(ZLIB_LIBS) -lm
+
+LIB_SRC  := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/src/main.o
+LIB      := $(BUILD)/libbntutor.a
+BIN      := $(BUILD)/bntutor
+
+TEST_SRC     := $(sort $(wildcard tests/test_*.c))
+TEST_BIN     := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+SUPPORT_SRC  := $(sort $(wildcard tests/support/*.c))
+SUPPORT_OBJ  := $(SUPPORT_SRC:%.c=$(BUILD)/%.o)
+
+.SECONDARY:
+.PHONY: all run test unit e2e lint-lessons bench install uninstall clean deps deps-build deps-test help golden fuzz
+
+all: deps-build bntutor
+
+# The top-level ./bntutor is a copy of the current build so lessons/ and assets/ sit beside it.
+bntutor: $(BIN)
+	cp $(BIN) $@
+
+help:
+	@echo "make run        build and start the tutor"
+	@echo "make test       build and run every test (SAN=1: with ASan and UBSan)"
+	@echo "make bench      speed figures (training step, render time, bytes per frame)"
+	@echo "make golden     regenerate golden frames under tests/golden/"
+	@echo "make install    install to \$$DESTDIR\$$PREFIX (PREFIX=$(PREFIX))"
+	@echo "make uninstall  remove what install put there"
+	@echo "make deps       check (and as root install) the system packages needed"
+
+deps: deps-test
+deps-build:
+	@scripts/deps.sh build
+deps-test:
+	@scripts/deps.sh test
+
+run: all
+	./bntutor
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(NCURSES_CFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(MAIN_OBJ) $(LIB)
+	$(CC) $(OPT) $(LDSAN) -o $@ $(MAIN_OBJ) $(LIB) $(LDLIBS_APP)
+
+$(BUILD)/tests/support/%.o: tests/support/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CRIT_CFLAGS) $(ALL_CFLAGS) -Itests -MMD -MP -c $< -o $@
+
+$(BUILD)/tests/%: tests/%.c $(SUPPORT_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CRIT_CFLAGS) $(NCURSES_CFLAGS) $(ALL_CFLAGS) -Itests -MMD -MP -o $@ $< \
+	    $(SUPPORT_OBJ) $(LIB) $(CRIT_LIBS) $(LDLIBS_APP) $(LDSAN)
+
+# Tests run from the top directory so they find ../shared/reference, lessons/ and the binary.
+test: deps-test bntutor $(BIN) $(TEST_BIN)
+	@BNTUTOR_BIN=$(BIN) scripts/run-tests.sh $(TEST_BIN)
+
+unit: $(BIN) $(TEST_BIN)
+	@BNTUTOR_BIN=$(BIN) BNTUTOR_SKIP_E2E=1 scripts/run-tests.sh $(TEST_BIN)
+
+golden: $(BIN) $(TEST_BIN)
+	BNTUTOR_BIN=$(BIN) BNTUTOR_REGEN_GOLDEN=1 scripts/run-tests.sh $(TEST_BIN)
+
+bench: deps-build
+	$(MAKE) SAN= $(BUILD)/bntutor
+	@scripts/bench.sh $(BUILD)/bntutor
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/lessons $(DESTDIR)$(SHAREDIR)/themes $(DESTDIR)$(MANDIR)
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/bntutor
+	install -m 644 lessons/*.lesson lessons/README.md $(DESTDIR)$(SHAREDIR)/lessons/
+	install -m 644 assets/themes/*.theme $(DESTDIR)$(SHAREDIR)/themes/
+	install -m 644 assets/bntutor.1 $(DESTDIR)$(MANDIR)/bntutor.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/bntutor $(DESTDIR)$(MANDIR)/bntutor.1
+	rm -rf $(DESTDIR)$(SHAREDIR)
+
+clean:
+	rm -rf build bntutor
+
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d) $(TEST_BIN:=.d)

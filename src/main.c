@@ -1,0 +1,58 @@
+/* bntutor's entry point: global options and dispatch to the subcommands (top layer). */
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+
+static const char usage_text[] =
+    "Usage: bntutor [OPTIONS]              start the interactive tutor\n"
+    "       bntutor list                   lessons with titles, page counts and progress\n"
+    "       bntutor check FILE...          lint lesson files\n"
+    "       bntutor render --lesson=N --page=P [--size=WxH] [--steps=K] [--ascii] [--color]\n"
+    "                                      print one frame as text\n"
+    "       bntutor bn [OPTIONS] [FILE|-]  the batch-norm calculator (bntutor bn --help)\n"
+    "       bntutor train [OPTIONS]        headless training, history as CSV (bntutor train --help)\n"
+    "\n"
+    "Tutor options:\n"
+    "  --lesson=N         start at lesson N\n"
+    "  --page=P           start at page P of that lesson\n"
+    "  --seed=S           seed for every random choice (a seed reproduces a session)\n"
+    "  --theme=NAME       color theme: dark, light, contrast\n"
+    "  --ascii            draw with plain ASCII only\n"
+    "  --no-color         no colors (also when NO_COLOR is set and non-empty)\n"
+    "  --autoplay=SECS    advance pages by themselves every SECS seconds; any key takes over\n"
+    "  --lessons-dir=DIR  read lessons from DIR\n"
+    "  --reset-progress   forget saved progress\n"
+    "  --help             this text\n"
+    "  --version          version number\n"
+    "\n"
+    "Exit status: 0 success, 1 runtime failure, 2 usage error.\n";
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    if (argc >= 2) {
+        const char *sub = argv[1];
+        if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        if (strcmp(sub, "--version") == 0) {
+            printf("bntutor %s\n", BNTUTOR_VERSION);
+            return 0;
+        }
+        static const struct { const char *name; int (*run)(int, char **); } subcommands[] = {
+            { "bn", cmd_bn }, { "train", cmd_train }, { "render", cmd_render },
+            { "check", cmd_check }, { "list", cmd_list },
+        };
+        for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+            if (strcmp(sub, subcommands[i].name) == 0)
+                return subcommands[i].run(argc - 1, argv + 1);
+        if (sub[0] != '-') {
+            fprintf(stderr, "bntutor: unknown command '%s' (try 'bntutor --help')\n", sub);
+            return 2;
+        }
+    }
+    return cmd_tutor(argc, argv);
+}

@@ -1,0 +1,14 @@
+/* Allocation that never returns NULL: on failure it runs the registered hook and aborts (util layer). */
+#ifndef BNTUTOR_UTIL_ALLOC_H
+#define BNTUTOR_UTIL_ALLOC_H
+
+#include <stddef.h>
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t count, size_t size);   /* overflow-checked */
+void *xrealloc(void *ptr, size_t size);
+char *xstrdup(const char *s);
+/* The ui layer registers a hook that restores the terminal before the abort message. */
+void alloc_set_failure_hook(void (*hook)(void));
+
+#endif

@@ -1,0 +1,53 @@
+/* Recoverable error values (util layer): formatting of where/what. */
+#include "util/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static void error_vset(BnError *err, const char *where, const char *fmt, va_list ap)
+{
+    if (!err || err->set)
+        return;
+    err->set = true;
+    snprintf(err->where, sizeof err->where, "%s", where ? where : "");
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+}
+
+void error_set(BnError *err, const char *where, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    error_vset(err, where, fmt, ap);
+    va_end(ap);
+}
+
+void error_set_at(BnError *err, const char *path, int line, const char *fmt, ...)
+{
+    char where[ERROR_WHERE_MAX];
+    if (line > 0)
+        snprintf(where, sizeof where, "%s:%d", path ? path : "", line);
+    else
+        snprintf(where, sizeof where, "%s", path ? path : "");
+    va_list ap;
+    va_start(ap, fmt);
+    error_vset(err, where, fmt, ap);
+    va_end(ap);
+}
+
+void error_clear(BnError *err)
+{
+    if (err)
+        memset(err, 0, sizeof *err);
+}
+
+const char *error_format(const BnError *err, char *buf, int size)
+{
+    if (!err || !err->set)
+        snprintf(buf, (size_t)size, "no error");
+    else if (err->where[0])
+        snprintf(buf, (size_t)size, "%s: %s", err->where, err->message);
+    else
+        snprintf(buf, (size_t)size, "%s", err->message);
+    return buf;
+}
