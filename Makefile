@@ -11,12 +11,13 @@ PKG_CONFIG ?= pkg-config
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 # SAN=1 builds with AddressSanitizer and UndefinedBehaviorSanitizer into a separate tree.
+BUILDROOT ?= build
 ifeq ($(SAN),1)
-BUILD   := build/san
+BUILD   := $(BUILDROOT)/san
 OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDSAN   := -fsanitize=address,undefined
 else
-BUILD   := build/rel
+BUILD   := $(BUILDROOT)/rel
 OPT     := -O2 -g
 LDSAN   :=
 endif
@@ -43,7 +44,8 @@ MAIN_OBJ := $(BUILD)/src/main.o
 LIB      := $(BUILD)/libbntutor.a
 BIN      := $(BUILD)/bntutor
 
-TEST_SRC     := $(sort $(wildcard tests/test_*.c))
+TESTS        ?= $(wildcard tests/test_*.c)
+TEST_SRC     := $(sort $(TESTS))
 TEST_BIN     := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 SUPPORT_SRC  := $(sort $(wildcard tests/support/*.c))
 SUPPORT_OBJ  := $(SUPPORT_SRC:%.c=$(BUILD)/%.o)

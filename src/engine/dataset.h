@@ -1,0 +1,47 @@
+/* Datasets for the lessons and for training: synthetic sets and MNIST-format IDX files (engine layer). */
+#ifndef BNTUTOR_ENGINE_DATASET_H
+#define BNTUTOR_ENGINE_DATASET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/error.h"
+#include "util/pcg32.h"
+
+typedef struct Dataset {
+    char name[64];
+    int n;              /* samples */
+    int dim;            /* features per sample */
+    int classes;        /* number of classes; 0 for a regression target */
+    double *x;          /* (n, dim) row-major */
+    double *y;          /* (n) class index stored as a double, or the regression target */
+} Dataset;
+
+/* A train and a test split of one named set. name: "scaled2d", "blobs", "moons", "spirals",
+ * "synth784", or "idx:DIR" (train-images-idx3-ubyte[.gz] etc. in DIR; pixels scaled to [0,1]).
+ * Synthetic sets are drawn from seed; n_train/n_test ≤ 0 choose each set's default size
+ * (for idx: the whole files). Returns false with a message on an unknown name or a bad file. */
+bool dataset_load(const char *name, uint64_t seed, int n_train, int n_test,
+                  Dataset **train, Dataset **test, BnError *err);
+void dataset_destroy(Dataset *set);                 /* accepts NULL */
+/* Names of the synthetic sets, NULL-terminated (for --help and error messages). */
+extern const char *const dataset_synthetic_names[];
+
+/* Mini-batches drawn without replacement within each epoch, reshuffled per epoch. */
+typedef struct BatchSampler {
+    int n;              /* samples in the set */
+    int *order;         /* (n) current permutation */
+    int next;           /* position of the next sample in order */
+    long epoch;
+    Pcg32 rng;
+} BatchSampler;
+
+void sampler_init(BatchSampler *sampler, int n, uint64_t seed);
+void sampler_free(BatchSampler *sampler);
+/* Fills indices with the next `batch` sample indices (batch ≤ n); a new epoch starts when the
+ * current one cannot fill a whole batch. */
+void sampler_next(BatchSampler *sampler, int *indices, int batch);
+/* Copies the rows `indices` of set into x (batch, dim) and y (batch). */
+void dataset_gather(const Dataset *set, const int *indices, int batch, double *x, double *y);
+
+#endif
