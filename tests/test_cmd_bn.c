@@ -1,0 +1,514 @@
+/* `bntutor bn` run as a real program: PyTorch reference cases via --json, the report, and bad input. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "support/check.h"
+#include "support/json.h"
+
+/* ---------- running the binary ---------- */
+
+typedef struct Run {
+    int status;     /* exit status, or -1 when it did not exit normally */
+    char *out;
+    char *err;
+} Run;
+
+static void run_free(Run *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+/* A fresh scratch folder per test, removed by scratch_remove. */
+static void scratch_make(char *dir, size_t size)
+{
+    snprintf(dir, size, "/tmp/bntutor-cmdbn-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir), "cannot make a scratch folder");
+}
+
+static void scratch_remove(const char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f, "cannot write %s", path);
+    fputs(text, f);
+    cr_assert_eq(fclose(f), 0);
+}
+
+/* Runs `env BNTUTOR_BIN bn args` in dir with stdin_text on stdin; stdout and stderr captured. */
+static Run run_bn(const char *dir, const char *env, const char *args, const char *stdin_text)
+{
+    const char *bin = getenv("BNTUTOR_BIN");
+    cr_assert(bin && *bin, "BNTUTOR_BIN must name the built binary");
+    char in_path[600], err_path[600];
+    snprintf(in_path, sizeof in_path, "%s/stdin.txt", dir);
+    snprintf(err_path, sizeof err_path, "%s/stderr.txt", dir);
+    write_file(in_path, stdin_text ? stdin_text : "");
+    size_t size = strlen(args) + strlen(bin) + 2000;
+    char *cmd = malloc(size);
+    cr_assert_not_null(cmd);
+    snprintf(cmd, size, "%s '%s' bn %s <'%s' 2>'%s'", env ? env : "", bin, args, in_path, err_path);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p, "cannot run %s", cmd);
+    size_t cap = 4096, len = 0, got;
+    char *out = malloc(cap);
+    cr_assert_not_null(out);
+    while ((got = fread(out + len, 1, cap - len - 1, p)) > 0) {
+        len += got;
+        if (len + 1 == cap) {
+            cap *= 2;
+            out = realloc(out, cap);
+            cr_assert_not_null(out);
+        }
+    }
+    out[len] = '\0';
+    int raw = pclose(p);
+    free(cmd);
+    Run r;
+    /* The shell reports a child killed by a signal as 128 + signal: never a valid bntutor status. */
+    r.status = raw != -1 && WIFEXITED(raw) && WEXITSTATUS(raw) < 128 ? WEXITSTATUS(raw) : -1;
+    r.out = out;
+    r.err = check_read_file(err_path, NULL);
+    cr_assert_not_null(r.err);
+    return r;
+}
+
+/* ---------- reference data ---------- */
+
+static JsonValue *reference_load(void)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/batchnorm1d_pytorch.json", check_reference_dir());
+    char *text = check_read_file(path, NULL);
+    cr_assert_not_null(text, "cannot read %s", path);
+    char err[128];
+    JsonValue *doc = json_parse(text, err, sizeof err);
+    free(text);
+    cr_assert_not_null(doc, "%s: %s", path, err);
+    return doc;
+}
+
+static double *numbers_of(const JsonValue *v, int count, const char *what)
+{
+    double *out = calloc((size_t)count, sizeof *out);
+    cr_assert_not_null(out);
+    int got = json_flatten(v, out, count);
+    cr_assert_eq(got, count, "%s: %d numbers, expected %d", what, got, count);
+    return out;
+}
+
+/* Numbers as text with 17 significant digits: as a CSV matrix (n rows) or a comma list (n = 1). */
+static char *numbers_text(const double *v, int n, int c)
+{
+    size_t size = (size_t)n * (size_t)c * 28 + 8, len = 0;
+    char *text = malloc(size);
+    cr_assert_not_null(text);
+    text[0] = '\0';
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < c; j++)
+            len += (size_t)snprintf(text + len, size - len, "%.17g%s", v[i * c + j],
+                                    j + 1 < c ? "," : (n > 1 ? "\n" : ""));
+    return text;
+}
+
+/* 1e-9 relative; the absolute floor only for entries ~0 next to the rest of the array. */
+static void check_key(const JsonValue *got_doc, const JsonValue *cs, const char *key, int count, int case_no)
+{
+    char what[96];
+    snprintf(what, sizeof what, "case %d, output '%s'", case_no, key);
+    double *got = numbers_of(json_get(got_doc, key), count, what);
+    snprintf(what, sizeof what, "case %d, reference '%s'", case_no, key);
+    double *want = numbers_of(json_get(cs, key), count, what);
+    double scale = 0.0;
+    for (int k = 0; k < count; k++)
+        scale = fmax(scale, fabs(want[k]));
+    for (int k = 0; k < count; k++) {
+        double floor_abs = fabs(want[k]) < 1e-6 * scale ? 1e-6 * scale : 0.0;
+        check_close(got[k], want[k], 1e-9, floor_abs, "case %d, %s[%d]", case_no, key, k);
+    }
+    free(got);
+    free(want);
+}
+
+/* The options and files that reproduce one reference case; returns the argument string. */
+static char *case_args(const JsonValue *cs, const char *dir, int case_no, bool with_dy)
+{
+    int n = (int)json_number(json_get(cs, "n")), c = (int)json_number(json_get(cs, "c"));
+    const char *keys[] = { "gamma", "beta", "running_mean_in", "running_var_in" };
+    char *lists[4];
+    for (int k = 0; k < 4; k++) {
+        double *v = numbers_of(json_get(cs, keys[k]), c, keys[k]);
+        lists[k] = numbers_text(v, 1, c);
+        free(v);
+    }
+    char x_path[600], dy_path[600];
+    snprintf(x_path, sizeof x_path, "%s/x%d.csv", dir, case_no);
+    snprintf(dy_path, sizeof dy_path, "%s/dy%d.csv", dir, case_no);
+    double *x = numbers_of(json_get(cs, "x"), n * c, "x");
+    double *dy = numbers_of(json_get(cs, "dy"), n * c, "dy");
+    char *x_text = numbers_text(x, n, c), *dy_text = numbers_text(dy, n, c);
+    write_file(x_path, x_text);
+    write_file(dy_path, dy_text);
+    size_t size = strlen(lists[0]) + strlen(lists[1]) + strlen(lists[2]) + strlen(lists[3]) + 1600;
+    char *args = malloc(size);
+    cr_assert_not_null(args);
+    snprintf(args, size, "--gamma=%s --beta=%s --eps=%.17g --momentum=%.17g --running-mean=%s --running-var=%s "
+             "%s%s%s '%s'", lists[0], lists[1], json_number(json_get(cs, "eps")),
+             json_number(json_get(cs, "momentum")), lists[2], lists[3], with_dy ? "--dy='" : "",
+             with_dy ? dy_path : "", with_dy ? "'" : "", x_path);
+    for (int k = 0; k < 4; k++)
+        free(lists[k]);
+    free(x);
+    free(dy);
+    free(x_text);
+    free(dy_text);
+    return args;
+}
+
+static JsonValue *parse_output(const Run *r, const char *what)
+{
+    cr_assert_eq(r->status, 0, "%s: exit %d, stderr: %s", what, r->status, r->err);
+    char err[128];
+    JsonValue *doc = json_parse(r->out, err, sizeof err);
+    cr_assert_not_null(doc, "%s: the output is not JSON (%s): %.300s", what, err, r->out);
+    return doc;
+}
+
+/* ---------- the reference cases ---------- */
+
+Test(cmd_bn, every_reference_case_matches_pytorch_through_the_json_output)
+{
+    char dir[64];
+    scratch_make(dir, sizeof dir);
+    JsonValue *ref = reference_load();
+    cr_assert_gt(json_length(ref), 0);
+    for (int k = 0; k < json_length(ref); k++) {
+        const JsonValue *cs = json_index(ref, k);
+        char *opts = case_args(cs, dir, k, true);
+        size_t size = strlen(opts) + 16;
+        char *args = malloc(size);
+        cr_assert_not_null(args);
+        snprintf(args, size, "--json %s", opts);
+        Run r = run_bn(dir, NULL, args, NULL);
+        JsonValue *doc = parse_output(&r, "reference case");
+        int n = (int)json_number(json_get(cs, "n")), c = (int)json_number(json_get(cs, "c"));
+        cr_assert_eq((int)json_number(json_get(doc, "n")), n, "case %d: n", k);
+        cr_assert_eq((int)json_number(json_get(doc, "c")), c, "case %d: c", k);
+        cr_assert_str_eq(json_string(json_get(doc, "convention")), "pytorch", "case %d", k);
+        check_close(json_number(json_get(doc, "eps")), json_number(json_get(cs, "eps")), 1e-15, 0.0, "case %d eps", k);
+        check_close(json_number(json_get(doc, "momentum")), json_number(json_get(cs, "momentum")), 1e-15, 0.0,
+                    "case %d momentum", k);
+        const char *vectors[] = { "mean", "var", "var_unbiased", "running_mean", "running_var", "dgamma", "dbeta" };
+        for (size_t v = 0; v < sizeof vectors / sizeof vectors[0]; v++)
+            check_key(doc, cs, vectors[v], c, k);
+        const char *matrices[] = { "xhat", "y", "eval_y", "dx" };
+        for (size_t v = 0; v < sizeof matrices / sizeof matrices[0]; v++)
+            check_key(doc, cs, matrices[v], n * c, k);
+        json_free(doc);
+        run_free(&r);
+        free(args);
+        free(opts);
+    }
+    json_free(ref);
+    scratch_remove(dir);
+}
+
+Test(cmd_bn, without_dy_the_json_has_no_gradients)
+{
+    char dir[64];
+    scratch_make(dir, sizeof dir);
+    Run r = run_bn(dir, NULL, "--json", "1,2\n3,5\n4,0\n");
+    JsonValue *doc = parse_output(&r, "no --dy");
+    cr_assert_null(json_get(doc, "dx"));
+    cr_assert_null(json_get(doc, "dgamma"));
+    cr_assert_null(json_get(doc, "dbeta"));
+    cr_assert_not_null(json_get(doc, "eval_y"));
+    check_close(json_number(json_index(json_get(doc, "mean"), 1)), 7.0 / 3.0, 1e-15, 0.0, "mean of 2, 5, 0");
+    check_close(json_number(json_get(doc, "eps")), 1e-5, 1e-15, 0.0, "pytorch's default eps");
+    check_close(json_number(json_get(doc, "momentum")), 0.1, 1e-15, 0.0, "pytorch's default momentum");
+    json_free(doc);
+    run_free(&r);
+    scratch_remove(dir);
+}
+
+Test(cmd_bn, the_batch_is_read_from_stdin_with_a_dash_or_no_file)
+{
+    char dir[64];
+    scratch_make(dir, sizeof dir);
+    JsonValue *ref = reference_load();
+    const JsonValue *cs = json_index(ref, 0);
+    int n = (int)json_number(json_get(cs, "n")), c = (int)json_number(json_get(cs, "c"));
+    double *x = numbers_of(json_get(cs, "x"), n * c, "x");
+    char *x_text = numbers_text(x, n, c);
+    const char *variants[] = { "--json -", "--json" };
+    for (int v = 0; v < 2; v++) {
+        Run r = run_bn(dir, NULL, variants[v], x_text);
+        JsonValue *doc = parse_output(&r, variants[v]);
+        check_key(doc, cs, "mean", c, 0);
+        check_key(doc, cs, "var", c, 0);
+        json_free(doc);
+        run_free(&r);
+    }
+    free(x);
+    free(x_text);
+    json_free(ref);
+    scratch_remove(dir);
+}
+
+Test(cmd_bn, keras_and_paper_conventions_update_the_running_statistics_their_own_way)
+{
+    char dir[64];
+    scratch_make(dir, sizeof dir);
+    const char *batch = "1,2\n2,-1\n4,0.5\n-3,3.5\n";
+    const double mean[2] = { 1.0, 1.25 }, var[2] = { 6.5, 2.8125 };   /* by hand: Σx/4, Σ(x − μ)²/4 */
+    const double rm[2] = { 0.5, -2.0 }, rv[2] = { 2.0, 0.25 };
+
+    Run r = run_bn(dir, NULL, "--json --convention=keras --running-mean=0.5,-2 --running-var=2,0.25", batch);
+    JsonValue *doc = parse_output(&r, "keras");
+    cr_assert_str_eq(json_string(json_get(doc, "convention")), "keras");
+    check_close(json_number(json_get(doc, "eps")), 1e-3, 1e-15, 0.0, "keras's default eps");
+    check_close(json_number(json_get(doc, "momentum")), 0.99, 1e-15, 0.0, "keras's default momentum");
+    for (int j = 0; j < 2; j++) {
+        check_close(json_number(json_index(json_get(doc, "running_mean"), j)), 0.99 * rm[j] + 0.01 * mean[j],
+                    1e-12, 0.0, "keras running mean %d", j);
+        check_close(json_number(json_index(json_get(doc, "running_var"), j)), 0.99 * rv[j] + 0.01 * var[j],
+                    1e-12, 0.0, "keras running var %d (biased)", j);
+    }
+    json_free(doc);
+    run_free(&r);
+
+    r = run_bn(dir, NULL, "--json --convention=paper --batches-seen=3 --running-mean=0.5,-2 --running-var=2,0.25",
+               batch);
+    doc = parse_output(&r, "paper");
+    cr_assert_str_eq(json_string(json_get(doc, "convention")), "paper");
+    for (int j = 0; j < 2; j++) {
+        check_close(json_number(json_index(json_get(doc, "running_mean"), j)), (3 * rm[j] + mean[j]) / 4,
+                    1e-12, 0.0, "paper running mean %d", j);
+        check_close(json_number(json_index(json_get(doc, "running_var"), j)), (3 * rv[j] + var[j] * 4 / 3) / 4,
+                    1e-12, 0.0, "paper running var %d (unbiased)", j);
+    }
+    json_free(doc);
+    run_free(&r);
+    scratch_remove(dir);
+}
+
+/* ---------- the report ---------- */
+
+/* The numbers after a row label at the start of a report line ("    μ   1   1.25"). */
+static int report_row(const char *report, const char *label, double *out, int cap)
+{
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\n    %s ", label);
+    const char *at = strstr(report, pattern);
+    if (!at)
+        return -1;
+    at += strlen(pattern);
+    int count = 0;
+    char *end;
+    while (count < cap) {
+        double v = strtod(at, &end);
+        if (end == at)
+            break;
+        out[count++] = v;
+        at = end;
+    }
+    return count;
+}
+
+Test(cmd_bn, the_report_shows_every_stage_in_order_and_the_mean_of_case_0)
+{
+    char dir[64];
+    scratch_make(dir, sizeof dir);
+    JsonValue *ref = reference_load();
+    const JsonValue *cs = json_index(ref, 0);
+    char *args = case_args(cs, dir, 0, true);
+    Run r = run_bn(dir, "LC_ALL=C.UTF-8", args, NULL);
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    const char *stages[] = {
+        "1. Input mini-batch", "2. Per-feature batch statistics", "μ = (1/N)·Σᵢ xᵢ", "σ² = (1/N)·Σᵢ (xᵢ − μ)²",
+        "3. Normalize", "x̂ = (x − μ) / √(σ² + ε)", "4. Scale and shift", "y = γ·x̂ + β",
+        "5. Running statistics", "running_mean ← (1 − m)·running_mean + m·μ", "6. Eval mode",
+        "7. Backward pass", "dβ = Σᵢ dyᵢ", "dγ = Σᵢ dyᵢ·x̂ᵢ", "dx = γ / (N·√(σ² + ε))",
+    };
+    const char *previous = r.out;
+    for (size_t k = 0; k < sizeof stages / sizeof stages[0]; k++) {
+        const char *at = strstr(previous, stages[k]);
+        cr_assert_not_null(at, "the report lacks '%s' (after the previous stage):\n%s", stages[k], r.out);
+        previous = at;
+    }
+    int c = (int)json_number(json_get(cs, "c"));
+    double *mean = numbers_of(json_get(cs, "mean"), c, "mean");
+    double got[8];
+    cr_assert_eq(report_row(r.out, "μ", got, 8), c, "the μ row has one number per feature:\n%s", r.out);
+    for (int j = 0; j < c; j++)
+        check_close(got[j], mean[j], 1e-5, 1e-12, "mean of feature %d in the report", j);
+    /* The running-mean line shows the numbers plugged in: 0.9·0 + 0.1·1 = 0.1 for feature 1. */
+    double *rm = numbers_of(json_get(cs, "running_mean"), c, "running_mean");
+    char line[128];
+    snprintf(line, sizeof line, "running_mean = %.6g·%.6g + %.6g·%.6g = %.6g", 1 - 0.1, 0.0, 0.1, mean[0], rm[0]);
+    cr_assert_not_null(strstr(r.out, line), "'%s' not in the report:\n%s", line, r.out);
+    free(mean);
+    free(rm);
+    free(args);
+    run_free(&r);
+    json_free(ref);
+    scratch_remove(dir);
+}
+
+Test(cmd_bn, the_report_is_plain_ascii_outside_a_utf8_locale)
+{
+    char dir[64];
+    scratch_make(dir, sizeof dir);
+    Run r = run_bn(dir, "LC_ALL=C", "", "1,2\n2,-1\n4,0.5\n-3,3.5\n");
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    for (const unsigned char *p = (const unsigned char *)r.out; *p; p++)
+        cr_assert_lt(*p, 0x80, "byte %#x at offset %td in an ASCII report", *p, (const char *)p - r.out);
+    cr_assert_not_null(strstr(r.out, "xhat = (x - mu) / sqrt(var + eps)"), "%s", r.out);
+    double got[2];
+    cr_assert_eq(report_row(r.out, "mu", got, 2), 2, "%s", r.out);
+    check_close(got[1], 1.25, 1e-6, 0.0, "mean of feature 2");
+    run_free(&r);
+    scratch_remove(dir);
+}
+
+Test(cmd_bn, the_report_labels_columns_with_the_header_names)
+{
+    char dir[64];
+    scratch_make(dir, sizeof dir);
+    Run r = run_bn(dir, NULL, "", "# two features\nheight,weight\n1.5,60\n1.7,72\n1.9,80\n");
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    cr_assert_not_null(strstr(r.out, "height"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "weight:"), "the running-statistics lines name the feature:\n%s", r.out);
+    cr_assert_null(strstr(r.out, " x1 "), "no generic names when the header gives some:\n%s", r.out);
+    run_free(&r);
+    scratch_remove(dir);
+}
+
+/* ---------- bad input ---------- */
+
+typedef struct BadCase {
+    const char *args;       /* "{dir}" is replaced by the scratch folder */
+    const char *input;      /* stdin */
+    const char *dy;         /* written to {dir}/dy.csv when not NULL */
+    int status;
+    const char *fragment1, *fragment2;
+} BadCase;
+
+static const char batch_4x2[] = "1,2\n2,-1\n4,0.5\n-3,3.5\n";
+
+static const BadCase bad_cases[] = {
+    { "--frobnicate", batch_4x2, NULL, 2, "bntutor: --frobnicate: unknown option", NULL },
+    { "-x", batch_4x2, NULL, 2, "bntutor: -x: unknown option", NULL },
+    { "--gamma", batch_4x2, NULL, 2, "bntutor: --gamma: needs a value", NULL },
+    { "--gamma=1,2,3", batch_4x2, NULL, 2, "bntutor: --gamma: expected 2 values", "got 3" },
+    { "--beta=1", batch_4x2, NULL, 2, "bntutor: --beta: expected 2 values", "got 1" },
+    { "--running-mean=0,0,0", batch_4x2, NULL, 2, "bntutor: --running-mean: expected 2", "got 3" },
+    { "--running-var=1", batch_4x2, NULL, 2, "bntutor: --running-var: expected 2", "got 1" },
+    { "--running-var=1,-2", batch_4x2, NULL, 2, "bntutor: --running-var:", "negative" },
+    { "--gamma=1,abc", batch_4x2, NULL, 2, "bntutor: --gamma: item 2", "not a finite number" },
+    { "--eps=-1e-5", batch_4x2, NULL, 2, "bntutor: --eps:", "negative" },
+    { "--eps=nan", batch_4x2, NULL, 2, "bntutor: --eps:", "not a finite number" },
+    { "--momentum=1.5", batch_4x2, NULL, 2, "bntutor: --momentum:", "[0, 1]" },
+    { "--momentum=-0.1", batch_4x2, NULL, 2, "bntutor: --momentum:", "[0, 1]" },
+    { "--convention=caffe", batch_4x2, NULL, 2, "bntutor: --convention: unknown convention 'caffe'",
+      "pytorch, keras, paper" },
+    { "--json=yes", batch_4x2, NULL, 2, "bntutor: --json: takes no value", NULL },
+    { "--convention=paper --momentum=0.5", batch_4x2, NULL, 2, "bntutor: --momentum:", "paper" },
+    { "--batches-seen=3", batch_4x2, NULL, 2, "bntutor: --batches-seen:", "paper" },
+    { "--convention=paper --batches-seen=-1", batch_4x2, NULL, 2, "bntutor: --batches-seen:", NULL },
+    { "--dy=-", batch_4x2, NULL, 2, "bntutor: --dy:", "stdin" },
+    { "{dir}/a.csv {dir}/b.csv", "", NULL, 2, "only one input file", NULL },
+    { "", "1,2\n3,4,5\n", NULL, 1, "bntutor: <stdin>:2: row has 3 values, expected 2", NULL },
+    { "", "a,b\n1,2\n3,abc\n", NULL, 1, "bntutor: <stdin>:3: column 2", "\"abc\" is not a number" },
+    { "", "1,2\n3,nan\n", NULL, 1, "bntutor: <stdin>:2: column 2", "not a finite number" },
+    { "", "", NULL, 1, "bntutor: <stdin>: no data rows", NULL },
+    { "", "# nothing\n\n", NULL, 1, "bntutor: <stdin>: no data rows", NULL },
+    { "", "1,2\n", NULL, 1, "bntutor: <stdin>: a batch of 1 sample", "eval mode" },
+    { "{dir}/missing.csv", "", NULL, 1, "/missing.csv: cannot open", NULL },
+    { "{dir}", "", NULL, 1, "cannot read", NULL },
+    { "--dy={dir}/missing.csv", batch_4x2, NULL, 1, "/missing.csv: cannot open", NULL },
+    { "", batch_4x2, "1,2\n3,4\n5,6\n", 1, "bntutor: --dy:", "expected 4x2" },
+    { "", batch_4x2, "1,2\n3,x\n5,6\n7,8\n", 1, "dy.csv:2: column 2", "not a number" },
+    { "--eps=0", "1,2\n1,3\n", NULL, 1, "bntutor: --eps:", "divide by zero" },
+    { "", "1e308,1\n-1e308,2\n", NULL, 1, "bntutor: <stdin>:", "too large" },
+};
+
+/* Replaces each "{dir}" in args with dir; caller frees. */
+static char *expand_dir(const char *args, const char *dir)
+{
+    size_t size = strlen(args) * 2 + strlen(dir) * 4 + 64, len = 0;
+    char *out = malloc(size);
+    cr_assert_not_null(out);
+    for (const char *p = args; *p;) {
+        if (strncmp(p, "{dir}", 5) == 0) {
+            len += (size_t)snprintf(out + len, size - len, "%s", dir);
+            p += 5;
+        } else {
+            out[len++] = *p++;
+        }
+    }
+    out[len] = '\0';
+    return out;
+}
+
+Test(cmd_bn, every_kind_of_bad_input_gets_its_message_and_exit_status)
+{
+    char dir[64];
+    scratch_make(dir, sizeof dir);
+    for (size_t k = 0; k < sizeof bad_cases / sizeof bad_cases[0]; k++) {
+        const BadCase *bc = &bad_cases[k];
+        char *expanded = expand_dir(bc->args, dir);
+        size_t size = strlen(expanded) + strlen(dir) + 64;
+        char *args = malloc(size);
+        cr_assert_not_null(args);
+        if (bc->dy) {
+            char dy_path[600];
+            snprintf(dy_path, sizeof dy_path, "%s/dy.csv", dir);
+            write_file(dy_path, bc->dy);
+            snprintf(args, size, "%s --dy='%s'", expanded, dy_path);
+        } else {
+            snprintf(args, size, "%s", expanded);
+        }
+        Run r = run_bn(dir, NULL, args, bc->input);
+        cr_assert_eq(r.status, bc->status, "'bn %s': exit %d, expected %d; stderr: %s", args, r.status,
+                     bc->status, r.err);
+        cr_assert_eq(strncmp(r.err, "bntutor: ", 9), 0, "'bn %s': stderr starts with 'bntutor: ': %s", args, r.err);
+        cr_assert_not_null(strstr(r.err, bc->fragment1), "'bn %s': '%s' not in: %s", args, bc->fragment1, r.err);
+        if (bc->fragment2)
+            cr_assert_not_null(strstr(r.err, bc->fragment2), "'bn %s': '%s' not in: %s", args, bc->fragment2,
+                               r.err);
+        cr_assert_eq(strchr(r.err, '\n'), r.err + strlen(r.err) - 1, "'bn %s': one line of message: %s", args,
+                     r.err);
+        cr_assert_str_eq(r.out, "", "'bn %s': nothing on stdout after an error", args);
+        run_free(&r);
+        free(args);
+        free(expanded);
+    }
+    scratch_remove(dir);
+}
+
+Test(cmd_bn, help_describes_every_option_and_exits_zero)
+{
+    char dir[64];
+    scratch_make(dir, sizeof dir);
+    Run r = run_bn(dir, NULL, "--help", "");
+    cr_assert_eq(r.status, 0);
+    const char *options[] = { "--gamma", "--beta", "--eps", "--momentum", "--convention", "--running-mean",
+                              "--running-var", "--batches-seen", "--dy", "--json" };
+    for (size_t k = 0; k < sizeof options / sizeof options[0]; k++)
+        cr_assert_not_null(strstr(r.out, options[k]), "--help does not mention %s", options[k]);
+    cr_assert_str_eq(r.err, "");
+    run_free(&r);
+    scratch_remove(dir);
+}
