@@ -107,15 +107,24 @@ unit: $(BIN) $(TEST_BIN)
 golden: $(BIN) $(TEST_BIN)
 	BNTUTOR_BIN=$(BIN) BNTUTOR_REGEN_GOLDEN=1 scripts/run-tests.sh $(TEST_BIN)
 
+BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(NCURSES_CFLAGS) $(ALL_CFLAGS) -O3 -MMD -MP -o $@ $< $(LIB) $(LDLIBS_APP) $(LDSAN)
+
+# Benchmarks are never built with sanitizers: the figures would mean nothing.
 bench: deps-build
-	$(MAKE) SAN= $(BUILD)/bntutor
-	@scripts/bench.sh $(BUILD)/bntutor
+	@if [ "$(SAN)" = 1 ]; then echo "bntutor: make bench ignores SAN=1" >&2; fi
+	@$(MAKE) --no-print-directory SAN= $(BIN) $(BENCH_SRC:bench/%.c=$(BUILDROOT)/rel/bench/%)
+	@scripts/bench.sh $(BUILDROOT)/rel
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/lessons $(DESTDIR)$(SHAREDIR)/themes $(DESTDIR)$(MANDIR)
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/bntutor
-	install -m 644 lessons/*.lesson lessons/README.md $(DESTDIR)$(SHAREDIR)/lessons/
-	install -m 644 assets/themes/*.theme $(DESTDIR)$(SHAREDIR)/themes/
+	install -m 644 $(wildcard lessons/*.lesson) lessons/README.md $(DESTDIR)$(SHAREDIR)/lessons/
+	install -m 644 $(wildcard assets/themes/*.theme) $(DESTDIR)$(SHAREDIR)/themes/
 	install -m 644 assets/bntutor.1 $(DESTDIR)$(MANDIR)/bntutor.1
 
 uninstall:
@@ -125,4 +134,4 @@ uninstall:
 clean:
 	rm -rf build bntutor
 
--include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d) $(TEST_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(SUPPORT_OBJ:.o=.d) $(TEST_BIN:=.d) $(BENCH_BIN:=.d)

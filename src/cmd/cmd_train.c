@@ -1,12 +1,403 @@
-/* Placeholder for the 'train' subcommand until it is written (top layer). */
+/* The 'train' subcommand: trains a network headless and writes its history as CSV (top layer). */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cmd/cmd.h"
+#include "engine/dataset.h"
+#include "engine/mlp.h"
+#include "engine/optimizer.h"
+#include "engine/stats.h"
+#include "util/alloc.h"
+#include "util/parse.h"
+
+/* Rows of the test set used for test_acc and the percentiles: fixed, so rows compare over time. */
+enum { TEST_BATCH_MAX = 1000 };
+
+static const char help_text[] =
+    "Usage: bntutor train [OPTIONS]\n"
+    "Trains a network headless and writes one CSV row every K steps.\n"
+    "\n"
+    "  --dataset=NAME   scaled2d, blobs, moons, spirals, synth784, or idx:DIR (MNIST-format files)\n"
+    "                   (default moons)\n"
+    "  --net=paper      784-100-100-100-10 sigmoid, the original BN paper's MNIST network\n"
+    "  --hidden=LIST    hidden layer widths, e.g. 16,16 (default 16,16)\n"
+    "  --act=NAME       sigmoid, relu or tanh for every hidden layer (default sigmoid)\n"
+    "  --bn=WHERE       none, before or after the activation of every hidden layer (default none)\n"
+    "  --steps=N        training steps (default 1000)\n"
+    "  --batch=B        mini-batch size (default 60)\n"
+    "  --lr=R           learning rate (default 0.1)\n"
+    "  --momentum=M     SGD momentum, 0 for plain SGD (default 0)\n"
+    "  --seed=S         seed of the data, the initial weights and the batches (default 1)\n"
+    "  --every=K        write a row every K steps, and after the last (default 100)\n"
+    "  --unit=J         which unit of the last hidden layer p15/p50/p85 follow (default 0)\n"
+    "  --csv=FILE       write the CSV to FILE (default standard output)\n"
+    "  --help           this text\n"
+    "\n"
+    "Columns: step,loss,test_acc,p15,p50,p85,train_acc,test_loss\n"
+    "  loss       mean training mini-batch loss over the steps since the previous row\n"
+    "  test_acc   accuracy on a fixed test batch (the first 1000 test samples) in eval mode;\n"
+    "             for the regression set scaled2d: R² on that batch instead\n"
+    "  p15..p85   15th/50th/85th percentiles over the fixed test batch of the input to unit J's\n"
+    "             activation in the last hidden layer (with BN: normalized with the batch's statistics)\n"
+    "  train_acc  accuracy over the training mini-batches since the previous row (empty for scaled2d)\n"
+    "  test_loss  loss on the fixed test batch in eval mode\n"
+    "\n"
+    "Exit status: 0 success, 1 runtime failure (also when training diverges), 2 usage error.\n";
+
+typedef struct TrainOptions {
+    const char *dataset;
+    bool paper;
+    int hidden[MLP_MAX_SIZES];
+    int num_hidden;
+    bool hidden_given, act_given;
+    Activation act;
+    BnPlacement bn;
+    long steps, batch, every, unit;
+    double lr, momentum;
+    unsigned long long seed;
+    const char *csv;
+} TrainOptions;
+
+static int usage_error(const char *where, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int usage_error(const char *where, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "bntutor: %s: ", where);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return 2;
+}
+
+static bool parse_widths(const char *text, TrainOptions *o)
+{
+    o->num_hidden = 0;
+    const char *p = text;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char item[32];
+        long v;
+        if (len == 0 || len >= sizeof item || o->num_hidden >= MLP_MAX_SIZES - 2)
+            return false;
+        memcpy(item, p, len);
+        item[len] = '\0';
+        if (!parse_long(item, 1, 100000, &v))
+            return false;
+        o->hidden[o->num_hidden++] = (int)v;
+        if (!comma)
+            return true;
+        p = comma + 1;
+    }
+}
+
+/* Reads one --name=VALUE option into o; returns 0, or the exit status of a usage error. */
+static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            *help = true;
+            return 0;
+        }
+        if (parse_option(a, "help", &v))
+            return usage_error("--help", "takes no value");
+        /* Every other option needs a value. */
+        static const char *const names[] = { "dataset", "net", "hidden", "act", "bn", "steps", "batch",
+                                             "lr", "momentum", "seed", "every", "unit", "csv" };
+        int which = -1;
+        for (int k = 0; k < (int)(sizeof names / sizeof names[0]); k++)
+            if (parse_option(a, names[k], &v)) {
+                which = k;
+                break;
+            }
+        if (which < 0)
+            return usage_error("train", "unknown option '%s' (try 'bntutor train --help')", a);
+        char where[32];
+        snprintf(where, sizeof where, "--%s", names[which]);
+        if (!v || !*v)
+            return usage_error(where, "needs a value, as in %s=VALUE", where);
+        double d;
+        long l;
+        switch (which) {
+        case 0: o->dataset = v; break;
+        case 1:
+            if (strcmp(v, "paper") != 0)
+                return usage_error(where, "'%s' is not a known network (paper; or use --hidden=LIST)", v);
+            o->paper = true;
+            break;
+        case 2:
+            if (!parse_widths(v, o))
+                return usage_error(where, "'%s' is not a list of widths like 16,16 (each 1 to 100000, "
+                                   "at most %d)", v, MLP_MAX_SIZES - 2);
+            o->hidden_given = true;
+            break;
+        case 3:
+            if (!activation_parse(v, &o->act))
+                return usage_error(where, "'%s' is not an activation (sigmoid, relu, tanh)", v);
+            o->act_given = true;
+            break;
+        case 4:
+            if (!mlp_placement_parse(v, &o->bn))
+                return usage_error(where, "'%s' is not a placement (none, before, after)", v);
+            break;
+        case 5: case 6: case 10: case 11: {
+            long min = which == 11 ? 0 : 1;
+            if (!parse_long(v, min, 100000000, &l))
+                return usage_error(where, "'%s' is not a whole number from %ld to 100000000", v, min);
+            if (which == 5) o->steps = l;
+            else if (which == 6) o->batch = l;
+            else if (which == 10) o->every = l;
+            else o->unit = l;
+            break;
+        }
+        case 7:
+            if (!parse_double(v, &d) || !(d > 0.0))
+                return usage_error(where, "'%s' is not a positive number", v);
+            o->lr = d;
+            break;
+        case 8:
+            if (!parse_double(v, &d) || d < 0.0 || d >= 1.0)
+                return usage_error(where, "'%s' is not a number in [0, 1)", v);
+            o->momentum = d;
+            break;
+        case 9:
+            if (!parse_long(v, 0, 2147483647L, &l))
+                return usage_error(where, "'%s' is not a whole number from 0 to 2147483647", v);
+            o->seed = (unsigned long long)l;
+            break;
+        default: o->csv = v; break;
+        }
+    }
+    if (o->paper && (o->hidden_given || o->act_given))
+        return usage_error("--net", "paper fixes the layers and the activation (784-100-100-100-10 "
+                           "sigmoid); leave out --hidden and --act, or leave out --net");
+    return 0;
+}
+
+/* R² of the single output of the last forward against targets. */
+static double r_squared(const Mlp *mlp, const double *target)
+{
+    int n = mlp->batch;
+    double mean = 0.0;
+    for (int r = 0; r < n; r++)
+        mean += target[r] / n;
+    double ss_res = 0.0, ss_tot = 0.0;
+    for (int r = 0; r < n; r++) {
+        double e = mlp->logits[r] - target[r], d = target[r] - mean;
+        ss_res += e * e;
+        ss_tot += d * d;
+    }
+    return ss_tot > 0.0 ? 1.0 - ss_res / ss_tot : 0.0;
+}
+
+typedef struct Evaluation {
+    double test_acc, test_loss, p[3];
+} Evaluation;
+
+/* Eval-mode figures on the fixed test batch, and the percentiles of the followed unit's input. */
+static bool evaluate(Mlp *mlp, const double *x, const double *y, int n, int unit, double *column,
+                     Evaluation *ev, BnError *err)
+{
+    bool regress = mlp->config.task == MLP_TASK_REGRESS;
+    if (!mlp_forward(mlp, x, n, MLP_MODE_EVAL, err))
+        return false;
+    ev->test_loss = mlp_loss(mlp, y);
+    ev->test_acc = regress ? r_squared(mlp, y) : mlp_accuracy(mlp, y);
+    /* Without BN both modes are the same pass, so the second is skipped. */
+    if (mlp->config.bn != BN_PLACEMENT_NONE && !mlp_forward(mlp, x, n, MLP_MODE_BATCH_STATS, err))
+        return false;
+    int last = mlp->num_hidden - 1;
+    mlp_unit_values(column, mlp, mlp->hidden[last].pre, last, unit);
+    static const double ps[3] = { 15.0, 50.0, 85.0 };
+    stats_percentiles(ev->p, column, n, ps, 3);
+    return true;
+}
+
+static int runtime_error(const BnError *err, const char *fallback_where)
+{
+    fprintf(stderr, "bntutor: %s: %s\n", err->where[0] ? err->where : fallback_where, err->message);
+    return 1;
+}
+
+/* Everything the run owns, freed in one place. */
+typedef struct TrainRun {
+    Dataset *train, *test;
+    Mlp *mlp;
+    Sgd *sgd;
+    BatchSampler sampler;
+    bool sampler_ready;
+    int *idx;
+    double *x, *y, *column;
+    FILE *out;
+} TrainRun;
+
+static void run_free(TrainRun *run)
+{
+    dataset_destroy(run->train);
+    dataset_destroy(run->test);
+    mlp_destroy(run->mlp);
+    sgd_destroy(run->sgd);
+    if (run->sampler_ready)
+        sampler_free(&run->sampler);
+    free(run->idx);
+    free(run->x);
+    free(run->y);
+    free(run->column);
+    if (run->out && run->out != stdout)
+        fclose(run->out);
+}
+
+static int train_run(const TrainOptions *o, TrainRun *run)
+{
+    BnError err = { 0 };
+    if (!dataset_load(o->dataset, o->seed, 0, 0, &run->train, &run->test, &err))
+        return runtime_error(&err, "--dataset");
+    const Dataset *train = run->train, *test = run->test;
+    if (o->paper && train->dim != 784)
+        return usage_error("--net", "the paper network takes 784 inputs, but '%s' has %d feature%s; "
+                           "use --hidden=LIST for it (e.g. --hidden=16,16)", o->dataset, train->dim,
+                           train->dim == 1 ? "" : "s");
+    if (o->batch > train->n)
+        return usage_error("--batch", "%ld is larger than the training set of '%s' (%d samples)",
+                           o->batch, o->dataset, train->n);
+    if (o->bn != BN_PLACEMENT_NONE && o->batch < 2)
+        return usage_error("--batch", "batch norm needs at least 2 samples per batch to have a variance");
+    if (test->n < 2) {
+        error_set(&err, "--dataset", "the test set of '%s' needs at least 2 samples", o->dataset);
+        return runtime_error(&err, "--dataset");
+    }
+
+    int sizes[MLP_MAX_SIZES], num = 0;
+    sizes[num++] = train->dim;
+    if (o->paper) {
+        for (int k = 0; k < 3; k++)
+            sizes[num++] = 100;
+    } else {
+        for (int k = 0; k < o->num_hidden; k++)
+            sizes[num++] = o->hidden[k];
+    }
+    bool regress = train->classes == 0;
+    sizes[num++] = regress ? 1 : train->classes;
+    if (o->unit >= sizes[num - 2])
+        return usage_error("--unit", "%ld is not a unit of the last hidden layer (0 to %d)", o->unit,
+                           sizes[num - 2] - 1);
+
+    MlpConfig config;
+    mlp_config_init(&config, sizes, num);
+    config.act = o->paper ? ACTIVATION_SIGMOID : o->act;
+    config.bn = o->bn;
+    config.task = regress ? MLP_TASK_REGRESS : MLP_TASK_CLASSIFY;
+    config.seed = o->seed;
+    run->mlp = mlp_create(&config, &err);
+    if (!run->mlp)
+        return runtime_error(&err, "train");
+    Mlp *mlp = run->mlp;
+    run->sgd = sgd_create(mlp->num_params, o->lr, o->momentum);
+    sampler_init(&run->sampler, train->n, o->seed);
+    run->sampler_ready = true;
+
+    int batch = (int)o->batch;
+    int n_test = test->n < TEST_BATCH_MAX ? test->n : TEST_BATCH_MAX;
+    run->idx = xmalloc(sizeof(int) * (size_t)batch);
+    run->x = xmalloc(sizeof(double) * (size_t)batch * (size_t)train->dim);
+    run->y = xmalloc(sizeof(double) * (size_t)batch);
+    run->column = xmalloc(sizeof(double) * (size_t)n_test);
+
+    if (o->csv) {
+        run->out = fopen(o->csv, "w");
+        if (!run->out) {
+            fprintf(stderr, "bntutor: %s: %s\n", o->csv, strerror(errno));
+            return 1;
+        }
+    } else {
+        run->out = stdout;
+    }
+    FILE *out = run->out;
+    fputs("step,loss,test_acc,p15,p50,p85,train_acc,test_loss\n", out);
+
+    double loss_sum = 0.0;
+    long correct = 0, seen = 0, since = 0;
+    int *pred = xmalloc(sizeof(int) * (size_t)batch);
+    int status = 0;
+    for (long step = 1; step <= o->steps; step++) {
+        sampler_next(&run->sampler, run->idx, batch);
+        dataset_gather(train, run->idx, batch, run->x, run->y);
+        double loss = 0.0;
+        error_clear(&err);
+        if (!mlp_train_step(mlp, run->sgd, run->x, run->y, batch, &loss, &err)) {
+            fflush(out);
+            if (!isfinite(loss)) {
+                fprintf(stderr, "bntutor: train: training diverged at step %ld: lower --lr (now %g)\n",
+                        step, o->lr);
+                status = 1;
+            } else {
+                status = runtime_error(&err, "train");
+            }
+            break;
+        }
+        loss_sum += loss;
+        since++;
+        if (!regress) {
+            mlp_predict(mlp, pred);
+            for (int r = 0; r < batch; r++)
+                correct += pred[r] == (int)run->y[r];
+            seen += batch;
+        }
+        if (step % o->every != 0 && step != o->steps)
+            continue;
+        Evaluation ev;
+        if (!evaluate(mlp, test->x, test->y, n_test, (int)o->unit, run->column, &ev, &err)) {
+            status = runtime_error(&err, "train");
+            break;
+        }
+        if (!isfinite(ev.test_loss) || !isfinite(ev.p[0]) || !isfinite(ev.p[2])) {
+            fflush(out);
+            fprintf(stderr, "bntutor: train: training diverged at step %ld: lower --lr (now %g)\n", step,
+                    o->lr);
+            status = 1;
+            break;
+        }
+        fprintf(out, "%ld,%.6g,%.6g,%.6g,%.6g,%.6g,", step, loss_sum / since, ev.test_acc, ev.p[0], ev.p[1],
+                ev.p[2]);
+        if (!regress)
+            fprintf(out, "%.6g", (double)correct / seen);
+        fprintf(out, ",%.6g\n", ev.test_loss);
+        loss_sum = 0.0;
+        since = correct = seen = 0;
+    }
+    free(pred);
+    if (fflush(out) != 0 || ferror(out)) {
+        fprintf(stderr, "bntutor: %s: write error\n", o->csv ? o->csv : "<stdout>");
+        status = 1;
+    }
+    return status;
+}
 
 int cmd_train(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "bntutor: 'train' is not available yet\n");
-    return 1;
+    TrainOptions o = {
+        .dataset = "moons", .hidden = { 16, 16 }, .num_hidden = 2, .act = ACTIVATION_SIGMOID,
+        .bn = BN_PLACEMENT_NONE, .steps = 1000, .batch = 60, .every = 100, .unit = 0,
+        .lr = 0.1, .momentum = 0.0, .seed = 1, .csv = NULL,
+    };
+    bool help = false;
+    int status = parse_args(argc, argv, &o, &help);
+    if (status != 0)
+        return status;
+    if (help) {
+        fputs(help_text, stdout);
+        return 0;
+    }
+    TrainRun run;
+    memset(&run, 0, sizeof run);
+    status = train_run(&o, &run);
+    run_free(&run);
+    return status;
 }

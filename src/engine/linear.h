@@ -1,0 +1,15 @@
+/* Fully connected layer y = x·Wᵀ + b over a mini-batch, in double (engine layer). */
+#ifndef BNTUTOR_ENGINE_LINEAR_H
+#define BNTUTOR_ENGINE_LINEAR_H
+
+/* y: (N,OUT) overwritten  x: (N,IN)  w: (OUT,IN) row-major  b: (OUT) or NULL for no bias. */
+void linear_forward(double *y, const double *x, const double *w, const double *b,
+                    int n, int in, int out);
+
+/* Backward of linear_forward. dw: (OUT,IN) and db: (OUT) are accumulated into (db may be NULL when
+ * the layer has no bias); dx: (N,IN) is overwritten, or skipped when NULL (the first layer needs no dx).
+ * dy: (N,OUT)  x: (N,IN)  w: (OUT,IN). */
+void linear_backward(double *dx, double *dw, double *db, const double *dy, const double *x,
+                     const double *w, int n, int in, int out);
+
+#endif

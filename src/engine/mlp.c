@@ -1,0 +1,419 @@
+/* Multilayer perceptron forward, backward and training step over flat parameter blocks (engine layer). */
+#include "engine/mlp.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/linear.h"
+#include "engine/loss.h"
+#include "util/alloc.h"
+#include "util/pcg32.h"
+
+/* The stream of the weight generator: fixed so that only the seed chooses the weights. */
+enum { MLP_WEIGHT_STREAM = 0x6d6c70 };
+
+const char *mlp_placement_name(BnPlacement placement)
+{
+    switch (placement) {
+    case BN_PLACEMENT_BEFORE: return "before";
+    case BN_PLACEMENT_AFTER: return "after";
+    case BN_PLACEMENT_NONE: break;
+    }
+    return "none";
+}
+
+bool mlp_placement_parse(const char *name, BnPlacement *placement)
+{
+    static const BnPlacement all[] = { BN_PLACEMENT_NONE, BN_PLACEMENT_BEFORE, BN_PLACEMENT_AFTER };
+    for (unsigned i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (strcmp(name, mlp_placement_name(all[i])) == 0) {
+            *placement = all[i];
+            return true;
+        }
+    }
+    return false;
+}
+
+void mlp_config_init(MlpConfig *config, const int *sizes, int num_sizes)
+{
+    memset(config, 0, sizeof *config);
+    config->num_sizes = num_sizes;
+    for (int i = 0; i < num_sizes && i < MLP_MAX_SIZES; i++)
+        config->sizes[i] = sizes[i];
+    config->act = ACTIVATION_SIGMOID;
+    config->bn = BN_PLACEMENT_NONE;
+    config->task = MLP_TASK_CLASSIFY;
+    config->convention = BN_CONVENTION_PYTORCH;
+    config->bn_momentum = batchnorm_default_momentum(BN_CONVENTION_PYTORCH);
+    config->eps = batchnorm_default_eps(BN_CONVENTION_PYTORCH);
+    config->seed = 1;
+}
+
+static bool config_check(const MlpConfig *c, BnError *err)
+{
+    if (c->num_sizes < 2 || c->num_sizes > MLP_MAX_SIZES) {
+        error_set(err, "network", "a network needs 2 to %d layer sizes (input, hidden..., output), "
+                  "got %d", MLP_MAX_SIZES, c->num_sizes);
+        return false;
+    }
+    for (int i = 0; i < c->num_sizes; i++) {
+        if (c->sizes[i] < 1 || c->sizes[i] > 1 << 20) {
+            error_set(err, "network", "layer size %d is %d; sizes must be between 1 and %d",
+                      i + 1, c->sizes[i], 1 << 20);
+            return false;
+        }
+    }
+    if (c->task == MLP_TASK_CLASSIFY && c->sizes[c->num_sizes - 1] < 2) {
+        error_set(err, "network", "a classifier needs at least 2 outputs, got %d",
+                  c->sizes[c->num_sizes - 1]);
+        return false;
+    }
+    if (c->bn != BN_PLACEMENT_NONE) {
+        if (!(c->eps > 0.0) || !isfinite(c->eps)) {
+            error_set(err, "network", "batch norm epsilon must be positive, got %g", c->eps);
+            return false;
+        }
+        if (!(c->bn_momentum >= 0.0 && c->bn_momentum <= 1.0)) {
+            error_set(err, "network", "batch norm momentum must be in [0, 1], got %g", c->bn_momentum);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Cuts one layer's parameter pointers out of a block at *offset; the same offsets serve the grads. */
+static double *cut(double *block, size_t *offset, size_t count)
+{
+    double *p = block + *offset;
+    *offset += count;
+    return p;
+}
+
+/* Lays the parameters out: per hidden layer W, b?, γ?, β?, then W_out, b_out. With base NULL it only
+ * counts (the returned total). */
+static size_t layout_params(Mlp *mlp, double *params, double *grads)
+{
+    size_t off = 0;
+    bool bn = mlp->config.bn != BN_PLACEMENT_NONE;
+    bool bias = mlp->config.bn != BN_PLACEMENT_BEFORE;
+    for (int l = 0; l < mlp->num_hidden; l++) {
+        MlpLayer *L = &mlp->hidden[l];
+        size_t w = (size_t)L->in * (size_t)L->out, c = (size_t)L->out;
+        size_t at = off;
+        L->w = params ? cut(params, &off, w) : (off += w, NULL);
+        L->dw = grads ? grads + at : NULL;
+        if (bias) {
+            at = off;
+            L->b = params ? cut(params, &off, c) : (off += c, NULL);
+            L->db = grads ? grads + at : NULL;
+        }
+        if (bn) {
+            at = off;
+            L->gamma = params ? cut(params, &off, c) : (off += c, NULL);
+            L->dgamma = grads ? grads + at : NULL;
+            at = off;
+            L->beta = params ? cut(params, &off, c) : (off += c, NULL);
+            L->dbeta = grads ? grads + at : NULL;
+        }
+    }
+    int last = mlp->num_hidden ? mlp->hidden[mlp->num_hidden - 1].out : mlp->n_in;
+    size_t at = off;
+    mlp->w_out = params ? cut(params, &off, (size_t)mlp->n_out * (size_t)last) :
+                          (off += (size_t)mlp->n_out * (size_t)last, NULL);
+    mlp->dw_out = grads ? grads + at : NULL;
+    at = off;
+    mlp->b_out = params ? cut(params, &off, (size_t)mlp->n_out) : (off += (size_t)mlp->n_out, NULL);
+    mlp->db_out = grads ? grads + at : NULL;
+    return off;
+}
+
+static void fill_normal(double *w, size_t count, double std, Pcg32 *rng)
+{
+    for (size_t i = 0; i < count; i++)
+        w[i] = std * pcg32_normal(rng);
+}
+
+Mlp *mlp_create(const MlpConfig *config, BnError *err)
+{
+    if (!config_check(config, err))
+        return NULL;
+    Mlp *mlp = xcalloc(1, sizeof *mlp);
+    mlp->config = *config;
+    mlp->num_hidden = config->num_sizes - 2;
+    mlp->n_in = config->sizes[0];
+    mlp->n_out = config->sizes[config->num_sizes - 1];
+    mlp->convention = config->convention;
+    mlp->bn_momentum = config->bn_momentum;
+    mlp->eps = config->eps;
+    mlp->hidden = xcalloc(mlp->num_hidden ? (size_t)mlp->num_hidden : 1, sizeof *mlp->hidden);
+    for (int l = 0; l < mlp->num_hidden; l++) {
+        mlp->hidden[l].in = config->sizes[l];
+        mlp->hidden[l].out = config->sizes[l + 1];
+    }
+    mlp->num_params = layout_params(mlp, NULL, NULL);
+    mlp->params = xcalloc(mlp->num_params, sizeof(double));
+    mlp->grads = xcalloc(mlp->num_params, sizeof(double));
+    layout_params(mlp, mlp->params, mlp->grads);
+
+    /* Weights in one fixed order, layer by layer, independent of the placement; biases and β stay 0. */
+    Pcg32 rng;
+    pcg32_seed(&rng, config->seed, MLP_WEIGHT_STREAM);
+    for (int l = 0; l < mlp->num_hidden; l++) {
+        MlpLayer *L = &mlp->hidden[l];
+        double std = config->act == ACTIVATION_RELU ? sqrt(2.0 / L->in) : sqrt(2.0 / (L->in + L->out));
+        fill_normal(L->w, (size_t)L->in * (size_t)L->out, std, &rng);
+        if (L->gamma)
+            for (int j = 0; j < L->out; j++)
+                L->gamma[j] = 1.0;
+    }
+    int last = mlp->num_hidden ? mlp->hidden[mlp->num_hidden - 1].out : mlp->n_in;
+    fill_normal(mlp->w_out, (size_t)mlp->n_out * (size_t)last, sqrt(2.0 / (last + mlp->n_out)), &rng);
+
+    if (config->bn != BN_PLACEMENT_NONE) {
+        /* Running statistics and batch statistics: 5 vectors per layer, one block. */
+        size_t total = 0;
+        for (int l = 0; l < mlp->num_hidden; l++)
+            total += 5 * (size_t)mlp->hidden[l].out;
+        double *stats = xcalloc(total ? total : 1, sizeof(double));
+        for (int l = 0; l < mlp->num_hidden; l++) {
+            MlpLayer *L = &mlp->hidden[l];
+            L->running_mean = stats;
+            L->running_var = stats + L->out;
+            L->mean = stats + 2 * L->out;
+            L->var = stats + 3 * L->out;
+            L->rstd = stats + 4 * L->out;
+            stats += 5 * (size_t)L->out;
+        }
+        mlp_reset_running_stats(mlp);
+    }
+    mlp->mode = MLP_MODE_EVAL;
+    return mlp;
+}
+
+void mlp_destroy(Mlp *mlp)
+{
+    if (!mlp)
+        return;
+    if (mlp->num_hidden > 0)
+        free(mlp->hidden[0].running_mean);     /* the start of the statistics block, or NULL */
+    free(mlp->hidden);
+    free(mlp->params);
+    free(mlp->grads);
+    free(mlp->acts);
+    free(mlp);
+}
+
+void mlp_reset_running_stats(Mlp *mlp)
+{
+    for (int l = 0; l < mlp->num_hidden; l++) {
+        MlpLayer *L = &mlp->hidden[l];
+        if (!L->running_mean)
+            continue;
+        for (int j = 0; j < L->out; j++) {
+            L->running_mean[j] = 0.0;
+            L->running_var[j] = 1.0;
+        }
+        L->batches_seen = 0;
+    }
+}
+
+/* Makes room for n rows: one block holding the input copy, per layer z, bny, act, xhat, dout, dpre, dz,
+ * dmid, and the output's logits, probs and dlogits; then re-points every buffer into it. */
+static void reserve(Mlp *mlp, int n)
+{
+    if (n <= mlp->capacity)
+        return;
+    size_t rows = (size_t)n;
+    size_t total = rows * (size_t)mlp->n_in + 3 * rows * (size_t)mlp->n_out;
+    for (int l = 0; l < mlp->num_hidden; l++)
+        total += 8 * rows * (size_t)mlp->hidden[l].out;
+    free(mlp->acts);
+    mlp->acts = xcalloc(total, sizeof(double));
+    mlp->capacity = n;
+    double *p = mlp->acts;
+    mlp->input = p;
+    p += rows * (size_t)mlp->n_in;
+    BnPlacement bn = mlp->config.bn;
+    for (int l = 0; l < mlp->num_hidden; l++) {
+        MlpLayer *L = &mlp->hidden[l];
+        size_t s = rows * (size_t)L->out;
+        double *z = p, *bny = p + s, *act = p + 2 * s, *xhat = p + 3 * s;
+        L->z = z;
+        L->act = act;
+        L->pre = bn == BN_PLACEMENT_BEFORE ? bny : z;
+        L->y = bn == BN_PLACEMENT_AFTER ? bny : act;
+        L->xhat = bn == BN_PLACEMENT_NONE ? NULL : xhat;
+        L->bn_in = bn == BN_PLACEMENT_BEFORE ? z : bn == BN_PLACEMENT_AFTER ? act : NULL;
+        L->dout = p + 4 * s;
+        L->dpre = p + 5 * s;
+        L->dz = p + 6 * s;
+        /* p + 7s: the gradient between BN and the activation (BN after), kept private. */
+        p += 8 * s;
+    }
+    mlp->logits = p;
+    mlp->probs = p + rows * (size_t)mlp->n_out;
+    mlp->dlogits = p + 2 * rows * (size_t)mlp->n_out;
+}
+
+/* One BN over bn_in into y in the given mode. */
+static bool bn_forward(Mlp *mlp, MlpLayer *L, double *y, int n, MlpMode mode, BnError *err)
+{
+    if (mode == MLP_MODE_EVAL) {
+        batchnorm_forward_eval(y, L->bn_in, L->running_mean, L->running_var, L->gamma, L->beta,
+                               mlp->eps, n, L->out);
+        return true;
+    }
+    if (!batchnorm_forward_train(y, L->xhat, L->mean, L->var, L->rstd, L->bn_in, L->gamma, L->beta,
+                                 mlp->eps, n, L->out, err))
+        return false;
+    if (mode == MLP_MODE_TRAIN)
+        batchnorm_update_running(L->running_mean, L->running_var, &L->batches_seen, L->mean, L->var,
+                                 mlp->convention, mlp->bn_momentum, n, L->out);
+    return true;
+}
+
+bool mlp_forward(Mlp *mlp, const double *x, int n, MlpMode mode, BnError *err)
+{
+    if (n < 1) {
+        error_set(err, "network", "a forward pass needs at least one row, got %d", n);
+        return false;
+    }
+    reserve(mlp, n);
+    mlp->batch = n;
+    mlp->mode = mode;
+    memcpy(mlp->input, x, sizeof(double) * (size_t)n * (size_t)mlp->n_in);
+    const double *h = mlp->input;
+    Activation act = mlp->config.act;
+    for (int l = 0; l < mlp->num_hidden; l++) {
+        MlpLayer *L = &mlp->hidden[l];
+        int count = n * L->out;
+        linear_forward(L->z, h, L->w, L->b, n, L->in, L->out);
+        switch (mlp->config.bn) {
+        case BN_PLACEMENT_NONE:
+            activation_forward(L->act, L->z, count, act);
+            break;
+        case BN_PLACEMENT_BEFORE:
+            if (!bn_forward(mlp, L, L->pre, n, mode, err))
+                return false;
+            activation_forward(L->act, L->pre, count, act);
+            break;
+        case BN_PLACEMENT_AFTER:
+            activation_forward(L->act, L->z, count, act);
+            if (!bn_forward(mlp, L, L->y, n, mode, err))
+                return false;
+            break;
+        }
+        h = L->y;
+    }
+    int last = mlp->num_hidden ? mlp->hidden[mlp->num_hidden - 1].out : mlp->n_in;
+    linear_forward(mlp->logits, h, mlp->w_out, mlp->b_out, n, last, mlp->n_out);
+    return true;
+}
+
+double mlp_loss(Mlp *mlp, const double *targets)
+{
+    if (mlp->config.task == MLP_TASK_REGRESS)
+        return loss_mse(mlp->dlogits, mlp->logits, targets, mlp->batch * mlp->n_out);
+    return loss_softmax_cross_entropy(mlp->dlogits, mlp->probs, mlp->logits, targets, mlp->batch,
+                                      mlp->n_out);
+}
+
+bool mlp_backward(Mlp *mlp, double *dx, BnError *err)
+{
+    BnPlacement bn = mlp->config.bn;
+    if (bn != BN_PLACEMENT_NONE && mlp->mode == MLP_MODE_EVAL) {
+        error_set(err, "network", "backward needs a training-mode forward: batch norm in eval mode "
+                  "kept no batch statistics");
+        return false;
+    }
+    int n = mlp->batch;
+    Activation act = mlp->config.act;
+    int nh = mlp->num_hidden;
+    int last = nh ? mlp->hidden[nh - 1].out : mlp->n_in;
+    const double *h_last = nh ? mlp->hidden[nh - 1].y : mlp->input;
+    linear_backward(nh ? mlp->hidden[nh - 1].dout : dx, mlp->dw_out, mlp->db_out, mlp->dlogits, h_last,
+                    mlp->w_out, n, last, mlp->n_out);
+    for (int l = nh - 1; l >= 0; l--) {
+        MlpLayer *L = &mlp->hidden[l];
+        int count = n * L->out;
+        switch (bn) {
+        case BN_PLACEMENT_NONE:
+            activation_backward(L->dz, L->dout, L->z, L->act, count, act);
+            memcpy(L->dpre, L->dz, sizeof(double) * (size_t)count);
+            break;
+        case BN_PLACEMENT_BEFORE:
+            activation_backward(L->dpre, L->dout, L->pre, L->act, count, act);
+            batchnorm_backward(L->dz, L->dgamma, L->dbeta, L->dpre, L->xhat, L->rstd, L->gamma, n, L->out);
+            break;
+        case BN_PLACEMENT_AFTER: {
+            double *dact = L->dz + (size_t)mlp->capacity * (size_t)L->out;  /* the private dmid */
+            batchnorm_backward(dact, L->dgamma, L->dbeta, L->dout, L->xhat, L->rstd, L->gamma, n, L->out);
+            activation_backward(L->dz, dact, L->z, L->act, count, act);
+            memcpy(L->dpre, L->dz, sizeof(double) * (size_t)count);
+            break;
+        }
+        }
+        const double *h = l > 0 ? mlp->hidden[l - 1].y : mlp->input;
+        double *dh = l > 0 ? mlp->hidden[l - 1].dout : dx;
+        linear_backward(dh, L->dw, L->db, L->dz, h, L->w, n, L->in, L->out);
+    }
+    return true;
+}
+
+bool mlp_train_step(Mlp *mlp, Sgd *sgd, const double *x, const double *targets, int n, double *loss,
+                    BnError *err)
+{
+    optimizer_zero_grad(mlp->grads, mlp->num_params);
+    if (!mlp_forward(mlp, x, n, MLP_MODE_TRAIN, err))
+        return false;
+    double value = mlp_loss(mlp, targets);
+    if (loss)
+        *loss = value;
+    if (!isfinite(value)) {
+        error_set(err, "network", "the loss became %g", value);
+        return false;
+    }
+    if (!mlp_backward(mlp, NULL, err))
+        return false;
+    sgd_step(sgd, mlp->params, mlp->grads);
+    return true;
+}
+
+void mlp_predict(const Mlp *mlp, int *classes)
+{
+    for (int r = 0; r < mlp->batch; r++) {
+        const double *z = mlp->logits + (size_t)r * (size_t)mlp->n_out;
+        int best = 0;
+        for (int j = 1; j < mlp->n_out; j++)
+            if (z[j] > z[best])
+                best = j;
+        classes[r] = best;
+    }
+}
+
+double mlp_accuracy(const Mlp *mlp, const double *labels)
+{
+    if (mlp->batch < 1)
+        return 0.0;
+    int correct = 0;
+    for (int r = 0; r < mlp->batch; r++) {
+        const double *z = mlp->logits + (size_t)r * (size_t)mlp->n_out;
+        int best = 0;
+        for (int j = 1; j < mlp->n_out; j++)
+            if (z[j] > z[best])
+                best = j;
+        correct += best == (int)labels[r];
+    }
+    return (double)correct / mlp->batch;
+}
+
+int mlp_unit_values(double *values, const Mlp *mlp, const double *buffer, int layer, int unit)
+{
+    if (!buffer || layer < 0 || layer >= mlp->num_hidden || unit < 0 || unit >= mlp->hidden[layer].out)
+        return 0;
+    int width = mlp->hidden[layer].out;
+    for (int r = 0; r < mlp->batch; r++)
+        values[r] = buffer[(size_t)r * (size_t)width + (size_t)unit];
+    return mlp->batch;
+}

@@ -1,0 +1,147 @@
+/* Multilayer perceptron with optional batch norm before or after every hidden activation (engine layer).
+ *
+ * Hidden layer ℓ, by placement:  none:   z = linear(x)+b → act → out
+ *                                 before: z = linear(x)   → BN → act → out  (the original paper)
+ *                                 after:  z = linear(x)+b → act → BN → out
+ * then a linear output layer to logits (classification) or values (regression).
+ * All parameters live in one block (params) and all gradients in a second block of the same layout
+ * (grads), so an optimizer is one flat loop over num_params. Every buffer of the last forward and
+ * backward stays readable in the layer structs, for the lessons to draw. */
+#ifndef BNTUTOR_ENGINE_MLP_H
+#define BNTUTOR_ENGINE_MLP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/activation.h"
+#include "engine/batchnorm.h"
+#include "engine/optimizer.h"
+#include "util/error.h"
+
+typedef enum BnPlacement {
+    BN_PLACEMENT_NONE,
+    BN_PLACEMENT_BEFORE,    /* linear (no bias) → BN → activation */
+    BN_PLACEMENT_AFTER,     /* linear (+bias) → activation → BN */
+} BnPlacement;
+
+const char *mlp_placement_name(BnPlacement placement);     /* "none", "before", "after" */
+bool mlp_placement_parse(const char *name, BnPlacement *placement);
+
+typedef enum MlpTask {
+    MLP_TASK_CLASSIFY,      /* outputs are logits; softmax cross-entropy against class labels */
+    MLP_TASK_REGRESS,       /* outputs are values; mean squared error against targets */
+} MlpTask;
+
+typedef enum MlpMode {
+    MLP_MODE_TRAIN,         /* BN uses the batch statistics and updates the running statistics */
+    MLP_MODE_BATCH_STATS,   /* BN uses the batch statistics, running statistics untouched (observing) */
+    MLP_MODE_EVAL,          /* BN uses the running statistics: inference, any batch size */
+} MlpMode;
+
+enum { MLP_MAX_SIZES = 34 };    /* input + up to 32 hidden + output */
+
+typedef struct MlpConfig {
+    int num_sizes;              /* ≥ 2 */
+    int sizes[MLP_MAX_SIZES];   /* input, hidden..., output (classes, or values for regression) */
+    Activation act;             /* of every hidden layer */
+    BnPlacement bn;             /* for every hidden layer */
+    MlpTask task;
+    BnConvention convention;    /* running-statistics convention */
+    double bn_momentum;         /* in the convention's own meaning */
+    double eps;
+    uint64_t seed;              /* initial weights */
+} MlpConfig;
+
+/* Fills config with sizes and the defaults: sigmoid, no BN, classification, PyTorch convention
+ * (momentum 0.1, ε 1e-5), seed 1. Sizes beyond MLP_MAX_SIZES are dropped (mlp_create then refuses). */
+void mlp_config_init(MlpConfig *config, const int *sizes, int num_sizes);
+
+typedef struct MlpLayer {
+    int in, out;                    /* widths */
+    /* Parameters (cut out of Mlp.params) and their gradients (same offsets in Mlp.grads). */
+    double *w, *dw;                 /* (OUT,IN) */
+    double *b, *db;                 /* (OUT), NULL with BN before (BN's β replaces the bias) */
+    double *gamma, *dgamma;         /* (OUT), NULL without BN */
+    double *beta, *dbeta;           /* (OUT), NULL without BN */
+    /* Running statistics (not learnable), NULL without BN. */
+    double *running_mean, *running_var; /* (OUT); start at 0 and 1 */
+    long batches_seen;              /* training batches folded in (the paper convention's divisor) */
+    /* Activations of the last forward, (batch, OUT) each, row-major. */
+    double *z;                      /* linear output */
+    double *pre;                    /* input to the activation ("input to a sigmoid"): BN output or z */
+    double *act;                    /* activation output */
+    double *y;                      /* layer output: act, or BN(act) with BN after */
+    double *xhat;                   /* BN's normalized input, NULL without BN; undefined after eval */
+    double *bn_in;                  /* what BN normalizes: z (before) or act (after); NULL without BN */
+    double *mean, *var, *rstd;      /* (OUT) BN batch statistics of the last training-mode forward */
+    /* Gradients of the last backward, (batch, OUT) each. */
+    double *dout;                   /* ∂loss/∂y */
+    double *dpre;                   /* ∂loss/∂pre */
+    double *dz;                     /* ∂loss/∂z */
+} MlpLayer;
+
+typedef struct Mlp {
+    MlpConfig config;
+    int num_hidden;
+    int n_in, n_out;
+    MlpLayer *hidden;               /* (num_hidden) */
+    double *w_out, *dw_out;         /* (n_out, last width) */
+    double *b_out, *db_out;         /* (n_out) */
+    size_t num_params;
+    double *params;                 /* (num_params) every learnable value */
+    double *grads;                  /* (num_params) same layout */
+    /* BN settings in use; may be changed between steps (e.g. a lesson's momentum slider). */
+    BnConvention convention;
+    double bn_momentum, eps;
+    /* The last forward. */
+    int batch;                      /* rows */
+    MlpMode mode;
+    double *input;                  /* (batch, n_in) copy of the input */
+    double *logits;                 /* (batch, n_out) outputs */
+    double *probs;                  /* (batch, n_out) softmax after mlp_loss (classification) */
+    double *dlogits;                /* (batch, n_out) written by mlp_loss */
+    /* Private: capacity in rows of the activation buffers, and the buffers' one block. */
+    int capacity;
+    double *acts;
+} Mlp;
+
+/* Checks the shapes (≥ 2 sizes, every size ≥ 1, ≥ 2 classes for classification) and the BN settings,
+ * then draws the weights from PCG32(seed): Xavier-scaled normals (He for relu), biases and β zero,
+ * γ one. The weights depend only on the seed and the shapes, never on the BN placement, so three
+ * networks that differ only in placement start from the same weights. NULL with a message on error. */
+Mlp *mlp_create(const MlpConfig *config, BnError *err);
+void mlp_destroy(Mlp *mlp);                                 /* accepts NULL */
+
+/* Runs x: (n, n_in) through the network; the outputs land in mlp->logits. Buffers grow when n exceeds
+ * the capacity, so pointers in the layer structs are valid until the next larger forward.
+ * Fails (message from batchnorm_forward_train) when a training-mode BN sees fewer than 2 rows. */
+bool mlp_forward(Mlp *mlp, const double *x, int n, MlpMode mode, BnError *err);
+
+/* Loss of the last forward; writes mlp->dlogits (and mlp->probs for classification).
+ * targets: (batch) class labels as doubles, or (batch, n_out) values for regression. */
+double mlp_loss(Mlp *mlp, const double *targets);
+
+/* Back-propagates mlp->dlogits: accumulates into mlp->grads and fills each layer's dout/dpre/dz;
+ * dx: (batch, n_in) written when not NULL. Fails after an eval-mode forward of a BN network (BN
+ * backward needs the batch statistics). */
+bool mlp_backward(Mlp *mlp, double *dx, BnError *err);
+
+/* One SGD step on a mini-batch: zero_grad, training forward, loss, backward, update. *loss gets the
+ * mini-batch loss. When the loss is not finite nothing is updated and false comes back with a message. */
+bool mlp_train_step(Mlp *mlp, Sgd *sgd, const double *x, const double *targets, int n, double *loss,
+                    BnError *err);
+
+/* Resets every BN layer's running statistics to mean 0, variance 1 and its batch count to 0. */
+void mlp_reset_running_stats(Mlp *mlp);
+
+/* Argmax class of each row of the last forward. classes: (batch). */
+void mlp_predict(const Mlp *mlp, int *classes);
+/* Fraction of rows of the last forward whose argmax equals the label. labels: (batch). */
+double mlp_accuracy(const Mlp *mlp, const double *labels);
+
+/* Copies one unit's column of a layer buffer of the last forward (e.g. layer->pre) into
+ * values: (batch), the plain array a histogram widget wants. Returns the count written. */
+int mlp_unit_values(double *values, const Mlp *mlp, const double *buffer, int layer, int unit);
+
+#endif

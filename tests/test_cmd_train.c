@@ -1,0 +1,190 @@
+/* `bntutor train` run as the real binary: header, rows, determinism, the CSV file, and error cases. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "support/check.h"
+
+typedef struct Run {
+    int status;         /* exit status, or -1 when the program did not exit normally */
+    char *out, *err;    /* captured standard output and error */
+} Run;
+
+static char scratch[64];
+
+static void make_scratch(void)
+{
+    snprintf(scratch, sizeof scratch, "/tmp/bntutor-train-XXXXXX");
+    cr_assert_not_null(mkdtemp(scratch), "cannot make a scratch folder");
+}
+
+static void remove_scratch(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
+    if (system(cmd) != 0)
+        cr_log_warn("could not remove %s", scratch);
+}
+
+TestSuite(cmd_train, .init = make_scratch, .fini = remove_scratch);
+
+/* Runs `bntutor train ARGS` (ARGS already shell-quoted where needed) and captures everything. */
+static Run run_train(const char *args)
+{
+    const char *bin = getenv("BNTUTOR_BIN");
+    cr_assert_not_null(bin, "BNTUTOR_BIN is not set");
+    char cmd[2048], out_path[128], err_path[128];
+    snprintf(out_path, sizeof out_path, "%s/out", scratch);
+    snprintf(err_path, sizeof err_path, "%s/err", scratch);
+    snprintf(cmd, sizeof cmd, "'%s' train %s >'%s' 2>'%s'", bin, args, out_path, err_path);
+    int raw = system(cmd);
+    Run run = { .status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1 };
+    run.out = check_read_file(out_path, NULL);
+    run.err = check_read_file(err_path, NULL);
+    cr_assert(run.out && run.err, "cannot read the captured output of: %s", cmd);
+    return run;
+}
+
+static void run_free(Run *run)
+{
+    free(run->out);
+    free(run->err);
+}
+
+static int count_lines(const char *text)
+{
+    int lines = 0;
+    for (const char *p = text; *p; p++)
+        lines += *p == '\n';
+    return lines;
+}
+
+static const char header[] = "step,loss,test_acc,p15,p50,p85";
+
+Test(cmd_train, writes_the_header_and_one_row_every_k_steps_plus_the_last)
+{
+    Run run = run_train("--dataset=blobs --hidden=8 --steps=130 --every=50 --batch=20");
+    cr_assert_eq(run.status, 0, "exit %d, stderr: %s", run.status, run.err);
+    cr_assert(strncmp(run.out, header, strlen(header)) == 0, "header: %.80s", run.out);
+    cr_assert_eq(count_lines(run.out), 1 + 3, "rows at 50, 100 and 130 expected:\n%s", run.out);
+    cr_assert_not_null(strstr(run.out, "\n50,"), "%s", run.out);
+    cr_assert_not_null(strstr(run.out, "\n130,"), "%s", run.out);
+    cr_assert_str_empty(run.err, "stderr: %s", run.err);
+    run_free(&run);
+}
+
+Test(cmd_train, rows_hold_numbers_and_accuracy_rises_on_moons)
+{
+    Run run = run_train("--dataset=moons --hidden=16,16 --act=tanh --bn=before --steps=400 --every=400 "
+                        "--lr=0.1 --momentum=0.9 --batch=32");
+    cr_assert_eq(run.status, 0, "exit %d, stderr: %s", run.status, run.err);
+    const char *row = strchr(run.out, '\n') + 1;
+    long step;
+    double loss, acc, p15, p50, p85;
+    cr_assert_eq(sscanf(row, "%ld,%lf,%lf,%lf,%lf,%lf", &step, &loss, &acc, &p15, &p50, &p85), 6,
+                 "row: %s", row);
+    cr_assert_eq(step, 400);
+    cr_assert_gt(acc, 0.85, "test accuracy %g after 400 steps (chance 0.5)", acc);
+    cr_assert(p15 <= p50 && p50 <= p85, "percentiles out of order: %g %g %g", p15, p50, p85);
+    cr_assert(loss > 0.0 && loss < 0.69, "loss %g should have fallen below log 2", loss);
+    run_free(&run);
+}
+
+Test(cmd_train, the_same_seed_gives_the_same_csv_and_another_seed_does_not)
+{
+    const char *base = "--dataset=spirals --hidden=12,12 --act=relu --bn=after --steps=60 --every=20 --batch=16";
+    char args[512];
+    snprintf(args, sizeof args, "%s --seed=7", base);
+    Run a = run_train(args);
+    Run b = run_train(args);
+    snprintf(args, sizeof args, "%s --seed=8", base);
+    Run c = run_train(args);
+    cr_assert_eq(a.status, 0, "stderr: %s", a.err);
+    cr_assert_str_eq(a.out, b.out, "two runs with seed 7 differ");
+    cr_assert_str_neq(a.out, c.out, "seeds 7 and 8 gave the same history");
+    run_free(&a);
+    run_free(&b);
+    run_free(&c);
+}
+
+Test(cmd_train, csv_option_writes_the_history_to_a_file)
+{
+    char args[256], path[128];
+    snprintf(path, sizeof path, "%s/history.csv", scratch);
+    snprintf(args, sizeof args, "--dataset=blobs --steps=40 --every=10 --batch=10 '--csv=%s'", path);
+    Run run = run_train(args);
+    cr_assert_eq(run.status, 0, "stderr: %s", run.err);
+    cr_assert_str_empty(run.out, "stdout should stay empty with --csv");
+    char *file = check_read_file(path, NULL);
+    cr_assert_not_null(file, "no %s", path);
+    cr_assert(strncmp(file, header, strlen(header)) == 0);
+    cr_assert_eq(count_lines(file), 1 + 4);
+    free(file);
+    run_free(&run);
+}
+
+Test(cmd_train, the_regression_set_reports_r_squared_and_no_train_accuracy)
+{
+    Run run = run_train("--dataset=scaled2d --hidden=4 --steps=20 --every=20 --batch=10 --lr=0.001");
+    cr_assert_eq(run.status, 0, "stderr: %s", run.err);
+    const char *row = strchr(run.out, '\n') + 1;
+    double loss, r2, p15, p50, p85, test_loss;
+    long step;
+    cr_assert_eq(sscanf(row, "%ld,%lf,%lf,%lf,%lf,%lf,,%lf", &step, &loss, &r2, &p15, &p50, &p85,
+                        &test_loss), 7, "row (train_acc should be empty): %s", row);
+    cr_assert_leq(r2, 1.0, "R² %g above 1", r2);
+    run_free(&run);
+}
+
+Test(cmd_train, help_goes_to_stdout_with_exit_zero)
+{
+    Run run = run_train("--help");
+    cr_assert_eq(run.status, 0);
+    cr_assert_not_null(strstr(run.out, "--dataset=NAME"), "%s", run.out);
+    cr_assert_not_null(strstr(run.out, "test_acc"), "columns should be documented");
+    run_free(&run);
+}
+
+/* Runs args, expects `status` and a message starting "bntutor: " containing `needle`. */
+static void expect_failure(const char *args, int status, const char *needle)
+{
+    Run run = run_train(args);
+    cr_assert_eq(run.status, status, "'%s' exited %d (expected %d), stderr: %s", args, run.status,
+                 status, run.err);
+    cr_assert(strncmp(run.err, "bntutor: ", 9) == 0, "'%s' message: %s", args, run.err);
+    cr_assert_not_null(strstr(run.err, needle), "'%s' message lacks '%s': %s", args, needle, run.err);
+    run_free(&run);
+}
+
+Test(cmd_train, usage_errors_exit_two_with_a_message)
+{
+    expect_failure("--bogus", 2, "--bogus");
+    expect_failure("--lr=abc", 2, "--lr");
+    expect_failure("--steps=-3", 2, "--steps");
+    expect_failure("--hidden=16,x", 2, "--hidden");
+    expect_failure("--act=gelu", 2, "--act");
+    expect_failure("--bn=middle", 2, "--bn");
+    expect_failure("--dataset=moons --batch=5000", 2, "larger than the training set");
+    expect_failure("--dataset=moons --net=paper", 2, "784");
+    expect_failure("--bn=before --batch=1", 2, "--batch");
+}
+
+Test(cmd_train, a_missing_dataset_exits_one)
+{
+    expect_failure("--dataset=nosuchset", 1, "nosuchset");
+    expect_failure("--dataset=idx:/nonexistent-bntutor-dir", 1, "nonexistent-bntutor-dir");
+}
+
+Test(cmd_train, a_diverging_run_exits_one_and_keeps_the_rows_so_far)
+{
+    Run run = run_train("--dataset=scaled2d --act=relu --lr=1e6 --steps=100 --every=1 --batch=10");
+    cr_assert_eq(run.status, 1, "exit %d, stderr: %s", run.status, run.err);
+    cr_assert_not_null(strstr(run.err, "diverged at step"), "%s", run.err);
+    cr_assert_not_null(strstr(run.err, "lower --lr"), "%s", run.err);
+    cr_assert(strncmp(run.out, header, strlen(header)) == 0, "header missing: %s", run.out);
+    cr_assert_geq(count_lines(run.out), 2, "the rows before the divergence are missing:\n%s", run.out);
+    run_free(&run);
+}

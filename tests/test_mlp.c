@@ -1,0 +1,324 @@
+/* The MLP: shapes and errors, whole-network gradients in every BN placement, learning, BN's speed-up on
+ * the paper network, eval mode after training, determinism. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/dataset.h"
+#include "engine/mlp.h"
+#include "support/check.h"
+#include "util/pcg32.h"
+
+static Mlp *make(const int *sizes, int num_sizes, Activation act, BnPlacement bn, MlpTask task,
+                 uint64_t seed)
+{
+    MlpConfig config;
+    mlp_config_init(&config, sizes, num_sizes);
+    config.act = act;
+    config.bn = bn;
+    config.task = task;
+    config.seed = seed;
+    BnError err = { 0 };
+    Mlp *mlp = mlp_create(&config, &err);
+    cr_assert_not_null(mlp, "mlp_create failed: %s", err.message);
+    return mlp;
+}
+
+/* Loss of a batch-statistics forward (running statistics untouched, so probing changes nothing). */
+static double probe_loss(Mlp *mlp, const double *x, const double *t, int n)
+{
+    BnError err = { 0 };
+    cr_assert(mlp_forward(mlp, x, n, MLP_MODE_BATCH_STATS, &err), "forward: %s", err.message);
+    return mlp_loss(mlp, t);
+}
+
+static void check_network_gradients(Activation act, BnPlacement bn, MlpTask task)
+{
+    enum { N = 6 };
+    int sizes[4] = { 3, 5, 4, task == MLP_TASK_CLASSIFY ? 3 : 2 };
+    Mlp *mlp = make(sizes, 4, act, bn, task, 17);
+    Pcg32 rng;
+    pcg32_seed(&rng, 99, (uint64_t)bn * 3 + (uint64_t)act);
+    /* Move every parameter off its initial value so biases, γ and β have generic gradients. */
+    for (size_t i = 0; i < mlp->num_params; i++)
+        mlp->params[i] += 0.3 * pcg32_normal(&rng);
+    double x[N * 3], t[N * 2], dx[N * 3];
+    for (int i = 0; i < N * 3; i++)
+        x[i] = pcg32_normal(&rng);
+    for (int r = 0; r < N * 2; r++)
+        t[r] = task == MLP_TASK_CLASSIFY ? (double)(r % 3) : pcg32_normal(&rng);
+
+    BnError err = { 0 };
+    optimizer_zero_grad(mlp->grads, mlp->num_params);
+    probe_loss(mlp, x, t, N);
+    cr_assert(mlp_backward(mlp, dx, &err), "backward: %s", err.message);
+    double *analytic = malloc(sizeof(double) * mlp->num_params);
+    memcpy(analytic, mlp->grads, sizeof(double) * mlp->num_params);
+
+    const double h = 1e-5;
+    double largest = 0.0;
+    const char *where = mlp_placement_name(bn);
+    for (size_t i = 0; i < mlp->num_params; i++) {
+        double saved = mlp->params[i];
+        mlp->params[i] = saved + h;
+        double up = probe_loss(mlp, x, t, N);
+        mlp->params[i] = saved - h;
+        double down = probe_loss(mlp, x, t, N);
+        mlp->params[i] = saved;
+        check_close(analytic[i], (up - down) / (2 * h), 1e-5, 1e-5, "BN %s, %s: dparam[%zu]", where,
+                    activation_name(act), i);
+        largest = fmax(largest, fabs(analytic[i]));
+    }
+    cr_assert_gt(largest, 1e-3, "BN %s: parameter gradients are all zero", where);
+    largest = 0.0;
+    for (int i = 0; i < N * 3; i++) {
+        double saved = x[i];
+        x[i] = saved + h;
+        double up = probe_loss(mlp, x, t, N);
+        x[i] = saved - h;
+        double down = probe_loss(mlp, x, t, N);
+        x[i] = saved;
+        check_close(dx[i], (up - down) / (2 * h), 1e-5, 1e-5, "BN %s, %s: dx[%d]", where,
+                    activation_name(act), i);
+        largest = fmax(largest, fabs(dx[i]));
+    }
+    cr_assert_gt(largest, 1e-4, "BN %s: input gradients are all zero", where);
+    free(analytic);
+    mlp_destroy(mlp);
+}
+
+Test(mlp, gradients_without_bn_match_central_differences)
+{
+    check_network_gradients(ACTIVATION_SIGMOID, BN_PLACEMENT_NONE, MLP_TASK_CLASSIFY);
+    check_network_gradients(ACTIVATION_RELU, BN_PLACEMENT_NONE, MLP_TASK_CLASSIFY);
+}
+
+Test(mlp, gradients_with_bn_before_the_activation_match_central_differences)
+{
+    check_network_gradients(ACTIVATION_SIGMOID, BN_PLACEMENT_BEFORE, MLP_TASK_CLASSIFY);
+    check_network_gradients(ACTIVATION_TANH, BN_PLACEMENT_BEFORE, MLP_TASK_REGRESS);
+}
+
+Test(mlp, gradients_with_bn_after_the_activation_match_central_differences)
+{
+    check_network_gradients(ACTIVATION_SIGMOID, BN_PLACEMENT_AFTER, MLP_TASK_CLASSIFY);
+    check_network_gradients(ACTIVATION_TANH, BN_PLACEMENT_AFTER, MLP_TASK_REGRESS);
+}
+
+Test(mlp, create_refuses_bad_shapes_with_a_message)
+{
+    int one[1] = { 4 }, zero[3] = { 4, 0, 2 }, single_class[3] = { 4, 8, 1 };
+    struct { const int *sizes; int count; } bad[3] = { { one, 1 }, { zero, 3 }, { single_class, 3 } };
+    for (int i = 0; i < 3; i++) {
+        MlpConfig config;
+        mlp_config_init(&config, bad[i].sizes, bad[i].count);
+        BnError err = { 0 };
+        cr_assert_null(mlp_create(&config, &err), "bad shape %d accepted", i);
+        cr_assert(err.set && err.message[0], "bad shape %d gave no message", i);
+    }
+}
+
+Test(mlp, parameters_are_one_block_with_the_expected_count)
+{
+    int sizes[4] = { 784, 100, 100, 10 };
+    Mlp *none = make(sizes, 4, ACTIVATION_SIGMOID, BN_PLACEMENT_NONE, MLP_TASK_CLASSIFY, 1);
+    Mlp *before = make(sizes, 4, ACTIVATION_SIGMOID, BN_PLACEMENT_BEFORE, MLP_TASK_CLASSIFY, 1);
+    Mlp *after = make(sizes, 4, ACTIVATION_SIGMOID, BN_PLACEMENT_AFTER, MLP_TASK_CLASSIFY, 1);
+    size_t weights = 784 * 100 + 100 * 100 + 100 * 10;
+    cr_assert_eq(none->num_params, weights + 100 + 100 + 10);
+    cr_assert_eq(before->num_params, weights + 2 * (100 + 100) + 10, "BN before: γ, β, no bias");
+    cr_assert_eq(after->num_params, weights + 3 * (100 + 100) + 10, "BN after: bias, γ, β");
+    /* The last gradient sits at the end of the gradient block, so one flat loop covers everything. */
+    cr_assert(after->db_out + 10 == after->grads + after->num_params);
+    cr_assert(after->hidden[1].gamma[99] == 1.0 && after->hidden[1].beta[0] == 0.0);
+    mlp_destroy(none);
+    mlp_destroy(before);
+    mlp_destroy(after);
+}
+
+Test(mlp, the_same_seed_gives_the_same_weights_in_every_placement)
+{
+    int sizes[4] = { 2, 8, 8, 3 };
+    Mlp *nets[3];
+    BnPlacement placements[3] = { BN_PLACEMENT_NONE, BN_PLACEMENT_BEFORE, BN_PLACEMENT_AFTER };
+    for (int p = 0; p < 3; p++)
+        nets[p] = make(sizes, 4, ACTIVATION_SIGMOID, placements[p], MLP_TASK_CLASSIFY, 42);
+    for (int p = 1; p < 3; p++) {
+        for (int l = 0; l < 2; l++)
+            cr_assert(memcmp(nets[0]->hidden[l].w, nets[p]->hidden[l].w,
+                             sizeof(double) * (size_t)(nets[p]->hidden[l].in * nets[p]->hidden[l].out)) == 0,
+                      "layer %d weights differ for BN %s", l, mlp_placement_name(placements[p]));
+        cr_assert(memcmp(nets[0]->w_out, nets[p]->w_out, sizeof(double) * 8 * 3) == 0);
+    }
+    Mlp *other = make(sizes, 4, ACTIVATION_SIGMOID, BN_PLACEMENT_NONE, MLP_TASK_CLASSIFY, 43);
+    cr_assert(memcmp(nets[0]->hidden[0].w, other->hidden[0].w, sizeof(double) * 16) != 0,
+              "another seed should give other weights");
+    for (int p = 0; p < 3; p++)
+        mlp_destroy(nets[p]);
+    mlp_destroy(other);
+}
+
+Test(mlp, a_batch_of_one_in_training_mode_with_bn_is_an_error_not_nan)
+{
+    int sizes[3] = { 2, 4, 2 };
+    Mlp *mlp = make(sizes, 3, ACTIVATION_SIGMOID, BN_PLACEMENT_BEFORE, MLP_TASK_CLASSIFY, 1);
+    Sgd *sgd = sgd_create(mlp->num_params, 0.1, 0.0);
+    double x[2] = { 0.5, -1.0 }, y[1] = { 1 }, loss = 0.0;
+    double *before = malloc(sizeof(double) * mlp->num_params);
+    memcpy(before, mlp->params, sizeof(double) * mlp->num_params);
+    BnError err = { 0 };
+    cr_assert_not(mlp_train_step(mlp, sgd, x, y, 1, &loss, &err), "one-row training step accepted");
+    cr_assert(err.set && strstr(err.message, "2"), "message: %s", err.message);
+    cr_assert(memcmp(before, mlp->params, sizeof(double) * mlp->num_params) == 0, "parameters changed");
+    /* At inference a single sample is fine: the running statistics stand in. */
+    error_clear(&err);
+    cr_assert(mlp_forward(mlp, x, 1, MLP_MODE_EVAL, &err), "eval forward: %s", err.message);
+    cr_assert(isfinite(mlp->logits[0]) && isfinite(mlp->logits[1]));
+    cr_assert_not(mlp_backward(mlp, NULL, &err), "backward after an eval forward of a BN net");
+    free(before);
+    sgd_destroy(sgd);
+    mlp_destroy(mlp);
+}
+
+/* Trains on a named set with the given settings; returns the net (caller destroys). */
+static Mlp *train_on(const Dataset *train, const int *sizes, int num_sizes, Activation act,
+                     BnPlacement bn, int steps, int batch, double lr, double momentum, uint64_t seed)
+{
+    Mlp *mlp = make(sizes, num_sizes, act, bn, MLP_TASK_CLASSIFY, seed);
+    Sgd *sgd = sgd_create(mlp->num_params, lr, momentum);
+    BatchSampler sampler;
+    sampler_init(&sampler, train->n, seed);
+    int *idx = malloc(sizeof(int) * (size_t)batch);
+    double *x = malloc(sizeof(double) * (size_t)batch * (size_t)train->dim), *y = malloc(sizeof(double) * (size_t)batch);
+    BnError err = { 0 };
+    for (int k = 0; k < steps; k++) {
+        sampler_next(&sampler, idx, batch);
+        dataset_gather(train, idx, batch, x, y);
+        double loss;
+        cr_assert(mlp_train_step(mlp, sgd, x, y, batch, &loss, &err), "step %d: %s", k, err.message);
+    }
+    free(idx);
+    free(x);
+    free(y);
+    sampler_free(&sampler);
+    sgd_destroy(sgd);
+    return mlp;
+}
+
+static double test_accuracy(Mlp *mlp, const Dataset *test, MlpMode mode)
+{
+    BnError err = { 0 };
+    cr_assert(mlp_forward(mlp, test->x, test->n, mode, &err), "%s", err.message);
+    return mlp_accuracy(mlp, test->y);
+}
+
+Test(mlp, training_on_moons_lifts_accuracy_far_above_chance)
+{
+    Dataset *train, *test;
+    BnError err = { 0 };
+    cr_assert(dataset_load("moons", 5, 0, 0, &train, &test, &err), "%s", err.message);
+    int sizes[4] = { 2, 16, 16, 2 };
+    for (int bn = BN_PLACEMENT_NONE; bn <= BN_PLACEMENT_AFTER; bn++) {
+        Mlp *mlp = train_on(train, sizes, 4, ACTIVATION_TANH, (BnPlacement)bn, 600, 32, 0.1, 0.9, 5);
+        double acc = test_accuracy(mlp, test, MLP_MODE_EVAL);
+        cr_assert_gt(acc, 0.9, "BN %s: test accuracy %.3f (chance is 0.5)", mlp_placement_name(bn), acc);
+        mlp_destroy(mlp);
+    }
+    dataset_destroy(train);
+    dataset_destroy(test);
+}
+
+/* Steps until the test accuracy first reaches target, checked every `every` steps; budget+1 if never. */
+static int steps_to_reach(const Dataset *train, const Dataset *test, BnPlacement bn, double lr,
+                          double target, int budget, int every)
+{
+    int sizes[5] = { 784, 100, 100, 100, 10 };
+    Mlp *mlp = make(sizes, 5, ACTIVATION_SIGMOID, bn, MLP_TASK_CLASSIFY, 3);
+    Sgd *sgd = sgd_create(mlp->num_params, lr, 0.0);
+    BatchSampler sampler;
+    sampler_init(&sampler, train->n, 3);
+    int idx[60];
+    static double x[60 * 784];
+    double y[60];
+    BnError err = { 0 };
+    int reached = budget + 1;
+    for (int k = 1; k <= budget; k++) {
+        sampler_next(&sampler, idx, 60);
+        dataset_gather(train, idx, 60, x, y);
+        double loss;
+        cr_assert(mlp_train_step(mlp, sgd, x, y, 60, &loss, &err), "step %d: %s", k, err.message);
+        if (k % every == 0 && test_accuracy(mlp, test, MLP_MODE_EVAL) >= target) {
+            reached = k;
+            break;
+        }
+    }
+    sampler_free(&sampler);
+    sgd_destroy(sgd);
+    mlp_destroy(mlp);
+    return reached;
+}
+
+Test(mlp, the_paper_network_with_bn_reaches_80_percent_in_fewer_steps_than_without)
+{
+    /* 784-100-100-100-10 sigmoid, batch 60, plain SGD with one learning rate for both runs. Sigmoid
+     * without BN starts on a plateau (the saturation the paper describes), BN leaves it at once. */
+    Dataset *train, *test;
+    BnError err = { 0 };
+    cr_assert(dataset_load("synth784", 3, 1200, 300, &train, &test, &err), "%s", err.message);
+    const int budget = 200;
+    int with_bn = steps_to_reach(train, test, BN_PLACEMENT_BEFORE, 0.5, 0.8, budget, 10);
+    int without = steps_to_reach(train, test, BN_PLACEMENT_NONE, 0.5, 0.8, with_bn, 10);
+    cr_assert_leq(with_bn, budget, "with BN the test accuracy never reached 80%% in %d steps", budget);
+    cr_assert_gt(without, with_bn, "without BN: %d steps, with BN: %d steps", without, with_bn);
+    dataset_destroy(train);
+    dataset_destroy(test);
+}
+
+Test(mlp, eval_mode_after_training_predicts_like_batch_statistics_on_a_large_batch)
+{
+    Dataset *train, *test;
+    BnError err = { 0 };
+    cr_assert(dataset_load("blobs", 8, 0, 0, &train, &test, &err), "%s", err.message);
+    int sizes[4] = { 2, 16, 16, 3 };
+    for (int bn = BN_PLACEMENT_BEFORE; bn <= BN_PLACEMENT_AFTER; bn++) {
+        Mlp *mlp = train_on(train, sizes, 4, ACTIVATION_SIGMOID, (BnPlacement)bn, 400, 32, 0.2, 0.0, 8);
+        int n = train->n;
+        int *with_batch = malloc(sizeof(int) * (size_t)n), *with_running = malloc(sizeof(int) * (size_t)n);
+        cr_assert(mlp_forward(mlp, train->x, n, MLP_MODE_BATCH_STATS, &err), "%s", err.message);
+        mlp_predict(mlp, with_batch);
+        cr_assert(mlp_forward(mlp, train->x, n, MLP_MODE_EVAL, &err), "%s", err.message);
+        mlp_predict(mlp, with_running);
+        int agree = 0;
+        for (int r = 0; r < n; r++)
+            agree += with_batch[r] == with_running[r];
+        cr_assert_geq(agree, n * 97 / 100, "BN %s: only %d of %d predictions agree",
+                      mlp_placement_name(bn), agree, n);
+        cr_assert_gt(mlp->hidden[0].batches_seen, 0);
+        free(with_batch);
+        free(with_running);
+        mlp_destroy(mlp);
+    }
+    dataset_destroy(train);
+    dataset_destroy(test);
+}
+
+Test(mlp, two_runs_with_one_seed_end_with_identical_parameters)
+{
+    Dataset *train, *test;
+    BnError err = { 0 };
+    cr_assert(dataset_load("spirals", 2, 0, 0, &train, &test, &err), "%s", err.message);
+    int sizes[4] = { 2, 12, 12, 2 };
+    Mlp *a = train_on(train, sizes, 4, ACTIVATION_RELU, BN_PLACEMENT_AFTER, 100, 16, 0.1, 0.9, 4);
+    Mlp *b = train_on(train, sizes, 4, ACTIVATION_RELU, BN_PLACEMENT_AFTER, 100, 16, 0.1, 0.9, 4);
+    cr_assert(memcmp(a->params, b->params, sizeof(double) * a->num_params) == 0, "parameters differ");
+    cr_assert(memcmp(a->hidden[1].running_var, b->hidden[1].running_var, sizeof(double) * 12) == 0,
+              "running variances differ");
+    Mlp *fresh = make(sizes, 4, ACTIVATION_RELU, BN_PLACEMENT_AFTER, MLP_TASK_CLASSIFY, 4);
+    cr_assert(memcmp(a->params, fresh->params, sizeof(double) * a->num_params) != 0, "training changed nothing");
+    mlp_destroy(a);
+    mlp_destroy(b);
+    mlp_destroy(fresh);
+    dataset_destroy(train);
+    dataset_destroy(test);
+}
