@@ -1,0 +1,567 @@
+/* The terminal through ncurses: setup and restore, signals, input, colors, canvas to screen (ui layer). */
+#include "ui/tty.h"
+
+#include <curses.h>
+#include <term.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <langinfo.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include "util/alloc.h"
+#include "view/keys.h"
+
+/* Signal handling: handlers only record the signal and write one byte to a self-pipe, which wakes the
+ * poll() in tty_read_key. All terminal work (endwin, resizeterm, stopping for Ctrl-Z) then runs in normal
+ * context, so nothing async-signal-unsafe ever runs inside a handler. The handlers are installed before
+ * newterm(), so ncurses sees them and does not install its own. */
+static volatile sig_atomic_t pending_fatal;     /* signal number, 0 = none */
+static volatile sig_atomic_t pending_winch;
+static volatile sig_atomic_t pending_tstp;
+static int wake_pipe[2] = { -1, -1 };
+
+static const int handled_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGWINCH };
+enum { HANDLED_COUNT = sizeof handled_signals / sizeof handled_signals[0] };
+
+/* Input that says "readable" yet yields no key this many times in a row is treated as gone (EOF). */
+enum { STALL_LIMIT = 100 };
+
+struct Tty {
+    SCREEN *screen;
+    bool unicode;
+    RasterMode raster;
+    ColorMode color_mode;
+    bool default_colors;        /* use_default_colors() worked: -1 is the terminal's own color */
+    int width, height;
+    int stalls;
+    attr_t role_attr[ROLE_COUNT];
+    short role_pair[ROLE_COUNT];
+    struct sigaction saved[HANDLED_COUNT];
+    bool installed[HANDLED_COUNT];
+};
+
+static Tty *active_tty;     /* for the out-of-memory and atexit restores */
+
+static void on_signal(int sig)
+{
+    int saved_errno = errno;
+    if (sig == SIGWINCH)
+        pending_winch = 1;
+    else if (sig == SIGTSTP)
+        pending_tstp = 1;
+    else if (!pending_fatal)
+        pending_fatal = sig;
+    if (wake_pipe[1] >= 0) {
+        char byte = 0;
+        ssize_t n = write(wake_pipe[1], &byte, 1);   /* full pipe: a wake-up is already queued */
+        (void)n;
+    }
+    errno = saved_errno;
+}
+
+static void install_handler(Tty *tty, int i)
+{
+    struct sigaction old;
+    if (sigaction(handled_signals[i], NULL, &old) != 0)
+        return;
+    /* A signal ignored at startup (nohup, background jobs) stays ignored. */
+    if (old.sa_handler == SIG_IGN)
+        return;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;   /* ncurses' own reads/writes are not cut short; poll() still wakes */
+    if (sigaction(handled_signals[i], &sa, &tty->saved[i]) == 0)
+        tty->installed[i] = true;
+}
+
+static void restore_handlers(Tty *tty)
+{
+    for (int i = 0; i < HANDLED_COUNT; i++)
+        if (tty->installed[i]) {
+            sigaction(handled_signals[i], &tty->saved[i], NULL);
+            tty->installed[i] = false;
+        }
+}
+
+static int set_flags(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    int fd_flags = fcntl(fd, F_GETFD);
+    if (fl < 0 || fd_flags < 0)
+        return -1;
+    if (fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, fd_flags | FD_CLOEXEC) < 0)
+        return -1;
+    return 0;
+}
+
+static void close_pipe(void)
+{
+    for (int i = 0; i < 2; i++)
+        if (wake_pipe[i] >= 0) {
+            close(wake_pipe[i]);
+            wake_pipe[i] = -1;
+        }
+}
+
+static void drain_pipe(void)
+{
+    char buf[64];
+    while (read(wake_pipe[0], buf, sizeof buf) > 0) {
+    }
+}
+
+/* Registered with alloc_set_failure_hook and atexit: leave curses mode so the message is readable. */
+static void emergency_restore(void)
+{
+    if (active_tty && !isendwin()) {
+        endwin();
+        fflush(stdout);
+    }
+}
+
+/* --- pure helpers --- */
+
+ColorMode tty_choose_color_mode(bool has_colors, int colors, int color_pairs, bool no_color_flag,
+                                const char *no_color_env)
+{
+    if (no_color_flag || (no_color_env && no_color_env[0]) || !has_colors)
+        return COLOR_MODE_MONO;
+    if (color_pairs < ROLE_COUNT + 1)
+        return COLOR_MODE_MONO;
+    if (colors >= 256)
+        return COLOR_MODE_256;
+    if (colors >= 16)
+        return COLOR_MODE_16;
+    if (colors >= 8)
+        return COLOR_MODE_8;
+    return COLOR_MODE_MONO;
+}
+
+bool tty_codeset_is_utf8(const char *codeset)
+{
+    return codeset && (strcasecmp(codeset, "UTF-8") == 0 || strcasecmp(codeset, "UTF8") == 0);
+}
+
+bool tty_term_name_ok(const char *term, BnError *err)
+{
+    if (!term || !term[0]) {
+        error_set(err, "", "TERM is not set, so the terminal type is unknown (try TERM=xterm)");
+        return false;
+    }
+    if (strcmp(term, "dumb") == 0) {
+        error_set(err, "", "this terminal (TERM=dumb) cannot show the full-screen tutor; "
+                           "'bntutor render' prints frames as text");
+        return false;
+    }
+    return true;
+}
+
+static short clamp_color(short c, int colors, bool default_colors, short fallback)
+{
+    if (c < 0 || c >= colors)
+        c = -1;
+    if (c < 0 && !default_colors)
+        c = fallback;
+    return c;
+}
+
+void tty_pick_colors(const ThemeColor *color, ColorMode mode, int colors, bool default_colors,
+                     short *fg, short *bg)
+{
+    short f = -1, b = -1;
+    switch (mode) {
+    case COLOR_MODE_256: f = color->fg256; b = color->bg256; break;
+    case COLOR_MODE_16: f = color->fg16; b = color->bg16; break;
+    case COLOR_MODE_8: f = color->fg8; b = color->bg8; break;
+    case COLOR_MODE_MONO: break;
+    }
+    *fg = clamp_color(f, colors, default_colors, 7);   /* white on black without default colors */
+    *bg = clamp_color(b, colors, default_colors, 0);
+}
+
+/* --- setup and teardown --- */
+
+static bool check_terminfo(const char *term, BnError *err)
+{
+    int status = 0;
+    if (setupterm(term, STDOUT_FILENO, &status) != OK) {
+        if (status == -1)
+            error_set(err, "", "cannot find the terminfo database to look up TERM=%s", term);
+        else if (status == 1)
+            error_set(err, "", "TERM=%s is a hardcopy terminal; the tutor needs a screen", term);
+        else
+            error_set(err, "", "unknown terminal type TERM=%s (no terminfo entry; try TERM=xterm)",
+                      term);
+        return false;
+    }
+    const char *cup = tigetstr("cup");
+    bool ok = cup && cup != (const char *)-1;
+    if (!ok)
+        error_set(err, "", "this terminal (TERM=%s) cannot move the cursor, so it cannot show the "
+                           "full-screen tutor; 'bntutor render' prints frames as text", term);
+    del_curterm(cur_term);
+    return ok;
+}
+
+static attr_t attr_bits(int attr)
+{
+    attr_t a = A_NORMAL;
+    if (attr & ATTR_BOLD)
+        a |= A_BOLD;
+    if (attr & ATTR_DIM)
+        a |= A_DIM;
+    if (attr & ATTR_UNDERLINE)
+        a |= A_UNDERLINE;
+    if (attr & ATTR_REVERSE)
+        a |= A_REVERSE;
+    if (attr & ATTR_ITALIC)
+        a |= A_ITALIC;
+    return a;
+}
+
+void tty_set_theme(Tty *tty, const Theme *theme)
+{
+    Theme fallback;
+    if (!theme) {
+        theme_default(&fallback);
+        theme = &fallback;
+    }
+    for (int r = 0; r < ROLE_COUNT; r++) {
+        const ThemeColor *c = &theme->roles[r];
+        if (tty->color_mode == COLOR_MODE_MONO) {
+            tty->role_attr[r] = attr_bits(c->attr | c->mono_attr);
+            tty->role_pair[r] = 0;
+            continue;
+        }
+        short fg, bg;
+        tty_pick_colors(c, tty->color_mode, COLORS, tty->default_colors, &fg, &bg);
+        init_pair((short)(r + 1), fg, bg);
+        tty->role_attr[r] = attr_bits(c->attr);
+        tty->role_pair[r] = (short)(r + 1);
+    }
+}
+
+static void read_size(Tty *tty)
+{
+    getmaxyx(stdscr, tty->height, tty->width);
+}
+
+Tty *tty_open(const TtyOptions *options, BnError *err)
+{
+    if (active_tty) {
+        error_set(err, "", "the terminal is already in use");
+        return NULL;
+    }
+    if (!isatty(STDOUT_FILENO)) {
+        error_set(err, "", "standard output is not a terminal; the tutor needs one "
+                           "('bntutor render' prints frames as text)");
+        return NULL;
+    }
+    if (!isatty(STDIN_FILENO)) {
+        error_set(err, "", "standard input is not a terminal; the tutor reads keys from it");
+        return NULL;
+    }
+    const char *term = getenv("TERM");
+    if (!tty_term_name_ok(term, err) || !check_terminfo(term, err))
+        return NULL;
+
+    Tty *tty = xcalloc(1, sizeof *tty);
+    pending_fatal = pending_winch = pending_tstp = 0;
+    if (pipe(wake_pipe) != 0 || set_flags(wake_pipe[0]) != 0 || set_flags(wake_pipe[1]) != 0) {
+        error_set(err, "", "cannot create a pipe: %s", strerror(errno));
+        close_pipe();
+        free(tty);
+        return NULL;
+    }
+    for (int i = 0; i < HANDLED_COUNT; i++)
+        install_handler(tty, i);
+
+    fflush(stdout);
+    tty->screen = newterm(term, stdout, stdin);
+    if (!tty->screen) {
+        error_set(err, "", "cannot start the terminal (TERM=%s)", term);
+        restore_handlers(tty);
+        close_pipe();
+        free(tty);
+        return NULL;
+    }
+    set_term(tty->screen);
+    active_tty = tty;
+    static bool hooks_registered;
+    if (!hooks_registered) {
+        alloc_set_failure_hook(emergency_restore);
+        atexit(emergency_restore);
+        hooks_registered = true;
+    }
+
+    cbreak();                   /* keys at once; Ctrl-C, Ctrl-Z still raise signals */
+    noecho();
+    nonl();
+    intrflush(stdscr, FALSE);
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);      /* tty_read_key waits in poll(), never inside ncurses */
+    leaveok(stdscr, TRUE);
+    set_escdelay(25);
+    curs_set(0);
+
+    bool force_ascii = options && options->force_ascii;
+    tty->unicode = !force_ascii && tty_codeset_is_utf8(nl_langinfo(CODESET));
+    tty->raster = tty->unicode ? RASTER_BRAILLE : RASTER_ASCII;
+
+    bool no_color = options && options->no_color;
+    const char *no_color_env = getenv("NO_COLOR");
+    bool want_color = tty_choose_color_mode(has_colors(), 256, 256, no_color, no_color_env)
+                      != COLOR_MODE_MONO;
+    if (want_color && start_color() == OK) {
+        tty->default_colors = use_default_colors() == OK;
+        tty->color_mode = tty_choose_color_mode(true, COLORS, COLOR_PAIRS, false, NULL);
+    } else {
+        tty->color_mode = COLOR_MODE_MONO;
+    }
+    tty_set_theme(tty, options ? options->theme : NULL);
+    read_size(tty);
+    return tty;
+}
+
+void tty_close(Tty *tty)
+{
+    if (!tty)
+        return;
+    if (!isendwin())
+        endwin();
+    fflush(stdout);
+    delscreen(tty->screen);
+    restore_handlers(tty);
+    close_pipe();
+    if (active_tty == tty)
+        active_tty = NULL;
+    free(tty);
+}
+
+int tty_pending_signal(void) { return pending_fatal; }
+
+void tty_raise_pending_signal(void)
+{
+    int sig = pending_fatal;
+    if (!sig)
+        return;
+    signal(sig, SIG_DFL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
+}
+
+void tty_size(const Tty *tty, int *width, int *height)
+{
+    *width = tty->width;
+    *height = tty->height;
+}
+
+bool tty_unicode(const Tty *tty) { return tty->unicode; }
+RasterMode tty_raster(const Tty *tty) { return tty->raster; }
+ColorMode tty_color_mode(const Tty *tty) { return tty->color_mode; }
+
+/* --- drawing --- */
+
+/* What one cell shows: a printable character that fits, else a plain stand-in. */
+static wchar_t cell_glyph(const Tty *tty, uint32_t ch, int *cols)
+{
+    *cols = 1;
+    if (ch < 0x20 || ch == 0x7f)
+        return L' ';
+    if (ch < 0x7f)
+        return (wchar_t)ch;
+    if (!tty->unicode || ch > 0x10ffff || (ch >= 0xd800 && ch <= 0xdfff))
+        return L'?';
+    int w = wcwidth((wchar_t)ch);
+    if (w < 1 || w > 2)
+        return L'?';
+    *cols = w;
+    return (wchar_t)ch;
+}
+
+void tty_draw(Tty *tty, const Canvas *canvas)
+{
+    int w = canvas->width < tty->width ? canvas->width : tty->width;
+    int h = canvas->height < tty->height ? canvas->height : tty->height;
+    for (int y = 0; y < h; y++) {
+        const Cell *row = canvas->cells + (long)y * canvas->width;
+        int x = 0;
+        while (x < w) {
+            const Cell *c = &row[x];
+            int cols = 1;
+            /* A tail without its head (the head draws both columns) shows a blank. */
+            wchar_t text[2] = { c->ch == CANVAS_WIDE_TAIL ? L' ' : cell_glyph(tty, c->ch, &cols), 0 };
+            if (cols == 2 && x + 1 >= w) {
+                text[0] = L' ';     /* no room for the right half */
+                cols = 1;
+            }
+            int role = c->role < ROLE_COUNT ? c->role : ROLE_DEFAULT;
+            cchar_t cc;
+            setcchar(&cc, text, tty->role_attr[role] | attr_bits(c->attr), tty->role_pair[role], NULL);
+            mvwadd_wch(stdscr, y, x, &cc);     /* the bottom-right cell returns ERR yet is drawn */
+            x += cols;
+        }
+        if (w < tty->width) {
+            wmove(stdscr, y, w);
+            wclrtoeol(stdscr);
+        }
+    }
+    if (h < tty->height) {
+        wmove(stdscr, h, 0);
+        wclrtobot(stdscr);
+    }
+    wnoutrefresh(stdscr);
+    doupdate();
+}
+
+/* --- input and signal work --- */
+
+static int map_function_key(wint_t key)
+{
+    switch (key) {
+    case KEY_LEFT: return BK_LEFT;
+    case KEY_RIGHT: return BK_RIGHT;
+    case KEY_UP: return BK_UP;
+    case KEY_DOWN: return BK_DOWN;
+    case KEY_PPAGE: return BK_PAGE_UP;
+    case KEY_NPAGE: return BK_PAGE_DOWN;
+    case KEY_HOME: case KEY_A1: return BK_HOME;
+    case KEY_END: case KEY_C1: return BK_END;
+    case KEY_ENTER: return BK_ENTER;
+    case KEY_BACKSPACE: return BK_BACKSPACE;
+    case KEY_DC: return BK_DELETE;
+    case KEY_BTAB: return BK_BACKTAB;
+    case KEY_RESIZE: return BK_RESIZE;
+    default: break;
+    }
+    if (key >= (wint_t)KEY_F(1) && key <= (wint_t)KEY_F(12))
+        return BK_F1 + (int)(key - (wint_t)KEY_F(1));
+    return BK_NONE;
+}
+
+static int map_char(wint_t ch)
+{
+    switch (ch) {
+    case L'\r': case L'\n': return BK_ENTER;
+    case L'\t': return BK_TAB;
+    case 27: return BK_ESC;
+    case 127: case 8: return BK_BACKSPACE;
+    default: return (int)ch;
+    }
+}
+
+/* Asks the kernel for the size and resizes ncurses' screen; true when it changed. */
+static bool update_size(Tty *tty)
+{
+    struct winsize ws;
+    /* Only on a real change: ncurses 6.4's resizeterm() queues a KEY_RESIZE on every call. */
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0 &&
+        (ws.ws_row != tty->height || ws.ws_col != tty->width))
+        resizeterm(ws.ws_row, ws.ws_col);
+    int old_w = tty->width, old_h = tty->height;
+    read_size(tty);
+    bool changed = tty->width != old_w || tty->height != old_h;
+    if (changed)
+        clearok(curscr, TRUE);  /* repaint everything once after a resize; never per frame */
+    return changed;
+}
+
+/* Ctrl-Z: leave curses mode, stop with the default action, and come back on SIGCONT. */
+static int suspend(Tty *tty)
+{
+    endwin();
+    fflush(stdout);
+    struct sigaction dfl, ours;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(SIGTSTP, &dfl, &ours);
+    raise(SIGTSTP);             /* stops here until `fg` */
+    sigaction(SIGTSTP, &ours, NULL);
+    /* doupdate() after endwin() returns to program mode by itself; the shell wrote over the screen,
+     * so repaint it all, and the size may differ now. */
+    clearok(curscr, TRUE);
+    return update_size(tty) ? BK_RESIZE : BK_REDRAW;
+}
+
+static int take_signal_work(Tty *tty)
+{
+    if (pending_fatal)
+        return BK_INTERRUPT;
+    if (pending_tstp) {
+        pending_tstp = 0;
+        pending_winch = 0;      /* suspend() re-reads the size anyway */
+        return suspend(tty);
+    }
+    if (pending_winch) {
+        pending_winch = 0;
+        update_size(tty);
+        return BK_RESIZE;
+    }
+    return BK_NONE;
+}
+
+int tty_read_key(Tty *tty, int timeout_ms)
+{
+    for (;;) {
+        int work = take_signal_work(tty);
+        if (work != BK_NONE)
+            return work;
+        wint_t ch;
+        int r = wget_wch(stdscr, &ch);
+        if (r == KEY_CODE_YES) {
+            tty->stalls = 0;
+            int key = map_function_key(ch);
+            if (key == BK_RESIZE) {
+                /* Usually queued by our own resizeterm() after SIGWINCH was reported; a change
+                 * we have not seen (SIGWINCH ignored at startup) is reported now. */
+                if (update_size(tty))
+                    return BK_RESIZE;
+                continue;
+            }
+            if (key != BK_NONE)
+                return key;
+            continue;
+        }
+        if (r == OK) {
+            tty->stalls = 0;
+            return map_char(ch);
+        }
+        struct pollfd fds[2] = {
+            { .fd = STDIN_FILENO, .events = POLLIN },
+            { .fd = wake_pipe[0], .events = POLLIN },
+        };
+        int n = poll(fds, 2, timeout_ms);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return BK_HANGUP;
+        }
+        if (n == 0)
+            return BK_NONE;
+        if (fds[1].revents) {
+            drain_pipe();
+            /* Return so the caller recomputes its deadline; signal work is picked up next call. */
+            int w = take_signal_work(tty);
+            return w;
+        }
+        if ((fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) && !(fds[0].revents & POLLIN))
+            return BK_HANGUP;
+        /* Readable: the next wget_wch gets it. Readable with nothing to read, again and again, is EOF. */
+        if (++tty->stalls > STALL_LIMIT)
+            return BK_HANGUP;
+    }
+}
