@@ -1,0 +1,86 @@
+/* The scene registry and the generic calls the tutor makes on any scene (scene layer). */
+#include "scene/scene.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "scene/scenes.h"
+#include "util/alloc.h"
+
+static const SceneClass *const scene_classes[] = {
+    &scene_none, &scene_input_norm, &scene_loss_surface, &scene_drift, &scene_bn_stages,
+    &scene_gamma_beta, &scene_backprop, &scene_running_stats, &scene_inference,
+    &scene_placement, &scene_sandbox, &scene_real_data,
+};
+
+const SceneClass *scene_class_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof scene_classes / sizeof scene_classes[0]; i++)
+        if (strcmp(scene_classes[i]->name, name) == 0)
+            return scene_classes[i];
+    return NULL;
+}
+
+Scene *scene_create(const LessonPage *page, uint64_t seed, BnError *err)
+{
+    const char *name = page && page->scene ? page->scene->name : "none";
+    const SceneClass *cls = scene_class_find(name);
+    if (!cls) {
+        error_set(err, "", "scene '%s' is in the catalogue but not implemented", name);
+        return NULL;
+    }
+    void *self = cls->create(page, seed, err);
+    if (!self)
+        return NULL;
+    Scene *scene = xcalloc(1, sizeof *scene);
+    scene->cls = cls;
+    scene->self = self;
+    scene->page = page;
+    scene->seed = seed;
+    return scene;
+}
+
+void scene_destroy(Scene *scene)
+{
+    if (!scene)
+        return;
+    scene->cls->destroy(scene->self);
+    free(scene);
+}
+
+bool scene_reset(Scene *scene, uint64_t seed, BnError *err)
+{
+    void *fresh = scene->cls->create(scene->page, seed, err);
+    if (!fresh)
+        return false;
+    scene->cls->destroy(scene->self);
+    scene->self = fresh;
+    scene->seed = seed;
+    scene->steps = 0;
+    return true;
+}
+
+bool scene_animates(const Scene *scene) { return scene->cls->step != NULL; }
+
+void scene_step(Scene *scene, long count)
+{
+    if (!scene->cls->step)
+        return;
+    for (long i = 0; i < count; i++)
+        scene->cls->step(scene->self);
+    scene->steps += count;
+}
+
+void scene_draw(Scene *scene, Canvas *canvas, Rect area) { scene->cls->draw(scene->self, canvas, area); }
+
+bool scene_key(Scene *scene, int key) { return scene->cls->key && scene->cls->key(scene->self, key); }
+
+int scene_keys(const Scene *scene, SceneKey *out)
+{
+    return scene->cls->keys ? scene->cls->keys(scene->self, out) : 0;
+}
+
+bool scene_live(const Scene *scene, const char *name, const int *index, double *out)
+{
+    return scene->cls->live && scene->cls->live(scene->self, name, index, out);
+}
