@@ -1,0 +1,134 @@
+/* Line chart widget: several series, a legend, nice ticks, optional log y and a shaded band (view layer). */
+#include <math.h>
+#include <stddef.h>
+
+#include "view/axes.h"
+#include "view/plot.h"
+#include "view/raster.h"
+#include "view/unicode.h"
+
+enum { BAND_SERIES = 7 };
+
+static double at_x(const double *x, int i)
+{
+    return x ? x[i] : (double)i;
+}
+
+static void grow(double *lo, double *hi, double v, bool log)
+{
+    if (!isfinite(v) || (log && !(v > 0)))
+        return;
+    if (v < *lo)
+        *lo = v;
+    if (v > *hi)
+        *hi = v;
+}
+
+/* Dot position or false when the point cannot be drawn. */
+static bool to_dot(const PlotFrame *f, double x, double y, int *dx, int *dy)
+{
+    double a = plot_frame_xdot(f, x), b = plot_frame_ydot(f, y);
+    if (!isfinite(a) || !isfinite(b) || fabs(a) > 1e6 || fabs(b) > 1e6)
+        return false;
+    *dx = (int)lround(a);
+    *dy = (int)lround(b);
+    return true;
+}
+
+static void draw_band(Raster *r, const PlotFrame *f, const LineBand *band)
+{
+    int pdx = 0, plo = 0, phi = 0;
+    bool have = false;
+    for (int i = 0; i < band->n; i++) {
+        int dx, dlo, dhi;
+        if (!to_dot(f, at_x(band->x, i), band->lo[i], &dx, &dlo) || !to_dot(f, at_x(band->x, i), band->hi[i], &dx, &dhi)) {
+            have = false;
+            continue;
+        }
+        if (have && dx > pdx) {
+            /* Interpolate the band edges across every dot column between two samples. */
+            for (int c = pdx + 1; c <= dx; c++) {
+                double t = (double)(c - pdx) / (dx - pdx);
+                int lo = (int)lround(plo + t * (dlo - plo)), hi = (int)lround(phi + t * (dhi - phi));
+                raster_fill(r, c, hi, c, lo, BAND_SERIES, FILL_HATCH);
+            }
+        } else {
+            raster_fill(r, dx, dhi, dx, dlo, BAND_SERIES, FILL_HATCH);
+        }
+        pdx = dx, plo = dlo, phi = dhi;
+        have = true;
+    }
+}
+
+void linechart_draw(Canvas *canvas, Rect area, const LineChartSpec *spec)
+{
+    if (!canvas || !spec)
+        return;
+    int ns = spec->nseries > 4 ? 4 : spec->nseries;
+    bool ylog = spec->y.log;
+    double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+    for (int s = 0; s < ns; s++)
+        for (int i = 0; i < spec->series[s].n; i++) {
+            if (!isfinite(spec->series[s].y[i]) || (ylog && !(spec->series[s].y[i] > 0)))
+                continue;
+            grow(&xlo, &xhi, at_x(spec->series[s].x, i), false);
+            grow(&ylo, &yhi, spec->series[s].y[i], ylog);
+        }
+    const LineBand *band = spec->band && spec->band->lo && spec->band->hi ? spec->band : NULL;
+    if (band)
+        for (int i = 0; i < band->n; i++) {
+            grow(&xlo, &xhi, at_x(band->x, i), false);
+            grow(&ylo, &yhi, band->lo[i], ylog);
+            grow(&ylo, &yhi, band->hi[i], ylog);
+        }
+    if (xlo > xhi)
+        xlo = 0, xhi = 1;
+    if (ylo > yhi)
+        ylo = ylog ? 0.1 : 0, yhi = 1;
+    int top = (spec->legend || spec->y.label) ? 1 : 0;
+    PlotFrame f;
+    plot_frame_layout(&f, canvas, area, &spec->x, &spec->y, xlo, xhi, ylo, yhi, top, false, true);
+    if (!f.ok)
+        return;
+    Raster *r = raster_create(canvas, f.plot);
+    static const char ascii[4] = {'*', 'o', '+', 'x'};
+    for (int s = 0; s < 4; s++)
+        raster_set_series(r, s, (ColorRole)(ROLE_SERIES1 + s), 0, ascii[s], false);
+    if (band) {
+        raster_set_series(r, BAND_SERIES, band->role, ATTR_DIM, ':', true);
+        draw_band(r, &f, band);
+    }
+    for (int s = ns - 1; s >= 0; s--) {
+        const LineSeries *ls = &spec->series[s];
+        int px = 0, py = 0;
+        bool have = false;
+        for (int i = 0; i < ls->n; i++) {
+            int dx, dy;
+            if (!to_dot(&f, at_x(ls->x, i), ls->y[i], &dx, &dy)) {
+                have = false;
+                continue;
+            }
+            if (have)
+                raster_line(r, px, py, dx, dy, s);
+            else
+                raster_plot(r, dx, dy, s);
+            px = dx, py = dy;
+            have = true;
+        }
+    }
+    raster_render(r);
+    raster_destroy(r);
+    plot_frame_draw(canvas, &f, &spec->x, &spec->y);
+    if (spec->legend) {
+        const char *names[4] = {NULL, NULL, NULL, NULL};
+        ColorRole roles[4];
+        uint32_t glyphs[4];
+        for (int s = 0; s < ns; s++) {
+            names[s] = spec->series[s].name;
+            roles[s] = (ColorRole)(ROLE_SERIES1 + s);
+            glyphs[s] = canvas->unicode ? 0x2501 : (uint32_t)ascii[s];
+        }
+        int lw = spec->y.label ? utf8_width(spec->y.label) + 2 : 0;
+        plot_legend(canvas, area.x + lw, area.y, area.w - lw, names, roles, glyphs, ns);
+    }
+}

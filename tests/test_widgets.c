@@ -1,0 +1,478 @@
+/* View widgets: golden frames in each raster mode, and layout staying inside its rectangle at two sizes. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support/check.h"
+#include "util/pcg32.h"
+#include "view/canvas.h"
+#include "view/chrome.h"
+#include "view/plot.h"
+#include "view/table.h"
+#include "view/text.h"
+
+/* ---- fixed data ---------------------------------------------------------------------------- */
+
+enum { BINS = 24, NPTS = 120 };
+
+/* Counts of n normal samples (mean, sd) in BINS bins over [lo, hi]. */
+static void normal_counts(double *counts, uint64_t seed, int n, double mean, double sd, double lo, double hi)
+{
+    Pcg32 rng;
+    pcg32_seed(&rng, seed, 7);
+    memset(counts, 0, BINS * sizeof *counts);
+    for (int i = 0; i < n; i++) {
+        double v = mean + sd * pcg32_normal(&rng);
+        int b = (int)floor((v - lo) / (hi - lo) * BINS);
+        if (b >= 0 && b < BINS)
+            counts[b]++;
+    }
+}
+
+static void draw_hist(Canvas *c, Rect r, HistLayout layout, bool separate)
+{
+    static double before[BINS], after[BINS];
+    normal_counts(before, 1, 400, 12, 3, 0, 24);
+    normal_counts(after, 2, 400, 0, 1, -4, 4);
+    HistSeries s[2] = {
+        {before, BINS, 0, 24, "before", true, 12, 3},
+        {after, BINS, separate ? -4 : 0, separate ? 4 : 24, "after", true, separate ? 0 : 12, separate ? 1 : 2},
+    };
+    if (!separate && layout == HIST_OVERLAY)
+        normal_counts(after, 2, 400, 15, 2, 0, 24), s[1].mean = 15;
+    else if (!separate)
+        normal_counts(after, 2, 400, 12, 1.5, 0, 24), s[1].sd = 1.5;
+    HistogramSpec spec = {s, 2, layout, separate, {.label = "activation"}, {.label = "count"}};
+    histogram_draw(c, r, &spec);
+}
+
+static void draw_hist_overlay(Canvas *c, Rect r)
+{
+    draw_hist(c, r, HIST_OVERLAY, false);
+}
+
+static void draw_hist_mirror(Canvas *c, Rect r)
+{
+    draw_hist(c, r, HIST_MIRROR, false);
+}
+
+static void draw_hist_mirror_separate(Canvas *c, Rect r)
+{
+    draw_hist(c, r, HIST_MIRROR, true);
+}
+
+static void draw_line(Canvas *c, Rect r)
+{
+    static double y1[NPTS], y2[NPTS], lo[NPTS], hi[NPTS];
+    for (int i = 0; i < NPTS; i++) {
+        y1[i] = 2.0 * exp(-i / 30.0) + 0.1;
+        y2[i] = 1.5 * exp(-i / 60.0) + 0.2 + 0.05 * sin(i / 3.0);
+        lo[i] = y1[i] - 0.3 * exp(-i / 50.0);
+        hi[i] = y1[i] + 0.3 * exp(-i / 50.0);
+    }
+    LineSeries s[2] = {{NULL, y1, NPTS, "with BN"}, {NULL, y2, NPTS, "without"}};
+    LineBand band = {NULL, lo, hi, NPTS, ROLE_SERIES1};
+    LineChartSpec spec = {s, 2, &band, {.label = "step"}, {.label = "loss"}, true};
+    linechart_draw(c, r, &spec);
+}
+
+static void draw_line_log(Canvas *c, Rect r)
+{
+    static double y[NPTS];
+    for (int i = 0; i < NPTS; i++)
+        y[i] = 1000.0 * exp(-i / 12.0);
+    LineSeries s[1] = {{NULL, y, NPTS, "loss"}};
+    LineChartSpec spec = {s, 1, NULL, {.label = "step"}, {.log = true}, true};
+    linechart_draw(c, r, &spec);
+}
+
+static void draw_scatter(Canvas *c, Rect r)
+{
+    static double x1[60], y1[60], x2[60], y2[60];
+    Pcg32 rng;
+    pcg32_seed(&rng, 3, 9);
+    for (int i = 0; i < 60; i++) {
+        x1[i] = 3 + 0.8 * pcg32_normal(&rng);
+        y1[i] = 2 + 1.5 * pcg32_normal(&rng);
+        x2[i] = pcg32_normal(&rng);
+        y2[i] = pcg32_normal(&rng);
+    }
+    ScatterSet sets[2] = {{x1, y1, 60, "raw"}, {x2, y2, 60, "standardized"}};
+    ScatterSpec spec = {sets, 2, {.label = "x1"}, {.label = "x2"}, true, false};
+    scatter_draw(c, r, &spec);
+}
+
+static void draw_contour_common(Canvas *c, Rect r, bool shaded)
+{
+    enum { NX = 40, NY = 20 };
+    static double z[NX * NY];
+    for (int j = 0; j < NY; j++)
+        for (int i = 0; i < NX; i++) {
+            double x = -2 + 4.0 * i / (NX - 1), y = -1 + 2.0 * j / (NY - 1);
+            z[j * NX + i] = 0.5 * x * x + 4 * y * y;
+        }
+    double px[8], py[8];
+    double x = -1.8, y = 0.9;
+    for (int k = 0; k < 8; k++) {
+        px[k] = x, py[k] = y;
+        x -= 0.3 * x;
+        y -= 0.2 * 8 * y;
+    }
+    ContourSpec spec = {z, NX, NY, -2, 2, -1, 1, 6, CONTOUR_SQRT, shaded, px, py, 8, true, 0, 0, "w1", "w2"};
+    contour_draw(c, r, &spec);
+}
+
+static void draw_contour(Canvas *c, Rect r)
+{
+    draw_contour_common(c, r, false);
+}
+
+static void draw_contour_shaded(Canvas *c, Rect r)
+{
+    draw_contour_common(c, r, true);
+}
+
+static void draw_table(Canvas *c, Rect r)
+{
+    static const double v[4 * 5] = {
+        1.5, -0.25, 12345.678, 0.000123, NAN,
+        2.75, 3.5, -42.0, 0.5, 1e9,
+        -1.0, 0.0, 7.0, 0.25, INFINITY,
+        0.125, 100.0, 3.14159, -0.75, 2.0,
+    };
+    static const char *const rows[4] = {"x1", "x2", "x3", "x4"};
+    static const char *const cols[5] = {"mean", "var", "big", "tiny", "odd"};
+    TableSpec spec = {v, 4, 5, rows, cols, "sample", 4, 1, 2, 0, 0};
+    table_draw(c, r, &spec, NULL);
+}
+
+static void draw_text(Canvas *c, Rect r)
+{
+    text_draw(c, r,
+              "**Batch normalization** rescales each feature: subtract the mean \\mu, divide by "
+              "\\sqrt(\\sigma\\sq + \\epsilon), then scale by \\gamma and shift by \\beta. Call `bn_forward()` "
+              "*once* per step.\n\n日本語の文章も折り返す: 幅の広い文字。",
+              ROLE_DEFAULT, 0);
+}
+
+static void draw_chrome(Canvas *c, Rect r)
+{
+    if (r.h < 1)
+        return;
+    Rect inner = panel_draw(c, rect_make(r.x, r.y, r.w, r.h - 1), "Lesson 4 \xe2\x80\x94 inside a BN layer",
+                            ROLE_AXIS);
+    if (inner.w >= bigdigits_width("-0.125") + 1 && inner.h >= BIGDIGITS_HEIGHT)
+        bigdigits_draw(c, inner.x + 1, inner.y, "-0.125", ROLE_SERIES1);
+    static const KeyHint hints[4] = {{"\xe2\x86\x90/\xe2\x86\x92", "page"}, {"space", "play"}, {"?", "help"}, {"q", "quit"}};
+    statusbar_draw(c, rect_make(r.x, r.y + r.h - 1, r.w, 1), hints, 4, "page 2/7");
+}
+
+typedef struct Fixture {
+    const char *name;
+    void (*draw)(Canvas *, Rect);
+} Fixture;
+
+static const Fixture fixtures[] = {
+    {"hist_overlay", draw_hist_overlay}, {"hist_mirror", draw_hist_mirror},
+    {"hist_mirror_separate", draw_hist_mirror_separate}, {"line_band", draw_line},
+    {"line_log", draw_line_log}, {"scatter", draw_scatter}, {"contour", draw_contour},
+    {"contour_shaded", draw_contour_shaded}, {"table", draw_table}, {"text", draw_text},
+    {"chrome", draw_chrome},
+};
+enum { NFIX = sizeof fixtures / sizeof fixtures[0] };
+
+static const struct Mode {
+    const char *name;
+    RasterMode raster;
+    bool unicode;
+} modes[3] = {{"braille", RASTER_BRAILLE, true}, {"blocks", RASTER_BLOCKS, true}, {"ascii", RASTER_ASCII, false}};
+
+/* ---- golden frames ------------------------------------------------------------------------- */
+
+/* Compares the canvas with tests/golden/<name>.txt, or rewrites it under BNTUTOR_REGEN_GOLDEN=1. */
+static void check_golden(const char *name, const Canvas *canvas)
+{
+    char path[256];
+    snprintf(path, sizeof path, "tests/golden/%s.txt", name);
+    char *got = canvas_dump(canvas, false);
+    const char *regen = getenv("BNTUTOR_REGEN_GOLDEN");
+    if (regen && strcmp(regen, "1") == 0) {
+        FILE *f = fopen(path, "w");
+        cr_assert_not_null(f, "cannot write %s", path);
+        fprintf(f, "%s\n", got);
+        fclose(f);
+        free(got);
+        return;
+    }
+    char *want = check_read_file(path, NULL);
+    cr_assert_not_null(want, "cannot read %s (run `make golden` to create it)", path);
+    size_t wl = strlen(want);
+    if (wl > 0 && want[wl - 1] == '\n')
+        want[wl - 1] = '\0';
+    if (strcmp(want, got) != 0) {
+        /* Find the first differing line for the message. */
+        const char *a = want, *b = got;
+        int line = 1;
+        for (;;) {
+            size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+            if (la != lb || strncmp(a, b, la) != 0) {
+                cr_assert(false, "%s: line %d differs\n  expected: \"%.*s\"\n       got: \"%.*s\"", path, line, (int)la, a,
+                        (int)lb, b);
+                break;
+            }
+            if (!a[la] || !b[lb]) {
+                cr_assert(false, "%s: line count differs after line %d", path, line);
+                break;
+            }
+            a += la + 1, b += lb + 1, line++;
+        }
+    }
+    free(want);
+    free(got);
+}
+
+static void golden_widget(const char *fixture, int w, int h)
+{
+    for (int f = 0; f < NFIX; f++) {
+        if (strcmp(fixtures[f].name, fixture) != 0)
+            continue;
+        for (int m = 0; m < 3; m++) {
+            Canvas *c = canvas_create(w, h, modes[m].raster, modes[m].unicode);
+            fixtures[f].draw(c, rect_make(0, 0, w, h));
+            char name[128];
+            snprintf(name, sizeof name, "%s_%s", fixture, modes[m].name);
+            check_golden(name, c);
+            canvas_destroy(c);
+        }
+        return;
+    }
+    cr_assert(false, "no fixture %s", fixture);
+}
+
+Test(widgets, overlaid_histograms_match_their_golden_frames) { golden_widget("hist_overlay", 60, 14); }
+Test(widgets, mirrored_histograms_match_their_golden_frames) { golden_widget("hist_mirror", 60, 16); }
+Test(widgets, mirrored_histograms_with_separate_axes_match_their_golden_frames)
+{
+    golden_widget("hist_mirror_separate", 60, 18);
+}
+Test(widgets, a_line_chart_with_a_band_matches_its_golden_frames) { golden_widget("line_band", 60, 14); }
+Test(widgets, a_log_scale_line_chart_matches_its_golden_frames) { golden_widget("line_log", 50, 12); }
+Test(widgets, a_scatter_of_two_sets_matches_its_golden_frames) { golden_widget("scatter", 50, 14); }
+Test(widgets, a_contour_map_with_a_path_matches_its_golden_frames) { golden_widget("contour", 60, 16); }
+Test(widgets, a_shaded_contour_map_matches_its_golden_frames) { golden_widget("contour_shaded", 60, 16); }
+Test(widgets, a_table_matches_its_golden_frames) { golden_widget("table", 60, 6); }
+Test(widgets, wrapped_markup_text_matches_its_golden_frames) { golden_widget("text", 40, 10); }
+Test(widgets, panel_big_digits_and_status_bar_match_their_golden_frames) { golden_widget("chrome", 44, 9); }
+
+/* ---- layout -------------------------------------------------------------------------------- */
+
+/* Every fixture, in every mode, at 80×24 and 200×60, draws something and nothing outside its rectangle. */
+Test(widgets, every_widget_stays_inside_its_rectangle_at_80x24_and_200x60)
+{
+    static const int sizes[2][2] = {{80, 24}, {200, 60}};
+    for (int s = 0; s < 2; s++)
+        for (int m = 0; m < 3; m++)
+            for (int f = 0; f < NFIX; f++) {
+                int w = sizes[s][0], h = sizes[s][1];
+                Canvas *c = canvas_create(w, h, modes[m].raster, modes[m].unicode);
+                /* An off-centre rectangle, and a half-size one, so clipping is exercised on all sides. */
+                Rect rects[2] = {rect_make(3, 2, w - 7, h - 5), rect_make(w / 2, h / 3, w / 2 - 1, h / 2)};
+                for (int k = 0; k < 2; k++) {
+                    canvas_clear(c);
+                    Rect r = rects[k];
+                    fixtures[f].draw(c, r);
+                    int inside = 0;
+                    for (int y = 0; y < h; y++)
+                        for (int x = 0; x < w; x++) {
+                            const Cell *cell = canvas_cell(c, x, y);
+                            bool in = x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h;
+                            if (in) {
+                                inside += cell->ch != ' ';
+                                continue;
+                            }
+                            cr_assert(cell->ch == ' ' && cell->role == ROLE_DEFAULT,
+                                      "%s (%s, %dx%d, rect %d,%d %dx%d) drew U+%04X at %d,%d outside its rectangle",
+                                      fixtures[f].name, modes[m].name, w, h, r.x, r.y, r.w, r.h,
+                                      (unsigned)cell->ch, x, y);
+                        }
+                    cr_assert(inside > 20, "%s (%s, %dx%d) drew almost nothing (%d cells)", fixtures[f].name,
+                              modes[m].name, w, h, inside);
+                }
+                canvas_destroy(c);
+            }
+}
+
+Test(widgets, tiny_rectangles_draw_nothing_outside_and_do_not_crash)
+{
+    for (int m = 0; m < 3; m++)
+        for (int f = 0; f < NFIX; f++)
+            for (int w = 0; w <= 12; w += 3)
+                for (int h = 0; h <= 6; h += 2) {
+                    Canvas *c = canvas_create(30, 12, modes[m].raster, modes[m].unicode);
+                    fixtures[f].draw(c, rect_make(5, 3, w, h));
+                    for (int y = 0; y < 12; y++)
+                        for (int x = 0; x < 30; x++) {
+                            bool in = x >= 5 && x < 5 + w && y >= 3 && y < 3 + h;
+                            cr_assert(in || canvas_cell(c, x, y)->ch == ' ', "%s drew outside a %dx%d rectangle",
+                                      fixtures[f].name, w, h);
+                        }
+                    canvas_destroy(c);
+                }
+}
+
+static char *row_text(const Canvas *c, int y)
+{
+    char *all = canvas_dump(c, false);
+    char *p = all;
+    for (int i = 0; i < y && p; i++) {
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    char *line = strdup(p ? p : "");
+    char *nl = strchr(line, '\n');
+    if (nl)
+        *nl = '\0';
+    free(all);
+    return line;
+}
+
+static const KeyHint hints[4] = {{"\xe2\x86\x90/\xe2\x86\x92", "page"}, {"space", "play"}, {"?", "help"}, {"q", "quit"}};
+
+Test(widgets, the_status_bar_shows_every_hint_when_there_is_room)
+{
+    Canvas *c = canvas_create(80, 1, RASTER_BRAILLE, true);
+    statusbar_draw(c, rect_make(0, 0, 80, 1), hints, 4, "page 2/7");
+    char *line = row_text(c, 0);
+    cr_assert(strstr(line, "\xe2\x86\x90/\xe2\x86\x92 page  space play  ? help  q quit"), "got \"%s\"", line);
+    cr_assert(strstr(line, "page 2/7"), "right text missing: \"%s\"", line);
+    free(line);
+    canvas_destroy(c);
+}
+
+Test(widgets, the_status_bar_shortens_by_dropping_spacing_then_extras_then_late_hints)
+{
+    Canvas *c = canvas_create(40, 1, RASTER_ASCII, false);
+    statusbar_draw(c, rect_make(0, 0, 36, 1), hints, 4, "page 2/7");
+    char *line = row_text(c, 0);
+    cr_assert_str_eq(line, " </> page space play ? help q quit", "at 36 columns");
+    free(line);
+    canvas_clear(c);
+    statusbar_draw(c, rect_make(0, 0, 22, 1), hints, 4, "page 2/7");
+    line = row_text(c, 0);
+    cr_assert_str_eq(line, " </> page space play", "at 22 columns");
+    free(line);
+    for (int x = 22; x < 40; x++)
+        cr_assert_eq(canvas_cell(c, x, 0)->ch, ' ', "status bar spilled to column %d", x);
+    canvas_destroy(c);
+}
+
+Test(widgets, a_narrow_table_drops_precision_then_columns_behind_an_ellipsis)
+{
+    static const double v[2 * 4] = {1.23456, 2.34567, 3.45678, 4.56789, 5.6789, 6.789, 7.89, 8.9};
+    static const char *const cols[4] = {"a", "b", "c", "d"};
+    TableSpec spec = {v, 2, 4, NULL, cols, NULL, 4, -1, -1, 0, 0};
+    Canvas *c = canvas_create(40, 4, RASTER_BRAILLE, true);
+    TableFit fit;
+    table_draw(c, rect_make(0, 0, 40, 4), &spec, &fit);
+    cr_assert_eq(fit.cols_shown, 4, "all columns fit in 40");
+    cr_assert_eq(fit.sig, 4, "full precision in 40");
+    canvas_clear(c);
+    table_draw(c, rect_make(0, 0, 14, 4), &spec, &fit);
+    cr_assert_eq(fit.sig, 2, "precision shrinks first (sig %d)", fit.sig);
+    cr_assert(fit.cols_shown < 4 && fit.more_cols, "then columns drop (%d shown)", fit.cols_shown);
+    char *line = row_text(c, 1);
+    cr_assert(strstr(line, "\xe2\x80\xa6"), "an ellipsis marks the dropped columns: \"%s\"", line);
+    free(line);
+    for (int y = 0; y < 4; y++)
+        for (int x = 14; x < 40; x++)
+            cr_assert_eq(canvas_cell(c, x, y)->ch, ' ', "table spilled to %d,%d", x, y);
+    canvas_destroy(c);
+}
+
+Test(widgets, a_table_scrolls_by_row_and_column_offsets)
+{
+    static const double v[3 * 3] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    TableSpec spec = {v, 3, 3, NULL, NULL, NULL, 2, -1, -1, 1, 1};
+    Canvas *c = canvas_create(20, 3, RASTER_ASCII, false);
+    table_draw(c, rect_make(0, 0, 20, 3), &spec, NULL);
+    char *line = row_text(c, 0);
+    cr_assert_str_eq(line, "5.0  6.0", "first shown row is row 1 from column 1");
+    free(line);
+    canvas_destroy(c);
+}
+
+Test(widgets, wrapping_keeps_wide_characters_whole)
+{
+    const char *text = "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e";   /* 日本語日本語 */
+    cr_assert_eq(text_height(text, 5, true), 3, "two 2-column characters per 5-column line");
+    Canvas *c = canvas_create(5, 3, RASTER_BRAILLE, true);
+    int lines = text_draw(c, rect_make(0, 0, 5, 3), text, ROLE_DEFAULT, 0);
+    cr_assert_eq(lines, 3);
+    for (int y = 0; y < 3; y++) {
+        cr_assert_eq(canvas_cell(c, 1, y)->ch, CANVAS_WIDE_TAIL, "row %d: tail in column 1", y);
+        cr_assert_eq(canvas_cell(c, 3, y)->ch, CANVAS_WIDE_TAIL, "row %d: tail in column 3", y);
+        cr_assert_eq(canvas_cell(c, 4, y)->ch, ' ', "row %d: column 4 stays empty", y);
+    }
+    canvas_destroy(c);
+}
+
+Test(widgets, wrapping_breaks_at_spaces_and_reports_lines_used)
+{
+    Canvas *c = canvas_create(10, 5, RASTER_ASCII, false);
+    int lines = text_draw(c, rect_make(0, 0, 10, 5), "one two three four\nfive", ROLE_DEFAULT, 0);
+    cr_assert_eq(lines, 3, "'one two' / 'three four' / 'five'");
+    char *l0 = row_text(c, 0), *l1 = row_text(c, 1), *l2 = row_text(c, 2);
+    cr_assert_str_eq(l0, "one two");
+    cr_assert_str_eq(l1, "three four");
+    cr_assert_str_eq(l2, "five");
+    free(l0), free(l1), free(l2);
+    cr_assert_eq(text_height("abcdefghijklmnopqrstuvwxyz", 10, false), 3, "long words break anywhere");
+    canvas_destroy(c);
+}
+
+Test(widgets, markup_sets_attributes_and_symbols_fall_back_to_words_in_ascii)
+{
+    Canvas *c = canvas_create(30, 1, RASTER_BRAILLE, true);
+    text_draw(c, rect_make(0, 0, 30, 1), "**B** *e* `c` \\gamma \\* x", ROLE_DEFAULT, 0);
+    cr_assert_eq(canvas_cell(c, 0, 0)->ch, 'B');
+    cr_assert(canvas_cell(c, 0, 0)->attr & ATTR_BOLD, "bold");
+    cr_assert(canvas_cell(c, 2, 0)->attr & ATTR_ITALIC, "emphasis");
+    cr_assert_eq(canvas_cell(c, 4, 0)->role, ROLE_CODE, "code");
+    cr_assert_eq(canvas_cell(c, 6, 0)->ch, 0x03B3, "\\gamma is γ");
+    cr_assert_eq(canvas_cell(c, 8, 0)->ch, '*', "\\* is a literal star");
+    canvas_destroy(c);
+    c = canvas_create(30, 1, RASTER_ASCII, false);
+    text_draw(c, rect_make(0, 0, 30, 1), "\\gamma \\beta \\epsilon \\unknown", ROLE_DEFAULT, 0);
+    char *line = row_text(c, 0);
+    cr_assert_str_eq(line, "gamma beta eps \\unknown");
+    free(line);
+    canvas_destroy(c);
+}
+
+Test(widgets, a_panel_returns_its_inside_and_truncates_a_long_title)
+{
+    Canvas *c = canvas_create(12, 4, RASTER_ASCII, false);
+    Rect in = panel_draw(c, rect_make(0, 0, 12, 4), "a very long title", ROLE_AXIS);
+    cr_assert(in.x == 1 && in.y == 1 && in.w == 10 && in.h == 2, "inside %d,%d %dx%d", in.x, in.y, in.w, in.h);
+    char *line = row_text(c, 0);
+    /* 12 columns: corner, blank, 5 characters and "." , blank, 2 lines, corner. */
+    cr_assert_str_eq(line, "+ a ver. --+");
+    free(line);
+    canvas_destroy(c);
+}
+
+Test(widgets, big_digits_are_five_rows_and_report_their_width)
+{
+    Canvas *c = canvas_create(20, 6, RASTER_BRAILLE, true);
+    int w = bigdigits_draw(c, 0, 0, "1.5", ROLE_SERIES1);
+    cr_assert_eq(w, 11, "3 characters of 3 columns and 2 gaps");
+    cr_assert_eq(bigdigits_width("1.5"), 11);
+    cr_assert_eq(canvas_cell(c, 1, 0)->ch, 0x2588, "top of the 1");
+    cr_assert_eq(canvas_cell(c, 5, 4)->ch, 0x2588, "the point sits on the bottom row");
+    for (int x = 0; x < 20; x++)
+        cr_assert_eq(canvas_cell(c, x, 5)->ch, ' ', "nothing on row 5");
+    canvas_destroy(c);
+}
