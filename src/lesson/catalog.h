@@ -1,0 +1,93 @@
+/* The scene catalogue: every scene a lesson page may show, its settings and its live values (lesson layer). */
+#ifndef BNTUTOR_LESSON_CATALOG_H
+#define BNTUTOR_LESSON_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The lesson layer sits below src/scene, so it cannot ask the scenes what they accept; this table is
+ * the agreement between the two. Keep lessons/README.md in step with it (a test checks the names). */
+
+typedef enum SettingType {
+    SETTING_INT,        /* whole number within [min, max] */
+    SETTING_REAL,       /* finite number within [min, max] */
+    SETTING_ENUM,       /* one of choices */
+    SETTING_LIST,       /* comma-separated numbers, each within [min, max], count within [list_min, list_max] */
+    SETTING_BOOL,       /* yes/no, true/false, on/off, 1/0 */
+} SettingType;
+
+typedef struct CatalogSetting {
+    const char *name;
+    SettingType type;
+    double min, max;                /* int, real, list items */
+    int list_min, list_max;         /* list: how many items */
+    bool list_int;                  /* list: items must be whole numbers */
+    const char *const *choices;     /* enum: allowed names, NULL-terminated */
+    const char *fallback;           /* default value, written as in a lesson file */
+    const char *help;               /* one line: what it does */
+} CatalogSetting;
+
+/* A value of a setting. Enum values are an index into the setting's choices. */
+typedef struct SettingValue {
+    long integer;                   /* int; bool as 0/1; enum index */
+    double real;                    /* real; also int, bool and enum index as a double */
+    double *items;                  /* list: (item_count) owned by the holder, NULL when empty */
+    int item_count;
+} SettingValue;
+
+/* One setting as a scene offers it: the shared definition and this scene's own default. */
+typedef struct CatalogSceneSetting {
+    const CatalogSetting *setting;
+    const char *fallback;           /* this scene's default (NULL: the setting's own) */
+} CatalogSceneSetting;
+
+enum { CATALOG_LIVE_INDEX_MAX = 2 };
+
+/* A number a scene publishes for checkpoints, e.g. running_mean[i] (indices = 1), y[r][c] (2). */
+typedef struct CatalogLive {
+    const char *name;
+    int indices;                    /* 0..CATALOG_LIVE_INDEX_MAX */
+    const char *help;
+} CatalogLive;
+
+typedef struct CatalogScene {
+    const char *name;
+    const char *help;
+    const CatalogSceneSetting *settings;
+    int setting_count;
+    const CatalogLive *lives;
+    int live_count;
+} CatalogScene;
+
+int catalog_scene_count(void);
+const CatalogScene *catalog_scene_at(int index);
+/* NULL when there is no scene of that name. */
+const CatalogScene *catalog_scene_find(const char *name);
+/* The scene "none" (prose only) that pages without a scene line get. */
+const CatalogScene *catalog_scene_none(void);
+
+/* Every setting definition any scene uses, each once. */
+int catalog_setting_count(void);
+const CatalogSetting *catalog_setting_at(int index);
+const CatalogSetting *catalog_setting_find(const char *name);
+
+/* The scene's entry for a setting, NULL when the scene has no such setting. */
+const CatalogSceneSetting *catalog_scene_setting(const CatalogScene *scene, const char *name);
+const CatalogLive *catalog_scene_live(const CatalogScene *scene, const char *name);
+/* The default text a scene uses for one of its settings. */
+const char *catalog_scene_setting_default(const CatalogSceneSetting *entry);
+
+/* Parses text (surrounding blanks allowed) as a value of setting. On failure returns false and writes
+ * a full sentence into why, e.g. "'batch' = 0 is out of range (allowed: 1 to 4096)". The value's list
+ * items are allocated; release them with catalog_value_free. */
+bool catalog_value_parse(const CatalogSetting *setting, const char *text, SettingValue *out,
+                         char *why, size_t why_size);
+void catalog_value_free(SettingValue *value);
+/* Describes the allowed values, e.g. "1 to 4096" or "pytorch, keras, paper" (for messages and help). */
+const char *catalog_setting_describe(const CatalogSetting *setting, char *buf, size_t size);
+
+/* Closest name in `names` (n of them) to `word` by edit distance, or NULL when none is close enough
+ * to be a likely typo. Used for "did you mean" hints. */
+const char *catalog_closest(const char *word, const char *const *names, int n);
+
+#endif

@@ -1,0 +1,1298 @@
+/* Lesson file parser: line-oriented, reports every problem with its line, never trusts its input (lesson layer). */
+#include "lesson/lesson.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "util/alloc.h"
+#include "util/parse.h"
+#include "view/text.h"
+
+/* The names view/text.c draws; text_symbol() decides what is valid, this list only feeds suggestions. */
+const char *const lesson_symbols[] = { "alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu",
+                                       "sigma", "Sigma", "nabla", "partial", "sqrt", "times", "cdot", "pm", "approx",
+                                       "le", "ge", "ne", "to", "infty", "sum", "minus", "deg", "sq", NULL };
+
+static const char *const directives[] = { "lesson", "title", "summary", "page", "scene", "text", "end",
+                                          "checkpoint", "question", "choice", "answer", "tolerance",
+                                          "explain", NULL };
+
+enum { TAB_WIDTH = 4, KEY_MAX = 8, WORD_MAX = 64 };
+
+/* ---- growable strings ---- */
+
+typedef struct StrBuf {
+    char *s;
+    size_t len, cap;
+} StrBuf;
+
+static void sb_add(StrBuf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (b->len + n + 1 > cap)
+            cap *= 2;
+        b->s = xrealloc(b->s, cap);
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static void sb_adds(StrBuf *b, const char *s) { sb_add(b, s, strlen(s)); }
+
+/* Moves the contents out as a new string ("" when empty) and empties the buffer. */
+static char *sb_take(StrBuf *b)
+{
+    char *s = b->s ? b->s : xstrdup("");
+    b->s = NULL;
+    b->len = b->cap = 0;
+    return s;
+}
+
+static void sb_free(StrBuf *b)
+{
+    free(b->s);
+    b->s = NULL;
+    b->len = b->cap = 0;
+}
+
+/* ---- problems ---- */
+
+static void add_problem_v(Lesson *lesson, int line, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
+
+static void add_problem_v(Lesson *lesson, int line, const char *fmt, va_list ap)
+{
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    lesson->problems = xrealloc(lesson->problems, sizeof *lesson->problems * (size_t)(lesson->problem_count + 1));
+    lesson->problems[lesson->problem_count].line = line;
+    lesson->problems[lesson->problem_count].message = xstrdup(msg);
+    lesson->problem_count++;
+}
+
+void lesson_add_problem(Lesson *lesson, int line, const char *fmt, ...)
+{
+    if (!lesson || lesson->problem_count >= LESSON_PROBLEM_MAX + 16)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    add_problem_v(lesson, line, fmt, ap);
+    va_end(ap);
+}
+
+bool lesson_is_broken(const Lesson *lesson) { return !lesson || lesson->problem_count > 0; }
+
+const char *lesson_problem_format(const Lesson *lesson, const LessonProblem *problem, char *buf, size_t size)
+{
+    if (problem->line > 0)
+        snprintf(buf, size, "%s:%d: %s", lesson->path, problem->line, problem->message);
+    else
+        snprintf(buf, size, "%s: %s", lesson->path, problem->message);
+    return buf;
+}
+
+/* ---- the parser ---- */
+
+typedef enum State { ST_TOP, ST_PAGE, ST_TEXT, ST_CHECK } State;
+
+typedef struct Draft {
+    int line;
+    StrBuf question, explain;
+    LessonChoice choices[LESSON_CHOICE_MAX];
+    int choice_count;
+    char *answer;
+    int answer_line;
+    bool has_tolerance, relative;
+    double tolerance;
+    int tolerance_line;
+} Draft;
+
+typedef struct Markup {
+    bool code, bold, em;            /* open spans */
+    int code_line, code_col, bold_line, bold_col, em_line, em_col;  /* where each was last toggled */
+} Markup;
+
+typedef struct Parser {
+    Lesson *lesson;
+    int line;
+    State state;
+    bool stopped;                   /* too many problems or pages: the rest of the file is skipped */
+    char *work;                     /* the current line, cleaned: (LESSON_LINE_MAX + 1) */
+    int title_line, summary_line;
+    /* the page being read (the last of lesson->pages) */
+    bool in_page;
+    int scene_line;                 /* 0 until the page's scene line */
+    bool scene_bad;                 /* its scene is unknown: its settings are not checked */
+    bool tried_checkpoint;
+    StrBuf page_text;
+    /* the open text block */
+    int block_line;
+    char **block;                   /* (block_count) lines, tabs expanded */
+    int block_count;
+    Markup markup;                  /* markup state across the open text block's lines */
+    Draft draft;
+} Parser;
+
+static void problem(Parser *P, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void problem(Parser *P, int line, const char *fmt, ...)
+{
+    if (P->stopped)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    if (P->lesson->problem_count < LESSON_PROBLEM_MAX - 1) {
+        add_problem_v(P->lesson, line, fmt, ap);
+    } else {
+        lesson_add_problem(P->lesson, line, "too many problems; the rest of the file was not checked");
+        P->stopped = true;
+    }
+    va_end(ap);
+}
+
+static LessonPage *cur_page(Parser *P)
+{
+    return P->in_page ? &P->lesson->pages[P->lesson->page_count - 1] : NULL;
+}
+
+static const char *skip_blanks(const char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    return s;
+}
+
+static bool is_word_char(char c) { return isalnum((unsigned char)c) || c == '_' || c == '-'; }
+
+static int list_index(const char *const *names, const char *word)
+{
+    for (int i = 0; names[i]; i++)
+        if (strcmp(names[i], word) == 0)
+            return i;
+    return -1;
+}
+
+static int list_count(const char *const *names)
+{
+    int n = 0;
+    while (names[n])
+        n++;
+    return n;
+}
+
+/* ", " joined names into buf, for "allowed: ..." hints. */
+static const char *join_names(char *buf, size_t size, const char *prefix, const char *const *names, int n)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < n && used + 1 < size; i++) {
+        int k = snprintf(buf + used, size - used, "%s%s%s", i ? ", " : "", prefix, names[i]);
+        if (k < 0)
+            break;
+        used += (size_t)k;
+    }
+    return buf;
+}
+
+/* Scans prose markup as view/text.c reads it: \name outside `code` must be a symbol the view draws,
+ * and the open/closed state of *emphasis*, **bold** and `code` carries over from line to line.
+ * `col0` is the byte column of s[0] in the file's line (1-based). */
+static void scan_markup(Parser *P, const char *s, int col0, Markup *m)
+{
+    for (const char *p = s; *p; p++) {
+        int col = col0 + (int)(p - s);
+        if (*p == '`') {
+            m->code = !m->code;
+            m->code_line = P->line;
+            m->code_col = col;
+        } else if (m->code) {
+            continue;
+        } else if (*p == '*') {
+            bool bold = p[1] == '*';
+            bool *open = bold ? &m->bold : &m->em;
+            *open = !*open;
+            *(bold ? &m->bold_line : &m->em_line) = P->line;
+            *(bold ? &m->bold_col : &m->em_col) = col;
+            p += bold;
+        } else if (*p == '\\') {
+            if (p[1] == '\\' || p[1] == '*' || p[1] == '`') {
+                p++;
+                continue;
+            }
+            const char *q = p + 1;
+            while (isalpha((unsigned char)*q) && q - p <= 15)
+                q++;    /* the view reads at most 15 letters of a name */
+            size_t n = (size_t)(q - p - 1);
+            if (n == 0)
+                continue;
+            char name[WORD_MAX];
+            memcpy(name, p + 1, n);
+            name[n] = '\0';
+            if (!text_symbol(name, true)) {
+                const char *near = catalog_closest(name, lesson_symbols, list_count(lesson_symbols));
+                char known[512];
+                if (near)
+                    problem(P, P->line, "unknown symbol '\\%s' at column %d (did you mean '\\%s'?)", name, col, near);
+                else
+                    problem(P, P->line, "unknown symbol '\\%s' at column %d (known: %s; write '\\\\' for a "
+                            "backslash)", name, col,
+                            join_names(known, sizeof known, "\\", lesson_symbols, list_count(lesson_symbols)));
+            }
+            p = q - 1;
+        }
+    }
+}
+
+/* Reports markup left open at the end of a piece of prose: the view would style everything after it. */
+static void close_markup(Parser *P, const Markup *m)
+{
+    if (m->code)
+        problem(P, m->code_line, "'`' at column %d opens code that never closes", m->code_col);
+    if (m->bold)
+        problem(P, m->bold_line, "'**' at column %d opens bold that never closes", m->bold_col);
+    if (m->em)
+        problem(P, m->em_line, "'*' at column %d opens emphasis that never closes (write '\\*' for a star)",
+                m->em_col);
+}
+
+/* Checks one self-contained piece of prose (a title, a question line, a choice). */
+static void check_markup(Parser *P, const char *s, int col0)
+{
+    Markup m;
+    memset(&m, 0, sizeof m);
+    scan_markup(P, s, col0, &m);
+    close_markup(P, &m);
+}
+
+static int col_of(Parser *P, const char *p) { return (int)(p - P->work) + 1; }
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if it is not valid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;     /* no UTF-16 surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;     /* nothing above U+10FFFF */
+    } else
+        return 0;
+    if (n < len || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 0;
+    return len;
+}
+
+/* Copies one raw line into P->work, replacing invalid UTF-8 and control characters by '?' so the
+ * model only ever holds clean text; reports the first such byte of the line. */
+static void clean_line(Parser *P, const char *raw, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)raw;
+    bool reported = false;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_seq(s + i, len - i);
+        bool control = false;
+        unsigned code = 0;
+        if (n == 1 && ((s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7F)) {
+            control = true;
+            code = s[i];
+        } else if (n == 2 && s[i] == 0xC2 && s[i + 1] < 0xA0) {
+            control = true;    /* C1 controls, e.g. U+009B would start a terminal escape */
+            code = s[i + 1];
+        }
+        if (n == 0 || control) {
+            if (!reported) {
+                if (n == 0)
+                    problem(P, P->line, "invalid UTF-8 at byte column %zu (save the file as UTF-8)", i + 1);
+                else
+                    problem(P, P->line, "control character U+%04X at byte column %zu", code, i + 1);
+                reported = true;
+            }
+            P->work[o++] = '?';
+            i += n ? n : 1;
+            continue;
+        }
+        memcpy(P->work + o, s + i, n);
+        o += n;
+        i += n;
+    }
+    P->work[o] = '\0';
+}
+
+/* Removes trailing blanks in place. */
+static void rtrim(char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = '\0';
+}
+
+/* ---- pages and settings ---- */
+
+static void settings_free(LessonSetting *settings, int count)
+{
+    for (int i = 0; i < count; i++)
+        catalog_value_free(&settings[i].value);
+    free(settings);
+}
+
+static void page_set_scene(LessonPage *page, const CatalogScene *scene)
+{
+    settings_free(page->settings, page->setting_count);
+    page->scene = scene;
+    page->setting_count = scene->setting_count;
+    page->settings = scene->setting_count ? xcalloc((size_t)scene->setting_count, sizeof *page->settings) : NULL;
+    for (int i = 0; i < scene->setting_count; i++) {
+        char why[256];
+        page->settings[i].setting = scene->settings[i].setting;
+        /* Defaults come from our own table; a test checks they all parse. */
+        if (!catalog_value_parse(scene->settings[i].setting, catalog_scene_setting_default(&scene->settings[i]),
+                                 &page->settings[i].value, why, sizeof why))
+            memset(&page->settings[i].value, 0, sizeof page->settings[i].value);
+    }
+}
+
+static void draft_clear(Draft *d)
+{
+    sb_free(&d->question);
+    sb_free(&d->explain);
+    for (int i = 0; i < d->choice_count; i++) {
+        free(d->choices[i].key);
+        free(d->choices[i].text);
+        free(d->choices[i].explain);
+    }
+    free(d->answer);
+    memset(d, 0, sizeof *d);
+}
+
+static void checkpoint_free(LessonCheckpoint *c)
+{
+    free(c->question);
+    free(c->explain);
+    for (int i = 0; i < c->choice_count; i++) {
+        free(c->choices[i].key);
+        free(c->choices[i].text);
+        free(c->choices[i].explain);
+    }
+    free(c->choices);
+}
+
+static void flush_block(Parser *P);
+static void close_checkpoint(Parser *P);
+
+/* Ends the page being read: its text, and whether it says anything at all. */
+static void close_page(Parser *P)
+{
+    LessonPage *page = cur_page(P);
+    if (!page)
+        return;
+    free(page->text);
+    page->text = sb_take(&P->page_text);
+    if (page->text[0] == '\0' && page->checkpoint_count == 0 && !P->tried_checkpoint &&
+        page->scene == catalog_scene_none() && !P->scene_bad)
+        problem(P, page->line, "page '%s' is empty (give it prose between 'text' and 'end', or a scene)",
+                page->title);
+    P->in_page = false;
+}
+
+static void open_page(Parser *P, const char *title)
+{
+    close_page(P);
+    Lesson *L = P->lesson;
+    if (L->page_count >= LESSON_PAGE_MAX) {
+        problem(P, P->line, "too many pages (the limit is %d)", LESSON_PAGE_MAX);
+        P->stopped = true;
+        return;
+    }
+    L->pages = xrealloc(L->pages, sizeof *L->pages * (size_t)(L->page_count + 1));
+    LessonPage *page = &L->pages[L->page_count++];
+    memset(page, 0, sizeof *page);
+    page->line = P->line;
+    page->scene = catalog_scene_none();
+    page->text = xstrdup("");
+    if (*title == '\0') {
+        problem(P, P->line, "page without a title (write 'page TITLE')");
+        page->title = xstrdup("(untitled)");
+    } else {
+        page->title = xstrdup(title);
+    }
+    P->in_page = true;
+    P->scene_line = 0;
+    P->scene_bad = false;
+    P->tried_checkpoint = false;
+    P->state = ST_PAGE;
+}
+
+static void do_scene(Parser *P, const char *rest)
+{
+    LessonPage *page = cur_page(P);
+    char name[WORD_MAX];
+    const char *p = rest;
+    while (*p && *p != ' ' && *p != '\t')
+        p++;
+    size_t n = (size_t)(p - rest);
+    if (n == 0) {
+        problem(P, P->line, "'scene' needs a scene name");
+        return;
+    }
+    if (*skip_blanks(p) != '\0')
+        problem(P, P->line, "unexpected text after the scene name: '%.40s' (settings go on their own "
+                "lines, as 'name = value')", skip_blanks(p));
+    if (P->scene_line) {
+        problem(P, P->line, "this page already has a scene (line %d)", P->scene_line);
+        return;
+    }
+    P->scene_line = P->line;
+    if (n >= sizeof name)
+        n = sizeof name - 1;
+    memcpy(name, rest, n);
+    name[n] = '\0';
+    const CatalogScene *scene = catalog_scene_find(name);
+    if (!scene) {
+        const char *names[64];
+        int count = catalog_scene_count();
+        for (int i = 0; i < count && i < 64; i++)
+            names[i] = catalog_scene_at(i)->name;
+        const char *near = catalog_closest(name, names, count < 64 ? count : 64);
+        char known[512];
+        if (near)
+            problem(P, P->line, "unknown scene '%s' (did you mean '%s'?)", name, near);
+        else
+            problem(P, P->line, "unknown scene '%s' (known scenes: %s)", name,
+                    join_names(known, sizeof known, "", names, count < 64 ? count : 64));
+        P->scene_bad = true;
+        return;
+    }
+    page_set_scene(page, scene);
+}
+
+static void do_setting(Parser *P, const char *name, const char *value)
+{
+    LessonPage *page = cur_page(P);
+    if (!page) {
+        problem(P, P->line, "setting '%s' outside a page (settings follow a page's 'scene' line)", name);
+        return;
+    }
+    if (P->scene_bad)
+        return;
+    if (!P->scene_line) {
+        problem(P, P->line, "setting '%s' before the page's 'scene' line", name);
+        return;
+    }
+    const CatalogScene *scene = page->scene;
+    int index = -1;
+    for (int i = 0; i < page->setting_count; i++)
+        if (strcmp(page->settings[i].setting->name, name) == 0)
+            index = i;
+    if (index < 0) {
+        if (scene->setting_count == 0) {
+            problem(P, P->line, "scene '%s' has no settings, so not '%s'", scene->name, name);
+            return;
+        }
+        const char *names[64];
+        int n = scene->setting_count < 64 ? scene->setting_count : 64;
+        for (int i = 0; i < n; i++)
+            names[i] = scene->settings[i].setting->name;
+        const char *near = catalog_closest(name, names, n);
+        char known[1024];
+        if (near)
+            problem(P, P->line, "unknown setting '%s' for scene '%s' (did you mean '%s'?)", name, scene->name, near);
+        else
+            problem(P, P->line, "unknown setting '%s' for scene '%s' (its settings: %s)", name, scene->name,
+                    join_names(known, sizeof known, "", names, n));
+        return;
+    }
+    LessonSetting *setting = &page->settings[index];
+    if (setting->line) {
+        problem(P, P->line, "'%s' is set twice on this page (first at line %d)", name, setting->line);
+        return;
+    }
+    /* A trailing "# comment" is allowed on setting lines: no value contains '#'. */
+    char buf[LESSON_LINE_MAX + 1];
+    snprintf(buf, sizeof buf, "%s", value);
+    char *hash = strchr(buf, '#');
+    if (hash)
+        *hash = '\0';
+    SettingValue parsed;
+    char why[512];
+    if (!catalog_value_parse(setting->setting, buf, &parsed, why, sizeof why)) {
+        problem(P, P->line, "%s", why);
+        return;
+    }
+    catalog_value_free(&setting->value);
+    setting->value = parsed;
+    setting->line = P->line;
+}
+
+/* ---- text blocks ---- */
+
+static void block_free(Parser *P)
+{
+    for (int i = 0; i < P->block_count; i++)
+        free(P->block[i]);
+    free(P->block);
+    P->block = NULL;
+    P->block_count = 0;
+}
+
+/* Adds one prose line: tabs become spaces to the next multiple of TAB_WIDTH columns. */
+static void text_line(Parser *P, const char *s)
+{
+    StrBuf b = { 0 };
+    int column = 0;
+    const char *start = s;
+    const char *t = skip_blanks(s);
+    bool escaped_end = strncmp(t, "\\end", 4) == 0 && *skip_blanks(t + 4) == '\0';
+    if (!escaped_end)
+        scan_markup(P, s, 1, &P->markup);
+    if (escaped_end) {
+        /* "\end" is how a prose line says "end" without closing the block. */
+        sb_add(&b, s, (size_t)(t - s));
+        sb_adds(&b, "end");
+        start = "";
+    }
+    for (const char *p = start; *p; p++) {
+        if (*p == '\t') {
+            do {
+                sb_add(&b, " ", 1);
+                column++;
+            } while (column % TAB_WIDTH != 0);
+        } else {
+            sb_add(&b, p, 1);
+            if (((unsigned char)*p & 0xC0) != 0x80)
+                column++;
+        }
+    }
+    char *line = sb_take(&b);
+    rtrim(line);
+    P->block = xrealloc(P->block, sizeof *P->block * (size_t)(P->block_count + 1));
+    P->block[P->block_count++] = line;
+}
+
+/* A line that keeps its own line when paragraphs are joined: a list item ("- " or "1. "; a leading
+ * "* " would start emphasis in the view). */
+static bool is_list_item(const char *line)
+{
+    if (line[0] == '-' && line[1] == ' ')
+        return true;
+    size_t digits = strspn(line, "0123456789");
+    return digits > 0 && digits < 4 && (line[digits] == '.' || line[digits] == ')') && line[digits + 1] == ' ';
+}
+
+/* Ends a text block: drops the indentation common to its lines, joins the lines of each paragraph
+ * with spaces (the view wraps them to the screen; a newline there is a hard break), keeps indented
+ * lines and list items on lines of their own, and adds the block to the page's prose. */
+static void flush_block(Parser *P)
+{
+    close_markup(P, &P->markup);
+    memset(&P->markup, 0, sizeof P->markup);
+    int first = 0, last = P->block_count - 1;
+    while (first <= last && P->block[first][0] == '\0')
+        first++;
+    while (last >= first && P->block[last][0] == '\0')
+        last--;
+    size_t indent = (size_t)-1;
+    for (int i = first; i <= last; i++) {
+        if (P->block[i][0] == '\0')
+            continue;
+        size_t k = strspn(P->block[i], " ");
+        if (k < indent)
+            indent = k;
+    }
+    if (first <= last) {
+        if (P->page_text.len)
+            sb_adds(&P->page_text, "\n\n");
+        bool started = false, paragraph_break = false, prev_literal = false;
+        for (int i = first; i <= last; i++) {
+            if (P->block[i][0] == '\0') {
+                paragraph_break = started;
+                continue;
+            }
+            const char *line = P->block[i] + indent;
+            bool literal = line[0] == ' ';
+            if (started)
+                sb_adds(&P->page_text, paragraph_break ? "\n\n"
+                                       : literal || prev_literal || is_list_item(line) ? "\n" : " ");
+            sb_adds(&P->page_text, line);
+            started = true;
+            paragraph_break = false;
+            prev_literal = literal;
+        }
+    }
+    block_free(P);
+    P->state = ST_PAGE;
+}
+
+/* ---- checkpoints ---- */
+
+static void append_prose(StrBuf *b, const char *text)
+{
+    if (b->len)
+        sb_add(b, " ", 1);
+    sb_adds(b, text);
+}
+
+/* Reads "KEY:" or "KEY)" at the start of s (KEY of letters and digits); returns the text after it. */
+static const char *read_key(const char *s, char *key)
+{
+    const char *p = s;
+    while (isalnum((unsigned char)*p) && p - s < KEY_MAX)
+        p++;
+    if (p == s || (*p != ':' && *p != ')'))
+        return NULL;
+    memcpy(key, s, (size_t)(p - s));
+    key[p - s] = '\0';
+    return skip_blanks(p + 1);
+}
+
+static int draft_choice(const Draft *d, const char *key)
+{
+    for (int i = 0; i < d->choice_count; i++)
+        if (strcasecmp(d->choices[i].key, key) == 0)
+            return i;
+    return -1;
+}
+
+static void do_choice(Parser *P, const char *rest)
+{
+    Draft *d = &P->draft;
+    char key[KEY_MAX + 1];
+    const char *text = read_key(rest, key);
+    if (!text) {
+        text = rest;
+        snprintf(key, sizeof key, "%c", 'a' + (d->choice_count % 26));
+    }
+    if (*text == '\0') {
+        problem(P, P->line, "choice '%s' has no text", key);
+        return;
+    }
+    if (d->choice_count >= LESSON_CHOICE_MAX) {
+        problem(P, P->line, "too many choices (the limit is %d)", LESSON_CHOICE_MAX);
+        return;
+    }
+    if (draft_choice(d, key) >= 0) {
+        problem(P, P->line, "two choices are called '%s'", key);
+        return;
+    }
+    check_markup(P, text, col_of(P, text));
+    LessonChoice *c = &d->choices[d->choice_count++];
+    c->key = xstrdup(key);
+    c->text = xstrdup(text);
+    c->explain = NULL;
+}
+
+static void do_explain(Parser *P, const char *rest)
+{
+    Draft *d = &P->draft;
+    char key[KEY_MAX + 1];
+    const char *text = read_key(rest, key);
+    int which = text ? draft_choice(d, key) : -1;
+    if (which >= 0) {
+        check_markup(P, text, col_of(P, text));
+        LessonChoice *c = &d->choices[which];
+        StrBuf b = { 0 };
+        if (c->explain) {
+            sb_adds(&b, c->explain);
+            free(c->explain);
+        }
+        append_prose(&b, text);
+        c->explain = sb_take(&b);
+        return;
+    }
+    if (text && strlen(key) == 1) {
+        problem(P, P->line, "explanation for '%s', which is not a choice (choices come before their "
+                "explanations)", key);
+        return;
+    }
+    if (*rest == '\0') {
+        problem(P, P->line, "'explain' needs some text");
+        return;
+    }
+    check_markup(P, rest, col_of(P, rest));
+    append_prose(&d->explain, rest);
+}
+
+static void do_tolerance(Parser *P, const char *rest)
+{
+    Draft *d = &P->draft;
+    if (d->has_tolerance) {
+        problem(P, P->line, "second 'tolerance' in this checkpoint (the first is at line %d)", d->tolerance_line);
+        return;
+    }
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", rest);
+    size_t n = strlen(buf);
+    bool percent = n > 0 && buf[n - 1] == '%';
+    if (percent)
+        buf[n - 1] = '\0';
+    double v;
+    if (!parse_double(buf, &v) || v < 0) {
+        problem(P, P->line, "tolerance must be a number of 0 or more, or a percentage like 5%%, not '%.40s'", rest);
+        return;
+    }
+    d->has_tolerance = true;
+    d->tolerance = percent ? v / 100.0 : v;
+    d->relative = percent;
+    d->tolerance_line = P->line;
+}
+
+/* "scene:NAME[i][j]" against the page's scene; fills the checkpoint or reports why not. */
+static bool parse_live(Parser *P, const char *text, LessonCheckpoint *c, int line)
+{
+    LessonPage *page = cur_page(P);
+    const char *p = text + strlen("scene:");
+    char name[WORD_MAX];
+    size_t n = 0;
+    while ((isalnum((unsigned char)p[n]) || p[n] == '_') && n < sizeof name - 1)
+        n++;
+    memcpy(name, p, n);
+    name[n] = '\0';
+    p += n;
+    int count = 0;
+    int index[CATALOG_LIVE_INDEX_MAX + 1];
+    while (*p == '[') {
+        long v;
+        char digits[16];
+        const char *close = strchr(p, ']');
+        size_t len = close ? (size_t)(close - p - 1) : 0;
+        if (!close || len == 0 || len >= sizeof digits) {
+            problem(P, line, "bad index in '%.60s' (write it like scene:running_mean[0])", text);
+            return false;
+        }
+        memcpy(digits, p + 1, len);
+        digits[len] = '\0';
+        if (!parse_long(digits, 0, 99999, &v)) {
+            problem(P, line, "index '%s' in '%.60s' must be a whole number from 0 to 99999", digits, text);
+            return false;
+        }
+        if (count > CATALOG_LIVE_INDEX_MAX) {
+            problem(P, line, "too many indices in '%.60s'", text);
+            return false;
+        }
+        index[count++] = (int)v;
+        p = close + 1;
+    }
+    if (n == 0 || *skip_blanks(p) != '\0') {
+        problem(P, line, "bad live value '%.60s' (write it like scene:running_mean[0])", text);
+        return false;
+    }
+    if (!P->scene_line || P->scene_bad) {
+        if (!P->scene_bad)
+            problem(P, line, "'%.60s' needs the page's 'scene' line before the checkpoint", text);
+        return false;
+    }
+    const CatalogLive *live = catalog_scene_live(page->scene, name);
+    if (!live) {
+        const char *names[64];
+        int k = page->scene->live_count < 64 ? page->scene->live_count : 64;
+        for (int i = 0; i < k; i++)
+            names[i] = page->scene->lives[i].name;
+        const char *near = catalog_closest(name, names, k);
+        char known[1024];
+        if (k == 0)
+            problem(P, line, "scene '%s' publishes no live values", page->scene->name);
+        else if (near)
+            problem(P, line, "scene '%s' publishes no live value '%s' (did you mean '%s'?)", page->scene->name,
+                    name, near);
+        else
+            problem(P, line, "scene '%s' publishes no live value '%s' (it publishes: %s)", page->scene->name,
+                    name, join_names(known, sizeof known, "", names, k));
+        return false;
+    }
+    if (count != live->indices) {
+        problem(P, line, "live value '%s' takes %d ind%s, not %d", name, live->indices,
+                live->indices == 1 ? "ex" : "ices", count);
+        return false;
+    }
+    c->live = true;
+    c->live_value = live;
+    for (int i = 0; i < count; i++)
+        c->index[i] = index[i];
+    return true;
+}
+
+/* Ends the open checkpoint: checks it as a whole and keeps it only if it is sound. */
+static void close_checkpoint(Parser *P)
+{
+    Draft *d = &P->draft;
+    LessonPage *page = cur_page(P);
+    LessonCheckpoint c;
+    memset(&c, 0, sizeof c);
+    bool ok = true;
+    P->tried_checkpoint = true;
+    P->state = ST_PAGE;
+    if (d->question.len == 0) {
+        problem(P, d->line, "checkpoint without a question");
+        ok = false;
+    }
+    if (!d->answer) {
+        problem(P, d->line, "checkpoint without an answer");
+        ok = false;
+    }
+    if (d->choice_count == 1) {
+        problem(P, d->line, "a multiple-choice checkpoint needs at least two choices");
+        ok = false;
+    }
+    if (d->choice_count >= 2) {
+        c.kind = CHECKPOINT_CHOICE;
+        if (d->answer) {
+            c.answer = draft_choice(d, d->answer);
+            if (c.answer < 0) {
+                const char *keys[LESSON_CHOICE_MAX];
+                char known[256];
+                for (int i = 0; i < d->choice_count; i++)
+                    keys[i] = d->choices[i].key;
+                problem(P, d->answer_line, "answer '%s' is not among the choices (%s)", d->answer,
+                        join_names(known, sizeof known, "", keys, d->choice_count));
+                ok = false;
+            }
+        }
+        if (d->has_tolerance) {
+            problem(P, d->tolerance_line, "'tolerance' applies only to number answers, not to choices");
+            ok = false;
+        }
+    } else if (d->choice_count == 0 && d->answer) {
+        c.kind = CHECKPOINT_NUMBER;
+        c.tolerance = d->has_tolerance ? d->tolerance : 0.01;
+        c.relative = d->has_tolerance ? d->relative : true;
+        if (strncmp(d->answer, "scene:", 6) == 0) {
+            if (!parse_live(P, d->answer, &c, d->answer_line))
+                ok = false;
+        } else if (!parse_double(d->answer, &c.value)) {
+            problem(P, d->answer_line, "answer '%.60s' is not a number or a live value like "
+                    "scene:running_mean[0] (and the checkpoint has no choices)", d->answer);
+            ok = false;
+        }
+    }
+    if (page && ok && page->checkpoint_count >= LESSON_CHECKPOINT_MAX) {
+        problem(P, d->line, "too many checkpoints on one page (the limit is %d)", LESSON_CHECKPOINT_MAX);
+        ok = false;
+    }
+    if (!page || !ok) {
+        draft_clear(d);
+        return;
+    }
+    c.line = d->line;
+    c.question = sb_take(&d->question);
+    c.explain = d->explain.len ? sb_take(&d->explain) : NULL;
+    if (c.kind == CHECKPOINT_CHOICE) {
+        c.choice_count = d->choice_count;
+        c.choices = xcalloc((size_t)d->choice_count, sizeof *c.choices);
+        memcpy(c.choices, d->choices, sizeof *c.choices * (size_t)d->choice_count);
+        d->choice_count = 0;    /* the strings now belong to the checkpoint */
+    }
+    page->checkpoints = xrealloc(page->checkpoints, sizeof *page->checkpoints * (size_t)(page->checkpoint_count + 1));
+    page->checkpoints[page->checkpoint_count++] = c;
+    draft_clear(d);
+}
+
+/* ---- one line ---- */
+
+static void top_directive(Parser *P, const char *word, const char *rest)
+{
+    Lesson *L = P->lesson;
+    if (strcmp(word, "lesson") == 0) {
+        long n;
+        if (L->number_line) {
+            problem(P, P->line, "second 'lesson' line (the first is at line %d)", L->number_line);
+        } else if (!parse_long(rest, 0, LESSON_NUMBER_MAX, &n)) {
+            problem(P, P->line, "the lesson number must be a whole number from 0 to %d, not '%.40s'",
+                    LESSON_NUMBER_MAX, rest);
+            L->number_line = P->line;
+        } else {
+            L->number = (int)n;
+            L->number_line = P->line;
+        }
+    } else if (strcmp(word, "title") == 0) {
+        if (P->title_line) {
+            problem(P, P->line, "second 'title' line (the first is at line %d)", P->title_line);
+        } else if (*rest == '\0') {
+            problem(P, P->line, "'title' needs the lesson's title");
+        } else {
+            check_markup(P, rest, col_of(P, rest));
+            free(L->title);
+            L->title = xstrdup(rest);
+            P->title_line = P->line;
+        }
+    } else { /* summary */
+        if (P->summary_line) {
+            problem(P, P->line, "second 'summary' line (the first is at line %d)", P->summary_line);
+        } else if (*rest != '\0') {
+            check_markup(P, rest, col_of(P, rest));
+            L->summary = xstrdup(rest);
+            P->summary_line = P->line;
+        }
+    }
+}
+
+static void handle_line(Parser *P, char *s)
+{
+    if (P->state == ST_TEXT) {
+        const char *t = skip_blanks(s);
+        if (strncmp(t, "end", 3) == 0 && *skip_blanks(t + 3) == '\0')
+            flush_block(P);
+        else
+            text_line(P, s);
+        return;
+    }
+    rtrim(s);
+    const char *p = skip_blanks(s);
+    if (*p == '\0' || *p == '#')
+        return;
+    const char *w = p;
+    if (isalnum((unsigned char)*p) || *p == '_')
+        while (is_word_char(*p))
+            p++;
+    size_t wlen = (size_t)(p - w);
+    if (wlen == 0) {
+        if (P->state == ST_CHECK)
+            problem(P, P->line, "unexpected text in a checkpoint: '%.40s' (its lines start with question, "
+                    "choice, answer, tolerance, explain or end)", w);
+        else
+            problem(P, P->line, "unexpected text '%.40s' (prose goes between 'text' and 'end')", w);
+        return;
+    }
+    char word[WORD_MAX];
+    if (wlen >= sizeof word)
+        wlen = sizeof word - 1;
+    memcpy(word, w, wlen);
+    word[wlen] = '\0';
+    const char *rest = skip_blanks(p);
+    bool assign = false;
+    if (*rest == '=' || *rest == ':') {
+        assign = true;
+        rest = skip_blanks(rest + 1);
+    }
+    bool glued = !assign && *p != '\0' && *p != ' ' && *p != '\t';
+    int d = list_index(directives, word);
+    if (d < 0 && assign) {
+        if (P->state == ST_CHECK)
+            problem(P, P->line, "scene settings go outside checkpoints, after the page's 'scene' line");
+        else
+            do_setting(P, word, rest);
+        return;
+    }
+    if (d < 0) {
+        const char *near = catalog_closest(word, directives, list_count(directives));
+        if (near)
+            problem(P, P->line, "unknown directive '%s' (did you mean '%s'?)", word, near);
+        else
+            problem(P, P->line, "unknown directive '%s' (prose goes between 'text' and 'end'; settings are "
+                    "written 'name = value')", word);
+        return;
+    }
+    if (glued) {
+        problem(P, P->line, "unexpected text right after '%s' (put a space after it)", word);
+        return;
+    }
+    bool check_word = strcmp(word, "question") == 0 || strcmp(word, "choice") == 0 ||
+                      strcmp(word, "answer") == 0 || strcmp(word, "tolerance") == 0 ||
+                      strcmp(word, "explain") == 0;
+    if (P->state == ST_CHECK && !check_word && strcmp(word, "end") != 0) {
+        /* A page-level line inside a checkpoint: its 'end' is missing. Close it and go on. */
+        problem(P, P->draft.line, "checkpoint has no 'end' (it runs into the '%s' line %d)", word, P->line);
+        close_checkpoint(P);
+    }
+    if (strcmp(word, "lesson") == 0 || strcmp(word, "title") == 0 || strcmp(word, "summary") == 0) {
+        if (P->state != ST_TOP)
+            problem(P, P->line, "'%s' belongs at the top of the file, before the first page%s", word,
+                    strcmp(word, "title") == 0 ? " (a page's title goes on its 'page' line)" : "");
+        else
+            top_directive(P, word, rest);
+    } else if (strcmp(word, "page") == 0) {
+        if (*rest)
+            check_markup(P, rest, col_of(P, rest));
+        open_page(P, rest);
+    } else if (P->state == ST_TOP && (strcmp(word, "scene") == 0 || strcmp(word, "text") == 0 ||
+                                      strcmp(word, "checkpoint") == 0)) {
+        problem(P, P->line, "'%s' must come after a 'page TITLE' line", word);
+    } else if (strcmp(word, "scene") == 0) {
+        do_scene(P, rest);
+    } else if (strcmp(word, "text") == 0) {
+        if (*rest)
+            problem(P, P->line, "'text' stands alone on its line; the prose goes on the lines after it");
+        P->state = ST_TEXT;
+        P->block_line = P->line;
+    } else if (strcmp(word, "checkpoint") == 0) {
+        draft_clear(&P->draft);
+        P->draft.line = P->line;
+        P->state = ST_CHECK;
+        if (*rest) {
+            check_markup(P, rest, col_of(P, rest));
+            append_prose(&P->draft.question, rest);
+        }
+    } else if (strcmp(word, "end") == 0) {
+        if (P->state == ST_CHECK)
+            close_checkpoint(P);
+        else
+            problem(P, P->line, "'end' without an open 'text' or 'checkpoint'");
+    } else if (P->state != ST_CHECK) {
+        problem(P, P->line, "'%s' belongs inside a checkpoint (open one with 'checkpoint')", word);
+    } else if (strcmp(word, "question") == 0) {
+        if (*rest == '\0') {
+            problem(P, P->line, "'question' needs the question's text");
+        } else {
+            check_markup(P, rest, col_of(P, rest));
+            append_prose(&P->draft.question, rest);
+        }
+    } else if (strcmp(word, "choice") == 0) {
+        do_choice(P, rest);
+    } else if (strcmp(word, "answer") == 0) {
+        if (P->draft.answer)
+            problem(P, P->line, "second 'answer' in this checkpoint (the first is at line %d)", P->draft.answer_line);
+        else if (*rest == '\0')
+            problem(P, P->line, "'answer' needs a value: a choice's key, a number, or scene:VALUE");
+        else {
+            P->draft.answer = xstrdup(rest);
+            P->draft.answer_line = P->line;
+        }
+    } else if (strcmp(word, "tolerance") == 0) {
+        do_tolerance(P, rest);
+    } else {
+        do_explain(P, rest);
+    }
+}
+
+static bool all_blank(const char *text, size_t size)
+{
+    for (size_t i = 0; i < size; i++)
+        if (!isspace((unsigned char)text[i]))
+            return false;
+    return true;
+}
+
+static void parse_text(Parser *P, const char *text, size_t size)
+{
+    Lesson *L = P->lesson;
+    if (size == 0 || all_blank(text, size)) {
+        problem(P, 0, "the file is empty");
+        return;
+    }
+    if (size > LESSON_FILE_MAX) {
+        problem(P, 0, "the file is too large (more than %d bytes)", LESSON_FILE_MAX);
+        return;
+    }
+    if (memchr(text, '\0', size)) {
+        problem(P, 0, "this looks like a binary file, not a lesson (it contains NUL bytes)");
+        return;
+    }
+    size_t pos = 0;
+    if (size >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        pos = 3;    /* some editors start UTF-8 files with a byte order mark */
+    while (pos < size && !P->stopped) {
+        P->line++;
+        const char *start = text + pos;
+        const char *nl = memchr(start, '\n', size - pos);
+        size_t len = nl ? (size_t)(nl - start) : size - pos;
+        pos += len + (nl ? 1 : 0);
+        if (len > 0 && start[len - 1] == '\r')
+            len--;
+        if (len > LESSON_LINE_MAX) {
+            problem(P, P->line, "line is too long (%zu bytes; the limit is %d)", len, LESSON_LINE_MAX);
+            continue;
+        }
+        clean_line(P, start, len);
+        handle_line(P, P->work);
+    }
+    if (P->state == ST_TEXT) {
+        problem(P, P->block_line, "text block has no 'end'");
+        flush_block(P);
+    } else if (P->state == ST_CHECK) {
+        problem(P, P->draft.line, "checkpoint has no 'end'");
+        close_checkpoint(P);
+    }
+    close_page(P);
+    if (!L->number_line)
+        problem(P, 0, "missing 'lesson NUMBER' line at the top");
+    if (!P->title_line)
+        problem(P, 0, "missing 'title TEXT' line at the top");
+    if (L->page_count == 0)
+        problem(P, 0, "the lesson has no pages (each page starts with 'page TITLE')");
+}
+
+/* Problems in line order (whole-file ones first); insertion sort keeps equal lines in order found. */
+static void sort_problems(Lesson *L)
+{
+    for (int i = 1; i < L->problem_count; i++) {
+        LessonProblem key = L->problems[i];
+        int j = i - 1;
+        while (j >= 0 && L->problems[j].line > key.line) {
+            L->problems[j + 1] = L->problems[j];
+            j--;
+        }
+        L->problems[j + 1] = key;
+    }
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+static Lesson *lesson_new(const char *path)
+{
+    Lesson *L = xcalloc(1, sizeof *L);
+    L->path = xstrdup(path ? path : "<memory>");
+    L->number = -1;
+    L->title = xstrdup(base_name(L->path));
+    return L;
+}
+
+Lesson *lesson_parse(const char *text, size_t size, const char *path)
+{
+    Parser P;
+    memset(&P, 0, sizeof P);
+    P.lesson = lesson_new(path);
+    P.work = xmalloc(LESSON_LINE_MAX + 1);
+    parse_text(&P, text ? text : "", text ? size : 0);
+    draft_clear(&P.draft);
+    block_free(&P);
+    sb_free(&P.page_text);
+    free(P.work);
+    sort_problems(P.lesson);
+    return P.lesson;
+}
+
+Lesson *lesson_load(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        Lesson *L = lesson_new(path);
+        lesson_add_problem(L, 0, "cannot open: %s", strerror(errno));
+        return L;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
+        fclose(f);
+        Lesson *L = lesson_new(path);
+        lesson_add_problem(L, 0, "%s", S_ISDIR(st.st_mode) ? "is a directory, not a lesson file" : "is not a regular file");
+        return L;
+    }
+    /* Read one byte past the limit so an oversized file is recognised without reading all of it. */
+    size_t cap = LESSON_FILE_MAX + 1;
+    char *buf = xmalloc(cap);
+    size_t len = fread(buf, 1, cap, f);
+    bool failed = ferror(f);
+    int saved = errno;
+    fclose(f);
+    Lesson *L;
+    if (failed) {
+        L = lesson_new(path);
+        lesson_add_problem(L, 0, "cannot read: %s", strerror(saved));
+    } else {
+        L = lesson_parse(buf, len, path);
+    }
+    free(buf);
+    return L;
+}
+
+void lesson_destroy(Lesson *lesson)
+{
+    if (!lesson)
+        return;
+    for (int i = 0; i < lesson->page_count; i++) {
+        LessonPage *page = &lesson->pages[i];
+        free(page->title);
+        free(page->text);
+        settings_free(page->settings, page->setting_count);
+        for (int k = 0; k < page->checkpoint_count; k++)
+            checkpoint_free(&page->checkpoints[k]);
+        free(page->checkpoints);
+    }
+    free(lesson->pages);
+    for (int i = 0; i < lesson->problem_count; i++)
+        free(lesson->problems[i].message);
+    free(lesson->problems);
+    free(lesson->path);
+    free(lesson->title);
+    free(lesson->summary);
+    free(lesson);
+}
+
+/* ---- reading a page's settings ---- */
+
+const LessonSetting *lesson_page_setting(const LessonPage *page, const char *name)
+{
+    for (int i = 0; page && i < page->setting_count; i++)
+        if (strcmp(page->settings[i].setting->name, name) == 0)
+            return &page->settings[i];
+    return NULL;
+}
+
+long lesson_page_int(const LessonPage *page, const char *name)
+{
+    const LessonSetting *s = lesson_page_setting(page, name);
+    return s ? s->value.integer : 0;
+}
+
+double lesson_page_real(const LessonPage *page, const char *name)
+{
+    const LessonSetting *s = lesson_page_setting(page, name);
+    return s ? s->value.real : 0.0;
+}
+
+bool lesson_page_bool(const LessonPage *page, const char *name)
+{
+    const LessonSetting *s = lesson_page_setting(page, name);
+    return s && s->value.integer != 0;
+}
+
+const char *lesson_page_enum(const LessonPage *page, const char *name)
+{
+    const LessonSetting *s = lesson_page_setting(page, name);
+    if (!s || s->setting->type != SETTING_ENUM)
+        return "";
+    return s->setting->choices[s->value.integer];
+}
+
+int lesson_page_list(const LessonPage *page, const char *name, const double **items)
+{
+    const LessonSetting *s = lesson_page_setting(page, name);
+    *items = s ? s->value.items : NULL;
+    return s ? s->value.item_count : 0;
+}
+
+bool lesson_checkpoint_accepts(const LessonCheckpoint *checkpoint, double right, double guess)
+{
+    if (!isfinite(right) || !isfinite(guess))
+        return false;
+    double allowed = checkpoint->tolerance;
+    if (checkpoint->relative)
+        allowed *= right != 0.0 ? fabs(right) : 1.0;
+    /* A hair of slack so "0.1" typed for a stored 0.1 passes a zero tolerance. */
+    return fabs(guess - right) <= allowed + 1e-12 * fmax(1.0, fabs(right));
+}
+
+int lesson_checkpoint_choice(const LessonCheckpoint *checkpoint, const char *key)
+{
+    for (int i = 0; i < checkpoint->choice_count; i++)
+        if (strcasecmp(checkpoint->choices[i].key, key) == 0)
+            return i;
+    return -1;
+}
