@@ -1,0 +1,393 @@
+/* Datasets: the synthetic lesson sets drawn from PCG32, MNIST-format IDX folders, mini-batch sampling (engine layer). */
+#include "engine/dataset.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/idx.h"
+#include "util/alloc.h"
+
+const char *const dataset_synthetic_names[] = { "scaled2d", "blobs", "moons", "spirals", "synth784", NULL };
+
+enum { KIND_SCALED2D, KIND_BLOBS, KIND_MOONS, KIND_SPIRALS, KIND_SYNTH784 };
+
+/* Streams (PCG32 initseq) keep the splits and the shared parts independent for one seed. */
+enum { STREAM_TRAIN = 1, STREAM_TEST = 2, STREAM_SHARED = 3, STREAM_SAMPLER = 0x5a4d };
+
+/* Values per split we are willing to hold (8 bytes each): 400 MB. */
+#define DATASET_MAX_VALUES 50000000.0
+
+static const double PI = 3.14159265358979323846;
+
+static Dataset *dataset_create(const char *name, int n, int dim, int classes)
+{
+    Dataset *set = xcalloc(1, sizeof *set);
+    snprintf(set->name, sizeof set->name, "%s", name);
+    set->n = n;
+    set->dim = dim;
+    set->classes = classes;
+    set->x = xcalloc((size_t)n * (size_t)dim, sizeof *set->x);
+    set->y = xcalloc((size_t)n, sizeof *set->y);
+    return set;
+}
+
+void dataset_destroy(Dataset *set)
+{
+    if (!set)
+        return;
+    free(set->x);
+    free(set->y);
+    free(set);
+}
+
+static Pcg32 stream_rng(uint64_t seed, int kind, int stream)
+{
+    Pcg32 rng;
+    pcg32_seed(&rng, seed, (uint64_t)stream * 16u + (uint64_t)kind);
+    return rng;
+}
+
+/* Balanced labels 0..classes-1 in random order, so even small sets contain every class. */
+static void balanced_labels(Dataset *set, Pcg32 *rng)
+{
+    int *labels = xmalloc((size_t)set->n * sizeof *labels);
+    for (int i = 0; i < set->n; i++)
+        labels[i] = i % set->classes;
+    pcg32_shuffle_ints(rng, labels, set->n);
+    for (int i = 0; i < set->n; i++)
+        set->y[i] = labels[i];
+    free(labels);
+}
+
+/* Lesson 1: rooms (1–5) and a distance (1,000–99,999); y is linear in both plus a little noise. */
+static void fill_scaled2d(Dataset *set, Pcg32 *rng)
+{
+    for (int i = 0; i < set->n; i++) {
+        double rooms = 1.0 + 4.0 * pcg32_uniform(rng);
+        double distance = 1000.0 + 98999.0 * pcg32_uniform(rng);
+        set->x[i * 2 + 0] = rooms;
+        set->x[i * 2 + 1] = distance;
+        set->y[i] = 3.0 + 2.0 * rooms - 3e-5 * distance + 0.3 * pcg32_normal(rng);
+    }
+}
+
+/* Three round Gaussian clusters on a circle of radius 2. */
+static void fill_blobs(Dataset *set, Pcg32 *rng)
+{
+    balanced_labels(set, rng);
+    for (int i = 0; i < set->n; i++) {
+        double angle = PI / 2 + 2 * PI / 3 * set->y[i];
+        set->x[i * 2 + 0] = 2.0 * cos(angle) + 0.6 * pcg32_normal(rng);
+        set->x[i * 2 + 1] = 2.0 * sin(angle) + 0.6 * pcg32_normal(rng);
+    }
+}
+
+/* Two interleaved half circles: class 0 the upper arc, class 1 the lower one shifted right. */
+static void fill_moons(Dataset *set, Pcg32 *rng)
+{
+    balanced_labels(set, rng);
+    for (int i = 0; i < set->n; i++) {
+        double t = PI * pcg32_uniform(rng);
+        double px = cos(t), py = sin(t);
+        if (set->y[i] != 0) {
+            px = 1.0 - px;
+            py = 0.5 - py;
+        }
+        set->x[i * 2 + 0] = px + 0.1 * pcg32_normal(rng);
+        set->x[i * 2 + 1] = py + 0.1 * pcg32_normal(rng);
+    }
+}
+
+/* Two arms of 1.5 turns each, half a turn apart, radius growing from 0.1 to 1. */
+static void fill_spirals(Dataset *set, Pcg32 *rng)
+{
+    balanced_labels(set, rng);
+    for (int i = 0; i < set->n; i++) {
+        double t = pcg32_uniform(rng);
+        double r = 0.1 + 0.9 * t;
+        double angle = 3.0 * PI * t + PI * set->y[i];
+        set->x[i * 2 + 0] = r * cos(angle) + 0.03 * pcg32_normal(rng);
+        set->x[i * 2 + 1] = r * sin(angle) + 0.03 * pcg32_normal(rng);
+    }
+}
+
+enum { SYNTH_SIDE = 28, SYNTH_PIXELS = SYNTH_SIDE * SYNTH_SIDE, SYNTH_CLASSES = 10, SYNTH_STROKES = 4 };
+
+/* Squared distance from (px, py) to the segment (ax, ay)–(bx, by). */
+static double segment_dist2(double px, double py, double ax, double ay, double bx, double by)
+{
+    double dx = bx - ax, dy = by - ay;
+    double len2 = dx * dx + dy * dy;
+    double t = len2 > 0 ? ((px - ax) * dx + (py - ay) * dy) / len2 : 0.0;
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    double ex = px - (ax + t * dx), ey = py - (ay + t * dy);
+    return ex * ex + ey * ey;
+}
+
+/* Ten "digit-like" prototypes, each a few soft pen strokes; they depend on the seed only, so the
+ * train and test splits share them. */
+static void synth_prototypes(double *protos /* (10, 784) */, uint64_t seed)
+{
+    Pcg32 rng = stream_rng(seed, KIND_SYNTH784, STREAM_SHARED);
+    for (int c = 0; c < SYNTH_CLASSES; c++) {
+        double *img = protos + c * SYNTH_PIXELS;
+        double seg[SYNTH_STROKES][4];
+        for (int s = 0; s < SYNTH_STROKES; s++)
+            for (int k = 0; k < 4; k++)
+                seg[s][k] = 5.0 + 17.0 * pcg32_uniform(&rng);
+        for (int r = 0; r < SYNTH_SIDE; r++)
+            for (int col = 0; col < SYNTH_SIDE; col++) {
+                double best = 1e300;
+                for (int s = 0; s < SYNTH_STROKES; s++) {
+                    double d2 = segment_dist2(col, r, seg[s][0], seg[s][1], seg[s][2], seg[s][3]);
+                    best = d2 < best ? d2 : best;
+                }
+                img[r * SYNTH_SIDE + col] = exp(-best / (2.0 * 1.3 * 1.3));
+            }
+    }
+}
+
+/* Each sample: its class prototype, shifted up to 2 pixels, dimmed a little, mixed with a random
+ * other prototype, plus pixel noise, clipped to [0, 1]. Learnable, but not by a glance at one pixel. */
+static void fill_synth784(Dataset *set, Pcg32 *rng, const double *protos)
+{
+    balanced_labels(set, rng);
+    for (int i = 0; i < set->n; i++) {
+        int c = (int)set->y[i];
+        int other = (c + 1 + (int)pcg32_bounded(rng, SYNTH_CLASSES - 1)) % SYNTH_CLASSES;
+        int dx = (int)pcg32_bounded(rng, 5) - 2, dy = (int)pcg32_bounded(rng, 5) - 2;
+        double gain = 0.6 + 0.4 * pcg32_uniform(rng);
+        double mix = 0.45 * pcg32_uniform(rng);
+        const double *pc = protos + c * SYNTH_PIXELS, *po = protos + other * SYNTH_PIXELS;
+        double *xi = set->x + (size_t)i * SYNTH_PIXELS;
+        for (int r = 0; r < SYNTH_SIDE; r++)
+            for (int col = 0; col < SYNTH_SIDE; col++) {
+                int sr = r - dy, sc = col - dx;
+                double v = 0.0;
+                if (sr >= 0 && sr < SYNTH_SIDE && sc >= 0 && sc < SYNTH_SIDE)
+                    v = gain * pc[sr * SYNTH_SIDE + sc];
+                v += mix * po[r * SYNTH_SIDE + col];
+                /* One 32-bit draw per pixel keeps 6000 samples fast: uniform noise in ±0.3. */
+                v += 0.6 * ((double)pcg32_next(rng) * (1.0 / 4294967296.0) - 0.5);
+                xi[r * SYNTH_SIDE + col] = v < 0 ? 0 : v > 1 ? 1 : v;
+            }
+    }
+}
+
+static void fill_synthetic(Dataset *set, int kind, Pcg32 *rng, const double *protos)
+{
+    switch (kind) {
+    case KIND_SCALED2D: fill_scaled2d(set, rng); break;
+    case KIND_BLOBS: fill_blobs(set, rng); break;
+    case KIND_MOONS: fill_moons(set, rng); break;
+    case KIND_SPIRALS: fill_spirals(set, rng); break;
+    default: fill_synth784(set, rng, protos); break;
+    }
+}
+
+static bool load_synthetic(int kind, uint64_t seed, int n_train, int n_test, Dataset **train, Dataset **test,
+                           BnError *err)
+{
+    static const int dims[] = { 2, 2, 2, 2, SYNTH_PIXELS };
+    static const int classes[] = { 0, 3, 2, 2, SYNTH_CLASSES };
+    static const int def_train[] = { 200, 300, 400, 400, 6000 };
+    static const int def_test[] = { 100, 150, 200, 200, 1000 };
+    const char *name = dataset_synthetic_names[kind];
+    int n[2] = { n_train > 0 ? n_train : def_train[kind], n_test > 0 ? n_test : def_test[kind] };
+    for (int s = 0; s < 2; s++)
+        if ((double)n[s] * dims[kind] > DATASET_MAX_VALUES) {
+            error_set(err, name, "%d %s samples is too many (at most %.0f values per split)", n[s],
+                      s == 0 ? "training" : "test", DATASET_MAX_VALUES);
+            return false;
+        }
+    double *protos = NULL;
+    if (kind == KIND_SYNTH784) {
+        protos = xmalloc((size_t)SYNTH_CLASSES * SYNTH_PIXELS * sizeof *protos);
+        synth_prototypes(protos, seed);
+    }
+    Dataset *sets[2];
+    for (int s = 0; s < 2; s++) {
+        Pcg32 rng = stream_rng(seed, kind, s == 0 ? STREAM_TRAIN : STREAM_TEST);
+        sets[s] = dataset_create(name, n[s], dims[kind], classes[kind]);
+        fill_synthetic(sets[s], kind, &rng, protos);
+    }
+    free(protos);
+    *train = sets[0];
+    *test = sets[1];
+    return true;
+}
+
+/* Finds base (or a known variant, plain or .gz) in dir; false with a message naming what was sought. */
+static bool find_idx_file(const char *dir, const char *base, const char *dotted, char *path, size_t size,
+                          BnError *err)
+{
+    const char *names[2] = { base, dotted };
+    static const char *const suffixes[2] = { "", ".gz" };
+    for (int i = 0; i < 2; i++)
+        for (int k = 0; k < 2; k++) {
+            snprintf(path, size, "%s/%s%s", dir, names[i], suffixes[k]);
+            if (access(path, R_OK) == 0)
+                return true;
+        }
+    error_set(err, dir, "no %s or %s.gz here (MNIST-format folder expected)", base, base);
+    return false;
+}
+
+/* Reads one images/labels pair into a new Dataset of pixels scaled to [0, 1]. */
+static Dataset *load_idx_split(const char *name, const char *dir, const char *images_base,
+                               const char *images_dotted, const char *labels_base, const char *labels_dotted,
+                               int n_want, BnError *err)
+{
+    char images_path[4096], labels_path[4096];
+    if (!find_idx_file(dir, images_base, images_dotted, images_path, sizeof images_path, err) ||
+        !find_idx_file(dir, labels_base, labels_dotted, labels_path, sizeof labels_path, err))
+        return NULL;
+    IdxFile images = { 0 }, labels = { 0 };
+    Dataset *set = NULL;
+    if (!idx_read(images_path, 3, n_want, &images, err) || !idx_read(labels_path, 1, n_want, &labels, err))
+        goto done;
+    if (images.count != labels.count) {
+        error_set(err, labels_path, "%d labels but %s has %d images", labels.count, images_path, images.count);
+        goto done;
+    }
+    if (n_want > images.count) {
+        error_set(err, images_path, "%d samples requested but the file has only %d", n_want, images.count);
+        goto done;
+    }
+    for (int i = 0; i < labels.loaded; i++)
+        if (labels.data[i] >= 10) {
+            error_set(err, labels_path, "label %d of item %d is not a class 0-9", labels.data[i], i + 1);
+            goto done;
+        }
+    int dim = images.rows * images.cols;
+    set = dataset_create(name, images.loaded, dim, 10);
+    size_t total = (size_t)images.loaded * (size_t)dim;
+    for (size_t k = 0; k < total; k++)
+        set->x[k] = images.data[k] * (1.0 / 255.0);
+    for (int i = 0; i < labels.loaded; i++)
+        set->y[i] = labels.data[i];
+done:
+    idx_free(&images);
+    idx_free(&labels);
+    return set;
+}
+
+static bool load_idx(const char *name, const char *dir, int n_train, int n_test, Dataset **train, Dataset **test,
+                     BnError *err)
+{
+    struct stat st;
+    if (dir[0] == '\0') {
+        error_set(err, name, "no folder given (idx:DIR)");
+        return false;
+    }
+    if (stat(dir, &st) != 0) {
+        error_set(err, dir, "cannot open: %s", strerror(errno));
+        return false;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        error_set(err, dir, "not a folder (idx:DIR wants the folder holding the four MNIST files)");
+        return false;
+    }
+    Dataset *a = load_idx_split(name, dir, "train-images-idx3-ubyte", "train-images.idx3-ubyte",
+                                "train-labels-idx1-ubyte", "train-labels.idx1-ubyte", n_train, err);
+    if (!a)
+        return false;
+    Dataset *b = load_idx_split(name, dir, "t10k-images-idx3-ubyte", "t10k-images.idx3-ubyte",
+                                "t10k-labels-idx1-ubyte", "t10k-labels.idx1-ubyte", n_test, err);
+    if (!b) {
+        dataset_destroy(a);
+        return false;
+    }
+    if (a->dim != b->dim) {
+        error_set(err, dir, "training images have %d pixels but test images %d", a->dim, b->dim);
+        dataset_destroy(a);
+        dataset_destroy(b);
+        return false;
+    }
+    *train = a;
+    *test = b;
+    return true;
+}
+
+bool dataset_load(const char *name, uint64_t seed, int n_train, int n_test, Dataset **train, Dataset **test,
+                  BnError *err)
+{
+    *train = NULL;
+    *test = NULL;
+    if (!name)
+        name = "";
+    if (strncmp(name, "idx:", 4) == 0)
+        return load_idx(name, name + 4, n_train, n_test, train, test, err);
+    for (int kind = 0; dataset_synthetic_names[kind]; kind++)
+        if (strcmp(name, dataset_synthetic_names[kind]) == 0)
+            return load_synthetic(kind, seed, n_train, n_test, train, test, err);
+    char valid[256] = "";
+    for (int kind = 0; dataset_synthetic_names[kind]; kind++) {
+        strncat(valid, dataset_synthetic_names[kind], sizeof valid - strlen(valid) - 1);
+        strncat(valid, ", ", sizeof valid - strlen(valid) - 1);
+    }
+    error_set(err, name, "unknown dataset (valid: %sidx:DIR)", valid);
+    return false;
+}
+
+void sampler_init(BatchSampler *sampler, int n, uint64_t seed)
+{
+    sampler->n = n > 0 ? n : 0;
+    sampler->order = xmalloc((size_t)(sampler->n > 0 ? sampler->n : 1) * sizeof *sampler->order);
+    for (int i = 0; i < sampler->n; i++)
+        sampler->order[i] = i;
+    sampler->next = 0;
+    sampler->epoch = 0;
+    pcg32_seed(&sampler->rng, seed, STREAM_SAMPLER);
+    pcg32_shuffle_ints(&sampler->rng, sampler->order, sampler->n);
+}
+
+void sampler_free(BatchSampler *sampler)
+{
+    if (!sampler)
+        return;
+    free(sampler->order);
+    sampler->order = NULL;
+    sampler->n = 0;
+    sampler->next = 0;
+}
+
+static void sampler_new_epoch(BatchSampler *sampler)
+{
+    pcg32_shuffle_ints(&sampler->rng, sampler->order, sampler->n);
+    sampler->next = 0;
+    sampler->epoch++;
+}
+
+void sampler_next(BatchSampler *sampler, int *indices, int batch)
+{
+    if (sampler->n <= 0) {
+        for (int i = 0; i < batch; i++)
+            indices[i] = 0;
+        return;
+    }
+    if (batch <= sampler->n && sampler->n - sampler->next < batch)
+        sampler_new_epoch(sampler);
+    /* batch > n (outside the contract) still works: each epoch is used up whole before the next. */
+    for (int i = 0; i < batch; i++) {
+        if (sampler->next == sampler->n)
+            sampler_new_epoch(sampler);
+        indices[i] = sampler->order[sampler->next++];
+    }
+}
+
+void dataset_gather(const Dataset *set, const int *indices, int batch, double *x, double *y)
+{
+    size_t dim = (size_t)set->dim;
+    for (int b = 0; b < batch; b++) {
+        size_t row = (size_t)indices[b];
+        memcpy(x + (size_t)b * dim, set->x + row * dim, dim * sizeof *x);
+        if (y)
+            y[b] = set->y[row];
+    }
+}

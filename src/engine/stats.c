@@ -1,0 +1,208 @@
+/* Descriptive statistics over raw buffers: corrected two-pass moments, histograms, numpy-style percentiles (engine layer). */
+#include "engine/stats.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/alloc.h"
+
+/* Mean by a second, corrective pass: the first-pass mean's rounding error is measured and removed. */
+static double stable_mean(const double *x, int n, int stride)
+{
+    double sum = 0.0;
+    for (int i = 0; i < n; i++)
+        sum += x[(size_t)i * (size_t)stride];
+    double mean = sum / n;
+    double residual = 0.0;
+    for (int i = 0; i < n; i++)
+        residual += x[(size_t)i * (size_t)stride] - mean;
+    return mean + residual / n;
+}
+
+/* Corrected two-pass variance (Chan, Golub & LeVeque): sum of squared deviations minus the
+ * (tiny) square of the summed deviations, which cancels the mean's rounding error. */
+static void strided_mean_var(double *mean_out, double *var_out, const double *x, int n, int stride, int ddof)
+{
+    if (n <= 0) {
+        if (mean_out)
+            *mean_out = 0.0;
+        if (var_out)
+            *var_out = 0.0;
+        return;
+    }
+    double mean = stable_mean(x, n, stride);
+    if (mean_out)
+        *mean_out = mean;
+    if (!var_out)
+        return;
+    if (n <= ddof) {
+        *var_out = 0.0;
+        return;
+    }
+    double ss = 0.0, s = 0.0;
+    for (int i = 0; i < n; i++) {
+        double d = x[(size_t)i * (size_t)stride] - mean;
+        ss += d * d;
+        s += d;
+    }
+    double var = (ss - s * s / n) / (n - ddof);
+    *var_out = var > 0.0 ? var : 0.0;
+}
+
+double stats_mean(const double *x, int n)
+{
+    double mean;
+    strided_mean_var(&mean, NULL, x, n, 1, 0);
+    return mean;
+}
+
+double stats_variance(const double *x, int n, int ddof)
+{
+    double var;
+    strided_mean_var(NULL, &var, x, n, 1, ddof);
+    return var;
+}
+
+void stats_mean_var(double *mean, double *var, const double *x, int n, int ddof)
+{
+    strided_mean_var(mean, var, x, n, 1, ddof);
+}
+
+void stats_column_mean_var(double *mean, double *var, const double *x, int n, int c, int ddof)
+{
+    for (int j = 0; j < c; j++)
+        strided_mean_var(&mean[j], var ? &var[j] : NULL, x + j, n, c, ddof);
+}
+
+void stats_apply_standardize(double *out, const double *x, const double *mean, const double *std, int n, int c)
+{
+    for (int j = 0; j < c; j++) {
+        double scale = std[j] > 0.0 ? 1.0 / std[j] : 1.0;
+        for (int i = 0; i < n; i++) {
+            size_t k = (size_t)i * (size_t)c + (size_t)j;
+            out[k] = (x[k] - mean[j]) * scale;
+        }
+    }
+}
+
+void stats_standardize_columns(double *out, double *mean, double *std, const double *x, int n, int c)
+{
+    double *m = xmalloc((size_t)(c > 0 ? c : 1) * 2 * sizeof *m);   /* (2, c): means then stds */
+    double *s = m + (c > 0 ? c : 1);
+    stats_column_mean_var(m, s, x, n, c, 0);
+    for (int j = 0; j < c; j++)
+        s[j] = sqrt(s[j]);
+    stats_apply_standardize(out, x, m, s, n, c);
+    if (mean)
+        memcpy(mean, m, (size_t)(c > 0 ? c : 0) * sizeof *m);
+    if (std)
+        memcpy(std, s, (size_t)(c > 0 ? c : 0) * sizeof *s);
+    free(m);
+}
+
+void stats_min_max(double *lo, double *hi, const double *x, int n)
+{
+    double a = INFINITY, b = -INFINITY;
+    for (int i = 0; i < n; i++)
+        if (isfinite(x[i])) {
+            a = x[i] < a ? x[i] : a;
+            b = x[i] > b ? x[i] : b;
+        }
+    if (a > b)
+        a = b = 0.0;
+    if (lo)
+        *lo = a;
+    if (hi)
+        *hi = b;
+}
+
+int stats_histogram(int *counts, int *below, int *above, const double *x, int n, double lo, double hi, int bins)
+{
+    int nans = 0, under = 0, over = 0;
+    if (bins > 0)
+        memset(counts, 0, (size_t)bins * sizeof *counts);
+    bool degenerate = !(isfinite(lo) && isfinite(hi) && hi > lo);
+    for (int i = 0; i < n; i++) {
+        double v = x[i];
+        if (isnan(v)) {
+            nans++;
+            continue;
+        }
+        if (bins <= 0)
+            continue;
+        int k;
+        if (degenerate) {
+            k = bins / 2;
+        } else if (v < lo) {
+            if (below) {
+                under++;
+                continue;
+            }
+            k = 0;
+        } else if (v > hi) {
+            if (above) {
+                over++;
+                continue;
+            }
+            k = bins - 1;
+        } else {
+            /* Rounding can push a value just under hi to index bins: it belongs to the last bin. */
+            double f = (v - lo) / (hi - lo) * bins;
+            k = f >= bins ? bins - 1 : (int)f;
+        }
+        counts[k]++;
+    }
+    if (below)
+        *below = under;
+    if (above)
+        *above = over;
+    return nans;
+}
+
+/* Orders NaNs after every number, as numpy's sort does. */
+static int compare_doubles(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+    if (isnan(a) || isnan(b))
+        return isnan(a) - isnan(b);
+    return (a > b) - (a < b);
+}
+
+/* Linear interpolation between closest ranks of the sorted s (n). */
+static double sorted_percentile(const double *s, int n, double p)
+{
+    if (isnan(p))
+        return NAN;
+    p = p < 0 ? 0 : p > 100 ? 100 : p;
+    double h = (n - 1) * (p / 100.0);
+    int i = (int)floor(h);
+    if (i >= n - 1)
+        return s[n - 1];
+    double frac = h - i;
+    return frac == 0.0 ? s[i] : s[i] + frac * (s[i + 1] - s[i]);
+}
+
+void stats_percentiles(double *out, const double *x, int n, const double *ps, int k)
+{
+    if (n <= 0) {
+        for (int j = 0; j < k; j++)
+            out[j] = NAN;
+        return;
+    }
+    double *s = xmalloc((size_t)n * sizeof *s);   /* (n) sorted copy, so x stays as it was */
+    memcpy(s, x, (size_t)n * sizeof *s);
+    qsort(s, (size_t)n, sizeof *s, compare_doubles);
+    bool has_nan = isnan(s[n - 1]);
+    for (int j = 0; j < k; j++)
+        out[j] = has_nan ? NAN : sorted_percentile(s, n, ps[j]);
+    free(s);
+}
+
+double stats_percentile(const double *x, int n, double p)
+{
+    double out;
+    stats_percentiles(&out, x, n, &p, 1);
+    return out;
+}
