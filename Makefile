@@ -35,7 +35,7 @@ CRIT_LIBS      = $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null || echo -lcr
 CPPFLAGS += -Isrc -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -D_XOPEN_SOURCE_EXTENDED \
             -DBNTUTOR_VERSION='"$(VERSION)"' -DBNTUTOR_SHAREDIR='"$(SHAREDIR)"'
 CFLAGS  ?=
-ALL_CFLAGS = -std=c11 $(OPT) $(WARN) $(CFLAGS)
+ALL_CFLAGS = -std=c11 $(OPT) $(WARN) $(if $(filter 1,$(WERROR)),-Werror) $(CFLAGS)
 LDLIBS_APP = $(NCURSES_LIBS) $(ZLIB_LIBS) -lm
 
 LIB_SRC  := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
@@ -49,9 +49,11 @@ TEST_SRC     := $(sort $(TESTS))
 TEST_BIN     := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 SUPPORT_SRC  := $(sort $(wildcard tests/support/*.c))
 SUPPORT_OBJ  := $(SUPPORT_SRC:%.c=$(BUILD)/%.o)
+BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .SECONDARY:
-.PHONY: all run test unit e2e lint-lessons bench install uninstall clean deps deps-build deps-test help golden fuzz
+.PHONY: build-all all run test unit e2e lint-lessons bench install uninstall clean deps deps-build deps-test help golden fuzz
 
 all: deps-build bntutor
 
@@ -101,14 +103,15 @@ $(BUILD)/tests/%: tests/%.c $(SUPPORT_OBJ) $(LIB)
 test: deps-test bntutor $(BIN) $(TEST_BIN)
 	@BNTUTOR_BIN=$(BIN) scripts/run-tests.sh $(TEST_BIN)
 
+# Everything compiled, nothing run: with WERROR=1 and CC=clang, the warning check CI makes.
+build-all: $(BIN) $(TEST_BIN) $(BENCH_BIN)
+
 unit: $(BIN) $(TEST_BIN)
 	@BNTUTOR_BIN=$(BIN) BNTUTOR_SKIP_E2E=1 scripts/run-tests.sh $(TEST_BIN)
 
 golden: $(BIN) $(TEST_BIN)
 	BNTUTOR_BIN=$(BIN) BNTUTOR_REGEN_GOLDEN=1 scripts/run-tests.sh $(TEST_BIN)
 
-BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
-BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)

@@ -6,6 +6,9 @@
 #include <string.h>
 
 static void error_vset(BnError *err, const char *where, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void error_vset(BnError *err, const char *where, const char *fmt, va_list ap)
 {
     if (!err || err->set)
         return;
