@@ -1,26 +1,307 @@
-/* Placeholder for the 'gamma-beta' scene until it is written (scene layer). */
+/* The 'gamma-beta' scene: a network trains live while each BN layer's γ and β move under gradient descent (scene layer). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scene/netrun.h"
 #include "scene/scenes.h"
 #include "util/alloc.h"
+#include "view/format.h"
+#include "view/plot.h"
+#include "view/table.h"
 
-#include <stdlib.h>
+enum {
+    GB_SHOW = 4,            /* features per chart: the line chart has four series roles */
+    GB_RECORD = 16,         /* features of each layer whose history is kept */
+    GB_TRACE_ROWS = 600,    /* history rows per layer before thinning */
+};
 
-static void *placeholder_create(const LessonPage *page, uint64_t seed, BnError *err)
+typedef struct GammaBeta {
+    NetRun run;
+    long steps_max;
+    int watch;              /* watched hidden layer, from 0 */
+    int group;              /* first feature shown */
+    int rec;                /* features recorded per layer: min(width, GB_RECORD) */
+    Trace *traces;          /* (num_hidden) columns: γ of rec features, then β of them */
+    Trace loss;             /* one column: mini-batch loss */
+    bool has_bn;
+} GammaBeta;
+
+static void gb_record(GammaBeta *g)
 {
-    (void)page;
-    (void)seed;
-    (void)err;
-    return xcalloc(1, 1);
+    Mlp *m = g->run.mlp;
+    double row[2 * GB_RECORD];
+    for (int l = 0; l < m->num_hidden; l++) {
+        const MlpLayer *L = &m->hidden[l];
+        int rec = L->out < GB_RECORD ? L->out : GB_RECORD;
+        for (int j = 0; j < rec; j++) {
+            row[j] = L->gamma ? L->gamma[j] : NAN;
+            row[rec + j] = L->beta ? L->beta[j] : NAN;
+        }
+        trace_add(&g->traces[l], g->run.step, row);
+    }
+    double loss = g->run.loss;
+    trace_add(&g->loss, g->run.step, &loss);
 }
 
-static void placeholder_draw(void *self, Canvas *canvas, Rect area)
+static void gb_destroy(void *self)
+{
+    GammaBeta *g = self;
+    if (!g)
+        return;
+    for (int l = 0; g->traces && l < g->run.mlp->num_hidden; l++)
+        trace_free(&g->traces[l]);
+    free(g->traces);
+    trace_free(&g->loss);
+    netrun_free(&g->run);
+    free(g);
+}
+
+static void *gb_create(const LessonPage *page, uint64_t seed, BnError *err)
+{
+    GammaBeta *g = xcalloc(1, sizeof *g);
+    const double *hidden = NULL;
+    int nh = lesson_page_list(page, "hidden", &hidden);
+    double fallback_hidden[2] = {16, 16};
+    if (nh <= 0)
+        hidden = fallback_hidden, nh = 2;
+    Activation act = ACTIVATION_RELU;
+    activation_parse(lesson_page_enum(page, "act"), &act);
+    BnPlacement placement = BN_PLACEMENT_BEFORE;
+    mlp_placement_parse(lesson_page_enum(page, "placement"), &placement);
+    long batch = lesson_page_int(page, "batch");
+    double lr = lesson_page_real(page, "lr");
+    NetRunConfig c = {
+        .dataset = lesson_page_enum(page, "dataset")[0] ? lesson_page_enum(page, "dataset") : "moons",
+        .hidden = hidden, .num_hidden = nh, .act = act, .placement = placement,
+        .batch = batch > 0 ? (int)batch : 32, .lr = lr > 0 ? lr : 0.1, .alpha = 0.1, .eps = 1e-5,
+        .convention = BN_CONVENTION_PYTORCH, .seed = netrun_seed(seed, lesson_page_int(page, "seed")),
+    };
+    if (!netrun_init(&g->run, &c, err)) {
+        free(g);
+        return NULL;
+    }
+    g->steps_max = lesson_page_setting(page, "steps") ? lesson_page_int(page, "steps") : 500;
+    int nlayers = g->run.mlp->num_hidden;
+    long layer = lesson_page_int(page, "layer");
+    g->watch = layer <= 0 || layer > nlayers ? nlayers - 1 : (int)layer - 1;
+    g->has_bn = placement != BN_PLACEMENT_NONE;
+    g->traces = xcalloc((size_t)nlayers, sizeof *g->traces);
+    for (int l = 0; l < nlayers; l++) {
+        int out = g->run.mlp->hidden[l].out;
+        trace_init(&g->traces[l], 2 * (out < GB_RECORD ? out : GB_RECORD), GB_TRACE_ROWS);
+    }
+    trace_init(&g->loss, 1, GB_TRACE_ROWS);
+    g->rec = g->run.mlp->hidden[g->watch].out < GB_RECORD ? g->run.mlp->hidden[g->watch].out : GB_RECORD;
+    gb_record(g);
+    return g;
+}
+
+static void gb_step(void *self)
+{
+    GammaBeta *g = self;
+    if (!g->has_bn || g->run.step >= g->steps_max || g->run.state != NETRUN_OK)
+        return;
+    if (netrun_step(&g->run))
+        gb_record(g);
+}
+
+static void gb_watch(GammaBeta *g, int layer)
+{
+    g->watch = layer;
+    int out = g->run.mlp->hidden[layer].out;
+    g->rec = out < GB_RECORD ? out : GB_RECORD;
+    if (g->group >= g->rec)
+        g->group = 0;
+}
+
+static bool gb_key(void *self, int key)
+{
+    GammaBeta *g = self;
+    int nlayers = g->run.mlp->num_hidden;
+    if (key == 'w') {
+        gb_watch(g, (g->watch + 1) % nlayers);
+        return true;
+    }
+    if (key >= '1' && key <= '9' && key - '1' < nlayers) {
+        gb_watch(g, key - '1');
+        return true;
+    }
+    if (key == 'f') {
+        g->group += GB_SHOW;
+        if (g->group >= g->rec)
+            g->group = 0;
+        return true;
+    }
+    return false;
+}
+
+static int gb_keys(const void *self, SceneKey *out)
 {
     (void)self;
-    canvas_text(canvas, area.x, area.y, "(scene 'gamma-beta' is not written yet)", ROLE_TEXT_DIM, 0, area.w);
+    out[0] = (SceneKey){"w", "next BN layer"};
+    out[1] = (SceneKey){"1-9", "watch layer"};
+    out[2] = (SceneKey){"f", "next features"};
+    return 3;
+}
+
+static bool gb_live(const void *self, const char *name, const int *index, double *out)
+{
+    const GammaBeta *g = self;
+    const MlpLayer *L = &g->run.mlp->hidden[g->watch];
+    if (strcmp(name, "loss") == 0) {
+        *out = g->run.loss;
+        return isfinite(*out);
+    }
+    if (strcmp(name, "step") == 0) {
+        *out = (double)g->run.step;
+        return true;
+    }
+    bool gamma = strcmp(name, "gamma") == 0;
+    if (!gamma && strcmp(name, "beta") != 0)
+        return false;
+    if (!L->gamma || !index || index[0] < 0 || index[0] >= L->out)
+        return false;
+    *out = gamma ? L->gamma[index[0]] : L->beta[index[0]];
+    return true;
+}
+
+/* ---- drawing --------------------------------------------------------------------------------- */
+
+static const char *num(char *buf, double v, bool u) { return format_number(buf, FORMAT_MAX, v, 3, u); }
+
+/* γ (which = 0) or β (1) of the shown features of the watched layer over the steps. */
+static void gb_chart(const GammaBeta *g, Canvas *cv, Rect area, int which)
+{
+    const Trace *t = &g->traces[g->watch];
+    static const char *const names[GB_SHOW] = {"0", "1", "2", "3"};
+    LineSeries series[GB_SHOW];
+    int ns = 0;
+    for (int j = g->group; j < g->rec && ns < GB_SHOW; j++, ns++)
+        series[ns] = (LineSeries){t->x, trace_col(t, which * g->rec + j), t->n, names[ns]};
+    char label[48];
+    bool u = cv->unicode;
+    snprintf(label, sizeof label, "%s %s", which == 0 ? (u ? "γ" : "gamma") : (u ? "β" : "beta"),
+             which == 0 ? "(scale)" : "(shift)");
+    LineChartSpec spec = {.series = series, .nseries = ns, .legend = true};
+    spec.y.label = label;
+    spec.x.label = "step";
+    if (g->steps_max > 0 && g->steps_max <= 100000)
+        spec.x = (AxisSpec){.fixed = true, .lo = 0, .hi = (double)g->steps_max, .label = "step"};
+    linechart_draw(cv, area, &spec);
+}
+
+/* Learnable γ, β with their last gradients, then the running statistics that are not learned. */
+static void gb_table(const GammaBeta *g, Canvas *cv, Rect area)
+{
+    const MlpLayer *L = &g->run.mlp->hidden[g->watch];
+    bool u = cv->unicode;
+    int rows = area.h - 1;
+    if (rows > L->out - g->group)
+        rows = L->out - g->group;
+    if (rows < 1)
+        return;
+    enum { COLS = 6 };
+    double *v = xcalloc((size_t)rows * COLS, sizeof *v);
+    char (*rn)[16] = xcalloc((size_t)rows, sizeof *rn);
+    const char **row_names = xcalloc((size_t)rows, sizeof *row_names);
+    for (int r = 0; r < rows; r++) {
+        int j = g->group + r;
+        v[r * COLS + 0] = L->gamma[j];
+        v[r * COLS + 1] = g->run.step > 0 ? L->dgamma[j] : NAN;
+        v[r * COLS + 2] = L->beta[j];
+        v[r * COLS + 3] = g->run.step > 0 ? L->dbeta[j] : NAN;
+        v[r * COLS + 4] = L->running_mean[j];
+        v[r * COLS + 5] = L->running_var[j];
+        snprintf(rn[r], sizeof rn[r], "%d", j);
+        row_names[r] = rn[r];
+    }
+    static const char *const cols_u[COLS] = {"γ learned", "∂L/∂γ", "β learned", "∂L/∂β", "run mean",
+                                             "run var"};
+    static const char *const cols_a[COLS] = {"gamma", "dL/dgamma", "beta", "dL/dbeta", "run mean",
+                                             "run var"};
+    TableSpec spec = {.values = v, .rows = rows, .cols = COLS, .row_names = row_names,
+                      .col_names = u ? cols_u : cols_a, .corner = "feat", .sig = 3, .hl_row = -1,
+                      .hl_col = -1};
+    table_draw(cv, area, &spec, NULL);
+    free(v);
+    free(rn);
+    free(row_names);
+}
+
+static void gb_draw(void *self, Canvas *cv, Rect area)
+{
+    GammaBeta *g = self;
+    bool u = cv->unicode;
+    if (area.w < 40 || area.h < 6) {
+        canvas_text(cv, area.x, area.y, "scene needs more room", ROLE_TEXT_DIM, 0, area.w);
+        return;
+    }
+    const Mlp *m = g->run.mlp;
+    char line[768], a[FORMAT_MAX], b[FORMAT_MAX];
+    if (!g->has_bn) {
+        canvas_text(cv, area.x, area.y, "placement = none: this network has no BN layer, so no gamma or beta.",
+                    ROLE_WARNING, 0, area.w);
+        return;
+    }
+    const MlpLayer *L = &m->hidden[g->watch];
+    int last = g->group + GB_SHOW < g->rec ? g->group + GB_SHOW - 1 : g->rec - 1;
+    snprintf(line, sizeof line, "BN layer %d of %d (%d features, showing %d-%d) %s step %ld of %ld %s loss %s",
+             g->watch + 1, m->num_hidden, L->out, g->group, last, u ? "·" : "-", g->run.step, g->steps_max,
+             u ? "·" : "-", isfinite(g->run.loss) ? num(a, g->run.loss, u) : "-");
+    canvas_text(cv, area.x, area.y, line, ROLE_TITLE, ATTR_BOLD, area.w);
+    int row = area.y + 1;
+    if (g->run.state != NETRUN_OK) {
+        snprintf(line, sizeof line, "%s %s", g->run.message,
+                 g->run.state == NETRUN_DIVERGED ? "- lower the learning rate, press r to reset" : "");
+        canvas_text(cv, area.x, row++, line, ROLE_WARNING, ATTR_BOLD, area.w);
+    } else {
+        snprintf(line, sizeof line, "%d BN layers = %d sets: %s,%s learned (%d each); running mean, var tracked, not learned",
+                 m->num_hidden, m->num_hidden, u ? "γ" : "gamma", u ? "β" : "beta", L->out);
+        if ((int)strlen(line) > area.w)
+            snprintf(line, sizeof line, "%d BN layers = %d sets of %s,%s (learned) + running stats (not)",
+                     m->num_hidden, m->num_hidden, u ? "γ" : "gamma", u ? "β" : "beta");
+        canvas_text(cv, area.x, row++, line, ROLE_TEXT_DIM, 0, area.w);
+    }
+    (void)b;
+    int rest = area.y + area.h - row;
+    int table_h = rest >= 20 ? (rest / 3 < 18 ? rest / 3 : 18) : rest >= 14 ? 6 : 5;
+    if (table_h > L->out - g->group + 1)
+        table_h = L->out - g->group + 1;
+    if (table_h > rest - 5)
+        table_h = rest - 5;
+    int chart_h = rest - table_h - (table_h > 0 ? (rest >= 16 ? 1 : 0) : 0);
+    Rect charts = rect_make(area.x, row, area.w, chart_h);
+    Rect left, right, loss_r = rect_make(0, 0, 0, 0);
+    if (area.w >= 150) {
+        Rect two;
+        rect_split_cols(charts, (area.w * 2) / 3, 2, &two, &loss_r);
+        rect_split_cols(two, (two.w - 2) / 2, 2, &left, &right);
+    } else {
+        rect_split_cols(charts, (area.w - 2) / 2, 2, &left, &right);
+    }
+    gb_chart(g, cv, left, 0);
+    gb_chart(g, cv, right, 1);
+    if (loss_r.w > 0) {
+        LineSeries s = {g->loss.x, trace_col(&g->loss, 0), g->loss.n, "mini-batch loss"};
+        LineChartSpec spec = {.series = &s, .nseries = 1, .legend = false};
+        spec.y.label = "loss";
+        spec.x.label = "step";
+        linechart_draw(cv, loss_r, &spec);
+    }
+    if (table_h >= 2)
+        gb_table(g, cv, rect_make(area.x, area.y + area.h - table_h, area.w > 100 ? 100 : area.w, table_h));
 }
 
 const SceneClass scene_gamma_beta = {
     .name = "gamma-beta",
-    .create = placeholder_create,
-    .destroy = free,
-    .draw = placeholder_draw,
+    .create = gb_create,
+    .destroy = gb_destroy,
+    .step = gb_step,
+    .steps_per_second = 20,
+    .draw = gb_draw,
+    .key = gb_key,
+    .keys = gb_keys,
+    .live = gb_live,
 };

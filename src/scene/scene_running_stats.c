@@ -1,26 +1,445 @@
-/* Placeholder for the 'running-stats' scene until it is written (scene layer). */
+/* The 'running-stats' scene: running mean and variance converging to the population under two momenta and three conventions (scene layer). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/batchnorm.h"
+#include "engine/dataset.h"
+#include "engine/stats.h"
+#include "scene/netrun.h"
 #include "scene/scenes.h"
 #include "util/alloc.h"
+#include "util/pcg32.h"
+#include "view/format.h"
+#include "view/plot.h"
+#include "view/table.h"
 
-#include <stdlib.h>
+enum {
+    RS_FEATURES_MAX = 16,
+    RS_STEPS_MAX = 5000,    /* batches kept; the scene stops there */
+};
 
-static void *placeholder_create(const LessonPage *page, uint64_t seed, BnError *err)
+static const double rs_alpha_presets[] = {0.01, 0.03, 0.1, 0.3, 0.5};
+
+/* One momentum's running statistics: the state now, before the last update, and over the batches. */
+typedef struct RsTrack {
+    double alpha;
+    double mean[RS_FEATURES_MAX], var[RS_FEATURES_MAX];
+    double old_mean[RS_FEATURES_MAX], old_var[RS_FEATURES_MAX];
+    long seen;
+    double *hist_mean, *hist_var;   /* (F, T+1): feature f's curve is hist + f·(T+1) */
+} RsTrack;
+
+typedef struct RunStats {
+    Dataset *train, *test;
+    int dim, nf;                    /* input width, features watched */
+    double *w;                      /* (dim, nf) the fixed layer whose outputs BN sees */
+    double b[RS_FEATURES_MAX];
+    double *z;                      /* (n, nf) the layer's output for the whole training set */
+    double pop_mean[RS_FEATURES_MAX], pop_var[RS_FEATURES_MAX];   /* over the whole set, var biased */
+    BatchSampler sampler;
+    int batch;
+    int *idx;                       /* (batch) */
+    double *bz;                     /* (batch, nf) */
+    long steps_max, step;
+    double *batch_mean, *batch_var; /* (F, T) every batch's statistics (var biased), for replays */
+    double *xs;                     /* (T+1) 0, 1, 2, ... */
+    RsTrack track[2];
+    int ntracks;                    /* 2 when alpha2 > 0 */
+    BnConvention conv;
+    double eps;
+    int watch;
+    int alpha_preset;               /* index into rs_alpha_presets, -1: the page's alpha */
+} RunStats;
+
+static long rs_t(const RunStats *s) { return s->steps_max + 1; }
+
+static void rs_track_reset(RunStats *s, RsTrack *k)
 {
-    (void)page;
-    (void)seed;
-    (void)err;
-    return xcalloc(1, 1);
+    for (int f = 0; f < s->nf; f++) {
+        k->mean[f] = k->old_mean[f] = 0.0;
+        k->var[f] = k->old_var[f] = 1.0;
+        k->hist_mean[f * rs_t(s)] = 0.0;
+        k->hist_var[f * rs_t(s)] = 1.0;
+    }
+    k->seen = 0;
 }
 
-static void placeholder_draw(void *self, Canvas *canvas, Rect area)
+/* Folds batch t into a track with the engine's update and records the result at step t+1. */
+static void rs_track_update(RunStats *s, RsTrack *k, long t)
+{
+    double mean[RS_FEATURES_MAX], var[RS_FEATURES_MAX];
+    for (int f = 0; f < s->nf; f++) {
+        mean[f] = s->batch_mean[f * s->steps_max + t];
+        var[f] = s->batch_var[f * s->steps_max + t];
+        k->old_mean[f] = k->mean[f];
+        k->old_var[f] = k->var[f];
+    }
+    batchnorm_update_running(k->mean, k->var, &k->seen, mean, var, s->conv, netrun_momentum(s->conv, k->alpha),
+                             s->batch, s->nf);
+    for (int f = 0; f < s->nf; f++) {
+        k->hist_mean[f * rs_t(s) + t + 1] = k->mean[f];
+        k->hist_var[f * rs_t(s) + t + 1] = k->var[f];
+    }
+}
+
+/* Recomputes every track over the batches seen so far (after a convention or α change). */
+static void rs_replay(RunStats *s)
+{
+    for (int a = 0; a < s->ntracks; a++) {
+        rs_track_reset(s, &s->track[a]);
+        for (long t = 0; t < s->step; t++)
+            rs_track_update(s, &s->track[a], t);
+    }
+}
+
+static void rs_destroy(void *self)
+{
+    RunStats *s = self;
+    if (!s)
+        return;
+    dataset_destroy(s->train);
+    dataset_destroy(s->test);
+    if (s->sampler.order)
+        sampler_free(&s->sampler);
+    free(s->w);
+    free(s->z);
+    free(s->idx);
+    free(s->bz);
+    free(s->batch_mean);
+    free(s->batch_var);
+    free(s->xs);
+    for (int a = 0; a < 2; a++) {
+        free(s->track[a].hist_mean);
+        free(s->track[a].hist_var);
+    }
+    free(s);
+}
+
+static void *rs_create(const LessonPage *page, uint64_t seed, BnError *err)
+{
+    RunStats *s = xcalloc(1, sizeof *s);
+    uint64_t mixed = netrun_seed(seed, lesson_page_int(page, "seed"));
+    const char *name = lesson_page_enum(page, "dataset");
+    if (!name[0])
+        name = "blobs";
+    if (strcmp(name, "fashion-mnist") == 0)
+        name = "synth784";
+    bool big = strcmp(name, "synth784") == 0;
+    if (!dataset_load(name, mixed, big ? 1000 : 0, big ? 10 : 10, &s->train, &s->test, err)) {
+        rs_destroy(s);
+        return NULL;
+    }
+    s->dim = s->train->dim;
+    long nf = lesson_page_setting(page, "features") ? lesson_page_int(page, "features") : 3;
+    s->nf = nf < 1 ? 1 : nf > RS_FEATURES_MAX ? RS_FEATURES_MAX : (int)nf;
+    int n = s->train->n;
+    /* The inputs are standardized first, then a fixed random layer makes features with their own
+     * centres and spreads: what a BN layer deep in a network would see. */
+    double *x = xmalloc(sizeof *x * (size_t)n * (size_t)s->dim);
+    stats_standardize_columns(x, NULL, NULL, s->train->x, n, s->dim);
+    Pcg32 rng;
+    pcg32_seed(&rng, mixed, 0x7275); /* "ru" */
+    s->w = xcalloc((size_t)s->dim * (size_t)s->nf, sizeof *s->w);
+    for (int d = 0; d < s->dim; d++)
+        for (int f = 0; f < s->nf; f++)
+            s->w[d * s->nf + f] = pcg32_normal(&rng) * 1.2 / sqrt((double)s->dim);
+    for (int f = 0; f < s->nf; f++)
+        s->b[f] = (pcg32_uniform(&rng) < 0.5 ? -1 : 1) * (1.0 + 2.0 * pcg32_uniform(&rng));
+    s->z = xcalloc((size_t)n * (size_t)s->nf, sizeof *s->z);
+    for (int r = 0; r < n; r++)
+        for (int f = 0; f < s->nf; f++) {
+            double acc = s->b[f];
+            for (int d = 0; d < s->dim; d++)
+                acc += x[(size_t)r * s->dim + d] * s->w[d * s->nf + f];
+            s->z[(size_t)r * s->nf + f] = acc;
+        }
+    free(x);
+    stats_column_mean_var(s->pop_mean, s->pop_var, s->z, n, s->nf, 0);
+    long batch = lesson_page_setting(page, "batch") ? lesson_page_int(page, "batch") : 16;
+    s->batch = batch < 1 ? 1 : batch > n ? n : (int)batch;
+    sampler_init(&s->sampler, n, mixed ^ 0xB47C4ULL);
+    s->idx = xcalloc((size_t)s->batch, sizeof *s->idx);
+    s->bz = xcalloc((size_t)s->batch * (size_t)s->nf, sizeof *s->bz);
+    long steps = lesson_page_setting(page, "steps") ? lesson_page_int(page, "steps") : 300;
+    s->steps_max = steps < 1 ? 1 : steps > RS_STEPS_MAX ? RS_STEPS_MAX : steps;
+    s->batch_mean = xcalloc((size_t)s->nf * (size_t)s->steps_max, sizeof *s->batch_mean);
+    s->batch_var = xcalloc((size_t)s->nf * (size_t)s->steps_max, sizeof *s->batch_var);
+    s->xs = xcalloc((size_t)rs_t(s), sizeof *s->xs);
+    for (long t = 0; t < rs_t(s); t++)
+        s->xs[t] = (double)t;
+    double alpha2 = lesson_page_real(page, "alpha2");
+    s->track[0].alpha = lesson_page_setting(page, "alpha") ? lesson_page_real(page, "alpha") : 0.1;
+    s->track[1].alpha = alpha2;
+    s->ntracks = alpha2 > 0 ? 2 : 1;
+    for (int a = 0; a < 2; a++) {
+        s->track[a].hist_mean = xcalloc((size_t)s->nf * (size_t)rs_t(s), sizeof(double));
+        s->track[a].hist_var = xcalloc((size_t)s->nf * (size_t)rs_t(s), sizeof(double));
+    }
+    BnConvention conv = BN_CONVENTION_PYTORCH;
+    batchnorm_convention_parse(lesson_page_enum(page, "convention"), &conv);
+    s->conv = conv;
+    s->eps = lesson_page_setting(page, "eps") ? lesson_page_real(page, "eps") : 1e-5;
+    s->alpha_preset = -1;
+    rs_replay(s);
+    return s;
+}
+
+static void rs_step(void *self)
+{
+    RunStats *s = self;
+    if (s->step >= s->steps_max)
+        return;
+    sampler_next(&s->sampler, s->idx, s->batch);
+    for (int r = 0; r < s->batch; r++)
+        memcpy(s->bz + (size_t)r * s->nf, s->z + (size_t)s->idx[r] * s->nf, sizeof(double) * (size_t)s->nf);
+    double mean[RS_FEATURES_MAX], var[RS_FEATURES_MAX];
+    stats_column_mean_var(mean, var, s->bz, s->batch, s->nf, 0);
+    for (int f = 0; f < s->nf; f++) {
+        s->batch_mean[f * s->steps_max + s->step] = mean[f];
+        s->batch_var[f * s->steps_max + s->step] = var[f];
+    }
+    for (int a = 0; a < s->ntracks; a++)
+        rs_track_update(s, &s->track[a], s->step);
+    s->step++;
+}
+
+static bool rs_key(void *self, int key)
+{
+    RunStats *s = self;
+    switch (key) {
+    case 'c':
+        s->conv = (BnConvention)((s->conv + 1) % 3);
+        rs_replay(s);
+        return true;
+    case 'a': {
+        int n = (int)(sizeof rs_alpha_presets / sizeof rs_alpha_presets[0]);
+        int next = 0;
+        if (s->alpha_preset >= 0) {
+            next = (s->alpha_preset + 1) % n;
+        } else {
+            while (next < n && rs_alpha_presets[next] <= s->track[0].alpha)
+                next++;
+            next %= n;
+        }
+        s->alpha_preset = next;
+        s->track[0].alpha = rs_alpha_presets[next];
+        rs_replay(s);
+        return true;
+    }
+    case 'f':
+        s->watch = (s->watch + 1) % s->nf;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int rs_keys(const void *self, SceneKey *out)
 {
     (void)self;
-    canvas_text(canvas, area.x, area.y, "(scene 'running-stats' is not written yet)", ROLE_TEXT_DIM, 0, area.w);
+    out[0] = (SceneKey){"c", "convention"};
+    out[1] = (SceneKey){"a", "alpha"};
+    out[2] = (SceneKey){"f", "next feature"};
+    return 3;
+}
+
+static bool rs_live(const void *self, const char *name, const int *index, double *out)
+{
+    const RunStats *s = self;
+    if (strcmp(name, "step") == 0) {
+        *out = (double)s->step;
+        return true;
+    }
+    if (!index || index[0] < 0 || index[0] >= s->nf)
+        return false;
+    int f = index[0];
+    if (strcmp(name, "running_mean") == 0)
+        *out = s->track[0].mean[f];
+    else if (strcmp(name, "running_var") == 0)
+        *out = s->track[0].var[f];
+    else if (strcmp(name, "population_mean") == 0)
+        *out = s->pop_mean[f];
+    else if (strcmp(name, "population_var") == 0)
+        *out = s->pop_var[f];
+    else if (strcmp(name, "batch_mean") == 0 && s->step > 0)
+        *out = s->batch_mean[f * s->steps_max + s->step - 1];
+    else if (strcmp(name, "batch_var") == 0 && s->step > 0)
+        *out = s->batch_var[f * s->steps_max + s->step - 1];
+    else
+        return false;
+    return true;
+}
+
+/* ---- drawing --------------------------------------------------------------------------------- */
+
+static const char *num(char *buf, double v, bool u) { return format_number(buf, FORMAT_MAX, v, 4, u); }
+
+/* The convention's rule for the mean (which 0) or variance (1) of the watched feature, with numbers. */
+static void rs_formula(const RunStats *s, int which, bool u, char *line, size_t size)
+{
+    const RsTrack *k = &s->track[0];
+    int f = s->watch;
+    char o[FORMAT_MAX], b[FORMAT_MAX], r[FORMAT_MAX], a[FORMAT_MAX], m[FORMAT_MAX];
+    const char *dot = u ? "·" : "*";
+    const char *what = which == 0 ? "mean" : "var ";
+    if (s->step == 0) {
+        if (which == 0)
+            snprintf(line, size, "running mean starts at 0 and running var at 1: step to draw a batch");
+        else
+            snprintf(line, size, "pop = population value over all %d samples (flat line)", s->train->n);
+        return;
+    }
+    double bm = s->batch_mean[f * s->steps_max + s->step - 1];
+    double bv = s->batch_var[f * s->steps_max + s->step - 1];
+    double old = which == 0 ? k->old_mean[f] : k->old_var[f];
+    double now = which == 0 ? k->mean[f] : k->var[f];
+    num(r, now, u);
+    switch (s->conv) {
+    case BN_CONVENTION_PYTORCH:
+        num(a, 1.0 - k->alpha, u);
+        num(m, k->alpha, u);
+        if (which == 0)
+            snprintf(line, size, "%s = (1-%s)%sold + %s%sbatch = %s%s%s + %s%s%s = %s", what, u ? "α" : "a", dot,
+                     u ? "α" : "a", dot, a, dot, num(o, old, u), m, dot, num(b, bm, u), r);
+        else
+            snprintf(line, size, "%s = %s%s%s + %s%s(%s%s%d/%d) = %s  (unbiased batch var)", what, a, dot,
+                     num(o, old, u), m, dot, num(b, bv, u), dot, s->batch, s->batch - 1, r);
+        break;
+    case BN_CONVENTION_KERAS:
+        num(a, 1.0 - k->alpha, u);
+        num(m, k->alpha, u);
+        if (which == 0)
+            snprintf(line, size, "%s = m%sold + (1-m)%sbatch, m = 1-%s = %s: %s%s%s + %s%s%s = %s", what, dot, dot,
+                     u ? "α" : "a", a, a, dot, num(o, old, u), m, dot, num(b, bm, u), r);
+        else
+            snprintf(line, size, "%s = %s%s%s + %s%s%s = %s  (biased batch var, no %d/%d)", what, a, dot,
+                     num(o, old, u), m, dot, num(b, bv, u), r, s->batch, s->batch - 1);
+        break;
+    case BN_CONVENTION_PAPER:
+        if (which == 0)
+            snprintf(line, size, "%s = average of all %ld batch means = %s  (no %s)", what, k->seen, r,
+                     u ? "α" : "alpha");
+        else
+            snprintf(line, size, "%s = average of all %ld batch vars %s %d/%d = %s", what, k->seen,
+                     u ? "×" : "x", s->batch, s->batch - 1, r);
+        break;
+    }
+}
+
+/* Running mean (which 0) or variance (1) of the watched feature over the batches, population flat. */
+static void rs_chart(const RunStats *s, Canvas *cv, Rect area, int which, bool with_batches)
+{
+    int f = s->watch;
+    bool u = cv->unicode;
+    static char names[3][32];
+    double pop = which == 0 ? s->pop_mean[f] : s->pop_var[f];
+    double px[2] = {0, (double)s->steps_max}, py[2] = {pop, pop};
+    LineSeries series[4];
+    int ns = 0;
+    int tracks = s->conv == BN_CONVENTION_PAPER ? 1 : s->ntracks;
+    for (int a = 0; a < tracks; a++) {
+        const RsTrack *k = &s->track[a];
+        if (s->conv == BN_CONVENTION_PAPER)
+            snprintf(names[a], sizeof names[a], "average");
+        else
+            snprintf(names[a], sizeof names[a], "%s%g", u ? "α" : "a", k->alpha);
+        series[ns++] = (LineSeries){s->xs, (which == 0 ? k->hist_mean : k->hist_var) + f * rs_t(s), (int)s->step + 1,
+                                    names[a]};
+    }
+    while (ns < 2)
+        series[ns++] = (LineSeries){NULL, NULL, 0, NULL};
+    series[ns++] = (LineSeries){px, py, 2, "pop"};
+    if (with_batches && s->step > 0)
+        series[ns++] = (LineSeries){s->xs + 1, (which == 0 ? s->batch_mean : s->batch_var) + f * s->steps_max,
+                                    (int)s->step, "batch"};
+    LineChartSpec spec = {.series = series, .nseries = ns, .legend = true};
+    spec.y.label = which == 0 ? "run mean" : "run var";
+    spec.x = (AxisSpec){.fixed = true, .lo = 0, .hi = (double)s->steps_max, .label = "batch"};
+    linechart_draw(cv, area, &spec);
+}
+
+/* Every feature: population, both tracks and the latest batch. */
+static void rs_table(const RunStats *s, Canvas *cv, Rect area)
+{
+    enum { COLS = 8 };
+    int rows = area.h - 1 < s->nf ? area.h - 1 : s->nf;
+    if (rows < 1)
+        return;
+    double v[RS_FEATURES_MAX * COLS];
+    char rn[RS_FEATURES_MAX][8];
+    const char *row_names[RS_FEATURES_MAX];
+    for (int f = 0; f < rows; f++) {
+        double *row = v + f * COLS;
+        row[0] = s->pop_mean[f];
+        row[1] = s->track[0].mean[f];
+        row[2] = s->ntracks > 1 ? s->track[1].mean[f] : NAN;
+        row[3] = s->step ? s->batch_mean[f * s->steps_max + s->step - 1] : NAN;
+        row[4] = s->pop_var[f];
+        row[5] = s->track[0].var[f];
+        row[6] = s->ntracks > 1 ? s->track[1].var[f] : NAN;
+        row[7] = s->step ? s->batch_var[f * s->steps_max + s->step - 1] : NAN;
+        snprintf(rn[f], sizeof rn[f], "%d", f);
+        row_names[f] = rn[f];
+    }
+    char r1[32], r2[32];
+    snprintf(r1, sizeof r1, "run %s%g", cv->unicode ? "α" : "a", s->track[0].alpha);
+    snprintf(r2, sizeof r2, "run %s%g", cv->unicode ? "α" : "a", s->track[1].alpha);
+    const char *cols[COLS] = {"pop mean", r1, r2, "batch mean", "pop var", r1, r2, "batch var"};
+    TableSpec spec = {.values = v, .rows = rows, .cols = COLS, .row_names = row_names,
+                      .col_names = cols, .corner = "feat", .sig = 4, .hl_row = s->watch, .hl_col = -1};
+    table_draw(cv, area, &spec, NULL);
+}
+
+static void rs_draw(void *self, Canvas *cv, Rect area)
+{
+    RunStats *s = self;
+    bool u = cv->unicode;
+    if (area.w < 40 || area.h < 6) {
+        canvas_text(cv, area.x, area.y, "scene needs more room", ROLE_TEXT_DIM, 0, area.w);
+        return;
+    }
+    char line[512], a1[FORMAT_MAX], a2[FORMAT_MAX];
+    const char *sep = u ? " · " : " - ";
+    char alphas[96];
+    if (s->conv == BN_CONVENTION_PAPER)
+        snprintf(alphas, sizeof alphas, "plain average, %s unused", u ? "α" : "alpha");
+    else if (s->ntracks > 1)
+        snprintf(alphas, sizeof alphas, "%s = %s vs %s", u ? "α" : "alpha", num(a1, s->track[0].alpha, u),
+                 num(a2, s->track[1].alpha, u));
+    else
+        snprintf(alphas, sizeof alphas, "%s = %s", u ? "α" : "alpha", num(a1, s->track[0].alpha, u));
+    snprintf(line, sizeof line, "feature %d of %d%sbatch %ld of %ld (%d samples)%s%s%s%s", s->watch, s->nf, sep,
+             s->step, s->steps_max, s->batch, sep, batchnorm_convention_name(s->conv), sep, alphas);
+    canvas_text(cv, area.x, area.y, line, ROLE_TITLE, ATTR_BOLD, area.w);
+    rs_formula(s, 0, u, line, sizeof line);
+    canvas_text(cv, area.x, area.y + 1, line, ROLE_DEFAULT, 0, area.w);
+    rs_formula(s, 1, u, line, sizeof line);
+    canvas_text(cv, area.x, area.y + 2, line, ROLE_DEFAULT, 0, area.w);
+    int row = area.y + 3;
+    int rest = area.y + area.h - row;
+    int table_h = 0;
+    if (rest >= 24 && area.w >= 80)
+        table_h = s->nf + 1 < rest / 3 ? s->nf + 1 : rest / 3;
+    Rect charts = rect_make(area.x, row, area.w, rest - (table_h ? table_h + 1 : 0));
+    Rect left, right;
+    rect_split_cols(charts, (area.w - 2) / 2, 2, &left, &right);
+    bool batches = area.w >= 120;
+    rs_chart(s, cv, left, 0, batches);
+    rs_chart(s, cv, right, 1, batches);
+    if (table_h)
+        rs_table(s, cv, rect_make(area.x, area.y + area.h - table_h, area.w > 110 ? 110 : area.w, table_h));
 }
 
 const SceneClass scene_running_stats = {
     .name = "running-stats",
-    .create = placeholder_create,
-    .destroy = free,
-    .draw = placeholder_draw,
+    .create = rs_create,
+    .destroy = rs_destroy,
+    .step = rs_step,
+    .steps_per_second = 10,
+    .draw = rs_draw,
+    .key = rs_key,
+    .keys = rs_keys,
+    .live = rs_live,
 };

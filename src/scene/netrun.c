@@ -1,0 +1,191 @@
+/* A small network training on a dataset for the live scenes, and bounded histories of numbers over steps (scene layer). */
+#include "scene/netrun.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/alloc.h"
+
+/* A loss this large means the run has left any useful region; we stop before it turns into inf/NaN. */
+#define NETRUN_LOSS_LIMIT 1e4
+
+void trace_init(Trace *trace, int cols, int cap)
+{
+    memset(trace, 0, sizeof *trace);
+    trace->cols = cols < 1 ? 1 : cols;
+    trace->cap = cap < 4 ? 4 : cap;
+    trace->stride = 1;
+    trace->x = xcalloc((size_t)trace->cap, sizeof *trace->x);
+    trace->y = xcalloc((size_t)trace->cap * (size_t)trace->cols, sizeof *trace->y);
+}
+
+void trace_free(Trace *trace)
+{
+    if (!trace)
+        return;
+    free(trace->x);
+    free(trace->y);
+    memset(trace, 0, sizeof *trace);
+}
+
+/* Keeps rows 0, 2, 4, ... so the first step stays and the spacing stays even. */
+static void trace_thin(Trace *t)
+{
+    int k = 0;
+    for (int i = 0; i < t->n; i += 2, k++) {
+        t->x[k] = t->x[i];
+        for (int c = 0; c < t->cols; c++)
+            t->y[(long)c * t->cap + k] = t->y[(long)c * t->cap + i];
+    }
+    t->n = k;
+    t->stride *= 2;
+}
+
+void trace_add(Trace *trace, long step, const double *values)
+{
+    if (!trace->x || step % trace->stride != 0)
+        return;
+    if (trace->n == trace->cap) {
+        trace_thin(trace);
+        if (step % trace->stride != 0)
+            return;
+    }
+    trace->x[trace->n] = (double)step;
+    for (int c = 0; c < trace->cols; c++)
+        trace->y[(long)c * trace->cap + trace->n] = values[c];
+    trace->n++;
+}
+
+double netrun_momentum(BnConvention convention, double alpha)
+{
+    switch (convention) {
+    case BN_CONVENTION_KERAS: return 1.0 - alpha;
+    case BN_CONVENTION_PAPER: return 0.0;
+    case BN_CONVENTION_PYTORCH: break;
+    }
+    return alpha;
+}
+
+bool netrun_init(NetRun *run, const NetRunConfig *c, BnError *err)
+{
+    memset(run, 0, sizeof *run);
+    const char *name = c->dataset ? c->dataset : "moons";
+    if (strcmp(name, "fashion-mnist") == 0) {
+        /* Real images are the real-data scene's business; here the synthetic 784-pixel set stands in. */
+        name = "synth784";
+        run->fallback = true;
+    }
+    int n_train = c->n_train, n_test = c->n_test;
+    if (strcmp(name, "synth784") == 0) {
+        n_train = n_train > 0 ? n_train : 2000;
+        n_test = n_test > 0 ? n_test : 300;
+    }
+    if (!dataset_load(name, c->seed, n_train, n_test, &run->train, &run->test, err))
+        return false;
+    if (run->train->classes < 2) {
+        error_set(err, name, "this scene needs a classification data set (blobs, moons, spirals, synth784)");
+        netrun_free(run);
+        return false;
+    }
+    int sizes[MLP_MAX_SIZES];
+    int ns = 0;
+    sizes[ns++] = run->train->dim;
+    for (int i = 0; i < c->num_hidden && ns < MLP_MAX_SIZES - 1; i++)
+        sizes[ns++] = (int)c->hidden[i];
+    sizes[ns++] = run->train->classes;
+    MlpConfig mc;
+    mlp_config_init(&mc, sizes, ns);
+    mc.act = c->act;
+    mc.bn = c->placement;
+    mc.task = MLP_TASK_CLASSIFY;
+    mc.convention = c->convention;
+    mc.bn_momentum = netrun_momentum(c->convention, c->alpha);
+    mc.eps = c->eps;
+    mc.seed = c->seed;
+    run->mlp = mlp_create(&mc, err);
+    if (!run->mlp) {
+        netrun_free(run);
+        return false;
+    }
+    run->sgd = sgd_create(run->mlp->num_params, c->lr, 0.0);
+    run->batch = c->batch < 1 ? 1 : c->batch > run->train->n ? run->train->n : c->batch;
+    sampler_init(&run->sampler, run->train->n, c->seed ^ 0x5A5A5A5AULL);
+    run->idx = xcalloc((size_t)run->batch, sizeof *run->idx);
+    run->bx = xcalloc((size_t)run->batch * (size_t)run->train->dim, sizeof *run->bx);
+    run->by = xcalloc((size_t)run->batch, sizeof *run->by);
+    run->loss = NAN;
+    if (c->placement != BN_PLACEMENT_NONE && run->batch < 2) {
+        run->state = NETRUN_FAILED;
+        snprintf(run->message, sizeof run->message,
+                 "batch of one: BN has no variance to normalize with, so it cannot train");
+    }
+    return true;
+}
+
+void netrun_free(NetRun *run)
+{
+    if (!run)
+        return;
+    dataset_destroy(run->train);
+    dataset_destroy(run->test);
+    mlp_destroy(run->mlp);
+    sgd_destroy(run->sgd);
+    if (run->sampler.order)
+        sampler_free(&run->sampler);
+    free(run->idx);
+    free(run->bx);
+    free(run->by);
+    memset(run, 0, sizeof *run);
+}
+
+bool netrun_finite(const Mlp *mlp)
+{
+    for (size_t i = 0; i < mlp->num_params; i++)
+        if (!isfinite(mlp->params[i]))
+            return false;
+    for (int l = 0; l < mlp->num_hidden; l++) {
+        const MlpLayer *L = &mlp->hidden[l];
+        for (int j = 0; L->running_mean && j < L->out; j++)
+            if (!isfinite(L->running_mean[j]) || !isfinite(L->running_var[j]))
+                return false;
+    }
+    return true;
+}
+
+bool netrun_step(NetRun *run)
+{
+    if (run->state != NETRUN_OK)
+        return false;
+    sampler_next(&run->sampler, run->idx, run->batch);
+    dataset_gather(run->train, run->idx, run->batch, run->bx, run->by);
+    BnError err = {0};
+    double loss = NAN;
+    bool ok = mlp_train_step(run->mlp, run->sgd, run->bx, run->by, run->batch, &loss, &err);
+    run->loss = loss;
+    if (ok && isfinite(loss) && loss < NETRUN_LOSS_LIMIT && netrun_finite(run->mlp)) {
+        run->step++;
+        return true;
+    }
+    if (!ok && err.set && strstr(err.message, "loss became") == NULL) {
+        run->state = NETRUN_FAILED;
+        snprintf(run->message, sizeof run->message, "%s", err.message);
+        return false;
+    }
+    run->state = NETRUN_DIVERGED;
+    snprintf(run->message, sizeof run->message,
+             "diverged at step %ld: the loss is no longer a usable number", run->step + 1);
+    return false;
+}
+
+double netrun_accuracy(NetRun *run, Mlp *mlp, int limit)
+{
+    Mlp *net = mlp ? mlp : run->mlp;
+    int n = run->test->n;
+    if (limit > 0 && limit < n)
+        n = limit;
+    if (!mlp_forward(net, run->test->x, n, MLP_MODE_EVAL, NULL))
+        return NAN;
+    return mlp_accuracy(net, run->test->y);
+}
