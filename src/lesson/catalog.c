@@ -184,6 +184,7 @@ static const CatalogLive backprop_lives[] = {
     { "dgamma", 1, "gradient with respect to gamma of feature i" },
     { "dbeta", 1, "gradient with respect to beta of feature i" },
     { "max_error", 0, "largest relative difference between analytic and numerical gradients" },
+    { "x", 2, "input x[r][c] of the batch" }, { "dy", 2, "upstream gradient dy[r][c] = y - t" },
 };
 
 static const CatalogSceneSetting running_stats_settings[] = {
@@ -208,6 +209,9 @@ static const CatalogLive inference_lives[] = {
     { "train_y", 2, "train-mode output y[r][c] (batch statistics)" },
     { "eval_y", 2, "eval-mode output y[r][c] (running statistics)" },
     { "running_mean", 1, "running mean of feature i" }, { "running_var", 1, "running variance of feature i" },
+    { "z", 2, "BN input z[r][c] of the current batch (sample 0 is the one shown)" },
+    { "gamma", 1, "gamma of feature i" }, { "beta", 1, "beta of feature i" },
+    { "fold_diff", 0, "largest |folded - (linear then BN eval)| over the batch" },
 };
 
 static const CatalogSceneSetting placement_settings[] = {
@@ -234,9 +238,17 @@ static const CatalogLive training_lives[] = {
 };
 
 static const CatalogSceneSetting real_data_settings[] = {
-    { &set_seed, NULL }, { &set_dataset, "fashion-mnist" }, { &set_hidden, "100,100" },
-    { &set_act, "relu" }, { &set_placement, NULL }, { &set_batch, "64" }, { &set_lr, NULL },
+    { &set_seed, NULL }, { &set_dataset, "fashion-mnist" }, { &set_hidden, "100,100,100" },
+    { &set_act, NULL }, { &set_placement, NULL }, { &set_batch, "60" }, { &set_lr, NULL },
     { &set_steps, NULL }, { &set_autoplay, NULL }, { &set_speed, NULL },
+};
+static const CatalogLive real_data_lives[] = {
+    { "accuracy", 0, "test accuracy with BN, 0 to 1" }, { "plain_accuracy", 0, "test accuracy without BN, 0 to 1" },
+    { "p15", 0, "15th percentile of the last-layer unit's input (without BN)" },
+    { "p50", 0, "median of that input (without BN)" }, { "p85", 0, "85th percentile (without BN)" },
+    { "bn_p15", 0, "15th percentile with BN" }, { "bn_p50", 0, "median with BN" },
+    { "bn_p85", 0, "85th percentile with BN" },
+    { "loss", 0, "training loss with BN" }, { "step", 0, "training steps taken" },
 };
 
 #define SCENE(name, help, settings, lives) { name, help, settings, COUNT(settings), lives, COUNT(lives) }
@@ -262,7 +274,7 @@ static const CatalogScene scenes[] = {
           placement_lives),
     SCENE("sandbox", "a small network to play with every knob", sandbox_settings, training_lives),
     SCENE("real-data", "training on real images (Fashion-MNIST) with and without BN", real_data_settings,
-          training_lives),
+          real_data_lives),
 };
 
 int catalog_scene_count(void) { return COUNT(scenes); }

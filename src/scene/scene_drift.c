@@ -1,26 +1,360 @@
-/* Placeholder for the 'drift' scene until it is written (scene layer). */
+/* The 'drift' scene: a hidden unit's input distribution over training, with and without BN, as percentile bands and per-layer histograms (scene layer). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/stats.h"
+#include "scene/lockstep.h"
 #include "scene/scenes.h"
 #include "util/alloc.h"
+#include "view/format.h"
+#include "view/keys.h"
+#include "view/plot.h"
 
-#include <stdlib.h>
+/* The distribution is measured on a fixed probe batch (the first test rows) every few steps, so
+ * the bands show the weights changing, not mini-batch noise. */
+enum { DRIFT_PROBE_ROWS = 200, DRIFT_EVERY = 10, DRIFT_NETS = 2, DRIFT_BINS = 24 };
 
-static void *placeholder_create(const LessonPage *page, uint64_t seed, BnError *err)
+enum { PLAIN, WITH_BN };    /* the two roles a net can have here */
+
+typedef struct Drift {
+    Lockstep ls;
+    int net_of[DRIFT_NETS];         /* lockstep index of the plain and the BN net, -1 when absent */
+    BnPlacement placement;          /* of the BN net */
+    long steps_max;
+    int num_hidden;
+    int layer;                      /* watched layer, 0-based */
+    int unit;                       /* watched unit (the same index in every layer, clamped to its width) */
+    int probe_rows;
+    Track probe_step;               /* (probes) the step of each probe */
+    Track *pct;                     /* (DRIFT_NETS, num_hidden, 3) p15/p50/p85 per probe */
+    Track loss[DRIFT_NETS];         /* (probes) mini-batch loss at each probe */
+    double *values;                 /* (DRIFT_NETS, num_hidden, probe_rows) the latest probe's inputs */
+    double current[DRIFT_NETS][3];  /* latest percentiles of the watched layer */
+} Drift;
+
+static Track *drift_track(Drift *d, int role, int layer, int q)
 {
-    (void)page;
-    (void)seed;
-    (void)err;
-    return xcalloc(1, 1);
+    return &d->pct[((size_t)role * (size_t)d->num_hidden + (size_t)layer) * 3 + (size_t)q];
 }
 
-static void placeholder_draw(void *self, Canvas *canvas, Rect area)
+static double *drift_values(Drift *d, int role, int layer)
+{
+    return d->values + ((size_t)role * (size_t)d->num_hidden + (size_t)layer) * (size_t)d->probe_rows;
+}
+
+static int unit_in(const Drift *d, int layer)
+{
+    int width = d->ls.mlp[0]->hidden[layer].out;
+    return d->unit < width ? d->unit : width - 1;
+}
+
+/* Runs the probe batch through both nets (batch statistics, running statistics untouched) and
+ * records the watched unit's input percentiles in every layer. */
+static void drift_probe(Drift *d)
+{
+    track_push(&d->probe_step, (double)d->ls.step);
+    for (int role = 0; role < DRIFT_NETS; role++) {
+        int k = d->net_of[role];
+        if (k < 0)
+            continue;
+        track_push(&d->loss[role], d->ls.step > 0 ? d->ls.loss[k] : NAN);
+        bool ok = lockstep_forward_test(&d->ls, k, d->probe_rows, MLP_MODE_BATCH_STATS);
+        for (int l = 0; l < d->num_hidden; l++) {
+            double *v = drift_values(d, role, l);
+            double p[3] = { NAN, NAN, NAN };
+            if (ok) {
+                const Mlp *m = d->ls.mlp[k];
+                mlp_unit_values(v, m, m->hidden[l].pre, l, unit_in(d, l));
+                lockstep_percentiles(p, v, d->probe_rows);
+            }
+            for (int q = 0; q < 3; q++)
+                track_push(drift_track(d, role, l, q), p[q]);
+            if (l == d->layer)
+                memcpy(d->current[role], p, sizeof p);
+        }
+    }
+}
+
+static void drift_destroy(void *self)
+{
+    Drift *d = self;
+    if (!d)
+        return;
+    lockstep_free(&d->ls);
+    track_free(&d->probe_step);
+    for (int i = 0; d->pct && i < DRIFT_NETS * d->num_hidden * 3; i++)
+        track_free(&d->pct[i]);
+    for (int r = 0; r < DRIFT_NETS; r++)
+        track_free(&d->loss[r]);
+    free(d->pct);
+    free(d->values);
+    free(d);
+}
+
+static void *drift_create(const LessonPage *page, uint64_t seed, BnError *err)
+{
+    Drift *d = xcalloc(1, sizeof *d);
+    LockstepConfig c = { 0 };
+    c.dataset = lesson_page_enum(page, "dataset");
+    if (strcmp(c.dataset, "fashion-mnist") == 0)
+        c.dataset = "idx:/usr/share/datasets/fashion-mnist";
+    c.seed = seed;
+    /* Enough to train on without a slow first frame; the probe uses the first test rows. */
+    c.n_train = strncmp(c.dataset, "idx:", 4) == 0 ? 10000 : 0;
+    c.n_test = strncmp(c.dataset, "idx:", 4) == 0 ? 1000 : 0;
+    c.num_hidden = lesson_page_list(page, "hidden", &c.hidden);
+    activation_parse(lesson_page_enum(page, "act"), &c.act);
+    c.batch = (int)lesson_page_int(page, "batch");
+    c.lr = lesson_page_real(page, "lr");
+    mlp_placement_parse(lesson_page_enum(page, "placement"), &d->placement);
+    bool compare = lesson_page_bool(page, "compare");
+    d->net_of[PLAIN] = d->net_of[WITH_BN] = -1;
+    if (d->placement == BN_PLACEMENT_NONE || compare) {
+        d->net_of[PLAIN] = c.nets;
+        c.placements[c.nets++] = BN_PLACEMENT_NONE;
+    }
+    if (d->placement != BN_PLACEMENT_NONE) {
+        d->net_of[WITH_BN] = c.nets;
+        c.placements[c.nets++] = d->placement;
+    }
+    if (!lockstep_init(&d->ls, &c, err)) {
+        free(d);
+        return NULL;
+    }
+    d->steps_max = lesson_page_int(page, "steps");
+    d->num_hidden = c.num_hidden;
+    long layer = lesson_page_int(page, "layer");
+    d->layer = layer <= 0 || layer > d->num_hidden ? d->num_hidden - 1 : (int)layer - 1;
+    d->unit = (int)lesson_page_int(page, "unit");
+    d->probe_rows = d->ls.test->n < DRIFT_PROBE_ROWS ? d->ls.test->n : DRIFT_PROBE_ROWS;
+    d->pct = xcalloc((size_t)DRIFT_NETS * (size_t)d->num_hidden * 3, sizeof *d->pct);
+    d->values = xcalloc((size_t)DRIFT_NETS * (size_t)d->num_hidden * (size_t)d->probe_rows, sizeof *d->values);
+    drift_probe(d);
+    return d;
+}
+
+static void drift_step(void *self)
+{
+    Drift *d = self;
+    if (d->ls.diverged || d->ls.step >= d->steps_max)
+        return;
+    if (!lockstep_step(&d->ls))
+        return;
+    if (d->ls.step % DRIFT_EVERY == 0 || d->ls.step == d->steps_max)
+        drift_probe(d);
+}
+
+/* Forgets the band history (the watched unit changed) and measures afresh at the current step. */
+static void drift_restart_history(Drift *d)
+{
+    track_clear(&d->probe_step);
+    for (int i = 0; i < DRIFT_NETS * d->num_hidden * 3; i++)
+        track_clear(&d->pct[i]);
+    for (int r = 0; r < DRIFT_NETS; r++)
+        track_clear(&d->loss[r]);
+    drift_probe(d);
+}
+
+static bool drift_key(void *self, int key)
+{
+    Drift *d = self;
+    int widest = 0;
+    for (int l = 0; l < d->num_hidden; l++)
+        if (d->ls.mlp[0]->hidden[l].out > widest)
+            widest = d->ls.mlp[0]->hidden[l].out;
+    switch (key) {
+    case 'w':
+        d->layer = (d->layer + 1) % d->num_hidden;
+        for (int role = 0; role < DRIFT_NETS; role++)
+            for (int q = 0; q < 3; q++) {
+                const Track *t = drift_track(d, role, d->layer, q);
+                d->current[role][q] = t->n ? t->v[t->n - 1] : NAN;
+            }
+        return true;
+    case 'u':
+    case 'U':
+        d->unit = (d->unit + (key == 'u' ? 1 : widest - 1)) % widest;
+        if (!d->ls.diverged)
+            drift_restart_history(d);
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int drift_keys(const void *self, SceneKey *out)
 {
     (void)self;
-    canvas_text(canvas, area.x, area.y, "(scene 'drift' is not written yet)", ROLE_TEXT_DIM, 0, area.w);
+    out[0] = (SceneKey){ "w", "watch next layer" };
+    out[1] = (SceneKey){ "u/U", "next/prev unit" };
+    return 2;
+}
+
+static bool drift_live(const void *self, const char *name, const int *index, double *out)
+{
+    const Drift *d = self;
+    (void)index;
+    static const char *const names[] = { "p15", "p50", "p85" };
+    for (int role = 0; role < DRIFT_NETS; role++)
+        for (int q = 0; q < 3; q++) {
+            char want[16];
+            snprintf(want, sizeof want, "%s%s", role == WITH_BN ? "bn_" : "", names[q]);
+            if (strcmp(name, want) == 0) {
+                if (d->net_of[role] < 0 || !isfinite(d->current[role][q]))
+                    return false;
+                *out = d->current[role][q];
+                return true;
+            }
+        }
+    if (strcmp(name, "step") == 0) {
+        *out = (double)d->ls.step;
+        return true;
+    }
+    if (strcmp(name, "loss") == 0) {
+        int k = d->net_of[WITH_BN] >= 0 ? d->net_of[WITH_BN] : d->net_of[PLAIN];
+        if (d->ls.step == 0 || d->ls.diverged || !isfinite(d->ls.loss[k]))
+            return false;
+        *out = d->ls.loss[k];
+        return true;
+    }
+    return false;
+}
+
+/* ---- drawing ---- */
+
+static void drift_header(const Drift *d, Canvas *canvas, Rect row)
+{
+    char buf[256], num[FORMAT_MAX];
+    bool done = d->ls.step >= d->steps_max && !d->ls.diverged;
+    int used = snprintf(buf, sizeof buf, "step %ld/%ld%s  layer %d/%d, unit %d: input 15th/median/85th pct",
+                        d->ls.step, d->steps_max, done ? " done" : "", d->layer + 1, d->num_hidden,
+                        unit_in(d, d->layer));
+    ColorRole role = ROLE_TITLE;
+    if (d->ls.diverged) {
+        snprintf(buf, sizeof buf, "step %ld: diverged - lower the learning rate, press r to reset", d->ls.step);
+        role = ROLE_WARNING;
+    } else if (d->ls.step > 0 && row.w >= 100) {
+        for (int r = 0; r < DRIFT_NETS; r++) {
+            int k = d->net_of[r];
+            if (k < 0 || used >= (int)sizeof buf)
+                continue;
+            used += snprintf(buf + used, sizeof buf - (size_t)used, "   loss %s %s", r == PLAIN ? "no BN" : "BN",
+                             format_number(num, sizeof num, d->ls.loss[k], 3, canvas->unicode));
+        }
+    }
+    canvas_text(canvas, row.x, row.y, buf, role, ATTR_BOLD, row.w);
+}
+
+static void drift_bands(Drift *d, Canvas *canvas, Rect area)
+{
+    int roles[DRIFT_NETS], count = 0;
+    for (int r = 0; r < DRIFT_NETS; r++)
+        if (d->net_of[r] >= 0)
+            roles[count++] = r;
+    int n = d->probe_step.n;
+    const double *arrays[6] = { NULL };
+    for (int i = 0; i < count; i++)
+        for (int q = 0; q < 3; q++)
+            arrays[i * 3 + q] = drift_track(d, roles[i], d->layer, q)->v;
+    double lo, hi;
+    lockstep_range(&lo, &hi, arrays, 6, n);
+    int gap = 2;
+    int col_w = count == 2 ? (area.w - gap) / 2 : area.w;
+    for (int i = 0; i < count; i++) {
+        int r = roles[i];
+        char title[256], p[3][FORMAT_MAX];
+        for (int q = 0; q < 3; q++)
+            format_number(p[q], sizeof p[q], d->current[r][q], 3, canvas->unicode);
+        const char *who = r == PLAIN ? "no BN" : d->placement == BN_PLACEMENT_BEFORE ? "BN before act"
+                                                                                       : "BN after act";
+        /* The numbers are the latest probe's 15th, median and 85th; the lines are their history. */
+        snprintf(title, sizeof title, "%s: %s  %s  %s", who, p[0], p[1], p[2]);
+        Rect cell = rect_make(area.x + i * (col_w + gap), area.y, col_w, area.h);
+        lockstep_draw_bands(canvas, cell, title, d->probe_step.v, drift_track(d, r, d->layer, 0)->v,
+                            drift_track(d, r, d->layer, 1)->v, drift_track(d, r, d->layer, 2)->v, n, lo, hi,
+                            (double)(d->steps_max > 0 ? d->steps_max : 1), r == PLAIN ? ROLE_SERIES1 : ROLE_SERIES2);
+    }
+}
+
+/* One mirrored histogram per hidden layer: without BN up, with BN down, on a shared x range. */
+static void drift_histograms(Drift *d, Canvas *canvas, Rect area)
+{
+    int gap = 2;
+    int col_w = (area.w - gap * (d->num_hidden - 1)) / d->num_hidden;
+    if (col_w < 20)
+        return;
+    for (int l = 0; l < d->num_hidden; l++) {
+        Rect cell = rect_make(area.x + l * (col_w + gap), area.y, col_w, area.h);
+        double lo = INFINITY, hi = -INFINITY;
+        for (int r = 0; r < DRIFT_NETS; r++) {
+            if (d->net_of[r] < 0)
+                continue;
+            double a, b;
+            stats_min_max(&a, &b, drift_values(d, r, l), d->probe_rows);
+            lo = fmin(lo, a);
+            hi = fmax(hi, b);
+        }
+        if (!(hi > lo)) {
+            lo -= 1.0;
+            hi += 1.0;
+        }
+        double counts[DRIFT_NETS][DRIFT_BINS];
+        HistSeries series[DRIFT_NETS];
+        int ns = 0;
+        for (int r = 0; r < DRIFT_NETS; r++) {
+            if (d->net_of[r] < 0)
+                continue;
+            int c[DRIFT_BINS];
+            const double *v = drift_values(d, r, l);
+            stats_histogram(c, NULL, NULL, v, d->probe_rows, lo, hi, DRIFT_BINS);
+            for (int b = 0; b < DRIFT_BINS; b++)
+                counts[ns][b] = c[b];
+            double mean, var;
+            stats_mean_var(&mean, &var, v, d->probe_rows, 0);
+            series[ns] = (HistSeries){ counts[ns], DRIFT_BINS, lo, hi, r == PLAIN ? "no BN" : "BN", false, mean,
+                                       sqrt(var) };
+            ns++;
+        }
+        char title[64];
+        snprintf(title, sizeof title, "layer %d, unit %d%s", l + 1, unit_in(d, l), l == d->layer ? " (watched)" : "");
+        canvas_text(canvas, cell.x, cell.y, title, l == d->layer ? ROLE_HIGHLIGHT : ROLE_TITLE, 0, cell.w);
+        HistogramSpec spec = { series, ns, ns == 2 ? HIST_MIRROR : HIST_OVERLAY, false,
+                               { .label = "input" }, { .label = NULL } };
+        histogram_draw(canvas, rect_make(cell.x, cell.y + 1, cell.w, cell.h - 1), &spec);
+    }
+}
+
+static void drift_draw(void *self, Canvas *canvas, Rect area)
+{
+    Drift *d = self;
+    if (area.w < 40 || area.h < 6) {
+        lockstep_draw_note(canvas, area, "scene needs more room", ROLE_TEXT_DIM);
+        return;
+    }
+    drift_header(d, canvas, rect_make(area.x, area.y, area.w, 1));
+    Rect body = rect_make(area.x, area.y + 1, area.w, area.h - 1);
+    /* Histograms only where the band charts keep enough height to read. */
+    if (body.h >= 28 && body.w >= 3 * 20 + 4) {
+        Rect top, bottom;
+        int hist_h = body.h * 2 / 5;
+        rect_split_rows(body, body.h - hist_h - 1, 1, &top, &bottom);
+        drift_bands(d, canvas, top);
+        drift_histograms(d, canvas, bottom);
+    } else {
+        drift_bands(d, canvas, body);
+    }
 }
 
 const SceneClass scene_drift = {
     .name = "drift",
-    .create = placeholder_create,
-    .destroy = free,
-    .draw = placeholder_draw,
+    .create = drift_create,
+    .destroy = drift_destroy,
+    .step = drift_step,
+    .steps_per_second = 30,
+    .draw = drift_draw,
+    .key = drift_key,
+    .keys = drift_keys,
+    .live = drift_live,
 };

@@ -1,26 +1,238 @@
-/* Placeholder for the 'placement' scene until it is written (scene layer). */
+/* The 'placement' scene: BN before vs after the activation (and optionally no BN) trained in lockstep, with loss and accuracy curves and activation histograms (scene layer). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/stats.h"
+#include "scene/lockstep.h"
 #include "scene/scenes.h"
 #include "util/alloc.h"
+#include "view/format.h"
+#include "view/plot.h"
 
-#include <stdlib.h>
+/* A point every few steps: the loss is the mean over those mini-batches (one batch is noisy). */
+enum { PLACE_EVERY = 5, PLACE_PROBE_ROWS = 200, PLACE_BINS = 24 };
 
-static void *placeholder_create(const LessonPage *page, uint64_t seed, BnError *err)
+typedef struct Placement {
+    Lockstep ls;
+    long steps_max;
+    int probe_rows;
+    double loss_sum[LOCKSTEP_MAX_NETS];     /* since the last point */
+    int loss_count;
+    Track at;                               /* (points) step of each point */
+    Track loss[LOCKSTEP_MAX_NETS];          /* (points) mean mini-batch loss, NaN at step 0 */
+    Track acc[LOCKSTEP_MAX_NETS];           /* (points) test accuracy 0..1 */
+    double *out;                            /* (nets, probe_rows · width) last hidden layer's output */
+    int out_n;                              /* values per net in out */
+} Placement;
+
+static const char *const place_names[LOCKSTEP_MAX_NETS] = { "BN before", "BN after", "no BN" };
+
+/* Test accuracy (eval mode) and the last hidden layer's output on the probe rows (batch statistics). */
+static void placement_record(Placement *p)
 {
-    (void)page;
-    (void)seed;
-    (void)err;
-    return xcalloc(1, 1);
+    track_push(&p->at, (double)p->ls.step);
+    for (int k = 0; k < p->ls.nets; k++) {
+        track_push(&p->loss[k], p->loss_count ? p->loss_sum[k] / p->loss_count : NAN);
+        p->loss_sum[k] = 0.0;
+        track_push(&p->acc[k], lockstep_test_accuracy(&p->ls, k, p->ls.test->n));
+        if (lockstep_forward_test(&p->ls, k, p->probe_rows, MLP_MODE_BATCH_STATS)) {
+            const Mlp *m = p->ls.mlp[k];
+            memcpy(p->out + (size_t)k * (size_t)p->out_n, m->hidden[m->num_hidden - 1].y,
+                   sizeof *p->out * (size_t)p->out_n);
+        }
+    }
+    p->loss_count = 0;
 }
 
-static void placeholder_draw(void *self, Canvas *canvas, Rect area)
+static void placement_destroy(void *self)
 {
-    (void)self;
-    canvas_text(canvas, area.x, area.y, "(scene 'placement' is not written yet)", ROLE_TEXT_DIM, 0, area.w);
+    Placement *p = self;
+    if (!p)
+        return;
+    lockstep_free(&p->ls);
+    track_free(&p->at);
+    for (int k = 0; k < LOCKSTEP_MAX_NETS; k++) {
+        track_free(&p->loss[k]);
+        track_free(&p->acc[k]);
+    }
+    free(p->out);
+    free(p);
+}
+
+static void *placement_create(const LessonPage *page, uint64_t seed, BnError *err)
+{
+    Placement *p = xcalloc(1, sizeof *p);
+    LockstepConfig c = { 0 };
+    c.dataset = lesson_page_enum(page, "dataset");
+    if (strcmp(c.dataset, "fashion-mnist") == 0)
+        c.dataset = "idx:/usr/share/datasets/fashion-mnist";
+    if (strncmp(c.dataset, "idx:", 4) == 0) {
+        c.n_train = 10000;
+        c.n_test = 1000;
+    }
+    c.seed = seed;
+    c.num_hidden = lesson_page_list(page, "hidden", &c.hidden);
+    activation_parse(lesson_page_enum(page, "act"), &c.act);
+    c.batch = (int)lesson_page_int(page, "batch");
+    c.lr = lesson_page_real(page, "lr");
+    c.placements[c.nets++] = BN_PLACEMENT_BEFORE;
+    c.placements[c.nets++] = BN_PLACEMENT_AFTER;
+    if (lesson_page_bool(page, "baseline"))
+        c.placements[c.nets++] = BN_PLACEMENT_NONE;
+    if (!lockstep_init(&p->ls, &c, err)) {
+        free(p);
+        return NULL;
+    }
+    p->steps_max = lesson_page_int(page, "steps");
+    p->probe_rows = p->ls.test->n < PLACE_PROBE_ROWS ? p->ls.test->n : PLACE_PROBE_ROWS;
+    p->out_n = p->probe_rows * (int)c.hidden[c.num_hidden - 1];
+    p->out = xcalloc((size_t)LOCKSTEP_MAX_NETS * (size_t)p->out_n, sizeof *p->out);
+    placement_record(p);
+    return p;
+}
+
+static void placement_step(void *self)
+{
+    Placement *p = self;
+    if (p->ls.diverged || p->ls.step >= p->steps_max)
+        return;
+    if (!lockstep_step(&p->ls))
+        return;
+    for (int k = 0; k < p->ls.nets; k++)
+        p->loss_sum[k] += p->ls.loss[k];
+    p->loss_count++;
+    if (p->ls.step % PLACE_EVERY == 0 || p->ls.step == p->steps_max)
+        placement_record(p);
+}
+
+static double last(const Track *t) { return t->n ? t->v[t->n - 1] : NAN; }
+
+static bool placement_live(const void *self, const char *name, const int *index, double *out)
+{
+    const Placement *p = self;
+    (void)index;
+    double v = NAN;
+    if (strcmp(name, "step") == 0)
+        v = (double)p->ls.step;
+    else if (strcmp(name, "loss_before") == 0)
+        v = last(&p->loss[0]);
+    else if (strcmp(name, "loss_after") == 0)
+        v = last(&p->loss[1]);
+    else if (strcmp(name, "acc_before") == 0)
+        v = last(&p->acc[0]);
+    else if (strcmp(name, "acc_after") == 0)
+        v = last(&p->acc[1]);
+    if (!isfinite(v))
+        return false;
+    *out = v;
+    return true;
+}
+
+/* ---- drawing ---- */
+
+static void placement_chart(const Placement *p, Canvas *canvas, Rect area, const Track *tracks, bool accuracy)
+{
+    if (area.w < 12 || area.h < 6)
+        return;
+    char title[160], num[FORMAT_MAX];
+    int used = snprintf(title, sizeof title, "%s", accuracy ? "test accuracy:" : "training loss:");
+    for (int k = 0; k < p->ls.nets && used < (int)sizeof title; k++) {
+        double v = last(&tracks[k]);
+        if (accuracy && isfinite(v))
+            snprintf(num, sizeof num, "%.1f%%", 100.0 * v);
+        else
+            format_number(num, sizeof num, v, 3, canvas->unicode);
+        used += snprintf(title + used, sizeof title - (size_t)used, " %s %s", k == 0 ? "B" : k == 1 ? "A" : "N",
+                         isfinite(v) ? num : "-");
+    }
+    canvas_text(canvas, area.x, area.y, title, ROLE_TITLE, ATTR_BOLD, area.w);
+    LineSeries series[LOCKSTEP_MAX_NETS];
+    for (int k = 0; k < p->ls.nets; k++)
+        series[k] = (LineSeries){ p->at.v, tracks[k].v, tracks[k].n, place_names[k] };
+    double x_hi = (double)(p->steps_max > 0 ? p->steps_max : 1);
+    LineChartSpec spec = {
+        .series = series, .nseries = p->ls.nets,
+        .x = { .fixed = true, .lo = 0, .hi = x_hi, .label = "step" },
+        .y = accuracy ? (AxisSpec){ .fixed = true, .lo = 0, .hi = 1, .label = NULL } : (AxisSpec){ .label = NULL },
+        .legend = true,
+    };
+    linechart_draw(canvas, rect_make(area.x, area.y + 1, area.w, area.h - 1), &spec);
+}
+
+/* One histogram per net of what the last hidden layer hands on, pooled over its units. */
+static void placement_histograms(const Placement *p, Canvas *canvas, Rect area)
+{
+    int gap = 2, nets = p->ls.nets;
+    int col_w = (area.w - gap * (nets - 1)) / nets;
+    if (col_w < 20 || area.h < 7)
+        return;
+    const Mlp *m = p->ls.mlp[0];
+    for (int k = 0; k < nets; k++) {
+        Rect cell = rect_make(area.x + k * (col_w + gap), area.y, col_w, area.h);
+        const double *v = p->out + (size_t)k * (size_t)p->out_n;
+        double lo, hi, mean, var;
+        stats_min_max(&lo, &hi, v, p->out_n);
+        if (!(hi > lo)) {
+            lo -= 1.0;
+            hi += 1.0;
+        }
+        int c[PLACE_BINS];
+        double counts[PLACE_BINS];
+        stats_histogram(c, NULL, NULL, v, p->out_n, lo, hi, PLACE_BINS);
+        for (int b = 0; b < PLACE_BINS; b++)
+            counts[b] = c[b];
+        stats_mean_var(&mean, &var, v, p->out_n, 0);
+        char title[96];
+        snprintf(title, sizeof title, "%s: layer %d output", place_names[k], m->num_hidden);
+        canvas_text(canvas, cell.x, cell.y, title, ROLE_TITLE, 0, cell.w);
+        HistSeries s = { counts, PLACE_BINS, lo, hi, NULL, true, mean, sqrt(var) };
+        HistogramSpec spec = { &s, 1, HIST_OVERLAY, false, { .label = NULL }, { .label = NULL } };
+        histogram_draw(canvas, rect_make(cell.x, cell.y + 1, cell.w, cell.h - 1), &spec);
+    }
+}
+
+static void placement_draw(void *self, Canvas *canvas, Rect area)
+{
+    Placement *p = self;
+    if (area.w < 40 || area.h < 6) {
+        lockstep_draw_note(canvas, area, "scene needs more room", ROLE_TEXT_DIM);
+        return;
+    }
+    char head[200];
+    ColorRole role = ROLE_TITLE;
+    int used = snprintf(head, sizeof head, "step %ld/%ld  same data, seed, weights, batches  B=BN before A=after%s",
+                        p->ls.step, p->steps_max, p->ls.nets == 3 ? " N=none" : "");
+    if (p->ls.diverged) {
+        snprintf(head, sizeof head, "step %ld: diverged - lower the learning rate, press r to reset", p->ls.step);
+        role = ROLE_WARNING;
+    } else if (p->ls.step >= p->steps_max && used < (int)sizeof head - 12 && area.w >= 100) {
+        snprintf(head + used, sizeof head - (size_t)used, "  (done)");
+    }
+    canvas_text(canvas, area.x, area.y, head, role, ATTR_BOLD, area.w);
+    /* Honesty first: this run is one data set and one seed. */
+    canvas_text(canvas, area.x, area.y + area.h - 1,
+                "One run: the outcome varies with data and seed; neither placement always wins.",
+                ROLE_TEXT_DIM, 0, area.w);
+    Rect body = rect_make(area.x, area.y + 1, area.w, area.h - 2);
+    Rect charts = body, hists = { 0, 0, 0, 0 };
+    if (body.h >= 24)
+        rect_split_rows(body, body.h - body.h * 2 / 5 - 1, 1, &charts, &hists);
+    Rect left, right;
+    rect_split_cols(charts, (charts.w - 2) / 2, 2, &left, &right);
+    placement_chart(p, canvas, left, p->loss, false);
+    placement_chart(p, canvas, right, p->acc, true);
+    if (hists.h > 0)
+        placement_histograms(p, canvas, hists);
 }
 
 const SceneClass scene_placement = {
     .name = "placement",
-    .create = placeholder_create,
-    .destroy = free,
-    .draw = placeholder_draw,
+    .create = placement_create,
+    .destroy = placement_destroy,
+    .step = placement_step,
+    .steps_per_second = 30,
+    .draw = placement_draw,
+    .live = placement_live,
 };

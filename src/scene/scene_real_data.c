@@ -1,26 +1,272 @@
-/* Placeholder for the 'real-data' scene until it is written (scene layer). */
+/* The 'real-data' scene: the BN paper's Figure 1 live, on Fashion-MNIST when installed (synth784 otherwise): test accuracy and a last-layer sigmoid's input bands, with and without BN (scene layer). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scene/lockstep.h"
 #include "scene/scenes.h"
 #include "util/alloc.h"
+#include "view/format.h"
+#include "view/plot.h"
 
-#include <stdlib.h>
+/* Debian's dataset-fashion-mnist puts the four IDX files here. A subset keeps the first frame quick. */
+#define REAL_FASHION_DIR "/usr/share/datasets/fashion-mnist"
+enum {
+    REAL_TRAIN = 10000, REAL_TEST = 1000,
+    REAL_PROBE_ROWS = 200,      /* the percentiles are taken over these test rows */
+    REAL_BAND_EVERY = 10,       /* steps between percentile points */
+    REAL_ACC_EVERY = 50,        /* steps between accuracy points (a pass over the test rows) */
+};
 
-static void *placeholder_create(const LessonPage *page, uint64_t seed, BnError *err)
+enum { PLAIN, WITH_BN };
+
+typedef struct RealData {
+    Lockstep ls;
+    int net_of[2];                  /* lockstep index of the plain and the BN net */
+    BnPlacement placement;
+    long steps_max;
+    bool fashion;                   /* Fashion-MNIST loaded */
+    bool fell_back;                 /* Fashion-MNIST asked for but not installed: synth784 instead */
+    char data_label[96];
+    Track band_at;                  /* (points) steps of the percentile points */
+    Track pct[2][3];                /* (points) p15/p50/p85 per net */
+    Track acc_at;                   /* (points) steps of the accuracy points */
+    Track acc[2];                   /* (points) test accuracy 0..1 per net */
+} RealData;
+
+static void real_record_bands(RealData *r)
 {
-    (void)page;
-    (void)seed;
-    (void)err;
-    return xcalloc(1, 1);
+    track_push(&r->band_at, (double)r->ls.step);
+    int rows = r->ls.test->n < REAL_PROBE_ROWS ? r->ls.test->n : REAL_PROBE_ROWS;
+    double values[REAL_PROBE_ROWS];
+    for (int role = 0; role < 2; role++) {
+        int k = r->net_of[role];
+        double p[3] = { NAN, NAN, NAN };
+        if (lockstep_forward_test(&r->ls, k, rows, MLP_MODE_BATCH_STATS)) {
+            const Mlp *m = r->ls.mlp[k];
+            int last = m->num_hidden - 1;
+            mlp_unit_values(values, m, m->hidden[last].pre, last, 0);
+            lockstep_percentiles(p, values, rows);
+        }
+        for (int q = 0; q < 3; q++)
+            track_push(&r->pct[role][q], p[q]);
+    }
 }
 
-static void placeholder_draw(void *self, Canvas *canvas, Rect area)
+static void real_record_accuracy(RealData *r)
 {
-    (void)self;
-    canvas_text(canvas, area.x, area.y, "(scene 'real-data' is not written yet)", ROLE_TEXT_DIM, 0, area.w);
+    track_push(&r->acc_at, (double)r->ls.step);
+    for (int role = 0; role < 2; role++)
+        track_push(&r->acc[role], lockstep_test_accuracy(&r->ls, r->net_of[role], r->ls.test->n));
+}
+
+static void real_destroy(void *self)
+{
+    RealData *r = self;
+    if (!r)
+        return;
+    lockstep_free(&r->ls);
+    track_free(&r->band_at);
+    track_free(&r->acc_at);
+    for (int role = 0; role < 2; role++) {
+        track_free(&r->acc[role]);
+        for (int q = 0; q < 3; q++)
+            track_free(&r->pct[role][q]);
+    }
+    free(r);
+}
+
+static void *real_create(const LessonPage *page, uint64_t seed, BnError *err)
+{
+    RealData *r = xcalloc(1, sizeof *r);
+    LockstepConfig c = { 0 };
+    const char *dataset = lesson_page_enum(page, "dataset");
+    c.seed = seed;
+    c.num_hidden = lesson_page_list(page, "hidden", &c.hidden);
+    activation_parse(lesson_page_enum(page, "act"), &c.act);
+    c.batch = (int)lesson_page_int(page, "batch");
+    c.lr = lesson_page_real(page, "lr");
+    mlp_placement_parse(lesson_page_enum(page, "placement"), &r->placement);
+    if (r->placement == BN_PLACEMENT_NONE)
+        r->placement = BN_PLACEMENT_BEFORE;     /* the comparison needs a BN net; the paper's is "before" */
+    r->net_of[PLAIN] = 0;
+    r->net_of[WITH_BN] = 1;
+    c.placements[0] = BN_PLACEMENT_NONE;
+    c.placements[1] = r->placement;
+    c.nets = 2;
+    bool ok = false;
+    if (strcmp(dataset, "fashion-mnist") == 0) {
+        BnError missing = { 0 };
+        c.dataset = "idx:" REAL_FASHION_DIR;
+        c.n_train = REAL_TRAIN;
+        c.n_test = REAL_TEST;
+        ok = lockstep_init(&r->ls, &c, &missing);
+        if (ok) {
+            r->fashion = true;
+            snprintf(r->data_label, sizeof r->data_label, "Fashion-MNIST, first %d,000 train / %d,000 test images",
+                     REAL_TRAIN / 1000, REAL_TEST / 1000);
+        } else {
+            r->fell_back = true;
+            dataset = "synth784";
+        }
+    }
+    if (!ok) {
+        c.dataset = dataset;
+        c.n_train = c.n_test = 0;
+        if (!lockstep_init(&r->ls, &c, err)) {
+            free(r);
+            return NULL;
+        }
+        snprintf(r->data_label, sizeof r->data_label, "%s (%d train / %d test)", dataset, r->ls.train->n,
+                 r->ls.test->n);
+    }
+    r->steps_max = lesson_page_int(page, "steps");
+    real_record_bands(r);
+    real_record_accuracy(r);
+    return r;
+}
+
+static void real_step(void *self)
+{
+    RealData *r = self;
+    if (r->ls.diverged || r->ls.step >= r->steps_max)
+        return;
+    if (!lockstep_step(&r->ls))
+        return;
+    bool end = r->ls.step == r->steps_max;
+    if (r->ls.step % REAL_BAND_EVERY == 0 || end)
+        real_record_bands(r);
+    if (r->ls.step % REAL_ACC_EVERY == 0 || end)
+        real_record_accuracy(r);
+}
+
+static double last(const Track *t) { return t->n ? t->v[t->n - 1] : NAN; }
+
+static bool real_live(const void *self, const char *name, const int *index, double *out)
+{
+    const RealData *r = self;
+    (void)index;
+    static const char *const names[] = { "p15", "p50", "p85" };
+    double v = NAN;
+    for (int role = 0; role < 2; role++)
+        for (int q = 0; q < 3; q++) {
+            char want[16];
+            snprintf(want, sizeof want, "%s%s", role == WITH_BN ? "bn_" : "", names[q]);
+            if (strcmp(name, want) == 0)
+                v = last(&r->pct[role][q]);
+        }
+    if (strcmp(name, "accuracy") == 0)
+        v = last(&r->acc[WITH_BN]);
+    else if (strcmp(name, "plain_accuracy") == 0)
+        v = last(&r->acc[PLAIN]);
+    else if (strcmp(name, "loss") == 0)
+        v = r->ls.step > 0 && !r->ls.diverged ? r->ls.loss[r->net_of[WITH_BN]] : NAN;
+    else if (strcmp(name, "step") == 0)
+        v = (double)r->ls.step;
+    if (!isfinite(v))
+        return false;
+    *out = v;
+    return true;
+}
+
+/* ---- drawing ---- */
+
+static void real_accuracy_chart(const RealData *r, Canvas *canvas, Rect area)
+{
+    if (area.w < 12 || area.h < 6)
+        return;
+    char title[160], a[FORMAT_MAX], b[FORMAT_MAX];
+    double pa = last(&r->acc[PLAIN]), pb = last(&r->acc[WITH_BN]);
+    bool wide = area.w >= 36;
+    snprintf(a, sizeof a, wide ? "%.1f%%" : "%.0f%%", 100.0 * pa);
+    snprintf(b, sizeof b, wide ? "%.1f%%" : "%.0f%%", 100.0 * pb);
+    snprintf(title, sizeof title, wide ? "test accuracy: BN %s, no BN %s" : "test acc BN %s none %s",
+             isfinite(pb) ? b : "-", isfinite(pa) ? a : "-");
+    canvas_text(canvas, area.x, area.y, title, ROLE_TITLE, ATTR_BOLD, area.w);
+    LineSeries series[2] = {
+        { r->acc_at.v, r->acc[WITH_BN].v, r->acc[WITH_BN].n, "with BN" },
+        { r->acc_at.v, r->acc[PLAIN].v, r->acc[PLAIN].n, "without" },
+    };
+    LineChartSpec spec = {
+        .series = series, .nseries = 2,
+        .x = { .fixed = true, .lo = 0, .hi = (double)(r->steps_max > 0 ? r->steps_max : 1), .label = "step" },
+        .y = { .fixed = true, .lo = 0, .hi = 1, .label = NULL },
+        .legend = true,
+    };
+    linechart_draw(canvas, rect_make(area.x, area.y + 1, area.w, area.h - 1), &spec);
+}
+
+static void real_bands(const RealData *r, Canvas *canvas, Rect left, Rect right)
+{
+    const double *arrays[6];
+    for (int role = 0; role < 2; role++)
+        for (int q = 0; q < 3; q++)
+            arrays[role * 3 + q] = r->pct[role][q].v;
+    double lo, hi;
+    lockstep_range(&lo, &hi, arrays, 6, r->band_at.n);
+    Rect cells[2] = { left, right };
+    for (int role = 0; role < 2; role++) {
+        char title[256], p[3][FORMAT_MAX];
+        int sig = cells[role].w >= 40 ? 3 : 2;
+        for (int q = 0; q < 3; q++)
+            format_number(p[q], sizeof p[q], last(&r->pct[role][q]), sig, canvas->unicode);
+        const char *who = role == PLAIN ? "no BN" : "BN";
+        if (cells[role].w >= 40)
+            snprintf(title, sizeof title, "%s, 15/50/85th: %s %s %s", who, p[0], p[1], p[2]);
+        else
+            snprintf(title, sizeof title, "%s: %s %s %s", who, p[0], p[1], p[2]);
+        lockstep_draw_bands(canvas, cells[role], title, r->band_at.v, r->pct[role][0].v, r->pct[role][1].v,
+                            r->pct[role][2].v, r->band_at.n, lo, hi,
+                            (double)(r->steps_max > 0 ? r->steps_max : 1), role == PLAIN ? ROLE_SERIES1 : ROLE_SERIES2);
+    }
+}
+
+static void real_draw(void *self, Canvas *canvas, Rect area)
+{
+    RealData *r = self;
+    if (area.w < 40 || area.h < 8) {
+        lockstep_draw_note(canvas, area, "scene needs more room", ROLE_TEXT_DIM);
+        return;
+    }
+    char head[256];
+    ColorRole role = ROLE_TITLE;
+    if (r->ls.diverged) {
+        snprintf(head, sizeof head, "step %ld: diverged - lower the learning rate, press r to reset", r->ls.step);
+        role = ROLE_WARNING;
+    } else {
+        snprintf(head, sizeof head, "step %ld/%ld  %s", r->ls.step, r->steps_max, r->data_label);
+    }
+    canvas_text(canvas, area.x, area.y, head, role, ATTR_BOLD, area.w);
+    int top = 1;
+    if (r->fell_back) {
+        canvas_text(canvas, area.x, area.y + 1,
+                    "Fashion-MNIST not installed: sudo apt-get install dataset-fashion-mnist", ROLE_WARNING, 0,
+                    area.w);
+        top = 2;
+    }
+    /* The band charts follow unit 0 of the last hidden layer: the input to its activation. */
+    canvas_text(canvas, area.x, area.y + top, "bands: input to unit 0 of the last hidden layer (15th-85th pct)",
+                ROLE_TEXT_DIM, 0, area.w);
+    top++;
+    Rect body = rect_make(area.x, area.y + top, area.w, area.h - top);
+    int gap = 2;
+    if (body.w >= 72) {
+        int col = (body.w - 2 * gap) / 3;
+        real_accuracy_chart(r, canvas, rect_make(body.x, body.y, col, body.h));
+        real_bands(r, canvas, rect_make(body.x + col + gap, body.y, col, body.h),
+                   rect_make(body.x + 2 * (col + gap), body.y, body.w - 2 * (col + gap), body.h));
+    } else {
+        real_accuracy_chart(r, canvas, body);
+    }
 }
 
 const SceneClass scene_real_data = {
     .name = "real-data",
-    .create = placeholder_create,
-    .destroy = free,
-    .draw = placeholder_draw,
+    .create = real_create,
+    .destroy = real_destroy,
+    .step = real_step,
+    .steps_per_second = 25,
+    .draw = real_draw,
+    .live = real_live,
 };

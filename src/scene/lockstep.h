@@ -1,0 +1,89 @@
+/* Networks that differ only in BN placement, trained in lockstep on the same mini-batches, with growable history tracks and shared chart drawing (scene layer). */
+#ifndef BNTUTOR_SCENE_LOCKSTEP_H
+#define BNTUTOR_SCENE_LOCKSTEP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/dataset.h"
+#include "engine/mlp.h"
+#include "util/error.h"
+#include "view/canvas.h"
+#include "view/rect.h"
+
+enum { LOCKSTEP_MAX_NETS = 3 };
+
+/* The mini-batch order's seed is the scene seed XOR this, so it shares no numbers with the data or
+ * the weights (tests replay a run with it). */
+#define LOCKSTEP_SAMPLER_STREAM 0x5a17u
+
+/* Loss above this (cross-entropy starts near ln 10 ≈ 2.3) counts as diverged, like a non-finite one. */
+#define LOCKSTEP_LOSS_LIMIT 1e3
+
+typedef struct LockstepConfig {
+    const char *dataset;            /* dataset_load name: synthetic or "idx:DIR" */
+    uint64_t seed;                  /* data, initial weights (shared by every net) and mini-batch order */
+    int n_train, n_test;            /* ≤ 0: the set's default size */
+    const double *hidden;           /* (num_hidden) widths, as a lesson list gives them */
+    int num_hidden;
+    Activation act;
+    int batch;
+    double lr;
+    BnPlacement placements[LOCKSTEP_MAX_NETS];
+    int nets;                       /* 1..LOCKSTEP_MAX_NETS */
+} LockstepConfig;
+
+typedef struct Lockstep {
+    Dataset *train, *test;
+    int nets;
+    BnPlacement placement[LOCKSTEP_MAX_NETS];
+    Mlp *mlp[LOCKSTEP_MAX_NETS];    /* same seed and shapes, so the same initial weights */
+    Sgd *sgd[LOCKSTEP_MAX_NETS];
+    BatchSampler sampler;           /* one sampler: every net sees the same mini-batches */
+    int batch;
+    int *idx;                       /* (batch) */
+    double *x, *y;                  /* (batch, dim), (batch) the current mini-batch */
+    long step;                      /* mini-batches trained */
+    double loss[LOCKSTEP_MAX_NETS]; /* loss on the last mini-batch */
+    bool diverged;                  /* a net's loss went non-finite or above LOCKSTEP_LOSS_LIMIT */
+} Lockstep;
+
+/* Loads the data and builds the nets. False with a message (dataset errors, bad shapes). */
+bool lockstep_init(Lockstep *ls, const LockstepConfig *config, BnError *err);
+void lockstep_free(Lockstep *ls);                   /* accepts a zeroed struct */
+/* One mini-batch for every net. False (and ls->diverged) when a loss is not finite or huge; a
+ * diverged lockstep refuses further steps so nothing drawn ever comes from NaN weights. */
+bool lockstep_step(Lockstep *ls);
+/* Forwards the first `rows` test rows through net k (rows clamped to the test size, ≥ 2). */
+bool lockstep_forward_test(Lockstep *ls, int k, int rows, MlpMode mode);
+/* Eval-mode accuracy of net k on the first `rows` test rows, 0..1 (NaN on failure). */
+double lockstep_test_accuracy(Lockstep *ls, int k, int rows);
+
+/* A growable array of doubles for histories filled in step() and drawn in draw(). */
+typedef struct Track {
+    double *v;
+    int n, cap;
+} Track;
+
+void track_push(Track *t, double value);
+void track_clear(Track *t);
+void track_free(Track *t);
+
+/* 15th, 50th, 85th percentiles (out: 3) of x (n). */
+void lockstep_percentiles(double *out, const double *x, int n);
+
+/* The name of a net for labels: "no BN", "BN before", "BN after". */
+const char *lockstep_net_label(BnPlacement placement);
+
+/* A band chart: the 15th..85th band shaded around the median, with the 15th/85th lines, in a fixed
+ * y range (so two charts side by side compare). steps: (n) x values. The title takes the top row. */
+void lockstep_draw_bands(Canvas *canvas, Rect area, const char *title, const double *steps, const double *p15,
+                         const double *p50, const double *p85, int n, double y_lo, double y_hi, double x_hi,
+                         ColorRole role);
+/* A centred one-line message (e.g. "scene needs more room"), clipped to area. */
+void lockstep_draw_note(Canvas *canvas, Rect area, const char *text, ColorRole role);
+/* Smallest and largest finite values across up to 6 arrays (NULL entries skipped), rounded out to nice ticks
+ * (at least 0.2 wide); -1..1 when there is none. */
+void lockstep_range(double *lo, double *hi, const double *const *arrays, int count, int n);
+
+#endif

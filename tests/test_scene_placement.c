@@ -1,0 +1,174 @@
+/* The 'placement' scene: accuracy and loss against a replay with the engine, lockstep, baseline, divergence, golden frames, bounds. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/dataset.h"
+#include "engine/mlp.h"
+#include "scene/lockstep.h"
+#include "scene/scene.h"
+#include "support/check.h"
+#include "support/scene_golden.h"
+
+#define SMALL "scene placement\n dataset = spirals\n hidden = 16,16\n batch = 16\n steps = 60\n lr = 0.1\n"
+
+static Scene *make(Lesson **lesson, const char *lines, uint64_t seed)
+{
+    *lesson = sg_lesson(lines);
+    BnError err = { 0 };
+    Scene *s = scene_create(&(*lesson)->pages[0], seed, &err);
+    cr_assert_not_null(s, "scene_create failed: %s", err.message);
+    return s;
+}
+
+static double live(const Scene *s, const char *name)
+{
+    double v = NAN;
+    cr_assert(scene_live(s, name, NULL, &v), "live value %s is not available", name);
+    return v;
+}
+
+/* Replays `steps` mini-batches of the scene's run with the engine alone: returns the mean loss of the
+ * last 5 batches and the test accuracy afterwards, for one placement. */
+static void replay(double *mean_loss, double *accuracy, BnPlacement bn, uint64_t seed, int steps)
+{
+    Dataset *train, *test;
+    BnError err = { 0 };
+    cr_assert(dataset_load("spirals", seed, 0, 0, &train, &test, &err), "%s", err.message);
+    int sizes[] = { 2, 16, 16, 2 };
+    MlpConfig c;
+    mlp_config_init(&c, sizes, 4);
+    c.act = ACTIVATION_RELU;
+    c.bn = bn;
+    c.seed = seed;
+    Mlp *m = mlp_create(&c, &err);
+    Sgd *sgd = sgd_create(m->num_params, 0.1, 0.0);
+    BatchSampler sampler;
+    sampler_init(&sampler, train->n, seed ^ LOCKSTEP_SAMPLER_STREAM);
+    int idx[16];
+    double x[16 * 2], y[16], sum = 0;
+    for (int s = 1; s <= steps; s++) {
+        sampler_next(&sampler, idx, 16);
+        dataset_gather(train, idx, 16, x, y);
+        double loss;
+        cr_assert(mlp_train_step(m, sgd, x, y, 16, &loss, &err), "%s", err.message);
+        if (s > steps - 5)
+            sum += loss;
+    }
+    *mean_loss = sum / 5;
+    cr_assert(mlp_forward(m, test->x, test->n, MLP_MODE_EVAL, &err));
+    *accuracy = mlp_accuracy(m, test->y);
+    sampler_free(&sampler);
+    sgd_destroy(sgd);
+    mlp_destroy(m);
+    dataset_destroy(train);
+    dataset_destroy(test);
+}
+
+Test(scene_placement, loss_and_accuracy_match_a_replay_of_each_placement_with_the_engine)
+{
+    Lesson *l;
+    Scene *s = make(&l, SMALL, 4);
+    scene_step(s, 30);
+    double loss, acc;
+    replay(&loss, &acc, BN_PLACEMENT_BEFORE, 4, 30);
+    check_close(live(s, "loss_before"), loss, 1e-12, 1e-12, "mean loss, BN before");
+    check_close(live(s, "acc_before"), acc, 1e-12, 1e-12, "test accuracy, BN before");
+    replay(&loss, &acc, BN_PLACEMENT_AFTER, 4, 30);
+    check_close(live(s, "loss_after"), loss, 1e-12, 1e-12, "mean loss, BN after");
+    check_close(live(s, "acc_after"), acc, 1e-12, 1e-12, "test accuracy, BN after");
+    cr_expect_eq(live(s, "step"), 30);
+    scene_destroy(s);
+    lesson_destroy(l);
+}
+
+Test(scene_placement, before_the_first_step_there_is_an_accuracy_but_no_loss)
+{
+    Lesson *l;
+    Scene *s = make(&l, SMALL, 4);
+    double v;
+    cr_expect_not(scene_live(s, "loss_before", NULL, &v));
+    double acc = live(s, "acc_before");
+    cr_expect(acc >= 0 && acc <= 1);
+    cr_expect_not(scene_live(s, "no_such_value", NULL, &v));
+    scene_destroy(s);
+    lesson_destroy(l);
+}
+
+Test(scene_placement, the_baseline_adds_a_third_net_without_changing_the_other_two)
+{
+    Lesson *a, *b;
+    Scene *two = make(&a, SMALL, 6);
+    Scene *three = make(&b, SMALL " baseline = yes\n", 6);
+    scene_step(two, 25);
+    scene_step(three, 25);
+    cr_expect_eq(live(two, "loss_before"), live(three, "loss_before"), "the same mini-batches reach every net");
+    cr_expect_eq(live(two, "acc_after"), live(three, "acc_after"));
+    Canvas *c = canvas_create(80, 13, RASTER_BRAILLE, true);
+    scene_draw(three, c, rect_make(0, 0, 80, 13));
+    char *dump = canvas_dump(c, false);
+    cr_expect(strstr(dump, "N=none"), "the third net is named:\n%s", dump);
+    cr_expect(strstr(dump, "neither placement always wins"), "the honest note is on screen:\n%s", dump);
+    free(dump);
+    canvas_destroy(c);
+    scene_destroy(two);
+    scene_destroy(three);
+    lesson_destroy(a);
+    lesson_destroy(b);
+}
+
+Test(scene_placement, reset_with_the_same_seed_starts_the_same_run_again)
+{
+    Lesson *l;
+    Scene *s = make(&l, SMALL, 8);
+    scene_step(s, 10);
+    double first = live(s, "loss_before");
+    scene_step(s, 20);
+    BnError err = { 0 };
+    cr_assert(scene_reset(s, 8, &err));
+    cr_expect_eq(live(s, "step"), 0);
+    scene_step(s, 10);
+    cr_expect_eq(live(s, "loss_before"), first);
+    scene_destroy(s);
+    lesson_destroy(l);
+}
+
+Test(scene_placement, a_diverging_run_stops_and_says_so_instead_of_showing_nan)
+{
+    Lesson *l;
+    Scene *s = make(&l, "scene placement\n dataset = spirals\n hidden = 64,64\n batch = 16\n steps = 300\n"
+                        " lr = 10\n baseline = yes\n", 2);
+    scene_step(s, 300);
+    Canvas *c = canvas_create(80, 13, RASTER_BRAILLE, true);
+    scene_draw(s, c, rect_make(0, 0, 80, 13));
+    char *dump = canvas_dump(c, false);
+    cr_expect(strstr(dump, "diverged"), "the frame says it diverged:\n%s", dump);
+    cr_expect_null(strstr(dump, "nan"), "no NaN on screen:\n%s", dump);
+    free(dump);
+    canvas_destroy(c);
+    scene_destroy(s);
+    lesson_destroy(l);
+}
+
+Test(scene_placement, frames_match_their_goldens)
+{
+    Lesson *l;
+    Scene *s = make(&l, SMALL, 1);
+    scene_step(s, 60);
+    sg_golden_frames(s, "scene_placement");
+    scene_destroy(s);
+    lesson_destroy(l);
+}
+
+Test(scene_placement, drawing_stays_inside_its_area_at_any_size)
+{
+    Lesson *l;
+    Scene *s = make(&l, SMALL " baseline = yes\n", 1);
+    scene_step(s, 20);
+    static const int sizes[][2] = { { 200, 60 }, { 140, 56 }, { 80, 22 }, { 80, 13 }, { 40, 6 }, { 39, 5 }, { 1, 1 } };
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        sg_check_stays_inside(s, sizes[i][0], sizes[i][1]);
+    scene_destroy(s);
+    lesson_destroy(l);
+}
