@@ -1,26 +1,657 @@
-/* Placeholder for the 'bn-stages' scene until it is written (scene layer). */
+/* The BN stage stepper: one live mini-batch through the five stages of a training-mode BN forward pass (scene layer). */
 #include "scene/scenes.h"
-#include "util/alloc.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
-static void *placeholder_create(const LessonPage *page, uint64_t seed, BnError *err)
+#include "engine/batchnorm.h"
+#include "engine/stats.h"
+#include "scene/bnlabels.h"
+#include "scene/bnsource.h"
+#include "util/alloc.h"
+#include "view/plot.h"
+#include "view/table.h"
+
+typedef enum Stage { STAGE_ARRIVE, STAGE_STATS, STAGE_NORMALIZE, STAGE_SCALE, STAGE_RUNNING, STAGE_COUNT } Stage;
+
+enum { HISTORY_MAX = 200, HIST_BINS = 10, TABLE_ROWS_MAX = 16 };
+
+typedef struct BnStages {
+    BnSource source;
+    int n, c;                   /* batch size, features */
+    BnConvention convention;
+    double alpha;               /* weight of the new batch (PyTorch's meaning) */
+    double momentum;            /* the engine's momentum in the convention's own meaning */
+    double eps;
+    double *x, *xhat, *y;       /* (n, c) */
+    double *mean, *var, *rstd;  /* (c) batch statistics */
+    double *gamma, *beta;       /* (c) */
+    double *run_mean_old, *run_var_old;     /* (c) before this batch's update */
+    double *run_mean, *run_var;             /* (c) after it */
+    double *pop_mean, *pop_var;             /* (c) over the whole training split */
+    long batches_seen;          /* batches folded into the running statistics, this one included */
+    bool ok;                    /* the forward pass succeeded (false for a batch of one) */
+    char error[ERROR_MESSAGE_MAX];
+    int stage, feature, sample;
+    /* Per batch, for the convergence chart: (HISTORY_MAX, c) each, oldest first. */
+    double *hist_batch_mean, *hist_run_mean;
+    double hist_x[HISTORY_MAX];
+    int hist_n;
+} BnStages;
+
+static const char *const stage_names_u[] = { "(a) arrive", "(b) μ, σ²", "(c) normalize", "(d) γ, β",
+                                             "(e) running μ, σ²" };
+static const char *const stage_names_a[] = { "(a) arrive", "(b) mu, var", "(c) normalize", "(d) gamma, beta",
+                                             "(e) running stats" };
+
+static double list_item(const LessonPage *page, const char *name, int i, double fallback)
 {
-    (void)page;
-    (void)seed;
-    (void)err;
-    return xcalloc(1, 1);
+    const double *items = NULL;
+    int count = lesson_page_list(page, name, &items);
+    if (count <= 0 || !items)
+        return fallback;
+    return items[i < count ? i : count - 1];
 }
 
-static void placeholder_draw(void *self, Canvas *canvas, Rect area)
+/* Draws the next batch: the previous batch's update becomes the "before" of this one. */
+static void stages_new_batch(BnStages *s)
+{
+    memcpy(s->run_mean_old, s->run_mean, sizeof *s->run_mean * (size_t)s->c);
+    memcpy(s->run_var_old, s->run_var, sizeof *s->run_var * (size_t)s->c);
+    bnsource_next(&s->source, s->x, NULL);
+    BnError err = {0};
+    s->ok = batchnorm_forward_train(s->y, s->xhat, s->mean, s->var, s->rstd, s->x, s->gamma, s->beta, s->eps,
+                                    s->n, s->c, &err);
+    if (!s->ok) {
+        snprintf(s->error, sizeof s->error, "%s", err.message);
+        return;
+    }
+    batchnorm_update_running(s->run_mean, s->run_var, &s->batches_seen, s->mean, s->var, s->convention,
+                             s->momentum, s->n, s->c);
+    if (s->hist_n == HISTORY_MAX) {
+        size_t keep = (size_t)(HISTORY_MAX - 1) * (size_t)s->c;
+        memmove(s->hist_batch_mean, s->hist_batch_mean + s->c, keep * sizeof(double));
+        memmove(s->hist_run_mean, s->hist_run_mean + s->c, keep * sizeof(double));
+        memmove(s->hist_x, s->hist_x + 1, (HISTORY_MAX - 1) * sizeof(double));
+        s->hist_n--;
+    }
+    memcpy(s->hist_batch_mean + (size_t)s->hist_n * (size_t)s->c, s->mean, sizeof(double) * (size_t)s->c);
+    memcpy(s->hist_run_mean + (size_t)s->hist_n * (size_t)s->c, s->run_mean, sizeof(double) * (size_t)s->c);
+    s->hist_x[s->hist_n] = (double)s->batches_seen;
+    s->hist_n++;
+}
+
+static void stages_destroy(void *self)
+{
+    BnStages *s = self;
+    if (!s)
+        return;
+    bnsource_free(&s->source);
+    free(s->x);
+    free(s->mean);
+    free(s->hist_batch_mean);
+    free(s->hist_run_mean);
+    free(s);
+}
+
+static void *stages_create(const LessonPage *page, uint64_t seed, BnError *err)
+{
+    BnStages *s = xcalloc(1, sizeof *s);
+    s->n = (int)lesson_page_int(page, "batch");
+    s->c = (int)lesson_page_int(page, "features");
+    if (s->n < 1)
+        s->n = 8;
+    if (s->c < 1)
+        s->c = 3;
+    const char *dataset = lesson_page_enum(page, "dataset");
+    if (!bnsource_init(&s->source, dataset, seed, s->n, s->c, err)) {
+        free(s);
+        return NULL;
+    }
+    const char *conv = lesson_page_enum(page, "convention");
+    if (!conv || !batchnorm_convention_parse(conv, &s->convention))
+        s->convention = BN_CONVENTION_PYTORCH;
+    /* A setting left at its default follows the chosen convention's own default. */
+    const LessonSetting *eps_set = lesson_page_setting(page, "eps");
+    const LessonSetting *alpha_set = lesson_page_setting(page, "alpha");
+    s->eps = eps_set && eps_set->line ? lesson_page_real(page, "eps") : batchnorm_default_eps(s->convention);
+    if (alpha_set && alpha_set->line)
+        s->alpha = lesson_page_real(page, "alpha");
+    else
+        s->alpha = s->convention == BN_CONVENTION_KERAS ? 1.0 - batchnorm_default_momentum(s->convention) : 0.1;
+    s->momentum = s->convention == BN_CONVENTION_KERAS ? 1.0 - s->alpha : s->alpha;
+
+    size_t nc = (size_t)s->n * (size_t)s->c, c = (size_t)s->c;
+    s->x = xcalloc(3 * nc, sizeof *s->x);
+    s->xhat = s->x + nc;
+    s->y = s->xhat + nc;
+    s->mean = xcalloc(11 * c, sizeof *s->mean);
+    s->var = s->mean + c;
+    s->rstd = s->var + c;
+    s->gamma = s->rstd + c;
+    s->beta = s->gamma + c;
+    s->run_mean_old = s->beta + c;
+    s->run_var_old = s->run_mean_old + c;
+    s->run_mean = s->run_var_old + c;
+    s->run_var = s->run_mean + c;
+    s->pop_mean = s->run_var + c;
+    s->pop_var = s->pop_mean + c;
+    s->hist_batch_mean = xcalloc((size_t)HISTORY_MAX * c, sizeof(double));
+    s->hist_run_mean = xcalloc((size_t)HISTORY_MAX * c, sizeof(double));
+    for (int j = 0; j < s->c; j++) {
+        s->gamma[j] = list_item(page, "gamma", j, 1.0);
+        s->beta[j] = list_item(page, "beta", j, 0.0);
+        s->run_mean[j] = 0.0;   /* every framework starts from mean 0, variance 1 */
+        s->run_var[j] = 1.0;
+    }
+    bnsource_population(&s->source, s->pop_mean, s->pop_var);
+    s->stage = (int)lesson_page_int(page, "stage");
+    if (s->stage < 0 || s->stage >= STAGE_COUNT)
+        s->stage = STAGE_ARRIVE;
+    stages_new_batch(s);
+    return s;
+}
+
+static void stages_step(void *self)
+{
+    BnStages *s = self;
+    if (s->stage + 1 < STAGE_COUNT) {
+        s->stage++;
+        return;
+    }
+    s->stage = STAGE_ARRIVE;
+    stages_new_batch(s);
+}
+
+static bool stages_key(void *self, int key)
+{
+    BnStages *s = self;
+    switch (key) {
+    case 's': stages_step(s); return true;
+    case 'S': if (s->stage > 0) s->stage--; return true;
+    case 'b': stages_new_batch(s); return true;
+    case 'f': s->feature = (s->feature + 1) % s->c; return true;
+    case 'x': s->sample = (s->sample + 1) % s->n; return true;
+    default: return false;
+    }
+}
+
+static int stages_keys(const void *self, SceneKey *out)
 {
     (void)self;
-    canvas_text(canvas, area.x, area.y, "(scene 'bn-stages' is not written yet)", ROLE_TEXT_DIM, 0, area.w);
+    static const SceneKey keys[] = {
+        { "s", "next stage" }, { "S", "stage back" }, { "b", "new batch" },
+        { "f", "next feature" }, { "x", "next sample" },
+    };
+    int n = (int)(sizeof keys / sizeof keys[0]);
+    memcpy(out, keys, sizeof keys);
+    return n;
+}
+
+static bool stages_live(const void *self, const char *name, const int *index, double *out)
+{
+    const BnStages *s = self;
+    int r = index ? index[0] : 0, k = index ? index[1] : 0;
+    bool one = index && r >= 0 && r < s->c;
+    bool two = index && r >= 0 && r < s->n && k >= 0 && k < s->c;
+    if (strcmp(name, "x") == 0 && two) {
+        *out = s->x[r * s->c + k];
+        return true;
+    }
+    if (!s->ok)
+        return false;
+    if (strcmp(name, "xhat") == 0 && two)
+        *out = s->xhat[r * s->c + k];
+    else if (strcmp(name, "y") == 0 && two)
+        *out = s->y[r * s->c + k];
+    else if (strcmp(name, "mean") == 0 && one)
+        *out = s->mean[r];
+    else if (strcmp(name, "var") == 0 && one)
+        *out = s->var[r];
+    else if (strcmp(name, "running_mean") == 0 && one)
+        *out = s->run_mean[r];
+    else if (strcmp(name, "running_var") == 0 && one)
+        *out = s->run_var[r];
+    else
+        return false;
+    return true;
+}
+
+/* ---- drawing ------------------------------------------------------------------------------- */
+
+/* Row and column names live in the scene so the table widget can point at them. */
+typedef struct Names {
+    char rows[TABLE_ROWS_MAX + 8][24];
+    const char *row_ptr[TABLE_ROWS_MAX + 8];
+    char cols[64][24];
+    const char *col_ptr[64];
+} Names;
+
+static void names_features(Names *nm, int c)
+{
+    for (int j = 0; j < c && j < 64; j++) {
+        snprintf(nm->cols[j], sizeof nm->cols[j], "feat %d", j + 1);
+        nm->col_ptr[j] = nm->cols[j];
+    }
+}
+
+/* Columns are "feat k" or a number like "−12.34": 6–7 characters plus 2 between. */
+static int table_width(int c, int name_w)
+{
+    return name_w + c * 9;
+}
+
+static void draw_strip(const BnStages *s, Canvas *cv, Rect a)
+{
+    const char *const *names = cv->unicode ? stage_names_u : stage_names_a;
+    int x = a.x;
+    for (int i = 0; i < STAGE_COUNT; i++) {
+        if (i) {
+            x += canvas_text(cv, x, a.y, cv->unicode ? " › " : " > ", ROLE_TEXT_DIM, 0, a.x + a.w - x);
+        }
+        bool cur = i == s->stage;
+        x += canvas_text(cv, x, a.y, names[i], cur ? ROLE_HIGHLIGHT : ROLE_TEXT_DIM,
+                         cur ? ATTR_BOLD | ATTR_REVERSE : 0, a.x + a.w - x);
+    }
+    char right[48];
+    snprintf(right, sizeof right, "batch %ld", s->batches_seen + (s->ok ? 0 : 1));
+    int len = (int)strlen(right);
+    if (a.x + a.w - x >= len + 2)
+        canvas_text(cv, a.x + a.w - len, a.y, right, ROLE_TEXT_DIM, 0, len);
+}
+
+/* The left table: the activations x as they arrived, one row per sample. */
+static void draw_x_table(const BnStages *s, Canvas *cv, Rect r, Names *nm)
+{
+    int rows = s->n;
+    for (int i = 0; i < rows && i < TABLE_ROWS_MAX; i++) {
+        snprintf(nm->rows[i], sizeof nm->rows[i], "#%d", i + 1);
+        nm->row_ptr[i] = nm->rows[i];
+    }
+    if (rows > TABLE_ROWS_MAX)
+        rows = TABLE_ROWS_MAX;
+    bool cell = s->stage == STAGE_ARRIVE || s->stage == STAGE_NORMALIZE || s->stage == STAGE_SCALE;
+    TableSpec t = {
+        .values = s->x, .rows = rows, .cols = s->c, .row_names = nm->row_ptr, .col_names = nm->col_ptr,
+        .corner = "x", .sig = 4, .hl_row = cell ? s->sample : -1,
+        .hl_col = s->stage == STAGE_RUNNING ? -1 : s->feature,
+    };
+    table_draw(cv, r, &t, NULL);
+}
+
+/* The right table: what the current stage computes. */
+static void draw_stage_table(const BnStages *s, Canvas *cv, Rect r, Names *nm)
+{
+    const BnSymbols *sym = bnlabels_symbols(cv->unicode);
+    int c = s->c;
+    double vals[(TABLE_ROWS_MAX + 8) * 64];
+    int rows = 0, hl_row = -1;
+    const char *corner = "";
+    int cc = c < 64 ? c : 64;
+#define ROW(label, expr)                                                                           \
+    do {                                                                                           \
+        snprintf(nm->rows[rows], sizeof nm->rows[rows], "%s", label);                              \
+        nm->row_ptr[rows] = nm->rows[rows];                                                        \
+        for (int j = 0; j < cc; j++)                                                               \
+            vals[rows * cc + j] = (expr);                                                          \
+        rows++;                                                                                    \
+    } while (0)
+    char l1[24], l2[24], l3[24];
+    switch (s->stage) {
+    case STAGE_ARRIVE:
+        corner = "layer";
+        ROW(sym->gamma, s->gamma[j]);
+        ROW(sym->beta, s->beta[j]);
+        snprintf(l1, sizeof l1, "run %s", sym->mu);
+        snprintf(l2, sizeof l2, "run %s", sym->var);
+        ROW(l1, s->run_mean_old[j]);
+        ROW(l2, s->run_var_old[j]);
+        break;
+    case STAGE_STATS:
+        corner = "batch";
+        ROW(sym->mu, s->mean[j]);
+        ROW(sym->var, s->var[j]);
+        snprintf(l1, sizeof l1, "%s(%s+%s)", sym->sqrt, sym->var, sym->eps);
+        ROW(l1, 1.0 / s->rstd[j]);
+        break;
+    case STAGE_NORMALIZE:
+    case STAGE_SCALE: {
+        const double *m = s->stage == STAGE_NORMALIZE ? s->xhat : s->y;
+        corner = s->stage == STAGE_NORMALIZE ? "xhat" : "y";
+        int shown = s->n < TABLE_ROWS_MAX ? s->n : TABLE_ROWS_MAX;
+        int extra = r.h - 1 - shown >= 2 ? 2 : 0;   /* the check rows, when the table has room */
+        for (int i = 0; i < shown; i++) {
+            char lab[16];
+            snprintf(lab, sizeof lab, "#%d", i + 1);
+            ROW(lab, m[i * c + j]);
+        }
+        hl_row = s->sample;
+        if (extra && s->stage == STAGE_NORMALIZE) {
+            /* The promise of this stage, checked on the numbers: each column has mean 0 and variance 1. */
+            double cm[64], cv2[64];
+            stats_column_mean_var(cm, cv2, s->xhat, s->n, c < 64 ? c : 64, 0);
+            (void)cm;
+            snprintf(l1, sizeof l1, "%s", sym->mu);
+            snprintf(l2, sizeof l2, "%s", sym->var);
+            ROW(l1, cm[j]);
+            ROW(l2, cv2[j]);
+        } else if (extra) {
+            ROW(sym->gamma, s->gamma[j]);
+            ROW(sym->beta, s->beta[j]);
+        }
+        break;
+    }
+    case STAGE_RUNNING:
+        corner = "running";
+        snprintf(l1, sizeof l1, "old %s", sym->mu);
+        snprintf(l2, sizeof l2, "batch %s", sym->mu);
+        snprintf(l3, sizeof l3, "new %s", sym->mu);
+        ROW(l1, s->run_mean_old[j]);
+        ROW(l2, s->mean[j]);
+        ROW(l3, s->run_mean[j]);
+        hl_row = 2;
+        snprintf(l1, sizeof l1, "old %s", sym->var);
+        snprintf(l2, sizeof l2, "batch %s", sym->var);
+        snprintf(l3, sizeof l3, "new %s", sym->var);
+        ROW(l1, s->run_var_old[j]);
+        ROW(l2, s->var[j]);
+        ROW(l3, s->run_var[j]);
+        break;
+    }
+#undef ROW
+    TableSpec t = {
+        .values = vals, .rows = rows, .cols = cc, .row_names = nm->row_ptr, .col_names = nm->col_ptr,
+        .corner = corner, .sig = 4, .hl_row = hl_row, .hl_col = s->feature,
+    };
+    if (s->stage == STAGE_RUNNING || s->stage == STAGE_STATS)
+        t.hl_row = -1;
+    table_draw(cv, r, &t, NULL);
+}
+
+static void draw_histogram(const BnStages *s, Canvas *cv, Rect r)
+{
+    int c = s->c, j = s->feature;
+    double before[4096];
+    int n = s->n < 4096 ? s->n : 4096;
+    const double *out = s->stage == STAGE_NORMALIZE ? s->xhat : s->y;
+    bool two = s->stage >= STAGE_NORMALIZE;
+    double lo = INFINITY, hi = -INFINITY;
+    for (int i = 0; i < n; i++) {
+        before[i] = s->x[i * c + j];
+        lo = fmin(lo, before[i]);
+        hi = fmax(hi, before[i]);
+        if (two) {
+            lo = fmin(lo, out[i * c + j]);
+            hi = fmax(hi, out[i * c + j]);
+        }
+    }
+    if (!(hi > lo)) {
+        lo -= 0.5;
+        hi += 0.5;
+    }
+    double after[4096];
+    for (int i = 0; i < n && two; i++)
+        after[i] = out[i * c + j];
+    int cb[HIST_BINS], ca[HIST_BINS];
+    double db[HIST_BINS], da[HIST_BINS];
+    stats_histogram(cb, NULL, NULL, before, n, lo, hi, HIST_BINS);
+    stats_histogram(ca, NULL, NULL, after, two ? n : 0, lo, hi, HIST_BINS);
+    for (int k = 0; k < HIST_BINS; k++) {
+        db[k] = cb[k];
+        da[k] = ca[k];
+    }
+    double m_after = 0, v_after = 0;
+    if (two)
+        stats_mean_var(&m_after, &v_after, after, n, 0);
+    HistSeries hs[2] = {
+        { .counts = db, .bins = HIST_BINS, .lo = lo, .hi = hi, .name = "x", .stats = s->stage >= STAGE_STATS,
+          .mean = s->mean[j], .sd = sqrt(s->var[j]) },
+        { .counts = da, .bins = HIST_BINS, .lo = lo, .hi = hi,
+          .name = s->stage == STAGE_NORMALIZE ? "xhat" : "y", .stats = false, .mean = m_after,
+          .sd = sqrt(v_after) },
+    };
+    char xlabel[32];
+    snprintf(xlabel, sizeof xlabel, "feat %d", j + 1);
+    HistogramSpec spec = {
+        .series = hs, .nseries = two ? 2 : 1, .layout = r.h >= 12 ? HIST_MIRROR : HIST_OVERLAY,
+        .x = { .fixed = true, .lo = lo, .hi = hi, .label = xlabel },
+    };
+    histogram_draw(cv, r, &spec);
+}
+
+/* Batch means and the running mean of the watched feature over the batches: the running one settles. */
+static void draw_history(const BnStages *s, Canvas *cv, Rect r)
+{
+    const BnSymbols *sym = bnlabels_symbols(cv->unicode);
+    double bm[HISTORY_MAX], rm[HISTORY_MAX], pm[HISTORY_MAX];
+    int j = s->feature;
+    for (int i = 0; i < s->hist_n; i++) {
+        bm[i] = s->hist_batch_mean[i * s->c + j];
+        rm[i] = s->hist_run_mean[i * s->c + j];
+        pm[i] = s->pop_mean[j];
+    }
+    char n1[32], n2[32], n3[32], ylab[32];
+    snprintf(n1, sizeof n1, "running %s", sym->mu);
+    snprintf(n2, sizeof n2, "batch %s", sym->mu);
+    snprintf(n3, sizeof n3, "data %s", sym->mu);
+    snprintf(ylab, sizeof ylab, "feat %d", j + 1);
+    LineSeries ls[3] = {
+        { .x = s->hist_x, .y = rm, .n = s->hist_n, .name = n1 },
+        { .x = s->hist_x, .y = bm, .n = s->hist_n, .name = n2 },
+        { .x = s->hist_x, .y = pm, .n = s->hist_n, .name = n3 },
+    };
+    LineChartSpec spec = {
+        .series = ls, .nseries = 3, .legend = true,
+        .x = { .label = "batch" }, .y = { .label = ylab },
+    };
+    if (s->hist_n < 2) {
+        spec.x.fixed = true;
+        spec.x.lo = 0;
+        spec.x.hi = 10;
+    }
+    linechart_draw(cv, r, &spec);
+}
+
+/* The current stage's formula, then the same formula with the highlighted numbers plugged in, then
+ * (when there is room) a sentence on why. */
+static void draw_formula(const BnStages *s, Canvas *cv, Rect r)
+{
+    const BnSymbols *y = bnlabels_symbols(cv->unicode);
+    BnNumbers nb;
+    bnlabels_numbers_init(&nb, cv->unicode, 4);
+    char l1[256] = "", l2[256] = "", l3[256] = "", l4[256] = "";
+    int j = s->feature, i = s->sample, c = s->c, n = s->n;
+    double xv = s->x[i * c + j];
+    char src[128];
+    bnsource_describe(&s->source, src, sizeof src, cv->unicode);
+    switch (s->stage) {
+    case STAGE_ARRIVE:
+        snprintf(l1, sizeof l1, "x: %d samples %s %d features, from %s", n, y->times, c, src);
+        snprintf(l2, sizeof l2, "sample #%d, feature %d: x = %s. BN treats every column on its own.", i + 1, j + 1,
+                 bnlabels_num(&nb, xv));
+        snprintf(l3, sizeof l3, "The highlighted cell feeds the formulas below (f: feature, x: sample).");
+        break;
+    case STAGE_STATS: {
+        double sum = 0, sq = 0;
+        for (int k = 0; k < n; k++) {
+            sum += s->x[k * c + j];
+            sq += (s->x[k * c + j] - s->mean[j]) * (s->x[k * c + j] - s->mean[j]);
+        }
+        snprintf(l1, sizeof l1, "%s    over the N = %d samples of a column",
+                 cv->unicode ? "μ = Σx / N    σ² = Σ(x − μ)² / N" : "mu = sum(x) / N    var = sum((x - mu)^2) / N", n);
+        snprintf(l2, sizeof l2, "feature %d: %s = %s / %d = %s    %s = %s / %d = %s", j + 1, y->mu,
+                 bnlabels_num(&nb, sum), n, bnlabels_num(&nb, s->mean[j]), y->var, bnlabels_num(&nb, sq), n,
+                 bnlabels_num(&nb, s->var[j]));
+        snprintf(l3, sizeof l3, "Batch statistics: they change with every mini-batch (press b for another).");
+        break;
+    }
+    case STAGE_NORMALIZE:
+        snprintf(l1, sizeof l1, "xhat = (x %s %s) / %s(%s + %s)    %s = %s keeps the division safe when %s is 0",
+                 y->minus, y->mu, y->sqrt, y->var, y->eps, y->eps, bnlabels_num(&nb, s->eps), y->var);
+        snprintf(l2, sizeof l2, "#%d, feature %d: xhat = (%s %s %s) / %s(%s + %s) = %s", i + 1, j + 1,
+                 bnlabels_num(&nb, xv), y->minus, bnlabels_num(&nb, s->mean[j]), y->sqrt,
+                 bnlabels_num(&nb, s->var[j]), bnlabels_num(&nb, s->eps), bnlabels_num(&nb, s->xhat[i * c + j]));
+        snprintf(l3, sizeof l3, "Every column now has mean 0 and variance 1 (a hair under 1, because of %s).",
+                 y->eps);
+        break;
+    case STAGE_SCALE:
+        snprintf(l1, sizeof l1, "y = %s%sxhat + %s    %s and %s are learned, one pair per feature", y->gamma, y->dot,
+                 y->beta, y->gamma, y->beta);
+        snprintf(l2, sizeof l2, "#%d, feature %d: y = %s%s%s + %s = %s", i + 1, j + 1, bnlabels_num(&nb, s->gamma[j]),
+                 y->dot, bnlabels_num(&nb, s->xhat[i * c + j]), bnlabels_num(&nb, s->beta[j]),
+                 bnlabels_num(&nb, s->y[i * c + j]));
+        snprintf(l3, sizeof l3, "%s = 1, %s = 0 leave xhat as it is; learned values can rescale it, or undo it.",
+                 y->gamma, y->beta);
+        break;
+    case STAGE_RUNNING: {
+        double a = s->alpha, bessel = n > 1 ? (double)n / (n - 1) : 1.0;
+        const char *om = bnlabels_num(&nb, s->run_mean_old[j]), *ov = bnlabels_num(&nb, s->run_var_old[j]);
+        const char *bm = bnlabels_num(&nb, s->mean[j]), *bv = bnlabels_num(&nb, s->var[j]);
+        const char *nm = bnlabels_num(&nb, s->run_mean[j]), *nv = bnlabels_num(&nb, s->run_var[j]);
+        switch (s->convention) {
+        case BN_CONVENTION_PYTORCH:
+            snprintf(l1, sizeof l1, "pytorch, %s = %s: new = (1 %s %s)%sold + %s%sbatch; %s stored %s N/(N%s1)",
+                     y->alpha, bnlabels_num(&nb, a), y->minus, y->alpha, y->dot, y->alpha, y->dot, y->var, y->times,
+                     y->minus);
+            snprintf(l2, sizeof l2, "feature %d: running %s = %s%s%s + %s%s%s = %s", j + 1, y->mu,
+                     bnlabels_num(&nb, 1 - a), y->dot, om, bnlabels_num(&nb, a), y->dot, bm, nm);
+            snprintf(l3, sizeof l3, "feature %d: running %s = %s%s%s + %s%s%s%s%d/%d = %s", j + 1, y->var,
+                     bnlabels_num(&nb, 1 - a), y->dot, ov, bnlabels_num(&nb, a), y->dot, bv, y->dot, n, n - 1, nv);
+            break;
+        case BN_CONVENTION_KERAS:
+            snprintf(l1, sizeof l1, "keras, momentum m = %s: new = m%sold + (1 %s m)%sbatch; %s stored as is",
+                     bnlabels_num(&nb, s->momentum), y->dot, y->minus, y->dot, y->var);
+            snprintf(l2, sizeof l2, "feature %d: running %s = %s%s%s + %s%s%s = %s", j + 1, y->mu,
+                     bnlabels_num(&nb, s->momentum), y->dot, om, bnlabels_num(&nb, 1 - s->momentum), y->dot, bm, nm);
+            snprintf(l3, sizeof l3, "feature %d: running %s = %s%s%s + %s%s%s = %s", j + 1, y->var,
+                     bnlabels_num(&nb, s->momentum), y->dot, ov, bnlabels_num(&nb, 1 - s->momentum), y->dot, bv, nv);
+            break;
+        case BN_CONVENTION_PAPER:
+            snprintf(l1, sizeof l1, "paper: the plain average over all k batches; %s %s N/(N%s1)", y->var, y->times,
+                     y->minus);
+            snprintf(l2, sizeof l2, "feature %d, k = %ld: running %s = %s + (%s %s %s)/%ld = %s", j + 1,
+                     s->batches_seen, y->mu, om, bm, y->minus, bnlabels_term(&nb, s->run_mean_old[j]),
+                     s->batches_seen, nm);
+            snprintf(l3, sizeof l3, "feature %d, k = %ld: running %s = %s + (%s%s%d/%d %s %s)/%ld = %s", j + 1,
+                     s->batches_seen, y->var, ov, bv, y->dot, n, n - 1, y->minus, ov, s->batches_seen, nv);
+            break;
+        }
+        (void)bessel;
+        if (s->convention == BN_CONVENTION_PAPER)
+            snprintf(l4, sizeof l4, "No momentum here: every batch so far counts the same.");
+        else
+            snprintf(l4, sizeof l4, "%s is the running statistics' momentum, not the optimizer's.", y->alpha);
+        break;
+    }
+    }
+    const char *lines[4] = { l1, l2, l3, l4 };
+    bool numbers[4] = { false, true, s->stage == STAGE_RUNNING, false };
+    for (int k = 0; k < r.h && k < 4; k++)
+        canvas_text(cv, r.x, r.y + k, lines[k], numbers[k] ? ROLE_HIGHLIGHT : ROLE_TEXT_DIM, 0, r.w);
+}
+
+/* The plots: a histogram of the watched feature and, with room, the running mean over the batches. */
+static void draw_plots(const BnStages *s, Canvas *cv, Rect r)
+{
+    if (r.w < 20 || r.h < 6)
+        return;
+    Rect one, two;
+    if (r.h >= 16 && r.w >= 30) {
+        rect_split_rows(r, r.h / 2, 1, &one, &two);
+    } else if (r.w >= 70) {
+        rect_split_cols(r, r.w / 2, 2, &one, &two);
+    } else {
+        draw_histogram(s, cv, r);
+        return;
+    }
+    draw_histogram(s, cv, one);
+    draw_history(s, cv, two);
+}
+
+static void draw_error(const BnStages *s, Canvas *cv, Rect msg)
+{
+    const BnSymbols *y = bnlabels_symbols(cv->unicode);
+    char line[ERROR_MESSAGE_MAX + 200];
+    snprintf(line, sizeof line, "Training-mode BN refuses: %s. With one sample %s = x and %s = 0, so every xhat "
+             "would be 0.", s->error, y->mu, y->var);
+    canvas_text(cv, msg.x, msg.y, "no batch statistics", ROLE_WARNING, ATTR_BOLD, msg.w);
+    /* Wrapped by hand into the free rows: the message carries the lesson. */
+    const char *p = line;
+    for (int row = 1; row < msg.h && *p; row++) {
+        int len = (int)strlen(p), take = len < msg.w ? len : msg.w;
+        if (take < len)
+            while (take > 0 && p[take] != ' ')
+                take--;
+        if (take <= 0)
+            take = len < msg.w ? len : msg.w;
+        char buf[sizeof line];
+        memcpy(buf, p, (size_t)take);
+        buf[take] = '\0';
+        canvas_text(cv, msg.x, msg.y + row, buf, ROLE_WARNING, 0, msg.w);
+        p += take;
+        while (*p == ' ')
+            p++;
+    }
+}
+
+static void stages_draw(void *self, Canvas *cv, Rect a)
+{
+    BnStages *s = self;
+    if (a.w < 40 || a.h < 6) {
+        bnlabels_too_small(cv, a);
+        return;
+    }
+    draw_strip(s, cv, rect_make(a.x, a.y, a.w, 1));
+    bool roomy = a.h >= 18;
+    int flines = roomy ? 4 : a.h >= 13 ? 3 : 2;
+    int top = a.y + 1 + (a.h >= 30 ? 1 : 0);
+    int bottom = a.y + a.h - flines - (roomy ? 1 : 0);
+    Rect body = rect_make(a.x, top, a.w, bottom - top);
+    Rect formula = rect_make(a.x, a.y + a.h - flines, a.w, flines);
+
+    Names names;
+    Names *nm = &names;
+    names_features(nm, s->c);
+    int shown = s->n < TABLE_ROWS_MAX ? s->n : TABLE_ROWS_MAX;
+    int th = 1 + shown;
+    if (body.h - th >= 10)
+        th += 2;                /* room for the check rows under xhat and y */
+    if (th > body.h)
+        th = body.h;
+    int tw = table_width(s->c, 3), tw2 = table_width(s->c, 8);
+    if (tw + tw2 + 2 > body.w) {
+        tw = (body.w - 2) / 2;
+        tw2 = body.w - 2 - tw;
+    }
+    Rect tables = rect_make(body.x, body.y, tw + 2 + tw2, th);
+    Rect left, right, rest;
+    rect_split_cols(tables, tw, 2, &left, &right);
+    draw_x_table(s, cv, left, nm);
+    Rect side = rect_make(tables.x + tables.w + 3, body.y, body.w - tables.w - 3, body.h);
+    Rect below = rect_make(body.x, body.y + th + 1, body.w, body.h - th - 1);
+    (void)rest;
+    if (!s->ok) {
+        draw_error(s, cv, rect_make(right.x, right.y, body.x + body.w - right.x, body.h));
+        return;
+    }
+    draw_stage_table(s, cv, right, nm);
+    if (side.w >= 24)
+        draw_plots(s, cv, side);
+    else
+        draw_plots(s, cv, below);
+    draw_formula(s, cv, formula);
 }
 
 const SceneClass scene_bn_stages = {
     .name = "bn-stages",
-    .create = placeholder_create,
-    .destroy = free,
-    .draw = placeholder_draw,
+    .create = stages_create,
+    .destroy = stages_destroy,
+    .step = stages_step,
+    .steps_per_second = 1.0,
+    .draw = stages_draw,
+    .key = stages_key,
+    .keys = stages_keys,
+    .live = stages_live,
 };

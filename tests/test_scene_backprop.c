@@ -1,0 +1,145 @@
+/* The backprop scene: gradients against a plain-loop recomputation, the numerical check's error, keys and frames. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#include "support/bnscene.h"
+
+/* dx, dγ, dβ of L = ½Σ(y − t)² recomputed from x and dy by the textbook formulas, in plain loops. */
+static void check_gradients(const Scene *scene, int n, int c, const double *gamma, double eps)
+{
+    for (int j = 0; j < c; j++) {
+        double x[64], dy[64], mean = 0, var = 0;
+        for (int i = 0; i < n; i++) {
+            x[i] = bn_live(scene, "x", i, j);
+            dy[i] = bn_live(scene, "dy", i, j);
+            mean += x[i] / n;
+        }
+        for (int i = 0; i < n; i++)
+            var += (x[i] - mean) * (x[i] - mean) / n;
+        double sd = sqrt(var + eps), sum_dy = 0, sum_dy_xhat = 0;
+        for (int i = 0; i < n; i++) {
+            sum_dy += dy[i];
+            sum_dy_xhat += dy[i] * (x[i] - mean) / sd;
+        }
+        check_close(bn_live(scene, "dbeta", j, 0), sum_dy, 1e-10, 1e-12, "dbeta[%d] = sum of dy", j);
+        check_close(bn_live(scene, "dgamma", j, 0), sum_dy_xhat, 1e-10, 1e-12, "dgamma[%d] = sum of dy*xhat", j);
+        double col = 0;
+        for (int i = 0; i < n; i++) {
+            double xhat = (x[i] - mean) / sd;
+            double want = gamma[j] / (n * sd) * (n * dy[i] - sum_dy - xhat * sum_dy_xhat);
+            double got = bn_live(scene, "dx", i, j);
+            check_close(got, want, 1e-10, 1e-12, "dx[%d][%d]", i, j);
+            col += got;
+        }
+        cr_assert(fabs(col) < 1e-12, "dx of feature %d sums to %g, not 0 (shifting a whole column changes nothing)", j,
+                  col);
+    }
+}
+
+Test(scene_backprop, gradients_match_the_formulas_recomputed_by_hand)
+{
+    Lesson *lesson = bn_lesson("backprop", "gamma = 1.5, -0.5, 2\nbeta = 0.3\neps = 1e-3");
+    Scene *scene = bn_scene(lesson, 7);
+    const double gamma[3] = { 1.5, -0.5, 2 };
+    check_gradients(scene, 4, 3, gamma, 1e-3);
+    scene_destroy(scene);
+    lesson_destroy(lesson);
+}
+
+Test(scene_backprop, the_numerical_check_agrees_to_about_one_in_a_billion)
+{
+    /* A batch of two is the hard case: xhat is ±1 whatever x is, so dx comes only from ε and is a
+     * small difference of large terms; the loss barely moves, and rounding shows sooner. */
+    static const struct { const char *settings; double limit; } setups[] = {
+        { "", 1e-9 }, { "batch = 8", 1e-9 }, { "features = 5\ngamma = 3", 1e-9 }, { "batch = 16\neps = 0.1", 1e-9 },
+        { "batch = 2\nfeatures = 1", 1e-8 },
+    };
+    for (size_t k = 0; k < sizeof setups / sizeof setups[0]; k++)
+        for (uint64_t seed = 1; seed <= 4; seed++) {
+            Lesson *lesson = bn_lesson("backprop", setups[k].settings);
+            Scene *scene = bn_scene(lesson, seed);
+            double err = bn_live(scene, "max_error", 0, 0);
+            cr_assert(err < setups[k].limit, "max relative error %g for '%s', seed %d", err, setups[k].settings,
+                      (int)seed);
+            /* Guard against a check that passes because everything is zero. */
+            cr_assert(fabs(bn_live(scene, "dgamma", 0, 0)) > 1e-6, "dgamma should not vanish");
+            scene_destroy(scene);
+            lesson_destroy(lesson);
+        }
+}
+
+Test(scene_backprop, keys_draw_a_new_batch_move_the_highlight_and_toggle_the_check)
+{
+    Lesson *lesson = bn_lesson("backprop", "");
+    Scene *scene = bn_scene(lesson, 1);
+    double before = bn_live(scene, "dx", 0, 0);
+    cr_assert(scene_key(scene, 'b'));
+    cr_assert(bn_live(scene, "dx", 0, 0) != before, "b draws a new batch");
+    const double gamma[3] = { 1, 1, 1 };
+    check_gradients(scene, 4, 3, gamma, 1e-5);
+    cr_assert(bn_frame_has(scene, "#1, feat 1: dx ="));
+    cr_assert(scene_key(scene, 'f'));
+    cr_assert(scene_key(scene, 'x'));
+    cr_assert(bn_frame_has(scene, "#2, feat 2: dx ="), "f and x move the highlighted cell");
+    cr_assert(bn_frame_has(scene, "numeric  "));
+    cr_assert(bn_frame_has(scene, "max relative error"));
+    cr_assert(scene_key(scene, 'c'));
+    cr_assert_not(bn_frame_has(scene, "numeric  "), "c hides the numerical column");
+    cr_assert_not(scene_key(scene, 'Z'));
+    scene_destroy(scene);
+    lesson_destroy(lesson);
+}
+
+Test(scene_backprop, check_off_in_the_lesson_hides_the_numbers)
+{
+    Lesson *lesson = bn_lesson("backprop", "check = no");
+    Scene *scene = bn_scene(lesson, 1);
+    cr_assert_not(bn_frame_has(scene, "numeric  "));
+    cr_assert(bn_frame_has(scene, "numerical check off"));
+    scene_destroy(scene);
+    lesson_destroy(lesson);
+}
+
+Test(scene_backprop, a_batch_of_one_says_why_there_are_no_gradients)
+{
+    Lesson *lesson = bn_lesson("backprop", "batch = 1");
+    Scene *scene = bn_scene(lesson, 1);
+    double v;
+    int index[2] = { 0, 0 };
+    cr_assert_not(scene_live(scene, "dx", index, &v));
+    cr_assert(bn_frame_has(scene, "no gradients"));
+    bn_check_sizes(scene);
+    scene_destroy(scene);
+    lesson_destroy(lesson);
+}
+
+Test(scene_backprop, the_same_seed_gives_the_same_gradients)
+{
+    Lesson *lesson = bn_lesson("backprop", "");
+    Scene *a = bn_scene(lesson, 3), *b = bn_scene(lesson, 3), *c = bn_scene(lesson, 4);
+    cr_assert_eq(bn_live(a, "dx", 2, 1), bn_live(b, "dx", 2, 1));
+    cr_assert_neq(bn_live(a, "dx", 2, 1), bn_live(c, "dx", 2, 1));
+    scene_destroy(a);
+    scene_destroy(b);
+    scene_destroy(c);
+    lesson_destroy(lesson);
+}
+
+Test(scene_backprop, drawing_stays_inside_the_area_at_every_size)
+{
+    Lesson *lesson = bn_lesson("backprop", "batch = 20\nfeatures = 9");
+    Scene *scene = bn_scene(lesson, 2);
+    bn_check_sizes(scene);
+    scene_destroy(scene);
+    lesson_destroy(lesson);
+}
+
+Test(scene_backprop, frames_match_their_goldens)
+{
+    Lesson *lesson = bn_lesson("backprop", "");
+    Scene *scene = bn_scene(lesson, 1);
+    bn_golden_frames(scene, "scene_backprop");
+    scene_destroy(scene);
+    lesson_destroy(lesson);
+}

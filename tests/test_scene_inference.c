@@ -1,0 +1,152 @@
+/* The inference scene: train and eval outputs against plain loops, the batch of one, folding, keys and frames. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#include "support/bnscene.h"
+
+enum { N = 16, C = 3 };
+
+Test(scene_inference, train_and_eval_outputs_match_plain_loop_recomputation)
+{
+    Lesson *lesson = bn_lesson("inference", "eps = 1e-3");
+    Scene *scene = bn_scene(lesson, 5);
+    for (int j = 0; j < C; j++) {
+        double z[N], mean = 0, var = 0;
+        for (int i = 0; i < N; i++) {
+            z[i] = bn_live(scene, "z", i, j);
+            mean += z[i] / N;
+        }
+        for (int i = 0; i < N; i++)
+            var += (z[i] - mean) * (z[i] - mean) / N;
+        double g = bn_live(scene, "gamma", j, 0), b = bn_live(scene, "beta", j, 0);
+        double rm = bn_live(scene, "running_mean", j, 0), rv = bn_live(scene, "running_var", j, 0);
+        for (int i = 0; i < N; i++) {
+            check_close(bn_live(scene, "train_y", i, j), g * (z[i] - mean) / sqrt(var + 1e-3) + b, 1e-12, 1e-12,
+                        "train-mode y[%d][%d] uses the batch statistics", i, j);
+            check_close(bn_live(scene, "eval_y", i, j), g * (z[i] - rm) / sqrt(rv + 1e-3) + b, 1e-12, 1e-12,
+                        "eval-mode y[%d][%d] uses the running statistics", i, j);
+        }
+        /* After 200 batches of 16 the running statistics sit near this batch's, but not on them. */
+        cr_assert(fabs(rm - mean) < 3 * sqrt(var) + 1, "running mean %g is far from the batch mean %g", rm, mean);
+        cr_assert(rm != mean);
+    }
+    scene_destroy(scene);
+    lesson_destroy(lesson);
+}
+
+Test(scene_inference, the_running_statistics_follow_the_pytorch_rule_over_steps_batches)
+{
+    /* With steps = 0 nothing has been learned: PyTorch's starting point, mean 0 and variance 1. */
+    Lesson *lesson = bn_lesson("inference", "steps = 0");
+    Scene *scene = bn_scene(lesson, 5);
+    for (int j = 0; j < C; j++) {
+        check_close(bn_live(scene, "running_mean", j, 0), 0.0, 0, 0, "start mean");
+        check_close(bn_live(scene, "running_var", j, 0), 1.0, 0, 0, "start var");
+    }
+    scene_step(scene, 1);   /* one more training batch */
+    double moved = 0;
+    for (int j = 0; j < C; j++)
+        moved += fabs(bn_live(scene, "running_mean", j, 0));
+    cr_assert(moved > 0, "a training step moves the running mean");
+    scene_destroy(scene);
+    lesson_destroy(lesson);
+}
+
+Test(scene_inference, folding_gives_the_same_output_as_linear_then_bn)
+{
+    Lesson *lesson = bn_lesson("inference", "fold = yes");
+    Scene *scene = bn_scene(lesson, 2);
+    double diff = bn_live(scene, "fold_diff", 0, 0);
+    cr_assert(diff < 1e-12, "folded vs unfolded differ by %g", diff);
+    cr_assert(bn_frame_has(scene, "folded y"));
+    cr_assert(bn_frame_has(scene, "max |diff|"));
+    cr_assert(scene_key(scene, 'f'));
+    cr_assert_not(bn_frame_has(scene, "folded y"), "f turns folding off");
+    scene_destroy(scene);
+    lesson_destroy(lesson);
+}
+
+Test(scene_inference, folding_works_for_a_wide_input_too)
+{
+    Lesson *lesson = bn_lesson("inference", "fold = yes\ndataset = synth784\nsteps = 20\nbatch = 8");
+    Scene *scene = bn_scene(lesson, 2);
+    cr_assert(bn_live(scene, "fold_diff", 0, 0) < 1e-11);
+    bn_check_sizes(scene);
+    scene_destroy(scene);
+    lesson_destroy(lesson);
+}
+
+Test(scene_inference, the_batch_of_one_shows_the_engine_message_and_xhat_zero)
+{
+    Lesson *lesson = bn_lesson("inference", "");
+    Scene *scene = bn_scene(lesson, 1);
+    cr_assert_not(bn_frame_has(scene, "engine:"));
+    cr_assert(scene_key(scene, 'o'));
+    cr_assert(bn_frame_has(scene, "engine: a batch of 1 sample has no spread"), "the engine's own words are shown");
+    cr_assert(bn_frame_has(scene, "xhat = 0 and y = beta whatever the input"));
+    cr_assert(scene_key(scene, 'o'));
+    cr_assert_not(bn_frame_has(scene, "engine:"));
+    scene_destroy(scene);
+    lesson_destroy(lesson);
+}
+
+Test(scene_inference, mode_and_input_keys_change_what_is_shown)
+{
+    Lesson *lesson = bn_lesson("inference", "mode = train");
+    Scene *scene = bn_scene(lesson, 1);
+    cr_assert(bn_frame_has(scene, "train y"));
+    cr_assert_not(bn_frame_has(scene, "eval y"));
+    cr_assert(scene_key(scene, 'v'));
+    cr_assert(bn_frame_has(scene, "eval y"));
+    cr_assert_not(bn_frame_has(scene, "train y"));
+    cr_assert(scene_key(scene, 'v'));
+    cr_assert(bn_frame_has(scene, "eval y") && bn_frame_has(scene, "train y"));
+    double before = bn_live(scene, "z", 0, 0);
+    cr_assert(scene_key(scene, 'i'));
+    cr_assert(bn_live(scene, "z", 0, 0) != before, "i brings a new input");
+    SceneKey keys[SCENE_KEYS_MAX];
+    cr_assert_eq(scene_keys(scene, keys), 4);
+    scene_destroy(scene);
+    lesson_destroy(lesson);
+}
+
+Test(scene_inference, the_same_seed_gives_the_same_numbers)
+{
+    Lesson *lesson = bn_lesson("inference", "");
+    Scene *a = bn_scene(lesson, 8), *b = bn_scene(lesson, 8);
+    cr_assert_eq(bn_live(a, "eval_y", 3, 1), bn_live(b, "eval_y", 3, 1));
+    cr_assert_eq(bn_live(a, "running_var", 2, 0), bn_live(b, "running_var", 2, 0));
+    scene_destroy(a);
+    scene_destroy(b);
+    lesson_destroy(lesson);
+}
+
+Test(scene_inference, drawing_stays_inside_the_area_at_every_size)
+{
+    Lesson *lesson = bn_lesson("inference", "fold = yes\nfeatures = 10");
+    Scene *scene = bn_scene(lesson, 3);
+    bn_check_sizes(scene);
+    scene_key(scene, 'o');
+    bn_check_sizes(scene);
+    scene_destroy(scene);
+    lesson_destroy(lesson);
+}
+
+Test(scene_inference, frames_match_their_goldens)
+{
+    static const char *const setups[][2] = {
+        { "both", "" }, { "fold", "fold = yes" }, { "one", "" },
+    };
+    for (int k = 0; k < 3; k++) {
+        Lesson *lesson = bn_lesson("inference", setups[k][1]);
+        Scene *scene = bn_scene(lesson, 1);
+        if (k == 2)
+            scene_key(scene, 'o');
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "scene_inference_%s", setups[k][0]);
+        bn_golden_frames(scene, prefix);
+        scene_destroy(scene);
+        lesson_destroy(lesson);
+    }
+}
