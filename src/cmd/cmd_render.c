@@ -1,12 +1,133 @@
-/* Placeholder for the 'render' subcommand until it is written (top layer). */
+/* 'bntutor render': one page of the tutor drawn headless, through the live screen's own code, printed as text (top layer). */
+#include <langinfo.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cmd/cmd.h"
+#include "ui/app.h"
+#include "ui/tty.h"
+#include "ui/tutor.h"
+#include "util/error.h"
+#include "util/parse.h"
+#include "view/canvas.h"
+
+static const char render_usage[] =
+    "Usage: bntutor render --lesson=N --page=P [--size=WxH] [--steps=K] [--ascii] [--color] [--zoom]\n"
+    "                      [--seed=S] [--lessons-dir=DIR]\n"
+    "Prints one page of the tutor as text, as the live screen would show it.\n"
+    "  --lesson=N         lesson number (bntutor list shows them)\n"
+    "  --page=P           page of that lesson, from 1 (default 1)\n"
+    "  --size=WxH         screen size in columns x rows (default 80x24); below 60x20 the page asks\n"
+    "                     to enlarge the terminal, as the live screen does\n"
+    "  --steps=K          simulation steps to run before drawing (default 0)\n"
+    "  --ascii            plain ASCII (default: Unicode when the locale is UTF-8)\n"
+    "  --color            ANSI colors\n"
+    "  --zoom             the scene alone, as after 'z'\n"
+    "  --seed=S           seed (default 1, as the tutor)\n"
+    "  --lessons-dir=DIR  read lessons from DIR\n";
+
+static int render_usage_error(const char *where, const char *what, const char *value)
+{
+    if (value)
+        fprintf(stderr, "bntutor: render: %s: %s, got '%s' (try 'bntutor render --help')\n", where, what, value);
+    else
+        fprintf(stderr, "bntutor: render: %s: %s (try 'bntutor render --help')\n", where, what);
+    return 2;
+}
+
+/* "WxH" (also "W×H" is not accepted: keep it typeable) into width and height, each 1..1000. */
+static bool parse_size(const char *text, long *w, long *h)
+{
+    const char *x = strchr(text, 'x');
+    if (!x || x == text || strchr(x + 1, 'x'))
+        return false;
+    char wbuf[16];
+    size_t n = (size_t)(x - text);
+    if (n >= sizeof wbuf)
+        return false;
+    memcpy(wbuf, text, n);
+    wbuf[n] = '\0';
+    return parse_long(wbuf, 1, 1000, w) && parse_long(x + 1, 1, 1000, h);
+}
 
 int cmd_render(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "bntutor: 'render' is not available yet\n");
-    return 1;
+    long lesson = -1, page = 1, width = 80, height = 24, steps = 0, seed = 1;
+    bool ascii = false, color = false, zoom = false;
+    const char *dir = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *v;
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            fputs(render_usage, stdout);
+            return 0;
+        } else if (parse_option(arg, "lesson", &v)) {
+            if (!v || !parse_long(v, 0, 999, &lesson))
+                return render_usage_error("--lesson", "expected a lesson number from 0 to 999", v);
+        } else if (parse_option(arg, "page", &v)) {
+            if (!v || !parse_long(v, 1, 9999, &page))
+                return render_usage_error("--page", "expected a page number from 1", v);
+        } else if (parse_option(arg, "size", &v)) {
+            if (!v || !parse_size(v, &width, &height))
+                return render_usage_error("--size", "expected WIDTHxHEIGHT, each 1 to 1000 (e.g. 80x24)", v);
+        } else if (parse_option(arg, "steps", &v)) {
+            if (!v || !parse_long(v, 0, 10000000, &steps))
+                return render_usage_error("--steps", "expected a step count from 0 to 10000000", v);
+        } else if (parse_option(arg, "seed", &v)) {
+            if (!v || !parse_long(v, 0, LONG_MAX, &seed))
+                return render_usage_error("--seed", "expected a non-negative whole number", v);
+        } else if (parse_option(arg, "lessons-dir", &v)) {
+            if (!v || !v[0])
+                return render_usage_error("--lessons-dir", "expected a directory", v);
+            dir = v;
+        } else if (parse_option(arg, "ascii", &v) || parse_option(arg, "color", &v) ||
+                   parse_option(arg, "zoom", &v)) {
+            if (v)
+                return render_usage_error(arg, "takes no value", NULL);
+            if (strncmp(arg, "--ascii", 7) == 0)
+                ascii = true;
+            else if (strncmp(arg, "--color", 7) == 0)
+                color = true;
+            else
+                zoom = true;
+        } else {
+            fprintf(stderr, "bntutor: render: unexpected argument '%s' (try 'bntutor render --help')\n", arg);
+            return 2;
+        }
+    }
+    if (lesson < 0)
+        return render_usage_error("--lesson", "is required (bntutor list shows the lessons)", NULL);
+
+    TutorConfig config;
+    tutor_config_default(&config);
+    config.lessons_dir = dir;
+    config.lesson = (int)lesson;
+    config.page = (int)page;
+    config.seed = (uint64_t)seed;
+    config.use_progress = false;
+    BnError err = { 0 };
+    char buf[ERROR_WHERE_MAX + ERROR_MESSAGE_MAX + 4];
+    Tutor *tutor = tutor_create(&config, &err);
+    if (!tutor) {
+        fprintf(stderr, "bntutor: render: %s\n", error_format(&err, buf, sizeof buf));
+        return strcmp(err.where, "--lesson") == 0 || strcmp(err.where, "--page") == 0 ? 2 : 1;
+    }
+    tutor_steps(tutor, steps);
+    tutor_set_zoom(tutor, zoom);
+
+    bool unicode = !ascii && tty_codeset_is_utf8(nl_langinfo(CODESET));
+    Canvas *canvas = canvas_create((int)width, (int)height, unicode ? RASTER_BRAILLE : RASTER_ASCII, unicode);
+    AppScreen screen = tutor_screen(tutor);
+    app_render_frame(&screen, canvas, NULL);
+    char *text = canvas_dump(canvas, color);
+    fputs(text, stdout);
+    fputc('\n', stdout);
+    int status = fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+    if (status)
+        fprintf(stderr, "bntutor: render: could not write the page to standard output\n");
+    free(text);
+    canvas_destroy(canvas);
+    tutor_destroy(tutor);
+    return status;
 }

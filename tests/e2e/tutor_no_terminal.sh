@@ -2,6 +2,9 @@
 # End-to-end: without a usable terminal the tutor says why and exits 1; bad options exit 2.
 set -u
 . "$(dirname "$0")/lib/tmux.sh"
+# The real lessons and a private progress store, whatever build root the binary lives in.
+export BNTUTOR_LESSONS="${BNTUTOR_LESSONS:-$(pwd)/lessons}"
+export XDG_STATE_HOME="$WORK/state"
 
 # expect STATUS PATTERN CMD...: runs CMD (stdout and stderr to files), checks status and stderr text.
 expect() {
@@ -25,6 +28,13 @@ expect 2 '^bntutor: --seed: ' "$BIN" --seed
 expect 2 "^bntutor: unknown option '--bogus'" "$BIN" --bogus
 expect 2 '^bntutor: --ascii: takes no value' "$BIN" --ascii=yes
 expect 2 '^bntutor: --theme: ' "$BIN" --theme=../../etc/passwd
+expect 2 '^bntutor: --lesson: there is no lesson 999 \(lessons: 0' "$BIN" --lesson=999
+expect 2 '^bntutor: --page: lesson 0 has 5 pages' "$BIN" --lesson=0 --page=9
+expect 2 '^bntutor: --replay: cannot be combined with --record' "$BIN" --record=a --replay=b
+printf 'not a record\n' > "$WORK/bad.rec"
+expect 1 "^bntutor: $WORK/bad.rec:1: not a bntutor record" "$BIN" --replay="$WORK/bad.rec"
+printf 'bntutor-record 1\nversion 0.0.0-other\nseed 1\nstart 0 1\n' > "$WORK/old.rec"
+expect 1 "^bntutor: $WORK/old.rec:2: recorded by bntutor 0.0.0-other" "$BIN" --replay="$WORK/old.rec"
 "$BIN" --ascii --help > "$WORK/out" 2>&1 || fail "--help failed"
 grep -q -- '--autoplay=SECS' "$WORK/out" || fail "--help does not list the options"
 

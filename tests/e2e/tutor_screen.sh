@@ -2,32 +2,36 @@
 # End-to-end: the tutor in tmux at 80x24 — text shows, resizes re-lay out, Ctrl-Z/fg redraws, q quits cleanly.
 set -u
 . "$(dirname "$0")/lib/tmux.sh"
+# The real lessons and a private progress store, whatever build root the binary lives in.
+export BNTUTOR_LESSONS="${BNTUTOR_LESSONS:-$(pwd)/lessons}"
+export XDG_STATE_HOME="$WORK/state"
 
 start_shell 80 24
 run_in_shell "stty -a > $WORK/before"
 
-$TM send-keys -t e2e "$BIN --seed=7" Enter
-wait_for 'batch normalization tutor' || fail "title not shown at 80x24"
-wait_for 'space play/pause . q quit' || fail "footer not shown at 80x24"
-wait_for 'terminal 80.24' || fail "size 80x24 not reported"
+$TM send-keys -t e2e "$BIN --seed=7 --lesson=0 --page=2" Enter
+wait_for 'Lesson 0 .*Scenes are live .*page 2/5' || fail "header not shown at 80x24"
+wait_for 'space play .*q quit' || fail "footer not shown at 80x24"
+screen | sed -n 24p | grep -q 'q quit' || fail "footer not on the last row at 80x24"
 [ "$($TM display -p -t e2e '#{alternate_on}')" = 1 ] || fail "the tutor is not on the alternate screen"
 
 # Animation: space starts the frame clock, the frame counter moves, space pauses it.
 $TM send-keys -t e2e ' '
-wait_for 'playing . frames [1-9]' || fail "animation did not start"
+wait_for 'playing . step [1-9]' || fail "animation did not start"
 $TM send-keys -t e2e ' '
-wait_for 'paused . frames [1-9]' || fail "animation did not pause"
+wait_for 'paused . step [1-9]' || fail "animation did not pause"
 
 # Resizes: larger, below the minimum (enlarge message), back.
 $TM resize-window -t e2e -x 200 -y 60
-wait_for 'terminal 200.60' || fail "no re-layout at 200x60"
+wait_for 'Scenes are live .*page 2/5' || fail "no re-layout at 200x60"
+screen | grep -q '│ *step' || fail "no right-hand scene column at 200x60"
 [ "$(screen | wc -l)" -ge 60 ] || fail "capture is not 60 rows"
 screen | sed -n 60p | grep -q 'q quit' || fail "footer not on the last row at 200x60"
 $TM resize-window -t e2e -x 30 -y 10
 wait_for 'Please enlarge' || fail "no enlarge message at 30x10"
 wait_for 'now 30.10' || fail "enlarge message does not give the current size"
 $TM resize-window -t e2e -x 80 -y 24
-wait_for 'terminal 80.24' || fail "no re-layout back at 80x24"
+wait_for 'page 2/5' || fail "no re-layout back at 80x24"
 wait_gone 'Please enlarge' || fail "enlarge message left behind"
 
 # Ctrl-Z: back to the shell with the terminal restored; fg: the screen is drawn again.
@@ -35,8 +39,8 @@ $TM send-keys -t e2e C-z
 wait_for 'Stopped' || fail "Ctrl-Z did not stop the tutor"
 [ "$($TM display -p -t e2e '#{alternate_on}')" = 0 ] || fail "alternate screen still on while stopped"
 $TM send-keys -t e2e 'fg' Enter
-wait_for 'space play/pause . q quit' || fail "not redrawn after fg"
-wait_for 'batch normalization tutor' || fail "title not redrawn after fg"
+wait_for 'q quit' || fail "not redrawn after fg"
+wait_for 'Scenes are live' || fail "title not redrawn after fg"
 wait_gone 'Stopped' || fail "shell text left on the tutor screen after fg"
 $TM send-keys -t e2e ' '
 wait_for 'playing' || fail "keys not read after fg"
@@ -49,14 +53,15 @@ run_in_shell "echo \$? > $WORK/rc; stty -a > $WORK/after"
 cmp -s "$WORK/before" "$WORK/after" || fail "stty settings changed: $(diff "$WORK/before" "$WORK/after")"
 wait_for "stty -a > $WORK/before" || fail "the shell's earlier output is not back (alternate screen left on?)"
 
-# --autoplay: the loop sends timer events while idle; the first real key takes over and stops them.
-$TM send-keys -t e2e "$BIN --autoplay=0.1" Enter
-wait_for 'autoplay events [2-9]' || fail "no autoplay events"
+# --autoplay: pages turn by themselves; the first real key takes over and stops them.
+$TM send-keys -t e2e "$BIN --lesson=0 --page=1 --autoplay=0.3" Enter
+wait_for 'page 1/5' || fail "autoplay: no first page"
+wait_for 'page 3/5' || fail "autoplay did not turn pages"
 $TM send-keys -t e2e x
 sleep 0.3
-before=$(screen | grep -o 'autoplay events [0-9]*')
-sleep 0.5
-after=$(screen | grep -o 'autoplay events [0-9]*')
+before=$(screen | grep -o 'page [0-9]*/5')
+sleep 0.7
+after=$(screen | grep -o 'page [0-9]*/5')
 [ "$before" = "$after" ] || fail "autoplay went on after a key: $before, then $after"
 $TM send-keys -t e2e q
 wait_shell || fail "q did not end the autoplaying tutor"

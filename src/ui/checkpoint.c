@@ -1,0 +1,202 @@
+/* Answering one checkpoint: choice letters, a typed number, grading against fixed or live values (ui layer). */
+#include "ui/checkpoint.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/parse.h"
+#include "view/format.h"
+#include "view/keys.h"
+
+void check_begin(CheckState *s, const LessonCheckpoint *cp)
+{
+    memset(s, 0, sizeof *s);
+    s->cp = cp;
+    s->picked = -1;
+}
+
+uint32_t check_choice_letter(const LessonCheckpoint *cp, int i)
+{
+    const char *key = cp->choices[i].key;
+    if (key && key[0] && !key[1] && (unsigned char)key[0] < 0x80)
+        return (uint32_t)tolower((unsigned char)key[0]);
+    if (key && isalpha((unsigned char)key[0])) {
+        int first = tolower((unsigned char)key[0]);
+        bool unique = true;
+        for (int j = 0; j < cp->choice_count; j++)
+            if (j != i && cp->choices[j].key && tolower((unsigned char)cp->choices[j].key[0]) == first)
+                unique = false;
+        if (unique)
+            return (uint32_t)first;
+    }
+    return (uint32_t)('a' + i);
+}
+
+/* Appends printf text to buf (which holds a NUL-terminated string of at most size-1 bytes). */
+static void append(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void append(char *buf, size_t size, const char *fmt, ...)
+{
+    size_t used = strlen(buf);
+    if (used + 1 >= size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + used, size - used, fmt, ap);
+    va_end(ap);
+}
+
+/* "`running_mean[0]`" for a live value, with its indices. */
+static void live_name(const LessonCheckpoint *cp, char *buf, size_t size)
+{
+    snprintf(buf, size, "`%s", cp->live_value ? cp->live_value->name : "value");
+    for (int i = 0; cp->live_value && i < cp->live_value->indices && i < CATALOG_LIVE_INDEX_MAX; i++)
+        append(buf, size, "[%d]", cp->index[i]);
+    append(buf, size, "`");
+}
+
+void check_answer_choice(CheckState *s, int choice)
+{
+    const LessonCheckpoint *cp = s->cp;
+    if (!cp || cp->kind != CHECKPOINT_CHOICE || choice < 0 || choice >= cp->choice_count)
+        return;
+    s->picked = choice;
+    s->status = choice == cp->answer ? CHECK_RIGHT : CHECK_WRONG;
+    s->feedback[0] = '\0';
+    const LessonChoice *right = &cp->choices[cp->answer];
+    if (s->status == CHECK_RIGHT)
+        append(s->feedback, sizeof s->feedback, "**Right:** %c) %s.", (char)check_choice_letter(cp, choice),
+               right->text);
+    else
+        append(s->feedback, sizeof s->feedback, "**Not quite.** You picked %c) %s; the answer is %c) %s.",
+               (char)check_choice_letter(cp, choice), cp->choices[choice].text,
+               (char)check_choice_letter(cp, cp->answer), right->text);
+    if (cp->choices[choice].explain)
+        append(s->feedback, sizeof s->feedback, " %s", cp->choices[choice].explain);
+    if (cp->explain)
+        append(s->feedback, sizeof s->feedback, " %s", cp->explain);
+}
+
+void check_answer_number(CheckState *s, double guess, const Scene *scene, bool unicode)
+{
+    const LessonCheckpoint *cp = s->cp;
+    if (!cp || cp->kind != CHECKPOINT_NUMBER)
+        return;
+    s->guess = guess;
+    s->feedback[0] = '\0';
+    char g[FORMAT_MAX], r[FORMAT_MAX], tol[FORMAT_MAX], name[128];
+    format_number(g, sizeof g, guess, 6, unicode);
+    double right = cp->value;
+    if (cp->live) {
+        live_name(cp, name, sizeof name);
+        if (!scene || !scene_live(scene, cp->live_value->name, cp->index, &right) || !isfinite(right)) {
+            s->status = CHECK_UNGRADED;
+            append(s->feedback, sizeof s->feedback, "You said %s. The scene cannot give %s right now, so this "
+                   "one is not graded.", g, name);
+            if (cp->explain)
+                append(s->feedback, sizeof s->feedback, " %s", cp->explain);
+            return;
+        }
+    }
+    s->right = right;
+    format_number(r, sizeof r, right, 4, unicode);
+    bool ok = lesson_checkpoint_accepts(cp, right, guess);
+    s->status = ok ? CHECK_RIGHT : CHECK_WRONG;
+    if (cp->relative)
+        snprintf(tol, sizeof tol, "%g%%", cp->tolerance * 100.0);
+    else
+        format_number(tol, sizeof tol, cp->tolerance, 3, unicode);
+    const char *pm = unicode ? "\\pm" : "+/-";
+    if (cp->live) {
+        if (ok)
+            append(s->feedback, sizeof s->feedback, "**Right:** %s is now %s (you said %s).", name, r, g);
+        else
+            append(s->feedback, sizeof s->feedback, "**Not quite:** %s is now %s; you said %s (%s %s counts).",
+                   name, r, g, pm, tol);
+    } else {
+        if (ok)
+            append(s->feedback, sizeof s->feedback, "**Right:** %s.", r);
+        else if (cp->tolerance > 0.0)
+            append(s->feedback, sizeof s->feedback, "**Not quite:** the answer is %s (%s %s counts); you said %s.",
+                   r, pm, tol, g);
+        else
+            append(s->feedback, sizeof s->feedback, "**Not quite:** the answer is %s; you said %s.", r, g);
+    }
+    if (cp->explain)
+        append(s->feedback, sizeof s->feedback, " %s", cp->explain);
+}
+
+bool check_takes_key(const CheckState *s, int key)
+{
+    if (!s->cp || s->status != CHECK_OPEN)
+        return false;
+    if (s->cp->kind == CHECKPOINT_CHOICE) {
+        int k = key < 0x80 && key >= 0 ? tolower(key) : key;
+        for (int i = 0; i < s->cp->choice_count; i++)
+            if ((int)check_choice_letter(s->cp, i) == k)
+                return true;
+        return false;
+    }
+    return (key >= '0' && key <= '9') || key == '.' || key == '-' || key == BK_BACKSPACE || key == BK_ENTER;
+}
+
+CheckKey check_key(CheckState *s, int key, const Scene *scene, bool unicode)
+{
+    if (!check_takes_key(s, key))
+        return CHECK_KEY_UNUSED;
+    if (s->cp->kind == CHECKPOINT_CHOICE) {
+        int k = tolower(key);
+        for (int i = 0; i < s->cp->choice_count; i++)
+            if ((int)check_choice_letter(s->cp, i) == k) {
+                check_answer_choice(s, i);
+                return CHECK_KEY_ANSWERED;
+            }
+        return CHECK_KEY_UNUSED;
+    }
+    s->bad_input = false;
+    if (key == BK_BACKSPACE) {
+        if (s->len > 0)
+            s->input[--s->len] = '\0';
+        return CHECK_KEY_USED;
+    }
+    if (key == BK_ENTER) {
+        double guess;
+        if (s->len == 0)
+            return CHECK_KEY_USED;          /* nothing typed yet: Enter is not an answer */
+        if (!parse_double(s->input, &guess)) {
+            s->bad_input = true;
+            return CHECK_KEY_USED;
+        }
+        check_answer_number(s, guess, scene, unicode);
+        return CHECK_KEY_ANSWERED;
+    }
+    if (key == '-' && s->len > 0)
+        return CHECK_KEY_USED;              /* a minus only leads */
+    if (key == '.' && strchr(s->input, '.'))
+        return CHECK_KEY_USED;
+    if (s->len < CHECK_INPUT_MAX) {
+        s->input[s->len++] = (char)key;
+        s->input[s->len] = '\0';
+    }
+    return CHECK_KEY_USED;
+}
+
+void check_markup(const CheckState *s, int number, bool unicode, char *buf, size_t size)
+{
+    const LessonCheckpoint *cp = s->cp;
+    buf[0] = '\0';
+    if (!cp)
+        return;
+    append(buf, size, "**Question %d.** %s", number, cp->question);
+    if (s->status == CHECK_OPEN) {
+        if (cp->kind == CHECKPOINT_CHOICE) {
+            for (int i = 0; i < cp->choice_count; i++)
+                append(buf, size, "\n  **%c)** %s", (char)check_choice_letter(cp, i), cp->choices[i].text);
+        }
+        return;
+    }
+    append(buf, size, "\n%s", s->feedback);
+    (void)unicode;
+}

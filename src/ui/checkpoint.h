@@ -1,0 +1,54 @@
+/* Answering one checkpoint: the keys it takes, the typed number, grading and the feedback text (ui layer). */
+#ifndef BNTUTOR_UI_CHECKPOINT_H
+#define BNTUTOR_UI_CHECKPOINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lesson/lesson.h"
+#include "scene/scene.h"
+
+enum { CHECK_INPUT_MAX = 24, CHECK_FEEDBACK_MAX = 2048 };
+
+typedef enum CheckStatus {
+    CHECK_OPEN,             /* waiting for an answer */
+    CHECK_RIGHT,
+    CHECK_WRONG,
+    CHECK_UNGRADED,         /* a live value the scene could not give: shown, not recorded */
+} CheckStatus;
+
+typedef struct CheckState {
+    const LessonCheckpoint *cp;
+    CheckStatus status;
+    char input[CHECK_INPUT_MAX + 1];    /* the number typed so far */
+    int len;
+    bool bad_input;                     /* Enter on something that is not a number */
+    int picked;                         /* choice index, -1 none */
+    double guess, right;
+    char feedback[CHECK_FEEDBACK_MAX];  /* markup, once answered */
+} CheckState;
+
+typedef enum CheckKey {
+    CHECK_KEY_UNUSED,       /* not a key for this checkpoint: the page handles it */
+    CHECK_KEY_USED,         /* typed into the field, or ignored on purpose */
+    CHECK_KEY_ANSWERED,     /* the checkpoint was just answered (status tells how) */
+} CheckKey;
+
+void check_begin(CheckState *state, const LessonCheckpoint *cp);
+/* The key that picks choice i: the choice's own key when it is one character (lower case), else the
+ * first letter of its key when no other choice starts with it, else 'a' + i. */
+uint32_t check_choice_letter(const LessonCheckpoint *cp, int i);
+/* Feeds a key to an open checkpoint. Choice: its letters (any case). Number: digits, '.', '-',
+ * Backspace, Enter (grades; live answers read scene_live(scene) at that moment; scene may be NULL).
+ * Anything else is CHECK_KEY_UNUSED; an answered checkpoint uses no keys. */
+CheckKey check_key(CheckState *state, int key, const Scene *scene, bool unicode);
+/* Grades directly (choice index or a number), as the keys would. */
+void check_answer_choice(CheckState *state, int choice);
+void check_answer_number(CheckState *state, double guess, const Scene *scene, bool unicode);
+/* The checkpoint as markup lines for the page: the question, then choices (open) or the feedback. */
+void check_markup(const CheckState *state, int number, bool unicode, char *buf, size_t size);
+/* Whether the open checkpoint takes this key (for the footer: which scene knobs it shadows). */
+bool check_takes_key(const CheckState *state, int key);
+
+#endif

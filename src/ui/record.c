@@ -1,0 +1,346 @@
+/* Recorded tutor sessions: parsing and writing the --record/--replay text format (ui layer). */
+#include "ui/record.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/alloc.h"
+#include "util/parse.h"
+#include "view/keys.h"
+
+enum { RECORD_FILE_MAX = 256 << 20, RECORD_LINE_MAX = 512 };
+
+static const struct KeyName {
+    const char *name;
+    int key;
+} key_names[] = {
+    {"SPACE", ' '},         {"ENTER", BK_ENTER},   {"TAB", BK_TAB},         {"BACKTAB", BK_BACKTAB},
+    {"ESC", BK_ESC},        {"BACKSPACE", BK_BACKSPACE}, {"DELETE", BK_DELETE}, {"LEFT", BK_LEFT},
+    {"RIGHT", BK_RIGHT},    {"UP", BK_UP},         {"DOWN", BK_DOWN},       {"PGUP", BK_PAGE_UP},
+    {"PGDN", BK_PAGE_DOWN}, {"HOME", BK_HOME},     {"END", BK_END},         {"AUTOPLAY", BK_AUTOPLAY},
+};
+
+const char *record_key_name(int key, char *buf, size_t size)
+{
+    for (size_t i = 0; i < sizeof key_names / sizeof key_names[0]; i++)
+        if (key_names[i].key == key) {
+            snprintf(buf, size, "%s", key_names[i].name);
+            return buf;
+        }
+    if (key >= BK_F1 && key <= BK_F12)
+        snprintf(buf, size, "F%d", key - BK_F1 + 1);
+    else if (key > ' ' && key < 0x7f)
+        snprintf(buf, size, "%c", (char)key);
+    else if (key >= 0 && key < BK_BASE)
+        snprintf(buf, size, "U+%04X", (unsigned)key);
+    else
+        snprintf(buf, size, "U+%04X", 0xFFFDu);
+    return buf;
+}
+
+bool record_key_parse(const char *name, int *key)
+{
+    size_t n = strlen(name);
+    if (n == 1 && name[0] > ' ' && name[0] < 0x7f) {
+        *key = (unsigned char)name[0];
+        return true;
+    }
+    for (size_t i = 0; i < sizeof key_names / sizeof key_names[0]; i++)
+        if (strcmp(key_names[i].name, name) == 0) {
+            *key = key_names[i].key;
+            return true;
+        }
+    long v;
+    if (name[0] == 'F' && parse_long(name + 1, 1, 12, &v)) {
+        *key = BK_F1 + (int)v - 1;
+        return true;
+    }
+    if (strncmp(name, "U+", 2) == 0 && n >= 6 && n <= 8) {
+        char *end;
+        errno = 0;
+        unsigned long cp = strtoul(name + 2, &end, 16);
+        if (*end == '\0' && errno == 0 && cp < BK_BASE && !(cp >= 0xD800 && cp <= 0xDFFF)) {
+            *key = (int)cp;
+            return true;
+        }
+    }
+    return false;
+}
+
+void record_destroy(Record *record)
+{
+    if (!record)
+        return;
+    free(record->events);
+    free(record);
+}
+
+static void record_push(Record *r, double t, RecordKind kind, long value)
+{
+    if (r->count == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 64;
+        r->events = xrealloc(r->events, (size_t)r->cap * sizeof *r->events);
+    }
+    r->events[r->count++] = (RecordEvent){t, kind, value};
+}
+
+/* Splits a line into at most 4 blank-separated words (in place). Returns the count, 5 when more. */
+static int split_words(char *line, char *words[4])
+{
+    int n = 0;
+    char *p = line;
+    for (;;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p)
+            return n;
+        if (n == 4)
+            return 5;
+        words[n++] = p;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+        if (*p)
+            *p++ = '\0';
+    }
+}
+
+static bool parse_time(const char *text, double *t) { return parse_double(text, t) && *t >= 0.0 && *t <= 1e9; }
+
+Record *record_parse(const char *text, size_t size, const char *path, const char *version, BnError *err)
+{
+    Record *r = xcalloc(1, sizeof *r);
+    r->lesson = -1;
+    r->end = -1.0;
+    bool have_version = false, have_seed = false, have_start = false;
+    double last = 0.0;
+    size_t pos = 0;
+    int line_no = 0;
+    char line[RECORD_LINE_MAX + 1];
+    while (pos < size) {
+        line_no++;
+        size_t end = pos;
+        while (end < size && text[end] != '\n')
+            end++;
+        size_t len = end - pos;
+        if (len && text[pos + len - 1] == '\r')
+            len--;
+        if (len > RECORD_LINE_MAX) {
+            error_set_at(err, path, line_no, "line longer than %d bytes", RECORD_LINE_MAX);
+            goto fail;
+        }
+        memcpy(line, text + pos, len);
+        line[len] = '\0';
+        pos = end + 1;
+        if (memchr(line, '\0', len)) {
+            error_set_at(err, path, line_no, "binary data: not a bntutor record");
+            goto fail;
+        }
+        if (line_no == 1) {
+            if (strcmp(line, RECORD_MAGIC) != 0) {
+                error_set_at(err, path, line_no, "not a bntutor record (the first line must be '%s')",
+                             RECORD_MAGIC);
+                goto fail;
+            }
+            continue;
+        }
+        char *words[4];
+        int n = split_words(line, words);
+        if (n == 0 || words[0][0] == '#')
+            continue;
+        const char *what = words[0];
+        double t;
+        long v;
+        if (strcmp(what, "version") == 0) {
+            if (n != 2 || strlen(words[1]) >= sizeof r->version) {
+                error_set_at(err, path, line_no, "expected 'version X.Y.Z'");
+                goto fail;
+            }
+            if (version && strcmp(words[1], version) != 0) {
+                error_set_at(err, path, line_no, "recorded by bntutor %s; this is bntutor %s, which cannot "
+                             "replay it exactly", words[1], version);
+                goto fail;
+            }
+            snprintf(r->version, sizeof r->version, "%s", words[1]);
+            have_version = true;
+        } else if (strcmp(what, "seed") == 0) {
+            char *endp;
+            errno = 0;
+            if (n != 2 || words[1][0] == '-' || (r->seed = strtoull(words[1], &endp, 10), *endp || errno)) {
+                error_set_at(err, path, line_no, "expected 'seed N' with a non-negative whole number");
+                goto fail;
+            }
+            have_seed = true;
+        } else if (strcmp(what, "start") == 0) {
+            long page;
+            if (n != 3 || !parse_long(words[1], 0, 999, &v) || !parse_long(words[2], 1, 9999, &page)) {
+                error_set_at(err, path, line_no, "expected 'start LESSON PAGE' (lesson 0 to 999, page from 1)");
+                goto fail;
+            }
+            r->lesson = (int)v;
+            r->page = (int)page;
+            have_start = true;
+        } else if (strcmp(what, "autoplay") == 0) {
+            if (n != 2 || !parse_double(words[1], &r->autoplay) || r->autoplay < 0 || r->autoplay > 86400) {
+                error_set_at(err, path, line_no, "expected 'autoplay SECONDS' (0 to 86400)");
+                goto fail;
+            }
+        } else if (strcmp(what, "size") == 0) {
+            long h;
+            if (n != 3 || !parse_long(words[1], 1, 100000, &v) || !parse_long(words[2], 1, 100000, &h)) {
+                error_set_at(err, path, line_no, "expected 'size WIDTH HEIGHT'");
+                goto fail;
+            }
+            r->width = (int)v;
+            r->height = (int)h;
+        } else if (strcmp(what, "key") == 0 || strcmp(what, "steps") == 0) {
+            bool is_key = what[0] == 'k';
+            if (!have_version || !have_seed || !have_start) {
+                error_set_at(err, path, line_no, "'%s' before the 'version', 'seed' and 'start' lines", what);
+                goto fail;
+            }
+            if (n != 3 || !parse_time(words[1], &t)) {
+                error_set_at(err, path, line_no, is_key ? "expected 'key SECONDS KEY'" : "expected 'steps SECONDS N'");
+                goto fail;
+            }
+            if (t < last) {
+                error_set_at(err, path, line_no, "time %s goes back (the previous event was at %.3f)", words[1], last);
+                goto fail;
+            }
+            int key = 0;
+            if (is_key && !record_key_parse(words[2], &key)) {
+                error_set_at(err, path, line_no, "unknown key '%s'", words[2]);
+                goto fail;
+            }
+            if (!is_key && !parse_long(words[2], 1, 1000000, &v)) {
+                error_set_at(err, path, line_no, "expected a step count from 1 to 1000000, got '%s'", words[2]);
+                goto fail;
+            }
+            if (r->count >= RECORD_EVENTS_MAX) {
+                error_set_at(err, path, line_no, "more than %d events", RECORD_EVENTS_MAX);
+                goto fail;
+            }
+            record_push(r, t, is_key ? RECORD_KEY : RECORD_STEPS, is_key ? key : v);
+            last = t;
+        } else if (strcmp(what, "end") == 0) {
+            if (n != 2 || !parse_time(words[1], &r->end)) {
+                error_set_at(err, path, line_no, "expected 'end SECONDS'");
+                goto fail;
+            }
+        } else {
+            error_set_at(err, path, line_no, "unknown line '%s' (expected version, seed, start, autoplay, size, "
+                         "key, steps or end)", what);
+            goto fail;
+        }
+    }
+    if (line_no == 0) {
+        error_set_at(err, path, 0, "empty file: not a bntutor record");
+        goto fail;
+    }
+    if (!have_version || !have_seed || !have_start) {
+        error_set_at(err, path, line_no, "incomplete record: missing the '%s' line",
+                     !have_version ? "version" : !have_seed ? "seed" : "start");
+        goto fail;
+    }
+    return r;
+fail:
+    record_destroy(r);
+    return NULL;
+}
+
+Record *record_load(const char *path, const char *version, BnError *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        error_set(err, path, "%s", strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096, len = 0;
+    char *buf = xmalloc(cap);
+    size_t got;
+    while ((got = fread(buf + len, 1, cap - len, f)) > 0) {
+        len += got;
+        if (len == cap) {
+            if (cap >= RECORD_FILE_MAX) {
+                fclose(f);
+                free(buf);
+                error_set(err, path, "too large for a record (over %d MiB)", RECORD_FILE_MAX >> 20);
+                return NULL;
+            }
+            cap *= 2;
+            buf = xrealloc(buf, cap);
+        }
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        error_set(err, path, "read error");
+        return NULL;
+    }
+    Record *r = record_parse(buf, len, path, version, err);
+    free(buf);
+    return r;
+}
+
+struct Recorder {
+    FILE *f;
+    char *path;
+    bool failed;
+};
+
+Recorder *recorder_open(const char *path, const Record *header, BnError *err)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        error_set(err, path, "cannot write the record: %s", strerror(errno));
+        return NULL;
+    }
+    Recorder *rec = xcalloc(1, sizeof *rec);
+    rec->f = f;
+    rec->path = xstrdup(path);
+    fprintf(f, "%s\n# a bntutor session: replay it with 'bntutor --replay=%s'\n", RECORD_MAGIC, path);
+    fprintf(f, "version %s\nseed %" PRIu64 "\nstart %d %d\nautoplay %g\n", header->version, header->seed,
+            header->lesson, header->page, header->autoplay);
+    if (header->width > 0 && header->height > 0)
+        fprintf(f, "size %d %d\n", header->width, header->height);
+    if (fflush(f) != 0)
+        rec->failed = true;
+    return rec;
+}
+
+void recorder_key(Recorder *rec, double t, int key)
+{
+    if (!rec)
+        return;
+    char name[RECORD_NAME_MAX];
+    if (fprintf(rec->f, "key %.3f %s\n", t, record_key_name(key, name, sizeof name)) < 0 || fflush(rec->f) != 0)
+        rec->failed = true;
+}
+
+void recorder_steps(Recorder *rec, double t, long count)
+{
+    if (!rec || count <= 0)
+        return;
+    if (fprintf(rec->f, "steps %.3f %ld\n", t, count) < 0 || fflush(rec->f) != 0)
+        rec->failed = true;
+}
+
+bool recorder_close(Recorder *rec, double t, BnError *err)
+{
+    if (!rec)
+        return true;
+    if (fprintf(rec->f, "end %.3f\n", t) < 0)
+        rec->failed = true;
+    if (fclose(rec->f) != 0)
+        rec->failed = true;
+    bool ok = !rec->failed;
+    if (!ok)
+        error_set(err, rec->path, "could not write the whole record");
+    free(rec->path);
+    free(rec);
+    return ok;
+}

@@ -1,0 +1,69 @@
+/* Recorded tutor sessions: the text format of --record/--replay, its strict parser and its writer (ui layer).
+ *
+ * A record is plain text, one item per line:
+ *   bntutor-record 1                 magic line (first line, exactly)
+ *   version 0.1.0                    the bntutor that wrote it; another version is refused
+ *   seed 7                           the session seed
+ *   start 4 2                        lesson number and 1-based page the session started on
+ *   autoplay 0                       --autoplay seconds (0: off)
+ *   size 80 24                       terminal size when recording started (informative)
+ *   key 1.250 RIGHT                  a key (see record_key_name) at seconds since the start
+ *   steps 1.300 3                    scene steps an animation frame took at that time
+ *   end 9.000                        when the session ended (optional)
+ * Blank lines and lines starting with '#' are ignored. Times never decrease. */
+#ifndef BNTUTOR_UI_RECORD_H
+#define BNTUTOR_UI_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/error.h"
+
+#define RECORD_MAGIC "bntutor-record 1"
+
+enum { RECORD_EVENTS_MAX = 10000000, RECORD_NAME_MAX = 16 };
+
+typedef enum RecordKind { RECORD_KEY, RECORD_STEPS } RecordKind;
+
+typedef struct RecordEvent {
+    double t;               /* seconds since the session started */
+    RecordKind kind;
+    long value;             /* the key code, or the step count */
+} RecordEvent;
+
+typedef struct Record {
+    char version[64];
+    uint64_t seed;
+    int lesson, page;       /* lesson number, page 1-based */
+    double autoplay;
+    int width, height;      /* 0 when not given */
+    RecordEvent *events;    /* (count) in time order */
+    int count, cap;
+    double end;             /* -1 when not given */
+} Record;
+
+/* Parses a record. `path` names it in errors ("path:line: message"). NULL with err on any problem,
+ * including a missing magic line or a version other than `version`. */
+Record *record_parse(const char *text, size_t size, const char *path, const char *version, BnError *err);
+/* Reads and parses a file (at most 256 MiB). */
+Record *record_load(const char *path, const char *version, BnError *err);
+void record_destroy(Record *record);        /* accepts NULL */
+
+/* A key as a record writes it: printable ASCII other than space as itself ("n", "?", "#"), else a
+ * name (SPACE, ENTER, TAB, BACKTAB, ESC, BACKSPACE, DELETE, LEFT, RIGHT, UP, DOWN, PGUP, PGDN,
+ * HOME, END, F1..F12, AUTOPLAY) or U+XXXX. */
+const char *record_key_name(int key, char *buf, size_t size);
+/* The inverse; false for anything else. */
+bool record_key_parse(const char *name, int *key);
+
+/* Writes a record as the session goes, line by line (flushed, so a crash keeps what happened). */
+typedef struct Recorder Recorder;
+/* Creates/truncates path and writes the header lines from `header` (its events are ignored). */
+Recorder *recorder_open(const char *path, const Record *header, BnError *err);
+void recorder_key(Recorder *recorder, double t, int key);
+void recorder_steps(Recorder *recorder, double t, long count);
+/* Writes the end line and closes; false with err when anything failed to write. Accepts NULL. */
+bool recorder_close(Recorder *recorder, double t, BnError *err);
+
+#endif

@@ -1,0 +1,465 @@
+/* The page screen: header, prose, checkpoints, the live scene, footer; its layout and its keys (ui layer). */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui/tutor_priv.h"
+#include "view/chrome.h"
+#include "view/keys.h"
+#include "view/text.h"
+#include "view/unicode.h"
+
+static bool page_has_scene(const LessonPage *page)
+{
+    return page && page->scene && strcmp(page->scene->name, "none") != 0;
+}
+
+/* The checkpoints shown now (the answered ones and the first open one) as one markup text;
+ * *input is set when the last one waits for a typed number (a field row goes below the text). */
+static void check_compose(const Tutor *t, bool unicode, char *buf, size_t size, bool *input)
+{
+    buf[0] = '\0';
+    *input = false;
+    size_t used = 0;
+    char one[CHECK_FEEDBACK_MAX + 2048];
+    for (int i = 0; i < t->check_count && used + 1 < size; i++) {
+        const CheckState *s = &t->checks[i];
+        check_markup(s, i + 1, unicode, one, sizeof one);
+        int w = snprintf(buf + used, size - used, "%s%s", used ? "\n\n" : "", one);
+        if (w < 0)
+            break;
+        used += (size_t)w < size - used ? (size_t)w : size - used - 1;
+        if (s->status == CHECK_OPEN) {
+            *input = s->cp->kind == CHECKPOINT_NUMBER;
+            break;
+        }
+    }
+}
+
+static int check_lines(const Tutor *t, int width, bool unicode)
+{
+    if (t->check_count == 0 || width <= 0)
+        return 0;
+    char buf[TUTOR_CHECK_TEXT_MAX];
+    bool input;
+    check_compose(t, unicode, buf, sizeof buf, &input);
+    return text_height(buf, width, unicode) + (input ? 1 : 0);
+}
+
+static int imin(int a, int b) { return a < b ? a : b; }
+static int imax(int a, int b) { return a > b ? a : b; }
+
+/* Splits the text region into prose on top and the checkpoints right under it. */
+static void split_text(const Tutor *t, PageLayout *L, Rect region, bool unicode)
+{
+    const LessonPage *page = tutor_page_ptr(t);
+    L->prose_lines = page && page->text[0] ? text_height(page->text, region.w, unicode) : 0;
+    int cl = check_lines(t, region.w, unicode);
+    if (cl == 0) {
+        L->prose = region;
+        return;
+    }
+    int gap = L->prose_lines > 0 ? 1 : 0;
+    int avail = region.h;
+    /* The question must show: it gets what it needs, leaving the prose at least a few rows. */
+    int keep = imin(L->prose_lines, imax(2, avail / 3));
+    int ch = imin(cl, imax(avail - gap - keep, imin(avail, 3)));
+    int ph = imax(0, imin(L->prose_lines, avail - ch - gap));
+    if (ph == 0)
+        gap = 0;
+    L->prose = rect_make(region.x, region.y, region.w, ph);
+    L->check = rect_make(region.x, region.y + ph + gap, region.w, ch);
+}
+
+void tutor_layout(const Tutor *t, int w, int h, bool unicode, PageLayout *L)
+{
+    memset(L, 0, sizeof *L);
+    L->header = rect_make(0, 0, w, 1);
+    L->footer = rect_make(0, h - 1, w, 1);
+    L->body = rect_make(0, 1, w, h - 2);
+    const LessonPage *page = tutor_page_ptr(t);
+    Rect body = L->body;
+    if (!page)
+        return;
+    bool scene = page_has_scene(page);
+    if (scene && t->zoom) {
+        L->scene = body;
+        return;
+    }
+    if (scene && w >= TUTOR_WIDE) {
+        L->wide = true;
+        int lw = imax(45, imin(55, w / 3));
+        Rect col = rect_make(2, body.y, lw, body.h);
+        if (h >= 45) {
+            L->big = rect_make(col.x, col.y + 1, col.w, BIGDIGITS_HEIGHT);
+            col = rect_make(col.x, col.y + BIGDIGITS_HEIGHT + 2, col.w, col.h - BIGDIGITS_HEIGHT - 2);
+        }
+        L->rule = rect_make(col.x, col.y + col.h - 1, col.w, 1);
+        split_text(t, L, rect_make(col.x, col.y, col.w, col.h - 1), unicode);
+        L->scene = rect_make(lw + 5, body.y, w - lw - 5, body.h);
+        return;
+    }
+    if (scene) {
+        Rect region = rect_make(1, body.y, w - 2, 0);
+        int prose = page->text[0] ? text_height(page->text, region.w, unicode) : 0;
+        int cl = check_lines(t, region.w, unicode);
+        int need = prose + cl + (prose && cl ? 1 : 0);
+        int most = imax(8, body.h / 3);
+        region.h = imax(1, imin(need, most));
+        split_text(t, L, region, unicode);
+        L->rule = rect_make(0, body.y + region.h, w, 1);
+        L->scene = rect_make(0, L->rule.y + 1, w, body.h - region.h - 1);
+        return;
+    }
+    /* Prose only: a comfortable measure, not the whole width of a wide terminal. */
+    int tw = imin(w - 4, TUTOR_TEXT_MAX_COLS);
+    L->rule = rect_make(0, body.y + body.h - 1, w, 1);
+    split_text(t, L, rect_make(2, body.y + 1, tw, body.h - 2), unicode);
+}
+
+void tutor_draw_header(Canvas *canvas, const char *left, const char *middle, const char *right)
+{
+    int w = canvas->width;
+    for (int x = 0; x < w; x++)
+        canvas_put(canvas, x, 0, ' ', ROLE_STATUS, 0);
+    int rw = right ? utf8_width(right) : 0;
+    int room = w - 2 - (rw ? rw + 2 : 0);
+    int x = 1;
+    if (left)
+        x += canvas_text(canvas, x, 0, left, ROLE_STATUS, 0, room);
+    if (middle && x < 1 + room - 3) {
+        const char *sep = canvas->unicode ? " \xE2\x80\xBA " : " > ";    /* › */
+        x += canvas_text(canvas, x, 0, sep, ROLE_STATUS, 0, 1 + room - x);
+        int mw = utf8_width(middle), left_room = 1 + room - x;
+        if (mw <= left_room)
+            canvas_text(canvas, x, 0, middle, ROLE_STATUS, ATTR_BOLD, left_room);
+        else if (left_room > 1) {
+            int used = canvas_text(canvas, x, 0, middle, ROLE_STATUS, ATTR_BOLD, left_room - 1);
+            canvas_put(canvas, x + used, 0, canvas->unicode ? 0x2026 : '.', ROLE_STATUS, ATTR_BOLD);
+        }
+    }
+    if (rw)
+        canvas_text(canvas, w - 1 - rw, 0, right, ROLE_STATUS, 0, rw);
+}
+
+/* The "more" mark: which way the prose continues. */
+static void draw_rule(const Tutor *t, Canvas *canvas, const PageLayout *L, int scroll)
+{
+    bool u = canvas->unicode;
+    if (L->rule.h == 0)
+        return;
+    bool narrow_rule = !L->wide && L->scene.h > 0;
+    if (narrow_rule)
+        for (int x = L->rule.x; x < L->rule.x + L->rule.w; x++)
+            canvas_put(canvas, x, L->rule.y, u ? 0x2500 : '-', ROLE_TEXT_DIM, 0);
+    bool below = scroll + L->prose.h < L->prose_lines, above = scroll > 0;
+    if (!below && !above)
+        return;
+    char mark[64];
+    snprintf(mark, sizeof mark, " %s%s more (%s) ", below ? (u ? "\xE2\x86\x93" : "v") : "",
+             above ? (u ? "\xE2\x86\x91" : "^") : "", u ? "\xE2\x86\x91/\xE2\x86\x93" : "up/down");
+    int mw = utf8_width(mark);
+    int x = L->rule.x + L->rule.w - mw - 1;
+    canvas_text(canvas, x < L->rule.x ? L->rule.x : x, L->rule.y, mark, ROLE_HIGHLIGHT, ATTR_BOLD, L->rule.w);
+    (void)t;
+}
+
+static void draw_checks(const Tutor *t, Canvas *canvas, Rect area)
+{
+    if (area.h <= 0 || area.w <= 0)
+        return;
+    char buf[TUTOR_CHECK_TEXT_MAX];
+    bool input;
+    bool u = canvas->unicode;
+    check_compose(t, u, buf, sizeof buf, &input);
+    int total = text_height(buf, area.w, u) + (input ? 1 : 0);
+    int first = total > area.h ? total - area.h : 0;    /* the open question is at the end: keep it */
+    Rect text = rect_make(area.x, area.y, area.w, area.h - (input ? 1 : 0));
+    text_draw(canvas, text, buf, ROLE_DEFAULT, first);
+    /* Mark the question rows with a bar in the margin so they stand out from the prose. */
+    for (int y = area.y; y < area.y + area.h && area.x > 0; y++)
+        canvas_put(canvas, area.x - 1, y, u ? 0x258C : '|', ROLE_HIGHLIGHT, 0);
+    if (!input)
+        return;
+    const CheckState *s = NULL;
+    for (int i = 0; i < t->check_count && !s; i++)
+        if (t->checks[i].status == CHECK_OPEN)
+            s = &t->checks[i];
+    int y = area.y + area.h - 1, x = area.x + 2;
+    x += canvas_text(canvas, x, y, "Your answer: ", ROLE_DEFAULT, ATTR_BOLD, area.w - 2);
+    int field = imin(CHECK_INPUT_MAX + 2, area.x + area.w - x);
+    for (int i = 0; i < field; i++)
+        canvas_put(canvas, x + i, y, ' ', ROLE_HIGHLIGHT, ATTR_REVERSE);
+    if (s)
+        canvas_text(canvas, x + 1, y, s->input, ROLE_HIGHLIGHT, ATTR_REVERSE, field - 2);
+    if (s && field > s->len + 1)
+        canvas_put(canvas, x + 1 + s->len, y, '_', ROLE_HIGHLIGHT, ATTR_REVERSE | ATTR_BOLD);
+    x += field + 1;
+    const char *hint = s && s->bad_input ? "not a number: fix it, then Enter" : "Enter to check";
+    canvas_text(canvas, x, y, hint, s && s->bad_input ? ROLE_WARNING : ROLE_TEXT_DIM, 0, area.x + area.w - x);
+}
+
+/* Footer hints: the keys that do something on this page now, most important first. */
+enum { HINTS_MAX = 16 + SCENE_KEYS_MAX };
+static int page_hints(Tutor *t, KeyHint *hints, char choice_keys[64])
+{
+    int n = 0;
+    CheckState *open = tutor_open_check(t);
+    if (open && open->cp->kind == CHECKPOINT_CHOICE) {
+        int used = 0;
+        for (int i = 0; i < open->cp->choice_count && used < 60; i++) {
+            if (i)
+                choice_keys[used++] = '/';
+            choice_keys[used++] = (char)check_choice_letter(open->cp, i);
+        }
+        choice_keys[used] = '\0';
+        hints[n++] = (KeyHint){choice_keys, "answer"};
+    } else if (open) {
+        hints[n++] = (KeyHint){"0-9", "answer"};
+        hints[n++] = (KeyHint){"Enter", "check"};
+    }
+    hints[n++] = (KeyHint){"\xE2\x86\x90/\xE2\x86\x92", "page"};
+    bool animates = t->scene && scene_animates(t->scene);
+    if (animates)
+        hints[n++] = (KeyHint){"space", t->playing ? "pause" : "play"};
+    else if (!page_has_scene(tutor_page_ptr(t)) && !open)
+        hints[n++] = (KeyHint){"N/P", "lesson"};
+    hints[n++] = (KeyHint){"?", "help"};
+    hints[n++] = (KeyHint){"q", "quit"};
+    if (animates && !(open && check_takes_key(open, '.')))
+        hints[n++] = (KeyHint){".", "step"};
+    if (t->scene) {
+        static SceneKey keys[SCENE_KEYS_MAX];    /* the footer is drawn from one thread only */
+        int k = scene_keys(t->scene, keys);
+        for (int i = 0; i < k && i < SCENE_KEYS_MAX; i++) {
+            uint32_t cp;
+            int len = utf8_decode(keys[i].key, &cp);
+            bool single = len > 0 && keys[i].key[len] == '\0';
+            if (single && open && check_takes_key(open, (int)cp))
+                continue;                       /* shadowed until the question is answered */
+            hints[n++] = (KeyHint){keys[i].key, keys[i].label};
+        }
+    }
+    hints[n++] = (KeyHint){"m", "menu"};
+    if (page_has_scene(tutor_page_ptr(t)))
+        hints[n++] = (KeyHint){"z", t->zoom ? "unzoom" : "zoom"};
+    if (t->scene && page_has_scene(tutor_page_ptr(t)))
+        hints[n++] = (KeyHint){"r/R", "restart"};
+    if (animates)
+        hints[n++] = (KeyHint){"+/-", "speed"};
+    return n;
+}
+
+static void draw_footer(Tutor *t, Canvas *canvas, Rect footer)
+{
+    if (t->status[0]) {
+        for (int x = 0; x < footer.w; x++)
+            canvas_put(canvas, footer.x + x, footer.y, ' ', ROLE_STATUS, 0);
+        int used = canvas_text(canvas, footer.x + 1, footer.y, t->status, ROLE_STATUS, ATTR_BOLD, footer.w - 2);
+        if (utf8_width(t->status) > footer.w - 2 && used > 0)
+            canvas_put(canvas, footer.x + used, footer.y, canvas->unicode ? 0x2026 : '.', ROLE_STATUS, ATTR_BOLD);
+        return;
+    }
+    KeyHint hints[HINTS_MAX];
+    char choice_keys[64];
+    int n = page_hints(t, hints, choice_keys);
+    statusbar_draw(canvas, footer, hints, n, t->replay ? "replaying" : NULL);
+}
+
+void page_draw(Tutor *t, Canvas *canvas)
+{
+    const Lesson *lesson = tutor_lesson(t);
+    const LessonPage *page = tutor_page_ptr(t);
+    t->view_w = canvas->width;       /* a cache of the size, so keys can clamp scrolling */
+    t->view_h = canvas->height;
+    t->view_unicode = canvas->unicode;
+    if (!lesson || !page)
+        return;
+    bool u = canvas->unicode;
+    PageLayout L;
+    tutor_layout(t, canvas->width, canvas->height, u, &L);
+
+    char left[300], right[128];
+    snprintf(left, sizeof left, "Lesson %d %s %s", lesson->number, u ? "\xC2\xB7" : "-", lesson->title);
+    /* The scene's state sits beside the page number, where it always fits. */
+    if (t->scene && scene_animates(t->scene)) {
+        char speed[24] = "";
+        if (t->speed > 1.0)
+            snprintf(speed, sizeof speed, " x%g", t->speed);
+        else if (t->speed < 1.0)
+            snprintf(speed, sizeof speed, " x1/%g", 1.0 / t->speed);
+        snprintf(right, sizeof right, "%s%s %s step %ld %s page %d/%d", t->playing ? "playing" : "paused", speed,
+                 u ? "\xC2\xB7" : "-", t->scene->steps, u ? "\xC2\xB7" : "-", t->page + 1, lesson->page_count);
+    } else {
+        snprintf(right, sizeof right, "page %d/%d", t->page + 1, lesson->page_count);
+    }
+    /* A long lesson title gives way to the page's own title. */
+    if (utf8_width(left) + 3 + utf8_width(page->title) + utf8_width(right) + 4 > canvas->width)
+        snprintf(left, sizeof left, "Lesson %d", lesson->number);
+    tutor_draw_header(canvas, left, page->title, right);
+
+    if (L.big.h > 0) {
+        char num[16];
+        snprintf(num, sizeof num, "%d", lesson->number);
+        int bw = bigdigits_draw(canvas, L.big.x, L.big.y, num, ROLE_TITLE);
+        Rect title = rect_make(L.big.x + bw + 2, L.big.y + 1, L.big.w - bw - 2, BIGDIGITS_HEIGHT - 1);
+        char heading[400];
+        snprintf(heading, sizeof heading, "**%s**\n%s", lesson->title, page->title);
+        text_draw(canvas, title, heading, ROLE_TITLE, 0);
+    }
+
+    int scroll = imax(0, imin(t->scroll, L.prose_lines - L.prose.h));
+    if (L.prose.h > 0 && page->text[0])
+        text_draw(canvas, L.prose, page->text, ROLE_DEFAULT, scroll);
+    draw_checks(t, canvas, L.check);
+    draw_rule(t, canvas, &L, scroll);
+    if (L.wide && !t->zoom)
+        for (int y = L.body.y; y < L.body.y + L.body.h; y++)
+            canvas_put(canvas, L.scene.x - 2, y, u ? 0x2502 : '|', ROLE_TEXT_DIM, 0);
+
+    if (L.scene.h > 0 && L.scene.w > 0) {
+        if (t->scene) {
+            scene_draw(t->scene, canvas, L.scene);
+        } else {
+            Rect in = panel_draw(canvas, L.scene, "the scene could not start", ROLE_WARNING);
+            text_draw(canvas, in, t->scene_error, ROLE_WARNING, 0);
+        }
+    }
+    draw_footer(t, canvas, L.footer);
+}
+
+static void scroll_by(Tutor *t, int delta)
+{
+    PageLayout L;
+    if (t->view_w <= 0)
+        t->view_w = 80, t->view_h = 24;
+    tutor_layout(t, t->view_w, t->view_h, t->view_unicode, &L);
+    int most = imax(0, L.prose_lines - L.prose.h);
+    t->scroll = imax(0, imin(t->scroll + delta, most));
+}
+
+static void restart_scene(Tutor *t, bool new_seed)
+{
+    const LessonPage *page = tutor_page_ptr(t);
+    if (!page)
+        return;
+    uint64_t seed = new_seed ? ((uint64_t)pcg32_next(&t->rng) << 32 | pcg32_next(&t->rng)) : t->scene_seed;
+    BnError err = { 0 };
+    if (t->scene) {
+        if (!scene_reset(t->scene, seed, &err)) {
+            char buf[ERROR_WHERE_MAX + ERROR_MESSAGE_MAX + 4];
+            tutor_set_status(t, "restart failed: %s", error_format(&err, buf, (int)sizeof buf));
+            return;
+        }
+        t->scene_seed = seed;
+        t->acc = 0.0;
+    } else {
+        t->scene_seed = seed;
+        t->scene = scene_create(page, seed, &err);
+        if (t->scene)
+            t->scene_error[0] = '\0';
+    }
+    if (new_seed)
+        tutor_set_status(t, "New seed: %llu", (unsigned long long)seed);
+}
+
+static void answered(Tutor *t, CheckState *s)
+{
+    const Lesson *lesson = tutor_lesson(t);
+    if (s->status == CHECK_UNGRADED || !t->progress || !lesson || lesson->number < 0)
+        return;
+    progress_record_check(t->progress, lesson->number, t->page + 1, (int)(s - t->checks) + 1,
+                          s->status == CHECK_RIGHT);
+    BnError warning = { 0 };
+    if (!progress_save(t->progress, &warning) && warning.set && !t->status[0]) {
+        char buf[ERROR_WHERE_MAX + ERROR_MESSAGE_MAX + 4];
+        tutor_set_status(t, "%s", error_format(&warning, buf, (int)sizeof buf));
+    }
+}
+
+AppAction page_key(Tutor *t, int key)
+{
+    if (!tutor_page_ptr(t))
+        return key == 'q' ? APP_QUIT : APP_CONTINUE;
+    CheckState *open = tutor_open_check(t);
+    if (open) {
+        CheckKey r = check_key(open, key, t->scene, t->view_unicode || t->view_w == 0);
+        if (r == CHECK_KEY_ANSWERED)
+            answered(t, open);
+        if (r != CHECK_KEY_UNUSED)
+            return APP_CONTINUE;
+    }
+    bool animates = t->scene && scene_animates(t->scene);
+    switch (key) {
+    case BK_RIGHT: case 'n': case 'l': case BK_PAGE_DOWN: case BK_AUTOPLAY:
+        tutor_next_page(t);
+        return APP_CONTINUE;
+    case BK_LEFT: case 'p': case 'h': case BK_PAGE_UP:
+        tutor_prev_page(t);
+        return APP_CONTINUE;
+    case 'N':
+        tutor_next_lesson(t, +1);
+        return APP_CONTINUE;
+    case 'P':
+        tutor_next_lesson(t, -1);
+        return APP_CONTINUE;
+    case 'q':
+        return APP_QUIT;
+    case 'm':
+        t->mode = TUTOR_MENU;
+        t->menu_sel = t->index;
+        t->menu_digits[0] = '\0';
+        return APP_CONTINUE;
+    case '?':
+        t->help_from = TUTOR_PAGE;
+        t->mode = TUTOR_HELP;
+        return APP_CONTINUE;
+    case BK_UP:
+        scroll_by(t, -1);
+        return APP_CONTINUE;
+    case BK_DOWN:
+        scroll_by(t, +1);
+        return APP_CONTINUE;
+    case BK_TAB: case 'z':
+        if (page_has_scene(tutor_page_ptr(t)))
+            t->zoom = !t->zoom;
+        return APP_CONTINUE;
+    case BK_ESC:
+        t->zoom = false;
+        return APP_CONTINUE;
+    case ' ':
+        if (animates)
+            t->playing = !t->playing, t->acc = 0.0;
+        else
+            tutor_set_status(t, "Nothing to play on this page.");
+        return APP_CONTINUE;
+    case '.':
+        if (animates) {
+            t->playing = false;
+            scene_step(t->scene, 1);
+        }
+        return APP_CONTINUE;
+    case 'r':
+        restart_scene(t, false);
+        return APP_CONTINUE;
+    case 'R':
+        restart_scene(t, true);
+        return APP_CONTINUE;
+    case '+': case '=':
+        if (t->speed < 64.0)
+            t->speed *= 2.0;
+        return APP_CONTINUE;
+    case '-': case '_':
+        if (t->speed > 1.0 / 16.0)
+            t->speed /= 2.0;
+        return APP_CONTINUE;
+    default:
+        break;
+    }
+    if (t->scene && scene_key(t->scene, key))
+        return APP_CONTINUE;
+    if (key > ' ' && key < 0x7f)
+        tutor_set_status(t, "'%c' does nothing on this page: ? lists the keys.", (char)key);
+    return APP_CONTINUE;
+}

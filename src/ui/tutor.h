@@ -1,0 +1,85 @@
+/* The tutor: lessons, the page/menu/help screens, progress, checkpoints, autoplay, record and replay,
+ * offered to the app loop as one screen (ui layer; draws only into a Canvas, so it also runs headless). */
+#ifndef BNTUTOR_UI_TUTOR_H
+#define BNTUTOR_UI_TUTOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ui/app.h"
+#include "ui/record.h"
+#include "util/error.h"
+#include "view/rect.h"
+
+typedef struct Tutor Tutor;
+
+typedef enum TutorMode { TUTOR_PAGE, TUTOR_MENU, TUTOR_HELP } TutorMode;
+
+typedef struct TutorConfig {
+    const char *lessons_dir;    /* --lessons-dir; NULL: $BNTUTOR_LESSONS, beside the binary, share dir */
+    int lesson;                 /* lesson number to open; -1: where progress says (or the first) */
+    int page;                   /* 1-based page of that lesson; 0: its saved page, else 1 */
+    uint64_t seed;              /* session seed: scenes start from it; 'R' draws new ones from it */
+    bool use_progress;          /* false: nothing is loaded or saved (render, tests) */
+    const char *progress_path;  /* NULL: progress_default_path() */
+    bool reset_progress;
+    double autoplay;            /* > 0: presenting (BK_AUTOPLAY turns pages, live scenes play) */
+    const char *record_path;    /* --record=FILE, or NULL */
+    const Record *replay;       /* --replay: played back from the first tick; NULL for none */
+    double (*now)(void);        /* monotonic seconds for record times; NULL: CLOCK_MONOTONIC */
+} TutorConfig;
+
+void tutor_config_default(TutorConfig *config);
+
+/* Finds the lessons and opens the starting page. NULL with err when no lessons are found, the asked
+ * lesson or page does not exist (err.where is then "--lesson" or "--page": a usage error) or the
+ * record cannot be written. Progress warnings do not fail: they show once in the status line. */
+Tutor *tutor_create(const TutorConfig *config, BnError *err);
+/* Saves the position (when using progress) and closes the record. Accepts NULL. */
+void tutor_destroy(Tutor *tutor);
+
+/* The tutor as the app loop's screen (draw, key, tick, animating). */
+AppScreen tutor_screen(Tutor *tutor);
+/* The same callbacks, callable directly (tests, render, bench). tutor_key takes our key codes. */
+void tutor_draw(Tutor *tutor, Canvas *canvas);
+AppAction tutor_key(Tutor *tutor, int key);
+void tutor_tick(Tutor *tutor, double dt);
+bool tutor_animating(const Tutor *tutor);
+
+/* Headless helpers: K scene steps at once, zoom the scene. */
+void tutor_steps(Tutor *tutor, long count);
+void tutor_set_zoom(Tutor *tutor, bool zoom);
+
+/* Where the tutor is. */
+TutorMode tutor_mode(const Tutor *tutor);
+int tutor_lesson_number(const Tutor *tutor);    /* -1 when no lesson is open */
+int tutor_page(const Tutor *tutor);             /* 1-based */
+int tutor_page_count(const Tutor *tutor);
+bool tutor_playing(const Tutor *tutor);
+bool tutor_replaying(const Tutor *tutor);
+double tutor_speed(const Tutor *tutor);
+long tutor_scene_steps(const Tutor *tutor);
+const char *tutor_status(const Tutor *tutor);   /* the status line's message, "" when none */
+/* Every lesson found, as "0-9, 12" for messages. */
+const char *tutor_lesson_list(const Tutor *tutor, char *buf, int size);
+
+/* The page screen's layout at a size (the contract scenes rely on):
+ *   header row 0, footer the last row, the body between;
+ *   narrow (width < TUTOR_WIDE): prose (and checkpoint) on top, at most about a third of the body
+ *     (8 rows at 80×24), a rule row with the "more" mark, then the scene at full width (80×13);
+ *   wide: prose in a left column of 45–55 columns, the scene to the right at full body height;
+ *   zoom: the scene takes the whole body; a page without a scene gives the body to the prose. */
+enum { TUTOR_WIDE = 140, TUTOR_TEXT_MAX_COLS = 100 };
+typedef struct PageLayout {
+    Rect header, footer, body;
+    Rect prose;             /* page text */
+    Rect check;             /* the checkpoints under it (h = 0 when none) */
+    Rect rule;              /* the row with the "more" mark (h = 0 when none) */
+    Rect scene;             /* h = 0 when the page shows no scene */
+    Rect big;               /* big lesson number on very large terminals (h = 0 when none) */
+    bool wide;
+    int prose_lines;        /* wrapped lines of the whole prose at prose.w */
+} PageLayout;
+void tutor_layout(const Tutor *tutor, int width, int height, bool unicode, PageLayout *layout);
+
+#endif

@@ -1,0 +1,221 @@
+/* Checkpoints in the tutor: choice letters, typing a number, grading fixed and live answers, feedback, progress. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "support/check.h"
+#include "lesson/lesson.h"
+#include "lesson/progress.h"
+#include "scene/scene.h"
+#include "ui/checkpoint.h"
+#include "ui/tutor.h"
+#include "view/keys.h"
+
+static const char quiz[] =
+    "lesson 42\n"
+    "title Quiz\n"
+    "page Questions\n"
+    "text\n"
+    "  Answer these.\n"
+    "end\n"
+    "checkpoint\n"
+    "  question Which is the mean of 1 and 3?\n"
+    "  choice a: 2\n"
+    "  choice b: 4\n"
+    "  answer a\n"
+    "  explain b: 4 is the sum.\n"
+    "  explain Add, then divide by the count.\n"
+    "end\n"
+    "checkpoint\n"
+    "  question What is the variance of -1 and 1?\n"
+    "  answer 1\n"
+    "  tolerance 0.1\n"
+    "  explain Each is 1 away from the mean 0.\n"
+    "end\n"
+    "checkpoint\n"
+    "  question Yes or no?\n"
+    "  choice yes: yes\n"
+    "  choice no: no\n"
+    "  choice nope: never\n"
+    "  answer yes\n"
+    "end\n";
+
+static Lesson *quiz_lesson(void)
+{
+    Lesson *l = lesson_parse(quiz, sizeof quiz - 1, "quiz.lesson");
+    if (lesson_is_broken(l)) {
+        char buf[512];
+        cr_assert(false, "quiz lesson broken: %s", lesson_problem_format(l, &l->problems[0], buf, sizeof buf));
+    }
+    return l;
+}
+
+static void type(CheckState *s, const char *keys)
+{
+    for (const char *k = keys; *k; k++)
+        check_key(s, *k, NULL, true);
+}
+
+Test(tutor_checkpoint, a_choice_letter_answers_and_a_wrong_pick_names_the_right_one_and_explains)
+{
+    Lesson *l = quiz_lesson();
+    CheckState s;
+    check_begin(&s, &l->pages[0].checkpoints[0]);
+    cr_assert_eq(check_key(&s, 'x', NULL, true), CHECK_KEY_UNUSED, "not a choice: the page gets it");
+    cr_assert_eq(check_key(&s, 'B', NULL, true), CHECK_KEY_ANSWERED, "letters in any case");
+    cr_assert_eq(s.status, CHECK_WRONG);
+    cr_assert(strstr(s.feedback, "a) 2"), "names the right answer: %s", s.feedback);
+    cr_assert(strstr(s.feedback, "4 is the sum"), "explains the pick: %s", s.feedback);
+    cr_assert(strstr(s.feedback, "divide by the count"), "general explanation: %s", s.feedback);
+    cr_assert_eq(check_key(&s, 'a', NULL, true), CHECK_KEY_UNUSED, "answered: no second try on this visit");
+    check_begin(&s, &l->pages[0].checkpoints[0]);
+    check_key(&s, 'a', NULL, true);
+    cr_assert_eq(s.status, CHECK_RIGHT);
+    lesson_destroy(l);
+}
+
+Test(tutor_checkpoint, choices_with_word_keys_get_a_distinct_letter_each)
+{
+    Lesson *l = quiz_lesson();
+    const LessonCheckpoint *cp = &l->pages[0].checkpoints[2];
+    uint32_t a = check_choice_letter(cp, 0), b = check_choice_letter(cp, 1), c = check_choice_letter(cp, 2);
+    cr_assert_eq(a, 'y', "'yes' starts with a letter no other choice uses");
+    cr_assert(b != c && b != a && c != a, "letters %c %c %c", a, b, c);
+    CheckState s;
+    check_begin(&s, cp);
+    check_key(&s, (int)a, NULL, true);
+    cr_assert_eq(s.status, CHECK_RIGHT);
+    lesson_destroy(l);
+}
+
+Test(tutor_checkpoint, a_number_is_typed_edited_and_graded_within_the_tolerance)
+{
+    Lesson *l = quiz_lesson();
+    const LessonCheckpoint *cp = &l->pages[0].checkpoints[1];
+    CheckState s;
+    check_begin(&s, cp);
+    cr_assert_eq(check_key(&s, BK_ENTER, NULL, true), CHECK_KEY_USED, "Enter on nothing is not an answer");
+    cr_assert_eq(s.status, CHECK_OPEN);
+    type(&s, "-9");
+    cr_assert_str_eq(s.input, "-9");
+    check_key(&s, BK_BACKSPACE, NULL, true);
+    check_key(&s, BK_BACKSPACE, NULL, true);
+    type(&s, "1.-.05");                     /* a late minus and a second point are refused */
+    cr_assert_str_eq(s.input, "1.05");
+    cr_assert_eq(check_key(&s, 'a', NULL, true), CHECK_KEY_UNUSED, "letters are not typed into numbers");
+    cr_assert_eq(check_key(&s, BK_ENTER, NULL, true), CHECK_KEY_ANSWERED);
+    cr_assert_eq(s.status, CHECK_RIGHT, "1.05 is within 0.1 of 1: %s", s.feedback);
+
+    check_begin(&s, cp);
+    type(&s, "2");
+    check_key(&s, BK_ENTER, NULL, true);
+    cr_assert_eq(s.status, CHECK_WRONG);
+    cr_assert(strstr(s.feedback, "the answer is 1"), "%s", s.feedback);
+    cr_assert(strstr(s.feedback, "you said 2"), "%s", s.feedback);
+    cr_assert(strstr(s.feedback, "mean 0"), "explain text follows: %s", s.feedback);
+
+    check_begin(&s, cp);
+    type(&s, "-");
+    check_key(&s, BK_ENTER, NULL, true);
+    cr_assert_eq(s.status, CHECK_OPEN, "a lone minus is not a number");
+    cr_assert(s.bad_input);
+    lesson_destroy(l);
+}
+
+/* A live checkpoint on the running-statistics scene: the right value is read when the learner answers. */
+static const char live_lesson[] =
+    "lesson 43\n"
+    "title Live\n"
+    "page Running mean\n"
+    "scene running-stats\n"
+    "  features = 2\n"
+    "text\n"
+    "  Watch it.\n"
+    "end\n"
+    "checkpoint\n"
+    "  question What is the running mean of feature 0 now?\n"
+    "  answer scene:running_mean[0]\n"
+    "  tolerance 0.001\n"
+    "  explain new = 0.9 old + 0.1 batch.\n"
+    "end\n";
+
+Test(tutor_checkpoint, a_live_answer_is_graded_against_the_scene_at_answer_time_and_shown)
+{
+    Lesson *l = lesson_parse(live_lesson, sizeof live_lesson - 1, "live.lesson");
+    cr_assert(!lesson_is_broken(l), "%s", l->problem_count ? l->problems[0].message : "");
+    BnError err = { 0 };
+    Scene *scene = scene_create(&l->pages[0], 1, &err);
+    cr_assert_not_null(scene, "%s", err.message);
+    scene_step(scene, 3);
+    double value;
+    int index[2] = { 0, 0 };
+    if (!scene_live(scene, "running_mean", index, &value)) {
+        scene_destroy(scene);
+        lesson_destroy(l);
+        cr_skip_test("the running-stats scene does not publish running_mean yet");
+    }
+    CheckState s;
+    check_begin(&s, &l->pages[0].checkpoints[0]);
+    check_answer_number(&s, value, scene, true);
+    cr_assert_eq(s.status, CHECK_RIGHT, "%s", s.feedback);
+    cr_assert(strstr(s.feedback, "running_mean[0]"), "names the live value: %s", s.feedback);
+    cr_assert(strstr(s.feedback, "0.9 old"), "explain text: %s", s.feedback);
+    check_begin(&s, &l->pages[0].checkpoints[0]);
+    check_answer_number(&s, value + 1.0, scene, true);
+    cr_assert_eq(s.status, CHECK_WRONG);
+    char shown[64];
+    snprintf(shown, sizeof shown, "%.2f", value);
+    cr_assert(strstr(s.feedback, "is now"), "shows the value now: %s", s.feedback);
+    scene_destroy(scene);
+
+    /* Without a scene the live value is unknown: shown as ungraded, never a crash. */
+    check_begin(&s, &l->pages[0].checkpoints[0]);
+    check_answer_number(&s, 1.0, NULL, true);
+    cr_assert_eq(s.status, CHECK_UNGRADED);
+    lesson_destroy(l);
+}
+
+Test(tutor_checkpoint, in_the_tutor_letters_go_to_the_question_first_and_results_reach_progress)
+{
+    char dir[] = "/tmp/bntutor-test-check.XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char lessons[300], path[400], progress_path[400];
+    snprintf(lessons, sizeof lessons, "%s/lessons", dir);
+    cr_assert_eq(mkdir(lessons, 0755), 0);
+    snprintf(path, sizeof path, "%s/42-quiz.lesson", lessons);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(quiz, f);
+    fclose(f);
+    snprintf(progress_path, sizeof progress_path, "%s/progress", dir);
+
+    TutorConfig config;
+    tutor_config_default(&config);
+    config.lessons_dir = lessons;
+    config.progress_path = progress_path;
+    BnError err = { 0 };
+    Tutor *t = tutor_create(&config, &err);
+    cr_assert_not_null(t, "%s", err.message);
+    tutor_key(t, 'b');                      /* wrong choice */
+    tutor_key(t, '1');                      /* the number question is next */
+    tutor_key(t, BK_ENTER);                 /* right */
+    tutor_key(t, 'y');
+    cr_assert_eq(tutor_page(t), 1);
+    cr_assert_eq(tutor_key(t, 'q'), APP_QUIT, "answered: q quits again");
+    tutor_destroy(t);
+
+    Progress *p = progress_load(progress_path, &err);
+    const ProgressCheck *c1 = progress_check(p, 42, 1, 1), *c2 = progress_check(p, 42, 1, 2),
+                        *c3 = progress_check(p, 42, 1, 3);
+    cr_assert(c1 && !c1->correct, "first answer recorded as wrong");
+    cr_assert(c2 && c2->correct, "second answer recorded as right");
+    cr_assert(c3 && c3->correct, "third answer recorded as right");
+    progress_destroy(p);
+    unlink(progress_path);
+    unlink(path);
+    rmdir(lessons);
+    rmdir(dir);
+}

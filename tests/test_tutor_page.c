@@ -1,0 +1,367 @@
+/* The tutor's page screen: layout at 80×24 and 200×60, navigation, progress, playing, menu, help, golden frames. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "support/check.h"
+#include "lesson/progress.h"
+#include "ui/tutor.h"
+#include "view/canvas.h"
+#include "view/keys.h"
+
+static char state_dir[256];
+
+/* A tutor on the shipped lessons (lessons/ under the working directory), progress in a temp dir. */
+static Tutor *open_tutor(int lesson, int page, bool use_progress)
+{
+    TutorConfig config;
+    tutor_config_default(&config);
+    config.lessons_dir = "lessons";
+    config.lesson = lesson;
+    config.page = page;
+    config.use_progress = use_progress;
+    static char path[300];
+    if (use_progress) {
+        if (!state_dir[0]) {
+            snprintf(state_dir, sizeof state_dir, "/tmp/bntutor-test-page.XXXXXX");
+            cr_assert_not_null(mkdtemp(state_dir));
+        }
+        snprintf(path, sizeof path, "%s/progress", state_dir);
+        config.progress_path = path;
+    }
+    BnError err = { 0 };
+    Tutor *t = tutor_create(&config, &err);
+    cr_assert_not_null(t, "tutor_create failed: %s: %s", err.where, err.message);
+    return t;
+}
+
+static char *render(Tutor *t, int w, int h, bool unicode)
+{
+    Canvas *c = canvas_create(w, h, unicode ? RASTER_BRAILLE : RASTER_ASCII, unicode);
+    AppScreen s = tutor_screen(t);
+    app_render_frame(&s, c, NULL);
+    char *text = canvas_dump(c, false);
+    canvas_destroy(c);
+    return text;
+}
+
+/* Line `row` (0-based) of a dump, into buf. */
+static const char *dump_line(const char *dump, int row, char *buf, size_t size)
+{
+    const char *p = dump;
+    for (int i = 0; i < row && p; i++) {
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    buf[0] = '\0';
+    if (!p)
+        return buf;
+    size_t n = strcspn(p, "\n");
+    if (n >= size)
+        n = size - 1;
+    memcpy(buf, p, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+Test(tutor_page, at_80x24_the_scene_is_full_width_below_at_most_8_rows_of_prose)
+{
+    Tutor *t = open_tutor(0, 2, false);     /* "Scenes are live": a sandbox scene and long prose */
+    PageLayout L;
+    tutor_layout(t, 80, 24, true, &L);
+    cr_assert(!L.wide);
+    cr_assert_eq(L.header.y, 0);
+    cr_assert_eq(L.footer.y, 23);
+    cr_assert_eq(L.scene.x, 0);
+    cr_assert_eq(L.scene.w, 80, "scene width %d", L.scene.w);
+    cr_assert_geq(L.scene.h, 12, "scene height %d", L.scene.h);
+    cr_assert_leq(L.prose.h, 8, "prose height %d", L.prose.h);
+    cr_assert_gt(L.prose.h, 0);
+    cr_assert_lt(L.prose.y + L.prose.h, L.scene.y, "prose must end above the scene");
+    cr_assert_eq(L.scene.y + L.scene.h, 23, "the scene ends at the footer");
+    cr_assert_gt(L.prose_lines, L.prose.h, "this page's prose is longer than its rows: it scrolls");
+    tutor_destroy(t);
+}
+
+Test(tutor_page, at_200x60_the_prose_is_a_left_column_and_the_scene_fills_the_right)
+{
+    Tutor *t = open_tutor(0, 2, false);
+    PageLayout L;
+    tutor_layout(t, 200, 60, true, &L);
+    cr_assert(L.wide);
+    cr_assert(L.prose.w >= 45 && L.prose.w <= 55, "prose column %d wide", L.prose.w);
+    cr_assert_gt(L.scene.x, L.prose.x + L.prose.w, "the scene is right of the prose");
+    cr_assert_eq(L.scene.y, 1);
+    cr_assert_eq(L.scene.h, 58, "the scene takes the full body height");
+    cr_assert_eq(L.scene.x + L.scene.w, 200);
+    tutor_destroy(t);
+}
+
+Test(tutor_page, zoom_gives_the_scene_the_whole_body_and_prose_only_pages_have_no_scene)
+{
+    Tutor *t = open_tutor(0, 2, false);
+    tutor_key(t, 'z');
+    PageLayout L;
+    tutor_layout(t, 80, 24, true, &L);
+    cr_assert_eq(L.scene.y, 1);
+    cr_assert_eq(L.scene.h, 22);
+    cr_assert_eq(L.prose.h, 0);
+    tutor_key(t, BK_TAB);
+    tutor_layout(t, 80, 24, true, &L);
+    cr_assert_lt(L.scene.h, 22, "Tab unzooms");
+    tutor_key(t, BK_LEFT);                  /* page 1: prose only */
+    tutor_layout(t, 80, 24, true, &L);
+    cr_assert_eq(L.scene.h, 0);
+    cr_assert_gt(L.prose.h, 10);
+    tutor_destroy(t);
+}
+
+Test(tutor_page, the_header_names_lesson_and_page_and_the_footer_lists_the_page_keys)
+{
+    Tutor *t = open_tutor(0, 2, false);
+    char *text = render(t, 80, 24, true);
+    char line[512];
+    dump_line(text, 0, line, sizeof line);
+    cr_assert(strstr(line, "Lesson 0") && strstr(line, "Scenes are live") && strstr(line, "page 2/5"),
+              "header: %s", line);
+    dump_line(text, 23, line, sizeof line);
+    cr_assert(strstr(line, "page") && strstr(line, "play") && strstr(line, "help") && strstr(line, "quit"),
+              "footer: %s", line);
+    free(text);
+    tutor_destroy(t);
+}
+
+Test(tutor_page, arrows_and_letters_move_between_pages_and_across_lessons_at_the_ends)
+{
+    Tutor *t = open_tutor(0, 1, false);
+    cr_assert_eq(tutor_page(t), 1);
+    tutor_key(t, BK_RIGHT);
+    cr_assert_eq(tutor_page(t), 2);
+    tutor_key(t, 'n');
+    tutor_key(t, 'l');
+    tutor_key(t, BK_PAGE_DOWN);
+    cr_assert_eq(tutor_page(t), 5);
+    tutor_key(t, 'p');
+    tutor_key(t, 'h');
+    tutor_key(t, BK_PAGE_UP);
+    cr_assert_eq(tutor_page(t), 2);
+    tutor_key(t, BK_LEFT);
+    tutor_key(t, BK_LEFT);                  /* before the first page of the first lesson: stays */
+    cr_assert_eq(tutor_page(t), 1);
+    cr_assert_eq(tutor_lesson_number(t), 0);
+    cr_assert_neq(tutor_status(t)[0], '\0', "a message says this is the first page");
+    tutor_destroy(t);
+}
+
+Test(tutor_page, space_plays_and_ticks_take_rounded_steps_with_the_remainder_kept)
+{
+    Tutor *t = open_tutor(0, 2, false);
+    cr_assert(!tutor_playing(t));
+    cr_assert(!tutor_animating(t), "paused: no frame clock");
+    tutor_tick(t, 1.0);
+    cr_assert_eq(tutor_scene_steps(t), 0, "paused scenes do not step");
+    tutor_key(t, ' ');
+    cr_assert(tutor_playing(t));
+    cr_assert(tutor_animating(t));
+    /* Many small ticks add up: the fractions are carried, not dropped. */
+    long before = tutor_scene_steps(t);
+    for (int i = 0; i < 30; i++)
+        tutor_tick(t, 1.0 / 30.0);
+    long took = tutor_scene_steps(t) - before;
+    cr_assert(took >= 1, "a second of play takes steps");
+    /* A huge tick (a stop, a slow frame) is capped: no burst. */
+    before = tutor_scene_steps(t);
+    tutor_tick(t, 100.0);
+    cr_assert_leq(tutor_scene_steps(t) - before, took + 1, "a 100 s tick took %ld steps",
+                  tutor_scene_steps(t) - before);
+    tutor_key(t, ' ');
+    cr_assert(!tutor_animating(t));
+    before = tutor_scene_steps(t);
+    tutor_key(t, '.');
+    cr_assert_eq(tutor_scene_steps(t), before + 1, "'.' takes exactly one step");
+    tutor_key(t, 'r');
+    cr_assert_eq(tutor_scene_steps(t), 0, "'r' starts over");
+    tutor_destroy(t);
+}
+
+Test(tutor_page, plus_and_minus_double_and_halve_the_speed_within_bounds)
+{
+    Tutor *t = open_tutor(0, 2, false);
+    tutor_key(t, '+');
+    check_close(tutor_speed(t), 2.0, 1e-12, 0, "after +");
+    tutor_key(t, '-');
+    tutor_key(t, '-');
+    check_close(tutor_speed(t), 0.5, 1e-12, 0, "after + - -");
+    for (int i = 0; i < 40; i++)
+        tutor_key(t, '+');
+    cr_assert_leq(tutor_speed(t), 64.0);
+    tutor_destroy(t);
+}
+
+Test(tutor_page, down_scrolls_long_prose_and_the_rule_says_there_is_more)
+{
+    Tutor *t = open_tutor(0, 2, false);
+    char *before = render(t, 80, 24, true);
+    cr_assert(strstr(before, "more"), "a 'more' mark on a page whose prose overflows");
+    for (int i = 0; i < 50; i++)
+        tutor_key(t, BK_DOWN);
+    char *after = render(t, 80, 24, true);
+    char a[512], b[512];
+    cr_assert_str_neq(dump_line(before, 1, a, sizeof a), dump_line(after, 1, b, sizeof b), "scrolled");
+    cr_assert(strstr(after, "processor time"), "the last lines show after scrolling to the end");
+    for (int i = 0; i < 50; i++)
+        tutor_key(t, BK_UP);
+    char *back = render(t, 80, 24, true);
+    cr_assert_str_eq(before, back);
+    free(before);
+    free(after);
+    free(back);
+    tutor_destroy(t);
+}
+
+Test(tutor_page, the_menu_lists_lessons_opens_by_enter_or_digit_and_esc_returns)
+{
+    Tutor *t = open_tutor(0, 3, false);
+    tutor_key(t, 'm');
+    cr_assert_eq(tutor_mode(t), TUTOR_MENU);
+    char *text = render(t, 80, 24, true);
+    cr_assert(strstr(text, "Using bntutor"), "menu: %s", text);
+    cr_assert(strstr(text, "5 pages"), "menu shows page counts");
+    free(text);
+    tutor_key(t, BK_ESC);
+    cr_assert_eq(tutor_mode(t), TUTOR_PAGE);
+    cr_assert_eq(tutor_page(t), 3, "back on the same page");
+    tutor_key(t, 'm');
+    tutor_key(t, '0');
+    cr_assert_eq(tutor_mode(t), TUTOR_PAGE, "a digit opens that lesson");
+    cr_assert_eq(tutor_lesson_number(t), 0);
+    cr_assert_eq(tutor_page(t), 3, "the lesson you are in reopens on your page");
+    tutor_destroy(t);
+}
+
+Test(tutor_page, help_lists_generic_and_scene_keys_and_closes_with_esc_or_question_mark)
+{
+    Tutor *t = open_tutor(0, 2, false);
+    tutor_key(t, '?');
+    cr_assert_eq(tutor_mode(t), TUTOR_HELP);
+    char *text = render(t, 80, 24, true);
+    cr_assert(strstr(text, "next page") && strstr(text, "play / pause") && strstr(text, "quit"), "%s", text);
+    cr_assert(strstr(text, "knob"), "the sandbox scene's own keys are listed: %s", text);
+    free(text);
+    tutor_key(t, '?');
+    cr_assert_eq(tutor_mode(t), TUTOR_PAGE);
+    tutor_key(t, '?');
+    tutor_key(t, BK_ESC);
+    cr_assert_eq(tutor_mode(t), TUTOR_PAGE);
+    cr_assert_eq(tutor_key(t, 'q'), APP_QUIT);
+    tutor_destroy(t);
+}
+
+Test(tutor_page, progress_keeps_the_position_and_marks_a_lesson_done_when_leaving_its_last_page)
+{
+    Tutor *t = open_tutor(0, 4, true);
+    tutor_key(t, BK_RIGHT);                 /* page 5 */
+    tutor_destroy(t);
+    char path[300];
+    snprintf(path, sizeof path, "%s/progress", state_dir);
+    BnError warning = { 0 };
+    Progress *p = progress_load(path, &warning);
+    cr_assert(!warning.set, "%s", warning.message);
+    cr_assert_eq(p->lesson, 0);
+    cr_assert_eq(p->page, 5);
+    cr_assert(!progress_is_done(p, 0));
+    progress_destroy(p);
+
+    t = open_tutor(-1, 0, true);            /* no --lesson: resumes */
+    cr_assert_eq(tutor_lesson_number(t), 0);
+    cr_assert_eq(tutor_page(t), 5);
+    tutor_key(t, BK_RIGHT);                 /* past the last page */
+    tutor_destroy(t);
+    p = progress_load(path, &warning);
+    cr_assert(progress_is_done(p, 0), "leaving the last page forward finishes the lesson");
+    progress_destroy(p);
+    unlink(path);
+    rmdir(state_dir);
+}
+
+Test(tutor_page, an_unknown_lesson_or_page_is_refused_naming_what_exists)
+{
+    TutorConfig config;
+    tutor_config_default(&config);
+    config.lessons_dir = "lessons";
+    config.use_progress = false;
+    config.lesson = 998;
+    BnError err = { 0 };
+    cr_assert_null(tutor_create(&config, &err));
+    cr_assert_str_eq(err.where, "--lesson");
+    cr_assert(strstr(err.message, "998") && strstr(err.message, "0"), "%s", err.message);
+    config.lesson = 0;
+    config.page = 99;
+    error_clear(&err);
+    cr_assert_null(tutor_create(&config, &err));
+    cr_assert_str_eq(err.where, "--page");
+    cr_assert(strstr(err.message, "5 pages"), "%s", err.message);
+}
+
+/* ---- golden frames: every page of lesson 0 at 80×24 ---------------------------------------- */
+
+static void check_golden(const char *name, const char *got)
+{
+    char path[256];
+    snprintf(path, sizeof path, "tests/golden/%s.txt", name);
+    const char *regen = getenv("BNTUTOR_REGEN_GOLDEN");
+    if (regen && strcmp(regen, "1") == 0) {
+        FILE *f = fopen(path, "w");
+        cr_assert_not_null(f, "cannot write %s", path);
+        fprintf(f, "%s\n", got);
+        fclose(f);
+        return;
+    }
+    char *want = check_read_file(path, NULL);
+    cr_assert_not_null(want, "cannot read %s (run `make golden` to create it)", path);
+    size_t wl = strlen(want);
+    if (wl > 0 && want[wl - 1] == '\n')
+        want[wl - 1] = '\0';
+    const char *a = want, *b = got;
+    for (int line = 1;; line++) {
+        size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+        cr_assert(la == lb && strncmp(a, b, la) == 0,
+                  "%s: line %d differs (BNTUTOR_REGEN_GOLDEN=1 rewrites it if the change is meant)\n"
+                  "  expected: \"%.*s\"\n       got: \"%.*s\"", path, line, (int)la, a, (int)lb, b);
+        if (!a[la] || !b[lb]) {
+            cr_assert(!a[la] && !b[lb], "%s: line count differs after line %d", path, line);
+            break;
+        }
+        a += la + 1, b += lb + 1;
+    }
+    free(want);
+}
+
+Test(tutor_page, every_page_of_lesson_0_matches_its_golden_frame_at_80x24)
+{
+    Tutor *t = open_tutor(0, 1, false);
+    int pages = tutor_page_count(t);
+    cr_assert_geq(pages, 1);
+    for (int p = 1; p <= pages; p++) {
+        char name[64], *text = render(t, 80, 24, true);
+        snprintf(name, sizeof name, "page_0_%d", p);
+        check_golden(name, text);
+        free(text);
+        tutor_key(t, BK_RIGHT);
+    }
+    tutor_destroy(t);
+}
+
+Test(tutor_page, an_answered_checkpoint_page_matches_its_golden_frame_in_ascii)
+{
+    Tutor *t = open_tutor(0, 3, false);
+    tutor_key(t, 'b');                      /* wrong on purpose: the feedback explains */
+    tutor_key(t, '4');
+    char *text = render(t, 80, 24, false);
+    check_golden("page_0_3_answered_ascii", text);
+    free(text);
+    tutor_destroy(t);
+}
