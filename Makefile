@@ -79,7 +79,12 @@ deps-test:
 run: all
 	./bntutor
 
-$(BUILD)/%.o: %.c
+# Objects bake in the share directory and version: a stamp that changes with them rebuilds them.
+CONFIG_STAMP := $(BUILD)/config.stamp
+CONFIG_LINE  := $(SHAREDIR) $(VERSION)
+$(shell mkdir -p $(BUILD) && { [ "$$(cat $(CONFIG_STAMP) 2>/dev/null)" = "$(CONFIG_LINE)" ] || echo "$(CONFIG_LINE)" > $(CONFIG_STAMP); })
+
+$(BUILD)/%.o: %.c $(CONFIG_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(NCURSES_CFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -123,7 +128,7 @@ bench: deps-build
 	@$(MAKE) --no-print-directory SAN= $(BIN) $(BENCH_SRC:bench/%.c=$(BUILDROOT)/rel/bench/%)
 	@scripts/bench.sh $(BUILDROOT)/rel
 
-install: all
+install: deps-build $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/lessons $(DESTDIR)$(SHAREDIR)/themes $(DESTDIR)$(MANDIR)
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/bntutor
 	install -m 644 $(wildcard lessons/*.lesson) lessons/README.md $(DESTDIR)$(SHAREDIR)/lessons/

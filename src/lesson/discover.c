@@ -45,8 +45,10 @@ int lesson_dir_candidates(const char *explicit_dir, char *dirs[LESSON_DIR_CANDID
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = '\0';
-            static const char *const up[] = { "lessons", "../lessons", "../../lessons" };
-            for (int i = 0; i < 3; i++)
+            /* An uninstalled build (./, build/rel/) and a relocated install (bin/ beside share/). */
+            static const char *const up[] = { "lessons", "../lessons", "../../lessons",
+                                               "../share/bntutor/lessons" };
+            for (int i = 0; i < 4; i++)
                 dirs[n++] = join(exe[0] ? exe : "/", up[i]);
         }
     }

@@ -5,7 +5,7 @@
 #include "lesson/lesson.h"
 #include "util/error.h"
 
-enum { LESSON_SET_MAX = 1000, LESSON_DIR_CANDIDATES = 6 };
+enum { LESSON_SET_MAX = 1000, LESSON_DIR_CANDIDATES = 7 };
 
 typedef struct LessonSet {
     char *dir;              /* the directory the lessons came from; NULL for an explicit file list */
