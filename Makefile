@@ -59,7 +59,7 @@ all: deps-build bntutor
 
 # The top-level ./bntutor is a copy of the current build so lessons/ and assets/ sit beside it.
 bntutor: $(BIN)
-	cp $(BIN) $@
+	@cp $(BIN) $@
 
 help:
 	@echo "make run        build and start the tutor"
@@ -90,7 +90,7 @@ $(BUILD)/%.o: %.c $(CONFIG_STAMP)
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "AR $@"; ar rcs $@ $^
 
 $(BIN): $(MAIN_OBJ) $(LIB)
 	$(CC) $(OPT) $(LDSAN) -o $@ $(MAIN_OBJ) $(LIB) $(LDLIBS_APP)

@@ -21,6 +21,18 @@ const SceneClass *scene_class_find(const char *name)
     return NULL;
 }
 
+uint64_t scene_seed_for_page(const LessonPage *page, uint64_t session_seed)
+{
+    const LessonSetting *setting = page ? lesson_page_setting(page, "seed") : NULL;
+    if (!setting || setting->line == 0)
+        return session_seed;
+    /* A splitmix64-style scramble, so nearby seeds give unrelated streams. */
+    uint64_t z = session_seed ^ ((uint64_t)setting->value.integer * 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
 Scene *scene_create(const LessonPage *page, uint64_t seed, BnError *err)
 {
     const char *name = page && page->scene ? page->scene->name : "none";

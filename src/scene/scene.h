@@ -47,6 +47,9 @@ typedef struct Scene {
     long steps;             /* steps taken since create/reset */
 } Scene;
 
+/* The seed a page's scene starts from: the session seed, combined with the page's own `seed`
+ * setting when the lesson sets one, so a teacher's `seed = 7` picks another batch for everyone. */
+uint64_t scene_seed_for_page(const LessonPage *page, uint64_t session_seed);
 /* The class for a catalogue name, NULL when no scene implements it. */
 const SceneClass *scene_class_find(const char *name);
 /* Creates the page's scene (the "none" scene for prose-only pages). NULL with err on failure. */

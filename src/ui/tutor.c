@@ -100,7 +100,7 @@ void tutor_open(Tutor *t, int index, int page)
     t->scroll = 0;
     t->zoom = false;
     const LessonPage *p = &lesson->pages[page];
-    t->scene_seed = t->config.seed;
+    t->scene_seed = scene_seed_for_page(p, t->config.seed);
     build_scene(t, p);
     t->playing = t->scene && scene_animates(t->scene) &&
                  (lesson_page_bool(p, "autoplay") || t->presenting);
