@@ -36,6 +36,7 @@ static void page_help(Tutor *t, HelpList *left, HelpList *right, bool u, SceneKe
     add(left, u ? "\xE2\x86\x91 \xE2\x86\x93" : "up down", "scroll the text");
     add(left, "m", "lesson menu");
     add(left, "?", "this help");
+    add(left, "Ctrl-L", "redraw the screen");
     add(left, "q", "quit (place saved)");
     CheckState *open = tutor_open_check(t);
     if (open) {

@@ -42,6 +42,8 @@ struct Tty {
     bool default_colors;        /* use_default_colors() worked: -1 is the terminal's own color */
     int width, height;
     int stalls;
+    long frames;                /* frames drawn, for the terminal-output benchmark */
+    int stats_fd;               /* BNTUTOR_TTY_STATS: where that count goes, or -1 */
     attr_t role_attr[ROLE_COUNT];
     short role_pair[ROLE_COUNT];
     struct sigaction saved[HANDLED_COUNT];
@@ -330,6 +332,9 @@ Tty *tty_open(const TtyOptions *options, BnError *err)
     }
     tty_set_theme(tty, options ? options->theme : NULL);
     read_size(tty);
+    /* The benchmark counts bytes on the terminal's side; it needs to know how many frames they made. */
+    const char *stats = getenv("BNTUTOR_TTY_STATS");
+    tty->stats_fd = stats && *stats ? open(stats, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
     return tty;
 }
 
@@ -341,6 +346,8 @@ void tty_close(Tty *tty)
         endwin();
     fflush(stdout);
     delscreen(tty->screen);
+    if (tty->stats_fd >= 0)
+        close(tty->stats_fd);
     restore_handlers(tty);
     close_pipe();
     if (active_tty == tty)
@@ -425,6 +432,13 @@ void tty_draw(Tty *tty, const Canvas *canvas)
     }
     wnoutrefresh(stdscr);
     doupdate();
+    tty->frames++;
+    if (tty->stats_fd >= 0) {
+        char line[32];
+        int len = snprintf(line, sizeof line, "%-20ld\n", tty->frames);
+        if (pwrite(tty->stats_fd, line, (size_t)len, 0) != len)
+            tty->stats_fd = -1;     /* a counting aid only: stop quietly */
+    }
 }
 
 /* --- input and signal work --- */
@@ -538,6 +552,10 @@ int tty_read_key(Tty *tty, int timeout_ms)
         }
         if (r == OK) {
             tty->stalls = 0;
+            if (ch == BK_CTRL('l')) {
+                clearok(curscr, TRUE);  /* Ctrl-L: repaint everything, e.g. after line noise over SSH */
+                return BK_REDRAW;
+            }
             return map_char(ch);
         }
         struct pollfd fds[2] = {
