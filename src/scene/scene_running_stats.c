@@ -360,34 +360,55 @@ static void rs_chart(const RunStats *s, Canvas *cv, Rect area, int which, bool w
     linechart_draw(cv, area, &spec);
 }
 
-/* Every feature: population, both tracks and the latest batch. */
+/* Every feature: population, each track and the latest batch (columns that have no value yet, or
+ * a second track that is switched off, are left out rather than shown as nan). */
 static void rs_table(const RunStats *s, Canvas *cv, Rect area)
 {
-    enum { COLS = 8 };
+    enum { COLS_MAX = 8 };
     int rows = area.h - 1 < s->nf ? area.h - 1 : s->nf;
     if (rows < 1)
         return;
-    double v[RS_FEATURES_MAX * COLS];
-    char rn[RS_FEATURES_MAX][8];
-    const char *row_names[RS_FEATURES_MAX];
-    for (int f = 0; f < rows; f++) {
-        double *row = v + f * COLS;
-        row[0] = s->pop_mean[f];
-        row[1] = s->track[0].mean[f];
-        row[2] = s->ntracks > 1 ? s->track[1].mean[f] : NAN;
-        row[3] = s->step ? s->batch_mean[f * s->steps_max + s->step - 1] : NAN;
-        row[4] = s->pop_var[f];
-        row[5] = s->track[0].var[f];
-        row[6] = s->ntracks > 1 ? s->track[1].var[f] : NAN;
-        row[7] = s->step ? s->batch_var[f * s->steps_max + s->step - 1] : NAN;
-        snprintf(rn[f], sizeof rn[f], "%d", f);
-        row_names[f] = rn[f];
-    }
     char r1[32], r2[32];
     snprintf(r1, sizeof r1, "run %s%g", cv->unicode ? "α" : "a", s->track[0].alpha);
     snprintf(r2, sizeof r2, "run %s%g", cv->unicode ? "α" : "a", s->track[1].alpha);
-    const char *cols[COLS] = {"pop mean", r1, r2, "batch mean", "pop var", r1, r2, "batch var"};
-    TableSpec spec = {.values = v, .rows = rows, .cols = COLS, .row_names = row_names,
+    bool two = s->ntracks > 1, batch = s->step > 0;
+    const char *cols[COLS_MAX];
+    int ncols = 0;
+    cols[ncols++] = "pop mean";
+    cols[ncols++] = r1;
+    if (two)
+        cols[ncols++] = r2;
+    if (batch)
+        cols[ncols++] = "batch mean";
+    cols[ncols++] = "pop var";
+    cols[ncols++] = r1;
+    if (two)
+        cols[ncols++] = r2;
+    if (batch)
+        cols[ncols++] = "batch var";
+    double v[RS_FEATURES_MAX * COLS_MAX];
+    char rn[RS_FEATURES_MAX][8];
+    const char *row_names[RS_FEATURES_MAX];
+    for (int f = 0; f < rows; f++) {
+        double *row = v + f * ncols;
+        int c = 0;
+        long last = f * s->steps_max + s->step - 1;
+        row[c++] = s->pop_mean[f];
+        row[c++] = s->track[0].mean[f];
+        if (two)
+            row[c++] = s->track[1].mean[f];
+        if (batch)
+            row[c++] = s->batch_mean[last];
+        row[c++] = s->pop_var[f];
+        row[c++] = s->track[0].var[f];
+        if (two)
+            row[c++] = s->track[1].var[f];
+        if (batch)
+            row[c++] = s->batch_var[last];
+        snprintf(rn[f], sizeof rn[f], "%d", f);
+        row_names[f] = rn[f];
+    }
+    TableSpec spec = {.values = v, .rows = rows, .cols = ncols, .row_names = row_names,
                       .col_names = cols, .corner = "feat", .sig = 4, .hl_row = s->watch, .hl_col = -1};
     table_draw(cv, area, &spec, NULL);
 }
