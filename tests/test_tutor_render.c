@@ -83,6 +83,31 @@ Test(tutor_render, zoom_shows_the_scene_without_the_prose)
     free(err);
 }
 
+Test(tutor_render, a_large_screen_shows_the_scene_headline_figure_in_big_digits_and_a_small_one_does_not)
+{
+    char *out, *err;
+    cr_assert_eq(run_render("--lesson=7 --page=2 --size=200x60 --steps=50", &out, &err), 0, "%s", err);
+    const char *label = strstr(out, "running mean of feature 0");
+    cr_assert_not_null(label, "the headline label shows at 200x60");
+    /* Big digits are drawn with full blocks in the rows under the label. */
+    /* Two rows under the label, left of the column rule, the digits are drawn in full blocks. */
+    const char *row = label;
+    for (int k = 0; k < 2 && row; k++) {
+        row = strchr(row, '\n');
+        row = row ? row + 1 : NULL;
+    }
+    cr_assert_not_null(row);
+    const char *rule = strstr(row, "\xE2\x94\x82");     /* the column rule */
+    const char *block = strstr(row, "\xE2\x96\x88");    /* a full block */
+    cr_assert(rule && block && block < rule, "big digits sit in the left column under the label");
+    free(out);
+    free(err);
+    cr_assert_eq(run_render("--lesson=7 --page=2 --size=80x24 --steps=50", &out, &err), 0, "%s", err);
+    cr_assert_null(strstr(out, "running mean of feature 0"), "no headline at 80x24: no room");
+    free(out);
+    free(err);
+}
+
 static const struct BadRender {
     const char *args;
     int status;

@@ -1,6 +1,7 @@
 /* The scene registry and the generic calls the tutor makes on any scene (scene layer). */
 #include "scene/scene.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,4 +96,31 @@ int scene_keys(const Scene *scene, SceneKey *out)
 bool scene_live(const Scene *scene, const char *name, const int *index, double *out)
 {
     return scene->cls->live && scene->cls->live(scene->self, name, index, out);
+}
+
+bool scene_headline(const Scene *scene, const char **label, double *value)
+{
+    const char *spec = scene->cls->headline;
+    if (!spec)
+        return false;
+    /* "name" or "name[i]" or "name[i][j]": the same live values checkpoints read. */
+    char name[64];
+    int index[CATALOG_LIVE_INDEX_MAX] = { 0 };
+    size_t len = strcspn(spec, "[");
+    if (len >= sizeof name)
+        return false;
+    memcpy(name, spec, len);
+    name[len] = '\0';
+    const char *p = spec + len;
+    for (int k = 0; *p == '[' && k < CATALOG_LIVE_INDEX_MAX; k++) {
+        index[k] = atoi(p + 1);
+        p = strchr(p, ']');
+        if (!p)
+            return false;
+        p++;
+    }
+    if (!scene_live(scene, name, index, value) || !isfinite(*value))
+        return false;
+    *label = scene->cls->headline_label ? scene->cls->headline_label : name;
+    return true;
 }

@@ -36,6 +36,10 @@ typedef struct SceneClass {
     int (*keys)(const void *self, SceneKey *out);
     /* A live value for checkpoints (names in the catalogue); false when unknown or out of range. */
     bool (*live)(const void *self, const char *name, const int *index, double *out);
+    /* The figure that matters most on this scene, drawn in big digits on large screens so the back
+     * of a classroom can read it: a live value ("running_mean[0]") and what to call it. May be NULL. */
+    const char *headline;
+    const char *headline_label;
 } SceneClass;
 
 /* A running scene: the class, its state, and what the tutor needs to drive it. */
@@ -63,5 +67,7 @@ void scene_draw(Scene *scene, Canvas *canvas, Rect area);
 bool scene_key(Scene *scene, int key);
 int scene_keys(const Scene *scene, SceneKey *out);
 bool scene_live(const Scene *scene, const char *name, const int *index, double *out);
+/* The scene's headline figure now: its label and value; false when it has none (or none yet). */
+bool scene_headline(const Scene *scene, const char **label, double *value);
 
 #endif

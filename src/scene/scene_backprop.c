@@ -367,6 +367,8 @@ static void backprop_draw(void *self, Canvas *cv, Rect a)
 
 const SceneClass scene_backprop = {
     .name = "backprop",
+    .headline = "max_error",
+    .headline_label = "gradient check: max relative error",
     .create = backprop_create,
     .destroy = backprop_destroy,
     .draw = backprop_draw,

@@ -646,6 +646,8 @@ static void stages_draw(void *self, Canvas *cv, Rect a)
 
 const SceneClass scene_bn_stages = {
     .name = "bn-stages",
+    .headline = "mean[0]",
+    .headline_label = "batch mean of feature 1",
     .create = stages_create,
     .destroy = stages_destroy,
     .step = stages_step,

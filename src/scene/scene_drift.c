@@ -349,6 +349,8 @@ static void drift_draw(void *self, Canvas *canvas, Rect area)
 
 const SceneClass scene_drift = {
     .name = "drift",
+    .headline = "bn_p50",
+    .headline_label = "median input with BN",
     .create = drift_create,
     .destroy = drift_destroy,
     .step = drift_step,

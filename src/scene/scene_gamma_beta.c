@@ -296,6 +296,8 @@ static void gb_draw(void *self, Canvas *cv, Rect area)
 
 const SceneClass scene_gamma_beta = {
     .name = "gamma-beta",
+    .headline = "gamma[0]",
+    .headline_label = "gamma of feature 1",
     .create = gb_create,
     .destroy = gb_destroy,
     .step = gb_step,

@@ -414,6 +414,8 @@ static void inference_draw(void *self, Canvas *cv, Rect a)
 
 const SceneClass scene_inference = {
     .name = "inference",
+    .headline = "running_mean[0]",
+    .headline_label = "running mean of feature 1",
     .create = inference_create,
     .destroy = inference_destroy,
     .step = inference_step,

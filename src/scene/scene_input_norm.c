@@ -364,6 +364,8 @@ static void input_norm_draw(void *self, Canvas *c, Rect area)
 
 const SceneClass scene_input_norm = {
     .name = "input-norm",
+    .headline = "raw_var[1]",
+    .headline_label = "variance of raw distance x2",
     .create = input_norm_create,
     .destroy = input_norm_destroy,
     .step = input_norm_step,

@@ -402,6 +402,8 @@ static void loss_surface_draw(void *self, Canvas *c, Rect area)
 
 const SceneClass scene_loss_surface = {
     .name = "loss-surface",
+    .headline = "loss_scaled",
+    .headline_label = "loss on the scaled surface",
     .create = loss_surface_create,
     .destroy = loss_surface_destroy,
     .step = loss_surface_step,

@@ -229,6 +229,8 @@ static void placement_draw(void *self, Canvas *canvas, Rect area)
 
 const SceneClass scene_placement = {
     .name = "placement",
+    .headline = "acc_before",
+    .headline_label = "test accuracy, BN before",
     .create = placement_create,
     .destroy = placement_destroy,
     .step = placement_step,

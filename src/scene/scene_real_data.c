@@ -263,6 +263,8 @@ static void real_draw(void *self, Canvas *canvas, Rect area)
 
 const SceneClass scene_real_data = {
     .name = "real-data",
+    .headline = "accuracy",
+    .headline_label = "test accuracy with BN",
     .create = real_create,
     .destroy = real_destroy,
     .step = real_step,

@@ -455,6 +455,8 @@ static void rs_draw(void *self, Canvas *cv, Rect area)
 
 const SceneClass scene_running_stats = {
     .name = "running-stats",
+    .headline = "running_mean[0]",
+    .headline_label = "running mean of feature 0",
     .create = rs_create,
     .destroy = rs_destroy,
     .step = rs_step,

@@ -647,6 +647,8 @@ static void sb_draw(void *self, Canvas *cv, Rect area)
 
 const SceneClass scene_sandbox = {
     .name = "sandbox",
+    .headline = "accuracy",
+    .headline_label = "test accuracy",
     .create = sb_create,
     .destroy = sb_destroy,
     .step = sb_step,

@@ -6,6 +6,7 @@
 
 #include "ui/tutor_priv.h"
 #include "view/chrome.h"
+#include "view/format.h"
 #include "view/keys.h"
 #include "view/text.h"
 #include "view/unicode.h"
@@ -94,6 +95,10 @@ void tutor_layout(const Tutor *t, int w, int h, bool unicode, PageLayout *L)
         if (h >= 45) {
             L->big = rect_make(col.x, col.y + 1, col.w, BIGDIGITS_HEIGHT);
             col = rect_make(col.x, col.y + BIGDIGITS_HEIGHT + 2, col.w, col.h - BIGDIGITS_HEIGHT - 2);
+            /* A label row above big digits, one blank row between it and the text. */
+            int fh = BIGDIGITS_HEIGHT + 2;
+            L->figure = rect_make(col.x, col.y + col.h - fh, col.w, fh);
+            col.h -= fh + 1;
         }
         L->rule = rect_make(col.x, col.y + col.h - 1, col.w, 1);
         split_text(t, L, rect_make(col.x, col.y, col.w, col.h - 1), unicode);
@@ -116,6 +121,21 @@ void tutor_layout(const Tutor *t, int w, int h, bool unicode, PageLayout *L)
     int tw = imin(w - 4, TUTOR_TEXT_MAX_COLS);
     L->rule = rect_make(0, body.y + body.h - 1, w, 1);
     split_text(t, L, rect_make(2, body.y + 1, tw, body.h - 2), unicode);
+}
+
+/* The scene's headline figure, big enough to read from the back of a room. */
+static void draw_figure(const Scene *scene, Canvas *canvas, Rect area)
+{
+    const char *label;
+    double value;
+    if (!scene_headline(scene, &label, &value))
+        return;
+    char text[FORMAT_MAX];
+    format_number(text, sizeof text, value, 4, false);   /* big glyphs exist for ASCII digits only */
+    if (bigdigits_width(text) > area.w)
+        return;
+    canvas_text(canvas, area.x, area.y, label, ROLE_TEXT_DIM, ATTR_BOLD, area.w);
+    bigdigits_draw(canvas, area.x, area.y + 2, text, ROLE_HIGHLIGHT);
 }
 
 void tutor_draw_header(Canvas *canvas, const char *left, const char *middle, const char *right)
@@ -308,6 +328,9 @@ void page_draw(Tutor *t, Canvas *canvas)
         snprintf(heading, sizeof heading, "**%s**\n%s", lesson->title, page->title);
         text_draw(canvas, title, heading, ROLE_TITLE, 0);
     }
+
+    if (L.figure.h > 0 && t->scene)
+        draw_figure(t->scene, canvas, L.figure);
 
     int scroll = imax(0, imin(t->scroll, L.prose_lines - L.prose.h));
     if (L.prose.h > 0 && page->text[0])

@@ -77,6 +77,7 @@ typedef struct PageLayout {
     Rect rule;              /* the row with the "more" mark (h = 0 when none) */
     Rect scene;             /* h = 0 when the page shows no scene */
     Rect big;               /* big lesson number on very large terminals (h = 0 when none) */
+    Rect figure;            /* the scene's headline figure in big digits, same terminals (h = 0: none) */
     bool wide;
     int prose_lines;        /* wrapped lines of the whole prose at prose.w */
 } PageLayout;
