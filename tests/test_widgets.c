@@ -7,6 +7,7 @@
 
 #include "support/check.h"
 #include "util/pcg32.h"
+#include "view/raster.h"
 #include "view/canvas.h"
 #include "view/chrome.h"
 #include "view/plot.h"
@@ -475,4 +476,25 @@ Test(widgets, big_digits_are_five_rows_and_report_their_width)
     for (int x = 0; x < 20; x++)
         cr_assert_eq(canvas_cell(c, x, 5)->ch, ' ', "nothing on row 5");
     canvas_destroy(c);
+}
+
+Test(widgets, a_dashed_line_leaves_two_gaps_in_every_five_dots_and_keeps_its_pattern_across_segments)
+{
+    Canvas *canvas = canvas_create(40, 4, RASTER_BRAILLE, true);
+    Raster *r = raster_create(canvas, rect_make(0, 0, 40, 4));   /* 80 × 16 dots */
+    int phase = 0;
+    raster_line_dashed(r, 0, 0, 39, 0, 0, &phase);
+    raster_line_dashed(r, 40, 0, 79, 0, 0, &phase);  /* the second segment continues the pattern */
+    raster_line(r, 0, 5, 79, 5, 1);
+    int dashed = 0, solid = 0;
+    for (int x = 0; x < 80; x++) {
+        bool on = raster_get(r, x, 0, 0);
+        cr_assert_eq(on, x % 5 < 3, "dot %d of the dashed line is %s", x, on ? "on" : "off");
+        dashed += on;
+        solid += raster_get(r, x, 5, 1);
+    }
+    cr_assert_eq(dashed, 48);
+    cr_assert_eq(solid, 80);
+    raster_destroy(r);
+    canvas_destroy(canvas);
 }

@@ -100,15 +100,19 @@ void linechart_draw(Canvas *canvas, Rect area, const LineChartSpec *spec)
     }
     for (int s = ns - 1; s >= 0; s--) {
         const LineSeries *ls = &spec->series[s];
-        int px = 0, py = 0;
+        int px = 0, py = 0, phase = 0;
         bool have = false;
+        /* Series 2 and 4 dashed, so they differ from 1 and 3 without color; ASCII has its own glyphs. */
+        bool dashed = s % 2 == 1 && canvas->raster != RASTER_ASCII;
         for (int i = 0; i < ls->n; i++) {
             int dx, dy;
             if (!to_dot(&f, at_x(ls->x, i), ls->y[i], &dx, &dy)) {
                 have = false;
                 continue;
             }
-            if (have)
+            if (have && dashed)
+                raster_line_dashed(r, px, py, dx, dy, s, &phase);
+            else if (have)
                 raster_line(r, px, py, dx, dy, s);
             else
                 raster_plot(r, dx, dy, s);
@@ -126,7 +130,9 @@ void linechart_draw(Canvas *canvas, Rect area, const LineChartSpec *spec)
         for (int s = 0; s < ns; s++) {
             names[s] = spec->series[s].name;
             roles[s] = (ColorRole)(ROLE_SERIES1 + s);
-            glyphs[s] = canvas->unicode ? 0x2501 : (uint32_t)ascii[s];
+            /* ━ ┅ ─ ┄: solid, dashed, thin, thin dashed, as the lines are drawn. */
+            static const uint32_t line_glyphs[4] = { 0x2501, 0x2505, 0x2500, 0x2504 };
+            glyphs[s] = canvas->unicode ? line_glyphs[s] : (uint32_t)ascii[s];
         }
         int lw = spec->y.label ? utf8_width(spec->y.label) + 2 : 0;
         plot_legend(canvas, area.x + lw, area.y, area.w - lw, names, roles, glyphs, ns);

@@ -59,7 +59,19 @@ bool raster_get(const Raster *raster, int x, int y, int s)
     return raster->dots[(size_t)y * (size_t)raster->w + (size_t)x] & (1u << s);
 }
 
+static void line_walk(Raster *raster, int x0, int y0, int x1, int y1, int s, int *phase);
+
 void raster_line(Raster *raster, int x0, int y0, int x1, int y1, int s)
+{
+    line_walk(raster, x0, y0, x1, y1, s, NULL);
+}
+
+void raster_line_dashed(Raster *raster, int x0, int y0, int x1, int y1, int s, int *phase)
+{
+    line_walk(raster, x0, y0, x1, y1, s, phase);
+}
+
+static void line_walk(Raster *raster, int x0, int y0, int x1, int y1, int s, int *phase)
 {
     /* Bresenham; endpoints far outside (from wild data) are clamped so the loop stays short. */
     const int lim = 1 << 20;
@@ -69,7 +81,8 @@ void raster_line(Raster *raster, int x0, int y0, int x1, int y1, int s)
     int dy = -abs(y1 - y0), sy = y0 < y1 ? 1 : -1;
     int err = dx + dy;
     for (;;) {
-        raster_plot(raster, x0, y0, s);
+        if (!phase || (*phase)++ % 5 < 3)
+            raster_plot(raster, x0, y0, s);
         if (x0 == x1 && y0 == y1)
             break;
         int e2 = 2 * err;

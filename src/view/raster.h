@@ -51,6 +51,9 @@ void raster_clear(Raster *raster);
 /* Dots outside the grid are ignored. */
 void raster_plot(Raster *raster, int x, int y, int s);
 void raster_line(Raster *raster, int x0, int y0, int x1, int y1, int s);
+/* The same line dashed (three dots on, two off); *phase carries the pattern across segments so a
+ * polyline stays evenly dashed. Lets a second series differ from the first in more than color. */
+void raster_line_dashed(Raster *raster, int x0, int y0, int x1, int y1, int s, int *phase);
 /* Inclusive rectangle of dots, filled with a pattern (anchored to the grid so patterns line up). */
 void raster_fill(Raster *raster, int x0, int y0, int x1, int y1, int s, RasterFill fill);
 bool raster_get(const Raster *raster, int x, int y, int s);
