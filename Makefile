@@ -53,7 +53,7 @@ BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .SECONDARY:
-.PHONY: build-all all run test unit e2e lint-lessons bench install uninstall clean deps deps-build deps-test help golden fuzz
+.PHONY: build-all all run test unit e2e lint-lessons bench install uninstall clean deps deps-build deps-test help golden fuzz valgrind
 
 all: deps-build bntutor
 
@@ -66,6 +66,8 @@ help:
 	@echo "make test       build and run every test (SAN=1: with ASan and UBSan)"
 	@echo "make bench      speed figures (training step, render time, bytes per frame)"
 	@echo "make golden     regenerate golden frames under tests/golden/"
+	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60)"
+	@echo "make valgrind   the headless paths under valgrind"
 	@echo "make install    install to \$$DESTDIR\$$PREFIX (PREFIX=$(PREFIX))"
 	@echo "make uninstall  remove what install put there"
 	@echo "make deps       check (and as root install) the system packages needed"
@@ -138,6 +140,14 @@ install: deps-build $(BIN)
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/bntutor $(DESTDIR)$(MANDIR)/bntutor.1
 	rm -rf $(DESTDIR)$(SHAREDIR)
+
+fuzz:
+	@FUZZ_BUILD=$(BUILDROOT)/fuzz scripts/fuzz.sh
+
+# valgrind needs the release build, never SAN=1.
+valgrind:
+	@$(MAKE) --no-print-directory SAN= $(BUILDROOT)/rel/bntutor
+	@scripts/valgrind.sh $(BUILDROOT)/rel/bntutor
 
 clean:
 	rm -rf build bntutor

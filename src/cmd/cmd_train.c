@@ -17,6 +17,17 @@
 /* Rows of the test set used for test_acc and the percentiles: fixed, so rows compare over time. */
 enum { TEST_BATCH_MAX = 1000 };
 
+/* A loss this many times the untrained network's (or 1, if that is smaller) means the run blew up:
+ * with a huge --lr, saturated sigmoids keep the loss finite but meaningless (1e6 and more), and no
+ * sound run ever climbs this far above where it started. */
+static const double DIVERGE_FACTOR = 1e4;
+
+/* True when loss is NaN, infinite or far above the first step's loss. */
+static bool loss_exploded(double loss, double first_loss)
+{
+    return !(loss <= DIVERGE_FACTOR * fmax(first_loss, 1.0));
+}
+
 static const char help_text[] =
     "Usage: bntutor train [OPTIONS]\n"
     "Trains a network headless and writes one CSV row every K steps.\n"
@@ -322,7 +333,7 @@ static int train_run(const TrainOptions *o, TrainRun *run)
     FILE *out = run->out;
     fputs("step,loss,test_acc,p15,p50,p85,train_acc,test_loss\n", out);
 
-    double loss_sum = 0.0;
+    double loss_sum = 0.0, first_loss = NAN;
     long correct = 0, seen = 0, since = 0;
     int *pred = xmalloc(sizeof(int) * (size_t)batch);
     int status = 0;
@@ -342,6 +353,8 @@ static int train_run(const TrainOptions *o, TrainRun *run)
             }
             break;
         }
+        if (step == 1)
+            first_loss = loss;
         loss_sum += loss;
         since++;
         if (!regress) {
@@ -364,7 +377,16 @@ static int train_run(const TrainOptions *o, TrainRun *run)
             status = 1;
             break;
         }
-        fprintf(out, "%ld,%.6g,%.6g,%.6g,%.6g,%.6g,", step, loss_sum / since, ev.test_acc, ev.p[0], ev.p[1],
+        /* The training loss, not the test loss: the row of step 1 still shows where the run started. */
+        double row_loss = loss_sum / since;
+        if (loss_exploded(row_loss, first_loss)) {
+            fflush(out);
+            fprintf(stderr, "bntutor: train: training diverged at step %ld: the loss grew from %.3g to %.3g; "
+                    "lower --lr (now %g)\n", step, first_loss, row_loss, o->lr);
+            status = 1;
+            break;
+        }
+        fprintf(out, "%ld,%.6g,%.6g,%.6g,%.6g,%.6g,", step, row_loss, ev.test_acc, ev.p[0], ev.p[1],
                 ev.p[2]);
         if (!regress)
             fprintf(out, "%.6g", (double)correct / seen);

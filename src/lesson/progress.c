@@ -179,14 +179,22 @@ static bool read_line(Progress *p, char *line)
 
 static bool read_body(Progress *p, char *text, BnError *warning)
 {
-    char *save = NULL;
+    /* Lines are split by hand, not with strtok, so blank lines still count in "damaged at line N". */
     int line = 0;
-    for (char *s = strtok_r(text, "\n", &save); s; s = strtok_r(NULL, "\n", &save)) {
+    bool header_seen = false;
+    for (char *s = text, *next; *s; s = next) {
+        char *newline = strchr(s, '\n');
+        next = newline ? newline + 1 : s + strlen(s);
+        if (newline)
+            *newline = '\0';
         line++;
         size_t n = strlen(s);
         if (n > 0 && s[n - 1] == '\r')
             s[n - 1] = '\0';
-        if (line == 1) {
+        if (s[strspn(s, " \t")] == '\0')
+            continue;
+        if (!header_seen) {
+            header_seen = true;
             char *w[3];
             long version;
             if (split_words(s, w, 2) != 2 || strcmp(w[0], MAGIC) != 0) {
@@ -204,7 +212,7 @@ static bool read_body(Progress *p, char *text, BnError *warning)
             return false;
         }
     }
-    if (line == 0) {
+    if (!header_seen) {
         error_set(warning, p->path, "progress file is empty; starting afresh");
         return false;
     }
