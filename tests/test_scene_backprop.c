@@ -1,9 +1,10 @@
-/* The backprop scene: gradients against a plain-loop recomputation, the numerical check's error, keys and frames. */
+/* The backprop scene: gradients against a plain-loop recomputation, the numerical check's error, keys, frames and large-screen panels. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
 
 #include "support/bnscene.h"
+#include "view/format.h"
 
 /* dx, dγ, dβ of L = ½Σ(y − t)² recomputed from x and dy by the textbook formulas, in plain loops. */
 static void check_gradients(const Scene *scene, int n, int c, const double *gamma, double eps)
@@ -140,6 +141,89 @@ Test(scene_backprop, frames_match_their_goldens)
     Lesson *lesson = bn_lesson("backprop", "");
     Scene *scene = bn_scene(lesson, 1);
     bn_golden_frames(scene, "scene_backprop");
+    scene_destroy(scene);
+    lesson_destroy(lesson);
+}
+
+/* ---- large screens ------------------------------------------------------------------------- */
+
+static bool large_frame_has(Scene *scene, const char *needle)
+{
+    char *dump = bn_dump(scene, 140, 56, true);
+    bool found = strstr(dump, needle) != NULL;
+    free(dump);
+    return found;
+}
+
+Test(scene_backprop, large_screens_show_each_column_sum_of_dx_and_it_is_zero)
+{
+    static const char *const setups[] = { "", "batch = 6\nfeatures = 4\ngamma = 2, -1" };
+    for (int k = 0; k < 2; k++) {
+        Lesson *lesson = bn_lesson("backprop", setups[k]);
+        Scene *scene = bn_scene(lesson, 5);
+        int n = k == 0 ? 4 : 6, c = k == 0 ? 3 : 4;
+        char *dump = bn_dump(scene, 140, 56, true);
+        cr_assert(strstr(dump, "Each column of dx sums to 0."), "the panel says why the sums vanish");
+        for (int j = 0; j < c; j++) {
+            double sum = 0, scale = 0;
+            for (int i = 0; i < n; i++) {
+                sum += bn_live(scene, "dx", i, j);
+                scale = fmax(scale, fabs(bn_live(scene, "dx", i, j)));
+            }
+            cr_assert(fabs(sum) < 1e-14 * fmax(1.0, scale) * n, "dx of feature %d sums to %g", j, sum);
+            char num[FORMAT_MAX], want[64];
+            format_number(num, sizeof num, sum, 4, false);
+            snprintf(want, sizeof want, "sum dx = %s", num);
+            cr_assert(strstr(dump, want), "setup %d: feature %d's panel should read '%s'", k, j, want);
+        }
+        free(dump);
+        cr_assert_not(bn_frame_has(scene, "sum dx ="), "80x22 keeps its layout: no panel");
+        scene_destroy(scene);
+        lesson_destroy(lesson);
+    }
+}
+
+Test(scene_backprop, the_check_scatter_shows_on_large_screens_while_the_check_is_on)
+{
+    Lesson *lesson = bn_lesson("backprop", "");
+    Scene *scene = bn_scene(lesson, 1);
+    cr_assert(large_frame_has(scene, "analytic vs numerical"));
+    cr_assert(large_frame_has(scene, "* dx  o dgamma  + dbeta"), "the legend names all three gradients");
+    cr_assert_not(bn_frame_has(scene, "analytic vs numerical"), "not at 80x22");
+    cr_assert(scene_key(scene, 'c'));
+    cr_assert_not(large_frame_has(scene, "analytic vs numerical"), "c hides the check, its scatter too");
+    cr_assert(large_frame_has(scene, "sum dx ="), "the column sums need no check");
+    scene_destroy(scene);
+    lesson_destroy(lesson);
+}
+
+Test(scene_backprop, large_frames_match_their_goldens)
+{
+    Lesson *lesson = bn_lesson("backprop", "");
+    Scene *scene = bn_scene(lesson, 1);
+    for (int ascii = 0; ascii < 2; ascii++) {
+        char *dump = bn_dump(scene, 140, 56, ascii);
+        bn_check_golden(ascii ? "scene_backprop_140x56_ascii" : "scene_backprop_140x56_braille", dump);
+        free(dump);
+    }
+    scene_destroy(scene);
+    lesson_destroy(lesson);
+}
+
+Test(scene_backprop, when_not_every_feature_fits_the_panel_shows_the_highlighted_one)
+{
+    Lesson *lesson = bn_lesson("backprop", "batch = 10\nfeatures = 7");
+    Scene *scene = bn_scene(lesson, 1);
+    char *dump = bn_dump(scene, 200, 58, true);
+    cr_assert(strstr(dump, "dx of feat 1") && !strstr(dump, "dx of feat 7"), "a first page of features");
+    cr_assert(strstr(dump, "of 7 shown: f moves on)"));
+    free(dump);
+    for (int k = 0; k < 6; k++)
+        scene_key(scene, 'f');
+    dump = bn_dump(scene, 200, 58, true);
+    cr_assert(strstr(dump, "dx of feat 7") && !strstr(dump, "dx of feat 1"), "f pages to the highlighted feature");
+    free(dump);
+    bn_check_sizes(scene);
     scene_destroy(scene);
     lesson_destroy(lesson);
 }

@@ -1,9 +1,10 @@
-/* The inference scene: train and eval outputs against plain loops, the batch of one, folding, keys and frames. */
+/* The inference scene: train and eval outputs against plain loops, the batch of one, folding, keys, frames and large-screen charts. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
 
 #include "support/bnscene.h"
+#include "view/format.h"
 
 enum { N = 16, C = 3 };
 
@@ -146,6 +147,106 @@ Test(scene_inference, frames_match_their_goldens)
         char prefix[64];
         snprintf(prefix, sizeof prefix, "scene_inference_%s", setups[k][0]);
         bn_golden_frames(scene, prefix);
+        scene_destroy(scene);
+        lesson_destroy(lesson);
+    }
+}
+
+/* ---- large screens ------------------------------------------------------------------------- */
+
+Test(scene_inference, the_chart_replays_the_running_statistics_batch_by_batch)
+{
+    Lesson *lesson = bn_lesson("inference", "steps = 20");
+    Scene *scene = bn_scene(lesson, 4);
+    for (int extra = 0; extra < 2; extra++) {
+        int points = (int)bn_live(scene, "chart_points", 0, 0);
+        cr_assert_eq(points, 21 + extra, "one point per batch and the start");
+        check_close(bn_live(scene, "chart_running_mean", 0, 0), 0.0, 0, 0, "the chart starts at PyTorch's mean 0");
+        check_close(bn_live(scene, "chart_running_var", 0, 0), 1.0, 0, 0, "and variance 1");
+        cr_assert(isnan(bn_live(scene, "chart_batch_mean", 0, 0)), "the start has no batch");
+        for (int k = 1; k < points; k++) {
+            check_close(bn_live(scene, "chart_batch", k, 0), k, 0, 0, "point %d is batch %d", k, k);
+            double want_m = 0.9 * bn_live(scene, "chart_running_mean", k - 1, 0)
+                            + 0.1 * bn_live(scene, "chart_batch_mean", k, 0);
+            double want_v = 0.9 * bn_live(scene, "chart_running_var", k - 1, 0)
+                            + 0.1 * bn_live(scene, "chart_batch_var", k, 0);
+            check_close(bn_live(scene, "chart_running_mean", k, 0), want_m, 1e-12, 1e-12, "running mean at %d", k);
+            check_close(bn_live(scene, "chart_running_var", k, 0), want_v, 1e-12, 1e-12, "running var at %d", k);
+        }
+        cr_assert_eq(bn_live(scene, "chart_running_mean", points - 1, 0), bn_live(scene, "running_mean", 0, 0),
+                     "the chart ends at the live running mean");
+        cr_assert_eq(bn_live(scene, "chart_running_var", points - 1, 0), bn_live(scene, "running_var", 0, 0));
+        scene_step(scene, 1);
+    }
+    scene_destroy(scene);
+    lesson_destroy(lesson);
+}
+
+Test(scene_inference, the_chart_keeps_the_last_thousand_batches_and_the_running_mean_nears_the_population)
+{
+    Lesson *lesson = bn_lesson("inference", "steps = 1100");
+    Scene *scene = bn_scene(lesson, 6);
+    cr_assert_eq(bn_live(scene, "chart_points", 0, 0), 1000);
+    cr_assert_eq(bn_live(scene, "chart_batch", 0, 0), 101, "the oldest batches slid out");
+    cr_assert_eq(bn_live(scene, "chart_batch", 999, 0), 1100);
+    cr_assert_eq(bn_live(scene, "chart_running_mean", 999, 0), bn_live(scene, "running_mean", 0, 0));
+    /* The running mean averages about 19 batches of 16: its spread is near sd/√(16·19). */
+    double pm = bn_live(scene, "population_mean", 0, 0), pv = bn_live(scene, "population_var", 0, 0);
+    cr_assert(pv > 0);
+    cr_assert(fabs(bn_live(scene, "running_mean", 0, 0) - pm) < 4 * sqrt(pv / (16 * 19)),
+              "running mean %g, population %g", bn_live(scene, "running_mean", 0, 0), pm);
+    scene_destroy(scene);
+    lesson_destroy(lesson);
+}
+
+/* max |train y − eval y| over the batch from the live outputs; alone, train mode gives β. */
+static double train_eval_gap(const Scene *scene, bool alone)
+{
+    double gap = 0;
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < C; j++) {
+            double train = alone ? bn_live(scene, "beta", j, 0) : bn_live(scene, "train_y", i, j);
+            gap = fmax(gap, fabs(train - bn_live(scene, "eval_y", i, j)));
+        }
+    return gap;
+}
+
+Test(scene_inference, the_train_eval_scatter_reports_the_largest_gap_and_it_shrinks_with_training)
+{
+    Lesson *early = bn_lesson("inference", "steps = 0"), *late = bn_lesson("inference", "steps = 400");
+    Scene *a = bn_scene(early, 2), *b = bn_scene(late, 2);
+    double gap_a = train_eval_gap(a, false), gap_b = train_eval_gap(b, false);
+    check_close(bn_live(a, "train_eval_diff", 0, 0), gap_a, 0, 0, "untrained gap");
+    check_close(bn_live(b, "train_eval_diff", 0, 0), gap_b, 0, 0, "trained gap");
+    cr_assert(gap_b < gap_a / 2, "training brings eval y near train y: %g then %g", gap_a, gap_b);
+    char *dump = bn_dump(b, 140, 56, true);
+    char num[FORMAT_MAX], want[96];
+    snprintf(want, sizeof want, "max |train y - eval y| = %s", format_number(num, sizeof num, gap_b, 3, false));
+    cr_assert(strstr(dump, want), "the scatter's caption reads '%s'", want);
+    free(dump);
+    cr_assert(scene_key(b, 'o'));
+    check_close(bn_live(b, "train_eval_diff", 0, 0), train_eval_gap(b, true), 0, 0, "alone, train y is beta");
+    scene_destroy(a);
+    scene_destroy(b);
+    lesson_destroy(early);
+    lesson_destroy(late);
+}
+
+Test(scene_inference, large_frames_match_their_goldens)
+{
+    static const char *const setups[][2] = { { "both", "" }, { "fold", "fold = yes" }, { "one", "" } };
+    for (int k = 0; k < 3; k++) {
+        Lesson *lesson = bn_lesson("inference", setups[k][1]);
+        Scene *scene = bn_scene(lesson, 1);
+        if (k == 2)
+            scene_key(scene, 'o');
+        for (int ascii = 0; ascii < 2; ascii++) {
+            char *dump = bn_dump(scene, 140, 56, ascii), name[96];
+            snprintf(name, sizeof name, "scene_inference_%s_140x56_%s", setups[k][0], ascii ? "ascii" : "braille");
+            bn_check_golden(name, dump);
+            free(dump);
+        }
+        cr_assert(!bn_frame_has(scene, "training batch"), "80x22 keeps its layout: no chart");
         scene_destroy(scene);
         lesson_destroy(lesson);
     }

@@ -10,7 +10,9 @@
 #include "scene/bnlabels.h"
 #include "util/alloc.h"
 #include "util/pcg32.h"
+#include "view/plot.h"
 #include "view/table.h"
+#include "view/text.h"
 
 enum { STREAM_DATA = 61, ROWS_SHOWN_MAX = 16, COLS_MAX = 64 };
 
@@ -31,12 +33,16 @@ typedef struct Backprop {
     double *gamma, *beta;       /* (c) */
     double *dgamma, *dbeta, *num_dgamma, *num_dbeta;  /* (c) */
     double *scratch_y, *scratch_xhat;                 /* (n, c) for the perturbed passes */
+    double *scratch_col;                              /* (n) one feature's column of x */
     double *scratch_stats;                            /* (3c) */
     double max_error;
     bool ok;
     char error[ERROR_MESSAGE_MAX];
     bool check;
     int feature, sample;
+    /* For the large-screen panels, filled with the gradients (never in draw). */
+    double *col_sum;            /* (c) Σ over the batch of dx, per feature: 0 up to rounding */
+    double diag_hi;             /* the scatter's range is −diag_hi..diag_hi on both axes */
 } Backprop;
 
 static double list_item(const LessonPage *page, const char *name, int i, double fallback)
@@ -48,29 +54,35 @@ static double list_item(const LessonPage *page, const char *name, int i, double 
     return items[i < count ? i : count - 1];
 }
 
-/* L = ½·Σ(y − t)² over the whole batch, after a training-mode forward pass of x with γ, β. */
-static double backprop_loss(Backprop *s, const double *x, const double *gamma, const double *beta)
+/* The part of L = ½·Σ(y − t)² that feature j contributes, after a training-mode forward pass of its
+ * column. BN normalizes each feature on its own, so x[·][j], γj and βj move only this part: its
+ * derivatives are L's, at O(n) a pass instead of O(n·c) (a 4096×64 batch took minutes to check). */
+static double backprop_loss(Backprop *s, int j)
 {
-    double *m = s->scratch_stats, *v = m + s->c, *r = v + s->c;
-    if (!batchnorm_forward_train(s->scratch_y, s->scratch_xhat, m, v, r, x, gamma, beta, s->eps, s->n, s->c, NULL))
+    int n = s->n, c = s->c;
+    double *m = s->scratch_stats, *v = m + 1, *r = v + 1;
+    for (int i = 0; i < n; i++)
+        s->scratch_col[i] = s->x[i * c + j];
+    if (!batchnorm_forward_train(s->scratch_y, s->scratch_xhat, m, v, r, s->scratch_col, &s->gamma[j], &s->beta[j],
+                                 s->eps, n, 1, NULL))
         return NAN;
     double loss = 0.0;
-    for (int i = 0; i < s->n * s->c; i++) {
-        double d = s->scratch_y[i] - s->t[i];
+    for (int i = 0; i < n; i++) {
+        double d = s->scratch_y[i] - s->t[i * c + j];
         loss += 0.5 * d * d;
     }
     return loss;
 }
 
-/* Central difference of the loss in one parameter p (perturbed in place and restored), the
- * fourth-order form: (−L(p+2h) + 8·L(p+h) − 8·L(p−h) + L(p−2h)) / 12h. */
-static double central_difference(Backprop *s, double *p, double scale, double *x, double *gamma, double *beta)
+/* Central difference of the loss in one parameter p of feature j (perturbed in place and restored),
+ * the fourth-order form: (−L(p+2h) + 8·L(p+h) − 8·L(p−h) + L(p−2h)) / 12h. */
+static double central_difference(Backprop *s, double *p, double scale, int j)
 {
     double keep = *p, at[4], h = FD_STEP * scale;
     static const double offsets[4] = { 2.0, 1.0, -1.0, -2.0 };
     for (int k = 0; k < 4; k++) {
         *p = keep + offsets[k] * h;
-        at[k] = backprop_loss(s, x, gamma, beta);
+        at[k] = backprop_loss(s, j);
     }
     *p = keep;
     return (-at[0] + 8.0 * at[1] - 8.0 * at[2] + at[3]) / (12.0 * h);
@@ -83,6 +95,10 @@ static double relative_error(double a, double b)
     double scale = fmax(fmax(fabs(a), fabs(b)), 1e-6);
     return fabs(a - b) / scale;
 }
+
+/* Samples whose dx the numerical check covers: the ones the tables show. Each value costs four
+ * forward passes, so checking every row of a large batch would stall the tutor. */
+static int checked_rows(const Backprop *s) { return s->n < ROWS_SHOWN_MAX ? s->n : ROWS_SHOWN_MAX; }
 
 static void backprop_compute(Backprop *s)
 {
@@ -101,16 +117,32 @@ static void backprop_compute(Backprop *s)
     batchnorm_backward(s->dx, s->dgamma, s->dbeta, s->dy, s->xhat, s->rstd, s->gamma, n, c);
 
     s->max_error = 0.0;
-    for (int i = 0; i < n * c; i++) {
-        s->num_dx[i] = central_difference(s, &s->x[i], 1.0 / s->rstd[i % c], s->x, s->gamma, s->beta);
+    int checked = checked_rows(s) * c;
+    for (int i = 0; i < checked; i++) {
+        s->num_dx[i] = central_difference(s, &s->x[i], 1.0 / s->rstd[i % c], i % c);
         s->max_error = fmax(s->max_error, relative_error(s->dx[i], s->num_dx[i]));
     }
+    for (int i = checked; i < n * c; i++)
+        s->num_dx[i] = s->dx[i];    /* not checked and never shown; set so nothing reads a stale value */
     for (int j = 0; j < c; j++) {
-        s->num_dgamma[j] = central_difference(s, &s->gamma[j], fmax(1.0, fabs(s->gamma[j])), s->x, s->gamma, s->beta);
-        s->num_dbeta[j] = central_difference(s, &s->beta[j], fmax(1.0, fabs(s->beta[j])), s->x, s->gamma, s->beta);
+        s->num_dgamma[j] = central_difference(s, &s->gamma[j], fmax(1.0, fabs(s->gamma[j])), j);
+        s->num_dbeta[j] = central_difference(s, &s->beta[j], fmax(1.0, fabs(s->beta[j])), j);
         s->max_error = fmax(s->max_error, relative_error(s->dgamma[j], s->num_dgamma[j]));
         s->max_error = fmax(s->max_error, relative_error(s->dbeta[j], s->num_dbeta[j]));
     }
+    /* The panels: column sums of dx (summed in sample order, as a reader would), and one range for
+     * both axes of the check scatter so that agreement is the picture's diagonal. */
+    double top = 0.0;
+    for (int j = 0; j < c; j++) {
+        s->col_sum[j] = 0.0;
+        for (int i = 0; i < n; i++)
+            s->col_sum[j] += s->dx[i * c + j];
+        top = fmax(top, fmax(fabs(s->dgamma[j]), fabs(s->dbeta[j])));
+        top = fmax(top, fmax(fabs(s->num_dgamma[j]), fabs(s->num_dbeta[j])));
+    }
+    for (int i = 0; i < checked; i++)
+        top = fmax(top, fmax(fabs(s->dx[i]), fabs(s->num_dx[i])));
+    s->diag_hi = top > 0.0 ? ticks_nice_step(top / 4.0) * ceil(top / ticks_nice_step(top / 4.0)) : 1.0;
 }
 
 /* A fresh batch: each feature its own center and spread, targets standard normal. */
@@ -134,6 +166,7 @@ static void backprop_destroy(void *self)
         return;
     free(s->x);
     free(s->mean);
+    free(s->col_sum);
     free(s);
 }
 
@@ -150,7 +183,7 @@ static void *backprop_create(const LessonPage *page, uint64_t seed, BnError *err
     s->eps = lesson_page_setting(page, "eps") ? lesson_page_real(page, "eps") : 1e-5;
     s->check = lesson_page_setting(page, "check") ? lesson_page_bool(page, "check") : true;
     size_t nc = (size_t)s->n * (size_t)s->c, c = (size_t)s->c;
-    s->x = xcalloc(9 * nc, sizeof *s->x);
+    s->x = xcalloc(9 * nc + (size_t)s->n, sizeof *s->x);
     s->t = s->x + nc;
     s->y = s->t + nc;
     s->xhat = s->y + nc;
@@ -159,6 +192,7 @@ static void *backprop_create(const LessonPage *page, uint64_t seed, BnError *err
     s->num_dx = s->dx + nc;
     s->scratch_y = s->num_dx + nc;
     s->scratch_xhat = s->scratch_y + nc;
+    s->scratch_col = s->scratch_xhat + nc;
     s->mean = xcalloc(12 * c, sizeof *s->mean);
     s->var = s->mean + c;
     s->rstd = s->var + c;
@@ -169,6 +203,7 @@ static void *backprop_create(const LessonPage *page, uint64_t seed, BnError *err
     s->num_dgamma = s->dbeta + c;
     s->num_dbeta = s->num_dgamma + c;
     s->scratch_stats = s->num_dbeta + c;
+    s->col_sum = xcalloc(c, sizeof *s->col_sum);
     for (int j = 0; j < s->c; j++) {
         s->gamma[j] = list_item(page, "gamma", j, 1.0);
         s->beta[j] = list_item(page, "beta", j, 0.0);
@@ -267,6 +302,132 @@ static void draw_grad_table(const Backprop *s, Canvas *cv, Rect r, Names *nm, co
     table_draw(cv, r, &t, NULL);
 }
 
+/* ---- large screens: the check as a scatter, and dx per feature with its column sum ---------- */
+
+/* Every gradient as a point (analytic across, numerical up) on equal axes: agreement is the diagonal.
+ * No reference line: on a cell grid it would share cells with the points and hide their glyphs. */
+static void draw_check_scatter(const Backprop *s, Canvas *cv, Rect r)
+{
+    const BnSymbols *sym = bnlabels_symbols(cv->unicode);
+    char title[96];
+    if (checked_rows(s) < s->n)
+        snprintf(title, sizeof title, "Gradients of the first %d samples: analytic vs numerical", checked_rows(s));
+    else
+        snprintf(title, sizeof title, "Every gradient as a point: analytic vs numerical");
+    canvas_text(cv, r.x, r.y, title, ROLE_TITLE, ATTR_BOLD, r.w);
+    ScatterSet sets[3] = {
+        { .x = s->dx, .y = s->num_dx, .n = checked_rows(s) * s->c, .name = "dx" },
+        { .x = s->dgamma, .y = s->num_dgamma, .n = s->c, .name = sym->dgamma },
+        { .x = s->dbeta, .y = s->num_dbeta, .n = s->c, .name = sym->dbeta },
+    };
+    ScatterSpec spec = {
+        .sets = sets, .nsets = 3, .legend = true,
+        .x = { .fixed = true, .lo = -s->diag_hi, .hi = s->diag_hi, .label = "analytic" },
+        .y = { .fixed = true, .lo = -s->diag_hi, .hi = s->diag_hi, .label = "numerical" },
+    };
+    scatter_draw(cv, rect_make(r.x, r.y + 1, r.w, r.h - 2), &spec);
+    canvas_text(cv, r.x, r.y + r.h - 1,
+                "Equal axes: on the diagonal, both methods agree.",
+                ROLE_TEXT_DIM, 0, r.w);
+}
+
+/* One feature's dx as signed bars from a shared zero line, and the column's sum under them. */
+static void draw_dx_block(const Backprop *s, Canvas *cv, Rect r, int j, double scale)
+{
+    bool u = cv->unicode;
+    int shown = s->n < ROWS_SHOWN_MAX ? s->n : ROWS_SHOWN_MAX;
+    char buf[96], num[FORMAT_MAX];
+    if (s->n > shown)
+        snprintf(buf, sizeof buf, "dx of feat %d (first %d of %d samples)", j + 1, shown, s->n);
+    else
+        snprintf(buf, sizeof buf, "dx of feat %d", j + 1);
+    canvas_text(cv, r.x, r.y, buf, j == s->feature ? ROLE_HIGHLIGHT : ROLE_TITLE, ATTR_BOLD, r.w);
+    int lw = 4, vw = 10;
+    int half = (r.w - lw - 1 - vw) / 2;
+    if (half > 20)
+        half = 20;      /* longer bars add nothing but distance to their numbers */
+    int zero = r.x + lw + half;
+    for (int i = 0; i < shown; i++) {
+        int row = r.y + 1 + i;
+        double v = s->dx[i * s->c + j];
+        snprintf(buf, sizeof buf, "#%d", i + 1);
+        bool hl = i == s->sample && j == s->feature;
+        canvas_text(cv, r.x, row, buf, hl ? ROLE_HIGHLIGHT : ROLE_TEXT_DIM, 0, lw);
+        canvas_put(cv, zero, row, u ? 0x2502 : '|', ROLE_AXIS, 0);
+        /* Length in half cells (Unicode) or whole cells (ASCII), at least a sliver when not 0. */
+        int units = u ? 2 : 1;
+        int len = scale > 0 ? (int)lround(fabs(v) / scale * half * units) : 0;
+        if (len == 0 && fabs(v) > 0 && fabs(v) >= 1e-3 * scale)
+            len = 1;
+        for (int k = 0; k < (len + units - 1) / units; k++) {
+            bool partial = u && k == len / 2 && len % 2;
+            uint32_t ch = !u ? '#' : !partial ? 0x2588 : v > 0 ? 0x258C : 0x2590;   /* █ ▌ ▐ */
+            canvas_put(cv, v > 0 ? zero + 1 + k : zero - 1 - k, row, ch, ROLE_SERIES1, 0);
+        }
+        format_number(num, sizeof num, v, 4, u);
+        canvas_text(cv, zero + half + 2, row, num, hl ? ROLE_HIGHLIGHT : ROLE_DEFAULT, 0, vw - 1);
+    }
+    format_number(num, sizeof num, s->col_sum[j], 4, u);
+    snprintf(buf, sizeof buf, "%s dx = %s", u ? "Σ" : "sum", num);
+    canvas_text(cv, r.x, r.y + 1 + shown, buf, ROLE_GOOD, ATTR_BOLD, r.w);
+}
+
+static void draw_dx_columns(const Backprop *s, Canvas *cv, Rect r)
+{
+    static const char why[] =
+        "**Each column of dx sums to 0.** Adding the same amount to every x of one feature moves its "
+        "batch \\mu by that amount and leaves xhat, y and the loss as they were: the loss has no slope in "
+        "that direction, so \\Sigma dx = 0. The tiny sums shown are rounding error.";
+    int why_h = text_height(why, r.w, cv->unicode);
+    int shown = s->n < ROWS_SHOWN_MAX ? s->n : ROWS_SHOWN_MAX;
+    int bh = 1 + shown + 1, min_w = 28;
+    int avail = r.h - why_h - 1;
+    if (avail < bh || r.w < min_w)
+        return;
+    /* The fewest columns of blocks that fit every feature, for the longest bars. */
+    int kmax = (r.w + 2) / (min_w + 2), k = 1;
+    while (k < kmax && ((s->c + k - 1) / k) * (bh + 1) - 1 > avail)
+        k++;
+    int rows = (avail + 1) / (bh + 1), fit = rows * k < s->c ? rows * k : s->c;
+    int bw = (r.w - 2 * (k - 1)) / k;
+    double scale = 0.0;
+    for (int i = 0; i < shown * s->c; i++)
+        scale = fmax(scale, fabs(s->dx[i]));
+    /* When not all fit, the page of features holding the highlighted one (f moves it). */
+    int first = fit < s->c ? s->feature / fit * fit : 0, last = first + fit < s->c ? first + fit : s->c;
+    for (int f = first; f < last; f++)
+        draw_dx_block(s, cv, rect_make(r.x + ((f - first) % k) * (bw + 2), r.y + ((f - first) / k) * (bh + 1), bw, bh),
+                      f, scale);
+    int used = ((fit + k - 1) / k) * (bh + 1);
+    if (fit < s->c) {
+        char more[96];
+        snprintf(more, sizeof more, "(features %d to %d of %d shown: f moves on)", first + 1, last, s->c);
+        canvas_text(cv, r.x, r.y + used - 1, more, ROLE_TEXT_DIM, 0, r.w);
+    }
+    text_draw(cv, rect_make(r.x, r.y + used, r.w, r.h - used), why, ROLE_DEFAULT, 0);
+}
+
+/* Below the tables and formulas, when the area has room to spare (never at 80×22). */
+static void draw_panels(const Backprop *s, Canvas *cv, Rect p)
+{
+    if (!s->check) {
+        canvas_text(cv, p.x, p.y + p.h - 1, "(the check's scatter shows when the check is on: press c)",
+                    ROLE_TEXT_DIM, 0, p.w);
+        draw_dx_columns(s, cv, rect_make(p.x, p.y, p.w, p.h - 2));
+    } else if (p.w >= 100) {
+        int sw = p.w * 2 / 5;
+        int sh = sw / 2 + 3 < p.h ? sw / 2 + 3 : p.h;
+        draw_check_scatter(s, cv, rect_make(p.x, p.y, sw, sh));
+        draw_dx_columns(s, cv, rect_make(p.x + sw + 4, p.y, p.w - sw - 4, p.h));
+    } else if (p.h >= 30) {
+        int sh = p.h / 2;
+        draw_check_scatter(s, cv, rect_make(p.x, p.y, p.w, sh));
+        draw_dx_columns(s, cv, rect_make(p.x, p.y + sh + 1, p.w, p.h - sh - 1));
+    } else {
+        draw_dx_columns(s, cv, p);
+    }
+}
+
 static void backprop_draw(void *self, Canvas *cv, Rect a)
 {
     Backprop *s = self;
@@ -285,7 +446,8 @@ static void backprop_draw(void *self, Canvas *cv, Rect a)
     if (!s->ok) {
         canvas_text(cv, a.x, a.y + 2, "no gradients: the forward pass refused this batch", ROLE_WARNING, ATTR_BOLD,
                     a.w);
-        canvas_text(cv, a.x, a.y + 3, s->error, ROLE_WARNING, 0, a.w);
+        /* Wrapped: the engine's reason is the lesson here (a batch of one has no spread). */
+        text_draw(cv, rect_make(a.x, a.y + 3, a.w, a.h - 3), s->error, ROLE_WARNING, 0);
         return;
     }
     Names names;
@@ -357,12 +519,15 @@ static void backprop_draw(void *self, Canvas *cv, Rect a)
             char err[FORMAT_MAX];
             format_number(err, sizeof err, s->max_error, 2, cv->unicode);
             snprintf(line, sizeof line, "max relative error %s (analytic vs central differences, %d values)",
-                     err, n * c + 2 * c);
+                     err, checked_rows(s) * c + 2 * c);
             canvas_text(cv, a.x, fy + 3, line, s->max_error < 1e-6 ? ROLE_GOOD : ROLE_WARNING, ATTR_BOLD, a.w);
         } else {
             canvas_text(cv, a.x, fy + 3, "numerical check off (press c to show it)", ROLE_TEXT_DIM, 0, a.w);
         }
     }
+    Rect panels = rect_make(a.x, fy + 5, a.w, a.y + a.h - (fy + 5));
+    if (panels.h >= 12 && a.w >= 80)
+        draw_panels(s, cv, panels);
 }
 
 const SceneClass scene_backprop = {

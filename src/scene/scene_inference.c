@@ -12,10 +12,11 @@
 #include "scene/bnsource.h"
 #include "util/alloc.h"
 #include "util/pcg32.h"
+#include "view/plot.h"
 #include "view/table.h"
 #include "view/text.h"
 
-enum { STREAM_AFFINE = 71, COLS_MAX = 64, WEIGHTS_SHOWN_MAX = 8 };
+enum { STREAM_AFFINE = 71, COLS_MAX = 64, WEIGHTS_SHOWN_MAX = 8, HIST_MAX = 1000, TE_SETS_MAX = 4 };
 enum { MODE_TRAIN, MODE_EVAL, MODE_BOTH };
 
 typedef struct Inference {
@@ -36,7 +37,38 @@ typedef struct Inference {
     int mode;
     bool fold, one;                 /* show folding; show the batch of one */
     char one_error[ERROR_MESSAGE_MAX];
+    /* For the large-screen panels, filled in create, step and keys (never in draw). The charts watch
+     * feature 1, the headline's. */
+    double pop_mean, pop_var;       /* feature 1 over the whole training split (biased variance) */
+    double *hist_batch, *hist_rm, *hist_rv, *hist_bm, *hist_bv;     /* (HIST_MAX) one point per batch */
+    int hist_n;                     /* the last HIST_MAX batches: batch number, running μ, σ², batch μ, σ² */
+    double pop_x[2], pop_m[2], pop_v[2];    /* the population values as flat lines across the chart */
+    double *te_train, *te_eval;     /* (c, n) per feature: train-mode and eval-mode y of the current batch */
+    double te_lo, te_hi;            /* one range for both axes of the train/eval scatter */
+    double te_diff;                 /* max |train y − eval y| over the batch, every feature */
 } Inference;
+
+/* One point of the charts: the running statistics after a batch, and what that batch fed in (its μ,
+ * and its σ² as the update uses it: unbiased except for Keras). NaN for the start, which has no batch. */
+static void inference_record(Inference *s, double batch_mean, double batch_var)
+{
+    if (s->hist_n == HIST_MAX) {
+        double *all[5] = { s->hist_batch, s->hist_rm, s->hist_rv, s->hist_bm, s->hist_bv };
+        for (int k = 0; k < 5; k++)
+            memmove(all[k], all[k] + 1, sizeof(double) * (HIST_MAX - 1));
+        s->hist_n--;
+    }
+    int k = s->hist_n++;
+    s->hist_batch[k] = (double)s->trained;
+    s->hist_rm[k] = s->run_mean[0];
+    s->hist_rv[k] = s->run_var[0];
+    s->hist_bm[k] = batch_mean;
+    s->hist_bv[k] = batch_var;
+    s->pop_x[0] = s->hist_batch[0];
+    s->pop_x[1] = s->hist_batch[k];
+    s->pop_m[0] = s->pop_m[1] = s->pop_mean;
+    s->pop_v[0] = s->pop_v[1] = s->pop_var;
+}
 
 /* One training batch: a training-mode forward pass whose statistics update the running ones. */
 static void inference_train_batch(Inference *s)
@@ -50,6 +82,35 @@ static void inference_train_batch(Inference *s)
     batchnorm_update_running(s->run_mean, s->run_var, &s->batches_seen, m, v, s->convention, s->momentum, s->n,
                              s->c);
     s->trained++;
+    double bessel = s->convention == BN_CONVENTION_KERAS ? 1.0 : (double)s->n / (s->n - 1);
+    inference_record(s, m[0], v[0] * bessel);
+}
+
+/* The train/eval scatter's points: each sample's y both ways, per feature. Alone (the batch of one),
+ * train mode gives β whatever the input, so those points stand in a vertical line. */
+static void inference_fill_scatter(Inference *s)
+{
+    int n = s->n, c = s->c, shown = c < TE_SETS_MAX ? c : TE_SETS_MAX;
+    double lo = INFINITY, hi = -INFINITY;
+    s->te_diff = 0.0;
+    for (int j = 0; j < c; j++)
+        for (int i = 0; i < n; i++) {
+            double train = s->one ? s->beta[j] : s->train_y[i * c + j], eval = s->eval_y[i * c + j];
+            s->te_train[j * n + i] = train;
+            s->te_eval[j * n + i] = eval;
+            if (!isfinite(train) || !isfinite(eval))
+                continue;
+            s->te_diff = fmax(s->te_diff, fabs(train - eval));
+            if (j < shown) {
+                lo = fmin(lo, fmin(train, eval));
+                hi = fmax(hi, fmax(train, eval));
+            }
+        }
+    if (!(lo < hi))
+        lo = isfinite(lo) ? lo - 1.0 : -1.0, hi = isfinite(hi) ? hi + 1.0 : 1.0;
+    double step = ticks_nice_step((hi - lo) / 4.0);
+    s->te_lo = floor(lo / step) * step;
+    s->te_hi = ceil(hi / step) * step;
 }
 
 /* Everything shown for the current batch, from the current running statistics. */
@@ -68,6 +129,7 @@ static void inference_compute(Inference *s)
     s->fold_diff = 0.0;
     for (int i = 0; i < n * c; i++)
         s->fold_diff = fmax(s->fold_diff, fabs(s->fold_y[i] - s->eval_y[i]));
+    inference_fill_scatter(s);
 }
 
 static void inference_new_input(Inference *s)
@@ -85,6 +147,8 @@ static void inference_destroy(void *self)
     free(s->gamma);
     free(s->z);
     free(s->w_fold);
+    free(s->hist_batch);
+    free(s->te_train);
     free(s);
 }
 
@@ -115,6 +179,8 @@ static void *inference_create(const LessonPage *page, uint64_t seed, BnError *er
     s->momentum = s->convention == BN_CONVENTION_KERAS ? 1.0 - s->alpha : s->alpha;
     s->mode = (int)lesson_page_int(page, "mode");
     s->fold = lesson_page_bool(page, "fold");
+    /* batch = 1 is the pitfall itself: train mode has no statistics to show (and would show NaN). */
+    s->one = s->n < 2;
 
     size_t c = (size_t)s->c, nc = (size_t)s->n * c;
     s->gamma = xcalloc(7 * c, sizeof *s->gamma);
@@ -133,6 +199,17 @@ static void *inference_create(const LessonPage *page, uint64_t seed, BnError *er
     s->in = s->scratch + 3 * nc;
     s->w_fold = xcalloc(c * (size_t)s->dim + c, sizeof *s->w_fold);
     s->b_fold = s->w_fold + c * (size_t)s->dim;
+    s->hist_batch = xcalloc(5 * HIST_MAX, sizeof *s->hist_batch);
+    s->hist_rm = s->hist_batch + HIST_MAX;
+    s->hist_rv = s->hist_rm + HIST_MAX;
+    s->hist_bm = s->hist_rv + HIST_MAX;
+    s->hist_bv = s->hist_bm + HIST_MAX;
+    s->te_train = xcalloc(2 * nc, sizeof *s->te_train);
+    s->te_eval = s->te_train + nc;
+    double pm[COLS_MAX], pv[COLS_MAX];
+    bnsource_population(&s->source, pm, pv);
+    s->pop_mean = pm[0];
+    s->pop_var = pv[0];
 
     Pcg32 rng;
     pcg32_seed(&rng, seed, STREAM_AFFINE);
@@ -142,6 +219,7 @@ static void *inference_create(const LessonPage *page, uint64_t seed, BnError *er
         s->run_mean[j] = 0.0;
         s->run_var[j] = 1.0;
     }
+    inference_record(s, NAN, NAN);     /* the start: mean 0, variance 1 */
     long steps = lesson_page_int(page, "steps");
     for (long k = 0; k < steps; k++)
         inference_train_batch(s);
@@ -167,7 +245,10 @@ static bool inference_key(void *self, int key)
     Inference *s = self;
     switch (key) {
     case 'i': inference_new_input(s); return true;
-    case 'o': s->one = !s->one; return true;
+    case 'o':
+        s->one = !s->one || s->n < 2;   /* a batch of one has no batch view to go back to */
+        inference_fill_scatter(s);  /* alone, the train-mode points move to y = β */
+        return true;
     case 'f': s->fold = !s->fold; return true;
     case 'v': s->mode = (s->mode + 1) % 3; return true;
     default: return false;
@@ -206,6 +287,25 @@ static bool inference_live(const void *self, const char *name, const int *index,
         *out = s->beta[a];
     else if (strcmp(name, "fold_diff") == 0)
         *out = s->fold_diff;
+    /* The large-screen panels' data, for tests (not in the catalogue): chart points k = 0..chart_points−1. */
+    else if (strcmp(name, "chart_points") == 0)
+        *out = s->hist_n;
+    else if (strncmp(name, "chart_", 6) == 0 && index && a >= 0 && a < s->hist_n) {
+        const double *v = strcmp(name, "chart_batch") == 0          ? s->hist_batch
+                          : strcmp(name, "chart_running_mean") == 0 ? s->hist_rm
+                          : strcmp(name, "chart_running_var") == 0  ? s->hist_rv
+                          : strcmp(name, "chart_batch_mean") == 0   ? s->hist_bm
+                          : strcmp(name, "chart_batch_var") == 0    ? s->hist_bv
+                                                                    : NULL;
+        if (!v)
+            return false;
+        *out = v[a];
+    } else if (strcmp(name, "population_mean") == 0)
+        *out = s->pop_mean;
+    else if (strcmp(name, "population_var") == 0)
+        *out = s->pop_var;
+    else if (strcmp(name, "train_eval_diff") == 0)
+        *out = s->te_diff;
     else
         return false;
     return true;
@@ -264,6 +364,96 @@ static void put_line(Canvas *cv, Rect a, int *y, const char *text, ColorRole rol
                     canvas_put(cv, a.x + x, *y + row, cell->ch, role, attr);
             }
     *y += lines;
+}
+
+/* ---- large screens: feature 1's statistics over training, and train vs eval over the batch ---- */
+
+/* Running μ (or σ²) of feature 1 after each training batch, over the noisy batch values it averages
+ * and the population value they scatter around. */
+static void draw_stat_chart(const Inference *s, Canvas *cv, Rect r, bool var)
+{
+    const BnSymbols *y = bnlabels_symbols(cv->unicode);
+    BnNumbers nb;
+    bnlabels_numbers_init(&nb, cv->unicode, 4);
+    const char *sym = var ? y->var : y->mu;
+    char title[160], run[32], batch[48], pop[48];
+    const char *now = bnlabels_num(&nb, var ? s->run_var[0] : s->run_mean[0]);
+    const char *pop_now = bnlabels_num(&nb, var ? s->pop_var : s->pop_mean);
+    if (r.w >= 80)
+        snprintf(title, sizeof title, "feat 1: running %s = %s after %ld batches; %s of all training data = %s", sym,
+                 now, s->trained, sym, pop_now);
+    else
+        snprintf(title, sizeof title, "feat 1: running %s = %s, all data %s", sym, now, pop_now);
+    canvas_text(cv, r.x, r.y, title, ROLE_TITLE, ATTR_BOLD, r.w);
+    snprintf(run, sizeof run, "running %s", sym);
+    if (var && s->convention != BN_CONVENTION_KERAS)
+        snprintf(batch, sizeof batch, "batch %s, unbiased", sym);
+    else
+        snprintf(batch, sizeof batch, "batch %s", sym);
+    snprintf(pop, sizeof pop, "all data %s", sym);
+    LineSeries ls[3] = {
+        { .x = s->hist_batch, .y = var ? s->hist_rv : s->hist_rm, .n = s->hist_n, .name = run },
+        { .x = s->hist_batch, .y = var ? s->hist_bv : s->hist_bm, .n = s->hist_n, .name = batch },
+        { .x = s->pop_x, .y = var ? s->pop_v : s->pop_m, .n = 2, .name = pop },
+    };
+    LineChartSpec spec = {
+        .series = ls, .nseries = 3, .legend = true,
+        .y = { .label = sym },
+        /* A few batches (or none yet) still get a readable axis of ten. */
+        .x = { .fixed = s->pop_x[1] - s->pop_x[0] < 10, .lo = s->pop_x[0], .hi = s->pop_x[0] + 10,
+               .label = "training batch" },
+    };
+    linechart_draw(cv, rect_make(r.x, r.y + 1, r.w, r.h - 1), &spec);
+}
+
+/* Each sample's output both ways, on equal axes: the diagonal is where the modes agree. */
+static void draw_mode_scatter(const Inference *s, Canvas *cv, Rect r)
+{
+    const BnSymbols *y = bnlabels_symbols(cv->unicode);
+    canvas_text(cv, r.x, r.y, s->one ? "Each sample alone: train y against eval y" : "This batch: train y against eval y",
+                ROLE_TITLE, ATTR_BOLD, r.w);
+    char line[256], diff[FORMAT_MAX], names[TE_SETS_MAX][24];
+    ScatterSet sets[TE_SETS_MAX];
+    int ns = s->c < TE_SETS_MAX ? s->c : TE_SETS_MAX;
+    for (int j = 0; j < ns; j++) {
+        snprintf(names[j], sizeof names[j], "feat %d", j + 1);
+        sets[j] = (ScatterSet){ .x = s->te_train + j * s->n, .y = s->te_eval + j * s->n, .n = s->n,
+                                .name = names[j] };
+    }
+    if (s->one)
+        snprintf(line, sizeof line, "Alone, train mode gives y = %s whatever the input (the vertical lines); "
+                 "eval mode still follows the input.", y->beta);
+    else
+        snprintf(line, sizeof line, "max |train y %s eval y| = %s over the batch. On the diagonal the modes "
+                 "agree; the closer the running %s, %s to this batch's, the closer the points.", y->minus,
+                 format_number(diff, sizeof diff, s->te_diff, 3, cv->unicode), y->mu, y->var);
+    int cap = text_height(line, r.w, cv->unicode);
+    ScatterSpec spec = {
+        .sets = sets, .nsets = ns, .legend = true,
+        .x = { .fixed = true, .lo = s->te_lo, .hi = s->te_hi, .label = "train y" },
+        .y = { .fixed = true, .lo = s->te_lo, .hi = s->te_hi, .label = "eval y" },
+    };
+    scatter_draw(cv, rect_make(r.x, r.y + 1, r.w, r.h - 2 - cap), &spec);
+    int ty = r.y + r.h - cap;
+    put_line(cv, rect_make(r.x, ty, r.w, cap), &ty, line, ROLE_DEFAULT, 0);
+}
+
+/* Below the tables and text, when the area has room to spare (never at 80 columns). */
+static void draw_panels(const Inference *s, Canvas *cv, Rect p)
+{
+    if (p.w >= 120) {
+        int lw = p.w * 3 / 5, h1 = p.h / 2;
+        draw_stat_chart(s, cv, rect_make(p.x, p.y, lw, h1 - 1), false);
+        draw_stat_chart(s, cv, rect_make(p.x, p.y + h1, lw, p.h - h1), true);
+        int sw = p.w - lw - 4, sh = sw / 2 + 8 < p.h ? sw / 2 + 8 : p.h;
+        draw_mode_scatter(s, cv, rect_make(p.x + lw + 4, p.y, sw, sh));
+    } else {
+        int ch = p.h >= 28 ? p.h / 2 : p.h, cw = (p.w - 3) / 2;
+        draw_stat_chart(s, cv, rect_make(p.x, p.y, cw, ch), false);
+        draw_stat_chart(s, cv, rect_make(p.x + cw + 3, p.y, p.w - cw - 3, ch), true);
+        if (p.h >= 28)
+            draw_mode_scatter(s, cv, rect_make(p.x, p.y + ch + 1, p.w, p.h - ch - 1));
+    }
 }
 
 static void inference_draw(void *self, Canvas *cv, Rect a)
@@ -409,7 +599,11 @@ static void inference_draw(void *self, Canvas *cv, Rect a)
             .corner = "folded", .sig = 4, .hl_row = -1, .hl_col = -1,
         };
         table_draw(cv, rect_make(a.x, ty, a.w, text.y + text.h - ty), &t, NULL);
+        ty += 1 + c;
     }
+    Rect panels = rect_make(a.x, ty + 1, a.w, a.y + a.h - ty - 1);
+    if (a.w >= 90 && panels.h >= 14)
+        draw_panels(s, cv, panels);
 }
 
 const SceneClass scene_inference = {
