@@ -203,6 +203,7 @@ static const BadInput global_cases[] = {
     { "--seed=1.5", NULL, 2, "--seed: expected a non-negative whole number" },
     { "--theme=", NULL, 2, "--theme: expected a theme name" },
     { "--theme=../../etc/passwd", NULL, 2, "--theme: '../../etc/passwd' is not a theme name" },
+    { "--theme=neon", NULL, 2, "--theme: unknown theme 'neon' (themes: dark" },
     { "--autoplay=0", NULL, 2, "--autoplay: expected seconds between pages" },
     { "--autoplay=nan", NULL, 2, "--autoplay: expected seconds between pages" },
     { "--autoplay=1e9", NULL, 2, "--autoplay: expected seconds between pages" },

@@ -168,14 +168,24 @@ Test(ui_app, the_minimum_size_comes_from_the_config)
     canvas_destroy(c);
 }
 
-Test(ui_app, a_missing_theme_falls_back_to_the_built_in_one)
+Test(ui_app, the_dark_theme_is_built_in_and_needs_no_theme_file)
 {
     Theme got, want;
     BnError err = { 0 };
     memset(&got, 0x5a, sizeof got);
-    cr_assert(assets_theme_select(&got, "no-such-theme-here", &err), "a missing theme is not an error");
+    cr_assert(assets_theme_select(&got, "dark", &err), "%s", err.message);
     theme_default(&want);
-    cr_assert(memcmp(got.roles, want.roles, sizeof want.roles) == 0, "the default theme is used");
+    cr_assert(memcmp(got.roles, want.roles, sizeof want.roles) == 0, "the dark theme is the built-in one");
+}
+
+Test(ui_app, an_unknown_theme_is_a_usage_error_that_names_the_themes_there_are)
+{
+    Theme t;
+    BnError err = { 0 };
+    cr_assert_not(assets_theme_select(&t, "no-such-theme-here", &err), "a typo must not pass silently");
+    cr_assert_str_eq(err.where, "--theme");
+    cr_assert(strstr(err.message, "unknown theme 'no-such-theme-here'") != NULL, "%s", err.message);
+    cr_assert(strstr(err.message, "dark") != NULL, "the message lists the themes: %s", err.message);
 }
 
 Test(ui_app, a_theme_name_cannot_be_a_path)

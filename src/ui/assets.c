@@ -1,7 +1,9 @@
 /* Where installed data lives (themes, lessons) relative to the binary, and theme selection (ui layer). */
 #include "ui/assets.h"
 
+#include <dirent.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -65,6 +67,37 @@ static bool theme_name_ok(const char *name)
     return true;
 }
 
+/* Appends ", NAME" for each NAME.theme in dir not yet in list. */
+static void list_themes(const char *dir, char *list, size_t size)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (n <= 6 || e->d_name[0] == '.' || strcmp(e->d_name + n - 6, ".theme") != 0)
+            continue;
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)(n - 6), e->d_name);
+        /* Whole-word check against what the list already holds. */
+        bool seen = false;
+        for (const char *p = list; (p = strstr(p, name)) != NULL; p += strlen(name)) {
+            bool starts = p == list || p[-1] == ' ';
+            bool ends = p[strlen(name)] == ',' || p[strlen(name)] == '\0';
+            if (starts && ends) {
+                seen = true;
+                break;
+            }
+        }
+        if (!seen && strlen(list) + strlen(name) + 3 < size) {
+            strcat(list, ", ");
+            strcat(list, name);
+        }
+    }
+    closedir(d);
+}
+
 bool assets_theme_select(Theme *theme, const char *name, BnError *err)
 {
     if (!name)
@@ -76,13 +109,21 @@ bool assets_theme_select(Theme *theme, const char *name, BnError *err)
     static char storage[ASSETS_DIRS_MAX][ASSETS_PATH_MAX];
     const char *dirs[ASSETS_DIRS_MAX + 1];
     int count = assets_search_dirs("assets/themes", "themes", storage, dirs);
-    /* Load the first file that exists; its errors are real errors. None at all: the built-in theme. */
+    /* Load the first file that exists; its errors are real errors. */
     for (int i = 0; i < count; i++) {
         char path[ASSETS_PATH_MAX + 64];
         snprintf(path, sizeof path, "%s/%s.theme", dirs[i], name);
         if (access(path, R_OK) == 0)
             return theme_load(theme, path, err);
     }
-    theme_default(theme);
-    return true;
+    /* The dark theme is built in, so a binary without its theme files still starts. */
+    if (strcmp(name, "dark") == 0) {
+        theme_default(theme);
+        return true;
+    }
+    char known[512] = "dark";
+    for (int i = 0; i < count; i++)
+        list_themes(dirs[i], known, sizeof known);
+    error_set(err, "--theme", "unknown theme '%s' (themes: %s)", name, known);
+    return false;
 }
