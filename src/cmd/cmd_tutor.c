@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "ui/app.h"
@@ -149,6 +150,12 @@ int cmd_tutor(int argc, char **argv)
         config.page = replay->page;
         config.autoplay = replay->autoplay;
         config.replay = replay;
+    }
+    /* Without a terminal the tutor will not start: check the lesson options all the same, but touch
+     * neither the progress file nor a record file. */
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        config.use_progress = false;
+        config.record_path = NULL;
     }
     Tutor *tutor = tutor_create(&config, &err);
     if (!tutor) {

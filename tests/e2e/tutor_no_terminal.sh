@@ -19,6 +19,10 @@ expect() {
 # stdout is a file here: message, status 1, nothing written to the file.
 expect 1 '^bntutor: standard output is not a terminal' "$BIN"
 [ ! -s "$WORK/out" ] || fail "bytes written to a non-terminal stdout"
+# A tutor that cannot start leaves no progress file and no record behind.
+expect 1 '^bntutor: standard output is not a terminal' "$BIN" --record="$WORK/never.rec"
+[ ! -e "$WORK/never.rec" ] || fail "a record file was created though the tutor never started"
+[ ! -e "$XDG_STATE_HOME/bntutor/progress" ] || fail "progress was saved though the tutor never started"
 
 # Usage errors need no terminal.
 expect 2 '^bntutor: --lesson: ' "$BIN" --lesson=abc
