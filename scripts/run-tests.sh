@@ -2,6 +2,11 @@
 # Runs every Criterion test binary given, then the end-to-end scripts, and prints one closing tally.
 # Environment: BNTUTOR_BIN (the binary under test), BNTUTOR_SKIP_E2E=1 to skip tests/e2e/*.sh.
 set -u
+# Absolute, so tests that work in a temporary folder still find the binary.
+if [ -n "${BNTUTOR_BIN:-}" ] && [ -e "$BNTUTOR_BIN" ]; then
+    BNTUTOR_BIN=$(cd "$(dirname "$BNTUTOR_BIN")" && pwd)/$(basename "$BNTUTOR_BIN")
+    export BNTUTOR_BIN
+fi
 passed=0
 failed=0
 failed_names=""
