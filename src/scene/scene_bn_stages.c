@@ -488,13 +488,19 @@ static void draw_formula(const BnStages *s, Canvas *cv, Rect r)
         break;
     }
     case STAGE_NORMALIZE:
-        snprintf(l1, sizeof l1, "xhat = (x %s %s) / %s(%s + %s)    %s = %s keeps the division safe when %s is 0",
-                 y->minus, y->mu, y->sqrt, y->var, y->eps, y->eps, bnlabels_num(&nb, s->eps), y->var);
+        /* eps = 0 is allowed (to show why it exists): then nothing guards the division. */
+        snprintf(l1, sizeof l1, "xhat = (x %s %s) / %s(%s + %s)    %s = %s %s when %s is 0",
+                 y->minus, y->mu, y->sqrt, y->var, y->eps, y->eps, bnlabels_num(&nb, s->eps),
+                 s->eps > 0 ? "keeps the division safe" : "leaves the division unguarded", y->var);
         snprintf(l2, sizeof l2, "#%d, feature %d: xhat = (%s %s %s) / %s(%s + %s) = %s", i + 1, j + 1,
                  bnlabels_num(&nb, xv), y->minus, bnlabels_num(&nb, s->mean[j]), y->sqrt,
                  bnlabels_num(&nb, s->var[j]), bnlabels_num(&nb, s->eps), bnlabels_num(&nb, s->xhat[i * c + j]));
-        snprintf(l3, sizeof l3, "Every column now has mean 0 and variance 1 (a hair under 1, because of %s).",
-                 y->eps);
+        if (s->eps > 0)
+            snprintf(l3, sizeof l3, "Every column now has mean 0 and variance 1 (a hair under 1, because of %s).",
+                     y->eps);
+        else
+            snprintf(l3, sizeof l3, "Every column now has mean 0 and variance exactly 1 (%s = 0 takes nothing off).",
+                     y->eps);
         break;
     case STAGE_SCALE:
         snprintf(l1, sizeof l1, "y = %s%sxhat + %s    %s and %s are learned, one pair per feature", y->gamma, y->dot,

@@ -192,7 +192,9 @@ static void gb_chart(const GammaBeta *g, Canvas *cv, Rect area, int which)
     linechart_draw(cv, area, &spec);
 }
 
-/* Learnable γ, β with their last gradients, then the running statistics that are not learned. */
+/* Learnable γ, β with their last gradients, then the running statistics that are not learned.
+ * Before the first step there are no gradients yet: those columns are left out (the table widget
+ * would print a placeholder NaN as "nan"). */
 static void gb_table(const GammaBeta *g, Canvas *cv, Rect area)
 {
     const MlpLayer *L = &g->run.mlp->hidden[g->watch];
@@ -203,17 +205,22 @@ static void gb_table(const GammaBeta *g, Canvas *cv, Rect area)
     if (rows < 1)
         return;
     enum { COLS = 6 };
+    bool grads = g->run.step > 0;
+    int cols = grads ? COLS : COLS - 2;
     double *v = xcalloc((size_t)rows * COLS, sizeof *v);
     char (*rn)[16] = xcalloc((size_t)rows, sizeof *rn);
     const char **row_names = xcalloc((size_t)rows, sizeof *row_names);
     for (int r = 0; r < rows; r++) {
         int j = g->group + r;
-        v[r * COLS + 0] = L->gamma[j];
-        v[r * COLS + 1] = g->run.step > 0 ? L->dgamma[j] : NAN;
-        v[r * COLS + 2] = L->beta[j];
-        v[r * COLS + 3] = g->run.step > 0 ? L->dbeta[j] : NAN;
-        v[r * COLS + 4] = L->running_mean[j];
-        v[r * COLS + 5] = L->running_var[j];
+        double *row = v + r * cols;
+        *row++ = L->gamma[j];
+        if (grads)
+            *row++ = L->dgamma[j];
+        *row++ = L->beta[j];
+        if (grads)
+            *row++ = L->dbeta[j];
+        *row++ = L->running_mean[j];
+        *row = L->running_var[j];
         snprintf(rn[r], sizeof rn[r], "%d", j);
         row_names[r] = rn[r];
     }
@@ -221,9 +228,11 @@ static void gb_table(const GammaBeta *g, Canvas *cv, Rect area)
                                              "run var"};
     static const char *const cols_a[COLS] = {"gamma", "dL/dgamma", "beta", "dL/dbeta", "run mean",
                                              "run var"};
-    TableSpec spec = {.values = v, .rows = rows, .cols = COLS, .row_names = row_names,
-                      .col_names = u ? cols_u : cols_a, .corner = "feat", .sig = 3, .hl_row = -1,
-                      .hl_col = -1};
+    static const char *const start_u[COLS - 2] = {"γ learned", "β learned", "run mean", "run var"};
+    static const char *const start_a[COLS - 2] = {"gamma", "beta", "run mean", "run var"};
+    TableSpec spec = {.values = v, .rows = rows, .cols = cols, .row_names = row_names,
+                      .col_names = grads ? (u ? cols_u : cols_a) : (u ? start_u : start_a), .corner = "feat",
+                      .sig = 3, .hl_row = -1, .hl_col = -1};
     table_draw(cv, area, &spec, NULL);
     free(v);
     free(rn);
@@ -255,6 +264,9 @@ static void gb_draw(void *self, Canvas *cv, Rect area)
     if (g->run.state != NETRUN_OK) {
         snprintf(line, sizeof line, "%s %s", g->run.message,
                  g->run.state == NETRUN_DIVERGED ? "- lower the learning rate, press r to reset" : "");
+        if (g->run.state == NETRUN_DIVERGED && (int)strlen(line) > area.w)    /* 80 columns: keep the advice */
+            snprintf(line, sizeof line, "diverged at step %ld: lower the learning rate, press r to reset",
+                     g->run.step + 1);
         canvas_text(cv, area.x, row++, line, ROLE_WARNING, ATTR_BOLD, area.w);
     } else {
         snprintf(line, sizeof line, "%d BN layers = %d sets: %s,%s learned (%d each); running mean, var tracked, not learned",
@@ -290,7 +302,9 @@ static void gb_draw(void *self, Canvas *cv, Rect area)
         spec.x.label = "step";
         linechart_draw(cv, loss_r, &spec);
     }
-    if (table_h >= 2)
+    /* After a divergence the layer holds the failed step's non-finite numbers: the charts keep the
+     * history up to it and the message above says what happened. */
+    if (table_h >= 2 && g->run.state != NETRUN_DIVERGED)
         gb_table(g, cv, rect_make(area.x, area.y + area.h - table_h, area.w > 100 ? 100 : area.w, table_h));
 }
 

@@ -18,6 +18,9 @@
 
 enum { STREAM_AFFINE = 71, COLS_MAX = 64, WEIGHTS_SHOWN_MAX = 8, HIST_MAX = 1000, TE_SETS_MAX = 4 };
 enum { MODE_TRAIN, MODE_EVAL, MODE_BOTH };
+/* Pretraining at most this many batches and multiply-adds of the source layer (about 50 ms). */
+enum { PRETRAIN_MAX = 5000 };
+#define PRETRAIN_WORK 3e7
 
 typedef struct Inference {
     BnSource source;
@@ -138,6 +141,17 @@ static void inference_new_input(Inference *s)
     inference_compute(s);
 }
 
+/* Batches trained before the page shows: the page's `steps`, within a budget of work, so a page with
+ * steps = 1000000 (or big batches of 784-pixel images) still opens at once; the header says how many
+ * batches the running statistics have seen, and they settle long before the budget runs out. */
+static long pretrain_batches(const Inference *s, long steps)
+{
+    double per_batch = (double)s->n * (double)(s->dim + 1) * (double)s->c;     /* multiply-adds */
+    double budget = PRETRAIN_WORK / per_batch;
+    long cap = budget < 1.0 ? 1 : budget > PRETRAIN_MAX ? PRETRAIN_MAX : (long)budget;
+    return steps < cap ? steps : cap;
+}
+
 static void inference_destroy(void *self)
 {
     Inference *s = self;
@@ -220,8 +234,7 @@ static void *inference_create(const LessonPage *page, uint64_t seed, BnError *er
         s->run_var[j] = 1.0;
     }
     inference_record(s, NAN, NAN);     /* the start: mean 0, variance 1 */
-    long steps = lesson_page_int(page, "steps");
-    for (long k = 0; k < steps; k++)
+    for (long k = pretrain_batches(s, lesson_page_int(page, "steps")); k > 0; k--)
         inference_train_batch(s);
     /* What PyTorch would say to a training-mode pass over one sample, in the engine's words. */
     double one_y[COLS_MAX], one_h[COLS_MAX], m[COLS_MAX], v[COLS_MAX], r[COLS_MAX];

@@ -296,6 +296,12 @@ static void rs_formula(const RunStats *s, int which, bool u, char *line, size_t 
     double old = which == 0 ? k->old_mean[f] : k->old_var[f];
     double now = which == 0 ? k->mean[f] : k->var[f];
     num(r, now, u);
+    /* Bessel's n/(n-1); a batch of one has none (the engine uses 1), so never print "1/0". */
+    char bes[32];
+    if (s->batch > 1)
+        snprintf(bes, sizeof bes, "%d/%d", s->batch, s->batch - 1);
+    else
+        snprintf(bes, sizeof bes, "1");
     switch (s->conv) {
     case BN_CONVENTION_PYTORCH:
         num(a, 1.0 - k->alpha, u);
@@ -304,8 +310,8 @@ static void rs_formula(const RunStats *s, int which, bool u, char *line, size_t 
             snprintf(line, size, "%s = (1-%s)%sold + %s%sbatch = %s%s%s + %s%s%s = %s", what, u ? "α" : "a", dot,
                      u ? "α" : "a", dot, a, dot, num(o, old, u), m, dot, num(b, bm, u), r);
         else
-            snprintf(line, size, "%s = %s%s%s + %s%s(%s%s%d/%d) = %s  (unbiased batch var)", what, a, dot,
-                     num(o, old, u), m, dot, num(b, bv, u), dot, s->batch, s->batch - 1, r);
+            snprintf(line, size, "%s = %s%s%s + %s%s(%s%s%s) = %s  (%s)", what, a, dot, num(o, old, u), m, dot,
+                     num(b, bv, u), dot, bes, r, s->batch > 1 ? "unbiased batch var" : "batch of 1: no unbiased var");
         break;
     case BN_CONVENTION_KERAS:
         num(a, 1.0 - k->alpha, u);
@@ -314,16 +320,16 @@ static void rs_formula(const RunStats *s, int which, bool u, char *line, size_t 
             snprintf(line, size, "%s = m%sold + (1-m)%sbatch, m = 1-%s = %s: %s%s%s + %s%s%s = %s", what, dot, dot,
                      u ? "α" : "a", a, a, dot, num(o, old, u), m, dot, num(b, bm, u), r);
         else
-            snprintf(line, size, "%s = %s%s%s + %s%s%s = %s  (biased batch var, no %d/%d)", what, a, dot,
-                     num(o, old, u), m, dot, num(b, bv, u), r, s->batch, s->batch - 1);
+            snprintf(line, size, "%s = %s%s%s + %s%s%s = %s  (biased batch var%s%s)", what, a, dot,
+                     num(o, old, u), m, dot, num(b, bv, u), r, s->batch > 1 ? ", no " : "", s->batch > 1 ? bes : "");
         break;
     case BN_CONVENTION_PAPER:
         if (which == 0)
             snprintf(line, size, "%s = average of all %ld batch means = %s  (no %s)", what, k->seen, r,
                      u ? "α" : "alpha");
         else
-            snprintf(line, size, "%s = average of all %ld batch vars %s %d/%d = %s", what, k->seen,
-                     u ? "×" : "x", s->batch, s->batch - 1, r);
+            snprintf(line, size, "%s = average of all %ld batch vars %s %s = %s%s", what, k->seen,
+                     u ? "×" : "x", bes, r, s->batch > 1 ? "" : "  (batch of 1: no n/(n-1))");
         break;
     }
 }
