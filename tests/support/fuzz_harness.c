@@ -20,6 +20,7 @@
 #include "engine/idx.h"
 #include "lesson/lesson.h"
 #include "lesson/progress.h"
+#include "ui/record.h"
 #include "util/alloc.h"
 #include "util/csv.h"
 #include "util/error.h"
@@ -564,11 +565,42 @@ int fuzz_options_one(const uint8_t *data, size_t size)
 
 /* ---------- lookup ---------- */
 
+/* A --replay file: whatever parses must be a record the tutor can play back safely. */
+int fuzz_record_one(const uint8_t *data, size_t size)
+{
+    BnError err = { 0 };
+    Record *record = record_parse((const char *)data, size, "fuzz.rec", BNTUTOR_VERSION, &err);
+    if (!record) {
+        if (!err.set || !err.message[0])
+            harness_fail("record", "a refused record must say why");
+        return 0;
+    }
+    if (record->count < 0 || record->count > RECORD_EVENTS_MAX || record->lesson < 0 || record->page < 1)
+        harness_fail("record", "a parsed record has an impossible header or event count");
+    double last = 0.0;
+    for (int i = 0; i < record->count; i++) {
+        const RecordEvent *e = &record->events[i];
+        if (!isfinite(e->t) || e->t < last)
+            harness_fail("record", "events must come in time order with finite times");
+        last = e->t;
+        if (e->kind == RECORD_KEY) {
+            char name[RECORD_NAME_MAX + 16];
+            int back = 0;
+            if (!record_key_parse(record_key_name((int)e->value, name, sizeof name), &back) || back != e->value)
+                harness_fail("record", "a recorded key must survive being written and read again");
+        } else if (e->value < 0) {
+            harness_fail("record", "a step count cannot be negative");
+        }
+    }
+    record_destroy(record);
+    return 0;
+}
+
 FuzzEntry fuzz_entry(const char *target)
 {
     static const struct { const char *name; FuzzEntry entry; } entries[] = {
         { "lesson", fuzz_lesson_one }, { "csv", fuzz_csv_one }, { "idx", fuzz_idx_one },
-        { "progress", fuzz_progress_one }, { "options", fuzz_options_one },
+        { "progress", fuzz_progress_one }, { "options", fuzz_options_one }, { "record", fuzz_record_one },
     };
     for (size_t k = 0; k < sizeof entries / sizeof entries[0]; k++)
         if (strcmp(entries[k].name, target) == 0)

@@ -12,10 +12,12 @@ int fuzz_csv_one(const uint8_t *data, size_t size);        /* csv_parse, then on
 int fuzz_idx_one(const uint8_t *data, size_t size);        /* byte 0: mode; the rest: the file (see .c) */
 int fuzz_progress_one(const uint8_t *data, size_t size);   /* progress_load, queries, save/load round trip */
 int fuzz_options_one(const uint8_t *data, size_t size);    /* "bn|train\nARG\nARG...\0STDIN" */
+int fuzz_record_one(const uint8_t *data, size_t size);     /* record_parse and the events' invariants */
 
 typedef int (*FuzzEntry)(const uint8_t *data, size_t size);
 
-/* The entry of a target by its name ("lesson", "csv", "idx", "progress", "options"); NULL if unknown. */
+/* The entry of a target by its name ("lesson", "csv", "idx", "progress", "options", "record");
+ * NULL if unknown. */
 FuzzEntry fuzz_entry(const char *target);
 
 #endif
