@@ -150,7 +150,7 @@ static void run_case(const AbuseCase *c)
     for (char *p = what; *p; p++)
         if (*p == '\n')
             *p = ';';
-    Lesson *lesson = ls_lesson(c->scene, c->settings);
+    Lesson *lesson = sg_scene_lesson(c->scene, c->settings);
     BnError err = { 0 };
     Scene *scene = scene_create(&lesson->pages[0], 3, &err);
     if (c->expect && strncmp(c->expect, "create: ", 8) == 0) {
@@ -220,8 +220,8 @@ static void hammer(const char *name)
     double t0 = now_s();
     char what[128];
     snprintf(what, sizeof what, "%s with random keys", name);
-    Lesson *lesson = ls_lesson(name, "");
-    Scene *scene = ls_scene(lesson, 5);
+    Lesson *lesson = sg_scene_lesson(name, "");
+    Scene *scene = sg_scene(lesson, 5);
     Pcg32 rng;
     pcg32_seed(&rng, 11, 3);
     static const int specials[] = { BK_LEFT, BK_RIGHT, BK_UP, BK_DOWN, BK_ENTER, BK_TAB, BK_ESC, BK_BACKSPACE };

@@ -40,8 +40,8 @@ static void check_gradients(const Scene *scene, int n, int c, const double *gamm
 
 Test(scene_backprop, gradients_match_the_formulas_recomputed_by_hand)
 {
-    Lesson *lesson = bn_lesson("backprop", "gamma = 1.5, -0.5, 2\nbeta = 0.3\neps = 1e-3");
-    Scene *scene = bn_scene(lesson, 7);
+    Lesson *lesson = sg_scene_lesson("backprop", "gamma = 1.5, -0.5, 2\nbeta = 0.3\neps = 1e-3");
+    Scene *scene = sg_scene(lesson, 7);
     const double gamma[3] = { 1.5, -0.5, 2 };
     check_gradients(scene, 4, 3, gamma, 1e-3);
     scene_destroy(scene);
@@ -58,8 +58,8 @@ Test(scene_backprop, the_numerical_check_agrees_to_about_one_in_a_billion)
     };
     for (size_t k = 0; k < sizeof setups / sizeof setups[0]; k++)
         for (uint64_t seed = 1; seed <= 4; seed++) {
-            Lesson *lesson = bn_lesson("backprop", setups[k].settings);
-            Scene *scene = bn_scene(lesson, seed);
+            Lesson *lesson = sg_scene_lesson("backprop", setups[k].settings);
+            Scene *scene = sg_scene(lesson, seed);
             double err = bn_live(scene, "max_error", 0, 0);
             cr_assert(err < setups[k].limit, "max relative error %g for '%s', seed %d", err, setups[k].settings,
                       (int)seed);
@@ -72,8 +72,8 @@ Test(scene_backprop, the_numerical_check_agrees_to_about_one_in_a_billion)
 
 Test(scene_backprop, keys_draw_a_new_batch_move_the_highlight_and_toggle_the_check)
 {
-    Lesson *lesson = bn_lesson("backprop", "");
-    Scene *scene = bn_scene(lesson, 1);
+    Lesson *lesson = sg_scene_lesson("backprop", "");
+    Scene *scene = sg_scene(lesson, 1);
     double before = bn_live(scene, "dx", 0, 0);
     cr_assert(scene_key(scene, 'b'));
     cr_assert(bn_live(scene, "dx", 0, 0) != before, "b draws a new batch");
@@ -94,8 +94,8 @@ Test(scene_backprop, keys_draw_a_new_batch_move_the_highlight_and_toggle_the_che
 
 Test(scene_backprop, check_off_in_the_lesson_hides_the_numbers)
 {
-    Lesson *lesson = bn_lesson("backprop", "check = no");
-    Scene *scene = bn_scene(lesson, 1);
+    Lesson *lesson = sg_scene_lesson("backprop", "check = no");
+    Scene *scene = sg_scene(lesson, 1);
     cr_assert_not(bn_frame_has(scene, "numeric  "));
     cr_assert(bn_frame_has(scene, "numerical check off"));
     scene_destroy(scene);
@@ -104,8 +104,8 @@ Test(scene_backprop, check_off_in_the_lesson_hides_the_numbers)
 
 Test(scene_backprop, a_batch_of_one_says_why_there_are_no_gradients)
 {
-    Lesson *lesson = bn_lesson("backprop", "batch = 1");
-    Scene *scene = bn_scene(lesson, 1);
+    Lesson *lesson = sg_scene_lesson("backprop", "batch = 1");
+    Scene *scene = sg_scene(lesson, 1);
     double v;
     int index[2] = { 0, 0 };
     cr_assert_not(scene_live(scene, "dx", index, &v));
@@ -117,8 +117,8 @@ Test(scene_backprop, a_batch_of_one_says_why_there_are_no_gradients)
 
 Test(scene_backprop, the_same_seed_gives_the_same_gradients)
 {
-    Lesson *lesson = bn_lesson("backprop", "");
-    Scene *a = bn_scene(lesson, 3), *b = bn_scene(lesson, 3), *c = bn_scene(lesson, 4);
+    Lesson *lesson = sg_scene_lesson("backprop", "");
+    Scene *a = sg_scene(lesson, 3), *b = sg_scene(lesson, 3), *c = sg_scene(lesson, 4);
     cr_assert_eq(bn_live(a, "dx", 2, 1), bn_live(b, "dx", 2, 1));
     cr_assert_neq(bn_live(a, "dx", 2, 1), bn_live(c, "dx", 2, 1));
     scene_destroy(a);
@@ -129,8 +129,8 @@ Test(scene_backprop, the_same_seed_gives_the_same_gradients)
 
 Test(scene_backprop, drawing_stays_inside_the_area_at_every_size)
 {
-    Lesson *lesson = bn_lesson("backprop", "batch = 20\nfeatures = 9");
-    Scene *scene = bn_scene(lesson, 2);
+    Lesson *lesson = sg_scene_lesson("backprop", "batch = 20\nfeatures = 9");
+    Scene *scene = sg_scene(lesson, 2);
     bn_check_sizes(scene);
     scene_destroy(scene);
     lesson_destroy(lesson);
@@ -138,9 +138,9 @@ Test(scene_backprop, drawing_stays_inside_the_area_at_every_size)
 
 Test(scene_backprop, frames_match_their_goldens)
 {
-    Lesson *lesson = bn_lesson("backprop", "");
-    Scene *scene = bn_scene(lesson, 1);
-    bn_golden_frames(scene, "scene_backprop");
+    Lesson *lesson = sg_scene_lesson("backprop", "");
+    Scene *scene = sg_scene(lesson, 1);
+    sg_golden_frames_sized(scene, "scene_backprop");
     scene_destroy(scene);
     lesson_destroy(lesson);
 }
@@ -159,8 +159,8 @@ Test(scene_backprop, large_screens_show_each_column_sum_of_dx_and_it_is_zero)
 {
     static const char *const setups[] = { "", "batch = 6\nfeatures = 4\ngamma = 2, -1" };
     for (int k = 0; k < 2; k++) {
-        Lesson *lesson = bn_lesson("backprop", setups[k]);
-        Scene *scene = bn_scene(lesson, 5);
+        Lesson *lesson = sg_scene_lesson("backprop", setups[k]);
+        Scene *scene = sg_scene(lesson, 5);
         int n = k == 0 ? 4 : 6, c = k == 0 ? 3 : 4;
         char *dump = bn_dump(scene, 140, 56, true);
         cr_assert(strstr(dump, "Each column of dx sums to 0."), "the panel says why the sums vanish");
@@ -185,8 +185,8 @@ Test(scene_backprop, large_screens_show_each_column_sum_of_dx_and_it_is_zero)
 
 Test(scene_backprop, the_check_scatter_shows_on_large_screens_while_the_check_is_on)
 {
-    Lesson *lesson = bn_lesson("backprop", "");
-    Scene *scene = bn_scene(lesson, 1);
+    Lesson *lesson = sg_scene_lesson("backprop", "");
+    Scene *scene = sg_scene(lesson, 1);
     cr_assert(large_frame_has(scene, "analytic vs numerical"));
     cr_assert(large_frame_has(scene, "* dx  o dgamma  + dbeta"), "the legend names all three gradients");
     cr_assert_not(bn_frame_has(scene, "analytic vs numerical"), "not at 80x22");
@@ -199,11 +199,11 @@ Test(scene_backprop, the_check_scatter_shows_on_large_screens_while_the_check_is
 
 Test(scene_backprop, large_frames_match_their_goldens)
 {
-    Lesson *lesson = bn_lesson("backprop", "");
-    Scene *scene = bn_scene(lesson, 1);
+    Lesson *lesson = sg_scene_lesson("backprop", "");
+    Scene *scene = sg_scene(lesson, 1);
     for (int ascii = 0; ascii < 2; ascii++) {
         char *dump = bn_dump(scene, 140, 56, ascii);
-        bn_check_golden(ascii ? "scene_backprop_140x56_ascii" : "scene_backprop_140x56_braille", dump);
+        golden_check(ascii ? "scene_backprop_140x56_ascii" : "scene_backprop_140x56_braille", dump);
         free(dump);
     }
     scene_destroy(scene);
@@ -212,8 +212,8 @@ Test(scene_backprop, large_frames_match_their_goldens)
 
 Test(scene_backprop, when_not_every_feature_fits_the_panel_shows_the_highlighted_one)
 {
-    Lesson *lesson = bn_lesson("backprop", "batch = 10\nfeatures = 7");
-    Scene *scene = bn_scene(lesson, 1);
+    Lesson *lesson = sg_scene_lesson("backprop", "batch = 10\nfeatures = 7");
+    Scene *scene = sg_scene(lesson, 1);
     char *dump = bn_dump(scene, 200, 58, true);
     cr_assert(strstr(dump, "dx of feat 1") && !strstr(dump, "dx of feat 7"), "a first page of features");
     cr_assert(strstr(dump, "of 7 shown: f moves on)"));

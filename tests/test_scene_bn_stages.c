@@ -17,8 +17,8 @@ static void read_x(const Scene *scene, double x[N][C])
 
 Test(scene_bn_stages, every_stage_number_matches_a_plain_loop_recomputation)
 {
-    Lesson *lesson = bn_lesson("bn-stages", "gamma = 2, 0.5, -1\nbeta = 0.25, -3, 1\neps = 1e-3");
-    Scene *scene = bn_scene(lesson, 11);
+    Lesson *lesson = sg_scene_lesson("bn-stages", "gamma = 2, 0.5, -1\nbeta = 0.25, -3, 1\neps = 1e-3");
+    Scene *scene = sg_scene(lesson, 11);
     double x[N][C];
     read_x(scene, x);
     const double gamma[C] = { 2, 0.5, -1 }, beta[C] = { 0.25, -3, 1 }, eps = 1e-3;
@@ -49,8 +49,8 @@ Test(scene_bn_stages, every_stage_number_matches_a_plain_loop_recomputation)
 
 Test(scene_bn_stages, the_raw_features_are_off_center_so_normalizing_shows)
 {
-    Lesson *lesson = bn_lesson("bn-stages", "");
-    Scene *scene = bn_scene(lesson, 1);
+    Lesson *lesson = sg_scene_lesson("bn-stages", "");
+    Scene *scene = sg_scene(lesson, 1);
     double far = 0;
     for (int j = 0; j < C; j++)
         far = fmax(far, fabs(bn_live(scene, "mean", j, 0)) + fabs(bn_live(scene, "var", j, 0) - 1.0));
@@ -61,8 +61,8 @@ Test(scene_bn_stages, the_raw_features_are_off_center_so_normalizing_shows)
 
 Test(scene_bn_stages, playing_loops_through_batches_and_the_running_mean_follows_the_ema)
 {
-    Lesson *lesson = bn_lesson("bn-stages", "alpha = 0.3\nstage = arrive");
-    Scene *scene = bn_scene(lesson, 5);
+    Lesson *lesson = sg_scene_lesson("bn-stages", "alpha = 0.3\nstage = arrive");
+    Scene *scene = sg_scene(lesson, 5);
     double run = 0.0, run_var = 1.0;
     for (int batch = 0; batch < 6; batch++) {
         double m = bn_live(scene, "mean", 1, 0), v = bn_live(scene, "var", 1, 0);
@@ -82,8 +82,8 @@ Test(scene_bn_stages, playing_loops_through_batches_and_the_running_mean_follows
 
 Test(scene_bn_stages, keras_convention_uses_its_own_momentum_and_biased_variance)
 {
-    Lesson *lesson = bn_lesson("bn-stages", "convention = keras");
-    Scene *scene = bn_scene(lesson, 3);
+    Lesson *lesson = sg_scene_lesson("bn-stages", "convention = keras");
+    Scene *scene = sg_scene(lesson, 3);
     for (int j = 0; j < C; j++) {
         double m = bn_live(scene, "mean", j, 0), v = bn_live(scene, "var", j, 0);
         check_close(bn_live(scene, "running_mean", j, 0), 0.01 * m, 1e-12, 1e-12, "keras running mean %d", j);
@@ -101,8 +101,8 @@ Test(scene_bn_stages, keras_convention_uses_its_own_momentum_and_biased_variance
 
 Test(scene_bn_stages, keys_move_between_stages_and_draw_new_batches)
 {
-    Lesson *lesson = bn_lesson("bn-stages", "stage = stats");
-    Scene *scene = bn_scene(lesson, 2);
+    Lesson *lesson = sg_scene_lesson("bn-stages", "stage = stats");
+    Scene *scene = sg_scene(lesson, 2);
     cr_assert(bn_frame_has(scene, "mu = sum(x) / N"), "the page opens at the stage it names");
     cr_assert(scene_key(scene, 's'));
     cr_assert(bn_frame_has(scene, "xhat = (x - mu) / sqrt(var + eps)"));
@@ -125,8 +125,8 @@ Test(scene_bn_stages, keys_move_between_stages_and_draw_new_batches)
 
 Test(scene_bn_stages, the_same_seed_gives_the_same_batch_and_another_seed_another)
 {
-    Lesson *lesson = bn_lesson("bn-stages", "");
-    Scene *a = bn_scene(lesson, 9), *b = bn_scene(lesson, 9), *c = bn_scene(lesson, 10);
+    Lesson *lesson = sg_scene_lesson("bn-stages", "");
+    Scene *a = sg_scene(lesson, 9), *b = sg_scene(lesson, 9), *c = sg_scene(lesson, 10);
     cr_assert_eq(bn_live(a, "x", 3, 2), bn_live(b, "x", 3, 2));
     cr_assert_neq(bn_live(a, "x", 3, 2), bn_live(c, "x", 3, 2));
     scene_step(a, 7);
@@ -141,8 +141,8 @@ Test(scene_bn_stages, the_same_seed_gives_the_same_batch_and_another_seed_anothe
 
 Test(scene_bn_stages, a_batch_of_one_shows_why_it_cannot_be_normalized)
 {
-    Lesson *lesson = bn_lesson("bn-stages", "batch = 1\nstage = normalize");
-    Scene *scene = bn_scene(lesson, 1);
+    Lesson *lesson = sg_scene_lesson("bn-stages", "batch = 1\nstage = normalize");
+    Scene *scene = sg_scene(lesson, 1);
     double v;
     int index[2] = { 0, 0 };
     cr_assert_not(scene_live(scene, "mean", index, &v), "no batch statistics for one sample");
@@ -156,8 +156,8 @@ Test(scene_bn_stages, a_batch_of_one_shows_why_it_cannot_be_normalized)
 
 Test(scene_bn_stages, live_values_out_of_range_are_refused)
 {
-    Lesson *lesson = bn_lesson("bn-stages", "");
-    Scene *scene = bn_scene(lesson, 1);
+    Lesson *lesson = sg_scene_lesson("bn-stages", "");
+    Scene *scene = sg_scene(lesson, 1);
     double v;
     int bad[2] = { N, 0 }, bad2[2] = { 0, C }, feat[2] = { C, 0 };
     cr_assert_not(scene_live(scene, "x", bad, &v));
@@ -170,8 +170,8 @@ Test(scene_bn_stages, live_values_out_of_range_are_refused)
 
 Test(scene_bn_stages, drawing_stays_inside_the_area_at_every_size_and_stage)
 {
-    Lesson *lesson = bn_lesson("bn-stages", "features = 7\nbatch = 20\ndataset = moons");
-    Scene *scene = bn_scene(lesson, 4);
+    Lesson *lesson = sg_scene_lesson("bn-stages", "features = 7\nbatch = 20\ndataset = moons");
+    Scene *scene = sg_scene(lesson, 4);
     for (int stage = 0; stage < 5; stage++) {
         bn_check_sizes(scene);
         scene_step(scene, 1);
@@ -186,11 +186,11 @@ Test(scene_bn_stages, frames_match_their_goldens)
     for (int k = 0; k < 5; k++) {
         char settings[64], prefix[64];
         snprintf(settings, sizeof settings, "stage = %s", stages[k]);
-        Lesson *lesson = bn_lesson("bn-stages", settings);
-        Scene *scene = bn_scene(lesson, 1);
+        Lesson *lesson = sg_scene_lesson("bn-stages", settings);
+        Scene *scene = sg_scene(lesson, 1);
         scene_step(scene, 10);  /* two whole batches later: the running statistics have moved */
         snprintf(prefix, sizeof prefix, "scene_bn_stages_%s", stages[k]);
-        bn_golden_frames(scene, prefix);
+        sg_golden_frames_sized(scene, prefix);
         scene_destroy(scene);
         lesson_destroy(lesson);
     }

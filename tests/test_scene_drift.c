@@ -13,22 +13,6 @@
 /* A small net so each test takes a fraction of a second. */
 #define SMALL "scene drift\n dataset = synth784\n hidden = 12,10,8\n batch = 20\n steps = 40\n lr = 0.1\n"
 
-static Scene *make(Lesson **lesson, const char *lines, uint64_t seed)
-{
-    *lesson = sg_lesson(lines);
-    BnError err = { 0 };
-    Scene *s = scene_create(&(*lesson)->pages[0], seed, &err);
-    cr_assert_not_null(s, "scene_create failed: %s", err.message);
-    return s;
-}
-
-static double live(const Scene *s, const char *name)
-{
-    double v = NAN;
-    cr_assert(scene_live(s, name, NULL, &v), "live value %s is not available", name);
-    return v;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -73,17 +57,17 @@ static void fresh_percentiles(double out[3], BnPlacement bn, uint64_t seed, int 
 Test(scene_drift, percentiles_before_training_match_a_fresh_network_computed_by_hand)
 {
     Lesson *l;
-    Scene *s = make(&l, SMALL, 5);
+    Scene *s = sg_make(&l, SMALL, 5);
     double plain[3], bn[3];
     fresh_percentiles(plain, BN_PLACEMENT_NONE, 5, 2, 0);
     fresh_percentiles(bn, BN_PLACEMENT_BEFORE, 5, 2, 0);
-    check_close(live(s, "p15"), plain[0], 1e-12, 1e-12, "p15 without BN");
-    check_close(live(s, "p50"), plain[1], 1e-12, 1e-12, "median without BN");
-    check_close(live(s, "p85"), plain[2], 1e-12, 1e-12, "p85 without BN");
-    check_close(live(s, "bn_p15"), bn[0], 1e-12, 1e-12, "p15 with BN");
-    check_close(live(s, "bn_p50"), bn[1], 1e-12, 1e-12, "median with BN");
-    check_close(live(s, "bn_p85"), bn[2], 1e-12, 1e-12, "p85 with BN");
-    cr_expect_eq(live(s, "step"), 0);
+    check_close(sg_live(s, "p15"), plain[0], 1e-12, 1e-12, "p15 without BN");
+    check_close(sg_live(s, "p50"), plain[1], 1e-12, 1e-12, "median without BN");
+    check_close(sg_live(s, "p85"), plain[2], 1e-12, 1e-12, "p85 without BN");
+    check_close(sg_live(s, "bn_p15"), bn[0], 1e-12, 1e-12, "p15 with BN");
+    check_close(sg_live(s, "bn_p50"), bn[1], 1e-12, 1e-12, "median with BN");
+    check_close(sg_live(s, "bn_p85"), bn[2], 1e-12, 1e-12, "p85 with BN");
+    cr_expect_eq(sg_live(s, "step"), 0);
     double dummy;
     cr_expect_not(scene_live(s, "loss", NULL, &dummy), "no loss before the first step");
     scene_destroy(s);
@@ -93,14 +77,14 @@ Test(scene_drift, percentiles_before_training_match_a_fresh_network_computed_by_
 Test(scene_drift, the_watch_and_unit_keys_measure_another_layer_and_unit)
 {
     Lesson *l;
-    Scene *s = make(&l, SMALL, 5);
+    Scene *s = sg_make(&l, SMALL, 5);
     double want[3];
     cr_assert(scene_key(s, 'u'));
     fresh_percentiles(want, BN_PLACEMENT_NONE, 5, 2, 1);
-    check_close(live(s, "p50"), want[1], 1e-12, 1e-12, "median of unit 1, layer 3");
+    check_close(sg_live(s, "p50"), want[1], 1e-12, 1e-12, "median of unit 1, layer 3");
     cr_assert(scene_key(s, 'w'));    /* from the last layer round to the first */
     fresh_percentiles(want, BN_PLACEMENT_BEFORE, 5, 0, 1);
-    check_close(live(s, "bn_p85"), want[2], 1e-12, 1e-12, "p85 of unit 1, layer 1, with BN");
+    check_close(sg_live(s, "bn_p85"), want[2], 1e-12, 1e-12, "p85 of unit 1, layer 1, with BN");
     cr_expect_not(scene_key(s, 'x'), "unknown keys are left to the tutor");
     SceneKey keys[SCENE_KEYS_MAX];
     cr_expect_eq(scene_keys(s, keys), 2);
@@ -111,16 +95,16 @@ Test(scene_drift, the_watch_and_unit_keys_measure_another_layer_and_unit)
 Test(scene_drift, with_bn_the_watched_input_keeps_a_unit_spread_while_training)
 {
     Lesson *l;
-    Scene *s = make(&l, SMALL, 3);
+    Scene *s = sg_make(&l, SMALL, 3);
     scene_step(s, 40);
-    cr_expect_eq(live(s, "step"), 40);
+    cr_expect_eq(sg_live(s, "step"), 40);
     /* A standardized input has 15th..85th about 2.07 wide (normal); γ barely moves in 40 steps. */
-    double spread = live(s, "bn_p85") - live(s, "bn_p15");
+    double spread = sg_live(s, "bn_p85") - sg_live(s, "bn_p15");
     cr_expect(spread > 1.4 && spread < 2.8, "spread with BN is %g", spread);
-    cr_expect(fabs(live(s, "bn_p50")) < 0.5, "median with BN is %g", live(s, "bn_p50"));
-    cr_expect(isfinite(live(s, "loss")));
+    cr_expect(fabs(sg_live(s, "bn_p50")) < 0.5, "median with BN is %g", sg_live(s, "bn_p50"));
+    cr_expect(isfinite(sg_live(s, "loss")));
     scene_step(s, 10);
-    cr_expect_eq(live(s, "step"), 40, "the scene stops at its 'steps' setting");
+    cr_expect_eq(sg_live(s, "step"), 40, "the scene stops at its 'steps' setting");
     scene_destroy(s);
     lesson_destroy(l);
 }
@@ -128,19 +112,19 @@ Test(scene_drift, with_bn_the_watched_input_keeps_a_unit_spread_while_training)
 Test(scene_drift, the_same_seed_repeats_exactly_and_reset_starts_over)
 {
     Lesson *l;
-    Scene *a = make(&l, SMALL, 9), *b = scene_create(&l->pages[0], 9, NULL);
+    Scene *a = sg_make(&l, SMALL, 9), *b = scene_create(&l->pages[0], 9, NULL);
     Scene *c = scene_create(&l->pages[0], 10, NULL);
-    double p0 = live(a, "p50");
+    double p0 = sg_live(a, "p50");
     scene_step(a, 20);
     scene_step(b, 20);
     scene_step(c, 20);
-    cr_expect_eq(live(a, "p50"), live(b, "p50"));
-    cr_expect_eq(live(a, "loss"), live(b, "loss"));
-    cr_expect_neq(live(a, "loss"), live(c, "loss"), "another seed, other mini-batches and weights");
+    cr_expect_eq(sg_live(a, "p50"), sg_live(b, "p50"));
+    cr_expect_eq(sg_live(a, "loss"), sg_live(b, "loss"));
+    cr_expect_neq(sg_live(a, "loss"), sg_live(c, "loss"), "another seed, other mini-batches and weights");
     BnError err = { 0 };
     cr_assert(scene_reset(a, 9, &err));
-    cr_expect_eq(live(a, "step"), 0);
-    cr_expect_eq(live(a, "p50"), p0);
+    cr_expect_eq(sg_live(a, "step"), 0);
+    cr_expect_eq(sg_live(a, "p50"), p0);
     scene_destroy(a);
     scene_destroy(b);
     scene_destroy(c);
@@ -150,7 +134,7 @@ Test(scene_drift, the_same_seed_repeats_exactly_and_reset_starts_over)
 Test(scene_drift, a_diverging_run_stops_and_says_so_instead_of_showing_nan)
 {
     Lesson *l;
-    Scene *s = make(&l, "scene drift\n dataset = synth784\n hidden = 64,64,64\n act = relu\n batch = 20\n"
+    Scene *s = sg_make(&l, "scene drift\n dataset = synth784\n hidden = 64,64,64\n act = relu\n batch = 20\n"
                         " steps = 200\n lr = 10\n compare = no\n placement = none\n", 2);
     scene_step(s, 200);
     double v;
@@ -169,7 +153,7 @@ Test(scene_drift, a_diverging_run_stops_and_says_so_instead_of_showing_nan)
 Test(scene_drift, frames_match_their_goldens)
 {
     Lesson *l;
-    Scene *s = make(&l, SMALL, 1);
+    Scene *s = sg_make(&l, SMALL, 1);
     scene_step(s, 40);
     sg_golden_frames(s, "scene_drift");
     scene_destroy(s);
@@ -179,7 +163,7 @@ Test(scene_drift, frames_match_their_goldens)
 Test(scene_drift, drawing_stays_inside_its_area_at_any_size)
 {
     Lesson *l;
-    Scene *s = make(&l, SMALL, 1);
+    Scene *s = sg_make(&l, SMALL, 1);
     scene_step(s, 20);
     static const int sizes[][2] = { { 200, 60 }, { 140, 56 }, { 80, 22 }, { 80, 13 }, { 40, 6 }, { 39, 5 }, { 1, 1 } };
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)

@@ -30,18 +30,18 @@ static void reference_run(NetRun *run, uint64_t seed, long page_seed, int steps)
 
 Test(scene_gamma_beta, frames_match_their_goldens_after_sixty_steps)
 {
-    Lesson *lesson = ls_lesson("gamma-beta", settings);
-    Scene *scene = ls_scene(lesson, 11);
+    Lesson *lesson = sg_scene_lesson("gamma-beta", settings);
+    Scene *scene = sg_scene(lesson, 11);
     scene_step(scene, 60);
-    ls_golden_frames(scene, "scene_gamma_beta");
+    sg_golden_frames_sized(scene, "scene_gamma_beta");
     scene_destroy(scene);
     lesson_destroy(lesson);
 }
 
 Test(scene_gamma_beta, gamma_and_beta_start_at_one_and_zero_and_then_are_learned)
 {
-    Lesson *lesson = ls_lesson("gamma-beta", settings);
-    Scene *scene = ls_scene(lesson, 11);
+    Lesson *lesson = sg_scene_lesson("gamma-beta", settings);
+    Scene *scene = sg_scene(lesson, 11);
     for (int i = 0; i < 8; i++) {
         check_close(live(scene, "gamma", i), 1.0, 0, 0, "initial gamma[%d]", i);
         check_close(live(scene, "beta", i), 0.0, 0, 0, "initial beta[%d]", i);
@@ -57,8 +57,8 @@ Test(scene_gamma_beta, gamma_and_beta_start_at_one_and_zero_and_then_are_learned
 
 Test(scene_gamma_beta, live_values_agree_with_an_independent_run_on_every_layer)
 {
-    Lesson *lesson = ls_lesson("gamma-beta", settings);
-    Scene *scene = ls_scene(lesson, 11);
+    Lesson *lesson = sg_scene_lesson("gamma-beta", settings);
+    Scene *scene = sg_scene(lesson, 11);
     scene_step(scene, 50);
     NetRun ref;
     reference_run(&ref, 11, 3, 50);
@@ -88,8 +88,8 @@ Test(scene_gamma_beta, live_values_agree_with_an_independent_run_on_every_layer)
 
 Test(scene_gamma_beta, the_frame_says_how_many_sets_of_parameters_there_are)
 {
-    Lesson *lesson = ls_lesson("gamma-beta", settings);
-    Scene *scene = ls_scene(lesson, 11);
+    Lesson *lesson = sg_scene_lesson("gamma-beta", settings);
+    Scene *scene = sg_scene(lesson, 11);
     cr_assert(ls_frame_has(scene, 80, 13, "3 BN layers = 3 sets"));
     scene_destroy(scene);
     lesson_destroy(lesson);
@@ -97,8 +97,8 @@ Test(scene_gamma_beta, the_frame_says_how_many_sets_of_parameters_there_are)
 
 Test(scene_gamma_beta, training_stops_at_the_step_limit_and_reset_starts_over)
 {
-    Lesson *lesson = ls_lesson("gamma-beta", "hidden = 8\nsteps = 30\n");
-    Scene *scene = ls_scene(lesson, 5);
+    Lesson *lesson = sg_scene_lesson("gamma-beta", "hidden = 8\nsteps = 30\n");
+    Scene *scene = sg_scene(lesson, 5);
     scene_step(scene, 45);
     check_close(live(scene, "step", 0), 30, 0, 0, "stops at steps");
     double g = live(scene, "gamma", 2);
@@ -113,8 +113,8 @@ Test(scene_gamma_beta, training_stops_at_the_step_limit_and_reset_starts_over)
 
 Test(scene_gamma_beta, a_network_without_bn_says_so_and_has_no_gamma)
 {
-    Lesson *lesson = ls_lesson("gamma-beta", "placement = none\n");
-    Scene *scene = ls_scene(lesson, 5);
+    Lesson *lesson = sg_scene_lesson("gamma-beta", "placement = none\n");
+    Scene *scene = sg_scene(lesson, 5);
     scene_step(scene, 3);
     double v;
     int i = 0;
@@ -126,8 +126,8 @@ Test(scene_gamma_beta, a_network_without_bn_says_so_and_has_no_gamma)
 
 Test(scene_gamma_beta, a_huge_learning_rate_shows_divergence_instead_of_nan)
 {
-    Lesson *lesson = ls_lesson("gamma-beta", "lr = 10\nact = sigmoid\nhidden = 64,64\nsteps = 300\n");
-    Scene *scene = ls_scene(lesson, 5);
+    Lesson *lesson = sg_scene_lesson("gamma-beta", "lr = 10\nact = sigmoid\nhidden = 64,64\nsteps = 300\n");
+    Scene *scene = sg_scene(lesson, 5);
     scene_step(scene, 300);
     double loss = NAN;
     bool known = scene_live(scene, "loss", NULL, &loss);
@@ -140,12 +140,12 @@ Test(scene_gamma_beta, a_huge_learning_rate_shows_divergence_instead_of_nan)
 
 Test(scene_gamma_beta, drawing_stays_inside_its_area_at_any_size)
 {
-    Lesson *lesson = ls_lesson("gamma-beta", settings);
-    Scene *scene = ls_scene(lesson, 11);
+    Lesson *lesson = sg_scene_lesson("gamma-beta", settings);
+    Scene *scene = sg_scene(lesson, 11);
     scene_step(scene, 20);
     static const int sizes[][2] = {{200, 60}, {140, 56}, {80, 13}, {80, 22}, {60, 20}, {39, 5}, {10, 2}, {1, 1}};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
-        ls_check_inside(scene, sizes[s][0], sizes[s][1]);
+        sg_check_inside(scene, sizes[s][0], sizes[s][1]);
     cr_assert(ls_frame_has(scene, 30, 4, "more room"));
     scene_destroy(scene);
     lesson_destroy(lesson);

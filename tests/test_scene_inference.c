@@ -10,8 +10,8 @@ enum { N = 16, C = 3 };
 
 Test(scene_inference, train_and_eval_outputs_match_plain_loop_recomputation)
 {
-    Lesson *lesson = bn_lesson("inference", "eps = 1e-3");
-    Scene *scene = bn_scene(lesson, 5);
+    Lesson *lesson = sg_scene_lesson("inference", "eps = 1e-3");
+    Scene *scene = sg_scene(lesson, 5);
     for (int j = 0; j < C; j++) {
         double z[N], mean = 0, var = 0;
         for (int i = 0; i < N; i++) {
@@ -39,8 +39,8 @@ Test(scene_inference, train_and_eval_outputs_match_plain_loop_recomputation)
 Test(scene_inference, the_running_statistics_follow_the_pytorch_rule_over_steps_batches)
 {
     /* With steps = 0 nothing has been learned: PyTorch's starting point, mean 0 and variance 1. */
-    Lesson *lesson = bn_lesson("inference", "steps = 0");
-    Scene *scene = bn_scene(lesson, 5);
+    Lesson *lesson = sg_scene_lesson("inference", "steps = 0");
+    Scene *scene = sg_scene(lesson, 5);
     for (int j = 0; j < C; j++) {
         check_close(bn_live(scene, "running_mean", j, 0), 0.0, 0, 0, "start mean");
         check_close(bn_live(scene, "running_var", j, 0), 1.0, 0, 0, "start var");
@@ -56,8 +56,8 @@ Test(scene_inference, the_running_statistics_follow_the_pytorch_rule_over_steps_
 
 Test(scene_inference, folding_gives_the_same_output_as_linear_then_bn)
 {
-    Lesson *lesson = bn_lesson("inference", "fold = yes");
-    Scene *scene = bn_scene(lesson, 2);
+    Lesson *lesson = sg_scene_lesson("inference", "fold = yes");
+    Scene *scene = sg_scene(lesson, 2);
     double diff = bn_live(scene, "fold_diff", 0, 0);
     cr_assert(diff < 1e-12, "folded vs unfolded differ by %g", diff);
     cr_assert(bn_frame_has(scene, "folded y"));
@@ -70,8 +70,8 @@ Test(scene_inference, folding_gives_the_same_output_as_linear_then_bn)
 
 Test(scene_inference, folding_works_for_a_wide_input_too)
 {
-    Lesson *lesson = bn_lesson("inference", "fold = yes\ndataset = synth784\nsteps = 20\nbatch = 8");
-    Scene *scene = bn_scene(lesson, 2);
+    Lesson *lesson = sg_scene_lesson("inference", "fold = yes\ndataset = synth784\nsteps = 20\nbatch = 8");
+    Scene *scene = sg_scene(lesson, 2);
     cr_assert(bn_live(scene, "fold_diff", 0, 0) < 1e-11);
     bn_check_sizes(scene);
     scene_destroy(scene);
@@ -80,8 +80,8 @@ Test(scene_inference, folding_works_for_a_wide_input_too)
 
 Test(scene_inference, the_batch_of_one_shows_the_engine_message_and_xhat_zero)
 {
-    Lesson *lesson = bn_lesson("inference", "");
-    Scene *scene = bn_scene(lesson, 1);
+    Lesson *lesson = sg_scene_lesson("inference", "");
+    Scene *scene = sg_scene(lesson, 1);
     cr_assert_not(bn_frame_has(scene, "engine:"));
     cr_assert(scene_key(scene, 'o'));
     cr_assert(bn_frame_has(scene, "engine: a batch of 1 sample has no spread"), "the engine's own words are shown");
@@ -94,8 +94,8 @@ Test(scene_inference, the_batch_of_one_shows_the_engine_message_and_xhat_zero)
 
 Test(scene_inference, mode_and_input_keys_change_what_is_shown)
 {
-    Lesson *lesson = bn_lesson("inference", "mode = train");
-    Scene *scene = bn_scene(lesson, 1);
+    Lesson *lesson = sg_scene_lesson("inference", "mode = train");
+    Scene *scene = sg_scene(lesson, 1);
     cr_assert(bn_frame_has(scene, "train y"));
     cr_assert_not(bn_frame_has(scene, "eval y"));
     cr_assert(scene_key(scene, 'v'));
@@ -114,8 +114,8 @@ Test(scene_inference, mode_and_input_keys_change_what_is_shown)
 
 Test(scene_inference, the_same_seed_gives_the_same_numbers)
 {
-    Lesson *lesson = bn_lesson("inference", "");
-    Scene *a = bn_scene(lesson, 8), *b = bn_scene(lesson, 8);
+    Lesson *lesson = sg_scene_lesson("inference", "");
+    Scene *a = sg_scene(lesson, 8), *b = sg_scene(lesson, 8);
     cr_assert_eq(bn_live(a, "eval_y", 3, 1), bn_live(b, "eval_y", 3, 1));
     cr_assert_eq(bn_live(a, "running_var", 2, 0), bn_live(b, "running_var", 2, 0));
     scene_destroy(a);
@@ -125,8 +125,8 @@ Test(scene_inference, the_same_seed_gives_the_same_numbers)
 
 Test(scene_inference, drawing_stays_inside_the_area_at_every_size)
 {
-    Lesson *lesson = bn_lesson("inference", "fold = yes\nfeatures = 10");
-    Scene *scene = bn_scene(lesson, 3);
+    Lesson *lesson = sg_scene_lesson("inference", "fold = yes\nfeatures = 10");
+    Scene *scene = sg_scene(lesson, 3);
     bn_check_sizes(scene);
     scene_key(scene, 'o');
     bn_check_sizes(scene);
@@ -140,13 +140,13 @@ Test(scene_inference, frames_match_their_goldens)
         { "both", "" }, { "fold", "fold = yes" }, { "one", "" },
     };
     for (int k = 0; k < 3; k++) {
-        Lesson *lesson = bn_lesson("inference", setups[k][1]);
-        Scene *scene = bn_scene(lesson, 1);
+        Lesson *lesson = sg_scene_lesson("inference", setups[k][1]);
+        Scene *scene = sg_scene(lesson, 1);
         if (k == 2)
             scene_key(scene, 'o');
         char prefix[64];
         snprintf(prefix, sizeof prefix, "scene_inference_%s", setups[k][0]);
-        bn_golden_frames(scene, prefix);
+        sg_golden_frames_sized(scene, prefix);
         scene_destroy(scene);
         lesson_destroy(lesson);
     }
@@ -156,8 +156,8 @@ Test(scene_inference, frames_match_their_goldens)
 
 Test(scene_inference, the_chart_replays_the_running_statistics_batch_by_batch)
 {
-    Lesson *lesson = bn_lesson("inference", "steps = 20");
-    Scene *scene = bn_scene(lesson, 4);
+    Lesson *lesson = sg_scene_lesson("inference", "steps = 20");
+    Scene *scene = sg_scene(lesson, 4);
     for (int extra = 0; extra < 2; extra++) {
         int points = (int)bn_live(scene, "chart_points", 0, 0);
         cr_assert_eq(points, 21 + extra, "one point per batch and the start");
@@ -184,8 +184,8 @@ Test(scene_inference, the_chart_replays_the_running_statistics_batch_by_batch)
 
 Test(scene_inference, the_chart_keeps_the_last_thousand_batches_and_the_running_mean_nears_the_population)
 {
-    Lesson *lesson = bn_lesson("inference", "steps = 1100");
-    Scene *scene = bn_scene(lesson, 6);
+    Lesson *lesson = sg_scene_lesson("inference", "steps = 1100");
+    Scene *scene = sg_scene(lesson, 6);
     cr_assert_eq(bn_live(scene, "chart_points", 0, 0), 1000);
     cr_assert_eq(bn_live(scene, "chart_batch", 0, 0), 101, "the oldest batches slid out");
     cr_assert_eq(bn_live(scene, "chart_batch", 999, 0), 1100);
@@ -213,8 +213,8 @@ static double train_eval_gap(const Scene *scene, bool alone)
 
 Test(scene_inference, the_train_eval_scatter_reports_the_largest_gap_and_it_shrinks_with_training)
 {
-    Lesson *early = bn_lesson("inference", "steps = 0"), *late = bn_lesson("inference", "steps = 400");
-    Scene *a = bn_scene(early, 2), *b = bn_scene(late, 2);
+    Lesson *early = sg_scene_lesson("inference", "steps = 0"), *late = sg_scene_lesson("inference", "steps = 400");
+    Scene *a = sg_scene(early, 2), *b = sg_scene(late, 2);
     double gap_a = train_eval_gap(a, false), gap_b = train_eval_gap(b, false);
     check_close(bn_live(a, "train_eval_diff", 0, 0), gap_a, 0, 0, "untrained gap");
     check_close(bn_live(b, "train_eval_diff", 0, 0), gap_b, 0, 0, "trained gap");
@@ -236,14 +236,14 @@ Test(scene_inference, large_frames_match_their_goldens)
 {
     static const char *const setups[][2] = { { "both", "" }, { "fold", "fold = yes" }, { "one", "" } };
     for (int k = 0; k < 3; k++) {
-        Lesson *lesson = bn_lesson("inference", setups[k][1]);
-        Scene *scene = bn_scene(lesson, 1);
+        Lesson *lesson = sg_scene_lesson("inference", setups[k][1]);
+        Scene *scene = sg_scene(lesson, 1);
         if (k == 2)
             scene_key(scene, 'o');
         for (int ascii = 0; ascii < 2; ascii++) {
             char *dump = bn_dump(scene, 140, 56, ascii), name[96];
             snprintf(name, sizeof name, "scene_inference_%s_140x56_%s", setups[k][0], ascii ? "ascii" : "braille");
-            bn_check_golden(name, dump);
+            golden_check(name, dump);
             free(dump);
         }
         cr_assert(!bn_frame_has(scene, "training batch"), "80x22 keeps its layout: no chart");

@@ -9,92 +9,24 @@
 #include "lesson/lesson.h"
 #include "scene/scene.h"
 #include "support/check.h"
+#include "support/golden.h"
+#include "support/scene_golden.h"
 #include "view/canvas.h"
 #include "view/format.h"
 
-static const char PAGE[] = "lesson 1\ntitle t\npage p\nscene input-norm\n";
+typedef SgFixture Fixture;
 
-/* A scene for the page text plus extra setting lines; the lesson must outlive the scene. */
-typedef struct Fixture {
-    Lesson *lesson;
-    Scene *scene;
-} Fixture;
-
-static Fixture fixture_make(const char *settings, uint64_t seed)
-{
-    char text[512];
-    snprintf(text, sizeof text, "%s%s", PAGE, settings ? settings : "");
-    Fixture f = {lesson_parse(text, strlen(text), "test.lesson"), NULL};
-    cr_assert_eq(f.lesson->problem_count, 0, "the test page should parse: %s",
-                 f.lesson->problem_count ? f.lesson->problems[0].message : "");
-    BnError err;
-    f.scene = scene_create(&f.lesson->pages[0], seed, &err);
-    cr_assert_not_null(f.scene, "scene_create failed: %s", err.message);
-    return f;
-}
-
-static void fixture_free(Fixture *f)
-{
-    scene_destroy(f->scene);
-    lesson_destroy(f->lesson);
-}
-
-static char *render(Scene *scene, int w, int h, bool unicode)
-{
-    Canvas *c = canvas_create(w, h, unicode ? RASTER_BRAILLE : RASTER_ASCII, unicode);
-    scene_draw(scene, c, rect_make(0, 0, w, h));
-    char *dump = canvas_dump(c, false);
-    canvas_destroy(c);
-    return dump;
-}
-
-/* Compares with tests/golden/<name>.txt, or rewrites it under BNTUTOR_REGEN_GOLDEN=1. */
-static void check_golden(const char *name, const char *got)
-{
-    char path[256];
-    snprintf(path, sizeof path, "tests/golden/%s.txt", name);
-    const char *regen = getenv("BNTUTOR_REGEN_GOLDEN");
-    if (regen && strcmp(regen, "1") == 0) {
-        FILE *f = fopen(path, "w");
-        cr_assert_not_null(f, "cannot write %s", path);
-        fprintf(f, "%s\n", got);
-        fclose(f);
-        return;
-    }
-    char *want = check_read_file(path, NULL);
-    cr_assert_not_null(want, "cannot read %s (run `make golden` to create it)", path);
-    size_t wl = strlen(want);
-    if (wl > 0 && want[wl - 1] == '\n')
-        want[wl - 1] = '\0';
-    const char *a = want, *b = got;
-    for (int line = 1;; line++) {
-        size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
-        cr_assert(la == lb && strncmp(a, b, la) == 0, "%s: line %d differs\n  expected: \"%.*s\"\n       got: \"%.*s\"",
-                  path, line, (int)la, a, (int)lb, b);
-        if (!a[la] || !b[lb]) {
-            cr_assert(!a[la] && !b[lb], "%s: line count differs after line %d", path, line);
-            break;
-        }
-        a += la + 1, b += lb + 1;
-    }
-    free(want);
-}
+/* A 'input-norm' scene for the page plus extra setting lines. */
+static Fixture fixture_make(const char *settings, uint64_t seed) { return sg_fixture("input-norm", settings, seed); }
 
 static void golden_all(const char *settings, int steps, const char *tag)
 {
     Fixture f = fixture_make(settings, 1);
     scene_step(f.scene, steps);
-    static const struct { int w, h; bool unicode; const char *mode; } sizes[] = {
-        {80, 13, true, "braille"}, {80, 13, false, "ascii"}, {80, 22, true, "braille"}, {80, 22, false, "ascii"},
-    };
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-        char name[128];
-        snprintf(name, sizeof name, "scene_input_norm_%s_%dx%d_%s", tag, sizes[i].w, sizes[i].h, sizes[i].mode);
-        char *got = render(f.scene, sizes[i].w, sizes[i].h, sizes[i].unicode);
-        check_golden(name, got);
-        free(got);
-    }
-    fixture_free(&f);
+    char prefix[96];
+    snprintf(prefix, sizeof prefix, "scene_input_norm_%s", tag);
+    sg_golden_frames_sized(f.scene, prefix);
+    sg_fixture_free(&f);
 }
 
 Test(scene_input_norm, both_views_match_their_golden_frames) { golden_all(NULL, 3, "both"); }
@@ -141,7 +73,7 @@ Test(scene_input_norm, live_statistics_agree_with_plain_loops_over_the_same_data
     double v;
     cr_assert_not(scene_live(f.scene, "raw_mean", &bad, &v), "index 2 does not exist");
     cr_assert_not(scene_live(f.scene, "no_such_value", &bad, &v));
-    fixture_free(&f);
+    sg_fixture_free(&f);
 }
 
 Test(scene_input_norm, the_formula_shows_the_highlighted_points_own_numbers)
@@ -153,7 +85,7 @@ Test(scene_input_norm, the_formula_shows_the_highlighted_points_own_numbers)
     cr_assert(dataset_load("scaled2d", 1, 200, 1, &train, &test, &err));
     double mean[2], var[2];
     plain_stats(mean, var, 1, 200);
-    char *dump = render(f.scene, 100, 22, true);
+    char *dump = sg_render(f.scene, 100, 22, true);
     cr_assert(strstr(dump, "point 5 of 200"), "the highlighted point should be named:\n%s", dump);
     for (int k = 0; k < 2; k++) {
         double z = (train->x[4 * 2 + k] - mean[k]) / sqrt(var[k]);
@@ -164,7 +96,7 @@ Test(scene_input_norm, the_formula_shows_the_highlighted_points_own_numbers)
     free(dump);
     dataset_destroy(train);
     dataset_destroy(test);
-    fixture_free(&f);
+    sg_fixture_free(&f);
 }
 
 Test(scene_input_norm, keys_move_the_highlight_and_cycle_the_view)
@@ -173,42 +105,42 @@ Test(scene_input_norm, keys_move_the_highlight_and_cycle_the_view)
     cr_assert(scene_key(f.scene, 'j'));
     cr_assert(scene_key(f.scene, 'j'));
     cr_assert(scene_key(f.scene, 'k'));
-    char *dump = render(f.scene, 80, 13, true);
+    char *dump = sg_render(f.scene, 80, 13, true);
     cr_assert(strstr(dump, "point 2 of 200"), "j j k should land on point 2:\n%s", dump);
     free(dump);
     cr_assert(scene_key(f.scene, 'k'));
     cr_assert(scene_key(f.scene, 'k'));
-    dump = render(f.scene, 80, 13, true);
+    dump = sg_render(f.scene, 80, 13, true);
     cr_assert(strstr(dump, "point 200 of 200"), "k from the first point wraps to the last:\n%s", dump);
     free(dump);
     cr_assert(scene_key(f.scene, 'v'));     /* both → raw */
-    dump = render(f.scene, 80, 13, true);
+    dump = sg_render(f.scene, 80, 13, true);
     cr_assert(strstr(dump, "raw: each axis its own scale"), "v should switch to the raw view:\n%s", dump);
     cr_assert_null(strstr(dump, "standardized"), "the raw view shows no standardized points:\n%s", dump);
     free(dump);
     cr_assert(scene_key(f.scene, 'v'));     /* raw → normalized */
-    dump = render(f.scene, 80, 13, true);
+    dump = sg_render(f.scene, 80, 13, true);
     cr_assert(strstr(dump, "standardized: centred at 0"), "then to the standardized view:\n%s", dump);
     free(dump);
     cr_assert_not(scene_key(f.scene, 'Q'), "keys the scene does not use are left to the tutor");
     SceneKey keys[SCENE_KEYS_MAX];
     cr_assert_eq(scene_keys(f.scene, keys), 2);
-    fixture_free(&f);
+    sg_fixture_free(&f);
 }
 
 Test(scene_input_norm, the_same_seed_draws_the_same_frame_and_reset_starts_over)
 {
     Fixture a = fixture_make(NULL, 7), b = fixture_make(NULL, 7), c = fixture_make(NULL, 8);
-    char *da = render(a.scene, 80, 13, true), *db = render(b.scene, 80, 13, true), *dc = render(c.scene, 80, 13, true);
+    char *da = sg_render(a.scene, 80, 13, true), *db = sg_render(b.scene, 80, 13, true), *dc = sg_render(c.scene, 80, 13, true);
     cr_assert_str_eq(da, db, "same seed, same frame");
     cr_assert(strcmp(da, dc) != 0, "another seed should draw other points");
     scene_step(a.scene, 5);
     BnError err;
     cr_assert(scene_reset(a.scene, 7, &err));
-    char *dr = render(a.scene, 80, 13, true);
+    char *dr = sg_render(a.scene, 80, 13, true);
     cr_assert_str_eq(dr, db, "reset with the same seed gives the first frame again");
     free(da), free(db), free(dc), free(dr);
-    fixture_free(&a), fixture_free(&b), fixture_free(&c);
+    sg_fixture_free(&a), sg_fixture_free(&b), sg_fixture_free(&c);
 }
 
 /* Draws into an area inset in a bigger canvas and checks nothing lands outside it. */
@@ -235,10 +167,10 @@ Test(scene_input_norm, drawing_stays_inside_its_area_at_every_size)
         check_bounds(f.scene, sizes[i][0], sizes[i][1], true);
         check_bounds(f.scene, sizes[i][0], sizes[i][1], false);
     }
-    char *tiny = render(f.scene, 30, 4, true);
+    char *tiny = sg_render(f.scene, 30, 4, true);
     cr_assert(strstr(tiny, "needs more room"), "a tiny area says so:\n%s", tiny);
     free(tiny);
-    fixture_free(&f);
+    sg_fixture_free(&f);
 }
 
 Test(scene_input_norm, other_datasets_and_a_batch_of_one_still_draw_sensibly)
@@ -247,13 +179,13 @@ Test(scene_input_norm, other_datasets_and_a_batch_of_one_still_draw_sensibly)
                                        "dataset = fashion-mnist\nbatch = 20\n", "batch = 1\n"};
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
         Fixture f = fixture_make(sets[i], 3);
-        char *dump = render(f.scene, 80, 13, true);
+        char *dump = sg_render(f.scene, 80, 13, true);
         cr_assert_null(strstr(dump, "nan"), "no NaN on screen for %s:\n%s", sets[i], dump);
         int k = 1;
         double v;
         cr_assert(scene_live(f.scene, "norm_var", &k, &v));
         cr_assert(isfinite(v), "%s: finite variance", sets[i]);
         free(dump);
-        fixture_free(&f);
+        sg_fixture_free(&f);
     }
 }

@@ -9,91 +9,24 @@
 #include "lesson/lesson.h"
 #include "scene/scene.h"
 #include "support/check.h"
+#include "support/golden.h"
+#include "support/scene_golden.h"
 #include "view/canvas.h"
 #include "view/format.h"
 
-static const char PAGE[] = "lesson 2\ntitle t\npage p\nscene loss-surface\n";
+typedef SgFixture Fixture;
 
-typedef struct Fixture {
-    Lesson *lesson;
-    Scene *scene;
-} Fixture;
-
-static Fixture fixture_make(const char *settings, uint64_t seed)
-{
-    char text[512];
-    snprintf(text, sizeof text, "%s%s", PAGE, settings ? settings : "");
-    Fixture f = {lesson_parse(text, strlen(text), "test.lesson"), NULL};
-    cr_assert_eq(f.lesson->problem_count, 0, "the test page should parse: %s",
-                 f.lesson->problem_count ? f.lesson->problems[0].message : "");
-    BnError err;
-    f.scene = scene_create(&f.lesson->pages[0], seed, &err);
-    cr_assert_not_null(f.scene, "scene_create failed: %s", err.message);
-    return f;
-}
-
-static void fixture_free(Fixture *f)
-{
-    scene_destroy(f->scene);
-    lesson_destroy(f->lesson);
-}
-
-static char *render(Scene *scene, int w, int h, bool unicode)
-{
-    Canvas *c = canvas_create(w, h, unicode ? RASTER_BRAILLE : RASTER_ASCII, unicode);
-    scene_draw(scene, c, rect_make(0, 0, w, h));
-    char *dump = canvas_dump(c, false);
-    canvas_destroy(c);
-    return dump;
-}
-
-/* Compares with tests/golden/<name>.txt, or rewrites it under BNTUTOR_REGEN_GOLDEN=1. */
-static void check_golden(const char *name, const char *got)
-{
-    char path[256];
-    snprintf(path, sizeof path, "tests/golden/%s.txt", name);
-    const char *regen = getenv("BNTUTOR_REGEN_GOLDEN");
-    if (regen && strcmp(regen, "1") == 0) {
-        FILE *f = fopen(path, "w");
-        cr_assert_not_null(f, "cannot write %s", path);
-        fprintf(f, "%s\n", got);
-        fclose(f);
-        return;
-    }
-    char *want = check_read_file(path, NULL);
-    cr_assert_not_null(want, "cannot read %s (run `make golden` to create it)", path);
-    size_t wl = strlen(want);
-    if (wl > 0 && want[wl - 1] == '\n')
-        want[wl - 1] = '\0';
-    const char *a = want, *b = got;
-    for (int line = 1;; line++) {
-        size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
-        cr_assert(la == lb && strncmp(a, b, la) == 0, "%s: line %d differs\n  expected: \"%.*s\"\n       got: \"%.*s\"",
-                  path, line, (int)la, a, (int)lb, b);
-        if (!a[la] || !b[lb]) {
-            cr_assert(!a[la] && !b[lb], "%s: line count differs after line %d", path, line);
-            break;
-        }
-        a += la + 1, b += lb + 1;
-    }
-    free(want);
-}
+/* A 'loss-surface' scene for the page plus extra setting lines. */
+static Fixture fixture_make(const char *settings, uint64_t seed) { return sg_fixture("loss-surface", settings, seed); }
 
 static void golden_all(const char *settings, int steps, const char *tag)
 {
     Fixture f = fixture_make(settings, 1);
     scene_step(f.scene, steps);
-    static const struct { int w, h; bool unicode; const char *mode; } sizes[] = {
-        {80, 13, true, "braille"}, {80, 13, false, "ascii"}, {80, 22, true, "braille"}, {80, 22, false, "ascii"},
-    };
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-        char name[128];
-        snprintf(name, sizeof name, "scene_loss_surface_%s_%dx%d_%s", tag, sizes[i].w, sizes[i].h, sizes[i].mode);
-        char *got = render(f.scene, sizes[i].w, sizes[i].h, sizes[i].unicode);
-        check_golden(name, got);
-        free(got);
-    }
-    fixture_free(&f);
+    char prefix[96];
+    snprintf(prefix, sizeof prefix, "scene_loss_surface_%s", tag);
+    sg_golden_frames_sized(f.scene, prefix);
+    sg_fixture_free(&f);
 }
 
 Test(scene_loss_surface, a_canyon_safe_rate_matches_its_golden_frames) { golden_all("lr = 2e-9\n", 12, "crawl"); }
@@ -171,7 +104,7 @@ Test(scene_loss_surface, both_paths_start_from_the_same_model_at_the_same_loss)
     double want = plain_loss(1, w0);
     check_close(raw, want, 1e-9, 1e-12, "raw loss at the start");
     check_close(scaled, want, 1e-9, 1e-12, "the scaled start is the same model, so the same loss");
-    fixture_free(&f);
+    sg_fixture_free(&f);
 }
 
 /* Plain gradient descent in standardized units with the scene's rule; steps until within 0.1 % of the best loss. */
@@ -214,14 +147,14 @@ Test(scene_loss_surface, the_bowl_converges_in_the_steps_plain_descent_needs_and
     cr_assert(0.5 > 2.0 / p.lmax * 1e6);
     cr_assert_not(scene_live(f.scene, "loss_raw", NULL, &loss), "a diverged path has no loss to report");
     cr_assert_not(scene_live(f.scene, "steps_raw", NULL, &loss), "nor a step count");
-    char *dump = render(f.scene, 80, 13, true);
+    char *dump = sg_render(f.scene, 80, 13, true);
     cr_assert(strstr(dump, "diverged at step 1"), "divergence should be stated:\n%s", dump);
     char want_conv[64];
     snprintf(want_conv, sizeof want_conv, "converged after %ld steps", want);
     cr_assert(strstr(dump, want_conv), "the bowl's count should be stated:\n%s", dump);
     cr_assert_null(strstr(dump, "nan"), "never NaN on screen:\n%s", dump);
     free(dump);
-    fixture_free(&f);
+    sg_fixture_free(&f);
 }
 
 Test(scene_loss_surface, the_stability_limit_shown_is_two_over_the_largest_eigenvalue)
@@ -231,25 +164,25 @@ Test(scene_loss_surface, the_stability_limit_shown_is_two_over_the_largest_eigen
     char want[FORMAT_MAX], line[96];
     format_number(want, sizeof want, 2.0 / p.lmax, 3, true);
     snprintf(line, sizeof line, "stable below 2/λmax = %s", want);
-    char *dump = render(f.scene, 80, 13, true);
+    char *dump = sg_render(f.scene, 80, 13, true);
     cr_assert(strstr(dump, line), "expected \"%s\" on screen:\n%s", line, dump);
     free(dump);
     /* 'c' picks 90 % of that limit for the shared rate. */
     cr_assert(scene_key(f.scene, 'c'));
     format_number(want, sizeof want, 0.9 * 2.0 / p.lmax, 3, true);
     snprintf(line, sizeof line, "one rule for both: lr = %s, momentum off", want);
-    dump = render(f.scene, 80, 13, true);
+    dump = sg_render(f.scene, 80, 13, true);
     cr_assert(strstr(dump, line), "expected \"%s\" on screen:\n%s", line, dump);
     free(dump);
     /* Momentum raises the limit to 2(1 + 0.9)/λmax and says so. */
     cr_assert(scene_key(f.scene, 'o'));
     format_number(want, sizeof want, 3.8 / p.lmax, 3, true);
     snprintf(line, sizeof line, "= %s", want);
-    dump = render(f.scene, 80, 13, true);
+    dump = sg_render(f.scene, 80, 13, true);
     cr_assert(strstr(dump, "momentum 0.9"), "momentum should be announced:\n%s", dump);
     cr_assert(strstr(dump, line), "the heavy-ball limit %s should show:\n%s", want, dump);
     free(dump);
-    fixture_free(&f);
+    sg_fixture_free(&f);
 }
 
 Test(scene_loss_surface, at_a_canyon_safe_rate_the_raw_path_crawls_and_says_how_far_it_has_to_go)
@@ -259,13 +192,13 @@ Test(scene_loss_surface, at_a_canyon_safe_rate_the_raw_path_crawls_and_says_how_
     double loss;
     cr_assert(scene_live(f.scene, "loss_raw", NULL, &loss));
     cr_assert(isfinite(loss) && loss > 1.5 * plain_make(1).lossmin, "the canyon is still far from its best loss");
-    char *dump = render(f.scene, 80, 13, true);
+    char *dump = sg_render(f.scene, 80, 13, true);
     cr_assert(strstr(dump, "still not there after 50"), "the cap of 50 steps should be reported:\n%s", dump);
     free(dump);
     double steps;
     cr_assert(scene_live(f.scene, "steps_raw", NULL, &steps));
     cr_assert(steps > 1e8, "the canyon needs a huge number of steps at its safe rate, got %g", steps);
-    fixture_free(&f);
+    sg_fixture_free(&f);
 }
 
 Test(scene_loss_surface, rate_keys_change_the_rate_and_restart_both_paths)
@@ -273,23 +206,23 @@ Test(scene_loss_surface, rate_keys_change_the_rate_and_restart_both_paths)
     Fixture f = fixture_make("lr = 0.5\n", 1);
     scene_step(f.scene, 3);
     cr_assert(scene_key(f.scene, ']'));
-    char *dump = render(f.scene, 80, 13, true);
+    char *dump = sg_render(f.scene, 80, 13, true);
     cr_assert(strstr(dump, "lr = 1,"), "] doubles 0.5 to 1:\n%s", dump);
     cr_assert(strstr(dump, "step 0"), "a new rate restarts the paths:\n%s", dump);
     free(dump);
     cr_assert(scene_key(f.scene, '{'));
     cr_assert(scene_key(f.scene, '['));
-    dump = render(f.scene, 80, 13, true);
+    dump = sg_render(f.scene, 80, 13, true);
     cr_assert(strstr(dump, "lr = 0.05,"), "{ then [ divide by 10 and 2:\n%s", dump);
     free(dump);
     cr_assert(scene_key(f.scene, 'b'));
-    dump = render(f.scene, 80, 13, true);
+    dump = sg_render(f.scene, 80, 13, true);
     cr_assert_null(strstr(dump, "lr = 0.05,"), "b picks the bowl's best rate:\n%s", dump);
     free(dump);
     cr_assert_not(scene_key(f.scene, 'Z'));
     SceneKey keys[SCENE_KEYS_MAX];
     cr_assert_eq(scene_keys(f.scene, keys), 5);
-    fixture_free(&f);
+    sg_fixture_free(&f);
 }
 
 Test(scene_loss_surface, the_same_seed_gives_the_same_frames_and_reset_starts_over)
@@ -297,15 +230,15 @@ Test(scene_loss_surface, the_same_seed_gives_the_same_frames_and_reset_starts_ov
     Fixture a = fixture_make("lr = 2e-9\n", 5), b = fixture_make("lr = 2e-9\n", 5);
     scene_step(a.scene, 7);
     scene_step(b.scene, 7);
-    char *da = render(a.scene, 80, 22, true), *db = render(b.scene, 80, 22, true);
+    char *da = sg_render(a.scene, 80, 22, true), *db = sg_render(b.scene, 80, 22, true);
     cr_assert_str_eq(da, db);
     BnError err;
     cr_assert(scene_reset(a.scene, 5, &err));
     Fixture c = fixture_make("lr = 2e-9\n", 5);
-    char *dr = render(a.scene, 80, 22, true), *dc = render(c.scene, 80, 22, true);
+    char *dr = sg_render(a.scene, 80, 22, true), *dc = sg_render(c.scene, 80, 22, true);
     cr_assert_str_eq(dr, dc, "reset gives the first frame again");
     free(da), free(db), free(dr), free(dc);
-    fixture_free(&a), fixture_free(&b), fixture_free(&c);
+    sg_fixture_free(&a), sg_fixture_free(&b), sg_fixture_free(&c);
 }
 
 static void check_bounds(Scene *scene, int w, int h, bool unicode)
@@ -334,9 +267,9 @@ Test(scene_loss_surface, drawing_stays_inside_its_area_at_every_size_even_after_
             check_bounds(f.scene, sizes[i][0], sizes[i][1], true);
             check_bounds(f.scene, sizes[i][0], sizes[i][1], false);
         }
-        char *dump = render(f.scene, 200, 60, true);
+        char *dump = sg_render(f.scene, 200, 60, true);
         cr_assert_null(strstr(dump, "nan"), "no NaN for %s", pages[p]);
         free(dump);
-        fixture_free(&f);
+        sg_fixture_free(&f);
     }
 }

@@ -13,22 +13,6 @@
 
 #define SMALL "scene placement\n dataset = spirals\n hidden = 16,16\n batch = 16\n steps = 60\n lr = 0.1\n"
 
-static Scene *make(Lesson **lesson, const char *lines, uint64_t seed)
-{
-    *lesson = sg_lesson(lines);
-    BnError err = { 0 };
-    Scene *s = scene_create(&(*lesson)->pages[0], seed, &err);
-    cr_assert_not_null(s, "scene_create failed: %s", err.message);
-    return s;
-}
-
-static double live(const Scene *s, const char *name)
-{
-    double v = NAN;
-    cr_assert(scene_live(s, name, NULL, &v), "live value %s is not available", name);
-    return v;
-}
-
 /* Replays `steps` mini-batches of the scene's run with the engine alone: returns the mean loss of the
  * last 5 batches and the test accuracy afterwards, for one placement. */
 static void replay(double *mean_loss, double *accuracy, BnPlacement bn, uint64_t seed, int steps)
@@ -69,16 +53,16 @@ static void replay(double *mean_loss, double *accuracy, BnPlacement bn, uint64_t
 Test(scene_placement, loss_and_accuracy_match_a_replay_of_each_placement_with_the_engine)
 {
     Lesson *l;
-    Scene *s = make(&l, SMALL, 4);
+    Scene *s = sg_make(&l, SMALL, 4);
     scene_step(s, 30);
     double loss, acc;
     replay(&loss, &acc, BN_PLACEMENT_BEFORE, 4, 30);
-    check_close(live(s, "loss_before"), loss, 1e-12, 1e-12, "mean loss, BN before");
-    check_close(live(s, "acc_before"), acc, 1e-12, 1e-12, "test accuracy, BN before");
+    check_close(sg_live(s, "loss_before"), loss, 1e-12, 1e-12, "mean loss, BN before");
+    check_close(sg_live(s, "acc_before"), acc, 1e-12, 1e-12, "test accuracy, BN before");
     replay(&loss, &acc, BN_PLACEMENT_AFTER, 4, 30);
-    check_close(live(s, "loss_after"), loss, 1e-12, 1e-12, "mean loss, BN after");
-    check_close(live(s, "acc_after"), acc, 1e-12, 1e-12, "test accuracy, BN after");
-    cr_expect_eq(live(s, "step"), 30);
+    check_close(sg_live(s, "loss_after"), loss, 1e-12, 1e-12, "mean loss, BN after");
+    check_close(sg_live(s, "acc_after"), acc, 1e-12, 1e-12, "test accuracy, BN after");
+    cr_expect_eq(sg_live(s, "step"), 30);
     scene_destroy(s);
     lesson_destroy(l);
 }
@@ -86,10 +70,10 @@ Test(scene_placement, loss_and_accuracy_match_a_replay_of_each_placement_with_th
 Test(scene_placement, before_the_first_step_there_is_an_accuracy_but_no_loss)
 {
     Lesson *l;
-    Scene *s = make(&l, SMALL, 4);
+    Scene *s = sg_make(&l, SMALL, 4);
     double v;
     cr_expect_not(scene_live(s, "loss_before", NULL, &v));
-    double acc = live(s, "acc_before");
+    double acc = sg_live(s, "acc_before");
     cr_expect(acc >= 0 && acc <= 1);
     cr_expect_not(scene_live(s, "no_such_value", NULL, &v));
     scene_destroy(s);
@@ -99,12 +83,12 @@ Test(scene_placement, before_the_first_step_there_is_an_accuracy_but_no_loss)
 Test(scene_placement, the_baseline_adds_a_third_net_without_changing_the_other_two)
 {
     Lesson *a, *b;
-    Scene *two = make(&a, SMALL, 6);
-    Scene *three = make(&b, SMALL " baseline = yes\n", 6);
+    Scene *two = sg_make(&a, SMALL, 6);
+    Scene *three = sg_make(&b, SMALL " baseline = yes\n", 6);
     scene_step(two, 25);
     scene_step(three, 25);
-    cr_expect_eq(live(two, "loss_before"), live(three, "loss_before"), "the same mini-batches reach every net");
-    cr_expect_eq(live(two, "acc_after"), live(three, "acc_after"));
+    cr_expect_eq(sg_live(two, "loss_before"), sg_live(three, "loss_before"), "the same mini-batches reach every net");
+    cr_expect_eq(sg_live(two, "acc_after"), sg_live(three, "acc_after"));
     Canvas *c = canvas_create(80, 13, RASTER_BRAILLE, true);
     scene_draw(three, c, rect_make(0, 0, 80, 13));
     char *dump = canvas_dump(c, false);
@@ -121,15 +105,15 @@ Test(scene_placement, the_baseline_adds_a_third_net_without_changing_the_other_t
 Test(scene_placement, reset_with_the_same_seed_starts_the_same_run_again)
 {
     Lesson *l;
-    Scene *s = make(&l, SMALL, 8);
+    Scene *s = sg_make(&l, SMALL, 8);
     scene_step(s, 10);
-    double first = live(s, "loss_before");
+    double first = sg_live(s, "loss_before");
     scene_step(s, 20);
     BnError err = { 0 };
     cr_assert(scene_reset(s, 8, &err));
-    cr_expect_eq(live(s, "step"), 0);
+    cr_expect_eq(sg_live(s, "step"), 0);
     scene_step(s, 10);
-    cr_expect_eq(live(s, "loss_before"), first);
+    cr_expect_eq(sg_live(s, "loss_before"), first);
     scene_destroy(s);
     lesson_destroy(l);
 }
@@ -137,7 +121,7 @@ Test(scene_placement, reset_with_the_same_seed_starts_the_same_run_again)
 Test(scene_placement, a_diverging_run_stops_and_says_so_instead_of_showing_nan)
 {
     Lesson *l;
-    Scene *s = make(&l, "scene placement\n dataset = spirals\n hidden = 64,64\n batch = 16\n steps = 300\n"
+    Scene *s = sg_make(&l, "scene placement\n dataset = spirals\n hidden = 64,64\n batch = 16\n steps = 300\n"
                         " lr = 10\n baseline = yes\n", 2);
     scene_step(s, 300);
     Canvas *c = canvas_create(80, 13, RASTER_BRAILLE, true);
@@ -154,7 +138,7 @@ Test(scene_placement, a_diverging_run_stops_and_says_so_instead_of_showing_nan)
 Test(scene_placement, frames_match_their_goldens)
 {
     Lesson *l;
-    Scene *s = make(&l, SMALL, 1);
+    Scene *s = sg_make(&l, SMALL, 1);
     scene_step(s, 60);
     sg_golden_frames(s, "scene_placement");
     scene_destroy(s);
@@ -164,7 +148,7 @@ Test(scene_placement, frames_match_their_goldens)
 Test(scene_placement, drawing_stays_inside_its_area_at_any_size)
 {
     Lesson *l;
-    Scene *s = make(&l, SMALL " baseline = yes\n", 1);
+    Scene *s = sg_make(&l, SMALL " baseline = yes\n", 1);
     scene_step(s, 20);
     static const int sizes[][2] = { { 200, 60 }, { 140, 56 }, { 80, 22 }, { 80, 13 }, { 40, 6 }, { 39, 5 }, { 1, 1 } };
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)

@@ -13,22 +13,6 @@
 
 #define SMALL "scene real-data\n dataset = synth784\n hidden = 12,10,8\n batch = 20\n steps = 50\n"
 
-static Scene *make(Lesson **lesson, const char *lines, uint64_t seed)
-{
-    *lesson = sg_lesson(lines);
-    BnError err = { 0 };
-    Scene *s = scene_create(&(*lesson)->pages[0], seed, &err);
-    cr_assert_not_null(s, "scene_create failed: %s", err.message);
-    return s;
-}
-
-static double live(const Scene *s, const char *name)
-{
-    double v = NAN;
-    cr_assert(scene_live(s, name, NULL, &v), "live value %s is not available", name);
-    return v;
-}
-
 /* Test accuracy of a fresh network (eval mode) on every test row, counted by hand. */
 static double fresh_accuracy(BnPlacement bn, uint64_t seed)
 {
@@ -60,9 +44,9 @@ static double fresh_accuracy(BnPlacement bn, uint64_t seed)
 Test(scene_real_data, accuracy_before_training_matches_a_fresh_network_counted_by_hand)
 {
     Lesson *l;
-    Scene *s = make(&l, SMALL, 3);
-    check_close(live(s, "accuracy"), fresh_accuracy(BN_PLACEMENT_BEFORE, 3), 1e-12, 1e-12, "with BN");
-    check_close(live(s, "plain_accuracy"), fresh_accuracy(BN_PLACEMENT_NONE, 3), 1e-12, 1e-12, "without BN");
+    Scene *s = sg_make(&l, SMALL, 3);
+    check_close(sg_live(s, "accuracy"), fresh_accuracy(BN_PLACEMENT_BEFORE, 3), 1e-12, 1e-12, "with BN");
+    check_close(sg_live(s, "plain_accuracy"), fresh_accuracy(BN_PLACEMENT_NONE, 3), 1e-12, 1e-12, "without BN");
     scene_destroy(s);
     lesson_destroy(l);
 }
@@ -70,15 +54,15 @@ Test(scene_real_data, accuracy_before_training_matches_a_fresh_network_counted_b
 Test(scene_real_data, bn_keeps_the_last_layer_input_standardized_and_learns_faster)
 {
     Lesson *l;
-    Scene *s = make(&l, SMALL, 3);
+    Scene *s = sg_make(&l, SMALL, 3);
     scene_step(s, 50);
-    cr_expect_eq(live(s, "step"), 50);
-    double spread = live(s, "bn_p85") - live(s, "bn_p15");
+    cr_expect_eq(sg_live(s, "step"), 50);
+    double spread = sg_live(s, "bn_p85") - sg_live(s, "bn_p15");
     cr_expect(spread > 1.4 && spread < 2.8, "15th..85th with BN spans %g", spread);
-    cr_expect(live(s, "p85") >= live(s, "p50") && live(s, "p50") >= live(s, "p15"), "percentiles are ordered");
+    cr_expect(sg_live(s, "p85") >= sg_live(s, "p50") && sg_live(s, "p50") >= sg_live(s, "p15"), "percentiles are ordered");
     /* The paper's claim on this set: BN trains the sigmoid net far faster in the same number of steps. */
-    cr_expect_gt(live(s, "accuracy"), live(s, "plain_accuracy"));
-    cr_expect(isfinite(live(s, "loss")));
+    cr_expect_gt(sg_live(s, "accuracy"), sg_live(s, "plain_accuracy"));
+    cr_expect(isfinite(sg_live(s, "loss")));
     scene_destroy(s);
     lesson_destroy(l);
 }
@@ -88,7 +72,7 @@ Test(scene_real_data, without_the_package_the_page_says_how_to_install_it)
     if (access("/usr/share/datasets/fashion-mnist", F_OK) == 0)
         cr_skip_test("dataset-fashion-mnist is installed here; the fallback cannot be seen");
     Lesson *l;
-    Scene *s = make(&l, "scene real-data\n hidden = 8\n batch = 20\n steps = 5\n", 1);
+    Scene *s = sg_make(&l, "scene real-data\n hidden = 8\n batch = 20\n steps = 5\n", 1);
     Canvas *c = canvas_create(80, 13, RASTER_BRAILLE, true);
     scene_draw(s, c, rect_make(0, 0, 80, 13));
     char *dump = canvas_dump(c, false);
@@ -103,11 +87,11 @@ Test(scene_real_data, without_the_package_the_page_says_how_to_install_it)
 Test(scene_real_data, the_same_seed_repeats_exactly)
 {
     Lesson *l;
-    Scene *a = make(&l, SMALL, 7), *b = scene_create(&l->pages[0], 7, NULL);
+    Scene *a = sg_make(&l, SMALL, 7), *b = scene_create(&l->pages[0], 7, NULL);
     scene_step(a, 20);
     scene_step(b, 20);
-    cr_expect_eq(live(a, "loss"), live(b, "loss"));
-    cr_expect_eq(live(a, "bn_p50"), live(b, "bn_p50"));
+    cr_expect_eq(sg_live(a, "loss"), sg_live(b, "loss"));
+    cr_expect_eq(sg_live(a, "bn_p50"), sg_live(b, "bn_p50"));
     scene_destroy(a);
     scene_destroy(b);
     lesson_destroy(l);
@@ -116,7 +100,7 @@ Test(scene_real_data, the_same_seed_repeats_exactly)
 Test(scene_real_data, frames_match_their_goldens)
 {
     Lesson *l;
-    Scene *s = make(&l, SMALL, 1);
+    Scene *s = sg_make(&l, SMALL, 1);
     scene_step(s, 50);
     sg_golden_frames(s, "scene_real_data");
     scene_destroy(s);
@@ -126,7 +110,7 @@ Test(scene_real_data, frames_match_their_goldens)
 Test(scene_real_data, drawing_stays_inside_its_area_at_any_size)
 {
     Lesson *l;
-    Scene *s = make(&l, SMALL, 1);
+    Scene *s = sg_make(&l, SMALL, 1);
     scene_step(s, 20);
     static const int sizes[][2] = { { 200, 60 }, { 140, 56 }, { 80, 22 }, { 80, 13 }, { 40, 8 }, { 39, 5 }, { 1, 1 } };
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)

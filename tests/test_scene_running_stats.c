@@ -41,12 +41,12 @@ static void follow(Scene *scene, int steps, int f, int conv, double alpha, doubl
 
 Test(scene_running_stats, frames_match_their_goldens_after_eighty_batches)
 {
-    Lesson *lesson = ls_lesson("running-stats", settings);
-    Scene *scene = ls_scene(lesson, 4);
+    Lesson *lesson = sg_scene_lesson("running-stats", settings);
+    Scene *scene = sg_scene(lesson, 4);
     scene_step(scene, 80);
-    ls_golden_frames(scene, "scene_running_stats");
+    sg_golden_frames_sized(scene, "scene_running_stats");
     cr_assert(scene_key(scene, 'c'));
-    ls_golden_frames(scene, "scene_running_stats_keras");
+    sg_golden_frames_sized(scene, "scene_running_stats_keras");
     scene_destroy(scene);
     lesson_destroy(lesson);
 }
@@ -57,8 +57,8 @@ Test(scene_running_stats, running_values_match_an_ema_computed_in_the_test_for_e
     for (int c = 0; c < 3; c++) {
         char text[256];
         snprintf(text, sizeof text, "%sconvention = %s\n", settings, conv[c]);
-        Lesson *lesson = ls_lesson("running-stats", text);
-        Scene *scene = ls_scene(lesson, 4);
+        Lesson *lesson = sg_scene_lesson("running-stats", text);
+        Scene *scene = sg_scene(lesson, 4);
         for (int f = 0; f < 3; f++) {
             BnError err = {0};
             cr_assert(scene_reset(scene, 4, &err));
@@ -76,8 +76,8 @@ Test(scene_running_stats, running_values_match_an_ema_computed_in_the_test_for_e
  * numbers, so the average batch mean must approach the population mean. */
 Test(scene_running_stats, batch_statistics_scatter_around_the_population_values)
 {
-    Lesson *lesson = ls_lesson("running-stats", "seed = 2\nbatch = 16\nsteps = 2000\n");
-    Scene *scene = ls_scene(lesson, 4);
+    Lesson *lesson = sg_scene_lesson("running-stats", "seed = 2\nbatch = 16\nsteps = 2000\n");
+    Scene *scene = sg_scene(lesson, 4);
     double sum = 0, sum_v = 0;
     int n = 1000;
     for (int t = 0; t < n; t++) {
@@ -96,8 +96,8 @@ Test(scene_running_stats, batch_statistics_scatter_around_the_population_values)
 
 Test(scene_running_stats, a_larger_alpha_gets_closer_sooner_and_the_convention_key_replays)
 {
-    Lesson *lesson = ls_lesson("running-stats", settings);
-    Scene *scene = ls_scene(lesson, 4);
+    Lesson *lesson = sg_scene_lesson("running-stats", settings);
+    Scene *scene = sg_scene(lesson, 4);
     cr_assert_float_eq(live(scene, "running_mean", 0), 0.0, 0);
     cr_assert_float_eq(live(scene, "running_var", 0), 1.0, 0);
     scene_step(scene, 30);
@@ -123,8 +123,8 @@ Test(scene_running_stats, a_larger_alpha_gets_closer_sooner_and_the_convention_k
 
 Test(scene_running_stats, the_scene_stops_at_its_step_count_and_is_deterministic)
 {
-    Lesson *lesson = ls_lesson("running-stats", "steps = 25\n");
-    Scene *a = ls_scene(lesson, 9), *b = ls_scene(lesson, 9);
+    Lesson *lesson = sg_scene_lesson("running-stats", "steps = 25\n");
+    Scene *a = sg_scene(lesson, 9), *b = sg_scene(lesson, 9);
     scene_step(a, 40);
     scene_step(b, 25);
     check_close(live(a, "step", 0), 25, 0, 0, "stops at steps");
@@ -139,12 +139,12 @@ Test(scene_running_stats, the_scene_stops_at_its_step_count_and_is_deterministic
 
 Test(scene_running_stats, drawing_stays_inside_its_area_at_any_size)
 {
-    Lesson *lesson = ls_lesson("running-stats", settings);
-    Scene *scene = ls_scene(lesson, 4);
+    Lesson *lesson = sg_scene_lesson("running-stats", settings);
+    Scene *scene = sg_scene(lesson, 4);
     static const int sizes[][2] = {{200, 60}, {140, 56}, {80, 13}, {80, 22}, {60, 20}, {39, 5}, {10, 2}, {1, 1}};
     for (int pass = 0; pass < 2; pass++) {
         for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
-            ls_check_inside(scene, sizes[s][0], sizes[s][1]);
+            sg_check_inside(scene, sizes[s][0], sizes[s][1]);
         scene_step(scene, 50);
     }
     scene_destroy(scene);

@@ -28,21 +28,21 @@ static long view_step(Scene *scene)
 
 Test(scene_sandbox, frames_match_their_goldens_live_and_while_scrubbing)
 {
-    Lesson *lesson = ls_lesson("sandbox", settings);
-    Scene *scene = ls_scene(lesson, 8);
+    Lesson *lesson = sg_scene_lesson("sandbox", settings);
+    Scene *scene = sg_scene(lesson, 8);
     scene_step(scene, 120);
-    ls_golden_frames(scene, "scene_sandbox");
+    sg_golden_frames_sized(scene, "scene_sandbox");
     for (int i = 0; i < 6; i++)
         scene_key(scene, '<');
-    ls_golden_frames(scene, "scene_sandbox_scrubbed");
+    sg_golden_frames_sized(scene, "scene_sandbox_scrubbed");
     scene_destroy(scene);
     lesson_destroy(lesson);
 }
 
 Test(scene_sandbox, scrubbing_back_restores_exactly_the_recorded_parameters)
 {
-    Lesson *lesson = ls_lesson("sandbox", settings);
-    Scene *scene = ls_scene(lesson, 8);
+    Lesson *lesson = sg_scene_lesson("sandbox", settings);
+    Scene *scene = sg_scene(lesson, 8);
     enum { STEPS = 60 };
     const double *p, *r;
     size_t np, nr;
@@ -97,8 +97,8 @@ Test(scene_sandbox, scrubbing_back_restores_exactly_the_recorded_parameters)
 
 Test(scene_sandbox, long_runs_keep_at_most_two_hundred_snapshots_spanning_the_run)
 {
-    Lesson *lesson = ls_lesson("sandbox", "hidden = 4\nsteps = 3000\nbatch = 8\n");
-    Scene *scene = ls_scene(lesson, 8);
+    Lesson *lesson = sg_scene_lesson("sandbox", "hidden = 4\nsteps = 3000\nbatch = 8\n");
+    Scene *scene = sg_scene(lesson, 8);
     scene_step(scene, 2200);
     int presses = 0;
     while (view_step(scene) > 0 && presses < 1000) {
@@ -113,8 +113,8 @@ Test(scene_sandbox, long_runs_keep_at_most_two_hundred_snapshots_spanning_the_ru
 
 Test(scene_sandbox, knobs_change_values_and_structural_ones_rebuild_the_net)
 {
-    Lesson *lesson = ls_lesson("sandbox", settings);
-    Scene *scene = ls_scene(lesson, 8);
+    Lesson *lesson = sg_scene_lesson("sandbox", settings);
+    Scene *scene = sg_scene(lesson, 8);
     scene_step(scene, 20);
     cr_assert(ls_frame_has(scene, 80, 13, ">dataset    moons"));
     cr_assert(scene_key(scene, ']'));
@@ -136,8 +136,8 @@ Test(scene_sandbox, knobs_change_values_and_structural_ones_rebuild_the_net)
 
 Test(scene_sandbox, a_huge_learning_rate_without_bn_shows_divergence_not_nan)
 {
-    Lesson *lesson = ls_lesson("sandbox", "placement = none\nlr = 10\nact = relu\nhidden = 32,32\nsteps = 500\n");
-    Scene *scene = ls_scene(lesson, 8);
+    Lesson *lesson = sg_scene_lesson("sandbox", "placement = none\nlr = 10\nact = relu\nhidden = 32,32\nsteps = 500\n");
+    Scene *scene = sg_scene(lesson, 8);
     scene_step(scene, 500);
     cr_assert(ls_frame_has(scene, 80, 13, "DIVERGED"));
     cr_assert_not(ls_frame_has(scene, 80, 13, "nan"));
@@ -150,8 +150,8 @@ Test(scene_sandbox, a_huge_learning_rate_without_bn_shows_divergence_not_nan)
 
 Test(scene_sandbox, a_batch_of_one_with_bn_explains_why_it_cannot_train)
 {
-    Lesson *lesson = ls_lesson("sandbox", "batch = 1\n");
-    Scene *scene = ls_scene(lesson, 8);
+    Lesson *lesson = sg_scene_lesson("sandbox", "batch = 1\n");
+    Scene *scene = sg_scene(lesson, 8);
     scene_step(scene, 5);
     cr_assert(ls_frame_has(scene, 80, 13, "batch of one"));
     check_close(live(scene, "step"), 0, 0, 0, "no training step");
@@ -161,8 +161,8 @@ Test(scene_sandbox, a_batch_of_one_with_bn_explains_why_it_cannot_train)
 
 Test(scene_sandbox, the_same_seed_gives_the_same_run_and_training_helps)
 {
-    Lesson *lesson = ls_lesson("sandbox", settings);
-    Scene *a = ls_scene(lesson, 8), *b = ls_scene(lesson, 8);
+    Lesson *lesson = sg_scene_lesson("sandbox", settings);
+    Scene *a = sg_scene(lesson, 8), *b = sg_scene(lesson, 8);
     double acc0 = live(a, "accuracy");
     scene_step(a, 300);
     scene_step(b, 300);
@@ -175,14 +175,14 @@ Test(scene_sandbox, the_same_seed_gives_the_same_run_and_training_helps)
 
 Test(scene_sandbox, drawing_stays_inside_its_area_at_any_size)
 {
-    Lesson *lesson = ls_lesson("sandbox", settings);
-    Scene *scene = ls_scene(lesson, 8);
+    Lesson *lesson = sg_scene_lesson("sandbox", settings);
+    Scene *scene = sg_scene(lesson, 8);
     scene_step(scene, 30);
     static const int sizes[][2] = {{200, 60}, {140, 56}, {80, 13}, {80, 22}, {60, 20}, {45, 8}, {39, 5}, {1, 1}};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
-        ls_check_inside(scene, sizes[s][0], sizes[s][1]);
+        sg_check_inside(scene, sizes[s][0], sizes[s][1]);
     scene_key(scene, '<');
-    ls_check_inside(scene, 200, 60);
+    sg_check_inside(scene, 200, 60);
     scene_destroy(scene);
     lesson_destroy(lesson);
 }

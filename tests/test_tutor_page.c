@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "support/check.h"
+#include "support/golden.h"
 #include "lesson/progress.h"
 #include "ui/tutor.h"
 #include "view/canvas.h"
@@ -308,38 +309,6 @@ Test(tutor_page, an_unknown_lesson_or_page_is_refused_naming_what_exists)
 
 /* ---- golden frames: every page of lesson 0 at 80×24 ---------------------------------------- */
 
-static void check_golden(const char *name, const char *got)
-{
-    char path[256];
-    snprintf(path, sizeof path, "tests/golden/%s.txt", name);
-    const char *regen = getenv("BNTUTOR_REGEN_GOLDEN");
-    if (regen && strcmp(regen, "1") == 0) {
-        FILE *f = fopen(path, "w");
-        cr_assert_not_null(f, "cannot write %s", path);
-        fprintf(f, "%s\n", got);
-        fclose(f);
-        return;
-    }
-    char *want = check_read_file(path, NULL);
-    cr_assert_not_null(want, "cannot read %s (run `make golden` to create it)", path);
-    size_t wl = strlen(want);
-    if (wl > 0 && want[wl - 1] == '\n')
-        want[wl - 1] = '\0';
-    const char *a = want, *b = got;
-    for (int line = 1;; line++) {
-        size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
-        cr_assert(la == lb && strncmp(a, b, la) == 0,
-                  "%s: line %d differs (BNTUTOR_REGEN_GOLDEN=1 rewrites it if the change is meant)\n"
-                  "  expected: \"%.*s\"\n       got: \"%.*s\"", path, line, (int)la, a, (int)lb, b);
-        if (!a[la] || !b[lb]) {
-            cr_assert(!a[la] && !b[lb], "%s: line count differs after line %d", path, line);
-            break;
-        }
-        a += la + 1, b += lb + 1;
-    }
-    free(want);
-}
-
 Test(tutor_page, every_page_of_lesson_0_matches_its_golden_frame_at_80x24)
 {
     Tutor *t = open_tutor(0, 1, false);
@@ -348,7 +317,7 @@ Test(tutor_page, every_page_of_lesson_0_matches_its_golden_frame_at_80x24)
     for (int p = 1; p <= pages; p++) {
         char name[64], *text = render(t, 80, 24, true);
         snprintf(name, sizeof name, "page_0_%d", p);
-        check_golden(name, text);
+        golden_check(name, text);
         free(text);
         tutor_key(t, BK_RIGHT);
     }
@@ -361,7 +330,7 @@ Test(tutor_page, an_answered_checkpoint_page_matches_its_golden_frame_in_ascii)
     tutor_key(t, 'b');                      /* wrong on purpose: the feedback explains */
     tutor_key(t, '4');
     char *text = render(t, 80, 24, false);
-    check_golden("page_0_3_answered_ascii", text);
+    golden_check("page_0_3_answered_ascii", text);
     free(text);
     tutor_destroy(t);
 }

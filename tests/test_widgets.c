@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "support/check.h"
+#include "support/golden.h"
 #include "util/pcg32.h"
 #include "view/raster.h"
 #include "view/canvas.h"
@@ -192,48 +193,6 @@ static const struct Mode {
 
 /* ---- golden frames ------------------------------------------------------------------------- */
 
-/* Compares the canvas with tests/golden/<name>.txt, or rewrites it under BNTUTOR_REGEN_GOLDEN=1. */
-static void check_golden(const char *name, const Canvas *canvas)
-{
-    char path[256];
-    snprintf(path, sizeof path, "tests/golden/%s.txt", name);
-    char *got = canvas_dump(canvas, false);
-    const char *regen = getenv("BNTUTOR_REGEN_GOLDEN");
-    if (regen && strcmp(regen, "1") == 0) {
-        FILE *f = fopen(path, "w");
-        cr_assert_not_null(f, "cannot write %s", path);
-        fprintf(f, "%s\n", got);
-        fclose(f);
-        free(got);
-        return;
-    }
-    char *want = check_read_file(path, NULL);
-    cr_assert_not_null(want, "cannot read %s (run `make golden` to create it)", path);
-    size_t wl = strlen(want);
-    if (wl > 0 && want[wl - 1] == '\n')
-        want[wl - 1] = '\0';
-    if (strcmp(want, got) != 0) {
-        /* Find the first differing line for the message. */
-        const char *a = want, *b = got;
-        int line = 1;
-        for (;;) {
-            size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
-            if (la != lb || strncmp(a, b, la) != 0) {
-                cr_assert(false, "%s: line %d differs\n  expected: \"%.*s\"\n       got: \"%.*s\"", path, line, (int)la, a,
-                        (int)lb, b);
-                break;
-            }
-            if (!a[la] || !b[lb]) {
-                cr_assert(false, "%s: line count differs after line %d", path, line);
-                break;
-            }
-            a += la + 1, b += lb + 1, line++;
-        }
-    }
-    free(want);
-    free(got);
-}
-
 static void golden_widget(const char *fixture, int w, int h)
 {
     for (int f = 0; f < NFIX; f++) {
@@ -244,7 +203,7 @@ static void golden_widget(const char *fixture, int w, int h)
             fixtures[f].draw(c, rect_make(0, 0, w, h));
             char name[128];
             snprintf(name, sizeof name, "%s_%s", fixture, modes[m].name);
-            check_golden(name, c);
+            golden_check_canvas(name, c);
             canvas_destroy(c);
         }
         return;

@@ -1,18 +1,20 @@
-/* Helpers for the training-scene tests: a page from a lesson snippet, golden frames, drawing bounds. */
+/* Test helpers for the scene tests (tests/support): a scene from a lesson snippet, golden frames, drawing bounds. */
 #include "support/scene_golden.h"
 
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "support/check.h"
+#include "support/golden.h"
 
 Lesson *sg_lesson(const char *scene_lines)
 {
     char text[4096];
     snprintf(text, sizeof text, "lesson 900\ntitle test\npage p\n%s\ntext\n  x\nend\n", scene_lines);
     Lesson *l = lesson_parse(text, strlen(text), "snippet");
+    cr_assert_not_null(l);
     if (l->problem_count > 0) {
         char buf[1200];
         cr_assert(false, "snippet does not parse: %s", lesson_problem_format(l, &l->problems[0], buf, sizeof buf));
@@ -21,44 +23,60 @@ Lesson *sg_lesson(const char *scene_lines)
     return l;
 }
 
-void sg_check_golden(const char *name, const Canvas *canvas)
+Lesson *sg_scene_lesson(const char *scene, const char *settings)
 {
-    char path[256];
-    snprintf(path, sizeof path, "tests/golden/%s.txt", name);
-    char *got = canvas_dump(canvas, false);
-    const char *regen = getenv("BNTUTOR_REGEN_GOLDEN");
-    if (regen && strcmp(regen, "1") == 0) {
-        FILE *f = fopen(path, "w");
-        cr_assert_not_null(f, "cannot write %s", path);
-        fprintf(f, "%s\n", got);
-        fclose(f);
-        free(got);
-        return;
-    }
-    char *want = check_read_file(path, NULL);
-    cr_assert_not_null(want, "cannot read %s (run `make golden` to create it)", path);
-    size_t wl = strlen(want);
-    if (wl > 0 && want[wl - 1] == '\n')
-        want[wl - 1] = '\0';
-    const char *a = want, *b = got;
-    for (int line = 1; strcmp(a, b) != 0; line++) {
-        size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
-        if (la != lb || strncmp(a, b, la) != 0) {
-            cr_assert(false, "%s: line %d differs\n  expected: \"%.*s\"\n       got: \"%.*s\"", path, line, (int)la,
-                      a, (int)lb, b);
-            break;
-        }
-        if (!a[la] || !b[lb]) {
-            cr_assert(false, "%s: line count differs after line %d", path, line);
-            break;
-        }
-        a += la + 1, b += lb + 1;
-    }
-    free(want);
-    free(got);
+    char lines[3000];
+    snprintf(lines, sizeof lines, "scene %s\n%s", scene, settings);
+    return sg_lesson(lines);
 }
 
-void sg_golden_frames(Scene *scene, const char *prefix)
+Scene *sg_scene(const Lesson *lesson, uint64_t seed)
+{
+    BnError err = { 0 };
+    Scene *scene = scene_create(&lesson->pages[0], seed, &err);
+    cr_assert_not_null(scene, "scene_create failed: %s", err.message);
+    return scene;
+}
+
+SgFixture sg_fixture(const char *scene, const char *settings, uint64_t seed)
+{
+    SgFixture f = { sg_scene_lesson(scene, settings ? settings : ""), NULL };
+    f.scene = sg_scene(f.lesson, seed);
+    return f;
+}
+
+void sg_fixture_free(SgFixture *f)
+{
+    if (!f)
+        return;
+    scene_destroy(f->scene);
+    lesson_destroy(f->lesson);
+}
+
+Scene *sg_make(Lesson **lesson, const char *scene_lines, uint64_t seed)
+{
+    *lesson = sg_lesson(scene_lines);
+    return sg_scene(*lesson, seed);
+}
+
+double sg_live(const Scene *scene, const char *name)
+{
+    double v = NAN;
+    cr_assert(scene_live(scene, name, NULL, &v), "live value %s is not available", name);
+    return v;
+}
+
+char *sg_render(Scene *scene, int w, int h, bool unicode)
+{
+    Canvas *c = canvas_create(w, h, unicode ? RASTER_BRAILLE : RASTER_ASCII, unicode);
+    scene_draw(scene, c, rect_make(0, 0, w, h));
+    char *dump = canvas_dump(c, false);
+    canvas_destroy(c);
+    return dump;
+}
+
+/* Both sizes in both modes; `sized` picks the <w>x<h> naming over the <h> one. */
+static void golden_frames(Scene *scene, const char *prefix, bool sized)
 {
     static const int heights[2] = { 13, 22 };
     for (int h = 0; h < 2; h++)
@@ -66,13 +84,27 @@ void sg_golden_frames(Scene *scene, const char *prefix)
             Canvas *c = canvas_create(80, heights[h], m == 0 ? RASTER_BRAILLE : RASTER_ASCII, m == 0);
             scene_draw(scene, c, rect_make(0, 0, 80, heights[h]));
             char name[128];
-            snprintf(name, sizeof name, "%s_%d_%s", prefix, heights[h], m == 0 ? "braille" : "ascii");
-            sg_check_golden(name, c);
+            if (sized)
+                snprintf(name, sizeof name, "%s_80x%d_%s", prefix, heights[h], m == 0 ? "braille" : "ascii");
+            else
+                snprintf(name, sizeof name, "%s_%d_%s", prefix, heights[h], m == 0 ? "braille" : "ascii");
+            golden_check_canvas(name, c);
             canvas_destroy(c);
         }
 }
 
-void sg_check_stays_inside(Scene *scene, int w, int h)
+void sg_golden_frames(Scene *scene, const char *prefix)
+{
+    golden_frames(scene, prefix, false);
+}
+
+void sg_golden_frames_sized(Scene *scene, const char *prefix)
+{
+    golden_frames(scene, prefix, true);
+}
+
+/* Draws inset by (3,2) in a (w+6)×(h+4) canvas, asserts the border stays blank; returns the inked cells inside. */
+static int draw_inset(Scene *scene, int w, int h)
 {
     Canvas *c = canvas_create(w + 6, h + 4, RASTER_BRAILLE, true);
     Rect area = rect_make(3, 2, w, h);
@@ -85,10 +117,21 @@ void sg_check_stays_inside(Scene *scene, int w, int h)
             if (in)
                 inside += cell->ch != ' ';
             else
-                cr_assert(cell->ch == ' ', "a %dx%d draw wrote U+%04X at (%d,%d), outside the area", w, h,
+                cr_assert(cell->ch == ' ', "a %dx%d draw wrote U+%04X at (%d,%d), outside its area", w, h,
                           (unsigned)cell->ch, x, y);
         }
+    canvas_destroy(c);
+    return inside;
+}
+
+void sg_check_inside(Scene *scene, int w, int h)
+{
+    draw_inset(scene, w, h);
+}
+
+void sg_check_stays_inside(Scene *scene, int w, int h)
+{
+    int inside = draw_inset(scene, w, h);
     if (w >= 40 && h >= 6)
         cr_assert_gt(inside, 0, "a %dx%d draw left the area blank", w, h);
-    canvas_destroy(c);
 }
