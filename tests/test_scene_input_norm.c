@@ -143,29 +143,13 @@ Test(scene_input_norm, the_same_seed_draws_the_same_frame_and_reset_starts_over)
     sg_fixture_free(&a), sg_fixture_free(&b), sg_fixture_free(&c);
 }
 
-/* Draws into an area inset in a bigger canvas and checks nothing lands outside it. */
-static void check_bounds(Scene *scene, int w, int h, bool unicode)
-{
-    int cw = w + 6, ch = h + 4;
-    Canvas *c = canvas_create(cw, ch, unicode ? RASTER_BRAILLE : RASTER_ASCII, unicode);
-    Rect area = rect_make(3, 2, w, h);
-    scene_draw(scene, c, area);
-    for (int y = 0; y < ch; y++)
-        for (int x = 0; x < cw; x++) {
-            bool inside = x >= area.x && x < area.x + area.w && y >= area.y && y < area.y + area.h;
-            if (!inside)
-                cr_assert_eq(canvas_cell(c, x, y)->ch, ' ', "cell (%d,%d) outside the %dx%d area was written", x, y, w, h);
-        }
-    canvas_destroy(c);
-}
-
 Test(scene_input_norm, drawing_stays_inside_its_area_at_every_size)
 {
     Fixture f = fixture_make(NULL, 1);
     static const int sizes[][2] = {{200, 60}, {140, 56}, {80, 22}, {80, 13}, {60, 20}, {45, 8}, {39, 5}, {10, 2}, {1, 1}};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-        check_bounds(f.scene, sizes[i][0], sizes[i][1], true);
-        check_bounds(f.scene, sizes[i][0], sizes[i][1], false);
+        sg_check_inside_mode(f.scene, sizes[i][0], sizes[i][1], true);
+        sg_check_inside_mode(f.scene, sizes[i][0], sizes[i][1], false);
     }
     char *tiny = sg_render(f.scene, 30, 4, true);
     cr_assert(strstr(tiny, "needs more room"), "a tiny area says so:\n%s", tiny);

@@ -241,21 +241,6 @@ Test(scene_loss_surface, the_same_seed_gives_the_same_frames_and_reset_starts_ov
     sg_fixture_free(&a), sg_fixture_free(&b), sg_fixture_free(&c);
 }
 
-static void check_bounds(Scene *scene, int w, int h, bool unicode)
-{
-    int cw = w + 6, ch = h + 4;
-    Canvas *c = canvas_create(cw, ch, unicode ? RASTER_BRAILLE : RASTER_ASCII, unicode);
-    Rect area = rect_make(3, 2, w, h);
-    scene_draw(scene, c, area);
-    for (int y = 0; y < ch; y++)
-        for (int x = 0; x < cw; x++) {
-            bool inside = x >= area.x && x < area.x + area.w && y >= area.y && y < area.y + area.h;
-            if (!inside)
-                cr_assert_eq(canvas_cell(c, x, y)->ch, ' ', "cell (%d,%d) outside the %dx%d area was written", x, y, w, h);
-        }
-    canvas_destroy(c);
-}
-
 Test(scene_loss_surface, drawing_stays_inside_its_area_at_every_size_even_after_divergence)
 {
     static const char *const pages[] = {"lr = 2e-9\n", "lr = 10\n", "scale = scaled\nlr = 3\n"};
@@ -264,8 +249,8 @@ Test(scene_loss_surface, drawing_stays_inside_its_area_at_every_size_even_after_
         Fixture f = fixture_make(pages[p], 1);
         scene_step(f.scene, 30);
         for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-            check_bounds(f.scene, sizes[i][0], sizes[i][1], true);
-            check_bounds(f.scene, sizes[i][0], sizes[i][1], false);
+            sg_check_inside_mode(f.scene, sizes[i][0], sizes[i][1], true);
+            sg_check_inside_mode(f.scene, sizes[i][0], sizes[i][1], false);
         }
         char *dump = sg_render(f.scene, 200, 60, true);
         cr_assert_null(strstr(dump, "nan"), "no NaN for %s", pages[p]);

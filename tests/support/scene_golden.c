@@ -104,9 +104,9 @@ void sg_golden_frames_sized(Scene *scene, const char *prefix)
 }
 
 /* Draws inset by (3,2) in a (w+6)×(h+4) canvas, asserts the border stays blank; returns the inked cells inside. */
-static int draw_inset(Scene *scene, int w, int h)
+static int draw_inset(Scene *scene, int w, int h, bool unicode)
 {
-    Canvas *c = canvas_create(w + 6, h + 4, RASTER_BRAILLE, true);
+    Canvas *c = canvas_create(w + 6, h + 4, unicode ? RASTER_BRAILLE : RASTER_ASCII, unicode);
     Rect area = rect_make(3, 2, w, h);
     scene_draw(scene, c, area);
     int inside = 0;
@@ -126,12 +126,17 @@ static int draw_inset(Scene *scene, int w, int h)
 
 void sg_check_inside(Scene *scene, int w, int h)
 {
-    draw_inset(scene, w, h);
+    draw_inset(scene, w, h, true);
+}
+
+void sg_check_inside_mode(Scene *scene, int w, int h, bool unicode)
+{
+    draw_inset(scene, w, h, unicode);
 }
 
 void sg_check_stays_inside(Scene *scene, int w, int h)
 {
-    int inside = draw_inset(scene, w, h);
+    int inside = draw_inset(scene, w, h, true);
     if (w >= 40 && h >= 6)
         cr_assert_gt(inside, 0, "a %dx%d draw left the area blank", w, h);
 }

@@ -37,6 +37,8 @@ void sg_golden_frames(Scene *scene, const char *prefix);
 void sg_golden_frames_sized(Scene *scene, const char *prefix);
 /* Draws into an area inset in a larger canvas and asserts no cell outside the area was written. */
 void sg_check_inside(Scene *scene, int w, int h);
+/* The same on a Unicode (braille) or an ASCII canvas. */
+void sg_check_inside_mode(Scene *scene, int w, int h, bool unicode);
 /* sg_check_inside, and a draw of at least 40×6 must also put something inside the area. */
 void sg_check_stays_inside(Scene *scene, int w, int h);
 
