@@ -152,8 +152,8 @@ Mlp *mlp_create(const MlpConfig *config, BnError *err)
         mlp->hidden[l].out = config->sizes[l + 1];
     }
     mlp->num_params = layout_params(mlp, NULL, NULL);
-    mlp->params = xcalloc(mlp->num_params, sizeof(double));
-    mlp->grads = xcalloc(mlp->num_params, sizeof(double));
+    mlp->params = xcalloc_aligned(mlp->num_params, sizeof(double));
+    mlp->grads = xcalloc_aligned(mlp->num_params, sizeof(double));
     layout_params(mlp, mlp->params, mlp->grads);
 
     /* Weights in one fixed order, layer by layer, independent of the placement; biases and β stay 0. */
@@ -229,7 +229,7 @@ static void reserve(Mlp *mlp, int n)
     for (int l = 0; l < mlp->num_hidden; l++)
         total += 8 * rows * (size_t)mlp->hidden[l].out;
     free(mlp->acts);
-    mlp->acts = xcalloc(total, sizeof(double));
+    mlp->acts = xcalloc_aligned(total, sizeof(double));
     mlp->capacity = n;
     double *p = mlp->acts;
     mlp->input = p;

@@ -35,6 +35,17 @@ void *xcalloc(size_t count, size_t size)
     return p;
 }
 
+void *xcalloc_aligned(size_t count, size_t size)
+{
+    if (size && count > (size_t)-1 / size)
+        out_of_memory((size_t)-1);
+    size_t bytes = (count ? count : 1) * (size ? size : 1);
+    void *p = NULL;
+    if (posix_memalign(&p, 64, bytes) != 0)
+        out_of_memory(bytes);
+    return memset(p, 0, bytes);
+}
+
 void *xrealloc(void *ptr, size_t size)
 {
     void *p = realloc(ptr, size ? size : 1);

@@ -6,6 +6,9 @@
 
 void *xmalloc(size_t size);
 void *xcalloc(size_t count, size_t size);   /* overflow-checked */
+/* Zeroed and aligned to a cache line (64 bytes), so vector loads of row starts never straddle two lines;
+ * freed with free(). */
+void *xcalloc_aligned(size_t count, size_t size);
 void *xrealloc(void *ptr, size_t size);
 char *xstrdup(const char *s);
 /* The ui layer registers a hook that restores the terminal before the abort message. */
