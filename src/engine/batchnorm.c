@@ -50,28 +50,30 @@ bool batchnorm_forward_train(double *y, double *xhat, double *mean, double *var,
                   "least 2 samples per batch (use eval mode for a single sample)", n, n == 1 ? "" : "s");
         return false;
     }
-    for (int j = 0; j < c; j++) {
-        /* Two passes: the mean first, then squared deviations, which stays accurate for large offsets. */
-        double sum = 0.0;
-        for (int i = 0; i < n; i++)
-            sum += x[i * c + j];
-        double m = sum / n;
-        double sq = 0.0;
-        for (int i = 0; i < n; i++) {
-            double d = x[i * c + j] - m;
-            sq += d * d;
+    /* Two passes: the mean first, then squared deviations, which stays accurate for large offsets.
+     * Rows outer, features inner: each feature still sums its samples in order, over contiguous memory. */
+    for (int j = 0; j < c; j++)
+        mean[j] = var[j] = 0.0;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < c; j++)
+            mean[j] += x[i * c + j];
+    for (int j = 0; j < c; j++)
+        mean[j] /= n;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < c; j++) {
+            double d = x[i * c + j] - mean[j];
+            var[j] += d * d;
         }
-        double v = sq / n;
-        double r = 1.0 / sqrt(v + eps);
-        mean[j] = m;
-        var[j] = v;
-        rstd[j] = r;
-        for (int i = 0; i < n; i++) {
-            double h = (x[i * c + j] - m) * r;
+    for (int j = 0; j < c; j++) {
+        var[j] /= n;
+        rstd[j] = 1.0 / sqrt(var[j] + eps);
+    }
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < c; j++) {
+            double h = (x[i * c + j] - mean[j]) * rstd[j];
             xhat[i * c + j] = h;
             y[i * c + j] = gamma[j] * h + beta[j];
         }
-    }
     return true;
 }
 
@@ -89,18 +91,32 @@ void batchnorm_forward_eval(double *y, const double *x, const double *running_me
 void batchnorm_backward(double *dx, double *dgamma, double *dbeta, const double *dy,
                         const double *xhat, const double *rstd, const double *gamma, int n, int c)
 {
-    for (int j = 0; j < c; j++) {
-        double sum_dy = 0.0, sum_dy_xhat = 0.0;
+    /* Features in blocks, rows outer within a block: each feature still sums its samples in order, over
+     * contiguous memory. */
+    enum { BLOCK = 64 };
+    for (int j0 = 0; j0 < c; j0 += BLOCK) {
+        int width = c - j0 < BLOCK ? c - j0 : BLOCK;
+        double sum_dy[BLOCK] = { 0 }, sum_dy_xhat[BLOCK] = { 0 };
         for (int i = 0; i < n; i++) {
-            sum_dy += dy[i * c + j];
-            sum_dy_xhat += dy[i * c + j] * xhat[i * c + j];
+            const double *dyr = dy + (long)i * c + j0, *xr = xhat + (long)i * c + j0;
+            for (int j = 0; j < width; j++) {
+                sum_dy[j] += dyr[j];
+                sum_dy_xhat[j] += dyr[j] * xr[j];
+            }
         }
-        dbeta[j] += sum_dy;
-        dgamma[j] += sum_dy_xhat;
+        double scale[BLOCK];
+        for (int j = 0; j < width; j++) {
+            dbeta[j0 + j] += sum_dy[j];
+            dgamma[j0 + j] += sum_dy_xhat[j];
+            scale[j] = gamma[j0 + j] * rstd[j0 + j] / n;
+        }
         /* dx = γ·rstd/N · (N·dy − Σdy − x̂·Σ(dy·x̂)) */
-        double scale = gamma[j] * rstd[j] / n;
-        for (int i = 0; i < n; i++)
-            dx[i * c + j] = scale * (n * dy[i * c + j] - sum_dy - xhat[i * c + j] * sum_dy_xhat);
+        for (int i = 0; i < n; i++) {
+            const double *dyr = dy + (long)i * c + j0, *xr = xhat + (long)i * c + j0;
+            double *dxr = dx + (long)i * c + j0;
+            for (int j = 0; j < width; j++)
+                dxr[j] = scale[j] * (n * dyr[j] - sum_dy[j] - xr[j] * sum_dy_xhat[j]);
+        }
     }
 }
 
