@@ -1,16 +1,19 @@
 #!/bin/sh
 # Runs every benchmark binary in DIR/bench, then the PyTorch comparison when torch is importable,
-# and prints torch/bntutor ratios of medians measured in this same run. Usage: scripts/bench.sh DIR
+# alternating with bench_train for BENCH_ROUNDS rounds (default 3), and prints the median torch/bntutor
+# ratio. Usage: scripts/bench.sh DIR
 set -u
 dir=${1:?usage: scripts/bench.sh BUILDDIR (e.g. build/rel)}
 here=$(dirname "$0")
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT INT TERM
 
+rounds=${BENCH_ROUNDS:-3}
 status=0
 found=0
 for b in "$dir"/bench/bench_*; do
     [ -x "$b" ] || continue
+    [ "$(basename "$b")" = bench_train ] && continue     # run below, alternating with PyTorch
     found=1
     echo "== $(basename "$b")"
     if ! "$b" | tee -a "$results" | grep -v '^RESULT '; then
@@ -18,7 +21,7 @@ for b in "$dir"/bench/bench_*; do
         status=1
     fi
 done
-[ "$found" = 1 ] || echo "bntutor: bench: no benchmark binaries in $dir/bench" >&2
+[ -x "$dir/bench/bench_train" ] || { echo "bntutor: bench: no bench_train in $dir/bench" >&2; exit 1; }
 
 # Debian's python3-torch lives in the system python, which a pyenv shim may hide.
 py=""
@@ -28,19 +31,42 @@ for cand in python3 /usr/bin/python3; do
         break
     fi
 done
+
+# The machine's load drifts, so the two sides take turns: each round times bntutor then PyTorch, and the
+# ratio is taken per round, then its median over the rounds.
+ratios=$(mktemp)
+trap 'rm -f "$results" "$ratios"' EXIT INT TERM
+r=1
+while [ "$r" -le "$rounds" ]; do
+    echo "== bench_train (round $r of $rounds)"
+    round=$(mktemp)
+    "$dir/bench/bench_train" | tee "$round" | grep -v '^RESULT ' || status=1
+    if [ -n "$py" ]; then
+        echo "== torch_step ($py, round $r of $rounds)"
+        "$py" "$here/../bench/torch_step.py" | tee -a "$round" | grep -v '^RESULT ' || status=1
+    fi
+    ours=$(sed -n 's/^RESULT train_step_bn_before_us //p' "$round")
+    for kind in float64 float32; do
+        theirs=$(sed -n "s/^RESULT torch_step_${kind}_us //p" "$round")
+        [ -n "$ours" ] && [ -n "$theirs" ] && awk -v t="$theirs" -v o="$ours" -v k="$kind" \
+            'BEGIN { printf "%s %.3f %s %s\n", k, t / o, t, o }' >>"$ratios"
+    done
+    rm -f "$round"
+    r=$((r + 1))
+done
+
 if [ -z "$py" ]; then
-    echo "== torch_step: torch is not available (tried python3, /usr/bin/python3); skipped"
+    echo "== torch_step: torch is not available (tried python3, /usr/bin/python3); no ratio"
     exit "$status"
 fi
-echo "== torch_step ($py)"
-"$py" "$here/../bench/torch_step.py" | tee -a "$results" | grep -v '^RESULT ' || status=1
-
-ours=$(sed -n 's/^RESULT train_step_bn_before_us //p' "$results" | tail -n 1)
+echo "== bntutor against PyTorch, one thread each (>1 means bntutor is faster; target >= 5)"
 for kind in float64 float32; do
-    theirs=$(sed -n "s/^RESULT torch_step_${kind}_us //p" "$results" | tail -n 1)
-    if [ -n "$ours" ] && [ -n "$theirs" ]; then
-        awk -v t="$theirs" -v o="$ours" -v k="$kind" 'BEGIN {
-            printf "ratio torch(%s)/bntutor(double) median step time: %.2f  (%s us vs %s us; >1 means bntutor is faster)\n", k, t / o, t, o }'
-    fi
+    grep "^$kind " "$ratios" | sort -k2,2n | awk -v k="$kind" '
+        { ratio[NR] = $2; line = line sprintf(" %.2f", $2) }
+        END {
+            if (NR == 0) exit
+            m = NR % 2 ? ratio[(NR + 1) / 2] : (ratio[NR / 2] + ratio[NR / 2 + 1]) / 2
+            printf "ratio torch(%s)/bntutor(double) step time: median %.2f over %d rounds (each:%s)\n", k, m, NR, line
+        }'
 done
 exit "$status"
