@@ -15,10 +15,20 @@
 static char state_dir[256];
 
 /* A tutor on the shipped lessons (lessons/ under the working directory), progress in a temp dir. */
+/* A clock the tests drive: each reading advances it by fake_clock_step seconds. */
+static double fake_clock, fake_clock_step;
+static double fake_now(void)
+{
+    fake_clock += fake_clock_step;
+    return fake_clock;
+}
+static double (*next_clock)(void);     /* config.now for the next open_tutor; NULL: the real clock */
+
 static Tutor *open_tutor(int lesson, int page, bool use_progress)
 {
     TutorConfig config;
     tutor_config_default(&config);
+    config.now = next_clock;
     config.lessons_dir = "lessons";
     config.lesson = lesson;
     config.page = page;
@@ -286,6 +296,51 @@ Test(tutor_page, progress_keeps_the_position_and_marks_a_lesson_done_when_leavin
     progress_destroy(p);
     unlink(path);
     rmdir(state_dir);
+}
+
+/* At ×64 a heavy scene could take seconds per frame; stepping stops at the frame's time budget instead,
+ * and the footer says what speed is really reached. */
+Test(tutor_page, a_frame_steps_only_for_its_time_budget_and_the_footer_shows_the_speed_reached)
+{
+    next_clock = fake_now;
+    fake_clock_step = 0.0;
+    Tutor *t = open_tutor(3, 1, false);
+    for (int i = 0; i < 6; i++)
+        tutor_key(t, '+');
+    cr_assert_eq(tutor_speed(t), 64.0);
+    tutor_key(t, ' ');
+    fake_clock_step = 0.010;            /* every step "takes" 10 ms */
+    long before = tutor_scene_steps(t);
+    tutor_tick(t, 1.0 / 30.0);
+    long took = tutor_scene_steps(t) - before;
+    long budget_steps = (long)(TUTOR_STEP_BUDGET_SECONDS / 0.010) + 2;
+    cr_assert(took >= 1 && took <= budget_steps, "took %ld steps in one frame, budget allows %ld", took,
+              budget_steps);
+    double reached = tutor_reached_speed(t);
+    cr_assert(reached > 0.0 && reached < 64.0, "reached speed %g", reached);
+    fake_clock_step = 0.0;
+    char *frame = render(t, 100, 30, true);
+    cr_assert(strstr(frame, "x64 (max x"), "the footer shows the speed reached:\n%s", frame);
+    free(frame);
+    /* Once the machine keeps up again (here: the clock stands still), the note goes after a second. */
+    tutor_tick(t, 1.0 / 30.0);
+    fake_clock += 1.5;
+    cr_assert_eq(tutor_reached_speed(t), 0.0);
+    tutor_destroy(t);
+    next_clock = NULL;
+}
+
+Test(tutor_page, playing_stops_exactly_at_the_pages_last_step)
+{
+    Tutor *t = open_tutor(3, 1, false);     /* steps = 2000 */
+    for (int i = 0; i < 6; i++)
+        tutor_key(t, '+');
+    tutor_key(t, ' ');
+    for (int i = 0; i < 2000 && tutor_playing(t); i++)
+        tutor_tick(t, 0.1);
+    cr_assert_not(tutor_playing(t), "the run ends by itself");
+    cr_assert_eq(tutor_scene_steps(t), 2000);
+    tutor_destroy(t);
 }
 
 Test(tutor_page, an_unknown_lesson_or_page_is_refused_naming_what_exists)

@@ -304,11 +304,16 @@ void page_draw(Tutor *t, Canvas *canvas)
     snprintf(left, sizeof left, "Lesson %d %s %s", lesson->number, u ? "\xC2\xB7" : "-", lesson->title);
     /* The scene's state sits beside the page number, where it always fits. */
     if (t->scene && scene_animates(t->scene)) {
-        char speed[24] = "";
+        char speed[48] = "";
         if (t->speed > 1.0)
             snprintf(speed, sizeof speed, " x%g", t->speed);
         else if (t->speed < 1.0)
             snprintf(speed, sizeof speed, " x1/%g", 1.0 / t->speed);
+        double reached = tutor_reached_speed(t);
+        if (reached > 0.0) {
+            size_t used = strlen(speed);
+            snprintf(speed + used, sizeof speed - used, reached >= 1.0 ? " (max x%.0f)" : " (max x%.2f)", reached);
+        }
         snprintf(right, sizeof right, "%s%s %s step %ld %s page %d/%d", t->playing ? "playing" : "paused", speed,
                  u ? "\xC2\xB7" : "-", t->scene->steps, u ? "\xC2\xB7" : "-", t->page + 1, lesson->page_count);
     } else {

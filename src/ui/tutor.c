@@ -393,12 +393,35 @@ void tutor_tick(Tutor *t, double dt)
         t->acc -= (double)n;
     }
     if (n > 0) {
-        scene_step(t->scene, n);
-        if (t->rec)
-            recorder_steps(t->rec, t->config.now() - t->start, n);
+        /* One step at a time against the clock: past the budget the rest is dropped, so a high speed on a
+         * slow machine (or a heavy scene) never makes keys wait; the footer then shows the speed reached. */
+        double begin = t->config.now();
+        long done = 0;
+        while (done < n && !scene_finished(t)) {
+            scene_step(t->scene, 1);
+            done++;
+            if (done < n && t->config.now() - begin > TUTOR_STEP_BUDGET_SECONDS)
+                break;
+        }
+        if (done < n && !scene_finished(t)) {
+            t->acc = 0.0;
+            double reached = dt > 0.0 ? (double)done / dt / steps_per_second(t) : t->speed;
+            t->reached_speed = t->limited_at > 0.0 ? 0.8 * t->reached_speed + 0.2 * reached : reached;
+            t->limited_at = begin;
+        }
+        if (t->rec && done > 0)
+            recorder_steps(t->rec, t->config.now() - t->start, done);
     }
     if (scene_finished(t))
         t->playing = false;
+}
+
+double tutor_reached_speed(const Tutor *t)
+{
+    /* Shown for a second after the last frame that ran out of time. */
+    if (t->limited_at <= 0.0 || !t->playing || t->config.now() - t->limited_at > 1.0)
+        return 0.0;
+    return t->reached_speed < t->speed ? t->reached_speed : 0.0;
 }
 
 bool tutor_animating(const Tutor *t)

@@ -58,6 +58,11 @@ int tutor_page_count(const Tutor *tutor);
 bool tutor_playing(const Tutor *tutor);
 bool tutor_replaying(const Tutor *tutor);
 double tutor_speed(const Tutor *tutor);
+/* Stepping time allowed per frame: at 30 frames a second this leaves a few milliseconds for drawing. */
+#define TUTOR_STEP_BUDGET_SECONDS 0.025
+/* The speed multiplier actually reached when this machine can't step as fast as asked, shown in the
+ * footer; 0 when it keeps up (or within a second of catching up). */
+double tutor_reached_speed(const Tutor *tutor);
 long tutor_scene_steps(const Tutor *tutor);
 const char *tutor_status(const Tutor *tutor);   /* the status line's message, "" when none */
 /* Every lesson found, as "0-9, 12" for messages. */

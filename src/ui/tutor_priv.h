@@ -32,6 +32,8 @@ struct Tutor {
     bool playing;
     double speed;                   /* multiplier of the page's steps per second */
     double acc;                     /* fractional steps not yet taken */
+    double limited_at;              /* config.now() of the last frame whose steps ran out of time; 0 never */
+    double reached_speed;           /* smoothed speed multiplier actually reached while limited */
     bool zoom;
     int scroll;                     /* first prose line shown */
     int view_w, view_h;             /* size of the last page drawn (to clamp scrolling) */
