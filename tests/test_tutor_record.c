@@ -135,6 +135,8 @@ Test(tutor_record, a_recorded_session_replays_to_the_same_final_screen)
     config.seed = 11;
     config.record_path = path;
     config.now = fake_now;
+    config.term_width = 80;
+    config.term_height = 24;
     fake_time = 100.0;
     BnError err = { 0 };
     Tutor *a = tutor_create(&config, &err);
@@ -164,6 +166,7 @@ Test(tutor_record, a_recorded_session_replays_to_the_same_final_screen)
     cr_assert_eq(rec->seed, 11);
     cr_assert_eq(rec->lesson, 0);
     cr_assert_eq(rec->page, 1);
+    cr_assert(rec->width == 80 && rec->height == 24, "recorded size %dx%d", rec->width, rec->height);
     TutorConfig again;
     tutor_config_default(&again);
     again.lessons_dir = "lessons";
@@ -216,4 +219,33 @@ Test(tutor_record, a_real_key_during_a_replay_takes_over)
     cr_assert_eq(tutor_page(t), 1, "the rest of the replay does not run");
     tutor_destroy(t);
     record_destroy(rec);
+}
+
+/* Pages lay out by the terminal's size: a replay in another size says so in the status line. */
+Test(tutor_record, a_replay_in_another_terminal_size_says_so_once)
+{
+    const char *sizes[] = { "size 100 30\n", "size 80 24\n", "" };
+    bool expect_note[] = { true, false, false };
+    for (int i = 0; i < 3; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "bntutor-record 1\nversion %s\nseed 1\nstart 0 1\n%skey 5 RIGHT\n",
+                 BNTUTOR_VERSION, sizes[i]);
+        BnError err = { 0 };
+        Record *rec = record_parse(text, strlen(text), "r", BNTUTOR_VERSION, &err);
+        cr_assert_not_null(rec, "%s", err.message);
+        TutorConfig config;
+        tutor_config_default(&config);
+        config.lessons_dir = "lessons";
+        config.use_progress = false;
+        config.lesson = 0;
+        config.page = 1;
+        config.replay = rec;
+        Tutor *t = tutor_create(&config, &err);
+        cr_assert_not_null(t);
+        free(frame(t));                      /* drawn at 80x24 */
+        bool noted = strstr(tutor_status(t), "Recorded at 100x30, replayed at 80x24") != NULL;
+        cr_assert_eq(noted, expect_note[i], "'%s': status '%s'", sizes[i], tutor_status(t));
+        tutor_destroy(t);
+        record_destroy(rec);
+    }
 }

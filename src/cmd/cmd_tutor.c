@@ -157,6 +157,8 @@ int cmd_tutor(int argc, char **argv)
         config.use_progress = false;
         config.record_path = NULL;
     }
+    if (!tty_query_size(&config.term_width, &config.term_height))
+        config.term_width = config.term_height = 0;
     Tutor *tutor = tutor_create(&config, &err);
     if (!tutor) {
         fprintf(stderr, "bntutor: %s\n", error_format(&err, buf, sizeof buf));

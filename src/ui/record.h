@@ -6,7 +6,7 @@
  *   seed 7                           the session seed
  *   start 4 2                        lesson number and 1-based page the session started on
  *   autoplay 0                       --autoplay seconds (0: off)
- *   size 80 24                       terminal size when recording started (informative)
+ *   size 80 24                       terminal size when recording started (a replay in another size says so)
  *   key 1.250 RIGHT                  a key (see record_key_name) at seconds since the start
  *   steps 1.300 3                    scene steps an animation frame took at that time
  *   end 9.000                        when the session ended (optional)

@@ -477,6 +477,16 @@ static int map_char(wint_t ch)
     }
 }
 
+bool tty_query_size(int *width, int *height)
+{
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_row == 0 || ws.ws_col == 0)
+        return false;
+    *width = ws.ws_col;
+    *height = ws.ws_row;
+    return true;
+}
+
 /* Asks the kernel for the size and resizes ncurses' screen; true when it changed. */
 static bool update_size(Tty *tty)
 {

@@ -40,6 +40,8 @@ void tty_raise_pending_signal(void);
 int tty_pending_signal(void);
 
 void tty_size(const Tty *tty, int *width, int *height);
+/* The size of the terminal on standard output, before any Tty is open; false when there is none. */
+bool tty_query_size(int *width, int *height);
 bool tty_unicode(const Tty *tty);
 RasterMode tty_raster(const Tty *tty);
 ColorMode tty_color_mode(const Tty *tty);

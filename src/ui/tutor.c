@@ -275,7 +275,8 @@ Tutor *tutor_create(const TutorConfig *config, BnError *err)
     if (index < 0)
         index = openable(t, 0, +1);
     if (config->record_path) {
-        Record header = { .seed = config->seed, .autoplay = config->autoplay };
+        Record header = { .seed = config->seed, .autoplay = config->autoplay, .width = config->term_width,
+                          .height = config->term_height };
         snprintf(header.version, sizeof header.version, "%s", BNTUTOR_VERSION);
         header.lesson = index >= 0 ? set->lessons[index]->number : 0;
         header.page = page + 1;
@@ -447,6 +448,15 @@ AppAction tutor_key(Tutor *t, int key)
 
 void tutor_draw(Tutor *t, Canvas *canvas)
 {
+    /* Pages lay out and scroll by the terminal's size, so a replay in another size may drift from the
+     * original: say so once, at the first frame. */
+    if (t->replay && !t->replay_size_checked) {
+        t->replay_size_checked = true;
+        int w = t->replay->width, h = t->replay->height;
+        if (w > 0 && h > 0 && (w != canvas->width || h != canvas->height))
+            tutor_set_status(t, "Recorded at %dx%d, replayed at %dx%d: scrolled pages may differ.", w, h,
+                             canvas->width, canvas->height);
+    }
     switch (t->mode) {
     case TUTOR_MENU: menu_draw(t, canvas); break;
     case TUTOR_HELP: help_draw(t, canvas); break;

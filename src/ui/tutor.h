@@ -27,6 +27,7 @@ typedef struct TutorConfig {
     const char *record_path;    /* --record=FILE, or NULL */
     const Record *replay;       /* --replay: played back from the first tick; NULL for none */
     double (*now)(void);        /* monotonic seconds for record times; NULL: CLOCK_MONOTONIC */
+    int term_width, term_height; /* terminal size, written to the record; 0: unknown */
 } TutorConfig;
 
 void tutor_config_default(TutorConfig *config);

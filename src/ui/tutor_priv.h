@@ -49,6 +49,7 @@ struct Tutor {
     const Record *replay;
     int replay_next;                /* next event of the replay */
     double replay_clock;
+    bool replay_size_checked;       /* the first frame of a replay compared the recorded size */
 };
 
 const Lesson *tutor_lesson(const Tutor *t);
