@@ -353,7 +353,9 @@ static const BadInput train_cases[] = {
     { "train --net=paper", NULL, 2, "--net: the paper network takes 784 inputs, but 'moons' has 2 features" },
     { "train --net=paper --hidden=3", NULL, 2, "--net: paper fixes the layers and the activation" },
     { "train --csv=", NULL, 2, "--csv: needs a value" },
-    { "train --dataset=nosuch", NULL, 1, "nosuch: unknown dataset" },
+    { "train --dataset=nosuch", NULL, 2, "--dataset: unknown dataset 'nosuch' (valid: scaled2d, blobs, moons, "
+      "spirals, synth784, idx:DIR)" },
+    { "train --dataset=idx:", NULL, 2, "--dataset: unknown dataset 'idx:'" },
     { "train --dataset=idx:nowhere", NULL, 1, "nowhere" },
     { "train --dataset=idx:dir", NULL, 1, "dir: no train-images-idx3-ubyte" },
     { "train --steps=1 --csv=dir/sub/out.csv", NULL, 1, "dir/sub/out.csv" },

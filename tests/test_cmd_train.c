@@ -174,7 +174,7 @@ Test(cmd_train, usage_errors_exit_two_with_a_message)
 
 Test(cmd_train, a_missing_dataset_exits_one)
 {
-    expect_failure("--dataset=nosuchset", 1, "nosuchset");
+    expect_failure("--dataset=nosuchset", 2, "unknown dataset 'nosuchset'");
     expect_failure("--dataset=idx:/nonexistent-bntutor-dir", 1, "nonexistent-bntutor-dir");
 }
 

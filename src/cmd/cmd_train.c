@@ -137,7 +137,12 @@ static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
         double d;
         long l;
         switch (which) {
-        case 0: o->dataset = v; break;
+        case 0:
+            if (!dataset_name_known(v))
+                return usage_error(where, "unknown dataset '%s' (valid: scaled2d, blobs, moons, spirals, "
+                                   "synth784, idx:DIR)", v);
+            o->dataset = v;
+            break;
         case 1:
             if (strcmp(v, "paper") != 0)
                 return usage_error(where, "'%s' is not a known network (paper; or use --hidden=LIST)", v);

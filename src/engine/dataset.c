@@ -335,6 +335,16 @@ bool dataset_load(const char *name, uint64_t seed, int n_train, int n_test, Data
     return false;
 }
 
+bool dataset_name_known(const char *name)
+{
+    if (strncmp(name, "idx:", 4) == 0 && name[4] != '\0')
+        return true;
+    for (int kind = 0; dataset_synthetic_names[kind]; kind++)
+        if (strcmp(name, dataset_synthetic_names[kind]) == 0)
+            return true;
+    return false;
+}
+
 void sampler_init(BatchSampler *sampler, int n, uint64_t seed)
 {
     sampler->n = n > 0 ? n : 0;

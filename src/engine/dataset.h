@@ -26,6 +26,8 @@ bool dataset_load(const char *name, uint64_t seed, int n_train, int n_test,
 void dataset_destroy(Dataset *set);                 /* accepts NULL */
 /* Names of the synthetic sets, NULL-terminated (for --help and error messages). */
 extern const char *const dataset_synthetic_names[];
+/* True for a synthetic set's name or "idx:DIR" (whether DIR holds files is found out on loading). */
+bool dataset_name_known(const char *name);
 
 /* Mini-batches drawn without replacement within each epoch, reshuffled per epoch. */
 typedef struct BatchSampler {
