@@ -294,6 +294,8 @@ static const BrokenCase broken_cases[] = {
     { "malformed live value", HEAD "scene sandbox\ncheckpoint\nquestion Q?\nanswer scene:loss[\nend\n", 7, "bad index" },
     { "unknown symbol with a suggestion", HEAD "text\nsee \\gama here\nend\n", 5,
       "unknown symbol '\\gama' at column 5 (did you mean '\\gamma'?)" },
+    { "symbol inside code", HEAD "text\nsee `y = \\gamma x` here\nend\n", 5,
+      "'\\gamma' at column 10 is inside `code`, which shows it as typed: take it out of the backticks" },
     { "unknown symbol in a question", HEAD "text\nx\nend\ncheckpoint\nquestion What is \\foo?\nanswer 1\nend\n", 8,
       "unknown symbol '\\foo' at column 18" },
     { "lone star starts emphasis that never ends", HEAD "text\nfine *here*\n2 * 3 = 6\nend\n", 6,

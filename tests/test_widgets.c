@@ -410,6 +410,13 @@ Test(widgets, markup_sets_attributes_and_symbols_fall_back_to_words_in_ascii)
     cr_assert_str_eq(line, "gamma beta eps \\unknown");
     free(line);
     canvas_destroy(c);
+    /* "{}" ends a symbol's name where a letter follows; spaces after a symbol are kept. */
+    c = canvas_create(30, 1, RASTER_ASCII, false);
+    text_draw(c, rect_make(0, 0, 30, 1), "\\partial{}L/\\partial\\beta a \\cdot b {}", ROLE_DEFAULT, 0);
+    line = row_text(c, 0);
+    cr_assert_str_eq(line, "dL/dbeta a * b {}");
+    free(line);
+    canvas_destroy(c);
 }
 
 Test(widgets, a_panel_returns_its_inside_and_truncates_a_long_title)

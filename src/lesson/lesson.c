@@ -215,6 +215,17 @@ static void scan_markup(Parser *P, const char *s, int col0, Markup *m)
             m->code_line = P->line;
             m->code_col = col;
         } else if (m->code) {
+            /* Code shows exactly what is typed, so a symbol there would appear as "\gamma". */
+            if (*p == '\\' && isalpha((unsigned char)p[1])) {
+                char name[WORD_MAX];
+                size_t n = 0;
+                for (const char *q = p + 1; isalpha((unsigned char)*q) && n < 15; q++)
+                    name[n++] = *q;
+                name[n] = '\0';
+                if (text_symbol(name, true))
+                    problem(P, P->line, "'\\%s' at column %d is inside `code`, which shows it as typed: "
+                            "take it out of the backticks", name, col);
+            }
             continue;
         } else if (*p == '*') {
             bool bold = p[1] == '*';

@@ -89,7 +89,8 @@ static void parse_markup(GlyphList *out, const char *s, int role, bool unicode)
             const char *sym = text_symbol(name, unicode);
             if (sym) {
                 glyph_push_utf8(out, sym, attr, role, unicode);
-                s = p;
+                /* "{}" ends a name where a letter follows: \partial{}L is ∂L. */
+                s = p[0] == '{' && p[1] == '}' ? p + 2 : p;
             } else {
                 glyph_push(out, '\\', attr, role, 1);
                 s++;
