@@ -43,6 +43,20 @@ static void check_sum(double actual, long double exact, long double magnitude, c
               linear_kernel_name(kernel), what, row, col, actual, exact, s.n, s.in, s.out);
 }
 
+/* start + Σ_p a[p·a_step]·b[p·b_step] in long double, and Σ|terms| (the scale of the rounding error). */
+static long double exact_dot(const double *a, long a_step, const double *b, long b_step, int len, double start,
+                             long double *magnitude)
+{
+    long double sum = start;
+    *magnitude = fabsl((long double)start);
+    for (int p = 0; p < len; p++) {
+        long double t = (long double)a[p * a_step] * b[p * b_step];
+        sum += t;
+        *magnitude += fabsl(t);
+    }
+    return sum;
+}
+
 static void check_variant_against_reference(LinearKernel kernel, Shape s, Pcg32 *rng)
 {
     size_t nx = (size_t)s.n * s.in, nw = (size_t)s.out * s.in, ny = (size_t)s.n * s.out;
@@ -56,34 +70,20 @@ static void check_variant_against_reference(LinearKernel kernel, Shape s, Pcg32 
     linear_forward(y, x, w, b, s.n, s.in, s.out);
     linear_backward(dx, dw, NULL, dy, x, w, s.n, s.in, s.out);
 
+    long double magnitude;
     for (int r = 0; r < s.n; r++)
         for (int o = 0; o < s.out; o++) {
-            long double sum = b[o], magnitude = fabsl((long double)b[o]);
-            for (int i = 0; i < s.in; i++) {
-                long double t = (long double)x[r * s.in + i] * w[o * s.in + i];
-                sum += t;
-                magnitude += fabsl(t);
-            }
+            long double sum = exact_dot(x + r * s.in, 1, w + o * s.in, 1, s.in, b[o], &magnitude);
             check_sum(y[r * s.out + o], sum, magnitude, "y", kernel, s, r, o);
         }
     for (int o = 0; o < s.out; o++)
         for (int i = 0; i < s.in; i++) {
-            long double sum = dw0[o * s.in + i], magnitude = fabsl((long double)dw0[o * s.in + i]);
-            for (int r = 0; r < s.n; r++) {
-                long double t = (long double)dy[r * s.out + o] * x[r * s.in + i];
-                sum += t;
-                magnitude += fabsl(t);
-            }
+            long double sum = exact_dot(dy + o, s.out, x + i, s.in, s.n, dw0[o * s.in + i], &magnitude);
             check_sum(dw[o * s.in + i], sum, magnitude, "dW", kernel, s, o, i);
         }
     for (int r = 0; r < s.n; r++)
         for (int i = 0; i < s.in; i++) {
-            long double sum = 0, magnitude = 0;
-            for (int o = 0; o < s.out; o++) {
-                long double t = (long double)dy[r * s.out + o] * w[o * s.in + i];
-                sum += t;
-                magnitude += fabsl(t);
-            }
+            long double sum = exact_dot(dy + r * s.out, 1, w + i, s.in, s.out, 0.0, &magnitude);
             check_sum(dx[r * s.in + i], sum, magnitude, "dx", kernel, s, r, i);
         }
     free(x), free(w), free(b), free(dy), free(dw0), free(y), free(dx), free(dw);

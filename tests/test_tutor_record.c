@@ -195,22 +195,31 @@ Test(tutor_record, a_recorded_session_replays_to_the_same_final_screen)
     unlink(path);
 }
 
-Test(tutor_record, a_real_key_during_a_replay_takes_over)
+/* A tutor replaying a short record (lesson 0 page 1, one RIGHT at 5 s) with `extra` lines in its header. */
+static Tutor *replay_of(Record **rec, const char *extra)
 {
     char text[256];
-    snprintf(text, sizeof text, "bntutor-record 1\nversion %s\nseed 1\nstart 0 1\nkey 5 RIGHT\n", BNTUTOR_VERSION);
+    snprintf(text, sizeof text, "bntutor-record 1\nversion %s\nseed 1\nstart 0 1\n%skey 5 RIGHT\n",
+             BNTUTOR_VERSION, extra);
     BnError err = { 0 };
-    Record *rec = record_parse(text, strlen(text), "r", BNTUTOR_VERSION, &err);
-    cr_assert_not_null(rec, "%s", err.message);
+    *rec = record_parse(text, strlen(text), "r", BNTUTOR_VERSION, &err);
+    cr_assert_not_null(*rec, "%s", err.message);
     TutorConfig config;
     tutor_config_default(&config);
     config.lessons_dir = "lessons";
     config.use_progress = false;
     config.lesson = 0;
     config.page = 1;
-    config.replay = rec;
+    config.replay = *rec;
     Tutor *t = tutor_create(&config, &err);
-    cr_assert_not_null(t);
+    cr_assert_not_null(t, "%s", err.message);
+    return t;
+}
+
+Test(tutor_record, a_real_key_during_a_replay_takes_over)
+{
+    Record *rec;
+    Tutor *t = replay_of(&rec, "");
     cr_assert(tutor_animating(t), "a replay runs on the frame clock");
     tutor_tick(t, 1.0);
     tutor_key(t, 'x');
@@ -227,21 +236,8 @@ Test(tutor_record, a_replay_in_another_terminal_size_says_so_once)
     const char *sizes[] = { "size 100 30\n", "size 80 24\n", "" };
     bool expect_note[] = { true, false, false };
     for (int i = 0; i < 3; i++) {
-        char text[256];
-        snprintf(text, sizeof text, "bntutor-record 1\nversion %s\nseed 1\nstart 0 1\n%skey 5 RIGHT\n",
-                 BNTUTOR_VERSION, sizes[i]);
-        BnError err = { 0 };
-        Record *rec = record_parse(text, strlen(text), "r", BNTUTOR_VERSION, &err);
-        cr_assert_not_null(rec, "%s", err.message);
-        TutorConfig config;
-        tutor_config_default(&config);
-        config.lessons_dir = "lessons";
-        config.use_progress = false;
-        config.lesson = 0;
-        config.page = 1;
-        config.replay = rec;
-        Tutor *t = tutor_create(&config, &err);
-        cr_assert_not_null(t);
+        Record *rec;
+        Tutor *t = replay_of(&rec, sizes[i]);
         free(frame(t));                      /* drawn at 80x24 */
         bool noted = strstr(tutor_status(t), "Recorded at 100x30, replayed at 80x24") != NULL;
         cr_assert_eq(noted, expect_note[i], "'%s': status '%s'", sizes[i], tutor_status(t));
