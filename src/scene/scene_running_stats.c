@@ -393,7 +393,7 @@ static void rs_table(const RunStats *s, Canvas *cv, Rect area)
     if (batch)
         cols[ncols++] = "batch var";
     double v[RS_FEATURES_MAX * COLS_MAX];
-    char rn[RS_FEATURES_MAX][8];
+    char rn[RS_FEATURES_MAX][12];     /* any int, so the compiler can see no name is cut */
     const char *row_names[RS_FEATURES_MAX];
     for (int f = 0; f < rows; f++) {
         double *row = v + f * ncols;
