@@ -91,7 +91,7 @@ vg 0 $N train --steps=2 --every=1 --dataset=synth784 --hidden=8 --batch=16
 vg 0 $N train --steps=10 --csv="$WORK/history.csv"
 vg 1 $N train --steps=50 --lr=1e6
 vg 1 $N train --steps=50 --lr=1e6 --dataset=scaled2d --act=relu
-vg 1 $N train --dataset=nosuch
+vg 2 $N train --dataset=nosuch
 vg 1 $N train --dataset=idx:/nonexistent
 vg 1 $N train --steps=1 --csv=/nonexistent/dir/out.csv
 vg 2 $N train --net=paper
