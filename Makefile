@@ -57,9 +57,10 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 all: deps-build bntutor
 
-# The top-level ./bntutor is a copy of the current build so lessons/ and assets/ sit beside it.
+# The top-level ./bntutor is a copy of the current build so lessons/ and assets/ sit beside it. Copied
+# then renamed, so a tutor still running from it keeps its old file instead of failing the build.
 bntutor: $(BIN)
-	@cp $(BIN) $@
+	@cp $(BIN) $@.tmp && mv -f $@.tmp $@
 
 help:
 	@echo "make run        build and start the tutor"
