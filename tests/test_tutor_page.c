@@ -330,6 +330,58 @@ Test(tutor_page, a_frame_steps_only_for_its_time_budget_and_the_footer_shows_the
     next_clock = NULL;
 }
 
+/* On a small screen the next question would push the feedback out of sight, so it waits for Enter. */
+Test(tutor_page, after_an_answer_the_feedback_shows_until_enter_opens_the_next_question)
+{
+    Tutor *t = open_tutor(1, 4, false);       /* a number question, then a choice */
+    tutor_key(t, '7');
+    tutor_key(t, BK_ENTER);
+    char *frame = render(t, 80, 24, true);
+    cr_assert(strstr(frame, "Not quite") && !strstr(frame, "Question 2"), "feedback, no next question:\n%s", frame);
+    cr_assert(strstr(frame, "Enter next question"), "the footer says how to go on:\n%s", frame);
+    free(frame);
+    tutor_key(t, 'a');                        /* not an answer yet */
+    tutor_key(t, BK_ENTER);
+    frame = render(t, 80, 24, true);
+    cr_assert(strstr(frame, "Question 2") && strstr(frame, "a) 0"), "the next question is open:\n%s", frame);
+    free(frame);
+    tutor_key(t, 'a');
+    frame = render(t, 100, 40, true);
+    cr_assert(strstr(frame, "Right"), "now 'a' answers it:\n%s", frame);
+    free(frame);
+    tutor_destroy(t);
+}
+
+/* A choice letter that is also a scene key stays the scene's; the answer takes Shift and says so. */
+Test(tutor_page, choice_letters_that_are_scene_keys_are_answered_with_shift)
+{
+    Tutor *t = open_tutor(2, 4, false);       /* scene keys b and c; choices a, b, c */
+    char *frame = render(t, 100, 30, true);
+    cr_assert(strstr(frame, "A) ") && strstr(frame, "A/B/C answer"), "upper-case labels and hint:\n%s", frame);
+    free(frame);
+    tutor_key(t, 'c');                        /* the scene's "lr canyon-safe" */
+    frame = render(t, 100, 30, true);
+    cr_assert(!strstr(frame, "Not quite") && !strstr(frame, "Right"), "c went to the scene:\n%s", frame);
+    free(frame);
+    tutor_key(t, 'C');
+    frame = render(t, 100, 30, true);
+    cr_assert(strstr(frame, "You picked C)"), "C answered:\n%s", frame);
+    free(frame);
+    tutor_destroy(t);
+}
+
+/* Footer hints that don't fit are dropped from the end; keys the prose asks for come first. */
+Test(tutor_page, keys_the_prose_names_stay_in_a_narrow_footer)
+{
+    Tutor *t = open_tutor(8, 4, false);       /* "Press `o`" with a number question open */
+    char *frame = render(t, 80, 24, true);
+    char footer[512];
+    dump_line(frame, 23, footer, sizeof footer);
+    cr_assert(strstr(footer, " o "), "o is in the footer: %s", footer);
+    free(frame);
+    tutor_destroy(t);
+}
+
 Test(tutor_page, playing_stops_exactly_at_the_pages_last_step)
 {
     Tutor *t = open_tutor(3, 1, false);     /* steps = 2000 */

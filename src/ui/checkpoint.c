@@ -35,6 +35,42 @@ uint32_t check_choice_letter(const LessonCheckpoint *cp, int i)
     return (uint32_t)('a' + i);
 }
 
+uint32_t check_choice_key(const CheckState *s, int i)
+{
+    uint32_t letter = check_choice_letter(s->cp, i);
+    return s->shifted && letter < 0x80 ? (uint32_t)toupper((int)letter) : letter;
+}
+
+/* Whether a scene's key list names this key: "b", "u/U", "[/]", "</,", "1-9" (a range). */
+static bool scene_lists_key(const Scene *scene, int key)
+{
+    SceneKey keys[SCENE_KEYS_MAX];
+    int k = scene ? scene_keys(scene, keys) : 0;
+    for (int i = 0; i < k && i < SCENE_KEYS_MAX; i++) {
+        const char *p = keys[i].key;
+        while (*p) {
+            const char *end = strchr(p, '/');
+            size_t len = end ? (size_t)(end - p) : strlen(p);
+            if (len == 1 && (unsigned char)p[0] == key)
+                return true;
+            if (len == 3 && p[1] == '-' && key >= (unsigned char)p[0] && key <= (unsigned char)p[2])
+                return true;
+            p += len + (end ? 1 : 0);
+        }
+    }
+    return false;
+}
+
+void check_avoid_scene_keys(CheckState *s, const Scene *scene)
+{
+    s->shifted = false;
+    if (!s->cp || s->cp->kind != CHECKPOINT_CHOICE)
+        return;
+    for (int i = 0; i < s->cp->choice_count; i++)
+        if (scene_lists_key(scene, (int)check_choice_letter(s->cp, i)))
+            s->shifted = true;
+}
+
 /* Appends printf text to buf (which holds a NUL-terminated string of at most size-1 bytes). */
 static void append(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void append(char *buf, size_t size, const char *fmt, ...)
@@ -48,15 +84,6 @@ static void append(char *buf, size_t size, const char *fmt, ...)
     va_end(ap);
 }
 
-/* "`running_mean[0]`" for a live value, with its indices. */
-static void live_name(const LessonCheckpoint *cp, char *buf, size_t size)
-{
-    snprintf(buf, size, "`%s", cp->live_value ? cp->live_value->name : "value");
-    for (int i = 0; cp->live_value && i < cp->live_value->indices && i < CATALOG_LIVE_INDEX_MAX; i++)
-        append(buf, size, "[%d]", cp->index[i]);
-    append(buf, size, "`");
-}
-
 void check_answer_choice(CheckState *s, int choice)
 {
     const LessonCheckpoint *cp = s->cp;
@@ -67,12 +94,12 @@ void check_answer_choice(CheckState *s, int choice)
     s->feedback[0] = '\0';
     const LessonChoice *right = &cp->choices[cp->answer];
     if (s->status == CHECK_RIGHT)
-        append(s->feedback, sizeof s->feedback, "**Right:** %c) %s.", (char)check_choice_letter(cp, choice),
+        append(s->feedback, sizeof s->feedback, "**Right:** %c) %s.", (char)check_choice_key(s, choice),
                right->text);
     else
         append(s->feedback, sizeof s->feedback, "**Not quite.** You picked %c) %s; the answer is %c) %s.",
-               (char)check_choice_letter(cp, choice), cp->choices[choice].text,
-               (char)check_choice_letter(cp, cp->answer), right->text);
+               (char)check_choice_key(s, choice), cp->choices[choice].text,
+               (char)check_choice_key(s, cp->answer), right->text);
     if (cp->choices[choice].explain)
         append(s->feedback, sizeof s->feedback, " %s", cp->choices[choice].explain);
     if (cp->explain)
@@ -86,15 +113,14 @@ void check_answer_number(CheckState *s, double guess, const Scene *scene, bool u
         return;
     s->guess = guess;
     s->feedback[0] = '\0';
-    char g[FORMAT_MAX], r[FORMAT_MAX], tol[FORMAT_MAX], name[128];
+    char g[FORMAT_MAX], r[FORMAT_MAX], tol[FORMAT_MAX];
     format_number(g, sizeof g, guess, 6, unicode);
     double right = cp->value;
     if (cp->live) {
-        live_name(cp, name, sizeof name);
         if (!scene || !scene_live(scene, cp->live_value->name, cp->index, &right) || !isfinite(right)) {
             s->status = CHECK_UNGRADED;
-            append(s->feedback, sizeof s->feedback, "You said %s. The scene cannot give %s right now, so this "
-                   "one is not graded.", g, name);
+            append(s->feedback, sizeof s->feedback, "You said %s. The scene cannot give this value right now, "
+                   "so this one is not graded.", g);
             if (cp->explain)
                 append(s->feedback, sizeof s->feedback, " %s", cp->explain);
             return;
@@ -111,10 +137,10 @@ void check_answer_number(CheckState *s, double guess, const Scene *scene, bool u
     const char *pm = unicode ? "\\pm" : "+/-";
     if (cp->live) {
         if (ok)
-            append(s->feedback, sizeof s->feedback, "**Right:** %s is now %s (you said %s).", name, r, g);
+            append(s->feedback, sizeof s->feedback, "**Right:** on screen now it is %s (you said %s).", r, g);
         else
-            append(s->feedback, sizeof s->feedback, "**Not quite:** %s is now %s; you said %s (%s %s counts).",
-                   name, r, g, pm, tol);
+            append(s->feedback, sizeof s->feedback, "**Not quite:** on screen now it is %s; you said %s (%s %s "
+                   "counts).", r, g, pm, tol);
     } else {
         if (ok)
             append(s->feedback, sizeof s->feedback, "**Right:** %s.", r);
@@ -133,6 +159,8 @@ bool check_takes_key(const CheckState *s, int key)
     if (!s->cp || s->status != CHECK_OPEN)
         return false;
     if (s->cp->kind == CHECKPOINT_CHOICE) {
+        if (s->shifted && !(key >= 'A' && key <= 'Z'))
+            return false;
         int k = key < 0x80 && key >= 0 ? tolower(key) : key;
         for (int i = 0; i < s->cp->choice_count; i++)
             if ((int)check_choice_letter(s->cp, i) == k)
@@ -193,7 +221,7 @@ void check_markup(const CheckState *s, int number, bool unicode, char *buf, size
     if (s->status == CHECK_OPEN) {
         if (cp->kind == CHECKPOINT_CHOICE) {
             for (int i = 0; i < cp->choice_count; i++)
-                append(buf, size, "\n  **%c)** %s", (char)check_choice_letter(cp, i), cp->choices[i].text);
+                append(buf, size, "\n  **%c)** %s", (char)check_choice_key(s, i), cp->choices[i].text);
         }
         return;
     }

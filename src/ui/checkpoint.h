@@ -25,6 +25,7 @@ typedef struct CheckState {
     int len;
     bool bad_input;                     /* Enter on something that is not a number */
     int picked;                         /* choice index, -1 none */
+    bool shifted;                       /* a choice letter is also a scene key: answers are upper case */
     double guess, right;
     char feedback[CHECK_FEEDBACK_MAX];  /* markup, once answered */
 } CheckState;
@@ -39,7 +40,12 @@ void check_begin(CheckState *state, const LessonCheckpoint *cp);
 /* The key that picks choice i: the choice's own key when it is one character (lower case), else the
  * first letter of its key when no other choice starts with it, else 'a' + i. */
 uint32_t check_choice_letter(const LessonCheckpoint *cp, int i);
-/* Feeds a key to an open checkpoint. Choice: its letters (any case). Number: digits, '.', '-',
+/* The letter as shown and typed: upper case when the checkpoint is shifted. */
+uint32_t check_choice_key(const CheckState *state, int i);
+/* Shifts the checkpoint when one of its choice letters is also a key of the page's scene (the prose may
+ * ask for that key before the answer): the scene keeps the lower-case key, the answer takes Shift. */
+void check_avoid_scene_keys(CheckState *state, const Scene *scene);
+/* Feeds a key to an open checkpoint. Choice: its letters (any case; only upper case when shifted). Number: digits, '.', '-',
  * Backspace, Enter (grades; live answers read scene_live(scene) at that moment; scene may be NULL).
  * Anything else is CHECK_KEY_UNUSED; an answered checkpoint uses no keys. */
 CheckKey check_key(CheckState *state, int key, const Scene *scene, bool unicode);

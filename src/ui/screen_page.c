@@ -24,8 +24,18 @@ static void check_compose(const Tutor *t, bool unicode, char *buf, size_t size, 
     *input = false;
     size_t used = 0;
     char one[CHECK_FEEDBACK_MAX + 2048];
-    for (int i = 0; i < t->check_count && used + 1 < size; i++) {
+    /* While held, only the question just answered, with its feedback; the next one waits for Enter. */
+    int from = 0;
+    if (t->check_held)
+        for (int i = 0; i < t->check_count; i++)
+            if (t->checks[i].status == CHECK_OPEN) {
+                from = i > 0 ? i - 1 : 0;
+                break;
+            }
+    for (int i = from; i < t->check_count && used + 1 < size; i++) {
         const CheckState *s = &t->checks[i];
+        if (s->status == CHECK_OPEN && t->check_held)
+            break;
         check_markup(s, i + 1, unicode, one, sizeof one);
         int w = snprintf(buf + used, size - used, "%s%s", used ? "\n\n" : "", one);
         if (w < 0)
@@ -194,7 +204,8 @@ static void draw_checks(const Tutor *t, Canvas *canvas, Rect area)
     bool u = canvas->unicode;
     check_compose(t, u, buf, sizeof buf, &input);
     int total = text_height(buf, area.w, u) + (input ? 1 : 0);
-    int first = total > area.h ? total - area.h : 0;    /* the open question is at the end: keep it */
+    /* The open question is at the end: keep it. Fresh feedback reads from its verdict. */
+    int first = total > area.h && !t->check_held ? total - area.h : 0;
     Rect text = rect_make(area.x, area.y, area.w, area.h - (input ? 1 : 0));
     text_draw(canvas, text, buf, ROLE_DEFAULT, first);
     /* Mark the question rows with a bar in the margin so they stand out from the prose. */
@@ -216,22 +227,64 @@ static void draw_checks(const Tutor *t, Canvas *canvas, Rect area)
     if (s && field > s->len + 1)
         canvas_put(canvas, x + 1 + s->len, y, '_', ROLE_HIGHLIGHT, ATTR_REVERSE | ATTR_BOLD);
     x += field + 1;
+    /* A hint cut mid-word reads as garbage: the long form, else the short one, else none. */
     const char *hint = s && s->bad_input ? "not a number: fix it, then Enter" : "Enter to check";
-    canvas_text(canvas, x, y, hint, s && s->bad_input ? ROLE_WARNING : ROLE_TEXT_DIM, 0, area.x + area.w - x);
+    if (utf8_width(hint) > area.x + area.w - x)
+        hint = s && s->bad_input ? "not a number" : "Enter";
+    if (utf8_width(hint) <= area.x + area.w - x)
+        canvas_text(canvas, x, y, hint, s && s->bad_input ? ROLE_WARNING : ROLE_TEXT_DIM, 0, area.x + area.w - x);
 }
 
 /* Footer hints: the keys that do something on this page now, most important first. */
 enum { HINTS_MAX = 16 + SCENE_KEYS_MAX };
+/* Whether the prose names one of the hint's keys ("r/R" has two) as code: "press `o`". */
+static bool prose_names_key(const char *prose, const char *hint_key)
+{
+    for (const char *q = strchr(prose, '`'); q; q = strchr(q + 1, '`')) {
+        const char *end = strchr(q + 1, '`');
+        if (!end)
+            break;
+        size_t span = (size_t)(end - q - 1);
+        for (const char *k = hint_key; *k;) {
+            const char *slash = strchr(k, '/');
+            size_t len = slash && slash != k ? (size_t)(slash - k) : strlen(k);
+            if (len == span && strncmp(k, q + 1, len) == 0)
+                return true;
+            k += len + (k[len] == '/' ? 1 : 0);
+        }
+        q = end;
+    }
+    return false;
+}
+
+/* The footer drops the hints that don't fit from the end, so keys the prose asks for move up, right after
+ * the answer keys: on a narrow screen "press `o`" still finds o in the footer. */
+static void hints_prefer_named(const char *prose, KeyHint *hints, int first, int n)
+{
+    KeyHint named[HINTS_MAX], rest[HINTS_MAX];
+    int a = 0, b = 0;
+    for (int i = first; i < n; i++) {
+        if (prose_names_key(prose, hints[i].key))
+            named[a++] = hints[i];
+        else
+            rest[b++] = hints[i];
+    }
+    memcpy(hints + first, named, sizeof *hints * (size_t)a);
+    memcpy(hints + first + a, rest, sizeof *hints * (size_t)b);
+}
+
 static int page_hints(Tutor *t, KeyHint *hints, char choice_keys[64])
 {
     int n = 0;
     CheckState *open = tutor_open_check(t);
+    if (t->check_held)
+        hints[n++] = (KeyHint){"Enter", "next question"};
     if (open && open->cp->kind == CHECKPOINT_CHOICE) {
         int used = 0;
         for (int i = 0; i < open->cp->choice_count && used < 60; i++) {
             if (i)
                 choice_keys[used++] = '/';
-            choice_keys[used++] = (char)check_choice_letter(open->cp, i);
+            choice_keys[used++] = (char)check_choice_key(open, i);
         }
         choice_keys[used] = '\0';
         hints[n++] = (KeyHint){choice_keys, "answer"};
@@ -268,6 +321,10 @@ static int page_hints(Tutor *t, KeyHint *hints, char choice_keys[64])
         hints[n++] = (KeyHint){"r/R", "restart"};
     if (animates)
         hints[n++] = (KeyHint){"+/-", "speed"};
+    const LessonPage *page = tutor_page_ptr(t);
+    if (page && page->text[0])
+        hints_prefer_named(page->text, hints, t->check_held ? 1 : open ? (open->cp->kind == CHECKPOINT_CHOICE ? 1 : 2) : 0,
+                           n);
     return n;
 }
 
@@ -394,6 +451,9 @@ static void restart_scene(Tutor *t, bool new_seed)
 
 static void answered(Tutor *t, CheckState *s)
 {
+    /* The verdict and explanation come first; the next question waits for Enter, so a small screen never
+     * scrolls the feedback away before it is read. */
+    t->check_held = tutor_open_check(t) != NULL;
     const Lesson *lesson = tutor_lesson(t);
     if (s->status == CHECK_UNGRADED || !t->progress || !lesson || lesson->number < 0)
         return;
@@ -410,6 +470,10 @@ AppAction page_key(Tutor *t, int key)
 {
     if (!tutor_page_ptr(t))
         return key == 'q' ? APP_QUIT : APP_CONTINUE;
+    if (t->check_held && key == BK_ENTER) {
+        t->check_held = false;
+        return APP_CONTINUE;
+    }
     CheckState *open = tutor_open_check(t);
     if (open) {
         CheckKey r = check_key(open, key, t->scene, t->view_unicode || t->view_w == 0);

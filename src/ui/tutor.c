@@ -63,6 +63,8 @@ static void save_progress(Tutor *t)
 
 CheckState *tutor_open_check(Tutor *t)
 {
+    if (t->check_held)
+        return NULL;
     for (int i = 0; i < t->check_count; i++)
         if (t->checks[i].status == CHECK_OPEN)
             return &t->checks[i];
@@ -105,8 +107,11 @@ void tutor_open(Tutor *t, int index, int page)
     t->playing = t->scene && scene_animates(t->scene) &&
                  (lesson_page_bool(p, "autoplay") || t->presenting);
     t->check_count = p->checkpoint_count;
-    for (int i = 0; i < p->checkpoint_count; i++)
+    t->check_held = false;
+    for (int i = 0; i < p->checkpoint_count; i++) {
         check_begin(&t->checks[i], &p->checkpoints[i]);
+        check_avoid_scene_keys(&t->checks[i], t->scene);
+    }
     save_progress(t);
 }
 

@@ -41,6 +41,7 @@ struct Tutor {
 
     CheckState checks[LESSON_CHECKPOINT_MAX];
     int check_count;
+    bool check_held;                /* a question was just answered and another follows: Enter opens it */
 
     bool presenting;                /* --autoplay until the first real key */
 
@@ -57,7 +58,7 @@ const LessonPage *tutor_page_ptr(const Tutor *t);
 /* Opens lesson index `index`, page `page` (0-based; clamped): scene, checkpoints, progress. */
 void tutor_open(Tutor *t, int index, int page);
 void tutor_set_status(Tutor *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The open checkpoint that takes keys now (the first unanswered), or NULL. */
+/* The open checkpoint that takes keys now (the first unanswered), or NULL (also while held). */
 CheckState *tutor_open_check(Tutor *t);
 /* Next/previous page, crossing into the next/previous lesson at the ends. */
 void tutor_next_page(Tutor *t);
