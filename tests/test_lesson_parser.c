@@ -193,6 +193,21 @@ Test(lesson_parser, lines_of_a_paragraph_are_joined_but_indented_lines_and_list_
     lesson_destroy(l);
 }
 
+Test(lesson_parser, a_list_items_lines_indented_to_its_text_continue_the_item)
+{
+    const char *text = "lesson 1\ntitle T\npage P\ntext\n"
+                       "  - a long item that the editor\n    wrapped twice, with its lines\n    under its text\n"
+                       "  12. numbered, and\n      continued\n"
+                       "  - with a formula under it:\n        y = 2x\n"
+                       "end\n";
+    Lesson *l = parse_string(text);
+    cr_assert_eq(l->problem_count, 0, "%s", problems_text(l));
+    cr_assert_str_eq(l->pages[0].text, "- a long item that the editor wrapped twice, with its lines under its text\n"
+                                       "12. numbered, and continued\n"
+                                       "- with a formula under it:\n      y = 2x");
+    lesson_destroy(l);
+}
+
 Test(lesson_parser, every_symbol_suggested_is_one_the_view_can_draw)
 {
     for (int i = 0; lesson_symbols[i]; i++)

@@ -382,6 +382,24 @@ Test(tutor_page, keys_the_prose_names_stay_in_a_narrow_footer)
     tutor_destroy(t);
 }
 
+/* A run that diverged can take no more steps: playing stops, the count stands, Space says why. */
+Test(tutor_page, a_diverged_run_stops_playing_and_its_step_count_stands_still)
+{
+    Tutor *t = open_tutor(10, 3, false);      /* no BN, lr = 10: diverges within a few steps */
+    tutor_key(t, ' ');
+    for (int i = 0; i < 100 && tutor_playing(t); i++)
+        tutor_tick(t, 0.1);
+    cr_assert_not(tutor_playing(t), "playing stops by itself");
+    long at = tutor_scene_steps(t);
+    cr_assert(at > 0 && at < 50, "stopped at step %ld", at);
+    tutor_key(t, ' ');
+    tutor_tick(t, 1.0);
+    tutor_key(t, '.');
+    cr_assert_eq(tutor_scene_steps(t), at, "no steps after the divergence");
+    cr_assert(strstr(tutor_status(t), "stopped"), "status: %s", tutor_status(t));
+    tutor_destroy(t);
+}
+
 Test(tutor_page, playing_stops_exactly_at_the_pages_last_step)
 {
     Tutor *t = open_tutor(3, 1, false);     /* steps = 2000 */

@@ -11,6 +11,7 @@
 #include "view/raster.h"
 #include "view/canvas.h"
 #include "view/chrome.h"
+#include "view/fitline.h"
 #include "view/plot.h"
 #include "view/table.h"
 #include "view/text.h"
@@ -419,6 +420,21 @@ Test(widgets, markup_sets_attributes_and_symbols_fall_back_to_words_in_ascii)
     canvas_destroy(c);
 }
 
+Test(widgets, wrapped_list_items_and_choices_hang_under_their_text)
+{
+    Canvas *c = canvas_create(20, 6, RASTER_ASCII, false);
+    int lines = text_draw(c, rect_make(0, 0, 20, 6), "- one two three four five\n  b) six seven eight nine ten",
+                          ROLE_DEFAULT, 0);
+    cr_assert_eq(lines, 4);
+    const char *want[] = { "- one two three four", "  five", "  b) six seven eight", "     nine ten" };
+    for (int y = 0; y < 4; y++) {
+        char *line = row_text(c, y);
+        cr_assert_str_eq(line, want[y], "row %d", y);
+        free(line);
+    }
+    canvas_destroy(c);
+}
+
 Test(widgets, a_panel_returns_its_inside_and_truncates_a_long_title)
 {
     Canvas *c = canvas_create(12, 4, RASTER_ASCII, false);
@@ -463,4 +479,68 @@ Test(widgets, a_dashed_line_leaves_two_gaps_in_every_five_dots_and_keeps_its_pat
     cr_assert_eq(solid, 80);
     raster_destroy(r);
     canvas_destroy(canvas);
+}
+
+/* ---- captions of whole segments ------------------------------------------------------------ */
+
+Test(widgets, a_caption_that_fits_is_drawn_whole_without_its_separators)
+{
+    Canvas *c = canvas_create(40, 1, RASTER_ASCII, false);
+    const char *line = "loss 0.617" FITLINE_SEP "  acc 97.5%";
+    cr_assert_eq(fitline_width(line, false), 21);
+    cr_assert_eq(fitline_draw(c, 0, 0, line, ROLE_DEFAULT, 0, 21), 21);
+    char *got = row_text(c, 0);
+    cr_assert_str_eq(got, "loss 0.617  acc 97.5%");
+    free(got);
+    canvas_destroy(c);
+}
+
+Test(widgets, a_caption_too_wide_drops_whole_segments_and_never_cuts_a_number)
+{
+    Canvas *c = canvas_create(40, 1, RASTER_BRAILLE, true);
+    const char *line = "step 2000" FITLINE_SEP "  loss no BN 0.617" FITLINE_SEP "  loss BN 0.0141";
+    /* 43 columns of text in 37: the last segment would read "loss BN 0.01" if cut. */
+    int used = fitline_draw(c, 0, 0, line, ROLE_DEFAULT, 0, 37);
+    char *got = row_text(c, 0);
+    cr_assert_str_eq(got, "step 2000  loss no BN 0.617 \xe2\x80\xa6", "got \"%s\"", got);
+    cr_assert_eq(used, 29);
+    free(got);
+    canvas_destroy(c);
+}
+
+Test(widgets, a_dropped_segment_leaves_the_mark_out_when_there_is_no_room_for_it)
+{
+    Canvas *c = canvas_create(40, 1, RASTER_ASCII, false);
+    const char *line = "N 76.5%" FITLINE_SEP " B 100.0%";
+    fitline_draw(c, 0, 0, line, ROLE_DEFAULT, 0, 9);
+    char *got = row_text(c, 0);
+    cr_assert_str_eq(got, "N 76.5%", "no room for \" ...\": got \"%s\"", got);
+    free(got);
+    canvas_destroy(c);
+}
+
+Test(widgets, a_first_segment_wider_than_the_line_is_cut_with_a_mark)
+{
+    Canvas *c = canvas_create(20, 1, RASTER_ASCII, false);
+    fitline_draw(c, 0, 0, "abcdefghij" FITLINE_SEP " 12", ROLE_DEFAULT, 0, 6);
+    char *got = row_text(c, 0);
+    cr_assert_str_eq(got, "abcde~");
+    free(got);
+    canvas_destroy(c);
+}
+
+Test(widgets, the_first_wording_that_fits_is_chosen)
+{
+    Canvas *c = canvas_create(50, 1, RASTER_ASCII, false);
+    const char *alts[2] = {"still not there after 200 (needs ~5.62e9)", "after 200 (needs ~5.62e9)"};
+    fitline_draw_first(c, 0, 0, alts, 2, ROLE_DEFAULT, 0, 30);
+    char *got = row_text(c, 0);
+    cr_assert_str_eq(got, "after 200 (needs ~5.62e9)");
+    free(got);
+    canvas_clear(c);
+    fitline_draw_first(c, 0, 0, alts, 2, ROLE_DEFAULT, 0, 50);
+    got = row_text(c, 0);
+    cr_assert_str_eq(got, "still not there after 200 (needs ~5.62e9)");
+    free(got);
+    canvas_destroy(c);
 }

@@ -615,6 +615,13 @@ static bool is_list_item(const char *line)
     return digits > 0 && digits < 4 && (line[digits] == '.' || line[digits] == ')') && line[digits + 1] == ' ';
 }
 
+/* The column where a list item's text starts ("- x": 2, "12. x": 4). */
+static size_t list_text_column(const char *line)
+{
+    size_t marker = line[0] == '-' ? 1 : strspn(line, "0123456789") + 1;
+    return marker + strspn(line + marker, " ");
+}
+
 /* Ends a text block: drops the indentation common to its lines, joins the lines of each paragraph
  * with spaces (the view wraps them to the screen; a newline there is a hard break), keeps indented
  * lines and list items on lines of their own, and adds the block to the page's prose. */
@@ -639,20 +646,31 @@ static void flush_block(Parser *P)
         if (P->page_text.len)
             sb_adds(&P->page_text, "\n\n");
         bool started = false, paragraph_break = false, prev_literal = false;
+        size_t item_column = 0;         /* text column of the list item being continued; 0: none */
         for (int i = first; i <= last; i++) {
             if (P->block[i][0] == '\0') {
                 paragraph_break = started;
+                item_column = 0;
                 continue;
             }
             const char *line = P->block[i] + indent;
-            bool literal = line[0] == ' ';
+            size_t lead = strspn(line, " ");
+            /* A line indented to a list item's text continues that item; other indented lines stay
+             * as they are (a formula, a bit of code). */
+            bool continues = item_column > 0 && !paragraph_break && lead == item_column;
+            bool literal = lead > 0 && !continues;
+            if (continues)
+                line += lead;
             if (started)
                 sb_adds(&P->page_text, paragraph_break ? "\n\n"
+                                       : continues ? " "
                                        : literal || prev_literal || is_list_item(line) ? "\n" : " ");
             sb_adds(&P->page_text, line);
             started = true;
             paragraph_break = false;
             prev_literal = literal;
+            if (!continues)
+                item_column = is_list_item(line) ? list_text_column(line) : 0;
         }
     }
     block_free(P);

@@ -75,18 +75,35 @@ bool scene_reset(Scene *scene, uint64_t seed, BnError *err)
 
 bool scene_animates(const Scene *scene) { return scene->cls->step != NULL; }
 
+bool scene_halted(const Scene *scene) { return scene->cls->halted && scene->cls->halted(scene->self); }
+
+/* A scene that keeps its own count (a knob may restart its run) is the authority on it. */
+static void scene_sync_steps(Scene *scene)
+{
+    if (scene->cls->position)
+        scene->steps = scene->cls->position(scene->self);
+}
+
 void scene_step(Scene *scene, long count)
 {
     if (!scene->cls->step)
         return;
-    for (long i = 0; i < count; i++)
+    for (long i = 0; i < count && !scene_halted(scene); i++) {
         scene->cls->step(scene->self);
-    scene->steps += count;
+        scene->steps++;
+    }
+    scene_sync_steps(scene);
 }
 
 void scene_draw(Scene *scene, Canvas *canvas, Rect area) { scene->cls->draw(scene->self, canvas, area); }
 
-bool scene_key(Scene *scene, int key) { return scene->cls->key && scene->cls->key(scene->self, key); }
+bool scene_key(Scene *scene, int key)
+{
+    bool used = scene->cls->key && scene->cls->key(scene->self, key);
+    if (used)
+        scene_sync_steps(scene);
+    return used;
+}
 
 int scene_keys(const Scene *scene, SceneKey *out)
 {

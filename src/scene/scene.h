@@ -40,6 +40,12 @@ typedef struct SceneClass {
      * of a classroom can read it: a live value ("running_mean[0]") and what to call it. May be NULL. */
     const char *headline;
     const char *headline_label;
+    /* True when more steps can change nothing (the run diverged or cannot train): playing stops and
+     * the step count stands still. May be NULL. */
+    bool (*halted)(const void *self);
+    /* The scene's own step count when a knob can restart its run, so the tutor's count follows it.
+     * May be NULL (the tutor counts the steps it gave). */
+    long (*position)(const void *self);
 } SceneClass;
 
 /* A running scene: the class, its state, and what the tutor needs to drive it. */
@@ -62,8 +68,11 @@ void scene_destroy(Scene *scene);               /* accepts NULL */
 /* Rebuilds the scene from its page with a seed (same seed: 'r', a new one: 'R'). */
 bool scene_reset(Scene *scene, uint64_t seed, BnError *err);
 bool scene_animates(const Scene *scene);        /* has a step function */
+bool scene_halted(const Scene *scene);          /* stepping can change nothing now */
+/* Steps up to count times, stopping early when the scene halts. */
 void scene_step(Scene *scene, long count);
 void scene_draw(Scene *scene, Canvas *canvas, Rect area);
+/* A knob key; true when the scene used it (its step count may then restart). */
 bool scene_key(Scene *scene, int key);
 int scene_keys(const Scene *scene, SceneKey *out);
 bool scene_live(const Scene *scene, const char *name, const int *index, double *out);

@@ -645,6 +645,21 @@ static void sb_draw(void *self, Canvas *cv, Rect area)
     sb_chart(s, cv, bottom, 1);
 }
 
+/* A diverged or impossible run (or one at its last step) takes no more steps until a knob restarts it. */
+static bool sb_halted(const void *self)
+{
+    const Sandbox *s = self;
+    return s->run.state != NETRUN_OK || s->run.step >= s->steps_max;
+}
+
+/* Knobs restart the run, so its own count is the one the header shows; the step that diverged counts,
+ * as in the scene's "diverged at step N". */
+static long sb_position(const void *self)
+{
+    const Sandbox *s = self;
+    return s->run.step + (s->run.state == NETRUN_DIVERGED ? 1 : 0);
+}
+
 const SceneClass scene_sandbox = {
     .name = "sandbox",
     .headline = "accuracy",
@@ -657,4 +672,6 @@ const SceneClass scene_sandbox = {
     .key = sb_key,
     .keys = sb_keys,
     .live = sb_live,
+    .halted = sb_halted,
+    .position = sb_position,
 };

@@ -521,13 +521,16 @@ AppAction page_key(Tutor *t, int key)
         t->zoom = false;
         return APP_CONTINUE;
     case ' ':
-        if (animates)
-            t->playing = !t->playing, t->acc = 0.0;
-        else
-            tutor_set_status(t, "Nothing to play on this page.");
-        return APP_CONTINUE;
     case '.':
-        if (animates) {
+        if (!animates) {
+            tutor_set_status(t, "Nothing to play on this page.");
+        } else if (tutor_scene_finished(t)) {
+            t->playing = false;
+            tutor_set_status(t, scene_halted(t->scene) ? "This run has stopped: r starts it again, or change a knob."
+                                                       : "This run is complete: r starts it again.");
+        } else if (key == ' ') {
+            t->playing = !t->playing, t->acc = 0.0;
+        } else {
             t->playing = false;
             scene_step(t->scene, 1);
         }

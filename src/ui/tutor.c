@@ -327,9 +327,11 @@ static double steps_per_second(const Tutor *t)
 }
 
 /* A page's 'steps' setting is where its run ends: playing stops there. */
-static bool scene_finished(const Tutor *t)
+bool tutor_scene_finished(const Tutor *t)
 {
     const LessonPage *page = tutor_page_ptr(t);
+    if (t->scene && scene_halted(t->scene))
+        return true;                /* e.g. a diverged run: nothing more to play */
     if (!t->scene || !page || !lesson_page_setting(page, "steps"))
         return false;
     long limit = lesson_page_int(page, "steps");
@@ -362,7 +364,7 @@ static void replay_fire(Tutor *t, const RecordEvent *e)
 {
     if (e->kind == RECORD_STEPS) {
         tutor_steps(t, e->value);
-        if (scene_finished(t))
+        if (tutor_scene_finished(t))
             t->playing = false;             /* as the live tick did */
     } else if (dispatch_key(t, (int)e->value) == APP_QUIT) {
         t->replay = NULL;                   /* the recording ended by quitting: stay on its last screen */
@@ -403,13 +405,13 @@ void tutor_tick(Tutor *t, double dt)
          * slow machine (or a heavy scene) never makes keys wait; the footer then shows the speed reached. */
         double begin = t->config.now();
         long done = 0;
-        while (done < n && !scene_finished(t)) {
+        while (done < n && !tutor_scene_finished(t)) {
             scene_step(t->scene, 1);
             done++;
             if (done < n && t->config.now() - begin > TUTOR_STEP_BUDGET_SECONDS)
                 break;
         }
-        if (done < n && !scene_finished(t)) {
+        if (done < n && !tutor_scene_finished(t)) {
             t->acc = 0.0;
             double reached = dt > 0.0 ? (double)done / dt / steps_per_second(t) : t->speed;
             t->reached_speed = t->limited_at > 0.0 ? 0.8 * t->reached_speed + 0.2 * reached : reached;
@@ -418,7 +420,7 @@ void tutor_tick(Tutor *t, double dt)
         if (t->rec && done > 0)
             recorder_steps(t->rec, t->config.now() - t->start, done);
     }
-    if (scene_finished(t))
+    if (tutor_scene_finished(t))
         t->playing = false;
 }
 

@@ -58,6 +58,8 @@ const LessonPage *tutor_page_ptr(const Tutor *t);
 /* Opens lesson index `index`, page `page` (0-based; clamped): scene, checkpoints, progress. */
 void tutor_open(Tutor *t, int index, int page);
 void tutor_set_status(Tutor *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The scene can take no more steps: the page's `steps` are done, or the run halted (diverged). */
+bool tutor_scene_finished(const Tutor *t);
 /* The open checkpoint that takes keys now (the first unanswered), or NULL (also while held). */
 CheckState *tutor_open_check(Tutor *t);
 /* Next/previous page, crossing into the next/previous lesson at the ends. */

@@ -1,6 +1,7 @@
 /* Wrapped markup text: parsing **bold**, *emphasis*, `code`, \symbols into glyphs, then greedy wrapping (view layer). */
 #include "view/text.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,26 @@ static void glyph_push(GlyphList *list, uint32_t ch, int attr, int role, int wid
     list->items[list->n++] = (Glyph){ch, (uint8_t)attr, (uint8_t)role, (int8_t)width};
 }
 
+/* Prose typed with the characters themselves (σ², κ) reads better spelled out on an ASCII screen than
+ * as the single stand-in the canvas would use. */
+static const char *spelled_ascii(uint32_t cp)
+{
+    static const struct {
+        uint32_t cp;
+        const char *ascii;
+    } spelled[] = {
+        {0x00B2, "^2"},    {0x00B3, "^3"},     {0x03B1, "alpha"}, {0x03B2, "beta"},  {0x03B3, "gamma"},
+        {0x03B4, "delta"}, {0x03B5, "eps"},    {0x03B7, "eta"},   {0x03B8, "theta"}, {0x03BA, "kappa"},
+        {0x03BB, "lambda"}, {0x03BC, "mu"},    {0x03C3, "sigma"}, {0x03A3, "Sigma"}, {0x2202, "d"},
+        {0x221A, "sqrt"},  {0x2207, "grad"},   {0x00B1, "+/-"},   {0x2260, "!="},    {0x221E, "inf"},
+        {0x2264, "<="},    {0x2265, ">="},     {0x2192, "->"},    {0x00B0, " deg"},
+    };
+    for (size_t i = 0; i < sizeof spelled / sizeof spelled[0]; i++)
+        if (spelled[i].cp == cp)
+            return spelled[i].ascii;
+    return NULL;
+}
+
 static void glyph_push_utf8(GlyphList *list, const char *s, int attr, int role, bool unicode)
 {
     uint32_t cp;
@@ -44,6 +65,12 @@ static void glyph_push_utf8(GlyphList *list, const char *s, int attr, int role, 
             cp = UNICODE_REPLACEMENT, w = 1;
         if (w == 0)
             continue;
+        const char *spelled = !unicode && cp >= 0x80 ? spelled_ascii(cp) : NULL;
+        if (spelled) {
+            for (; *spelled; spelled++)
+                glyph_push(list, (uint32_t)(unsigned char)*spelled, attr, role, 1);
+            continue;
+        }
         if (!unicode && cp >= 0x80)
             cp = unicode_ascii_fallback(cp), w = 1;
         glyph_push(list, cp, attr, role, w);
@@ -127,19 +154,50 @@ static void parse_markup(GlyphList *out, const char *s, int role, bool unicode)
     }
 }
 
-/* Wraps and (when canvas) draws; returns the line count. */
-static int wrap(const GlyphList *g, Canvas *canvas, Rect area, int width, int first_line)
+/* The width of a list marker opening the line at glyph i ("- ", "3. ", "12) ", "a) " after any spaces), so
+ * the item's wrapped lines can hang under its text; 0 when the line is not a list item. */
+static int list_hang(const GlyphList *g, int i)
 {
-    if (width < 1)
+    int j = i;
+    while (j < g->n && g->items[j].ch == ' ')
+        j++;
+    int start = j;
+    if (j < g->n && g->items[j].ch == '-') {
+        j++;
+    } else if (j + 1 < g->n && g->items[j].ch < 0x80 && isalpha((int)g->items[j].ch) && g->items[j + 1].ch == ')') {
+        j += 2;                         /* a checkpoint's choice: "a) " */
+    } else {
+        while (j < g->n && g->items[j].ch >= '0' && g->items[j].ch <= '9' && j - start < 3)
+            j++;
+        if (j == start || j >= g->n || (g->items[j].ch != '.' && g->items[j].ch != ')'))
+            return 0;
+        j++;
+    }
+    if (j >= g->n || g->items[j].ch != ' ')
         return 0;
-    int lines = 0, i = 0;
+    while (j < g->n && g->items[j].ch == ' ')
+        j++;
+    return j - i;
+}
+
+/* Wraps and (when canvas) draws; returns the line count. */
+static int wrap(const GlyphList *g, Canvas *canvas, Rect area, int full_width, int first_line)
+{
+    if (full_width < 1)
+        return 0;
+    int lines = 0, i = 0, hang = 0;
     bool continuation = false;
     while (i < g->n) {
         if (continuation)
             while (i < g->n && g->items[i].ch == ' ')
                 i++;
+        else
+            hang = list_hang(g, i);
         if (i >= g->n)
             break;
+        /* A list item's wrapped lines start under its text, when that leaves a useful width. */
+        int indent = continuation && full_width - hang >= 12 ? hang : 0;
+        int width = full_width - indent;
         int col = 0, j = i, brk = -1;
         int end = g->n, next = g->n;
         bool newline = false;
@@ -152,7 +210,10 @@ static int wrap(const GlyphList *g, Canvas *canvas, Rect area, int width, int fi
                 break;
             }
             if (col + gl->width > width) {
-                if (brk > i) {
+                if (gl->ch == ' ' && j > i) {
+                    end = j;                /* the word before ends exactly at the edge */
+                    next = j + 1;
+                } else if (brk > i) {
                     end = brk;
                     next = brk + 1;
                 } else if (j > i) {
@@ -169,7 +230,7 @@ static int wrap(const GlyphList *g, Canvas *canvas, Rect area, int width, int fi
             col += gl->width;
         }
         if (canvas && lines >= first_line && lines - first_line < area.h) {
-            int x = area.x, y = area.y + lines - first_line;
+            int x = area.x + indent, y = area.y + lines - first_line;
             for (int k = i; k < end; k++) {
                 const Glyph *gl = &g->items[k];
                 canvas_put(canvas, x, y, gl->ch, (ColorRole)gl->role, gl->attr);
