@@ -64,6 +64,8 @@ $TM send-keys -t e2e "$BIN --lesson=0 --page=3" Enter
 wait_for 'Question 1' || fail "checkpoint question not shown"
 $TM send-keys -t e2e b
 wait_for 'Not quite' || fail "a wrong answer got no feedback"
+wait_for 'Enter next question' || fail "the footer does not say how to reach the next question"
+$TM send-keys -t e2e Enter
 wait_for 'Your answer:' || fail "no input field for the number question"
 $TM send-keys -t e2e 5 BSpace 4 Enter
 wait_for 'Right: 4' || fail "a right number answer was not accepted"
