@@ -227,3 +227,50 @@ Test(scene_backprop, when_not_every_feature_fits_the_panel_shows_the_highlighted
     scene_destroy(scene);
     lesson_destroy(lesson);
 }
+
+/* ---- the worked dx line -------------------------------------------------------------------- */
+
+/* The numbers of a line, in order: "1*(2*(-0.5) - 3)" gives 1, 2, -0.5, 3 (an operator minus stands apart). */
+static int numbers_in(const char *s, double *out, int max)
+{
+    int n = 0;
+    while (*s && n < max) {
+        if ((*s >= '0' && *s <= '9') || (*s == '-' && s[1] >= '0' && s[1] <= '9')) {
+            char *end;
+            out[n++] = strtod(s, &end);
+            s = end;
+        } else {
+            s++;
+        }
+    }
+    return n;
+}
+
+Test(scene_backprop, the_worked_dx_line_adds_up_from_the_numbers_it_shows)
+{
+    /* A batch of two is where four digits fail: N·dy, Σdy and xhat·Σdy·xhat nearly cancel. */
+    static const char *const setups[] = { "", "batch = 2\nfeatures = 1", "batch = 8\ngamma = 1.5" };
+    for (int k = 0; k < 3; k++)
+        for (uint64_t seed = 1; seed <= 6; seed++) {
+            Lesson *lesson = sg_scene_lesson("backprop", setups[k]);
+            Scene *scene = sg_scene(lesson, seed);
+            char *dump = bn_dump(scene, 120, 40, true);
+            const char *line = strstr(dump, ": dx = ");
+            cr_assert(line, "no worked line:\n%s", dump);
+            char text[256];
+            size_t len = strcspn(line, "\n");
+            snprintf(text, sizeof text, "%.*s", (int)len, line + 7);
+            double v[12];
+            int got = numbers_in(text, v, 12);
+            cr_assert_eq(got, 9, "setup %d seed %d: expected γ, N, dy, Σdy, xhat, Σdy·xhat, N, sd, dx in \"%s\"", k,
+                         (int)seed, text);
+            double dx = v[0] * (v[1] * v[2] - v[3] - v[4] * v[5]) / (v[6] * v[7]);
+            char want[FORMAT_MAX], shown[FORMAT_MAX];
+            format_number(want, sizeof want, dx, 4, false);
+            format_number(shown, sizeof shown, v[8], 4, false);
+            cr_assert_str_eq(shown, want, "setup %d seed %d: \"%s\" works out to %.10g", k, (int)seed, text, dx);
+            free(dump);
+            scene_destroy(scene);
+            lesson_destroy(lesson);
+        }
+}

@@ -9,6 +9,7 @@
 #include "support/golden.h"
 #include "util/pcg32.h"
 #include "view/raster.h"
+#include "view/axes.h"
 #include "view/canvas.h"
 #include "view/chrome.h"
 #include "view/fitline.h"
@@ -543,4 +544,95 @@ Test(widgets, the_first_wording_that_fits_is_chosen)
     cr_assert_str_eq(got, "still not there after 200 (needs ~5.62e9)");
     free(got);
     canvas_destroy(c);
+}
+
+/* ---- histogram markers --------------------------------------------------------------------- */
+
+/* The plot's first column and width, read off the x axis line: the lowest row that starts with a
+ * corner (└, or + on ASCII) followed by the line. */
+static void find_x_axis(const Canvas *c, int *row, int *col0, int *cols)
+{
+    for (int y = c->height - 1; y >= 0; y--) {
+        int x = 0;
+        while (x < c->width && canvas_cell(c, x, y)->ch == ' ')
+            x++;
+        uint32_t ch = x < c->width ? canvas_cell(c, x, y)->ch : ' ';
+        if (ch != 0x2514 && ch != '+')
+            continue;
+        int n = 0;
+        while (x + 1 + n < c->width && canvas_cell(c, x + 1 + n, y)->ch != ' ')
+            n++;
+        *row = y, *col0 = x + 1, *cols = n;
+        return;
+    }
+    cr_assert_fail("no x axis line found");
+}
+
+static void check_markers_on_full_bars(RasterMode mode, bool unicode, int cell_w)
+{
+    /* Every bin full height: every plot cell is a bar cell, the case where the mean's marker hid. */
+    static const double counts[10] = {5, 5, 5, 5, 5, 5, 5, 5, 5, 5};
+    HistSeries s = {counts, 10, 0, 10, NULL, true, 5.0, 2.0};
+    HistogramSpec spec = {&s, 1, HIST_OVERLAY, false, {.fixed = true, .lo = 0, .hi = 10},
+                          {.fixed = true, .lo = 0, .hi = 5, .label = "count"}};
+    Canvas *c = canvas_create(50, 12, mode, unicode);
+    histogram_draw(c, rect_make(0, 0, 50, 12), &spec);
+    int axis_row, col0, cols;
+    find_x_axis(c, &axis_row, &col0, &cols);
+    int label_row = 1;      /* under the y name's row */
+    const double at[3] = {3.0, 7.0, 5.0};
+    const uint32_t mark[3] = {unicode ? 0x03C3 : 's', unicode ? 0x03C3 : 's', unicode ? 0x03BC : 'm'};
+    for (int k = 0; k < 3; k++) {
+        /* The cell holding value v is where its bar is: dot v/10 · cols·cell_w. */
+        int want = col0 + (int)floor(at[k] / 10.0 * cols * cell_w) / cell_w;
+        cr_assert_eq(canvas_cell(c, want, label_row)->ch, mark[k],
+                     "the marker for %g should be at column %d (plot %d..%d), found U+%04X", at[k], want, col0,
+                     col0 + cols - 1, canvas_cell(c, want, label_row)->ch);
+    }
+    canvas_destroy(c);
+}
+
+Test(widgets, histogram_markers_show_over_bars_and_sit_in_the_cell_of_their_value)
+{
+    check_markers_on_full_bars(RASTER_BRAILLE, true, 2);
+    check_markers_on_full_bars(RASTER_ASCII, false, 1);
+}
+
+/* ---- x axis names and tick labels ---------------------------------------------------------- */
+
+static char *x_labels_row(int width, double hi, int target, const char *name)
+{
+    Canvas *c = canvas_create(width, 1, RASTER_ASCII, false);
+    AxisSpec spec = {.fixed = true, .lo = 0, .hi = hi};
+    AxisScale axis;
+    axis_fit(&axis, &spec, 0, hi, target, false);
+    /* Plot columns 4..width-2, as plot_frame_layout leaves them (margin 4, one spare column). */
+    axis_draw_x_labels(c, 0, 4, width - 5, 1, &axis, 0, width, name);
+    char *line = canvas_dump(c, false);
+    canvas_destroy(c);
+    return line;
+}
+
+Test(widgets, an_x_axis_name_never_hides_a_tick_label)
+{
+    /* The last tick ends at the right edge: "step" used to replace "2000". */
+    char *line = x_labels_row(40, 2000, 5, "step");
+    cr_assert(strstr(line, "2000"), "the last tick label is missing: \"%s\"", line);
+    cr_assert(strstr(line, "1000") && strstr(line, "0"), "tick labels missing: \"%s\"", line);
+    const char *at = strstr(line, "step");
+    if (at) {   /* wherever it went, it stands apart from the numbers */
+        cr_assert(at == line || at[-1] == ' ', "the name touches a label: \"%s\"", line);
+        cr_assert(at[4] == '\0' || (at[4] == ' ' && at[5] == ' '), "the name runs into a label: \"%s\"", line);
+    }
+    free(line);
+}
+
+Test(widgets, an_x_axis_name_goes_right_aligned_when_the_end_of_the_row_is_free)
+{
+    /* Ticks at 0..150 of a 0..200 range leave the right end free. */
+    char *line = x_labels_row(60, 170, 6, "batch");
+    size_t n = strlen(line);
+    cr_assert(n >= 5 && strcmp(line + n - 5, "batch") == 0, "the name should end the row: \"%s\"", line);
+    cr_assert(strstr(line, "150"), "tick labels stay: \"%s\"", line);
+    free(line);
 }

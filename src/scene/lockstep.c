@@ -7,6 +7,7 @@
 
 #include "engine/stats.h"
 #include "util/alloc.h"
+#include "view/fitline.h"
 #include "view/format.h"
 #include "view/plot.h"
 
@@ -190,7 +191,7 @@ void lockstep_draw_bands(Canvas *canvas, Rect area, const char *title, const dou
 {
     if (area.w < 12 || area.h < 6)
         return;
-    canvas_text(canvas, area.x, area.y, title, role, ATTR_BOLD, area.w);
+    fitline_draw(canvas, area.x, area.y, title, role, ATTR_BOLD, area.w);
     Rect chart = rect_make(area.x, area.y + 1, area.w, area.h - 1);
     LineSeries series[3] = {
         { steps, p50, n, "median" },

@@ -10,6 +10,7 @@
 #include "scene/bnlabels.h"
 #include "util/alloc.h"
 #include "util/pcg32.h"
+#include "view/fitline.h"
 #include "view/plot.h"
 #include "view/table.h"
 #include "view/text.h"
@@ -309,12 +310,17 @@ static void draw_grad_table(const Backprop *s, Canvas *cv, Rect r, Names *nm, co
 static void draw_check_scatter(const Backprop *s, Canvas *cv, Rect r)
 {
     const BnSymbols *sym = bnlabels_symbols(cv->unicode);
-    char title[96];
-    if (checked_rows(s) < s->n)
+    /* Wordings from long to short, so a narrow panel gets a whole sentence rather than a cut one. */
+    char title[96], title_short[96];
+    if (checked_rows(s) < s->n) {
         snprintf(title, sizeof title, "Gradients of the first %d samples: analytic vs numerical", checked_rows(s));
-    else
+        snprintf(title_short, sizeof title_short, "First %d samples: analytic vs numerical", checked_rows(s));
+    } else {
         snprintf(title, sizeof title, "Every gradient as a point: analytic vs numerical");
-    canvas_text(cv, r.x, r.y, title, ROLE_TITLE, ATTR_BOLD, r.w);
+        snprintf(title_short, sizeof title_short, "Each gradient: analytic vs numerical");
+    }
+    const char *titles[2] = { title, title_short };
+    fitline_draw_first(cv, r.x, r.y, titles, 2, ROLE_TITLE, ATTR_BOLD, r.w);
     ScatterSet sets[3] = {
         { .x = s->dx, .y = s->num_dx, .n = checked_rows(s) * s->c, .name = "dx" },
         { .x = s->dgamma, .y = s->num_dgamma, .n = s->c, .name = sym->dgamma },
@@ -326,9 +332,9 @@ static void draw_check_scatter(const Backprop *s, Canvas *cv, Rect r)
         .y = { .fixed = true, .lo = -s->diag_hi, .hi = s->diag_hi, .label = "numerical" },
     };
     scatter_draw(cv, rect_make(r.x, r.y + 1, r.w, r.h - 2), &spec);
-    canvas_text(cv, r.x, r.y + r.h - 1,
-                "Equal axes: on the diagonal, both methods agree.",
-                ROLE_TEXT_DIM, 0, r.w);
+    static const char *const notes[3] = { "Equal axes: on the diagonal, both methods agree.",
+                                           "On the diagonal, both methods agree.", "Diagonal: they agree." };
+    fitline_draw_first(cv, r.x, r.y + r.h - 1, notes, 3, ROLE_TEXT_DIM, 0, r.w);
 }
 
 /* One feature's dx as signed bars from a shared zero line, and the column's sum under them. */
@@ -428,6 +434,39 @@ static void draw_panels(const Backprop *s, Canvas *cv, Rect p)
     }
 }
 
+/* v as format_number prints it with `sig` significant digits, read back. */
+static double shown_value(double v, int sig)
+{
+    double a = fabs(v);
+    if (!isfinite(v) || a == 0)
+        return v;
+    char buf[64];
+    if (a < 1e-4 || a >= 1e6) {
+        snprintf(buf, sizeof buf, "%.*e", sig - 1, v);
+    } else {
+        int decimals = sig - 1 - (int)floor(log10(a));
+        snprintf(buf, sizeof buf, "%.*f", decimals < 0 ? 0 : decimals, v);
+    }
+    return strtod(buf, NULL);
+}
+
+/* Digits for the worked dx line: its terms nearly cancel (N·dy against Σdy and xhat·Σdy·xhat), so
+ * four digits each can add up to a different dx. The fewest digits (4 to 9) with which the printed
+ * terms, worked through, give the printed dx (4 digits), so a learner checking by hand gets it. */
+static int worked_dx_digits(double gamma, int n, double dy, double sum_dy, double xhat, double sum_dyx, double sd,
+                            double dx)
+{
+    double want = shown_value(dx, 4);
+    for (int sig = 4; sig < 9; sig++) {
+        double g = shown_value(gamma, sig), d = shown_value(dy, sig), s1 = shown_value(sum_dy, sig);
+        double xh = shown_value(xhat, sig), s2 = shown_value(sum_dyx, sig), sdv = shown_value(sd, sig);
+        double got = g * (n * d - s1 - xh * s2) / (n * sdv);
+        if (shown_value(got, 4) == want)
+            return sig;
+    }
+    return 9;
+}
+
 static void backprop_draw(void *self, Canvas *cv, Rect a)
 {
     Backprop *s = self;
@@ -507,13 +546,31 @@ static void backprop_draw(void *self, Canvas *cv, Rect a)
         canvas_text(cv, a.x, fy + 1, "dx = gamma*(N*dy - sum(dy) - xhat*sum(dy*xhat)) / (N*sqrt(var + eps))",
                     ROLE_TEXT_DIM, 0, a.w);
     }
-    snprintf(line, sizeof line, "#%d, feat %d: dx = %s%s(%d%s%s %s %s %s %s%s%s) / (%d%s%s) = %s", i + 1, j + 1,
-             bnlabels_num(&nb, s->gamma[j]), y->dot, n, y->dot, bnlabels_term(&nb, s->dy[i * c + j]), y->minus,
-             bnlabels_term(&nb, sum_dy), y->minus, bnlabels_term(&nb, s->xhat[i * c + j]), y->dot,
-             bnlabels_term(&nb, sum_dyx), n, y->dot, bnlabels_num(&nb, 1.0 / s->rstd[j]),
-             bnlabels_num(&nb, s->dx[i * c + j]));
-    if (fy + 2 < a.y + a.h)
-        canvas_text(cv, a.x, fy + 2, line, ROLE_HIGHLIGHT, 0, a.w);
+    double sd = 1.0 / s->rstd[j], dx = s->dx[i * c + j];
+    BnNumbers terms;
+    bnlabels_numbers_init(&terms, cv->unicode,
+                          worked_dx_digits(s->gamma[j], n, s->dy[i * c + j], sum_dy, s->xhat[i * c + j], sum_dyx, sd, dx));
+    char head[40], body[224], tail[48];
+    snprintf(head, sizeof head, "#%d, feat %d: ", i + 1, j + 1);
+    snprintf(body, sizeof body, "dx = %s%s(%d%s%s %s %s %s %s%s%s) / (%d%s%s)", bnlabels_num(&terms, s->gamma[j]),
+             y->dot, n, y->dot, bnlabels_term(&terms, s->dy[i * c + j]), y->minus, bnlabels_term(&terms, sum_dy),
+             y->minus, bnlabels_term(&terms, s->xhat[i * c + j]), y->dot, bnlabels_term(&terms, sum_dyx), n, y->dot,
+             bnlabels_num(&terms, sd));
+    snprintf(tail, sizeof tail, " = %s", bnlabels_num(&nb, dx));
+    snprintf(line, sizeof line, "%s%s%s", head, body, tail);
+    if (fitline_width(line, cv->unicode) <= a.w || fy + 2 >= a.y + a.h) {
+        if (fy + 2 < a.y + a.h)
+            fitline_draw(cv, a.x, fy + 2, line, ROLE_HIGHLIGHT, 0, a.w);
+    } else {
+        /* Too long for one row with the digits it needs: the worked line takes the general formula's
+         * row too, rather than losing its result. */
+        for (int k = fy + 1; k <= fy + 2; k++)
+            for (int x = a.x; x < a.x + a.w; x++)
+                canvas_put(cv, x, k, ' ', ROLE_DEFAULT, 0);
+        snprintf(line, sizeof line, "%s%s", head, body);
+        fitline_draw(cv, a.x, fy + 1, line, ROLE_HIGHLIGHT, 0, a.w);
+        fitline_draw(cv, a.x + (int)strlen(head), fy + 2, tail + 1, ROLE_HIGHLIGHT, 0, a.w - (int)strlen(head));
+    }
     if (fy + 3 < a.y + a.h) {
         if (s->check) {
             char err[FORMAT_MAX];

@@ -11,8 +11,10 @@
 #include "scene/bnlabels.h"
 #include "scene/bnsource.h"
 #include "util/alloc.h"
+#include "view/fitline.h"
 #include "view/plot.h"
 #include "view/table.h"
+#include "view/unicode.h"
 
 typedef enum Stage { STAGE_ARRIVE, STAGE_STATS, STAGE_NORMALIZE, STAGE_SCALE, STAGE_RUNNING, STAGE_COUNT } Stage;
 
@@ -243,6 +245,23 @@ static int table_width(int c, int name_w)
     return name_w + c * 9;
 }
 
+/* The widest row name (or corner) the stage table shows now: sized to it, the table keeps every
+ * column at full precision ("sqrt(var+eps)" is 13 columns on an ASCII canvas). */
+static int stage_names_width(const BnStages *s, bool unicode)
+{
+    const BnSymbols *y = bnlabels_symbols(unicode);
+    char buf[48];
+    int w = 8;
+    if (s->stage == STAGE_STATS) {
+        snprintf(buf, sizeof buf, "%s(%s+%s)", y->sqrt, y->var, y->eps);
+        w = utf8_width(buf) > w ? utf8_width(buf) : w;
+    } else if (s->stage == STAGE_RUNNING || s->stage == STAGE_ARRIVE) {
+        snprintf(buf, sizeof buf, "batch %s", y->var);
+        w = utf8_width(buf) > w ? utf8_width(buf) : w;
+    }
+    return w;
+}
+
 static void draw_strip(const BnStages *s, Canvas *cv, Rect a)
 {
     const char *const *names = cv->unicode ? stage_names_u : stage_names_a;
@@ -425,12 +444,29 @@ static void draw_histogram(const BnStages *s, Canvas *cv, Rect r)
 static void draw_history(const BnStages *s, Canvas *cv, Rect r)
 {
     const BnSymbols *sym = bnlabels_symbols(cv->unicode);
-    double bm[HISTORY_MAX], rm[HISTORY_MAX], pm[HISTORY_MAX];
-    int j = s->feature;
-    for (int i = 0; i < s->hist_n; i++) {
-        bm[i] = s->hist_batch_mean[i * s->c + j];
-        rm[i] = s->hist_run_mean[i * s->c + j];
-        pm[i] = s->pop_mean[j];
+    double bm[HISTORY_MAX + 1], rm[HISTORY_MAX + 1], pm[HISTORY_MAX + 1], hx[HISTORY_MAX + 1];
+    int j = s->feature, n = 0;
+    /* The running statistics start at 0 before the first batch (stages_create): show that start. */
+    if (s->hist_n > 0 && s->hist_x[0] == 1.0) {
+        hx[n] = 0.0;
+        bm[n] = NAN;
+        rm[n] = 0.0;
+        pm[n] = s->pop_mean[j];
+        n++;
+    }
+    for (int i = 0; i < s->hist_n; i++, n++) {
+        hx[n] = s->hist_x[i];
+        bm[n] = s->hist_batch_mean[i * s->c + j];
+        rm[n] = s->hist_run_mean[i * s->c + j];
+        pm[n] = s->pop_mean[j];
+    }
+    /* The newest batch is folded in on arrival (so every stage can show its numbers), but the chart
+     * agrees with the table: its μ from stage (b), the running update only from stage (e). */
+    if (n > 0 && s->hist_n > 0) {
+        if (s->stage < STAGE_STATS)
+            bm[n - 1] = NAN;
+        if (s->stage < STAGE_RUNNING)
+            rm[n - 1] = NAN;
     }
     char n1[32], n2[32], n3[32], ylab[32];
     snprintf(n1, sizeof n1, "running %s", sym->mu);
@@ -438,15 +474,15 @@ static void draw_history(const BnStages *s, Canvas *cv, Rect r)
     snprintf(n3, sizeof n3, "data %s", sym->mu);
     snprintf(ylab, sizeof ylab, "feat %d", j + 1);
     LineSeries ls[3] = {
-        { .x = s->hist_x, .y = rm, .n = s->hist_n, .name = n1 },
-        { .x = s->hist_x, .y = bm, .n = s->hist_n, .name = n2 },
-        { .x = s->hist_x, .y = pm, .n = s->hist_n, .name = n3 },
+        { .x = hx, .y = rm, .n = n, .name = n1 },
+        { .x = hx, .y = bm, .n = n, .name = n2 },
+        { .x = hx, .y = pm, .n = n, .name = n3 },
     };
     LineChartSpec spec = {
         .series = ls, .nseries = 3, .legend = true,
         .x = { .label = "batch" }, .y = { .label = ylab },
     };
-    if (s->hist_n < 2) {
+    if (n < 3) {
         spec.x.fixed = true;
         spec.x.lo = 0;
         spec.x.hi = 10;
@@ -462,16 +498,19 @@ static void draw_formula(const BnStages *s, Canvas *cv, Rect r)
     BnNumbers nb;
     bnlabels_numbers_init(&nb, cv->unicode, 4);
     char l1[256] = "", l2[256] = "", l3[256] = "", l4[256] = "";
+    /* Shorter wordings for narrow screens (empty: none); segments (FITLINE_SEP) drop whole. */
+    char s1[256] = "", s2[256] = "", s3[256] = "", s4[256] = "";
     int j = s->feature, i = s->sample, c = s->c, n = s->n;
     double xv = s->x[i * c + j];
     char src[128];
     bnsource_describe(&s->source, src, sizeof src, cv->unicode);
     switch (s->stage) {
     case STAGE_ARRIVE:
-        snprintf(l1, sizeof l1, "x: %d samples %s %d features, from %s", n, y->times, c, src);
+        snprintf(l1, sizeof l1, "x: %d samples %s %d features," FITLINE_SEP " from %s", n, y->times, c, src);
         snprintf(l2, sizeof l2, "sample #%d, feature %d: x = %s. BN treats every column on its own.", i + 1, j + 1,
                  bnlabels_num(&nb, xv));
         snprintf(l3, sizeof l3, "The highlighted cell feeds the formulas below (f: feature, x: sample).");
+        snprintf(s3, sizeof s3, "The highlighted cell feeds the formulas (f: feature, x: sample).");
         break;
     case STAGE_STATS: {
         double sum = 0, sq = 0;
@@ -479,36 +518,41 @@ static void draw_formula(const BnStages *s, Canvas *cv, Rect r)
             sum += s->x[k * c + j];
             sq += (s->x[k * c + j] - s->mean[j]) * (s->x[k * c + j] - s->mean[j]);
         }
-        snprintf(l1, sizeof l1, "%s    over the N = %d samples of a column",
-                 cv->unicode ? "μ = Σx / N    σ² = Σ(x − μ)² / N" : "mu = sum(x) / N    var = sum((x - mu)^2) / N", n);
-        snprintf(l2, sizeof l2, "feature %d: %s = %s / %d = %s    %s = %s / %d = %s", j + 1, y->mu,
+        const char *rule = cv->unicode ? "μ = Σx / N    σ² = Σ(x − μ)² / N" : "mu = sum(x) / N    var = sum((x - mu)^2) / N";
+        snprintf(l1, sizeof l1, "%s    over the N = %d samples of a column", rule, n);
+        snprintf(s1, sizeof s1, "%s" FITLINE_SEP "    (N = %d samples)", rule, n);
+        snprintf(l2, sizeof l2, "feature %d: %s = %s / %d = %s" FITLINE_SEP "    %s = %s / %d = %s", j + 1, y->mu,
                  bnlabels_num(&nb, sum), n, bnlabels_num(&nb, s->mean[j]), y->var, bnlabels_num(&nb, sq), n,
                  bnlabels_num(&nb, s->var[j]));
         snprintf(l3, sizeof l3, "Batch statistics: they change with every mini-batch (press b for another).");
+        snprintf(s3, sizeof s3, "Batch statistics: every mini-batch has its own (b: another batch).");
         break;
     }
     case STAGE_NORMALIZE:
         /* eps = 0 is allowed (to show why it exists): then nothing guards the division. */
-        snprintf(l1, sizeof l1, "xhat = (x %s %s) / %s(%s + %s)    %s = %s %s when %s is 0",
+        snprintf(l1, sizeof l1, "xhat = (x %s %s) / %s(%s + %s)" FITLINE_SEP "    %s = %s %s when %s is 0",
                  y->minus, y->mu, y->sqrt, y->var, y->eps, y->eps, bnlabels_num(&nb, s->eps),
                  s->eps > 0 ? "keeps the division safe" : "leaves the division unguarded", y->var);
         snprintf(l2, sizeof l2, "#%d, feature %d: xhat = (%s %s %s) / %s(%s + %s) = %s", i + 1, j + 1,
                  bnlabels_num(&nb, xv), y->minus, bnlabels_num(&nb, s->mean[j]), y->sqrt,
                  bnlabels_num(&nb, s->var[j]), bnlabels_num(&nb, s->eps), bnlabels_num(&nb, s->xhat[i * c + j]));
-        if (s->eps > 0)
+        if (s->eps > 0) {
             snprintf(l3, sizeof l3, "Every column now has mean 0 and variance 1 (a hair under 1, because of %s).",
                      y->eps);
-        else
+            snprintf(s3, sizeof s3, "Every column now has mean 0 and variance 1 (a hair under: %s).", y->eps);
+        } else
             snprintf(l3, sizeof l3, "Every column now has mean 0 and variance exactly 1 (%s = 0 takes nothing off).",
                      y->eps);
         break;
     case STAGE_SCALE:
-        snprintf(l1, sizeof l1, "y = %s%sxhat + %s    %s and %s are learned, one pair per feature", y->gamma, y->dot,
+        snprintf(l1, sizeof l1, "y = %s%sxhat + %s" FITLINE_SEP "    %s and %s are learned, one pair per feature", y->gamma, y->dot,
                  y->beta, y->gamma, y->beta);
         snprintf(l2, sizeof l2, "#%d, feature %d: y = %s%s%s + %s = %s", i + 1, j + 1, bnlabels_num(&nb, s->gamma[j]),
                  y->dot, bnlabels_num(&nb, s->xhat[i * c + j]), bnlabels_num(&nb, s->beta[j]),
                  bnlabels_num(&nb, s->y[i * c + j]));
         snprintf(l3, sizeof l3, "%s = 1, %s = 0 leave xhat as it is; learned values can rescale it, or undo it.",
+                 y->gamma, y->beta);
+        snprintf(s3, sizeof s3, "%s = 1, %s = 0 leave xhat as is; learned ones can rescale it, or undo it.",
                  y->gamma, y->beta);
         break;
     case STAGE_RUNNING: {
@@ -518,7 +562,7 @@ static void draw_formula(const BnStages *s, Canvas *cv, Rect r)
         const char *nm = bnlabels_num(&nb, s->run_mean[j]), *nv = bnlabels_num(&nb, s->run_var[j]);
         switch (s->convention) {
         case BN_CONVENTION_PYTORCH:
-            snprintf(l1, sizeof l1, "pytorch, %s = %s: new = (1 %s %s)%sold + %s%sbatch; %s stored %s N/(N%s1)",
+            snprintf(l1, sizeof l1, "pytorch, %s = %s: new = (1 %s %s)%sold + %s%sbatch;" FITLINE_SEP " %s stored %s N/(N%s1)",
                      y->alpha, bnlabels_num(&nb, a), y->minus, y->alpha, y->dot, y->alpha, y->dot, y->var, y->times,
                      y->minus);
             snprintf(l2, sizeof l2, "feature %d: running %s = %s%s%s + %s%s%s = %s", j + 1, y->mu,
@@ -527,7 +571,7 @@ static void draw_formula(const BnStages *s, Canvas *cv, Rect r)
                      bnlabels_num(&nb, 1 - a), y->dot, ov, bnlabels_num(&nb, a), y->dot, bv, y->dot, n, n - 1, nv);
             break;
         case BN_CONVENTION_KERAS:
-            snprintf(l1, sizeof l1, "keras, momentum m = %s: new = m%sold + (1 %s m)%sbatch; %s stored as is",
+            snprintf(l1, sizeof l1, "keras, momentum m = %s: new = m%sold + (1 %s m)%sbatch;" FITLINE_SEP " %s stored as is",
                      bnlabels_num(&nb, s->momentum), y->dot, y->minus, y->dot, y->var);
             snprintf(l2, sizeof l2, "feature %d: running %s = %s%s%s + %s%s%s = %s", j + 1, y->mu,
                      bnlabels_num(&nb, s->momentum), y->dot, om, bnlabels_num(&nb, 1 - s->momentum), y->dot, bm, nm);
@@ -535,7 +579,7 @@ static void draw_formula(const BnStages *s, Canvas *cv, Rect r)
                      bnlabels_num(&nb, s->momentum), y->dot, ov, bnlabels_num(&nb, 1 - s->momentum), y->dot, bv, nv);
             break;
         case BN_CONVENTION_PAPER:
-            snprintf(l1, sizeof l1, "paper: the plain average over all k batches; %s %s N/(N%s1)", y->var, y->times,
+            snprintf(l1, sizeof l1, "paper: the plain average over all k batches;" FITLINE_SEP " %s %s N/(N%s1)", y->var, y->times,
                      y->minus);
             snprintf(l2, sizeof l2, "feature %d, k = %ld: running %s = %s + (%s %s %s)/%ld = %s", j + 1,
                      s->batches_seen, y->mu, om, bm, y->minus, bnlabels_term(&nb, s->run_mean_old[j]),
@@ -552,10 +596,13 @@ static void draw_formula(const BnStages *s, Canvas *cv, Rect r)
         break;
     }
     }
-    const char *lines[4] = { l1, l2, l3, l4 };
+    const char *lines[4] = { l1, l2, l3, l4 }, *shorter[4] = { s1, s2, s3, s4 };
     bool numbers[4] = { false, true, s->stage == STAGE_RUNNING, false };
-    for (int k = 0; k < r.h && k < 4; k++)
-        canvas_text(cv, r.x, r.y + k, lines[k], numbers[k] ? ROLE_HIGHLIGHT : ROLE_TEXT_DIM, 0, r.w);
+    for (int k = 0; k < r.h && k < 4; k++) {
+        const char *alts[2] = { lines[k], shorter[k] };
+        fitline_draw_first(cv, r.x, r.y + k, alts, shorter[k][0] ? 2 : 1, numbers[k] ? ROLE_HIGHLIGHT : ROLE_TEXT_DIM,
+                           0, r.w);
+    }
 }
 
 /* The plots: a histogram of the watched feature and, with room, the running mean over the batches. */
@@ -626,7 +673,7 @@ static void stages_draw(void *self, Canvas *cv, Rect a)
         th += 2;                /* room for the check rows under xhat and y */
     if (th > body.h)
         th = body.h;
-    int tw = table_width(s->c, 3), tw2 = table_width(s->c, 8);
+    int tw = table_width(s->c, 3), tw2 = table_width(s->c, stage_names_width(s, cv->unicode));
     if (tw + tw2 + 2 > body.w) {
         tw = (body.w - 2) / 2;
         tw2 = body.w - 2 - tw;

@@ -8,6 +8,7 @@
 #include "scene/lockstep.h"
 #include "scene/scenes.h"
 #include "util/alloc.h"
+#include "view/fitline.h"
 #include "view/format.h"
 #include "view/keys.h"
 #include "view/plot.h"
@@ -228,23 +229,27 @@ static void drift_header(const Drift *d, Canvas *canvas, Rect row)
 {
     char buf[256], num[FORMAT_MAX];
     bool done = d->ls.step >= d->steps_max && !d->ls.diverged;
-    int used = snprintf(buf, sizeof buf, "step %ld/%ld%s  layer %d/%d, unit %d: input 15th/median/85th pct",
+    /* Segments (FITLINE_SEP) drop whole from the end, so a loss is never cut to a shorter number. */
+    int used = snprintf(buf, sizeof buf, "step %ld/%ld%s" FITLINE_SEP "  layer %d/%d, unit %d: input 15th/median/85th pct",
                         d->ls.step, d->steps_max, done ? " done" : "", d->layer + 1, d->num_hidden,
                         unit_in(d, d->layer));
     ColorRole role = ROLE_TITLE;
     if (d->ls.diverged) {
-        snprintf(buf, sizeof buf, "step %ld: diverged - lower the learning rate, press r to reset", d->ls.step);
+        snprintf(buf, sizeof buf, "step %ld: diverged" FITLINE_SEP " - lower the learning rate, press r to reset",
+                 d->ls.step);
         role = ROLE_WARNING;
-    } else if (d->ls.step > 0 && row.w >= 100) {
+    } else if (d->ls.step > 0) {
+        const char *lead = FITLINE_SEP "   loss:";
         for (int r = 0; r < DRIFT_NETS; r++) {
             int k = d->net_of[r];
             if (k < 0 || used >= (int)sizeof buf)
                 continue;
-            used += snprintf(buf + used, sizeof buf - (size_t)used, "   loss %s %s", r == PLAIN ? "no BN" : "BN",
+            used += snprintf(buf + used, sizeof buf - (size_t)used, "%s %s %s", lead, r == PLAIN ? "no BN" : "BN",
                              format_number(num, sizeof num, d->ls.loss[k], 3, canvas->unicode));
+            lead = " ";
         }
     }
-    canvas_text(canvas, row.x, row.y, buf, role, ATTR_BOLD, row.w);
+    fitline_draw(canvas, row.x, row.y, buf, role, ATTR_BOLD, row.w);
 }
 
 static void drift_bands(Drift *d, Canvas *canvas, Rect area)
@@ -270,7 +275,7 @@ static void drift_bands(Drift *d, Canvas *canvas, Rect area)
         const char *who = r == PLAIN ? "no BN" : d->placement == BN_PLACEMENT_BEFORE ? "BN before act"
                                                                                        : "BN after act";
         /* The numbers are the latest probe's 15th, median and 85th; the lines are their history. */
-        snprintf(title, sizeof title, "%s: %s  %s  %s", who, p[0], p[1], p[2]);
+        snprintf(title, sizeof title, "%s:" FITLINE_SEP " %s  %s  %s", who, p[0], p[1], p[2]);
         Rect cell = rect_make(area.x + i * (col_w + gap), area.y, col_w, area.h);
         lockstep_draw_bands(canvas, cell, title, d->probe_step.v, drift_track(d, r, d->layer, 0)->v,
                             drift_track(d, r, d->layer, 1)->v, drift_track(d, r, d->layer, 2)->v, n, lo, hi,

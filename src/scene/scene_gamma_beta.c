@@ -7,6 +7,7 @@
 #include "scene/netrun.h"
 #include "scene/scenes.h"
 #include "util/alloc.h"
+#include "view/fitline.h"
 #include "view/format.h"
 #include "view/plot.h"
 #include "view/table.h"
@@ -256,25 +257,35 @@ static void gb_draw(void *self, Canvas *cv, Rect area)
     }
     const MlpLayer *L = &m->hidden[g->watch];
     int last = g->group + GB_SHOW < g->rec ? g->group + GB_SHOW - 1 : g->rec - 1;
+    /* A shorter wording before any figure goes; segments drop whole, so the loss is never cut short. */
+    char line_short[256];
+    const char *dot = u ? "·" : "-";
+    num(a, g->run.loss, u);
     snprintf(line, sizeof line, "BN layer %d of %d (%d features, showing %d-%d) %s step %ld of %ld %s loss %s",
-             g->watch + 1, m->num_hidden, L->out, g->group, last, u ? "·" : "-", g->run.step, g->steps_max,
-             u ? "·" : "-", isfinite(g->run.loss) ? num(a, g->run.loss, u) : "-");
-    canvas_text(cv, area.x, area.y, line, ROLE_TITLE, ATTR_BOLD, area.w);
+             g->watch + 1, m->num_hidden, L->out, g->group, last, dot, g->run.step, g->steps_max, dot,
+             isfinite(g->run.loss) ? a : "-");
+    snprintf(line_short, sizeof line_short,
+             "BN layer %d/%d" FITLINE_SEP " %s step %ld/%ld" FITLINE_SEP " %s loss %s" FITLINE_SEP " %s features %d-%d of %d",
+             g->watch + 1, m->num_hidden, dot, g->run.step, g->steps_max, dot, isfinite(g->run.loss) ? a : "-", dot,
+             g->group, last, L->out);
+    const char *head[2] = {line, line_short};
+    fitline_draw_first(cv, area.x, area.y, head, 2, ROLE_TITLE, ATTR_BOLD, area.w);
     int row = area.y + 1;
     if (g->run.state != NETRUN_OK) {
         snprintf(line, sizeof line, "%s %s", g->run.message,
                  g->run.state == NETRUN_DIVERGED ? "- lower the learning rate, press r to reset" : "");
-        if (g->run.state == NETRUN_DIVERGED && (int)strlen(line) > area.w)    /* 80 columns: keep the advice */
+        if (g->run.state == NETRUN_DIVERGED && fitline_width(line, u) > area.w)    /* 80 columns: keep the advice */
             snprintf(line, sizeof line, "diverged at step %ld: lower the learning rate, press r to reset",
                      g->run.step + 1);
         canvas_text(cv, area.x, row++, line, ROLE_WARNING, ATTR_BOLD, area.w);
     } else {
+        char sets_short[256];
         snprintf(line, sizeof line, "%d BN layers = %d sets: %s,%s learned (%d each); running mean, var tracked, not learned",
                  m->num_hidden, m->num_hidden, u ? "γ" : "gamma", u ? "β" : "beta", L->out);
-        if ((int)strlen(line) > area.w)
-            snprintf(line, sizeof line, "%d BN layers = %d sets of %s,%s (learned) + running stats (not)",
-                     m->num_hidden, m->num_hidden, u ? "γ" : "gamma", u ? "β" : "beta");
-        canvas_text(cv, area.x, row++, line, ROLE_TEXT_DIM, 0, area.w);
+        snprintf(sets_short, sizeof sets_short, "%d BN layers = %d sets of %s,%s (learned)" FITLINE_SEP " + running stats (not)",
+                 m->num_hidden, m->num_hidden, u ? "γ" : "gamma", u ? "β" : "beta");
+        const char *alts[2] = {line, sets_short};
+        fitline_draw_first(cv, area.x, row++, alts, 2, ROLE_TEXT_DIM, 0, area.w);
     }
     (void)b;
     int rest = area.y + area.h - row;

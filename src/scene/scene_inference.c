@@ -12,6 +12,7 @@
 #include "scene/bnsource.h"
 #include "util/alloc.h"
 #include "util/pcg32.h"
+#include "view/fitline.h"
 #include "view/plot.h"
 #include "view/table.h"
 #include "view/text.h"
@@ -392,12 +393,13 @@ static void draw_stat_chart(const Inference *s, Canvas *cv, Rect r, bool var)
     char title[160], run[32], batch[48], pop[48];
     const char *now = bnlabels_num(&nb, var ? s->run_var[0] : s->run_mean[0]);
     const char *pop_now = bnlabels_num(&nb, var ? s->pop_var : s->pop_mean);
-    if (r.w >= 80)
-        snprintf(title, sizeof title, "feat 1: running %s = %s after %ld batches; %s of all training data = %s", sym,
-                 now, s->trained, sym, pop_now);
-    else
-        snprintf(title, sizeof title, "feat 1: running %s = %s, all data %s", sym, now, pop_now);
-    canvas_text(cv, r.x, r.y, title, ROLE_TITLE, ATTR_BOLD, r.w);
+    /* Long wording first; the short one drops whole segments, so no figure is cut short. */
+    char title_short[160];
+    snprintf(title, sizeof title, "feat 1: running %s = %s after %ld batches; %s of all training data = %s", sym,
+             now, s->trained, sym, pop_now);
+    snprintf(title_short, sizeof title_short, "feat 1: running %s = %s" FITLINE_SEP ", all data %s", sym, now, pop_now);
+    const char *alts[2] = { title, title_short };
+    fitline_draw_first(cv, r.x, r.y, alts, 2, ROLE_TITLE, ATTR_BOLD, r.w);
     snprintf(run, sizeof run, "running %s", sym);
     if (var && s->convention != BN_CONVENTION_KERAS)
         snprintf(batch, sizeof batch, "batch %s, unbiased", sym);
@@ -488,9 +490,9 @@ static void inference_draw(void *self, Canvas *cv, Rect a)
         snprintf(lab, sizeof lab, "keras, momentum %s", bnlabels_num(&nb, s->momentum));
     else
         snprintf(lab, sizeof lab, "paper averaging");
-    snprintf(line, sizeof line, "running stats after %ld batches of %d: %s, %s = %s", s->trained,
+    snprintf(line, sizeof line, "running stats after %ld batches of %d:" FITLINE_SEP " %s," FITLINE_SEP " %s = %s", s->trained,
              s->n, lab, y->eps, bnlabels_num(&nb, s->eps));
-    canvas_text(cv, a.x, a.y, line, ROLE_TEXT_DIM, 0, a.w);
+    fitline_draw(cv, a.x, a.y, line, ROLE_TEXT_DIM, 0, a.w);
 
     char colnames[COLS_MAX][24];
     const char *cols[COLS_MAX];

@@ -9,6 +9,7 @@
 #include "scene/netrun.h"
 #include "scene/scenes.h"
 #include "util/alloc.h"
+#include "view/fitline.h"
 #include "view/format.h"
 #include "view/keys.h"
 #include "view/plot.h"
@@ -250,12 +251,13 @@ static const char *num(char *buf, double v, bool u)
     return format_number(buf, FORMAT_MAX, v, 3, u);
 }
 
-/* A status line in a role; returns 1 so callers can count rows. */
+/* A status line in a role, its segments (FITLINE_SEP) kept or dropped whole; returns 1 so callers
+ * can count rows. */
 static int line_at(Canvas *c, Rect r, int row, ColorRole role, int attr, const char *text)
 {
     if (row < 0 || row >= r.h)
         return 0;
-    canvas_text(c, r.x, r.y + row, text, role, attr, r.w);
+    fitline_draw(c, r.x, r.y + row, text, role, attr, r.w);
     return 1;
 }
 
@@ -284,27 +286,27 @@ static int draw_status(const LossSurface *s, int k, Canvas *c, Rect r, bool deta
     char a[FORMAT_MAX], b[FORMAT_MAX], line[160];
     int row = 0;
     if (details) {
-        snprintf(line, sizeof line, u ? "λmin %s  λmax %s" : "lambda min %s  max %s", num(a, surf->eig[0], u),
+        snprintf(line, sizeof line, u ? "λmin %s" FITLINE_SEP "  λmax %s" : "lambda min %s" FITLINE_SEP "  max %s", num(a, surf->eig[0], u),
                  num(b, surf->eig[1], u));
         row += line_at(c, r, row, ROLE_TEXT_DIM, 0, line);
-        snprintf(line, sizeof line, u ? "minimum ✕ at w = (%s, " : "minimum X at w = (%s, ", num(a, surf->w_min[0], u));
+        snprintf(line, sizeof line, u ? "minimum ✕" FITLINE_SEP " at w = (%s, " : "minimum X" FITLINE_SEP " at w = (%s, ", num(a, surf->w_min[0], u));
         size_t len = strlen(line);
         snprintf(line + len, sizeof line - len, "%s)", num(b, surf->w_min[1], u));
         row += line_at(c, r, row, ROLE_TEXT_DIM, 0, line);
     }
     if (mu > 0)
-        snprintf(line, sizeof line, u ? "stable below 2(1+0.9)/λmax = %s" : "stable below 3.8/lambda_max = %s", num(a, limit, u));
+        snprintf(line, sizeof line, u ? "stable below 2(1+0.9)/λmax" FITLINE_SEP " = %s" : "stable below 3.8/lambda_max" FITLINE_SEP " = %s", num(a, limit, u));
     else
-        snprintf(line, sizeof line, u ? "stable below 2/λmax = %s" : "stable below 2/lambda_max = %s", num(a, limit, u));
+        snprintf(line, sizeof line, u ? "stable below 2/λmax" FITLINE_SEP " = %s" : "stable below 2/lambda_max" FITLINE_SEP " = %s", num(a, limit, u));
     row += line_at(c, r, row, s->lr < limit ? ROLE_DEFAULT : ROLE_WARNING, 0, line);
     if (p->state == PATH_DIVERGED) {
-        snprintf(line, sizeof line, "diverged at step %ld (lr = %s%s limit)", p->steps, num(a, s->lr / limit, u),
+        snprintf(line, sizeof line, "diverged at step %ld" FITLINE_SEP " (lr = %s%s limit)", p->steps, num(a, s->lr / limit, u),
                  u ? "×" : "x");
         row += line_at(c, r, row, ROLE_WARNING, ATTR_BOLD, line);
         row += line_at(c, r, row, ROLE_WARNING, 0, "lower lr ([ or c), or r to reset");
         return row;
     }
-    snprintf(line, sizeof line, u ? "step %ld  loss above min %s" : "step %ld  loss above min %s", p->steps,
+    snprintf(line, sizeof line, "step %ld" FITLINE_SEP "  loss above min %s", p->steps,
              num(a, p->excess, u));
     row += line_at(c, r, row, ROLE_DEFAULT, 0, line);
     double need = surface_predicted_steps(surf, s->lr, s->tol / s->excess0);
@@ -312,15 +314,25 @@ static int draw_status(const LossSurface *s, int k, Canvas *c, Rect r, bool deta
         snprintf(b, sizeof b, "%s", num(a, need, u));
     else
         snprintf(b, sizeof b, "?");
-    if (p->state == PATH_CONVERGED)
-        snprintf(line, sizeof line, "converged after %ld steps", p->steps);
-    else if (p->state == PATH_CAPPED)
+    ColorRole role = p->state == PATH_CONVERGED ? ROLE_GOOD : p->state == PATH_CAPPED ? ROLE_WARNING : ROLE_TEXT_DIM;
+    int attr = p->state == PATH_RUNNING ? 0 : ATTR_BOLD;
+    if (p->state == PATH_CAPPED) {
+        /* The prediction is the point of the line: a shorter wording before dropping it. */
+        char shorter[160];
         snprintf(line, sizeof line, u ? "still not there after %ld (needs ≈ %s)" : "still not there after %ld (needs ~%s)",
                  p->steps, b);
+        snprintf(shorter, sizeof shorter, u ? "not there after %ld" FITLINE_SEP " (needs ≈ %s)"
+                                            : "not there after %ld" FITLINE_SEP " (needs ~%s)", p->steps, b);
+        const char *alts[2] = {line, shorter};
+        if (row < r.h)
+            fitline_draw_first(c, r.x, r.y + row++, alts, 2, role, attr, r.w);
+        return row;
+    }
+    if (p->state == PATH_CONVERGED)
+        snprintf(line, sizeof line, "converged after %ld steps", p->steps);
     else
-        snprintf(line, sizeof line, u ? "running: needs ≈ %s steps" : "running: needs ~%s steps", b);
-    row += line_at(c, r, row, p->state == PATH_CONVERGED ? ROLE_GOOD : p->state == PATH_CAPPED ? ROLE_WARNING : ROLE_TEXT_DIM,
-                   p->state == PATH_RUNNING ? 0 : ATTR_BOLD, line);
+        snprintf(line, sizeof line, u ? "running:" FITLINE_SEP " needs ≈ %s steps" : "running:" FITLINE_SEP " needs ~%s steps", b);
+    row += line_at(c, r, row, role, attr, line);
     return row;
 }
 
@@ -330,9 +342,9 @@ static void draw_panel(const LossSurface *s, int k, Canvas *c, Rect r, int statu
 {
     bool u = c->unicode;
     char a[FORMAT_MAX], line[120];
-    snprintf(line, sizeof line, "%s (%s %s)", k == RAW ? "raw features: canyon" : "standardized: bowl",
+    snprintf(line, sizeof line, "%s" FITLINE_SEP " (%s %s)", k == RAW ? "raw features: canyon" : "standardized: bowl",
              u ? "κ" : "condition", num(a, s->surf[k].condition, u));
-    canvas_text(c, r.x, r.y, line, ROLE_TITLE, ATTR_BOLD, r.w);
+    fitline_draw(c, r.x, r.y, line, ROLE_TITLE, ATTR_BOLD, r.w);
     Rect body = rect_make(r.x, r.y + 1, r.w, r.h - 1);
     if (body.w >= 90) {
         int map_w = body.w - 38 > 70 ? 70 : body.w - 38;
@@ -370,9 +382,9 @@ static void loss_surface_draw(void *self, Canvas *c, Rect area)
         return;
     }
     char a[FORMAT_MAX], line[200];
-    snprintf(line, sizeof line, "one rule for both: lr = %s, momentum %s", num(a, s->lr, u),
+    snprintf(line, sizeof line, "one rule for both: lr = %s" FITLINE_SEP ", momentum %s", num(a, s->lr, u),
              s->momentum ? "0.9 (heavy ball)" : "off");
-    canvas_text(c, area.x, area.y, line, ROLE_HIGHLIGHT, ATTR_BOLD, area.w);
+    fitline_draw(c, area.x, area.y, line, ROLE_HIGHLIGHT, ATTR_BOLD, area.w);
     Rect body = rect_make(area.x, area.y + 1, area.w, area.h - 1);
     /* A loss-over-steps chart under the maps when there is height to spare. */
     if (body.h >= 26 && body.w >= 60) {

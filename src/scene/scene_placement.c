@@ -8,6 +8,7 @@
 #include "scene/lockstep.h"
 #include "scene/scenes.h"
 #include "util/alloc.h"
+#include "view/fitline.h"
 #include "view/format.h"
 #include "view/plot.h"
 
@@ -136,7 +137,9 @@ static void placement_chart(const Placement *p, Canvas *canvas, Rect area, const
 {
     if (area.w < 12 || area.h < 6)
         return;
-    char title[160], num[FORMAT_MAX];
+    /* Each net's figure is a segment (FITLINE_SEP) kept or dropped whole, so "76.5%" never reads "76.5";
+     * the short label is tried before any figure is dropped. */
+    char title[160], title_short[160], num[FORMAT_MAX];
     int used = snprintf(title, sizeof title, "%s", accuracy ? "test accuracy:" : "training loss:");
     for (int k = 0; k < p->ls.nets && used < (int)sizeof title; k++) {
         double v = last(&tracks[k]);
@@ -144,10 +147,12 @@ static void placement_chart(const Placement *p, Canvas *canvas, Rect area, const
             snprintf(num, sizeof num, "%.1f%%", 100.0 * v);
         else
             format_number(num, sizeof num, v, 3, canvas->unicode);
-        used += snprintf(title + used, sizeof title - (size_t)used, " %s %s", k == 0 ? "B" : k == 1 ? "A" : "N",
+        used += snprintf(title + used, sizeof title - (size_t)used, FITLINE_SEP " %s %s", k == 0 ? "B" : k == 1 ? "A" : "N",
                          isfinite(v) ? num : "-");
     }
-    canvas_text(canvas, area.x, area.y, title, ROLE_TITLE, ATTR_BOLD, area.w);
+    snprintf(title_short, sizeof title_short, "%s%s", accuracy ? "accuracy:" : "loss:", strchr(title, ':') + 1);
+    const char *alts[2] = { title, title_short };
+    fitline_draw_first(canvas, area.x, area.y, alts, 2, ROLE_TITLE, ATTR_BOLD, area.w);
     LineSeries series[LOCKSTEP_MAX_NETS];
     for (int k = 0; k < p->ls.nets; k++)
         series[k] = (LineSeries){ p->at.v, tracks[k].v, tracks[k].n, place_names[k] };
@@ -202,19 +207,21 @@ static void placement_draw(void *self, Canvas *canvas, Rect area)
     }
     char head[200];
     ColorRole role = ROLE_TITLE;
-    int used = snprintf(head, sizeof head, "step %ld/%ld  same data, seed, weights, batches  B=BN before A=after%s",
+    int used = snprintf(head, sizeof head,
+                        "step %ld/%ld" FITLINE_SEP "  B=BN before A=after%s" FITLINE_SEP "  same data, seed, weights, batches",
                         p->ls.step, p->steps_max, p->ls.nets == 3 ? " N=none" : "");
     if (p->ls.diverged) {
-        snprintf(head, sizeof head, "step %ld: diverged - lower the learning rate, press r to reset", p->ls.step);
+        snprintf(head, sizeof head, "step %ld: diverged" FITLINE_SEP " - lower the learning rate, press r to reset",
+                 p->ls.step);
         role = ROLE_WARNING;
-    } else if (p->ls.step >= p->steps_max && used < (int)sizeof head - 12 && area.w >= 100) {
-        snprintf(head + used, sizeof head - (size_t)used, "  (done)");
+    } else if (p->ls.step >= p->steps_max && used < (int)sizeof head - 12) {
+        snprintf(head + used, sizeof head - (size_t)used, FITLINE_SEP "  (done)");
     }
-    canvas_text(canvas, area.x, area.y, head, role, ATTR_BOLD, area.w);
+    fitline_draw(canvas, area.x, area.y, head, role, ATTR_BOLD, area.w);
     /* Honesty first: this run is one data set and one seed. */
-    canvas_text(canvas, area.x, area.y + area.h - 1,
-                "One run: the outcome varies with data and seed; neither placement always wins.",
-                ROLE_TEXT_DIM, 0, area.w);
+    fitline_draw(canvas, area.x, area.y + area.h - 1,
+                 "One run: the outcome varies with data and seed;" FITLINE_SEP " neither placement always wins.",
+                 ROLE_TEXT_DIM, 0, area.w);
     Rect body = rect_make(area.x, area.y + 1, area.w, area.h - 2);
     Rect charts = body, hists = { 0, 0, 0, 0 };
     if (body.h >= 24)

@@ -7,6 +7,7 @@
 #include "scene/lockstep.h"
 #include "scene/scenes.h"
 #include "util/alloc.h"
+#include "view/fitline.h"
 #include "view/format.h"
 #include "view/plot.h"
 
@@ -176,14 +177,22 @@ static void real_accuracy_chart(const RealData *r, Canvas *canvas, Rect area)
 {
     if (area.w < 12 || area.h < 6)
         return;
-    char title[160], a[FORMAT_MAX], b[FORMAT_MAX];
+    /* Wordings from long to short; each figure is a segment kept or dropped whole ("100.0%" never
+     * reads "100."). */
+    char title[3][160], a[2][FORMAT_MAX], b[2][FORMAT_MAX];
     double pa = last(&r->acc[PLAIN]), pb = last(&r->acc[WITH_BN]);
-    bool wide = area.w >= 36;
-    snprintf(a, sizeof a, wide ? "%.1f%%" : "%.0f%%", 100.0 * pa);
-    snprintf(b, sizeof b, wide ? "%.1f%%" : "%.0f%%", 100.0 * pb);
-    snprintf(title, sizeof title, wide ? "test accuracy: BN %s, no BN %s" : "test acc BN %s none %s",
-             isfinite(pb) ? b : "-", isfinite(pa) ? a : "-");
-    canvas_text(canvas, area.x, area.y, title, ROLE_TITLE, ATTR_BOLD, area.w);
+    for (int d = 0; d < 2; d++) {
+        snprintf(a[d], sizeof a[d], d ? "%.0f%%" : "%.1f%%", 100.0 * pa);
+        snprintf(b[d], sizeof b[d], d ? "%.0f%%" : "%.1f%%", 100.0 * pb);
+    }
+    snprintf(title[0], sizeof title[0], "test accuracy: BN %s" FITLINE_SEP ", no BN %s", isfinite(pb) ? b[0] : "-",
+             isfinite(pa) ? a[0] : "-");
+    snprintf(title[1], sizeof title[1], "test acc BN %s" FITLINE_SEP " none %s", isfinite(pb) ? b[0] : "-",
+             isfinite(pa) ? a[0] : "-");
+    snprintf(title[2], sizeof title[2], "test acc BN %s" FITLINE_SEP " none %s", isfinite(pb) ? b[1] : "-",
+             isfinite(pa) ? a[1] : "-");
+    const char *alts[3] = { title[0], title[1], title[2] };
+    fitline_draw_first(canvas, area.x, area.y, alts, 3, ROLE_TITLE, ATTR_BOLD, area.w);
     LineSeries series[2] = {
         { r->acc_at.v, r->acc[WITH_BN].v, r->acc[WITH_BN].n, "with BN" },
         { r->acc_at.v, r->acc[PLAIN].v, r->acc[PLAIN].n, "without" },
@@ -213,9 +222,9 @@ static void real_bands(const RealData *r, Canvas *canvas, Rect left, Rect right)
             format_number(p[q], sizeof p[q], last(&r->pct[role][q]), sig, canvas->unicode);
         const char *who = role == PLAIN ? "no BN" : "BN";
         if (cells[role].w >= 40)
-            snprintf(title, sizeof title, "%s, 15/50/85th: %s %s %s", who, p[0], p[1], p[2]);
+            snprintf(title, sizeof title, "%s, 15/50/85th:" FITLINE_SEP " %s %s %s", who, p[0], p[1], p[2]);
         else
-            snprintf(title, sizeof title, "%s: %s %s %s", who, p[0], p[1], p[2]);
+            snprintf(title, sizeof title, "%s:" FITLINE_SEP " %s %s %s", who, p[0], p[1], p[2]);
         lockstep_draw_bands(canvas, cells[role], title, r->band_at.v, r->pct[role][0].v, r->pct[role][1].v,
                             r->pct[role][2].v, r->band_at.n, lo, hi,
                             (double)(r->steps_max > 0 ? r->steps_max : 1), role == PLAIN ? ROLE_SERIES1 : ROLE_SERIES2);
@@ -232,12 +241,13 @@ static void real_draw(void *self, Canvas *canvas, Rect area)
     char head[256];
     ColorRole role = ROLE_TITLE;
     if (r->ls.diverged) {
-        snprintf(head, sizeof head, "step %ld: diverged - lower the learning rate, press r to reset", r->ls.step);
+        snprintf(head, sizeof head, "step %ld: diverged" FITLINE_SEP " - lower the learning rate, press r to reset",
+                 r->ls.step);
         role = ROLE_WARNING;
     } else {
-        snprintf(head, sizeof head, "step %ld/%ld  %s", r->ls.step, r->steps_max, r->data_label);
+        snprintf(head, sizeof head, "step %ld/%ld" FITLINE_SEP "  %s", r->ls.step, r->steps_max, r->data_label);
     }
-    canvas_text(canvas, area.x, area.y, head, role, ATTR_BOLD, area.w);
+    fitline_draw(canvas, area.x, area.y, head, role, ATTR_BOLD, area.w);
     int top = 1;
     if (r->fell_back) {
         canvas_text(canvas, area.x, area.y + 1,

@@ -11,6 +11,7 @@
 #include "scene/scenes.h"
 #include "util/alloc.h"
 #include "util/pcg32.h"
+#include "view/fitline.h"
 #include "view/format.h"
 #include "view/plot.h"
 #include "view/table.h"
@@ -286,9 +287,9 @@ static void rs_formula(const RunStats *s, int which, bool u, char *line, size_t 
     const char *what = which == 0 ? "mean" : "var ";
     if (s->step == 0) {
         if (which == 0)
-            snprintf(line, size, "running mean starts at 0 and running var at 1: step to draw a batch");
+            snprintf(line, size, "running mean starts at 0 and running var at 1:" FITLINE_SEP " step to draw a batch");
         else
-            snprintf(line, size, "pop = population value over all %d samples (flat line)", s->train->n);
+            snprintf(line, size, "pop = population value over all %d samples" FITLINE_SEP " (flat line)", s->train->n);
         return;
     }
     double bm = s->batch_mean[f * s->steps_max + s->step - 1];
@@ -307,29 +308,29 @@ static void rs_formula(const RunStats *s, int which, bool u, char *line, size_t 
         num(a, 1.0 - k->alpha, u);
         num(m, k->alpha, u);
         if (which == 0)
-            snprintf(line, size, "%s = (1-%s)%sold + %s%sbatch = %s%s%s + %s%s%s = %s", what, u ? "α" : "a", dot,
+            snprintf(line, size, "%s = (1-%s)%sold + %s%sbatch" FITLINE_SEP " = %s%s%s + %s%s%s = %s", what, u ? "α" : "a", dot,
                      u ? "α" : "a", dot, a, dot, num(o, old, u), m, dot, num(b, bm, u), r);
         else
-            snprintf(line, size, "%s = %s%s%s + %s%s(%s%s%s) = %s  (%s)", what, a, dot, num(o, old, u), m, dot,
+            snprintf(line, size, "%s = %s%s%s + %s%s(%s%s%s) = %s" FITLINE_SEP "  (%s)", what, a, dot, num(o, old, u), m, dot,
                      num(b, bv, u), dot, bes, r, s->batch > 1 ? "unbiased batch var" : "batch of 1: no unbiased var");
         break;
     case BN_CONVENTION_KERAS:
         num(a, 1.0 - k->alpha, u);
         num(m, k->alpha, u);
         if (which == 0)
-            snprintf(line, size, "%s = m%sold + (1-m)%sbatch, m = 1-%s = %s: %s%s%s + %s%s%s = %s", what, dot, dot,
+            snprintf(line, size, "%s = m%sold + (1-m)%sbatch, m = 1-%s = %s:" FITLINE_SEP " %s%s%s + %s%s%s = %s", what, dot, dot,
                      u ? "α" : "a", a, a, dot, num(o, old, u), m, dot, num(b, bm, u), r);
         else
-            snprintf(line, size, "%s = %s%s%s + %s%s%s = %s  (biased batch var%s%s)", what, a, dot,
+            snprintf(line, size, "%s = %s%s%s + %s%s%s = %s" FITLINE_SEP "  (biased batch var%s%s)", what, a, dot,
                      num(o, old, u), m, dot, num(b, bv, u), r, s->batch > 1 ? ", no " : "", s->batch > 1 ? bes : "");
         break;
     case BN_CONVENTION_PAPER:
         if (which == 0)
-            snprintf(line, size, "%s = average of all %ld batch means = %s  (no %s)", what, k->seen, r,
+            snprintf(line, size, "%s = average of all %ld batch means = %s" FITLINE_SEP "  (no %s)", what, k->seen, r,
                      u ? "α" : "alpha");
         else
             snprintf(line, size, "%s = average of all %ld batch vars %s %s = %s%s", what, k->seen,
-                     u ? "×" : "x", bes, r, s->batch > 1 ? "" : "  (batch of 1: no n/(n-1))");
+                     u ? "×" : "x", bes, r, s->batch > 1 ? "" : FITLINE_SEP "  (batch of 1: no n/(n-1))");
         break;
     }
 }
@@ -375,9 +376,14 @@ static void rs_table(const RunStats *s, Canvas *cv, Rect area)
     if (rows < 1)
         return;
     char r1[32], r2[32];
-    snprintf(r1, sizeof r1, "run %s%g", cv->unicode ? "α" : "a", s->track[0].alpha);
+    bool paper = s->conv == BN_CONVENTION_PAPER;
+    /* The paper's average ignores α: both tracks hold the same numbers, so one column, named so. */
+    if (paper)
+        snprintf(r1, sizeof r1, "run avg");
+    else
+        snprintf(r1, sizeof r1, "run %s%g", cv->unicode ? "α" : "a", s->track[0].alpha);
     snprintf(r2, sizeof r2, "run %s%g", cv->unicode ? "α" : "a", s->track[1].alpha);
-    bool two = s->ntracks > 1, batch = s->step > 0;
+    bool two = s->ntracks > 1 && !paper, batch = s->step > 0;
     const char *cols[COLS_MAX];
     int ncols = 0;
     cols[ncols++] = "pop mean";
@@ -437,13 +443,19 @@ static void rs_draw(void *self, Canvas *cv, Rect area)
                  num(a2, s->track[1].alpha, u));
     else
         snprintf(alphas, sizeof alphas, "%s = %s", u ? "α" : "alpha", num(a1, s->track[0].alpha, u));
+    /* A shorter wording before anything is dropped; segments (FITLINE_SEP) drop whole, never mid-word. */
+    char line_short[512];
     snprintf(line, sizeof line, "feature %d of %d%sbatch %ld of %ld (%d samples)%s%s%s%s", s->watch, s->nf, sep,
              s->step, s->steps_max, s->batch, sep, batchnorm_convention_name(s->conv), sep, alphas);
-    canvas_text(cv, area.x, area.y, line, ROLE_TITLE, ATTR_BOLD, area.w);
+    snprintf(line_short, sizeof line_short,
+             "feature %d/%d" FITLINE_SEP "%sbatch %ld/%ld (%d samples)" FITLINE_SEP "%s%s" FITLINE_SEP "%s%s", s->watch,
+             s->nf, sep, s->step, s->steps_max, s->batch, sep, batchnorm_convention_name(s->conv), sep, alphas);
+    const char *alts[2] = {line, line_short};
+    fitline_draw_first(cv, area.x, area.y, alts, 2, ROLE_TITLE, ATTR_BOLD, area.w);
     rs_formula(s, 0, u, line, sizeof line);
-    canvas_text(cv, area.x, area.y + 1, line, ROLE_DEFAULT, 0, area.w);
+    fitline_draw(cv, area.x, area.y + 1, line, ROLE_DEFAULT, 0, area.w);
     rs_formula(s, 1, u, line, sizeof line);
-    canvas_text(cv, area.x, area.y + 2, line, ROLE_DEFAULT, 0, area.w);
+    fitline_draw(cv, area.x, area.y + 2, line, ROLE_DEFAULT, 0, area.w);
     int row = area.y + 3;
     int rest = area.y + area.h - row;
     int table_h = 0;

@@ -191,13 +191,6 @@ void axis_draw_x_labels(Canvas *canvas, int row, int col0, int cols, int cell_w,
             s = maxx - width[i];
         start[i] = s;
     }
-    int name_x = maxx, name_w = 0;
-    if (name && *name) {
-        name_w = utf8_width(name);
-        if (name_w > maxx - minx)
-            name_w = maxx - minx;
-        name_x = maxx - name_w;
-    }
     int stride = 1;
     for (; stride < n; stride++) {
         int end = -100000;
@@ -212,13 +205,26 @@ void axis_draw_x_labels(Canvas *canvas, int row, int col0, int cols, int cell_w,
         if (!clash)
             break;
     }
+    int first = maxx, last = minx;     /* columns taken by the labels drawn */
     for (int i = 0; i < n; i += stride) {
-        if (start[i] == -100000 || (name_w && start[i] + width[i] >= name_x))
+        if (start[i] == -100000)
             continue;
         canvas_text(canvas, start[i], row, text[i], ROLE_AXIS, 0, width[i]);
+        if (start[i] < first)
+            first = start[i];
+        if (start[i] + width[i] > last)
+            last = start[i] + width[i];
     }
-    if (name_w)
-        canvas_text(canvas, name_x, row, name, ROLE_TEXT_DIM, 0, name_w);
+    /* The axis name goes only where it hides no tick label: right-aligned after the last label,
+     * else in the margin before the first (two blank columns apart, so it does not read as part of
+     * a number), else nowhere. */
+    if (!name || !*name)
+        return;
+    int name_w = utf8_width(name);
+    if (maxx - name_w >= last + 1)
+        canvas_text(canvas, maxx - name_w, row, name, ROLE_TEXT_DIM, 0, name_w);
+    else if (minx + name_w + 2 <= first)
+        canvas_text(canvas, minx, row, name, ROLE_TEXT_DIM, 0, name_w);
 }
 
 void plot_frame_layout(PlotFrame *frame, const Canvas *canvas, Rect area, const AxisSpec *xs, const AxisSpec *ys,

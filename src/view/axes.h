@@ -31,7 +31,8 @@ void axis_draw_y(Canvas *canvas, int col, int row0, int rows, int cell_h, const 
 void axis_draw_x_line(Canvas *canvas, int row, int col0, int cols, int cell_w, const AxisScale *axis,
                       uint32_t corner);
 /* Tick labels on row `row`, kept inside [minx, maxx); every k-th label for the smallest k that avoids
- * overlaps; `name` (or NULL) goes right-aligned and wins over labels under it. */
+ * overlaps. `name` (or NULL) never hides a tick label: it goes right-aligned when the columns after
+ * the last label are free, else at minx when the margin before the first label has room, else nowhere. */
 void axis_draw_x_labels(Canvas *canvas, int row, int col0, int cols, int cell_w, const AxisScale *axis,
                         int minx, int maxx, const char *name);
 

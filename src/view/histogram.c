@@ -48,28 +48,34 @@ static void draw_bars(Raster *r, const HistSeries *hs, const AxisScale *x, const
     }
 }
 
-/* Mean (│ μ) and mean ± sd (┆ σ) columns in free cells of the plot; labels on label_row when free. */
+/* Mean (│ μ) and mean ± sd (┆ σ) columns in free cells of the plot, with their labels on label_row.
+ * A label is drawn even over a bar: the mean usually sits under the tallest bars, and a marker that
+ * hides there tells the reader nothing. The mean's label wins where markers share a cell. */
 static void draw_stats(Canvas *canvas, const Raster *r, const HistSeries *hs, const AxisScale *x, ColorRole role,
                        int label_row)
 {
     if (!hs->stats || !isfinite(hs->mean))
         return;
     bool u = canvas->unicode;
-    double at[3] = {hs->mean, hs->mean - hs->sd, hs->mean + hs->sd};
-    int n = isfinite(hs->sd) && hs->sd > 0 ? 3 : 1;
-    for (int k = 0; k < n; k++) {
+    double at[3] = {hs->mean - hs->sd, hs->mean + hs->sd, hs->mean};
+    int first = isfinite(hs->sd) && hs->sd > 0 ? 0 : 2;
+    int ly = label_row - r->area.y;
+    for (int k = first; k < 3; k++) {
         double f = axis_frac(x, at[k]);
         if (!(f >= 0 && f <= 1))
             continue;
-        int cx = (int)lround(f * (r->w - 1)) / r->cell_w;
-        uint32_t line = k == 0 ? (u ? 0x2502 : '|') : (u ? 0x2506 : ':');
+        /* The same dot scale as the bars (draw_bars: edge f·w), so a marker sits in its bar's cell. */
+        int cx = (int)floor(f * r->w) / r->cell_w;
+        if (cx >= r->area.w)
+            cx = r->area.w - 1;
+        bool mean = k == 2;
+        uint32_t line = mean ? (u ? 0x2502 : '|') : (u ? 0x2506 : ':');
         for (int cy = 0; cy < r->area.h; cy++)
-            if (!raster_cell_used(r, cx, cy))
+            if (cy != ly && !raster_cell_used(r, cx, cy))
                 canvas_put(canvas, r->area.x + cx, r->area.y + cy, line, role, 0);
-        int ly = label_row - r->area.y;
-        if (ly >= 0 && ly < r->area.h && !raster_cell_used(r, cx, ly))
-            canvas_put(canvas, r->area.x + cx, label_row, k == 0 ? (u ? 0x03BC : 'm') : (u ? 0x03C3 : 's'),
-                       role, ATTR_BOLD);
+        if (ly >= 0 && ly < r->area.h)
+            canvas_put(canvas, r->area.x + cx, label_row, mean ? (u ? 0x03BC : 'm') : (u ? 0x03C3 : 's'), role,
+                       raster_cell_used(r, cx, ly) ? ATTR_BOLD | ATTR_REVERSE : ATTR_BOLD);
     }
 }
 
@@ -83,7 +89,12 @@ static void draw_legend(Canvas *canvas, Rect area, const HistogramSpec *spec, in
 {
     const char *names[2] = {NULL, NULL};
     ColorRole roles[2] = {ROLE_SERIES1, ROLE_SERIES2};
-    uint32_t glyphs[2] = {canvas->unicode ? 0x2588 : '#', canvas->unicode ? 0x2592 : '='};
+    /* The glyphs the bars are drawn with (solid, hatched) in this raster mode, so the key matches. */
+    uint32_t glyphs[2] = {'#', '='};
+    if (canvas->raster == RASTER_BRAILLE && canvas->unicode)
+        glyphs[0] = 0x28FF, glyphs[1] = 0x2895;     /* ⣿ ⢕ */
+    else if (canvas->raster == RASTER_BLOCKS && canvas->unicode)
+        glyphs[0] = 0x2588, glyphs[1] = 0x2580;     /* █ ▀ (hatching alternates ▀ and ▄) */
     for (int i = 0; i < spec->nseries && i < 2; i++)
         names[i] = spec->series[i].name;
     int lw = spec->y.label ? utf8_width(spec->y.label) + 2 : 0;

@@ -33,7 +33,7 @@ void scatter_draw(Canvas *canvas, Rect area, const ScatterSpec *spec)
     plot_frame_layout(&f, canvas, area, &spec->x, &spec->y, xlo, xhi, ylo, yhi, top, true, true);
     if (!f.ok)
         return;
-    bool u = canvas->unicode;
+    bool u = canvas->unicode, shared = false;
     if (spec->dots) {
         Raster *r = raster_create(canvas, f.plot);
         for (int s = 0; s < 4; s++)
@@ -68,23 +68,31 @@ void scatter_draw(Canvas *canvas, Rect area, const ScatterSpec *spec)
                 while (!(m & (1u << s)))
                     s++;
                 uint32_t g = u ? marker_unicode[s] : (uint32_t)marker_ascii[s];
-                if (m & (m - 1))
+                if (m & (m - 1)) {
                     g = u ? 0x25C9 : '@';       /* ◉ where sets share a cell */
+                    shared = true;
+                }
                 canvas_put(canvas, f.plot.x + cx, f.plot.y + cy, g, (ColorRole)(ROLE_SERIES1 + s), 0);
             }
         free(mask);
     }
     plot_frame_draw(canvas, &f, &spec->x, &spec->y);
     if (spec->legend) {
-        const char *names[4] = {NULL, NULL, NULL, NULL};
-        ColorRole roles[4];
-        uint32_t glyphs[4];
+        const char *names[5] = {NULL, NULL, NULL, NULL, NULL};
+        ColorRole roles[5];
+        uint32_t glyphs[5];
         for (int s = 0; s < ns; s++) {
             names[s] = spec->sets[s].name;
             roles[s] = (ColorRole)(ROLE_SERIES1 + s);
             glyphs[s] = u ? marker_unicode[s] : (uint32_t)marker_ascii[s];
         }
+        int nl = ns;
+        if (shared) {   /* the shared-cell mark is on the plot, so the key explains it (dropped first) */
+            names[nl] = "overlap";
+            roles[nl] = ROLE_SERIES1;
+            glyphs[nl++] = u ? 0x25C9 : '@';
+        }
         int lw = spec->y.label ? utf8_width(spec->y.label) + 2 : 0;
-        plot_legend(canvas, area.x + lw, area.y, area.w - lw, names, roles, glyphs, ns);
+        plot_legend(canvas, area.x + lw, area.y, area.w - lw, names, roles, glyphs, nl);
     }
 }
