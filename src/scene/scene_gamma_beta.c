@@ -322,7 +322,7 @@ static void gb_draw(void *self, Canvas *cv, Rect area)
 const SceneClass scene_gamma_beta = {
     .name = "gamma-beta",
     .headline = "gamma[0]",
-    .headline_label = "gamma of feature 1",
+    .headline_label = "gamma of feature 0",
     .create = gb_create,
     .destroy = gb_destroy,
     .step = gb_step,
