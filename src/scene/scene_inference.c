@@ -539,6 +539,9 @@ static void inference_draw(void *self, Canvas *cv, Rect a)
         rows_add(&st, name, s->run_mean);
         snprintf(name, sizeof name, "running %s", y->var);
         rows_add(&st, name, s->run_var);
+        /* With γ and β beside the statistics, train y and eval y can be worked out by hand. */
+        rows_add(&st, y->gamma, s->gamma);
+        rows_add(&st, y->beta, s->beta);
         rows_add(&sm, "input z", s->z);
         if (s->mode != MODE_EVAL)
             rows_add(&sm, "train y", s->train_y);
@@ -550,7 +553,7 @@ static void inference_draw(void *self, Canvas *cv, Rect a)
         rows_draw(&sm, cv, right, cols, "sample #1", -1);
     }
 
-    int below = s->one ? 8 : 6;
+    int below = 8;
     if (below > a.h - 1)
         below = a.h - 1;
     Rect text = rect_make(a.x, a.y + 1 + below, a.w, a.h - 1 - below);
