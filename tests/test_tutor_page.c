@@ -341,6 +341,7 @@ Test(tutor_page, after_an_answer_the_feedback_shows_until_enter_opens_the_next_q
     cr_assert(strstr(frame, "Enter next question"), "the footer says how to go on:\n%s", frame);
     free(frame);
     tutor_key(t, 'a');                        /* not an answer yet */
+    cr_assert(strstr(tutor_status(t), "Enter brings up the next"), "status: %s", tutor_status(t));
     tutor_key(t, BK_ENTER);
     frame = render(t, 80, 24, true);
     cr_assert(strstr(frame, "Question 2") && strstr(frame, "a) 0"), "the next question is open:\n%s", frame);
@@ -352,6 +353,25 @@ Test(tutor_page, after_an_answer_the_feedback_shows_until_enter_opens_the_next_q
     tutor_destroy(t);
 }
 
+/* Prose and questions scroll as one column: a question out of sight is announced, and an answer
+ * brings its verdict into view however long the explanation. */
+Test(tutor_page, the_text_scrolls_to_a_fresh_verdict_and_names_a_question_out_of_sight)
+{
+    Tutor *t = open_tutor(1, 4, false);
+    char *frame = render(t, 80, 24, true);
+    cr_assert(strstr(frame, "question below"), "the mark names the question below:\n%s", frame);
+    free(frame);
+    tutor_destroy(t);
+    t = open_tutor(6, 3, false);              /* one question with a long explanation */
+    frame = render(t, 80, 24, true);
+    free(frame);
+    tutor_key(t, 'B');
+    frame = render(t, 80, 24, true);
+    cr_assert(strstr(frame, "Question 1") && strstr(frame, "Not quite"), "verdict in view:\n%s", frame);
+    free(frame);
+    tutor_destroy(t);
+}
+
 /* A choice letter that is also a scene key stays the scene's; the answer takes Shift and says so. */
 Test(tutor_page, choice_letters_that_are_scene_keys_are_answered_with_shift)
 {
@@ -359,6 +379,8 @@ Test(tutor_page, choice_letters_that_are_scene_keys_are_answered_with_shift)
     char *frame = render(t, 100, 30, true);
     cr_assert(strstr(frame, "A) ") && strstr(frame, "A/B/C answer"), "upper-case labels and hint:\n%s", frame);
     free(frame);
+    tutor_key(t, 'a');                        /* no scene key: a hint, not an answer */
+    cr_assert(strstr(tutor_status(t), "press A to answer"), "status: %s", tutor_status(t));
     tutor_key(t, 'c');                        /* the scene's "lr canyon-safe" */
     frame = render(t, 100, 30, true);
     cr_assert(!strstr(frame, "Not quite") && !strstr(frame, "Right"), "c went to the scene:\n%s", frame);

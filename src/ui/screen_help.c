@@ -39,11 +39,16 @@ static void page_help(Tutor *t, HelpList *left, HelpList *right, bool u, SceneKe
     add(left, "Ctrl-L", "redraw the screen");
     add(left, "q", "quit (place saved)");
     CheckState *open = tutor_open_check(t);
-    if (open) {
+    if (t->check_held) {
+        add(left, NULL, "");
+        add(left, NULL, "Question");
+        add(left, "Enter", "next question");
+    } else if (open) {
         add(left, NULL, "");
         add(left, NULL, "Question");
         if (open->cp->kind == CHECKPOINT_CHOICE)
-            add(left, "a b c ...", "pick your answer");
+            add(left, open->shifted ? "A B C ..." : "a b c ...",
+                open->shifted ? "pick your answer (with Shift)" : "pick your answer");
         else {
             add(left, "0-9 . -", "type a number");
             add(left, "Backspace", "erase");

@@ -16,23 +16,16 @@ static bool page_has_scene(const LessonPage *page)
     return page && page->scene && strcmp(page->scene->name, "none") != 0;
 }
 
-/* The checkpoints shown now (the answered ones and the first open one) as one markup text;
- * *input is set when the last one waits for a typed number (a field row goes below the text). */
-static void check_compose(const Tutor *t, bool unicode, char *buf, size_t size, bool *input)
+/* The checkpoints shown now as one markup text: the answered ones, then the first open one unless it
+ * waits for Enter. Only blocks before `upto` count (for the line where a block starts). *input is set
+ * when the text ends with a question that wants a typed number (its field row goes below the text). */
+static void check_compose(const Tutor *t, bool unicode, int upto, char *buf, size_t size, bool *input)
 {
     buf[0] = '\0';
     *input = false;
     size_t used = 0;
     char one[CHECK_FEEDBACK_MAX + 2048];
-    /* While held, only the question just answered, with its feedback; the next one waits for Enter. */
-    int from = 0;
-    if (t->check_held)
-        for (int i = 0; i < t->check_count; i++)
-            if (t->checks[i].status == CHECK_OPEN) {
-                from = i > 0 ? i - 1 : 0;
-                break;
-            }
-    for (int i = from; i < t->check_count && used + 1 < size; i++) {
+    for (int i = 0; i < t->check_count && i < upto && used + 1 < size; i++) {
         const CheckState *s = &t->checks[i];
         if (s->status == CHECK_OPEN && t->check_held)
             break;
@@ -48,44 +41,35 @@ static void check_compose(const Tutor *t, bool unicode, char *buf, size_t size, 
     }
 }
 
+/* Rows the checkpoints take at this width (0 when the page has none). */
 static int check_lines(const Tutor *t, int width, bool unicode)
 {
     if (t->check_count == 0 || width <= 0)
         return 0;
     char buf[TUTOR_CHECK_TEXT_MAX];
     bool input;
-    check_compose(t, unicode, buf, sizeof buf, &input);
+    check_compose(t, unicode, t->check_count, buf, sizeof buf, &input);
     return text_height(buf, width, unicode) + (input ? 1 : 0);
 }
 
 static int imin(int a, int b) { return a < b ? a : b; }
 static int imax(int a, int b) { return a > b ? a : b; }
 
-/* Splits the text region into prose on top and the checkpoints right under it. */
-static void split_text(const Tutor *t, PageLayout *L, Rect region, bool unicode)
+/* The text region holds one scrolling column: the prose, a blank row, then the checkpoints. */
+static void set_text(const Tutor *t, PageLayout *L, Rect region, bool unicode)
 {
     const LessonPage *page = tutor_page_ptr(t);
-    L->prose_lines = page && page->text[0] ? text_height(page->text, region.w, unicode) : 0;
+    int prose = page && page->text[0] ? text_height(page->text, region.w, unicode) : 0;
     int cl = check_lines(t, region.w, unicode);
-    if (cl == 0) {
-        L->prose = region;
-        return;
-    }
-    int gap = L->prose_lines > 0 ? 1 : 0;
-    int avail = region.h;
-    /* The question must show: it gets what it needs, leaving the prose at least a few rows. */
-    int keep = imin(L->prose_lines, imax(2, avail / 3));
-    int ch = imin(cl, imax(avail - gap - keep, imin(avail, 3)));
-    int ph = imax(0, imin(L->prose_lines, avail - ch - gap));
-    if (ph == 0)
-        gap = 0;
-    L->prose = rect_make(region.x, region.y, region.w, ph);
-    L->check = rect_make(region.x, region.y + ph + gap, region.w, ch);
+    L->prose = region;
+    L->check_line = cl > 0 ? prose + (prose > 0 ? 1 : 0) : -1;
+    L->prose_lines = cl > 0 ? L->check_line + cl : prose;
 }
 
 void tutor_layout(const Tutor *t, int w, int h, bool unicode, PageLayout *L)
 {
     memset(L, 0, sizeof *L);
+    L->check_line = -1;
     L->header = rect_make(0, 0, w, 1);
     L->footer = rect_make(0, h - 1, w, 1);
     L->body = rect_make(0, 1, w, h - 2);
@@ -111,7 +95,7 @@ void tutor_layout(const Tutor *t, int w, int h, bool unicode, PageLayout *L)
             col.h -= fh + 1;
         }
         L->rule = rect_make(col.x, col.y + col.h - 1, col.w, 1);
-        split_text(t, L, rect_make(col.x, col.y, col.w, col.h - 1), unicode);
+        set_text(t, L, rect_make(col.x, col.y, col.w, col.h - 1), unicode);
         L->scene = rect_make(lw + 5, body.y, w - lw - 5, body.h);
         return;
     }
@@ -122,7 +106,7 @@ void tutor_layout(const Tutor *t, int w, int h, bool unicode, PageLayout *L)
         int need = prose + cl + (prose && cl ? 1 : 0);
         int most = imax(8, body.h / 3);
         region.h = imax(1, imin(need, most));
-        split_text(t, L, region, unicode);
+        set_text(t, L, region, unicode);
         L->rule = rect_make(0, body.y + region.h, w, 1);
         L->scene = rect_make(0, L->rule.y + 1, w, body.h - region.h - 1);
         return;
@@ -130,7 +114,7 @@ void tutor_layout(const Tutor *t, int w, int h, bool unicode, PageLayout *L)
     /* Prose only: a comfortable measure, not the whole width of a wide terminal. */
     int tw = imin(w - 4, TUTOR_TEXT_MAX_COLS);
     L->rule = rect_make(0, body.y + body.h - 1, w, 1);
-    split_text(t, L, rect_make(2, body.y + 1, tw, body.h - 2), unicode);
+    set_text(t, L, rect_make(2, body.y + 1, tw, body.h - 2), unicode);
 }
 
 /* The scene's headline figure, big enough to read from the back of a room. */
@@ -186,40 +170,45 @@ static void draw_rule(const Tutor *t, Canvas *canvas, const PageLayout *L, int s
     bool below = scroll + L->prose.h < L->prose_lines, above = scroll > 0;
     if (!below && !above)
         return;
+    /* An open question out of sight below is worth naming: its keys already work. */
+    bool question_below = below && L->check_line >= scroll + L->prose.h && tutor_open_check_index(t) >= 0;
     char mark[64];
-    snprintf(mark, sizeof mark, " %s%s more (%s) ", below ? (u ? "\xE2\x86\x93" : "v") : "",
-             above ? (u ? "\xE2\x86\x91" : "^") : "", u ? "\xE2\x86\x91/\xE2\x86\x93" : "up/down");
+    snprintf(mark, sizeof mark, " %s%s %s (%s) ", below ? (u ? "\xE2\x86\x93" : "v") : "",
+             above ? (u ? "\xE2\x86\x91" : "^") : "", question_below ? "question below" : "more",
+             u ? "\xE2\x86\x91/\xE2\x86\x93" : "up/down");
     int mw = utf8_width(mark);
     int x = L->rule.x + L->rule.w - mw - 1;
     canvas_text(canvas, x < L->rule.x ? L->rule.x : x, L->rule.y, mark, ROLE_HIGHLIGHT, ATTR_BOLD, L->rule.w);
-    (void)t;
 }
 
-static void draw_checks(const Tutor *t, Canvas *canvas, Rect area)
+/* The checkpoints inside the text region, whose top row shows document line `scroll`. */
+static void draw_checks(const Tutor *t, Canvas *canvas, const PageLayout *L, int scroll)
 {
-    if (area.h <= 0 || area.w <= 0)
+    Rect r = L->prose;
+    if (L->check_line < 0 || r.h <= 0 || r.w <= 0)
         return;
     char buf[TUTOR_CHECK_TEXT_MAX];
     bool input;
     bool u = canvas->unicode;
-    check_compose(t, u, buf, sizeof buf, &input);
-    int total = text_height(buf, area.w, u) + (input ? 1 : 0);
-    /* The open question is at the end: keep it. Fresh feedback reads from its verdict. */
-    int first = total > area.h && !t->check_held ? total - area.h : 0;
-    Rect text = rect_make(area.x, area.y, area.w, area.h - (input ? 1 : 0));
-    text_draw(canvas, text, buf, ROLE_DEFAULT, first);
-    /* Mark the question rows with a bar in the margin so they stand out from the prose. */
-    for (int y = area.y; y < area.y + area.h && area.x > 0; y++)
-        canvas_put(canvas, area.x - 1, y, u ? 0x258C : '|', ROLE_HIGHLIGHT, 0);
-    if (!input)
+    check_compose(t, u, t->check_count, buf, sizeof buf, &input);
+    int lines = text_height(buf, r.w, u);
+    int top = L->check_line - scroll;           /* region row of the checkpoints' first line */
+    int skip = top < 0 ? -top : 0, y0 = r.y + (top > 0 ? top : 0);
+    if (y0 >= r.y + r.h)
         return;
-    const CheckState *s = NULL;
-    for (int i = 0; i < t->check_count && !s; i++)
-        if (t->checks[i].status == CHECK_OPEN)
-            s = &t->checks[i];
-    int y = area.y + area.h - 1, x = area.x + 2;
-    x += canvas_text(canvas, x, y, "Your answer: ", ROLE_DEFAULT, ATTR_BOLD, area.w - 2);
-    int field = imin(CHECK_INPUT_MAX + 2, area.x + area.w - x);
+    text_draw(canvas, rect_make(r.x, y0, r.w, r.y + r.h - y0), buf, ROLE_DEFAULT, skip);
+    /* Mark the question rows with a bar in the margin so they stand out from the prose. */
+    int y_end = imin(r.y + r.h, r.y + top + lines + (input ? 1 : 0));
+    for (int y = y0; y < y_end && r.x > 0; y++)
+        canvas_put(canvas, r.x - 1, y, u ? 0x258C : '|', ROLE_HIGHLIGHT, 0);
+    int y = r.y + top + lines;                  /* the answer field's row */
+    if (!input || y < r.y || y >= r.y + r.h)
+        return;
+    int open = tutor_open_check_index(t);
+    const CheckState *s = open >= 0 ? &t->checks[open] : NULL;
+    int x = r.x + 2;
+    x += canvas_text(canvas, x, y, "Your answer: ", ROLE_DEFAULT, ATTR_BOLD, r.w - 2);
+    int field = imin(CHECK_INPUT_MAX + 2, r.x + r.w - x);
     for (int i = 0; i < field; i++)
         canvas_put(canvas, x + i, y, ' ', ROLE_HIGHLIGHT, ATTR_REVERSE);
     if (s)
@@ -229,10 +218,10 @@ static void draw_checks(const Tutor *t, Canvas *canvas, Rect area)
     x += field + 1;
     /* A hint cut mid-word reads as garbage: the long form, else the short one, else none. */
     const char *hint = s && s->bad_input ? "not a number: fix it, then Enter" : "Enter to check";
-    if (utf8_width(hint) > area.x + area.w - x)
+    if (utf8_width(hint) > r.x + r.w - x)
         hint = s && s->bad_input ? "not a number" : "Enter";
-    if (utf8_width(hint) <= area.x + area.w - x)
-        canvas_text(canvas, x, y, hint, s && s->bad_input ? ROLE_WARNING : ROLE_TEXT_DIM, 0, area.x + area.w - x);
+    if (utf8_width(hint) <= r.x + r.w - x)
+        canvas_text(canvas, x, y, hint, s && s->bad_input ? ROLE_WARNING : ROLE_TEXT_DIM, 0, r.x + r.w - x);
 }
 
 /* Footer hints: the keys that do something on this page now, most important first. */
@@ -341,7 +330,7 @@ static void draw_footer(Tutor *t, Canvas *canvas, Rect footer)
     KeyHint hints[HINTS_MAX];
     char choice_keys[64];
     int n = page_hints(t, hints, choice_keys);
-    statusbar_draw(canvas, footer, hints, n, t->replay ? "replaying" : NULL);
+    statusbar_draw(canvas, footer, hints, n, !t->replay ? NULL : t->replay_note[0] ? t->replay_note : "replaying");
 }
 
 void page_draw(Tutor *t, Canvas *canvas)
@@ -397,7 +386,7 @@ void page_draw(Tutor *t, Canvas *canvas)
     int scroll = imax(0, imin(t->scroll, L.prose_lines - L.prose.h));
     if (L.prose.h > 0 && page->text[0])
         text_draw(canvas, L.prose, page->text, ROLE_DEFAULT, scroll);
-    draw_checks(t, canvas, L.check);
+    draw_checks(t, canvas, &L, scroll);
     draw_rule(t, canvas, &L, scroll);
     if (L.wide && !t->zoom)
         for (int y = L.body.y; y < L.body.y + L.body.h; y++)
@@ -422,6 +411,24 @@ static void scroll_by(Tutor *t, int delta)
     tutor_layout(t, t->view_w, t->view_h, t->view_unicode, &L);
     int most = imax(0, L.prose_lines - L.prose.h);
     t->scroll = imax(0, imin(t->scroll + delta, most));
+}
+
+/* Scrolls the text so checkpoint `index` starts at its top, as far as the column allows: after an
+ * answer the verdict comes into view, after Enter the next question does. */
+static void scroll_to_check(Tutor *t, int index)
+{
+    PageLayout L;
+    if (t->view_w <= 0)
+        t->view_w = 80, t->view_h = 24;
+    tutor_layout(t, t->view_w, t->view_h, t->view_unicode, &L);
+    if (L.check_line < 0 || L.prose.h <= 0)
+        return;
+    char buf[TUTOR_CHECK_TEXT_MAX];
+    bool input;
+    check_compose(t, t->view_unicode, index, buf, sizeof buf, &input);
+    int before = buf[0] ? text_height(buf, L.prose.w, t->view_unicode) + 1 : 0;
+    int most = imax(0, L.prose_lines - L.prose.h);
+    t->scroll = imax(0, imin(L.check_line + before, most));
 }
 
 static void restart_scene(Tutor *t, bool new_seed)
@@ -454,6 +461,7 @@ static void answered(Tutor *t, CheckState *s)
     /* The verdict and explanation come first; the next question waits for Enter, so a small screen never
      * scrolls the feedback away before it is read. */
     t->check_held = tutor_open_check(t) != NULL;
+    scroll_to_check(t, (int)(s - t->checks));
     const Lesson *lesson = tutor_lesson(t);
     if (s->status == CHECK_UNGRADED || !t->progress || !lesson || lesson->number < 0)
         return;
@@ -466,12 +474,29 @@ static void answered(Tutor *t, CheckState *s)
     }
 }
 
+/* Whether key is a choice letter of a question already answered on this page. */
+static bool answered_letter(const Tutor *t, int key)
+{
+    for (int i = 0; i < t->check_count; i++) {
+        const CheckState *c = &t->checks[i];
+        if (c->status == CHECK_OPEN || c->cp->kind != CHECKPOINT_CHOICE)
+            continue;
+        for (int k = 0; k < c->cp->choice_count; k++)
+            if ((int)check_choice_letter(c->cp, k) == tolower(key))
+                return true;
+    }
+    return false;
+}
+
 AppAction page_key(Tutor *t, int key)
 {
     if (!tutor_page_ptr(t))
         return key == 'q' ? APP_QUIT : APP_CONTINUE;
     if (t->check_held && key == BK_ENTER) {
         t->check_held = false;
+        CheckState *next = tutor_open_check(t);
+        if (next)
+            scroll_to_check(t, (int)(next - t->checks));
         return APP_CONTINUE;
     }
     CheckState *open = tutor_open_check(t);
@@ -554,7 +579,16 @@ AppAction page_key(Tutor *t, int key)
     }
     if (t->scene && scene_key(t->scene, key))
         return APP_CONTINUE;
-    if (key > ' ' && key < 0x7f)
-        tutor_set_status(t, "'%c' does nothing on this page: ? lists the keys.", (char)key);
+    if (key > ' ' && key < 0x7f) {
+        /* A choice letter that did nothing: say why, rather than "does nothing". */
+        if (open && open->shifted && check_takes_key(open, toupper(key)))
+            tutor_set_status(t, "The choices on this page take Shift: press %c to answer.", toupper(key));
+        else if (t->check_held && isalpha(key))
+            tutor_set_status(t, "That question is answered: Enter brings up the next one.");
+        else if (!open && t->check_count > 0 && isalpha(key) && answered_letter(t, key))
+            tutor_set_status(t, "Already answered: leave the page and come back to try again.");
+        else
+            tutor_set_status(t, "'%c' does nothing on this page: ? lists the keys.", (char)key);
+    }
     return APP_CONTINUE;
 }

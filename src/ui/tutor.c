@@ -61,14 +61,20 @@ static void save_progress(Tutor *t)
         warn_once(t, &warning);
 }
 
-CheckState *tutor_open_check(Tutor *t)
+int tutor_open_check_index(const Tutor *t)
 {
     if (t->check_held)
-        return NULL;
+        return -1;
     for (int i = 0; i < t->check_count; i++)
         if (t->checks[i].status == CHECK_OPEN)
-            return &t->checks[i];
-    return NULL;
+            return i;
+    return -1;
+}
+
+CheckState *tutor_open_check(Tutor *t)
+{
+    int i = tutor_open_check_index(t);
+    return i < 0 ? NULL : &t->checks[i];
 }
 
 /* Builds the page's scene from the seed in t->scene_seed; a failure is kept to show in its place. */
@@ -460,9 +466,12 @@ void tutor_draw(Tutor *t, Canvas *canvas)
     if (t->replay && !t->replay_size_checked) {
         t->replay_size_checked = true;
         int w = t->replay->width, h = t->replay->height;
-        if (w > 0 && h > 0 && (w != canvas->width || h != canvas->height))
+        if (w > 0 && h > 0 && (w != canvas->width || h != canvas->height)) {
             tutor_set_status(t, "Recorded at %dx%d, replayed at %dx%d: scrolled pages may differ.", w, h,
                              canvas->width, canvas->height);
+            /* The status line gives way to the replayed keys; the footer keeps a short note. */
+            snprintf(t->replay_note, sizeof t->replay_note, "replaying (recorded at %dx%d)", w, h);
+        }
     }
     switch (t->mode) {
     case TUTOR_MENU: menu_draw(t, canvas); break;

@@ -78,14 +78,14 @@ const char *tutor_lesson_list(const Tutor *tutor, char *buf, int size);
 enum { TUTOR_WIDE = 140, TUTOR_TEXT_MAX_COLS = 100 };
 typedef struct PageLayout {
     Rect header, footer, body;
-    Rect prose;             /* page text */
-    Rect check;             /* the checkpoints under it (h = 0 when none) */
+    Rect prose;             /* page text, then its checkpoints: one column that scrolls */
     Rect rule;              /* the row with the "more" mark (h = 0 when none) */
     Rect scene;             /* h = 0 when the page shows no scene */
     Rect big;               /* big lesson number on very large terminals (h = 0 when none) */
     Rect figure;            /* the scene's headline figure in big digits, same terminals (h = 0: none) */
     bool wide;
-    int prose_lines;        /* wrapped lines of the whole prose at prose.w */
+    int prose_lines;        /* wrapped lines of the whole column (prose and checkpoints) at prose.w */
+    int check_line;         /* the column's line where the checkpoints start; -1 when none */
 } PageLayout;
 void tutor_layout(const Tutor *tutor, int width, int height, bool unicode, PageLayout *layout);
 

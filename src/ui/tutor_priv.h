@@ -51,6 +51,7 @@ struct Tutor {
     int replay_next;                /* next event of the replay */
     double replay_clock;
     bool replay_size_checked;       /* the first frame of a replay compared the recorded size */
+    char replay_note[48];           /* the footer's replay label when the size differs; "" otherwise */
 };
 
 const Lesson *tutor_lesson(const Tutor *t);
@@ -62,6 +63,7 @@ void tutor_set_status(Tutor *t, const char *fmt, ...) __attribute__((format(prin
 bool tutor_scene_finished(const Tutor *t);
 /* The open checkpoint that takes keys now (the first unanswered), or NULL (also while held). */
 CheckState *tutor_open_check(Tutor *t);
+int tutor_open_check_index(const Tutor *t);     /* the same as an index, -1 for none */
 /* Next/previous page, crossing into the next/previous lesson at the ends. */
 void tutor_next_page(Tutor *t);
 void tutor_prev_page(Tutor *t);
