@@ -138,9 +138,11 @@ static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
         long l;
         switch (which) {
         case 0:
-            if (!dataset_name_known(v))
-                return usage_error(where, "unknown dataset '%s' (valid: scaled2d, blobs, moons, spirals, "
-                                   "synth784, idx:DIR)", v);
+            if (!dataset_name_known(v)) {
+                char valid[256];
+                return usage_error(where, "unknown dataset '%s' (valid: %s)", v,
+                                   dataset_valid_names(valid, sizeof valid));
+            }
             o->dataset = v;
             break;
         case 1:

@@ -326,13 +326,20 @@ bool dataset_load(const char *name, uint64_t seed, int n_train, int n_test, Data
     for (int kind = 0; dataset_synthetic_names[kind]; kind++)
         if (strcmp(name, dataset_synthetic_names[kind]) == 0)
             return load_synthetic(kind, seed, n_train, n_test, train, test, err);
-    char valid[256] = "";
-    for (int kind = 0; dataset_synthetic_names[kind]; kind++) {
-        strncat(valid, dataset_synthetic_names[kind], sizeof valid - strlen(valid) - 1);
-        strncat(valid, ", ", sizeof valid - strlen(valid) - 1);
-    }
-    error_set(err, name, "unknown dataset (valid: %sidx:DIR)", valid);
+    char valid[256];
+    error_set(err, name, "unknown dataset (valid: %s)", dataset_valid_names(valid, sizeof valid));
     return false;
+}
+
+const char *dataset_valid_names(char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (int kind = 0; dataset_synthetic_names[kind]; kind++) {
+        strncat(buf, dataset_synthetic_names[kind], size - strlen(buf) - 1);
+        strncat(buf, ", ", size - strlen(buf) - 1);
+    }
+    strncat(buf, "idx:DIR", size - strlen(buf) - 1);
+    return buf;
 }
 
 bool dataset_name_known(const char *name)

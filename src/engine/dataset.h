@@ -3,6 +3,7 @@
 #define BNTUTOR_ENGINE_DATASET_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/error.h"
@@ -28,6 +29,8 @@ void dataset_destroy(Dataset *set);                 /* accepts NULL */
 extern const char *const dataset_synthetic_names[];
 /* True for a synthetic set's name or "idx:DIR" (whether DIR holds files is found out on loading). */
 bool dataset_name_known(const char *name);
+/* "scaled2d, blobs, ..., idx:DIR" for messages, into buf; returns buf. */
+const char *dataset_valid_names(char *buf, size_t size);
 
 /* Mini-batches drawn without replacement within each epoch, reshuffled per epoch. */
 typedef struct BatchSampler {

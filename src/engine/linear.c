@@ -139,7 +139,11 @@ LinearKernel linear_active_kernel(void)
 {
     if (forced_kernel != LINEAR_KERNEL_AUTO)
         return forced_kernel;
-    return linear_kernel_supported(LINEAR_KERNEL_AVX2) ? LINEAR_KERNEL_AVX2 : LINEAR_KERNEL_PORTABLE;
+    /* The CPU does not change under us: ask once, not on every matrix product. */
+    static LinearKernel automatic = LINEAR_KERNEL_AUTO;
+    if (automatic == LINEAR_KERNEL_AUTO)
+        automatic = linear_kernel_supported(LINEAR_KERNEL_AVX2) ? LINEAR_KERNEL_AVX2 : LINEAR_KERNEL_PORTABLE;
+    return automatic;
 }
 
 const char *linear_kernel_name(LinearKernel kernel)

@@ -403,12 +403,18 @@ void page_draw(Tutor *t, Canvas *canvas)
     draw_footer(t, canvas, L.footer);
 }
 
+/* The layout of the last frame drawn (80×24 before the first), for keys that scroll. */
+static void last_layout(Tutor *t, PageLayout *L)
+{
+    if (t->view_w <= 0)
+        t->view_w = 80, t->view_h = 24;
+    tutor_layout(t, t->view_w, t->view_h, t->view_unicode, L);
+}
+
 static void scroll_by(Tutor *t, int delta)
 {
     PageLayout L;
-    if (t->view_w <= 0)
-        t->view_w = 80, t->view_h = 24;
-    tutor_layout(t, t->view_w, t->view_h, t->view_unicode, &L);
+    last_layout(t, &L);
     int most = imax(0, L.prose_lines - L.prose.h);
     t->scroll = imax(0, imin(t->scroll + delta, most));
 }
@@ -418,9 +424,7 @@ static void scroll_by(Tutor *t, int delta)
 static void scroll_to_check(Tutor *t, int index)
 {
     PageLayout L;
-    if (t->view_w <= 0)
-        t->view_w = 80, t->view_h = 24;
-    tutor_layout(t, t->view_w, t->view_h, t->view_unicode, &L);
+    last_layout(t, &L);
     if (L.check_line < 0 || L.prose.h <= 0)
         return;
     char buf[TUTOR_CHECK_TEXT_MAX];

@@ -28,24 +28,36 @@ static void glyph_push(GlyphList *list, uint32_t ch, int attr, int role, int wid
     list->items[list->n++] = (Glyph){ch, (uint8_t)attr, (uint8_t)role, (int8_t)width};
 }
 
+static const struct Symbol {
+    const char *name, *utf8, *ascii;
+} symbols[] = {
+    {"alpha", "\xce\xb1", "alpha"},   {"beta", "\xce\xb2", "beta"},      {"gamma", "\xce\xb3", "gamma"},
+    {"delta", "\xce\xb4", "delta"},   {"epsilon", "\xce\xb5", "eps"},    {"eta", "\xce\xb7", "eta"},
+    {"theta", "\xce\xb8", "theta"},   {"lambda", "\xce\xbb", "lambda"},  {"mu", "\xce\xbc", "mu"},
+    {"sigma", "\xcf\x83", "sigma"},   {"Sigma", "\xce\xa3", "Sigma"},    {"nabla", "\xe2\x88\x87", "grad"},
+    {"partial", "\xe2\x88\x82", "d"}, {"sqrt", "\xe2\x88\x9a", "sqrt"},  {"times", "\xc3\x97", "x"},
+    {"cdot", "\xc2\xb7", "*"},        {"pm", "\xc2\xb1", "+/-"},         {"approx", "\xe2\x89\x88", "~"},
+    {"le", "\xe2\x89\xa4", "<="},     {"ge", "\xe2\x89\xa5", ">="},      {"ne", "\xe2\x89\xa0", "!="},
+    {"to", "\xe2\x86\x92", "->"},     {"infty", "\xe2\x88\x9e", "inf"},  {"sum", "\xce\xa3", "sum"},
+    {"minus", "\xe2\x88\x92", "-"},   {"deg", "\xc2\xb0", "deg"},        {"sq", "\xc2\xb2", "^2"},
+};
+
 /* Prose typed with the characters themselves (σ², κ) reads better spelled out on an ASCII screen than
- * as the single stand-in the canvas would use. */
+ * as the single stand-in the canvas would use: the symbol table's own spellings, plus a few
+ * characters that have no \name. */
 static const char *spelled_ascii(uint32_t cp)
 {
-    static const struct {
-        uint32_t cp;
-        const char *ascii;
-    } spelled[] = {
-        {0x00B2, "^2"},    {0x00B3, "^3"},     {0x03B1, "alpha"}, {0x03B2, "beta"},  {0x03B3, "gamma"},
-        {0x03B4, "delta"}, {0x03B5, "eps"},    {0x03B7, "eta"},   {0x03B8, "theta"}, {0x03BA, "kappa"},
-        {0x03BB, "lambda"}, {0x03BC, "mu"},    {0x03C3, "sigma"}, {0x03A3, "Sigma"}, {0x2202, "d"},
-        {0x221A, "sqrt"},  {0x2207, "grad"},   {0x00B1, "+/-"},   {0x2260, "!="},    {0x221E, "inf"},
-        {0x2264, "<="},    {0x2265, ">="},     {0x2192, "->"},    {0x00B0, " deg"},
-    };
-    for (size_t i = 0; i < sizeof spelled / sizeof spelled[0]; i++)
-        if (spelled[i].cp == cp)
-            return spelled[i].ascii;
-    return NULL;
+    char utf8[8];
+    int n = utf8_encode(cp, utf8);
+    utf8[n > 0 ? n : 0] = '\0';
+    for (size_t i = 0; i < sizeof symbols / sizeof symbols[0]; i++)
+        if (strcmp(symbols[i].utf8, utf8) == 0)
+            return symbols[i].ascii;
+    switch (cp) {
+    case 0x00B3: return "^3";
+    case 0x03BA: return "kappa";
+    default: return NULL;
+    }
 }
 
 static void glyph_push_utf8(GlyphList *list, const char *s, int attr, int role, bool unicode)
@@ -77,19 +89,6 @@ static void glyph_push_utf8(GlyphList *list, const char *s, int attr, int role, 
     }
 }
 
-static const struct Symbol {
-    const char *name, *utf8, *ascii;
-} symbols[] = {
-    {"alpha", "\xce\xb1", "alpha"},   {"beta", "\xce\xb2", "beta"},      {"gamma", "\xce\xb3", "gamma"},
-    {"delta", "\xce\xb4", "delta"},   {"epsilon", "\xce\xb5", "eps"},    {"eta", "\xce\xb7", "eta"},
-    {"theta", "\xce\xb8", "theta"},   {"lambda", "\xce\xbb", "lambda"},  {"mu", "\xce\xbc", "mu"},
-    {"sigma", "\xcf\x83", "sigma"},   {"Sigma", "\xce\xa3", "Sigma"},    {"nabla", "\xe2\x88\x87", "grad"},
-    {"partial", "\xe2\x88\x82", "d"}, {"sqrt", "\xe2\x88\x9a", "sqrt"},  {"times", "\xc3\x97", "x"},
-    {"cdot", "\xc2\xb7", "*"},        {"pm", "\xc2\xb1", "+/-"},         {"approx", "\xe2\x89\x88", "~"},
-    {"le", "\xe2\x89\xa4", "<="},     {"ge", "\xe2\x89\xa5", ">="},      {"ne", "\xe2\x89\xa0", "!="},
-    {"to", "\xe2\x86\x92", "->"},     {"infty", "\xe2\x88\x9e", "inf"},  {"sum", "\xce\xa3", "sum"},
-    {"minus", "\xe2\x88\x92", "-"},   {"deg", "\xc2\xb0", "deg"},        {"sq", "\xc2\xb2", "^2"},
-};
 
 const char *text_symbol(const char *name, bool unicode)
 {
