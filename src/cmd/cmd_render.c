@@ -1,4 +1,4 @@
-/* 'bntutor render': one page of the tutor drawn headless, through the live screen's own code, printed as text (top layer). */
+/* 'bntutor render': one page of the tutor drawn headless, through the live screen's own code, printed as text, ANSI or SVG (top layer). */
 #include <langinfo.h>
 #include <limits.h>
 #include <stdio.h>
@@ -7,23 +7,29 @@
 
 #include "cmd/cmd.h"
 #include "ui/app.h"
+#include "ui/assets.h"
 #include "ui/tty.h"
 #include "ui/tutor.h"
 #include "util/error.h"
 #include "util/parse.h"
 #include "view/canvas.h"
+#include "view/svg.h"
+#include "view/theme.h"
 
 static const char render_usage[] =
-    "Usage: bntutor render --lesson=N --page=P [--size=WxH] [--steps=K] [--ascii] [--color] [--zoom]\n"
-    "                      [--seed=S] [--lessons-dir=DIR]\n"
-    "Prints one page of the tutor as text, as the live screen would show it.\n"
+    "Usage: bntutor render --lesson=N --page=P [--size=WxH] [--steps=K] [--ascii] [--zoom]\n"
+    "                      [--format=text|ansi|svg] [--theme=NAME] [--seed=S] [--lessons-dir=DIR]\n"
+    "Prints one page of the tutor as text, as the live screen would show it, or as an SVG picture.\n"
     "  --lesson=N         lesson number (bntutor list shows them)\n"
     "  --page=P           page of that lesson, from 1 (default 1)\n"
     "  --size=WxH         screen size in columns x rows (default 80x24); below 60x20 the page asks\n"
     "                     to enlarge the terminal, as the live screen does\n"
     "  --steps=K          simulation steps to run before drawing (default 0)\n"
     "  --ascii            plain ASCII (default: Unicode when the locale is UTF-8)\n"
-    "  --color            ANSI colors\n"
+    "  --format=FORMAT    text (default), ansi (text with ANSI colors) or svg (one standalone\n"
+    "                     SVG picture in the theme's colors)\n"
+    "  --color            the same as --format=ansi\n"
+    "  --theme=NAME       colors of the SVG picture: dark (default), light, contrast\n"
     "  --zoom             the scene alone, as after 'z'\n"
     "  --seed=S           seed (default 1, as the tutor)\n"
     "  --lessons-dir=DIR  read lessons from DIR\n";
@@ -56,7 +62,7 @@ int cmd_render(int argc, char **argv)
 {
     long lesson = -1, page = 1, width = 80, height = 24, steps = 0, seed = 1;
     bool ascii = false, color = false, zoom = false;
-    const char *dir = NULL;
+    const char *dir = NULL, *format = NULL, *theme_name = NULL;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *v;
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -81,6 +87,14 @@ int cmd_render(int argc, char **argv)
             if (!v || !v[0])
                 return render_usage_error("--lessons-dir", "expected a directory", v);
             dir = v;
+        } else if (parse_option(arg, "format", &v)) {
+            if (!v || (strcmp(v, "text") != 0 && strcmp(v, "ansi") != 0 && strcmp(v, "svg") != 0))
+                return render_usage_error("--format", "expected text, ansi or svg", v);
+            format = v;
+        } else if (parse_option(arg, "theme", &v)) {
+            if (!v || !v[0])
+                return render_usage_error("--theme", "expected a theme name (dark, light, contrast)", v);
+            theme_name = v;
         } else if (parse_option(arg, "ascii", &v) || parse_option(arg, "color", &v) ||
                    parse_option(arg, "zoom", &v)) {
             if (v)
@@ -98,6 +112,19 @@ int cmd_render(int argc, char **argv)
     }
     if (lesson < 0)
         return render_usage_error("--lesson", "is required (bntutor list shows the lessons)", NULL);
+    if (color && format && strcmp(format, "ansi") != 0)
+        return render_usage_error("--color", "means --format=ansi, which contradicts --format", format);
+    if (!format)
+        format = color ? "ansi" : "text";
+
+    /* The theme is checked before the lesson is built, so a bad name fails fast. */
+    Theme theme;
+    BnError theme_err = { 0 };
+    if (!assets_theme_select(&theme, theme_name, &theme_err)) {
+        char tbuf[ERROR_WHERE_MAX + ERROR_MESSAGE_MAX + 4];
+        fprintf(stderr, "bntutor: render: %s\n", error_format(&theme_err, tbuf, sizeof tbuf));
+        return strcmp(theme_err.where, "--theme") == 0 ? 2 : 1;
+    }
 
     TutorConfig config;
     tutor_config_default(&config);
@@ -120,9 +147,15 @@ int cmd_render(int argc, char **argv)
     Canvas *canvas = canvas_create((int)width, (int)height, unicode ? RASTER_BRAILLE : RASTER_ASCII, unicode);
     AppScreen screen = tutor_screen(tutor);
     app_render_frame(&screen, canvas, NULL);
-    char *text = canvas_dump(canvas, color);
-    fputs(text, stdout);
-    fputc('\n', stdout);
+    char *text;
+    if (strcmp(format, "svg") == 0) {
+        text = svg_render(canvas, &theme);
+        fputs(text, stdout);    /* the document ends with its own newline */
+    } else {
+        text = canvas_dump(canvas, strcmp(format, "ansi") == 0);
+        fputs(text, stdout);
+        fputc('\n', stdout);
+    }
     int status = fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
     if (status)
         fprintf(stderr, "bntutor: render: could not write the page to standard output\n");
