@@ -125,11 +125,12 @@ dead=$(grep -c ' dead$' "$WORK/samples")
 
 tck=$(getconf CLK_TCK)
 grep -v ' dead$' "$WORK/samples" | awk -v tck="$tck" -v hold="$HOLD" '
-    { n++; rss += $3; pss += $4; if ($3 > maxrss) maxrss = $3; if ($4 > maxpss) maxpss = $4
+    { n++; rss += $3; pss += $4; if ($4 > maxpss) maxpss = $4
+      if ($3 > maxrss) { maxrss = $3; bigwhere = "lesson " $6 " page " $7 }
       cpu[$2] += $5; cnt[$2]++; if ($5 > maxcpu[$2]) { maxcpu[$2] = $5; where[$2] = "lesson " $6 " page " $7 } }
     END {
-        printf "memory   VmRSS total %.1f MB, largest %.1f MB; Pss total %.1f MB, largest %.1f MB (%d tutors)\n",
-            rss / 1024, maxrss / 1024, pss / 1024, maxpss / 1024, n
+        printf "memory   VmRSS total %.1f MB, largest %.1f MB (%s); Pss total %.1f MB, largest %.1f MB (%d tutors)\n",
+            rss / 1024, maxrss / 1024, bigwhere, pss / 1024, maxpss / 1024, n
         split("paused playing", roles, " ")
         for (k = 1; k <= 2; k++) {
             r = roles[k]; if (!cnt[r]) continue
@@ -143,18 +144,30 @@ grep -v ' dead$' "$WORK/samples" | awk -v tck="$tck" -v hold="$HOLD" '
 silent=0
 while read -r i lesson page role pid; do
     [ -d "/proc/$pid" ] || { silent=$((silent + 1)); continue; }
+    ok=1
     $TM send-keys -t "class:t$i" '?'
     n=0
     until $TM capture-pane -p -t "class:t$i" | grep -q 'Keys (Esc or ? closes)'; do
         n=$((n + 1))
         if [ "$n" -ge 100 ]; then
             echo "tutor $i (lesson $lesson page $page, $role) did not show its help within 10 s" >&2
-            silent=$((silent + 1))
+            ok=0
             break
         fi
         sleep 0.1
     done
     $TM send-keys -t "class:t$i" Escape
+    n=0
+    while $TM capture-pane -p -t "class:t$i" | grep -q 'Keys (Esc or ? closes)'; do
+        n=$((n + 1))
+        if [ "$n" -ge 100 ]; then
+            echo "tutor $i (lesson $lesson page $page, $role) did not close its help on Escape" >&2
+            ok=0
+            break
+        fi
+        sleep 0.1
+    done
+    [ "$ok" = 1 ] || silent=$((silent + 1))
 done < "$WORK/roles"
 answered=$((TUTORS - silent))
 echo "answers  $answered of $TUTORS tutors showed their help on ? and closed it on Escape"
