@@ -53,7 +53,7 @@ BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .SECONDARY:
-.PHONY: build-all all run test unit e2e lint-lessons bench install uninstall clean deps deps-build deps-test help golden fuzz valgrind
+.PHONY: build-all all run test unit e2e lint-lessons bench install uninstall clean deps deps-build deps-test help golden fuzz valgrind classroom
 
 all: deps-build bntutor
 
@@ -69,6 +69,7 @@ help:
 	@echo "make golden     regenerate golden frames under tests/golden/"
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60)"
 	@echo "make valgrind   the headless paths under valgrind"
+	@echo "make classroom  60 tutors at once in tmux: memory, CPU, answers (CLASSROOM_TUTORS, CLASSROOM_SECONDS)"
 	@echo "make install    install to \$$DESTDIR\$$PREFIX (PREFIX=$(PREFIX))"
 	@echo "make uninstall  remove what install put there"
 	@echo "make deps       check (and as root install) the system packages needed"
@@ -149,6 +150,11 @@ fuzz:
 valgrind:
 	@$(MAKE) --no-print-directory SAN= $(BUILDROOT)/rel/bntutor
 	@scripts/valgrind.sh $(BUILDROOT)/rel/bntutor
+
+# Sixty tutors at once, as in a lab: a figure for people, not part of make test.
+classroom:
+	@$(MAKE) --no-print-directory SAN= $(BUILDROOT)/rel/bntutor
+	@scripts/classroom.sh $(BUILDROOT)/rel/bntutor
 
 clean:
 	rm -rf build bntutor

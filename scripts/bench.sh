@@ -21,6 +21,35 @@ for b in "$dir"/bench/bench_*; do
         status=1
     fi
 done
+# Per-tutor CPU while a scene plays: one tutor on lesson 7 page 3 (it plays on arrival) in a private tmux
+# server for BENCH_PLAY_SECONDS (default 10), utime+stime from /proc. Skipped without tmux.
+bench_playing_cpu() {
+    command -v tmux >/dev/null 2>&1 || { echo "== playing_cpu: tmux is not installed; skipped"; return 0; }
+    secs=${BENCH_PLAY_SECONDS:-10}
+    state=$(mktemp -d)
+    tm="tmux -L bntutor-bench-$$ -f /dev/null"
+    echo "== playing_cpu (one tutor playing lesson 7 page 3 at 100x30 for ${secs}s)"
+    $tm new-session -d -s play -x 100 -y 30 "env LC_ALL=C.UTF-8 TERM=tmux-256color XDG_STATE_HOME=$state \
+        BNTUTOR_LESSONS=$(pwd)/lessons $(cd "$dir" && pwd)/bntutor --lesson=7 --page=3" || { rm -rf "$state"; return 1; }
+    pid=$($tm display -p -t play '#{pane_pid}')
+    n=0
+    until $tm capture-pane -p -t play | head -n 1 | grep -q ' playing '; do
+        n=$((n + 1))
+        [ "$n" -lt 100 ] || { echo "bntutor: bench: the tutor did not start playing" >&2; $tm kill-server; rm -rf "$state"; return 1; }
+        sleep 0.1
+    done
+    t0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+    sleep "$secs"
+    t1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+    $tm kill-server 2>/dev/null
+    sleep 0.3
+    rm -rf "$state"
+    awk -v d="$((t1 - t0))" -v tck="$(getconf CLK_TCK)" -v s="$secs" 'BEGIN {
+        printf "one playing tutor: %.2f s CPU in %d s, %.2f%% of a core\nRESULT playing_cpu_percent %.2f\n",
+            d / tck, s, 100 * d / tck / s, 100 * d / tck / s }' | tee -a "$results" | grep -v '^RESULT '
+}
+bench_playing_cpu || status=1
+
 [ -x "$dir/bench/bench_train" ] || { echo "bntutor: bench: no bench_train in $dir/bench" >&2; exit 1; }
 
 # Debian's python3-torch lives in the system python, which a pyenv shim may hide.

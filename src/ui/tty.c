@@ -44,6 +44,11 @@ struct Tty {
     int stalls;
     long frames;                /* frames drawn, for the terminal-output benchmark */
     int stats_fd;               /* BNTUTOR_TTY_STATS: where that count goes, or -1 */
+    /* The canvas last copied to stdscr: cells equal to it are not handed to ncurses again, which
+     * otherwise spends most of an animated frame re-adding unchanged cells only to diff them away. */
+    Cell *shown;
+    int shown_width, shown_height;
+    bool shown_valid;           /* false after a resize, a theme change or a repaint */
     attr_t role_attr[ROLE_COUNT];
     short role_pair[ROLE_COUNT];
     struct sigaction saved[HANDLED_COUNT];
@@ -251,6 +256,7 @@ void tty_set_theme(Tty *tty, const Theme *theme)
         tty->role_attr[r] = attr_bits(c->attr);
         tty->role_pair[r] = (short)(r + 1);
     }
+    tty->shown_valid = false;
 }
 
 static void read_size(Tty *tty)
@@ -348,6 +354,7 @@ void tty_close(Tty *tty)
     delscreen(tty->screen);
     if (tty->stats_fd >= 0)
         close(tty->stats_fd);
+    free(tty->shown);
     restore_handlers(tty);
     close_pipe();
     if (active_tty == tty)
@@ -399,21 +406,53 @@ static wchar_t cell_glyph(const Tty *tty, uint32_t ch, int *cols)
     return (wchar_t)ch;
 }
 
+static bool cell_same(const Cell *a, const Cell *b)
+{
+    return a->ch == b->ch && a->role == b->role && a->attr == b->attr;
+}
+
+/* Keeps a copy of the canvas as drawn; on a size change (or no memory) the next frame draws every cell. */
+static void remember_shown(Tty *tty, const Canvas *canvas)
+{
+    size_t n = (size_t)canvas->width * (size_t)canvas->height;
+    if (!tty->shown || tty->shown_width != canvas->width || tty->shown_height != canvas->height) {
+        free(tty->shown);
+        tty->shown = n ? malloc(n * sizeof *tty->shown) : NULL;
+        tty->shown_width = canvas->width;
+        tty->shown_height = canvas->height;
+    }
+    tty->shown_valid = tty->shown != NULL;
+    if (tty->shown)
+        memcpy(tty->shown, canvas->cells, n * sizeof *tty->shown);
+}
+
 void tty_draw(Tty *tty, const Canvas *canvas)
 {
     int w = canvas->width < tty->width ? canvas->width : tty->width;
     int h = canvas->height < tty->height ? canvas->height : tty->height;
+    bool diff = tty->shown_valid && tty->shown_width == canvas->width && tty->shown_height == canvas->height;
     for (int y = 0; y < h; y++) {
         const Cell *row = canvas->cells + (long)y * canvas->width;
+        const Cell *before = diff ? tty->shown + (long)y * canvas->width : NULL;
         int x = 0;
         while (x < w) {
             const Cell *c = &row[x];
+            /* An orphan tail always draws: the head beside it may have been replaced under it. */
+            bool unchanged = before && c->ch != CANVAS_WIDE_TAIL && cell_same(c, &before[x]);
+            if (unchanged && c->ch < 0x7f) {
+                x++;            /* unchanged one-column cell: stdscr still holds it */
+                continue;
+            }
             int cols = 1;
             /* A tail without its head (the head draws both columns) shows a blank. */
             wchar_t text[2] = { c->ch == CANVAS_WIDE_TAIL ? L' ' : cell_glyph(tty, c->ch, &cols), 0 };
             if (cols == 2 && x + 1 >= w) {
                 text[0] = L' ';     /* no room for the right half */
                 cols = 1;
+            }
+            if (unchanged && (cols == 1 || cell_same(&row[x + 1], &before[x + 1]))) {
+                x += cols;
+                continue;
             }
             int role = c->role < ROLE_COUNT ? c->role : ROLE_DEFAULT;
             cchar_t cc;
@@ -430,6 +469,7 @@ void tty_draw(Tty *tty, const Canvas *canvas)
         wmove(stdscr, h, 0);
         wclrtobot(stdscr);
     }
+    remember_shown(tty, canvas);
     wnoutrefresh(stdscr);
     doupdate();
     tty->frames++;
@@ -498,8 +538,10 @@ static bool update_size(Tty *tty)
     int old_w = tty->width, old_h = tty->height;
     read_size(tty);
     bool changed = tty->width != old_w || tty->height != old_h;
-    if (changed)
+    if (changed) {
         clearok(curscr, TRUE);  /* repaint everything once after a resize; never per frame */
+        tty->shown_valid = false;
+    }
     return changed;
 }
 
@@ -518,6 +560,7 @@ static int suspend(Tty *tty)
     /* doupdate() after endwin() returns to program mode by itself; the shell wrote over the screen,
      * so repaint it all, and the size may differ now. */
     clearok(curscr, TRUE);
+    tty->shown_valid = false;
     return update_size(tty) ? BK_RESIZE : BK_REDRAW;
 }
 
@@ -564,6 +607,7 @@ int tty_read_key(Tty *tty, int timeout_ms)
             tty->stalls = 0;
             if (ch == BK_CTRL('l')) {
                 clearok(curscr, TRUE);  /* Ctrl-L: repaint everything, e.g. after line noise over SSH */
+                tty->shown_valid = false;
                 return BK_REDRAW;
             }
             return map_char(ch);
