@@ -1,0 +1,65 @@
+/* Batch, layer, instance and group normalization of an N×C×H×W tensor, in double (engine layer).
+ *
+ * Tensors are row-major (N, C, H, W): sample, then channel, then row, then column, the order of
+ * PyTorch's x.reshape(N, -1). H = W = 1 is the N×C matrix of batchnorm.h. Each method normalizes the
+ * values of one "set" with that set's mean and biased variance:
+ *   batch:    one set per channel c, over N·H·W values          (BatchNorm1d/2d)
+ *   layer:    one set per sample n, over C·H·W values           (LayerNorm over the last three dims)
+ *   instance: one set per (n, c), over H·W values               (InstanceNorm2d, affine)
+ *   group:    one set per (n, g), over C/G channels × H·W values (GroupNorm with G groups)
+ * then applies γ and β: one per channel, except layer norm's one per element (C·H·W).
+ * Sets are numbered: batch c; layer n; instance n·C + c; group n·G + g. */
+#ifndef BNTUTOR_ENGINE_NORM_H
+#define BNTUTOR_ENGINE_NORM_H
+
+#include <stdbool.h>
+
+#include "util/error.h"
+
+typedef enum NormMethod {
+    NORM_BATCH,
+    NORM_LAYER,
+    NORM_INSTANCE,
+    NORM_GROUP,
+} NormMethod;
+
+typedef struct NormShape {
+    int n, c, h, w;
+    int groups;     /* G, group norm only (must divide c); ignored by the other methods */
+} NormShape;
+
+const char *norm_method_name(NormMethod method);            /* "batch", "layer", "instance", "group" */
+bool norm_method_parse(const char *name, NormMethod *method);
+
+/* Number of sets (statistics), values in each set, and γ/β values for the method and shape. */
+int norm_num_sets(NormMethod method, const NormShape *shape);
+int norm_set_size(NormMethod method, const NormShape *shape);
+int norm_num_params(NormMethod method, const NormShape *shape);
+/* The set that element (sample, channel, position = row·W + column) belongs to. */
+int norm_set_of(NormMethod method, const NormShape *shape, int sample, int channel, int position);
+
+/* False with a message for a shape the method cannot normalize: a dimension < 1, G not dividing C,
+ * or (training) a set of a single value, which has no variance to normalize with. */
+bool norm_check(NormMethod method, const NormShape *shape, bool training, BnError *err);
+
+/* Forward with the statistics of the batch itself (training mode for batch norm; the only mode of the
+ * others). y, xhat, x: N·C·H·W  mean, var (biased), rstd = 1/sqrt(var + eps): one per set.
+ * gamma, beta: norm_num_params values. Calls norm_check(…, true, …) first. */
+bool norm_forward_train(double *y, double *xhat, double *mean, double *var, double *rstd,
+                        const double *x, const double *gamma, const double *beta, double eps,
+                        NormMethod method, const NormShape *shape, BnError *err);
+
+/* Batch norm's eval forward with stored per-channel statistics (running_mean, running_var: C). */
+void norm_forward_eval_batch(double *y, const double *x, const double *running_mean,
+                             const double *running_var, const double *gamma, const double *beta,
+                             double eps, const NormShape *shape);
+
+/* Backward of norm_forward_train. dx: N·C·H·W overwritten; dgamma, dbeta: norm_num_params values,
+ * accumulated into. dy, xhat: N·C·H·W  rstd: one per set  gamma: norm_num_params. */
+void norm_backward(double *dx, double *dgamma, double *dbeta, const double *dy, const double *xhat,
+                   const double *rstd, const double *gamma, NormMethod method, const NormShape *shape);
+
+/* Running statistics of batch norm use batchnorm_update_running (batchnorm.h) with the count
+ * N·H·W in place of the batch size, so the unbiased variance divides by N·H·W − 1 as PyTorch does. */
+
+#endif
