@@ -779,7 +779,8 @@ Test(cmd_bn, help_describes_every_option_and_exits_zero)
     Run r = run_bn(dir, NULL, "--help", "");
     cr_assert_eq(r.status, 0);
     const char *options[] = { "--gamma", "--beta", "--eps", "--momentum", "--convention", "--running-mean",
-                              "--running-var", "--batches-seen", "--dy", "--json" };
+                              "--running-var", "--batches-seen", "--dy", "--json", "--norm", "--groups",
+                              "--shape" };
     for (size_t k = 0; k < sizeof options / sizeof options[0]; k++)
         cr_assert_not_null(strstr(r.out, options[k]), "--help does not mention %s", options[k]);
     cr_assert_str_eq(r.err, "");

@@ -19,9 +19,10 @@
 
 static const char help_text[] =
     "Usage: bntutor bn [OPTIONS] [FILE|-]\n"
-    "Shows every stage of one training-mode batch-norm step on a mini-batch read as CSV from FILE\n"
-    "(or stdin when FILE is '-' or missing): one row per sample, one column per feature, an optional\n"
-    "header row of names, blank lines and '#' comments skipped.\n"
+    "Shows every stage of one training-mode batch-norm step (or layer, instance or group norm: see\n"
+    "--norm) on a mini-batch read as CSV from FILE (or stdin when FILE is '-' or missing): one row per\n"
+    "sample, one column per feature (see --shape), an optional header row of names, blank lines and\n"
+    "'#' comments skipped.\n"
     "\n"
     "Options:\n"
     "  --gamma=LIST          scale, one per feature, comma-separated (default 1)\n"
