@@ -58,6 +58,7 @@ for src in $(find src -name '*.c' ! -path src/main.c | sort); do
     fi
 done
 compile tests/support/fuzz_harness.c "$OUT/obj/fuzz_harness.o" || exit 2
+compile tests/support/json.c "$OUT/obj/json.o" || exit 2
 rm -f "$OUT/libbntutor-fuzz.a"
 # shellcheck disable=SC2086
 ar rcs "$OUT/libbntutor-fuzz.a" $objs || exit 2
@@ -68,7 +69,7 @@ for t in $targets; do
     [ -f "fuzz/fuzz_$t.c" ] || { echo "bntutor: fuzz: no target fuzz/fuzz_$t.c" >&2; exit 2; }
     # shellcheck disable=SC2086
     nice "$CLANG" $CPP -std=c11 -O1 -g $SAN -fsanitize=fuzzer -o "$OUT/bin/fuzz_$t" "fuzz/fuzz_$t.c" \
-        "$OUT/obj/fuzz_harness.o" "$OUT/libbntutor-fuzz.a" $NCURSES_LIBS -lz -lm || failed_build=1
+        "$OUT/obj/fuzz_harness.o" "$OUT/obj/json.o" "$OUT/libbntutor-fuzz.a" $NCURSES_LIBS -lz -lm || failed_build=1
 done
 [ "$failed_build" -eq 0 ] || { echo "bntutor: fuzz: a target did not link" >&2; exit 2; }
 [ "${FUZZ_BUILD_ONLY:-0}" = 1 ] && exit 0

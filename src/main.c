@@ -12,6 +12,8 @@ static const char usage_text[] =
     "       bntutor render --lesson=N --page=P [--size=WxH] [--steps=K] [--ascii] [--color]\n"
     "                      [--zoom] [--seed=S] [--lessons-dir=DIR]\n"
     "                                      print one page as text (bntutor render --help)\n"
+    "       bntutor export --format=asciicast FILE\n"
+    "                                      a --record file as an asciicast (bntutor export --help)\n"
     "       bntutor bn [OPTIONS] [FILE|-]  the batch-norm calculator (bntutor bn --help)\n"
     "       bntutor train [OPTIONS]        headless training, history as CSV (bntutor train --help)\n"
     "\n"
@@ -47,7 +49,7 @@ int main(int argc, char **argv)
         }
         static const struct { const char *name; int (*run)(int, char **); } subcommands[] = {
             { "bn", cmd_bn }, { "train", cmd_train }, { "render", cmd_render },
-            { "check", cmd_check }, { "list", cmd_list },
+            { "check", cmd_check }, { "list", cmd_list }, { "export", cmd_export },
         };
         for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
             if (strcmp(sub, subcommands[i].name) == 0)

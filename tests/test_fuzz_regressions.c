@@ -52,6 +52,7 @@ Test(fuzz_regressions, idx_reader_survives_every_seed_and_past_failure) { run_ta
 Test(fuzz_regressions, progress_file_survives_every_seed_and_past_failure) { run_target("progress"); }
 Test(fuzz_regressions, bn_and_train_options_survive_every_seed_and_past_failure) { run_target("options"); }
 Test(fuzz_regressions, replay_records_survive_every_seed_and_past_failure) { run_target("record"); }
+Test(fuzz_regressions, exported_casts_stay_well_formed_for_every_seed_and_past_failure) { run_target("export"); }
 
 /* The lookup the tests and the fuzz/ targets rely on: a misspelt target must not silently run nothing. */
 Test(fuzz_regressions, unknown_target_has_no_entry)

@@ -7,6 +7,7 @@
 int cmd_bn(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_render(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 /* The interactive tutor; argv[0] is the program name. */

@@ -497,6 +497,7 @@ AppScreen tutor_screen(Tutor *t)
 
 TutorMode tutor_mode(const Tutor *t) { return t->mode; }
 int tutor_lesson_number(const Tutor *t) { return tutor_lesson(t) ? tutor_lesson(t)->number : -1; }
+const char *tutor_lesson_title(const Tutor *t) { return tutor_lesson(t) ? tutor_lesson(t)->title : ""; }
 int tutor_page(const Tutor *t) { return t->page + 1; }
 int tutor_page_count(const Tutor *t) { return tutor_lesson(t) ? tutor_lesson(t)->page_count : 0; }
 bool tutor_playing(const Tutor *t) { return t->playing; }

@@ -54,6 +54,7 @@ void tutor_set_zoom(Tutor *tutor, bool zoom);
 /* Where the tutor is. */
 TutorMode tutor_mode(const Tutor *tutor);
 int tutor_lesson_number(const Tutor *tutor);    /* -1 when no lesson is open */
+const char *tutor_lesson_title(const Tutor *tutor);   /* "" when no lesson is open */
 int tutor_page(const Tutor *tutor);             /* 1-based */
 int tutor_page_count(const Tutor *tutor);
 bool tutor_playing(const Tutor *tutor);

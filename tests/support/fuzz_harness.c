@@ -16,10 +16,12 @@
 #include <zlib.h>
 
 #include "cmd/cmd.h"
+#include "cmd/export.h"
 #include "engine/batchnorm.h"
 #include "engine/idx.h"
 #include "lesson/lesson.h"
 #include "lesson/progress.h"
+#include "support/json.h"
 #include "ui/record.h"
 #include "util/alloc.h"
 #include "util/csv.h"
@@ -596,11 +598,123 @@ int fuzz_record_one(const uint8_t *data, size_t size)
     return 0;
 }
 
+/* ---------- export ---------- */
+
+/* Valid UTF-8 with no raw control byte but the newlines between lines. */
+static bool clean_utf8_lines(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) {
+            if ((c < 0x20 && c != '\n') || c == 0x7f)
+                return false;
+            i++;
+            continue;
+        }
+        int len = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+        if (len == 0 || i + (size_t)len > n)
+            return false;
+        uint32_t cp = c & (0x3F >> (len - 1));
+        for (int k = 1; k < len; k++) {
+            if (((unsigned char)s[i + k] & 0xC0) != 0x80)
+                return false;
+            cp = cp << 6 | ((unsigned char)s[i + k] & 0x3F);
+        }
+        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += (size_t)len;
+    }
+    return true;
+}
+
+/* A --record file exported as asciicast: what comes out is always a well-formed cast of the record. */
+int fuzz_export_one(const uint8_t *data, size_t size)
+{
+    static const char *const T = "export";
+    if (size > INPUT_MAX)
+        return 0;
+    /* Replays cost what they record: keep the fuzzer to quick ones (small screens, few steps). */
+    Record *peek = record_parse((const char *)data, size, "fuzz.rec", BNTUTOR_VERSION, NULL);
+    double limit = 0.0, last_event = 0.0;
+    int want_w = 80, want_h = 24;
+    if (peek) {
+        long steps = 0;
+        for (int i = 0; i < peek->count; i++)
+            if (peek->events[i].kind == RECORD_STEPS)
+                steps += peek->events[i].value;
+        bool heavy = steps > 2000 || peek->count > 500 || (long)peek->width * peek->height > 200 * 60;
+        if (peek->width > 0)
+            want_w = peek->width, want_h = peek->height;
+        limit = peek->seed % 2 ? 0.5 : 0.0;     /* half the inputs with an idle limit */
+        last_event = peek->count ? peek->events[peek->count - 1].t : 0.0;
+        if (peek->end > last_event)
+            last_event = peek->end;
+        record_destroy(peek);
+        if (heavy)
+            return 0;
+    }
+    ExportOptions options;
+    export_options_default(&options);
+    /* The real lessons but 3 and 11, whose scenes load the 784-input data sets: under the sanitizers
+     * one page of those outlasts the fuzzer's timeout, and export adds nothing to them. */
+    options.lessons_dir = "tests/fuzz/lessons";
+    options.idle_limit = limit;
+    options.timestamp = 1;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    HARNESS_REQUIRE(T, out != NULL);
+    BnError err = { 0 };
+    bool ok = export_asciicast(out, (const char *)data, size, "fuzz.rec", &options, &err);
+    fclose(out);
+    if (!ok) {
+        HARNESS_REQUIRE(T, err.set && err.message[0]);
+        HARNESS_REQUIRE(T, strncmp(err.where, "fuzz.rec", 8) == 0);     /* a bad record names itself */
+        HARNESS_REQUIRE(T, len == 0);                                   /* and nothing was written */
+        free(text);
+        return 0;
+    }
+    HARNESS_REQUIRE(T, clean_utf8_lines(text, len));
+    HARNESS_REQUIRE(T, len > 0 && text[len - 1] == '\n');
+    int lines = 0;
+    double last = 0.0;
+    for (char *line = text, *next; line < text + len; line = next) {
+        next = strchr(line, '\n');
+        *next++ = '\0';
+        JsonValue *v = json_parse(line, NULL, 0);
+        HARNESS_REQUIRE(T, v != NULL);
+        if (lines == 0) {
+            HARNESS_REQUIRE(T, v->type == JSON_OBJECT && json_number(json_get(v, "version")) == 2);
+            HARNESS_REQUIRE(T, json_number(json_get(v, "width")) == want_w);
+            HARNESS_REQUIRE(T, json_number(json_get(v, "height")) == want_h);
+            HARNESS_REQUIRE(T, json_string(json_get(v, "title")) != NULL);
+        } else {
+            HARNESS_REQUIRE(T, v->type == JSON_ARRAY && json_length(v) == 3);
+            double t = json_number(json_index(v, 0));
+            HARNESS_REQUIRE(T, isfinite(t) && t >= last);
+            HARNESS_REQUIRE(T, limit <= 0.0 || t - last <= limit + 1e-6);
+            HARNESS_REQUIRE(T, t <= last_event + 1e-3);
+            HARNESS_REQUIRE(T, lines > 1 || t == 0.0);      /* the first frame at the start */
+            last = t;
+            const char *kind = json_string(json_index(v, 1));
+            HARNESS_REQUIRE(T, kind && strcmp(kind, "o") == 0);
+            HARNESS_REQUIRE(T, json_string(json_index(v, 2)) != NULL);
+        }
+        json_free(v);
+        lines++;
+    }
+    HARNESS_REQUIRE(T, lines >= 2);
+    free(text);
+    return 0;
+}
+
 FuzzEntry fuzz_entry(const char *target)
 {
     static const struct { const char *name; FuzzEntry entry; } entries[] = {
         { "lesson", fuzz_lesson_one }, { "csv", fuzz_csv_one }, { "idx", fuzz_idx_one },
         { "progress", fuzz_progress_one }, { "options", fuzz_options_one }, { "record", fuzz_record_one },
+        { "export", fuzz_export_one },
     };
     for (size_t k = 0; k < sizeof entries / sizeof entries[0]; k++)
         if (strcmp(entries[k].name, target) == 0)

@@ -13,10 +13,11 @@ int fuzz_idx_one(const uint8_t *data, size_t size);        /* byte 0: mode; the 
 int fuzz_progress_one(const uint8_t *data, size_t size);   /* progress_load, queries, save/load round trip */
 int fuzz_options_one(const uint8_t *data, size_t size);    /* "bn|train\nARG\nARG...\0STDIN" */
 int fuzz_record_one(const uint8_t *data, size_t size);     /* record_parse and the events' invariants */
+int fuzz_export_one(const uint8_t *data, size_t size);     /* a record exported: a well-formed asciicast */
 
 typedef int (*FuzzEntry)(const uint8_t *data, size_t size);
 
-/* The entry of a target by its name ("lesson", "csv", "idx", "progress", "options", "record");
+/* The entry of a target by its name ("lesson", "csv", "idx", "progress", "options", "record", "export");
  * NULL if unknown. */
 FuzzEntry fuzz_entry(const char *target);
 

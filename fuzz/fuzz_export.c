@@ -1,0 +1,13 @@
+/* libFuzzer target for `bntutor export`: a --record file replayed and written as asciicast, checked line by line (fuzzing, outside the app's layers). */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "support/fuzz_harness.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The body lives in tests/support/fuzz_harness.c so tests/test_fuzz_regressions.c runs the same code. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return fuzz_export_one(data, size);
+}
