@@ -72,8 +72,8 @@ void check_avoid_scene_keys(CheckState *s, const Scene *scene)
 }
 
 /* Appends printf text to buf (which holds a NUL-terminated string of at most size-1 bytes). */
-static void append(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void append(char *buf, size_t size, const char *fmt, ...)
+static void append_bounded(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void append_bounded(char *buf, size_t size, const char *fmt, ...)
 {
     size_t used = strlen(buf);
     if (used + 1 >= size)
@@ -94,16 +94,16 @@ void check_answer_choice(CheckState *s, int choice)
     s->feedback[0] = '\0';
     const LessonChoice *right = &cp->choices[cp->answer];
     if (s->status == CHECK_RIGHT)
-        append(s->feedback, sizeof s->feedback, "**Right:** %c) %s.", (char)check_choice_key(s, choice),
+        append_bounded(s->feedback, sizeof s->feedback, "**Right:** %c) %s.", (char)check_choice_key(s, choice),
                right->text);
     else
-        append(s->feedback, sizeof s->feedback, "**Not quite.** You picked %c) %s; the answer is %c) %s.",
+        append_bounded(s->feedback, sizeof s->feedback, "**Not quite.** You picked %c) %s; the answer is %c) %s.",
                (char)check_choice_key(s, choice), cp->choices[choice].text,
                (char)check_choice_key(s, cp->answer), right->text);
     if (cp->choices[choice].explain)
-        append(s->feedback, sizeof s->feedback, " %s", cp->choices[choice].explain);
+        append_bounded(s->feedback, sizeof s->feedback, " %s", cp->choices[choice].explain);
     if (cp->explain)
-        append(s->feedback, sizeof s->feedback, " %s", cp->explain);
+        append_bounded(s->feedback, sizeof s->feedback, " %s", cp->explain);
 }
 
 void check_answer_number(CheckState *s, double guess, const Scene *scene, bool unicode)
@@ -119,10 +119,10 @@ void check_answer_number(CheckState *s, double guess, const Scene *scene, bool u
     if (cp->live) {
         if (!scene || !scene_live(scene, cp->live_value->name, cp->index, &right) || !isfinite(right)) {
             s->status = CHECK_UNGRADED;
-            append(s->feedback, sizeof s->feedback, "You said %s. The scene cannot give this value right now, "
+            append_bounded(s->feedback, sizeof s->feedback, "You said %s. The scene cannot give this value right now, "
                    "so this one is not graded.", g);
             if (cp->explain)
-                append(s->feedback, sizeof s->feedback, " %s", cp->explain);
+                append_bounded(s->feedback, sizeof s->feedback, " %s", cp->explain);
             return;
         }
     }
@@ -137,21 +137,22 @@ void check_answer_number(CheckState *s, double guess, const Scene *scene, bool u
     const char *pm = unicode ? "\\pm" : "+/-";
     if (cp->live) {
         if (ok)
-            append(s->feedback, sizeof s->feedback, "**Right:** on screen now it is %s (you said %s).", r, g);
+            append_bounded(s->feedback, sizeof s->feedback, "**Right:** on screen now it is %s (you said %s).", r, g);
         else
-            append(s->feedback, sizeof s->feedback, "**Not quite:** on screen now it is %s; you said %s (%s %s "
-                   "counts).", r, g, pm, tol);
+            append_bounded(s->feedback, sizeof s->feedback,
+                           "**Not quite:** on screen now it is %s; you said %s (%s %s counts).", r, g, pm, tol);
     } else {
         if (ok)
-            append(s->feedback, sizeof s->feedback, "**Right:** %s.", r);
+            append_bounded(s->feedback, sizeof s->feedback, "**Right:** %s.", r);
         else if (cp->tolerance > 0.0)
-            append(s->feedback, sizeof s->feedback, "**Not quite:** the answer is %s (%s %s counts); you said %s.",
-                   r, pm, tol, g);
+            append_bounded(s->feedback, sizeof s->feedback,
+                           "**Not quite:** the answer is %s (%s %s counts); you said %s.", r, pm, tol, g);
         else
-            append(s->feedback, sizeof s->feedback, "**Not quite:** the answer is %s; you said %s.", r, g);
+            append_bounded(s->feedback, sizeof s->feedback,
+                           "**Not quite:** the answer is %s; you said %s.", r, g);
     }
     if (cp->explain)
-        append(s->feedback, sizeof s->feedback, " %s", cp->explain);
+        append_bounded(s->feedback, sizeof s->feedback, " %s", cp->explain);
 }
 
 bool check_takes_key(const CheckState *s, int key)
@@ -211,20 +212,20 @@ CheckKey check_key(CheckState *s, int key, const Scene *scene, bool unicode)
     return CHECK_KEY_USED;
 }
 
-void check_markup(const CheckState *s, int number, bool unicode, char *buf, size_t size)
+void check_question_markup(const CheckState *s, int number, bool unicode, char *buf, size_t size)
 {
     const LessonCheckpoint *cp = s->cp;
     buf[0] = '\0';
     if (!cp)
         return;
-    append(buf, size, "**Question %d.** %s", number, cp->question);
+    append_bounded(buf, size, "**Question %d.** %s", number, cp->question);
     if (s->status == CHECK_OPEN) {
         if (cp->kind == CHECKPOINT_CHOICE) {
             for (int i = 0; i < cp->choice_count; i++)
-                append(buf, size, "\n  **%c)** %s", (char)check_choice_key(s, i), cp->choices[i].text);
+                append_bounded(buf, size, "\n  **%c)** %s", (char)check_choice_key(s, i), cp->choices[i].text);
         }
         return;
     }
-    append(buf, size, "\n%s", s->feedback);
+    append_bounded(buf, size, "\n%s", s->feedback);
     (void)unicode;
 }

@@ -53,7 +53,7 @@ CheckKey check_key(CheckState *state, int key, const Scene *scene, bool unicode)
 void check_answer_choice(CheckState *state, int choice);
 void check_answer_number(CheckState *state, double guess, const Scene *scene, bool unicode);
 /* The checkpoint as markup lines for the page: the question, then choices (open) or the feedback. */
-void check_markup(const CheckState *state, int number, bool unicode, char *buf, size_t size);
+void check_question_markup(const CheckState *state, int number, bool unicode, char *buf, size_t size);
 /* Whether the open checkpoint takes this key (for the footer: which scene knobs it shadows). */
 bool check_takes_key(const CheckState *state, int key);
 

@@ -29,7 +29,7 @@ static void check_compose(const Tutor *t, bool unicode, int upto, char *buf, siz
         const CheckState *s = &t->checks[i];
         if (s->status == CHECK_OPEN && t->check_held)
             break;
-        check_markup(s, i + 1, unicode, one, sizeof one);
+        check_question_markup(s, i + 1, unicode, one, sizeof one);
         int w = snprintf(buf + used, size - used, "%s%s", used ? "\n\n" : "", one);
         if (w < 0)
             break;
