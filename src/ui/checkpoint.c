@@ -10,6 +10,7 @@
 #include "util/parse.h"
 #include "view/format.h"
 #include "view/keys.h"
+#include "view/unicode.h"
 
 void check_begin(CheckState *s, const LessonCheckpoint *cp)
 {
@@ -169,6 +170,32 @@ bool check_takes_key(const CheckState *s, int key)
         return false;
     }
     return (key >= '0' && key <= '9') || key == '.' || key == '-' || key == BK_BACKSPACE || key == BK_ENTER;
+}
+
+bool check_shadows_hint(const CheckState *s, const char *hint)
+{
+    uint32_t cp;
+    int len = utf8_decode(hint, &cp);
+    if (len > 0 && hint[len] == '\0')
+        return check_takes_key(s, (int)cp);     /* one key, whatever it is ("/" too) */
+    bool named = false;
+    for (const char *p = hint; *p;) {
+        const char *end = strchr(p, '/');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == 1) {
+            if (!check_takes_key(s, (unsigned char)p[0]))
+                return false;
+        } else if (n == 3 && p[1] == '-' && (unsigned char)p[0] < 0x80 && p[0] < p[2]) {
+            for (int k = (unsigned char)p[0]; k <= (unsigned char)p[2]; k++)
+                if (!check_takes_key(s, k))
+                    return false;
+        } else {
+            return false;
+        }
+        named = true;
+        p += n + (end ? 1 : 0);
+    }
+    return named;
 }
 
 CheckKey check_key(CheckState *s, int key, const Scene *scene, bool unicode)

@@ -78,9 +78,7 @@ static void page_help(Tutor *t, HelpList *left, HelpList *right, bool u, SceneKe
         add(right, NULL, "");
         add(right, NULL, "This scene's knobs");
         for (int i = 0; i < k && i < SCENE_KEYS_MAX; i++) {
-            uint32_t cp;
-            int len = utf8_decode(keys[i].key, &cp);
-            bool shadowed = open && len > 0 && keys[i].key[len] == '\0' && check_takes_key(open, (int)cp);
+            bool shadowed = open && check_shadows_hint(open, keys[i].key);
             add(right, keys[i].key, shadowed ? "(after the question)" : keys[i].label);
         }
     }

@@ -295,10 +295,7 @@ static int page_hints(Tutor *t, KeyHint *hints, char choice_keys[64])
         static SceneKey keys[SCENE_KEYS_MAX];    /* the footer is drawn from one thread only */
         int k = scene_keys(t->scene, keys);
         for (int i = 0; i < k && i < SCENE_KEYS_MAX; i++) {
-            uint32_t cp;
-            int len = utf8_decode(keys[i].key, &cp);
-            bool single = len > 0 && keys[i].key[len] == '\0';
-            if (single && open && check_takes_key(open, (int)cp))
+            if (open && check_shadows_hint(open, keys[i].key))
                 continue;                       /* shadowed until the question is answered */
             hints[n++] = (KeyHint){keys[i].key, keys[i].label};
         }
