@@ -1,4 +1,4 @@
-/* Table/matrix widget: fitting precision and columns to the width, highlighting, scrolling (view layer). */
+/* Table/matrix widget: precision and columns fitted to the width, highlighting, scrolling, labels (view layer). */
 #include "view/table.h"
 
 #include <math.h>

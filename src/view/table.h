@@ -1,4 +1,4 @@
-/* Table/matrix widget: aligned numbers with row and column headers, highlighting, fitting and scrolling (view layer). */
+/* Table/matrix widget: aligned numbers under row and column labels, highlighting, fitting, scrolling (view layer). */
 #ifndef BNTUTOR_VIEW_TABLE_H
 #define BNTUTOR_VIEW_TABLE_H
 
