@@ -1,7 +1,7 @@
 #!/bin/sh
 # Checks the layering rules of DESIGN.md over a source tree (default src): a function name is defined
 # in one layer only, includes go down the layers only, and only ui includes curses.
-# Prints "bntutor: file:line: what is wrong" for each break and exits 1; 0 when both rules hold.
+# Prints "bntutor: file:line: what is wrong" for each break and exits 1; 0 when every rule holds.
 # --list prints every definition found ("layer name file:line") instead.
 set -u
 list=0
