@@ -224,3 +224,29 @@ Test(tutor_checkpoint, in_the_tutor_letters_go_to_the_question_first_and_results
     rmdir(lessons);
     rmdir(dir);
 }
+
+Test(tutor_checkpoint, a_hint_is_shadowed_only_when_the_question_takes_every_key_it_names)
+{
+    Lesson *l = quiz_lesson();
+    CheckState s;
+    check_begin(&s, &l->pages[0].checkpoints[1]);      /* a number question */
+    cr_expect(check_shadows_hint(&s, "1-9"), "digits answer the number question");
+    cr_expect(check_shadows_hint(&s, "0-9/."), "a list of ranges and keys");
+    cr_expect(check_shadows_hint(&s, "."), "the decimal point");
+    cr_expect(!check_shadows_hint(&s, "a-c"), "letters are not taken");
+    cr_expect(!check_shadows_hint(&s, "1-9/f"), "f still works, so the hint stays");
+    cr_expect(!check_shadows_hint(&s, "+/-"), "+ is not taken");
+    cr_expect(!check_shadows_hint(&s, "Enter"), "a key name is not a list of keys");
+    cr_expect(!check_shadows_hint(&s, "\xE2\x86\x90/\xE2\x86\x92"), "arrows are no characters the question types");
+    cr_expect(!check_shadows_hint(&s, ""), "an empty hint names nothing");
+    type(&s, "1");
+    check_key(&s, BK_ENTER, NULL, true);
+    cr_expect(!check_shadows_hint(&s, "1-9"), "answered: the question takes no keys");
+
+    check_begin(&s, &l->pages[0].checkpoints[0]);      /* choices a and b */
+    cr_expect(check_shadows_hint(&s, "a/b"));
+    cr_expect(check_shadows_hint(&s, "b"));
+    cr_expect(!check_shadows_hint(&s, "a-c"), "c is no choice here");
+    cr_expect(!check_shadows_hint(&s, "1-9"));
+    lesson_destroy(l);
+}

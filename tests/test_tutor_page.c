@@ -481,3 +481,37 @@ Test(tutor_page, an_answered_checkpoint_page_matches_its_golden_frame_in_ascii)
     free(text);
     tutor_destroy(t);
 }
+
+/* Lesson 5 page 4: a number question over the gamma-beta scene, whose "1-9" knob waits while digits
+ * answer the question. The footer lists only keys that act now; the help says when the knob returns. */
+Test(tutor_page, a_knob_whose_keys_answer_the_open_question_leaves_the_footer_until_it_is_answered)
+{
+    Tutor *t = open_tutor(5, 4, false);
+    char *frame = render(t, 200, 40, true);
+    char footer[1024];
+    dump_line(frame, 39, footer, sizeof footer);
+    cr_assert(strstr(footer, "0-9 answer"), "the question's keys lead: %s", footer);
+    cr_assert(strstr(footer, "w next BN layer") && strstr(footer, "f next features"),
+              "knobs the question leaves alone stay: %s", footer);
+    cr_expect(!strstr(footer, "1-9"), "digits answer the question, so 1-9 is not a knob now: %s", footer);
+    free(frame);
+
+    tutor_key(t, '?');
+    frame = render(t, 200, 40, true);
+    cr_expect(strstr(frame, "1-9") && strstr(frame, "(after the question)"),
+              "the help still lists the knob, for later:\n%s", frame);
+    free(frame);
+    tutor_key(t, BK_ESC);
+
+    for (const char *k = "400"; *k; k++)
+        tutor_key(t, *k);
+    tutor_key(t, BK_ENTER);
+    frame = render(t, 200, 40, true);
+    dump_line(frame, 39, footer, sizeof footer);
+    cr_expect(strstr(footer, "1-9 watch layer"), "answered: the knob is back in the footer: %s", footer);
+    cr_expect(!strstr(footer, "0-9 answer"), "%s", footer);
+    free(frame);
+    tutor_key(t, '2');
+    cr_expect_eq(tutor_status(t)[0], '\0', "2 now watches layer 2, with no complaint: %s", tutor_status(t));
+    tutor_destroy(t);
+}

@@ -366,6 +366,65 @@ Test(widgets, a_table_scrolls_by_row_and_column_offsets)
     canvas_destroy(c);
 }
 
+Test(widgets, table_labels_number_name_and_stay_valid_as_they_grow)
+{
+    TableLabels labels = TABLE_LABELS_INIT;
+    cr_assert_null(table_labels_names(&labels), "no labels yet: no names for the table");
+    table_labels_number(&labels, "#", 1, 3);
+    const char *first = table_labels_names(&labels)[0];
+    cr_assert_str_eq(first, "#1");
+    /* Past the first block of room the text moves: every name must follow it. */
+    for (int i = 0; i < 40; i++)
+        table_labels_add(&labels, "feat %d", 10 + i);
+    table_labels_number(&labels, "", 0, 2);
+    cr_assert_eq(labels.count, 45);
+    const char *const *names = table_labels_names(&labels);
+    cr_assert_str_eq(names[0], "#1");
+    cr_assert_str_eq(names[2], "#3");
+    cr_assert_str_eq(names[3], "feat 10");
+    cr_assert_str_eq(names[42], "feat 49");
+    cr_assert_str_eq(names[43], "0");
+    cr_assert_str_eq(names[44], "1");
+    for (int i = 0; i < labels.count; i++)
+        cr_assert_eq(names[i], labels.text[i], "name %d points at its own text", i);
+    table_labels_free(&labels);
+    cr_assert_eq(labels.count, 0);
+    table_labels_free(NULL);
+}
+
+Test(widgets, a_long_table_label_is_cut_and_clear_keeps_the_room)
+{
+    TableLabels labels = TABLE_LABELS_INIT;
+    table_labels_add(&labels, "%s", "a label far longer than the thirty-one bytes a label holds");
+    cr_assert_eq(strlen(table_labels_names(&labels)[0]), TABLE_LABEL_MAX - 1);
+    int cap = labels.cap;
+    table_labels_clear(&labels);
+    cr_assert_null(table_labels_names(&labels));
+    table_labels_add(&labels, "run %s", "mu");
+    cr_assert_str_eq(table_labels_names(&labels)[0], "run mu");
+    cr_assert_eq(labels.cap, cap, "clearing keeps the room");
+    table_labels_free(&labels);
+}
+
+Test(widgets, a_table_shows_labels_made_with_the_helper)
+{
+    static const double v[2 * 2] = {1, 2, 3, 4};
+    TableLabels rows = TABLE_LABELS_INIT, cols = TABLE_LABELS_INIT;
+    table_labels_number(&rows, "#", 1, 2);
+    table_labels_number(&cols, "feat ", 1, 2);
+    TableSpec spec = {v, 2, 2, table_labels_names(&rows), table_labels_names(&cols), "x", 2, -1, -1, 0, 0};
+    Canvas *c = canvas_create(30, 3, RASTER_ASCII, false);
+    table_draw(c, rect_make(0, 0, 30, 3), &spec, NULL);
+    char *head = row_text(c, 0), *second = row_text(c, 2);
+    cr_expect(strstr(head, "feat 1") && strstr(head, "feat 2"), "header row: \"%s\"", head);
+    cr_expect(strncmp(second, "#2", 2) == 0 && strstr(second, "4.0"), "second data row: \"%s\"", second);
+    free(head);
+    free(second);
+    canvas_destroy(c);
+    table_labels_free(&rows);
+    table_labels_free(&cols);
+}
+
 Test(widgets, wrapping_keeps_wide_characters_whole)
 {
     const char *text = "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e";   /* 日本語日本語 */

@@ -427,7 +427,7 @@ static void print_padded(const char *s, int width, bool right)
 }
 
 /* About 6 significant digits; a negative zero prints as 0. */
-static const char *num(char *buf, size_t size, double v)
+static const char *report_num(char *buf, size_t size, double v)
 {
     snprintf(buf, size, "%.6g", v == 0.0 ? 0.0 : v);
     return buf;
@@ -467,7 +467,7 @@ static void print_table_with(const Report *r, const char *const *labels, const d
     for (int j = 0; j < r->c; j++) {
         widths[j] = text_width(r->names[j]);
         for (int i = 0; i < rows; i++) {
-            int w = text_width(num(buf, sizeof buf, values[i * r->c + j]));
+            int w = text_width(report_num(buf, sizeof buf, values[i * r->c + j]));
             if (w > widths[j])
                 widths[j] = w;
         }
@@ -488,7 +488,7 @@ static void print_table_with(const Report *r, const char *const *labels, const d
         }
         for (int j = 0; j < r->c; j++) {
             printf("  ");
-            print_padded(num(buf, sizeof buf, values[i * r->c + j]), widths[j], true);
+            print_padded(report_num(buf, sizeof buf, values[i * r->c + j]), widths[j], true);
         }
         printf("\n");
     }
@@ -527,13 +527,13 @@ static void report_running(const Report *r, const BnStep *s, BnConvention conven
     int w = names_width(r);
     switch (convention) {
     case BN_CONVENTION_PYTORCH:
-        printf("5. Running statistics (pytorch convention, momentum m = %s)\n", num(a, sizeof a, momentum));
+        printf("5. Running statistics (pytorch convention, momentum m = %s)\n", report_num(a, sizeof a, momentum));
         printf("   running_mean %s (1 %s m)%srunning_mean + m%s%s\n", g->arrow, g->minus, g->dot, g->dot, g->mu);
         printf("   running_var  %s (1 %s m)%srunning_var  + m%s%s   (the unbiased variance is stored)\n",
                g->arrow, g->minus, g->dot, g->dot, g->var_u);
         break;
     case BN_CONVENTION_KERAS:
-        printf("5. Running statistics (keras convention, momentum m = %s)\n", num(a, sizeof a, momentum));
+        printf("5. Running statistics (keras convention, momentum m = %s)\n", report_num(a, sizeof a, momentum));
         printf("   running_mean %s m%srunning_mean + (1 %s m)%s%s\n", g->arrow, g->dot, g->minus, g->dot, g->mu);
         printf("   running_var  %s m%srunning_var  + (1 %s m)%s%s   (the biased variance is stored)\n",
                g->arrow, g->dot, g->minus, g->dot, g->var);
@@ -561,20 +561,21 @@ static void report_running(const Report *r, const BnStep *s, BnConvention conven
             }
             switch (convention) {
             case BN_CONVENTION_PYTORCH:
-                printf("%s = %s%s%s + %s%s%s", labels[k], num(a, sizeof a, 1.0 - momentum), g->dot,
-                       num(b, sizeof b, before[k]), num(c, sizeof c, momentum), g->dot, num(d, sizeof d, batch[k]));
+                printf("%s = %s%s%s + %s%s%s", labels[k], report_num(a, sizeof a, 1.0 - momentum), g->dot,
+                       report_num(b, sizeof b, before[k]), report_num(c, sizeof c, momentum), g->dot,
+                       report_num(d, sizeof d, batch[k]));
                 break;
             case BN_CONVENTION_KERAS:
-                printf("%s = %s%s%s + %s%s%s", labels[k], num(a, sizeof a, momentum), g->dot,
-                       num(b, sizeof b, before[k]), num(c, sizeof c, 1.0 - momentum), g->dot,
-                       num(d, sizeof d, batch[k]));
+                printf("%s = %s%s%s + %s%s%s", labels[k], report_num(a, sizeof a, momentum), g->dot,
+                       report_num(b, sizeof b, before[k]), report_num(c, sizeof c, 1.0 - momentum), g->dot,
+                       report_num(d, sizeof d, batch[k]));
                 break;
             case BN_CONVENTION_PAPER:
-                printf("%s = (%ld%s%s + %s) / %ld", labels[k], s->seen_before, g->dot, num(b, sizeof b, before[k]),
-                       num(d, sizeof d, batch[k]), s->seen_after);
+                printf("%s = (%ld%s%s + %s) / %ld", labels[k], s->seen_before, g->dot,
+                       report_num(b, sizeof b, before[k]), report_num(d, sizeof d, batch[k]), s->seen_after);
                 break;
             }
-            printf(" = %s\n", num(e, sizeof e, after[k]));
+            printf(" = %s\n", report_num(e, sizeof e, after[k]));
         }
     }
 }
@@ -586,9 +587,9 @@ static void report_print(const Report *r, const BnStep *s, const BnOptions *o)
     int n = s->n, c = s->c;
     printf("Batch normalization, training mode: N = %d samples %s C = %d feature%s\n", n, g->times, c,
            c == 1 ? "" : "s");
-    printf("Convention %s, %s = %s", batchnorm_convention_name(o->convention), g->eps, num(a, sizeof a, o->eps));
+    printf("Convention %s, %s = %s", batchnorm_convention_name(o->convention), g->eps, report_num(a, sizeof a, o->eps));
     if (o->convention != BN_CONVENTION_PAPER)
-        printf(", momentum m = %s", num(b, sizeof b, o->momentum));
+        printf(", momentum m = %s", report_num(b, sizeof b, o->momentum));
     printf("\n\n");
 
     printf("1. Input mini-batch x (one row per sample, one column per feature)\n");

@@ -276,7 +276,7 @@ static void close_markup(Parser *P, const Markup *m)
 }
 
 /* Checks one self-contained piece of prose (a title, a question line, a choice). */
-static void check_markup(Parser *P, const char *s, int col0)
+static void lint_markup(Parser *P, const char *s, int col0)
 {
     Markup m;
     memset(&m, 0, sizeof m);
@@ -728,7 +728,7 @@ static void do_choice(Parser *P, const char *rest)
         problem(P, P->line, "two choices are called '%s'", key);
         return;
     }
-    check_markup(P, text, col_of(P, text));
+    lint_markup(P, text, col_of(P, text));
     LessonChoice *c = &d->choices[d->choice_count++];
     c->key = xstrdup(key);
     c->text = xstrdup(text);
@@ -742,7 +742,7 @@ static void do_explain(Parser *P, const char *rest)
     const char *text = read_key(rest, key);
     int which = text ? draft_choice(d, key) : -1;
     if (which >= 0) {
-        check_markup(P, text, col_of(P, text));
+        lint_markup(P, text, col_of(P, text));
         LessonChoice *c = &d->choices[which];
         StrBuf b = { 0 };
         if (c->explain) {
@@ -762,7 +762,7 @@ static void do_explain(Parser *P, const char *rest)
         problem(P, P->line, "'explain' needs some text");
         return;
     }
-    check_markup(P, rest, col_of(P, rest));
+    lint_markup(P, rest, col_of(P, rest));
     append_prose(&d->explain, rest);
 }
 
@@ -963,7 +963,7 @@ static void top_directive(Parser *P, const char *word, const char *rest)
         } else if (*rest == '\0') {
             problem(P, P->line, "'title' needs the lesson's title");
         } else {
-            check_markup(P, rest, col_of(P, rest));
+            lint_markup(P, rest, col_of(P, rest));
             free(L->title);
             L->title = xstrdup(rest);
             P->title_line = P->line;
@@ -972,7 +972,7 @@ static void top_directive(Parser *P, const char *word, const char *rest)
         if (P->summary_line) {
             problem(P, P->line, "second 'summary' line (the first is at line %d)", P->summary_line);
         } else if (*rest != '\0') {
-            check_markup(P, rest, col_of(P, rest));
+            lint_markup(P, rest, col_of(P, rest));
             L->summary = xstrdup(rest);
             P->summary_line = P->line;
         }
@@ -1055,7 +1055,7 @@ static void handle_line(Parser *P, char *s)
             top_directive(P, word, rest);
     } else if (strcmp(word, "page") == 0) {
         if (*rest)
-            check_markup(P, rest, col_of(P, rest));
+            lint_markup(P, rest, col_of(P, rest));
         open_page(P, rest);
     } else if (P->state == ST_TOP && (strcmp(word, "scene") == 0 || strcmp(word, "text") == 0 ||
                                       strcmp(word, "checkpoint") == 0)) {
@@ -1072,7 +1072,7 @@ static void handle_line(Parser *P, char *s)
         P->draft.line = P->line;
         P->state = ST_CHECK;
         if (*rest) {
-            check_markup(P, rest, col_of(P, rest));
+            lint_markup(P, rest, col_of(P, rest));
             append_prose(&P->draft.question, rest);
         }
     } else if (strcmp(word, "end") == 0) {
@@ -1086,7 +1086,7 @@ static void handle_line(Parser *P, char *s)
         if (*rest == '\0') {
             problem(P, P->line, "'question' needs the question's text");
         } else {
-            check_markup(P, rest, col_of(P, rest));
+            lint_markup(P, rest, col_of(P, rest));
             append_prose(&P->draft.question, rest);
         }
     } else if (strcmp(word, "choice") == 0) {

@@ -131,7 +131,7 @@ void progress_record_check(Progress *p, int lesson, int page, int index, bool co
 /* ---- reading ---- */
 
 /* Splits s in place into at most max blank-separated words. */
-static int split_words(char *s, char **words, int max)
+static int split_progress_line(char *s, char **words, int max)
 {
     int n = 0;
     char *save = NULL;
@@ -147,7 +147,7 @@ static int split_words(char *s, char **words, int max)
 static bool read_line(Progress *p, char *line)
 {
     char *w[6];
-    int n = split_words(line, w, 5);
+    int n = split_progress_line(line, w, 5);
     long a, b, c;
     if (n == 0)
         return true;
@@ -197,7 +197,7 @@ static bool read_body(Progress *p, char *text, BnError *warning)
             header_seen = true;
             char *w[3];
             long version;
-            if (split_words(s, w, 2) != 2 || strcmp(w[0], MAGIC) != 0) {
+            if (split_progress_line(s, w, 2) != 2 || strcmp(w[0], MAGIC) != 0) {
                 error_set(warning, p->path, "not a bntutor progress file; ignoring it (it will be replaced)");
                 return false;
             }
@@ -287,9 +287,10 @@ static bool make_parent_dirs(const char *path)
     return ok;
 }
 
-static void append(char **buf, size_t *len, size_t *cap, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void append_growing(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static void append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+static void append_growing(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 {
     char line[128];
     va_list ap;
@@ -341,14 +342,14 @@ bool progress_save(Progress *p, BnError *warning)
     }
     char *buf = NULL;
     size_t len = 0, cap = 0;
-    append(&buf, &len, &cap, "%s %d\n", MAGIC, VERSION);
+    append_growing(&buf, &len, &cap, "%s %d\n", MAGIC, VERSION);
     if (p->lesson >= 0)
-        append(&buf, &len, &cap, "position %d %d\n", p->lesson, p->page);
+        append_growing(&buf, &len, &cap, "position %d %d\n", p->lesson, p->page);
     for (int i = 0; i < p->lesson_count; i++)
-        append(&buf, &len, &cap, "lesson %d %d %s\n", p->lessons[i].lesson, p->lessons[i].page,
+        append_growing(&buf, &len, &cap, "lesson %d %d %s\n", p->lessons[i].lesson, p->lessons[i].page,
                p->lessons[i].done ? "done" : "open");
     for (int i = 0; i < p->check_count; i++)
-        append(&buf, &len, &cap, "check %d %d %d %s\n", p->checks[i].lesson, p->checks[i].page,
+        append_growing(&buf, &len, &cap, "check %d %d %d %s\n", p->checks[i].lesson, p->checks[i].page,
                p->checks[i].index, p->checks[i].correct ? "right" : "wrong");
 
     if (!make_parent_dirs(p->path)) {

@@ -263,44 +263,37 @@ static bool backprop_live(const void *self, const char *name, const int *index, 
 
 /* ---- drawing ------------------------------------------------------------------------------- */
 
-typedef struct Names {
-    char rows[ROWS_SHOWN_MAX + 2][16];
-    const char *row_ptr[ROWS_SHOWN_MAX + 2];
-    char cols[COLS_MAX][24];
-    const char *col_ptr[COLS_MAX];
-} Names;
-
 /* A table of a per-sample matrix (rows #1..) with, when given, the per-feature rows dγ and dβ under it. */
-static void draw_grad_table(const Backprop *s, Canvas *cv, Rect r, Names *nm, const char *corner,
-                            const double *m, const double *dg, const double *db)
+static void draw_grad_table(const Backprop *s, Canvas *cv, Rect r, const char *const *col_names,
+                            const char *corner, const double *m, const double *dg, const double *db)
 {
     const BnSymbols *sym = bnlabels_symbols(cv->unicode);
     int c = s->c < COLS_MAX ? s->c : COLS_MAX;
     int shown = s->n < ROWS_SHOWN_MAX ? s->n : ROWS_SHOWN_MAX;
     double vals[(ROWS_SHOWN_MAX + 2) * COLS_MAX];
+    TableLabels row_names = TABLE_LABELS_INIT;
     int rows = 0;
     for (int i = 0; i < shown; i++, rows++) {
-        snprintf(nm->rows[rows], sizeof nm->rows[rows], "#%d", i + 1);
         for (int j = 0; j < c; j++)
             vals[rows * c + j] = m[i * s->c + j];
     }
+    table_labels_number(&row_names, "#", 1, shown);
     if (dg && db) {
-        snprintf(nm->rows[rows], sizeof nm->rows[rows], "%s", sym->dgamma);
+        table_labels_add(&row_names, "%s", sym->dgamma);
         for (int j = 0; j < c; j++)
             vals[rows * c + j] = dg[j];
         rows++;
-        snprintf(nm->rows[rows], sizeof nm->rows[rows], "%s", sym->dbeta);
+        table_labels_add(&row_names, "%s", sym->dbeta);
         for (int j = 0; j < c; j++)
             vals[rows * c + j] = db[j];
         rows++;
     }
-    for (int i = 0; i < rows; i++)
-        nm->row_ptr[i] = nm->rows[i];
     TableSpec t = {
-        .values = vals, .rows = rows, .cols = c, .row_names = nm->row_ptr, .col_names = nm->col_ptr,
-        .corner = corner, .sig = 4, .hl_row = s->sample, .hl_col = s->feature,
+        .values = vals, .rows = rows, .cols = c, .row_names = table_labels_names(&row_names),
+        .col_names = col_names, .corner = corner, .sig = 4, .hl_row = s->sample, .hl_col = s->feature,
     };
     table_draw(cv, r, &t, NULL);
+    table_labels_free(&row_names);
 }
 
 /* ---- large screens: the check as a scatter, and dx per feature with its column sum ---------- */
@@ -489,12 +482,10 @@ static void backprop_draw(void *self, Canvas *cv, Rect a)
         text_draw(cv, rect_make(a.x, a.y + 3, a.w, a.h - 3), s->error, ROLE_WARNING, 0);
         return;
     }
-    Names names;
     int cc = s->c < COLS_MAX ? s->c : COLS_MAX;
-    for (int j = 0; j < cc; j++) {
-        snprintf(names.cols[j], sizeof names.cols[j], "feat %d", j + 1);
-        names.col_ptr[j] = names.cols[j];
-    }
+    TableLabels features = TABLE_LABELS_INIT;
+    table_labels_number(&features, "feat ", 1, cc);
+    const char *const *names = table_labels_names(&features);
     int shown = s->n < ROWS_SHOWN_MAX ? s->n : ROWS_SHOWN_MAX;
     int grad_h = 1 + shown + 2;
     int in_h = 1 + shown;
@@ -507,13 +498,13 @@ static void backprop_draw(void *self, Canvas *cv, Rect a)
     bool inputs = a.h >= 1 + in_h + 1 + grad_h + 1 + formula_h;
     if (inputs) {
         Rect r1 = rect_make(a.x, y0, tw, in_h), r2 = rect_make(a.x + tw + 3, y0, tw, in_h);
-        draw_grad_table(s, cv, r1, &names, "x", s->x, NULL, NULL);
+        draw_grad_table(s, cv, r1, names, "x", s->x, NULL, NULL);
         char corner[32];
         snprintf(corner, sizeof corner, "dy");
-        draw_grad_table(s, cv, r2, &names, corner, s->dy, NULL, NULL);
+        draw_grad_table(s, cv, r2, names, corner, s->dy, NULL, NULL);
         if (a.w >= 3 * (tw + 3)) {
             Rect r3 = rect_make(a.x + 2 * (tw + 3), y0, tw, in_h);
-            draw_grad_table(s, cv, r3, &names, "xhat", s->xhat, NULL, NULL);
+            draw_grad_table(s, cv, r3, names, "xhat", s->xhat, NULL, NULL);
         }
         y0 += in_h + 1;
     }
@@ -521,11 +512,12 @@ static void backprop_draw(void *self, Canvas *cv, Rect a)
     if (avail > grad_h)
         avail = grad_h;
     Rect g1 = rect_make(a.x, y0, tw, avail);
-    draw_grad_table(s, cv, g1, &names, "dx", s->dx, s->dgamma, s->dbeta);
+    draw_grad_table(s, cv, g1, names, "dx", s->dx, s->dgamma, s->dbeta);
     if (s->check) {
         Rect g2 = rect_make(a.x + tw + 3, y0, tw, avail);
-        draw_grad_table(s, cv, g2, &names, "numeric", s->num_dx, s->num_dgamma, s->num_dbeta);
+        draw_grad_table(s, cv, g2, names, "numeric", s->num_dx, s->num_dgamma, s->num_dbeta);
     }
+    table_labels_free(&features);
 
     int fy = a.y + a.h - formula_h;
     if (fy > y0 + avail + 1)

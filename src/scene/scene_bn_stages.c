@@ -223,22 +223,6 @@ static bool stages_live(const void *self, const char *name, const int *index, do
 
 /* ---- drawing ------------------------------------------------------------------------------- */
 
-/* Row and column names live in the scene so the table widget can point at them. */
-typedef struct Names {
-    char rows[TABLE_ROWS_MAX + 8][24];
-    const char *row_ptr[TABLE_ROWS_MAX + 8];
-    char cols[64][24];
-    const char *col_ptr[64];
-} Names;
-
-static void names_features(Names *nm, int c)
-{
-    for (int j = 0; j < c && j < 64; j++) {
-        snprintf(nm->cols[j], sizeof nm->cols[j], "feat %d", j + 1);
-        nm->col_ptr[j] = nm->cols[j];
-    }
-}
-
 /* Columns are "feat k" or a number like "−12.34": 6–7 characters plus 2 between. */
 static int table_width(int c, int name_w)
 {
@@ -282,26 +266,25 @@ static void draw_strip(const BnStages *s, Canvas *cv, Rect a)
 }
 
 /* The left table: the activations x as they arrived, one row per sample. */
-static void draw_x_table(const BnStages *s, Canvas *cv, Rect r, Names *nm)
+static void draw_x_table(const BnStages *s, Canvas *cv, Rect r, const char *const *col_names)
 {
     int rows = s->n;
-    for (int i = 0; i < rows && i < TABLE_ROWS_MAX; i++) {
-        snprintf(nm->rows[i], sizeof nm->rows[i], "#%d", i + 1);
-        nm->row_ptr[i] = nm->rows[i];
-    }
     if (rows > TABLE_ROWS_MAX)
         rows = TABLE_ROWS_MAX;
+    TableLabels row_names = TABLE_LABELS_INIT;
+    table_labels_number(&row_names, "#", 1, rows);
     bool cell = s->stage == STAGE_ARRIVE || s->stage == STAGE_NORMALIZE || s->stage == STAGE_SCALE;
     TableSpec t = {
-        .values = s->x, .rows = rows, .cols = s->c, .row_names = nm->row_ptr, .col_names = nm->col_ptr,
-        .corner = "x", .sig = 4, .hl_row = cell ? s->sample : -1,
+        .values = s->x, .rows = rows, .cols = s->c, .row_names = table_labels_names(&row_names),
+        .col_names = col_names, .corner = "x", .sig = 4, .hl_row = cell ? s->sample : -1,
         .hl_col = s->stage == STAGE_RUNNING ? -1 : s->feature,
     };
     table_draw(cv, r, &t, NULL);
+    table_labels_free(&row_names);
 }
 
 /* The right table: what the current stage computes. */
-static void draw_stage_table(const BnStages *s, Canvas *cv, Rect r, Names *nm)
+static void draw_stage_table(const BnStages *s, Canvas *cv, Rect r, const char *const *col_names)
 {
     const BnSymbols *sym = bnlabels_symbols(cv->unicode);
     int c = s->c;
@@ -309,10 +292,10 @@ static void draw_stage_table(const BnStages *s, Canvas *cv, Rect r, Names *nm)
     int rows = 0, hl_row = -1;
     const char *corner = "";
     int cc = c < 64 ? c : 64;
+    TableLabels row_names = TABLE_LABELS_INIT;
 #define ROW(label, expr)                                                                           \
     do {                                                                                           \
-        snprintf(nm->rows[rows], sizeof nm->rows[rows], "%s", label);                              \
-        nm->row_ptr[rows] = nm->rows[rows];                                                        \
+        table_labels_add(&row_names, "%s", label);                                                 \
         for (int j = 0; j < cc; j++)                                                               \
             vals[rows * cc + j] = (expr);                                                          \
         rows++;                                                                                    \
@@ -381,12 +364,13 @@ static void draw_stage_table(const BnStages *s, Canvas *cv, Rect r, Names *nm)
     }
 #undef ROW
     TableSpec t = {
-        .values = vals, .rows = rows, .cols = cc, .row_names = nm->row_ptr, .col_names = nm->col_ptr,
-        .corner = corner, .sig = 4, .hl_row = hl_row, .hl_col = s->feature,
+        .values = vals, .rows = rows, .cols = cc, .row_names = table_labels_names(&row_names),
+        .col_names = col_names, .corner = corner, .sig = 4, .hl_row = hl_row, .hl_col = s->feature,
     };
     if (s->stage == STAGE_RUNNING || s->stage == STAGE_STATS)
         t.hl_row = -1;
     table_draw(cv, r, &t, NULL);
+    table_labels_free(&row_names);
 }
 
 static void draw_histogram(const BnStages *s, Canvas *cv, Rect r)
@@ -664,9 +648,8 @@ static void stages_draw(void *self, Canvas *cv, Rect a)
     Rect body = rect_make(a.x, top, a.w, bottom - top);
     Rect formula = rect_make(a.x, a.y + a.h - flines, a.w, flines);
 
-    Names names;
-    Names *nm = &names;
-    names_features(nm, s->c);
+    TableLabels features = TABLE_LABELS_INIT;
+    table_labels_number(&features, "feat ", 1, s->c < 64 ? s->c : 64);
     int shown = s->n < TABLE_ROWS_MAX ? s->n : TABLE_ROWS_MAX;
     int th = 1 + shown;
     if (body.h - th >= 10)
@@ -681,15 +664,17 @@ static void stages_draw(void *self, Canvas *cv, Rect a)
     Rect tables = rect_make(body.x, body.y, tw + 2 + tw2, th);
     Rect left, right, rest;
     rect_split_cols(tables, tw, 2, &left, &right);
-    draw_x_table(s, cv, left, nm);
+    draw_x_table(s, cv, left, table_labels_names(&features));
     Rect side = rect_make(tables.x + tables.w + 3, body.y, body.w - tables.w - 3, body.h);
     Rect below = rect_make(body.x, body.y + th + 1, body.w, body.h - th - 1);
     (void)rest;
+    if (s->ok)
+        draw_stage_table(s, cv, right, table_labels_names(&features));
+    table_labels_free(&features);
     if (!s->ok) {
         draw_error(s, cv, rect_make(right.x, right.y, body.x + body.w - right.x, body.h));
         return;
     }
-    draw_stage_table(s, cv, right, nm);
     if (side.w >= 24)
         draw_plots(s, cv, side);
     else

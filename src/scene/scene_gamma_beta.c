@@ -209,8 +209,8 @@ static void gb_table(const GammaBeta *g, Canvas *cv, Rect area)
     bool grads = g->run.step > 0;
     int cols = grads ? COLS : COLS - 2;
     double *v = xcalloc((size_t)rows * COLS, sizeof *v);
-    char (*rn)[16] = xcalloc((size_t)rows, sizeof *rn);
-    const char **row_names = xcalloc((size_t)rows, sizeof *row_names);
+    TableLabels row_names = TABLE_LABELS_INIT;
+    table_labels_number(&row_names, "", g->group, rows);
     for (int r = 0; r < rows; r++) {
         int j = g->group + r;
         double *row = v + r * cols;
@@ -222,8 +222,6 @@ static void gb_table(const GammaBeta *g, Canvas *cv, Rect area)
             *row++ = L->dbeta[j];
         *row++ = L->running_mean[j];
         *row = L->running_var[j];
-        snprintf(rn[r], sizeof rn[r], "%d", j);
-        row_names[r] = rn[r];
     }
     static const char *const cols_u[COLS] = {"γ learned", "∂L/∂γ", "β learned", "∂L/∂β", "run mean",
                                              "run var"};
@@ -231,13 +229,12 @@ static void gb_table(const GammaBeta *g, Canvas *cv, Rect area)
                                              "run var"};
     static const char *const start_u[COLS - 2] = {"γ learned", "β learned", "run mean", "run var"};
     static const char *const start_a[COLS - 2] = {"gamma", "beta", "run mean", "run var"};
-    TableSpec spec = {.values = v, .rows = rows, .cols = cols, .row_names = row_names,
+    TableSpec spec = {.values = v, .rows = rows, .cols = cols, .row_names = table_labels_names(&row_names),
                       .col_names = grads ? (u ? cols_u : cols_a) : (u ? start_u : start_a), .corner = "feat",
                       .sig = 3, .hl_row = -1, .hl_col = -1};
     table_draw(cv, area, &spec, NULL);
     free(v);
-    free(rn);
-    free(row_names);
+    table_labels_free(&row_names);
 }
 
 static void gb_draw(void *self, Canvas *cv, Rect area)

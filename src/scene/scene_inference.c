@@ -329,26 +329,26 @@ static bool inference_live(const void *self, const char *name, const int *index,
 
 typedef struct Rows {
     double vals[12 * COLS_MAX];
-    char names[12][32];
-    const char *ptr[12];
+    TableLabels names;
     int n, c;
 } Rows;
 
 static void rows_add(Rows *r, const char *name, const double *v)
 {
-    snprintf(r->names[r->n], sizeof r->names[r->n], "%s", name);
-    r->ptr[r->n] = r->names[r->n];
+    table_labels_add(&r->names, "%s", name);
     memcpy(r->vals + r->n * r->c, v, sizeof(double) * (size_t)r->c);
     r->n++;
 }
 
+/* Draws the rows as a table, then lets go of their names. */
 static void rows_draw(Rows *r, Canvas *cv, Rect area, const char *const *cols, const char *corner, int hl_row)
 {
     TableSpec t = {
-        .values = r->vals, .rows = r->n, .cols = r->c, .row_names = r->ptr, .col_names = cols,
-        .corner = corner, .sig = 4, .hl_row = hl_row, .hl_col = -1,
+        .values = r->vals, .rows = r->n, .cols = r->c, .row_names = table_labels_names(&r->names),
+        .col_names = cols, .corner = corner, .sig = 4, .hl_row = hl_row, .hl_col = -1,
     };
     table_draw(cv, area, &t, NULL);
+    table_labels_free(&r->names);
 }
 
 /* Prose under the tables, wrapped, as many lines as fit. Our text is plain, so markup characters
@@ -494,12 +494,9 @@ static void inference_draw(void *self, Canvas *cv, Rect a)
              s->n, lab, y->eps, bnlabels_num(&nb, s->eps));
     fitline_draw(cv, a.x, a.y, line, ROLE_TEXT_DIM, 0, a.w);
 
-    char colnames[COLS_MAX][24];
-    const char *cols[COLS_MAX];
-    for (int j = 0; j < c; j++) {
-        snprintf(colnames[j], sizeof colnames[j], "feat %d", j + 1);
-        cols[j] = colnames[j];
-    }
+    TableLabels features = TABLE_LABELS_INIT;
+    table_labels_number(&features, "feat ", 1, c);
+    const char *const *cols = table_labels_names(&features);
     int tw = 11 + 9 * (c < 8 ? c : 8);
     int half = (a.w - 3) / 2;
     if (tw > half)
@@ -552,6 +549,7 @@ static void inference_draw(void *self, Canvas *cv, Rect a)
         rows_draw(&st, cv, left, cols, "statistics", -1);
         rows_draw(&sm, cv, right, cols, "sample #1", -1);
     }
+    table_labels_free(&features);
 
     int below = 8;
     if (below > a.h - 1)
@@ -597,26 +595,22 @@ static void inference_draw(void *self, Canvas *cv, Rect a)
     if (s->fold && !s->one && s->dim <= WEIGHTS_SHOWN_MAX && ty + 2 + c <= text.y + text.h) {
         ty++;
         double wb[COLS_MAX * (WEIGHTS_SHOWN_MAX + 1)];
-        char wn[WEIGHTS_SHOWN_MAX + 1][24], rn[COLS_MAX][24];
-        const char *wcols[WEIGHTS_SHOWN_MAX + 1], *rows[COLS_MAX];
-        for (int i = 0; i < s->dim; i++) {
-            snprintf(wn[i], sizeof wn[i], "W' in %d", i + 1);
-            wcols[i] = wn[i];
-        }
-        snprintf(wn[s->dim], sizeof wn[s->dim], "b'");
-        wcols[s->dim] = wn[s->dim];
+        TableLabels wcols = TABLE_LABELS_INIT, rows = TABLE_LABELS_INIT;
+        table_labels_number(&wcols, "W' in ", 1, s->dim);
+        table_labels_add(&wcols, "b'");
+        table_labels_number(&rows, "feat ", 1, c);
         for (int j = 0; j < c; j++) {
-            snprintf(rn[j], sizeof rn[j], "feat %d", j + 1);
-            rows[j] = rn[j];
             for (int i = 0; i < s->dim; i++)
                 wb[j * (s->dim + 1) + i] = s->w_fold[j * s->dim + i];
             wb[j * (s->dim + 1) + s->dim] = s->b_fold[j];
         }
         TableSpec t = {
-            .values = wb, .rows = c, .cols = s->dim + 1, .row_names = rows, .col_names = wcols,
-            .corner = "folded", .sig = 4, .hl_row = -1, .hl_col = -1,
+            .values = wb, .rows = c, .cols = s->dim + 1, .row_names = table_labels_names(&rows),
+            .col_names = table_labels_names(&wcols), .corner = "folded", .sig = 4, .hl_row = -1, .hl_col = -1,
         };
         table_draw(cv, rect_make(a.x, ty, a.w, text.y + text.h - ty), &t, NULL);
+        table_labels_free(&wcols);
+        table_labels_free(&rows);
         ty += 1 + c;
     }
     Rect panels = rect_make(a.x, ty + 1, a.w, a.y + a.h - ty - 1);

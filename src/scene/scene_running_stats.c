@@ -399,8 +399,8 @@ static void rs_table(const RunStats *s, Canvas *cv, Rect area)
     if (batch)
         cols[ncols++] = "batch var";
     double v[RS_FEATURES_MAX * COLS_MAX];
-    char rn[RS_FEATURES_MAX][12];     /* any int, so the compiler can see no name is cut */
-    const char *row_names[RS_FEATURES_MAX];
+    TableLabels row_names = TABLE_LABELS_INIT;
+    table_labels_number(&row_names, "", 0, rows);
     for (int f = 0; f < rows; f++) {
         double *row = v + f * ncols;
         int c = 0;
@@ -417,12 +417,11 @@ static void rs_table(const RunStats *s, Canvas *cv, Rect area)
             row[c++] = s->track[1].var[f];
         if (batch)
             row[c++] = s->batch_var[last];
-        snprintf(rn[f], sizeof rn[f], "%d", f);
-        row_names[f] = rn[f];
     }
-    TableSpec spec = {.values = v, .rows = rows, .cols = ncols, .row_names = row_names,
+    TableSpec spec = {.values = v, .rows = rows, .cols = ncols, .row_names = table_labels_names(&row_names),
                       .col_names = cols, .corner = "feat", .sig = 4, .hl_row = s->watch, .hl_col = -1};
     table_draw(cv, area, &spec, NULL);
+    table_labels_free(&row_names);
 }
 
 static void rs_draw(void *self, Canvas *cv, Rect area)

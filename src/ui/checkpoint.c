@@ -10,6 +10,7 @@
 #include "util/parse.h"
 #include "view/format.h"
 #include "view/keys.h"
+#include "view/unicode.h"
 
 void check_begin(CheckState *s, const LessonCheckpoint *cp)
 {
@@ -72,8 +73,8 @@ void check_avoid_scene_keys(CheckState *s, const Scene *scene)
 }
 
 /* Appends printf text to buf (which holds a NUL-terminated string of at most size-1 bytes). */
-static void append(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void append(char *buf, size_t size, const char *fmt, ...)
+static void append_bounded(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void append_bounded(char *buf, size_t size, const char *fmt, ...)
 {
     size_t used = strlen(buf);
     if (used + 1 >= size)
@@ -94,16 +95,16 @@ void check_answer_choice(CheckState *s, int choice)
     s->feedback[0] = '\0';
     const LessonChoice *right = &cp->choices[cp->answer];
     if (s->status == CHECK_RIGHT)
-        append(s->feedback, sizeof s->feedback, "**Right:** %c) %s.", (char)check_choice_key(s, choice),
+        append_bounded(s->feedback, sizeof s->feedback, "**Right:** %c) %s.", (char)check_choice_key(s, choice),
                right->text);
     else
-        append(s->feedback, sizeof s->feedback, "**Not quite.** You picked %c) %s; the answer is %c) %s.",
+        append_bounded(s->feedback, sizeof s->feedback, "**Not quite.** You picked %c) %s; the answer is %c) %s.",
                (char)check_choice_key(s, choice), cp->choices[choice].text,
                (char)check_choice_key(s, cp->answer), right->text);
     if (cp->choices[choice].explain)
-        append(s->feedback, sizeof s->feedback, " %s", cp->choices[choice].explain);
+        append_bounded(s->feedback, sizeof s->feedback, " %s", cp->choices[choice].explain);
     if (cp->explain)
-        append(s->feedback, sizeof s->feedback, " %s", cp->explain);
+        append_bounded(s->feedback, sizeof s->feedback, " %s", cp->explain);
 }
 
 void check_answer_number(CheckState *s, double guess, const Scene *scene, bool unicode)
@@ -119,10 +120,10 @@ void check_answer_number(CheckState *s, double guess, const Scene *scene, bool u
     if (cp->live) {
         if (!scene || !scene_live(scene, cp->live_value->name, cp->index, &right) || !isfinite(right)) {
             s->status = CHECK_UNGRADED;
-            append(s->feedback, sizeof s->feedback, "You said %s. The scene cannot give this value right now, "
+            append_bounded(s->feedback, sizeof s->feedback, "You said %s. The scene cannot give this value right now, "
                    "so this one is not graded.", g);
             if (cp->explain)
-                append(s->feedback, sizeof s->feedback, " %s", cp->explain);
+                append_bounded(s->feedback, sizeof s->feedback, " %s", cp->explain);
             return;
         }
     }
@@ -137,21 +138,22 @@ void check_answer_number(CheckState *s, double guess, const Scene *scene, bool u
     const char *pm = unicode ? "\\pm" : "+/-";
     if (cp->live) {
         if (ok)
-            append(s->feedback, sizeof s->feedback, "**Right:** on screen now it is %s (you said %s).", r, g);
+            append_bounded(s->feedback, sizeof s->feedback, "**Right:** on screen now it is %s (you said %s).", r, g);
         else
-            append(s->feedback, sizeof s->feedback, "**Not quite:** on screen now it is %s; you said %s (%s %s "
-                   "counts).", r, g, pm, tol);
+            append_bounded(s->feedback, sizeof s->feedback,
+                           "**Not quite:** on screen now it is %s; you said %s (%s %s counts).", r, g, pm, tol);
     } else {
         if (ok)
-            append(s->feedback, sizeof s->feedback, "**Right:** %s.", r);
+            append_bounded(s->feedback, sizeof s->feedback, "**Right:** %s.", r);
         else if (cp->tolerance > 0.0)
-            append(s->feedback, sizeof s->feedback, "**Not quite:** the answer is %s (%s %s counts); you said %s.",
-                   r, pm, tol, g);
+            append_bounded(s->feedback, sizeof s->feedback,
+                           "**Not quite:** the answer is %s (%s %s counts); you said %s.", r, pm, tol, g);
         else
-            append(s->feedback, sizeof s->feedback, "**Not quite:** the answer is %s; you said %s.", r, g);
+            append_bounded(s->feedback, sizeof s->feedback,
+                           "**Not quite:** the answer is %s; you said %s.", r, g);
     }
     if (cp->explain)
-        append(s->feedback, sizeof s->feedback, " %s", cp->explain);
+        append_bounded(s->feedback, sizeof s->feedback, " %s", cp->explain);
 }
 
 bool check_takes_key(const CheckState *s, int key)
@@ -168,6 +170,32 @@ bool check_takes_key(const CheckState *s, int key)
         return false;
     }
     return (key >= '0' && key <= '9') || key == '.' || key == '-' || key == BK_BACKSPACE || key == BK_ENTER;
+}
+
+bool check_shadows_hint(const CheckState *s, const char *hint)
+{
+    uint32_t cp;
+    int len = utf8_decode(hint, &cp);
+    if (len > 0 && hint[len] == '\0')
+        return check_takes_key(s, (int)cp);     /* one key, whatever it is ("/" too) */
+    bool named = false;
+    for (const char *p = hint; *p;) {
+        const char *end = strchr(p, '/');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == 1) {
+            if (!check_takes_key(s, (unsigned char)p[0]))
+                return false;
+        } else if (n == 3 && p[1] == '-' && (unsigned char)p[0] < 0x80 && p[0] < p[2]) {
+            for (int k = (unsigned char)p[0]; k <= (unsigned char)p[2]; k++)
+                if (!check_takes_key(s, k))
+                    return false;
+        } else {
+            return false;
+        }
+        named = true;
+        p += n + (end ? 1 : 0);
+    }
+    return named;
 }
 
 CheckKey check_key(CheckState *s, int key, const Scene *scene, bool unicode)
@@ -211,20 +239,20 @@ CheckKey check_key(CheckState *s, int key, const Scene *scene, bool unicode)
     return CHECK_KEY_USED;
 }
 
-void check_markup(const CheckState *s, int number, bool unicode, char *buf, size_t size)
+void check_question_markup(const CheckState *s, int number, bool unicode, char *buf, size_t size)
 {
     const LessonCheckpoint *cp = s->cp;
     buf[0] = '\0';
     if (!cp)
         return;
-    append(buf, size, "**Question %d.** %s", number, cp->question);
+    append_bounded(buf, size, "**Question %d.** %s", number, cp->question);
     if (s->status == CHECK_OPEN) {
         if (cp->kind == CHECKPOINT_CHOICE) {
             for (int i = 0; i < cp->choice_count; i++)
-                append(buf, size, "\n  **%c)** %s", (char)check_choice_key(s, i), cp->choices[i].text);
+                append_bounded(buf, size, "\n  **%c)** %s", (char)check_choice_key(s, i), cp->choices[i].text);
         }
         return;
     }
-    append(buf, size, "\n%s", s->feedback);
+    append_bounded(buf, size, "\n%s", s->feedback);
     (void)unicode;
 }

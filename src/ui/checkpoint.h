@@ -53,8 +53,11 @@ CheckKey check_key(CheckState *state, int key, const Scene *scene, bool unicode)
 void check_answer_choice(CheckState *state, int choice);
 void check_answer_number(CheckState *state, double guess, const Scene *scene, bool unicode);
 /* The checkpoint as markup lines for the page: the question, then choices (open) or the feedback. */
-void check_markup(const CheckState *state, int number, bool unicode, char *buf, size_t size);
+void check_question_markup(const CheckState *state, int number, bool unicode, char *buf, size_t size);
 /* Whether the open checkpoint takes this key (for the footer: which scene knobs it shadows). */
 bool check_takes_key(const CheckState *state, int key);
+/* Whether the open checkpoint takes every key a hint names ("w", "1-9", "j/k", "[/]"), so the hint does
+ * nothing until the question is answered. A hint naming anything else ("Enter", "←/→") is never shadowed. */
+bool check_shadows_hint(const CheckState *state, const char *hint_key);
 
 #endif

@@ -89,7 +89,7 @@ static void record_push(Record *r, double t, RecordKind kind, long value)
 }
 
 /* Splits a line into at most 4 blank-separated words (in place). Returns the count, 5 when more. */
-static int split_words(char *line, char *words[4])
+static int split_record_line(char *line, char *words[4])
 {
     int n = 0;
     char *p = line;
@@ -148,7 +148,7 @@ Record *record_parse(const char *text, size_t size, const char *path, const char
             continue;
         }
         char *words[4];
-        int n = split_words(line, words);
+        int n = split_record_line(line, words);
         if (n == 0 || words[0][0] == '#')
             continue;
         const char *what = words[0];

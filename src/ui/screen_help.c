@@ -1,101 +1,9 @@
-/* The help overlay: every key of the screen underneath (generic, the scene's knobs, the checkpoint's) (ui layer). */
-#include <stdio.h>
-#include <string.h>
-
-#include "ui/tutor_priv.h"
+/* The help overlay: every key of the screen underneath, as that screen lists them (ui layer). */
+#include "ui/screen.h"
 #include "view/chrome.h"
 #include "view/keys.h"
-#include "view/unicode.h"
 
-enum { HELP_LINES_MAX = 64, HELP_KEY_COLS = 13 };
-
-typedef struct HelpLine {
-    const char *key;        /* NULL: a heading */
-    const char *label;
-} HelpLine;
-
-typedef struct HelpList {
-    HelpLine lines[HELP_LINES_MAX];
-    int n;
-} HelpList;
-
-static void add(HelpList *list, const char *key, const char *label)
-{
-    if (list->n < HELP_LINES_MAX)
-        list->lines[list->n++] = (HelpLine){key, label};
-}
-
-/* Fills two columns: (left) moving around, (right) the scene and the checkpoint. */
-static void page_help(Tutor *t, HelpList *left, HelpList *right, bool u, SceneKey *keys)
-{
-    add(left, NULL, "Pages");
-    add(left, u ? "\xE2\x86\x92 n l PgDn" : "-> n l PgDn", "next page");
-    add(left, u ? "\xE2\x86\x90 p h PgUp" : "<- p h PgUp", "previous page");
-    add(left, "N", "next lesson");
-    add(left, "P", "previous lesson");
-    add(left, u ? "\xE2\x86\x91 \xE2\x86\x93" : "up down", "scroll the text");
-    add(left, "m", "lesson menu");
-    add(left, "?", "this help");
-    add(left, "Ctrl-L", "redraw the screen");
-    add(left, "q", "quit (place saved)");
-    CheckState *open = tutor_open_check(t);
-    if (t->check_held) {
-        add(left, NULL, "");
-        add(left, NULL, "Question");
-        add(left, "Enter", "next question");
-    } else if (open) {
-        add(left, NULL, "");
-        add(left, NULL, "Question");
-        if (open->cp->kind == CHECKPOINT_CHOICE)
-            add(left, open->shifted ? "A B C ..." : "a b c ...",
-                open->shifted ? "pick your answer (with Shift)" : "pick your answer");
-        else {
-            add(left, "0-9 . -", "type a number");
-            add(left, "Backspace", "erase");
-            add(left, "Enter", "check it");
-        }
-    }
-    if (t->scene && scene_animates(t->scene)) {
-        add(right, NULL, "Scene");
-        add(right, "Space", "play / pause");
-        add(right, ".", "one step");
-        add(right, "+ -", "faster / slower");
-    } else if (t->scene) {
-        add(right, NULL, "Scene");
-    }
-    const LessonPage *page = tutor_page_ptr(t);
-    bool has_scene = page && strcmp(page->scene->name, "none") != 0;
-    if (t->scene && !has_scene)
-        right->n = 0;
-    if (t->scene && has_scene) {
-        add(right, "r", "restart, same seed");
-        add(right, "R", "restart, new seed");
-    }
-    if (has_scene)
-        add(right, "z Tab", "zoom the scene");
-    int k = t->scene ? scene_keys(t->scene, keys) : 0;
-    if (k > 0) {
-        add(right, NULL, "");
-        add(right, NULL, "This scene's knobs");
-        for (int i = 0; i < k && i < SCENE_KEYS_MAX; i++) {
-            uint32_t cp;
-            int len = utf8_decode(keys[i].key, &cp);
-            bool shadowed = open && len > 0 && keys[i].key[len] == '\0' && check_takes_key(open, (int)cp);
-            add(right, keys[i].key, shadowed ? "(after the question)" : keys[i].label);
-        }
-    }
-}
-
-static void menu_help(HelpList *left)
-{
-    add(left, NULL, "Lesson menu");
-    add(left, "Up Down j k", "select");
-    add(left, "Enter", "open the lesson");
-    add(left, "0-9", "open lesson number");
-    add(left, "Esc m", "back to the page");
-    add(left, "?", "this help");
-    add(left, "q", "quit (place saved)");
-}
+enum { HELP_KEY_COLS = 13 };
 
 static void draw_column(Canvas *canvas, const HelpList *list, int x, int y, int w, int h)
 {
@@ -110,19 +18,11 @@ static void draw_column(Canvas *canvas, const HelpList *list, int x, int y, int 
     }
 }
 
-void help_draw(Tutor *t, Canvas *canvas)
+static void help_draw(Tutor *t, Canvas *canvas)
 {
-    if (t->help_from == TUTOR_MENU || !tutor_page_ptr(t))
-        menu_draw(t, canvas);
-    else
-        page_draw(t, canvas);
-    bool u = canvas->unicode;
+    tutor_draw_beneath(t, canvas);
     HelpList left = { .n = 0 }, right = { .n = 0 };
-    SceneKey keys[SCENE_KEYS_MAX];
-    if (t->help_from == TUTOR_MENU || !tutor_page_ptr(t))
-        menu_help(&left);
-    else
-        page_help(t, &left, &right, u, keys);
+    tutor_help_beneath(t, &left, &right, canvas->unicode);
 
     int cols = right.n > 0 ? 2 : 1;
     int colw = 34;
@@ -146,11 +46,11 @@ void help_draw(Tutor *t, Canvas *canvas)
         draw_column(canvas, &right, in.x + cw + 2, in.y, cw, in.h);
 }
 
-AppAction help_key(Tutor *t, int key)
+static AppAction help_key(Tutor *t, int key)
 {
     switch (key) {
     case BK_ESC: case '?': case BK_ENTER: case ' ':
-        t->mode = t->help_from == TUTOR_MENU || !tutor_page_ptr(t) ? TUTOR_MENU : TUTOR_PAGE;
+        tutor_back(t);
         return APP_CONTINUE;
     case 'q':
         return APP_QUIT;
@@ -160,3 +60,7 @@ AppAction help_key(Tutor *t, int key)
         return APP_CONTINUE;
     }
 }
+
+const TutorScreen screen_help = {
+    .mode = TUTOR_HELP, .overlay = true, .draw = help_draw, .key = help_key,
+};

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ui/tutor_priv.h"
+#include "ui/screen.h"
 #include "view/chrome.h"
 #include "view/keys.h"
 #include "view/unicode.h"
@@ -11,13 +11,13 @@
 /* Rows of the list: below the header and a blank row, above the detail row and the footer. */
 static int list_rows(int height) { return height - 5; }
 
-void menu_draw(Tutor *t, Canvas *canvas)
+static void menu_draw(Tutor *t, Canvas *canvas)
 {
     bool u = canvas->unicode;
     int w = canvas->width, h = canvas->height;
     char right[64];
     snprintf(right, sizeof right, "%d lesson%s", t->set->count, t->set->count == 1 ? "" : "s");
-    tutor_draw_header(canvas, "bntutor", "Lessons", right);
+    screen_draw_header(canvas, "bntutor", "Lessons", right);
 
     int rows = list_rows(h);
     int first = 0;
@@ -114,7 +114,7 @@ static AppAction open_selected(Tutor *t)
     return APP_CONTINUE;
 }
 
-AppAction menu_key(Tutor *t, int key)
+static AppAction menu_key(Tutor *t, int key)
 {
     int n = t->set->count;
     if (key >= '0' && key <= '9') {
@@ -175,19 +175,18 @@ AppAction menu_key(Tutor *t, int key)
         return open_selected(t);
     case BK_ESC: case 'm': case BK_LEFT:
         if (tutor_page_ptr(t))
-            t->mode = TUTOR_PAGE;
+            tutor_show(t, TUTOR_PAGE);
         else
             tutor_set_status(t, "Pick a lesson that is not broken, or q to quit.");
         break;
     case '?':
-        t->help_from = TUTOR_MENU;
-        t->mode = TUTOR_HELP;
+        tutor_show(t, TUTOR_HELP);
         break;
     case 'q':
         return APP_QUIT;
     case BK_AUTOPLAY:
         if (tutor_page_ptr(t)) {
-            t->mode = TUTOR_PAGE;
+            tutor_show(t, TUTOR_PAGE);
             tutor_next_page(t);
         }
         break;
@@ -196,3 +195,25 @@ AppAction menu_key(Tutor *t, int key)
     }
     return APP_CONTINUE;
 }
+
+/* Opened from a page: the selection starts on the lesson being read. */
+static void menu_enter(Tutor *t)
+{
+    t->menu_sel = t->index;
+    t->menu_digits[0] = '\0';
+}
+
+static void menu_help(Tutor *t, HelpList *left, HelpList *right, bool unicode)
+{
+    help_list_add(left, NULL, "Lesson menu");
+    help_list_add(left, "Up Down j k", "select");
+    help_list_add(left, "Enter", "open the lesson");
+    help_list_add(left, "0-9", "open lesson number");
+    help_list_add(left, "Esc m", "back to the page");
+    help_list_add(left, "?", "this help");
+    help_list_add(left, "q", "quit (place saved)");
+}
+
+const TutorScreen screen_menu = {
+    .mode = TUTOR_MENU, .enter = menu_enter, .draw = menu_draw, .key = menu_key, .help = menu_help,
+};

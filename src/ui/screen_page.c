@@ -1,10 +1,10 @@
-/* The page screen: header, prose, checkpoints, the live scene, footer; its layout and its keys (ui layer). */
+/* The page screen: header, prose, checkpoints, the live scene, footer; its layout, its keys and their help (ui layer). */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ui/tutor_priv.h"
+#include "ui/screen.h"
 #include "view/chrome.h"
 #include "view/format.h"
 #include "view/keys.h"
@@ -29,7 +29,7 @@ static void check_compose(const Tutor *t, bool unicode, int upto, char *buf, siz
         const CheckState *s = &t->checks[i];
         if (s->status == CHECK_OPEN && t->check_held)
             break;
-        check_markup(s, i + 1, unicode, one, sizeof one);
+        check_question_markup(s, i + 1, unicode, one, sizeof one);
         int w = snprintf(buf + used, size - used, "%s%s", used ? "\n\n" : "", one);
         if (w < 0)
             break;
@@ -130,31 +130,6 @@ static void draw_figure(const Scene *scene, Canvas *canvas, Rect area)
         return;
     canvas_text(canvas, area.x, area.y, label, ROLE_TEXT_DIM, ATTR_BOLD, area.w);
     bigdigits_draw(canvas, area.x, area.y + 2, text, ROLE_HIGHLIGHT);
-}
-
-void tutor_draw_header(Canvas *canvas, const char *left, const char *middle, const char *right)
-{
-    int w = canvas->width;
-    for (int x = 0; x < w; x++)
-        canvas_put(canvas, x, 0, ' ', ROLE_STATUS, 0);
-    int rw = right ? utf8_width(right) : 0;
-    int room = w - 2 - (rw ? rw + 2 : 0);
-    int x = 1;
-    if (left)
-        x += canvas_text(canvas, x, 0, left, ROLE_STATUS, 0, room);
-    if (middle && x < 1 + room - 3) {
-        const char *sep = canvas->unicode ? " \xE2\x80\xBA " : " > ";    /* › */
-        x += canvas_text(canvas, x, 0, sep, ROLE_STATUS, 0, 1 + room - x);
-        int mw = utf8_width(middle), left_room = 1 + room - x;
-        if (mw <= left_room)
-            canvas_text(canvas, x, 0, middle, ROLE_STATUS, ATTR_BOLD, left_room);
-        else if (left_room > 1) {
-            int used = canvas_text(canvas, x, 0, middle, ROLE_STATUS, ATTR_BOLD, left_room - 1);
-            canvas_put(canvas, x + used, 0, canvas->unicode ? 0x2026 : '.', ROLE_STATUS, ATTR_BOLD);
-        }
-    }
-    if (rw)
-        canvas_text(canvas, w - 1 - rw, 0, right, ROLE_STATUS, 0, rw);
 }
 
 /* The "more" mark: which way the prose continues. */
@@ -295,10 +270,7 @@ static int page_hints(Tutor *t, KeyHint *hints, char choice_keys[64])
         static SceneKey keys[SCENE_KEYS_MAX];    /* the footer is drawn from one thread only */
         int k = scene_keys(t->scene, keys);
         for (int i = 0; i < k && i < SCENE_KEYS_MAX; i++) {
-            uint32_t cp;
-            int len = utf8_decode(keys[i].key, &cp);
-            bool single = len > 0 && keys[i].key[len] == '\0';
-            if (single && open && check_takes_key(open, (int)cp))
+            if (open && check_shadows_hint(open, keys[i].key))
                 continue;                       /* shadowed until the question is answered */
             hints[n++] = (KeyHint){keys[i].key, keys[i].label};
         }
@@ -333,7 +305,7 @@ static void draw_footer(Tutor *t, Canvas *canvas, Rect footer)
     statusbar_draw(canvas, footer, hints, n, !t->replay ? NULL : t->replay_note[0] ? t->replay_note : "replaying");
 }
 
-void page_draw(Tutor *t, Canvas *canvas)
+static void page_draw(Tutor *t, Canvas *canvas)
 {
     const Lesson *lesson = tutor_lesson(t);
     const LessonPage *page = tutor_page_ptr(t);
@@ -368,7 +340,7 @@ void page_draw(Tutor *t, Canvas *canvas)
     /* A long lesson title gives way to the page's own title. */
     if (utf8_width(left) + 3 + utf8_width(page->title) + utf8_width(right) + 4 > canvas->width)
         snprintf(left, sizeof left, "Lesson %d", lesson->number);
-    tutor_draw_header(canvas, left, page->title, right);
+    screen_draw_header(canvas, left, page->title, right);
 
     if (L.big.h > 0) {
         char num[16];
@@ -492,7 +464,7 @@ static bool answered_letter(const Tutor *t, int key)
     return false;
 }
 
-AppAction page_key(Tutor *t, int key)
+static AppAction page_key(Tutor *t, int key)
 {
     if (!tutor_page_ptr(t))
         return key == 'q' ? APP_QUIT : APP_CONTINUE;
@@ -528,13 +500,10 @@ AppAction page_key(Tutor *t, int key)
     case 'q':
         return APP_QUIT;
     case 'm':
-        t->mode = TUTOR_MENU;
-        t->menu_sel = t->index;
-        t->menu_digits[0] = '\0';
+        tutor_show(t, TUTOR_MENU);
         return APP_CONTINUE;
     case '?':
-        t->help_from = TUTOR_PAGE;
-        t->mode = TUTOR_HELP;
+        tutor_show(t, TUTOR_HELP);
         return APP_CONTINUE;
     case BK_UP:
         scroll_by(t, -1);
@@ -596,3 +565,67 @@ AppAction page_key(Tutor *t, int key)
     }
     return APP_CONTINUE;
 }
+
+/* The help overlay's two columns: (left) moving around, (right) the scene and the checkpoint. */
+static void page_help(Tutor *t, HelpList *left, HelpList *right, bool u)
+{
+    SceneKey keys[SCENE_KEYS_MAX];
+    help_list_add(left, NULL, "Pages");
+    help_list_add(left, u ? "\xE2\x86\x92 n l PgDn" : "-> n l PgDn", "next page");
+    help_list_add(left, u ? "\xE2\x86\x90 p h PgUp" : "<- p h PgUp", "previous page");
+    help_list_add(left, "N", "next lesson");
+    help_list_add(left, "P", "previous lesson");
+    help_list_add(left, u ? "\xE2\x86\x91 \xE2\x86\x93" : "up down", "scroll the text");
+    help_list_add(left, "m", "lesson menu");
+    help_list_add(left, "?", "this help");
+    help_list_add(left, "Ctrl-L", "redraw the screen");
+    help_list_add(left, "q", "quit (place saved)");
+    CheckState *open = tutor_open_check(t);
+    if (t->check_held) {
+        help_list_add(left, NULL, "");
+        help_list_add(left, NULL, "Question");
+        help_list_add(left, "Enter", "next question");
+    } else if (open) {
+        help_list_add(left, NULL, "");
+        help_list_add(left, NULL, "Question");
+        if (open->cp->kind == CHECKPOINT_CHOICE)
+            help_list_add(left, open->shifted ? "A B C ..." : "a b c ...",
+                open->shifted ? "pick your answer (with Shift)" : "pick your answer");
+        else {
+            help_list_add(left, "0-9 . -", "type a number");
+            help_list_add(left, "Backspace", "erase");
+            help_list_add(left, "Enter", "check it");
+        }
+    }
+    if (t->scene && scene_animates(t->scene)) {
+        help_list_add(right, NULL, "Scene");
+        help_list_add(right, "Space", "play / pause");
+        help_list_add(right, ".", "one step");
+        help_list_add(right, "+ -", "faster / slower");
+    } else if (t->scene) {
+        help_list_add(right, NULL, "Scene");
+    }
+    const LessonPage *page = tutor_page_ptr(t);
+    bool has_scene = page && strcmp(page->scene->name, "none") != 0;
+    if (t->scene && !has_scene)
+        right->n = 0;
+    if (t->scene && has_scene) {
+        help_list_add(right, "r", "restart, same seed");
+        help_list_add(right, "R", "restart, new seed");
+    }
+    if (has_scene)
+        help_list_add(right, "z Tab", "zoom the scene");
+    int k = t->scene ? scene_keys(t->scene, keys) : 0;
+    if (k > 0) {
+        help_list_add(right, NULL, "");
+        help_list_add(right, NULL, "This scene's knobs");
+        for (int i = 0; i < k && i < SCENE_KEYS_MAX; i++) {
+            bool shadowed = open && check_shadows_hint(open, keys[i].key);
+            help_list_add(right, keys[i].key, shadowed ? "(after the question)" : keys[i].label);
+        }
+    }
+}
+
+const TutorScreen screen_page = {
+    .mode = TUTOR_PAGE, .draw = page_draw, .key = page_key, .help = page_help,
+};

@@ -1,5 +1,5 @@
-/* The tutor's state machine: lessons and pages, the running scene, progress, autoplay, record and replay (ui layer). */
-#include "ui/tutor_priv.h"
+/* The tutor: lessons and pages, the running scene, progress, autoplay, record and replay; shows its screens (ui layer). */
+#include "ui/screen.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -352,17 +352,39 @@ void tutor_steps(Tutor *t, long count)
 
 void tutor_set_zoom(Tutor *t, bool zoom) { t->zoom = zoom; }
 
+void tutor_show(Tutor *t, TutorMode mode)
+{
+    const TutorScreen *to = tutor_screen_for(mode);
+    if (to->overlay && !tutor_screen_for(t->mode)->overlay)
+        t->beneath = t->mode;
+    t->mode = to->mode;
+    if (to->enter)
+        to->enter(t);
+}
+
+void tutor_back(Tutor *t) { t->mode = t->beneath; }
+
+void tutor_draw_beneath(Tutor *t, Canvas *canvas)
+{
+    const TutorScreen *under = tutor_screen_for(t->beneath);
+    if (!under->overlay)
+        under->draw(t, canvas);
+}
+
+void tutor_help_beneath(Tutor *t, HelpList *left, HelpList *right, bool unicode)
+{
+    const TutorScreen *under = tutor_screen_for(t->beneath);
+    if (!under->overlay && under->help)
+        under->help(t, left, right, unicode);
+}
+
 /* A key for the screen now showing; the same path live and in a replay. */
 static AppAction dispatch_key(Tutor *t, int key)
 {
     if (key != BK_AUTOPLAY)
         t->presenting = false;              /* any key takes over from --autoplay */
     t->status[0] = '\0';
-    switch (t->mode) {
-    case TUTOR_MENU: return menu_key(t, key);
-    case TUTOR_HELP: return help_key(t, key);
-    default: return page_key(t, key);
-    }
+    return tutor_screen_for(t->mode)->key(t, key);
 }
 
 /* Applies one recorded event; a replayed key that would quit ends the replay instead. */
@@ -473,11 +495,7 @@ void tutor_draw(Tutor *t, Canvas *canvas)
             snprintf(t->replay_note, sizeof t->replay_note, "replaying (recorded at %dx%d)", w, h);
         }
     }
-    switch (t->mode) {
-    case TUTOR_MENU: menu_draw(t, canvas); break;
-    case TUTOR_HELP: help_draw(t, canvas); break;
-    default: page_draw(t, canvas); break;
-    }
+    tutor_screen_for(t->mode)->draw(t, canvas);
 }
 
 static void screen_draw(void *self, Canvas *canvas) { tutor_draw(self, canvas); }

@@ -1,4 +1,4 @@
-/* The tutor's state shared by its screens (page, menu, help) and tutor.c; not for other modules (ui layer). */
+/* The tutor's state, shared by tutor.c and its screens (see ui/screen.h); not for other modules (ui layer). */
 #ifndef BNTUTOR_UI_TUTOR_PRIV_H
 #define BNTUTOR_UI_TUTOR_PRIV_H
 
@@ -21,7 +21,7 @@ struct Tutor {
     int index;                      /* lesson index in set->lessons; -1 none open */
     int page;                       /* 0-based page */
     TutorMode mode;
-    TutorMode help_from;            /* the screen under the help overlay */
+    TutorMode beneath;              /* the screen an overlay (help) covers */
     int menu_sel;                   /* menu: selected index */
     char menu_digits[4];            /* menu: digits typed so far */
 
@@ -53,34 +53,5 @@ struct Tutor {
     bool replay_size_checked;       /* the first frame of a replay compared the recorded size */
     char replay_note[48];           /* the footer's replay label when the size differs; "" otherwise */
 };
-
-const Lesson *tutor_lesson(const Tutor *t);
-const LessonPage *tutor_page_ptr(const Tutor *t);
-/* Opens lesson index `index`, page `page` (0-based; clamped): scene, checkpoints, progress. */
-void tutor_open(Tutor *t, int index, int page);
-void tutor_set_status(Tutor *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The scene can take no more steps: the page's `steps` are done, or the run halted (diverged). */
-bool tutor_scene_finished(const Tutor *t);
-/* The open checkpoint that takes keys now (the first unanswered), or NULL (also while held). */
-CheckState *tutor_open_check(Tutor *t);
-int tutor_open_check_index(const Tutor *t);     /* the same as an index, -1 for none */
-/* Next/previous page, crossing into the next/previous lesson at the ends. */
-void tutor_next_page(Tutor *t);
-void tutor_prev_page(Tutor *t);
-void tutor_next_lesson(Tutor *t, int dir);
-
-/* Generic keys of the page, for the footer and help: key, label. */
-typedef struct TutorKeyHelp {
-    const char *key, *ascii_key, *label;
-} TutorKeyHelp;
-
-void page_draw(Tutor *t, Canvas *canvas);
-AppAction page_key(Tutor *t, int key);
-void menu_draw(Tutor *t, Canvas *canvas);
-AppAction menu_key(Tutor *t, int key);
-void help_draw(Tutor *t, Canvas *canvas);
-AppAction help_key(Tutor *t, int key);
-/* The header row of every screen: left text, right text (either may be NULL). */
-void tutor_draw_header(Canvas *canvas, const char *left, const char *middle, const char *right);
 
 #endif

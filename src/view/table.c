@@ -1,8 +1,10 @@
-/* Table/matrix widget: fitting precision and columns to the width, highlighting, scrolling (view layer). */
+/* Table/matrix widget: precision and columns fitted to the width, highlighting, scrolling, labels (view layer). */
 #include "view/table.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,4 +171,56 @@ void table_draw(Canvas *canvas, Rect area, const TableSpec *spec, TableFit *fit)
     fit->more_rows = more_rows || r0 > 0;
     fit->more_cols = more_cols;
     free(cf);
+}
+
+static void labels_reserve(TableLabels *l, int need)
+{
+    if (need <= l->cap)
+        return;
+    int cap = l->cap ? l->cap : 16;
+    while (cap < need)
+        cap *= 2;
+    l->text = xrealloc(l->text, sizeof *l->text * (size_t)cap);
+    l->names = xrealloc(l->names, sizeof *l->names * (size_t)cap);
+    l->cap = cap;
+    for (int i = 0; i < l->count; i++)
+        l->names[i] = l->text[i];       /* the text moved */
+}
+
+int table_labels_add(TableLabels *l, const char *fmt, ...)
+{
+    labels_reserve(l, l->count + 1);
+    int i = l->count++;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(l->text[i], sizeof l->text[i], fmt, ap);
+    va_end(ap);
+    l->names[i] = l->text[i];
+    return i;
+}
+
+void table_labels_number(TableLabels *l, const char *prefix, int first, int count)
+{
+    labels_reserve(l, l->count + count);
+    for (int k = 0; k < count; k++) {
+        int i = l->count++;
+        snprintf(l->text[i], sizeof l->text[i], "%s%d", prefix, first + k);
+        l->names[i] = l->text[i];
+    }
+}
+
+void table_labels_clear(TableLabels *l) { l->count = 0; }
+
+const char *const *table_labels_names(const TableLabels *l)
+{
+    return l->count > 0 ? (const char *const *)l->names : NULL;
+}
+
+void table_labels_free(TableLabels *l)
+{
+    if (!l)
+        return;
+    free(l->text);
+    free(l->names);
+    *l = TABLE_LABELS_INIT;
 }

@@ -1,4 +1,4 @@
-/* Table/matrix widget: aligned numbers with row and column headers, highlighting, fitting and scrolling (view layer). */
+/* Table/matrix widget: aligned numbers under row and column labels, highlighting, fitting, scrolling (view layer). */
 #ifndef BNTUTOR_VIEW_TABLE_H
 #define BNTUTOR_VIEW_TABLE_H
 
@@ -28,5 +28,25 @@ typedef struct TableFit {
  * are 2 apart. If the table is too wide, precision drops (to 2 digits), then columns are left out at
  * the right behind a "…" column; rows that do not fit end in a "⋮" row. fit may be NULL. */
 void table_draw(Canvas *canvas, Rect area, const TableSpec *spec, TableFit *fit);
+
+/* Row or column names made on the fly ("#3", "feat 2", "run μ"), held where a TableSpec can point at
+ * them: start from TABLE_LABELS_INIT (or zero), add, pass table_labels_names(), free after drawing. */
+enum { TABLE_LABEL_MAX = 32 };     /* bytes of one label with its NUL; longer ones are cut */
+typedef struct TableLabels {
+    char (*text)[TABLE_LABEL_MAX];  /* (cap) */
+    const char **names;             /* (cap) names[i] == text[i] */
+    int count, cap;
+} TableLabels;
+#define TABLE_LABELS_INIT ((TableLabels){ 0 })
+
+/* Appends one printf-made label; returns its index. */
+int table_labels_add(TableLabels *labels, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends `count` numbered labels, the prefix then first, first + 1, ... ("feat " gives feat 1, feat 2). */
+void table_labels_number(TableLabels *labels, const char *prefix, int first, int count);
+/* Forgets the labels, keeping the room for the next table. */
+void table_labels_clear(TableLabels *labels);
+/* The labels as TableSpec.row_names / col_names want them (NULL while empty). */
+const char *const *table_labels_names(const TableLabels *labels);
+void table_labels_free(TableLabels *labels);
 
 #endif

@@ -79,7 +79,7 @@ static int attr_bit(const char *word)
 }
 
 /* Splits line in place at blanks; returns the word count (at most max). */
-static int split_words(char *line, char **words, int max)
+static int split_theme_line(char *line, char **words, int max)
 {
     int n = 0;
     char *p = line;
@@ -201,7 +201,7 @@ bool theme_load(Theme *theme, const char *path, BnError *err)
         if (nl)
             *nl = '\0';
         char *words[16];
-        int n = split_words(line, words, 15);
+        int n = split_theme_line(line, words, 15);
         if (n == 0)
             continue;
         if (n > 15) {

@@ -1,0 +1,66 @@
+/* The tutor's screens behind one interface, and the requests a screen may make of the tutor (ui layer).
+ * A screen is one file defining a TutorScreen, listed once in screens.c; the tutor dispatches through
+ * it and screens reach each other only through the requests below. */
+#ifndef BNTUTOR_UI_SCREEN_H
+#define BNTUTOR_UI_SCREEN_H
+
+#include <stdbool.h>
+
+#include "ui/tutor_priv.h"
+
+/* The keys a screen explains in the help overlay: headings (key NULL) and key/label rows. */
+enum { HELP_LINES_MAX = 64 };
+typedef struct HelpLine {
+    const char *key;        /* NULL: a heading */
+    const char *label;
+} HelpLine;
+typedef struct HelpList {
+    HelpLine lines[HELP_LINES_MAX];
+    int n;
+} HelpList;
+void help_list_add(HelpList *list, const char *key, const char *label);
+
+typedef struct TutorScreen {
+    TutorMode mode;             /* what tutor_mode() reports while it shows */
+    bool overlay;               /* drawn over the screen it was opened from, and closed back to it */
+    /* Called by tutor_show when the screen comes up (NULL: nothing to set up). */
+    void (*enter)(Tutor *t);
+    void (*draw)(Tutor *t, Canvas *canvas);
+    AppAction (*key)(Tutor *t, int key);
+    /* Its keys for the help overlay: moving around on the left, what it shows on the right. May be NULL.
+     * Strings must outlive the drawing of the frame (literals, or the scene's own). */
+    void (*help)(Tutor *t, HelpList *left, HelpList *right, bool unicode);
+} TutorScreen;
+
+/* The registered screen for a mode (screens.c); the page screen for a mode none has. */
+const TutorScreen *tutor_screen_for(TutorMode mode);
+
+/* ---- requests a screen may make -------------------------------------------------------------- */
+
+const Lesson *tutor_lesson(const Tutor *t);
+const LessonPage *tutor_page_ptr(const Tutor *t);
+/* Opens lesson index `index`, page `page` (0-based; clamped): scene, checkpoints, progress; shows the page. */
+void tutor_open(Tutor *t, int index, int page);
+/* Next/previous page, crossing into the next/previous lesson at the ends. */
+void tutor_next_page(Tutor *t);
+void tutor_prev_page(Tutor *t);
+void tutor_next_lesson(Tutor *t, int dir);
+void tutor_set_status(Tutor *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The scene can take no more steps: the page's `steps` are done, or the run halted (diverged). */
+bool tutor_scene_finished(const Tutor *t);
+/* The open checkpoint that takes keys now (the first unanswered), or NULL (also while held). */
+CheckState *tutor_open_check(Tutor *t);
+int tutor_open_check_index(const Tutor *t);     /* the same as an index, -1 for none */
+
+/* Shows the screen of `mode`, running its enter; an overlay remembers the screen it covers. */
+void tutor_show(Tutor *t, TutorMode mode);
+/* Closes an overlay: back to the screen it covers, as that screen was. */
+void tutor_back(Tutor *t);
+/* For an overlay: draws the screen it covers, and asks that screen for its keys. */
+void tutor_draw_beneath(Tutor *t, Canvas *canvas);
+void tutor_help_beneath(Tutor *t, HelpList *left, HelpList *right, bool unicode);
+
+/* The header row of every screen: left text, middle (bold, after a "›"), right text; any may be NULL. */
+void screen_draw_header(Canvas *canvas, const char *left, const char *middle, const char *right);
+
+#endif
