@@ -926,9 +926,9 @@ static void norm_report_print(const NormStep *s, const BnOptions *o, char **colu
     printf("\n");
     if (batch_norm)
         printf("Convention %s, %s = %s, momentum m = %s\n", batchnorm_convention_name(o->convention), g->eps,
-               num(a, sizeof a, o->eps), num(b, sizeof b, o->momentum));
+               report_num(a, sizeof a, o->eps), report_num(b, sizeof b, o->momentum));
     else
-        printf("%s = %s\n", g->eps, num(a, sizeof a, o->eps));
+        printf("%s = %s\n", g->eps, report_num(a, sizeof a, o->eps));
     printf("Samples, channels and positions count from 0; columns run channel by channel, then row, then "
            "column (x.reshape(N, -1)).\n\n");
 
@@ -948,9 +948,9 @@ static void norm_report_print(const NormStep *s, const BnOptions *o, char **colu
         set_describe(text, sizeof text, s, k, g, dash);
         printf("    ");
         print_padded(text, width, false);
-        printf("   %s = %s  %s = %s  %s = %s  %s = %s\n", g->mu, num(a, sizeof a, s->mean[k]), g->var,
-               num(b, sizeof b, s->var[k]), g->var_u, num(c, sizeof c, s->var_unbiased[k]), g->std,
-               num(d, sizeof d, 1.0 / s->rstd[k]));
+        printf("   %s = %s  %s = %s  %s = %s  %s = %s\n", g->mu, report_num(a, sizeof a, s->mean[k]), g->var,
+               report_num(b, sizeof b, s->var[k]), g->var_u, report_num(c, sizeof c, s->var_unbiased[k]), g->std,
+               report_num(d, sizeof d, 1.0 / s->rstd[k]));
     }
 
     printf("\n%d. Normalize each value with its set's statistics: %s\n", step++, g->norm_formula);
