@@ -1,6 +1,7 @@
 /* 3×3 convolution as im2col plus one matrix product, and 2×2 max/average pooling, forward and backward (engine layer). */
 #include "engine/conv.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "engine/linear.h"
@@ -153,8 +154,9 @@ bool pool_forward(double *y, int *argmax, const double *x, PoolKind kind, int n,
                     continue;
                 }
                 int best = p[0];
-                for (int k = 1; k < 4; k++)
-                    if (in[p[k]] > in[best])
+                /* A NaN wins, as in PyTorch, so a diverging network is not hidden by the pool. */
+                for (int k = 1; k < 4 && !isnan(in[best]); k++)
+                    if (in[p[k]] > in[best] || isnan(in[p[k]]))
                         best = p[k];
                 out[i * ow + j] = in[best];
                 if (arg)
