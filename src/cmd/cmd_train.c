@@ -482,27 +482,34 @@ int cmd_train(int argc, char **argv)
 /* Test samples per conv forward: a 1000-sample forward would hold ~700 MB of feature maps. */
 enum { CONV_TEST_CHUNK = 100 };
 
-/* Eval-mode accuracy and loss on the fixed test batch, then the percentiles of channel `channel`'s relu
- * input in the second block with batch statistics, chunk by chunk. column: (n · 14 · 14). */
-static bool conv_evaluate(ConvNet *net, const double *x, const double *y, int n, int channel, double *column,
-                          Evaluation *ev, BnError *err)
+/* Eval-mode accuracy and loss on the first n test samples, then the percentiles of channel `channel`'s
+ * relu input in the second block with batch statistics, chunk by chunk. column: (n · 14 · 14). */
+static bool conv_evaluate(ConvNet *net, const Dataset *test, int n, int channel, double *column, Evaluation *ev,
+                          BnError *err)
 {
-    int pixels = net->config.side * net->config.side;
     double loss = 0.0, correct = 0.0;
     int filled = 0;
-    for (int start = 0; start < n; start += CONV_TEST_CHUNK) {
+    int idx[CONV_TEST_CHUNK];
+    double *xs = xmalloc(sizeof *xs * CONV_TEST_CHUNK * (size_t)test->dim), ys[CONV_TEST_CHUNK];
+    bool ok = true;
+    for (int start = 0; start < n && ok; start += CONV_TEST_CHUNK) {
         int m = n - start < CONV_TEST_CHUNK ? n - start : CONV_TEST_CHUNK;
-        const double *xs = x + (size_t)start * pixels;
-        if (!convnet_forward(net, xs, m, CONVNET_MODE_EVAL, err))
-            return false;
-        loss += convnet_loss(net, y + start) * m;
-        correct += convnet_accuracy(net, y + start) * m;
+        for (int k = 0; k < m; k++)
+            idx[k] = start + k;
+        dataset_gather(test, idx, m, xs, ys);
+        if (!(ok = convnet_forward(net, xs, m, CONVNET_MODE_EVAL, err)))
+            break;
+        loss += convnet_loss(net, ys) * m;
+        correct += convnet_accuracy(net, ys) * m;
         /* Only batch norm has two modes; the other norms' eval pass already used batch statistics. */
-        if (net->config.norm == CONV_NORM_BATCH && !convnet_forward(net, xs, m, CONVNET_MODE_BATCH_STATS, err))
-            return false;
+        if (net->config.norm == CONV_NORM_BATCH && !(ok = convnet_forward(net, xs, m, CONVNET_MODE_BATCH_STATS, err)))
+            break;
         const ConvNetBlock *last = &net->block[CONVNET_BLOCKS - 1];
         filled += convnet_channel_values(column + filled, net, CONVNET_BLOCKS - 1, last->normed, channel);
     }
+    free(xs);
+    if (!ok)
+        return false;
     ev->test_loss = loss / n;
     ev->test_acc = correct / n;
     static const double ps[3] = { 15.0, 50.0, 85.0 };
@@ -595,7 +602,7 @@ static int conv_train_run(const TrainOptions *o, TrainRun *run)
         if (step % o->every != 0 && step != o->steps)
             continue;
         Evaluation ev;
-        if (!conv_evaluate(net, test->x, test->y, n_test, (int)o->unit, run->column, &ev, &err)) {
+        if (!conv_evaluate(net, test, n_test, (int)o->unit, run->column, &ev, &err)) {
             status = runtime_error(&err, "train");
             break;
         }
