@@ -157,6 +157,10 @@ bool norm_forward_train(double *y, double *xhat, double *mean, double *var, doub
     if (!norm_check(method, shape, true, err))
         return false;
     int sets = norm_num_sets(method, shape), size = norm_set_size(method, shape);
+    /* Every run of H·W values shares one channel, so γ's index is found once per run (a division
+     * per element cost more than the arithmetic); layer norm's index then steps with the position. */
+    int hw = shape->h * shape->w;
+    bool layer = method == NORM_LAYER;
     for (int s = 0; s < sets; s++) {
         SetSpan sp = set_span(method, shape, s);
         /* Two passes, the mean first, then squared deviations: accurate for large offsets. */
@@ -175,12 +179,15 @@ bool norm_forward_train(double *y, double *xhat, double *mean, double *var, doub
         var[s] = v;
         rstd[s] = r;
         for (int g = 0; g < sp.segments; g++)
-            for (int k = 0; k < sp.run; k++) {
-                long i = sp.first + g * sp.stride + k;
-                int p = param_of(method, shape, i);
-                double h = (x[i] - m) * r;
-                xhat[i] = h;
-                y[i] = gamma[p] * h + beta[p];
+            for (int k0 = 0; k0 < sp.run; k0 += hw) {
+                long i0 = sp.first + g * sp.stride + k0;
+                int p0 = param_of(method, shape, i0);
+                for (int k = 0; k < hw; k++) {
+                    int p = layer ? p0 + k : p0;
+                    double h = (x[i0 + k] - m) * r;
+                    xhat[i0 + k] = h;
+                    y[i0 + k] = gamma[p] * h + beta[p];
+                }
             }
     }
     return true;
@@ -208,27 +215,37 @@ void norm_backward(double *dx, double *dgamma, double *dbeta, const double *dy, 
     /* Where one γ serves the whole set (batch, instance) it factors out of the sums, as in
      * batchnorm_backward; layer and group sets span several γ, which go inside them, on dx̂ = γ·dy. */
     bool per_element = method == NORM_LAYER || method == NORM_GROUP;
+    int hw = shape->h * shape->w;
+    bool layer = method == NORM_LAYER;
     for (int s = 0; s < sets; s++) {
         SetSpan sp = set_span(method, shape, s);
         double sum_g = 0.0, sum_g_xhat = 0.0;
         for (int g = 0; g < sp.segments; g++)
-            for (int k = 0; k < sp.run; k++) {
-                long i = sp.first + g * sp.stride + k;
-                int p = param_of(method, shape, i);
-                dbeta[p] += dy[i];
-                dgamma[p] += dy[i] * xhat[i];
-                double gdy = per_element ? gamma[p] * dy[i] : dy[i];
-                sum_g += gdy;
-                sum_g_xhat += gdy * xhat[i];
+            for (int k0 = 0; k0 < sp.run; k0 += hw) {
+                long i0 = sp.first + g * sp.stride + k0;
+                int p0 = param_of(method, shape, i0);
+                for (int k = 0; k < hw; k++) {
+                    long i = i0 + k;
+                    int p = layer ? p0 + k : p0;
+                    dbeta[p] += dy[i];
+                    dgamma[p] += dy[i] * xhat[i];
+                    double gdy = per_element ? gamma[p] * dy[i] : dy[i];
+                    sum_g += gdy;
+                    sum_g_xhat += gdy * xhat[i];
+                }
             }
         /* dx = rstd/M · (M·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂)) over the M values of the set */
         for (int g = 0; g < sp.segments; g++)
-            for (int k = 0; k < sp.run; k++) {
-                long i = sp.first + g * sp.stride + k;
-                int p = param_of(method, shape, i);
-                double scale = per_element ? rstd[s] / size : gamma[p] * rstd[s] / size;
-                double gdy = per_element ? gamma[p] * dy[i] : dy[i];
-                dx[i] = scale * (size * gdy - sum_g - xhat[i] * sum_g_xhat);
+            for (int k0 = 0; k0 < sp.run; k0 += hw) {
+                long i0 = sp.first + g * sp.stride + k0;
+                int p0 = param_of(method, shape, i0);
+                double scale = per_element ? rstd[s] / size : gamma[p0] * rstd[s] / size;
+                for (int k = 0; k < hw; k++) {
+                    long i = i0 + k;
+                    int p = layer ? p0 + k : p0;
+                    double gdy = per_element ? gamma[p] * dy[i] : dy[i];
+                    dx[i] = scale * (size * gdy - sum_g - xhat[i] * sum_g_xhat);
+                }
             }
     }
 }
