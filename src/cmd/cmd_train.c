@@ -253,6 +253,7 @@ typedef struct TrainRun {
     bool sampler_ready;
     int *idx;
     double *x, *y, *column;
+    double *test_x;         /* (n_test, dim) the evaluated test rows as doubles */
     FILE *out;
 } TrainRun;
 
@@ -268,6 +269,7 @@ static void run_free(TrainRun *run)
     free(run->x);
     free(run->y);
     free(run->column);
+    free(run->test_x);
     if (run->out && run->out != stdout)
         fclose(run->out);
 }
@@ -278,6 +280,9 @@ static int train_run(const TrainOptions *o, TrainRun *run)
     if (!dataset_load(o->dataset, o->seed, 0, 0, &run->train, &run->test, &err))
         return runtime_error(&err, "--dataset");
     const Dataset *train = run->train, *test = run->test;
+    for (int s = 0; s < 2; s++)
+        if ((s ? test : train)->warning[0])
+            fprintf(stderr, "bntutor: warning: %s\n", (s ? test : train)->warning);
     if (o->paper && train->dim != 784)
         return usage_error("--net", "the paper network takes 784 inputs, but '%s' has %d feature%s; "
                            "use --hidden=LIST for it (e.g. --hidden=16,16)", o->dataset, train->dim,
@@ -327,6 +332,8 @@ static int train_run(const TrainOptions *o, TrainRun *run)
     run->x = xmalloc(sizeof(double) * (size_t)batch * (size_t)train->dim);
     run->y = xmalloc(sizeof(double) * (size_t)batch);
     run->column = xmalloc(sizeof(double) * (size_t)n_test);
+    run->test_x = xmalloc(sizeof(double) * (size_t)n_test * (size_t)test->dim);
+    dataset_rows(test, 0, n_test, run->test_x);
 
     if (o->csv) {
         run->out = fopen(o->csv, "w");
@@ -373,7 +380,7 @@ static int train_run(const TrainOptions *o, TrainRun *run)
         if (step % o->every != 0 && step != o->steps)
             continue;
         Evaluation ev;
-        if (!evaluate(mlp, test->x, test->y, n_test, (int)o->unit, run->column, &ev, &err)) {
+        if (!evaluate(mlp, run->test_x, test->y, n_test, (int)o->unit, run->column, &ev, &err)) {
             status = runtime_error(&err, "train");
             break;
         }
