@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -240,6 +241,9 @@ static bool make_dirs(const char *dir)
 
 typedef enum BuildResult { BUILD_OK, BUILD_SOURCE_BAD, BUILD_CACHE_FAILED } BuildResult;
 
+static BuildResult write_cache(const char *source, const struct stat *src, const char *cache, const char *dir,
+                               char *why, size_t why_size);
+
 /* Decompresses source into a temporary file beside cache, then renames it into place, so a tutor
  * never maps a half-written cache. At most the bytes the IDX header promises (and a few more, so a
  * trailing-data check still sees them) are written: a lying header cannot fill the disk. */
@@ -254,6 +258,27 @@ static BuildResult build_cache(const char *source, const struct stat *src, const
         say(why, why_size, "cannot create %s: %s", dir, strerror(errno));
         return BUILD_CACHE_FAILED;
     }
+    /* A class starting at once would unpack the same file many times over: the first builds while
+     * the others wait, then find the cache ready. Without a lock file each simply builds its own. */
+    char lock_path[4200];
+    snprintf(lock_path, sizeof lock_path, "%s.lock", cache);
+    int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock >= 0)
+        flock(lock, LOCK_EX);
+    IdxMap ready = { 0 };
+    BuildResult result = BUILD_OK;
+    if (lock >= 0 && map_cache(cache, src, 0, 0, &ready))
+        idx_unmap(&ready);
+    else
+        result = write_cache(source, src, cache, dir, why, why_size);
+    if (lock >= 0)
+        close(lock);    /* releases the lock */
+    return result;
+}
+
+static BuildResult write_cache(const char *source, const struct stat *src, const char *cache, const char *dir,
+                               char *why, size_t why_size)
+{
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", cache);
     int fd = mkstemp(tmp);
