@@ -101,6 +101,41 @@ bench_conv_vs_torch() {
     return "$conv_status"
 }
 bench_conv_vs_torch || status=1
+# Peak resident memory (VmHWM, as GNU time's %M reports it) of `bntutor render` for every page of every
+# lesson, after 0 and 500 steps, at 80x24 and 200x60; prints the largest BENCH_MEMORY_TOP (5) and how
+# many runs pass BENCH_MEMORY_LIMIT_KB (16384). Mapped image files count in full here although the
+# page cache shares them between tutors. Skipped without GNU time.
+bench_page_memory() {
+    [ -x /usr/bin/time ] || { echo "== page_memory: /usr/bin/time (GNU time) is not installed; skipped"; return 0; }
+    bin=$(cd "$dir" && pwd)/bntutor
+    top=${BENCH_MEMORY_TOP:-5}
+    limit=${BENCH_MEMORY_LIMIT_KB:-16384}
+    table=$(mktemp)
+    echo "== page_memory (peak resident memory of bntutor render, every page, 0 and 500 steps, 80x24 and 200x60)"
+    BNTUTOR_LESSONS=$(pwd)/lessons "$bin" list | awk '$1 ~ /^[0-9]+$/ { print $1, $(NF - 1) }' >"$table.pages"
+    while read -r lesson pages; do
+        p=1
+        while [ "$p" -le "$pages" ]; do
+            for size in 80x24 200x60; do
+                for steps in 0 500; do
+                    kb=$(BNTUTOR_LESSONS=$(pwd)/lessons /usr/bin/time -f '%M' "$bin" render --lesson="$lesson" \
+                        --page="$p" --size="$size" --steps="$steps" 2>&1 >/dev/null | tail -n 1)
+                    echo "$kb $lesson $p $size $steps" >>"$table"
+                done
+            done
+            p=$((p + 1))
+        done
+    done <"$table.pages"
+    sort -rn "$table" | awk -v top="$top" -v limit="$limit" '
+        NR <= top { printf "  %6.1f MB  lesson %s page %s at %s after %s steps\n", $1 / 1024, $2, $3, $4, $5 }
+        { runs++; if ($1 > limit) over++ }
+        NR == 1 { most = $1 }
+        END {
+            printf "%d runs, %d above %.0f MB; largest %.1f MB\nRESULT page_memory_max_kb %d\n", runs, over, limit / 1024, most / 1024, most
+        }' | tee -a "$results" | grep -v '^RESULT '
+    rm -f "$table" "$table.pages"
+}
+bench_page_memory || status=1
 
 [ -x "$dir/bench/bench_train" ] || { echo "bntutor: bench: no bench_train in $dir/bench" >&2; exit 1; }
 

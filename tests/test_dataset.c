@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine/dataset.h"
+#include "support/inputs.h"
 #include "support/check.h"
 
 static void load_or_fail(const char *name, uint64_t seed, int n_train, int n_test, Dataset **train, Dataset **test)
@@ -18,9 +19,14 @@ static void load_or_fail(const char *name, uint64_t seed, int n_train, int n_tes
 
 static bool same_data(const Dataset *a, const Dataset *b)
 {
-    return a->n == b->n && a->dim == b->dim &&
-           memcmp(a->x, b->x, (size_t)a->n * (size_t)a->dim * sizeof *a->x) == 0 &&
-           memcmp(a->y, b->y, (size_t)a->n * sizeof *a->y) == 0;
+    if (a->n != b->n || a->dim != b->dim)
+        return false;
+    double *xa = inputs_of(a), *xb = inputs_of(b);
+    bool same = memcmp(xa, xb, (size_t)a->n * (size_t)a->dim * sizeof *xa) == 0 &&
+                memcmp(a->y, b->y, (size_t)a->n * sizeof *a->y) == 0;
+    free(xa);
+    free(xb);
+    return same;
 }
 
 Test(dataset, every_synthetic_set_is_the_same_for_one_seed_and_different_for_another)
@@ -35,8 +41,11 @@ Test(dataset, every_synthetic_set_is_the_same_for_one_seed_and_different_for_ano
         cr_assert(same_data(at, bt), "%s: two loads with seed 7 differ (test)", name);
         cr_assert(!same_data(a, c), "%s: seeds 7 and 8 give the same training set", name);
         cr_assert(!same_data(at, ct), "%s: seeds 7 and 8 give the same test set", name);
-        cr_assert(memcmp(a->x, at->x, 60 * (size_t)a->dim * sizeof *a->x) != 0,
+        double *xa = inputs_of(a), *xat = inputs_of(at);
+        cr_assert(memcmp(xa, xat, 60 * (size_t)a->dim * sizeof *xa) != 0,
                   "%s: the test split repeats the training split", name);
+        free(xa);
+        free(xat);
         dataset_destroy(a), dataset_destroy(at), dataset_destroy(b), dataset_destroy(bt);
         dataset_destroy(c), dataset_destroy(ct);
     }
@@ -79,11 +88,11 @@ static double correlation(const Dataset *set, int col)
 {
     double mx = 0, my = 0;
     for (int i = 0; i < set->n; i++)
-        mx += set->x[i * 2 + col], my += set->y[i];
+        mx += dataset_values(set)[i * 2 + col], my += set->y[i];
     mx /= set->n, my /= set->n;
     double sxy = 0, sxx = 0, syy = 0;
     for (int i = 0; i < set->n; i++) {
-        double dx = set->x[i * 2 + col] - mx, dy = set->y[i] - my;
+        double dx = dataset_values(set)[i * 2 + col] - mx, dy = set->y[i] - my;
         sxy += dx * dy, sxx += dx * dx, syy += dy * dy;
     }
     return sxy / sqrt(sxx * syy);
@@ -96,8 +105,8 @@ Test(dataset, scaled2d_has_a_small_and_a_huge_feature_and_a_target_that_needs_bo
     double lo[2] = { INFINITY, INFINITY }, hi[2] = { -INFINITY, -INFINITY };
     for (int i = 0; i < tr->n; i++)
         for (int c = 0; c < 2; c++) {
-            lo[c] = fmin(lo[c], tr->x[i * 2 + c]);
-            hi[c] = fmax(hi[c], tr->x[i * 2 + c]);
+            lo[c] = fmin(lo[c], dataset_values(tr)[i * 2 + c]);
+            hi[c] = fmax(hi[c], dataset_values(tr)[i * 2 + c]);
         }
     cr_assert(lo[0] >= 1 && hi[0] <= 5, "rooms in [%g, %g], want within [1, 5]", lo[0], hi[0]);
     cr_assert(hi[0] - lo[0] > 3, "rooms should spread over most of 1-5, got [%g, %g]", lo[0], hi[0]);
@@ -131,9 +140,10 @@ static void check_balanced_labels(const Dataset *set)
 
 static void check_box(const Dataset *set, double lo, double hi)
 {
+    double *x = inputs_of(set);
     for (int i = 0; i < set->n * set->dim; i++)
-        cr_assert(set->x[i] >= lo && set->x[i] <= hi, "%s: value %g at %d outside [%g, %g]", set->name, set->x[i], i,
-                  lo, hi);
+        cr_assert(x[i] >= lo && x[i] <= hi, "%s: value %g at %d outside [%g, %g]", set->name, x[i], i, lo, hi);
+    free(x);
 }
 
 Test(dataset, classification_sets_have_balanced_labels_and_bounded_inputs)
@@ -162,7 +172,7 @@ Test(dataset, moons_put_class_zero_on_the_upper_arc)
     int count[2] = { 0, 0 };
     for (int i = 0; i < tr->n; i++) {
         int c = (int)tr->y[i];
-        sum[c] += tr->x[i * 2 + 1];
+        sum[c] += dataset_values(tr)[i * 2 + 1];
         count[c]++;
     }
     /* Upper arc: mean height 2/π ≈ 0.64; lower arc: 0.5 − 2/π ≈ −0.14. */
@@ -178,12 +188,13 @@ Test(dataset, synth784_is_learnable_but_not_trivially)
     load_or_fail("synth784", 11, 2000, 500, &tr, &te);
     /* Nearest class mean is a crude learner: it must beat chance (10 %) by far, yet stay imperfect. */
     double *centroid = calloc(10 * 784, sizeof *centroid);
+    double *trx = inputs_of(tr), *tex = inputs_of(te);
     int count[10] = { 0 };
     for (int i = 0; i < tr->n; i++) {
         int c = (int)tr->y[i];
         count[c]++;
         for (int k = 0; k < 784; k++)
-            centroid[c * 784 + k] += tr->x[i * 784 + k];
+            centroid[c * 784 + k] += trx[i * 784 + k];
     }
     for (int c = 0; c < 10; c++)
         for (int k = 0; k < 784; k++)
@@ -195,7 +206,7 @@ Test(dataset, synth784_is_learnable_but_not_trivially)
         for (int c = 0; c < 10; c++) {
             double d = 0;
             for (int k = 0; k < 784; k++) {
-                double q = te->x[i * 784 + k] - centroid[c * 784 + k];
+                double q = tex[i * 784 + k] - centroid[c * 784 + k];
                 d += q * q;
             }
             if (d < best_d)
@@ -206,6 +217,8 @@ Test(dataset, synth784_is_learnable_but_not_trivially)
     double acc = (double)right / te->n;
     cr_assert(acc > 0.5 && acc < 0.98, "nearest-centroid accuracy %g should be well above chance, below perfect", acc);
     free(centroid);
+    free(trx);
+    free(tex);
     dataset_destroy(tr);
     dataset_destroy(te);
 }
@@ -313,10 +326,49 @@ Test(sampler, gather_copies_the_chosen_rows)
     double x[6], y[3];
     dataset_gather(tr, idx, 3, x, y);
     for (int b = 0; b < 3; b++) {
-        cr_assert_eq(x[b * 2], tr->x[idx[b] * 2]);
-        cr_assert_eq(x[b * 2 + 1], tr->x[idx[b] * 2 + 1]);
+        cr_assert_eq(x[b * 2], dataset_values(tr)[idx[b] * 2]);
+        cr_assert_eq(x[b * 2 + 1], dataset_values(tr)[idx[b] * 2 + 1]);
         cr_assert_eq(y[b], tr->y[idx[b]]);
     }
+    dataset_destroy(tr);
+    dataset_destroy(te);
+}
+
+Test(dataset, synth784_rows_are_redrawn_identically_in_any_order_without_holding_pixels)
+{
+    Dataset *tr, *te;
+    load_or_fail("synth784", 5, 300, 40, &tr, &te);
+    double *all = inputs_of(tr);
+    double row[784], twice[2 * 784];
+    int idx[2] = { 299, 3 };
+    /* Backwards, one row at a time, must give what the in-order pass gave, to the last bit. */
+    for (int i = tr->n - 1; i >= 0; i -= 37) {
+        dataset_row(tr, i, row);
+        cr_assert(memcmp(row, all + (size_t)i * 784, sizeof row) == 0, "row %d differs when read alone", i);
+    }
+    dataset_gather(tr, idx, 2, twice, NULL);
+    cr_assert(memcmp(twice, all + 299 * 784, sizeof row) == 0, "gathered row 299 differs");
+    cr_assert(memcmp(twice + 784, all + 3 * 784, sizeof row) == 0, "gathered row 3 differs");
+    cr_assert_null(dataset_values(tr), "synth784 should not be held as doubles");
+    size_t held = dataset_private_bytes(tr), as_doubles = (size_t)tr->n * 784 * sizeof(double);
+    cr_assert(held * 20 < as_doubles, "synth784 holds %zu bytes, a twentieth of %zu expected at most", held, as_doubles);
+    free(all);
+    dataset_destroy(tr);
+    dataset_destroy(te);
+}
+
+Test(dataset, small_sets_are_doubles_that_row_and_rows_copy_exactly)
+{
+    Dataset *tr, *te;
+    load_or_fail("moons", 4, 50, 10, &tr, &te);
+    const double *v = dataset_values(tr);
+    cr_assert_not_null(v);
+    double rows[3 * 2], one[2];
+    dataset_rows(tr, 10, 3, rows);
+    cr_assert(memcmp(rows, v + 20, sizeof rows) == 0, "rows 10..12 differ from the stored values");
+    dataset_row(tr, 49, one);
+    cr_assert(memcmp(one, v + 98, sizeof one) == 0, "the last row differs");
+    cr_assert_eq(dataset_private_bytes(tr), 50 * 2 * sizeof(double));
     dataset_destroy(tr);
     dataset_destroy(te);
 }

@@ -10,6 +10,7 @@
 #include "engine/mlp.h"
 #include "support/check.h"
 #include "util/pcg32.h"
+#include "support/inputs.h"
 
 static Mlp *make(const int *sizes, int num_sizes, Activation act, BnPlacement bn, MlpTask task,
                  uint64_t seed)
@@ -225,7 +226,9 @@ static Mlp *train_on(const Dataset *train, const int *sizes, int num_sizes, Acti
 static double test_accuracy(Mlp *mlp, const Dataset *test, MlpMode mode)
 {
     BnError err = { 0 };
-    cr_assert(mlp_forward(mlp, test->x, test->n, mode, &err), "%s", err.message);
+    double *x = inputs_of(test);
+    cr_assert(mlp_forward(mlp, x, test->n, mode, &err), "%s", err.message);
+    free(x);
     return mlp_accuracy(mlp, test->y);
 }
 
@@ -301,9 +304,9 @@ Test(mlp, eval_mode_after_training_predicts_like_batch_statistics_on_a_large_bat
         Mlp *mlp = train_on(train, sizes, 4, ACTIVATION_SIGMOID, (BnPlacement)bn, 400, 32, 0.2, 0.0, 8);
         int n = train->n;
         int *with_batch = malloc(sizeof(int) * (size_t)n), *with_running = malloc(sizeof(int) * (size_t)n);
-        cr_assert(mlp_forward(mlp, train->x, n, MLP_MODE_BATCH_STATS, &err), "%s", err.message);
+        cr_assert(mlp_forward(mlp, dataset_values(train), n, MLP_MODE_BATCH_STATS, &err), "%s", err.message);
         mlp_predict(mlp, with_batch);
-        cr_assert(mlp_forward(mlp, train->x, n, MLP_MODE_EVAL, &err), "%s", err.message);
+        cr_assert(mlp_forward(mlp, dataset_values(train), n, MLP_MODE_EVAL, &err), "%s", err.message);
         mlp_predict(mlp, with_running);
         int agree = 0;
         for (int r = 0; r < n; r++)

@@ -41,10 +41,10 @@ static void plain_stats(double mean[2], double var[2], uint64_t seed, int n)
     for (int k = 0; k < 2; k++) {
         double sum = 0, sq = 0;
         for (int i = 0; i < n; i++)
-            sum += train->x[i * 2 + k];
+            sum += dataset_values(train)[i * 2 + k];
         mean[k] = sum / n;
         for (int i = 0; i < n; i++)
-            sq += (train->x[i * 2 + k] - mean[k]) * (train->x[i * 2 + k] - mean[k]);
+            sq += (dataset_values(train)[i * 2 + k] - mean[k]) * (dataset_values(train)[i * 2 + k] - mean[k]);
         var[k] = sq / n;
     }
     dataset_destroy(train);
@@ -88,7 +88,7 @@ Test(scene_input_norm, the_formula_shows_the_highlighted_points_own_numbers)
     char *dump = sg_render(f.scene, 100, 22, true);
     cr_assert(strstr(dump, "point 5 of 200"), "the highlighted point should be named:\n%s", dump);
     for (int k = 0; k < 2; k++) {
-        double z = (train->x[4 * 2 + k] - mean[k]) / sqrt(var[k]);
+        double z = (dataset_values(train)[4 * 2 + k] - mean[k]) / sqrt(var[k]);
         char want[FORMAT_MAX];
         format_number(want, sizeof want, z, 4, true);
         cr_assert(strstr(dump, want), "z%d = %s should be on screen:\n%s", k + 1, want, dump);

@@ -49,12 +49,12 @@ static Plain plain_make(uint64_t seed)
     cr_assert(dataset_load("scaled2d", seed, 200, 1, &train, &test, &err), "%s", err.message);
     Plain p = {.n = train->n};
     for (int i = 0; i < p.n; i++) {
-        p.mean[0] += train->x[i * 2] / p.n, p.mean[1] += train->x[i * 2 + 1] / p.n;
+        p.mean[0] += dataset_values(train)[i * 2] / p.n, p.mean[1] += dataset_values(train)[i * 2 + 1] / p.n;
         p.ymean += train->y[i] / p.n;
     }
     double saa = 0, sab = 0, sbb = 0, say = 0, sby = 0;
     for (int i = 0; i < p.n; i++) {
-        double u = train->x[i * 2] - p.mean[0], v = train->x[i * 2 + 1] - p.mean[1], t = train->y[i] - p.ymean;
+        double u = dataset_values(train)[i * 2] - p.mean[0], v = dataset_values(train)[i * 2 + 1] - p.mean[1], t = train->y[i] - p.ymean;
         saa += u * u, sab += u * v, sbb += v * v, say += u * t, sby += v * t;
     }
     p.a[0][0] = saa / p.n, p.a[0][1] = p.a[1][0] = sab / p.n, p.a[1][1] = sbb / p.n;
@@ -67,7 +67,7 @@ static Plain plain_make(uint64_t seed)
     p.lmax = 0.5 * tr + sqrt(0.25 * tr * tr - det);
     double ss = 0;
     for (int i = 0; i < p.n; i++) {
-        double u = train->x[i * 2] - p.mean[0], v = train->x[i * 2 + 1] - p.mean[1], t = train->y[i] - p.ymean;
+        double u = dataset_values(train)[i * 2] - p.mean[0], v = dataset_values(train)[i * 2 + 1] - p.mean[1], t = train->y[i] - p.ymean;
         double r = t - p.wmin[0] * u - p.wmin[1] * v;
         ss += r * r;
     }
@@ -86,7 +86,7 @@ static double plain_loss(uint64_t seed, const double w[2])
     Plain p = plain_make(seed);
     double ss = 0;
     for (int i = 0; i < p.n; i++) {
-        double r = (train->y[i] - p.ymean) - w[0] * (train->x[i * 2] - p.mean[0]) - w[1] * (train->x[i * 2 + 1] - p.mean[1]);
+        double r = (train->y[i] - p.ymean) - w[0] * (dataset_values(train)[i * 2] - p.mean[0]) - w[1] * (dataset_values(train)[i * 2 + 1] - p.mean[1]);
         ss += r * r;
     }
     dataset_destroy(train);

@@ -41,7 +41,7 @@ static void replay(double *mean_loss, double *accuracy, BnPlacement bn, uint64_t
             sum += loss;
     }
     *mean_loss = sum / 5;
-    cr_assert(mlp_forward(m, test->x, test->n, MLP_MODE_EVAL, &err));
+    cr_assert(mlp_forward(m, dataset_values(test), test->n, MLP_MODE_EVAL, &err));
     *accuracy = mlp_accuracy(m, test->y);
     sampler_free(&sampler);
     sgd_destroy(sgd);

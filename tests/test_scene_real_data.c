@@ -10,6 +10,7 @@
 #include "scene/scene.h"
 #include "support/check.h"
 #include "support/scene_golden.h"
+#include "support/inputs.h"
 
 #define SMALL "scene real-data\n dataset = synth784\n hidden = 12,10,8\n batch = 20\n steps = 50\n"
 
@@ -25,7 +26,8 @@ static double fresh_accuracy(BnPlacement bn, uint64_t seed)
     c.bn = bn;
     c.seed = seed;
     Mlp *m = mlp_create(&c, &err);
-    cr_assert(mlp_forward(m, test->x, test->n, MLP_MODE_EVAL, &err));
+    double *tx = inputs_of(test);
+    cr_assert(mlp_forward(m, tx, test->n, MLP_MODE_EVAL, &err));
     int right = 0;
     for (int r = 0; r < test->n; r++) {
         int best = 0;
@@ -36,6 +38,7 @@ static double fresh_accuracy(BnPlacement bn, uint64_t seed)
     }
     double acc = (double)right / test->n;
     mlp_destroy(m);
+    free(tx);
     dataset_destroy(train);
     dataset_destroy(test);
     return acc;

@@ -59,8 +59,8 @@ Test(surface, the_loss_is_the_mean_squared_residual_of_the_model_with_its_best_b
         double w[2] = { s->w_min[0] * 0.5 + 0.1, s->w_min[1] * 1.5 };
         double bias = surface_bias(s, w), sum = 0;
         for (int i = 0; i < train_set->n; i++) {
-            double r = train_set->y[i] - bias - w[0] * train_set->x[i * 2] / s->scale[0] -
-                       w[1] * train_set->x[i * 2 + 1] / s->scale[1];
+            double r = train_set->y[i] - bias - w[0] * dataset_values(train_set)[i * 2] / s->scale[0] -
+                       w[1] * dataset_values(train_set)[i * 2 + 1] / s->scale[1];
             sum += r * r;
         }
         check_close(surface_loss(s, w), sum / (2 * train_set->n), 1e-9, 0.0, "surface %d", k);
@@ -75,7 +75,7 @@ Test(surface, the_minimum_solves_the_normal_equations_of_the_data)
         double bias = surface_bias(s, s->w_min);
         double r_sum = 0, r_x[2] = { 0, 0 }, scale_x[2] = { 0, 0 };
         for (int i = 0; i < train_set->n; i++) {
-            double u = train_set->x[i * 2] / s->scale[0], v = train_set->x[i * 2 + 1] / s->scale[1];
+            double u = dataset_values(train_set)[i * 2] / s->scale[0], v = dataset_values(train_set)[i * 2 + 1] / s->scale[1];
             double r = train_set->y[i] - bias - s->w_min[0] * u - s->w_min[1] * v;
             r_sum += r;
             r_x[0] += r * (u - s->mean[0] / s->scale[0]);
@@ -265,7 +265,7 @@ Test(surface, an_intermediate_scale_gives_an_intermediate_condition)
     Surface s;
     BnError err = { 0 };
     const double scale[2] = { 1, 1e4 };
-    cr_assert(surface_fit_scaled(&s, train_set->x, train_set->y, train_set->n, scale, &err), "%s", err.message);
+    cr_assert(surface_fit_scaled(&s, dataset_values(train_set), train_set->y, train_set->n, scale, &err), "%s", err.message);
     cr_assert(s.condition > bowl.condition && s.condition < raw.condition, "condition %g", s.condition);
     /* The excess loss is the same function of the model, whatever the units of w. */
     double w_raw[2] = { 1.5, -2e-5 }, w_s[2] = { 1.5, -2e-5 * 1e4 };

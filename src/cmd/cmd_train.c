@@ -34,7 +34,8 @@ static const char help_text[] =
     "Trains a network headless and writes one CSV row every K steps.\n"
     "\n"
     "  --dataset=NAME   scaled2d, blobs, moons, spirals, synth784, shapes28, or idx:DIR (MNIST-format\n"
-    "                   files) (default moons; shapes28 with --net=conv)\n"
+    "                   files) (default moons; shapes28 with --net=conv); gzipped images are unpacked\n"
+    "                   once into a cache in $XDG_CACHE_HOME/bntutor (~/.cache/bntutor), then mapped\n"
     "  --net=paper      784-100-100-100-10 sigmoid, the original BN paper's MNIST network\n"
     "  --net=conv       conv net for 28x28 images: conv3x3 1->8, norm, relu, 2x2 max pool,\n"
     "                   conv3x3 8->16, norm, relu, 2x2 max pool, linear 784->10\n"
@@ -292,6 +293,7 @@ typedef struct TrainRun {
     bool sampler_ready;
     int *idx;
     double *x, *y, *column;
+    double *test_x;         /* (n_test, dim) the evaluated test rows as doubles */
     FILE *out;
 } TrainRun;
 
@@ -308,6 +310,7 @@ static void run_free(TrainRun *run)
     free(run->x);
     free(run->y);
     free(run->column);
+    free(run->test_x);
     if (run->out && run->out != stdout)
         fclose(run->out);
 }
@@ -322,6 +325,9 @@ static int train_run(const TrainOptions *o, TrainRun *run)
     if (!dataset_load(o->dataset, o->seed, 0, 0, &run->train, &run->test, &err))
         return runtime_error(&err, "--dataset");
     const Dataset *train = run->train, *test = run->test;
+    for (int s = 0; s < 2; s++)
+        if ((s ? test : train)->warning[0])
+            fprintf(stderr, "bntutor: warning: %s\n", (s ? test : train)->warning);
     if (o->paper && train->dim != 784)
         return usage_error("--net", "the paper network takes 784 inputs, but '%s' has %d feature%s; "
                            "use --hidden=LIST for it (e.g. --hidden=16,16)", o->dataset, train->dim,
@@ -371,6 +377,8 @@ static int train_run(const TrainOptions *o, TrainRun *run)
     run->x = xmalloc(sizeof(double) * (size_t)batch * (size_t)train->dim);
     run->y = xmalloc(sizeof(double) * (size_t)batch);
     run->column = xmalloc(sizeof(double) * (size_t)n_test);
+    run->test_x = xmalloc(sizeof(double) * (size_t)n_test * (size_t)test->dim);
+    dataset_rows(test, 0, n_test, run->test_x);
 
     if (o->csv) {
         run->out = fopen(o->csv, "w");
@@ -417,7 +425,7 @@ static int train_run(const TrainOptions *o, TrainRun *run)
         if (step % o->every != 0 && step != o->steps)
             continue;
         Evaluation ev;
-        if (!evaluate(mlp, test->x, test->y, n_test, (int)o->unit, run->column, &ev, &err)) {
+        if (!evaluate(mlp, run->test_x, test->y, n_test, (int)o->unit, run->column, &ev, &err)) {
             status = runtime_error(&err, "train");
             break;
         }

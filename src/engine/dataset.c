@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "engine/idx.h"
+#include "engine/idx_cache.h"
 #include "engine/imageset.h"
 #include "util/alloc.h"
 
@@ -25,15 +26,39 @@ enum { STREAM_TRAIN = 1, STREAM_TEST = 2, STREAM_SHARED = 3, STREAM_SAMPLER = 0x
 
 static const double PI = 3.14159265358979323846;
 
-static Dataset *dataset_create(const char *name, int n, int dim, int classes)
+typedef enum StorageKind { STORAGE_DOUBLES, STORAGE_BYTES, STORAGE_SYNTH784 } StorageKind;
+
+/* Images stay bytes (as IDX files hold them) and synth784 rows are redrawn from their generator
+ * state on demand, so a 784-pixel set costs bytes or nothing instead of 8 bytes per pixel. */
+struct DatasetStorage {
+    StorageKind kind;
+    double *values;                 /* DOUBLES: (n, dim) */
+    const unsigned char *bytes;     /* BYTES: (n, dim), in map or in owned */
+    IdxMap map;                     /* BYTES from an IDX file: mapped, or read into memory */
+    unsigned char *owned;           /* BYTES drawn here (synthetic image sets) */
+    double *protos;                 /* SYNTH784: (10, 784) class prototypes */
+    Pcg32 *row_rng;                 /* SYNTH784: (n) generator state at the start of each row */
+};
+
+static Dataset *dataset_create_empty(const char *name, int n, int dim, int classes, StorageKind kind)
 {
     Dataset *set = xcalloc(1, sizeof *set);
     snprintf(set->name, sizeof set->name, "%s", name);
     set->n = n;
     set->dim = dim;
     set->classes = classes;
-    set->x = xcalloc((size_t)n * (size_t)dim, sizeof *set->x);
     set->y = xcalloc((size_t)n, sizeof *set->y);
+    set->storage = xcalloc(1, sizeof *set->storage);
+    set->storage->kind = kind;
+    return set;
+}
+/* A generator of byte images (shapes28) makes its set with STORAGE_BYTES, fills storage->owned
+ * (n·dim bytes) and points storage->bytes at it; dataset_destroy frees it. */
+
+static Dataset *dataset_create(const char *name, int n, int dim, int classes)
+{
+    Dataset *set = dataset_create_empty(name, n, dim, classes, STORAGE_DOUBLES);
+    set->storage->values = xcalloc((size_t)n * (size_t)dim, sizeof(double));
     return set;
 }
 
@@ -41,7 +66,14 @@ void dataset_destroy(Dataset *set)
 {
     if (!set)
         return;
-    free(set->x);
+    if (set->storage) {
+        free(set->storage->values);
+        free(set->storage->owned);
+        idx_unmap(&set->storage->map);
+        free(set->storage->protos);
+        free(set->storage->row_rng);
+        free(set->storage);
+    }
     free(set->y);
     free(set);
 }
@@ -68,11 +100,12 @@ static void balanced_labels(Dataset *set, Pcg32 *rng)
 /* Lesson 1: rooms (1–5) and a distance (1,000–99,999); y is linear in both plus a little noise. */
 static void fill_scaled2d(Dataset *set, Pcg32 *rng)
 {
+    double *X = set->storage->values;
     for (int i = 0; i < set->n; i++) {
         double rooms = 1.0 + 4.0 * pcg32_uniform(rng);
         double distance = 1000.0 + 98999.0 * pcg32_uniform(rng);
-        set->x[i * 2 + 0] = rooms;
-        set->x[i * 2 + 1] = distance;
+        X[i * 2 + 0] = rooms;
+        X[i * 2 + 1] = distance;
         set->y[i] = 3.0 + 2.0 * rooms - 3e-5 * distance + 0.3 * pcg32_normal(rng);
     }
 }
@@ -80,17 +113,19 @@ static void fill_scaled2d(Dataset *set, Pcg32 *rng)
 /* Three round Gaussian clusters on a circle of radius 2. */
 static void fill_blobs(Dataset *set, Pcg32 *rng)
 {
+    double *X = set->storage->values;
     balanced_labels(set, rng);
     for (int i = 0; i < set->n; i++) {
         double angle = PI / 2 + 2 * PI / 3 * set->y[i];
-        set->x[i * 2 + 0] = 2.0 * cos(angle) + 0.6 * pcg32_normal(rng);
-        set->x[i * 2 + 1] = 2.0 * sin(angle) + 0.6 * pcg32_normal(rng);
+        X[i * 2 + 0] = 2.0 * cos(angle) + 0.6 * pcg32_normal(rng);
+        X[i * 2 + 1] = 2.0 * sin(angle) + 0.6 * pcg32_normal(rng);
     }
 }
 
 /* Two interleaved half circles: class 0 the upper arc, class 1 the lower one shifted right. */
 static void fill_moons(Dataset *set, Pcg32 *rng)
 {
+    double *X = set->storage->values;
     balanced_labels(set, rng);
     for (int i = 0; i < set->n; i++) {
         double t = PI * pcg32_uniform(rng);
@@ -99,21 +134,22 @@ static void fill_moons(Dataset *set, Pcg32 *rng)
             px = 1.0 - px;
             py = 0.5 - py;
         }
-        set->x[i * 2 + 0] = px + 0.1 * pcg32_normal(rng);
-        set->x[i * 2 + 1] = py + 0.1 * pcg32_normal(rng);
+        X[i * 2 + 0] = px + 0.1 * pcg32_normal(rng);
+        X[i * 2 + 1] = py + 0.1 * pcg32_normal(rng);
     }
 }
 
 /* Two arms of 1.5 turns each, half a turn apart, radius growing from 0.1 to 1. */
 static void fill_spirals(Dataset *set, Pcg32 *rng)
 {
+    double *X = set->storage->values;
     balanced_labels(set, rng);
     for (int i = 0; i < set->n; i++) {
         double t = pcg32_uniform(rng);
         double r = 0.1 + 0.9 * t;
         double angle = 3.0 * PI * t + PI * set->y[i];
-        set->x[i * 2 + 0] = r * cos(angle) + 0.03 * pcg32_normal(rng);
-        set->x[i * 2 + 1] = r * sin(angle) + 0.03 * pcg32_normal(rng);
+        X[i * 2 + 0] = r * cos(angle) + 0.03 * pcg32_normal(rng);
+        X[i * 2 + 1] = r * sin(angle) + 0.03 * pcg32_normal(rng);
     }
 }
 
@@ -154,42 +190,54 @@ static void synth_prototypes(double *protos /* (10, 784) */, uint64_t seed)
 }
 
 /* Each sample: its class prototype, shifted up to 2 pixels, dimmed a little, mixed with a random
- * other prototype, plus pixel noise, clipped to [0, 1]. Learnable, but not by a glance at one pixel. */
+ * other prototype, plus pixel noise, clipped to [0, 1]. Learnable, but not by a glance at one pixel.
+ * Draws one row of class c from rng into xi (784); the same rng state always draws the same row. */
+static void synth_row(double *xi, Pcg32 *rng, const double *protos, int c)
+{
+    int other = (c + 1 + (int)pcg32_bounded(rng, SYNTH_CLASSES - 1)) % SYNTH_CLASSES;
+    int dx = (int)pcg32_bounded(rng, 5) - 2, dy = (int)pcg32_bounded(rng, 5) - 2;
+    double gain = 0.6 + 0.4 * pcg32_uniform(rng);
+    double mix = 0.45 * pcg32_uniform(rng);
+    const double *pc = protos + c * SYNTH_PIXELS, *po = protos + other * SYNTH_PIXELS;
+    for (int r = 0; r < SYNTH_SIDE; r++)
+        for (int col = 0; col < SYNTH_SIDE; col++) {
+            int sr = r - dy, sc = col - dx;
+            double v = 0.0;
+            if (sr >= 0 && sr < SYNTH_SIDE && sc >= 0 && sc < SYNTH_SIDE)
+                v = gain * pc[sr * SYNTH_SIDE + sc];
+            v += mix * po[r * SYNTH_SIDE + col];
+            /* One 32-bit draw per pixel keeps 6000 samples fast: uniform noise in ±0.3. */
+            v += 0.6 * ((double)pcg32_next(rng) * (1.0 / 4294967296.0) - 0.5);
+            xi[r * SYNTH_SIDE + col] = v < 0 ? 0 : v > 1 ? 1 : v;
+        }
+}
+
+/* Keeps each row's generator state instead of its pixels: 16 bytes a row instead of 6,272. */
 static void fill_synth784(Dataset *set, Pcg32 *rng, const double *protos)
 {
     balanced_labels(set, rng);
+    DatasetStorage *st = set->storage;
+    st->row_rng = xmalloc((size_t)set->n * sizeof *st->row_rng);
+    st->protos = xmalloc((size_t)SYNTH_CLASSES * SYNTH_PIXELS * sizeof *st->protos);
+    memcpy(st->protos, protos, (size_t)SYNTH_CLASSES * SYNTH_PIXELS * sizeof *st->protos);
+    double scratch[SYNTH_PIXELS];
     for (int i = 0; i < set->n; i++) {
-        int c = (int)set->y[i];
-        int other = (c + 1 + (int)pcg32_bounded(rng, SYNTH_CLASSES - 1)) % SYNTH_CLASSES;
-        int dx = (int)pcg32_bounded(rng, 5) - 2, dy = (int)pcg32_bounded(rng, 5) - 2;
-        double gain = 0.6 + 0.4 * pcg32_uniform(rng);
-        double mix = 0.45 * pcg32_uniform(rng);
-        const double *pc = protos + c * SYNTH_PIXELS, *po = protos + other * SYNTH_PIXELS;
-        double *xi = set->x + (size_t)i * SYNTH_PIXELS;
-        for (int r = 0; r < SYNTH_SIDE; r++)
-            for (int col = 0; col < SYNTH_SIDE; col++) {
-                int sr = r - dy, sc = col - dx;
-                double v = 0.0;
-                if (sr >= 0 && sr < SYNTH_SIDE && sc >= 0 && sc < SYNTH_SIDE)
-                    v = gain * pc[sr * SYNTH_SIDE + sc];
-                v += mix * po[r * SYNTH_SIDE + col];
-                /* One 32-bit draw per pixel keeps 6000 samples fast: uniform noise in ±0.3. */
-                v += 0.6 * ((double)pcg32_next(rng) * (1.0 / 4294967296.0) - 0.5);
-                xi[r * SYNTH_SIDE + col] = v < 0 ? 0 : v > 1 ? 1 : v;
-            }
+        st->row_rng[i] = *rng;
+        synth_row(scratch, rng, protos, (int)set->y[i]);   /* advances rng exactly as drawing does */
     }
 }
 
-/* shapes28 (imageset.h): bytes from the generator, scaled to [0, 1] as IDX pixels are. */
+/* shapes28 (imageset.h): the generator's bytes are kept as the set's pixels, read as byte·(1/255)
+ * like IDX images. */
 static void fill_shapes28(Dataset *set, Pcg32 *rng)
 {
-    uint8_t *pixels = xmalloc((size_t)set->n * IMAGESET_PIXELS), *labels = xmalloc((size_t)set->n);
-    imageset_generate(pixels, labels, set->n, rng);
-    for (size_t k = 0; k < (size_t)set->n * IMAGESET_PIXELS; k++)
-        set->x[k] = pixels[k] * (1.0 / 255.0);
+    DatasetStorage *st = set->storage;
+    uint8_t *labels = xmalloc((size_t)set->n);
+    st->owned = xmalloc((size_t)set->n * IMAGESET_PIXELS);
+    st->bytes = st->owned;
+    imageset_generate(st->owned, labels, set->n, rng);
     for (int i = 0; i < set->n; i++)
         set->y[i] = labels[i];
-    free(pixels);
     free(labels);
 }
 
@@ -228,7 +276,12 @@ static bool load_synthetic(int kind, uint64_t seed, int n_train, int n_test, Dat
     Dataset *sets[2];
     for (int s = 0; s < 2; s++) {
         Pcg32 rng = stream_rng(seed, kind, s == 0 ? STREAM_TRAIN : STREAM_TEST);
-        sets[s] = dataset_create(name, n[s], dims[kind], classes[kind]);
+        if (kind == KIND_SYNTH784)
+            sets[s] = dataset_create_empty(name, n[s], dims[kind], classes[kind], STORAGE_SYNTH784);
+        else if (kind == KIND_SHAPES28)
+            sets[s] = dataset_create_empty(name, n[s], dims[kind], classes[kind], STORAGE_BYTES);
+        else
+            sets[s] = dataset_create(name, n[s], dims[kind], classes[kind]);
         fill_synthetic(sets[s], kind, &rng, protos);
     }
     free(protos);
@@ -253,7 +306,8 @@ static bool find_idx_file(const char *dir, const char *base, const char *dotted,
     return false;
 }
 
-/* Reads one images/labels pair into a new Dataset of pixels scaled to [0, 1]. */
+/* One images/labels pair as a new Dataset of pixels scaled to [0, 1]: the images stay bytes, mapped
+ * from the file (or its decompressed cache) where possible. */
 static Dataset *load_idx_split(const char *name, const char *dir, const char *images_base,
                                const char *images_dotted, const char *labels_base, const char *labels_dotted,
                                int n_want, BnError *err)
@@ -262,9 +316,12 @@ static Dataset *load_idx_split(const char *name, const char *dir, const char *im
     if (!find_idx_file(dir, images_base, images_dotted, images_path, sizeof images_path, err) ||
         !find_idx_file(dir, labels_base, labels_dotted, labels_path, sizeof labels_path, err))
         return NULL;
-    IdxFile images = { 0 }, labels = { 0 };
+    IdxMap images = { 0 };
+    IdxFile labels = { 0 };
     Dataset *set = NULL;
-    if (!idx_read(images_path, 3, n_want, &images, err) || !idx_read(labels_path, 1, n_want, &labels, err))
+    char warning[ERROR_MESSAGE_MAX] = "";
+    if (!idx_map(images_path, 3, n_want, NULL, &images, warning, sizeof warning, err) ||
+        !idx_read(labels_path, 1, n_want, &labels, err))
         goto done;
     if (images.count != labels.count) {
         error_set(err, labels_path, "%d labels but %s has %d images", labels.count, images_path, images.count);
@@ -279,15 +336,15 @@ static Dataset *load_idx_split(const char *name, const char *dir, const char *im
             error_set(err, labels_path, "label %d of item %d is not a class 0-9", labels.data[i], i + 1);
             goto done;
         }
-    int dim = images.rows * images.cols;
-    set = dataset_create(name, images.loaded, dim, 10);
-    size_t total = (size_t)images.loaded * (size_t)dim;
-    for (size_t k = 0; k < total; k++)
-        set->x[k] = images.data[k] * (1.0 / 255.0);
+    set = dataset_create_empty(name, images.loaded, images.rows * images.cols, 10, STORAGE_BYTES);
+    set->storage->map = images;             /* the set owns the mapping from here on */
+    set->storage->bytes = images.data;
+    memset(&images, 0, sizeof images);
+    snprintf(set->warning, sizeof set->warning, "%s", warning);
     for (int i = 0; i < labels.loaded; i++)
         set->y[i] = labels.data[i];
 done:
-    idx_free(&images);
+    idx_unmap(&images);
     idx_free(&labels);
     return set;
 }
@@ -413,13 +470,57 @@ void sampler_next(BatchSampler *sampler, int *indices, int batch)
     }
 }
 
+void dataset_row(const Dataset *set, int i, double *out)
+{
+    const DatasetStorage *st = set->storage;
+    size_t dim = (size_t)set->dim, row = (size_t)i;
+    switch (st->kind) {
+    case STORAGE_DOUBLES:
+        memcpy(out, st->values + row * dim, dim * sizeof *out);
+        break;
+    case STORAGE_BYTES: {
+        const unsigned char *src = st->bytes + row * dim;
+        for (size_t k = 0; k < dim; k++)
+            out[k] = src[k] * (1.0 / 255.0);     /* the very doubles the old double store held */
+        break;
+    }
+    case STORAGE_SYNTH784: {
+        Pcg32 rng = st->row_rng[row];
+        synth_row(out, &rng, st->protos, (int)set->y[row]);
+        break;
+    }
+    }
+}
+
+void dataset_rows(const Dataset *set, int first, int count, double *out)
+{
+    for (int i = 0; i < count; i++)
+        dataset_row(set, first + i, out + (size_t)i * (size_t)set->dim);
+}
+
 void dataset_gather(const Dataset *set, const int *indices, int batch, double *x, double *y)
 {
     size_t dim = (size_t)set->dim;
     for (int b = 0; b < batch; b++) {
-        size_t row = (size_t)indices[b];
-        memcpy(x + (size_t)b * dim, set->x + row * dim, dim * sizeof *x);
+        dataset_row(set, indices[b], x + (size_t)b * dim);
         if (y)
-            y[b] = set->y[row];
+            y[b] = set->y[indices[b]];
     }
+}
+
+const double *dataset_values(const Dataset *set)
+{
+    return set->storage->kind == STORAGE_DOUBLES ? set->storage->values : NULL;
+}
+
+size_t dataset_private_bytes(const Dataset *set)
+{
+    const DatasetStorage *st = set->storage;
+    size_t n = (size_t)set->n, dim = (size_t)set->dim;
+    switch (st->kind) {
+    case STORAGE_DOUBLES: return n * dim * sizeof(double);
+    case STORAGE_BYTES: return st->owned ? n * dim : idx_map_private_bytes(&st->map);
+    case STORAGE_SYNTH784: return n * sizeof *st->row_rng + (size_t)SYNTH_CLASSES * SYNTH_PIXELS * sizeof(double);
+    }
+    return 0;
 }

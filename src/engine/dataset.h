@@ -9,13 +9,21 @@
 #include "util/error.h"
 #include "util/pcg32.h"
 
+/* How a set holds its inputs, private to dataset.c: doubles for the small 2-D sets, bytes (owned or
+ * mapped from a file; value = byte·(1/255)) for IDX images, or rows regenerated from the seed for
+ * synth784. Read inputs only through dataset_row, dataset_rows and dataset_gather. */
+typedef struct DatasetStorage DatasetStorage;
+
 typedef struct Dataset {
     char name[64];
     int n;              /* samples */
     int dim;            /* features per sample */
     int classes;        /* number of classes; 0 for a regression target */
-    double *x;          /* (n, dim) row-major */
     double *y;          /* (n) class index stored as a double, or the regression target */
+    DatasetStorage *storage;    /* the (n, dim) inputs, row-major */
+    /* Set when loading worked but not as planned (e.g. the IDX cache could not be written, so the
+     * images were read into memory): one line for the caller to show; empty otherwise. */
+    char warning[ERROR_MESSAGE_MAX];
 } Dataset;
 
 /* A train and a test split of one named set. name: "scaled2d", "blobs", "moons", "spirals",
@@ -46,7 +54,15 @@ void sampler_free(BatchSampler *sampler);
 /* Fills indices with the next `batch` sample indices (batch ≤ n); a new epoch starts when the
  * current one cannot fill a whole batch. */
 void sampler_next(BatchSampler *sampler, int *indices, int batch);
-/* Copies the rows `indices` of set into x (batch, dim) and y (batch). */
+/* Copies the rows `indices` of set into x (batch, dim) and y (batch; may be NULL). */
 void dataset_gather(const Dataset *set, const int *indices, int batch, double *x, double *y);
+/* Copies row i into out (dim). */
+void dataset_row(const Dataset *set, int i, double *out);
+/* Copies the rows first..first+count-1 into out (count, dim). */
+void dataset_rows(const Dataset *set, int first, int count, double *out);
+/* The (n, dim) inputs when the set holds them as doubles (the small 2-D sets), else NULL. */
+const double *dataset_values(const Dataset *set);
+/* Bytes of inputs this process holds privately (mapped files not counted), for tests and figures. */
+size_t dataset_private_bytes(const Dataset *set);
 
 #endif

@@ -43,25 +43,21 @@ static uint32_t be32(const unsigned char *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
 }
 
-/* Checks the header and fills the sizes of out; false with err set on any malformation. */
-static bool read_header(gzFile f, const char *path, int want_dims, IdxFile *out, BnError *err)
+bool idx_parse_header(const unsigned char *buf, size_t len, const char *path, int want_dims, IdxFile *out,
+                      size_t *header_len, BnError *err)
 {
-    unsigned char magic[4];
-    long long got = read_bytes(f, magic, 4, path, err);
-    if (got < 0)
-        return false;
-    if (got < 4) {
-        error_set(err, path, "truncated header: %lld of 4 magic bytes", got);
+    if (len < 4) {
+        error_set(err, path, "truncated header: %zu of 4 magic bytes", len);
         return false;
     }
-    uint32_t m = be32(magic);
-    if (magic[0] != 0 || magic[1] != 0 || magic[2] != 0x08) {
+    uint32_t m = be32(buf);
+    if (buf[0] != 0 || buf[1] != 0 || buf[2] != 0x08) {
         error_set(err, path,
                   "bad magic 0x%08x (expected 0x%08x for labels or 0x%08x for images, unsigned bytes)",
                   (unsigned)m, (unsigned)IDX_MAGIC_LABELS, (unsigned)IDX_MAGIC_IMAGES);
         return false;
     }
-    int ndims = magic[3];
+    int ndims = buf[3];
     if (ndims != 1 && ndims != 3) {
         error_set(err, path, "wrong dimension count %d in magic 0x%08x (expected 1 for labels or 3 for images)",
                   ndims, (unsigned)m);
@@ -72,12 +68,9 @@ static bool read_header(gzFile f, const char *path, int want_dims, IdxFile *out,
                   dims_kind(ndims), want_dims, dims_kind(want_dims));
         return false;
     }
-    unsigned char raw[12];
-    got = read_bytes(f, raw, (size_t)ndims * 4, path, err);
-    if (got < 0)
-        return false;
-    if (got < ndims * 4) {
-        error_set(err, path, "truncated header: %lld of %d dimension bytes", got, ndims * 4);
+    const unsigned char *raw = buf + 4;
+    if (len - 4 < (size_t)ndims * 4) {
+        error_set(err, path, "truncated header: %zu of %d dimension bytes", len - 4, ndims * 4);
         return false;
     }
     uint32_t dims[3] = { be32(raw), 1, 1 };
@@ -91,7 +84,7 @@ static bool read_header(gzFile f, const char *path, int want_dims, IdxFile *out,
         return false;
     }
     uint64_t item = (uint64_t)dims[1] * dims[2];
-    /* Later stages hold every value as a double, so the byte count must fit 8× over in size_t. */
+    /* Callers may hold every value as a double, so the byte count must fit 8× over in size_t. */
     if (dims[0] > INT_MAX || dims[1] > INT_MAX || dims[2] > INT_MAX || item > INT_MAX ||
         (uint64_t)dims[0] * item > (uint64_t)(SIZE_MAX / sizeof(double))) {
         error_set(err, path, "sizes overflow: %u x %u x %u bytes is too large", (unsigned)dims[0],
@@ -102,7 +95,26 @@ static bool read_header(gzFile f, const char *path, int want_dims, IdxFile *out,
     out->count = (int)dims[0];
     out->rows = (int)dims[1];
     out->cols = (int)dims[2];
+    if (header_len)
+        *header_len = 4 + (size_t)ndims * 4;
     return true;
+}
+
+/* Reads the header from the stream and checks it; false with err set on any malformation. */
+static bool read_header(gzFile f, const char *path, int want_dims, IdxFile *out, BnError *err)
+{
+    unsigned char head[16];
+    long long got = read_bytes(f, head, 4, path, err);
+    if (got < 0)
+        return false;
+    size_t have = (size_t)got;
+    if (have == 4 && head[0] == 0 && head[1] == 0 && head[2] == 0x08 && (head[3] == 1 || head[3] == 3)) {
+        got = read_bytes(f, head + 4, (size_t)head[3] * 4, path, err);
+        if (got < 0)
+            return false;
+        have += (size_t)got;
+    }
+    return idx_parse_header(head, have, path, want_dims, out, NULL, err);
 }
 
 /* Reads the data in chunks so a header that lies about its size cannot make us allocate the lie. */

@@ -3,6 +3,7 @@
 #define BNTUTOR_ENGINE_IDX_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "util/error.h"
 
@@ -25,6 +26,10 @@ typedef struct IdxFile {
  * "wrong dimension count ...", "empty ...", "sizes overflow ...", "truncated data ...",
  * "trailing data ...", "read error: ...". */
 bool idx_read(const char *path, int want_dims, int max_items, IdxFile *out, BnError *err);
+/* Checks an IDX header held in buf (len bytes available) with the same messages as idx_read, and
+ * fills ndims, count, rows and cols of out and the header's length in bytes (header_len may be NULL). */
+bool idx_parse_header(const unsigned char *buf, size_t len, const char *path, int want_dims, IdxFile *out,
+                      size_t *header_len, BnError *err);
 /* Frees the data and empties *file; accepts NULL and an already freed file. */
 void idx_free(IdxFile *file);
 

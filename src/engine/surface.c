@@ -2,9 +2,11 @@
 #include "engine/surface.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/stats.h"
+#include "util/alloc.h"
 
 /* A run that grows its excess loss this many times over the start has left the bowl for good. */
 #define SURFACE_DIVERGE_FACTOR 1e10
@@ -114,7 +116,14 @@ bool surface_from_dataset(Surface *s, const Dataset *set, bool standardize, BnEr
         error_set(err, set->name, "a loss surface needs exactly 2 features, this set has %d", set->dim);
         return false;
     }
-    return surface_fit(s, set->x, set->y, set->n, standardize, err);
+    const double *values = dataset_values(set);
+    if (values)
+        return surface_fit(s, values, set->y, set->n, standardize, err);
+    double *x = xmalloc(sizeof *x * (size_t)set->n * 2);    /* (n, 2): a set not held as doubles */
+    dataset_rows(set, 0, set->n, x);
+    bool ok = surface_fit(s, x, set->y, set->n, standardize, err);
+    free(x);
+    return ok;
 }
 
 double surface_excess(const Surface *s, const double w[2])

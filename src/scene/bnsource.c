@@ -84,7 +84,10 @@ void bnsource_population(const BnSource *s, double *mean, double *var)
 {
     int n = s->train->n;
     double *z = xmalloc(sizeof *z * (size_t)n * (size_t)s->features);  /* (n, features) */
-    linear_forward(z, s->train->x, s->w, s->b, n, s->dim, s->features);
+    double *x = xmalloc(sizeof *x * (size_t)n * (size_t)s->dim);        /* (n, dim) */
+    dataset_rows(s->train, 0, n, x);
+    linear_forward(z, x, s->w, s->b, n, s->dim, s->features);
     stats_column_mean_var(mean, var, z, n, s->features, 0);
+    free(x);
     free(z);
 }

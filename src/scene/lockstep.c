@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engine/stats.h"
+#include "scene/netrun.h"
 #include "util/alloc.h"
 #include "view/fitline.h"
 #include "view/format.h"
@@ -73,6 +74,7 @@ void lockstep_free(Lockstep *ls)
     free(ls->idx);
     free(ls->x);
     free(ls->y);
+    free(ls->test_x);
     memset(ls, 0, sizeof *ls);
 }
 
@@ -102,15 +104,25 @@ bool lockstep_forward_test(Lockstep *ls, int k, int rows, MlpMode mode)
         rows = ls->test->n;
     if (rows < 2)
         return false;
+    /* The test set may be bytes or redrawn rows: the probe's rows are made doubles once and kept. */
+    if (rows != ls->test_rows) {
+        ls->test_x = xrealloc(ls->test_x, sizeof *ls->test_x * (size_t)rows * (size_t)ls->test->dim);
+        dataset_rows(ls->test, 0, rows, ls->test_x);
+        ls->test_rows = rows;
+    }
     BnError err = { 0 };
-    return mlp_forward(ls->mlp[k], ls->test->x, rows, mode, &err);
+    return mlp_forward(ls->mlp[k], ls->test_x, rows, mode, &err);
 }
 
 double lockstep_test_accuracy(Lockstep *ls, int k, int rows)
 {
-    if (!lockstep_forward_test(ls, k, rows, MLP_MODE_EVAL))
+    if (rows > ls->test->n)
+        rows = ls->test->n;
+    if (rows < 2)
         return NAN;
-    return mlp_accuracy(ls->mlp[k], ls->test->y);
+    /* A batch at a time through the mini-batch buffer, free between steps: the networks' buffers
+     * grow to the largest pass they see, so one pass over every test row would cost the most. */
+    return netrun_set_accuracy(ls->mlp[k], ls->test, rows, ls->x, ls->batch);
 }
 
 void track_push(Track *t, double value)

@@ -43,6 +43,8 @@ typedef struct Lockstep {
     int batch;
     int *idx;                       /* (batch) */
     double *x, *y;                  /* (batch, dim), (batch) the current mini-batch */
+    double *test_x;                 /* (test_rows, dim) the first test rows, as the last probe used them */
+    int test_rows;
     long step;                      /* mini-batches trained */
     double loss[LOCKSTEP_MAX_NETS]; /* loss on the last mini-batch */
     bool diverged;                  /* a net's loss went non-finite or above LOCKSTEP_LOSS_LIMIT */

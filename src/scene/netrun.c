@@ -179,13 +179,30 @@ bool netrun_step(NetRun *run)
     return false;
 }
 
+double netrun_set_accuracy(Mlp *net, const Dataset *set, int rows, double *scratch, int chunk)
+{
+    if (rows > set->n)
+        rows = set->n;
+    if (rows < 1 || chunk < 1)
+        return NAN;
+    long correct = 0;
+    for (int first = 0; first < rows; first += chunk) {
+        int m = rows - first < chunk ? rows - first : chunk;
+        dataset_rows(set, first, m, scratch);
+        if (!mlp_forward(net, scratch, m, MLP_MODE_EVAL, NULL))
+            return NAN;
+        /* mlp_accuracy is correct/m exactly, so this recovers the count. */
+        correct += lround(mlp_accuracy(net, set->y + first) * m);
+    }
+    return (double)correct / rows;
+}
+
 double netrun_accuracy(NetRun *run, Mlp *mlp, int limit)
 {
     Mlp *net = mlp ? mlp : run->mlp;
     int n = run->test->n;
     if (limit > 0 && limit < n)
         n = limit;
-    if (!mlp_forward(net, run->test->x, n, MLP_MODE_EVAL, NULL))
-        return NAN;
-    return mlp_accuracy(net, run->test->y);
+    /* The mini-batch buffer is free between steps: the test rows pass through it a batch at a time. */
+    return netrun_set_accuracy(net, run->test, n, run->bx, run->batch);
 }

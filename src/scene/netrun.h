@@ -79,6 +79,11 @@ bool netrun_step(NetRun *run);
 /* Test accuracy (0..1) in eval mode over at most `limit` test rows (≤ 0: all), or the classification
  * accuracy of `mlp` when given (a snapshot network with the same shapes). */
 double netrun_accuracy(NetRun *run, Mlp *mlp, int limit);
+/* Eval-mode accuracy (0..1, NaN on failure) of net over the first `rows` rows of set, fed `chunk`
+ * rows at a time through scratch (chunk, dim): eval mode treats each row on its own, so this is the
+ * very figure of one pass over all rows, without holding all of them (or the network's buffers for
+ * all of them) at once. */
+double netrun_set_accuracy(Mlp *net, const Dataset *set, int rows, double *scratch, int chunk);
 /* Whether every parameter and running statistic is finite. */
 bool netrun_finite(const Mlp *mlp);
 

@@ -77,10 +77,13 @@ static void *input_norm_create(const LessonPage *page, uint64_t seed, BnError *e
     s->z_x = xmalloc((size_t)n * sizeof *s->z_x);
     s->z_y = xmalloc((size_t)n * sizeof *s->z_y);
     double *pair = xmalloc((size_t)n * 2 * sizeof *pair);   /* (n, 2) */
+    double *row = xmalloc((size_t)dim * sizeof *row);       /* (dim) */
     for (int i = 0; i < n; i++) {
-        s->raw_x[i] = pair[i * 2] = train->x[(size_t)i * (size_t)dim + (size_t)c0];
-        s->raw_y[i] = pair[i * 2 + 1] = train->x[(size_t)i * (size_t)dim + (size_t)c1];
+        dataset_row(train, i, row);
+        s->raw_x[i] = pair[i * 2] = row[c0];
+        s->raw_y[i] = pair[i * 2 + 1] = row[c1];
     }
+    free(row);
     dataset_destroy(train);
     stats_column_mean_var(s->raw_mean, s->raw_var, pair, n, 2, 0);
     stats_standardize_columns(pair, NULL, s->raw_std, pair, n, 2);

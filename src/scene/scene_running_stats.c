@@ -139,7 +139,8 @@ static void *rs_create(const LessonPage *page, uint64_t seed, BnError *err)
     /* The inputs are standardized first, then a fixed random layer makes features with their own
      * centres and spreads: what a BN layer deep in a network would see. */
     double *x = xmalloc(sizeof *x * (size_t)n * (size_t)s->dim);
-    stats_standardize_columns(x, NULL, NULL, s->train->x, n, s->dim);
+    dataset_rows(s->train, 0, n, x);
+    stats_standardize_columns(x, NULL, NULL, x, n, s->dim);
     Pcg32 rng;
     pcg32_seed(&rng, mixed, 0x7275); /* "ru" */
     s->w = xcalloc((size_t)s->dim * (size_t)s->nf, sizeof *s->w);

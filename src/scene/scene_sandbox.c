@@ -198,8 +198,10 @@ static bool sb_build(Sandbox *s, BnError *err)
         const Dataset *d = s->run.train;
         double xl = INFINITY, xh = -INFINITY, yl = INFINITY, yh = -INFINITY;
         for (int i = 0; i < d->n; i++) {
-            xl = fmin(xl, d->x[2 * i]), xh = fmax(xh, d->x[2 * i]);
-            yl = fmin(yl, d->x[2 * i + 1]), yh = fmax(yh, d->x[2 * i + 1]);
+            double pt[2];
+            dataset_row(d, i, pt);
+            xl = fmin(xl, pt[0]), xh = fmax(xh, pt[0]);
+            yl = fmin(yl, pt[1]), yh = fmax(yh, pt[1]);
         }
         double mx = 0.08 * (xh - xl), my = 0.08 * (yh - yl);
         s->x_lo = xl - mx, s->x_hi = xh + mx, s->y_lo = yl - my, s->y_hi = yh + my;
@@ -221,8 +223,10 @@ static bool sb_build(Sandbox *s, BnError *err)
             int k = (int)t->y[i];
             if (k < 0 || k > 2 || s->npts[k] >= SB_POINTS / t->classes)
                 continue;
-            s->pts[k][0][s->npts[k]] = t->x[2 * i];
-            s->pts[k][1][s->npts[k]] = t->x[2 * i + 1];
+            double pt[2];
+            dataset_row(t, i, pt);
+            s->pts[k][0][s->npts[k]] = pt[0];
+            s->pts[k][1][s->npts[k]] = pt[1];
             s->npts[k]++;
         }
     }

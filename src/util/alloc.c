@@ -1,9 +1,13 @@
 /* Checked allocation (util layer): the only place that aborts, after letting the ui restore the terminal. */
 #include "util/alloc.h"
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 static void (*failure_hook)(void);
 
@@ -35,6 +39,32 @@ void *xcalloc(size_t count, size_t size)
     return p;
 }
 
+/* Valgrind's memcheck does not know that pages given back with MADV_DONTNEED read as zero. */
+static bool under_valgrind(void)
+{
+    const char *preload = getenv("LD_PRELOAD");
+    return preload && strstr(preload, "vgpreload");
+}
+
+/* Zeroes p (bytes). The whole pages of a large block are handed back to the kernel instead of
+ * written: they read as zero and take no memory until used. A network's buffers are sized for its
+ * largest pass, most of which a training step never touches, so writing them would make every
+ * tutor hold megabytes it never uses. */
+static void zero_lazily(void *p, size_t bytes)
+{
+    long page_size = sysconf(_SC_PAGESIZE);
+    size_t page = page_size > 0 ? (size_t)page_size : 4096;
+    uintptr_t a = (uintptr_t)p, start = (a + page - 1) & ~(uintptr_t)(page - 1),
+              end = (a + bytes) & ~(uintptr_t)(page - 1);
+    if (bytes < 16 * page || end <= start || under_valgrind() ||
+        madvise((void *)start, end - start, MADV_DONTNEED) != 0) {
+        memset(p, 0, bytes);
+        return;
+    }
+    memset(p, 0, start - a);
+    memset((void *)end, 0, a + bytes - end);
+}
+
 void *xcalloc_aligned(size_t count, size_t size)
 {
     if (size && count > (size_t)-1 / size)
@@ -43,7 +73,8 @@ void *xcalloc_aligned(size_t count, size_t size)
     void *p = NULL;
     if (posix_memalign(&p, 64, bytes) != 0)
         out_of_memory(bytes);
-    return memset(p, 0, bytes);
+    zero_lazily(p, bytes);
+    return p;
 }
 
 void *xrealloc(void *ptr, size_t size)
