@@ -1,0 +1,271 @@
+/* Single-precision matrix products and sigmoid for the fast training path, AVX2 or portable (engine layer). */
+#include "engine/kernels_f32.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/linear.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define KERNELS_F32_HAVE_AVX2 1
+#include <immintrin.h>
+#else
+#define KERNELS_F32_HAVE_AVX2 0
+#endif
+
+/* Portable variant: the plain definitions, one sum per element in order. */
+
+static void matmul_bt_portable(float *c, const float *a, const float *b, const float *bias, int m, int n, int k)
+{
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) {
+            const float *ai = a + (long)i * k, *bj = b + (long)j * k;
+            float sum = 0.0f;
+            for (int p = 0; p < k; p++)
+                sum += ai[p] * bj[p];
+            c[(long)i * n + j] = sum + (bias ? bias[j] : 0.0f);
+        }
+}
+
+static void matmul_portable(float *c, long ldc, const float *a, long a_row, long a_col, const float *b, long ldb,
+                            int m, int n, int k)
+{
+    for (int i = 0; i < m; i++) {
+        float *ci = c + i * ldc;
+        for (int j = 0; j < n; j++)
+            ci[j] = 0.0f;
+        /* p outer, j inner: rows of b are read contiguously. */
+        for (int p = 0; p < k; p++) {
+            float s = a[i * a_row + p * a_col];
+            const float *bp = b + p * ldb;
+            for (int j = 0; j < n; j++)
+                ci[j] += s * bp[j];
+        }
+    }
+}
+
+static void sigmoid_portable(float *y, const float *x, int count)
+{
+    for (int i = 0; i < count; i++) {
+        float v = x[i], e = expf(-fabsf(v));
+        y[i] = (v >= 0.0f ? 1.0f : e) / (1.0f + e);
+    }
+}
+
+#if KERNELS_F32_HAVE_AVX2
+#define AVX2 __attribute__((target("avx2,fma")))
+#define AVX2_INLINE __attribute__((target("avx2,fma"), always_inline)) inline
+
+/* Lanes 0..len-1 set, for loading the k % 8 tail of a row without reading past it. */
+static const int32_t tail_lanes[16] = { -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0 };
+
+static AVX2_INLINE __m256i tail_mask(int len)
+{
+    return _mm256_loadu_si256((const __m256i *)(const void *)(tail_lanes + 8 - len));
+}
+
+static AVX2_INLINE float hsum8(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* R rows of a against C rows of b: R·C dot products of length k, each row loaded once per tile. */
+#define DOT_TILE(R, C)                                                                                     \
+    static AVX2_INLINE void dot_tile_##R##x##C(float *c, long ldc, const float *a, const float *b,         \
+                                               const float *bias, int k)                                   \
+    {                                                                                                      \
+        __m256 acc[R][C];                                                                                  \
+        _Pragma("GCC unroll 4") for (int r = 0; r < R; r++)                                                \
+            _Pragma("GCC unroll 4") for (int q = 0; q < C; q++) acc[r][q] = _mm256_setzero_ps();           \
+        int k8 = k & ~7;                                                                                   \
+        for (int p = 0; p < k8; p += 8) {                                                                  \
+            __m256 bv[C];                                                                                  \
+            _Pragma("GCC unroll 4") for (int q = 0; q < C; q++) bv[q] = _mm256_loadu_ps(b + (long)q * k + p); \
+            _Pragma("GCC unroll 4") for (int r = 0; r < R; r++) {                                          \
+                __m256 av = _mm256_loadu_ps(a + (long)r * k + p);                                          \
+                _Pragma("GCC unroll 4") for (int q = 0; q < C; q++)                                        \
+                    acc[r][q] = _mm256_fmadd_ps(av, bv[q], acc[r][q]);                                     \
+            }                                                                                              \
+        }                                                                                                  \
+        if (k8 < k) {                                                                                      \
+            __m256i mask = tail_mask(k - k8);                                                              \
+            __m256 bv[C];                                                                                  \
+            _Pragma("GCC unroll 4") for (int q = 0; q < C; q++)                                            \
+                bv[q] = _mm256_maskload_ps(b + (long)q * k + k8, mask);                                    \
+            _Pragma("GCC unroll 4") for (int r = 0; r < R; r++) {                                          \
+                __m256 av = _mm256_maskload_ps(a + (long)r * k + k8, mask);                                \
+                _Pragma("GCC unroll 4") for (int q = 0; q < C; q++)                                        \
+                    acc[r][q] = _mm256_fmadd_ps(av, bv[q], acc[r][q]);                                     \
+            }                                                                                              \
+        }                                                                                                  \
+        _Pragma("GCC unroll 4") for (int r = 0; r < R; r++)                                                \
+            _Pragma("GCC unroll 4") for (int q = 0; q < C; q++)                                            \
+                c[r * ldc + q] = hsum8(acc[r][q]) + (bias ? bias[q] : 0.0f);                               \
+    }
+
+DOT_TILE(4, 3)
+DOT_TILE(4, 1)
+DOT_TILE(1, 3)
+DOT_TILE(1, 1)
+
+static AVX2 void matmul_bt_avx2(float *c, const float *a, const float *b, const float *bias, int m, int n, int k)
+{
+    int i = 0;
+    for (; i + 4 <= m; i += 4) {
+        int j = 0;
+        for (; j + 3 <= n; j += 3)
+            dot_tile_4x3(c + (long)i * n + j, n, a + (long)i * k, b + (long)j * k, bias ? bias + j : NULL, k);
+        for (; j < n; j++)
+            dot_tile_4x1(c + (long)i * n + j, n, a + (long)i * k, b + (long)j * k, bias ? bias + j : NULL, k);
+    }
+    for (; i < m; i++) {
+        int j = 0;
+        for (; j + 3 <= n; j += 3)
+            dot_tile_1x3(c + (long)i * n + j, n, a + (long)i * k, b + (long)j * k, bias ? bias + j : NULL, k);
+        for (; j < n; j++)
+            dot_tile_1x1(c + (long)i * n + j, n, a + (long)i * k, b + (long)j * k, bias ? bias + j : NULL, k);
+    }
+}
+
+/* R rows by 8·V columns of c = A·B: R·V accumulators, a broadcast of A times V loads of B per step. */
+#define ACC_TILE(R, V)                                                                                     \
+    static AVX2_INLINE void acc_tile_##R##x##V(float *c, long ldc, const float *a, long a_row, long a_col,  \
+                                               const float *b, long ldb, int k)                            \
+    {                                                                                                      \
+        __m256 acc[R][V];                                                                                  \
+        _Pragma("GCC unroll 6") for (int r = 0; r < R; r++)                                                \
+            _Pragma("GCC unroll 2") for (int v = 0; v < V; v++) acc[r][v] = _mm256_setzero_ps();           \
+        for (int p = 0; p < k; p++) {                                                                      \
+            const float *bp = b + p * ldb, *ap = a + p * a_col;                                            \
+            __m256 bv[V];                                                                                  \
+            _Pragma("GCC unroll 2") for (int v = 0; v < V; v++) bv[v] = _mm256_loadu_ps(bp + 8 * v);       \
+            _Pragma("GCC unroll 6") for (int r = 0; r < R; r++) {                                          \
+                __m256 s = _mm256_broadcast_ss(ap + r * a_row);                                            \
+                _Pragma("GCC unroll 2") for (int v = 0; v < V; v++)                                        \
+                    acc[r][v] = _mm256_fmadd_ps(s, bv[v], acc[r][v]);                                      \
+            }                                                                                              \
+        }                                                                                                  \
+        _Pragma("GCC unroll 6") for (int r = 0; r < R; r++)                                                \
+            _Pragma("GCC unroll 2") for (int v = 0; v < V; v++) _mm256_storeu_ps(c + r * ldc + 8 * v, acc[r][v]); \
+    }
+
+ACC_TILE(6, 2)
+ACC_TILE(6, 1)
+ACC_TILE(1, 2)
+ACC_TILE(1, 1)
+
+/* One element of c = A·B, for the columns past the last multiple of 8. */
+static AVX2_INLINE float acc_one(const float *a, long a_col, const float *b, long ldb, int k)
+{
+    float sum = 0.0f;
+    for (int p = 0; p < k; p++)
+        sum += a[p * a_col] * b[p * ldb];
+    return sum;
+}
+
+static AVX2 void matmul_avx2(float *c, long ldc, const float *a, long a_row, long a_col, const float *b, long ldb,
+                             int m, int n, int k)
+{
+    int i = 0;
+    for (; i + 6 <= m; i += 6) {
+        int j = 0;
+        for (; j + 16 <= n; j += 16)
+            acc_tile_6x2(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k);
+        for (; j + 8 <= n; j += 8)
+            acc_tile_6x1(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k);
+        for (; j < n; j++)
+            for (int r = 0; r < 6; r++)
+                c[(i + r) * ldc + j] = acc_one(a + (i + r) * a_row, a_col, b + j, ldb, k);
+    }
+    for (; i < m; i++) {
+        int j = 0;
+        for (; j + 16 <= n; j += 16)
+            acc_tile_1x2(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k);
+        for (; j + 8 <= n; j += 8)
+            acc_tile_1x1(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k);
+        for (; j < n; j++)
+            c[i * ldc + j] = acc_one(a + i * a_row, a_col, b + j, ldb, k);
+    }
+}
+
+/* exp(x) for x ≤ 0 (Cephes' expf: x = n·ln2 + r, a degree-5 polynomial in r, then 2ⁿ from the exponent
+ * bits); below −87 it returns 0, where the true value is under float's smallest normal anyway. */
+static AVX2_INLINE __m256 exp_nonpositive(__m256 x)
+{
+    const __m256 lo = _mm256_set1_ps(-87.0f);
+    __m256 underflow = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
+    x = _mm256_max_ps(x, lo);
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_andnot_ps(underflow, _mm256_mul_ps(p, _mm256_castsi256_ps(bits)));
+}
+
+static AVX2 void sigmoid_avx2(float *y, const float *x, int count)
+{
+    const __m256 one = _mm256_set1_ps(1.0f), sign = _mm256_set1_ps(-0.0f);
+    int i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        /* e = exp(−|v|) never overflows; v ≥ 0 gives 1/(1+e), v < 0 gives e/(1+e). */
+        __m256 e = exp_nonpositive(_mm256_or_ps(v, sign));
+        __m256 num = _mm256_blendv_ps(one, e, v);      /* picks e where v's sign bit is set */
+        _mm256_storeu_ps(y + i, _mm256_div_ps(num, _mm256_add_ps(one, e)));
+    }
+    sigmoid_portable(y + i, x + i, count - i);
+}
+#endif
+
+#if KERNELS_F32_HAVE_AVX2
+static bool use_avx2(void)
+{
+    return linear_active_kernel() == LINEAR_KERNEL_AVX2;
+}
+#endif
+
+void kernels_f32_matmul_bt(float *c, const float *a, const float *b, const float *bias, int m, int n, int k)
+{
+#if KERNELS_F32_HAVE_AVX2
+    if (use_avx2()) {
+        matmul_bt_avx2(c, a, b, bias, m, n, k);
+        return;
+    }
+#endif
+    matmul_bt_portable(c, a, b, bias, m, n, k);
+}
+
+void kernels_f32_matmul(float *c, long ldc, const float *a, long a_row, long a_col, const float *b, long ldb,
+                        int m, int n, int k)
+{
+#if KERNELS_F32_HAVE_AVX2
+    if (use_avx2()) {
+        matmul_avx2(c, ldc, a, a_row, a_col, b, ldb, m, n, k);
+        return;
+    }
+#endif
+    matmul_portable(c, ldc, a, a_row, a_col, b, ldb, m, n, k);
+}
+
+void kernels_f32_sigmoid(float *y, const float *x, int count)
+{
+#if KERNELS_F32_HAVE_AVX2
+    if (use_avx2()) {
+        sigmoid_avx2(y, x, count);
+        return;
+    }
+#endif
+    sigmoid_portable(y, x, count);
+}
