@@ -9,6 +9,7 @@
 #include "cmd/cmd.h"
 #include "engine/dataset.h"
 #include "engine/mlp.h"
+#include "engine/mlp_float.h"
 #include "engine/optimizer.h"
 #include "engine/stats.h"
 #include "util/alloc.h"
@@ -46,6 +47,8 @@ static const char help_text[] =
     "  --every=K        write a row every K steps, and after the last (default 100)\n"
     "  --unit=J         which unit of the last hidden layer p15/p50/p85 follow (default 0)\n"
     "  --csv=FILE       write the CSV to FILE (default standard output)\n"
+    "  --precision=P    float (fast, the default) or double (the arithmetic of the lessons' scenes)\n"
+    "                   for the training steps; evaluation is always in double\n"
     "  --help           this text\n"
     "\n"
     "Columns: step,loss,test_acc,p15,p50,p85,train_acc,test_loss\n"
@@ -71,6 +74,7 @@ typedef struct TrainOptions {
     double lr, momentum;
     unsigned long long seed;
     const char *csv;
+    bool double_steps;      /* --precision=double: train through the double Mlp, not its float twin */
 } TrainOptions;
 
 static int usage_error(const char *where, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -121,7 +125,8 @@ static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
             return usage_error("--help", "takes no value");
         /* Every other option needs a value. */
         static const char *const names[] = { "dataset", "net", "hidden", "act", "bn", "steps", "batch",
-                                             "lr", "momentum", "seed", "every", "unit", "csv" };
+                                             "lr", "momentum", "seed", "every", "unit", "csv",
+                                             "precision" };
         int which = -1;
         for (int k = 0; k < (int)(sizeof names / sizeof names[0]); k++)
             if (parse_option(a, names[k], &v)) {
@@ -190,6 +195,11 @@ static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
                 return usage_error(where, "'%s' is not a whole number from 0 to 2147483647", v);
             o->seed = (unsigned long long)l;
             break;
+        case 13:
+            if (strcmp(v, "float") != 0 && strcmp(v, "double") != 0)
+                return usage_error(where, "'%s' is not a precision (float, double)", v);
+            o->double_steps = strcmp(v, "double") == 0;
+            break;
         default: o->csv = v; break;
         }
     }
@@ -248,6 +258,7 @@ static int runtime_error(const BnError *err, const char *fallback_where)
 typedef struct TrainRun {
     Dataset *train, *test;
     Mlp *mlp;
+    MlpFloat *twin;     /* the float twin that takes the steps, NULL with --precision=double */
     Sgd *sgd;
     BatchSampler sampler;
     bool sampler_ready;
@@ -260,6 +271,7 @@ static void run_free(TrainRun *run)
 {
     dataset_destroy(run->train);
     dataset_destroy(run->test);
+    mlp_float_destroy(run->twin);
     mlp_destroy(run->mlp);
     sgd_destroy(run->sgd);
     if (run->sampler_ready)
@@ -318,6 +330,8 @@ static int train_run(const TrainOptions *o, TrainRun *run)
         return runtime_error(&err, "train");
     Mlp *mlp = run->mlp;
     run->sgd = sgd_create(mlp->num_params, o->lr, o->momentum);
+    if (!o->double_steps)
+        run->twin = mlp_float_create(mlp);
     sampler_init(&run->sampler, train->n, o->seed);
     run->sampler_ready = true;
 
@@ -349,7 +363,9 @@ static int train_run(const TrainOptions *o, TrainRun *run)
         dataset_gather(train, run->idx, batch, run->x, run->y);
         double loss = 0.0;
         error_clear(&err);
-        if (!mlp_train_step(mlp, run->sgd, run->x, run->y, batch, &loss, &err)) {
+        bool stepped = run->twin ? mlp_float_train_step(run->twin, run->sgd, run->x, run->y, batch, &loss, &err)
+                                 : mlp_train_step(mlp, run->sgd, run->x, run->y, batch, &loss, &err);
+        if (!stepped) {
             fflush(out);
             if (!isfinite(loss)) {
                 fprintf(stderr, "bntutor: train: training diverged at step %ld: lower --lr (now %g)\n",
@@ -365,7 +381,10 @@ static int train_run(const TrainOptions *o, TrainRun *run)
         loss_sum += loss;
         since++;
         if (!regress) {
-            mlp_predict(mlp, pred);
+            if (run->twin)
+                mlp_float_predict(run->twin, pred);
+            else
+                mlp_predict(mlp, pred);
             for (int r = 0; r < batch; r++)
                 correct += pred[r] == (int)run->y[r];
             seen += batch;
@@ -373,6 +392,8 @@ static int train_run(const TrainOptions *o, TrainRun *run)
         if (step % o->every != 0 && step != o->steps)
             continue;
         Evaluation ev;
+        if (run->twin)
+            mlp_float_store(run->twin);     /* evaluation runs on the double network */
         if (!evaluate(mlp, test->x, test->y, n_test, (int)o->unit, run->column, &ev, &err)) {
             status = runtime_error(&err, "train");
             break;
