@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "engine/linear.h"
 
@@ -14,35 +15,132 @@
 #define KERNELS_F32_HAVE_AVX2 0
 #endif
 
-/* Portable variant: the plain definitions, one sum per element in order. */
+/* Portable variant: 16-byte vectors (SSE2 on x86-64, NEON on arm64) through GCC's vector extension,
+ * separate multiply and add. */
+typedef float Float4 __attribute__((vector_size(16)));
+
+static inline Float4 float4_load(const float *p)
+{
+    Float4 v;
+    memcpy(&v, p, sizeof v);     /* unaligned */
+    return v;
+}
+
+static inline void float4_store(float *p, Float4 v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
+/* Σ a[p]·b[p] over four lanes, then the k % 4 tail. */
+static float dot_portable(const float *restrict a, const float *restrict b, int k)
+{
+    Float4 acc = { 0 };
+    int k4 = k & ~3;
+    for (int p = 0; p < k4; p += 4)
+        acc += float4_load(a + p) * float4_load(b + p);
+    float sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (int p = k4; p < k; p++)
+        sum += a[p] * b[p];
+    return sum;
+}
+
+/* Two rows of a against two rows of b: four sums in flight, each row loaded once per two products. */
+static void dot_2x2_portable(float *restrict c, long ldc, const float *restrict a, const float *restrict b,
+                             const float *restrict bias, int k)
+{
+    const float *a0 = a, *a1 = a + k, *b0 = b, *b1 = b + k;
+    Float4 c00 = { 0 }, c01 = { 0 }, c10 = { 0 }, c11 = { 0 };
+    int k4 = k & ~3;
+    for (int p = 0; p < k4; p += 4) {
+        Float4 x0 = float4_load(a0 + p), x1 = float4_load(a1 + p), w0 = float4_load(b0 + p), w1 = float4_load(b1 + p);
+        c00 += x0 * w0;
+        c01 += x0 * w1;
+        c10 += x1 * w0;
+        c11 += x1 * w1;
+    }
+    float s00 = (c00[0] + c00[1]) + (c00[2] + c00[3]), s01 = (c01[0] + c01[1]) + (c01[2] + c01[3]);
+    float s10 = (c10[0] + c10[1]) + (c10[2] + c10[3]), s11 = (c11[0] + c11[1]) + (c11[2] + c11[3]);
+    for (int p = k4; p < k; p++) {
+        s00 += a0[p] * b0[p];
+        s01 += a0[p] * b1[p];
+        s10 += a1[p] * b0[p];
+        s11 += a1[p] * b1[p];
+    }
+    float bias0 = bias ? bias[0] : 0.0f, bias1 = bias ? bias[1] : 0.0f;
+    c[0] = s00 + bias0;
+    c[1] = s01 + bias1;
+    c[ldc] = s10 + bias0;
+    c[ldc + 1] = s11 + bias1;
+}
 
 static void matmul_bt_portable(float *c, const float *a, const float *b, const float *bias, int m, int n, int k)
 {
-    for (int i = 0; i < m; i++)
-        for (int j = 0; j < n; j++) {
-            const float *ai = a + (long)i * k, *bj = b + (long)j * k;
-            float sum = 0.0f;
-            for (int p = 0; p < k; p++)
-                sum += ai[p] * bj[p];
-            c[(long)i * n + j] = sum + (bias ? bias[j] : 0.0f);
-        }
+    int i = 0;
+    for (; i + 2 <= m; i += 2) {
+        int j = 0;
+        for (; j + 2 <= n; j += 2)
+            dot_2x2_portable(c + (long)i * n + j, n, a + (long)i * k, b + (long)j * k, bias ? bias + j : NULL, k);
+        for (; j < n; j++)
+            for (int r = i; r < i + 2; r++)
+                c[(long)r * n + j] = dot_portable(a + (long)r * k, b + (long)j * k, k) + (bias ? bias[j] : 0.0f);
+    }
+    for (; i < m; i++)
+        for (int j = 0; j < n; j++)
+            c[(long)i * n + j] = dot_portable(a + (long)i * k, b + (long)j * k, k) + (bias ? bias[j] : 0.0f);
 }
 
-static void matmul_portable(float *c, long ldc, const float *a, long a_row, long a_col, const float *b, long ldb,
-                            int m, int n, int k)
+/* Four rows by eight columns of c = A·B, summed in registers over k. */
+static void acc_4x8_portable(float *restrict c, long ldc, const float *restrict a, long a_row, long a_col,
+                             const float *restrict b, long ldb, int k)
 {
-    for (int i = 0; i < m; i++) {
-        float *ci = c + i * ldc;
-        for (int j = 0; j < n; j++)
-            ci[j] = 0.0f;
-        /* p outer, j inner: rows of b are read contiguously. */
-        for (int p = 0; p < k; p++) {
-            float s = a[i * a_row + p * a_col];
-            const float *bp = b + p * ldb;
-            for (int j = 0; j < n; j++)
-                ci[j] += s * bp[j];
-        }
+    Float4 c00 = { 0 }, c01 = { 0 }, c10 = { 0 }, c11 = { 0 }, c20 = { 0 }, c21 = { 0 }, c30 = { 0 }, c31 = { 0 };
+    for (int p = 0; p < k; p++) {
+        const float *bp = b + p * ldb, *ap = a + p * a_col;
+        Float4 b0 = float4_load(bp), b1 = float4_load(bp + 4);
+        float s0 = ap[0], s1 = ap[a_row], s2 = ap[2 * a_row], s3 = ap[3 * a_row];
+        c00 += s0 * b0;
+        c01 += s0 * b1;
+        c10 += s1 * b0;
+        c11 += s1 * b1;
+        c20 += s2 * b0;
+        c21 += s2 * b1;
+        c30 += s3 * b0;
+        c31 += s3 * b1;
     }
+    float4_store(c, c00);
+    float4_store(c + 4, c01);
+    float4_store(c + ldc, c10);
+    float4_store(c + ldc + 4, c11);
+    float4_store(c + 2 * ldc, c20);
+    float4_store(c + 2 * ldc + 4, c21);
+    float4_store(c + 3 * ldc, c30);
+    float4_store(c + 3 * ldc + 4, c31);
+}
+
+/* One element of c = A·B. */
+static float acc_one_portable(const float *a, long a_col, const float *b, long ldb, int k)
+{
+    float sum = 0.0f;
+    for (int p = 0; p < k; p++)
+        sum += a[p * a_col] * b[p * ldb];
+    return sum;
+}
+
+static void matmul_portable(float *restrict c, long ldc, const float *restrict a, long a_row, long a_col,
+                            const float *restrict b, long ldb, int m, int n, int k)
+{
+    int i = 0;
+    for (; i + 4 <= m; i += 4) {
+        int j = 0;
+        for (; j + 8 <= n; j += 8)
+            acc_4x8_portable(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k);
+        for (; j < n; j++)
+            for (int r = i; r < i + 4; r++)
+                c[r * ldc + j] = acc_one_portable(a + r * a_row, a_col, b + j, ldb, k);
+    }
+    for (; i < m; i++)
+        for (int j = 0; j < n; j++)
+            c[i * ldc + j] = acc_one_portable(a + i * a_row, a_col, b + j, ldb, k);
 }
 
 static void sigmoid_portable(float *y, const float *x, int count)
