@@ -256,14 +256,25 @@ ACC_TILE(6, 1)
 ACC_TILE(1, 2)
 ACC_TILE(1, 1)
 
-/* One element of c = A·B, for the columns past the last multiple of 8. */
-static AVX2_INLINE float acc_one(const float *a, long a_col, const float *b, long ldb, int k)
-{
-    float sum = 0.0f;
-    for (int p = 0; p < k; p++)
-        sum += a[p * a_col] * b[p * ldb];
-    return sum;
-}
+/* R rows by the last width (< 8) columns of c = A·B, through masked loads and stores: a scalar loop here
+ * would be one long chain of dependent adds per element. */
+#define ACC_TILE_TAIL(R)                                                                                   \
+    static AVX2_INLINE void acc_tail_##R(float *c, long ldc, const float *a, long a_row, long a_col,        \
+                                         const float *b, long ldb, int k, int width)                       \
+    {                                                                                                      \
+        __m256i mask = tail_mask(width);                                                                   \
+        __m256 acc[R];                                                                                     \
+        _Pragma("GCC unroll 6") for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();                  \
+        for (int p = 0; p < k; p++) {                                                                      \
+            __m256 bv = _mm256_maskload_ps(b + p * ldb, mask);                                             \
+            _Pragma("GCC unroll 6") for (int r = 0; r < R; r++)                                            \
+                acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(a + p * a_col + r * a_row), bv, acc[r]);       \
+        }                                                                                                  \
+        _Pragma("GCC unroll 6") for (int r = 0; r < R; r++) _mm256_maskstore_ps(c + r * ldc, mask, acc[r]); \
+    }
+
+ACC_TILE_TAIL(6)
+ACC_TILE_TAIL(1)
 
 static AVX2 void matmul_avx2(float *c, long ldc, const float *a, long a_row, long a_col, const float *b, long ldb,
                              int m, int n, int k)
@@ -275,9 +286,8 @@ static AVX2 void matmul_avx2(float *c, long ldc, const float *a, long a_row, lon
             acc_tile_6x2(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k);
         for (; j + 8 <= n; j += 8)
             acc_tile_6x1(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k);
-        for (; j < n; j++)
-            for (int r = 0; r < 6; r++)
-                c[(i + r) * ldc + j] = acc_one(a + (i + r) * a_row, a_col, b + j, ldb, k);
+        if (j < n)
+            acc_tail_6(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k, n - j);
     }
     for (; i < m; i++) {
         int j = 0;
@@ -285,8 +295,8 @@ static AVX2 void matmul_avx2(float *c, long ldc, const float *a, long a_row, lon
             acc_tile_1x2(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k);
         for (; j + 8 <= n; j += 8)
             acc_tile_1x1(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k);
-        for (; j < n; j++)
-            c[i * ldc + j] = acc_one(a + i * a_row, a_col, b + j, ldb, k);
+        if (j < n)
+            acc_tail_1(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k, n - j);
     }
 }
 
