@@ -1,4 +1,4 @@
-/* Single-precision matrix products and sigmoid for the fast training path, AVX2 or portable (engine layer). */
+/* Single-precision kernels of the fast training path (products, sigmoid, BN, SGD), AVX2 or portable (engine layer). */
 #include "engine/kernels_f32.h"
 
 #include <math.h>
@@ -148,6 +148,73 @@ static void sigmoid_portable(float *y, const float *x, int count)
     for (int i = 0; i < count; i++) {
         float v = x[i], e = expf(-fabsf(v));
         y[i] = (v >= 0.0f ? 1.0f : e) / (1.0f + e);
+    }
+}
+
+static void bn_forward_portable(float *y, float *xhat, float *mean, float *var, float *rstd, const float *x,
+                                const float *gamma, const float *beta, float eps, int n, int c, bool then_sigmoid)
+{
+    for (int j = 0; j < c; j++)
+        mean[j] = var[j] = 0.0f;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < c; j++)
+            mean[j] += x[i * c + j];
+    for (int j = 0; j < c; j++)
+        mean[j] /= (float)n;
+    /* Squared deviations from the mean, a second pass: accurate however far the features sit from 0. */
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < c; j++) {
+            float d = x[i * c + j] - mean[j];
+            var[j] += d * d;
+        }
+    for (int j = 0; j < c; j++) {
+        var[j] /= (float)n;
+        rstd[j] = 1.0f / sqrtf(var[j] + eps);
+    }
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < c; j++) {
+            float h = (x[i * c + j] - mean[j]) * rstd[j];
+            xhat[i * c + j] = h;
+            y[i * c + j] = gamma[j] * h + beta[j];
+        }
+    if (then_sigmoid)
+        sigmoid_portable(y, y, n * c);
+}
+
+static inline float bn_grad_in(const float *dy, const float *sigmoid_out, long at)
+{
+    return sigmoid_out ? dy[at] * sigmoid_out[at] * (1.0f - sigmoid_out[at]) : dy[at];
+}
+
+static void bn_backward_portable(float *dx, float *dgamma, float *dbeta, const float *dy, const float *sigmoid_out,
+                                 const float *xhat, const float *rstd, const float *gamma, int n, int c)
+{
+    for (int j = 0; j < c; j++)
+        dbeta[j] = dgamma[j] = 0.0f;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < c; j++) {
+            float g = bn_grad_in(dy, sigmoid_out, (long)i * c + j);
+            dbeta[j] += g;
+            dgamma[j] += g * xhat[i * c + j];
+        }
+    /* dx = γ·rstd/N · (N·dy − Σdy − x̂·Σ(dy·x̂)) */
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < c; j++) {
+            float g = bn_grad_in(dy, sigmoid_out, (long)i * c + j), scale = gamma[j] * rstd[j] / (float)n;
+            dx[i * c + j] = scale * ((float)n * g - dbeta[j] - xhat[i * c + j] * dgamma[j]);
+        }
+}
+
+static void sgd_portable(float *restrict p, float *restrict v, const float *restrict g, long count, float lr, float mu)
+{
+    if (mu == 0.0f) {
+        for (long i = 0; i < count; i++)
+            p[i] -= lr * g[i];
+        return;
+    }
+    for (long i = 0; i < count; i++) {
+        v[i] = mu * v[i] + g[i];
+        p[i] -= lr * v[i];
     }
 }
 
@@ -335,6 +402,96 @@ static AVX2 void sigmoid_avx2(float *y, const float *x, int count)
     }
     sigmoid_portable(y + i, x + i, count - i);
 }
+
+static AVX2_INLINE __m256 sigmoid8(__m256 v)
+{
+    const __m256 one = _mm256_set1_ps(1.0f);
+    __m256 e = exp_nonpositive(_mm256_or_ps(v, _mm256_set1_ps(-0.0f)));
+    return _mm256_div_ps(_mm256_blendv_ps(one, e, v), _mm256_add_ps(one, e));
+}
+
+/* Eight features at a time, rows inner; the last block of fewer than eight is masked. */
+static AVX2 void bn_forward_avx2(float *y, float *xhat, float *mean, float *var, float *rstd, const float *x,
+                                 const float *gamma, const float *beta, float eps, int n, int c, bool then_sigmoid)
+{
+    const __m256 inv_n = _mm256_set1_ps(1.0f / (float)n), one = _mm256_set1_ps(1.0f);
+    for (int j = 0; j < c; j += 8) {
+        __m256i mask = tail_mask(c - j < 8 ? c - j : 8);
+        __m256 m = _mm256_setzero_ps(), v = _mm256_setzero_ps();
+        for (int i = 0; i < n; i++)
+            m = _mm256_add_ps(m, _mm256_maskload_ps(x + (long)i * c + j, mask));
+        m = _mm256_mul_ps(m, inv_n);
+        for (int i = 0; i < n; i++) {
+            __m256 d = _mm256_sub_ps(_mm256_maskload_ps(x + (long)i * c + j, mask), m);
+            v = _mm256_fmadd_ps(d, d, v);
+        }
+        v = _mm256_mul_ps(v, inv_n);
+        __m256 r = _mm256_div_ps(one, _mm256_sqrt_ps(_mm256_add_ps(v, _mm256_set1_ps(eps))));
+        _mm256_maskstore_ps(mean + j, mask, m);
+        _mm256_maskstore_ps(var + j, mask, v);
+        _mm256_maskstore_ps(rstd + j, mask, r);
+        __m256 g = _mm256_maskload_ps(gamma + j, mask), b = _mm256_maskload_ps(beta + j, mask);
+        for (int i = 0; i < n; i++) {
+            long at = (long)i * c + j;
+            __m256 h = _mm256_mul_ps(_mm256_sub_ps(_mm256_maskload_ps(x + at, mask), m), r);
+            _mm256_maskstore_ps(xhat + at, mask, h);
+            __m256 out = _mm256_fmadd_ps(g, h, b);
+            _mm256_maskstore_ps(y + at, mask, then_sigmoid ? sigmoid8(out) : out);
+        }
+    }
+}
+
+static AVX2_INLINE __m256 bn_grad_in8(const float *dy, const float *sigmoid_out, long at, __m256i mask)
+{
+    __m256 g = _mm256_maskload_ps(dy + at, mask);
+    if (!sigmoid_out)
+        return g;
+    __m256 s = _mm256_maskload_ps(sigmoid_out + at, mask);
+    return _mm256_mul_ps(_mm256_mul_ps(g, s), _mm256_sub_ps(_mm256_set1_ps(1.0f), s));
+}
+
+static AVX2 void bn_backward_avx2(float *dx, float *dgamma, float *dbeta, const float *dy, const float *sigmoid_out,
+                                  const float *xhat, const float *rstd, const float *gamma, int n, int c)
+{
+    const __m256 nf = _mm256_set1_ps((float)n);
+    for (int j = 0; j < c; j += 8) {
+        __m256i mask = tail_mask(c - j < 8 ? c - j : 8);
+        __m256 sum = _mm256_setzero_ps(), sum_x = _mm256_setzero_ps();
+        for (int i = 0; i < n; i++) {
+            long at = (long)i * c + j;
+            __m256 g = bn_grad_in8(dy, sigmoid_out, at, mask);
+            sum = _mm256_add_ps(sum, g);
+            sum_x = _mm256_fmadd_ps(g, _mm256_maskload_ps(xhat + at, mask), sum_x);
+        }
+        _mm256_maskstore_ps(dbeta + j, mask, sum);
+        _mm256_maskstore_ps(dgamma + j, mask, sum_x);
+        __m256 scale = _mm256_div_ps(_mm256_mul_ps(_mm256_maskload_ps(gamma + j, mask),
+                                                   _mm256_maskload_ps(rstd + j, mask)), nf);
+        for (int i = 0; i < n; i++) {
+            long at = (long)i * c + j;
+            __m256 g = bn_grad_in8(dy, sigmoid_out, at, mask);
+            __m256 t = _mm256_fnmadd_ps(_mm256_maskload_ps(xhat + at, mask), sum_x, _mm256_fmsub_ps(nf, g, sum));
+            _mm256_maskstore_ps(dx + at, mask, _mm256_mul_ps(scale, t));
+        }
+    }
+}
+
+static AVX2 void sgd_avx2(float *p, float *v, const float *g, long count, float lr, float mu)
+{
+    const __m256 rate = _mm256_set1_ps(lr), keep = _mm256_set1_ps(mu);
+    long i = 0;
+    if (mu == 0.0f) {
+        for (; i + 8 <= count; i += 8)
+            _mm256_storeu_ps(p + i, _mm256_fnmadd_ps(rate, _mm256_loadu_ps(g + i), _mm256_loadu_ps(p + i)));
+    } else {
+        for (; i + 8 <= count; i += 8) {
+            __m256 vel = _mm256_fmadd_ps(keep, _mm256_loadu_ps(v + i), _mm256_loadu_ps(g + i));
+            _mm256_storeu_ps(v + i, vel);
+            _mm256_storeu_ps(p + i, _mm256_fnmadd_ps(rate, vel, _mm256_loadu_ps(p + i)));
+        }
+    }
+    sgd_portable(p + i, v + i, g + i, count - i, lr, mu);
+}
 #endif
 
 #if KERNELS_F32_HAVE_AVX2
@@ -376,4 +533,39 @@ void kernels_f32_sigmoid(float *y, const float *x, int count)
     }
 #endif
     sigmoid_portable(y, x, count);
+}
+
+void kernels_f32_bn_forward(float *y, float *xhat, float *mean, float *var, float *rstd, const float *x,
+                            const float *gamma, const float *beta, float eps, int n, int c, bool then_sigmoid)
+{
+#if KERNELS_F32_HAVE_AVX2
+    if (use_avx2()) {
+        bn_forward_avx2(y, xhat, mean, var, rstd, x, gamma, beta, eps, n, c, then_sigmoid);
+        return;
+    }
+#endif
+    bn_forward_portable(y, xhat, mean, var, rstd, x, gamma, beta, eps, n, c, then_sigmoid);
+}
+
+void kernels_f32_bn_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *sigmoid_out,
+                             const float *xhat, const float *rstd, const float *gamma, int n, int c)
+{
+#if KERNELS_F32_HAVE_AVX2
+    if (use_avx2()) {
+        bn_backward_avx2(dx, dgamma, dbeta, dy, sigmoid_out, xhat, rstd, gamma, n, c);
+        return;
+    }
+#endif
+    bn_backward_portable(dx, dgamma, dbeta, dy, sigmoid_out, xhat, rstd, gamma, n, c);
+}
+
+void kernels_f32_sgd(float *p, float *v, const float *g, long count, float lr, float mu)
+{
+#if KERNELS_F32_HAVE_AVX2
+    if (use_avx2()) {
+        sgd_avx2(p, v, g, count, lr, mu);
+        return;
+    }
+#endif
+    sgd_portable(p, v, g, count, lr, mu);
 }

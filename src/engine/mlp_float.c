@@ -188,52 +188,11 @@ static void activate_backward(float *dx, const float *dy, const float *y, int co
     }
 }
 
-/* Training-mode BN of x (n, c) into y and xhat, batch statistics into F's mean, var (biased), rstd. */
-static void bn_forward(FloatLayer *F, float *y, const float *x, float eps, int n, int c)
+/* Training-mode BN of x (n, c) into y, with xhat and the batch statistics kept in F. */
+static void bn_forward(FloatLayer *F, float *y, const float *x, float eps, int n, bool then_sigmoid)
 {
-    float *mean = F->mean, *var = F->var, *rstd = F->rstd;
-    for (int j = 0; j < c; j++)
-        mean[j] = var[j] = 0.0f;
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < c; j++)
-            mean[j] += x[i * c + j];
-    for (int j = 0; j < c; j++)
-        mean[j] /= (float)n;
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < c; j++) {
-            float d = x[i * c + j] - mean[j];
-            var[j] += d * d;
-        }
-    for (int j = 0; j < c; j++) {
-        var[j] /= (float)n;
-        rstd[j] = 1.0f / sqrtf(var[j] + eps);
-    }
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < c; j++) {
-            float h = (x[i * c + j] - mean[j]) * rstd[j];
-            F->xhat[i * c + j] = h;
-            y[i * c + j] = F->gamma[j] * h + F->beta[j];
-        }
-}
-
-/* BN backward: dx (n, c) overwritten, dgamma and dbeta overwritten (the twin never accumulates). */
-static void bn_backward(FloatLayer *F, float *dx, const float *dy, int n, int c)
-{
-    float *sum_dy = F->dbeta, *sum_dy_xhat = F->dgamma;
-    for (int j = 0; j < c; j++)
-        sum_dy[j] = sum_dy_xhat[j] = 0.0f;
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < c; j++) {
-            sum_dy[j] += dy[i * c + j];
-            sum_dy_xhat[j] += dy[i * c + j] * F->xhat[i * c + j];
-        }
-    /* dx = γ·rstd/N · (N·dy − Σdy − x̂·Σ(dy·x̂)); var's slot is free after the
-     * forward published it, so it holds the per-feature scale. */
-    for (int j = 0; j < c; j++)
-        F->var[j] = F->gamma[j] * F->rstd[j] / (float)n;
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < c; j++)
-            dx[i * c + j] = F->var[j] * ((float)n * dy[i * c + j] - sum_dy[j] - F->xhat[i * c + j] * sum_dy_xhat[j]);
+    kernels_f32_bn_forward(y, F->xhat, F->mean, F->var, F->rstd, x, F->gamma, F->beta, eps, n, F->out,
+                           then_sigmoid);
 }
 
 /* Hands the batch statistics to the Mlp (double) and folds them into its running statistics. */
@@ -277,15 +236,17 @@ static bool forward(MlpFloat *t, const double *x, int n, BnError *err)
             activate(F->act, count, act);
             break;
         case BN_PLACEMENT_BEFORE:
-            /* BN writes the activation's input into act, which the activation then overwrites. */
-            bn_forward(F, F->act, F->z, eps, n, F->out);
-            activate(F->act, count, act);
+            /* BN writes the activation's input into act, which the activation then overwrites; a
+             * sigmoid is applied in BN's own pass. */
+            bn_forward(F, F->act, F->z, eps, n, act == ACTIVATION_SIGMOID);
+            if (act != ACTIVATION_SIGMOID)
+                activate(F->act, count, act);
             bn_publish(mlp, l, F, n, true);
             break;
         case BN_PLACEMENT_AFTER:
             memcpy(F->act, F->z, sizeof(float) * (size_t)count);
             activate(F->act, count, act);
-            bn_forward(F, F->y, F->act, eps, n, F->out);
+            bn_forward(F, F->y, F->act, eps, n, false);
             bn_publish(mlp, l, F, n, true);
             break;
         }
@@ -300,19 +261,9 @@ static bool forward(MlpFloat *t, const double *x, int n, BnError *err)
  * they are still in cache. */
 static void update(MlpFloat *t, const Sgd *sgd, const float *from, const float *to)
 {
-    size_t at = (size_t)(from - t->params), count = (size_t)(to - from);
-    float lr = (float)sgd->lr, mu = (float)sgd->momentum;
-    float *restrict p = t->params + at, *restrict v = t->velocity + at;
-    const float *restrict g = t->grads + at;
-    if (sgd->momentum == 0.0) {
-        for (size_t i = 0; i < count; i++)
-            p[i] -= lr * g[i];
-        return;
-    }
-    for (size_t i = 0; i < count; i++) {
-        v[i] = mu * v[i] + g[i];
-        p[i] -= lr * v[i];
-    }
+    size_t at = (size_t)(from - t->params);
+    kernels_f32_sgd(t->params + at, t->velocity + at, t->grads + at, (long)(to - from), (float)sgd->lr,
+                    (float)sgd->momentum);
 }
 
 /* Back-propagates dlogits and updates each layer's parameters as soon as nothing else needs them. */
@@ -342,11 +293,19 @@ static void backward(MlpFloat *t, const Sgd *sgd)
             activate_backward(F->dz, F->dout, F->act, count, act);
             break;
         case BN_PLACEMENT_BEFORE:
-            activate_backward(F->dmid, F->dout, F->act, count, act);
-            bn_backward(F, F->dz, F->dmid, n, F->out);
+            /* A sigmoid's derivative is formed inside BN's backward pass, not in a pass of its own. */
+            if (act == ACTIVATION_SIGMOID) {
+                kernels_f32_bn_backward(F->dz, F->dgamma, F->dbeta, F->dout, F->act, F->xhat, F->rstd, F->gamma,
+                                        n, F->out);
+            } else {
+                activate_backward(F->dmid, F->dout, F->act, count, act);
+                kernels_f32_bn_backward(F->dz, F->dgamma, F->dbeta, F->dmid, NULL, F->xhat, F->rstd, F->gamma,
+                                        n, F->out);
+            }
             break;
         case BN_PLACEMENT_AFTER:
-            bn_backward(F, F->dmid, F->dout, n, F->out);
+            kernels_f32_bn_backward(F->dmid, F->dgamma, F->dbeta, F->dout, NULL, F->xhat, F->rstd, F->gamma, n,
+                                    F->out);
             activate_backward(F->dz, F->dmid, F->act, count, act);
             break;
         }
