@@ -320,6 +320,8 @@ static AVX2 void matmul_bt_avx2(float *c, const float *a, const float *b, const 
 
 ACC_TILE(6, 2)
 ACC_TILE(6, 1)
+ACC_TILE(4, 2)
+ACC_TILE(4, 1)
 ACC_TILE(1, 2)
 ACC_TILE(1, 1)
 
@@ -341,6 +343,7 @@ ACC_TILE(1, 1)
     }
 
 ACC_TILE_TAIL(6)
+ACC_TILE_TAIL(4)
 ACC_TILE_TAIL(1)
 
 static AVX2 void matmul_avx2(float *c, long ldc, const float *a, long a_row, long a_col, const float *b, long ldb,
@@ -355,6 +358,16 @@ static AVX2 void matmul_avx2(float *c, long ldc, const float *a, long a_row, lon
             acc_tile_6x1(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k);
         if (j < n)
             acc_tail_6(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k, n - j);
+    }
+    /* Four of the rows left over (100 = 16·6 + 4 in the paper network) still share their loads of b. */
+    for (; i + 4 <= m; i += 4) {
+        int j = 0;
+        for (; j + 16 <= n; j += 16)
+            acc_tile_4x2(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k);
+        for (; j + 8 <= n; j += 8)
+            acc_tile_4x1(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k);
+        if (j < n)
+            acc_tail_4(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k, n - j);
     }
     for (; i < m; i++) {
         int j = 0;
