@@ -1,4 +1,6 @@
-/* Benchmark (not a test): time per SGD step of the paper network, with the automatic and the portable kernels. */
+/* Benchmark (not a test): time per SGD step of the paper network, in float (the path `bntutor train` takes)
+ * and in double (the lessons' path), with the automatic and the portable kernels. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +9,7 @@
 #include "engine/dataset.h"
 #include "engine/linear.h"
 #include "engine/mlp.h"
+#include "engine/mlp_float.h"
 #include "engine/optimizer.h"
 
 enum { BATCH = 60, WARMUP = 30, REPS = 300 };
@@ -36,8 +39,9 @@ static Timing summarize(double *samples, int n)
     return t;
 }
 
-/* Times REPS training steps of 784-100-100-100-10 sigmoid after WARMUP untimed ones. */
-static int bench_steps(const Dataset *train, BnPlacement bn, Timing *timing)
+/* Times REPS training steps of 784-100-100-100-10 sigmoid after WARMUP untimed ones, through the float
+ * twin when use_float, else the double Mlp. */
+static int bench_steps(const Dataset *train, BnPlacement bn, bool use_float, Timing *timing)
 {
     int sizes[5] = { 784, 100, 100, 100, 10 };
     MlpConfig config;
@@ -50,6 +54,7 @@ static int bench_steps(const Dataset *train, BnPlacement bn, Timing *timing)
         return 1;
     }
     Sgd *sgd = sgd_create(mlp->num_params, 0.5, 0.0);
+    MlpFloat *twin = use_float ? mlp_float_create(mlp) : NULL;
     BatchSampler sampler;
     sampler_init(&sampler, train->n, 1);
     int idx[BATCH];
@@ -62,7 +67,9 @@ static int bench_steps(const Dataset *train, BnPlacement bn, Timing *timing)
         sampler_next(&sampler, idx, BATCH);
         dataset_gather(train, idx, BATCH, x, y);
         double t0 = now_us(), loss;
-        if (!mlp_train_step(mlp, sgd, x, y, BATCH, &loss, &err)) {
+        bool ok = twin ? mlp_float_train_step(twin, sgd, x, y, BATCH, &loss, &err)
+                       : mlp_train_step(mlp, sgd, x, y, BATCH, &loss, &err);
+        if (!ok) {
             fprintf(stderr, "bench_train: step %d: %s\n", k, err.message);
             status = 1;
         }
@@ -74,6 +81,7 @@ static int bench_steps(const Dataset *train, BnPlacement bn, Timing *timing)
         *timing = summarize(samples, REPS);
     free(samples);
     sampler_free(&sampler);
+    mlp_float_destroy(twin);
     sgd_destroy(sgd);
     mlp_destroy(mlp);
     return status;
@@ -87,26 +95,39 @@ int main(void)
         fprintf(stderr, "bench_train: %s\n", err.message);
         return 1;
     }
-    Timing before, none, portable;
+    Timing before, none, portable, before_double, none_double, portable_double;
     LinearKernel chosen = linear_active_kernel();
-    if (bench_steps(train, BN_PLACEMENT_BEFORE, &before) || bench_steps(train, BN_PLACEMENT_NONE, &none))
+    if (bench_steps(train, BN_PLACEMENT_BEFORE, true, &before) || bench_steps(train, BN_PLACEMENT_NONE, true, &none) ||
+        bench_steps(train, BN_PLACEMENT_BEFORE, false, &before_double) ||
+        bench_steps(train, BN_PLACEMENT_NONE, false, &none_double))
         return 1;
-    /* What a CPU without the vector extensions would get (same arithmetic order, no fused multiply-add). */
+    /* What a CPU without the vector extensions would get. */
     if (chosen != LINEAR_KERNEL_PORTABLE) {
         linear_use_kernel(LINEAR_KERNEL_PORTABLE);
-        if (bench_steps(train, BN_PLACEMENT_BEFORE, &portable))
+        if (bench_steps(train, BN_PLACEMENT_BEFORE, true, &portable) ||
+            bench_steps(train, BN_PLACEMENT_BEFORE, false, &portable_double))
             return 1;
         linear_use_kernel(LINEAR_KERNEL_AUTO);
     }
     printf("bench_train: 784-100-100-100-10 sigmoid, batch %d, SGD step (forward, loss, backward, update), "
-           "%d reps after %d warm-up, double, %s kernel\n", BATCH, REPS, WARMUP, linear_kernel_name(chosen));
-    printf("  BN before: median %9.1f us/step (min %.1f, max %.1f)\n", before.median, before.min, before.max);
-    printf("  no BN:     median %9.1f us/step (min %.1f, max %.1f)\n", none.median, none.min, none.max);
+           "%d reps after %d warm-up, %s kernel\n", BATCH, REPS, WARMUP, linear_kernel_name(chosen));
+    printf("  float (bntutor train):\n");
+    printf("    BN before: median %9.1f us/step (min %.1f, max %.1f)\n", before.median, before.min, before.max);
+    printf("    no BN:     median %9.1f us/step (min %.1f, max %.1f)\n", none.median, none.min, none.max);
     if (chosen != LINEAR_KERNEL_PORTABLE)
-        printf("  BN before, portable kernel: median %9.1f us/step (%.2fx the %s kernel's time)\n",
+        printf("    BN before, portable kernel: median %9.1f us/step (%.2fx the %s kernel's time)\n",
                portable.median, portable.median / before.median, linear_kernel_name(chosen));
-    /* Machine-readable line for scripts/bench.sh. */
+    printf("  double (the lessons' scenes):\n");
+    printf("    BN before: median %9.1f us/step (min %.1f, max %.1f; %.2fx the float step)\n",
+           before_double.median, before_double.min, before_double.max, before_double.median / before.median);
+    printf("    no BN:     median %9.1f us/step (min %.1f, max %.1f)\n", none_double.median, none_double.min,
+           none_double.max);
+    if (chosen != LINEAR_KERNEL_PORTABLE)
+        printf("    BN before, portable kernel: median %9.1f us/step (%.2fx the %s kernel's time)\n",
+               portable_double.median, portable_double.median / before_double.median, linear_kernel_name(chosen));
+    /* Machine-readable lines for scripts/bench.sh. */
     printf("RESULT train_step_bn_before_us %.1f\n", before.median);
+    printf("RESULT train_step_double_bn_before_us %.1f\n", before_double.median);
     dataset_destroy(train);
     dataset_destroy(test);
     return 0;

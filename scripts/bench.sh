@@ -161,11 +161,15 @@ while [ "$r" -le "$rounds" ]; do
         echo "== torch_step ($py, round $r of $rounds)"
         "$py" "$here/../bench/torch_step.py" | tee -a "$round" | grep -v '^RESULT ' || status=1
     fi
+    # bntutor's float step (what `bntutor train` takes) and its double step (the lessons' scenes).
     ours=$(sed -n 's/^RESULT train_step_bn_before_us //p' "$round")
+    ours_double=$(sed -n 's/^RESULT train_step_double_bn_before_us //p' "$round")
     for kind in float64 float32; do
         theirs=$(sed -n "s/^RESULT torch_step_${kind}_us //p" "$round")
         [ -n "$ours" ] && [ -n "$theirs" ] && awk -v t="$theirs" -v o="$ours" -v k="$kind" \
-            'BEGIN { printf "%s %.3f %s %s\n", k, t / o, t, o }' >>"$ratios"
+            'BEGIN { printf "%s:float %.3f %s %s\n", k, t / o, t, o }' >>"$ratios"
+        [ -n "$ours_double" ] && [ -n "$theirs" ] && awk -v t="$theirs" -v o="$ours_double" -v k="$kind" \
+            'BEGIN { printf "%s:double %.3f %s %s\n", k, t / o, t, o }' >>"$ratios"
     done
     rm -f "$round"
     r=$((r + 1))
@@ -175,14 +179,16 @@ if [ -z "$py" ]; then
     echo "== torch_step: torch is not available (tried python3, /usr/bin/python3); no ratio"
     exit "$status"
 fi
-echo "== bntutor against PyTorch, one thread each (>1 means bntutor is faster; target >= 5)"
-for kind in float64 float32; do
+echo "== bntutor against PyTorch, one thread each (>1 means bntutor is faster; target >= 10 for bntutor train's float step)"
+for kind in float64:float float32:float float64:double float32:double; do
     grep "^$kind " "$ratios" | sort -k2,2n | awk -v k="$kind" '
         { ratio[NR] = $2; line = line sprintf(" %.2f", $2) }
         END {
             if (NR == 0) exit
             m = NR % 2 ? ratio[(NR + 1) / 2] : (ratio[NR / 2] + ratio[NR / 2 + 1]) / 2
-            printf "ratio torch(%s)/bntutor(double) step time: median %.2f over %d rounds (each:%s)\n", k, m, NR, line
+            split(k, side, ":")
+            printf "ratio torch(%s)/bntutor(%s) step time: median %.2f over %d rounds (each:%s)\n", side[1], side[2],
+                m, NR, line
         }'
 done
 exit "$status"

@@ -111,6 +111,38 @@ Test(cmd_train, the_same_seed_gives_the_same_csv_and_another_seed_does_not)
     run_free(&c);
 }
 
+Test(cmd_train, float_and_double_steps_write_the_same_history_to_a_few_digits)
+{
+    /* The paper network, 300 steps with momentum: the float twin's rows against the double Mlp's. */
+    const char *base = "--net=paper --dataset=synth784 --bn=before --steps=300 --every=100 --lr=0.2 --momentum=0.5";
+    char args[512];
+    snprintf(args, sizeof args, "%s --precision=float", base);
+    Run f = run_train(args);
+    snprintf(args, sizeof args, "%s --precision=double", base);
+    Run d = run_train(args);
+    cr_assert_eq(f.status, 0, "float run: stderr: %s", f.err);
+    cr_assert_eq(d.status, 0, "double run: stderr: %s", d.err);
+    cr_assert_eq(count_lines(f.out), 4, "float run: %s", f.out);
+    cr_assert_eq(count_lines(d.out), 4, "double run: %s", d.out);
+    const char *rf = f.out, *rd = d.out;
+    for (int row = 1; row <= 3; row++) {
+        rf = strchr(rf, '\n') + 1;
+        rd = strchr(rd, '\n') + 1;
+        double vf[7], vd[7];
+        long sf, sd;
+        cr_assert_eq(sscanf(rf, "%ld,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &sf, &vf[0], &vf[1], &vf[2], &vf[3], &vf[4],
+                            &vf[5], &vf[6]), 8, "float row: %s", rf);
+        cr_assert_eq(sscanf(rd, "%ld,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &sd, &vd[0], &vd[1], &vd[2], &vd[3], &vd[4],
+                            &vd[5], &vd[6]), 8, "double row: %s", rd);
+        cr_assert_eq(sf, sd);
+        static const char *const names[7] = { "loss", "test_acc", "p15", "p50", "p85", "train_acc", "test_loss" };
+        for (int k = 0; k < 7; k++)
+            check_close(vf[k], vd[k], 1e-3, 1e-2, "step %ld, %s", sf, names[k]);
+    }
+    run_free(&f);
+    run_free(&d);
+}
+
 Test(cmd_train, csv_option_writes_the_history_to_a_file)
 {
     char args[256], path[128];
@@ -171,6 +203,7 @@ Test(cmd_train, usage_errors_exit_two_with_a_message)
     expect_failure("--dataset=moons --batch=5000", 2, "larger than the training set");
     expect_failure("--dataset=moons --net=paper", 2, "784");
     expect_failure("--bn=before --batch=1", 2, "--batch");
+    expect_failure("--precision=half", 2, "--precision");
 }
 
 Test(cmd_train, a_missing_dataset_exits_one)

@@ -10,6 +10,7 @@
 #include "engine/convnet.h"
 #include "engine/dataset.h"
 #include "engine/mlp.h"
+#include "engine/mlp_float.h"
 #include "engine/optimizer.h"
 #include "engine/stats.h"
 #include "util/alloc.h"
@@ -53,6 +54,8 @@ static const char help_text[] =
     "  --unit=J         which unit of the last hidden layer p15/p50/p85 follow (default 0);\n"
     "                   for the conv net, which channel of the second block (0 to 15)\n"
     "  --csv=FILE       write the CSV to FILE (default standard output)\n"
+    "  --precision=P    float (fast, the default) or double (the arithmetic of the lessons' scenes)\n"
+    "                   for the training steps; evaluation is always in double\n"
     "  --help           this text\n"
     "\n"
     "Columns: step,loss,test_acc,p15,p50,p85,train_acc,test_loss\n"
@@ -86,6 +89,8 @@ typedef struct TrainOptions {
     double lr, momentum;
     unsigned long long seed;
     const char *csv;
+    bool double_steps;      /* --precision=double: train through the double Mlp, not its float twin */
+    bool precision_given;
 } TrainOptions;
 
 static int usage_error(const char *where, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -137,7 +142,7 @@ static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
         /* Every other option needs a value. */
         static const char *const names[] = { "dataset", "net", "hidden", "act", "bn", "steps", "batch",
                                              "lr", "momentum", "seed", "every", "unit", "csv", "norm",
-                                             "groups" };
+                                             "groups", "precision" };
         int which = -1;
         for (int k = 0; k < (int)(sizeof names / sizeof names[0]); k++)
             if (parse_option(a, names[k], &v)) {
@@ -215,18 +220,26 @@ static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
                 return usage_error(where, "'%s' is not a norm (batch, layer, instance, group, none)", v);
             o->norm_given = true;
             break;
-        default:
+        case 14:
             if (!parse_long(v, 1, 16, &l) || 8 % l != 0)
                 return usage_error(where, "'%s' does not divide the conv net's 8 and 16 channels "
                                    "(1, 2, 4 or 8)", v);
             o->groups = l;
             o->groups_given = true;
             break;
+        default:
+            if (strcmp(v, "float") != 0 && strcmp(v, "double") != 0)
+                return usage_error(where, "'%s' is not a precision (float, double)", v);
+            o->double_steps = strcmp(v, "double") == 0;
+            o->precision_given = true;
+            break;
         }
     }
     if (o->conv && (o->hidden_given || o->act_given || o->bn_given))
         return usage_error("--net", "conv fixes the layers (relu) and takes --norm=NAME; leave out --hidden, "
                            "--act and --bn");
+    if (o->conv && o->precision_given)
+        return usage_error("--precision", "the conv net trains in double; leave out --precision");
     if (!o->conv && (o->norm_given || o->groups_given))
         return usage_error(o->norm_given ? "--norm" : "--groups", "only the conv net has it; add --net=conv "
                            "(the MLP takes --bn=none|before|after)");
@@ -288,6 +301,7 @@ typedef struct TrainRun {
     Dataset *train, *test;
     Mlp *mlp;
     ConvNet *net;
+    MlpFloat *twin;     /* the float twin that takes the steps, NULL with --precision=double */
     Sgd *sgd;
     BatchSampler sampler;
     bool sampler_ready;
@@ -301,6 +315,7 @@ static void run_free(TrainRun *run)
 {
     dataset_destroy(run->train);
     dataset_destroy(run->test);
+    mlp_float_destroy(run->twin);
     mlp_destroy(run->mlp);
     convnet_destroy(run->net);
     sgd_destroy(run->sgd);
@@ -368,6 +383,8 @@ static int train_run(const TrainOptions *o, TrainRun *run)
         return runtime_error(&err, "train");
     Mlp *mlp = run->mlp;
     run->sgd = sgd_create(mlp->num_params, o->lr, o->momentum);
+    if (!o->double_steps)
+        run->twin = mlp_float_create(mlp);
     sampler_init(&run->sampler, train->n, o->seed);
     run->sampler_ready = true;
 
@@ -401,7 +418,9 @@ static int train_run(const TrainOptions *o, TrainRun *run)
         dataset_gather(train, run->idx, batch, run->x, run->y);
         double loss = 0.0;
         error_clear(&err);
-        if (!mlp_train_step(mlp, run->sgd, run->x, run->y, batch, &loss, &err)) {
+        bool stepped = run->twin ? mlp_float_train_step(run->twin, run->sgd, run->x, run->y, batch, &loss, &err)
+                                 : mlp_train_step(mlp, run->sgd, run->x, run->y, batch, &loss, &err);
+        if (!stepped) {
             fflush(out);
             if (!isfinite(loss)) {
                 fprintf(stderr, "bntutor: train: training diverged at step %ld: lower --lr (now %g)\n",
@@ -417,7 +436,10 @@ static int train_run(const TrainOptions *o, TrainRun *run)
         loss_sum += loss;
         since++;
         if (!regress) {
-            mlp_predict(mlp, pred);
+            if (run->twin)
+                mlp_float_predict(run->twin, pred);
+            else
+                mlp_predict(mlp, pred);
             for (int r = 0; r < batch; r++)
                 correct += pred[r] == (int)run->y[r];
             seen += batch;
@@ -425,6 +447,8 @@ static int train_run(const TrainOptions *o, TrainRun *run)
         if (step % o->every != 0 && step != o->steps)
             continue;
         Evaluation ev;
+        if (run->twin)
+            mlp_float_store(run->twin);     /* evaluation runs on the double network */
         if (!evaluate(mlp, run->test_x, test->y, n_test, (int)o->unit, run->column, &ev, &err)) {
             status = runtime_error(&err, "train");
             break;

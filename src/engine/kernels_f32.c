@@ -1,0 +1,584 @@
+/* Single-precision kernels of the fast training path (products, sigmoid, BN, SGD), AVX2 or portable (engine layer). */
+#include "engine/kernels_f32.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "engine/linear.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define KERNELS_F32_HAVE_AVX2 1
+#include <immintrin.h>
+#else
+#define KERNELS_F32_HAVE_AVX2 0
+#endif
+
+/* Portable variant: 16-byte vectors (SSE2 on x86-64, NEON on arm64) through GCC's vector extension,
+ * separate multiply and add. */
+typedef float Float4 __attribute__((vector_size(16)));
+
+static inline Float4 float4_load(const float *p)
+{
+    Float4 v;
+    memcpy(&v, p, sizeof v);     /* unaligned */
+    return v;
+}
+
+static inline void float4_store(float *p, Float4 v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
+/* Σ a[p]·b[p] over four lanes, then the k % 4 tail. */
+static float dot_portable(const float *restrict a, const float *restrict b, int k)
+{
+    Float4 acc = { 0 };
+    int k4 = k & ~3;
+    for (int p = 0; p < k4; p += 4)
+        acc += float4_load(a + p) * float4_load(b + p);
+    float sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (int p = k4; p < k; p++)
+        sum += a[p] * b[p];
+    return sum;
+}
+
+/* Two rows of a against two rows of b: four sums in flight, each row loaded once per two products. */
+static void dot_2x2_portable(float *restrict c, long ldc, const float *restrict a, const float *restrict b,
+                             const float *restrict bias, int k)
+{
+    const float *a0 = a, *a1 = a + k, *b0 = b, *b1 = b + k;
+    Float4 c00 = { 0 }, c01 = { 0 }, c10 = { 0 }, c11 = { 0 };
+    int k4 = k & ~3;
+    for (int p = 0; p < k4; p += 4) {
+        Float4 x0 = float4_load(a0 + p), x1 = float4_load(a1 + p), w0 = float4_load(b0 + p), w1 = float4_load(b1 + p);
+        c00 += x0 * w0;
+        c01 += x0 * w1;
+        c10 += x1 * w0;
+        c11 += x1 * w1;
+    }
+    float s00 = (c00[0] + c00[1]) + (c00[2] + c00[3]), s01 = (c01[0] + c01[1]) + (c01[2] + c01[3]);
+    float s10 = (c10[0] + c10[1]) + (c10[2] + c10[3]), s11 = (c11[0] + c11[1]) + (c11[2] + c11[3]);
+    for (int p = k4; p < k; p++) {
+        s00 += a0[p] * b0[p];
+        s01 += a0[p] * b1[p];
+        s10 += a1[p] * b0[p];
+        s11 += a1[p] * b1[p];
+    }
+    float bias0 = bias ? bias[0] : 0.0f, bias1 = bias ? bias[1] : 0.0f;
+    c[0] = s00 + bias0;
+    c[1] = s01 + bias1;
+    c[ldc] = s10 + bias0;
+    c[ldc + 1] = s11 + bias1;
+}
+
+static void matmul_bt_portable(float *c, const float *a, const float *b, const float *bias, int m, int n, int k)
+{
+    int i = 0;
+    for (; i + 2 <= m; i += 2) {
+        int j = 0;
+        for (; j + 2 <= n; j += 2)
+            dot_2x2_portable(c + (long)i * n + j, n, a + (long)i * k, b + (long)j * k, bias ? bias + j : NULL, k);
+        for (; j < n; j++)
+            for (int r = i; r < i + 2; r++)
+                c[(long)r * n + j] = dot_portable(a + (long)r * k, b + (long)j * k, k) + (bias ? bias[j] : 0.0f);
+    }
+    for (; i < m; i++)
+        for (int j = 0; j < n; j++)
+            c[(long)i * n + j] = dot_portable(a + (long)i * k, b + (long)j * k, k) + (bias ? bias[j] : 0.0f);
+}
+
+/* Four rows by eight columns of c = A·B, summed in registers over k. */
+static void acc_4x8_portable(float *restrict c, long ldc, const float *restrict a, long a_row, long a_col,
+                             const float *restrict b, long ldb, int k)
+{
+    Float4 c00 = { 0 }, c01 = { 0 }, c10 = { 0 }, c11 = { 0 }, c20 = { 0 }, c21 = { 0 }, c30 = { 0 }, c31 = { 0 };
+    for (int p = 0; p < k; p++) {
+        const float *bp = b + p * ldb, *ap = a + p * a_col;
+        Float4 b0 = float4_load(bp), b1 = float4_load(bp + 4);
+        float s0 = ap[0], s1 = ap[a_row], s2 = ap[2 * a_row], s3 = ap[3 * a_row];
+        c00 += s0 * b0;
+        c01 += s0 * b1;
+        c10 += s1 * b0;
+        c11 += s1 * b1;
+        c20 += s2 * b0;
+        c21 += s2 * b1;
+        c30 += s3 * b0;
+        c31 += s3 * b1;
+    }
+    float4_store(c, c00);
+    float4_store(c + 4, c01);
+    float4_store(c + ldc, c10);
+    float4_store(c + ldc + 4, c11);
+    float4_store(c + 2 * ldc, c20);
+    float4_store(c + 2 * ldc + 4, c21);
+    float4_store(c + 3 * ldc, c30);
+    float4_store(c + 3 * ldc + 4, c31);
+}
+
+/* One element of c = A·B. */
+static float acc_one_portable(const float *a, long a_col, const float *b, long ldb, int k)
+{
+    float sum = 0.0f;
+    for (int p = 0; p < k; p++)
+        sum += a[p * a_col] * b[p * ldb];
+    return sum;
+}
+
+static void matmul_portable(float *restrict c, long ldc, const float *restrict a, long a_row, long a_col,
+                            const float *restrict b, long ldb, int m, int n, int k)
+{
+    int i = 0;
+    for (; i + 4 <= m; i += 4) {
+        int j = 0;
+        for (; j + 8 <= n; j += 8)
+            acc_4x8_portable(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k);
+        for (; j < n; j++)
+            for (int r = i; r < i + 4; r++)
+                c[r * ldc + j] = acc_one_portable(a + r * a_row, a_col, b + j, ldb, k);
+    }
+    for (; i < m; i++)
+        for (int j = 0; j < n; j++)
+            c[i * ldc + j] = acc_one_portable(a + i * a_row, a_col, b + j, ldb, k);
+}
+
+static void sigmoid_portable(float *y, const float *x, int count)
+{
+    for (int i = 0; i < count; i++) {
+        float v = x[i], e = expf(-fabsf(v));
+        y[i] = (v >= 0.0f ? 1.0f : e) / (1.0f + e);
+    }
+}
+
+static void bn_forward_portable(float *y, float *xhat, float *mean, float *var, float *rstd, const float *x,
+                                const float *gamma, const float *beta, float eps, int n, int c, bool then_sigmoid)
+{
+    for (int j = 0; j < c; j++)
+        mean[j] = var[j] = 0.0f;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < c; j++)
+            mean[j] += x[i * c + j];
+    for (int j = 0; j < c; j++)
+        mean[j] /= (float)n;
+    /* Squared deviations from the mean, a second pass: accurate however far the features sit from 0. */
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < c; j++) {
+            float d = x[i * c + j] - mean[j];
+            var[j] += d * d;
+        }
+    for (int j = 0; j < c; j++) {
+        var[j] /= (float)n;
+        rstd[j] = 1.0f / sqrtf(var[j] + eps);
+    }
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < c; j++) {
+            float h = (x[i * c + j] - mean[j]) * rstd[j];
+            xhat[i * c + j] = h;
+            y[i * c + j] = gamma[j] * h + beta[j];
+        }
+    if (then_sigmoid)
+        sigmoid_portable(y, y, n * c);
+}
+
+static inline float bn_grad_in(const float *dy, const float *sigmoid_out, long at)
+{
+    return sigmoid_out ? dy[at] * sigmoid_out[at] * (1.0f - sigmoid_out[at]) : dy[at];
+}
+
+static void bn_backward_portable(float *dx, float *dgamma, float *dbeta, const float *dy, const float *sigmoid_out,
+                                 const float *xhat, const float *rstd, const float *gamma, int n, int c)
+{
+    for (int j = 0; j < c; j++)
+        dbeta[j] = dgamma[j] = 0.0f;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < c; j++) {
+            float g = bn_grad_in(dy, sigmoid_out, (long)i * c + j);
+            dbeta[j] += g;
+            dgamma[j] += g * xhat[i * c + j];
+        }
+    /* dx = γ·rstd/N · (N·dy − Σdy − x̂·Σ(dy·x̂)) */
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < c; j++) {
+            float g = bn_grad_in(dy, sigmoid_out, (long)i * c + j), scale = gamma[j] * rstd[j] / (float)n;
+            dx[i * c + j] = scale * ((float)n * g - dbeta[j] - xhat[i * c + j] * dgamma[j]);
+        }
+}
+
+static void sgd_portable(float *restrict p, float *restrict v, const float *restrict g, long count, float lr, float mu)
+{
+    if (mu == 0.0f) {
+        for (long i = 0; i < count; i++)
+            p[i] -= lr * g[i];
+        return;
+    }
+    for (long i = 0; i < count; i++) {
+        v[i] = mu * v[i] + g[i];
+        p[i] -= lr * v[i];
+    }
+}
+
+#if KERNELS_F32_HAVE_AVX2
+#define AVX2 __attribute__((target("avx2,fma")))
+#define AVX2_INLINE __attribute__((target("avx2,fma"), always_inline)) inline
+
+/* Lanes 0..len-1 set, for loading the k % 8 tail of a row without reading past it. */
+static const int32_t tail_lanes[16] = { -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0 };
+
+static AVX2_INLINE __m256i tail_mask(int len)
+{
+    return _mm256_loadu_si256((const __m256i *)(const void *)(tail_lanes + 8 - len));
+}
+
+static AVX2_INLINE float hsum8(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* R rows of a against C rows of b: R·C dot products of length k, each row loaded once per tile. */
+#define DOT_TILE(R, C)                                                                                     \
+    static AVX2_INLINE void dot_tile_##R##x##C(float *c, long ldc, const float *a, const float *b,         \
+                                               const float *bias, int k)                                   \
+    {                                                                                                      \
+        __m256 acc[R][C];                                                                                  \
+        _Pragma("GCC unroll 4") for (int r = 0; r < R; r++)                                                \
+            _Pragma("GCC unroll 4") for (int q = 0; q < C; q++) acc[r][q] = _mm256_setzero_ps();           \
+        int k8 = k & ~7;                                                                                   \
+        for (int p = 0; p < k8; p += 8) {                                                                  \
+            __m256 bv[C];                                                                                  \
+            _Pragma("GCC unroll 4") for (int q = 0; q < C; q++) bv[q] = _mm256_loadu_ps(b + (long)q * k + p); \
+            _Pragma("GCC unroll 4") for (int r = 0; r < R; r++) {                                          \
+                __m256 av = _mm256_loadu_ps(a + (long)r * k + p);                                          \
+                _Pragma("GCC unroll 4") for (int q = 0; q < C; q++)                                        \
+                    acc[r][q] = _mm256_fmadd_ps(av, bv[q], acc[r][q]);                                     \
+            }                                                                                              \
+        }                                                                                                  \
+        if (k8 < k) {                                                                                      \
+            __m256i mask = tail_mask(k - k8);                                                              \
+            __m256 bv[C];                                                                                  \
+            _Pragma("GCC unroll 4") for (int q = 0; q < C; q++)                                            \
+                bv[q] = _mm256_maskload_ps(b + (long)q * k + k8, mask);                                    \
+            _Pragma("GCC unroll 4") for (int r = 0; r < R; r++) {                                          \
+                __m256 av = _mm256_maskload_ps(a + (long)r * k + k8, mask);                                \
+                _Pragma("GCC unroll 4") for (int q = 0; q < C; q++)                                        \
+                    acc[r][q] = _mm256_fmadd_ps(av, bv[q], acc[r][q]);                                     \
+            }                                                                                              \
+        }                                                                                                  \
+        _Pragma("GCC unroll 4") for (int r = 0; r < R; r++)                                                \
+            _Pragma("GCC unroll 4") for (int q = 0; q < C; q++)                                            \
+                c[r * ldc + q] = hsum8(acc[r][q]) + (bias ? bias[q] : 0.0f);                               \
+    }
+
+DOT_TILE(4, 3)
+DOT_TILE(4, 1)
+DOT_TILE(1, 3)
+DOT_TILE(1, 1)
+
+static AVX2 void matmul_bt_avx2(float *c, const float *a, const float *b, const float *bias, int m, int n, int k)
+{
+    int i = 0;
+    for (; i + 4 <= m; i += 4) {
+        int j = 0;
+        for (; j + 3 <= n; j += 3)
+            dot_tile_4x3(c + (long)i * n + j, n, a + (long)i * k, b + (long)j * k, bias ? bias + j : NULL, k);
+        for (; j < n; j++)
+            dot_tile_4x1(c + (long)i * n + j, n, a + (long)i * k, b + (long)j * k, bias ? bias + j : NULL, k);
+    }
+    for (; i < m; i++) {
+        int j = 0;
+        for (; j + 3 <= n; j += 3)
+            dot_tile_1x3(c + (long)i * n + j, n, a + (long)i * k, b + (long)j * k, bias ? bias + j : NULL, k);
+        for (; j < n; j++)
+            dot_tile_1x1(c + (long)i * n + j, n, a + (long)i * k, b + (long)j * k, bias ? bias + j : NULL, k);
+    }
+}
+
+/* R rows by 8·V columns of c = A·B: R·V accumulators, a broadcast of A times V loads of B per step. */
+#define ACC_TILE(R, V)                                                                                     \
+    static AVX2_INLINE void acc_tile_##R##x##V(float *c, long ldc, const float *a, long a_row, long a_col,  \
+                                               const float *b, long ldb, int k)                            \
+    {                                                                                                      \
+        __m256 acc[R][V];                                                                                  \
+        _Pragma("GCC unroll 6") for (int r = 0; r < R; r++)                                                \
+            _Pragma("GCC unroll 2") for (int v = 0; v < V; v++) acc[r][v] = _mm256_setzero_ps();           \
+        for (int p = 0; p < k; p++) {                                                                      \
+            const float *bp = b + p * ldb, *ap = a + p * a_col;                                            \
+            __m256 bv[V];                                                                                  \
+            _Pragma("GCC unroll 2") for (int v = 0; v < V; v++) bv[v] = _mm256_loadu_ps(bp + 8 * v);       \
+            _Pragma("GCC unroll 6") for (int r = 0; r < R; r++) {                                          \
+                __m256 s = _mm256_broadcast_ss(ap + r * a_row);                                            \
+                _Pragma("GCC unroll 2") for (int v = 0; v < V; v++)                                        \
+                    acc[r][v] = _mm256_fmadd_ps(s, bv[v], acc[r][v]);                                      \
+            }                                                                                              \
+        }                                                                                                  \
+        _Pragma("GCC unroll 6") for (int r = 0; r < R; r++)                                                \
+            _Pragma("GCC unroll 2") for (int v = 0; v < V; v++) _mm256_storeu_ps(c + r * ldc + 8 * v, acc[r][v]); \
+    }
+
+ACC_TILE(6, 2)
+ACC_TILE(6, 1)
+ACC_TILE(4, 2)
+ACC_TILE(4, 1)
+ACC_TILE(1, 2)
+ACC_TILE(1, 1)
+
+/* R rows by the last width (< 8) columns of c = A·B, through masked loads and stores: a scalar loop here
+ * would be one long chain of dependent adds per element. */
+#define ACC_TILE_TAIL(R)                                                                                   \
+    static AVX2_INLINE void acc_tail_##R(float *c, long ldc, const float *a, long a_row, long a_col,        \
+                                         const float *b, long ldb, int k, int width)                       \
+    {                                                                                                      \
+        __m256i mask = tail_mask(width);                                                                   \
+        __m256 acc[R];                                                                                     \
+        _Pragma("GCC unroll 6") for (int r = 0; r < R; r++) acc[r] = _mm256_setzero_ps();                  \
+        for (int p = 0; p < k; p++) {                                                                      \
+            __m256 bv = _mm256_maskload_ps(b + p * ldb, mask);                                             \
+            _Pragma("GCC unroll 6") for (int r = 0; r < R; r++)                                            \
+                acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(a + p * a_col + r * a_row), bv, acc[r]);       \
+        }                                                                                                  \
+        _Pragma("GCC unroll 6") for (int r = 0; r < R; r++) _mm256_maskstore_ps(c + r * ldc, mask, acc[r]); \
+    }
+
+ACC_TILE_TAIL(6)
+ACC_TILE_TAIL(4)
+ACC_TILE_TAIL(1)
+
+static AVX2 void matmul_avx2(float *c, long ldc, const float *a, long a_row, long a_col, const float *b, long ldb,
+                             int m, int n, int k)
+{
+    int i = 0;
+    for (; i + 6 <= m; i += 6) {
+        int j = 0;
+        for (; j + 16 <= n; j += 16)
+            acc_tile_6x2(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k);
+        for (; j + 8 <= n; j += 8)
+            acc_tile_6x1(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k);
+        if (j < n)
+            acc_tail_6(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k, n - j);
+    }
+    /* Four of the rows left over (100 = 16·6 + 4 in the paper network) still share their loads of b. */
+    for (; i + 4 <= m; i += 4) {
+        int j = 0;
+        for (; j + 16 <= n; j += 16)
+            acc_tile_4x2(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k);
+        for (; j + 8 <= n; j += 8)
+            acc_tile_4x1(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k);
+        if (j < n)
+            acc_tail_4(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k, n - j);
+    }
+    for (; i < m; i++) {
+        int j = 0;
+        for (; j + 16 <= n; j += 16)
+            acc_tile_1x2(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k);
+        for (; j + 8 <= n; j += 8)
+            acc_tile_1x1(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k);
+        if (j < n)
+            acc_tail_1(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k, n - j);
+    }
+}
+
+/* exp(x) for x ≤ 0 (Cephes' expf: x = n·ln2 + r, a degree-5 polynomial in r, then 2ⁿ from the exponent
+ * bits); below −87 it returns 0, where the true value is under float's smallest normal anyway. */
+static AVX2_INLINE __m256 exp_nonpositive(__m256 x)
+{
+    const __m256 lo = _mm256_set1_ps(-87.0f);
+    __m256 underflow = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
+    x = _mm256_max_ps(x, lo);
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_andnot_ps(underflow, _mm256_mul_ps(p, _mm256_castsi256_ps(bits)));
+}
+
+static AVX2 void sigmoid_avx2(float *y, const float *x, int count)
+{
+    const __m256 one = _mm256_set1_ps(1.0f), sign = _mm256_set1_ps(-0.0f);
+    int i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        /* e = exp(−|v|) never overflows; v ≥ 0 gives 1/(1+e), v < 0 gives e/(1+e). */
+        __m256 e = exp_nonpositive(_mm256_or_ps(v, sign));
+        __m256 num = _mm256_blendv_ps(one, e, v);      /* picks e where v's sign bit is set */
+        _mm256_storeu_ps(y + i, _mm256_div_ps(num, _mm256_add_ps(one, e)));
+    }
+    sigmoid_portable(y + i, x + i, count - i);
+}
+
+static AVX2_INLINE __m256 sigmoid8(__m256 v)
+{
+    const __m256 one = _mm256_set1_ps(1.0f);
+    __m256 e = exp_nonpositive(_mm256_or_ps(v, _mm256_set1_ps(-0.0f)));
+    return _mm256_div_ps(_mm256_blendv_ps(one, e, v), _mm256_add_ps(one, e));
+}
+
+/* Eight features at a time, rows inner; the last block of fewer than eight is masked. */
+static AVX2 void bn_forward_avx2(float *y, float *xhat, float *mean, float *var, float *rstd, const float *x,
+                                 const float *gamma, const float *beta, float eps, int n, int c, bool then_sigmoid)
+{
+    const __m256 inv_n = _mm256_set1_ps(1.0f / (float)n), one = _mm256_set1_ps(1.0f);
+    for (int j = 0; j < c; j += 8) {
+        __m256i mask = tail_mask(c - j < 8 ? c - j : 8);
+        __m256 m = _mm256_setzero_ps(), v = _mm256_setzero_ps();
+        for (int i = 0; i < n; i++)
+            m = _mm256_add_ps(m, _mm256_maskload_ps(x + (long)i * c + j, mask));
+        m = _mm256_mul_ps(m, inv_n);
+        for (int i = 0; i < n; i++) {
+            __m256 d = _mm256_sub_ps(_mm256_maskload_ps(x + (long)i * c + j, mask), m);
+            v = _mm256_fmadd_ps(d, d, v);
+        }
+        v = _mm256_mul_ps(v, inv_n);
+        __m256 r = _mm256_div_ps(one, _mm256_sqrt_ps(_mm256_add_ps(v, _mm256_set1_ps(eps))));
+        _mm256_maskstore_ps(mean + j, mask, m);
+        _mm256_maskstore_ps(var + j, mask, v);
+        _mm256_maskstore_ps(rstd + j, mask, r);
+        __m256 g = _mm256_maskload_ps(gamma + j, mask), b = _mm256_maskload_ps(beta + j, mask);
+        for (int i = 0; i < n; i++) {
+            long at = (long)i * c + j;
+            __m256 h = _mm256_mul_ps(_mm256_sub_ps(_mm256_maskload_ps(x + at, mask), m), r);
+            _mm256_maskstore_ps(xhat + at, mask, h);
+            __m256 out = _mm256_fmadd_ps(g, h, b);
+            _mm256_maskstore_ps(y + at, mask, then_sigmoid ? sigmoid8(out) : out);
+        }
+    }
+}
+
+static AVX2_INLINE __m256 bn_grad_in8(const float *dy, const float *sigmoid_out, long at, __m256i mask)
+{
+    __m256 g = _mm256_maskload_ps(dy + at, mask);
+    if (!sigmoid_out)
+        return g;
+    __m256 s = _mm256_maskload_ps(sigmoid_out + at, mask);
+    return _mm256_mul_ps(_mm256_mul_ps(g, s), _mm256_sub_ps(_mm256_set1_ps(1.0f), s));
+}
+
+static AVX2 void bn_backward_avx2(float *dx, float *dgamma, float *dbeta, const float *dy, const float *sigmoid_out,
+                                  const float *xhat, const float *rstd, const float *gamma, int n, int c)
+{
+    const __m256 nf = _mm256_set1_ps((float)n);
+    for (int j = 0; j < c; j += 8) {
+        __m256i mask = tail_mask(c - j < 8 ? c - j : 8);
+        __m256 sum = _mm256_setzero_ps(), sum_x = _mm256_setzero_ps();
+        for (int i = 0; i < n; i++) {
+            long at = (long)i * c + j;
+            __m256 g = bn_grad_in8(dy, sigmoid_out, at, mask);
+            sum = _mm256_add_ps(sum, g);
+            sum_x = _mm256_fmadd_ps(g, _mm256_maskload_ps(xhat + at, mask), sum_x);
+        }
+        _mm256_maskstore_ps(dbeta + j, mask, sum);
+        _mm256_maskstore_ps(dgamma + j, mask, sum_x);
+        __m256 scale = _mm256_div_ps(_mm256_mul_ps(_mm256_maskload_ps(gamma + j, mask),
+                                                   _mm256_maskload_ps(rstd + j, mask)), nf);
+        for (int i = 0; i < n; i++) {
+            long at = (long)i * c + j;
+            __m256 g = bn_grad_in8(dy, sigmoid_out, at, mask);
+            __m256 t = _mm256_fnmadd_ps(_mm256_maskload_ps(xhat + at, mask), sum_x, _mm256_fmsub_ps(nf, g, sum));
+            _mm256_maskstore_ps(dx + at, mask, _mm256_mul_ps(scale, t));
+        }
+    }
+}
+
+static AVX2 void sgd_avx2(float *p, float *v, const float *g, long count, float lr, float mu)
+{
+    const __m256 rate = _mm256_set1_ps(lr), keep = _mm256_set1_ps(mu);
+    long i = 0;
+    if (mu == 0.0f) {
+        for (; i + 8 <= count; i += 8)
+            _mm256_storeu_ps(p + i, _mm256_fnmadd_ps(rate, _mm256_loadu_ps(g + i), _mm256_loadu_ps(p + i)));
+    } else {
+        for (; i + 8 <= count; i += 8) {
+            __m256 vel = _mm256_fmadd_ps(keep, _mm256_loadu_ps(v + i), _mm256_loadu_ps(g + i));
+            _mm256_storeu_ps(v + i, vel);
+            _mm256_storeu_ps(p + i, _mm256_fnmadd_ps(rate, vel, _mm256_loadu_ps(p + i)));
+        }
+    }
+    sgd_portable(p + i, v + i, g + i, count - i, lr, mu);
+}
+#endif
+
+#if KERNELS_F32_HAVE_AVX2
+static bool use_avx2(void)
+{
+    return linear_active_kernel() == LINEAR_KERNEL_AVX2;
+}
+#endif
+
+void kernels_f32_matmul_bt(float *c, const float *a, const float *b, const float *bias, int m, int n, int k)
+{
+#if KERNELS_F32_HAVE_AVX2
+    if (use_avx2()) {
+        matmul_bt_avx2(c, a, b, bias, m, n, k);
+        return;
+    }
+#endif
+    matmul_bt_portable(c, a, b, bias, m, n, k);
+}
+
+void kernels_f32_matmul(float *c, long ldc, const float *a, long a_row, long a_col, const float *b, long ldb,
+                        int m, int n, int k)
+{
+#if KERNELS_F32_HAVE_AVX2
+    if (use_avx2()) {
+        matmul_avx2(c, ldc, a, a_row, a_col, b, ldb, m, n, k);
+        return;
+    }
+#endif
+    matmul_portable(c, ldc, a, a_row, a_col, b, ldb, m, n, k);
+}
+
+void kernels_f32_sigmoid(float *y, const float *x, int count)
+{
+#if KERNELS_F32_HAVE_AVX2
+    if (use_avx2()) {
+        sigmoid_avx2(y, x, count);
+        return;
+    }
+#endif
+    sigmoid_portable(y, x, count);
+}
+
+void kernels_f32_bn_forward(float *y, float *xhat, float *mean, float *var, float *rstd, const float *x,
+                            const float *gamma, const float *beta, float eps, int n, int c, bool then_sigmoid)
+{
+#if KERNELS_F32_HAVE_AVX2
+    if (use_avx2()) {
+        bn_forward_avx2(y, xhat, mean, var, rstd, x, gamma, beta, eps, n, c, then_sigmoid);
+        return;
+    }
+#endif
+    bn_forward_portable(y, xhat, mean, var, rstd, x, gamma, beta, eps, n, c, then_sigmoid);
+}
+
+void kernels_f32_bn_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *sigmoid_out,
+                             const float *xhat, const float *rstd, const float *gamma, int n, int c)
+{
+#if KERNELS_F32_HAVE_AVX2
+    if (use_avx2()) {
+        bn_backward_avx2(dx, dgamma, dbeta, dy, sigmoid_out, xhat, rstd, gamma, n, c);
+        return;
+    }
+#endif
+    bn_backward_portable(dx, dgamma, dbeta, dy, sigmoid_out, xhat, rstd, gamma, n, c);
+}
+
+void kernels_f32_sgd(float *p, float *v, const float *g, long count, float lr, float mu)
+{
+#if KERNELS_F32_HAVE_AVX2
+    if (use_avx2()) {
+        sgd_avx2(p, v, g, count, lr, mu);
+        return;
+    }
+#endif
+    sgd_portable(p, v, g, count, lr, mu);
+}
