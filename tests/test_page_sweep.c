@@ -124,12 +124,12 @@ static void sweep_lesson(int number)
 
 Test(page_sweep, every_lesson_is_swept)
 {
-    /* The Tests below cover lessons 0-11; a new lesson file must get its own line. */
+    /* The Tests below cover lessons 0-12; a new lesson file must get its own line. */
     BnError err = { 0 };
     LessonSet *set = lesson_set_discover("lessons", &err);
     cr_assert_not_null(set);
     for (int i = 0; i < set->count; i++)
-        cr_assert(set->lessons[i]->number >= 0 && set->lessons[i]->number <= 11,
+        cr_assert(set->lessons[i]->number >= 0 && set->lessons[i]->number <= 12,
                   "lesson %d is not in the sweep: add a Test for it", set->lessons[i]->number);
     lesson_set_destroy(set);
 }
@@ -146,6 +146,7 @@ Test(page_sweep, lesson_8_pages_stay_clean) { sweep_lesson(8); }
 Test(page_sweep, lesson_9_pages_stay_clean) { sweep_lesson(9); }
 Test(page_sweep, lesson_10_pages_stay_clean) { sweep_lesson(10); }
 Test(page_sweep, lesson_11_pages_stay_clean) { sweep_lesson(11); }
+Test(page_sweep, lesson_12_pages_stay_clean) { sweep_lesson(12); }
 
 Test(page_sweep, the_checks_catch_nan_inf_and_placeholders)
 {

@@ -68,6 +68,11 @@ static const AbuseCase cases[] = {
     { "input-norm", "batch = 1\n", 0, "constant" },
     { "input-norm", "batch = 4096\ndataset = synth784\n", 0, NULL },
     { "input-norm", "batch = 2\ndataset = blobs\n", 0, NULL },
+    /* The norm-sets block at its smallest and largest, and shapes it cannot draw. */
+    { "norm-sets", "batch = 1\nnorm = instance\ndataset = synth784\n", 0, NULL },
+    { "norm-sets", "batch = 8\nnorm = group\ngroups = 4\n", 0, NULL },
+    { "norm-sets", "batch = 4096\n", 0, "create: at most 8 images" },
+    { "norm-sets", "groups = 64\nnorm = group\n", 0, "create: does not divide" },
 };
 enum { CASE_COUNT = sizeof cases / sizeof cases[0] };
 
@@ -212,6 +217,7 @@ Test(scene_abuse, backprop_with_zero_eps_and_zero_variance_shows_no_nan) { run_s
 Test(scene_abuse, running_stats_at_extremes_shows_no_nan) { run_scene("running-stats"); }
 Test(scene_abuse, inference_with_a_batch_of_one_and_zero_eps_shows_no_nan) { run_scene("inference"); }
 Test(scene_abuse, input_norm_with_one_point_shows_no_nan) { run_scene("input-norm"); }
+Test(scene_abuse, norm_sets_at_its_extremes_shows_no_nan) { run_scene("norm-sets"); }
 
 /* A learner leaning on the keyboard: seeded random keys (printable, arrows, Enter, Tab, Esc) with steps
  * in between, on every scene with its default settings; every few keys all four draws are scanned. */

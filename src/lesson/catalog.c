@@ -24,6 +24,7 @@ static const char *const act_choices[] = { "sigmoid", "relu", "tanh", NULL };
 static const char *const show_choices[] = { "raw", "normalized", "both", NULL };
 static const char *const scale_choices[] = { "raw", "scaled", "both", NULL };
 static const char *const mode_choices[] = { "train", "eval", "both", NULL };
+static const char *const norm_choices[] = { "batch", "layer", "instance", "group", NULL };
 
 static const CatalogSetting set_seed = {
     .name = "seed", .type = SETTING_INT, .min = 0, .max = 2147483647, .fallback = "1",
@@ -107,11 +108,18 @@ static const CatalogSetting set_baseline = {
     .name = "baseline", .type = SETTING_BOOL, .fallback = "no",
     .help = "also run the network without BN as a third contestant" };
 
+static const CatalogSetting set_norm = {
+    .name = "norm", .type = SETTING_ENUM, .choices = norm_choices, .fallback = "batch",
+    .help = "which normalization: batch, layer, instance or group" };
+static const CatalogSetting set_groups = {
+    .name = "groups", .type = SETTING_INT, .min = 1, .max = 64, .fallback = "2",
+    .help = "groups of channels for group normalization (must divide the channels)" };
+
 static const CatalogSetting *const all_settings[] = {
     &set_seed, &set_dataset, &set_batch, &set_features, &set_stage, &set_alpha, &set_alpha2, &set_eps,
     &set_convention, &set_lr, &set_placement, &set_act, &set_hidden, &set_steps, &set_autoplay,
     &set_speed, &set_gamma, &set_beta, &set_show, &set_scale, &set_compare, &set_layer, &set_unit,
-    &set_check, &set_mode, &set_fold, &set_baseline,
+    &set_check, &set_mode, &set_fold, &set_baseline, &set_norm, &set_groups,
 };
 
 /* ---- scenes ---- */
@@ -251,6 +259,18 @@ static const CatalogLive real_data_lives[] = {
     { "loss", 0, "training loss with BN" }, { "step", 0, "training steps taken" },
 };
 
+static const CatalogSceneSetting norm_sets_settings[] = {
+    { &set_seed, NULL }, { &set_dataset, "fashion-mnist" }, { &set_batch, "4" }, { &set_norm, NULL },
+    { &set_groups, NULL },
+};
+static const CatalogLive norm_sets_lives[] = {
+    { "set_mean", 0, "mean of the highlighted set" }, { "set_var", 0, "variance of the highlighted set (biased)" },
+    { "set_size", 0, "how many values the highlighted set averages" },
+    { "sets", 0, "how many statistics (sets) the method computes for this batch" },
+    { "set", 0, "number of the highlighted set, from 0" },
+    { "mean", 1, "mean of set i" }, { "var", 1, "variance of set i (biased)" },
+};
+
 #define SCENE(name, help, settings, lives) { name, help, settings, COUNT(settings), lives, COUNT(lives) }
 
 static const CatalogScene scenes[] = {
@@ -275,6 +295,8 @@ static const CatalogScene scenes[] = {
     SCENE("sandbox", "a small network to play with every knob", sandbox_settings, training_lives),
     SCENE("real-data", "training on real images (Fashion-MNIST) with and without BN", real_data_settings,
           real_data_lives),
+    SCENE("norm-sets", "which values batch, layer, instance and group normalization average", norm_sets_settings,
+          norm_sets_lives),
 };
 
 int catalog_scene_count(void) { return COUNT(scenes); }

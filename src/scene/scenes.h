@@ -16,5 +16,6 @@ extern const SceneClass scene_inference;
 extern const SceneClass scene_placement;
 extern const SceneClass scene_sandbox;
 extern const SceneClass scene_real_data;
+extern const SceneClass scene_norm_sets;
 
 #endif
