@@ -354,7 +354,7 @@ static const BadInput train_cases[] = {
     { "train --net=paper --hidden=3", NULL, 2, "--net: paper fixes the layers and the activation" },
     { "train --csv=", NULL, 2, "--csv: needs a value" },
     { "train --dataset=nosuch", NULL, 2, "--dataset: unknown dataset 'nosuch' (valid: scaled2d, blobs, moons, "
-      "spirals, synth784, idx:DIR)" },
+      "spirals, synth784, shapes28, idx:DIR)" },
     { "train --dataset=idx:", NULL, 2, "--dataset: unknown dataset 'idx:'" },
     { "train --dataset=idx:nowhere", NULL, 1, "nowhere" },
     { "train --dataset=idx:dir", NULL, 1, "dir: no train-images-idx3-ubyte" },

@@ -47,6 +47,7 @@ Test(dataset, default_sizes_shapes_and_class_counts_are_as_documented)
     struct { const char *name; int n_train, n_test, dim, classes; } want[] = {
         { "scaled2d", 200, 100, 2, 0 }, { "blobs", 300, 150, 2, 3 },  { "moons", 400, 200, 2, 2 },
         { "spirals", 400, 200, 2, 2 },  { "synth784", 6000, 1000, 784, 10 },
+        { "shapes28", 6000, 1000, 784, 10 },
     };
     for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
         Dataset *tr, *te;
@@ -139,6 +140,7 @@ Test(dataset, classification_sets_have_balanced_labels_and_bounded_inputs)
 {
     struct { const char *name; double lo, hi; } sets[] = {
         { "blobs", -5, 5 }, { "moons", -1.7, 2.7 }, { "spirals", -1.4, 1.4 }, { "synth784", 0, 1 },
+        { "shapes28", 0, 1 },
     };
     for (size_t k = 0; k < sizeof sets / sizeof sets[0]; k++) {
         Dataset *tr, *te;

@@ -8,6 +8,7 @@
 #include "engine/batchnorm.h"
 #include "engine/norm.h"
 #include "support/check.h"
+#include "support/json.h"
 #include "util/pcg32.h"
 
 static const NormMethod ALL_METHODS[] = { NORM_BATCH, NORM_LAYER, NORM_INSTANCE, NORM_GROUP };
@@ -536,4 +537,110 @@ Test(norm, a_refused_forward_writes_nothing_and_says_why)
     cr_assert(err.set && strstr(err.message, "instance norm"), "%s", err.message);
     for (int k = 0; k < 3; k++)
         cr_assert(y[k] == -7 && xhat[k] == -7 && stat[k] == -7, "output %d touched", k);
+}
+
+/* ---------- PyTorch's answers (tests/reference/norm_pytorch.json, by make_norm_cases.py) ---------- */
+
+static JsonValue *torch_cases_load(void)
+{
+    const char *path = "tests/reference/norm_pytorch.json";
+    char *text = check_read_file(path, NULL);
+    cr_assert_not_null(text, "cannot read %s (tests run from the top of the tree)", path);
+    char err[128];
+    JsonValue *doc = json_parse(text, err, sizeof err);
+    free(text);
+    cr_assert_not_null(doc, "%s: %s", path, err);
+    return doc;
+}
+
+/* The numbers of one key of a case, checked to be `count` of them; caller frees. */
+static double *case_numbers(const JsonValue *cs, const char *key, int count, int case_no)
+{
+    double *out = zeros(count);
+    int got = json_flatten(json_get(cs, key), out, count);
+    cr_assert_eq(got, count, "case %d: '%s' has %d numbers, expected %d", case_no, key, got, count);
+    return out;
+}
+
+/* 1e-9 relative; an absolute floor only for entries that are ~0 next to the rest of the array, or next to
+ * `terms`, the size of the terms that cancel to give them (0: none). Sets of two values give dx that
+ * cancel from O(γ·rstd·dy) down to O(ε); both sides then hold only those terms' rounding. */
+static void check_against_case(const double *got, const JsonValue *cs, const char *key, int count, int case_no,
+                               double terms)
+{
+    double *want = case_numbers(cs, key, count, case_no);
+    double scale = 0.0;
+    for (int k = 0; k < count; k++)
+        scale = fmax(scale, fabs(want[k]));
+    for (int k = 0; k < count; k++) {
+        double floor_abs = fabs(want[k]) < 1e-6 * scale ? 1e-6 * scale : 0.0;
+        floor_abs = fmax(floor_abs, 1e-6 * terms);
+        check_close(got[k], want[k], 1e-9, floor_abs, "case %d (%s), %s[%d]", case_no,
+                    json_string(json_get(cs, "method")), key, k);
+    }
+    free(want);
+}
+
+/* Largest γ·rstd·dy of a run: the size of the terms dx is the difference of. */
+static double dx_terms(const Run *r)
+{
+    double g = 0.0, d = 0.0, q = 0.0;
+    for (int p = 0; p < r->params; p++)
+        g = fmax(g, fabs(r->gamma[p]));
+    for (int k = 0; k < r->total; k++)
+        d = fmax(d, fabs(r->dy[k]));
+    for (int s = 0; s < r->sets; s++)
+        q = fmax(q, r->rstd[s]);
+    return g * d * q;
+}
+
+Test(norm, every_pytorch_case_of_every_method_matches_forward_statistics_backward_and_running_update)
+{
+    JsonValue *doc = torch_cases_load();
+    int per_method[NUM_METHODS] = { 0 };
+    for (int k = 0; k < json_length(doc); k++) {
+        const JsonValue *cs = json_index(doc, k);
+        NormMethod method;
+        cr_assert(norm_method_parse(json_string(json_get(cs, "method")), &method), "case %d: method", k);
+        NormShape sh = { (int)json_number(json_get(cs, "n")), (int)json_number(json_get(cs, "c")),
+                         (int)json_number(json_get(cs, "h")), (int)json_number(json_get(cs, "w")),
+                         (int)json_number(json_get(cs, "groups")) };
+        Run r = run_make(method, sh, 1u);
+        r.eps = json_number(json_get(cs, "eps"));
+        free(r.x);
+        free(r.dy);
+        free(r.gamma);
+        free(r.beta);
+        r.x = case_numbers(cs, "x", r.total, k);
+        r.dy = case_numbers(cs, "dy", r.total, k);
+        r.gamma = case_numbers(cs, "gamma", r.params, k);
+        r.beta = case_numbers(cs, "beta", r.params, k);
+        run_forward_backward(&r);
+        check_against_case(r.mean, cs, "mean", r.sets, k, 0);
+        check_against_case(r.var, cs, "var", r.sets, k, 0);
+        check_against_case(r.xhat, cs, "xhat", r.total, k, 0);
+        check_against_case(r.y, cs, "y", r.total, k, 0);
+        check_against_case(r.dx, cs, "dx", r.total, k, dx_terms(&r));
+        check_against_case(r.dgamma, cs, "dgamma", r.params, k, 0);
+        check_against_case(r.dbeta, cs, "dbeta", r.params, k, 0);
+        if (method == NORM_BATCH) {
+            double *rm = case_numbers(cs, "running_mean_in", sh.c, k);
+            double *rv = case_numbers(cs, "running_var_in", sh.c, k);
+            long seen = 0;
+            batchnorm_update_running(rm, rv, &seen, r.mean, r.var, BN_CONVENTION_PYTORCH,
+                                     json_number(json_get(cs, "momentum")), sh.n * sh.h * sh.w, sh.c);
+            check_against_case(rm, cs, "running_mean", sh.c, k, 0);
+            check_against_case(rv, cs, "running_var", sh.c, k, 0);
+            norm_forward_eval_batch(r.y, r.x, rm, rv, r.gamma, r.beta, r.eps, &sh);
+            check_against_case(r.y, cs, "eval_y", r.total, k, 0);
+            free(rm);
+            free(rv);
+        }
+        per_method[method]++;
+        run_free(&r);
+    }
+    for (int m = 0; m < NUM_METHODS; m++)
+        cr_assert_geq(per_method[ALL_METHODS[m]], 30, "only %d %s cases", per_method[ALL_METHODS[m]],
+                      norm_method_name(ALL_METHODS[m]));
+    json_free(doc);
 }

@@ -10,11 +10,12 @@
 #include <unistd.h>
 
 #include "engine/idx.h"
+#include "engine/imageset.h"
 #include "util/alloc.h"
 
-const char *const dataset_synthetic_names[] = { "scaled2d", "blobs", "moons", "spirals", "synth784", NULL };
+const char *const dataset_synthetic_names[] = { "scaled2d", "blobs", "moons", "spirals", "synth784", "shapes28", NULL };
 
-enum { KIND_SCALED2D, KIND_BLOBS, KIND_MOONS, KIND_SPIRALS, KIND_SYNTH784 };
+enum { KIND_SCALED2D, KIND_BLOBS, KIND_MOONS, KIND_SPIRALS, KIND_SYNTH784, KIND_SHAPES28 };
 
 /* Streams (PCG32 initseq) keep the splits and the shared parts independent for one seed. */
 enum { STREAM_TRAIN = 1, STREAM_TEST = 2, STREAM_SHARED = 3, STREAM_SAMPLER = 0x5a4d };
@@ -179,6 +180,19 @@ static void fill_synth784(Dataset *set, Pcg32 *rng, const double *protos)
     }
 }
 
+/* shapes28 (imageset.h): bytes from the generator, scaled to [0, 1] as IDX pixels are. */
+static void fill_shapes28(Dataset *set, Pcg32 *rng)
+{
+    uint8_t *pixels = xmalloc((size_t)set->n * IMAGESET_PIXELS), *labels = xmalloc((size_t)set->n);
+    imageset_generate(pixels, labels, set->n, rng);
+    for (size_t k = 0; k < (size_t)set->n * IMAGESET_PIXELS; k++)
+        set->x[k] = pixels[k] * (1.0 / 255.0);
+    for (int i = 0; i < set->n; i++)
+        set->y[i] = labels[i];
+    free(pixels);
+    free(labels);
+}
+
 static void fill_synthetic(Dataset *set, int kind, Pcg32 *rng, const double *protos)
 {
     switch (kind) {
@@ -186,6 +200,7 @@ static void fill_synthetic(Dataset *set, int kind, Pcg32 *rng, const double *pro
     case KIND_BLOBS: fill_blobs(set, rng); break;
     case KIND_MOONS: fill_moons(set, rng); break;
     case KIND_SPIRALS: fill_spirals(set, rng); break;
+    case KIND_SHAPES28: fill_shapes28(set, rng); break;
     default: fill_synth784(set, rng, protos); break;
     }
 }
@@ -193,10 +208,10 @@ static void fill_synthetic(Dataset *set, int kind, Pcg32 *rng, const double *pro
 static bool load_synthetic(int kind, uint64_t seed, int n_train, int n_test, Dataset **train, Dataset **test,
                            BnError *err)
 {
-    static const int dims[] = { 2, 2, 2, 2, SYNTH_PIXELS };
-    static const int classes[] = { 0, 3, 2, 2, SYNTH_CLASSES };
-    static const int def_train[] = { 200, 300, 400, 400, 6000 };
-    static const int def_test[] = { 100, 150, 200, 200, 1000 };
+    static const int dims[] = { 2, 2, 2, 2, SYNTH_PIXELS, IMAGESET_PIXELS };
+    static const int classes[] = { 0, 3, 2, 2, SYNTH_CLASSES, IMAGESET_CLASSES };
+    static const int def_train[] = { 200, 300, 400, 400, 6000, 6000 };
+    static const int def_test[] = { 100, 150, 200, 200, 1000, 1000 };
     const char *name = dataset_synthetic_names[kind];
     int n[2] = { n_train > 0 ? n_train : def_train[kind], n_test > 0 ? n_test : def_test[kind] };
     for (int s = 0; s < 2; s++)
