@@ -24,6 +24,7 @@ static const char *const act_choices[] = { "sigmoid", "relu", "tanh", NULL };
 static const char *const show_choices[] = { "raw", "normalized", "both", NULL };
 static const char *const scale_choices[] = { "raw", "scaled", "both", NULL };
 static const char *const mode_choices[] = { "train", "eval", "both", NULL };
+static const char *const images_choices[] = { "fashion-mnist", "shapes28", NULL };
 static const char *const norm_choices[] = { "batch", "layer", "instance", "group", NULL };
 
 static const CatalogSetting set_seed = {
@@ -115,11 +116,15 @@ static const CatalogSetting set_groups = {
     .name = "groups", .type = SETTING_INT, .min = 1, .max = 64, .fallback = "2",
     .help = "groups of channels for group normalization (must divide the channels)" };
 
+static const CatalogSetting set_images = {
+    .name = "images", .type = SETTING_ENUM, .choices = images_choices, .fallback = "fashion-mnist",
+    .help = "28x28 images: Fashion-MNIST (shapes28 when it is not installed) or the synthetic shapes28" };
+
 static const CatalogSetting *const all_settings[] = {
     &set_seed, &set_dataset, &set_batch, &set_features, &set_stage, &set_alpha, &set_alpha2, &set_eps,
     &set_convention, &set_lr, &set_placement, &set_act, &set_hidden, &set_steps, &set_autoplay,
     &set_speed, &set_gamma, &set_beta, &set_show, &set_scale, &set_compare, &set_layer, &set_unit,
-    &set_check, &set_mode, &set_fold, &set_baseline, &set_norm, &set_groups,
+    &set_check, &set_mode, &set_fold, &set_baseline, &set_norm, &set_groups, &set_images,
 };
 
 /* ---- scenes ---- */
@@ -271,6 +276,25 @@ static const CatalogLive norm_sets_lives[] = {
     { "mean", 1, "mean of set i" }, { "var", 1, "variance of set i (biased)" },
 };
 
+static const CatalogSceneSetting conv_bn_settings[] = {
+    { &set_seed, NULL }, { &set_images, NULL }, { &set_batch, "12" }, { &set_lr, "0.05" }, { &set_alpha, NULL },
+    { &set_steps, "600" }, { &set_autoplay, NULL }, { &set_speed, NULL },
+};
+static const CatalogLive conv_bn_lives[] = {
+    { "loss", 0, "training loss of the last mini-batch" }, { "accuracy", 0, "test accuracy (eval mode), 0 to 1" },
+    { "step", 0, "training steps taken" },
+    { "set_size", 0, "values one channel's BN statistic averages in the watched block (batch x H x W)" },
+    { "channels", 0, "channels of the watched block" },
+    { "batch_mean", 1, "mean of channel i of the watched block's conv output over this batch" },
+    { "batch_var", 1, "its variance over this batch (biased)" },
+    { "running_mean", 1, "running mean of channel i" }, { "running_var", 1, "running variance of channel i" },
+    { "pop_mean", 1, "mean of channel i over the whole training set at the current weights (every 50 steps)" },
+    { "pop_var", 1, "variance of channel i over the whole training set at the current weights (biased)" },
+    { "bn_mean", 1, "mean of channel i after BN over this batch (beta, up to epsilon)" },
+    { "bn_var", 1, "variance of channel i after BN over this batch (gamma squared, up to epsilon)" },
+    { "gamma", 1, "gamma of channel i" }, { "beta", 1, "beta of channel i" },
+};
+
 #define SCENE(name, help, settings, lives) { name, help, settings, COUNT(settings), lives, COUNT(lives) }
 
 static const CatalogScene scenes[] = {
@@ -297,6 +321,8 @@ static const CatalogScene scenes[] = {
           real_data_lives),
     SCENE("norm-sets", "which values batch, layer, instance and group normalization average", norm_sets_settings,
           norm_sets_lives),
+    SCENE("conv-bn", "batch norm in a small conv net: per-channel statistics, before/after, running statistics",
+          conv_bn_settings, conv_bn_lives),
 };
 
 int catalog_scene_count(void) { return COUNT(scenes); }

@@ -17,5 +17,6 @@ extern const SceneClass scene_placement;
 extern const SceneClass scene_sandbox;
 extern const SceneClass scene_real_data;
 extern const SceneClass scene_norm_sets;
+extern const SceneClass scene_conv_bn;
 
 #endif
