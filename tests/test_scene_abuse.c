@@ -69,7 +69,7 @@ static const AbuseCase cases[] = {
     { "input-norm", "batch = 4096\ndataset = synth784\n", 0, NULL },
     { "input-norm", "batch = 2\ndataset = blobs\n", 0, NULL },
     /* The norm-sets block at its smallest and largest, and shapes it cannot draw. */
-    { "norm-sets", "batch = 1\nnorm = instance\ndataset = synth784\n", 0, NULL },
+    { "norm-sets", "batch = 1\nnorm = instance\nimages = shapes28\n", 0, NULL },
     { "norm-sets", "batch = 8\nnorm = group\ngroups = 4\n", 0, NULL },
     { "norm-sets", "batch = 4096\n", 0, "create: at most 8 images" },
     { "norm-sets", "groups = 64\nnorm = group\n", 0, "create: does not divide" },

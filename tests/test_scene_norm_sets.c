@@ -1,4 +1,4 @@
-/* The 'norm-sets' scene on synth784 (never on the optional Fashion-MNIST package): each method's sets against hand loops over the images, keys, which statistics depend on the rest of the batch, bad settings, golden frames, bounds. */
+/* The 'norm-sets' scene on shapes28 (never on the optional Fashion-MNIST package): each method's sets against hand loops over the images, keys, which statistics depend on the rest of the batch, bad settings, golden frames, bounds. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,7 +11,7 @@
 #include "support/check.h"
 #include "support/scene_golden.h"
 
-#define SETS "scene norm-sets\n dataset = synth784\n"
+#define SETS "scene norm-sets\n images = shapes28\n"
 
 /* The scene draws from the first 256 training images, in the sampler order of LOCKSTEP_SAMPLER_STREAM. */
 enum { POOL = 256, SIDE = 28, HALF = 14 };
@@ -21,7 +21,7 @@ static void first_batch(double *imgs, int n, uint64_t seed)
 {
     Dataset *train, *test;
     BnError err = { 0 };
-    cr_assert(dataset_load("synth784", seed, POOL, 1, &train, &test, &err), "%s", err.message);
+    cr_assert(dataset_load("shapes28", seed, POOL, 1, &train, &test, &err), "%s", err.message);
     BatchSampler sampler;
     sampler_init(&sampler, train->n, seed ^ LOCKSTEP_SAMPLER_STREAM);
     int idx[8];
@@ -157,7 +157,6 @@ Test(scene_norm_sets, settings_it_cannot_draw_are_refused_with_a_message)
     static const char *const bad[][2] = {
         { SETS " batch = 9\n", "at most 8" },
         { SETS " groups = 3\n", "does not divide" },
-        { "scene norm-sets\n dataset = blobs\n", "28x28" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         Lesson *l = sg_lesson(bad[i][0]);

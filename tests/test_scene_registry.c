@@ -59,8 +59,7 @@ Test(scene_registry, every_headline_names_a_live_value_the_scene_really_gives)
         const CatalogSceneSetting *dataset = catalog_scene_setting(entry, "dataset");
         snprintf(text, sizeof text, "lesson 1\ntitle T\npage P\nscene %s\n%s%s", entry->name,
                  hidden ? "hidden = 8\n" : "", dataset && strcmp(entry->name, "input-norm") != 0
-                 && strcmp(entry->name, "real-data") != 0 ? (strcmp(entry->name, "norm-sets") == 0 ? "dataset = synth784\n"
-                 : "dataset = blobs\n") : "");
+                 && strcmp(entry->name, "real-data") != 0 ? "dataset = blobs\n" : "");
         Lesson *lesson = parse(text);
         BnError err = { 0 };
         Scene *scene = scene_create(&lesson->pages[0], 3u, &err);

@@ -265,7 +265,7 @@ static const CatalogLive real_data_lives[] = {
 };
 
 static const CatalogSceneSetting norm_sets_settings[] = {
-    { &set_seed, NULL }, { &set_dataset, "fashion-mnist" }, { &set_batch, "4" }, { &set_norm, NULL },
+    { &set_seed, NULL }, { &set_images, NULL }, { &set_batch, "4" }, { &set_norm, NULL },
     { &set_groups, NULL },
 };
 static const CatalogLive norm_sets_lives[] = {

@@ -7,6 +7,7 @@
 #include "engine/dataset.h"
 #include "engine/norm.h"
 #include "engine/stats.h"
+#include "scene/imagesrc.h"
 #include "scene/lockstep.h"
 #include "scene/scenes.h"
 #include "util/alloc.h"
@@ -14,9 +15,6 @@
 #include "view/format.h"
 #include "view/keys.h"
 #include "view/plot.h"
-
-/* Debian's dataset-fashion-mnist puts the IDX files here (as the real-data scene reads them). */
-#define NS_FASHION_DIR "/usr/share/datasets/fashion-mnist"
 
 /* Each 28×28 image is cut into its four 14×14 quadrants, which become its four channels
  * (space-to-depth): real pixels, and channels whose statistics differ (tops of clothes are not
@@ -34,9 +32,7 @@ static const char *const ns_quadrant[NS_C] = { "top-left", "top-right", "bottom-
 static const char *const ns_quadrant_short[NS_C] = { "TL", "TR", "BL", "BR" };
 
 typedef struct NormSets {
-    Dataset *train, *test;
-    bool fell_back;                 /* Fashion-MNIST asked for but not installed: synth784 instead */
-    char data_label[64];
+    ImageSource src;
     BatchSampler sampler;
     long batches;                   /* mini-batches drawn so far */
     NormShape shape;
@@ -83,7 +79,7 @@ static void ns_new_batch(NormSets *s)
     int idx[NS_BATCH_MAX];
     double labels[NS_BATCH_MAX];
     sampler_next(&s->sampler, idx, s->shape.n);
-    dataset_gather(s->train, idx, s->shape.n, s->img, labels);
+    dataset_gather(s->src.train, idx, s->shape.n, s->img, labels);
     s->batches++;
     ns_split(s);
     ns_compute(s);
@@ -94,8 +90,7 @@ static void ns_destroy(void *self)
     NormSets *s = self;
     if (!s)
         return;
-    dataset_destroy(s->train);
-    dataset_destroy(s->test);
+    imagesrc_free(&s->src);
     if (s->sampler.order)
         sampler_free(&s->sampler);
     free(s->img);
@@ -113,27 +108,6 @@ static void ns_destroy(void *self)
     free(s);
 }
 
-static bool ns_load(NormSets *s, const char *dataset, uint64_t seed, BnError *err)
-{
-    if (strcmp(dataset, "fashion-mnist") == 0) {
-        BnError missing = { 0 };
-        if (dataset_load("idx:" NS_FASHION_DIR, seed, NS_POOL, 1, &s->train, &s->test, &missing)) {
-            snprintf(s->data_label, sizeof s->data_label, "Fashion-MNIST");
-            return true;
-        }
-        s->fell_back = true;
-        dataset = "synth784";
-    }
-    if (strcmp(dataset, "synth784") != 0) {
-        error_set(err, dataset, "the norm-sets scene needs 28x28 images: dataset = fashion-mnist or synth784");
-        return false;
-    }
-    if (!dataset_load(dataset, seed, NS_POOL, 1, &s->train, &s->test, err))
-        return false;
-    snprintf(s->data_label, sizeof s->data_label, "%s", dataset);
-    return true;
-}
-
 static void *ns_create(const LessonPage *page, uint64_t seed, BnError *err)
 {
     long batch = lesson_page_int(page, "batch");
@@ -147,12 +121,7 @@ static void *ns_create(const LessonPage *page, uint64_t seed, BnError *err)
         return NULL;
     }
     NormSets *s = xcalloc(1, sizeof *s);
-    if (!ns_load(s, lesson_page_enum(page, "dataset"), seed, err)) {
-        ns_destroy(s);
-        return NULL;
-    }
-    if (s->train->dim != NS_SIDE * NS_SIDE) {
-        error_set(err, s->data_label, "images have %d pixels, not 28x28", s->train->dim);
+    if (!imagesrc_load(&s->src, lesson_page_enum(page, "images"), seed, NS_POOL, 1, err)) {
         ns_destroy(s);
         return NULL;
     }
@@ -175,7 +144,7 @@ static void *ns_create(const LessonPage *page, uint64_t seed, BnError *err)
         s->var[m] = xcalloc((size_t)s->sets[m], sizeof *s->var[m]);
     }
     norm_method_parse(lesson_page_enum(page, "norm"), &s->method);
-    sampler_init(&s->sampler, s->train->n, seed ^ LOCKSTEP_SAMPLER_STREAM);
+    sampler_init(&s->sampler, s->src.train->n, seed ^ LOCKSTEP_SAMPLER_STREAM);
     ns_new_batch(s);
     return s;
 }
@@ -439,7 +408,7 @@ static void ns_draw(void *self, Canvas *cv, Rect area)
     char head[256], who[96], count[96];
     ns_describe(s, who, sizeof who, count, sizeof count, cv->unicode);
     snprintf(head, sizeof head, "%s norm, set %d of %d:" FITLINE_SEP " %s" FITLINE_SEP "   (%s, mini-batch %ld)",
-             norm_method_name(s->method), s->set + 1, s->sets[m], who, s->data_label, s->batches);
+             norm_method_name(s->method), s->set + 1, s->sets[m], who, s->src.label, s->batches);
     fitline_draw(cv, area.x, area.y, head, ROLE_TITLE, ATTR_BOLD, area.w);
     char stats[256], mean[FORMAT_MAX], var[FORMAT_MAX];
     if (s->ok[m]) {
@@ -451,9 +420,8 @@ static void ns_draw(void *self, Canvas *cv, Rect area)
         fitline_draw(cv, area.x, area.y + 1, s->why[m], ROLE_WARNING, ATTR_BOLD, area.w);
     }
     int top = 2;
-    if (s->fell_back) {
-        canvas_text(cv, area.x, area.y + top, "Fashion-MNIST not installed: sudo apt-get install dataset-fashion-mnist",
-                    ROLE_WARNING, 0, area.w);
+    if (s->src.fell_back) {
+        canvas_text(cv, area.x, area.y + top, IMAGESRC_INSTALL_HINT, ROLE_WARNING, 0, area.w);
         top++;
     }
     Rect body = rect_make(area.x, area.y + top, area.w, area.h - top);
