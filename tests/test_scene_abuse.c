@@ -78,6 +78,9 @@ static const AbuseCase cases[] = {
     { "conv-bn", "lr = 0\nalpha = 0\nbatch = 2\nimages = shapes28\n", 20, NULL },
     { "conv-bn", "batch = 1\n", 0, "create: batches of 2 to 64" },
     { "conv-bn", "batch = 4096\n", 0, "create: batches of 2 to 64" },
+    /* Fifteen runs at the learning-rate maximum: runs that blow up say "fail", the rest go on. */
+    { "small-batch", "lr = 10\nimages = shapes28\n", 300, NULL },
+    { "small-batch", "lr = 0\nimages = shapes28\n", 200, NULL },
 };
 enum { CASE_COUNT = sizeof cases / sizeof cases[0] };
 
@@ -224,6 +227,7 @@ Test(scene_abuse, inference_with_a_batch_of_one_and_zero_eps_shows_no_nan) { run
 Test(scene_abuse, input_norm_with_one_point_shows_no_nan) { run_scene("input-norm"); }
 Test(scene_abuse, norm_sets_at_its_extremes_shows_no_nan) { run_scene("norm-sets"); }
 Test(scene_abuse, conv_bn_at_extremes_shows_no_nan_and_resets) { run_scene("conv-bn"); }
+Test(scene_abuse, small_batch_at_extremes_shows_no_nan_and_resets) { run_scene("small-batch"); }
 
 /* A learner leaning on the keyboard: seeded random keys (printable, arrows, Enter, Tab, Esc) with steps
  * in between, on every scene with its default settings; every few keys all four draws are scanned. */

@@ -295,6 +295,18 @@ static const CatalogLive conv_bn_lives[] = {
     { "gamma", 1, "gamma of channel i" }, { "beta", 1, "beta of channel i" },
 };
 
+static const CatalogSceneSetting small_batch_settings[] = {
+    { &set_seed, NULL }, { &set_images, NULL }, { &set_lr, "0.1" }, { &set_autoplay, NULL },
+};
+static const CatalogLive small_batch_lives[] = {
+    { "step", 0, "SGD steps taken (32 training pictures each)" }, { "runs_done", 0, "runs finished, of 15" },
+    { "bn_error", 1, "test error (0 to 1) with batch norm, eval mode, of the run at batch size i (2, 4, 8, 16, 32)" },
+    { "gn_error", 1, "test error with group norm at batch size i" },
+    { "ln_error", 1, "test error with layer norm at batch size i" },
+    { "bn_train_error", 1, "test error of the BN net at batch size i with batch statistics of i test pictures" },
+    { "bn_gap", 1, "bn_error[i] - bn_train_error[i]: what eval mode costs (or gains) at batch size i" },
+};
+
 #define SCENE(name, help, settings, lives) { name, help, settings, COUNT(settings), lives, COUNT(lives) }
 
 static const CatalogScene scenes[] = {
@@ -323,6 +335,8 @@ static const CatalogScene scenes[] = {
           norm_sets_lives),
     SCENE("conv-bn", "batch norm in a small conv net: per-channel statistics, before/after, running statistics",
           conv_bn_settings, conv_bn_lives),
+    SCENE("small-batch", "batch, group and layer norm trained at batch sizes 2 to 32: test error against batch size",
+          small_batch_settings, small_batch_lives),
 };
 
 int catalog_scene_count(void) { return COUNT(scenes); }

@@ -18,5 +18,6 @@ extern const SceneClass scene_sandbox;
 extern const SceneClass scene_real_data;
 extern const SceneClass scene_norm_sets;
 extern const SceneClass scene_conv_bn;
+extern const SceneClass scene_small_batch;
 
 #endif
