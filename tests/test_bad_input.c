@@ -62,6 +62,7 @@ static void setup(void)
     FIXTURE("tiny.csv", "1e-320,1\n0,2\n-1e-320,3\n");
     FIXTURE("constant.csv", "5,1\n5,2\n5,3\n");
     FIXTURE("one-row.csv", "1,2\n");
+    FIXTURE("chw.csv", "# two samples of 2 channels x 2x2\n1,2,3,4,5,6,7,8\n8,6,4,2,7,5,3,1\n");
     FIXTURE("header-only.csv", "a,b\n");
     FIXTURE("ragged.csv", "1,2\n3\n");
     FIXTURE("semicolons.csv", "1;2\n3;4\n");
@@ -254,6 +255,22 @@ static const BadInput bn_option_cases[] = {
     { "bn --dy= x.csv", NULL, 2, "--dy: needs a file name" },
     { "bn --dy=- -", "1\n2\n", 2, "--dy: stdin is already the input batch" },
     { "bn x.csv dy.csv", NULL, 2, "only one input file can be given" },
+    { "bn --norm=bogus x.csv", NULL, 2, "--norm: unknown method 'bogus'" },
+    { "bn --norm= x.csv", NULL, 2, "--norm: unknown method ''" },
+    { "bn --norm=group x.csv", NULL, 2, "--norm: group norm needs the number of groups" },
+    { "bn --groups=2 x.csv", NULL, 2, "--groups: only group norm has groups" },
+    { "bn --norm=group --groups=-1 x.csv", NULL, 2, "--groups: '-1' is not a whole number of groups" },
+    { "bn --norm=group --groups=99999999999 x.csv", NULL, 2, "--groups: '99999999999' is not a whole number" },
+    { "bn --norm=group --groups=3 --shape=2,2,2 chw.csv", NULL, 2, "--groups: G=3 does not divide the C=2" },
+    { "bn --shape= chw.csv", NULL, 2, "--shape: expected C,H,W" },
+    { "bn --shape=2x2x2 chw.csv", NULL, 2, "--shape: expected C,H,W" },
+    { "bn --shape=2,2,2,2 chw.csv", NULL, 2, "--shape: expected C,H,W" },
+    { "bn --shape=0,2,2 chw.csv", NULL, 2, "--shape: expected C,H,W" },
+    { "bn --shape=1e3,1,1 chw.csv", NULL, 2, "--shape: expected C,H,W" },
+    { "bn --shape=65536,65536,2 chw.csv", NULL, 2, "--shape: 65536 x 65536 x 2 values per sample are too many" },
+    { "bn --norm=layer --running-mean=0,0 x.csv", NULL, 2, "--running-mean: layer norm keeps no running statistics" },
+    { "bn --norm=instance --shape=2,2,2 --gamma=1 chw.csv", NULL, 2, "--gamma: expected 2 values (one per channel)" },
+    { "bn --norm=layer --shape=2,2,2 --beta=1,2 chw.csv", NULL, 2, "--beta: expected 8 values (one per element" },
 };
 
 Test(bad_input, bn_option_mistakes_exit_two_naming_the_option)
@@ -285,6 +302,12 @@ static const BadInput bn_data_cases[] = {
     { "bn --dy=missing.csv x.csv", NULL, 1, "missing.csv: cannot open" },
     { "bn --dy=dy-short.csv x.csv", NULL, 1, "--dy: dy-short.csv has 2x2 values, expected 3x2" },
     { "bn --dy=dy-nan.csv x.csv", NULL, 1, "dy-nan.csv:2: column 1: \"nan\" is not a finite number" },
+    { "bn --shape=3,1,2 chw.csv", NULL, 1, "chw.csv:2: row has 8 values, --shape=3,1,2 needs C*H*W = 6" },
+    { "bn --norm=group --groups=3 x.csv", NULL, 1, "x.csv:1: group norm needs G to divide the channels" },
+    { "bn --norm=instance x.csv", NULL, 1, "x.csv: instance norm normalizes sets of H*W values" },
+    { "bn --norm=group --groups=2 x.csv", NULL, 1, "x.csv: group norm normalizes sets of C/G*H*W values" },
+    { "bn --norm=batch --shape=2,1,1 one-row.csv", NULL, 1, "a batch of 1 sample has no spread" },
+    { "bn --norm=layer --shape=2,2,2 --dy=dy.csv chw.csv", NULL, 1, "--dy: dy.csv has 3x2 values, expected 2x8" },
 };
 
 Test(bad_input, bn_bad_data_exits_one_with_file_line_and_column)

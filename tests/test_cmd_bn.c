@@ -395,6 +395,241 @@ Test(cmd_bn, the_report_labels_columns_with_the_header_names)
     scratch_remove(dir);
 }
 
+/* ---------- --norm, --groups, --shape ---------- */
+
+static JsonValue *norm_reference_load(void)
+{
+    const char *path = "tests/reference/norm_pytorch.json";
+    char *text = check_read_file(path, NULL);
+    cr_assert_not_null(text, "cannot read %s (tests run from the top of the tree)", path);
+    char err[128];
+    JsonValue *doc = json_parse(text, err, sizeof err);
+    free(text);
+    cr_assert_not_null(doc, "%s: %s", path, err);
+    return doc;
+}
+
+/* 1e-9 relative like check_key; for dx also an absolute floor at 1e-15 of the largest |γ|·|dy|·rstd, the
+ * size of the terms that cancel in sets of two values (their dx are then rounding on both sides). */
+static void check_norm_key(const JsonValue *got_doc, const JsonValue *cs, const char *key, const char *ref_key,
+                           int count, int case_no, double terms)
+{
+    char what[96];
+    snprintf(what, sizeof what, "case %d, output '%s'", case_no, key);
+    double *got = numbers_of(json_get(got_doc, key), count, what);
+    snprintf(what, sizeof what, "case %d, reference '%s'", case_no, ref_key);
+    double *want = numbers_of(json_get(cs, ref_key), count, what);
+    double scale = 0.0;
+    for (int k = 0; k < count; k++)
+        scale = fmax(scale, fabs(want[k]));
+    for (int k = 0; k < count; k++) {
+        double floor_abs = fabs(want[k]) < 1e-6 * scale ? 1e-6 * scale : 0.0;
+        floor_abs = fmax(floor_abs, 1e-6 * terms);
+        check_close(got[k], want[k], 1e-9, floor_abs, "case %d (%s), %s[%d]", case_no,
+                    json_string(json_get(cs, "method")), key, k);
+    }
+    free(got);
+    free(want);
+}
+
+static double largest_abs(const JsonValue *v, int count)
+{
+    double *a = numbers_of(v, count, "values"), m = 0.0;
+    for (int k = 0; k < count; k++)
+        m = fmax(m, fabs(a[k]));
+    free(a);
+    return m;
+}
+
+/* Options and files that reproduce one case of norm_pytorch.json; caller frees. */
+static char *norm_case_args(const JsonValue *cs, const char *dir, int case_no)
+{
+    int n = (int)json_number(json_get(cs, "n")), c = (int)json_number(json_get(cs, "c"));
+    int h = (int)json_number(json_get(cs, "h")), w = (int)json_number(json_get(cs, "w"));
+    const char *method = json_string(json_get(cs, "method"));
+    bool batch = strcmp(method, "batch") == 0;
+    int row = c * h * w, params = strcmp(method, "layer") == 0 ? row : c;
+    double *gamma = numbers_of(json_get(cs, "gamma"), params, "gamma");
+    double *beta = numbers_of(json_get(cs, "beta"), params, "beta");
+    char *lists[4] = { numbers_text(gamma, 1, params), numbers_text(beta, 1, params), NULL, NULL };
+    if (batch) {
+        double *rm = numbers_of(json_get(cs, "running_mean_in"), c, "running_mean_in");
+        double *rv = numbers_of(json_get(cs, "running_var_in"), c, "running_var_in");
+        lists[2] = numbers_text(rm, 1, c);
+        lists[3] = numbers_text(rv, 1, c);
+        free(rm);
+        free(rv);
+    }
+    char x_path[600], dy_path[600];
+    snprintf(x_path, sizeof x_path, "%s/nx%d.csv", dir, case_no);
+    snprintf(dy_path, sizeof dy_path, "%s/ndy%d.csv", dir, case_no);
+    double *x = numbers_of(json_get(cs, "x"), n * row, "x");
+    double *dy = numbers_of(json_get(cs, "dy"), n * row, "dy");
+    /* A single row is written as a one-line list: end it with a newline all the same. */
+    char *x_text = numbers_text(x, n, row), *dy_text = numbers_text(dy, n, row);
+    write_file(x_path, x_text);
+    write_file(dy_path, dy_text);
+    size_t size = strlen(lists[0]) + strlen(lists[1]) + (batch ? strlen(lists[2]) + strlen(lists[3]) : 0) + 2000;
+    char *args = malloc(size);
+    cr_assert_not_null(args);
+    int len = snprintf(args, size, "--json --norm=%s --shape=%d,%d,%d --gamma=%s --beta=%s --eps=%.17g "
+                       "--dy='%s'", method, c, h, w, lists[0], lists[1], json_number(json_get(cs, "eps")), dy_path);
+    if (strcmp(method, "group") == 0)
+        len += snprintf(args + len, size - (size_t)len, " --groups=%d", (int)json_number(json_get(cs, "groups")));
+    if (batch)
+        len += snprintf(args + len, size - (size_t)len, " --momentum=%.17g --running-mean=%s --running-var=%s",
+                        json_number(json_get(cs, "momentum")), lists[2], lists[3]);
+    snprintf(args + len, size - (size_t)len, " '%s'", x_path);
+    for (int k = 0; k < 4; k++)
+        free(lists[k]);
+    free(gamma);
+    free(beta);
+    free(x);
+    free(dy);
+    free(x_text);
+    free(dy_text);
+    return args;
+}
+
+Test(cmd_bn, every_pytorch_case_of_every_normalization_method_matches_through_the_json_output)
+{
+    char dir[64];
+    scratch_make(dir, sizeof dir);
+    JsonValue *ref = norm_reference_load();
+    cr_assert_geq(json_length(ref), 120);
+    for (int k = 0; k < json_length(ref); k++) {
+        const JsonValue *cs = json_index(ref, k);
+        char *args = norm_case_args(cs, dir, k);
+        Run r = run_bn(dir, NULL, args, NULL);
+        JsonValue *doc = parse_output(&r, args);
+        const char *method = json_string(json_get(cs, "method"));
+        int n = (int)json_number(json_get(cs, "n")), c = (int)json_number(json_get(cs, "c"));
+        int row = c * (int)json_number(json_get(cs, "h")) * (int)json_number(json_get(cs, "w"));
+        int params = strcmp(method, "layer") == 0 ? row : c;
+        int sets = json_length(json_get(cs, "mean"));
+        cr_assert_gt(sets, 0, "case %d: no sets", k);
+        cr_assert_eq((int)json_number(json_get(doc, "n")), n, "case %d: n", k);
+        cr_assert_eq((int)json_number(json_get(doc, "c")), c, "case %d: c", k);
+        check_norm_key(doc, cs, "mean", "mean", sets, k, 0);
+        check_norm_key(doc, cs, "var", "var", sets, k, 0);
+        check_norm_key(doc, cs, "xhat", "xhat", n * row, k, 0);
+        check_norm_key(doc, cs, "y", "y", n * row, k, 0);
+        /* rstd ≤ 1/√ε bounds the terms; the smallest variance of the case gives the actual one. */
+        double *var = numbers_of(json_get(cs, "var"), sets, "var"), smallest = INFINITY;
+        for (int s = 0; s < sets; s++)
+            smallest = fmin(smallest, var[s]);
+        free(var);
+        double terms = largest_abs(json_get(cs, "gamma"), params) * largest_abs(json_get(cs, "dy"), n * row) /
+                       sqrt(smallest + json_number(json_get(cs, "eps")));
+        check_norm_key(doc, cs, "dx", "dx", n * row, k, terms);
+        check_norm_key(doc, cs, "dgamma", "dgamma", params, k, 0);
+        check_norm_key(doc, cs, "dbeta", "dbeta", params, k, 0);
+        if (strcmp(method, "batch") == 0) {
+            check_norm_key(doc, cs, "running_mean", "running_mean", c, k, 0);
+            check_norm_key(doc, cs, "running_var", "running_var", c, k, 0);
+            check_norm_key(doc, cs, "eval_y", "eval_y", n * row, k, 0);
+        } else {
+            cr_assert_null(json_get(doc, "running_mean"), "case %d: %s norm has no running statistics", k, method);
+            cr_assert_null(json_get(doc, "running_var"), "case %d", k);
+            check_norm_key(doc, cs, "eval_y", "y", n * row, k, 0);
+        }
+        json_free(doc);
+        run_free(&r);
+        free(args);
+    }
+    json_free(ref);
+    scratch_remove(dir);
+}
+
+Test(cmd_bn, explicit_batch_norm_on_one_value_per_channel_prints_exactly_what_the_default_prints)
+{
+    char dir[64];
+    scratch_make(dir, sizeof dir);
+    const char *batch = "a,b\n1,2\n2,-1\n4,0.5\n-3,3.5\n";
+    char dy_path[600];
+    snprintf(dy_path, sizeof dy_path, "%s/dy.csv", dir);
+    write_file(dy_path, "0.1,-0.2\n0.3,0.4\n-0.5,0.6\n0.7,-0.8\n");
+    const char *modes[] = { "", "--json" };
+    for (int m = 0; m < 2; m++) {
+        char base[900], args[1000];
+        snprintf(base, sizeof base, "%s --dy='%s' --gamma=1.5,0.5", modes[m], dy_path);
+        Run plain = run_bn(dir, "LC_ALL=C.UTF-8", base, batch);
+        cr_assert_eq(plain.status, 0, "%s", plain.err);
+        const char *extra[] = { "--norm=batch", "--shape=2,1,1", "--norm=batch --shape=2,1,1" };
+        for (int e = 0; e < 3; e++) {
+            snprintf(args, sizeof args, "%s %s", base, extra[e]);
+            Run r = run_bn(dir, "LC_ALL=C.UTF-8", args, batch);
+            cr_assert_eq(r.status, 0, "%s: %s", args, r.err);
+            cr_assert_str_eq(r.out, plain.out, "'bn %s' differs from 'bn %s'", args, base);
+            run_free(&r);
+        }
+        run_free(&plain);
+    }
+    scratch_remove(dir);
+}
+
+/* Three samples of 4 channels × 1×2 positions, small integers so the statistics are checked by hand. */
+static const char batch_3x8[] = "1,2,3,4,5,6,7,8\n2,0,1,5,3,3,9,1\n0,4,4,2,1,7,2,6\n";
+
+Test(cmd_bn, the_report_names_the_values_each_statistic_averages_for_every_method)
+{
+    char dir[64];
+    scratch_make(dir, sizeof dir);
+    static const struct {
+        const char *args, *lines[3];
+    } cases[] = {
+        { "--norm=batch --shape=2,2,2",
+          { "channel 0: 3 samples × 2×2 positions = 12 values   μ = 2.33333",     /* 28/12 */
+            "channel 1: 3 samples × 2×2 positions = 12 values   μ = 4.83333", NULL } },
+        { "--norm=layer --shape=4,1,2",
+          { "sample 0: 4 channels × 1×2 positions = 8 values   μ = 4.5  σ² = 5.25",
+            "sample 2: 4 channels × 1×2 positions = 8 values   μ = 3.25", NULL } },
+        { "--norm=instance --shape=4,1,2",
+          { "sample 0, channel 0: 1×2 positions = 2 values   μ = 1.5  σ² = 0.25",
+            "sample 2, channel 3: 1×2 positions = 2 values   μ = 4  σ² = 4", NULL } },
+        { "--norm=group --groups=2 --shape=4,1,2",
+          { "sample 0, group 1: channels 2–3 × 1×2 positions = 4 values   μ = 6.5  σ² = 1.25",
+            "sample 1, group 1: channels 2–3 × 1×2 positions = 4 values   μ = 4  σ² = 9  s² = 12",
+            "sample 2, group 0: channels 0–1 × 1×2 positions = 4 values   μ = 2.5  σ² = 2.75" } },
+        { "--norm=group --groups=4 --shape=4,1,2",
+          { "sample 1, group 3: channel 3 × 1×2 positions = 2 values   μ = 5", NULL, NULL } },
+        { "--norm=layer",
+          { "sample 1: 8 channels × 1×1 position = 8 values   μ = 3", NULL, NULL } },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        Run r = run_bn(dir, "LC_ALL=C.UTF-8", cases[k].args, batch_3x8);
+        cr_assert_eq(r.status, 0, "'bn %s': %s", cases[k].args, r.err);
+        for (int l = 0; l < 3 && cases[k].lines[l]; l++)
+            cr_assert_not_null(strstr(r.out, cases[k].lines[l]), "'bn %s' lacks \"%s\":\n%s", cases[k].args,
+                               cases[k].lines[l], r.out);
+        run_free(&r);
+    }
+    Run a = run_bn(dir, "LC_ALL=C", "--norm=group --groups=2 --shape=4,1,2", batch_3x8);
+    cr_assert_eq(a.status, 0, "%s", a.err);
+    cr_assert_not_null(strstr(a.out, "sample 0, group 1: channels 2-3 x 1x2 positions = 4 values   mu = 6.5"),
+                       "plain ASCII outside UTF-8:\n%s", a.out);
+    for (const unsigned char *p = (const unsigned char *)a.out; *p; p++)
+        cr_assert(*p < 0x80, "non-ASCII byte 0x%02x in the C-locale report", *p);
+    run_free(&a);
+    scratch_remove(dir);
+}
+
+Test(cmd_bn, the_report_of_layer_norm_shows_per_element_parameters_and_no_running_statistics)
+{
+    char dir[64];
+    scratch_make(dir, sizeof dir);
+    Run r = run_bn(dir, "LC_ALL=C.UTF-8", "--norm=layer --shape=2,1,2 --gamma=1,2,3,4 --beta=0,0,0,1",
+                   "1,2,3,4\n4,4,0,0\n");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    /* Sample 0: μ = 2.5, σ² = 1.25, x̂ of its last value 1.5/√1.25001 = 1.34163, y = 4·x̂ + 1 = 6.36654. */
+    const char *want[] = { "one γ and β per element", "c1(0,1)", "6.36654", "keeps no running statistics" };
+    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
+        cr_assert_not_null(strstr(r.out, want[k]), "lacks \"%s\":\n%s", want[k], r.out);
+    cr_assert_null(strstr(r.out, "running_mean ="), "%s", r.out);
+    run_free(&r);
+    scratch_remove(dir);
+}
+
 /* ---------- bad input ---------- */
 
 typedef struct BadCase {
@@ -442,6 +677,45 @@ static const BadCase bad_cases[] = {
     { "", batch_4x2, "1,2\n3,x\n5,6\n7,8\n", 1, "dy.csv:2: column 2", "not a number" },
     { "--eps=0", "1,2\n1,3\n", NULL, 1, "bntutor: --eps:", "divide by zero" },
     { "", "1e308,1\n-1e308,2\n", NULL, 1, "bntutor: <stdin>:", "too large" },
+    { "--norm=weight", batch_4x2, NULL, 2, "bntutor: --norm: unknown method 'weight'", "batch, layer" },
+    { "--norm=group", batch_4x2, NULL, 2, "bntutor: --norm: group norm needs", "--groups=G" },
+    { "--groups=2", batch_4x2, NULL, 2, "bntutor: --groups: only group norm has groups", NULL },
+    { "--norm=layer --groups=2", batch_4x2, NULL, 2, "bntutor: --groups: only group norm", NULL },
+    { "--norm=group --groups=0", batch_4x2, NULL, 2, "bntutor: --groups: '0' is not a whole number", NULL },
+    { "--norm=group --groups=x", batch_4x2, NULL, 2, "bntutor: --groups: 'x'", NULL },
+    { "--norm=group --groups=3 --shape=4,1,2", batch_3x8, NULL, 2, "bntutor: --groups: G=3 does not divide",
+      "C=4" },
+    { "--shape=2,2", batch_3x8, NULL, 2, "bntutor: --shape: expected C,H,W", NULL },
+    { "--shape=2,2,2,1", batch_3x8, NULL, 2, "bntutor: --shape: expected C,H,W", NULL },
+    { "--shape=2,0,4", batch_3x8, NULL, 2, "bntutor: --shape: expected C,H,W", NULL },
+    { "--shape=2,,4", batch_3x8, NULL, 2, "bntutor: --shape: expected C,H,W", NULL },
+    { "--shape=2,2,2,", batch_3x8, NULL, 2, "bntutor: --shape: expected C,H,W", NULL },
+    { "--shape=a,b,c", batch_3x8, NULL, 2, "bntutor: --shape: expected C,H,W", NULL },
+    { "--shape=-2,2,2", batch_3x8, NULL, 2, "bntutor: --shape: expected C,H,W", NULL },
+    { "--shape=99999,99999,99999", batch_3x8, NULL, 2, "bntutor: --shape:", "too many" },
+    { "--shape", batch_3x8, NULL, 2, "bntutor: --shape: needs a value", NULL },
+    { "--norm=layer --momentum=0.2", batch_4x2, NULL, 2, "bntutor: --momentum: layer norm keeps no running", NULL },
+    { "--norm=instance --shape=1,1,2 --running-mean=0", batch_4x2, NULL, 2, "bntutor: --running-mean: instance norm", NULL },
+    { "--norm=group --groups=1 --running-var=1,1", batch_4x2, NULL, 2, "bntutor: --running-var: group norm", NULL },
+    { "--norm=layer --convention=keras", batch_4x2, NULL, 2, "bntutor: --convention: layer norm", NULL },
+    { "--norm=layer --convention=paper --batches-seen=2", batch_4x2, NULL, 2, "bntutor: --convention:", NULL },
+    { "--norm=layer --shape=2,1,2 --gamma=1,2", "1,2,3,4\n4,4,0,0\n", NULL, 2, "bntutor: --gamma: expected 4 values",
+      "one per element" },
+    { "--norm=group --groups=2 --shape=4,1,2 --beta=1,2", batch_3x8, NULL, 2, "bntutor: --beta: expected 4 values",
+      "one per channel" },
+    { "--shape=3,1,2", "# c=3\n" "1,2,3,4,5,6,7,8\n1,2,3,4,5,6,7,8\n", NULL, 1,
+      "bntutor: <stdin>:2: row has 8 values, --shape=3,1,2 needs C*H*W = 6", NULL },
+    { "--norm=layer --shape=1,1,1", batch_4x2, NULL, 1, "bntutor: <stdin>:1: row has 2 values", NULL },
+    { "--norm=group --groups=3", batch_4x2, NULL, 1, "bntutor: <stdin>:1: group norm needs G to divide",
+      "G=3 does not divide the 2 columns" },
+    { "--norm=instance", batch_4x2, NULL, 1, "bntutor: <stdin>: instance norm normalizes sets of H*W values",
+      "here 1" },
+    { "--norm=layer", "1\n2\n", NULL, 1, "bntutor: <stdin>: layer norm normalizes sets of C*H*W", NULL },
+    { "--norm=group --groups=2", batch_4x2, NULL, 1, "bntutor: <stdin>: group norm normalizes sets", NULL },
+    { "--norm=batch --shape=1,1,1", "1\n", NULL, 1, "bntutor: <stdin>: a batch of 1 sample", NULL },
+    { "--shape=1,2,1", "1,2\n", "1,2\n3,4\n", 1, "bntutor: --dy:", "expected 1x2" },
+    { "--norm=layer --eps=0", "2,2\n1,3\n", NULL, 1, "bntutor: --eps: set 0 (layer norm) is constant", NULL },
+    { "--norm=instance --shape=1,1,2", "1e308,-1e308\n1,2\n", NULL, 1, "bntutor: <stdin>:", "too large" },
 };
 
 /* Replaces each "{dir}" in args with dir; caller frees. */
@@ -505,7 +779,8 @@ Test(cmd_bn, help_describes_every_option_and_exits_zero)
     Run r = run_bn(dir, NULL, "--help", "");
     cr_assert_eq(r.status, 0);
     const char *options[] = { "--gamma", "--beta", "--eps", "--momentum", "--convention", "--running-mean",
-                              "--running-var", "--batches-seen", "--dy", "--json" };
+                              "--running-var", "--batches-seen", "--dy", "--json", "--norm", "--groups",
+                              "--shape" };
     for (size_t k = 0; k < sizeof options / sizeof options[0]; k++)
         cr_assert_not_null(strstr(r.out, options[k]), "--help does not mention %s", options[k]);
     cr_assert_str_eq(r.err, "");

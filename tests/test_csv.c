@@ -202,3 +202,13 @@ Test(csv, a_stream_is_named_as_given_in_messages)
     fclose(f);
     cr_assert_str_eq(err.where, "<stdin>:2");
 }
+
+Test(csv, the_first_data_row_is_found_past_comments_blank_lines_and_the_header)
+{
+    CsvMatrix *m = parse_ok("# a comment\n\na,b\n\n1,2\n3,4\n");
+    cr_assert_eq(m->first_line, 5, "first data row on line 5, got %d", m->first_line);
+    csv_destroy(m);
+    m = parse_ok("1,2\n3,4\n");
+    cr_assert_eq(m->first_line, 1, "got %d", m->first_line);
+    csv_destroy(m);
+}

@@ -498,9 +498,9 @@ Test(norm, a_set_of_one_value_is_refused_in_training_for_every_method_and_allowe
 {
     expect_refused(NORM_BATCH, (NormShape){ 1, 3, 1, 1, 0 }, true, "single value");
     expect_refused(NORM_BATCH, (NormShape){ 1, 3, 1, 1, 0 }, true, "eval mode");
-    expect_refused(NORM_LAYER, (NormShape){ 4, 1, 1, 1, 0 }, true, "C·H·W values per sample");
-    expect_refused(NORM_INSTANCE, (NormShape){ 4, 3, 1, 1, 0 }, true, "H·W values");
-    expect_refused(NORM_GROUP, (NormShape){ 4, 3, 1, 1, 3 }, true, "C/G·H·W");
+    expect_refused(NORM_LAYER, (NormShape){ 4, 1, 1, 1, 0 }, true, "C*H*W values per sample");
+    expect_refused(NORM_INSTANCE, (NormShape){ 4, 3, 1, 1, 0 }, true, "H*W values");
+    expect_refused(NORM_GROUP, (NormShape){ 4, 3, 1, 1, 3 }, true, "C/G*H*W");
     BnError err = { 0 };
     cr_assert(norm_check(NORM_BATCH, &(NormShape){ 1, 3, 1, 1, 0 }, false, &err), "eval of one sample: %s",
               err.message);

@@ -1,4 +1,4 @@
-/* `bntutor bn`: the batch-norm calculator, a stage-by-stage report or JSON of one BN step (top layer). */
+/* `bntutor bn`: the normalization calculator, a stage-by-stage report or JSON of one step (top layer). */
 #include <langinfo.h>
 #include <limits.h>
 #include <locale.h>
@@ -11,6 +11,7 @@
 
 #include "cmd/cmd.h"
 #include "engine/batchnorm.h"
+#include "engine/norm.h"
 #include "util/alloc.h"
 #include "util/csv.h"
 #include "util/error.h"
@@ -18,9 +19,10 @@
 
 static const char help_text[] =
     "Usage: bntutor bn [OPTIONS] [FILE|-]\n"
-    "Shows every stage of one training-mode batch-norm step on a mini-batch read as CSV from FILE\n"
-    "(or stdin when FILE is '-' or missing): one row per sample, one column per feature, an optional\n"
-    "header row of names, blank lines and '#' comments skipped.\n"
+    "Shows every stage of one training-mode batch-norm step (or layer, instance or group norm: see\n"
+    "--norm) on a mini-batch read as CSV from FILE (or stdin when FILE is '-' or missing): one row per\n"
+    "sample, one column per feature (see --shape), an optional header row of names, blank lines and\n"
+    "'#' comments skipped.\n"
     "\n"
     "Options:\n"
     "  --gamma=LIST          scale, one per feature, comma-separated (default 1)\n"
@@ -37,8 +39,18 @@ static const char help_text[] =
     "  --batches-seen=K      paper convention: how many batches the running state already averages\n"
     "                        (default 0)\n"
     "  --dy=FILE             upstream gradient dL/dy, CSV of the same shape: adds the backward pass\n"
+    "  --norm=METHOD         batch (default), layer, instance or group: which values share one mean\n"
+    "                        and variance (batch: a channel over samples and positions; layer: a\n"
+    "                        sample; instance: a sample's channel; group: a sample's group of channels)\n"
+    "  --groups=G            group norm: G groups of C/G channels (G must divide C)\n"
+    "  --shape=C,H,W         each row is C channels of H x W positions, channel-major (channel, row,\n"
+    "                        column: x.reshape(N, -1)); default: one channel per column, H = W = 1.\n"
+    "                        --gamma/--beta then take one value per channel (per element for layer)\n"
     "  --json                one JSON object instead of the report (numbers with 17 digits)\n"
     "  --help                this text\n"
+    "\n"
+    "Layer, instance and group norm keep no running statistics: --convention, --momentum,\n"
+    "--running-mean, --running-var and --batches-seen are for batch norm only.\n"
     "\n"
     "Exit status: 0 success, 1 bad data or unreadable file, 2 usage error.\n";
 
@@ -81,6 +93,10 @@ typedef struct BnOptions {
     long batches_seen;
     BnConvention convention;
     bool json, help;
+    NormMethod norm;
+    bool convention_set;
+    int groups;                 /* 0: not given */
+    int shape_c, shape_h, shape_w;  /* shape_c 0: no --shape (C = columns, H = W = 1) */
 } BnOptions;
 
 static void options_free(BnOptions *o)
@@ -121,11 +137,68 @@ static int number_parse(double *out, const char *where, const char *value)
     return 0;
 }
 
+/* --shape=C,H,W: three whole numbers >= 1 whose product fits the indices. */
+static int shape_parse(BnOptions *o, const char *where, const char *value)
+{
+    long dims[3];
+    int count = 0;
+    for (const char *p = value;;) {
+        size_t len = strcspn(p, ",");
+        char item[32];
+        if (count == 3 || len >= sizeof item) {
+            count = -1;
+            break;
+        }
+        snprintf(item, sizeof item, "%.*s", (int)len, p);
+        if (!parse_long(item, 1, INT_MAX, &dims[count])) {
+            count = -1;
+            break;
+        }
+        count++;
+        p += len;
+        if (*p == '\0')
+            break;
+        p++;
+    }
+    if (count != 3)
+        return fail(2, where, "expected C,H,W, three whole numbers >= 1 (channels, rows, columns), got '%.40s'",
+                    value);
+    if (dims[0] * dims[1] > INT_MAX || dims[0] * dims[1] * dims[2] > INT_MAX)
+        return fail(2, where, "%ld x %ld x %ld values per sample are too many", dims[0], dims[1], dims[2]);
+    o->shape_c = (int)dims[0];
+    o->shape_h = (int)dims[1];
+    o->shape_w = (int)dims[2];
+    return 0;
+}
+
+/* What --norm, --groups and --shape allow together; the data-dependent checks come later. */
+static int norm_options_check(const BnOptions *o)
+{
+    const char *name = norm_method_name(o->norm);
+    if (o->groups && o->norm != NORM_GROUP)
+        return fail(2, "--groups", "only group norm has groups (use --norm=group)");
+    if (o->norm == NORM_GROUP && !o->groups)
+        return fail(2, "--norm", "group norm needs the number of groups: --groups=G");
+    if (o->norm == NORM_GROUP && o->shape_c && o->shape_c % o->groups != 0)
+        return fail(2, "--groups", "G=%d does not divide the C=%d channels of --shape (group norm needs "
+                    "C/G channels per group)", o->groups, o->shape_c);
+    if (o->norm != NORM_BATCH) {
+        const char *batch_only = o->convention_set ? "--convention" : o->momentum_set ? "--momentum"
+                                 : o->running_mean.len >= 0 ? "--running-mean"
+                                 : o->running_var.len >= 0 ? "--running-var"
+                                 : o->batches_seen_set ? "--batches-seen" : NULL;
+        if (batch_only)
+            return fail(2, batch_only, "%s norm keeps no running statistics (only --norm=batch has them)", name);
+    }
+    return 0;
+}
+
 /* Returns 0, or the exit status after printing the message. */
 static int options_parse(BnOptions *o, int argc, char **argv)
 {
+    int status_norm;
     static const char *const valued[] = { "gamma", "beta", "eps", "momentum", "convention", "running-mean",
-                                          "running-var", "dy", "batches-seen" };
+                                          "running-var", "dy", "batches-seen", "norm", "groups", "shape" };
     bool only_files = false;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -178,6 +251,7 @@ static int options_parse(BnOptions *o, int argc, char **argv)
         case 4:
             if (!batchnorm_convention_parse(value, &o->convention))
                 status = fail(2, where, "unknown convention '%.40s' (valid: pytorch, keras, paper)", value);
+            o->convention_set = true;
             break;
         case 5: status = list_parse(&o->running_mean, where, value); break;
         case 6:
@@ -197,6 +271,18 @@ static int options_parse(BnOptions *o, int argc, char **argv)
                 status = fail(2, where, "'%.40s' is not a whole number of batches >= 0", value);
             o->batches_seen_set = true;
             break;
+        case 9:
+            if (!norm_method_parse(value, &o->norm))
+                status = fail(2, where, "unknown method '%.40s' (valid: batch, layer, instance, group)", value);
+            break;
+        case 10: {
+            long g;
+            if (!parse_long(value, 1, INT_MAX, &g))
+                status = fail(2, where, "'%.40s' is not a whole number of groups >= 1", value);
+            o->groups = (int)g;
+            break;
+        }
+        case 11: status = shape_parse(o, where, value); break;
         }
         if (status)
             return status;
@@ -212,6 +298,9 @@ static int options_parse(BnOptions *o, int argc, char **argv)
                     "(see --batches-seen)");
     if (o->convention != BN_CONVENTION_PAPER && o->batches_seen_set)
         return fail(2, "--batches-seen", "only the paper convention counts batches (use --convention=paper)");
+    status_norm = norm_options_check(o);
+    if (status_norm)
+        return status_norm;
     if (!o->eps_set)
         o->eps = batchnorm_default_eps(o->convention);
     if (!o->momentum_set)
@@ -601,6 +690,362 @@ static void json_print(const BnStep *s, const BnOptions *o)
     printf("}\n");
 }
 
+/* ---------- the other methods, and batch norm over positions ---------- */
+
+/* One step of --norm=METHOD on N×C×H×W; sets are as numbered in norm.h. */
+typedef struct NormStep {
+    NormMethod method;
+    NormShape shape;
+    int total, sets, set_size, params;
+    double *x, *y, *xhat, *eval_y;              /* (N, C·H·W) */
+    double *mean, *var, *var_unbiased, *rstd;   /* (sets) */
+    double *gamma, *beta;                       /* (params) */
+    double *rm_before, *rv_before, *rm, *rv;    /* (C), batch only */
+    long seen_before, seen_after;
+    double *dy, *dx;                            /* (N, C·H·W), NULL without --dy */
+    double *dgamma, *dbeta;                     /* (params), NULL without --dy */
+} NormStep;
+
+static void norm_step_free(NormStep *s)
+{
+    double *all[] = { s->y, s->xhat, s->eval_y, s->mean, s->var, s->var_unbiased, s->rstd, s->gamma, s->beta,
+                      s->rm_before, s->rv_before, s->rm, s->rv, s->dx, s->dgamma, s->dbeta };
+    for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
+        free(all[k]);
+}
+
+static const char *input_name(const BnOptions *o)
+{
+    return strcmp(o->input, "-") == 0 ? "<stdin>" : o->input;
+}
+
+/* Like list_take, naming what one value per parameter means for the method. */
+static int param_take(double *out, const BnList *list, const char *where, double fallback, const NormStep *s)
+{
+    if (list->len >= 0 && list->len != s->params)
+        return fail(2, where, "expected %d value%s (%s), got %d", s->params, s->params == 1 ? "" : "s",
+                    s->method == NORM_LAYER ? "one per element, C*H*W, for layer norm" : "one per channel",
+                    list->len);
+    return list_take(out, list, where, fallback, s->params);
+}
+
+static int norm_step_run(NormStep *s, const BnOptions *o, const CsvMatrix *batch, const CsvMatrix *dy)
+{
+    s->method = o->norm;
+    s->shape = (NormShape){ batch->rows, o->shape_c ? o->shape_c : batch->cols, o->shape_c ? o->shape_h : 1,
+                            o->shape_c ? o->shape_w : 1, o->groups };
+    const NormShape *sh = &s->shape;
+    BnError err = { 0 };
+    if (!norm_check(s->method, sh, true, &err))
+        return fail(1, input_name(o), "%s", err.message);
+    s->total = sh->n * sh->c * sh->h * sh->w;
+    s->sets = norm_num_sets(s->method, sh);
+    s->set_size = norm_set_size(s->method, sh);
+    s->params = norm_num_params(s->method, sh);
+    size_t total = (size_t)s->total, sets = (size_t)s->sets, params = (size_t)s->params, c = (size_t)sh->c;
+    s->x = batch->values;
+    s->y = vec_new(total);
+    s->xhat = vec_new(total);
+    s->eval_y = vec_new(total);
+    s->mean = vec_new(sets);
+    s->var = vec_new(sets);
+    s->var_unbiased = vec_new(sets);
+    s->rstd = vec_new(sets);
+    s->gamma = vec_new(params);
+    s->beta = vec_new(params);
+    int status = param_take(s->gamma, &o->gamma, "--gamma", 1.0, s);
+    if (!status)
+        status = param_take(s->beta, &o->beta, "--beta", 0.0, s);
+    bool batch_norm = s->method == NORM_BATCH;
+    if (batch_norm) {
+        s->rm_before = vec_new(c);
+        s->rv_before = vec_new(c);
+        s->rm = vec_new(c);
+        s->rv = vec_new(c);
+        if (!status)
+            status = list_take(s->rm_before, &o->running_mean, "--running-mean", 0.0, sh->c);
+        if (!status)
+            status = list_take(s->rv_before, &o->running_var, "--running-var", 1.0, sh->c);
+    }
+    if (status)
+        return status;
+
+    if (!norm_forward_train(s->y, s->xhat, s->mean, s->var, s->rstd, s->x, s->gamma, s->beta, o->eps, s->method,
+                            sh, &err))
+        return fail(1, input_name(o), "%s", err.message);
+    for (int k = 0; k < s->sets; k++) {
+        if (s->var[k] + o->eps == 0.0)
+            return fail(1, "--eps", "set %d (%s norm) is constant (variance 0) and eps is 0: normalizing would "
+                        "divide by zero; use eps > 0", k, norm_method_name(s->method));
+        s->var_unbiased[k] = s->var[k] * s->set_size / (s->set_size - 1);
+    }
+    if (batch_norm) {
+        /* PyTorch counts every value of the channel, N·H·W, in the unbiased variance it stores. */
+        memcpy(s->rm, s->rm_before, sizeof *s->rm * c);
+        memcpy(s->rv, s->rv_before, sizeof *s->rv * c);
+        s->seen_before = s->seen_after = o->batches_seen;
+        batchnorm_update_running(s->rm, s->rv, &s->seen_after, s->mean, s->var, o->convention, o->momentum,
+                                 s->set_size, sh->c);
+        for (int j = 0; j < sh->c; j++)
+            if (s->rv[j] + o->eps == 0.0)
+                return fail(1, "--eps", "the running variance of channel %d is 0 and eps is 0: eval mode would "
+                            "divide by zero; use eps > 0", j);
+        norm_forward_eval_batch(s->eval_y, s->x, s->rm, s->rv, s->gamma, s->beta, o->eps, sh);
+    } else {
+        /* The other methods normalize each sample with its own statistics in eval mode too. */
+        memcpy(s->eval_y, s->y, sizeof *s->y * total);
+    }
+    if (dy) {
+        s->dy = dy->values;
+        s->dx = vec_new(total);
+        s->dgamma = vec_new(params);
+        s->dbeta = vec_new(params);
+        norm_backward(s->dx, s->dgamma, s->dbeta, s->dy, s->xhat, s->rstd, s->gamma, s->method, sh);
+    }
+    bool finite = all_finite(s->mean, sets) && all_finite(s->var, sets) && all_finite(s->var_unbiased, sets) &&
+                  all_finite(s->xhat, total) && all_finite(s->y, total) && all_finite(s->eval_y, total);
+    if (batch_norm)
+        finite = finite && all_finite(s->rm, c) && all_finite(s->rv, c);
+    if (dy)
+        finite = finite && all_finite(s->dx, total) && all_finite(s->dgamma, params) &&
+                 all_finite(s->dbeta, params);
+    if (!finite)
+        return fail(1, input_name(o), "the numbers are too large: a result overflows a double (try rescaling "
+                    "the data)");
+    return 0;
+}
+
+static void norm_json_print(const NormStep *s, const BnOptions *o)
+{
+    const NormShape *sh = &s->shape;
+    int row = sh->c * sh->h * sh->w;
+    bool batch_norm = s->method == NORM_BATCH;
+    printf("{\n");
+    printf("  \"norm\": \"%s\",\n", norm_method_name(s->method));
+    printf("  \"n\": %d,\n  \"c\": %d,\n  \"h\": %d,\n  \"w\": %d,\n", sh->n, sh->c, sh->h, sh->w);
+    if (s->method == NORM_GROUP)
+        printf("  \"groups\": %d,\n", sh->groups);
+    printf("  \"sets\": %d,\n  \"set_size\": %d,\n", s->sets, s->set_size);
+    if (batch_norm)
+        printf("  \"convention\": \"%s\",\n", batchnorm_convention_name(o->convention));
+    printf("  \"eps\": %.17g,\n", o->eps);
+    if (batch_norm)
+        printf("  \"momentum\": %.17g,\n", o->momentum);
+    if (batch_norm && o->convention == BN_CONVENTION_PAPER)
+        printf("  \"batches_seen\": %ld,\n", s->seen_after);
+    json_vector("mean", s->mean, s->sets, false);
+    json_vector("var", s->var, s->sets, false);
+    json_vector("var_unbiased", s->var_unbiased, s->sets, false);
+    json_matrix("xhat", s->xhat, sh->n, row, false);
+    json_matrix("y", s->y, sh->n, row, false);
+    if (batch_norm) {
+        json_vector("running_mean", s->rm, sh->c, false);
+        json_vector("running_var", s->rv, sh->c, false);
+    }
+    json_matrix("eval_y", s->eval_y, sh->n, row, !s->dy);
+    if (s->dy) {
+        json_matrix("dx", s->dx, sh->n, row, false);
+        json_vector("dgamma", s->dgamma, s->params, false);
+        json_vector("dbeta", s->dbeta, s->params, true);
+    }
+    printf("}\n");
+}
+
+/* Which values set k averages, e.g. "sample 0, group 1: channels 2–3 × 2×2 positions = 8 values". */
+static void set_describe(char *buf, size_t size, const NormStep *s, int k, const Glyphs *g, const char *dash)
+{
+    const NormShape *sh = &s->shape;
+    char where[96];
+    switch (s->method) {
+    case NORM_BATCH:
+        snprintf(where, sizeof where, "channel %d: %d sample%s %s", k, sh->n, sh->n == 1 ? "" : "s", g->times);
+        break;
+    case NORM_LAYER:
+        snprintf(where, sizeof where, "sample %d: %d channel%s %s", k, sh->c, sh->c == 1 ? "" : "s", g->times);
+        break;
+    case NORM_INSTANCE:
+        snprintf(where, sizeof where, "sample %d, channel %d:", k / sh->c, k % sh->c);
+        break;
+    case NORM_GROUP: {
+        int per = sh->c / sh->groups, first = k % sh->groups * per;
+        if (per == 1)
+            snprintf(where, sizeof where, "sample %d, group %d: channel %d %s", k / sh->groups, k % sh->groups,
+                     first, g->times);
+        else
+            snprintf(where, sizeof where, "sample %d, group %d: channels %d%s%d %s", k / sh->groups,
+                     k % sh->groups, first, dash, first + per - 1, g->times);
+        break;
+    }
+    }
+    snprintf(buf, size, "%s %d%s%d position%s = %d values", where, sh->h, g->times, sh->w,
+             sh->h * sh->w == 1 ? "" : "s", s->set_size);
+}
+
+static const char *const method_titles[] = {
+    [NORM_BATCH] = "Batch", [NORM_LAYER] = "Layer", [NORM_INSTANCE] = "Instance", [NORM_GROUP] = "Group",
+};
+
+/* Numbered labels from 0 (samples, channels), as PyTorch indexes them; caller frees with labels_free. */
+static char **labels_new(const char *prefix, int count)
+{
+    char **labels = xcalloc((size_t)count, sizeof *labels);
+    for (int k = 0; k < count; k++) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%s%d", prefix, k);
+        labels[k] = xstrdup(buf);
+    }
+    return labels;
+}
+
+static void labels_free(char **labels, int count)
+{
+    for (int k = 0; k < count; k++)
+        free(labels[k]);
+    free(labels);
+}
+
+static void norm_report_print(const NormStep *s, const BnOptions *o, char **columns, bool utf8)
+{
+    const Glyphs *g = utf8 ? &glyphs_utf8 : &glyphs_ascii;
+    const char *dash = utf8 ? "–" : "-";
+    const NormShape *sh = &s->shape;
+    int row = sh->c * sh->h * sh->w, step = 1;
+    bool batch_norm = s->method == NORM_BATCH;
+    char a[32], b[32], c[32], d[32], text[160];
+    char **samples = labels_new("", sh->n), **channels = labels_new("c", sh->c);
+    Report rows = { g, columns, sh->n, row };
+    Report per_channel = { g, channels, sh->n, sh->c };
+    const Report *params = s->method == NORM_LAYER ? &rows : &per_channel;
+
+    printf("%s normalization, training mode: N = %d sample%s %s C = %d channel%s %s H%sW = %d%s%d position%s",
+           method_titles[s->method], sh->n, sh->n == 1 ? "" : "s", g->times, sh->c, sh->c == 1 ? "" : "s",
+           g->times, g->times, sh->h, g->times, sh->w, sh->h * sh->w == 1 ? "" : "s");
+    if (s->method == NORM_GROUP)
+        printf(", G = %d group%s", sh->groups, sh->groups == 1 ? "" : "s");
+    printf("\n");
+    if (batch_norm)
+        printf("Convention %s, %s = %s, momentum m = %s\n", batchnorm_convention_name(o->convention), g->eps,
+               num(a, sizeof a, o->eps), num(b, sizeof b, o->momentum));
+    else
+        printf("%s = %s\n", g->eps, num(a, sizeof a, o->eps));
+    printf("Samples, channels and positions count from 0; columns run channel by channel, then row, then "
+           "column (x.reshape(N, -1)).\n\n");
+
+    printf("%d. Input x (one row per sample, %d value%s each)\n", step++, row, row == 1 ? "" : "s");
+    print_table_with(&rows, (const char *const *)samples, s->x, sh->n, true);
+
+    printf("\n%d. Statistics of each set of values: %s = mean, %s = (1/M)%s%s (x %s %s)%s, %s = %s%sM/(M %s 1), "
+           "M = %d\n", step++, g->mu, g->var, g->dot, g->sum, g->minus, g->mu, utf8 ? "²" : "^2", g->var_u,
+           g->var, g->dot, g->minus, s->set_size);
+    int width = 0;
+    for (int k = 0; k < s->sets; k++) {
+        set_describe(text, sizeof text, s, k, g, dash);
+        if (text_width(text) > width)
+            width = text_width(text);
+    }
+    for (int k = 0; k < s->sets; k++) {
+        set_describe(text, sizeof text, s, k, g, dash);
+        printf("    ");
+        print_padded(text, width, false);
+        printf("   %s = %s  %s = %s  %s = %s  %s = %s\n", g->mu, num(a, sizeof a, s->mean[k]), g->var,
+               num(b, sizeof b, s->var[k]), g->var_u, num(c, sizeof c, s->var_unbiased[k]), g->std,
+               num(d, sizeof d, 1.0 / s->rstd[k]));
+    }
+
+    printf("\n%d. Normalize each value with its set's statistics: %s\n", step++, g->norm_formula);
+    print_table_with(&rows, (const char *const *)samples, s->xhat, sh->n, false);
+    printf("    (each set of %s has mean 0 and variance %s/(%s + %s) %s 1)\n", g->xhat, g->var, g->var, g->eps,
+           g->approx);
+
+    printf("\n%d. Scale and shift: %s, one %s and %s per %s\n", step++, g->affine_formula, g->gamma, g->beta,
+           s->method == NORM_LAYER ? "element" : "channel");
+    {
+        const char *labels[] = { g->gamma, g->beta };
+        const double *vectors[] = { s->gamma, s->beta };
+        print_vectors(params, labels, vectors, 2);
+    }
+    printf("\n");
+    print_table_with(&rows, (const char *const *)samples, s->y, sh->n, false);
+
+    printf("\n");
+    if (batch_norm) {
+        /* report_running reads per-channel vectors: with batch norm a channel is a set. */
+        BnStep view = { 0 };
+        view.mean = s->mean;
+        view.var = s->var;
+        view.var_unbiased = s->var_unbiased;
+        view.rm_before = s->rm_before;
+        view.rv_before = s->rv_before;
+        view.rm = s->rm;
+        view.rv = s->rv;
+        view.seen_before = s->seen_before;
+        view.seen_after = s->seen_after;
+        report_running(&per_channel, &view, o->convention, o->momentum);
+        step++;
+        printf("   (%s divides by M %s 1 = %d: every value of the channel counts, as in PyTorch)\n", g->var_u,
+               g->minus, s->set_size - 1);
+        printf("\n%d. Eval mode (inference) with the updated running statistics: %s\n", step++, g->eval_formula);
+        print_table_with(&rows, (const char *const *)samples, s->eval_y, sh->n, false);
+    } else {
+        printf("%d. Eval mode (inference): the same as above. %s norm normalizes each sample with its own\n"
+               "   statistics, so it keeps no running statistics and a sample alone gives the same output.\n",
+               step++, method_titles[s->method]);
+    }
+
+    if (s->dy) {
+        printf("\n%d. Backward pass, from the upstream gradient dy = dL/dy\n", step++);
+        print_table_with(&rows, (const char *const *)samples, s->dy, sh->n, true);
+        printf("   %s = %s dy      %s = %s dy%s%s   (sums over every sample and position of the parameter)\n",
+               g->dbeta, g->sum, g->dgamma, g->sum, g->dot, g->xhat);
+        const char *labels[] = { g->dbeta, g->dgamma };
+        const double *vectors[] = { s->dbeta, s->dgamma };
+        print_vectors(params, labels, vectors, 2);
+        if (utf8)
+            printf("   dx = (1/(M·√(σ² + ε)))·(M·dx̂ − Σ dx̂ − x̂·Σ dx̂·x̂), dx̂ = γ·dy, sums over the set's M values\n");
+        else
+            printf("   dx = (1/(M * sqrt(var + eps))) * (M * dxhat - sum dxhat - xhat * sum dxhat * xhat), "
+                   "dxhat = gamma * dy, sums over the set's M values\n");
+        print_table_with(&rows, (const char *const *)samples, s->dx, sh->n, false);
+    }
+    labels_free(samples, sh->n);
+    labels_free(channels, sh->c);
+}
+
+/* Column names: the header's, else channel and position, "c0" or "c0(1,2)". */
+static char **column_names(const CsvMatrix *batch, const NormShape *sh)
+{
+    int row = sh->c * sh->h * sh->w;
+    char **names = xcalloc((size_t)row, sizeof *names);
+    for (int k = 0; k < row; k++) {
+        char buf[48];
+        int hw = sh->h * sh->w, pos = k % hw;
+        if (hw == 1)
+            snprintf(buf, sizeof buf, "c%d", k);
+        else
+            snprintf(buf, sizeof buf, "c%d(%d,%d)", k / hw, pos / sh->w, pos % sh->w);
+        names[k] = xstrdup(batch->names ? batch->names[k] : buf);
+    }
+    return names;
+}
+
+/* Runs and prints a --norm step other than today's plain batch norm; 0 or an exit status. */
+static int norm_command(const BnOptions *o, const CsvMatrix *batch, const CsvMatrix *dy)
+{
+    NormStep step = { 0 };
+    int status = norm_step_run(&step, o, batch, dy);
+    if (!status) {
+        if (o->json) {
+            norm_json_print(&step, o);
+        } else {
+            char **names = column_names(batch, &step.shape);
+            norm_report_print(&step, o, names, locale_is_utf8());
+            labels_free(names, batch->cols);
+        }
+    }
+    norm_step_free(&step);
+    return status;
+}
+
 /* ---------- the command ---------- */
 
 /* Runs the step on the batch; 0 or an exit status after the message. */
@@ -711,6 +1156,25 @@ int cmd_bn(int argc, char **argv)
                           o.dy_path, dy->rows, dy->cols, batch->rows, batch->cols);
     }
 
+    /* Columns must make whole samples of C·H·W; G must divide the channels the columns give. */
+    if (!status && o.shape_c && batch->cols != o.shape_c * o.shape_h * o.shape_w)
+        status = fail(1, NULL, "%s:%d: row has %d value%s, --shape=%d,%d,%d needs C*H*W = %d", input_name(&o),
+                      batch->first_line, batch->cols, batch->cols == 1 ? "" : "s", o.shape_c, o.shape_h,
+                      o.shape_w, o.shape_c * o.shape_h * o.shape_w);
+    if (!status && o.norm == NORM_GROUP && !o.shape_c && batch->cols % o.groups != 0)
+        status = fail(1, NULL, "%s:%d: group norm needs G to divide the channels: G=%d does not divide the %d "
+                      "columns (channels; see --shape)", input_name(&o), batch->first_line, o.groups, batch->cols);
+    /* Plain batch norm on one value per channel is today's report and JSON, byte for byte. */
+    bool plain = o.norm == NORM_BATCH && (!o.shape_c || (o.shape_h == 1 && o.shape_w == 1));
+    if (!status && !plain) {
+        status = norm_command(&o, batch, dy);
+        if (!status && (fflush(stdout) != 0 || ferror(stdout)))
+            status = fail(1, "stdout", "write error");
+        csv_destroy(dy);
+        csv_destroy(batch);
+        options_free(&o);
+        return status;
+    }
     BnStep step = { 0 };
     if (!status)
         status = step_run(&step, &o, batch, dy);

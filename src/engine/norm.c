@@ -91,7 +91,7 @@ bool norm_check(NormMethod method, const NormShape *shape, bool training, BnErro
     int dims[] = { shape->n, shape->c, shape->h, shape->w };
     if (checked_product(dims, 4) < 0) {
         error_set(err, "", "%s norm of N=%d C=%d H=%d W=%d: %s", name, shape->n, shape->c, shape->h,
-                  shape->w, "too many values (more than 2^31 − 1)");
+                  shape->w, "too many values (more than 2^31 - 1)");
         return false;
     }
     if (method == NORM_GROUP && (shape->groups < 1 || shape->c % shape->groups != 0)) {
@@ -102,10 +102,10 @@ bool norm_check(NormMethod method, const NormShape *shape, bool training, BnErro
     if (training && norm_set_size(method, shape) < 2) {
         /* Each method's set, named so the learner sees which dimension is too small. */
         static const char *const what[] = {
-            [NORM_BATCH] = "N·H·W values per channel",
-            [NORM_LAYER] = "C·H·W values per sample",
-            [NORM_INSTANCE] = "H·W values per sample and channel",
-            [NORM_GROUP] = "C/G·H·W values per sample and group",
+            [NORM_BATCH] = "N*H*W values per channel",
+            [NORM_LAYER] = "C*H*W values per sample",
+            [NORM_INSTANCE] = "H*W values per sample and channel",
+            [NORM_GROUP] = "C/G*H*W values per sample and group",
         };
         error_set(err, "", "%s norm normalizes sets of %s, here 1: a single value has no spread "
                   "to normalize with%s", name, what[method],

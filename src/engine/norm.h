@@ -31,7 +31,8 @@ typedef struct NormShape {
 const char *norm_method_name(NormMethod method);            /* "batch", "layer", "instance", "group" */
 bool norm_method_parse(const char *name, NormMethod *method);
 
-/* Number of sets (statistics), values in each set, and γ/β values for the method and shape. */
+/* Number of sets (statistics), values in each set, and γ/β values for the method and shape.
+ * These and norm_set_of expect a shape norm_check accepts (group norm divides by C/G). */
 int norm_num_sets(NormMethod method, const NormShape *shape);
 int norm_set_size(NormMethod method, const NormShape *shape);
 int norm_num_params(NormMethod method, const NormShape *shape);

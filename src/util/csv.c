@@ -125,7 +125,7 @@ CsvMatrix *csv_parse(const char *text, size_t size, const char *source, BnError 
     size_t value_cap = 64, value_count = 0;
     double *values = xmalloc(sizeof *values * value_cap);
     char **names = NULL;
-    int cols = 0, rows = 0, line_no = 0;
+    int cols = 0, rows = 0, line_no = 0, first_line = 0;
     bool seen_first_row = false, ok = true;
 
     size_t pos = 0;
@@ -205,6 +205,8 @@ CsvMatrix *csv_parse(const char *text, size_t size, const char *source, BnError 
             }
             values[value_count++] = v;
         }
+        if (rows == 0)
+            first_line = line_no;
         rows++;
     }
     if (ok && rows == 0) {
@@ -223,6 +225,7 @@ CsvMatrix *csv_parse(const char *text, size_t size, const char *source, BnError 
     m->cols = cols;
     m->values = values;
     m->names = names;
+    m->first_line = first_line;
     return m;
 }
 

@@ -12,6 +12,7 @@ typedef struct CsvMatrix {
     int rows, cols;
     double *values;     /* (rows, cols) row-major */
     char **names;       /* (cols) from the header row, or NULL without one */
+    int first_line;     /* line number of the first data row, for messages about every row */
 } CsvMatrix;
 
 /* Parses text of `size` bytes; `source` names it in messages ("file.csv", "<stdin>").
