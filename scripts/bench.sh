@@ -14,6 +14,7 @@ found=0
 for b in "$dir"/bench/bench_*; do
     [ -x "$b" ] || continue
     [ "$(basename "$b")" = bench_train ] && continue     # run below, alternating with PyTorch
+    [ "$(basename "$b")" = bench_conv ] && continue      # run by bench_conv_vs_torch, alternating too
     found=1
     echo "== $(basename "$b")"
     if ! "$b" | tee -a "$results" | grep -v '^RESULT '; then
@@ -49,6 +50,57 @@ bench_playing_cpu() {
             d / tck, s, 100 * d / tck / s, 100 * d / tck / s }' | tee -a "$results" | grep -v '^RESULT '
 }
 bench_playing_cpu || status=1
+
+# One SGD step of the conv net (batch 32, batch norm) against the same network in PyTorch on one thread,
+# float64 and float32, taking turns for BENCH_ROUNDS rounds; the median of the per-round ratios.
+bench_conv_vs_torch() {
+    [ -x "$dir/bench/bench_conv" ] || { echo "bntutor: bench: no bench_conv in $dir/bench" >&2; return 1; }
+    cpy=""
+    for cand in python3 /usr/bin/python3; do
+        if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import torch' >/dev/null 2>&1; then
+            cpy=$cand
+            break
+        fi
+    done
+    conv_ratios=$(mktemp)
+    conv_status=0
+    cr=1
+    while [ "$cr" -le "$rounds" ]; do
+        echo "== bench_conv (round $cr of $rounds)"
+        conv_round=$(mktemp)
+        "$dir/bench/bench_conv" | tee "$conv_round" | grep -v '^RESULT ' || conv_status=1
+        if [ -n "$cpy" ]; then
+            echo "== torch_conv_step ($cpy, round $cr of $rounds)"
+            "$cpy" "$here/../bench/torch_conv_step.py" | tee -a "$conv_round" | grep -v '^RESULT ' || conv_status=1
+        fi
+        ours=$(sed -n 's/^RESULT conv_step_bn_us //p' "$conv_round")
+        for kind in float64 float32; do
+            theirs=$(sed -n "s/^RESULT torch_conv_step_${kind}_us //p" "$conv_round")
+            [ -n "$ours" ] && [ -n "$theirs" ] && awk -v t="$theirs" -v o="$ours" -v k="$kind" \
+                'BEGIN { printf "%s %.3f %s %s\n", k, t / o, t, o }' >>"$conv_ratios"
+        done
+        cat "$conv_round" >>"$results"
+        rm -f "$conv_round"
+        cr=$((cr + 1))
+    done
+    if [ -z "$cpy" ]; then
+        echo "== torch_conv_step: torch is not available (tried python3, /usr/bin/python3); no ratio"
+    else
+        echo "== bntutor conv net against PyTorch, one thread each (>1 means bntutor is faster)"
+        for kind in float64 float32; do
+            grep "^$kind " "$conv_ratios" | sort -k2,2n | awk -v k="$kind" '
+                { ratio[NR] = $2; line = line sprintf(" %.2f", $2) }
+                END {
+                    if (NR == 0) exit
+                    m = NR % 2 ? ratio[(NR + 1) / 2] : (ratio[NR / 2] + ratio[NR / 2 + 1]) / 2
+                    printf "conv step: ratio torch(%s)/bntutor(double) median %.2f over %d rounds (each:%s)\n", k, m, NR, line
+                }'
+        done
+    fi
+    rm -f "$conv_ratios"
+    return "$conv_status"
+}
+bench_conv_vs_torch || status=1
 
 [ -x "$dir/bench/bench_train" ] || { echo "bntutor: bench: no bench_train in $dir/bench" >&2; exit 1; }
 

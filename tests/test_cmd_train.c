@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -186,5 +187,118 @@ Test(cmd_train, a_diverging_run_exits_one_and_keeps_the_rows_so_far)
     cr_assert_not_null(strstr(run.err, "lower --lr"), "%s", run.err);
     cr_assert(strncmp(run.out, header, strlen(header)) == 0, "header missing: %s", run.out);
     cr_assert_geq(count_lines(run.out), 2, "the rows before the divergence are missing:\n%s", run.out);
+    run_free(&run);
+}
+
+/* ---------- the conv net ---------- */
+
+Test(cmd_train, the_conv_net_learns_shapes28_and_writes_the_same_columns, .timeout = 0)
+{
+    Run run = run_train("--net=conv --steps=100 --every=50 --batch=16");
+    cr_assert_eq(run.status, 0, "exit %d, stderr: %s", run.status, run.err);
+    cr_assert(strncmp(run.out, "step,loss,test_acc,p15,p50,p85,train_acc,test_loss\n", 51) == 0, "%.80s", run.out);
+    cr_assert_eq(count_lines(run.out), 1 + 2, "rows at 50 and 100 expected:\n%s", run.out);
+    const char *row = strstr(run.out, "\n100,");
+    cr_assert_not_null(row, "%s", run.out);
+    long step;
+    double loss, acc, p15, p50, p85, train_acc, test_loss;
+    cr_assert_eq(sscanf(row + 1, "%ld,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &step, &loss, &acc, &p15, &p50, &p85, &train_acc,
+                        &test_loss), 8, "row: %s", row);
+    cr_assert_gt(acc, 0.5, "test accuracy %g after 100 steps (chance 0.1)", acc);
+    cr_assert(p15 < p50 && p50 < p85, "percentiles out of order: %g %g %g", p15, p50, p85);
+    cr_assert(loss < 2.0 && test_loss < 2.0, "loss %g / test loss %g should have fallen below log 10", loss,
+              test_loss);
+    run_free(&run);
+}
+
+Test(cmd_train, every_conv_norm_runs_and_the_same_seed_repeats_the_history, .timeout = 0)
+{
+    static const char *const norms[] = { "batch", "layer", "instance", "group --groups=2", "none" };
+    char *first = NULL;
+    for (size_t k = 0; k < sizeof norms / sizeof norms[0]; k++) {
+        char args[256];
+        snprintf(args, sizeof args, "--net=conv --norm=%s --steps=4 --every=2 --batch=4 --seed=3", norms[k]);
+        Run a = run_train(args), b = run_train(args);
+        cr_assert_eq(a.status, 0, "%s: exit %d, stderr: %s", norms[k], a.status, a.err);
+        cr_assert_eq(count_lines(a.out), 3, "%s:\n%s", norms[k], a.out);
+        cr_assert_str_eq(a.out, b.out, "%s: two runs with one seed differ", norms[k]);
+        if (!first)
+            first = strdup(a.out);
+        else
+            cr_assert_str_neq(a.out, first, "%s gave batch norm's history", norms[k]);
+        run_free(&a);
+        run_free(&b);
+    }
+    free(first);
+}
+
+/* Writes an MNIST-format folder of `count` training and test images of rows×cols, labels i mod 10. */
+static void write_idx_folder(const char *dir, int count, int rows, int cols)
+{
+    static const char *const names[2][2] = { { "train-images-idx3-ubyte", "train-labels-idx1-ubyte" },
+                                             { "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte" } };
+    cr_assert_eq(mkdir(dir, 0700), 0, "cannot make %s", dir);
+    for (int split = 0; split < 2; split++)
+        for (int kind = 0; kind < 2; kind++) {
+            char path[256];
+            snprintf(path, sizeof path, "%s/%s", dir, names[split][kind]);
+            FILE *f = fopen(path, "wb");
+            cr_assert_not_null(f, "cannot write %s", path);
+            unsigned char head[16] = { 0, 0, 8, kind == 0 ? 3 : 1 };
+            int dims[3] = { count, rows, cols }, ndims = kind == 0 ? 3 : 1;
+            for (int d = 0; d < ndims; d++)
+                for (int b = 0; b < 4; b++)
+                    head[4 + 4 * d + b] = (unsigned char)(dims[d] >> (24 - 8 * b));
+            fwrite(head, 1, (size_t)(4 + 4 * ndims), f);
+            for (int i = 0; i < count; i++)
+                if (kind == 0)
+                    for (int p = 0; p < rows * cols; p++)
+                        fputc((i * 31 + p * 7) % 256, f);
+                else
+                    fputc(i % 10, f);
+            cr_assert_eq(fclose(f), 0);
+        }
+}
+
+Test(cmd_train, the_conv_net_reads_28x28_idx_folders_and_refuses_other_sizes)
+{
+    char dir[128], args[256];
+    snprintf(dir, sizeof dir, "%s/idx28", scratch);
+    write_idx_folder(dir, 20, 28, 28);
+    snprintf(args, sizeof args, "--net=conv '--dataset=idx:%s' --steps=2 --every=1 --batch=4", dir);
+    Run run = run_train(args);
+    cr_assert_eq(run.status, 0, "exit %d, stderr: %s", run.status, run.err);
+    cr_assert_eq(count_lines(run.out), 3, "%s", run.out);
+    run_free(&run);
+    snprintf(dir, sizeof dir, "%s/idx16", scratch);
+    write_idx_folder(dir, 20, 16, 16);
+    snprintf(args, sizeof args, "--net=conv '--dataset=idx:%s' --steps=2", dir);
+    expect_failure(args, 2, "28x28 images (784 pixels)");
+}
+
+Test(cmd_train, conv_options_outside_their_place_are_usage_errors)
+{
+    expect_failure("--net=conv --norm=weight", 2, "--norm: 'weight' is not a norm");
+    expect_failure("--norm=batch", 2, "--norm: only the conv net");
+    expect_failure("--groups=2", 2, "--groups: only the conv net");
+    expect_failure("--net=conv --norm=group --groups=3", 2, "--groups: '3' does not divide");
+    expect_failure("--net=conv --norm=group --groups=0", 2, "--groups");
+    expect_failure("--net=conv --norm=batch --groups=2", 2, "only group norm has groups");
+    expect_failure("--net=conv --hidden=8", 2, "--net: conv fixes the layers");
+    expect_failure("--net=conv --bn=before", 2, "--net: conv fixes the layers");
+    expect_failure("--net=conv --dataset=moons", 2, "--net: the conv net takes 28x28 images");
+    expect_failure("--net=conv --unit=16", 2, "--unit: 16 is not a channel");
+    expect_failure("--net=conv --batch=7000", 2, "larger than the training set");
+    expect_failure("--net=cnn", 2, "'cnn' is not a known network (paper, conv");
+}
+
+Test(cmd_train, help_documents_the_conv_net)
+{
+    Run run = run_train("--help");
+    cr_assert_eq(run.status, 0);
+    cr_assert_not_null(strstr(run.out, "--net=conv"), "%s", run.out);
+    cr_assert_not_null(strstr(run.out, "--norm=NAME"), "%s", run.out);
+    cr_assert_not_null(strstr(run.out, "--groups=G"), "%s", run.out);
+    cr_assert_not_null(strstr(run.out, "shapes28"), "%s", run.out);
     run_free(&run);
 }

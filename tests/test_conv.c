@@ -177,6 +177,17 @@ Test(conv, max_pooling_ties_go_to_the_first_position_as_in_pytorch)
     cr_assert(arg[0] == 0 && dx[0] == 1 && dx[1] == 0 && dx[2] == 0 && dx[3] == 0, "argmax %d", arg[0]);
 }
 
+Test(conv, max_pooling_passes_a_nan_on_wherever_it_sits_in_the_window)
+{
+    for (int at = 0; at < 4; at++) {
+        double x[4] = { 1, 5, 2, 3 }, y[1];
+        int arg[1];
+        x[at] = NAN;
+        cr_assert(pool_forward(y, arg, x, POOL_MAX, 1, 1, 2, 2, NULL));
+        cr_assert(isnan(y[0]) && arg[0] == at, "NaN at %d: got %g from %d", at, y[0], arg[0]);
+    }
+}
+
 /* ---------- refused shapes ---------- */
 
 Test(conv, pooling_refuses_odd_and_too_small_images_and_leaves_the_output_alone)

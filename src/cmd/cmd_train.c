@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "engine/convnet.h"
 #include "engine/dataset.h"
 #include "engine/mlp.h"
 #include "engine/optimizer.h"
@@ -32,9 +33,13 @@ static const char help_text[] =
     "Usage: bntutor train [OPTIONS]\n"
     "Trains a network headless and writes one CSV row every K steps.\n"
     "\n"
-    "  --dataset=NAME   scaled2d, blobs, moons, spirals, synth784, or idx:DIR (MNIST-format files)\n"
-    "                   (default moons)\n"
+    "  --dataset=NAME   scaled2d, blobs, moons, spirals, synth784, shapes28, or idx:DIR (MNIST-format\n"
+    "                   files) (default moons; shapes28 with --net=conv)\n"
     "  --net=paper      784-100-100-100-10 sigmoid, the original BN paper's MNIST network\n"
+    "  --net=conv       conv net for 28x28 images: conv3x3 1->8, norm, relu, 2x2 max pool,\n"
+    "                   conv3x3 8->16, norm, relu, 2x2 max pool, linear 784->10\n"
+    "  --norm=NAME      conv net only: batch, layer, instance, group or none (default batch)\n"
+    "  --groups=G       conv net with --norm=group: groups, dividing 8 and 16 (default 4)\n"
     "  --hidden=LIST    hidden layer widths, e.g. 16,16 (default 16,16)\n"
     "  --act=NAME       sigmoid, relu or tanh for every hidden layer (default sigmoid)\n"
     "  --bn=WHERE       none, before or after the activation of every hidden layer (default none)\n"
@@ -44,7 +49,8 @@ static const char help_text[] =
     "  --momentum=M     SGD momentum, 0 for plain SGD (default 0)\n"
     "  --seed=S         seed of the data, the initial weights and the batches (default 1)\n"
     "  --every=K        write a row every K steps, and after the last (default 100)\n"
-    "  --unit=J         which unit of the last hidden layer p15/p50/p85 follow (default 0)\n"
+    "  --unit=J         which unit of the last hidden layer p15/p50/p85 follow (default 0);\n"
+    "                   for the conv net, which channel of the second block (0 to 15)\n"
     "  --csv=FILE       write the CSV to FILE (default standard output)\n"
     "  --help           this text\n"
     "\n"
@@ -53,7 +59,9 @@ static const char help_text[] =
     "  test_acc   accuracy on a fixed test batch (the first 1000 test samples) in eval mode;\n"
     "             for the regression set scaled2d: R² on that batch instead\n"
     "  p15..p85   15th/50th/85th percentiles over the fixed test batch of the input to unit J's\n"
-    "             activation in the last hidden layer (with BN: normalized with the batch's statistics)\n"
+    "             activation in the last hidden layer (with BN: normalized with the batch's statistics);\n"
+    "             conv net: of channel J's relu input in the second block, over every pixel, with the\n"
+    "             test batch run in chunks of 100 (batch norm: each chunk's own statistics)\n"
     "  train_acc  accuracy over the training mini-batches since the previous row (empty for scaled2d)\n"
     "  test_loss  loss on the fixed test batch in eval mode\n"
     "\n"
@@ -61,7 +69,13 @@ static const char help_text[] =
 
 typedef struct TrainOptions {
     const char *dataset;
+    bool dataset_given;
     bool paper;
+    bool conv;                  /* --net=conv */
+    ConvNorm norm;
+    bool norm_given, bn_given;
+    long groups;
+    bool groups_given;
     int hidden[MLP_MAX_SIZES];
     int num_hidden;
     bool hidden_given, act_given;
@@ -121,7 +135,8 @@ static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
             return usage_error("--help", "takes no value");
         /* Every other option needs a value. */
         static const char *const names[] = { "dataset", "net", "hidden", "act", "bn", "steps", "batch",
-                                             "lr", "momentum", "seed", "every", "unit", "csv" };
+                                             "lr", "momentum", "seed", "every", "unit", "csv", "norm",
+                                             "groups" };
         int which = -1;
         for (int k = 0; k < (int)(sizeof names / sizeof names[0]); k++)
             if (parse_option(a, names[k], &v)) {
@@ -144,11 +159,13 @@ static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
                                    dataset_valid_names(valid, sizeof valid));
             }
             o->dataset = v;
+            o->dataset_given = true;
             break;
         case 1:
-            if (strcmp(v, "paper") != 0)
-                return usage_error(where, "'%s' is not a known network (paper; or use --hidden=LIST)", v);
-            o->paper = true;
+            if (strcmp(v, "paper") != 0 && strcmp(v, "conv") != 0)
+                return usage_error(where, "'%s' is not a known network (paper, conv; or use --hidden=LIST)", v);
+            o->paper = strcmp(v, "paper") == 0;
+            o->conv = !o->paper;
             break;
         case 2:
             if (!parse_widths(v, o))
@@ -164,6 +181,7 @@ static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
         case 4:
             if (!mlp_placement_parse(v, &o->bn))
                 return usage_error(where, "'%s' is not a placement (none, before, after)", v);
+            o->bn_given = true;
             break;
         case 5: case 6: case 10: case 11: {
             long min = which == 11 ? 0 : 1;
@@ -190,9 +208,29 @@ static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
                 return usage_error(where, "'%s' is not a whole number from 0 to 2147483647", v);
             o->seed = (unsigned long long)l;
             break;
-        default: o->csv = v; break;
+        case 12: o->csv = v; break;
+        case 13:
+            if (!convnet_norm_parse(v, &o->norm))
+                return usage_error(where, "'%s' is not a norm (batch, layer, instance, group, none)", v);
+            o->norm_given = true;
+            break;
+        default:
+            if (!parse_long(v, 1, 16, &l) || 8 % l != 0)
+                return usage_error(where, "'%s' does not divide the conv net's 8 and 16 channels "
+                                   "(1, 2, 4 or 8)", v);
+            o->groups = l;
+            o->groups_given = true;
+            break;
         }
     }
+    if (o->conv && (o->hidden_given || o->act_given || o->bn_given))
+        return usage_error("--net", "conv fixes the layers (relu) and takes --norm=NAME; leave out --hidden, "
+                           "--act and --bn");
+    if (!o->conv && (o->norm_given || o->groups_given))
+        return usage_error(o->norm_given ? "--norm" : "--groups", "only the conv net has it; add --net=conv "
+                           "(the MLP takes --bn=none|before|after)");
+    if (o->groups_given && o->norm != CONV_NORM_GROUP)
+        return usage_error("--groups", "only group norm has groups; add --norm=group");
     if (o->paper && (o->hidden_given || o->act_given))
         return usage_error("--net", "paper fixes the layers and the activation (784-100-100-100-10 "
                            "sigmoid); leave out --hidden and --act, or leave out --net");
@@ -248,6 +286,7 @@ static int runtime_error(const BnError *err, const char *fallback_where)
 typedef struct TrainRun {
     Dataset *train, *test;
     Mlp *mlp;
+    ConvNet *net;
     Sgd *sgd;
     BatchSampler sampler;
     bool sampler_ready;
@@ -261,6 +300,7 @@ static void run_free(TrainRun *run)
     dataset_destroy(run->train);
     dataset_destroy(run->test);
     mlp_destroy(run->mlp);
+    convnet_destroy(run->net);
     sgd_destroy(run->sgd);
     if (run->sampler_ready)
         sampler_free(&run->sampler);
@@ -272,8 +312,12 @@ static void run_free(TrainRun *run)
         fclose(run->out);
 }
 
+static int conv_train_run(const TrainOptions *o, TrainRun *run);
+
 static int train_run(const TrainOptions *o, TrainRun *run)
 {
+    if (o->conv)
+        return conv_train_run(o, run);
     BnError err = { 0 };
     if (!dataset_load(o->dataset, o->seed, 0, 0, &run->train, &run->test, &err))
         return runtime_error(&err, "--dataset");
@@ -414,12 +458,14 @@ int cmd_train(int argc, char **argv)
     TrainOptions o = {
         .dataset = "moons", .hidden = { 16, 16 }, .num_hidden = 2, .act = ACTIVATION_SIGMOID,
         .bn = BN_PLACEMENT_NONE, .steps = 1000, .batch = 60, .every = 100, .unit = 0,
-        .lr = 0.1, .momentum = 0.0, .seed = 1, .csv = NULL,
+        .lr = 0.1, .momentum = 0.0, .seed = 1, .csv = NULL, .norm = CONV_NORM_BATCH, .groups = 4,
     };
     bool help = false;
     int status = parse_args(argc, argv, &o, &help);
     if (status != 0)
         return status;
+    if (o.conv && !o.dataset_given)
+        o.dataset = "shapes28";
     if (help) {
         fputs(help_text, stdout);
         return 0;
@@ -428,5 +474,156 @@ int cmd_train(int argc, char **argv)
     memset(&run, 0, sizeof run);
     status = train_run(&o, &run);
     run_free(&run);
+    return status;
+}
+
+/* ---------- the conv net (--net=conv) ---------- */
+
+/* Test samples per conv forward: a 1000-sample forward would hold ~700 MB of feature maps. */
+enum { CONV_TEST_CHUNK = 100 };
+
+/* Eval-mode accuracy and loss on the first n test samples, then the percentiles of channel `channel`'s
+ * relu input in the second block with batch statistics, chunk by chunk. column: (n · 14 · 14). */
+static bool conv_evaluate(ConvNet *net, const Dataset *test, int n, int channel, double *column, Evaluation *ev,
+                          BnError *err)
+{
+    double loss = 0.0, correct = 0.0;
+    int filled = 0;
+    int idx[CONV_TEST_CHUNK];
+    double *xs = xmalloc(sizeof *xs * CONV_TEST_CHUNK * (size_t)test->dim), ys[CONV_TEST_CHUNK];
+    bool ok = true;
+    for (int start = 0; start < n && ok; start += CONV_TEST_CHUNK) {
+        int m = n - start < CONV_TEST_CHUNK ? n - start : CONV_TEST_CHUNK;
+        for (int k = 0; k < m; k++)
+            idx[k] = start + k;
+        dataset_gather(test, idx, m, xs, ys);
+        if (!(ok = convnet_forward(net, xs, m, CONVNET_MODE_EVAL, err)))
+            break;
+        loss += convnet_loss(net, ys) * m;
+        correct += convnet_accuracy(net, ys) * m;
+        /* Only batch norm has two modes; the other norms' eval pass already used batch statistics. */
+        if (net->config.norm == CONV_NORM_BATCH && !(ok = convnet_forward(net, xs, m, CONVNET_MODE_BATCH_STATS, err)))
+            break;
+        const ConvNetBlock *last = &net->block[CONVNET_BLOCKS - 1];
+        filled += convnet_channel_values(column + filled, net, CONVNET_BLOCKS - 1, last->normed, channel);
+    }
+    free(xs);
+    if (!ok)
+        return false;
+    ev->test_loss = loss / n;
+    ev->test_acc = correct / n;
+    static const double ps[3] = { 15.0, 50.0, 85.0 };
+    stats_percentiles(ev->p, column, filled, ps, 3);
+    return true;
+}
+
+static int conv_train_run(const TrainOptions *o, TrainRun *run)
+{
+    BnError err = { 0 };
+    if (!dataset_load(o->dataset, o->seed, 0, 0, &run->train, &run->test, &err))
+        return runtime_error(&err, "--dataset");
+    const Dataset *train = run->train, *test = run->test;
+    ConvNetConfig config;
+    convnet_config_init(&config);
+    if (train->dim != config.side * config.side || train->classes < 2)
+        return usage_error("--net", "the conv net takes 28x28 images (784 pixels) with class labels, but '%s' "
+                           "has %d feature%s%s", o->dataset, train->dim, train->dim == 1 ? "" : "s",
+                           train->classes < 2 ? " and no classes" : "");
+    if (o->batch > train->n)
+        return usage_error("--batch", "%ld is larger than the training set of '%s' (%d samples)", o->batch,
+                           o->dataset, train->n);
+    if (o->unit >= config.channels[CONVNET_BLOCKS - 1])
+        return usage_error("--unit", "%ld is not a channel of the conv net's second block (0 to %d)", o->unit,
+                           config.channels[CONVNET_BLOCKS - 1] - 1);
+    if (test->n < 1) {
+        error_set(&err, "--dataset", "the test set of '%s' is empty", o->dataset);
+        return runtime_error(&err, "--dataset");
+    }
+    config.classes = train->classes;
+    config.norm = o->norm;
+    config.groups = (int)o->groups;
+    config.seed = o->seed;
+    run->net = convnet_create(&config, &err);
+    if (!run->net)
+        return runtime_error(&err, "train");
+    ConvNet *net = run->net;
+    run->sgd = sgd_create(net->num_params, o->lr, o->momentum);
+    sampler_init(&run->sampler, train->n, o->seed);
+    run->sampler_ready = true;
+
+    int batch = (int)o->batch;
+    int n_test = test->n < TEST_BATCH_MAX ? test->n : TEST_BATCH_MAX;
+    int map = net->block[CONVNET_BLOCKS - 1].side * net->block[CONVNET_BLOCKS - 1].side;
+    run->idx = xmalloc(sizeof(int) * (size_t)batch);
+    run->x = xmalloc(sizeof(double) * (size_t)batch * (size_t)train->dim);
+    run->y = xmalloc(sizeof(double) * (size_t)batch);
+    run->column = xmalloc(sizeof(double) * (size_t)n_test * (size_t)map);
+
+    if (o->csv) {
+        run->out = fopen(o->csv, "w");
+        if (!run->out) {
+            fprintf(stderr, "bntutor: %s: %s\n", o->csv, strerror(errno));
+            return 1;
+        }
+    } else {
+        run->out = stdout;
+    }
+    FILE *out = run->out;
+    fputs("step,loss,test_acc,p15,p50,p85,train_acc,test_loss\n", out);
+
+    double loss_sum = 0.0, first_loss = NAN;
+    long correct = 0, seen = 0, since = 0;
+    int *pred = xmalloc(sizeof(int) * (size_t)batch);
+    int status = 0;
+    for (long step = 1; step <= o->steps; step++) {
+        sampler_next(&run->sampler, run->idx, batch);
+        dataset_gather(train, run->idx, batch, run->x, run->y);
+        double loss = 0.0;
+        error_clear(&err);
+        if (!convnet_train_step(net, run->sgd, run->x, run->y, batch, &loss, &err)) {
+            fflush(out);
+            if (!isfinite(loss)) {
+                fprintf(stderr, "bntutor: train: training diverged at step %ld: lower --lr (now %g)\n",
+                        step, o->lr);
+                status = 1;
+            } else {
+                status = runtime_error(&err, "train");
+            }
+            break;
+        }
+        if (step == 1)
+            first_loss = loss;
+        loss_sum += loss;
+        since++;
+        convnet_predict(net, pred);
+        for (int r = 0; r < batch; r++)
+            correct += pred[r] == (int)run->y[r];
+        seen += batch;
+        if (step % o->every != 0 && step != o->steps)
+            continue;
+        Evaluation ev;
+        if (!conv_evaluate(net, test, n_test, (int)o->unit, run->column, &ev, &err)) {
+            status = runtime_error(&err, "train");
+            break;
+        }
+        double row_loss = loss_sum / since;
+        if (!isfinite(ev.test_loss) || !isfinite(ev.p[0]) || !isfinite(ev.p[2]) ||
+            loss_exploded(row_loss, first_loss)) {
+            fflush(out);
+            fprintf(stderr, "bntutor: train: training diverged at step %ld: lower --lr (now %g)\n", step,
+                    o->lr);
+            status = 1;
+            break;
+        }
+        fprintf(out, "%ld,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", step, row_loss, ev.test_acc, ev.p[0], ev.p[1],
+                ev.p[2], (double)correct / seen, ev.test_loss);
+        loss_sum = 0.0;
+        since = correct = seen = 0;
+    }
+    free(pred);
+    if (fflush(out) != 0 || ferror(out)) {
+        fprintf(stderr, "bntutor: %s: write error\n", o->csv ? o->csv : "<stdout>");
+        status = 1;
+    }
     return status;
 }

@@ -1,7 +1,6 @@
 /* 3×3 convolution as im2col plus one matrix product, and 2×2 max/average pooling, forward and backward (engine layer). */
 #include "engine/conv.h"
 
-#include <math.h>
 #include <string.h>
 
 #include "engine/linear.h"
@@ -37,6 +36,18 @@ static void im2col(double *cols, const double *x, const ConvShape *s)
         for (int i = 0; i < h; i++)
             for (int j = 0; j < w; j++) {
                 double *row = cols + ((size_t)(n * h + i) * w + j) * k;
+                if (i > 0 && i < h - 1 && j > 0 && j < w - 1) {
+                    /* Inside the border every tap exists: three runs of three per channel. */
+                    for (int ci = 0; ci < s->c_in; ci++) {
+                        const double *at = x + ((size_t)n * s->c_in + ci) * h * w + (size_t)(i - 1) * w + j - 1;
+                        for (int di = 0; di < CONV_KSIZE; di++, at += w, row += 3) {
+                            row[0] = at[0];
+                            row[1] = at[1];
+                            row[2] = at[2];
+                        }
+                    }
+                    continue;
+                }
                 for (int ci = 0; ci < s->c_in; ci++) {
                     const double *plane = x + ((size_t)n * s->c_in + ci) * h * w;
                     for (int di = 0; di < CONV_KSIZE; di++) {
@@ -59,6 +70,17 @@ static void col2im(double *dx, const double *dcols, const ConvShape *s)
         for (int i = 0; i < h; i++)
             for (int j = 0; j < w; j++) {
                 const double *row = dcols + ((size_t)(n * h + i) * w + j) * k;
+                if (i > 0 && i < h - 1 && j > 0 && j < w - 1) {
+                    for (int ci = 0; ci < s->c_in; ci++) {
+                        double *at = dx + ((size_t)n * s->c_in + ci) * h * w + (size_t)(i - 1) * w + j - 1;
+                        for (int di = 0; di < CONV_KSIZE; di++, at += w, row += 3) {
+                            at[0] += row[0];
+                            at[1] += row[1];
+                            at[2] += row[2];
+                        }
+                    }
+                    continue;
+                }
                 for (int ci = 0; ci < s->c_in; ci++) {
                     double *plane = dx + ((size_t)n * s->c_in + ci) * h * w;
                     for (int di = 0; di < CONV_KSIZE; di++) {
@@ -135,6 +157,13 @@ bool pool_check(int n, int c, int h, int w, BnError *err)
     return true;
 }
 
+/* The larger of two values, or the NaN if either is one (PyTorch propagates NaN through max pooling, so
+ * a diverging network is not hidden by its pool). Ties keep a, the earlier position. */
+static inline int pick_max(const double *in, int a, int b)
+{
+    return in[b] > in[a] || (in[b] != in[b] && in[a] == in[a]) ? b : a;
+}
+
 bool pool_forward(double *y, int *argmax, const double *x, PoolKind kind, int n, int c, int h, int w,
                   BnError *err)
 {
@@ -145,23 +174,22 @@ bool pool_forward(double *y, int *argmax, const double *x, PoolKind kind, int n,
         const double *in = x + (size_t)plane * h * w;
         double *out = y + (size_t)plane * oh * ow;
         int *arg = argmax ? argmax + (size_t)plane * oh * ow : NULL;
-        for (int i = 0; i < oh; i++)
+        for (int i = 0; i < oh; i++) {
+            const double *r0 = in + 2 * i * w, *r1 = r0 + w;
+            if (kind == POOL_AVG) {
+                for (int j = 0; j < ow; j++)
+                    out[i * ow + j] = 0.25 * (r0[2 * j] + r0[2 * j + 1] + r1[2 * j] + r1[2 * j + 1]);
+                continue;
+            }
             for (int j = 0; j < ow; j++) {
-                int p[4] = { 2 * i * w + 2 * j, 2 * i * w + 2 * j + 1, (2 * i + 1) * w + 2 * j,
-                             (2 * i + 1) * w + 2 * j + 1 };
-                if (kind == POOL_AVG) {
-                    out[i * ow + j] = 0.25 * (in[p[0]] + in[p[1]] + in[p[2]] + in[p[3]]);
-                    continue;
-                }
-                int best = p[0];
-                /* A NaN wins, as in PyTorch, so a diverging network is not hidden by the pool. */
-                for (int k = 1; k < 4 && !isnan(in[best]); k++)
-                    if (in[p[k]] > in[best] || isnan(in[p[k]]))
-                        best = p[k];
+                int p = 2 * i * w + 2 * j;
+                /* Scan order (0,0) (0,1) (1,0) (1,1); the first maximum wins, as in PyTorch. */
+                int best = pick_max(in, pick_max(in, pick_max(in, p, p + 1), p + w), p + w + 1);
                 out[i * ow + j] = in[best];
                 if (arg)
                     arg[i * ow + j] = best;
             }
+        }
     }
     return true;
 }

@@ -129,8 +129,8 @@ void convnet_destroy(ConvNet *net);                         /* accepts NULL */
 
 /* Runs x: (n, side²) pixels (as Dataset.x holds them) through the network; logits land in
  * net->logits. Buffers grow when n exceeds the capacity, so pointers in the block structs are valid
- * until the next larger forward. False with a message when n < 1 or a norm cannot normalize the batch
- * (norm_check: e.g. never for these shapes, since every set holds several values). */
+ * until the next larger forward. False with a message when n < 1, or when norm_check refuses the
+ * shape (it cannot here: with side ≥ 4 every set holds several values). */
 bool convnet_forward(ConvNet *net, const double *x, int n, ConvNetMode mode, BnError *err);
 
 /* Softmax cross-entropy of the last forward against labels: (batch) class indices as doubles;
