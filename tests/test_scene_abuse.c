@@ -68,6 +68,19 @@ static const AbuseCase cases[] = {
     { "input-norm", "batch = 1\n", 0, "constant" },
     { "input-norm", "batch = 4096\ndataset = synth784\n", 0, NULL },
     { "input-norm", "batch = 2\ndataset = blobs\n", 0, NULL },
+    /* The norm-sets block at its smallest and largest, and shapes it cannot draw. */
+    { "norm-sets", "batch = 1\nnorm = instance\nimages = shapes28\n", 0, NULL },
+    { "norm-sets", "batch = 8\nnorm = group\ngroups = 4\n", 0, NULL },
+    { "norm-sets", "batch = 4096\n", 0, "create: at most 8 images" },
+    { "norm-sets", "groups = 64\nnorm = group\n", 0, "create: does not divide" },
+    /* The conv net at the learning-rate maximum, the smallest batch, and batches it will not hold. */
+    { "conv-bn", "lr = 10\nbatch = 2\nimages = shapes28\nsteps = 1000000\n", 100, NULL },
+    { "conv-bn", "lr = 0\nalpha = 0\nbatch = 2\nimages = shapes28\n", 20, NULL },
+    { "conv-bn", "batch = 1\n", 0, "create: batches of 2 to 64" },
+    { "conv-bn", "batch = 4096\n", 0, "create: batches of 2 to 64" },
+    /* Fifteen runs at the learning-rate maximum: runs that blow up say "fail", the rest go on. */
+    { "small-batch", "lr = 10\nimages = shapes28\n", 300, NULL },
+    { "small-batch", "lr = 0\nimages = shapes28\n", 200, NULL },
 };
 enum { CASE_COUNT = sizeof cases / sizeof cases[0] };
 
@@ -212,6 +225,9 @@ Test(scene_abuse, backprop_with_zero_eps_and_zero_variance_shows_no_nan) { run_s
 Test(scene_abuse, running_stats_at_extremes_shows_no_nan) { run_scene("running-stats"); }
 Test(scene_abuse, inference_with_a_batch_of_one_and_zero_eps_shows_no_nan) { run_scene("inference"); }
 Test(scene_abuse, input_norm_with_one_point_shows_no_nan) { run_scene("input-norm"); }
+Test(scene_abuse, norm_sets_at_its_extremes_shows_no_nan) { run_scene("norm-sets"); }
+Test(scene_abuse, conv_bn_at_extremes_shows_no_nan_and_resets) { run_scene("conv-bn"); }
+Test(scene_abuse, small_batch_at_extremes_shows_no_nan_and_resets) { run_scene("small-batch"); }
 
 /* A learner leaning on the keyboard: seeded random keys (printable, arrows, Enter, Tab, Esc) with steps
  * in between, on every scene with its default settings; every few keys all four draws are scanned. */

@@ -24,6 +24,8 @@ static const char *const act_choices[] = { "sigmoid", "relu", "tanh", NULL };
 static const char *const show_choices[] = { "raw", "normalized", "both", NULL };
 static const char *const scale_choices[] = { "raw", "scaled", "both", NULL };
 static const char *const mode_choices[] = { "train", "eval", "both", NULL };
+static const char *const images_choices[] = { "fashion-mnist", "shapes28", NULL };
+static const char *const norm_choices[] = { "batch", "layer", "instance", "group", NULL };
 
 static const CatalogSetting set_seed = {
     .name = "seed", .type = SETTING_INT, .min = 0, .max = 2147483647, .fallback = "1",
@@ -107,11 +109,22 @@ static const CatalogSetting set_baseline = {
     .name = "baseline", .type = SETTING_BOOL, .fallback = "no",
     .help = "also run the network without BN as a third contestant" };
 
+static const CatalogSetting set_norm = {
+    .name = "norm", .type = SETTING_ENUM, .choices = norm_choices, .fallback = "batch",
+    .help = "which normalization: batch, layer, instance or group" };
+static const CatalogSetting set_groups = {
+    .name = "groups", .type = SETTING_INT, .min = 1, .max = 64, .fallback = "2",
+    .help = "groups of channels for group normalization (must divide the channels)" };
+
+static const CatalogSetting set_images = {
+    .name = "images", .type = SETTING_ENUM, .choices = images_choices, .fallback = "fashion-mnist",
+    .help = "28x28 images: Fashion-MNIST (shapes28 when it is not installed) or the synthetic shapes28" };
+
 static const CatalogSetting *const all_settings[] = {
     &set_seed, &set_dataset, &set_batch, &set_features, &set_stage, &set_alpha, &set_alpha2, &set_eps,
     &set_convention, &set_lr, &set_placement, &set_act, &set_hidden, &set_steps, &set_autoplay,
     &set_speed, &set_gamma, &set_beta, &set_show, &set_scale, &set_compare, &set_layer, &set_unit,
-    &set_check, &set_mode, &set_fold, &set_baseline,
+    &set_check, &set_mode, &set_fold, &set_baseline, &set_norm, &set_groups, &set_images,
 };
 
 /* ---- scenes ---- */
@@ -251,6 +264,49 @@ static const CatalogLive real_data_lives[] = {
     { "loss", 0, "training loss with BN" }, { "step", 0, "training steps taken" },
 };
 
+static const CatalogSceneSetting norm_sets_settings[] = {
+    { &set_seed, NULL }, { &set_images, NULL }, { &set_batch, "4" }, { &set_norm, NULL },
+    { &set_groups, NULL },
+};
+static const CatalogLive norm_sets_lives[] = {
+    { "set_mean", 0, "mean of the highlighted set" }, { "set_var", 0, "variance of the highlighted set (biased)" },
+    { "set_size", 0, "how many values the highlighted set averages" },
+    { "sets", 0, "how many statistics (sets) the method computes for this batch" },
+    { "set", 0, "number of the highlighted set, from 0" },
+    { "mean", 1, "mean of set i" }, { "var", 1, "variance of set i (biased)" },
+};
+
+static const CatalogSceneSetting conv_bn_settings[] = {
+    { &set_seed, NULL }, { &set_images, NULL }, { &set_batch, "12" }, { &set_lr, "0.05" }, { &set_alpha, NULL },
+    { &set_steps, "600" }, { &set_autoplay, NULL }, { &set_speed, NULL },
+};
+static const CatalogLive conv_bn_lives[] = {
+    { "loss", 0, "training loss of the last mini-batch" }, { "accuracy", 0, "test accuracy (eval mode), 0 to 1" },
+    { "step", 0, "training steps taken" },
+    { "set_size", 0, "values one channel's BN statistic averages in the watched block (batch x H x W)" },
+    { "channels", 0, "channels of the watched block" },
+    { "batch_mean", 1, "mean of channel i of the watched block's conv output over this batch" },
+    { "batch_var", 1, "its variance over this batch (biased)" },
+    { "running_mean", 1, "running mean of channel i" }, { "running_var", 1, "running variance of channel i" },
+    { "pop_mean", 1, "mean of channel i over the whole training set at the current weights (every 50 steps)" },
+    { "pop_var", 1, "variance of channel i over the whole training set at the current weights (biased)" },
+    { "bn_mean", 1, "mean of channel i after BN over this batch (beta, up to epsilon)" },
+    { "bn_var", 1, "variance of channel i after BN over this batch (gamma squared, up to epsilon)" },
+    { "gamma", 1, "gamma of channel i" }, { "beta", 1, "beta of channel i" },
+};
+
+static const CatalogSceneSetting small_batch_settings[] = {
+    { &set_seed, NULL }, { &set_images, NULL }, { &set_lr, "0.1" }, { &set_autoplay, NULL },
+};
+static const CatalogLive small_batch_lives[] = {
+    { "step", 0, "SGD steps taken (32 training pictures each)" }, { "runs_done", 0, "runs finished, of 15" },
+    { "bn_error", 1, "test error (0 to 1) with batch norm, eval mode, of the run at batch size i (2, 4, 8, 16, 32)" },
+    { "gn_error", 1, "test error with group norm at batch size i" },
+    { "ln_error", 1, "test error with layer norm at batch size i" },
+    { "bn_train_error", 1, "test error of the BN net at batch size i with batch statistics of i test pictures" },
+    { "bn_gap", 1, "bn_error[i] - bn_train_error[i]: what eval mode costs (or gains) at batch size i" },
+};
+
 #define SCENE(name, help, settings, lives) { name, help, settings, COUNT(settings), lives, COUNT(lives) }
 
 static const CatalogScene scenes[] = {
@@ -275,6 +331,12 @@ static const CatalogScene scenes[] = {
     SCENE("sandbox", "a small network to play with every knob", sandbox_settings, training_lives),
     SCENE("real-data", "training on real images (Fashion-MNIST) with and without BN", real_data_settings,
           real_data_lives),
+    SCENE("norm-sets", "which values batch, layer, instance and group normalization average", norm_sets_settings,
+          norm_sets_lives),
+    SCENE("conv-bn", "batch norm in a small conv net: per-channel statistics, before/after, running statistics",
+          conv_bn_settings, conv_bn_lives),
+    SCENE("small-batch", "batch, group and layer norm trained at batch sizes 2 to 32: test error against batch size",
+          small_batch_settings, small_batch_lives),
 };
 
 int catalog_scene_count(void) { return COUNT(scenes); }

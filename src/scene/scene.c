@@ -11,7 +11,8 @@
 static const SceneClass *const scene_classes[] = {
     &scene_none, &scene_input_norm, &scene_loss_surface, &scene_drift, &scene_bn_stages,
     &scene_gamma_beta, &scene_backprop, &scene_running_stats, &scene_inference,
-    &scene_placement, &scene_sandbox, &scene_real_data,
+    &scene_placement, &scene_sandbox, &scene_real_data, &scene_norm_sets,
+    &scene_conv_bn, &scene_small_batch,
 };
 
 const SceneClass *scene_class_find(const char *name)

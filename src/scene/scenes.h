@@ -16,5 +16,8 @@ extern const SceneClass scene_inference;
 extern const SceneClass scene_placement;
 extern const SceneClass scene_sandbox;
 extern const SceneClass scene_real_data;
+extern const SceneClass scene_norm_sets;
+extern const SceneClass scene_conv_bn;
+extern const SceneClass scene_small_batch;
 
 #endif

@@ -1,0 +1,38 @@
+/* 28×28 image sets for the scenes of lessons 12-14: Fashion-MNIST when installed, shapes28 otherwise (scene layer). */
+#include "scene/imagesrc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool imagesrc_load(ImageSource *src, const char *images, uint64_t seed, int n_train, int n_test, BnError *err)
+{
+    memset(src, 0, sizeof *src);
+    if (strcmp(images, "fashion-mnist") == 0) {
+        BnError missing = { 0 };
+        if (dataset_load("idx:" IMAGESRC_FASHION_DIR, seed, n_train, n_test, &src->train, &src->test, &missing) &&
+            src->train->dim == 784) {
+            snprintf(src->label, sizeof src->label, "Fashion-MNIST");
+            return true;
+        }
+        imagesrc_free(src);
+        src->fell_back = true;
+        images = "shapes28";
+    }
+    if (strcmp(images, "shapes28") != 0) {
+        error_set(err, images, "these scenes need 28x28 images: fashion-mnist or shapes28");
+        return false;
+    }
+    if (!dataset_load(images, seed, n_train, n_test, &src->train, &src->test, err))
+        return false;
+    snprintf(src->label, sizeof src->label, "shapes28");
+    return true;
+}
+
+void imagesrc_free(ImageSource *src)
+{
+    if (!src)
+        return;
+    dataset_destroy(src->train);
+    dataset_destroy(src->test);
+    src->train = src->test = NULL;
+}

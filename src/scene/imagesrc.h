@@ -1,0 +1,27 @@
+/* 28×28 image sets for the scenes of lessons 12-14: Fashion-MNIST when Debian's package is installed, the synthetic shapes28 otherwise (scene layer). */
+#ifndef BNTUTOR_SCENE_IMAGESRC_H
+#define BNTUTOR_SCENE_IMAGESRC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/dataset.h"
+#include "util/error.h"
+
+/* Debian's dataset-fashion-mnist puts the four IDX files here. */
+#define IMAGESRC_FASHION_DIR "/usr/share/datasets/fashion-mnist"
+/* The line a scene shows when it fell back to shapes28. */
+#define IMAGESRC_INSTALL_HINT "Fashion-MNIST not installed: sudo apt-get install dataset-fashion-mnist"
+
+typedef struct ImageSource {
+    Dataset *train, *test;      /* (n, 784) pixels in [0, 1] */
+    bool fell_back;             /* fashion-mnist asked for but not installed: shapes28 instead */
+    char label[64];             /* "Fashion-MNIST" or "shapes28" */
+} ImageSource;
+
+/* Loads the first n_train / n_test images (both ≥ 1) of `images` ("fashion-mnist" or "shapes28";
+ * shapes28 is drawn from seed). False with a message on anything else or a bad file. */
+bool imagesrc_load(ImageSource *src, const char *images, uint64_t seed, int n_train, int n_test, BnError *err);
+void imagesrc_free(ImageSource *src);          /* accepts a zeroed struct */
+
+#endif

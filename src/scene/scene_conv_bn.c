@@ -1,0 +1,442 @@
+/* The 'conv-bn' scene: batch norm inside a small conv net training on 28×28 images: one channel's feature maps before and after BN, every channel's statistics, and the running statistics converging (scene layer). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/convnet.h"
+#include "engine/optimizer.h"
+#include "engine/stats.h"
+#include "scene/imagesrc.h"
+#include "scene/lockstep.h"
+#include "scene/scenes.h"
+#include "util/alloc.h"
+#include "view/fitline.h"
+#include "view/format.h"
+#include "view/plot.h"
+#include "view/table.h"
+
+/* Small enough to train live and to stay well inside the tutor's memory budget: 4 and 8 channels,
+ * 400 training images (the population the running statistics estimate) and 120 test images. */
+enum {
+    CB_TRAIN = 400, CB_TEST = 120,
+    CB_C1 = 4, CB_C2 = 8, CB_CMAX = 8,
+    CB_BATCH_MAX = 64,          /* larger batches would make the feature-map buffers too big */
+    CB_PROBE_EVERY = 50,        /* steps between population statistics and test accuracy */
+    CB_BINS = 24,
+};
+
+typedef struct ConvBn {
+    ImageSource src;
+    ConvNet *net;
+    Sgd *sgd;
+    BatchSampler sampler;
+    int batch;
+    int idx[CB_BATCH_MAX];
+    double *bx, by[CB_BATCH_MAX];   /* (batch, 784), (batch) */
+    double *values;                 /* (batch · 28²) one channel's values, for the histograms */
+    long step, steps_max;
+    double loss;
+    bool diverged;
+    char why[ERROR_MESSAGE_MAX];
+    int block, channel;             /* the watched channel */
+    /* Every step: each channel's batch mean/var of the conv output and its running mean/var after
+     * the update. Every CB_PROBE_EVERY steps: the probe's statistics and the test accuracy. */
+    Track at;                                           /* (points) step of each row */
+    Track batch_mean[CONVNET_BLOCKS][CB_CMAX], batch_var[CONVNET_BLOCKS][CB_CMAX];
+    Track run_mean[CONVNET_BLOCKS][CB_CMAX], run_var[CONVNET_BLOCKS][CB_CMAX];
+    Track probe_at;
+    Track pop_mean[CONVNET_BLOCKS][CB_CMAX], pop_var[CONVNET_BLOCKS][CB_CMAX];
+    Track accuracy;
+} ConvBn;
+
+static int cb_channels(const ConvBn *s, int block) { return s->net->block[block].c_out; }
+
+/* Population statistics of every channel over the whole training set at the current weights (batch
+ * statistics, running ones untouched), and eval-mode accuracy on the test images, in chunks of the
+ * training batch so no buffer grows. */
+static void cb_probe(ConvBn *s)
+{
+    double sum[CONVNET_BLOCKS][CB_CMAX] = { { 0 } }, sq[CONVNET_BLOCKS][CB_CMAX] = { { 0 } };
+    int chunks = 0, right = 0, seen = 0;
+    double *x = xmalloc(sizeof *x * (size_t)s->batch * 784);
+    double y[CB_BATCH_MAX];
+    int idx[CB_BATCH_MAX];
+    for (int start = 0; start + s->batch <= s->src.train->n; start += s->batch) {
+        for (int k = 0; k < s->batch; k++)
+            idx[k] = start + k;
+        dataset_gather(s->src.train, idx, s->batch, x, y);
+        BnError err = { 0 };
+        if (!convnet_forward(s->net, x, s->batch, CONVNET_MODE_BATCH_STATS, &err))
+            break;
+        for (int b = 0; b < CONVNET_BLOCKS; b++)
+            for (int c = 0; c < cb_channels(s, b); c++) {
+                double m = s->net->block[b].chan_mean[c], v = s->net->block[b].chan_var[c];
+                sum[b][c] += m;
+                sq[b][c] += v + m * m;
+            }
+        chunks++;
+    }
+    for (int start = 0; start + s->batch <= s->src.test->n; start += s->batch) {
+        for (int k = 0; k < s->batch; k++)
+            idx[k] = start + k;
+        dataset_gather(s->src.test, idx, s->batch, x, y);
+        BnError err = { 0 };
+        if (!convnet_forward(s->net, x, s->batch, CONVNET_MODE_EVAL, &err))
+            break;
+        right += (int)lround(convnet_accuracy(s->net, y) * s->batch);
+        seen += s->batch;
+    }
+    free(x);
+    track_push(&s->probe_at, (double)s->step);
+    for (int b = 0; b < CONVNET_BLOCKS; b++)
+        for (int c = 0; c < cb_channels(s, b); c++) {
+            double m = chunks ? sum[b][c] / chunks : NAN;
+            track_push(&s->pop_mean[b][c], m);
+            track_push(&s->pop_var[b][c], chunks ? sq[b][c] / chunks - m * m : NAN);
+        }
+    track_push(&s->accuracy, seen ? (double)right / seen : NAN);
+}
+
+/* Records the statistics of the last training forward (or, at step 0, of a first observing one). */
+static void cb_record(ConvBn *s)
+{
+    track_push(&s->at, (double)s->step);
+    for (int b = 0; b < CONVNET_BLOCKS; b++) {
+        const ConvNetBlock *k = &s->net->block[b];
+        for (int c = 0; c < k->c_out; c++) {
+            track_push(&s->batch_mean[b][c], k->chan_mean[c]);
+            track_push(&s->batch_var[b][c], k->chan_var[c]);
+            track_push(&s->run_mean[b][c], k->running_mean[c]);
+            track_push(&s->run_var[b][c], k->running_var[c]);
+        }
+    }
+}
+
+static void cb_next_batch(ConvBn *s)
+{
+    sampler_next(&s->sampler, s->idx, s->batch);
+    dataset_gather(s->src.train, s->idx, s->batch, s->bx, s->by);
+}
+
+static void cb_destroy(void *self)
+{
+    ConvBn *s = self;
+    if (!s)
+        return;
+    imagesrc_free(&s->src);
+    convnet_destroy(s->net);
+    sgd_destroy(s->sgd);
+    if (s->sampler.order)
+        sampler_free(&s->sampler);
+    free(s->bx);
+    free(s->values);
+    track_free(&s->at);
+    track_free(&s->probe_at);
+    track_free(&s->accuracy);
+    for (int b = 0; b < CONVNET_BLOCKS; b++)
+        for (int c = 0; c < CB_CMAX; c++) {
+            track_free(&s->batch_mean[b][c]);
+            track_free(&s->batch_var[b][c]);
+            track_free(&s->run_mean[b][c]);
+            track_free(&s->run_var[b][c]);
+            track_free(&s->pop_mean[b][c]);
+            track_free(&s->pop_var[b][c]);
+        }
+    free(s);
+}
+
+static void *cb_create(const LessonPage *page, uint64_t seed, BnError *err)
+{
+    long batch = lesson_page_int(page, "batch");
+    if (batch < 2 || batch > CB_BATCH_MAX) {
+        error_set(err, "", "the conv-bn scene trains with batches of 2 to %d images (batch = %ld)", CB_BATCH_MAX, batch);
+        return NULL;
+    }
+    ConvBn *s = xcalloc(1, sizeof *s);
+    if (!imagesrc_load(&s->src, lesson_page_enum(page, "images"), seed, CB_TRAIN, CB_TEST, err)) {
+        cb_destroy(s);
+        return NULL;
+    }
+    ConvNetConfig config;
+    convnet_config_init(&config);
+    config.channels[0] = CB_C1;
+    config.channels[1] = CB_C2;
+    config.norm = CONV_NORM_BATCH;
+    config.bn_momentum = lesson_page_real(page, "alpha");
+    config.seed = seed;
+    s->net = convnet_create(&config, err);
+    if (!s->net) {
+        cb_destroy(s);
+        return NULL;
+    }
+    s->sgd = sgd_create(s->net->num_params, lesson_page_real(page, "lr"), 0.0);
+    s->batch = (int)batch;
+    s->steps_max = lesson_page_int(page, "steps");
+    s->bx = xmalloc(sizeof *s->bx * (size_t)s->batch * 784);
+    s->values = xmalloc(sizeof *s->values * (size_t)s->batch * 784);
+    sampler_init(&s->sampler, s->src.train->n, seed ^ LOCKSTEP_SAMPLER_STREAM);
+    /* Step 0 shows the first batch as it arrives: an observing forward leaves the running statistics
+     * at 0 and 1, and the first training step then uses this very batch. */
+    cb_next_batch(s);
+    BnError ferr = { 0 };
+    if (!convnet_forward(s->net, s->bx, s->batch, CONVNET_MODE_BATCH_STATS, &ferr)) {
+        error_set(err, "", "%s", ferr.message);
+        cb_destroy(s);
+        return NULL;
+    }
+    cb_record(s);
+    cb_probe(s);
+    /* cb_probe ran other images through the net: put the first batch's forward back for drawing. */
+    convnet_forward(s->net, s->bx, s->batch, CONVNET_MODE_BATCH_STATS, &ferr);
+    return s;
+}
+
+static void cb_step(void *self)
+{
+    ConvBn *s = self;
+    if (s->diverged || s->step >= s->steps_max)
+        return;
+    if (s->step > 0)
+        cb_next_batch(s);
+    BnError err = { 0 };
+    double loss = NAN;
+    if (!convnet_train_step(s->net, s->sgd, s->bx, s->by, s->batch, &loss, &err) || !isfinite(loss) ||
+        loss > LOCKSTEP_LOSS_LIMIT) {
+        s->diverged = true;
+        snprintf(s->why, sizeof s->why, "%s", err.set ? err.message : "the loss is not finite");
+        return;
+    }
+    s->loss = loss;
+    s->step++;
+    cb_record(s);
+    if (s->step % CB_PROBE_EVERY == 0 || s->step == s->steps_max)
+        cb_probe(s);
+    /* The maps drawn are this batch through the updated weights (the training forward ran before the
+     * update), so BN's output shows exactly mean β and variance γ². Observing leaves the running
+     * statistics alone. */
+    convnet_forward(s->net, s->bx, s->batch, CONVNET_MODE_BATCH_STATS, &err);
+}
+
+static bool cb_halted(const void *self) { return ((const ConvBn *)self)->diverged; }
+
+/* ---- keys and live values ---- */
+
+static bool cb_key(void *self, int key)
+{
+    ConvBn *s = self;
+    switch (key) {
+    case 'c':
+        s->channel = (s->channel + 1) % cb_channels(s, s->block);
+        return true;
+    case 'v':
+        s->block = (s->block + 1) % CONVNET_BLOCKS;
+        s->channel = 0;
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int cb_keys(const void *self, SceneKey *out)
+{
+    (void)self;
+    static const SceneKey keys[] = { { "c", "next channel" }, { "v", "other conv block" } };
+    memcpy(out, keys, sizeof keys);
+    return (int)(sizeof keys / sizeof keys[0]);
+}
+
+static double last(const Track *t) { return t->n ? t->v[t->n - 1] : NAN; }
+
+static bool cb_live(const void *self, const char *name, const int *index, double *out)
+{
+    const ConvBn *s = self;
+    int b = s->block, c = index ? index[0] : 0;
+    bool one = index && c >= 0 && c < cb_channels(s, b);
+    const ConvNetBlock *k = &s->net->block[b];
+    double v = NAN;
+    if (strcmp(name, "loss") == 0)
+        v = s->step > 0 ? s->loss : NAN;
+    else if (strcmp(name, "accuracy") == 0)
+        v = last(&s->accuracy);
+    else if (strcmp(name, "step") == 0)
+        v = (double)s->step;
+    else if (strcmp(name, "set_size") == 0)
+        v = (double)s->batch * k->side * k->side;
+    else if (strcmp(name, "channels") == 0)
+        v = k->c_out;
+    else if (one && strcmp(name, "batch_mean") == 0)
+        v = last(&s->batch_mean[b][c]);
+    else if (one && strcmp(name, "batch_var") == 0)
+        v = last(&s->batch_var[b][c]);
+    else if (one && strcmp(name, "running_mean") == 0)
+        v = k->running_mean[c];
+    else if (one && strcmp(name, "running_var") == 0)
+        v = k->running_var[c];
+    else if (one && strcmp(name, "pop_mean") == 0)
+        v = last(&s->pop_mean[b][c]);
+    else if (one && strcmp(name, "pop_var") == 0)
+        v = last(&s->pop_var[b][c]);
+    else if (one && (strcmp(name, "bn_mean") == 0 || strcmp(name, "bn_var") == 0)) {
+        /* The BN output of channel c over the batch shown: mean β and variance γ² (up to ε). */
+        double m, var, *values = xmalloc(sizeof *values * (size_t)s->batch * (size_t)(k->side * k->side));
+        int n = convnet_channel_values(values, s->net, b, k->normed, c);
+        stats_mean_var(&m, &var, values, n, 0);
+        free(values);
+        v = name[3] == 'm' ? m : var;
+    } else if (one && strcmp(name, "gamma") == 0)
+        v = k->gamma[c];
+    else if (one && strcmp(name, "beta") == 0)
+        v = k->beta[c];
+    if (!isfinite(v))
+        return false;
+    *out = v;
+    return true;
+}
+
+/* ---- drawing ---- */
+
+/* The watched channel's values in the current batch: conv output (before BN) up, BN output down. */
+static void cb_draw_hist(ConvBn *s, Canvas *cv, Rect r)
+{
+    if (r.w < 16 || r.h < 6)
+        return;
+    const ConvNetBlock *k = &s->net->block[s->block];
+    double cnt[2][CB_BINS], lo[2], hi[2], mean[2], var[2];
+    const double *bufs[2] = { k->conv, k->normed };
+    for (int h = 0; h < 2; h++) {
+        int n = convnet_channel_values(s->values, s->net, s->block, bufs[h], s->channel);
+        int counts[CB_BINS];
+        stats_min_max(&lo[h], &hi[h], s->values, n);
+        stats_histogram(counts, NULL, NULL, s->values, n, lo[h], hi[h], CB_BINS);
+        stats_mean_var(&mean[h], &var[h], s->values, n, 0);
+        for (int b = 0; b < CB_BINS; b++)
+            cnt[h][b] = counts[b];
+    }
+    HistSeries hs[2] = {
+        { .counts = cnt[0], .bins = CB_BINS, .lo = lo[0], .hi = hi[0], .name = "conv out", .stats = true,
+          .mean = mean[0], .sd = sqrt(var[0]) },
+        { .counts = cnt[1], .bins = CB_BINS, .lo = lo[1], .hi = hi[1], .name = "after BN", .stats = true,
+          .mean = mean[1], .sd = sqrt(var[1]) },
+    };
+    HistogramSpec spec = { .series = hs, .nseries = 2, .layout = HIST_MIRROR, .separate_axes = true };
+    histogram_draw(cv, r, &spec);
+}
+
+/* Every channel of the watched block: this batch's and the running statistics. */
+static void cb_draw_table(const ConvBn *s, Canvas *cv, Rect r)
+{
+    const ConvNetBlock *k = &s->net->block[s->block];
+    int n = k->c_out;
+    double values[CB_CMAX * 4];
+    char names[CB_CMAX][8];
+    const char *row_names[CB_CMAX];
+    for (int c = 0; c < n; c++) {
+        values[c * 4 + 0] = last(&s->batch_mean[s->block][c]);
+        values[c * 4 + 1] = last(&s->batch_var[s->block][c]);
+        values[c * 4 + 2] = k->running_mean[c];
+        values[c * 4 + 3] = k->running_var[c];
+        snprintf(names[c], sizeof names[c], "ch%d", c);
+        row_names[c] = names[c];
+    }
+    static const char *const cols[4] = { "batch mean", "batch var", "run mean", "run var" };
+    TableSpec spec = {
+        .values = values, .rows = n, .cols = 4, .row_names = row_names, .col_names = cols, .corner = "",
+        .sig = 3, .hl_row = s->channel, .hl_col = -1,
+    };
+    table_draw(cv, r, &spec, NULL);
+}
+
+/* The watched channel's running mean against each batch's mean and the whole training set's. */
+static void cb_draw_chart(const ConvBn *s, Canvas *cv, Rect r, bool var)
+{
+    if (r.w < 16 || r.h < 6)
+        return;
+    int b = s->block, c = s->channel;
+    const Track *run = var ? &s->run_var[b][c] : &s->run_mean[b][c];
+    const Track *bat = var ? &s->batch_var[b][c] : &s->batch_mean[b][c];
+    const Track *pop = var ? &s->pop_var[b][c] : &s->pop_mean[b][c];
+    char title[96];
+    char v[FORMAT_MAX];
+    format_number(v, sizeof v, last(run), 3, cv->unicode);
+    snprintf(title, sizeof title, "running %s of ch%d: %s", var ? "var" : "mean", c, v);
+    fitline_draw(cv, r.x, r.y, title, ROLE_TITLE, ATTR_BOLD, r.w);
+    LineSeries series[3] = {
+        { s->at.v, run->v, run->n, "running" },
+        { s->at.v, bat->v, bat->n, "batch" },
+        { s->probe_at.v, pop->v, pop->n, "train set" },
+    };
+    LineChartSpec spec = {
+        .series = series, .nseries = 3,
+        .x = { .fixed = true, .lo = 0, .hi = (double)(s->steps_max > 0 ? s->steps_max : 1), .label = "step" },
+        .y = { .fixed = false },
+        .legend = true,
+    };
+    linechart_draw(cv, rect_make(r.x, r.y + 1, r.w, r.h - 1), &spec);
+}
+
+static void cb_draw(void *self, Canvas *cv, Rect area)
+{
+    ConvBn *s = self;
+    if (area.w < 40 || area.h < 8) {
+        lockstep_draw_note(cv, area, "scene needs more room", ROLE_TEXT_DIM);
+        return;
+    }
+    char head[768], loss[FORMAT_MAX], acc[FORMAT_MAX];
+    format_number(loss, sizeof loss, s->loss, 3, cv->unicode);
+    snprintf(acc, sizeof acc, "%.1f%%", 100.0 * last(&s->accuracy));
+    if (s->diverged)
+        snprintf(head, sizeof head, "step %ld: diverged (%s)" FITLINE_SEP " - lower the learning rate, r resets",
+                 s->step, s->why);
+    else
+        snprintf(head, sizeof head, "step %ld/%ld" FITLINE_SEP "  loss %s" FITLINE_SEP "  test acc %s" FITLINE_SEP
+                 "  (%s, batch %d)", s->step, s->steps_max, s->step > 0 ? loss : "-", acc, s->src.label, s->batch);
+    fitline_draw(cv, area.x, area.y, head, s->diverged ? ROLE_WARNING : ROLE_TITLE, ATTR_BOLD, area.w);
+    const ConvNetBlock *k = &s->net->block[s->block];
+    char what[192], vals[FORMAT_MAX];
+    format_number(vals, sizeof vals, (double)s->batch * k->side * k->side, 6, cv->unicode);
+    const char *x = cv->unicode ? "\xc3\x97" : "x";
+    snprintf(what, sizeof what, "block %d, channel %d of %d:" FITLINE_SEP " BN averages %d images %s %d%s%d = %s values",
+             s->block + 1, s->channel, k->c_out, s->batch, x, k->side, x, k->side, vals);
+    fitline_draw(cv, area.x, area.y + 1, what, ROLE_HIGHLIGHT, ATTR_BOLD, area.w);
+    int top = 2;
+    if (s->src.fell_back) {
+        canvas_text(cv, area.x, area.y + top, IMAGESRC_INSTALL_HINT, ROLE_WARNING, 0, area.w);
+        top++;
+    }
+    Rect body = rect_make(area.x, area.y + top, area.w, area.h - top);
+    int gap = 2;
+    if (body.w >= 120) {
+        int col = (body.w - 2 * gap) / 3;
+        Rect a = rect_make(body.x, body.y, col, body.h);
+        Rect b = rect_make(body.x + col + gap, body.y, col, body.h);
+        Rect c = rect_make(body.x + 2 * (col + gap), body.y, body.w - 2 * (col + gap), body.h);
+        cb_draw_hist(s, cv, a);
+        if (b.h >= k->c_out + 10) {
+            cb_draw_table(s, cv, rect_make(b.x, b.y, b.w, k->c_out + 1));
+            cb_draw_chart(s, cv, rect_make(b.x, b.y + k->c_out + 2, b.w, b.h - k->c_out - 2), true);
+        } else {
+            cb_draw_table(s, cv, b);
+        }
+        cb_draw_chart(s, cv, c, false);
+    } else {
+        int col = (body.w - gap) / 2;
+        cb_draw_hist(s, cv, rect_make(body.x, body.y, col, body.h));
+        cb_draw_chart(s, cv, rect_make(body.x + col + gap, body.y, body.w - col - gap, body.h), false);
+    }
+}
+
+const SceneClass scene_conv_bn = {
+    .name = "conv-bn",
+    .headline = "running_mean[0]",
+    .headline_label = "running mean, channel 0",
+    .create = cb_create,
+    .destroy = cb_destroy,
+    .step = cb_step,
+    .steps_per_second = 20,
+    .draw = cb_draw,
+    .key = cb_key,
+    .keys = cb_keys,
+    .live = cb_live,
+    .halted = cb_halted,
+};

@@ -1,0 +1,454 @@
+/* The 'norm-sets' scene: a mini-batch of images as an N×C×(H·W) block, the set of values one statistic of batch, layer, instance or group normalization averages highlighted, with its live mean and variance (scene layer). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/dataset.h"
+#include "engine/norm.h"
+#include "engine/stats.h"
+#include "scene/imagesrc.h"
+#include "scene/lockstep.h"
+#include "scene/scenes.h"
+#include "util/alloc.h"
+#include "view/fitline.h"
+#include "view/format.h"
+#include "view/keys.h"
+#include "view/plot.h"
+
+/* Each 28×28 image is cut into its four 14×14 quadrants, which become its four channels
+ * (space-to-depth): real pixels, and channels whose statistics differ (tops of clothes are not
+ * bottoms), without a network in between. */
+enum {
+    NS_SIDE = 28, NS_HALF = 14,
+    NS_C = 4, NS_HW = NS_HALF * NS_HALF,
+    NS_POOL = 256,              /* training images the mini-batches are drawn from */
+    NS_BATCH_MAX = 8,           /* images the block can draw */
+    NS_METHODS = 4,
+    NS_BINS = 24,
+};
+
+static const char *const ns_quadrant[NS_C] = { "top-left", "top-right", "bottom-left", "bottom-right" };
+static const char *const ns_quadrant_short[NS_C] = { "TL", "TR", "BL", "BR" };
+
+typedef struct NormSets {
+    ImageSource src;
+    BatchSampler sampler;
+    long batches;                   /* mini-batches drawn so far */
+    NormShape shape;
+    int groups;
+    double *img;                    /* (N, 784) the images of the mini-batch */
+    double *x;                      /* (N, C, H, W) their quadrants as channels */
+    double *y, *xhat;               /* (N, C, H, W) the forward pass's output (γ = 1, β = 0) and x̂ */
+    double *rstd;                   /* (N·C, the most sets any method has) */
+    double *gamma, *beta;           /* (C·H·W) 1 and 0: layer norm needs the most */
+    double *mean[NS_METHODS], *var[NS_METHODS];   /* (sets) each method's statistics */
+    int sets[NS_METHODS];
+    bool ok[NS_METHODS];            /* the method can normalize this shape */
+    char why[NS_METHODS][ERROR_MESSAGE_MAX];
+    NormMethod method;
+    int set;                        /* highlighted set of the current method */
+    double *values;                 /* (largest set) the highlighted set's values, then normalized */
+} NormSets;
+
+/* Copies the batch's images into x as four quadrant channels. */
+static void ns_split(NormSets *s)
+{
+    int n = s->shape.n;
+    for (int i = 0; i < n; i++)
+        for (int c = 0; c < NS_C; c++)
+            for (int r = 0; r < NS_HALF; r++)
+                for (int q = 0; q < NS_HALF; q++) {
+                    int row = (c / 2) * NS_HALF + r, col = (c % 2) * NS_HALF + q;
+                    s->x[((i * NS_C + c) * NS_HALF + r) * NS_HALF + q] = s->img[i * NS_SIDE * NS_SIDE + row * NS_SIDE + col];
+                }
+}
+
+static void ns_compute(NormSets *s)
+{
+    for (int m = 0; m < NS_METHODS; m++) {
+        BnError err = { 0 };
+        s->ok[m] = norm_forward_train(s->y, s->xhat, s->mean[m], s->var[m], s->rstd, s->x, s->gamma, s->beta, 1e-5,
+                                      (NormMethod)m, &s->shape, &err);
+        snprintf(s->why[m], sizeof s->why[m], "%s", s->ok[m] ? "" : err.message);
+    }
+}
+
+static void ns_new_batch(NormSets *s)
+{
+    int idx[NS_BATCH_MAX];
+    double labels[NS_BATCH_MAX];
+    sampler_next(&s->sampler, idx, s->shape.n);
+    dataset_gather(s->src.train, idx, s->shape.n, s->img, labels);
+    s->batches++;
+    ns_split(s);
+    ns_compute(s);
+}
+
+static void ns_destroy(void *self)
+{
+    NormSets *s = self;
+    if (!s)
+        return;
+    imagesrc_free(&s->src);
+    if (s->sampler.order)
+        sampler_free(&s->sampler);
+    free(s->img);
+    free(s->x);
+    free(s->y);
+    free(s->xhat);
+    free(s->rstd);
+    free(s->gamma);
+    free(s->beta);
+    free(s->values);
+    for (int m = 0; m < NS_METHODS; m++) {
+        free(s->mean[m]);
+        free(s->var[m]);
+    }
+    free(s);
+}
+
+static void *ns_create(const LessonPage *page, uint64_t seed, BnError *err)
+{
+    long batch = lesson_page_int(page, "batch");
+    long groups = lesson_page_int(page, "groups");
+    if (batch > NS_BATCH_MAX) {
+        error_set(err, "", "the norm-sets scene draws at most %d images (batch = %ld)", NS_BATCH_MAX, batch);
+        return NULL;
+    }
+    if (groups < 1 || NS_C % groups != 0) {
+        error_set(err, "", "groups = %ld does not divide the %d channels (allowed: 1, 2, 4)", groups, NS_C);
+        return NULL;
+    }
+    NormSets *s = xcalloc(1, sizeof *s);
+    if (!imagesrc_load(&s->src, lesson_page_enum(page, "images"), seed, NS_POOL, 1, err)) {
+        ns_destroy(s);
+        return NULL;
+    }
+    s->shape = (NormShape){ .n = (int)batch, .c = NS_C, .h = NS_HALF, .w = NS_HALF, .groups = (int)groups };
+    s->groups = (int)groups;
+    int n = s->shape.n, total = n * NS_C * NS_HW;
+    s->img = xmalloc(sizeof *s->img * (size_t)n * NS_SIDE * NS_SIDE);
+    s->x = xmalloc(sizeof *s->x * (size_t)total);
+    s->y = xmalloc(sizeof *s->y * (size_t)total);
+    s->xhat = xmalloc(sizeof *s->xhat * (size_t)total);
+    s->rstd = xmalloc(sizeof *s->rstd * (size_t)n * NS_C);
+    s->values = xmalloc(sizeof *s->values * (size_t)total);
+    s->gamma = xmalloc(sizeof *s->gamma * NS_C * NS_HW);
+    s->beta = xcalloc(NS_C * NS_HW, sizeof *s->beta);
+    for (int k = 0; k < NS_C * NS_HW; k++)
+        s->gamma[k] = 1.0;
+    for (int m = 0; m < NS_METHODS; m++) {
+        s->sets[m] = norm_num_sets((NormMethod)m, &s->shape);
+        s->mean[m] = xcalloc((size_t)s->sets[m], sizeof *s->mean[m]);
+        s->var[m] = xcalloc((size_t)s->sets[m], sizeof *s->var[m]);
+    }
+    norm_method_parse(lesson_page_enum(page, "norm"), &s->method);
+    sampler_init(&s->sampler, s->src.train->n, seed ^ LOCKSTEP_SAMPLER_STREAM);
+    ns_new_batch(s);
+    return s;
+}
+
+/* ---- the highlighted set ---- */
+
+static bool ns_in_set(const NormSets *s, int sample, int channel)
+{
+    /* Every method's sets take whole H·W planes, so position 0 speaks for the plane. */
+    return norm_set_of(s->method, &s->shape, sample, channel, 0) == s->set;
+}
+
+/* The highlighted set's values into s->values; returns how many. */
+static int ns_gather_set(NormSets *s, const double *from)
+{
+    int k = 0;
+    for (int i = 0; i < s->shape.n; i++)
+        for (int c = 0; c < NS_C; c++)
+            if (ns_in_set(s, i, c))
+                for (int p = 0; p < NS_HW; p++)
+                    s->values[k++] = from[(i * NS_C + c) * NS_HW + p];
+    return k;
+}
+
+/* Which set it is ("image 0, channels 0–1") and what it averages ("2 channels × 14×14 = 392 values"),
+ * in the canvas's own symbols. */
+static void ns_describe(const NormSets *s, char *who, size_t who_size, char *count, size_t count_size, bool unicode)
+{
+    const char *x = unicode ? "\xc3\x97" : "x", *dash = unicode ? "\xe2\x80\x93" : "-";
+    int n = s->shape.n, size_of = norm_set_size(s->method, &s->shape), per = NS_C / s->groups;
+    switch (s->method) {
+    case NORM_BATCH:
+        snprintf(who, who_size, "channel %d (%s), every image", s->set, ns_quadrant[s->set]);
+        snprintf(count, count_size, "%d image%s %s 14%s14 positions = %d values", n, n == 1 ? "" : "s", x, x, size_of);
+        break;
+    case NORM_LAYER:
+        snprintf(who, who_size, "image %d, every channel", s->set);
+        snprintf(count, count_size, "%d channels %s 14%s14 positions = %d values", NS_C, x, x, size_of);
+        break;
+    case NORM_INSTANCE:
+        snprintf(who, who_size, "image %d, channel %d (%s)", s->set / NS_C, s->set % NS_C, ns_quadrant[s->set % NS_C]);
+        snprintf(count, count_size, "14%s14 positions = %d values", x, size_of);
+        break;
+    case NORM_GROUP: {
+        int g = s->set % s->groups;
+        if (per == 1)
+            snprintf(who, who_size, "image %d, group %d = channel %d", s->set / s->groups, g, g);
+        else
+            snprintf(who, who_size, "image %d, group %d = channels %d%s%d", s->set / s->groups, g, g * per, dash,
+                     g * per + per - 1);
+        snprintf(count, count_size, "%d channel%s %s 14%s14 positions = %d values", per, per == 1 ? "" : "s", x, x,
+                 size_of);
+        break;
+    }
+    }
+}
+
+/* ---- keys and live values ---- */
+
+static bool ns_key(void *self, int key)
+{
+    NormSets *s = self;
+    switch (key) {
+    case 'k':
+        s->method = (NormMethod)((s->method + 1) % NS_METHODS);
+        s->set = 0;
+        return true;
+    case 's':
+        s->set = (s->set + 1) % s->sets[s->method];
+        return true;
+    case 'S':
+        s->set = (s->set + s->sets[s->method] - 1) % s->sets[s->method];
+        return true;
+    case 'b':
+        ns_new_batch(s);
+        return true;
+    default:
+        return false;
+    }
+}
+
+static int ns_keys(const void *self, SceneKey *out)
+{
+    (void)self;
+    static const SceneKey keys[] = {
+        { "k", "next method" }, { "s", "next set" }, { "S", "previous set" }, { "b", "new batch" },
+    };
+    memcpy(out, keys, sizeof keys);
+    return (int)(sizeof keys / sizeof keys[0]);
+}
+
+static bool ns_live(const void *self, const char *name, const int *index, double *out)
+{
+    const NormSets *s = self;
+    int m = (int)s->method, i = index ? index[0] : 0;
+    if (!s->ok[m])
+        return false;
+    if (strcmp(name, "set_mean") == 0)
+        *out = s->mean[m][s->set];
+    else if (strcmp(name, "set_var") == 0)
+        *out = s->var[m][s->set];
+    else if (strcmp(name, "set_size") == 0)
+        *out = norm_set_size(s->method, &s->shape);
+    else if (strcmp(name, "sets") == 0)
+        *out = s->sets[m];
+    else if (strcmp(name, "set") == 0)
+        *out = s->set;
+    else if (strcmp(name, "mean") == 0 && i >= 0 && i < s->sets[m])
+        *out = s->mean[m][i];
+    else if (strcmp(name, "var") == 0 && i >= 0 && i < s->sets[m])
+        *out = s->var[m][i];
+    else
+        return false;
+    return true;
+}
+
+/* ---- drawing ---- */
+
+/* A shade for v in [lo, hi]: five steps of ░▒▓█ (ASCII " .:*#"), so the strips show the pixels. */
+static uint32_t ns_shade(double v, double lo, double hi, bool unicode)
+{
+    static const uint32_t blocks[5] = { ' ', 0x2591, 0x2592, 0x2593, 0x2588 };
+    static const uint32_t ascii[5] = { ' ', '.', ':', '*', '#' };
+    double t = hi > lo ? (v - lo) / (hi - lo) : 0.0;
+    int k = (int)(t * 5.0);
+    k = k < 0 ? 0 : k > 4 ? 4 : k;
+    return unicode ? blocks[k] : ascii[k];
+}
+
+/* Rows each channel takes in an area `rows` tall: 1 (a strip) or, with room, 4 to 7 (a picture). */
+static int ns_channel_rows(int rows)
+{
+    int h = (rows - 2) / NS_C;
+    return h >= 4 ? (h > 7 ? 7 : h) : 1;
+}
+
+/* The block: channels down, images across. Each (image, channel) is a strip of cells standing for its
+ * 14×14 positions in reading order (each cell the mean of a run of them) or, with room, a small
+ * picture of the quadrant. The set's rows and columns are marked with ▶/▼ (ASCII > and v) and its
+ * cells drawn highlighted. */
+static void ns_draw_block(const NormSets *s, Canvas *cv, Rect r)
+{
+    int n = s->shape.n, label = 8;
+    int ch_h = ns_channel_rows(r.h);
+    int strip = (r.w - label) / n - 1;
+    if (strip > 14)
+        strip = 14;
+    if (ch_h > 1 && strip > 2 * ch_h)
+        strip = 2 * ch_h;          /* a cell is about twice as tall as wide: keep the quadrant square */
+    if (ch_h > 1 && strip < 8)
+        ch_h = 1;
+    if (strip < 2 || r.h < NS_C * ch_h + 2)
+        return;
+    bool uni = cv->unicode;
+    double lo, hi;
+    stats_min_max(&lo, &hi, s->x, n * NS_C * NS_HW);
+    /* Column heads: the image number, ▼ over images that take part in the set. */
+    for (int i = 0; i < n; i++) {
+        bool col_in = false;
+        for (int c = 0; c < NS_C; c++)
+            col_in |= ns_in_set(s, i, c);
+        int x0 = r.x + label + i * (strip + 1);
+        char head[32];
+        snprintf(head, sizeof head, strip >= 7 ? "img %d %s" : "%d%s", i, col_in ? (uni ? "\xe2\x96\xbc" : "v") : "");
+        canvas_text(cv, x0, r.y, head, col_in ? ROLE_HIGHLIGHT : ROLE_TEXT_DIM, col_in ? ATTR_BOLD : 0, strip);
+    }
+    for (int c = 0; c < NS_C; c++) {
+        int y = r.y + 1 + c * ch_h;
+        bool row_in = false;
+        for (int i = 0; i < n; i++)
+            row_in |= ns_in_set(s, i, c);
+        char name[16];
+        snprintf(name, sizeof name, "ch%d %s", c, ns_quadrant_short[c]);
+        canvas_text(cv, r.x, y + (ch_h - 1) / 2, name, row_in ? ROLE_HIGHLIGHT : ROLE_TEXT_DIM, row_in ? ATTR_BOLD : 0,
+                    label - 1);
+        if (row_in)
+            canvas_put(cv, r.x + label - 1, y + (ch_h - 1) / 2, uni ? 0x25B6 : '>', ROLE_HIGHLIGHT, ATTR_BOLD);
+        for (int i = 0; i < n; i++) {
+            bool in = ns_in_set(s, i, c);
+            const double *plane = s->x + (i * NS_C + c) * NS_HW;
+            int x0 = r.x + label + i * (strip + 1);
+            for (int j = 0; j < ch_h; j++)
+                for (int k = 0; k < strip; k++) {
+                    double mean;
+                    if (ch_h == 1) {
+                        int a = k * NS_HW / strip, b = (k + 1) * NS_HW / strip;
+                        mean = stats_mean(plane + a, b - a);
+                    } else {
+                        int r0 = j * NS_HALF / ch_h, r1 = (j + 1) * NS_HALF / ch_h;
+                        int c0 = k * NS_HALF / strip, c1 = (k + 1) * NS_HALF / strip;
+                        double sum = 0;
+                        for (int rr = r0; rr < r1; rr++)
+                            for (int cc = c0; cc < c1; cc++)
+                                sum += plane[rr * NS_HALF + cc];
+                        mean = sum / ((r1 - r0) * (c1 - c0));
+                    }
+                    uint32_t ch = ns_shade(mean, lo, hi, uni);
+                    /* Outside the set a blank cell shows as a dot, so the cell's extent stays visible. */
+                    if (!in && ch == ' ')
+                        ch = uni ? 0x00B7 : '.';
+                    canvas_put(cv, x0 + k, y + j, ch, in ? ROLE_HIGHLIGHT : ROLE_TEXT_DIM,
+                               in ? ATTR_REVERSE | ATTR_BOLD : 0);
+                }
+        }
+    }
+    char axis[128];
+    const char *dot = uni ? " \xc2\xb7" : ",", *times = uni ? "\xc3\x97" : "x";
+    if (ch_h == 1)
+        snprintf(axis, sizeof axis, "rows: channels C%s columns: images N" FITLINE_SEP "%s strips: 14%s14 positions H%sW",
+                 dot, dot, times, uni ? "\xc2\xb7" : "*");
+    else
+        snprintf(axis, sizeof axis, "rows: channels C%s columns: images N" FITLINE_SEP "%s cells: 14%s14 positions H%sW",
+                 dot, dot, times, times);
+    fitline_draw(cv, r.x, r.y + NS_C * ch_h + 1, axis, ROLE_TEXT_DIM, 0, r.w);
+}
+
+/* Histograms of the set's values before and after normalizing with the set's own statistics. */
+static void ns_draw_hist(NormSets *s, Canvas *cv, Rect r)
+{
+    if (r.w < 16 || r.h < 6)
+        return;
+    int m = (int)s->method;
+    int k = ns_gather_set(s, s->x);
+    double before_lo, before_hi;
+    stats_min_max(&before_lo, &before_hi, s->values, k);
+    int cb[NS_BINS], ca[NS_BINS];
+    double db[NS_BINS], da[NS_BINS];
+    stats_histogram(cb, NULL, NULL, s->values, k, before_lo, before_hi, NS_BINS);
+    double mean = s->mean[m][s->set], sd = sqrt(s->var[m][s->set]);
+    ns_gather_set(s, s->xhat);
+    double after_lo, after_hi;
+    stats_min_max(&after_lo, &after_hi, s->values, k);
+    stats_histogram(ca, NULL, NULL, s->values, k, after_lo, after_hi, NS_BINS);
+    double am = 0, av = 0;
+    stats_mean_var(&am, &av, s->values, k, 0);
+    for (int b = 0; b < NS_BINS; b++) {
+        db[b] = cb[b];
+        da[b] = ca[b];
+    }
+    HistSeries hs[2] = {
+        { .counts = db, .bins = NS_BINS, .lo = before_lo, .hi = before_hi, .name = "x", .stats = true,
+          .mean = mean, .sd = sd },
+        { .counts = da, .bins = NS_BINS, .lo = after_lo, .hi = after_hi, .name = "xhat", .stats = true,
+          .mean = am, .sd = sqrt(av) },
+    };
+    HistogramSpec spec = {
+        .series = hs, .nseries = 2, .layout = HIST_MIRROR, .separate_axes = true,
+        .x = { .fixed = false, .label = NULL },
+    };
+    histogram_draw(cv, r, &spec);
+}
+
+static void ns_draw(void *self, Canvas *cv, Rect area)
+{
+    NormSets *s = self;
+    if (area.w < 40 || area.h < 8) {
+        lockstep_draw_note(cv, area, "scene needs more room", ROLE_TEXT_DIM);
+        return;
+    }
+    int m = (int)s->method;
+    char head[256], who[96], count[96];
+    ns_describe(s, who, sizeof who, count, sizeof count, cv->unicode);
+    snprintf(head, sizeof head, "%s norm, set %d of %d:" FITLINE_SEP " %s" FITLINE_SEP "   (%s, mini-batch %ld)",
+             norm_method_name(s->method), s->set + 1, s->sets[m], who, s->src.label, s->batches);
+    fitline_draw(cv, area.x, area.y, head, ROLE_TITLE, ATTR_BOLD, area.w);
+    char stats[256], mean[FORMAT_MAX], var[FORMAT_MAX];
+    if (s->ok[m]) {
+        format_number(mean, sizeof mean, s->mean[m][s->set], 4, cv->unicode);
+        format_number(var, sizeof var, s->var[m][s->set], 4, cv->unicode);
+        snprintf(stats, sizeof stats, "mean %s  var %s" FITLINE_SEP "  over %s", mean, var, count);
+        fitline_draw(cv, area.x, area.y + 1, stats, ROLE_HIGHLIGHT, ATTR_BOLD, area.w);
+    } else {
+        fitline_draw(cv, area.x, area.y + 1, s->why[m], ROLE_WARNING, ATTR_BOLD, area.w);
+    }
+    int top = 2;
+    if (s->src.fell_back) {
+        canvas_text(cv, area.x, area.y + top, IMAGESRC_INSTALL_HINT, ROLE_WARNING, 0, area.w);
+        top++;
+    }
+    Rect body = rect_make(area.x, area.y + top, area.w, area.h - top);
+    int block_w = 8 + s->shape.n * 15;
+    Rect block, hist;
+    if (body.w - block_w >= 30) {
+        rect_split_cols(body, block_w, 2, &block, &hist);
+    } else if (body.h >= NS_C + 2 + 8) {
+        /* Stacked: the block takes what leaves the histograms 10 rows, pictures when that is enough. */
+        int rows = NS_C * ns_channel_rows(body.h - 10) + 2;
+        rect_split_rows(body, rows, 1, &block, &hist);
+    } else {
+        rect_split_cols(body, body.w * 3 / 5, 2, &block, &hist);
+    }
+    ns_draw_block(s, cv, block);
+    if (s->ok[m])
+        ns_draw_hist(s, cv, hist);
+}
+
+const SceneClass scene_norm_sets = {
+    .name = "norm-sets",
+    .headline = "set_mean",
+    .headline_label = "mean of the highlighted set",
+    .create = ns_create,
+    .destroy = ns_destroy,
+    .draw = ns_draw,
+    .key = ns_key,
+    .keys = ns_keys,
+    .live = ns_live,
+};
