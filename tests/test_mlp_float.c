@@ -255,10 +255,13 @@ static Curves train_both(BnPlacement bn, int steps)
     int n = test->n;
     int *pd = malloc(sizeof(int) * (size_t)n), *pf = malloc(sizeof(int) * (size_t)n);
     MlpMode mode = bn == BN_PLACEMENT_NONE ? MLP_MODE_BATCH_STATS : MLP_MODE_EVAL;
-    cr_assert(mlp_forward(dbl, test->x, n, mode, &err), "%s", err.message);
+    double *test_x = malloc(sizeof(double) * (size_t)n * (size_t)test->dim);
+    dataset_rows(test, 0, n, test_x);
+    cr_assert(mlp_forward(dbl, test_x, n, mode, &err), "%s", err.message);
     c.acc_double = mlp_accuracy(dbl, test->y);
     mlp_predict(dbl, pd);
-    cr_assert(mlp_forward(flt, test->x, n, mode, &err), "%s", err.message);
+    cr_assert(mlp_forward(flt, test_x, n, mode, &err), "%s", err.message);
+    free(test_x);
     c.acc_float = mlp_accuracy(flt, test->y);
     mlp_predict(flt, pf);
     int same = 0;
