@@ -329,22 +329,22 @@ static void cb_draw_table(const ConvBn *s, Canvas *cv, Rect r)
     const ConvNetBlock *k = &s->net->block[s->block];
     int n = k->c_out;
     double values[CB_CMAX * 4];
-    char names[CB_CMAX][8];
-    const char *row_names[CB_CMAX];
+    TableLabels row_names = TABLE_LABELS_INIT;
+    table_labels_number(&row_names, "ch", 0, n);
     for (int c = 0; c < n; c++) {
         values[c * 4 + 0] = last(&s->batch_mean[s->block][c]);
         values[c * 4 + 1] = last(&s->batch_var[s->block][c]);
         values[c * 4 + 2] = k->running_mean[c];
         values[c * 4 + 3] = k->running_var[c];
-        snprintf(names[c], sizeof names[c], "ch%d", c);
-        row_names[c] = names[c];
     }
     static const char *const cols[4] = { "batch mean", "batch var", "run mean", "run var" };
     TableSpec spec = {
-        .values = values, .rows = n, .cols = 4, .row_names = row_names, .col_names = cols, .corner = "",
+        .values = values, .rows = n, .cols = 4, .row_names = table_labels_names(&row_names), .col_names = cols,
+        .corner = "",
         .sig = 3, .hl_row = s->channel, .hl_col = -1,
     };
     table_draw(cv, r, &spec, NULL);
+    table_labels_free(&row_names);
 }
 
 /* The watched channel's running mean against each batch's mean and the whole training set's. */
