@@ -9,8 +9,10 @@
 #include "cmd/cmd.h"
 #include "engine/convnet.h"
 #include "engine/dataset.h"
+#include "engine/loss.h"
 #include "engine/mlp.h"
 #include "engine/mlp_float.h"
+#include "engine/mlp_infer.h"
 #include "engine/optimizer.h"
 #include "engine/stats.h"
 #include "util/alloc.h"
@@ -251,16 +253,15 @@ static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
     return 0;
 }
 
-/* R² of the single output of the last forward against targets. */
-static double r_squared(const Mlp *mlp, const double *target)
+/* R² of single-output predictions pred (n) against target (n). */
+static double r_squared(const double *pred, const double *target, int n)
 {
-    int n = mlp->batch;
     double mean = 0.0;
     for (int r = 0; r < n; r++)
         mean += target[r] / n;
     double ss_res = 0.0, ss_tot = 0.0;
     for (int r = 0; r < n; r++) {
-        double e = mlp->logits[r] - target[r], d = target[r] - mean;
+        double e = pred[r] - target[r], d = target[r] - mean;
         ss_res += e * e;
         ss_tot += d * d;
     }
@@ -271,22 +272,32 @@ typedef struct Evaluation {
     double test_acc, test_loss, p[3];
 } Evaluation;
 
-/* Eval-mode figures on the fixed test batch, and the percentiles of the followed unit's input. */
-static bool evaluate(Mlp *mlp, const double *x, const double *y, int n, int unit, double *column,
-                     Evaluation *ev, BnError *err)
+/* The buffers of one evaluation of the fixed test batch: (n, n_out) each but the column, (n). */
+typedef struct EvalBuffers {
+    double *logits, *probs, *dlogits, *column;
+} EvalBuffers;
+
+/* Eval-mode figures on the fixed test batch, and the percentiles of the followed unit's input. The
+ * test rows go through mlp_infer_rows, which never holds the network's training buffers for them. */
+static bool evaluate(const Mlp *mlp, const Dataset *test, int n, int unit, EvalBuffers *b, Evaluation *ev,
+                     BnError *err)
 {
-    bool regress = mlp->config.task == MLP_TASK_REGRESS;
-    if (!mlp_forward(mlp, x, n, MLP_MODE_EVAL, err))
-        return false;
-    ev->test_loss = mlp_loss(mlp, y);
-    ev->test_acc = regress ? r_squared(mlp, y) : mlp_accuracy(mlp, y);
-    /* Without BN both modes are the same pass, so the second is skipped. */
-    if (mlp->config.bn != BN_PLACEMENT_NONE && !mlp_forward(mlp, x, n, MLP_MODE_BATCH_STATS, err))
-        return false;
     int last = mlp->num_hidden - 1;
-    mlp_unit_values(column, mlp, mlp->hidden[last].pre, last, unit);
+    bool bn = mlp->config.bn != BN_PLACEMENT_NONE;
+    /* Without BN both modes are the same pass, so the column comes from the eval pass. */
+    if (!mlp_infer_rows(mlp, test, 0, n, MLP_MODE_EVAL, b->logits, last, unit, bn ? NULL : b->column, err))
+        return false;
+    if (mlp->config.task == MLP_TASK_REGRESS) {
+        ev->test_loss = loss_mse(b->dlogits, b->logits, test->y, n * mlp->n_out);
+        ev->test_acc = r_squared(b->logits, test->y, n);
+    } else {
+        ev->test_loss = loss_softmax_cross_entropy(b->dlogits, b->probs, b->logits, test->y, n, mlp->n_out);
+        ev->test_acc = mlp_logits_accuracy(b->logits, test->y, n, mlp->n_out);
+    }
+    if (bn && !mlp_infer_rows(mlp, test, 0, n, MLP_MODE_BATCH_STATS, b->logits, last, unit, b->column, err))
+        return false;
     static const double ps[3] = { 15.0, 50.0, 85.0 };
-    stats_percentiles(ev->p, column, n, ps, 3);
+    stats_percentiles(ev->p, b->column, n, ps, 3);
     return true;
 }
 
@@ -307,7 +318,7 @@ typedef struct TrainRun {
     bool sampler_ready;
     int *idx;
     double *x, *y, *column;
-    double *test_x;         /* (n_test, dim) the evaluated test rows as doubles */
+    EvalBuffers eval;
     FILE *out;
 } TrainRun;
 
@@ -325,7 +336,9 @@ static void run_free(TrainRun *run)
     free(run->x);
     free(run->y);
     free(run->column);
-    free(run->test_x);
+    free(run->eval.logits);
+    free(run->eval.probs);
+    free(run->eval.dlogits);
     if (run->out && run->out != stdout)
         fclose(run->out);
 }
@@ -393,9 +406,10 @@ static int train_run(const TrainOptions *o, TrainRun *run)
     run->idx = xmalloc(sizeof(int) * (size_t)batch);
     run->x = xmalloc(sizeof(double) * (size_t)batch * (size_t)train->dim);
     run->y = xmalloc(sizeof(double) * (size_t)batch);
+    size_t outputs = (size_t)n_test * (size_t)mlp->n_out;
     run->column = xmalloc(sizeof(double) * (size_t)n_test);
-    run->test_x = xmalloc(sizeof(double) * (size_t)n_test * (size_t)test->dim);
-    dataset_rows(test, 0, n_test, run->test_x);
+    run->eval = (EvalBuffers){ .logits = xmalloc(sizeof(double) * outputs), .probs = xmalloc(sizeof(double) * outputs),
+                               .dlogits = xmalloc(sizeof(double) * outputs), .column = run->column };
 
     if (o->csv) {
         run->out = fopen(o->csv, "w");
@@ -449,7 +463,7 @@ static int train_run(const TrainOptions *o, TrainRun *run)
         Evaluation ev;
         if (run->twin)
             mlp_float_store(run->twin);     /* evaluation runs on the double network */
-        if (!evaluate(mlp, run->test_x, test->y, n_test, (int)o->unit, run->column, &ev, &err)) {
+        if (!evaluate(mlp, test, n_test, (int)o->unit, &run->eval, &ev, &err)) {
             status = runtime_error(&err, "train");
             break;
         }

@@ -392,20 +392,25 @@ void mlp_predict(const Mlp *mlp, int *classes)
     }
 }
 
-double mlp_accuracy(const Mlp *mlp, const double *labels)
+double mlp_logits_accuracy(const double *logits, const double *labels, int n, int classes)
 {
-    if (mlp->batch < 1)
+    if (n < 1)
         return 0.0;
     int correct = 0;
-    for (int r = 0; r < mlp->batch; r++) {
-        const double *z = mlp->logits + (size_t)r * (size_t)mlp->n_out;
+    for (int r = 0; r < n; r++) {
+        const double *z = logits + (size_t)r * (size_t)classes;
         int best = 0;
-        for (int j = 1; j < mlp->n_out; j++)
+        for (int j = 1; j < classes; j++)
             if (z[j] > z[best])
                 best = j;
         correct += best == (int)labels[r];
     }
-    return (double)correct / mlp->batch;
+    return (double)correct / n;
+}
+
+double mlp_accuracy(const Mlp *mlp, const double *labels)
+{
+    return mlp_logits_accuracy(mlp->logits, labels, mlp->batch, mlp->n_out);
 }
 
 int mlp_unit_values(double *values, const Mlp *mlp, const double *buffer, int layer, int unit)

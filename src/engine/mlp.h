@@ -139,6 +139,8 @@ void mlp_reset_running_stats(Mlp *mlp);
 void mlp_predict(const Mlp *mlp, int *classes);
 /* Fraction of rows of the last forward whose argmax equals the label. labels: (batch). */
 double mlp_accuracy(const Mlp *mlp, const double *labels);
+/* The same for any (n, classes) block of outputs, e.g. mlp_infer_rows'. */
+double mlp_logits_accuracy(const double *logits, const double *labels, int n, int classes);
 
 /* Copies one unit's column of a layer buffer of the last forward (e.g. layer->pre) into
  * values: (batch), the plain array a histogram widget wants. Returns the count written. */

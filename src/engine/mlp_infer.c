@@ -1,0 +1,132 @@
+/* Inference over many rows in little memory: a network's outputs without its training buffers (engine layer). */
+#include "engine/mlp_infer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/linear.h"
+#include "util/alloc.h"
+
+/* Input rows converted at a time; a multiple of the matrix kernel's tile, though results never depend on it. */
+enum { INFER_CHUNK = 64 };
+
+/* The buffers of one inference, each (n, widest hidden layer) but the chunk and the statistics. */
+typedef struct InferBuffers {
+    double *chunk;              /* (INFER_CHUNK, n_in) inputs as doubles */
+    double *h;                  /* a layer's output, the next one's input */
+    double *z;                  /* linear output */
+    double *t;                  /* BN output (before) or activation (after) */
+    double *xhat;               /* BN's normalized values (batch statistics only) */
+    double *mean, *var, *rstd;  /* (widest) */
+} InferBuffers;
+
+static void infer_free(InferBuffers *b)
+{
+    free(b->chunk);
+    free(b->h);
+    free(b->z);
+    free(b->t);
+    free(b->xhat);
+    free(b->mean);
+    free(b->var);
+    free(b->rstd);
+}
+
+/* dst ← BN(src) over the n rows, with the running statistics (eval) or this batch's (batch statistics). */
+static bool infer_bn(const Mlp *mlp, const MlpLayer *L, double *dst, const double *src, int n, MlpMode mode,
+                     InferBuffers *b, BnError *err)
+{
+    if (mode == MLP_MODE_EVAL) {
+        batchnorm_forward_eval(dst, src, L->running_mean, L->running_var, L->gamma, L->beta, mlp->eps, n, L->out);
+        return true;
+    }
+    return batchnorm_forward_train(dst, b->xhat, b->mean, b->var, b->rstd, src, L->gamma, L->beta, mlp->eps, n,
+                                   L->out, err);
+}
+
+/* out (rows, width) ← a linear map of the set's rows, converted a chunk at a time. */
+static void infer_first_linear(double *out, const Dataset *set, int first, int n, const double *w, const double *bias,
+                               int in, int width, double *chunk)
+{
+    for (int r = 0; r < n; r += INFER_CHUNK) {
+        int m = n - r < INFER_CHUNK ? n - r : INFER_CHUNK;
+        dataset_rows(set, first + r, m, chunk);
+        linear_forward(out + (size_t)r * (size_t)width, chunk, w, bias, m, in, width);
+    }
+}
+
+bool mlp_infer_rows(const Mlp *mlp, const Dataset *set, int first, int n, MlpMode mode, double *logits,
+                    int layer, int unit, double *column, BnError *err)
+{
+    if (mode != MLP_MODE_EVAL && mode != MLP_MODE_BATCH_STATS) {
+        error_set(err, "network", "inference runs in eval or batch-statistics mode only");
+        return false;
+    }
+    if (n < 1 || first < 0 || first > set->n - n) {
+        error_set(err, "network", "rows %d to %d are not in the %d rows of %s", first, first + n - 1, set->n,
+                  set->name);
+        return false;
+    }
+    if (set->dim != mlp->n_in) {
+        error_set(err, "network", "%s has %d inputs per row, the network takes %d", set->name, set->dim, mlp->n_in);
+        return false;
+    }
+    if (column && (layer < 0 || layer >= mlp->num_hidden || unit < 0 || unit >= mlp->hidden[layer].out)) {
+        error_set(err, "network", "there is no hidden unit %d in layer %d", unit, layer);
+        return false;
+    }
+    int widest = 1;
+    for (int l = 0; l < mlp->num_hidden; l++)
+        if (mlp->hidden[l].out > widest)
+            widest = mlp->hidden[l].out;
+    size_t cells = (size_t)n * (size_t)widest;
+    InferBuffers b = {
+        .chunk = xmalloc(sizeof(double) * INFER_CHUNK * (size_t)mlp->n_in),
+        .h = xmalloc(sizeof(double) * cells),
+        .z = xmalloc(sizeof(double) * cells),
+        .t = xmalloc(sizeof(double) * cells),
+        .xhat = xmalloc(sizeof(double) * cells),
+        .mean = xmalloc(sizeof(double) * (size_t)widest),
+        .var = xmalloc(sizeof(double) * (size_t)widest),
+        .rstd = xmalloc(sizeof(double) * (size_t)widest),
+    };
+    bool ok = true;
+    Activation act = mlp->config.act;
+    BnPlacement bn = mlp->config.bn;
+    for (int l = 0; l < mlp->num_hidden && ok; l++) {
+        const MlpLayer *L = &mlp->hidden[l];
+        int count = n * L->out;
+        if (l == 0)
+            infer_first_linear(b.z, set, first, n, L->w, L->b, L->in, L->out, b.chunk);
+        else
+            linear_forward(b.z, b.h, L->w, L->b, n, L->in, L->out);
+        const double *pre = b.z;
+        switch (bn) {
+        case BN_PLACEMENT_NONE:
+            activation_forward(b.h, b.z, count, act);
+            break;
+        case BN_PLACEMENT_BEFORE:
+            ok = infer_bn(mlp, L, b.t, b.z, n, mode, &b, err);
+            if (ok)
+                activation_forward(b.h, b.t, count, act);
+            pre = b.t;
+            break;
+        case BN_PLACEMENT_AFTER:
+            activation_forward(b.t, b.z, count, act);
+            ok = infer_bn(mlp, L, b.h, b.t, n, mode, &b, err);
+            break;
+        }
+        if (ok && column && l == layer)
+            for (int r = 0; r < n; r++)
+                column[r] = pre[(size_t)r * (size_t)L->out + (size_t)unit];
+    }
+    if (ok) {
+        int last = mlp->num_hidden ? mlp->hidden[mlp->num_hidden - 1].out : mlp->n_in;
+        if (mlp->num_hidden)
+            linear_forward(logits, b.h, mlp->w_out, mlp->b_out, n, last, mlp->n_out);
+        else
+            infer_first_linear(logits, set, first, n, mlp->w_out, mlp->b_out, last, mlp->n_out, b.chunk);
+    }
+    infer_free(&b);
+    return ok;
+}

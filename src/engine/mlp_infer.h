@@ -1,0 +1,22 @@
+/* Inference over many rows in little memory: a network's outputs without its training buffers (engine layer). */
+#ifndef BNTUTOR_ENGINE_MLP_INFER_H
+#define BNTUTOR_ENGINE_MLP_INFER_H
+
+#include "engine/dataset.h"
+#include "engine/mlp.h"
+#include "util/error.h"
+
+/* Runs rows first .. first+n-1 of set through mlp in mode MLP_MODE_EVAL or MLP_MODE_BATCH_STATS,
+ * leaving the network (parameters, running statistics, buffers) untouched. It reads the inputs a few
+ * rows at a time and holds one hidden layer for the n rows at a time, so 1000 test images cost a few
+ * MB where mlp_forward would keep every training buffer for them. Every value equals mlp_forward's
+ * on the same rows, bit for bit.
+ *   logits: (n, n_out) the outputs.
+ *   column: (n) when not NULL, what mlp_unit_values(column, mlp, hidden[layer].pre, layer, unit)
+ *           gives after that forward: the unit's input to its activation.
+ * Fails (err) on a bad mode, rows outside the set, an input width other than set->dim, a bad
+ * layer or unit, or the batch statistics of a single row. */
+bool mlp_infer_rows(const Mlp *mlp, const Dataset *set, int first, int n, MlpMode mode, double *logits,
+                    int layer, int unit, double *column, BnError *err);
+
+#endif

@@ -1,0 +1,123 @@
+/* Inference over many rows: every value bit for bit mlp_forward's, the network untouched, and bad requests refused. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/dataset.h"
+#include "engine/mlp.h"
+#include "engine/mlp_infer.h"
+#include "engine/optimizer.h"
+#include "support/inputs.h"
+
+enum { FIRST = 7, ROWS = 150 };     /* more rows than one input chunk, not starting at row 0 */
+
+/* A synth784 network trained a few steps so that weights and running statistics are not their defaults. */
+static Mlp *trained(BnPlacement bn, Activation act, Dataset *train)
+{
+    int sizes[] = { 784, 12, 9, 10 };
+    MlpConfig config;
+    mlp_config_init(&config, sizes, 4);
+    config.bn = bn;
+    config.act = act;
+    config.seed = 5;
+    BnError err = { 0 };
+    Mlp *mlp = mlp_create(&config, &err);
+    cr_assert_not_null(mlp, "%s", err.message);
+    Sgd *sgd = sgd_create(mlp->num_params, 0.1, 0.0);
+    enum { B = 20 };
+    double *x = malloc(sizeof(double) * B * 784), y[B], loss;
+    for (int step = 0; step < 5; step++) {
+        dataset_rows(train, step * B, B, x);
+        for (int r = 0; r < B; r++)
+            y[r] = train->y[step * B + r];
+        cr_assert(mlp_train_step(mlp, sgd, x, y, B, &loss, &err), "%s", err.message);
+    }
+    free(x);
+    sgd_destroy(sgd);
+    return mlp;
+}
+
+static void compare(BnPlacement bn, Activation act, MlpMode mode)
+{
+    Dataset *train, *test;
+    BnError err = { 0 };
+    cr_assert(dataset_load("synth784", 3, 200, 200, &train, &test, &err), "%s", err.message);
+    Mlp *mlp = trained(bn, act, train);
+    size_t bytes = sizeof(double) * mlp->num_params;
+    double *params_before = malloc(bytes);
+    memcpy(params_before, mlp->params, bytes);
+    double before_mean = mlp->hidden[1].running_mean ? mlp->hidden[1].running_mean[2] : 0.0;
+
+    double *logits = malloc(sizeof(double) * ROWS * 10), column[ROWS];
+    for (int layer = 0; layer < 2; layer++) {
+        int unit = layer ? 8 : 3;
+        cr_assert(mlp_infer_rows(mlp, test, FIRST, ROWS, mode, logits, layer, unit, column, &err), "%s",
+                  err.message);
+        cr_assert(memcmp(mlp->params, params_before, bytes) == 0, "inference changed a parameter");
+        if (mlp->hidden[1].running_mean)
+            cr_assert_eq(mlp->hidden[1].running_mean[2], before_mean, "inference moved the running mean");
+
+        double *x = inputs_of(test);
+        cr_assert(mlp_forward(mlp, x + (size_t)FIRST * 784, ROWS, mode, &err), "%s", err.message);
+        free(x);
+        cr_assert(memcmp(logits, mlp->logits, sizeof(double) * ROWS * 10) == 0,
+                  "logits differ from mlp_forward's (bn %d, act %d, mode %d)", bn, act, mode);
+        double want[ROWS];
+        cr_assert_eq(mlp_unit_values(want, mlp, mlp->hidden[layer].pre, layer, unit), ROWS);
+        cr_assert(memcmp(column, want, sizeof want) == 0, "layer %d unit %d's column differs", layer, unit);
+
+        double labels[ROWS];
+        for (int r = 0; r < ROWS; r++)
+            labels[r] = test->y[FIRST + r];
+        cr_assert_eq(mlp_logits_accuracy(logits, labels, ROWS, 10), mlp_accuracy(mlp, labels));
+    }
+    free(logits);
+    free(params_before);
+    mlp_destroy(mlp);
+    dataset_destroy(train);
+    dataset_destroy(test);
+}
+
+Test(mlp_infer, eval_mode_equals_mlp_forward_bit_for_bit_in_every_placement)
+{
+    compare(BN_PLACEMENT_NONE, ACTIVATION_SIGMOID, MLP_MODE_EVAL);
+    compare(BN_PLACEMENT_BEFORE, ACTIVATION_SIGMOID, MLP_MODE_EVAL);
+    compare(BN_PLACEMENT_AFTER, ACTIVATION_RELU, MLP_MODE_EVAL);
+}
+
+Test(mlp_infer, batch_statistics_mode_equals_mlp_forward_bit_for_bit)
+{
+    compare(BN_PLACEMENT_BEFORE, ACTIVATION_TANH, MLP_MODE_BATCH_STATS);
+    compare(BN_PLACEMENT_AFTER, ACTIVATION_SIGMOID, MLP_MODE_BATCH_STATS);
+}
+
+Test(mlp_infer, bad_requests_are_refused_with_a_message)
+{
+    Dataset *train, *test, *small, *small_test;
+    BnError err = { 0 };
+    cr_assert(dataset_load("synth784", 3, 200, 200, &train, &test, &err), "%s", err.message);
+    cr_assert(dataset_load("moons", 3, 50, 50, &small, &small_test, &err), "%s", err.message);
+    Mlp *mlp = trained(BN_PLACEMENT_BEFORE, ACTIVATION_SIGMOID, train);
+    double logits[10 * 10], column[10];
+    struct { const Dataset *set; int first, n, layer, unit; MlpMode mode; const char *says; } cases[] = {
+        { test, 195, 10, 0, 0, MLP_MODE_EVAL, "not in the 200 rows" },
+        { test, -1, 5, 0, 0, MLP_MODE_EVAL, "not in the" },
+        { test, 0, 0, 0, 0, MLP_MODE_EVAL, "not in the" },
+        { small, 0, 5, 0, 0, MLP_MODE_EVAL, "2 inputs per row" },
+        { test, 0, 5, 2, 0, MLP_MODE_EVAL, "no hidden unit 0 in layer 2" },
+        { test, 0, 5, 1, 9, MLP_MODE_EVAL, "no hidden unit 9 in layer 1" },
+        { test, 0, 5, 0, 0, MLP_MODE_TRAIN, "eval or batch-statistics" },
+        { test, 0, 1, 0, 0, MLP_MODE_BATCH_STATS, "" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memset(&err, 0, sizeof err);
+        cr_assert_not(mlp_infer_rows(mlp, cases[i].set, cases[i].first, cases[i].n, cases[i].mode, logits,
+                                     cases[i].layer, cases[i].unit, column, &err), "case %zu should fail", i);
+        cr_assert(err.message[0] && strstr(err.message, cases[i].says), "case %zu: '%s'", i, err.message);
+    }
+    mlp_destroy(mlp);
+    dataset_destroy(train);
+    dataset_destroy(test);
+    dataset_destroy(small);
+    dataset_destroy(small_test);
+}
