@@ -48,11 +48,12 @@ static void compare(BnPlacement bn, Activation act, MlpMode mode)
     memcpy(params_before, mlp->params, bytes);
     double before_mean = mlp->hidden[1].running_mean ? mlp->hidden[1].running_mean[2] : 0.0;
 
-    double *logits = malloc(sizeof(double) * ROWS * 10), column[ROWS];
+    double *logits = malloc(sizeof(double) * ROWS * 10), column[ROWS], *outputs = malloc(sizeof(double) * ROWS * 12);
     for (int layer = 0; layer < 2; layer++) {
         int unit = layer ? 8 : 3;
-        cr_assert(mlp_infer_rows(mlp, test, FIRST, ROWS, mode, logits, layer, unit, column, &err), "%s",
-                  err.message);
+        MlpInferTap taps[] = { { .layer = layer, .unit = unit, .values = column },
+                               { .layer = layer, .unit = -1, .output = true, .values = outputs } };
+        cr_assert(mlp_infer_rows(mlp, test, FIRST, ROWS, mode, logits, taps, 2, &err), "%s", err.message);
         cr_assert(memcmp(mlp->params, params_before, bytes) == 0, "inference changed a parameter");
         if (mlp->hidden[1].running_mean)
             cr_assert_eq(mlp->hidden[1].running_mean[2], before_mean, "inference moved the running mean");
@@ -65,6 +66,15 @@ static void compare(BnPlacement bn, Activation act, MlpMode mode)
         double want[ROWS];
         cr_assert_eq(mlp_unit_values(want, mlp, mlp->hidden[layer].pre, layer, unit), ROWS);
         cr_assert(memcmp(column, want, sizeof want) == 0, "layer %d unit %d's column differs", layer, unit);
+        size_t width = (size_t)mlp->hidden[layer].out;
+        cr_assert(memcmp(outputs, mlp->hidden[layer].y, sizeof(double) * ROWS * width) == 0,
+                  "layer %d's outputs differ", layer);
+        /* Taps alone, without the output layer, give the same column. */
+        double again[ROWS];
+        MlpInferTap alone = { .layer = layer, .unit = unit, .values = again };
+        cr_assert(mlp_infer_rows(mlp, test, FIRST, ROWS, mode, NULL, &alone, 1, &err), "%s", err.message);
+        cr_assert(memcmp(again, want, sizeof want) == 0, "layer %d unit %d's column differs without logits", layer,
+                  unit);
 
         double labels[ROWS];
         for (int r = 0; r < ROWS; r++)
@@ -72,6 +82,7 @@ static void compare(BnPlacement bn, Activation act, MlpMode mode)
         cr_assert_eq(mlp_logits_accuracy(logits, labels, ROWS, 10), mlp_accuracy(mlp, labels));
     }
     free(logits);
+    free(outputs);
     free(params_before);
     mlp_destroy(mlp);
     dataset_destroy(train);
@@ -106,13 +117,15 @@ Test(mlp_infer, bad_requests_are_refused_with_a_message)
         { small, 0, 5, 0, 0, MLP_MODE_EVAL, "2 inputs per row" },
         { test, 0, 5, 2, 0, MLP_MODE_EVAL, "no hidden unit 0 in layer 2" },
         { test, 0, 5, 1, 9, MLP_MODE_EVAL, "no hidden unit 9 in layer 1" },
+        { test, 0, 5, 0, -2, MLP_MODE_EVAL, "no hidden unit -2 in layer 0" },
         { test, 0, 5, 0, 0, MLP_MODE_TRAIN, "eval or batch-statistics" },
         { test, 0, 1, 0, 0, MLP_MODE_BATCH_STATS, "" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         memset(&err, 0, sizeof err);
-        cr_assert_not(mlp_infer_rows(mlp, cases[i].set, cases[i].first, cases[i].n, cases[i].mode, logits,
-                                     cases[i].layer, cases[i].unit, column, &err), "case %zu should fail", i);
+        MlpInferTap tap = { .layer = cases[i].layer, .unit = cases[i].unit, .values = column };
+        cr_assert_not(mlp_infer_rows(mlp, cases[i].set, cases[i].first, cases[i].n, cases[i].mode, logits, &tap, 1,
+                                     &err), "case %zu should fail", i);
         cr_assert(err.message[0] && strstr(err.message, cases[i].says), "case %zu: '%s'", i, err.message);
     }
     mlp_destroy(mlp);

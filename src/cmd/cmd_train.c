@@ -284,8 +284,9 @@ static bool evaluate(const Mlp *mlp, const Dataset *test, int n, int unit, EvalB
 {
     int last = mlp->num_hidden - 1;
     bool bn = mlp->config.bn != BN_PLACEMENT_NONE;
+    MlpInferTap column = { .layer = last, .unit = unit, .values = b->column };
     /* Without BN both modes are the same pass, so the column comes from the eval pass. */
-    if (!mlp_infer_rows(mlp, test, 0, n, MLP_MODE_EVAL, b->logits, last, unit, bn ? NULL : b->column, err))
+    if (!mlp_infer_rows(mlp, test, 0, n, MLP_MODE_EVAL, b->logits, &column, bn ? 0 : 1, err))
         return false;
     if (mlp->config.task == MLP_TASK_REGRESS) {
         ev->test_loss = loss_mse(b->dlogits, b->logits, test->y, n * mlp->n_out);
@@ -294,7 +295,7 @@ static bool evaluate(const Mlp *mlp, const Dataset *test, int n, int unit, EvalB
         ev->test_loss = loss_softmax_cross_entropy(b->dlogits, b->probs, b->logits, test->y, n, mlp->n_out);
         ev->test_acc = mlp_logits_accuracy(b->logits, test->y, n, mlp->n_out);
     }
-    if (bn && !mlp_infer_rows(mlp, test, 0, n, MLP_MODE_BATCH_STATS, b->logits, last, unit, b->column, err))
+    if (bn && !mlp_infer_rows(mlp, test, 0, n, MLP_MODE_BATCH_STATS, NULL, &column, 1, err))
         return false;
     static const double ps[3] = { 15.0, 50.0, 85.0 };
     stats_percentiles(ev->p, b->column, n, ps, 3);

@@ -55,8 +55,24 @@ static void infer_first_linear(double *out, const Dataset *set, int first, int n
     }
 }
 
+/* Copies what the taps on layer l ask for: pre is the input to its activations, out its output. */
+static void infer_taps(const MlpInferTap *taps, int num_taps, int l, const double *pre, const double *out, int n,
+                       int width)
+{
+    for (int t = 0; t < num_taps; t++) {
+        if (taps[t].layer != l)
+            continue;
+        const double *src = taps[t].output ? out : pre;
+        if (taps[t].unit < 0)
+            memcpy(taps[t].values, src, sizeof(double) * (size_t)n * (size_t)width);
+        else
+            for (int r = 0; r < n; r++)
+                taps[t].values[r] = src[(size_t)r * (size_t)width + (size_t)taps[t].unit];
+    }
+}
+
 bool mlp_infer_rows(const Mlp *mlp, const Dataset *set, int first, int n, MlpMode mode, double *logits,
-                    int layer, int unit, double *column, BnError *err)
+                    const MlpInferTap *taps, int num_taps, BnError *err)
 {
     if (mode != MLP_MODE_EVAL && mode != MLP_MODE_BATCH_STATS) {
         error_set(err, "network", "inference runs in eval or batch-statistics mode only");
@@ -71,9 +87,12 @@ bool mlp_infer_rows(const Mlp *mlp, const Dataset *set, int first, int n, MlpMod
         error_set(err, "network", "%s has %d inputs per row, the network takes %d", set->name, set->dim, mlp->n_in);
         return false;
     }
-    if (column && (layer < 0 || layer >= mlp->num_hidden || unit < 0 || unit >= mlp->hidden[layer].out)) {
-        error_set(err, "network", "there is no hidden unit %d in layer %d", unit, layer);
-        return false;
+    for (int t = 0; t < num_taps; t++) {
+        int layer = taps[t].layer, unit = taps[t].unit;
+        if (layer < 0 || layer >= mlp->num_hidden || unit < -1 || unit >= mlp->hidden[layer].out) {
+            error_set(err, "network", "there is no hidden unit %d in layer %d", unit, layer);
+            return false;
+        }
     }
     int widest = 1;
     for (int l = 0; l < mlp->num_hidden; l++)
@@ -116,11 +135,10 @@ bool mlp_infer_rows(const Mlp *mlp, const Dataset *set, int first, int n, MlpMod
             ok = infer_bn(mlp, L, b.h, b.t, n, mode, &b, err);
             break;
         }
-        if (ok && column && l == layer)
-            for (int r = 0; r < n; r++)
-                column[r] = pre[(size_t)r * (size_t)L->out + (size_t)unit];
+        if (ok)
+            infer_taps(taps, num_taps, l, pre, b.h, n, L->out);
     }
-    if (ok) {
+    if (ok && logits) {
         int last = mlp->num_hidden ? mlp->hidden[mlp->num_hidden - 1].out : mlp->n_in;
         if (mlp->num_hidden)
             linear_forward(logits, b.h, mlp->w_out, mlp->b_out, n, last, mlp->n_out);

@@ -6,17 +6,26 @@
 #include "engine/mlp.h"
 #include "util/error.h"
 
+/* A value mlp_infer_rows copies out of one hidden layer on its way through. */
+typedef struct MlpInferTap {
+    int layer;              /* hidden layer */
+    int unit;               /* one unit, or -1 for every unit of the layer */
+    bool output;            /* the layer's output (what the next layer reads), not the input to its activation */
+    double *values;         /* (n) for one unit, (n, layer width) row-major for every unit */
+} MlpInferTap;
+
 /* Runs rows first .. first+n-1 of set through mlp in mode MLP_MODE_EVAL or MLP_MODE_BATCH_STATS,
  * leaving the network (parameters, running statistics, buffers) untouched. It reads the inputs a few
  * rows at a time and holds one hidden layer for the n rows at a time, so 1000 test images cost a few
  * MB where mlp_forward would keep every training buffer for them. Every value equals mlp_forward's
  * on the same rows, bit for bit.
- *   logits: (n, n_out) the outputs.
- *   column: (n) when not NULL, what mlp_unit_values(column, mlp, hidden[layer].pre, layer, unit)
- *           gives after that forward: the unit's input to its activation.
- * Fails (err) on a bad mode, rows outside the set, an input width other than set->dim, a bad
+ *   logits: (n, n_out) the outputs, or NULL when only the taps are wanted.
+ *   taps:   num_taps copies to make on the way: a unit's input to its activation is what
+ *           mlp_unit_values(values, mlp, hidden[layer].pre, layer, unit) gives after that forward,
+ *           a layer's output what hidden[layer].y holds.
+ * Fails (err) on a bad mode, rows outside the set, an input width other than set->dim, a tap's bad
  * layer or unit, or the batch statistics of a single row. */
 bool mlp_infer_rows(const Mlp *mlp, const Dataset *set, int first, int n, MlpMode mode, double *logits,
-                    int layer, int unit, double *column, BnError *err);
+                    const MlpInferTap *taps, int num_taps, BnError *err);
 
 #endif

@@ -74,7 +74,6 @@ void lockstep_free(Lockstep *ls)
     free(ls->idx);
     free(ls->x);
     free(ls->y);
-    free(ls->test_x);
     memset(ls, 0, sizeof *ls);
 }
 
@@ -98,20 +97,15 @@ bool lockstep_step(Lockstep *ls)
     return true;
 }
 
-bool lockstep_forward_test(Lockstep *ls, int k, int rows, MlpMode mode)
+bool lockstep_probe(const Lockstep *ls, int k, int rows, const MlpInferTap *taps, int num_taps)
 {
     if (rows > ls->test->n)
         rows = ls->test->n;
     if (rows < 2)
         return false;
-    /* The test set may be bytes or redrawn rows: the probe's rows are made doubles once and kept. */
-    if (rows != ls->test_rows) {
-        ls->test_x = xrealloc(ls->test_x, sizeof *ls->test_x * (size_t)rows * (size_t)ls->test->dim);
-        dataset_rows(ls->test, 0, rows, ls->test_x);
-        ls->test_rows = rows;
-    }
+    /* Layer by layer, a few input rows at a time: the probe never grows the net's training buffers. */
     BnError err = { 0 };
-    return mlp_forward(ls->mlp[k], ls->test_x, rows, mode, &err);
+    return mlp_infer_rows(ls->mlp[k], ls->test, 0, rows, MLP_MODE_BATCH_STATS, NULL, taps, num_taps, &err);
 }
 
 double lockstep_test_accuracy(Lockstep *ls, int k, int rows)

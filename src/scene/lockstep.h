@@ -7,6 +7,7 @@
 
 #include "engine/dataset.h"
 #include "engine/mlp.h"
+#include "engine/mlp_infer.h"
 #include "util/error.h"
 #include "view/canvas.h"
 #include "view/rect.h"
@@ -43,8 +44,6 @@ typedef struct Lockstep {
     int batch;
     int *idx;                       /* (batch) */
     double *x, *y;                  /* (batch, dim), (batch) the current mini-batch */
-    double *test_x;                 /* (test_rows, dim) the first test rows, as the last probe used them */
-    int test_rows;
     long step;                      /* mini-batches trained */
     double loss[LOCKSTEP_MAX_NETS]; /* loss on the last mini-batch */
     bool diverged;                  /* a net's loss went non-finite or above LOCKSTEP_LOSS_LIMIT */
@@ -56,8 +55,9 @@ void lockstep_free(Lockstep *ls);                   /* accepts a zeroed struct *
 /* One mini-batch for every net. False (and ls->diverged) when a loss is not finite or huge; a
  * diverged lockstep refuses further steps so nothing drawn ever comes from NaN weights. */
 bool lockstep_step(Lockstep *ls);
-/* Forwards the first `rows` test rows through net k (rows clamped to the test size, ≥ 2). */
-bool lockstep_forward_test(Lockstep *ls, int k, int rows, MlpMode mode);
+/* Runs the first `rows` test rows through net k with their own batch statistics (rows clamped to the
+ * test size, ≥ 2), filling the taps; the net and its training buffers are left as they were. */
+bool lockstep_probe(const Lockstep *ls, int k, int rows, const MlpInferTap *taps, int num_taps);
 /* Eval-mode accuracy of net k on the first `rows` test rows, 0..1 (NaN on failure). */
 double lockstep_test_accuracy(Lockstep *ls, int k, int rows);
 

@@ -61,15 +61,14 @@ static void drift_probe(Drift *d)
         if (k < 0)
             continue;
         track_push(&d->loss[role], d->ls.step > 0 ? d->ls.loss[k] : NAN);
-        bool ok = lockstep_forward_test(&d->ls, k, d->probe_rows, MLP_MODE_BATCH_STATS);
+        MlpInferTap taps[MLP_MAX_SIZES];
+        for (int l = 0; l < d->num_hidden; l++)
+            taps[l] = (MlpInferTap){ .layer = l, .unit = unit_in(d, l), .values = drift_values(d, role, l) };
+        bool ok = lockstep_probe(&d->ls, k, d->probe_rows, taps, d->num_hidden);
         for (int l = 0; l < d->num_hidden; l++) {
-            double *v = drift_values(d, role, l);
             double p[3] = { NAN, NAN, NAN };
-            if (ok) {
-                const Mlp *m = d->ls.mlp[k];
-                mlp_unit_values(v, m, m->hidden[l].pre, l, unit_in(d, l));
-                lockstep_percentiles(p, v, d->probe_rows);
-            }
+            if (ok)
+                lockstep_percentiles(p, drift_values(d, role, l), d->probe_rows);
             for (int q = 0; q < 3; q++)
                 track_push(drift_track(d, role, l, q), p[q]);
             if (l == d->layer)

@@ -38,11 +38,9 @@ static void placement_record(Placement *p)
         track_push(&p->loss[k], p->loss_count ? p->loss_sum[k] / p->loss_count : NAN);
         p->loss_sum[k] = 0.0;
         track_push(&p->acc[k], lockstep_test_accuracy(&p->ls, k, p->ls.test->n));
-        if (lockstep_forward_test(&p->ls, k, p->probe_rows, MLP_MODE_BATCH_STATS)) {
-            const Mlp *m = p->ls.mlp[k];
-            memcpy(p->out + (size_t)k * (size_t)p->out_n, m->hidden[m->num_hidden - 1].y,
-                   sizeof *p->out * (size_t)p->out_n);
-        }
+        MlpInferTap outputs = { .layer = p->ls.mlp[k]->num_hidden - 1, .unit = -1, .output = true,
+                                .values = p->out + (size_t)k * (size_t)p->out_n };
+        lockstep_probe(&p->ls, k, p->probe_rows, &outputs, 1);
     }
     p->loss_count = 0;
 }

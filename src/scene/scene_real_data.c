@@ -46,12 +46,9 @@ static void real_record_bands(RealData *r)
     for (int role = 0; role < 2; role++) {
         int k = r->net_of[role];
         double p[3] = { NAN, NAN, NAN };
-        if (lockstep_forward_test(&r->ls, k, rows, MLP_MODE_BATCH_STATS)) {
-            const Mlp *m = r->ls.mlp[k];
-            int last = m->num_hidden - 1;
-            mlp_unit_values(values, m, m->hidden[last].pre, last, 0);
+        MlpInferTap unit0 = { .layer = r->ls.mlp[k]->num_hidden - 1, .unit = 0, .values = values };
+        if (lockstep_probe(&r->ls, k, rows, &unit0, 1))
             lockstep_percentiles(p, values, rows);
-        }
         for (int q = 0; q < 3; q++)
             track_push(&r->pct[role][q], p[q]);
     }
