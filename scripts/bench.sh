@@ -103,8 +103,8 @@ bench_conv_vs_torch() {
 bench_conv_vs_torch || status=1
 # Peak resident memory (VmHWM, as GNU time's %M reports it) of `bntutor render` for every page of every
 # lesson, after 0 and 500 steps, at 80x24 and 200x60; prints the largest BENCH_MEMORY_TOP (5) and how
-# many runs pass BENCH_MEMORY_LIMIT_KB (16384). Mapped image files count in full here although the
-# page cache shares them between tutors. Skipped without GNU time.
+# many runs pass BENCH_MEMORY_LIMIT_KB (16384). Images of a mapped IDX file are read from the shared page
+# cache, which no tutor's resident set counts. Skipped without GNU time.
 bench_page_memory() {
     [ -x /usr/bin/time ] || { echo "== page_memory: /usr/bin/time (GNU time) is not installed; skipped"; return 0; }
     bin=$(cd "$dir" && pwd)/bntutor

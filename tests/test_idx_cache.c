@@ -264,6 +264,12 @@ Test(idx_cache, an_unwritable_cache_folder_falls_back_to_memory_with_a_one_line_
     cr_assert(strstr(warning, path) && strstr(warning, "memory"), "warning names the file and says why: '%s'",
               warning);
     cr_assert_null(strchr(warning, '\n'), "the warning is one line: '%s'", warning);
+    unsigned char want[N_IMAGES * ROWS * COLS], got[ROWS * COLS];
+    image_bytes(want, 10);
+    for (int i = 0; i < N_IMAGES; i++) {
+        idx_map_copy(&m, (size_t)i * ROWS * COLS, ROWS * COLS, got);
+        cr_assert(memcmp(got, want + i * ROWS * COLS, sizeof got) == 0, "item %d copied from memory differs", i);
+    }
     idx_unmap(&m);
 }
 
@@ -403,4 +409,80 @@ Test(idx_cache, the_cache_folder_follows_xdg_cache_home_then_home)
     unsetenv("XDG_CACHE_HOME");
     unsetenv("HOME");
     cr_assert_not(idx_cache_dir(dir, sizeof dir, &err));
+}
+
+/* Resident kB of this process's mappings of path, from /proc/self/smaps; -1 when it cannot tell. */
+static long mapped_rss_kb(const char *path)
+{
+    char real[4096];
+    FILE *f = fopen("/proc/self/smaps", "r");
+    if (!realpath(path, real) || !f) {
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    char line[8192];
+    bool inside = false, found = false;
+    long total = 0;
+    while (fgets(line, sizeof line, f)) {
+        long kb;
+        unsigned long from, to;
+        if (sscanf(line, "%lx-%lx ", &from, &to) == 2) {     /* a mapping's first line */
+            char *name = strchr(line, '/');
+            if (name)
+                name[strcspn(name, "\n")] = '\0';
+            inside = name && strcmp(name, real) == 0;
+            found |= inside;
+        } else if (inside && sscanf(line, "Rss: %ld kB", &kb) == 1) {
+            total += kb;
+        }
+    }
+    fclose(f);
+    return found ? total : -1;
+}
+
+/* A class of tutors each reading the whole training set must not each count it: items come from the
+ * page cache by pread, so the mapping itself stays nearly untouched however many items are read. */
+static void read_every_item_keeps_the_mapping_small(bool gzip)
+{
+    enum { BIG = 3000, SIDE = 28, ITEM = SIDE * SIDE };
+    unsigned char *bytes = malloc((size_t)BIG * ITEM), got[ITEM];
+    cr_assert_not_null(bytes);
+    for (size_t i = 0; i < (size_t)BIG * ITEM; i++)
+        bytes[i] = (unsigned char)((i * 131 + i / 977) & 0xff);
+    const char *path = tmp_path(gzip ? "big-idx3-ubyte.gz" : "big-idx3-ubyte");
+    BnError err = { 0 };
+    cr_assert(idx_write(path, 3, BIG, SIDE, SIDE, bytes, gzip, &err), "%s", err.message);
+    IdxMap m;
+    char warning[256];
+    cr_assert(idx_map(path, 3, 0, cache_dir, &m, warning, sizeof warning, &err), "%s", err.message);
+    cr_assert_not_null(m.base, "the file should be mapped");
+    const char *mapped = gzip ? cache_of(path) : path;
+    for (int i = 0; i < BIG; i++) {
+        idx_map_copy(&m, (size_t)i * ITEM, ITEM, got);
+        cr_assert(memcmp(got, bytes + (size_t)i * ITEM, ITEM) == 0, "item %d differs from the bytes written", i);
+    }
+    long after_copies = mapped_rss_kb(mapped);
+    cr_assert_geq(after_copies, 0, "no mapping of %s in /proc/self/smaps", mapped);
+    cr_assert_lt(after_copies, 256, "%ld kB of the %d kB file resident after reading every item", after_copies,
+                 BIG * ITEM / 1024);
+    /* The measure can tell: reading the same items through the mapping makes them resident. */
+    unsigned sum = 0;
+    for (size_t i = 0; i < (size_t)BIG * ITEM; i++)
+        sum += m.data[i];
+    long through_mapping = mapped_rss_kb(mapped);
+    cr_assert_gt(through_mapping, BIG * ITEM / 1024 / 2, "only %ld kB resident after touching every page (sum %u)",
+                 through_mapping, sum);
+    idx_unmap(&m);
+    free(bytes);
+}
+
+Test(idx_cache, reading_every_item_of_a_plain_file_leaves_it_out_of_the_resident_set)
+{
+    read_every_item_keeps_the_mapping_small(false);
+}
+
+Test(idx_cache, reading_every_item_of_a_cached_gzip_leaves_it_out_of_the_resident_set)
+{
+    read_every_item_keeps_the_mapping_small(true);
 }

@@ -479,9 +479,19 @@ void dataset_row(const Dataset *set, int i, double *out)
         memcpy(out, st->values + row * dim, dim * sizeof *out);
         break;
     case STORAGE_BYTES: {
-        const unsigned char *src = st->bytes + row * dim;
-        for (size_t k = 0; k < dim; k++)
-            out[k] = src[k] * (1.0 / 255.0);     /* the very doubles the old double store held */
+        if (st->owned) {
+            const unsigned char *src = st->bytes + row * dim;
+            for (size_t k = 0; k < dim; k++)
+                out[k] = src[k] * (1.0 / 255.0);     /* the very doubles the old double store held */
+            break;
+        }
+        unsigned char chunk[1024];
+        for (size_t done = 0; done < dim; done += sizeof chunk) {
+            size_t n = dim - done < sizeof chunk ? dim - done : sizeof chunk;
+            idx_map_copy(&st->map, row * dim + done, n, chunk);
+            for (size_t k = 0; k < n; k++)
+                out[done + k] = chunk[k] * (1.0 / 255.0);
+        }
         break;
     }
     case STORAGE_SYNTH784: {

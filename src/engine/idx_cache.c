@@ -93,8 +93,10 @@ void idx_unmap(IdxMap *map)
 {
     if (!map)
         return;
-    if (map->base)
+    if (map->base) {
         munmap(map->base, map->length);
+        close(map->fd);
+    }
     free(map->owned);
     memset(map, 0, sizeof *map);
 }
@@ -104,9 +106,28 @@ size_t idx_map_private_bytes(const IdxMap *map)
     return map->owned ? (size_t)map->loaded * (size_t)map->rows * (size_t)map->cols : 0;
 }
 
+void idx_map_copy(const IdxMap *map, size_t offset, size_t n, unsigned char *out)
+{
+    if (map->base) {
+        off_t at = (off_t)((size_t)(map->data - (const unsigned char *)map->base) + offset);
+        size_t done = 0;
+        while (done < n) {
+            ssize_t r = pread(map->fd, out + done, n - done, at + (off_t)done);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                break;
+            done += (size_t)r;
+        }
+        if (done == n)
+            return;
+    }
+    memcpy(out, map->data + offset, n);
+}
+
 /* Maps the whole file at path read-only and shared; false (errno kept) when it cannot. An empty
- * file maps as NULL, 0. */
-static bool map_file(const char *path, void **base, size_t *length, struct stat *st)
+ * file maps as NULL, 0. With keep_fd, a mapped file's descriptor stays open there for pread. */
+static bool map_file(const char *path, void **base, size_t *length, struct stat *st, int *keep_fd)
 {
     *base = NULL;
     *length = 0;
@@ -129,6 +150,10 @@ static bool map_file(const char *path, void **base, size_t *length, struct stat 
         }
         *base = p;
         *length = (size_t)st->st_size;
+        if (keep_fd) {
+            *keep_fd = fd;
+            return true;
+        }
     }
     close(fd);
     return true;
@@ -185,17 +210,21 @@ static bool map_cache(const char *cache, const struct stat *src, int want_dims, 
 {
     void *base;
     size_t length;
-    if (!map_file(cache, &base, &length, NULL))
+    int fd = -1;
+    if (!map_file(cache, &base, &length, NULL, &fd))
         return false;
     const CacheHeader *h = base;
     if (length < sizeof *h || !same_source(h, src) || h->payload_len != length - sizeof *h ||
         !use_payload((const unsigned char *)base + sizeof *h, length - sizeof *h, want_dims, max_items, out)) {
-        if (base)
+        if (base) {
             munmap(base, length);
+            close(fd);
+        }
         return false;
     }
     out->base = base;
     out->length = length;
+    out->fd = fd;
     return true;
 }
 
@@ -360,19 +389,24 @@ bool idx_map(const char *path, int want_dims, int max_items, const char *cache_d
     void *base;
     size_t length;
     struct stat src;
-    if (!map_file(path, &base, &length, &src))
+    int fd = -1;
+    if (!map_file(path, &base, &length, &src, &fd))
         return read_into_memory(path, want_dims, max_items, out, err);  /* says why it cannot open */
     if (!is_gzip(base, length)) {
         if (use_payload(base, length, want_dims, max_items, out)) {
             out->base = base;
             out->length = length;
+            out->fd = fd;
             return true;
         }
-        if (base)
+        if (base) {
             munmap(base, length);
+            close(fd);
+        }
         return read_into_memory(path, want_dims, max_items, out, err);  /* the malformation, in its words */
     }
     munmap(base, length);
+    close(fd);
     char cache[4096], why[ERROR_MESSAGE_MAX] = "";
     BnError cache_err = { 0 };
     if (!idx_cache_path(path, cache_dir, cache, sizeof cache, &cache_err)) {

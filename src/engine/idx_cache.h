@@ -18,6 +18,7 @@ typedef struct IdxMap {
     void *base;                     /* the mapping, or NULL */
     size_t length;                  /* bytes mapped */
     unsigned char *owned;           /* the in-memory copy, or NULL */
+    int fd;                         /* the mapped file, open while base is set (idx_map_copy reads it) */
 } IdxMap;
 
 /* Where gzipped files are decompressed: $XDG_CACHE_HOME/bntutor, else $HOME/.cache/bntutor. False
@@ -38,5 +39,10 @@ bool idx_map(const char *path, int want_dims, int max_items, const char *cache_d
 void idx_unmap(IdxMap *map);
 /* Bytes the map holds privately: the in-memory copy, 0 for a mapping (page cache, shared). */
 size_t idx_map_private_bytes(const IdxMap *map);
+/* Copies n bytes of map->data from offset into out. From a mapped file they are read with pread:
+ * the bytes come from the page cache, one copy for every process, and never join this process's
+ * resident set, where a page touched through the mapping would stay counted in every tutor that
+ * touched it. Falls back to the mapping when a read fails; an in-memory copy is simply copied. */
+void idx_map_copy(const IdxMap *map, size_t offset, size_t n, unsigned char *out);
 
 #endif
