@@ -53,7 +53,7 @@ BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .SECONDARY:
-.PHONY: build-all all run test unit e2e lint-lessons bench install uninstall clean deps deps-build deps-test help golden fuzz valgrind classroom
+.PHONY: build-all all run test unit e2e lint-lessons bench install uninstall clean deps deps-build deps-test deps-bench help golden fuzz valgrind classroom
 
 all: deps-build bntutor
 
@@ -79,6 +79,8 @@ deps-build:
 	@scripts/deps.sh build
 deps-test:
 	@scripts/deps.sh test
+deps-bench:
+	@scripts/deps.sh bench
 
 run: all
 	./bntutor
@@ -127,7 +129,7 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 	$(CC) $(CPPFLAGS) $(NCURSES_CFLAGS) $(ALL_CFLAGS) -O3 -MMD -MP -o $@ $< $(LIB) $(LDLIBS_APP) $(LDSAN)
 
 # Benchmarks are never built with sanitizers: the figures would mean nothing.
-bench: deps-build
+bench: deps-bench
 	@if [ "$(SAN)" = 1 ]; then echo "bntutor: make bench ignores SAN=1" >&2; fi
 	@$(MAKE) --no-print-directory SAN= $(BIN) $(BENCH_SRC:bench/%.c=$(BUILDROOT)/rel/bench/%)
 	@scripts/bench.sh $(BUILDROOT)/rel

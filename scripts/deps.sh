@@ -1,6 +1,7 @@
 #!/bin/sh
 # Checks the system packages bntutor needs and installs the missing ones with apt-get when run as root.
-# Usage: scripts/deps.sh build|test   (test also needs Criterion and tmux for the end-to-end tests)
+# Usage: scripts/deps.sh build|test|bench   (test also needs Criterion and tmux for the end-to-end tests;
+# bench needs GNU time for the pages' peak memory, tmux for a playing tutor's CPU, and PyTorch to compare with)
 set -u
 what=${1:-build}
 
@@ -16,6 +17,12 @@ if [ "$what" = test ]; then
     command -v tmux >/dev/null 2>&1 || need_pkg tmux
     # The end-to-end tests compare terminal settings before and after a run.
     command -v stty >/dev/null 2>&1 || need_pkg coreutils
+fi
+
+if [ "$what" = bench ]; then
+    [ -x /usr/bin/time ] || need_pkg time
+    command -v tmux >/dev/null 2>&1 || need_pkg tmux
+    python3 -c 'import torch' >/dev/null 2>&1 || /usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || need_pkg python3-torch
 fi
 
 [ -z "$missing" ] && exit 0
