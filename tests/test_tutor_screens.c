@@ -31,21 +31,36 @@ static char *frame(Tutor *t)
     return text;
 }
 
-Test(tutor_screens, every_mode_has_one_screen_that_draws_and_takes_keys)
+Test(tutor_screens, every_screen_has_its_own_name_draws_and_takes_keys)
 {
-    const TutorMode modes[] = { TUTOR_PAGE, TUTOR_MENU, TUTOR_HELP };
-    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
-        const TutorScreen *s = tutor_screen_for(modes[i]);
+    int n = tutor_screen_count();
+    cr_assert_geq(n, 3, "the page, the menu and the help at least");
+    for (int i = 0; i < n; i++) {
+        const TutorScreen *s = tutor_screen_at(i);
         cr_assert_not_null(s);
-        cr_expect_eq(s->mode, modes[i], "mode %d is served by the screen of mode %d", modes[i], s->mode);
-        cr_expect(s->draw && s->key, "the screen of mode %d lacks draw or key", modes[i]);
-        for (size_t j = 0; j < i; j++)
-            cr_expect_neq(s, tutor_screen_for(modes[j]), "modes %d and %d share a screen", modes[i], modes[j]);
+        cr_assert_not_null(s->name, "screen %d has no name", i);
+        cr_expect_eq(tutor_screen_named(s->name), s, "the name \"%s\" finds another screen", s->name);
+        cr_expect(s->draw && s->key, "the screen \"%s\" lacks draw or key", s->name);
+        for (int j = 0; j < i; j++)
+            cr_expect_str_neq(s->name, tutor_screen_at(j)->name, "screens %d and %d share a name", i, j);
     }
-    cr_expect(tutor_screen_for(TUTOR_HELP)->overlay, "help is drawn over another screen");
-    cr_expect(!tutor_screen_for(TUTOR_PAGE)->overlay && !tutor_screen_for(TUTOR_MENU)->overlay);
-    cr_expect(tutor_screen_for(TUTOR_PAGE)->help && tutor_screen_for(TUTOR_MENU)->help,
+    cr_expect_null(tutor_screen_at(n));
+    cr_expect_null(tutor_screen_named("no such screen"));
+    cr_assert(tutor_screen_named("page") && tutor_screen_named("menu") && tutor_screen_named("help"));
+    cr_expect(tutor_screen_named("help")->overlay, "help is drawn over another screen");
+    cr_expect(!tutor_screen_named("page")->overlay && !tutor_screen_named("menu")->overlay);
+    cr_expect(tutor_screen_named("page")->runs_scene && !tutor_screen_named("menu")->runs_scene
+              && !tutor_screen_named("help")->runs_scene, "only the page plays its scene");
+    cr_expect(tutor_screen_named("page")->help && tutor_screen_named("menu")->help,
               "the page and the menu list their keys for the help");
+}
+
+Test(tutor_screens, a_name_no_screen_has_changes_nothing)
+{
+    Tutor *t = open_lesson(0, 1);
+    tutor_show(t, "no such screen");
+    cr_expect_str_eq(tutor_mode(t), "page");
+    tutor_destroy(t);
 }
 
 Test(tutor_screens, showing_the_menu_selects_the_lesson_being_read)
@@ -53,8 +68,8 @@ Test(tutor_screens, showing_the_menu_selects_the_lesson_being_read)
     Tutor *t = open_lesson(5, 1);
     t->menu_sel = 0;
     t->menu_digits[0] = '1';
-    tutor_show(t, TUTOR_MENU);
-    cr_expect_eq(tutor_mode(t), TUTOR_MENU);
+    tutor_show(t, "menu");
+    cr_expect_str_eq(tutor_mode(t), "menu");
     cr_expect_eq(t->menu_sel, t->index, "the selection starts on lesson 5");
     cr_expect_eq(t->menu_digits[0], '\0', "no digits carried over");
     tutor_destroy(t);
@@ -68,8 +83,8 @@ Test(tutor_screens, help_covers_the_screen_it_was_opened_from_and_closes_back_to
     tutor_key(t, BK_DOWN);
     int sel = t->menu_sel;
     tutor_key(t, '?');
-    cr_assert_eq(tutor_mode(t), TUTOR_HELP);
-    cr_expect_eq(t->beneath, TUTOR_MENU);
+    cr_assert_str_eq(tutor_mode(t), "help");
+    cr_expect_eq(t->beneath, tutor_screen_named("menu"));
     char *text = frame(t);
     cr_expect(strstr(text, "Lessons"), "the menu's header shows around the help:\n%s", text);
     cr_expect(strstr(text, "Lesson menu") && strstr(text, "open lesson number"),
@@ -77,19 +92,19 @@ Test(tutor_screens, help_covers_the_screen_it_was_opened_from_and_closes_back_to
     cr_expect(!strstr(text, "previous page"), "and not the page's:\n%s", text);
     free(text);
     tutor_key(t, BK_ESC);
-    cr_expect_eq(tutor_mode(t), TUTOR_MENU, "Escape goes back to the menu");
+    cr_expect_str_eq(tutor_mode(t), "menu", "Escape goes back to the menu");
     cr_expect_eq(t->menu_sel, sel, "with its selection where it was");
 
     tutor_key(t, BK_ESC);
-    cr_assert_eq(tutor_mode(t), TUTOR_PAGE);
+    cr_assert_str_eq(tutor_mode(t), "page");
     tutor_key(t, '?');
-    cr_expect_eq(t->beneath, TUTOR_PAGE);
+    cr_expect_eq(t->beneath, tutor_screen_named("page"));
     text = frame(t);
     cr_expect(strstr(text, "Lesson 0") && strstr(text, "previous page"),
               "over a page: its header around, its keys inside:\n%s", text);
     free(text);
-    tutor_show(t, TUTOR_HELP);          /* help over help would never get back to the page */
+    tutor_show(t, "help");          /* help over help would never get back to the page */
     tutor_back(t);
-    cr_expect_eq(tutor_mode(t), TUTOR_PAGE);
+    cr_expect_str_eq(tutor_mode(t), "page");
     tutor_destroy(t);
 }

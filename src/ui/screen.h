@@ -20,9 +20,10 @@ typedef struct HelpList {
 } HelpList;
 void help_list_add(HelpList *list, const char *key, const char *label);
 
-typedef struct TutorScreen {
-    TutorMode mode;             /* what tutor_mode() reports while it shows */
+struct TutorScreen {
+    const char *name;           /* how screens ask for it (tutor_show), and what tutor_mode() reports */
     bool overlay;               /* drawn over the screen it was opened from, and closed back to it */
+    bool runs_scene;            /* the page's scene plays and animates while this screen shows */
     /* Called by tutor_show when the screen comes up (NULL: nothing to set up). */
     void (*enter)(Tutor *t);
     void (*draw)(Tutor *t, Canvas *canvas);
@@ -30,10 +31,12 @@ typedef struct TutorScreen {
     /* Its keys for the help overlay: moving around on the left, what it shows on the right. May be NULL.
      * Strings must outlive the drawing of the frame (literals, or the scene's own). */
     void (*help)(Tutor *t, HelpList *left, HelpList *right, bool unicode);
-} TutorScreen;
+};
 
-/* The registered screen for a mode (screens.c); the page screen for a mode none has. */
-const TutorScreen *tutor_screen_for(TutorMode mode);
+/* The registered screens (screens.c): the one called `name`, or NULL; and all of them in order. */
+const TutorScreen *tutor_screen_named(const char *name);
+int tutor_screen_count(void);
+const TutorScreen *tutor_screen_at(int index);
 
 /* ---- requests a screen may make -------------------------------------------------------------- */
 
@@ -52,8 +55,9 @@ bool tutor_scene_finished(const Tutor *t);
 CheckState *tutor_open_check(Tutor *t);
 int tutor_open_check_index(const Tutor *t);     /* the same as an index, -1 for none */
 
-/* Shows the screen of `mode`, running its enter; an overlay remembers the screen it covers. */
-void tutor_show(Tutor *t, TutorMode mode);
+/* Shows the screen called `name`, running its enter; an overlay remembers the screen it covers. A name
+ * no screen has changes nothing. */
+void tutor_show(Tutor *t, const char *name);
 /* Closes an overlay: back to the screen it covers, as that screen was. */
 void tutor_back(Tutor *t);
 /* For an overlay: draws the screen it covers, and asks that screen for its keys. */

@@ -62,5 +62,5 @@ static AppAction help_key(Tutor *t, int key)
 }
 
 const TutorScreen screen_help = {
-    .mode = TUTOR_HELP, .overlay = true, .draw = help_draw, .key = help_key,
+    .name = "help", .overlay = true, .draw = help_draw, .key = help_key,
 };

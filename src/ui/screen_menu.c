@@ -175,18 +175,18 @@ static AppAction menu_key(Tutor *t, int key)
         return open_selected(t);
     case BK_ESC: case 'm': case BK_LEFT:
         if (tutor_page_ptr(t))
-            tutor_show(t, TUTOR_PAGE);
+            tutor_show(t, "page");
         else
             tutor_set_status(t, "Pick a lesson that is not broken, or q to quit.");
         break;
     case '?':
-        tutor_show(t, TUTOR_HELP);
+        tutor_show(t, "help");
         break;
     case 'q':
         return APP_QUIT;
     case BK_AUTOPLAY:
         if (tutor_page_ptr(t)) {
-            tutor_show(t, TUTOR_PAGE);
+            tutor_show(t, "page");
             tutor_next_page(t);
         }
         break;
@@ -215,5 +215,5 @@ static void menu_help(Tutor *t, HelpList *left, HelpList *right, bool unicode)
 }
 
 const TutorScreen screen_menu = {
-    .mode = TUTOR_MENU, .enter = menu_enter, .draw = menu_draw, .key = menu_key, .help = menu_help,
+    .name = "menu", .enter = menu_enter, .draw = menu_draw, .key = menu_key, .help = menu_help,
 };

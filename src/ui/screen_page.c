@@ -500,10 +500,10 @@ static AppAction page_key(Tutor *t, int key)
     case 'q':
         return APP_QUIT;
     case 'm':
-        tutor_show(t, TUTOR_MENU);
+        tutor_show(t, "menu");
         return APP_CONTINUE;
     case '?':
-        tutor_show(t, TUTOR_HELP);
+        tutor_show(t, "help");
         return APP_CONTINUE;
     case BK_UP:
         scroll_by(t, -1);
@@ -627,5 +627,5 @@ static void page_help(Tutor *t, HelpList *left, HelpList *right, bool u)
 }
 
 const TutorScreen screen_page = {
-    .mode = TUTOR_PAGE, .draw = page_draw, .key = page_key, .help = page_help,
+    .name = "page", .runs_scene = true, .draw = page_draw, .key = page_key, .help = page_help,
 };

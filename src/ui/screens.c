@@ -1,18 +1,29 @@
 /* The screens the tutor knows, and what they share: the header row, the help overlay's key lists (ui layer). */
 #include "ui/screen.h"
 
+#include <string.h>
+
 #include "view/unicode.h"
 
 /* Each screen lives in its own file (screen_*.c); a new one is defined there and listed here. */
 extern const TutorScreen screen_page, screen_menu, screen_help;
 static const TutorScreen *const screens[] = { &screen_page, &screen_menu, &screen_help };
 
-const TutorScreen *tutor_screen_for(TutorMode mode)
+enum { SCREEN_COUNT = sizeof screens / sizeof screens[0] };
+
+const TutorScreen *tutor_screen_named(const char *name)
 {
-    for (size_t i = 0; i < sizeof screens / sizeof screens[0]; i++)
-        if (screens[i]->mode == mode)
+    for (int i = 0; name && i < SCREEN_COUNT; i++)
+        if (strcmp(screens[i]->name, name) == 0)
             return screens[i];
-    return &screen_page;
+    return NULL;
+}
+
+int tutor_screen_count(void) { return SCREEN_COUNT; }
+
+const TutorScreen *tutor_screen_at(int index)
+{
+    return index >= 0 && index < SCREEN_COUNT ? screens[index] : NULL;
 }
 
 void help_list_add(HelpList *list, const char *key, const char *label)

@@ -104,7 +104,7 @@ void tutor_open(Tutor *t, int index, int page)
         page = 0;
     t->index = index;
     t->page = page;
-    t->mode = TUTOR_PAGE;
+    t->screen = t->beneath = tutor_screen_named("page");
     t->scroll = 0;
     t->zoom = false;
     const LessonPage *p = &lesson->pages[page];
@@ -300,7 +300,7 @@ Tutor *tutor_create(const TutorConfig *config, BnError *err)
     if (index >= 0)
         tutor_open(t, index, page);
     else {
-        t->mode = TUTOR_MENU;
+        t->screen = t->beneath = tutor_screen_named("menu");
         tutor_set_status(t, "Every lesson has problems: run 'bntutor check' on the files.");
     }
     return t;
@@ -352,28 +352,30 @@ void tutor_steps(Tutor *t, long count)
 
 void tutor_set_zoom(Tutor *t, bool zoom) { t->zoom = zoom; }
 
-void tutor_show(Tutor *t, TutorMode mode)
+void tutor_show(Tutor *t, const char *name)
 {
-    const TutorScreen *to = tutor_screen_for(mode);
-    if (to->overlay && !tutor_screen_for(t->mode)->overlay)
-        t->beneath = t->mode;
-    t->mode = to->mode;
+    const TutorScreen *to = tutor_screen_named(name);
+    if (!to)
+        return;
+    if (to->overlay && !t->screen->overlay)
+        t->beneath = t->screen;
+    t->screen = to;
     if (to->enter)
         to->enter(t);
 }
 
-void tutor_back(Tutor *t) { t->mode = t->beneath; }
+void tutor_back(Tutor *t) { t->screen = t->beneath; }
 
 void tutor_draw_beneath(Tutor *t, Canvas *canvas)
 {
-    const TutorScreen *under = tutor_screen_for(t->beneath);
+    const TutorScreen *under = t->beneath;
     if (!under->overlay)
         under->draw(t, canvas);
 }
 
 void tutor_help_beneath(Tutor *t, HelpList *left, HelpList *right, bool unicode)
 {
-    const TutorScreen *under = tutor_screen_for(t->beneath);
+    const TutorScreen *under = t->beneath;
     if (!under->overlay && under->help)
         under->help(t, left, right, unicode);
 }
@@ -384,7 +386,7 @@ static AppAction dispatch_key(Tutor *t, int key)
     if (key != BK_AUTOPLAY)
         t->presenting = false;              /* any key takes over from --autoplay */
     t->status[0] = '\0';
-    return tutor_screen_for(t->mode)->key(t, key);
+    return t->screen->key(t, key);
 }
 
 /* Applies one recorded event; a replayed key that would quit ends the replay instead. */
@@ -413,7 +415,7 @@ void tutor_tick(Tutor *t, double dt)
         }
         return;
     }
-    if (!t->playing || !t->scene || t->mode != TUTOR_PAGE)
+    if (!t->playing || !t->scene || !t->screen->runs_scene)
         return;
     double rate = steps_per_second(t) * t->speed;
     t->acc += dt * rate;
@@ -464,7 +466,7 @@ bool tutor_animating(const Tutor *t)
 {
     if (t->replay)
         return true;
-    return t->playing && t->scene && t->mode == TUTOR_PAGE && scene_animates(t->scene);
+    return t->playing && t->scene && t->screen->runs_scene && scene_animates(t->scene);
 }
 
 AppAction tutor_key(Tutor *t, int key)
@@ -495,7 +497,7 @@ void tutor_draw(Tutor *t, Canvas *canvas)
             snprintf(t->replay_note, sizeof t->replay_note, "replaying (recorded at %dx%d)", w, h);
         }
     }
-    tutor_screen_for(t->mode)->draw(t, canvas);
+    t->screen->draw(t, canvas);
 }
 
 static void screen_draw(void *self, Canvas *canvas) { tutor_draw(self, canvas); }
@@ -513,7 +515,7 @@ AppScreen tutor_screen(Tutor *t)
                         .animating = screen_animating };
 }
 
-TutorMode tutor_mode(const Tutor *t) { return t->mode; }
+const char *tutor_mode(const Tutor *t) { return t->screen->name; }
 int tutor_lesson_number(const Tutor *t) { return tutor_lesson(t) ? tutor_lesson(t)->number : -1; }
 const char *tutor_lesson_title(const Tutor *t) { return tutor_lesson(t) ? tutor_lesson(t)->title : ""; }
 int tutor_page(const Tutor *t) { return t->page + 1; }

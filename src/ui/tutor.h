@@ -13,8 +13,6 @@
 
 typedef struct Tutor Tutor;
 
-typedef enum TutorMode { TUTOR_PAGE, TUTOR_MENU, TUTOR_HELP } TutorMode;
-
 typedef struct TutorConfig {
     const char *lessons_dir;    /* --lessons-dir; NULL: $BNTUTOR_LESSONS, beside the binary, share dir */
     int lesson;                 /* lesson number to open; -1: where progress says (or the first) */
@@ -52,7 +50,8 @@ void tutor_steps(Tutor *tutor, long count);
 void tutor_set_zoom(Tutor *tutor, bool zoom);
 
 /* Where the tutor is. */
-TutorMode tutor_mode(const Tutor *tutor);
+/* The name of the screen showing: "page", "menu" or "help". */
+const char *tutor_mode(const Tutor *tutor);
 int tutor_lesson_number(const Tutor *tutor);    /* -1 when no lesson is open */
 const char *tutor_lesson_title(const Tutor *tutor);   /* "" when no lesson is open */
 int tutor_page(const Tutor *tutor);             /* 1-based */

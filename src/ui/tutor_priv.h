@@ -10,6 +10,9 @@
 #include "ui/tutor.h"
 #include "util/pcg32.h"
 
+/* One screen of the tutor (defined in ui/screen.h). */
+typedef struct TutorScreen TutorScreen;
+
 enum { TUTOR_STATUS_MAX = 600, TUTOR_CHECK_TEXT_MAX = 4096 };
 
 struct Tutor {
@@ -20,8 +23,8 @@ struct Tutor {
 
     int index;                      /* lesson index in set->lessons; -1 none open */
     int page;                       /* 0-based page */
-    TutorMode mode;
-    TutorMode beneath;              /* the screen an overlay (help) covers */
+    const TutorScreen *screen;      /* the screen showing */
+    const TutorScreen *beneath;     /* the screen an overlay (help) covers */
     int menu_sel;                   /* menu: selected index */
     char menu_digits[4];            /* menu: digits typed so far */
 
