@@ -772,6 +772,33 @@ Test(cmd_bn, every_kind_of_bad_input_gets_its_message_and_exit_status)
     scratch_remove(dir);
 }
 
+Test(cmd_bn, the_paper_convention_is_described_as_algorithm_2_after_training_not_an_average_since_the_start)
+{
+    /* Ioffe & Szegedy compute the population statistics after training, over batches of the frozen
+     * network; an average of every batch since training began would be PyTorch's momentum=None. */
+    char dir[64];
+    scratch_make(dir, sizeof dir);
+    Run r = run_bn(dir, "LC_ALL=C.UTF-8", "--help", "");
+    cr_assert_eq(r.status, 0);
+    cr_assert_not_null(strstr(r.out, "after training"), "--help does not say when the paper averages:\n%s", r.out);
+    cr_assert_not_null(strstr(r.out, "frozen network"), "--help does not say the network is frozen:\n%s", r.out);
+    cr_assert_null(strstr(r.out, "every batch"), "--help still says the paper averages every batch:\n%s", r.out);
+    run_free(&r);
+    r = run_bn(dir, "LC_ALL=C.UTF-8", "--convention=paper", "1,2\n3,5\n4,4\n");
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    cr_assert_not_null(strstr(r.out, "5. Population statistics (paper convention, Algorithm 2: after training"),
+                       "stage 5 does not name Algorithm 2:\n%s", r.out);
+    cr_assert_not_null(strstr(r.out, "With k = 1 the estimate is this one batch"),
+                       "one batch alone is not explained:\n%s", r.out);
+    run_free(&r);
+    r = run_bn(dir, "LC_ALL=C.UTF-8", "--convention=paper --batches-seen=4", "1,2\n3,5\n4,4\n");
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    cr_assert_not_null(strstr(r.out, "k = 5 batches run through the frozen network"), "%s", r.out);
+    cr_assert_null(strstr(r.out, "With k = 1"), "the one-batch note shows for five batches:\n%s", r.out);
+    run_free(&r);
+    scratch_remove(dir);
+}
+
 Test(cmd_bn, help_describes_every_option_and_exits_zero)
 {
     char dir[64];

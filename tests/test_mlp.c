@@ -341,3 +341,62 @@ Test(mlp, two_runs_with_one_seed_end_with_identical_parameters)
     dataset_destroy(train);
     dataset_destroy(test);
 }
+
+Test(mlp, the_paper_convention_tracks_nothing_while_training_and_averages_frozen_batches_afterwards)
+{
+    /* Ioffe & Szegedy, Algorithm 2: population statistics come after training, from mini-batches run
+     * through the frozen network: E[x] = average of the batch means, Var[x] = m/(m-1)·average of the
+     * batch variances. Nothing may be folded in while the weights are still changing. */
+    enum { M = 8, BATCHES = 5 };
+    int sizes[3] = { 3, 4, 2 };
+    MlpConfig config;
+    mlp_config_init(&config, sizes, 3);
+    config.bn = BN_PLACEMENT_BEFORE;
+    config.convention = BN_CONVENTION_PAPER;
+    config.bn_momentum = 0.0;
+    BnError err = { 0 };
+    Mlp *mlp = mlp_create(&config, &err);
+    cr_assert_not_null(mlp, "%s", err.message);
+    Sgd *sgd = sgd_create(mlp->num_params, 0.1, 0.0);
+    Pcg32 rng;
+    pcg32_seed(&rng, 5, 7);
+    double x[BATCHES][M * 3], t[M];
+    for (int b = 0; b < BATCHES; b++)
+        for (int k = 0; k < M * 3; k++)
+            x[b][k] = 2.0 * pcg32_normal(&rng) + (k % 3);
+    for (int r = 0; r < M; r++)
+        t[r] = r % 2;
+    for (int step = 0; step < 20; step++) {
+        double loss;
+        cr_assert(mlp_train_step(mlp, sgd, x[step % BATCHES], t, M, &loss, &err), "%s", err.message);
+    }
+    MlpLayer *L = &mlp->hidden[0];
+    cr_assert_eq(L->batches_seen, 0, "training folded %ld batches into the paper's statistics", L->batches_seen);
+    for (int j = 0; j < L->out; j++)
+        cr_assert(L->running_mean[j] == 0.0 && L->running_var[j] == 1.0, "feature %d moved during training", j);
+
+    /* The frozen network's batch statistics, by hand, then the population pass. */
+    double sum_mean[4] = { 0 }, sum_var[4] = { 0 };
+    double *before = malloc(sizeof(double) * mlp->num_params);
+    memcpy(before, mlp->params, sizeof(double) * mlp->num_params);
+    for (int b = 0; b < BATCHES; b++) {
+        cr_assert(mlp_forward(mlp, x[b], M, MLP_MODE_BATCH_STATS, &err), "%s", err.message);
+        for (int j = 0; j < L->out; j++) {
+            sum_mean[j] += L->mean[j];
+            sum_var[j] += L->var[j];
+        }
+    }
+    mlp_reset_running_stats(mlp);
+    for (int b = 0; b < BATCHES; b++)
+        cr_assert(mlp_population_add(mlp, x[b], M, &err), "%s", err.message);
+    cr_assert_eq(L->batches_seen, BATCHES);
+    for (int j = 0; j < L->out; j++) {
+        check_close(L->running_mean[j], sum_mean[j] / BATCHES, 1e-12, 1e-12, "feature %d: E[mu_B]", j);
+        check_close(L->running_var[j], (double)M / (M - 1) * sum_var[j] / BATCHES, 1e-12, 0.0,
+                    "feature %d: m/(m-1)·E[sigma²_B]", j);
+    }
+    cr_assert(memcmp(before, mlp->params, sizeof(double) * mlp->num_params) == 0, "the pass changed a parameter");
+    free(before);
+    sgd_destroy(sgd);
+    mlp_destroy(mlp);
+}

@@ -33,11 +33,13 @@ static const char help_text[] =
     "                        (default 0.1 for pytorch, 0.99 for keras; paper has none)\n"
     "  --convention=NAME     pytorch (new = (1-m)*old + m*batch, unbiased variance stored),\n"
     "                        keras (new = m*old + (1-m)*batch, biased variance stored) or\n"
-    "                        paper (plain average over every batch, unbiased variance); default pytorch\n"
+    "                        paper (Ioffe & Szegedy's Algorithm 2: after training, the plain average\n"
+    "                        of the statistics of many batches run through the frozen network, variance\n"
+    "                        times N/(N-1); this batch is one of them); default pytorch\n"
     "  --running-mean=LIST   running mean before this step (default 0)\n"
     "  --running-var=LIST    running variance before this step (default 1)\n"
-    "  --batches-seen=K      paper convention: how many batches the running state already averages\n"
-    "                        (default 0)\n"
+    "  --batches-seen=K      paper convention: how many batches of the frozen network the running\n"
+    "                        state already averages (default 0: this batch alone gives the estimate)\n"
     "  --dy=FILE             upstream gradient dL/dy, CSV of the same shape: adds the backward pass\n"
     "  --norm=METHOD         batch (default), layer, instance or group: which values share one mean\n"
     "                        and variance (batch: a channel over samples and positions; layer: a\n"
@@ -294,8 +296,8 @@ static int options_parse(BnOptions *o, int argc, char **argv)
     if (o->dy_path && strcmp(o->dy_path, "-") == 0 && strcmp(o->input, "-") == 0)
         return fail(2, "--dy", "stdin is already the input batch; give one of them as a file");
     if (o->convention == BN_CONVENTION_PAPER && o->momentum_set)
-        return fail(2, "--momentum", "the paper convention has no momentum: it averages every batch "
-                    "(see --batches-seen)");
+        return fail(2, "--momentum", "the paper convention has no momentum: after training it averages "
+                    "the batches of the frozen network equally (see --batches-seen)");
     if (o->convention != BN_CONVENTION_PAPER && o->batches_seen_set)
         return fail(2, "--batches-seen", "only the paper convention counts batches (use --convention=paper)");
     status_norm = norm_options_check(o);
@@ -539,8 +541,12 @@ static void report_running(const Report *r, const BnStep *s, BnConvention conven
                g->arrow, g->dot, g->minus, g->dot, g->var);
         break;
     case BN_CONVENTION_PAPER:
-        printf("5. Running statistics (paper convention: the average over all k = %ld batches so far)\n",
-               s->seen_after);
+        printf("5. Population statistics (paper convention, Algorithm 2: after training, the average over\n"
+               "   k = %ld batch%s run through the frozen network, this one the last)\n", s->seen_after,
+               s->seen_after == 1 ? "" : "es");
+        if (s->seen_after == 1)
+            printf("   With k = 1 the estimate is this one batch: its mean, and its variance times N/(N %s 1).\n",
+                   g->minus);
         printf("   running_mean %s ((k %s 1)%srunning_mean + %s) / k\n", g->arrow, g->minus, g->dot, g->mu);
         printf("   running_var  %s ((k %s 1)%srunning_var  + %s) / k   (unbiased: %s%sN/(N %s 1))\n",
                g->arrow, g->minus, g->dot, g->var_u, g->var, g->dot, g->minus);

@@ -9,7 +9,10 @@
 typedef enum BnConvention {
     BN_CONVENTION_PYTORCH,  /* new = (1-m)·old + m·batch, unbiased variance stored */
     BN_CONVENTION_KERAS,    /* new = m·old + (1-m)·batch, biased variance stored */
-    BN_CONVENTION_PAPER,    /* average over every batch so far, variance times n/(n-1) */
+    /* Ioffe & Szegedy's Algorithm 2: after training, the plain average of the batch statistics of many
+     * mini-batches run through the frozen network, variance times m/(m-1). It tracks nothing while
+     * the weights still change (a cumulative average over training would be PyTorch's momentum=None). */
+    BN_CONVENTION_PAPER,
 } BnConvention;
 
 const char *batchnorm_convention_name(BnConvention convention);
@@ -36,9 +39,10 @@ void batchnorm_forward_eval(double *y, const double *x, const double *running_me
 void batchnorm_backward(double *dx, double *dgamma, double *dbeta, const double *dy,
                         const double *xhat, const double *rstd, const double *gamma, int n, int c);
 
-/* Folds the running statistics into the update of one step. running_mean, running_var: (C);
- * batches_seen counts the batches so far (the paper convention's divisor), incremented here.
- * mean, var: the batch statistics (var biased), n the batch size. */
+/* Folds one batch's statistics into the running ones. running_mean, running_var: (C);
+ * batches_seen counts the batches folded in (the paper convention's divisor), incremented here.
+ * mean, var: the batch statistics (var biased), n the batch size. For the paper convention this is one
+ * step of Algorithm 2's average, meant for batches of a frozen network (see mlp_population_add). */
 void batchnorm_update_running(double *running_mean, double *running_var, long *batches_seen,
                               const double *mean, const double *var, BnConvention convention,
                               double momentum, int n, int c);

@@ -267,9 +267,23 @@ static bool bn_forward(Mlp *mlp, MlpLayer *L, double *y, int n, MlpMode mode, Bn
     if (!batchnorm_forward_train(y, L->xhat, L->mean, L->var, L->rstd, L->bn_in, L->gamma, L->beta,
                                  mlp->eps, n, L->out, err))
         return false;
-    if (mode == MLP_MODE_TRAIN)
+    /* The paper computes its statistics after training (mlp_population_add), not while weights move. */
+    if (mode == MLP_MODE_TRAIN && mlp->convention != BN_CONVENTION_PAPER)
         batchnorm_update_running(L->running_mean, L->running_var, &L->batches_seen, L->mean, L->var,
                                  mlp->convention, mlp->bn_momentum, n, L->out);
+    return true;
+}
+
+bool mlp_population_add(Mlp *mlp, const double *x, int n, BnError *err)
+{
+    if (!mlp_forward(mlp, x, n, MLP_MODE_BATCH_STATS, err))
+        return false;
+    for (int l = 0; l < mlp->num_hidden; l++) {
+        MlpLayer *L = &mlp->hidden[l];
+        if (L->running_mean)
+            batchnorm_update_running(L->running_mean, L->running_var, &L->batches_seen, L->mean, L->var,
+                                     BN_CONVENTION_PAPER, 0.0, n, L->out);
+    }
     return true;
 }
 

@@ -34,7 +34,8 @@ typedef enum MlpTask {
 } MlpTask;
 
 typedef enum MlpMode {
-    MLP_MODE_TRAIN,         /* BN uses the batch statistics and updates the running statistics */
+    MLP_MODE_TRAIN,         /* BN uses the batch statistics and updates the running statistics
+                             * (not in the paper convention: see mlp_population_add) */
     MLP_MODE_BATCH_STATS,   /* BN uses the batch statistics, running statistics untouched (observing) */
     MLP_MODE_EVAL,          /* BN uses the running statistics: inference, any batch size */
 } MlpMode;
@@ -134,6 +135,13 @@ bool mlp_train_step(Mlp *mlp, Sgd *sgd, const double *x, const double *targets, 
 
 /* Resets every BN layer's running statistics to mean 0, variance 1 and its batch count to 0. */
 void mlp_reset_running_stats(Mlp *mlp);
+
+/* The paper's population statistics (Ioffe & Szegedy, Algorithm 2, steps 8-11), one mini-batch at a
+ * time: after mlp_reset_running_stats, each call runs x: (n, n_in) through the frozen network with
+ * batch statistics and folds every BN layer's batch mean and unbiased variance into a plain average
+ * over the batches so far (E[mu_B] and m/(m-1)·E[sigma²_B]). Parameters are untouched. The paper
+ * convention keeps no running statistics while training; this pass computes them afterwards. */
+bool mlp_population_add(Mlp *mlp, const double *x, int n, BnError *err);
 
 /* Argmax class of each row of the last forward. classes: (batch). */
 void mlp_predict(const Mlp *mlp, int *classes);

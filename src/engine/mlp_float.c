@@ -204,7 +204,7 @@ static void bn_publish(Mlp *mlp, int l, const FloatLayer *F, int n, bool update_
         L->var[j] = F->var[j];
         L->rstd[j] = F->rstd[j];
     }
-    if (update_running)
+    if (update_running && mlp->convention != BN_CONVENTION_PAPER)   /* the paper: after training only */
         batchnorm_update_running(L->running_mean, L->running_var, &L->batches_seen, L->mean, L->var,
                                  mlp->convention, mlp->bn_momentum, n, L->out);
 }

@@ -197,9 +197,30 @@ double netrun_set_accuracy(Mlp *net, const Dataset *set, int rows, double *scrat
     return (double)correct / rows;
 }
 
+void netrun_population_stats(NetRun *run, Mlp *net)
+{
+    if (net->config.bn == BN_PLACEMENT_NONE || run->batch < 2)
+        return;
+    int batches = run->train->n / run->batch;
+    batches = batches < 1 ? 1 : batches > NETRUN_POPULATION_BATCHES ? NETRUN_POPULATION_BATCHES : batches;
+    mlp_reset_running_stats(net);
+    for (int k = 0; k < batches; k++) {
+        int first = (int)(((long)k * run->batch) % run->train->n);
+        int m = run->train->n - first < run->batch ? run->train->n - first : run->batch;
+        if (m < 2)
+            break;
+        /* The mini-batch buffer is free between steps: the frozen network's batches pass through it. */
+        dataset_rows(run->train, first, m, run->bx);
+        if (!mlp_population_add(net, run->bx, m, NULL))
+            break;
+    }
+}
+
 double netrun_accuracy(NetRun *run, Mlp *mlp, int limit)
 {
     Mlp *net = mlp ? mlp : run->mlp;
+    if (net->convention == BN_CONVENTION_PAPER)
+        netrun_population_stats(run, net);
     int n = run->test->n;
     if (limit > 0 && limit < n)
         n = limit;

@@ -65,6 +65,12 @@ typedef struct NetRun {
     bool fallback;          /* the requested dataset was replaced (fashion-mnist → synth784) */
 } NetRun;
 
+/* The paper convention's statistics for eval mode (Algorithm 2): the plain average over up to
+ * NETRUN_POPULATION_BATCHES consecutive training batches run through `net` frozen at its current
+ * weights. netrun_accuracy calls it first when `net` follows the paper convention. */
+enum { NETRUN_POPULATION_BATCHES = 50 };
+void netrun_population_stats(NetRun *run, Mlp *net);
+
 /* The scene's seed: the tutor's seed mixed with the page's `seed` setting, so either one changes the data. */
 static inline uint64_t netrun_seed(uint64_t seed, long page_seed)
 {
