@@ -1,8 +1,10 @@
 /* The sandbox scene: golden frames, scrubbing restores the recorded parameters exactly, knobs, divergence, bounds. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "scene/netrun.h"
 #include "scene/scene_sandbox.h"
 #include "support/check.h"
 #include "support/lessonscene.h"
@@ -185,4 +187,37 @@ Test(scene_sandbox, drawing_stays_inside_its_area_at_any_size)
     sg_check_inside(scene, 200, 60);
     scene_destroy(scene);
     lesson_destroy(lesson);
+}
+
+Test(scene_sandbox, the_paper_convention_measures_with_statistics_of_the_frozen_network_after_training)
+{
+    /* Algorithm 2: nothing is folded in while training; before an eval-mode measurement the scene's
+     * network runs up to NETRUN_POPULATION_BATCHES training batches frozen and averages their statistics. */
+    double hidden[2] = { 8, 8 };
+    NetRunConfig c = {.dataset = "moons", .hidden = hidden, .num_hidden = 2, .act = ACTIVATION_RELU,
+                      .placement = BN_PLACEMENT_BEFORE, .batch = 16, .lr = 0.1, .alpha = 0.1, .eps = 1e-5,
+                      .convention = BN_CONVENTION_PAPER, .seed = 5};
+    NetRun run;
+    BnError err = {0};
+    cr_assert(netrun_init(&run, &c, &err), "%s", err.message);
+    for (int i = 0; i < 40; i++)
+        cr_assert(netrun_step(&run));
+    const MlpLayer *L = &run.mlp->hidden[1];
+    cr_assert_eq(L->batches_seen, 0, "training folded batches into the paper's statistics");
+    double acc = netrun_accuracy(&run, NULL, 0);
+    cr_assert(acc > 0.5, "accuracy %g", acc);
+    int expect = run.train->n / run.batch < NETRUN_POPULATION_BATCHES ? run.train->n / run.batch
+                                                                        : NETRUN_POPULATION_BATCHES;
+    cr_assert_eq(L->batches_seen, expect, "the pass averaged %ld batches, not %d", L->batches_seen, expect);
+    /* By hand: the average of the frozen network's batch means over the same consecutive batches. */
+    double sum = 0.0;
+    double *x = xcalloc((size_t)run.batch * (size_t)run.train->dim, sizeof *x);
+    for (int k = 0; k < expect; k++) {
+        dataset_rows(run.train, k * run.batch, run.batch, x);
+        cr_assert(mlp_forward(run.mlp, x, run.batch, MLP_MODE_BATCH_STATS, &err), "%s", err.message);
+        sum += L->mean[0];
+    }
+    check_close(L->running_mean[0], sum / expect, 1e-12, 1e-12, "E[mu_B] of unit 0 in layer 2");
+    free(x);
+    netrun_free(&run);
 }
