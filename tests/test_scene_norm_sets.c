@@ -33,17 +33,40 @@ static void first_batch(double *imgs, int n, uint64_t seed)
     dataset_destroy(test);
 }
 
-/* Mean and biased variance, by hand, of the pixels of images [i0, i1) in quadrants [q0, q1)
- * (quadrant q: rows from 14·(q/2), columns from 14·(q%2)). */
-static void hand_stats(double *mean, double *var, const double *imgs, int i0, int i1, int q0, int q1)
+/* The scene's channels: four fixed 3×3 filters (box blur, Sobel for horizontal and vertical edges,
+ * a Laplacian), zero padding, then 2×2 average pooling. */
+static const double filters[4][3][3] = {
+    { { 1.0 / 9, 1.0 / 9, 1.0 / 9 }, { 1.0 / 9, 1.0 / 9, 1.0 / 9 }, { 1.0 / 9, 1.0 / 9, 1.0 / 9 } },
+    { { -1, -2, -1 }, { 0, 0, 0 }, { 1, 2, 1 } },
+    { { -1, 0, 1 }, { -2, 0, 2 }, { -1, 0, 1 } },
+    { { 0, 1, 0 }, { 1, -4, 1 }, { 0, 1, 0 } },
+};
+
+/* Channel c of image i at pooled position (r, q), by direct loops. */
+static double hand_feature(const double *imgs, int i, int c, int r, int q)
+{
+    double sum = 0;
+    for (int y = 2 * r; y < 2 * r + 2; y++)
+        for (int x = 2 * q; x < 2 * q + 2; x++)
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int yy = y + dy, xx = x + dx;
+                    if (yy >= 0 && yy < SIDE && xx >= 0 && xx < SIDE)
+                        sum += filters[c][dy + 1][dx + 1] * imgs[i * SIDE * SIDE + yy * SIDE + xx];
+                }
+    return sum / 4;
+}
+
+/* Mean and biased variance, by hand, of the feature maps of images [i0, i1) in channels [c0, c1). */
+static void hand_stats(double *mean, double *var, const double *imgs, int i0, int i1, int c0, int c1)
 {
     double sum = 0, sq = 0;
     int count = 0;
     for (int i = i0; i < i1; i++)
-        for (int q = q0; q < q1; q++)
+        for (int c = c0; c < c1; c++)
             for (int r = 0; r < HALF; r++)
-                for (int c = 0; c < HALF; c++) {
-                    double v = imgs[i * SIDE * SIDE + ((q / 2) * HALF + r) * SIDE + (q % 2) * HALF + c];
+                for (int q = 0; q < HALF; q++) {
+                    double v = hand_feature(imgs, i, c, r, q);
                     sum += v;
                     sq += v * v;
                     count++;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/conv.h"
 #include "engine/dataset.h"
 #include "engine/norm.h"
 #include "engine/stats.h"
@@ -16,9 +17,10 @@
 #include "view/keys.h"
 #include "view/plot.h"
 
-/* Each 28×28 image is cut into its four 14×14 quadrants, which become its four channels
- * (space-to-depth): real pixels, and channels whose statistics differ (tops of clothes are not
- * bottoms), without a network in between. */
+/* Each 28×28 image goes through a convolution with four fixed 3×3 filters and 2×2 average pooling:
+ * four 14×14 feature maps, real channels (one feature at every position, as the Group Normalization
+ * paper draws them), whose statistics differ from one another. Fixed filters keep the pictures
+ * readable and the same for every seed. */
 enum {
     NS_SIDE = 28, NS_HALF = 14,
     NS_C = 4, NS_HW = NS_HALF * NS_HALF,
@@ -28,8 +30,15 @@ enum {
     NS_BINS = 24,
 };
 
-static const char *const ns_quadrant[NS_C] = { "top-left", "top-right", "bottom-left", "bottom-right" };
-static const char *const ns_quadrant_short[NS_C] = { "TL", "TR", "BL", "BR" };
+static const char *const ns_feature[NS_C] = { "blur", "horizontal edges", "vertical edges", "outlines" };
+static const char *const ns_feature_short[NS_C] = { "blur", "horiz", "vert", "outln" };
+/* (C, 1, 3, 3): a box blur, Sobel filters for horizontal and vertical edges, a Laplacian for outlines. */
+static const double ns_filters[NS_C * 9] = {
+    1.0 / 9, 1.0 / 9, 1.0 / 9, 1.0 / 9, 1.0 / 9, 1.0 / 9, 1.0 / 9, 1.0 / 9, 1.0 / 9,
+    -1, -2, -1, 0, 0, 0, 1, 2, 1,
+    -1, 0, 1, -2, 0, 2, -1, 0, 1,
+    0, 1, 0, 1, -4, 1, 0, 1, 0,
+};
 
 typedef struct NormSets {
     ImageSource src;
@@ -38,7 +47,8 @@ typedef struct NormSets {
     NormShape shape;
     int groups;
     double *img;                    /* (N, 784) the images of the mini-batch */
-    double *x;                      /* (N, C, H, W) their quadrants as channels */
+    double *x;                      /* (N, C, H, W) their feature maps: the channels */
+    double *conv, *cols, *rows;     /* (N, C, 28, 28) filtered images; the convolution's scratch */
     double *y, *xhat;               /* (N, C, H, W) the forward pass's output (γ = 1, β = 0) and x̂ */
     double *rstd;                   /* (N·C, the most sets any method has) */
     double *gamma, *beta;           /* (C·H·W) 1 and 0: layer norm needs the most */
@@ -51,17 +61,12 @@ typedef struct NormSets {
     double *values;                 /* (largest set) the highlighted set's values, then normalized */
 } NormSets;
 
-/* Copies the batch's images into x as four quadrant channels. */
-static void ns_split(NormSets *s)
+/* The batch's feature maps: the fixed filters, then 2×2 average pooling into x. */
+static void ns_features(NormSets *s)
 {
-    int n = s->shape.n;
-    for (int i = 0; i < n; i++)
-        for (int c = 0; c < NS_C; c++)
-            for (int r = 0; r < NS_HALF; r++)
-                for (int q = 0; q < NS_HALF; q++) {
-                    int row = (c / 2) * NS_HALF + r, col = (c % 2) * NS_HALF + q;
-                    s->x[((i * NS_C + c) * NS_HALF + r) * NS_HALF + q] = s->img[i * NS_SIDE * NS_SIDE + row * NS_SIDE + col];
-                }
+    ConvShape shape = { .n = s->shape.n, .c_in = 1, .c_out = NS_C, .h = NS_SIDE, .w = NS_SIDE };
+    conv_forward(s->conv, s->cols, s->rows, s->img, ns_filters, NULL, &shape);
+    pool_forward(s->x, NULL, s->conv, POOL_AVG, s->shape.n, NS_C, NS_SIDE, NS_SIDE, NULL);
 }
 
 static void ns_compute(NormSets *s)
@@ -81,7 +86,7 @@ static void ns_new_batch(NormSets *s)
     sampler_next(&s->sampler, idx, s->shape.n);
     dataset_gather(s->src.train, idx, s->shape.n, s->img, labels);
     s->batches++;
-    ns_split(s);
+    ns_features(s);
     ns_compute(s);
 }
 
@@ -95,6 +100,9 @@ static void ns_destroy(void *self)
         sampler_free(&s->sampler);
     free(s->img);
     free(s->x);
+    free(s->conv);
+    free(s->cols);
+    free(s->rows);
     free(s->y);
     free(s->xhat);
     free(s->rstd);
@@ -130,6 +138,10 @@ static void *ns_create(const LessonPage *page, uint64_t seed, BnError *err)
     int n = s->shape.n, total = n * NS_C * NS_HW;
     s->img = xmalloc(sizeof *s->img * (size_t)n * NS_SIDE * NS_SIDE);
     s->x = xmalloc(sizeof *s->x * (size_t)total);
+    ConvShape conv_shape = { .n = n, .c_in = 1, .c_out = NS_C, .h = NS_SIDE, .w = NS_SIDE };
+    s->conv = xmalloc(sizeof *s->conv * (size_t)n * NS_C * NS_SIDE * NS_SIDE);
+    s->cols = xmalloc(sizeof *s->cols * conv_cols_size(&conv_shape));
+    s->rows = xmalloc(sizeof *s->rows * conv_rows_size(&conv_shape));
     s->y = xmalloc(sizeof *s->y * (size_t)total);
     s->xhat = xmalloc(sizeof *s->xhat * (size_t)total);
     s->rstd = xmalloc(sizeof *s->rstd * (size_t)n * NS_C);
@@ -177,7 +189,7 @@ static void ns_describe(const NormSets *s, char *who, size_t who_size, char *cou
     int n = s->shape.n, size_of = norm_set_size(s->method, &s->shape), per = NS_C / s->groups;
     switch (s->method) {
     case NORM_BATCH:
-        snprintf(who, who_size, "channel %d (%s), every image", s->set, ns_quadrant[s->set]);
+        snprintf(who, who_size, "channel %d (%s), every image", s->set, ns_feature[s->set]);
         snprintf(count, count_size, "%d image%s %s 14%s14 positions = %d values", n, n == 1 ? "" : "s", x, x, size_of);
         break;
     case NORM_LAYER:
@@ -185,7 +197,7 @@ static void ns_describe(const NormSets *s, char *who, size_t who_size, char *cou
         snprintf(count, count_size, "%d channels %s 14%s14 positions = %d values", NS_C, x, x, size_of);
         break;
     case NORM_INSTANCE:
-        snprintf(who, who_size, "image %d, channel %d (%s)", s->set / NS_C, s->set % NS_C, ns_quadrant[s->set % NS_C]);
+        snprintf(who, who_size, "image %d, channel %d (%s)", s->set / NS_C, s->set % NS_C, ns_feature[s->set % NS_C]);
         snprintf(count, count_size, "14%s14 positions = %d values", x, size_of);
         break;
     case NORM_GROUP: {
@@ -283,7 +295,7 @@ static int ns_channel_rows(int rows)
 
 /* The block: channels down, images across. Each (image, channel) is a strip of cells standing for its
  * 14×14 positions in reading order (each cell the mean of a run of them) or, with room, a small
- * picture of the quadrant. The set's rows and columns are marked with ▶/▼ (ASCII > and v) and its
+ * picture of the feature map. The set's rows and columns are marked with ▶/▼ (ASCII > and v) and its
  * cells drawn highlighted. */
 static void ns_draw_block(const NormSets *s, Canvas *cv, Rect r)
 {
@@ -293,14 +305,12 @@ static void ns_draw_block(const NormSets *s, Canvas *cv, Rect r)
     if (strip > 14)
         strip = 14;
     if (ch_h > 1 && strip > 2 * ch_h)
-        strip = 2 * ch_h;          /* a cell is about twice as tall as wide: keep the quadrant square */
+        strip = 2 * ch_h;          /* a cell is about twice as tall as wide: keep the map square */
     if (ch_h > 1 && strip < 8)
         ch_h = 1;
     if (strip < 2 || r.h < NS_C * ch_h + 2)
         return;
     bool uni = cv->unicode;
-    double lo, hi;
-    stats_min_max(&lo, &hi, s->x, n * NS_C * NS_HW);
     /* Column heads: the image number, ▼ over images that take part in the set. */
     for (int i = 0; i < n; i++) {
         bool col_in = false;
@@ -317,11 +327,19 @@ static void ns_draw_block(const NormSets *s, Canvas *cv, Rect r)
         for (int i = 0; i < n; i++)
             row_in |= ns_in_set(s, i, c);
         char name[16];
-        snprintf(name, sizeof name, "ch%d %s", c, ns_quadrant_short[c]);
+        snprintf(name, sizeof name, "%d %s", c, ns_feature_short[c]);
         canvas_text(cv, r.x, y + (ch_h - 1) / 2, name, row_in ? ROLE_HIGHLIGHT : ROLE_TEXT_DIM, row_in ? ATTR_BOLD : 0,
                     label - 1);
         if (row_in)
             canvas_put(cv, r.x + label - 1, y + (ch_h - 1) / 2, uni ? 0x25B6 : '>', ROLE_HIGHLIGHT, ATTR_BOLD);
+        /* One shading range per channel: a blur and an edge map live on very different scales. */
+        double lo = INFINITY, hi = -INFINITY;
+        for (int i = 0; i < n; i++) {
+            double l, h;
+            stats_min_max(&l, &h, s->x + (i * NS_C + c) * NS_HW, NS_HW);
+            lo = fmin(lo, l);
+            hi = fmax(hi, h);
+        }
         for (int i = 0; i < n; i++) {
             bool in = ns_in_set(s, i, c);
             const double *plane = s->x + (i * NS_C + c) * NS_HW;
