@@ -17,7 +17,9 @@
 
 enum { RAW, SCALED };
 enum { SHOW_RAW, SHOW_SCALED, SHOW_BOTH };
-enum { GRID_X = 72, GRID_Y = 36, PATH_CAP = 2048, HISTORY_CAP = 1024 };
+/* The grid spans GRID_WIDEN times the square window across, so the map can be drawn with one scale on
+ * both axes in areas up to GRID_WIDEN times as wide (in screen units) as tall. */
+enum { GRID_WIDEN = 4, GRID_X = 72 * GRID_WIDEN, GRID_Y = 36, PATH_CAP = 2048, HISTORY_CAP = 1024 };
 
 #define MOMENTUM 0.9
 #define LR_MIN 1e-12
@@ -43,7 +45,8 @@ typedef struct LossSurface {
     double w0[2][2];            /* the same starting model in each parametrization */
     double excess0;             /* starting excess (the same on both: the same model) */
     double tol;                 /* converged: excess ≤ tol (absolute, 0.1 % of the best loss) */
-    double lo[2][2], hi[2][2];  /* map windows */
+    double lo[2][2], hi[2][2];  /* map windows: square, the same extent on both axes */
+    double grid_x_lo[2], grid_x_hi[2];  /* the grid's w1 range: the window widened GRID_WIDEN times */
     double *grid[2];            /* (GRID_Y, GRID_X) excess loss samples, row 0 at the bottom */
     Path path[2];
     Trace history;              /* excess of both paths over the steps */
@@ -123,7 +126,13 @@ static void *loss_surface_create(const LessonPage *page, uint64_t seed, BnError 
         /* Square windows (the same extent on both axes): the canyon looks as narrow as it is. */
         surface_window(&s->surf[k], s->w0[k], 0.2, s->lo[k], s->hi[k]);
         s->grid[k] = xmalloc((size_t)GRID_X * GRID_Y * sizeof *s->grid[k]);
-        surface_grid(s->grid[k], &s->surf[k], s->lo[k], s->hi[k], GRID_X, GRID_Y, true);
+        double glo[2] = { s->lo[k][0], s->lo[k][1] }, ghi[2] = { s->hi[k][0], s->hi[k][1] };
+        double cx = 0.5 * (glo[0] + ghi[0]), half = 0.5 * (ghi[0] - glo[0]);
+        glo[0] = cx - GRID_WIDEN * half;
+        ghi[0] = cx + GRID_WIDEN * half;
+        s->grid_x_lo[k] = glo[0];
+        s->grid_x_hi[k] = ghi[0];
+        surface_grid(s->grid[k], &s->surf[k], glo, ghi, GRID_X, GRID_Y, true);
         s->path[k].px = xmalloc(PATH_CAP * sizeof *s->path[k].px);
         s->path[k].py = xmalloc(PATH_CAP * sizeof *s->path[k].py);
     }
@@ -266,7 +275,8 @@ static void draw_map(const LossSurface *s, int k, Canvas *c, Rect r)
     const Path *p = &s->path[k];
     ContourSpec spec = {
         .z = s->grid[k], .nx = GRID_X, .ny = GRID_Y,
-        .x_lo = s->lo[k][0], .x_hi = s->hi[k][0], .y_lo = s->lo[k][1], .y_hi = s->hi[k][1],
+        .x_lo = s->grid_x_lo[k], .x_hi = s->grid_x_hi[k], .y_lo = s->lo[k][1], .y_hi = s->hi[k][1],
+        .equal_scale = true,    /* a round bowl looks round */
         .levels = r.h >= 16 ? 8 : r.h >= 11 ? 6 : 4, .scale = CONTOUR_SQRT,
         .path_x = p->px, .path_y = p->py, .path_n = p->pn,
         .mark_target = true, .target_x = s->surf[k].w_min[0], .target_y = s->surf[k].w_min[1],

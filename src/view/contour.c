@@ -67,10 +67,30 @@ void contour_draw(Canvas *canvas, Rect area, const ContourSpec *spec)
                       spec->y_label ? 1 : 0, false, false);
     if (!f.ok)
         return;
+    double x_lo = spec->x_lo, x_hi = spec->x_hi;
+    if (spec->equal_scale) {
+        /* The plot's size is known only after a layout; the y axis's labels do not depend on x. */
+        double width = (spec->y_hi - spec->y_lo) * f.plot.w / (2.0 * f.plot.h);
+        if (width < x_hi - x_lo) {
+            double cx = 0.5 * (x_lo + x_hi);
+            x_lo = cx - 0.5 * width;
+            x_hi = cx + 0.5 * width;
+            xs.lo = x_lo;
+            xs.hi = x_hi;
+            plot_frame_layout(&f, canvas, area, &xs, &ys, x_lo, x_hi, spec->y_lo, spec->y_hi,
+                              spec->y_label ? 1 : 0, false, false);
+            if (!f.ok)
+                return;
+        }
+    }
     Levels lv = {INFINITY, -INFINITY, spec->levels <= 0 ? 8 : spec->levels > 16 ? 16 : spec->levels, spec->scale};
-    for (int i = 0; i < spec->nx * spec->ny; i++)
-        if (isfinite(spec->z[i]))
-            lv.zmin = fmin(lv.zmin, spec->z[i]), lv.zmax = fmax(lv.zmax, spec->z[i]);
+    for (int j = 0; j < spec->ny; j++)
+        for (int i = 0; i < spec->nx; i++) {
+            double x = spec->x_lo + (spec->x_hi - spec->x_lo) * i / (spec->nx - 1);
+            double z = spec->z[j * spec->nx + i];
+            if (isfinite(z) && x >= x_lo - 1e-12 * fabs(x_hi - x_lo) && x <= x_hi + 1e-12 * fabs(x_hi - x_lo))
+                lv.zmin = fmin(lv.zmin, z), lv.zmax = fmax(lv.zmax, z);
+        }
     if (!(lv.zmax > lv.zmin))
         lv.zmin = 0, lv.zmax = lv.zmin + 1;
     bool u = canvas->unicode;

@@ -113,6 +113,10 @@ typedef struct ContourSpec {
     bool mark_target;       /* mark (target_x, target_y) with ✕ / 'X' (e.g. the minimum) */
     double target_x, target_y;
     const char *x_label, *y_label;
+    /* One data unit as long across as up, for cells about twice as tall as wide: the shown x range is
+     * (y_hi − y_lo)·plot width/(2·plot height), centred in [x_lo, x_hi] and at most all of it (so the
+     * grid should reach wider than the y range when the area is wide). Levels span the shown part. */
+    bool equal_scale;
 } ContourSpec;
 
 void contour_draw(Canvas *canvas, Rect area, const ContourSpec *spec);
