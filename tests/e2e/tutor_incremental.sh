@@ -7,8 +7,10 @@ export BNTUTOR_LESSONS="${BNTUTOR_LESSONS:-$(pwd)/lessons}"
 export XDG_STATE_HOME="$WORK/state"
 
 start_shell 100 30
-# Lesson 7 page 3 plays on arrival: two running means redrawn every frame.
+# Lesson 7 page 3 waits for its question, then Space plays it: two running means redrawn every frame.
 $TM send-keys -t e2e "$BIN --lesson=7 --page=3" Enter
+wait_for 'Lesson 7 .*paused . step 0' || fail "lesson 7 page 3 did not open paused"
+$TM send-keys -t e2e ' '
 wait_for 'Lesson 7 .*playing . step [4-9][0-9]' || fail "lesson 7 page 3 did not start playing"
 $TM resize-window -t e2e -x 120 -y 40
 wait_for 'playing . step [0-9]+ . page 3/5 *$' || fail "no frame after growing to 120x40"
