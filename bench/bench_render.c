@@ -79,7 +79,7 @@ static void frame_draw(Canvas *c, const Data *d)
     Rect r = panel_draw(c, rect_make(left, top, w - left, h - 1 - top), "Surface", ROLE_AXIS);
     Rect rc, rt;
     rect_split_rows(r, r.h * 3 / 5, 0, &rc, &rt);
-    ContourSpec cspec = {d->z, NX, NY, -3, 3, -1, 1, 8, CONTOUR_SQRT, false, d->px, d->py, PATH, true, 0, 0, "w1", "w2"};
+    ContourSpec cspec = {d->z, NX, NY, -3, 3, -1, 1, 8, CONTOUR_SQRT, false, d->px, d->py, PATH, true, 0, 0, "w1", "w2", false};
     contour_draw(c, rc, &cspec);
     Rect rtab, rtext;
     rect_split_cols(rt, rt.w / 2, 1, &rtab, &rtext);

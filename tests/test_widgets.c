@@ -124,7 +124,7 @@ static void draw_contour_common(Canvas *c, Rect r, bool shaded)
         x -= 0.3 * x;
         y -= 0.2 * 8 * y;
     }
-    ContourSpec spec = {z, NX, NY, -2, 2, -1, 1, 6, CONTOUR_SQRT, shaded, px, py, 8, true, 0, 0, "w1", "w2"};
+    ContourSpec spec = {z, NX, NY, -2, 2, -1, 1, 6, CONTOUR_SQRT, shaded, px, py, 8, true, 0, 0, "w1", "w2", false};
     contour_draw(c, r, &spec);
 }
 
@@ -694,4 +694,52 @@ Test(widgets, an_x_axis_name_goes_right_aligned_when_the_end_of_the_row_is_free)
     cr_assert(n >= 5 && strcmp(line + n - 5, "batch") == 0, "the name should end the row: \"%s\"", line);
     cr_assert(strstr(line, "150"), "tick labels stay: \"%s\"", line);
     free(line);
+}
+
+/* Cells are about twice as tall as wide: with equal_scale a round bowl must come out round, its
+ * innermost shaded band about twice as many columns wide as rows tall, however wide the grid reaches. */
+Test(widgets, an_equal_scale_contour_draws_a_round_bowl_round)
+{
+    enum { NX = 161, NY = 41 };
+    static double z[NX * NY];
+    for (int j = 0; j < NY; j++)
+        for (int i = 0; i < NX; i++) {
+            double x = -8 + 16.0 * i / (NX - 1), y = -2 + 4.0 * j / (NY - 1);
+            z[j * NX + i] = x * x + y * y;
+        }
+    for (int pass = 0; pass < 2; pass++) {
+        bool equal = pass == 1;
+        Canvas *c = canvas_create(70, 22, RASTER_ASCII, false);
+        ContourSpec spec = {.z = z, .nx = NX, .ny = NY, .x_lo = -8, .x_hi = 8, .y_lo = -2, .y_hi = 2,
+                            .levels = 16, .scale = CONTOUR_LINEAR, .shaded = true, .equal_scale = equal};
+        contour_draw(c, rect_make(0, 0, 70, 22), &spec);
+        /* The lowest band is drawn as blanks around the plot's centre: measure that run across and down. */
+        int left = 69, right = 0, top = 21, bottom = 0;
+        for (int y = 0; y < 22; y++)
+            for (int x = 0; x < 70; x++)
+                if (canvas_cell(c, x, y)->ch == '|' || canvas_cell(c, x, y)->ch == '+') {
+                    left = x < left ? x : left;
+                    top = y < top ? y : top;
+                }
+        for (int y = 0; y < 22; y++)
+            for (int x = 0; x < 70; x++)
+                if (canvas_cell(c, x, y)->ch == '-')
+                    bottom = y > bottom ? y : bottom;
+        int xmid = (left + 1 + 69) / 2, ymid = (top + bottom) / 2, cols = 0, rows = 0;
+        for (int x = xmid; x < 70 && canvas_cell(c, x, ymid)->ch == ' '; x++)
+            cols++;
+        for (int x = xmid - 1; x > left && canvas_cell(c, x, ymid)->ch == ' '; x--)
+            cols++;
+        for (int y = ymid; y < bottom && canvas_cell(c, xmid, y)->ch == ' '; y++)
+            rows++;
+        for (int y = ymid - 1; y >= top && canvas_cell(c, xmid, y)->ch == ' '; y--)
+            rows++;
+        (void)right;
+        canvas_destroy(c);
+        double ratio = rows > 0 ? (double)cols / rows : 0;
+        if (equal)
+            cr_assert(ratio > 1.6 && ratio < 2.6, "equal scale: the bowl's centre is %d cols × %d rows", cols, rows);
+        else
+            cr_assert(ratio < 1.3, "without equal scale the x range is squeezed: %d cols × %d rows", cols, rows);
+    }
 }
