@@ -11,7 +11,6 @@
 #include "util/alloc.h"
 #include "util/parse.h"
 
-
 /* ---- the installed scenes ---- */
 
 static const CatalogScene *const *installed;
@@ -104,6 +103,11 @@ const char *catalog_scene_setting_default(const CatalogSceneSetting *entry)
 
 /* ---- values ---- */
 
+const char *const *catalog_setting_choices(const CatalogSetting *setting)
+{
+    return setting->choices_of ? setting->choices_of() : setting->choices;
+}
+
 const char *catalog_setting_describe(const CatalogSetting *setting, char *buf, size_t size)
 {
     size_t used = 0;
@@ -122,8 +126,8 @@ const char *catalog_setting_describe(const CatalogSetting *setting, char *buf, s
         snprintf(buf, size, "yes or no");
         break;
     case SETTING_ENUM:
-        for (int i = 0; setting->choices[i] && used + 1 < size; i++) {
-            int n = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", setting->choices[i]);
+        for (int i = 0; catalog_setting_choices(setting)[i] && used + 1 < size; i++) {
+            int n = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", catalog_setting_choices(setting)[i]);
             if (n < 0)
                 break;
             used += (size_t)n;
@@ -213,15 +217,16 @@ bool catalog_value_parse(const CatalogSetting *s, const char *text, SettingValue
         return false;
     }
     case SETTING_ENUM: {
+        const char *const *choices = catalog_setting_choices(s);
         int n = 0;
-        for (; s->choices[n]; n++) {
-            if (strcmp(value, s->choices[n]) == 0) {
+        for (; choices[n]; n++) {
+            if (strcmp(value, choices[n]) == 0) {
                 out->integer = n;
                 out->real = n;
                 return true;
             }
         }
-        const char *near = catalog_closest(value, s->choices, n);
+        const char *near = catalog_closest(value, choices, n);
         char hint[96] = "";
         if (near)
             snprintf(hint, sizeof hint, "; did you mean '%s'?", near);
