@@ -16,6 +16,7 @@
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/parse.h"
+#include "util/termtext.h"
 #include "view/ansi.h"
 #include "view/canvas.h"
 #include "view/theme.h"
@@ -55,8 +56,12 @@ void export_json_string(FILE *out, const char *text)
         if (cp == '"' || cp == '\\') {
             putc('\\', out);
             putc((int)cp, out);
-        } else if (cp < 0x20 || cp == 0x7F) {
-            fprintf(out, "\\u%04x", (unsigned)cp);
+        } else if (termtext_is_control(cp) || termtext_is_hidden(cp)) {
+            /* Escaped, so a player or a `cat` of the cast never meets them raw (util/termtext.h). */
+            if (cp > 0xFFFF)
+                fprintf(out, "\\u%04x\\u%04x", 0xD800u + ((cp - 0x10000u) >> 10), 0xDC00u + ((cp - 0x10000u) & 0x3FFu));
+            else
+                fprintf(out, "\\u%04x", (unsigned)cp);
         } else {
             char u[4];
             fwrite(u, 1, (size_t)utf8_encode(cp, u), out);

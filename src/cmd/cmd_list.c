@@ -8,6 +8,7 @@
 #include "lesson/progress.h"
 #include "util/error.h"
 #include "util/parse.h"
+#include "util/termtext.h"
 
 static const char list_usage[] =
     "Usage: bntutor list [--lessons-dir=DIR]\n"
@@ -24,10 +25,11 @@ static void print_warning(const BnError *err)
 }
 
 /* Prints s padded (or cut) to `columns` characters, counting UTF-8 code points, not bytes. */
-static void print_padded(const char *s, int columns)
+static void print_padded(const char *text, int columns)
 {
+    char clean[1024];
     int used = 0;
-    const char *p = s;
+    const char *p = termtext_clean(text, clean, sizeof clean, 0);
     while (*p && used < columns) {
         const char *next = p + 1;
         while (((unsigned char)*next & 0xC0) == 0x80)
@@ -74,7 +76,8 @@ int cmd_list(int argc, char **argv)
     Progress *progress = progress_load(NULL, &warning);
     print_warning(&warning);
 
-    printf("Lessons in %s:\n", set->dir);
+    char shown[2048];
+    printf("Lessons in %s:\n", termtext_clean(set->dir, shown, sizeof shown, 0));
     if (set->count == 0)
         printf("  (none: the directory has no *.lesson files)\n");
     for (int i = 0; i < set->count; i++) {
@@ -86,7 +89,8 @@ int cmd_list(int argc, char **argv)
         print_padded(lesson->title, TITLE_COLUMNS);
         if (lesson_is_broken(lesson)) {
             char line[2048];
-            printf("  BROKEN: %s\n", lesson_problem_format(lesson, &lesson->problems[0], line, sizeof line));
+            lesson_problem_format(lesson, &lesson->problems[0], line, sizeof line);
+            printf("  BROKEN: %s\n", termtext_clean(line, shown, sizeof shown, 0));
             continue;
         }
         printf("  %3d page%s", lesson->page_count, lesson->page_count == 1 ? " " : "s");

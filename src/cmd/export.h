@@ -33,7 +33,7 @@ bool export_asciicast(FILE *out, const char *text, size_t size, const char *path
                       BnError *err);
 
 /* Writes NUL-terminated UTF-8 as a JSON string with its quotes: '"' and '\' escaped, every control
- * character as \u00XX, invalid UTF-8 as U+FFFD, so the output is always valid JSON and UTF-8. */
+ * control and hidden bidi/format character (util/termtext.h) as \uXXXX, invalid UTF-8 as U+FFFD, so the output is always valid JSON and UTF-8. */
 void export_json_string(FILE *out, const char *text);
 
 #endif
