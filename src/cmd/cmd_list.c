@@ -1,5 +1,6 @@
 /* 'bntutor list': the lessons found, with titles, page counts and the learner's progress (top layer). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
@@ -73,7 +74,9 @@ int cmd_list(int argc, char **argv)
         return 1;
     }
     BnError warning = { 0 };
-    Progress *progress = progress_load(NULL, &warning);
+    char *progress_path = progress_path_for_lessons(dir);
+    Progress *progress = progress_load(progress_path, &warning);
+    free(progress_path);
     print_warning(&warning);
 
     char shown[2048];

@@ -260,7 +260,12 @@ Tutor *tutor_create(const TutorConfig *config, BnError *err)
     }
     if (config->use_progress) {
         BnError warning = { 0 };
-        t->progress = progress_load(config->progress_path, &warning);
+        char *path = config->progress_path ? xstrdup(config->progress_path)
+                                           : progress_path_for_lessons(config->lessons_dir);
+        t->progress = progress_load(path, &warning);
+        free(path);
+        /* A booth (--autoplay) or a replay shows the learner's progress but never changes it. */
+        t->progress->readonly = config->autoplay > 0.0 || config->replay != NULL;
         warn_once(t, &warning);
         if (config->reset_progress) {
             error_clear(&warning);

@@ -18,8 +18,9 @@ typedef struct TutorConfig {
     int lesson;                 /* lesson number to open; -1: where progress says (or the first) */
     int page;                   /* 1-based page of that lesson; 0: its saved page, else 1 */
     uint64_t seed;              /* session seed: scenes start from it; 'R' draws new ones from it */
-    bool use_progress;          /* false: nothing is loaded or saved (render, tests) */
-    const char *progress_path;  /* NULL: progress_default_path() */
+    bool use_progress;          /* false: nothing is loaded or saved (render, tests, replays) */
+    const char *progress_path;  /* NULL: progress_path_for_lessons(lessons_dir), one store per lessons folder;
+                                 * with autoplay or a replay it is only read, never changed */
     bool reset_progress;
     double autoplay;            /* > 0: presenting (BK_AUTOPLAY turns pages, live scenes play) */
     const char *record_path;    /* --record=FILE, or NULL */
