@@ -160,6 +160,7 @@ int cmd_tutor(int argc, char **argv)
     config.reset_progress = options.reset_progress;
     config.autoplay = options.autoplay;
     config.record_path = options.record;
+    config.interrupted = tty_pending_signal;
     Record *replay = NULL;
     if (options.replay) {
         /* A replay starts where the recording started, with its seed and autoplay. */

@@ -395,10 +395,14 @@ static AppAction dispatch_key(Tutor *t, int key)
 }
 
 /* Applies one recorded event; a replayed key that would quit ends the replay instead. */
+static bool interrupted(const Tutor *t) { return t->config.interrupted && t->config.interrupted(); }
+
 static void replay_fire(Tutor *t, const RecordEvent *e)
 {
     if (e->kind == RECORD_STEPS) {
-        tutor_steps(t, e->value);
+        /* One step at a time, so a signal never waits for a whole recorded frame of a heavy scene. */
+        for (long k = 0; k < e->value && !interrupted(t); k++)
+            tutor_steps(t, 1);
         if (tutor_scene_finished(t))
             t->playing = false;             /* as the live tick did */
     } else if (dispatch_key(t, (int)e->value) == APP_QUIT) {
@@ -411,7 +415,7 @@ void tutor_tick(Tutor *t, double dt)
 {
     if (t->replay) {
         t->replay_clock += dt;
-        while (t->replay && t->replay_next < t->replay->count &&
+        while (t->replay && t->replay_next < t->replay->count && !interrupted(t) &&
                t->replay->events[t->replay_next].t <= t->replay_clock)
             replay_fire(t, &t->replay->events[t->replay_next++]);
         if (t->replay && t->replay_next >= t->replay->count) {

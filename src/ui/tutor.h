@@ -26,6 +26,8 @@ typedef struct TutorConfig {
     const char *record_path;    /* --record=FILE, or NULL */
     const Record *replay;       /* --replay: played back from the first tick; NULL for none */
     double (*now)(void);        /* monotonic seconds for record times; NULL: CLOCK_MONOTONIC */
+    int (*interrupted)(void);   /* non-zero when a signal asks to stop: long replays check it between
+                                 * steps so SIGTERM/SIGINT are answered at once; NULL: never */
     int term_width, term_height; /* terminal size, written to the record; 0: unknown */
 } TutorConfig;
 
