@@ -80,7 +80,11 @@ int cmd_list(int argc, char **argv)
     print_warning(&warning);
 
     char shown[2048];
-    printf("Lessons in %s:\n", termtext_clean(set->dir, shown, sizeof shown, 0));
+    termtext_clean(set->dir, shown, sizeof shown, 0);
+    if (set->skipped > 0)
+        fprintf(stderr, "bntutor: %s: warning: %d more *.lesson files left out: at most %d are read (the first "
+                "by name)\n", shown, set->skipped, LESSON_SET_MAX);
+    printf("Lessons in %s:\n", shown);
     if (set->count == 0)
         printf("  (none: the directory has no *.lesson files)\n");
     for (int i = 0; i < set->count; i++) {

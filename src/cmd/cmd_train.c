@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "engine/budget.h"
 #include "engine/convnet.h"
 #include "engine/dataset.h"
 #include "engine/loss.h"
@@ -20,6 +21,8 @@
 
 /* Rows of the test set used for test_acc and the percentiles: fixed, so rows compare over time. */
 enum { TEST_BATCH_MAX = 1000 };
+/* The memory a training run may ask for (estimated from layer sizes and batch, engine/budget.h). */
+#define TRAIN_BYTES_MAX (1024.0 * 1024 * 1024)
 
 /* A loss this many times the untrained network's (or 1, if that is smaller) means the run blew up:
  * with a huge --lr, saturated sigmoids keep the loss finite but meaningless (1e6 and more), and no
@@ -383,6 +386,12 @@ static int train_run(const TrainOptions *o, TrainRun *run)
     }
     bool regress = train->classes == 0;
     sizes[num++] = regress ? 1 : train->classes;
+    /* A shared server: refuse a network that would not fit rather than let the allocator abort. */
+    StepCost cost = budget_mlp_step(sizes, num, (int)o->batch);
+    if (cost.bytes > TRAIN_BYTES_MAX)
+        return usage_error(o->hidden_given ? "--hidden" : "--batch", "that network and batch need about %.0f MB; "
+                           "train allows at most %.0f MB (use narrower layers or a smaller batch)",
+                           cost.bytes / 1048576.0, TRAIN_BYTES_MAX / 1048576.0);
     if (o->unit >= sizes[num - 2])
         return usage_error("--unit", "%ld is not a unit of the last hidden layer (0 to %d)", o->unit,
                            sizes[num - 2] - 1);

@@ -77,8 +77,8 @@ static int tutor_parse(TutorOptions *o, int argc, char **argv)
             o->lessons_dir = v;
         } else if (parse_option(arg, "autoplay", &v)) {
             double secs;
-            if (!v || !parse_double(v, &secs) || secs <= 0.0 || secs > 86400.0)
-                return usage_error("--autoplay", "expected seconds between pages (e.g. 8)", v);
+            if (!v || !parse_double(v, &secs) || secs < TUTOR_AUTOPLAY_MIN_SECONDS || secs > 86400.0)
+                return usage_error("--autoplay", "expected seconds between pages, from 1 to 86400 (e.g. 8)", v);
             o->autoplay = secs;
         } else if (parse_option(arg, "record", &v)) {
             if (!v || !v[0])

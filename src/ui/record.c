@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ui/tutor.h"
 #include "util/alloc.h"
 #include "util/parse.h"
 #include "view/keys.h"
@@ -187,8 +188,9 @@ Record *record_parse(const char *text, size_t size, const char *path, const char
             r->page = (int)page;
             have_start = true;
         } else if (strcmp(what, "autoplay") == 0) {
-            if (n != 2 || !parse_double(words[1], &r->autoplay) || r->autoplay < 0 || r->autoplay > 86400) {
-                error_set_at(err, path, line_no, "expected 'autoplay SECONDS' (0 to 86400)");
+            if (n != 2 || !parse_double(words[1], &r->autoplay) || r->autoplay < 0 || r->autoplay > 86400 ||
+                (r->autoplay > 0 && r->autoplay < TUTOR_AUTOPLAY_MIN_SECONDS)) {
+                error_set_at(err, path, line_no, "expected 'autoplay SECONDS' (0 for none, else 1 to 86400)");
                 goto fail;
             }
         } else if (strcmp(what, "size") == 0) {

@@ -290,6 +290,9 @@ Tutor *tutor_create(const TutorConfig *config, BnError *err)
     }
     if (index < 0)
         index = openable(t, 0, +1);
+    if (set->skipped > 0 && !t->status[0])
+        tutor_set_status(t, "%d more *.lesson files left out: at most %d are read (the first by name).", set->skipped,
+                         LESSON_SET_MAX);
     if (config->record_path) {
         Record header = { .seed = config->seed, .autoplay = config->autoplay, .width = config->term_width,
                           .height = config->term_height };

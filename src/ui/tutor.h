@@ -64,6 +64,8 @@ bool tutor_replaying(const Tutor *tutor);
 double tutor_speed(const Tutor *tutor);
 /* Stepping time allowed per frame: at 30 frames a second this leaves a few milliseconds for drawing. */
 #define TUTOR_STEP_BUDGET_SECONDS 0.025
+/* The shortest --autoplay pause between pages: faster is unreadable and keeps a core busy. */
+#define TUTOR_AUTOPLAY_MIN_SECONDS 1.0
 /* The speed multiplier actually reached when this machine can't step as fast as asked, shown in the
  * footer; 0 when it keeps up (or within a second of catching up). */
 double tutor_reached_speed(const Tutor *tutor);
