@@ -10,6 +10,7 @@
 #include "lesson/discover.h"
 #include "lesson/lesson.h"
 #include "util/alloc.h"
+#include "util/file.h"
 #include "util/termtext.h"
 
 enum { CHECK_SCAN_MAX = 16 << 20, CHECK_HIDDEN_WARNINGS_MAX = 20 };
@@ -19,12 +20,12 @@ enum { CHECK_SCAN_MAX = 16 << 20, CHECK_HIDDEN_WARNINGS_MAX = 20 };
  * make a line say something other than what a reviewer reads. Returns how many lines had one. */
 static int warn_hidden_characters(const char *path)
 {
-    /* O_NONBLOCK and the regular-file test: a FIFO named *.lesson must not block the linter. */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    /* A FIFO named *.lesson must not block the linter (its load already said what is wrong). */
     struct stat st;
+    int fd = file_open_regular(path, O_RDONLY, 0, &st, NULL);
     if (fd < 0)
         return 0;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > CHECK_SCAN_MAX) {
+    if (st.st_size > CHECK_SCAN_MAX) {
         close(fd);
         return 0;
     }

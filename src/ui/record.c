@@ -13,6 +13,7 @@
 
 #include "ui/tutor.h"
 #include "util/alloc.h"
+#include "util/file.h"
 #include "util/parse.h"
 #include "view/keys.h"
 
@@ -271,18 +272,11 @@ fail:
 
 Record *record_load(const char *path, const char *version, BnError *err)
 {
-    /* O_NONBLOCK and fstat before any read: a FIFO named like a record must not hang the tutor. */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        error_set(err, path, "%s", strerror(errno));
-        return NULL;
-    }
+    /* Never blocks on a FIFO named like a record, and refuses anything but a regular file. */
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        error_set(err, path, "not a regular file (a FIFO, device or directory?): not a bntutor record");
+    int fd = file_open_regular(path, O_RDONLY, 0, &st, err);
+    if (fd < 0)
         return NULL;
-    }
     if (st.st_size > RECORD_FILE_MAX) {
         close(fd);
         error_set(err, path, "too large for a record (over %d MiB)", RECORD_FILE_MAX >> 20);
@@ -320,26 +314,20 @@ struct Recorder {
 
 Recorder *recorder_open(const char *path, const Record *header, BnError *err)
 {
-    /* 0600 like the progress file: a record holds the learner's typed answers. O_NONBLOCK: a FIFO
-     * without a reader fails at once instead of blocking; with one, the fstat below refuses it. */
-    int fd = open(path, O_WRONLY | O_CREAT | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0600);
+    /* 0600 like the progress file: a record holds the learner's typed answers. A FIFO without a reader
+     * fails at once instead of blocking; with one, or any other special file, it is refused. */
     struct stat st;
+    BnError why = { 0 };
+    int fd = file_open_regular(path, O_WRONLY | O_CREAT, 0600, &st, &why);
     if (fd < 0) {
-        error_set(err, path, "cannot write the record: %s", strerror(errno));
-        return NULL;
-    }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        error_set(err, path, "cannot write the record: not a regular file");
+        error_set(err, path, "cannot write the record: %s", why.message);
         return NULL;
     }
     /* An existing file keeps its old mode through open(): narrow it when it is ours. */
     if (st.st_uid == geteuid() && (st.st_mode & 077))
         (void)fchmod(fd, st.st_mode & 0700);
-    int flags = fcntl(fd, F_GETFL);
     FILE *f = NULL;
-    if (ftruncate(fd, 0) != 0 || flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0 ||
-        !(f = fdopen(fd, "w"))) {
+    if (ftruncate(fd, 0) != 0 || !(f = fdopen(fd, "w"))) {
         error_set(err, path, "cannot write the record: %s", strerror(errno));
         close(fd);
         return NULL;
