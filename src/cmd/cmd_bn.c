@@ -53,6 +53,8 @@ static const char help_text[] =
     "Layer, instance and group norm keep no running statistics: --convention, --momentum,\n"
     "--running-mean, --running-var and --batches-seen are for batch norm only.\n"
     "\n"
+    "A file (and --dy) may hold at most 32 MiB, 100000 rows and 1000000 values.\n"
+    "\n"
     "Exit status: 0 success, 1 bad data or unreadable file, 2 usage error.\n";
 
 /* ---------- messages ---------- */
