@@ -16,6 +16,7 @@
 #include "util/csv.h"
 #include "util/error.h"
 #include "util/parse.h"
+#include "util/termtext.h"
 
 static const char help_head[] =
     "Usage: bntutor bn [OPTIONS] [FILE|-]\n"
@@ -52,6 +53,8 @@ static const char help_tail[] =
     "\n"
     "Only batch norm keeps running statistics: --convention, --momentum, --running-mean,\n"
     "--running-var and --batches-seen are for it alone.\n"
+    "\n"
+    "A file (and --dy) may hold at most 32 MiB, 100000 rows and 1000000 values.\n"
     "\n"
     "Exit status: 0 success, 1 bad data or unreadable file, 2 usage error.\n";
 
@@ -1011,7 +1014,7 @@ static char **column_names(const CsvMatrix *batch, const BnStep *s)
             snprintf(buf, sizeof buf, "c%d", k);
         else
             snprintf(buf, sizeof buf, "c%d(%d,%d)", k / hw, pos / sh->w, pos % sh->w);
-        names[k] = xstrdup(batch->names ? batch->names[k] : buf);
+        names[k] = termtext_dup(batch->names ? batch->names[k] : buf, 0);   /* header names reach the terminal */
     }
     return names;
 }
