@@ -133,11 +133,26 @@ static bool live_acc_after(const void *self, const int *index, double *out)
     return scene_finite(track_last(&((const Placement *)self)->acc[1]), out);
 }
 
+/* The network without BN is the third one, there only with `baseline`. */
+static bool live_loss_none(const void *self, const int *index, double *out)
+{
+    const Placement *p = self;
+    return p->ls.nets > 2 && scene_finite(track_last(&p->loss[2]), out);
+}
+
+static bool live_acc_none(const void *self, const int *index, double *out)
+{
+    const Placement *p = self;
+    return p->ls.nets > 2 && scene_finite(track_last(&p->acc[2]), out);
+}
+
 static const CatalogLive placement_lives[] = {
     { "loss_before", 0, "loss with BN before the activation", live_loss_before },
     { "loss_after", 0, "loss with BN after the activation", live_loss_after },
     { "acc_before", 0, "test accuracy with BN before", live_acc_before },
     { "acc_after", 0, "test accuracy with BN after", live_acc_after },
+    { "loss_none", 0, "loss without BN (with baseline = yes)", live_loss_none },
+    { "acc_none", 0, "test accuracy without BN (with baseline = yes)", live_acc_none },
     { "step", 0, "training steps taken", live_step },
 };
 
