@@ -424,14 +424,14 @@ Test(tutor_page, a_diverged_run_stops_playing_and_its_step_count_stands_still)
 
 Test(tutor_page, playing_stops_exactly_at_the_pages_last_step)
 {
-    Tutor *t = open_tutor(3, 1, false);     /* steps = 2000 */
+    Tutor *t = open_tutor(3, 1, false);     /* steps = 1000 */
     for (int i = 0; i < 6; i++)
         tutor_key(t, '+');
     tutor_key(t, ' ');
     for (int i = 0; i < 2000 && tutor_playing(t); i++)
         tutor_tick(t, 0.1);
     cr_assert_not(tutor_playing(t), "the run ends by itself");
-    cr_assert_eq(tutor_scene_steps(t), 2000);
+    cr_assert_eq(tutor_scene_steps(t), 1000);
     tutor_destroy(t);
 }
 

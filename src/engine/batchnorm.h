@@ -52,7 +52,7 @@ void batchnorm_update_running(double *running_mean, double *running_var, long *b
                               double momentum, int n, int c);
 
 /* BN at inference as an affine map of the preceding linear layer y = W x + b:
- * W' = W·s, b' = (b − running_mean)·s + beta with s = gamma/sqrt(running_var + eps).
+ * W' = diag(s)·W (row o of W times s_o), b' = (b − running_mean)·s + beta with s = gamma/sqrt(running_var + eps).
  * w_out, w: (C_out, C_in) row-major  b_out, b: (C_out), b may be NULL (no bias). */
 void batchnorm_fold_linear(double *w_out, double *b_out, const double *w, const double *b,
                            const double *running_mean, const double *running_var,

@@ -625,7 +625,7 @@ static void draw_formula(const BnStages *s, Canvas *cv, Rect r)
                      bnlabels_num(&nb, s->momentum), y->dot, ov, bnlabels_num(&nb, 1 - s->momentum), y->dot, bv, nv);
             break;
         case BN_CONVENTION_PAPER:
-            snprintf(l1, sizeof l1, "paper: the plain average over all k batches;" FITLINE_SEP " %s %s N/(N%s1)", y->var, y->times,
+            snprintf(l1, sizeof l1, "paper (Algorithm 2): the average over k batches of a frozen net;" FITLINE_SEP " %s %s N/(N%s1)", y->var, y->times,
                      y->minus);
             snprintf(l2, sizeof l2, "feature %d, k = %ld: running %s = %s + (%s %s %s)/%ld = %s", j + 1,
                      s->batches_seen, y->mu, om, bm, y->minus, bnlabels_term(&nb, s->run_mean_old[j]),
@@ -636,7 +636,7 @@ static void draw_formula(const BnStages *s, Canvas *cv, Rect r)
         }
         (void)bessel;
         if (s->convention == BN_CONVENTION_PAPER)
-            snprintf(l4, sizeof l4, "No momentum here: every batch so far counts the same.");
+            snprintf(l4, sizeof l4, "No momentum: the layer before BN is fixed here, so every batch counts the same.");
         else
             snprintf(l4, sizeof l4, "%s is the running statistics' momentum, not the optimizer's.", y->alpha);
         break;

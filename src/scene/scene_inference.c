@@ -552,7 +552,7 @@ static void inference_draw(const void *self, Canvas *cv, Rect a)
     else if (s->convention == BN_CONVENTION_KERAS)
         snprintf(lab, sizeof lab, "keras, momentum %s", bnlabels_num(&nb, s->momentum));
     else
-        snprintf(lab, sizeof lab, "paper averaging");
+        snprintf(lab, sizeof lab, "paper: frozen-net average");
     snprintf(line, sizeof line, "running stats after %ld batches of %d:" FITLINE_SEP " %s," FITLINE_SEP " %s = %s", s->trained,
              s->n, lab, y->eps, bnlabels_num(&nb, s->eps));
     fitline_draw(cv, a.x, a.y, line, ROLE_TEXT_DIM, 0, a.w);
@@ -641,7 +641,7 @@ static void inference_draw(const void *self, Canvas *cv, Rect a)
             put_line(cv, text, &ty, line, ROLE_DEFAULT, 0);
         }
         if (s->fold) {
-            snprintf(line, sizeof line, "folded: W' = W%ss, b' = (b %s running %s)%ss + %s, s = %s/%s(running %s + %s)",
+            snprintf(line, sizeof line, "folded: W' = diag(s)%sW, b' = (b %s running %s)%ss + %s, s = %s/%s(running %s + %s)",
                      y->dot, y->minus, y->mu, y->dot, y->beta, y->gamma, y->sqrt, y->var, y->eps);
             put_line(cv, text, &ty, line, ROLE_TEXT_DIM, 0);
             char diff[FORMAT_MAX];

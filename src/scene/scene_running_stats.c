@@ -484,7 +484,7 @@ static void rs_draw(const void *self, Canvas *cv, Rect area)
     const char *sep = u ? " · " : " - ";
     char alphas[96];
     if (s->conv == BN_CONVENTION_PAPER)
-        snprintf(alphas, sizeof alphas, "plain average, %s unused", u ? "α" : "alpha");
+        snprintf(alphas, sizeof alphas, "frozen-net average, no %s", u ? "α" : "alpha");
     else if (s->ntracks > 1)
         snprintf(alphas, sizeof alphas, "%s = %s vs %s", u ? "α" : "alpha", num(a1, s->track[0].alpha, u),
                  num(a2, s->track[1].alpha, u));
