@@ -289,6 +289,11 @@ static int run_step(const TrainOptions *o, TrainRun *run, long step, RowSums *su
     dataset_gather(run->train, run->idx, batch, run->x, run->y);
     double loss = 0.0;
     BnError err = { 0 };
+    /* A dataset file truncated under us: stop with its message rather than train on zeros. */
+    if (dataset_failed(run->train, &err)) {
+        fflush(run->out);
+        return cmd_fail_error(1, &err, "train");
+    }
     if (!run->net->cls->step(run->net, run->sgd, run->x, run->y, batch, &loss, &err)) {
         fflush(run->out);
         return isfinite(loss) ? cmd_fail_error(1, &err, "train") : diverged(o, step);
@@ -311,7 +316,8 @@ static int run_row(const TrainOptions *o, TrainRun *run, long step, const RowSum
 {
     TrainEval ev;
     BnError err = { 0 };
-    if (!run->net->cls->evaluate(run->net, run->test, run->n_test, (int)o->unit, &ev, &err))
+    if (!run->net->cls->evaluate(run->net, run->test, run->n_test, (int)o->unit, &ev, &err) ||
+        dataset_failed(run->test, &err))
         return cmd_fail_error(1, &err, "train");
     FILE *out = run->out;
     if (!isfinite(ev.test_loss) || !isfinite(ev.p[0]) || !isfinite(ev.p[2])) {

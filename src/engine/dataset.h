@@ -33,6 +33,11 @@ typedef struct Dataset {
 bool dataset_load(const char *name, uint64_t seed, int n_train, int n_test,
                   Dataset **train, Dataset **test, BnError *err);
 void dataset_destroy(Dataset *set);                 /* accepts NULL */
+/* Where Fashion-MNIST's four IDX files are: $BNTUTOR_FASHION_MNIST when set to an absolute path (a
+ * system without Debian's package, or a test), else DATASET_FASHION_DIR, where dataset-fashion-mnist
+ * puts them. */
+#define DATASET_FASHION_DIR "/usr/share/datasets/fashion-mnist"
+const char *dataset_fashion_dir(void);
 /* Names of the synthetic sets, NULL-terminated (for --help and error messages). */
 extern const char *const dataset_synthetic_names[];
 /* True for a synthetic set's name or "idx:DIR" (whether DIR holds files is found out on loading). */
@@ -60,6 +65,14 @@ void dataset_gather(const Dataset *set, const int *indices, int batch, double *x
 void dataset_row(const Dataset *set, int i, double *out);
 /* Copies the rows first..first+count-1 into out (count, dim). */
 void dataset_rows(const Dataset *set, int first, int count, double *out);
+/* Inputs read from a file that was truncated or replaced while in use cannot be had: such a read fills
+ * its row with zeros and the failure sticks to the set (and to the process), like a stream's error
+ * flag, so loops that read rows need not check every row. dataset_failed: true (and the first
+ * failure's file and message in err, which may be NULL) once a read of this set failed.
+ * dataset_read_failure: the same for any set of this process, for callers that cannot see the sets
+ * (the tutor checks it after a scene's step). */
+bool dataset_failed(const Dataset *set, BnError *err);
+bool dataset_read_failure(BnError *err);
 /* The (n, dim) inputs when the set holds them as doubles (the small 2-D sets), else NULL. */
 const double *dataset_values(const Dataset *set);
 /* Bytes of inputs this process holds privately (mapped files not counted), for tests and figures. */

@@ -9,7 +9,9 @@ bool imagesrc_load(ImageSource *src, const char *images, uint64_t seed, int n_tr
     memset(src, 0, sizeof *src);
     if (strcmp(images, "fashion-mnist") == 0) {
         BnError missing = { 0 };
-        if (dataset_load("idx:" IMAGESRC_FASHION_DIR, seed, n_train, n_test, &src->train, &src->test, &missing) &&
+        char name[4200];
+        snprintf(name, sizeof name, "idx:%s", dataset_fashion_dir());
+        if (dataset_load(name, seed, n_train, n_test, &src->train, &src->test, &missing) &&
             src->train->dim == 784) {
             snprintf(src->label, sizeof src->label, "Fashion-MNIST");
             return true;

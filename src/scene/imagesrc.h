@@ -8,8 +8,6 @@
 #include "engine/dataset.h"
 #include "util/error.h"
 
-/* Debian's dataset-fashion-mnist puts the four IDX files here. */
-#define IMAGESRC_FASHION_DIR "/usr/share/datasets/fashion-mnist"
 /* The line a scene shows when it fell back to shapes28. */
 #define IMAGESRC_INSTALL_HINT "Fashion-MNIST not installed: sudo apt-get install dataset-fashion-mnist"
 

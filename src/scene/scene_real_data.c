@@ -11,10 +11,9 @@
 #include "view/format.h"
 #include "view/plot.h"
 
-/* Debian's dataset-fashion-mnist puts the four IDX files here. The training images are mapped (through
- * a decompressed cache shared by every tutor on the machine), so all 60,000 cost no private memory;
- * accuracy is measured on the first 1,000 test images. */
-#define REAL_FASHION_DIR "/usr/share/datasets/fashion-mnist"
+/* Fashion-MNIST from dataset_fashion_dir(). The training images are read in place (from a decompressed
+ * cache, the system-wide one when built), so all 60,000 cost no private memory; accuracy is measured
+ * on the first 1,000 test images. */
 enum {
     REAL_TEST = 1000,
     REAL_PROBE_ROWS = 200,      /* the percentiles are taken over these test rows */
@@ -98,7 +97,9 @@ static void *real_create(const LessonPage *page, uint64_t seed, BnError *err)
     bool ok = false;
     if (strcmp(dataset, "fashion-mnist") == 0) {
         BnError missing = { 0 };
-        c.dataset = "idx:" REAL_FASHION_DIR;
+        char fashion[4200];
+        snprintf(fashion, sizeof fashion, "idx:%s", dataset_fashion_dir());
+        c.dataset = fashion;
         c.n_train = 0;
         c.n_test = REAL_TEST;
         ok = lockstep_init(&r->ls, &c, &missing);
