@@ -163,7 +163,7 @@ bool idx_source_read(const IdxSource *src, size_t offset, size_t n, unsigned cha
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0) {
-            memset(out + done, 0, n - done);
+            memset(out, 0, n);      /* no half-read item: all of it or zeros */
             if (r < 0)
                 error_set(err, src->path, "read error: %s", strerror(errno));
             else
