@@ -4,14 +4,32 @@
 #include <stdio.h>
 #include <string.h>
 
+static const char *fashion_dataset;
+static bool fashion_chosen;
+
+void imagesrc_set_fashion(const char *dataset)
+{
+    fashion_dataset = dataset;
+    fashion_chosen = true;
+}
+
+const char *imagesrc_fashion(void)
+{
+    static char installed[4200];
+    if (fashion_chosen)
+        return fashion_dataset;
+    snprintf(installed, sizeof installed, "idx:%s", dataset_fashion_dir());
+    return installed;
+}
+
 bool imagesrc_load(ImageSource *src, const char *images, uint64_t seed, int n_train, int n_test, BnError *err)
 {
     memset(src, 0, sizeof *src);
     if (strcmp(images, "fashion-mnist") == 0) {
         BnError missing = { 0 };
-        char name[4200];
-        snprintf(name, sizeof name, "idx:%s", dataset_fashion_dir());
-        if (dataset_load(name, seed, n_train, n_test, &src->train, &src->test, &missing) &&
+        const char *fashion = imagesrc_fashion();
+        if (fashion &&
+            dataset_load(fashion, seed, n_train, n_test, &src->train, &src->test, &missing) &&
             src->train->dim == 784) {
             snprintf(src->label, sizeof src->label, "Fashion-MNIST");
             return true;

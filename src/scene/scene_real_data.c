@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scene/imagesrc.h"
 #include "scene/lockstep.h"
 #include "scene/scenes.h"
 #include "util/alloc.h"
@@ -11,9 +12,9 @@
 #include "view/format.h"
 #include "view/plot.h"
 
-/* Fashion-MNIST from dataset_fashion_dir(). The training images are read in place (from a decompressed
- * cache, the system-wide one when built), so all 60,000 cost no private memory; accuracy is measured
- * on the first 1,000 test images. */
+/* Fashion-MNIST comes from imagesrc_fashion() (dataset_fashion_dir() unless `check --verify` chose).
+ * The training images are read in place (from a decompressed cache, the system-wide one when built),
+ * so all 60,000 cost no private memory; accuracy is measured on the first 1,000 test images. */
 enum {
     REAL_TEST = 1000,
     REAL_PROBE_ROWS = 200,      /* the percentiles are taken over these test rows */
@@ -97,12 +98,10 @@ static void *real_create(const LessonPage *page, uint64_t seed, BnError *err)
     bool ok = false;
     if (strcmp(dataset, "fashion-mnist") == 0) {
         BnError missing = { 0 };
-        char fashion[4200];
-        snprintf(fashion, sizeof fashion, "idx:%s", dataset_fashion_dir());
-        c.dataset = fashion;
+        c.dataset = imagesrc_fashion();
         c.n_train = 0;
         c.n_test = REAL_TEST;
-        ok = lockstep_init(&r->ls, &c, &missing);
+        ok = c.dataset && lockstep_init(&r->ls, &c, &missing);
         if (ok) {
             r->fashion = true;
             snprintf(r->data_label, sizeof r->data_label, "Fashion-MNIST, %d train / first %d test images",
