@@ -1,5 +1,6 @@
 /* 'bntutor cache build': an administrator unpacks a dataset's gzipped images once into the system-wide cache that every learner's tutor reads (top layer). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 #include "engine/idx_cache.h"
 #include "util/error.h"
 #include "util/parse.h"
+#include "util/termtext.h"
 
 static const char cache_usage[] =
     "Usage: bntutor cache build [--data=DIR] [--cache-dir=DIR]\n"
@@ -72,8 +74,11 @@ int cmd_cache(int argc, char **argv)
         dir = system_dir;
     }
     struct stat st;
-    if (stat(data, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "bntutor: cache: %s: %s\n", data, errno && stat(data, &st) != 0 ? strerror(errno) : "not a folder");
+    bool found_data = stat(data, &st) == 0;
+    if (!found_data || !S_ISDIR(st.st_mode)) {
+        char shown[4400];
+        fprintf(stderr, "bntutor: cache: %s: %s\n", termtext_clean(data, shown, sizeof shown, 0),
+                found_data ? "not a folder" : strerror(errno));
         return 1;
     }
     int found = 0, failed = 0;
@@ -94,11 +99,15 @@ int cmd_cache(int argc, char **argv)
         }
         struct stat cs;
         double mb = stat(cache, &cs) == 0 ? (double)cs.st_size / 1e6 : 0.0;
-        printf("%s %s (%.1f MB) from %s\n", built == IDX_CACHE_WRITTEN ? "wrote" : "up to date:", cache, mb, source);
+        char shown_cache[4400], shown_source[4400];
+        printf("%s %s (%.1f MB) from %s\n", built == IDX_CACHE_WRITTEN ? "wrote" : "up to date:",
+               termtext_clean(cache, shown_cache, sizeof shown_cache, 0), mb,
+               termtext_clean(source, shown_source, sizeof shown_source, 0));
     }
     if (found == 0) {
+        char shown[4400];
         fprintf(stderr, "bntutor: cache: %s: no gzipped image files here (train-images-idx3-ubyte.gz, "
-                        "t10k-images-idx3-ubyte.gz)\n", data);
+                        "t10k-images-idx3-ubyte.gz)\n", termtext_clean(data, shown, sizeof shown, 0));
         return 1;
     }
     return failed ? 1 : 0;

@@ -191,7 +191,7 @@ static bool read_data(gzFile f, const char *path, bool check_trailing, bool keep
 }
 
 /* idx_read and idx_check: the file is opened as a regular file only (a FIFO must not block us). */
-static bool read_file(const char *path, int want_dims, int max_items, bool keep, IdxFile *out, BnError *err)
+static bool read_idx_file(const char *path, int want_dims, int max_items, bool keep, IdxFile *out, BnError *err)
 {
     memset(out, 0, sizeof *out);
     int fd = file_open_regular(path, O_RDONLY, 0, NULL, err);
@@ -220,12 +220,12 @@ static bool read_file(const char *path, int want_dims, int max_items, bool keep,
 bool idx_check(const char *path, int want_dims, int max_items, BnError *err)
 {
     IdxFile file;
-    return read_file(path, want_dims, max_items, false, &file, err);
+    return read_idx_file(path, want_dims, max_items, false, &file, err);
 }
 
 bool idx_read(const char *path, int want_dims, int max_items, IdxFile *out, BnError *err)
 {
-    return read_file(path, want_dims, max_items, true, out, err);
+    return read_idx_file(path, want_dims, max_items, true, out, err);
 }
 
 void idx_free(IdxFile *file)

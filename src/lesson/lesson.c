@@ -1,5 +1,6 @@
 /* Lesson file parser: line-oriented, reports every problem with its line, never trusts its input (lesson layer). */
 #include "lesson/lesson.h"
+#include "lesson/page_budget.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -442,6 +443,9 @@ static void close_page(Parser *P)
         page->scene == catalog_scene_none() && !P->scene_bad)
         problem(P, page->line, "page '%s' is empty (give it prose between 'text' and 'end', or a scene)",
                 page->title);
+    char why[400];
+    if (!lesson_page_budget_check(page, why, sizeof why))
+        problem(P, P->scene_line > 0 ? P->scene_line : page->line, "%s", why);
     P->in_page = false;
 }
 
@@ -1336,7 +1340,7 @@ const char *lesson_page_enum(const LessonPage *page, const char *name)
     const LessonSetting *s = lesson_page_setting(page, name);
     if (!s || s->setting->type != SETTING_ENUM)
         return "";
-    return s->setting->choices[s->value.integer];
+    return catalog_setting_choices(s->setting)[s->value.integer];
 }
 
 int lesson_page_list(const LessonPage *page, const char *name, const double **items)
