@@ -570,3 +570,35 @@ size_t dataset_private_bytes(const Dataset *set)
     }
     return 0;
 }
+
+/* ---- the lessons' name for the real images ---- */
+
+static const char *fashion_source;
+static bool fashion_chosen;         /* by dataset_fashion_set; else the installed folder */
+
+void dataset_fashion_set(const char *dataset)
+{
+    fashion_source = dataset;
+    fashion_chosen = true;
+}
+
+const char *dataset_fashion(void)
+{
+    static char installed[4200];
+    if (fashion_chosen)
+        return fashion_source;
+    snprintf(installed, sizeof installed, "idx:%s", dataset_fashion_dir());
+    return installed;
+}
+
+const char *dataset_resolve(const char *name, bool real, const char *stand_in, bool *substituted)
+{
+    if (strcmp(name, "fashion-mnist") != 0)
+        return name;
+    const char *fashion = dataset_fashion();
+    if (real && fashion)
+        return fashion;
+    if (substituted)
+        *substituted = true;
+    return stand_in;
+}

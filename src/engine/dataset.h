@@ -26,6 +26,20 @@ typedef struct Dataset {
     char warning[ERROR_MESSAGE_MAX];
 } Dataset;
 
+/* Debian's dataset-fashion-mnist puts the four IDX files here. */
+#define DATASET_FASHION_DIR "/usr/share/datasets/fashion-mnist"
+/* Where Fashion-MNIST's four IDX files are: $BNTUTOR_FASHION_MNIST when set to an absolute path (a
+ * system without Debian's package, or a test), else DATASET_FASHION_DIR. */
+const char *dataset_fashion_dir(void);
+/* Lessons name the real Fashion-MNIST "fashion-mnist"; where it is read from is one process-wide
+ * choice: "idx:" dataset_fashion_dir(), what `check --data=DIR` gave, or NULL (never: stand-ins only). */
+void dataset_fashion_set(const char *dataset);
+const char *dataset_fashion(void);
+/* The name dataset_load takes for a lesson's data-set name. "fashion-mnist" becomes dataset_fashion()
+ * when real images are wanted (real) and a source is set, else stand_in (e.g. "synth784"), and then
+ * *substituted (may be NULL) is set true; every other name comes back as it is. */
+const char *dataset_resolve(const char *name, bool real, const char *stand_in, bool *substituted);
+
 /* A train and a test split of one named set. name: "scaled2d", "blobs", "moons", "spirals",
  * "synth784", or "idx:DIR" (train-images-idx3-ubyte[.gz] etc. in DIR; pixels scaled to [0,1]).
  * Synthetic sets are drawn from seed; n_train/n_test ≤ 0 choose each set's default size
@@ -33,11 +47,6 @@ typedef struct Dataset {
 bool dataset_load(const char *name, uint64_t seed, int n_train, int n_test,
                   Dataset **train, Dataset **test, BnError *err);
 void dataset_destroy(Dataset *set);                 /* accepts NULL */
-/* Where Fashion-MNIST's four IDX files are: $BNTUTOR_FASHION_MNIST when set to an absolute path (a
- * system without Debian's package, or a test), else DATASET_FASHION_DIR, where dataset-fashion-mnist
- * puts them. */
-#define DATASET_FASHION_DIR "/usr/share/datasets/fashion-mnist"
-const char *dataset_fashion_dir(void);
 /* Names of the synthetic sets, NULL-terminated (for --help and error messages). */
 extern const char *const dataset_synthetic_names[];
 /* True for a synthetic set's name or "idx:DIR" (whether DIR holds files is found out on loading). */

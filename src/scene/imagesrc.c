@@ -4,40 +4,21 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *fashion_dataset;
-static bool fashion_chosen;
-
-void imagesrc_set_fashion(const char *dataset)
-{
-    fashion_dataset = dataset;
-    fashion_chosen = true;
-}
-
-const char *imagesrc_fashion(void)
-{
-    static char installed[4200];
-    if (fashion_chosen)
-        return fashion_dataset;
-    snprintf(installed, sizeof installed, "idx:%s", dataset_fashion_dir());
-    return installed;
-}
-
 bool imagesrc_load(ImageSource *src, const char *images, uint64_t seed, int n_train, int n_test, BnError *err)
 {
     memset(src, 0, sizeof *src);
-    if (strcmp(images, "fashion-mnist") == 0) {
+    const char *name = dataset_resolve(images, true, "shapes28", &src->fell_back);
+    if (name != images && !src->fell_back) {
         BnError missing = { 0 };
-        const char *fashion = imagesrc_fashion();
-        if (fashion &&
-            dataset_load(fashion, seed, n_train, n_test, &src->train, &src->test, &missing) &&
-            src->train->dim == 784) {
+        if (dataset_load(name, seed, n_train, n_test, &src->train, &src->test, &missing) && src->train->dim == 784) {
             snprintf(src->label, sizeof src->label, "Fashion-MNIST");
             return true;
         }
         imagesrc_free(src);
         src->fell_back = true;
-        images = "shapes28";
+        name = "shapes28";
     }
+    images = name;
     if (strcmp(images, "shapes28") != 0) {
         error_set(err, images, "these scenes need 28x28 images: fashion-mnist or shapes28");
         return false;

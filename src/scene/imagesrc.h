@@ -13,8 +13,6 @@
 
 /* The Fashion-MNIST the scenes read, as a dataset name ("idx:DIR"; dataset_fashion_dir() by default), or
  * NULL to act as if it were not installed: `check --verify --data` picks the data it verifies on. */
-void imagesrc_set_fashion(const char *dataset);
-const char *imagesrc_fashion(void);
 
 typedef struct ImageSource {
     Dataset *train, *test;      /* (n, 784) pixels in [0, 1] */
