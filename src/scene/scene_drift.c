@@ -102,6 +102,7 @@ static void *drift_create(const LessonPage *page, uint64_t seed, BnError *err)
     if (strcmp(c.dataset, "fashion-mnist") == 0)
         c.dataset = "idx:/usr/share/datasets/fashion-mnist";
     c.seed = seed;
+    c.rule = bnrule_of_page(page);
     /* Enough to train on without a slow first frame; the probe uses the first test rows. */
     c.n_train = strncmp(c.dataset, "idx:", 4) == 0 ? 10000 : 0;
     c.n_test = strncmp(c.dataset, "idx:", 4) == 0 ? 1000 : 0;
