@@ -122,9 +122,7 @@ static void *rs_create(const LessonPage *page, uint64_t seed, BnError *err)
 {
     RunStats *s = xcalloc(1, sizeof *s);
     uint64_t mixed = netrun_seed(seed, lesson_page_int(page, "seed"));
-    const char *name = lesson_page_enum(page, "dataset");
-    if (strcmp(name, "fashion-mnist") == 0)
-        name = "synth784";
+    const char *name = dataset_resolve(lesson_page_enum(page, "dataset"), false, "synth784", NULL);
     bool big = strcmp(name, "synth784") == 0;
     if (!dataset_load(name, mixed, big ? 1000 : 0, big ? 10 : 10, &s->train, &s->test, err)) {
         rs_destroy(s);
