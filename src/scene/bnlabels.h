@@ -31,7 +31,5 @@ const char *bnlabels_num(BnNumbers *numbers, double v);
 /* The same, in parentheses when negative, for a number that follows an operator: "2 − (−1.5)". */
 const char *bnlabels_term(BnNumbers *numbers, double v);
 
-/* The short line every scene shows below its smallest usable size. */
-void bnlabels_too_small(Canvas *canvas, Rect area);
 
 #endif

@@ -504,10 +504,6 @@ static int worked_dx_digits(double gamma, int n, double dy, double sum_dy, doubl
 static void backprop_draw(const void *self, Canvas *cv, Rect a)
 {
     const Backprop *s = self;
-    if (a.w < 40 || a.h < 6) {
-        bnlabels_too_small(cv, a);
-        return;
-    }
     const BnSymbols *y = bnlabels_symbols(cv->unicode);
     BnNumbers nb;
     bnlabels_numbers_init(&nb, cv->unicode, 4);

@@ -675,10 +675,6 @@ static void draw_error(const BnStages *s, Canvas *cv, Rect msg)
 static void stages_draw(const void *self, Canvas *cv, Rect a)
 {
     const BnStages *s = self;
-    if (a.w < 40 || a.h < 6) {
-        bnlabels_too_small(cv, a);
-        return;
-    }
     draw_strip(s, cv, rect_make(a.x, a.y, a.w, 1));
     bool roomy = a.h >= 18;
     int flines = roomy ? 4 : a.h >= 13 ? 3 : 2;

@@ -257,10 +257,6 @@ static void gb_draw(const void *self, Canvas *cv, Rect area)
 {
     const GammaBeta *g = self;
     bool u = cv->unicode;
-    if (area.w < 40 || area.h < 6) {
-        canvas_text(cv, area.x, area.y, "scene needs more room", ROLE_TEXT_DIM, 0, area.w);
-        return;
-    }
     const Mlp *m = g->run.mlp;
     char line[768], a[FORMAT_MAX], b[FORMAT_MAX];
     if (!g->has_bn) {

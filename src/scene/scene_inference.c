@@ -529,10 +529,6 @@ static void draw_panels(const Inference *s, Canvas *cv, Rect p)
 static void inference_draw(const void *self, Canvas *cv, Rect a)
 {
     const Inference *s = self;
-    if (a.w < 40 || a.h < 6) {
-        bnlabels_too_small(cv, a);
-        return;
-    }
     const BnSymbols *y = bnlabels_symbols(cv->unicode);
     BnNumbers nb;
     bnlabels_numbers_init(&nb, cv->unicode, 3);

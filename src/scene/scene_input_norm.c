@@ -329,10 +329,6 @@ static int draw_formula(const InputNorm *s, Canvas *c, Rect r)
 static void input_norm_draw(const void *self, Canvas *c, Rect area)
 {
     const InputNorm *s = self;
-    if (area.w < 40 || area.h < 6) {
-        canvas_text(c, area.x, area.y, "scene needs more room", ROLE_TEXT_DIM, 0, area.w);
-        return;
-    }
     /* Right column: numbers (table and formula); left: the scatter panels. Narrow: formula under the plot. */
     int right_w = area.w >= 70 ? (area.w >= 120 ? 44 : 36) : 0;
     Rect plots, side;

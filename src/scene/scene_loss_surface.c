@@ -387,10 +387,6 @@ static void loss_surface_draw(const void *self, Canvas *c, Rect area)
 {
     const LossSurface *s = self;
     bool u = c->unicode;
-    if (area.w < 40 || area.h < 6) {
-        canvas_text(c, area.x, area.y, "scene needs more room", ROLE_TEXT_DIM, 0, area.w);
-        return;
-    }
     char a[FORMAT_MAX], line[200];
     snprintf(line, sizeof line, "one rule for both: lr = %s" FITLINE_SEP ", momentum %s", num(a, s->lr, u),
              s->momentum ? "0.9 (heavy ball)" : "off");

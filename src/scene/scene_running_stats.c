@@ -470,10 +470,6 @@ static void rs_draw(const void *self, Canvas *cv, Rect area)
 {
     const RunStats *s = self;
     bool u = cv->unicode;
-    if (area.w < 40 || area.h < 6) {
-        canvas_text(cv, area.x, area.y, "scene needs more room", ROLE_TEXT_DIM, 0, area.w);
-        return;
-    }
     char line[512], a1[FORMAT_MAX], a2[FORMAT_MAX];
     const char *sep = u ? " · " : " - ";
     char alphas[96];
