@@ -42,3 +42,7 @@ const char *bnlabels_term(BnNumbers *numbers, double v)
     return buf;
 }
 
+const char *bnlabels_number(char *buf, double v, int sig, bool unicode)
+{
+    return format_number(buf, FORMAT_MAX, v, sig, unicode);
+}

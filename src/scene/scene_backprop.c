@@ -408,7 +408,7 @@ static void draw_dx_block(const Backprop *s, Canvas *cv, Rect r, int j, double s
         canvas_text(cv, zero + half + 2, row, num, hl ? ROLE_HIGHLIGHT : ROLE_DEFAULT, 0, vw - 1);
     }
     format_number(num, sizeof num, s->col_sum[j], 4, u);
-    snprintf(buf, sizeof buf, "%s dx = %s", u ? "Σ" : "sum", num);
+    snprintf(buf, sizeof buf, "%s dx = %s", bnlabels_symbols(u)->sum, num);
     canvas_text(cv, r.x, r.y + 1 + shown, buf, ROLE_GOOD, ATTR_BOLD, r.w);
 }
 

@@ -373,7 +373,6 @@ static void draw_stage_table(const BnStages *s, Canvas *cv, Rect r, const char *
             /* The promise of this stage, checked on the numbers: each column has mean 0 and variance 1. */
             double cm[64], cv2[64];
             stats_column_mean_var(cm, cv2, s->xhat, s->n, c < 64 ? c : 64, 0);
-            (void)cm;
             snprintf(l1, sizeof l1, "%s", sym->mu);
             snprintf(l2, sizeof l2, "%s", sym->var);
             ROW(l1, cm[j]);
@@ -703,12 +702,11 @@ static void stages_draw(const void *self, Canvas *cv, Rect a)
         tw2 = body.w - 2 - tw;
     }
     Rect tables = rect_make(body.x, body.y, tw + 2 + tw2, th);
-    Rect left, right, rest;
+    Rect left, right;
     rect_split_cols(tables, tw, 2, &left, &right);
     draw_x_table(s, cv, left, table_labels_names(&features));
     Rect side = rect_make(tables.x + tables.w + 3, body.y, body.w - tables.w - 3, body.h);
     Rect below = rect_make(body.x, body.y + th + 1, body.w, body.h - th - 1);
-    (void)rest;
     if (s->ok)
         draw_stage_table(s, cv, right, table_labels_names(&features));
     table_labels_free(&features);
