@@ -481,21 +481,6 @@ static void answered(Tutor *t, CheckState *s)
     }
 }
 
-/* Whether a scene's key hint ("b", "u/U", "[/]", "1-9") names this key. */
-static bool hint_names_key(const char *hint, int key)
-{
-    for (const char *p = hint; *p;) {
-        const char *end = strchr(p, '/');
-        size_t len = end && end != p ? (size_t)(end - p) : strlen(p);
-        if (len == 1 && (unsigned char)p[0] == key)
-            return true;
-        if (len == 3 && p[1] == '-' && key >= (unsigned char)p[0] && key <= (unsigned char)p[2])
-            return true;
-        p += len + (p[len] == '/' ? 1 : 0);
-    }
-    return false;
-}
-
 /* Whether key is a choice letter of a question already answered on this page. */
 static bool answered_letter(const Tutor *t, int key)
 {
@@ -612,7 +597,7 @@ static AppAction page_key(Tutor *t, int key)
         SceneKey keys[SCENE_KEYS_MAX];
         int k = scene_keys(t->scene, keys);
         for (int i = 0; i < k && i < SCENE_KEYS_MAX; i++)
-            if (hint_names_key(keys[i].key, key)) {
+            if (scene_key_names(keys[i].key, key)) {
                 tutor_set_status(t, "%s", scene_waits_note);
                 return APP_CONTINUE;
             }
