@@ -3,6 +3,7 @@
 #include "support/fuzz_harness.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdbool.h>
@@ -325,16 +326,40 @@ int fuzz_idx_one(const uint8_t *data, size_t size)
 
 /* ---------- IDX read in place, through the cache ---------- */
 
+static char idx_cache_dir_path[128];
+
+/* Removes the scratch folder at exit: files in it and in its cache folder, then the folders. */
+static void idx_cache_scratch_remove(void)
+{
+    char sub[2][192];
+    snprintf(sub[0], sizeof sub[0], "%s/cache", idx_cache_dir_path);
+    snprintf(sub[1], sizeof sub[1], "%s", idx_cache_dir_path);
+    for (int k = 0; k < 2; k++) {
+        DIR *d = opendir(sub[k]);
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL) {
+            char path[512];
+            int n = snprintf(path, sizeof path, "%s/%s", sub[k], e->d_name);
+            if (n > 0 && (size_t)n < sizeof path && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+                unlink(path);
+        }
+        if (d)
+            closedir(d);
+        rmdir(sub[k]);
+    }
+}
+
 /* A private folder for the source, its cache and its lock, made once per process. */
 static const char *idx_cache_scratch_dir(void)
 {
-    static char dir[128];
+    char *dir = idx_cache_dir_path;
     if (!dir[0]) {
-        snprintf(dir, sizeof dir, "%s/bntutor-fuzzc-XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+        snprintf(dir, sizeof idx_cache_dir_path, "%s/bntutor-fuzzc-XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
         if (!mkdtemp(dir)) {
             perror("fuzz harness: mkdtemp");
             abort();
         }
+        atexit(idx_cache_scratch_remove);
         /* Never the machine's own system cache: only what this input builds. */
         char sys[192];
         snprintf(sys, sizeof sys, "%s/no-system-cache", dir);
