@@ -23,6 +23,7 @@ typedef struct FloatBlock {
     float *beta, *dbeta;
     /* The last forward and backward, for capacity samples. */
     float *conv;                    /* (N, C_out, side, side) */
+    /* The separate passes' maps, NULL on the fused path (max pooling, a norm other than layer norm). */
     float *xhat;                    /* (N, C_out, side, side) with a norm */
     float *normed;                  /* (N, C_out, side, side); = conv without a norm */
     float *out;                     /* (N, C_out, side/2, side/2) */
@@ -32,7 +33,7 @@ typedef struct FloatBlock {
     float *coef;                    /* (N·C_out, 3) per plane: the backward's a, b, c (fused path) */
     float *dout;                    /* (N, C_out, side/2, side/2) */
     float *dnormed;                 /* (N, C_out, side, side) */
-    float *dconv;                   /* (N, C_out, side, side); = dnormed without a norm */
+    float *dconv;                   /* (N, C_out, side, side); = dnormed without a norm (separate passes) */
     float *rstd;                    /* (sets) of the last batch-statistics forward */
     double *mean, *var;             /* (sets) the same statistics in double, for the running update */
     double *sum_g, *sum_gx;         /* (sets) the backward's sums */
@@ -129,6 +130,8 @@ void convnet_float_load(ConvNetFloat *t)
         t->params[i] = (float)t->net->params[i];
 }
 
+static bool fused(const ConvNetFloat *t);
+
 static float *take(float **cursor, size_t count)
 {
     float *p = *cursor;
@@ -148,7 +151,7 @@ static void reserve(ConvNetFloat *t, int n)
     for (int b = 0; b < CONVNET_BLOCKS; b++) {
         const FloatBlock *F = &t->block[b];
         size_t maps = (size_t)n * F->c_out * F->plane, sets = (size_t)n * F->c_out;
-        total += maps * (norm ? 5 : 2) + maps / 4 * 3 + sets * 8;
+        total += maps * (fused(t) ? 2 : norm ? 5 : 2) + maps / 4 * 3 + sets * 8;
         itotal += maps / 4;
         dtotal += 4 * sets;
     }
@@ -165,12 +168,17 @@ static void reserve(ConvNetFloat *t, int n)
         FloatBlock *F = &t->block[b];
         size_t maps = (size_t)n * F->c_out * F->plane, sets = (size_t)n * F->c_out;
         F->conv = take(&a, maps);
-        F->dnormed = take(&a, maps);
-        if (norm) {
+        if (fused(t)) {
+            /* Normalization, relu and pooling in one pass each way: no map of their own. */
+            F->xhat = F->normed = F->dnormed = NULL;
+            F->dconv = take(&a, maps);
+        } else if (norm) {
+            F->dnormed = take(&a, maps);
             F->xhat = take(&a, maps);
             F->normed = take(&a, maps);
             F->dconv = take(&a, maps);
         } else {
+            F->dnormed = take(&a, maps);
             F->xhat = NULL;
             F->normed = F->conv;
             F->dconv = F->dnormed;
@@ -735,7 +743,7 @@ int convnet_float_channel_values(double *values, const ConvNetFloat *t, int bloc
     for (int s = 0; s < t->batch; s++) {
         size_t plane = (size_t)s * F->c_out + channel;
         if (!from_conv) {
-            const float *p = F->normed + plane * F->plane;
+            const float *p = (F->normed ? F->normed : F->conv) + plane * F->plane;
             for (int k = 0; k < F->plane; k++)
                 values[count++] = p[k];
             continue;
