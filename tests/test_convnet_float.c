@@ -427,6 +427,36 @@ Test(convnet_float, the_default_network_trains_on_shapes28_in_float_along_the_do
     }
 }
 
+Test(convnet_float, a_second_pass_in_another_mode_equals_a_fresh_forward_and_needs_a_first)
+{
+    enum { N = 6, SIDE = 8 };
+    for (int norm = CONV_NORM_NONE; norm <= CONV_NORM_GROUP; norm++) {
+        ConvNet *net = make((ConvNorm)norm, POOL_MAX, SIDE, 4, 6, 3, 8);
+        ConvNetFloat *twin = convnet_float_create(net);
+        BnError err = { 0 };
+        cr_assert_not(convnet_float_reforward(twin, CONVNET_MODE_BATCH_STATS, &err));
+        cr_assert(strstr(err.message, "forward pass first"), "message: %s", err.message);
+        /* Running statistics away from 0 and 1, so that eval and batch statistics differ. */
+        for (int b = 0; b < CONVNET_BLOCKS && net->block[b].running_mean; b++)
+            for (int c = 0; c < net->block[b].c_out; c++) {
+                net->block[b].running_mean[c] = 0.3 * c;
+                net->block[b].running_var[c] = 2.0 + c;
+            }
+        double x[N * SIDE * SIDE], fresh[N * SIDE * SIDE / 4], again[N * SIDE * SIDE / 4];
+        for (int i = 0; i < N * SIDE * SIDE; i++)
+            x[i] = (double)((i * 7919) % 23) / 11.0 - 1.0;
+        cr_assert(convnet_float_forward(twin, x, N, CONVNET_MODE_BATCH_STATS, &err), "%s", err.message);
+        int count = convnet_float_channel_values(fresh, twin, 1, 2);
+        cr_assert(convnet_float_forward(twin, x, N, CONVNET_MODE_EVAL, &err), "%s", err.message);
+        cr_assert(convnet_float_reforward(twin, CONVNET_MODE_BATCH_STATS, &err), "%s", err.message);
+        cr_assert_eq(convnet_float_channel_values(again, twin, 1, 2), count);
+        cr_assert(memcmp(fresh, again, sizeof(double) * (size_t)count) == 0,
+                  "norm %s: the second pass differs from a fresh batch-statistics forward", convnet_norm_name(norm));
+        convnet_float_destroy(twin);
+        convnet_destroy(net);
+    }
+}
+
 Test(convnet_float, stored_parameters_survive_a_round_trip_and_loading_reads_the_double_side)
 {
     ConvNet *net = make(CONV_NORM_LAYER, POOL_MAX, 8, 2, 4, 3, 2);

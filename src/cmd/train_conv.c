@@ -63,7 +63,9 @@ static bool conv_evaluate(TrainNet *tn, const Dataset *test, int n, int channel,
         loss += (c->twin ? convnet_float_loss(c->twin, ys) : convnet_loss(net, ys)) * m;
         correct += (c->twin ? convnet_float_accuracy(c->twin, ys) : convnet_accuracy(net, ys)) * m;
         /* Only batch norm has two modes; the other norms' eval pass already used batch statistics. */
-        if (net->config.norm == CONV_NORM_BATCH && !chunk_forward(c, m, CONVNET_MODE_BATCH_STATS, err))
+        if (net->config.norm == CONV_NORM_BATCH &&
+            !(c->twin ? convnet_float_reforward(c->twin, CONVNET_MODE_BATCH_STATS, err)
+                      : chunk_forward(c, m, CONVNET_MODE_BATCH_STATS, err)))
             return false;
         const ConvNetBlock *last = &net->block[CONVNET_BLOCKS - 1];
         filled += c->twin ? convnet_float_channel_values(c->column + filled, c->twin, CONVNET_BLOCKS - 1, channel)

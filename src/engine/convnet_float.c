@@ -601,6 +601,8 @@ static void pool_backward_f(const ConvNetFloat *t, FloatBlock *F, int n)
 
 /* ---------- the network ---------- */
 
+static bool forward_blocks(ConvNetFloat *t, int n, ConvNetMode mode, bool keep_first_conv);
+
 bool convnet_float_forward(ConvNetFloat *t, const double *x, int n, ConvNetMode mode, BnError *err)
 {
     if (n < 1) {
@@ -616,10 +618,27 @@ bool convnet_float_forward(ConvNetFloat *t, const double *x, int n, ConvNetMode 
     size_t count = (size_t)n * side * side;
     for (size_t i = 0; i < count; i++)
         t->input[i] = (float)x[i];
+    return forward_blocks(t, n, mode, false);
+}
+
+bool convnet_float_reforward(ConvNetFloat *t, ConvNetMode mode, BnError *err)
+{
+    if (t->batch < 1) {
+        error_set(err, "network", "a second pass needs a forward pass first");
+        return false;
+    }
+    t->mode = mode;
+    return forward_blocks(t, t->batch, mode, true);
+}
+
+static bool forward_blocks(ConvNetFloat *t, int n, ConvNetMode mode, bool keep_first_conv)
+{
+    ConvNet *net = t->net;
     const float *in = t->input;
     for (int b = 0; b < CONVNET_BLOCKS; b++) {
         FloatBlock *F = &t->block[b];
-        conv_forward_f(t, F, in, n);
+        if (b > 0 || !keep_first_conv)
+            conv_forward_f(t, F, in, n);
         if (fused(t)) {
             fused_forward(t, F, &net->block[b], n, mode);
         } else {

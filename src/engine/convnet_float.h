@@ -28,6 +28,10 @@ void convnet_float_destroy(ConvNetFloat *twin);             /* accepts NULL */
  * when n < 1. */
 bool convnet_float_forward(ConvNetFloat *twin, const double *x, int n, ConvNetMode mode, BnError *err);
 
+/* The last forward's samples again in mode (e.g. batch statistics after eval), reusing the first
+ * convolution's output, which no mode changes. False with a message before any forward. */
+bool convnet_float_reforward(ConvNetFloat *twin, ConvNetMode mode, BnError *err);
+
 /* Mean softmax cross-entropy of the last forward against labels (n class indices as doubles), computed
  * in double; keeps the gradient for a following step's backward. */
 double convnet_float_loss(ConvNetFloat *twin, const double *labels);

@@ -269,7 +269,7 @@ static void norm_backward_apply_portable(float *dx, const float *dy, const float
  * pooling propagates NaN); ties keep the earlier. */
 static inline bool pool_takes(float later, float best)
 {
-    return later > best || (later != later && best == best);
+    return (later > best) | ((later != later) & (best == best));
 }
 
 static void relu_maxpool_portable(float *out, int32_t *arg, const float *x, int planes, int h, int w)
@@ -281,11 +281,14 @@ static void relu_maxpool_portable(float *out, int32_t *arg, const float *x, int 
             const float *r0 = in + 2 * i * w, *r1 = r0 + w;
             for (int j = 0; j < ow; j++) {
                 float cand[4] = { r0[2 * j], r0[2 * j + 1], r1[2 * j], r1[2 * j + 1] };
+                float top = cand[0];
                 int best = 0;
-                for (int k = 1; k < 4; k++)
-                    if (pool_takes(cand[k], cand[best]))
-                        best = k;
-                *out++ = cand[best] < 0.0f ? 0.0f : cand[best];
+                for (int k = 1; k < 4; k++) {
+                    bool take = pool_takes(cand[k], top);   /* selects, not branches: ties are common */
+                    top = take ? cand[k] : top;
+                    best = take ? k : best;
+                }
+                *out++ = top < 0.0f ? 0.0f : top;
                 *arg++ = best;
             }
         }
@@ -328,13 +331,17 @@ static void norm_relu_maxpool_portable(float *out, int32_t *arg, float *pick, co
                 float cand[4];
                 for (int k = 0; k < 4; k++)
                     cand[k] = g * xh[k] + b;
+                float top = cand[0], top_xh = xh[0];
                 int best = 0;
-                for (int k = 1; k < 4; k++)
-                    if (pool_takes(cand[k], cand[best]))
-                        best = k;
-                *out++ = cand[best] < 0.0f ? 0.0f : cand[best];
+                for (int k = 1; k < 4; k++) {
+                    bool take = pool_takes(cand[k], top);
+                    top = take ? cand[k] : top;
+                    top_xh = take ? xh[k] : top_xh;
+                    best = take ? k : best;
+                }
+                *out++ = top < 0.0f ? 0.0f : top;
                 *arg++ = best;
-                *pick++ = xh[best];
+                *pick++ = top_xh;
             }
         }
     }
