@@ -62,8 +62,8 @@ static bool conv_evaluate(TrainNet *tn, const Dataset *test, int n, int channel,
             return false;
         loss += (c->twin ? convnet_float_loss(c->twin, ys) : convnet_loss(net, ys)) * m;
         correct += (c->twin ? convnet_float_accuracy(c->twin, ys) : convnet_accuracy(net, ys)) * m;
-        /* Only batch norm has two modes; the other norms' eval pass already used batch statistics. */
-        if (net->config.norm == CONV_NORM_BATCH &&
+        /* Only a norm with running statistics has two modes; the others' eval pass used batch statistics. */
+        if (convnet_norm_has_running_stats(net->config.norm) &&
             !(c->twin ? convnet_float_reforward(c->twin, CONVNET_MODE_BATCH_STATS, err)
                       : chunk_forward(c, m, CONVNET_MODE_BATCH_STATS, err)))
             return false;

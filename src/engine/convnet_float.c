@@ -307,39 +307,31 @@ typedef struct SetRange {
     int n0, n1, c0, c1;     /* the set's planes: samples [n0, n1) × channels [c0, c1) */
 } SetRange;
 
-/* norm.h's numbering of the sets. */
-static SetRange set_range(NormMethod method, int set, int c, int groups)
+static NormShape norm_shape(const ConvNetFloat *t, const FloatBlock *F, int n)
 {
-    switch (method) {
-    case NORM_LAYER: return (SetRange){ set, set + 1, 0, c };
-    case NORM_INSTANCE: return (SetRange){ set / c, set / c + 1, set % c, set % c + 1 };
-    case NORM_GROUP: {
-        int per = c / groups;
-        return (SetRange){ set / groups, set / groups + 1, set % groups * per, set % groups * per + per };
-    }
-    case NORM_BATCH: break;
-    }
-    return (SetRange){ 0, -1, set, set + 1 };   /* n1 is filled in by the caller: every sample */
+    return (NormShape){ .n = n, .c = F->c_out, .h = F->side, .w = F->side, .groups = t->net->config.groups };
 }
 
+/* Where set `set` lies, from the method's descriptor (norm.h numbers the sets). */
 static SetRange set_of(const ConvNetFloat *t, NormMethod method, int set, const FloatBlock *F, int n)
 {
-    SetRange r = set_range(method, set, F->c_out, t->net->config.groups);
-    if (method == NORM_BATCH)
-        r.n1 = n;
-    return r;
+    NormShape ns = norm_shape(t, F, n);
+    NormSetPlace p = norm_set_place(method, &ns, set);
+    return (SetRange){ p.sample < 0 ? 0 : p.sample, p.sample < 0 ? n : p.sample + 1, p.channel_first,
+                       p.channel_last + 1 };
 }
 
-/* The set of plane (sample s, channel ch), numbered as norm.h does. */
-static int set_index(NormMethod method, int s, int ch, int c, int groups)
+/* The set of plane (sample s, channel ch). */
+static int set_index(const ConvNetFloat *t, NormMethod method, const FloatBlock *F, int n, int s, int ch)
 {
-    switch (method) {
-    case NORM_LAYER: return s;
-    case NORM_INSTANCE: return s * c + ch;
-    case NORM_GROUP: return s * groups + ch / (c / groups);
-    case NORM_BATCH: break;
-    }
-    return ch;
+    NormShape ns = norm_shape(t, F, n);
+    return norm_set_of(method, &ns, s, ch, 0);
+}
+
+/* Whether the norm keeps running statistics and eval mode uses them in place of the batch's. */
+static bool uses_running_stats(const ConvNetFloat *t, ConvNetMode mode)
+{
+    return convnet_norm_has_running_stats(t->net->config.norm) && mode == CONVNET_MODE_EVAL;
 }
 
 /* Mean, variance and rstd of every set of the conv output (two passes per set), and batch norm's
@@ -366,16 +358,18 @@ static void norm_statistics(ConvNetFloat *t, FloatBlock *F, ConvNetBlock *B, int
         F->var[set] = var;
         F->rstd[set] = (float)(1.0 / sqrt(var + net->eps));
     }
-    if (net->config.norm == CONV_NORM_BATCH && mode == CONVNET_MODE_TRAIN)
+    if (convnet_norm_has_running_stats(net->config.norm) && mode == CONVNET_MODE_TRAIN)
         batchnorm_update_running(B->running_mean, B->running_var, &B->batches_seen, F->mean, F->var,
                                  BN_CONVENTION_PYTORCH, net->bn_momentum, n * plane, c);
 }
 
-/* Whether relu, pooling and a per-channel norm run fused (max pooling, any norm but layer norm's
- * per-element γ), so that no normalized map is ever written. */
+/* Whether relu, pooling and a per-channel norm run fused (max pooling, and no norm or one with a γ per
+ * channel, not layer norm's per element), so that no normalized map is ever written. */
 static bool fused(const ConvNetFloat *t)
 {
-    return t->net->config.pool == POOL_MAX && t->net->config.norm != CONV_NORM_LAYER;
+    ConvNorm norm = t->net->config.norm;
+    return t->net->config.pool == POOL_MAX &&
+           (norm == CONV_NORM_NONE || !norm_descriptor(convnet_norm_method(norm))->params_per_element);
 }
 
 /* The fused path's forward after the convolution: each plane's (mean, rstd, γ, β), then one pass. */
@@ -385,7 +379,7 @@ static void fused_forward(ConvNetFloat *t, FloatBlock *F, ConvNetBlock *B, int n
     ConvNorm norm = net->config.norm;
     NormMethod method = convnet_norm_method(norm);
     int c = F->c_out;
-    bool eval_batch = norm == CONV_NORM_BATCH && mode == CONVNET_MODE_EVAL;
+    bool eval_batch = uses_running_stats(t, mode);
     if (norm != CONV_NORM_NONE && !eval_batch)
         norm_statistics(t, F, B, n, mode);
     for (int s = 0; s < n; s++)
@@ -399,7 +393,7 @@ static void fused_forward(ConvNetFloat *t, FloatBlock *F, ConvNetBlock *B, int n
                 af[0] = (float)B->running_mean[ch];
                 af[1] = (float)(1.0 / sqrt(B->running_var[ch] + net->eps));
             } else {
-                int set = set_index(method, s, ch, c, net->config.groups);
+                int set = set_index(t, method, F, n, s, ch);
                 af[0] = (float)F->mean[set];
                 af[1] = F->rstd[set];
             }
@@ -425,7 +419,8 @@ static void fused_backward_coefs(ConvNetFloat *t, FloatBlock *F, int n)
     } else {
         NormShape ns = { .n = n, .c = c, .h = F->side, .w = F->side, .groups = groups };
         int sets = norm_num_sets(method, &ns), size = norm_set_size(method, &ns);
-        bool group = method == NORM_GROUP;
+        /* A set that spans several γ (group norm) keeps them inside its sums (dx̂ = γ·dy). */
+        bool group = norm_descriptor(method)->params_vary_in_set;
         for (int set = 0; set < sets; set++)
             F->sum_g[set] = F->sum_gx[set] = 0.0;
         for (int s = 0; s < n; s++)
@@ -437,14 +432,14 @@ static void fused_backward_coefs(ConvNetFloat *t, FloatBlock *F, int n)
                 F->dgamma[ch] += (float)ax;
                 /* Group norm's set spans several γ, which go inside its sums (dx̂ = γ·dy). */
                 double weight = group ? F->gamma[ch] : 1.0;
-                int set = set_index(method, s, ch, c, groups);
+                int set = set_index(t, method, F, n, s, ch);
                 F->sum_g[set] += weight * a;
                 F->sum_gx[set] += weight * ax;
             }
         /* dx = rstd/M · (M·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂)) with x̂ = (conv − mean)·rstd, per plane a·g + b·conv + c. */
         for (int s = 0; s < n; s++)
             for (int ch = 0; ch < c; ch++) {
-                int set = set_index(method, s, ch, c, groups);
+                int set = set_index(t, method, F, n, s, ch);
                 double rstd = F->rstd[set], mean = F->mean[set];
                 double scale = group ? rstd / size : F->gamma[ch] * rstd / size;
                 double xcoef = -scale * F->sum_gx[set] * rstd;
@@ -461,7 +456,7 @@ static void norm_forward_f(ConvNetFloat *t, FloatBlock *F, ConvNetBlock *B, int 
     const ConvNet *net = t->net;
     NormMethod method = convnet_norm_method(net->config.norm);
     int plane = F->plane, c = F->c_out;
-    if (net->config.norm == CONV_NORM_BATCH && mode == CONVNET_MODE_EVAL) {
+    if (uses_running_stats(t, mode)) {
         for (int ch = 0; ch < c; ch++) {
             float r = (float)(1.0 / sqrt(B->running_var[ch] + net->eps)), m = (float)B->running_mean[ch];
             for (int s = 0; s < n; s++) {
@@ -481,7 +476,7 @@ static void norm_forward_f(ConvNetFloat *t, FloatBlock *F, ConvNetBlock *B, int 
         for (int s = r.n0; s < r.n1; s++)
             for (int ch = r.c0; ch < r.c1; ch++) {
                 size_t at = ((size_t)s * c + ch) * plane;
-                if (method != NORM_LAYER) {
+                if (!norm_descriptor(method)->params_per_element) {
                     kernels_f32_norm_apply(F->normed + at, F->xhat + at, F->conv + at, m, rstd, F->gamma[ch],
                                            F->beta[ch], plane);
                     continue;
@@ -506,7 +501,8 @@ static void norm_backward_f(const ConvNetFloat *t, FloatBlock *F, int n)
     int sets = norm_num_sets(method, &ns), size = norm_set_size(method, &ns);
     /* One γ per set (batch, instance) factors out of the sums; group and layer sets span several γ,
      * which go inside them, on dx̂ = γ·dy (as in norm_backward). */
-    bool per_element = method == NORM_LAYER || method == NORM_GROUP;
+    const NormDescriptor *d = norm_descriptor(method);
+    bool per_element = d->params_per_element || d->params_vary_in_set;
     for (int set = 0; set < sets; set++) {
         SetRange r = set_of(t, method, set, F, n);
         double sum_g = 0.0, sum_gx = 0.0;
@@ -514,7 +510,7 @@ static void norm_backward_f(const ConvNetFloat *t, FloatBlock *F, int n)
             for (int ch = r.c0; ch < r.c1; ch++) {
                 size_t at = ((size_t)s * c + ch) * plane;
                 const float *dy = F->dnormed + at, *xh = F->xhat + at;
-                if (method == NORM_LAYER) {
+                if (d->params_per_element) {
                     float *dg = F->dgamma + (size_t)ch * plane, *db = F->dbeta + (size_t)ch * plane;
                     const float *g = F->gamma + (size_t)ch * plane;
                     float a = 0.0f, ax = 0.0f;
@@ -545,7 +541,7 @@ static void norm_backward_f(const ConvNetFloat *t, FloatBlock *F, int n)
                 const float *dy = F->dnormed + at, *xh = F->xhat + at;
                 double scale = per_element ? rstd / size : F->gamma[ch] * rstd / size;
                 float b = (float)(-scale * sum_gx), cc = (float)(-scale * sum_g);
-                if (method == NORM_LAYER) {
+                if (d->params_per_element) {
                     const float *g = F->gamma + (size_t)ch * plane;
                     float a = (float)(scale * size);
                     for (int k = 0; k < plane; k++)
