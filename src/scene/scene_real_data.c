@@ -13,9 +13,9 @@
 #include "view/format.h"
 #include "view/plot.h"
 
-/* Fashion-MNIST comes from dataset_fashion() (Debian's directory). The training images are mapped (through
- * a decompressed cache shared by every tutor on the machine), so all 60,000 cost no private memory;
- * accuracy is measured on the first 1,000 test images. */
+/* Fashion-MNIST comes from dataset_fashion() (dataset_fashion_dir() unless `check --verify` chose).
+ * The training images are read in place (from a decompressed cache, the system-wide one when built),
+ * so all 60,000 cost no private memory; accuracy is measured on the first 1,000 test images. */
 enum {
     REAL_TEST = 1000,
     REAL_PROBE_ROWS = 200,      /* the percentiles are taken over these test rows */
@@ -263,10 +263,6 @@ static void real_bands(const RealData *r, Canvas *canvas, Rect left, Rect right)
 static void real_draw(const void *self, Canvas *canvas, Rect area)
 {
     const RealData *r = self;
-    if (area.w < 40 || area.h < 8) {
-        lockstep_draw_note(canvas, area, "scene needs more room", ROLE_TEXT_DIM);
-        return;
-    }
     char head[256];
     ColorRole role = ROLE_TITLE;
     if (r->ls.diverged) {
@@ -309,6 +305,7 @@ const SceneClass scene_real_data = {
                            real_settings, real_lives),
     .headline = "accuracy",
     .headline_label = "test accuracy with BN",
+    .min_h = 8,
     .create = real_create,
     .destroy = real_destroy,
     .step = real_step,
