@@ -36,7 +36,8 @@ static const char export_usage[] =
     "  --ascii             draw with plain ASCII (default: Unicode, as asciicast is UTF-8)\n"
     "  --no-color          no colors, only bold/underline/reverse (also when NO_COLOR is set)\n"
     "  --lessons-dir=DIR   read lessons from DIR (they must be the ones recorded)\n"
-    "FILE '-' reads standard input. The screen size is the recorded one (80x24 when not recorded).\n"
+    "FILE '-' reads standard input. The screen size is the recorded one (80x24 when not recorded),\n"
+    "and the cast follows the recorded resizes.\n"
     "A record may ask at most 1000000 scene steps (10000 per frame), 1000000 events and 1000x400\n"
     "cells, and make at most a 256 MiB cast. The cast ends at the last recorded event with the\n"
     "terminal restored (attributes reset, cursor shown).\n"
@@ -154,6 +155,13 @@ bool export_asciicast(FILE *out, const char *text, size_t size, const char *path
     for (int i = 0; i < rec->count; i++) {
         const RecordEvent *e = &rec->events[i];
         steps += e->kind == RECORD_STEPS ? e->value : 0;
+        long cells = e->kind == RECORD_RESIZE ? (long)record_size_width(e->value) * record_size_height(e->value) : 0;
+        if (options->max_cells > 0 && cells > options->max_cells) {
+            error_set_at(err, path, e->line, "resized to %dx%d: more than %ld cells, over the export's budget",
+                         record_size_width(e->value), record_size_height(e->value), options->max_cells);
+            record_destroy(rec);
+            return false;
+        }
         if (i >= max_events || steps > max_steps) {
             if (i >= max_events)
                 error_set_at(err, path, e->line, "more than %ld events: over the export's budget", max_events);
@@ -243,11 +251,25 @@ bool export_asciicast(FILE *out, const char *text, size_t size, const char *path
         double t = rec->events[i].t;
         int line = rec->events[i].line;
         clock = tick_to(tutor, clock, t);
-        while (i < rec->count && rec->events[i].t <= clock)
+        long resized = 0;
+        while (i < rec->count && rec->events[i].t <= clock) {
+            if (rec->events[i].kind == RECORD_RESIZE)
+                resized = rec->events[i].value;     /* the tutor ignores these; the cast follows them */
             i++;                /* the events the tick fired */
+        }
         last = t;
         if (!tutor_replaying(tutor))
             break;              /* a quitting key: the program closed here, nothing more to show */
+        if (resized && (record_size_width(resized) != width || record_size_height(resized) != height)) {
+            /* A player resizes its terminal on an "r" event; the next frame is a full paint at the new size. */
+            width = record_size_width(resized);
+            height = record_size_height(resized);
+            canvas_destroy(canvas);
+            canvas = canvas_create(width, height, options->unicode ? RASTER_BRAILLE : RASTER_ASCII, options->unicode);
+            ansi_encoder_destroy(encoder);
+            encoder = ansi_encoder_create(options->theme ? options->theme : &fallback, options->color);
+            fprintf(out, "[%.6f, \"r\", \"%dx%d\"]\n", cast_time(&cast, t), width, height);
+        }
         app_render_frame(&screen, canvas, NULL);
         data = ansi_encoder_frame(encoder, canvas, &len);
         if (len == 0)

@@ -207,6 +207,28 @@ Record *record_parse(const char *text, size_t size, const char *path, const char
             }
             r->width = (int)v;
             r->height = (int)h;
+        } else if (strcmp(what, "resize") == 0) {
+            long w, h;
+            if (!have_version || !have_seed || !have_start) {
+                error_set_at(err, path, line_no, "'resize' before the 'version', 'seed' and 'start' lines");
+                goto fail;
+            }
+            if (n != 4 || !parse_time(words[1], &t) || !parse_long(words[2], 1, RECORD_WIDTH_MAX, &w) ||
+                !parse_long(words[3], 1, RECORD_HEIGHT_MAX, &h)) {
+                error_set_at(err, path, line_no, "expected 'resize SECONDS WIDTH HEIGHT' (at most %dx%d)",
+                             RECORD_WIDTH_MAX, RECORD_HEIGHT_MAX);
+                goto fail;
+            }
+            if (t < last) {
+                error_set_at(err, path, line_no, "time %s goes back (the previous event was at %.3f)", words[1], last);
+                goto fail;
+            }
+            if (r->count >= RECORD_EVENTS_MAX) {
+                error_set_at(err, path, line_no, "more than %d events: too long for a record", RECORD_EVENTS_MAX);
+                goto fail;
+            }
+            record_push(r, t, RECORD_RESIZE, record_size_value(w, h), line_no);
+            last = t;
         } else if (strcmp(what, "key") == 0 || strcmp(what, "steps") == 0) {
             bool is_key = what[0] == 'k';
             if (!have_version || !have_seed || !have_start) {
@@ -251,7 +273,7 @@ Record *record_parse(const char *text, size_t size, const char *path, const char
             }
         } else {
             error_set_at(err, path, line_no, "unknown line '%s' (expected version, seed, start, autoplay, size, "
-                         "key, steps or end)", what);
+                         "key, steps, resize or end)", what);
             goto fail;
         }
     }
@@ -339,7 +361,8 @@ Recorder *recorder_open(const char *path, const Record *header, BnError *err)
     fprintf(f, "version %s\nseed %" PRIu64 "\nstart %d %d\nautoplay %g\n", header->version, header->seed,
             header->lesson, header->page, header->autoplay);
     if (header->width > 0 && header->height > 0)
-        fprintf(f, "size %d %d\n", header->width, header->height);
+        fprintf(f, "size %d %d\n", header->width > RECORD_WIDTH_MAX ? RECORD_WIDTH_MAX : header->width,
+                header->height > RECORD_HEIGHT_MAX ? RECORD_HEIGHT_MAX : header->height);
     if (fflush(f) != 0)
         rec->failed = true;
     return rec;
@@ -359,6 +382,17 @@ void recorder_steps(Recorder *rec, double t, long count)
     if (!rec || count <= 0)
         return;
     if (fprintf(rec->f, "steps %.3f %ld\n", t, count) < 0 || fflush(rec->f) != 0)
+        rec->failed = true;
+}
+
+void recorder_resize(Recorder *rec, double t, int width, int height)
+{
+    if (!rec || width < 1 || height < 1)
+        return;
+    /* Beyond what a record may hold, the size is written at the limit: the record stays replayable. */
+    width = width > RECORD_WIDTH_MAX ? RECORD_WIDTH_MAX : width;
+    height = height > RECORD_HEIGHT_MAX ? RECORD_HEIGHT_MAX : height;
+    if (fprintf(rec->f, "resize %.3f %d %d\n", t, width, height) < 0 || fflush(rec->f) != 0)
         rec->failed = true;
 }
 
