@@ -405,3 +405,23 @@ Test(tutor_record, a_recording_keeps_every_terminal_resize)
     record_destroy(rec);
     unlink(path);
 }
+
+Test(tutor_record, a_file_name_with_a_newline_still_gives_a_record_that_reads_back)
+{
+    char dir[] = "/tmp/bntutor-test-name.XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[96];
+    snprintf(path, sizeof path, "%s/two\nlines.rec", dir);
+    Record header = { .seed = 3, .lesson = 0, .page = 1 };
+    snprintf(header.version, sizeof header.version, "9.9.9");
+    BnError err = { 0 };
+    Recorder *rec = recorder_open(path, &header, &err);
+    cr_assert_not_null(rec, "%s", err.message);
+    cr_assert(recorder_close(rec, 1.0, &err));
+    Record *r = record_load(path, "9.9.9", &err);
+    cr_assert_not_null(r, "the name's newline broke the record: %s: %s", err.where, err.message);
+    cr_assert_eq(r->seed, 3);
+    record_destroy(r);
+    unlink(path);
+    rmdir(dir);
+}

@@ -256,7 +256,7 @@ static int run_open(const TrainOptions *o, TrainRun *run)
     const Dataset *train = run->train, *test = run->test;
     for (int s = 0; s < 2; s++)
         if ((s ? test : train)->warning[0])
-            fprintf(stderr, "bntutor: warning: %s\n", (s ? test : train)->warning);
+            cmd_fail(0, "warning", "%s", (s ? test : train)->warning);
     run->n_test = test->n < TEST_BATCH_MAX ? test->n : TEST_BATCH_MAX;
     int status = (o->conv ? train_conv_create : train_mlp_create)(o, train, test, run->n_test, &run->net);
     if (status != 0)

@@ -15,6 +15,7 @@
 #include "util/alloc.h"
 #include "util/file.h"
 #include "util/parse.h"
+#include "util/termtext.h"
 #include "view/keys.h"
 
 enum { RECORD_FILE_MAX = 256 << 20, RECORD_LINE_MAX = 512 };
@@ -357,7 +358,9 @@ Recorder *recorder_open(const char *path, const Record *header, BnError *err)
     Recorder *rec = xcalloc(1, sizeof *rec);
     rec->f = f;
     rec->path = xstrdup(path);
-    fprintf(f, "%s\n# a bntutor session: replay it with 'bntutor --replay=%s'\n", RECORD_MAGIC, path);
+    char shown[1024];           /* a newline in the name must not end the comment line */
+    fprintf(f, "%s\n# a bntutor session: replay it with 'bntutor --replay=%s'\n", RECORD_MAGIC,
+            termtext_clean(path, shown, sizeof shown, 0));
     fprintf(f, "version %s\nseed %" PRIu64 "\nstart %d %d\nautoplay %g\n", header->version, header->seed,
             header->lesson, header->page, header->autoplay);
     if (header->width > 0 && header->height > 0)
