@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "scene/scene.h"
 
 static const char usage_text[] =
     "Usage: bntutor [OPTIONS]              start the interactive tutor\n"
@@ -41,6 +42,7 @@ static const char usage_text[] =
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
+    scene_catalog_install();    /* the lesson parser checks pages against the scenes' own tables */
     if (argc >= 2) {
         const char *sub = argv[1];
         if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {

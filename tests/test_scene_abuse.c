@@ -270,7 +270,7 @@ Test(scene_abuse, the_prose_only_scene_draws_nothing_not_a_placeholder)
     BnError err = { 0 };
     Scene *scene = scene_create(NULL, 1, &err);
     cr_assert_not_null(scene, "the 'none' scene failed: %s", err.message);
-    cr_assert_str_eq(scene->cls->name, "none");
+    cr_assert_str_eq(scene->cls->schema.name, "none");
     Canvas *c = canvas_create(80, 13, RASTER_BRAILLE, true);
     scene_draw(scene, c, rect_make(0, 0, 80, 13));
     for (int y = 0; y < 13; y++)

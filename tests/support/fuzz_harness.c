@@ -21,6 +21,7 @@
 #include "engine/idx.h"
 #include "lesson/lesson.h"
 #include "lesson/progress.h"
+#include "scene/scene.h"
 #include "support/json.h"
 #include "ui/record.h"
 #include "util/alloc.h"
@@ -138,6 +139,7 @@ int fuzz_lesson_one(const uint8_t *data, size_t size)
     static const char T[] = "lesson";
     if (size > INPUT_MAX)
         return 0;
+    scene_catalog_install();    /* the fuzz binaries have no main() of ours to do it */
     Lesson *lesson = lesson_parse((const char *)data, size, "fuzz.lesson");
     HARNESS_REQUIRE(T, lesson != NULL);
     HARNESS_REQUIRE(T, lesson->title != NULL);
