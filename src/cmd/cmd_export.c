@@ -137,6 +137,84 @@ static double tick_to(Tutor *tutor, double clock, double t)
     }
 }
 
+/* The cast's first line: its size, time, idle limit, title and terminal. */
+static void cast_header(FILE *out, const Tutor *tutor, int width, int height, const ExportOptions *options)
+{
+    char title[300];
+    if (tutor_lesson_number(tutor) >= 0)
+        snprintf(title, sizeof title, "bntutor: Lesson %d: %s", tutor_lesson_number(tutor), tutor_lesson_title(tutor));
+    else
+        snprintf(title, sizeof title, "bntutor");
+    fprintf(out, "{\"version\": 2, \"width\": %d, \"height\": %d, \"timestamp\": %lld", width, height,
+            options->timestamp);
+    if (options->idle_limit > 0.0)
+        fprintf(out, ", \"idle_time_limit\": %g", options->idle_limit);
+    fputs(", \"title\": ", out);
+    export_json_string(out, title);
+    fputs(", \"env\": {\"TERM\": \"xterm-256color\"}}\n", out);
+}
+
+/* Replays the record through the tutor, one output event per frame that changed and one "r" event
+ * per recorded resize (the canvas and encoder are then made anew at that size, so *canvas and
+ * *encoder may change); false with err when the cast would pass max_bytes (it stops there). */
+static bool cast_frames(FILE *out, Tutor *tutor, const Record *rec, Canvas **canvas_io, AnsiEncoder **encoder_io,
+                        const ExportOptions *options, const Theme *theme, size_t max_bytes, const char *path,
+                        BnError *err)
+{
+    Canvas *canvas = *canvas_io;
+    AnsiEncoder *encoder = *encoder_io;
+    AppScreen screen = tutor_screen(tutor);
+    CastClock cast = { .limit = options->idle_limit };
+    app_render_frame(&screen, canvas, NULL);
+    size_t written = 0, len;
+    const char *data = ansi_encoder_frame(encoder, canvas, &len);
+    write_event(out, 0.0, data);
+    written += len;
+    double clock = 0.0, last = 0.0;
+    bool over = false;
+    for (int i = 0; i < rec->count;) {
+        double t = rec->events[i].t;
+        int line = rec->events[i].line;
+        clock = tick_to(tutor, clock, t);
+        long resized = 0;
+        while (i < rec->count && rec->events[i].t <= clock) {
+            if (rec->events[i].kind == RECORD_RESIZE)
+                resized = rec->events[i].value;     /* the tutor ignores these; the cast follows them */
+            i++;                /* the events the tick fired */
+        }
+        last = t;
+        if (!tutor_replaying(tutor))
+            break;              /* a quitting key: the program closed here, nothing more to show */
+        int width = record_size_width(resized), height = record_size_height(resized);
+        if (resized && (width != canvas->width || height != canvas->height)) {
+            /* A player resizes its terminal on an "r" event; the next frame is a full paint at the new size. */
+            canvas_destroy(canvas);
+            canvas = *canvas_io = canvas_create(width, height, options->unicode ? RASTER_BRAILLE : RASTER_ASCII,
+                                                options->unicode);
+            ansi_encoder_destroy(encoder);
+            encoder = *encoder_io = ansi_encoder_create(theme, options->color);
+            fprintf(out, "[%.6f, \"r\", \"%dx%d\"]\n", cast_time(&cast, t), width, height);
+        }
+        app_render_frame(&screen, canvas, NULL);
+        data = ansi_encoder_frame(encoder, canvas, &len);
+        if (len == 0)
+            continue;
+        written += len;
+        if (written > max_bytes) {
+            error_set_at(err, path, line, "the cast passes %zu MiB here: over the export's budget (export a "
+                         "shorter or smaller record)", max_bytes >> 20);
+            over = true;
+            break;
+        }
+        write_event(out, cast_time(&cast, t), data);
+    }
+    /* The cast ends where the session's last event was (not at its 'end' line, which may sit long after),
+     * with the terminal as a player found it: attributes reset, cursor shown. */
+    if (!over)
+        write_event(out, cast_time(&cast, last), "\x1b[0m\x1b[?25h");
+    return !over;
+}
+
 bool export_asciicast(FILE *out, const char *text, size_t size, const char *path, const ExportOptions *options,
                       BnError *err)
 {
@@ -225,69 +303,10 @@ bool export_asciicast(FILE *out, const char *text, size_t size, const char *path
     AnsiEncoder *encoder = ansi_encoder_create(options->theme ? options->theme : &fallback, options->color);
     Canvas *canvas = canvas_create(width, height, options->unicode ? RASTER_BRAILLE : RASTER_ASCII,
                                    options->unicode);
-    AppScreen screen = tutor_screen(tutor);
 
-    char title[300];
-    if (tutor_lesson_number(tutor) >= 0)
-        snprintf(title, sizeof title, "bntutor: Lesson %d: %s", tutor_lesson_number(tutor), tutor_lesson_title(tutor));
-    else
-        snprintf(title, sizeof title, "bntutor");
-    fprintf(out, "{\"version\": 2, \"width\": %d, \"height\": %d, \"timestamp\": %lld", width, height,
-            options->timestamp);
-    if (options->idle_limit > 0.0)
-        fprintf(out, ", \"idle_time_limit\": %g", options->idle_limit);
-    fputs(", \"title\": ", out);
-    export_json_string(out, title);
-    fputs(", \"env\": {\"TERM\": \"xterm-256color\"}}\n", out);
-
-    CastClock cast = { .limit = options->idle_limit };
-    app_render_frame(&screen, canvas, NULL);
-    size_t written = 0, len;
-    const char *data = ansi_encoder_frame(encoder, canvas, &len);
-    write_event(out, 0.0, data);
-    written += len;
-    double clock = 0.0, last = 0.0;
-    bool over = false;
-    for (int i = 0; i < rec->count;) {
-        double t = rec->events[i].t;
-        int line = rec->events[i].line;
-        clock = tick_to(tutor, clock, t);
-        long resized = 0;
-        while (i < rec->count && rec->events[i].t <= clock) {
-            if (rec->events[i].kind == RECORD_RESIZE)
-                resized = rec->events[i].value;     /* the tutor ignores these; the cast follows them */
-            i++;                /* the events the tick fired */
-        }
-        last = t;
-        if (!tutor_replaying(tutor))
-            break;              /* a quitting key: the program closed here, nothing more to show */
-        if (resized && (record_size_width(resized) != width || record_size_height(resized) != height)) {
-            /* A player resizes its terminal on an "r" event; the next frame is a full paint at the new size. */
-            width = record_size_width(resized);
-            height = record_size_height(resized);
-            canvas_destroy(canvas);
-            canvas = canvas_create(width, height, options->unicode ? RASTER_BRAILLE : RASTER_ASCII, options->unicode);
-            ansi_encoder_destroy(encoder);
-            encoder = ansi_encoder_create(options->theme ? options->theme : &fallback, options->color);
-            fprintf(out, "[%.6f, \"r\", \"%dx%d\"]\n", cast_time(&cast, t), width, height);
-        }
-        app_render_frame(&screen, canvas, NULL);
-        data = ansi_encoder_frame(encoder, canvas, &len);
-        if (len == 0)
-            continue;
-        written += len;
-        if (written > max_bytes) {
-            error_set_at(err, path, line, "the cast passes %zu MiB here: over the export's budget (export a "
-                         "shorter or smaller record)", max_bytes >> 20);
-            over = true;
-            break;
-        }
-        write_event(out, cast_time(&cast, t), data);
-    }
-    /* The cast ends where the session's last event was (not at its 'end' line, which may sit long after),
-     * with the terminal as a player found it: attributes reset, cursor shown. */
-    if (!over)
-        write_event(out, cast_time(&cast, last), "\x1b[0m\x1b[?25h");
+    cast_header(out, tutor, width, height, options);
+    bool over = !cast_frames(out, tutor, rec, &canvas, &encoder, options, options->theme ? options->theme : &fallback,
+                             max_bytes, path, err);
 
     canvas_destroy(canvas);
     ansi_encoder_destroy(encoder);
