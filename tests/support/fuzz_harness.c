@@ -738,8 +738,12 @@ int fuzz_record_one(const uint8_t *data, size_t size)
             int back = 0;
             if (!record_key_parse(record_key_name((int)e->value, name, sizeof name), &back) || back != e->value)
                 harness_fail("record", "a recorded key must survive being written and read again");
-        } else if (e->value < 0) {
-            harness_fail("record", "a step count cannot be negative");
+        } else if (e->kind == RECORD_RESIZE) {
+            int w = record_size_width(e->value), h = record_size_height(e->value);
+            if (w < 1 || h < 1 || w > RECORD_WIDTH_MAX || h > RECORD_HEIGHT_MAX)
+                harness_fail("record", "a resize must stay within the record's size limits");
+        } else if (e->value < 1 || e->value > RECORD_STEPS_PER_EVENT_MAX) {
+            harness_fail("record", "a step count must be within the record's budget");
         }
     }
     record_destroy(record);
@@ -849,8 +853,15 @@ int fuzz_export_one(const uint8_t *data, size_t size)
             HARNESS_REQUIRE(T, lines > 1 || t == 0.0);      /* the first frame at the start */
             last = t;
             const char *kind = json_string(json_index(v, 1));
-            HARNESS_REQUIRE(T, kind && strcmp(kind, "o") == 0);
-            HARNESS_REQUIRE(T, json_string(json_index(v, 2)) != NULL);
+            HARNESS_REQUIRE(T, kind && (strcmp(kind, "o") == 0 || strcmp(kind, "r") == 0));
+            const char *event = json_string(json_index(v, 2));
+            HARNESS_REQUIRE(T, event != NULL);
+            if (kind[0] == 'r') {
+                int w = 0, h = 0;
+                char rest = 0;
+                HARNESS_REQUIRE(T, sscanf(event, "%dx%d%c", &w, &h, &rest) == 2);
+                HARNESS_REQUIRE(T, (long)w * h <= BUDGET_CELLS);
+            }
         }
         json_free(v);
         lines++;
