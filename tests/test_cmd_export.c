@@ -307,6 +307,8 @@ Test(cmd_export, bad_options_exit_2_and_bad_records_exit_1_with_a_message)
         { "--format=svg x.rec", 2, "bntutor: export: --format: expected asciicast, got 'svg'" },
         { "--idle-limit=0 x.rec", 2, "bntutor: export: --idle-limit: expected seconds above 0" },
         { "--idle-limit=soon x.rec", 2, "got 'soon'" },
+        /* A value pasted with a terminal control in it is spelled out, never sent raw. */
+        { "'--format=\033]2;X\007' x.rec", 2, "got '\\x1B]2;X\\x07'" },
         { "--frobnicate x.rec", 2, "bntutor: export: unknown option '--frobnicate'" },
         { "a.rec b.rec", 2, "one record at a time" },
         { "--ascii=yes x.rec", 2, "takes no value" },
