@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 #include "support/check.h"
@@ -97,6 +98,16 @@ static void setup(void)
     FIXTURE("lessons/02-good.lesson", "lesson 2\ntitle Good\npage One\ntext\n  Hello.\nend\n");
     FIXTURE("lessons/03-broken.lesson", "lesson 3\ntitle Broken\npage P\nbogus line\n");
     make_dir("no-lessons");
+    /* Special files named *.lesson: a FIFO nobody writes to, and a link to a device. */
+    char path[256];
+    snprintf(path, sizeof path, "%s/fifo.lesson", scratch);
+    cr_assert_eq(mkfifo(path, 0600), 0, "cannot make the FIFO %s", path);
+    snprintf(path, sizeof path, "%s/zero.lesson", scratch);
+    cr_assert_eq(symlink("/dev/zero", path), 0, "cannot link %s", path);
+    make_dir("fifo-lessons");
+    FIXTURE("fifo-lessons/02-good.lesson", "lesson 2\ntitle Good\npage One\ntext\n  Hello.\nend\n");
+    snprintf(path, sizeof path, "%s/fifo-lessons/01-pipe.lesson", scratch);
+    cr_assert_eq(mkfifo(path, 0600), 0, "cannot make the FIFO %s", path);
 }
 
 static void teardown(void)
@@ -438,6 +449,21 @@ static const BadInput list_cases[] = {
     { "list --lessons-dir=nowhere", NULL, 1, "--lessons-dir: 'nowhere' is not a directory" },
     { "list --lessons-dir=good.lesson", NULL, 1, "--lessons-dir: 'good.lesson' is not a directory" },
 };
+
+/* A FIFO or device named *.lesson is refused at once: opening it must never wait for a writer. `timeout`
+ * turns a hang into exit 124, which no row expects. */
+static const BadInput special_file_cases[] = {
+    { "check fifo.lesson", NULL, 1, "fifo.lesson: not a regular file" },
+    { "check zero.lesson", NULL, 1, "zero.lesson: not a regular file" },
+    { "check good.lesson fifo.lesson", NULL, 1, "fifo.lesson: not a regular file" },
+    { "list --lessons-dir=fifo-lessons", NULL, 0, NULL },     /* stdout: "BROKEN: ...: not a regular file" */
+    { "render --lessons-dir=fifo-lessons --lesson=2 --page=1 --size=60x20", NULL, 0, NULL },
+};
+
+Test(bad_input, a_fifo_or_device_named_lesson_is_refused_without_blocking)
+{
+    RUN_TABLE(special_file_cases, "timeout 20");
+}
 
 Test(bad_input, list_refuses_bad_arguments_and_folders)
 {

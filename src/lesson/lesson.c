@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "util/alloc.h"
+#include "util/file.h"
 #include "util/parse.h"
 #include "view/text.h"
 
@@ -1210,17 +1211,12 @@ Lesson *lesson_parse(const char *text, size_t size, const char *path)
 
 Lesson *lesson_load(const char *path)
 {
-    FILE *f = fopen(path, "rb");
+    /* A FIFO or device named *.lesson must not block list, check, render or the tutor. */
+    BnError open_err = { 0 };
+    FILE *f = file_fopen_regular(path, NULL, &open_err);
     if (!f) {
         Lesson *L = lesson_new(path);
-        lesson_add_problem(L, 0, "cannot open: %s", strerror(errno));
-        return L;
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
-        fclose(f);
-        Lesson *L = lesson_new(path);
-        lesson_add_problem(L, 0, "%s", S_ISDIR(st.st_mode) ? "is a directory, not a lesson file" : "is not a regular file");
+        lesson_add_problem(L, 0, "%s", errno == EISDIR ? "is a directory, not a lesson file" : open_err.message);
         return L;
     }
     /* Read one byte past the limit so an oversized file is recognised without reading all of it. */

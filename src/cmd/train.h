@@ -1,0 +1,82 @@
+/* 'bntutor train': its options, and the network interface its one training loop drives (top layer).
+ *
+ * A network for the loop is a TrainNet: a class (step on a mini-batch, predicted classes of that
+ * batch, evaluation on the fixed test batch, destroy) and the figures the loop needs. cmd_train.c
+ * owns the loop (sampling, rows, divergence); each network is one file (train_mlp.c, train_conv.c)
+ * with a create function that checks the options against the data and builds it. */
+#ifndef BNTUTOR_CMD_TRAIN_H
+#define BNTUTOR_CMD_TRAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine/activation.h"
+#include "engine/convnet.h"
+#include "engine/dataset.h"
+#include "engine/mlp.h"
+#include "engine/optimizer.h"
+#include "util/error.h"
+
+typedef struct TrainOptions {
+    const char *dataset;
+    bool dataset_given;
+    bool paper;
+    bool conv;                  /* --net=conv */
+    ConvNorm norm;
+    bool norm_given, bn_given;
+    long groups;
+    bool groups_given;
+    int hidden[MLP_MAX_SIZES];
+    int num_hidden;
+    bool hidden_given, act_given;
+    Activation act;
+    BnPlacement bn;
+    long steps, batch, every, unit;
+    double lr, momentum;
+    unsigned long long seed;
+    const char *csv;
+    bool double_steps;      /* --precision=double: train through the double Mlp, not its float twin */
+    bool precision_given;
+} TrainOptions;
+
+/* One evaluation on the fixed test batch: eval-mode accuracy (R² for regression) and loss, and the
+ * 15th/50th/85th percentiles of the followed unit's input. */
+typedef struct TrainEval {
+    double test_acc, test_loss, p[3];
+} TrainEval;
+
+typedef struct TrainNet TrainNet;
+
+typedef struct TrainNetClass {
+    /* One SGD step on x: (batch, dim) with targets y: (batch); the mean loss into *loss. False when the
+     * step failed: a loss that is not finite means the run diverged, else err says why. */
+    bool (*step)(TrainNet *net, Sgd *sgd, const double *x, const double *y, int batch, double *loss,
+                 BnError *err);
+    /* The class the last step's forward predicts for each of its rows: pred (batch). Classifiers only. */
+    void (*predict)(const TrainNet *net, int *pred);
+    /* Eval-mode figures on the first n rows of test, and the percentiles of unit `unit`'s input. */
+    bool (*evaluate)(TrainNet *net, const Dataset *test, int n, int unit, TrainEval *ev, BnError *err);
+    void (*destroy)(TrainNet *net);
+} TrainNetClass;
+
+/* The part every network shares; an implementation embeds it first. */
+struct TrainNet {
+    const TrainNetClass *cls;
+    size_t num_params;      /* length of the parameter block the optimizer steps */
+    bool classifies;        /* false for regression: no predictions, no train_acc */
+};
+
+/* The constructors: 0 and *net on success, else the exit status of an error already printed (2 for
+ * options that do not fit the data, 1 for a runtime failure). n_test: rows of the fixed test batch. */
+int train_mlp_create(const TrainOptions *o, const Dataset *train, const Dataset *test, int n_test, TrainNet **net);
+int train_conv_create(const TrainOptions *o, const Dataset *train, const Dataset *test, int n_test,
+                      TrainNet **net);
+
+/* Accepts NULL. */
+static inline void train_net_destroy(TrainNet *net)
+{
+    if (net)
+        net->cls->destroy(net);
+}
+
+#endif

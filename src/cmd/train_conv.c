@@ -1,0 +1,110 @@
+/* 'bntutor train': the conv net (--net=conv) behind the training loop's network interface (top layer). */
+#include <stdlib.h>
+
+#include "cmd/cmd_util.h"
+#include "cmd/train.h"
+#include "engine/convnet.h"
+#include "engine/stats.h"
+#include "util/alloc.h"
+
+/* Test samples per conv forward: a 1000-sample forward would hold ~700 MB of feature maps. */
+enum { CONV_TEST_CHUNK = 100 };
+
+typedef struct TrainConv {
+    TrainNet base;
+    ConvNet *net;
+    double *column;     /* (n_test · side²) the followed channel's values over the test batch */
+    double *xs;         /* (CONV_TEST_CHUNK, dim) one chunk of test rows */
+} TrainConv;
+
+static bool conv_step(TrainNet *net, Sgd *sgd, const double *x, const double *y, int batch, double *loss,
+                      BnError *err)
+{
+    return convnet_train_step(((TrainConv *)net)->net, sgd, x, y, batch, loss, err);
+}
+
+static void conv_predict(const TrainNet *net, int *pred)
+{
+    convnet_predict(((const TrainConv *)net)->net, pred);
+}
+
+/* Eval-mode accuracy and loss on the first n test samples, then the percentiles of channel `channel`'s
+ * relu input in the second block with batch statistics, chunk by chunk. */
+static bool conv_evaluate(TrainNet *tn, const Dataset *test, int n, int channel, TrainEval *ev, BnError *err)
+{
+    TrainConv *c = (TrainConv *)tn;
+    ConvNet *net = c->net;
+    double loss = 0.0, correct = 0.0;
+    int filled = 0;
+    int idx[CONV_TEST_CHUNK];
+    double ys[CONV_TEST_CHUNK];
+    for (int start = 0; start < n; start += CONV_TEST_CHUNK) {
+        int m = n - start < CONV_TEST_CHUNK ? n - start : CONV_TEST_CHUNK;
+        for (int k = 0; k < m; k++)
+            idx[k] = start + k;
+        dataset_gather(test, idx, m, c->xs, ys);
+        if (!convnet_forward(net, c->xs, m, CONVNET_MODE_EVAL, err))
+            return false;
+        loss += convnet_loss(net, ys) * m;
+        correct += convnet_accuracy(net, ys) * m;
+        /* Only batch norm has two modes; the other norms' eval pass already used batch statistics. */
+        if (net->config.norm == CONV_NORM_BATCH && !convnet_forward(net, c->xs, m, CONVNET_MODE_BATCH_STATS, err))
+            return false;
+        const ConvNetBlock *last = &net->block[CONVNET_BLOCKS - 1];
+        filled += convnet_channel_values(c->column + filled, net, CONVNET_BLOCKS - 1, last->normed, channel);
+    }
+    ev->test_loss = loss / n;
+    ev->test_acc = correct / n;
+    static const double ps[3] = { 15.0, 50.0, 85.0 };
+    stats_percentiles(ev->p, c->column, filled, ps, 3);
+    return true;
+}
+
+static void conv_destroy(TrainNet *net)
+{
+    TrainConv *c = (TrainConv *)net;
+    convnet_destroy(c->net);
+    free(c->column);
+    free(c->xs);
+    free(c);
+}
+
+static const TrainNetClass conv_class = {
+    .step = conv_step, .predict = conv_predict, .evaluate = conv_evaluate, .destroy = conv_destroy,
+};
+
+int train_conv_create(const TrainOptions *o, const Dataset *train, const Dataset *test, int n_test,
+                      TrainNet **net)
+{
+    *net = NULL;
+    ConvNetConfig config;
+    convnet_config_init(&config);
+    if (train->dim != config.side * config.side || train->classes < 2)
+        return cmd_fail(2, "--net", "the conv net takes 28x28 images (784 pixels) with class labels, but '%s' "
+                        "has %d feature%s%s", o->dataset, train->dim, train->dim == 1 ? "" : "s",
+                        train->classes < 2 ? " and no classes" : "");
+    if (o->batch > train->n)
+        return cmd_fail(2, "--batch", "%ld is larger than the training set of '%s' (%d samples)", o->batch,
+                        o->dataset, train->n);
+    if (o->unit >= config.channels[CONVNET_BLOCKS - 1])
+        return cmd_fail(2, "--unit", "%ld is not a channel of the conv net's second block (0 to %d)", o->unit,
+                        config.channels[CONVNET_BLOCKS - 1] - 1);
+    if (test->n < 1)
+        return cmd_fail(1, "--dataset", "the test set of '%s' is empty", o->dataset);
+    config.classes = train->classes;
+    config.norm = o->norm;
+    config.groups = (int)o->groups;
+    config.seed = o->seed;
+    BnError err = { 0 };
+    ConvNet *cn = convnet_create(&config, &err);
+    if (!cn)
+        return cmd_fail_error(1, &err, "train");
+    TrainConv *c = xcalloc(1, sizeof *c);
+    c->base = (TrainNet){ .cls = &conv_class, .num_params = cn->num_params, .classifies = true };
+    c->net = cn;
+    int map = cn->block[CONVNET_BLOCKS - 1].side * cn->block[CONVNET_BLOCKS - 1].side;
+    c->column = xmalloc(sizeof(double) * (size_t)n_test * (size_t)map);
+    c->xs = xmalloc(sizeof(double) * CONV_TEST_CHUNK * (size_t)test->dim);
+    *net = &c->base;
+    return 0;
+}

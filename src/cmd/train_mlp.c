@@ -1,0 +1,155 @@
+/* 'bntutor train': the multilayer perceptron (--hidden, --net=paper) behind the training loop's network interface (top layer). */
+#include <stdlib.h>
+
+#include "cmd/cmd_util.h"
+#include "cmd/train.h"
+#include "engine/loss.h"
+#include "engine/mlp_float.h"
+#include "engine/mlp_infer.h"
+#include "engine/stats.h"
+#include "util/alloc.h"
+
+typedef struct TrainMlp {
+    TrainNet base;
+    Mlp *mlp;
+    MlpFloat *twin;     /* the float twin that takes the steps, NULL with --precision=double */
+    /* One evaluation of the fixed test batch: (n_test, n_out) each but the column, (n_test). */
+    double *logits, *probs, *dlogits, *column;
+} TrainMlp;
+
+static bool mlp_step(TrainNet *net, Sgd *sgd, const double *x, const double *y, int batch, double *loss,
+                     BnError *err)
+{
+    TrainMlp *m = (TrainMlp *)net;
+    return m->twin ? mlp_float_train_step(m->twin, sgd, x, y, batch, loss, err)
+                   : mlp_train_step(m->mlp, sgd, x, y, batch, loss, err);
+}
+
+static void mlp_predict_batch(const TrainNet *net, int *pred)
+{
+    const TrainMlp *m = (const TrainMlp *)net;
+    if (m->twin)
+        mlp_float_predict(m->twin, pred);
+    else
+        mlp_predict(m->mlp, pred);
+}
+
+/* R² of single-output predictions pred (n) against target (n). */
+static double r_squared(const double *pred, const double *target, int n)
+{
+    double mean = 0.0;
+    for (int r = 0; r < n; r++)
+        mean += target[r] / n;
+    double ss_res = 0.0, ss_tot = 0.0;
+    for (int r = 0; r < n; r++) {
+        double e = pred[r] - target[r], d = target[r] - mean;
+        ss_res += e * e;
+        ss_tot += d * d;
+    }
+    return ss_tot > 0.0 ? 1.0 - ss_res / ss_tot : 0.0;
+}
+
+/* Eval-mode figures on the fixed test batch, and the percentiles of the followed unit's input. The
+ * test rows go through mlp_infer_rows, which never holds the network's training buffers for them. */
+static bool mlp_evaluate(TrainNet *net, const Dataset *test, int n, int unit, TrainEval *ev, BnError *err)
+{
+    TrainMlp *m = (TrainMlp *)net;
+    const Mlp *mlp = m->mlp;
+    if (m->twin)
+        mlp_float_store(m->twin);       /* evaluation runs on the double network */
+    int last = mlp->num_hidden - 1;
+    bool bn = mlp->config.bn != BN_PLACEMENT_NONE;
+    MlpInferTap column = { .layer = last, .unit = unit, .values = m->column };
+    /* Without BN both modes are the same pass, so the column comes from the eval pass. */
+    if (!mlp_infer_rows(mlp, test, 0, n, MLP_MODE_EVAL, m->logits, &column, bn ? 0 : 1, err))
+        return false;
+    if (mlp->config.task == MLP_TASK_REGRESS) {
+        ev->test_loss = loss_mse(m->dlogits, m->logits, test->y, n * mlp->n_out);
+        ev->test_acc = r_squared(m->logits, test->y, n);
+    } else {
+        ev->test_loss = loss_softmax_cross_entropy(m->dlogits, m->probs, m->logits, test->y, n, mlp->n_out);
+        ev->test_acc = mlp_logits_accuracy(m->logits, test->y, n, mlp->n_out);
+    }
+    if (bn && !mlp_infer_rows(mlp, test, 0, n, MLP_MODE_BATCH_STATS, NULL, &column, 1, err))
+        return false;
+    static const double ps[3] = { 15.0, 50.0, 85.0 };
+    stats_percentiles(ev->p, m->column, n, ps, 3);
+    return true;
+}
+
+static void mlp_net_destroy(TrainNet *net)
+{
+    TrainMlp *m = (TrainMlp *)net;
+    mlp_float_destroy(m->twin);
+    mlp_destroy(m->mlp);
+    free(m->logits);
+    free(m->probs);
+    free(m->dlogits);
+    free(m->column);
+    free(m);
+}
+
+static const TrainNetClass mlp_class = {
+    .step = mlp_step, .predict = mlp_predict_batch, .evaluate = mlp_evaluate, .destroy = mlp_net_destroy,
+};
+
+/* The layer widths the options ask for on this data (inputs, hidden..., outputs) into sizes; their count. */
+static int mlp_sizes(const TrainOptions *o, const Dataset *train, int sizes[MLP_MAX_SIZES])
+{
+    int num = 0;
+    sizes[num++] = train->dim;
+    if (o->paper) {
+        for (int k = 0; k < 3; k++)
+            sizes[num++] = 100;
+    } else {
+        for (int k = 0; k < o->num_hidden; k++)
+            sizes[num++] = o->hidden[k];
+    }
+    sizes[num++] = train->classes == 0 ? 1 : train->classes;
+    return num;
+}
+
+int train_mlp_create(const TrainOptions *o, const Dataset *train, const Dataset *test, int n_test, TrainNet **net)
+{
+    *net = NULL;
+    if (o->paper && train->dim != 784)
+        return cmd_fail(2, "--net", "the paper network takes 784 inputs, but '%s' has %d feature%s; "
+                        "use --hidden=LIST for it (e.g. --hidden=16,16)", o->dataset, train->dim,
+                        train->dim == 1 ? "" : "s");
+    if (o->batch > train->n)
+        return cmd_fail(2, "--batch", "%ld is larger than the training set of '%s' (%d samples)",
+                        o->batch, o->dataset, train->n);
+    if (o->bn != BN_PLACEMENT_NONE && o->batch < 2)
+        return cmd_fail(2, "--batch", "batch norm needs at least 2 samples per batch to have a variance");
+    if (test->n < 2)
+        return cmd_fail(1, "--dataset", "the test set of '%s' needs at least 2 samples", o->dataset);
+    int sizes[MLP_MAX_SIZES];
+    int num = mlp_sizes(o, train, sizes);
+    if (o->unit >= sizes[num - 2])
+        return cmd_fail(2, "--unit", "%ld is not a unit of the last hidden layer (0 to %d)", o->unit,
+                        sizes[num - 2] - 1);
+
+    bool regress = train->classes == 0;
+    MlpConfig config;
+    mlp_config_init(&config, sizes, num);
+    config.act = o->paper ? ACTIVATION_SIGMOID : o->act;
+    config.bn = o->bn;
+    config.task = regress ? MLP_TASK_REGRESS : MLP_TASK_CLASSIFY;
+    config.seed = o->seed;
+    BnError err = { 0 };
+    Mlp *mlp = mlp_create(&config, &err);
+    if (!mlp)
+        return cmd_fail_error(1, &err, "train");
+    TrainMlp *m = xcalloc(1, sizeof *m);
+    m->base = (TrainNet){ .cls = &mlp_class, .num_params = mlp->num_params, .classifies = !regress };
+    m->mlp = mlp;
+    if (!o->double_steps)
+        m->twin = mlp_float_create(mlp);
+    size_t outputs = (size_t)n_test * (size_t)mlp->n_out;
+    m->logits = xmalloc(sizeof(double) * outputs);
+    m->probs = xmalloc(sizeof(double) * outputs);
+    m->dlogits = xmalloc(sizeof(double) * outputs);
+    m->column = xmalloc(sizeof(double) * (size_t)n_test);
+    *net = &m->base;
+    return 0;
+}
