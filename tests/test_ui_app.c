@@ -82,6 +82,7 @@ Test(ui_app, below_the_minimum_the_frame_asks_to_enlarge_and_does_not_draw_the_s
              APP_MIN_HEIGHT + 5);
     cr_assert(strstr(text, "Please enlarge the terminal"), "message missing: '%s'", text);
     cr_assert(strstr(text, want), "expected '%s' in '%s'", want, text);
+    cr_assert(strstr(text, "Paused; q quits."), "the message says the screen is paused and how to quit: %s", text);
     free(text);
     canvas_destroy(c);
 }

@@ -71,6 +71,16 @@ static int fail(int status, const char *where, const char *fmt, ...)
     return status;
 }
 
+/* The engine's message suggests eval mode, which this calculator has no option for: say what it does
+ * offer instead. */
+static int fail_one_sample(const char *input, int n)
+{
+    return fail(1, input, "a batch of %d sample%s has no spread: training-mode batch norm needs at least 2 rows. "
+                "A lone sample at inference is normalized with the running statistics instead (stage 6 shows "
+                "that for a batch of 2 or more); --norm=layer normalizes each row on its own",
+                n, n == 1 ? "" : "s");
+}
+
 static int fail_error(int status, const BnError *err)
 {
     char buf[ERROR_WHERE_MAX + ERROR_MESSAGE_MAX + 4];
@@ -736,6 +746,8 @@ static int norm_step_run(NormStep *s, const BnOptions *o, const CsvMatrix *batch
     s->shape = (NormShape){ batch->rows, o->shape_c ? o->shape_c : batch->cols, o->shape_c ? o->shape_h : 1,
                             o->shape_c ? o->shape_w : 1, o->groups };
     const NormShape *sh = &s->shape;
+    if (s->method == NORM_BATCH && sh->n * sh->h * sh->w < 2)
+        return fail_one_sample(input_name(o), sh->n);
     BnError err = { 0 };
     if (!norm_check(s->method, sh, true, &err))
         return fail(1, input_name(o), "%s", err.message);
@@ -1081,6 +1093,8 @@ static int step_run(BnStep *s, const BnOptions *o, const CsvMatrix *batch, const
     if (status)
         return status;
 
+    if (n < 2)
+        return fail_one_sample(strcmp(o->input, "-") == 0 ? "<stdin>" : o->input, n);
     BnError err = { 0 };
     if (!batchnorm_forward_train(s->y, s->xhat, s->mean, s->var, s->rstd, s->x, s->gamma, s->beta, o->eps,
                                  n, c, &err)) {
