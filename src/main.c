@@ -9,6 +9,8 @@ static const char usage_text[] =
     "Usage: bntutor [OPTIONS]              start the interactive tutor\n"
     "       bntutor list                   lessons with titles, page counts and progress\n"
     "       bntutor check FILE...          lint lesson files\n"
+    "       bntutor check --verify [--seeds=A-B] [--data=synthetic|idx:DIR] FILE...\n"
+    "                                      also prove each claim on every seed (bntutor check --help)\n"
     "       bntutor render --lesson=N --page=P [--size=WxH] [--steps=K] [--ascii] [--color]\n"
     "                      [--format=text|ansi|svg] [--theme=NAME] [--zoom] [--seed=S]\n"
     "                      [--lessons-dir=DIR]\n"

@@ -466,7 +466,8 @@ Test(catalog, every_default_is_a_valid_value_of_its_setting)
 Test(catalog, scene_and_setting_names_are_unique_and_never_clash_with_keywords)
 {
     static const char *const keywords[] = { "lesson", "title", "summary", "page", "scene", "text", "end",
-                                            "checkpoint", "question", "choice", "answer", "tolerance", "explain" };
+                                            "checkpoint", "question", "choice", "answer", "tolerance", "explain",
+                                            "claim", "reveal" };
     for (int i = 0; i < catalog_setting_count(); i++) {
         const char *name = catalog_setting_at(i)->name;
         for (size_t k = 0; k < sizeof keywords / sizeof keywords[0]; k++)

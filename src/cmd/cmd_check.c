@@ -1,22 +1,311 @@
-/* 'bntutor check FILE...': lints lesson files, every problem as "bntutor: file:line: message" (top layer). */
+/* 'bntutor check [--verify] FILE...': lints lesson files, and runs their scenes headless to prove each claim on many seeds (top layer). */
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "engine/dataset.h"
 #include "lesson/discover.h"
 #include "lesson/lesson.h"
+#include "scene/imagesrc.h"
+#include "scene/scene.h"
+#include "util/alloc.h"
+#include "util/parse.h"
 
 static const char check_usage[] =
-    "Usage: bntutor check FILE...\n"
+    "Usage: bntutor check [--verify [--seeds=A-B] [--data=synthetic|idx:DIR]] FILE...\n"
     "Checks lesson files. Every problem is printed on stderr as 'bntutor: file:line: message';\n"
     "each good file gets 'FILE: ok (N pages)' on stdout. The format is described in lessons/README.md.\n"
-    "Exit status: 0 all files good, 1 a file has problems, 2 usage error.\n";
+    "\n"
+    "  --verify         also run every page that states claims, headless, on every seed, and report\n"
+    "                   each claim (and each answer key backed by one) that fails, with the seed and\n"
+    "                   the values\n"
+    "  --seeds=A-B      the session seeds to verify on (default 1-100; one number: just that seed)\n"
+    "  --data=synthetic verify as if Fashion-MNIST were not installed (shapes28, synth784)\n"
+    "  --data=idx:DIR   verify on the MNIST-format files in DIR instead of the installed Fashion-MNIST\n"
+    "\n"
+    "Exit status: 0 all files good (and every claim holds), 1 a file has problems or a claim fails,\n"
+    "2 usage error.\n";
+
+enum {
+    VERIFY_SEEDS_MAX = 100000,          /* seeds in one --seeds range */
+    VERIFY_DONE_LIMIT = 1000000,        /* steps 'when done' waits for a scene to finish */
+    VERIFY_REPORTS_PER_CLAIM = 3,       /* failing seeds shown in full per claim; the rest are counted */
+};
+
+/* One claim being verified: where it comes from and how it fared. */
+typedef struct Probe {
+    const Lesson *lesson;
+    const LessonPage *page;
+    const LessonClaim *claim;
+    long target;                        /* steps before it is checked; LONG_MAX: when the scene is done */
+    long failures;
+    char failed_seeds[160];             /* "3, 4, 6 ..." */
+} Probe;
+
+/* Pages whose scenes are the same simulation share one run per seed: same scene, same settings
+ * (presentation settings aside), same seed rule. */
+typedef struct Group {
+    const LessonPage *page;             /* the first page; its settings build the scene */
+    char *key;
+    Probe *probes;                      /* (probe_count) sorted by target */
+    int probe_count;
+} Group;
+
+typedef struct Verifier {
+    long seed_first, seed_last;
+    Group *groups;
+    int group_count;
+    long claim_count, failures, runs;
+} Verifier;
+
+static bool presentation_only(const char *name)
+{
+    return strcmp(name, "autoplay") == 0 || strcmp(name, "speed") == 0;
+}
+
+/* The simulation a page runs, as text: scene name and every setting that can change it. */
+static char *simulation_key(const LessonPage *page)
+{
+    size_t cap = 256, used = 0;
+    char *key = xmalloc(cap);
+    used = (size_t)snprintf(key, cap, "%s", page->scene->name);
+    for (int i = 0; i < page->setting_count; i++) {
+        const LessonSetting *s = &page->settings[i];
+        if (presentation_only(s->setting->name))
+            continue;
+        char one[128];
+        snprintf(one, sizeof one, ";%s=%ld/%.17g/%d", s->setting->name, s->value.integer, s->value.real,
+                         strcmp(s->setting->name, "seed") == 0 ? s->line != 0 : 0);
+        for (int k = 0; k < s->value.item_count; k++) {
+            size_t len = strlen(one);
+            if (len + 32 < sizeof one)
+                snprintf(one + len, sizeof one - len, ",%.17g", s->value.items[k]);
+        }
+        size_t len = strlen(one);
+        if (used + len + 1 > cap) {
+            while (used + len + 1 > cap)
+                cap *= 2;
+            key = xrealloc(key, cap);
+        }
+        memcpy(key + used, one, len + 1);
+        used += len;
+    }
+    return key;
+}
+
+static long claim_target(const LessonPage *page, const LessonClaim *claim)
+{
+    switch (claim->when) {
+    case CLAIM_AFTER_STEPS:
+        return claim->steps;
+    case CLAIM_WHEN_DONE:
+        return LONG_MAX;
+    case CLAIM_AT_RUN_END:
+        break;
+    }
+    const LessonSetting *steps = lesson_page_setting(page, "steps");
+    return steps ? steps->value.integer : 0;
+}
+
+static int probe_order(const void *a, const void *b)
+{
+    const Probe *x = a, *y = b;
+    return x->target < y->target ? -1 : x->target > y->target;
+}
+
+static void verifier_add_lesson(Verifier *V, const Lesson *lesson)
+{
+    for (int p = 0; p < lesson->page_count; p++) {
+        const LessonPage *page = &lesson->pages[p];
+        if (page->claim_count == 0)
+            continue;
+        char *key = simulation_key(page);
+        Group *g = NULL;
+        for (int i = 0; i < V->group_count && !g; i++)
+            if (strcmp(V->groups[i].key, key) == 0)
+                g = &V->groups[i];
+        if (g) {
+            free(key);
+        } else {
+            V->groups = xrealloc(V->groups, sizeof *V->groups * (size_t)(V->group_count + 1));
+            g = &V->groups[V->group_count++];
+            memset(g, 0, sizeof *g);
+            g->page = page;
+            g->key = key;
+        }
+        g->probes = xrealloc(g->probes, sizeof *g->probes * (size_t)(g->probe_count + page->claim_count));
+        for (int c = 0; c < page->claim_count; c++) {
+            Probe *probe = &g->probes[g->probe_count++];
+            memset(probe, 0, sizeof *probe);
+            probe->lesson = lesson;
+            probe->page = page;
+            probe->claim = &page->claims[c];
+            probe->target = claim_target(page, probe->claim);
+            V->claim_count++;
+        }
+    }
+}
+
+static bool lookup_live(void *ctx, const LessonLiveRef *ref, double *out)
+{
+    return scene_live((const Scene *)ctx, ref->live->name, ref->index, out);
+}
+
+/* "the claim", or "the claim behind answer 'b'" for a checkpoint's. */
+static const char *claim_role(const Probe *probe, char *buf, size_t size)
+{
+    const LessonClaim *claim = probe->claim;
+    if (claim->checkpoint < 0 || claim->checkpoint >= probe->page->checkpoint_count) {
+        snprintf(buf, size, "claim");
+        return buf;
+    }
+    const LessonCheckpoint *cp = &probe->page->checkpoints[claim->checkpoint];
+    if (cp->kind == CHECKPOINT_CHOICE)
+        snprintf(buf, size, "answer '%s' (claim)", cp->choices[cp->answer].key);
+    else
+        snprintf(buf, size, "answer (claim)");
+    return buf;
+}
+
+static void note_failure(Verifier *V, Probe *probe, long seed, const char *what)
+{
+    V->failures++;
+    probe->failures++;
+    char role[64];
+    if (probe->failures <= VERIFY_REPORTS_PER_CLAIM)
+        fprintf(stderr, "bntutor: %s:%d: %s fails on seed %ld: %s\n", probe->lesson->path, probe->claim->line,
+                claim_role(probe, role, sizeof role), seed, what);
+    size_t used = strlen(probe->failed_seeds);
+    if (used + 24 < sizeof probe->failed_seeds)
+        snprintf(probe->failed_seeds + used, sizeof probe->failed_seeds - used, "%s%ld", used ? ", " : "", seed);
+    else if (used + 5 < sizeof probe->failed_seeds && strcmp(probe->failed_seeds + used - 3, "...") != 0)
+        snprintf(probe->failed_seeds + used, sizeof probe->failed_seeds - used, " ...");
+}
+
+/* One seed of one group: the scene runs once, each claim is checked when its step comes. */
+static void verify_group_seed(Verifier *V, Group *g, long seed)
+{
+    BnError err = { 0 };
+    uint64_t scene_seed = scene_seed_for_page(g->page, (uint64_t)seed);
+    Scene *scene = scene_create(g->page, scene_seed, &err);
+    V->runs++;
+    if (!scene) {
+        char buf[ERROR_WHERE_MAX + ERROR_MESSAGE_MAX + 4];
+        char what[sizeof buf + 64];
+        snprintf(what, sizeof what, "the scene does not start: %s", error_format(&err, buf, (int)sizeof buf));
+        for (int i = 0; i < g->probe_count; i++)
+            note_failure(V, &g->probes[i], seed, what);
+        return;
+    }
+    for (int i = 0; i < g->probe_count; i++) {
+        Probe *probe = &g->probes[i];
+        char what[2048];
+        if (probe->target == LONG_MAX) {
+            while (!scene_halted(scene) && scene_animates(scene) && scene->steps < VERIFY_DONE_LIMIT)
+                scene_step(scene, 1000);
+            if (!scene_halted(scene)) {
+                snprintf(what, sizeof what, "'when done' but the scene %s", scene_animates(scene)
+                         ? "had not finished after a million steps" : "never runs (it has no steps)");
+                note_failure(V, probe, seed, what);
+                continue;
+            }
+        } else if (probe->target > scene->steps) {
+            scene_step(scene, probe->target - scene->steps);
+        }
+        char report[1800];
+        ClaimVerdict verdict = claim_check(probe->claim, lookup_live, scene, report, sizeof report);
+        if (verdict == CLAIM_HOLDS)
+            continue;
+        if (verdict == CLAIM_NO_VALUE)
+            snprintf(what, sizeof what, "%s after %ld steps", report, scene->steps);
+        else
+            snprintf(what, sizeof what, "%s", report);
+        note_failure(V, probe, seed, what);
+    }
+    scene_destroy(scene);
+}
+
+static double verify_clock(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Runs every claim of the lessons on every seed; returns the number of failures. */
+static long verify_lessons(Verifier *V, LessonSet *set)
+{
+    for (int i = 0; i < set->count; i++)
+        if (!lesson_is_broken(set->lessons[i]))
+            verifier_add_lesson(V, set->lessons[i]);
+    for (int i = 0; i < V->group_count; i++)
+        qsort(V->groups[i].probes, (size_t)V->groups[i].probe_count, sizeof *V->groups[i].probes, probe_order);
+    double start = verify_clock();
+    bool progress = isatty(STDERR_FILENO);
+    long seeds = V->seed_last - V->seed_first + 1;
+    for (long seed = V->seed_first; seed <= V->seed_last; seed++) {
+        if (progress) {
+            fprintf(stderr, "\rverifying: seed %ld (%ld of %ld), %ld failure%s so far ", seed, seed - V->seed_first + 1,
+                    seeds, V->failures, V->failures == 1 ? "" : "s");
+            fflush(stderr);
+        }
+        for (int g = 0; g < V->group_count; g++)
+            verify_group_seed(V, &V->groups[g], seed);
+    }
+    if (progress)
+        fprintf(stderr, "\r%*s\r", 70, "");
+    for (int g = 0; g < V->group_count; g++)
+        for (int i = 0; i < V->groups[g].probe_count; i++) {
+            Probe *probe = &V->groups[g].probes[i];
+            char role[64];
+            if (probe->failures > VERIFY_REPORTS_PER_CLAIM)
+                fprintf(stderr, "bntutor: %s:%d: %s fails on %ld of %ld seeds: %s\n", probe->lesson->path,
+                        probe->claim->line, claim_role(probe, role, sizeof role), probe->failures, seeds,
+                        probe->failed_seeds);
+        }
+    printf("verify: %ld claim%s on %d simulation%s, seeds %ld-%ld: %s (%ld runs, %.1f s)\n", V->claim_count,
+           V->claim_count == 1 ? "" : "s", V->group_count, V->group_count == 1 ? "" : "s", V->seed_first,
+           V->seed_last, V->failures ? "FAILED" : "all hold", V->runs, verify_clock() - start);
+    return V->failures;
+}
+
+static void verifier_free(Verifier *V)
+{
+    for (int i = 0; i < V->group_count; i++) {
+        free(V->groups[i].key);
+        free(V->groups[i].probes);
+    }
+    free(V->groups);
+}
+
+/* "A-B" or "N" into [first, last]. */
+static bool parse_seeds(const char *text, long *first, long *last)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", text);
+    char *dash = strchr(buf, '-');
+    if (dash)
+        *dash = '\0';
+    if (!parse_long(buf, 0, UINT32_MAX, first))
+        return false;
+    if (!dash) {
+        *last = *first;
+        return true;
+    }
+    return parse_long(dash + 1, *first, UINT32_MAX, last) && *last - *first < VERIFY_SEEDS_MAX;
+}
 
 int cmd_check(int argc, char **argv)
 {
     char **files = argv + 1;
     int count = 0;
-    bool options_done = false;
+    bool options_done = false, verify = false, seeds_given = false;
+    const char *data = NULL;
+    Verifier V = { .seed_first = 1, .seed_last = 100 };
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (!options_done && strcmp(arg, "--") == 0) {
@@ -24,6 +313,21 @@ int cmd_check(int argc, char **argv)
         } else if (!options_done && (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)) {
             fputs(check_usage, stdout);
             return 0;
+        } else if (!options_done && strcmp(arg, "--verify") == 0) {
+            verify = true;
+        } else if (!options_done && strncmp(arg, "--seeds=", 8) == 0) {
+            seeds_given = true;
+            if (!parse_seeds(arg + 8, &V.seed_first, &V.seed_last)) {
+                fprintf(stderr, "bntutor: check: --seeds takes A-B or N, whole numbers from 0 to %lu with A <= B and "
+                        "at most %d seeds, not '%s'\n", (unsigned long)UINT32_MAX, VERIFY_SEEDS_MAX, arg + 8);
+                return 2;
+            }
+        } else if (!options_done && strncmp(arg, "--data=", 7) == 0) {
+            data = arg + 7;
+            if (strcmp(data, "synthetic") != 0 && (strncmp(data, "idx:", 4) != 0 || data[4] == '\0')) {
+                fprintf(stderr, "bntutor: check: --data takes synthetic or idx:DIR, not '%s'\n", data);
+                return 2;
+            }
         } else if (!options_done && arg[0] == '-' && arg[1] != '\0') {
             fprintf(stderr, "bntutor: check: unknown option '%s' (try 'bntutor check --help')\n", arg);
             return 2;
@@ -34,6 +338,25 @@ int cmd_check(int argc, char **argv)
     if (count == 0) {
         fprintf(stderr, "bntutor: check: no lesson files given (usage: bntutor check FILE...)\n");
         return 2;
+    }
+    if ((data || seeds_given) && !verify) {
+        fprintf(stderr, "bntutor: check: --seeds and --data go with --verify\n");
+        return 2;
+    }
+    if (data && strcmp(data, "synthetic") == 0) {
+        imagesrc_set_fashion(NULL);
+    } else if (data) {
+        /* A directory that cannot be read would quietly verify on the fallback: refuse it up front. */
+        Dataset *train = NULL, *test = NULL;
+        BnError err = { 0 };
+        if (!dataset_load(data, 1, 1, 1, &train, &test, &err)) {
+            char buf[ERROR_WHERE_MAX + ERROR_MESSAGE_MAX + 4];
+            fprintf(stderr, "bntutor: check: --data=%s: %s\n", data, error_format(&err, buf, (int)sizeof buf));
+            return 1;
+        }
+        dataset_destroy(train);
+        dataset_destroy(test);
+        imagesrc_set_fashion(data);
     }
     LessonSet *set = lesson_set_load_files(files, count);
     int status = 0;
@@ -50,6 +373,12 @@ int cmd_check(int argc, char **argv)
         }
     }
     fflush(stdout);
+    if (verify) {
+        if (verify_lessons(&V, set) > 0)
+            status = 1;
+        verifier_free(&V);
+        fflush(stdout);
+    }
     lesson_set_destroy(set);
     return status;
 }

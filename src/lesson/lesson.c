@@ -23,7 +23,7 @@ const char *const lesson_symbols[] = { "alpha", "beta", "gamma", "delta", "epsil
 
 static const char *const directives[] = { "lesson", "title", "summary", "page", "scene", "text", "end",
                                           "checkpoint", "question", "choice", "answer", "tolerance",
-                                          "explain", NULL };
+                                          "explain", "claim", "reveal", NULL };
 
 enum { TAB_WIDTH = 4, KEY_MAX = 8, WORD_MAX = 64 };
 
@@ -115,6 +115,8 @@ typedef struct Draft {
     bool has_tolerance, relative;
     double tolerance;
     int tolerance_line;
+    LessonClaim claims[LESSON_CLAIM_MAX];   /* backing the answer key; they join the page when it closes */
+    int claim_count;
 } Draft;
 
 typedef struct Markup {
@@ -399,6 +401,8 @@ static void draft_clear(Draft *d)
         free(d->choices[i].explain);
     }
     free(d->answer);
+    for (int i = 0; i < d->claim_count; i++)
+        claim_free(&d->claims[i]);
     memset(d, 0, sizeof *d);
 }
 
@@ -425,6 +429,15 @@ static void close_page(Parser *P)
         return;
     free(page->text);
     page->text = sb_take(&P->page_text);
+    const LessonSetting *steps = lesson_page_setting(page, "steps");
+    for (int i = 0; steps && steps->value.integer > 0 && i < page->claim_count; i++)
+        if (page->claims[i].when == CLAIM_AFTER_STEPS && page->claims[i].steps > steps->value.integer)
+            problem(P, page->claims[i].line, "claim: 'after %ld steps' is past the end of the page's run (its "
+                    "'steps' is %ld)", page->claims[i].steps, steps->value.integer);
+    if (page->reveal_line && page->checkpoint_count == 0 && !P->tried_checkpoint)
+        problem(P, page->reveal_line, "'reveal' waits for the page's questions, but this page has no checkpoint");
+    else if (page->reveal_line && !P->scene_bad && page->scene == catalog_scene_none())
+        problem(P, page->reveal_line, "'reveal' holds back the page's scene, but this page has none");
     if (page->text[0] == '\0' && page->checkpoint_count == 0 && !P->tried_checkpoint &&
         page->scene == catalog_scene_none() && !P->scene_bad)
         problem(P, page->line, "page '%s' is empty (give it prose between 'text' and 'end', or a scene)",
@@ -795,75 +808,92 @@ static void do_tolerance(Parser *P, const char *rest)
 static bool parse_live(Parser *P, const char *text, LessonCheckpoint *c, int line)
 {
     LessonPage *page = cur_page(P);
-    const char *p = text + strlen("scene:");
-    char name[WORD_MAX];
-    size_t n = 0;
-    while ((isalnum((unsigned char)p[n]) || p[n] == '_') && n < sizeof name - 1)
-        n++;
-    memcpy(name, p, n);
-    name[n] = '\0';
-    p += n;
-    int count = 0;
-    int index[CATALOG_LIVE_INDEX_MAX + 1];
-    while (*p == '[') {
-        long v;
-        char digits[16];
-        const char *close = strchr(p, ']');
-        size_t len = close ? (size_t)(close - p - 1) : 0;
-        if (!close || len == 0 || len >= sizeof digits) {
-            problem(P, line, "bad index in '%.60s' (write it like scene:running_mean[0])", text);
-            return false;
-        }
-        memcpy(digits, p + 1, len);
-        digits[len] = '\0';
-        if (!parse_long(digits, 0, 99999, &v)) {
-            problem(P, line, "index '%s' in '%.60s' must be a whole number from 0 to 99999", digits, text);
-            return false;
-        }
-        if (count > CATALOG_LIVE_INDEX_MAX) {
-            problem(P, line, "too many indices in '%.60s'", text);
-            return false;
-        }
-        index[count++] = (int)v;
-        p = close + 1;
-    }
-    if (n == 0 || *skip_blanks(p) != '\0') {
-        problem(P, line, "bad live value '%.60s' (write it like scene:running_mean[0])", text);
-        return false;
-    }
     if (!P->scene_line || P->scene_bad) {
+        /* The reference's own form is checked first, as a scene may come later in a fixed file. */
+        LessonLiveRef ref;
+        char why[1200];
+        if (!lesson_live_parse(catalog_scene_none(), text, &ref, why, sizeof why) &&
+            strncmp(why, "scene '", 7) != 0) {
+            problem(P, line, "%s", why);
+            return false;
+        }
         if (!P->scene_bad)
             problem(P, line, "'%.60s' needs the page's 'scene' line before the checkpoint", text);
         return false;
     }
-    const CatalogLive *live = catalog_scene_live(page->scene, name);
-    if (!live) {
-        const char *names[64];
-        int k = page->scene->live_count < 64 ? page->scene->live_count : 64;
-        for (int i = 0; i < k; i++)
-            names[i] = page->scene->lives[i].name;
-        const char *near = catalog_closest(name, names, k);
-        char known[1024];
-        if (k == 0)
-            problem(P, line, "scene '%s' publishes no live values", page->scene->name);
-        else if (near)
-            problem(P, line, "scene '%s' publishes no live value '%s' (did you mean '%s'?)", page->scene->name,
-                    name, near);
-        else
-            problem(P, line, "scene '%s' publishes no live value '%s' (it publishes: %s)", page->scene->name,
-                    name, join_names(known, sizeof known, "", names, k));
-        return false;
-    }
-    if (count != live->indices) {
-        problem(P, line, "live value '%s' takes %d ind%s, not %d", name, live->indices,
-                live->indices == 1 ? "ex" : "ices", count);
+    LessonLiveRef ref;
+    char why[1200];
+    if (!lesson_live_parse(page->scene, text, &ref, why, sizeof why)) {
+        problem(P, line, "%s", why);
         return false;
     }
     c->live = true;
-    c->live_value = live;
-    for (int i = 0; i < count; i++)
-        c->index[i] = index[i];
+    c->live_value = ref.live;
+    for (int i = 0; i < CATALOG_LIVE_INDEX_MAX; i++)
+        c->index[i] = ref.index[i];
     return true;
+}
+
+/* Adds a parsed claim to the page (which then owns it), or frees it past the limit. */
+static void page_add_claim(Parser *P, LessonPage *page, LessonClaim *claim)
+{
+    if (page->claim_count >= LESSON_CLAIM_MAX) {
+        problem(P, claim->line, "too many claims on one page (the limit is %d)", LESSON_CLAIM_MAX);
+        claim_free(claim);
+        return;
+    }
+    page->claims = xrealloc(page->claims, sizeof *page->claims * (size_t)(page->claim_count + 1));
+    page->claims[page->claim_count++] = *claim;
+}
+
+/* 'claim CONDITION [after N steps | when done]': on a page, or in a checkpoint to back its answer key. */
+static void do_claim(Parser *P, const char *rest)
+{
+    LessonPage *page = cur_page(P);
+    if (!page)
+        return;
+    if (P->scene_bad)
+        return;             /* the unknown scene is reported already */
+    if (!P->scene_line) {
+        problem(P, P->line, "'claim' needs the page's 'scene' line before it");
+        return;
+    }
+    LessonClaim claim;
+    char why[1400];
+    if (!claim_parse(page->scene, rest, &claim, why, sizeof why)) {
+        problem(P, P->line, "claim: %s", why);
+        return;
+    }
+    claim.line = P->line;
+    if (P->state == ST_CHECK) {
+        if (P->draft.claim_count >= LESSON_CLAIM_MAX) {
+            problem(P, P->line, "too many claims in one checkpoint (the limit is %d)", LESSON_CLAIM_MAX);
+            claim_free(&claim);
+            return;
+        }
+        P->draft.claims[P->draft.claim_count++] = claim;
+    } else {
+        page_add_claim(P, page, &claim);
+    }
+}
+
+static void do_reveal(Parser *P, const char *rest)
+{
+    static const char *const values[] = { "always", "after-answer", "hidden", NULL };
+    LessonPage *page = cur_page(P);
+    if (!page)
+        return;
+    if (page->reveal_line) {
+        problem(P, P->line, "this page already says when to reveal its scene (line %d)", page->reveal_line);
+        return;
+    }
+    int v = list_index(values, rest);
+    if (v < 0) {
+        problem(P, P->line, "'reveal' takes always, after-answer or hidden, not '%.40s'", rest);
+        return;
+    }
+    page->reveal = (LessonReveal)v;
+    page->reveal_line = P->line;
 }
 
 /* Ends the open checkpoint: checks it as a whole and keeps it only if it is sound. */
@@ -936,6 +966,11 @@ static void close_checkpoint(Parser *P)
         memcpy(c.choices, d->choices, sizeof *c.choices * (size_t)d->choice_count);
         d->choice_count = 0;    /* the strings now belong to the checkpoint */
     }
+    for (int i = 0; i < d->claim_count; i++) {
+        d->claims[i].checkpoint = page->checkpoint_count;
+        page_add_claim(P, page, &d->claims[i]);
+    }
+    d->claim_count = 0;         /* the claims now belong to the page */
     page->checkpoints = xrealloc(page->checkpoints, sizeof *page->checkpoints * (size_t)(page->checkpoint_count + 1));
     page->checkpoints[page->checkpoint_count++] = c;
     draft_clear(d);
@@ -1002,7 +1037,7 @@ static void handle_line(Parser *P, char *s)
     if (wlen == 0) {
         if (P->state == ST_CHECK)
             problem(P, P->line, "unexpected text in a checkpoint: '%.40s' (its lines start with question, "
-                    "choice, answer, tolerance, explain or end)", w);
+                    "choice, answer, tolerance, explain, claim or end)", w);
         else
             problem(P, P->line, "unexpected text '%.40s' (prose goes between 'text' and 'end')", w);
         return;
@@ -1042,7 +1077,7 @@ static void handle_line(Parser *P, char *s)
     }
     bool check_word = strcmp(word, "question") == 0 || strcmp(word, "choice") == 0 ||
                       strcmp(word, "answer") == 0 || strcmp(word, "tolerance") == 0 ||
-                      strcmp(word, "explain") == 0;
+                      strcmp(word, "explain") == 0 || strcmp(word, "claim") == 0;
     if (P->state == ST_CHECK && !check_word && strcmp(word, "end") != 0) {
         /* A page-level line inside a checkpoint: its 'end' is missing. Close it and go on. */
         problem(P, P->draft.line, "checkpoint has no 'end' (it runs into the '%s' line %d)", word, P->line);
@@ -1059,10 +1094,15 @@ static void handle_line(Parser *P, char *s)
             lint_markup(P, rest, col_of(P, rest));
         open_page(P, rest);
     } else if (P->state == ST_TOP && (strcmp(word, "scene") == 0 || strcmp(word, "text") == 0 ||
-                                      strcmp(word, "checkpoint") == 0)) {
+                                      strcmp(word, "checkpoint") == 0 || strcmp(word, "claim") == 0 ||
+                                      strcmp(word, "reveal") == 0)) {
         problem(P, P->line, "'%s' must come after a 'page TITLE' line", word);
     } else if (strcmp(word, "scene") == 0) {
         do_scene(P, rest);
+    } else if (strcmp(word, "claim") == 0) {
+        do_claim(P, rest);
+    } else if (strcmp(word, "reveal") == 0) {
+        do_reveal(P, rest);
     } else if (strcmp(word, "text") == 0) {
         if (*rest)
             problem(P, P->line, "'text' stands alone on its line; the prose goes on the lines after it");
@@ -1249,6 +1289,9 @@ void lesson_destroy(Lesson *lesson)
         for (int k = 0; k < page->checkpoint_count; k++)
             checkpoint_free(&page->checkpoints[k]);
         free(page->checkpoints);
+        for (int k = 0; k < page->claim_count; k++)
+            claim_free(&page->claims[k]);
+        free(page->claims);
     }
     free(lesson->pages);
     for (int i = 0; i < lesson->problem_count; i++)

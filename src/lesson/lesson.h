@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "lesson/catalog.h"
+#include "lesson/claim.h"
 
 /* Limits that keep the parser bounded on any input (lessons/README.md documents them). */
 enum {
@@ -15,6 +16,7 @@ enum {
     LESSON_PAGE_MAX = 500,
     LESSON_CHECKPOINT_MAX = 16,     /* per page */
     LESSON_CHOICE_MAX = 26,         /* per checkpoint */
+    LESSON_CLAIM_MAX = 32,          /* per page, its checkpoints' claims included */
     LESSON_NUMBER_MAX = 999,
 };
 
@@ -57,6 +59,13 @@ typedef struct LessonCheckpoint {
     bool relative;
 } LessonCheckpoint;
 
+/* When the page's scene may show what its questions ask about. */
+typedef enum LessonReveal {
+    REVEAL_ALWAYS,                  /* the scene runs freely (autoplay still waits for the answers) */
+    REVEAL_AFTER_ANSWER,            /* the scene stays as it opens, its play, step and knob keys wait */
+    REVEAL_HIDDEN,                  /* as after-answer, and the scene is not drawn until then */
+} LessonReveal;
+
 typedef struct LessonPage {
     int line;                       /* the 'page' line */
     char *title;
@@ -66,6 +75,10 @@ typedef struct LessonPage {
     int setting_count;
     LessonCheckpoint *checkpoints;  /* (checkpoint_count) */
     int checkpoint_count;
+    LessonClaim *claims;            /* (claim_count): the page's and its checkpoints' ('checkpoint' >= 0) */
+    int claim_count;
+    LessonReveal reveal;
+    int reveal_line;                /* 0: not set */
 } LessonPage;
 
 typedef struct LessonProblem {

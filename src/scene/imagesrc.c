@@ -4,12 +4,19 @@
 #include <stdio.h>
 #include <string.h>
 
+static const char *fashion_dataset = "idx:" IMAGESRC_FASHION_DIR;
+
+void imagesrc_set_fashion(const char *dataset) { fashion_dataset = dataset; }
+
+const char *imagesrc_fashion(void) { return fashion_dataset; }
+
 bool imagesrc_load(ImageSource *src, const char *images, uint64_t seed, int n_train, int n_test, BnError *err)
 {
     memset(src, 0, sizeof *src);
     if (strcmp(images, "fashion-mnist") == 0) {
         BnError missing = { 0 };
-        if (dataset_load("idx:" IMAGESRC_FASHION_DIR, seed, n_train, n_test, &src->train, &src->test, &missing) &&
+        if (fashion_dataset &&
+            dataset_load(fashion_dataset, seed, n_train, n_test, &src->train, &src->test, &missing) &&
             src->train->dim == 784) {
             snprintf(src->label, sizeof src->label, "Fashion-MNIST");
             return true;

@@ -13,6 +13,11 @@
 /* The line a scene shows when it fell back to shapes28. */
 #define IMAGESRC_INSTALL_HINT "Fashion-MNIST not installed: sudo apt-get install dataset-fashion-mnist"
 
+/* The Fashion-MNIST the scenes read, as a dataset name ("idx:DIR"; Debian's directory by default), or
+ * NULL to act as if it were not installed: `check --verify --data` picks the data it verifies on. */
+void imagesrc_set_fashion(const char *dataset);
+const char *imagesrc_fashion(void);
+
 typedef struct ImageSource {
     Dataset *train, *test;      /* (n, 784) pixels in [0, 1] */
     bool fell_back;             /* fashion-mnist asked for but not installed: shapes28 instead */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scene/imagesrc.h"
 #include "scene/lockstep.h"
 #include "scene/scenes.h"
 #include "util/alloc.h"
@@ -11,10 +12,9 @@
 #include "view/format.h"
 #include "view/plot.h"
 
-/* Debian's dataset-fashion-mnist puts the four IDX files here. The training images are mapped (through
+/* Fashion-MNIST comes from imagesrc_fashion() (Debian's directory). The training images are mapped (through
  * a decompressed cache shared by every tutor on the machine), so all 60,000 cost no private memory;
  * accuracy is measured on the first 1,000 test images. */
-#define REAL_FASHION_DIR "/usr/share/datasets/fashion-mnist"
 enum {
     REAL_TEST = 1000,
     REAL_PROBE_ROWS = 200,      /* the percentiles are taken over these test rows */
@@ -98,10 +98,10 @@ static void *real_create(const LessonPage *page, uint64_t seed, BnError *err)
     bool ok = false;
     if (strcmp(dataset, "fashion-mnist") == 0) {
         BnError missing = { 0 };
-        c.dataset = "idx:" REAL_FASHION_DIR;
+        c.dataset = imagesrc_fashion();
         c.n_train = 0;
         c.n_test = REAL_TEST;
-        ok = lockstep_init(&r->ls, &c, &missing);
+        ok = c.dataset && lockstep_init(&r->ls, &c, &missing);
         if (ok) {
             r->fashion = true;
             snprintf(r->data_label, sizeof r->data_label, "Fashion-MNIST, %d train / first %d test images",
