@@ -17,9 +17,9 @@
 #include "util/error.h"
 #include "util/parse.h"
 
-static const char help_text[] =
+static const char help_head[] =
     "Usage: bntutor bn [OPTIONS] [FILE|-]\n"
-    "Shows every stage of one training-mode batch-norm step (or layer, instance or group norm: see\n"
+    "Shows every stage of one training-mode batch-norm step (or of another normalization method: see\n"
     "--norm) on a mini-batch read as CSV from FILE (or stdin when FILE is '-' or missing): one row per\n"
     "sample, one column per feature (see --shape), an optional header row of names, blank lines and\n"
     "'#' comments skipped.\n"
@@ -39,9 +39,10 @@ static const char help_text[] =
     "  --batches-seen=K      paper convention: how many batches the running state already averages\n"
     "                        (default 0)\n"
     "  --dy=FILE             upstream gradient dL/dy, CSV of the same shape: adds the backward pass\n"
-    "  --norm=METHOD         batch (default), layer, instance or group: which values share one mean\n"
-    "                        and variance (batch: a channel over samples and positions; layer: a\n"
-    "                        sample; instance: a sample's channel; group: a sample's group of channels)\n"
+    "  --norm=METHOD         which values share one mean and variance (default batch):\n";
+
+/* After the methods, one line each from norm.h's table. */
+static const char help_tail[] =
     "  --groups=G            group norm: G groups of C/G channels (G must divide C)\n"
     "  --shape=C,H,W         each row is C channels of H x W positions, channel-major (channel, row,\n"
     "                        column: x.reshape(N, -1)); default: one channel per column, H = W = 1.\n"
@@ -49,10 +50,20 @@ static const char help_text[] =
     "  --json                one JSON object instead of the report (numbers with 17 digits)\n"
     "  --help                this text\n"
     "\n"
-    "Layer, instance and group norm keep no running statistics: --convention, --momentum,\n"
-    "--running-mean, --running-var and --batches-seen are for batch norm only.\n"
+    "Only batch norm keeps running statistics: --convention, --momentum, --running-mean,\n"
+    "--running-var and --batches-seen are for it alone.\n"
     "\n"
     "Exit status: 0 success, 1 bad data or unreadable file, 2 usage error.\n";
+
+static void help_print(void)
+{
+    fputs(help_head, stdout);
+    for (int m = 0; m < NORM_METHOD_COUNT; m++) {
+        const NormDescriptor *d = norm_descriptor((NormMethod)m);
+        printf("                          %-10s%s\n", d->name, d->averages);
+    }
+    fputs(help_tail, stdout);
+}
 
 /* ---------- messages ---------- */
 
@@ -184,15 +195,16 @@ static int shape_parse(BnOptions *o, const char *where, const char *value)
 /* What --norm, --groups and --shape allow together; the data-dependent checks come later. */
 static int norm_options_check(const BnOptions *o)
 {
-    const char *name = norm_method_name(o->norm);
-    if (o->groups && o->norm != NORM_GROUP)
+    const NormDescriptor *d = norm_descriptor(o->norm);
+    const char *name = d->name;
+    if (o->groups && !d->needs_groups)
         return fail(2, "--groups", "only group norm has groups (use --norm=group)");
-    if (o->norm == NORM_GROUP && !o->groups)
-        return fail(2, "--norm", "group norm needs the number of groups: --groups=G");
-    if (o->norm == NORM_GROUP && o->shape_c && o->shape_c % o->groups != 0)
-        return fail(2, "--groups", "G=%d does not divide the C=%d channels of --shape (group norm needs "
-                    "C/G channels per group)", o->groups, o->shape_c);
-    if (o->norm != NORM_BATCH) {
+    if (d->needs_groups && !o->groups)
+        return fail(2, "--norm", "%s norm needs the number of groups: --groups=G", name);
+    if (d->needs_groups && o->shape_c && o->shape_c % o->groups != 0)
+        return fail(2, "--groups", "G=%d does not divide the C=%d channels of --shape (%s norm needs "
+                    "C/G channels per group)", o->groups, o->shape_c, name);
+    if (!d->running_stats) {
         const char *batch_only = o->convention_set ? "--convention" : o->momentum_set ? "--momentum"
                                  : o->running_mean.len >= 0 ? "--running-mean"
                                  : o->running_var.len >= 0 ? "--running-var"
@@ -282,8 +294,11 @@ static int options_parse(BnOptions *o, int argc, char **argv)
             o->batches_seen_set = true;
             break;
         case 9:
-            if (!norm_method_parse(value, &o->norm))
-                status = fail(2, where, "unknown method '%.40s' (valid: batch, layer, instance, group)", value);
+            if (!norm_method_parse(value, &o->norm)) {
+                char valid[128];
+                status = fail(2, where, "unknown method '%.40s' (valid: %s)", value,
+                              norm_method_list(valid, (int)sizeof valid));
+            }
             break;
         case 10: {
             long g;
@@ -706,6 +721,7 @@ static void json_print(const BnStep *s, const BnOptions *o)
 /* One step of --norm=METHOD on N×C×H×W; sets are as numbered in norm.h. */
 typedef struct NormStep {
     NormMethod method;
+    const NormDescriptor *desc;
     NormShape shape;
     int total, sets, set_size, params;
     double *x, *y, *xhat, *eval_y;              /* (N, C·H·W) */
@@ -734,8 +750,9 @@ static const char *input_name(const BnOptions *o)
 static int param_take(double *out, const BnList *list, const char *where, double fallback, const NormStep *s)
 {
     if (list->len >= 0 && list->len != s->params)
-        return fail(2, where, "expected %d value%s (%s), got %d", s->params, s->params == 1 ? "" : "s",
-                    s->method == NORM_LAYER ? "one per element, C*H*W, for layer norm" : "one per channel",
+        return fail(2, where, "expected %d value%s (%s%s%s), got %d", s->params, s->params == 1 ? "" : "s",
+                    s->desc->params_per_element ? "one per element, C*H*W, for " : "one per channel",
+                    s->desc->params_per_element ? s->desc->name : "", s->desc->params_per_element ? " norm" : "",
                     list->len);
     return list_take(out, list, where, fallback, s->params);
 }
@@ -743,6 +760,7 @@ static int param_take(double *out, const BnList *list, const char *where, double
 static int norm_step_run(NormStep *s, const BnOptions *o, const CsvMatrix *batch, const CsvMatrix *dy)
 {
     s->method = o->norm;
+    s->desc = norm_descriptor(o->norm);
     s->shape = (NormShape){ batch->rows, o->shape_c ? o->shape_c : batch->cols, o->shape_c ? o->shape_h : 1,
                             o->shape_c ? o->shape_w : 1, o->groups };
     const NormShape *sh = &s->shape;
@@ -769,7 +787,7 @@ static int norm_step_run(NormStep *s, const BnOptions *o, const CsvMatrix *batch
     int status = param_take(s->gamma, &o->gamma, "--gamma", 1.0, s);
     if (!status)
         status = param_take(s->beta, &o->beta, "--beta", 0.0, s);
-    bool batch_norm = s->method == NORM_BATCH;
+    bool batch_norm = s->desc->running_stats;
     if (batch_norm) {
         s->rm_before = vec_new(c);
         s->rv_before = vec_new(c);
@@ -789,7 +807,7 @@ static int norm_step_run(NormStep *s, const BnOptions *o, const CsvMatrix *batch
     for (int k = 0; k < s->sets; k++) {
         if (s->var[k] + o->eps == 0.0)
             return fail(1, "--eps", "set %d (%s norm) is constant (variance 0) and eps is 0: normalizing would "
-                        "divide by zero; use eps > 0", k, norm_method_name(s->method));
+                        "divide by zero; use eps > 0", k, s->desc->name);
         s->var_unbiased[k] = s->var[k] * s->set_size / (s->set_size - 1);
     }
     if (batch_norm) {
@@ -832,11 +850,11 @@ static void norm_json_print(const NormStep *s, const BnOptions *o)
 {
     const NormShape *sh = &s->shape;
     int row = sh->c * sh->h * sh->w;
-    bool batch_norm = s->method == NORM_BATCH;
+    bool batch_norm = s->desc->running_stats;
     printf("{\n");
-    printf("  \"norm\": \"%s\",\n", norm_method_name(s->method));
+    printf("  \"norm\": \"%s\",\n", s->desc->name);
     printf("  \"n\": %d,\n  \"c\": %d,\n  \"h\": %d,\n  \"w\": %d,\n", sh->n, sh->c, sh->h, sh->w);
-    if (s->method == NORM_GROUP)
+    if (s->desc->needs_groups)
         printf("  \"groups\": %d,\n", sh->groups);
     printf("  \"sets\": %d,\n  \"set_size\": %d,\n", s->sets, s->set_size);
     if (batch_norm)
@@ -868,35 +886,24 @@ static void norm_json_print(const NormStep *s, const BnOptions *o)
 static void set_describe(char *buf, size_t size, const NormStep *s, int k, const Glyphs *g, const char *dash)
 {
     const NormShape *sh = &s->shape;
+    NormSetPlace at = norm_set_place(s->method, sh, k);
+    int first = at.channel_first;
     char where[96];
-    switch (s->method) {
-    case NORM_BATCH:
-        snprintf(where, sizeof where, "channel %d: %d sample%s %s", k, sh->n, sh->n == 1 ? "" : "s", g->times);
-        break;
-    case NORM_LAYER:
-        snprintf(where, sizeof where, "sample %d: %d channel%s %s", k, sh->c, sh->c == 1 ? "" : "s", g->times);
-        break;
-    case NORM_INSTANCE:
-        snprintf(where, sizeof where, "sample %d, channel %d:", k / sh->c, k % sh->c);
-        break;
-    case NORM_GROUP: {
-        int per = sh->c / sh->groups, first = k % sh->groups * per;
-        if (per == 1)
-            snprintf(where, sizeof where, "sample %d, group %d: channel %d %s", k / sh->groups, k % sh->groups,
-                     first, g->times);
-        else
-            snprintf(where, sizeof where, "sample %d, group %d: channels %d%s%d %s", k / sh->groups,
-                     k % sh->groups, first, dash, first + per - 1, g->times);
-        break;
-    }
-    }
+    if (at.sample < 0)
+        snprintf(where, sizeof where, "channel %d: %d sample%s %s", first, sh->n, sh->n == 1 ? "" : "s", g->times);
+    else if (at.every_channel)
+        snprintf(where, sizeof where, "sample %d: %d channel%s %s", at.sample, sh->c, sh->c == 1 ? "" : "s",
+                 g->times);
+    else if (at.group >= 0 && first == at.channel_last)
+        snprintf(where, sizeof where, "sample %d, group %d: channel %d %s", at.sample, at.group, first, g->times);
+    else if (at.group >= 0)
+        snprintf(where, sizeof where, "sample %d, group %d: channels %d%s%d %s", at.sample, at.group, first, dash,
+                 at.channel_last, g->times);
+    else
+        snprintf(where, sizeof where, "sample %d, channel %d:", at.sample, first);
     snprintf(buf, size, "%s %d%s%d position%s = %d values", where, sh->h, g->times, sh->w,
              sh->h * sh->w == 1 ? "" : "s", s->set_size);
 }
-
-static const char *const method_titles[] = {
-    [NORM_BATCH] = "Batch", [NORM_LAYER] = "Layer", [NORM_INSTANCE] = "Instance", [NORM_GROUP] = "Group",
-};
 
 /* Numbered labels from 0 (samples, channels), as PyTorch indexes them; caller frees with labels_free. */
 static char **labels_new(const char *prefix, int count)
@@ -923,17 +930,17 @@ static void norm_report_print(const NormStep *s, const BnOptions *o, char **colu
     const char *dash = utf8 ? "–" : "-";
     const NormShape *sh = &s->shape;
     int row = sh->c * sh->h * sh->w, step = 1;
-    bool batch_norm = s->method == NORM_BATCH;
+    bool batch_norm = s->desc->running_stats;
     char a[32], b[32], c[32], d[32], text[160];
     char **samples = labels_new("", sh->n), **channels = labels_new("c", sh->c);
     Report rows = { g, columns, sh->n, row };
     Report per_channel = { g, channels, sh->n, sh->c };
-    const Report *params = s->method == NORM_LAYER ? &rows : &per_channel;
+    const Report *params = s->desc->params_per_element ? &rows : &per_channel;
 
     printf("%s normalization, training mode: N = %d sample%s %s C = %d channel%s %s H%sW = %d%s%d position%s",
-           method_titles[s->method], sh->n, sh->n == 1 ? "" : "s", g->times, sh->c, sh->c == 1 ? "" : "s",
+           s->desc->title, sh->n, sh->n == 1 ? "" : "s", g->times, sh->c, sh->c == 1 ? "" : "s",
            g->times, g->times, sh->h, g->times, sh->w, sh->h * sh->w == 1 ? "" : "s");
-    if (s->method == NORM_GROUP)
+    if (s->desc->needs_groups)
         printf(", G = %d group%s", sh->groups, sh->groups == 1 ? "" : "s");
     printf("\n");
     if (batch_norm)
@@ -971,7 +978,7 @@ static void norm_report_print(const NormStep *s, const BnOptions *o, char **colu
            g->approx);
 
     printf("\n%d. Scale and shift: %s, one %s and %s per %s\n", step++, g->affine_formula, g->gamma, g->beta,
-           s->method == NORM_LAYER ? "element" : "channel");
+           s->desc->params_per_element ? "element" : "channel");
     {
         const char *labels[] = { g->gamma, g->beta };
         const double *vectors[] = { s->gamma, s->beta };
@@ -1002,7 +1009,7 @@ static void norm_report_print(const NormStep *s, const BnOptions *o, char **colu
     } else {
         printf("%d. Eval mode (inference): the same as above. %s norm normalizes each sample with its own\n"
                "   statistics, so it keeps no running statistics and a sample alone gives the same output.\n",
-               step++, method_titles[s->method]);
+               step++, s->desc->title);
     }
 
     if (s->dy) {
@@ -1150,7 +1157,7 @@ int cmd_bn(int argc, char **argv)
     int status = options_parse(&o, argc, argv);
     if (status || o.help) {
         if (!status)
-            fputs(help_text, stdout);
+            help_print();
         options_free(&o);
         return status;
     }
@@ -1176,7 +1183,7 @@ int cmd_bn(int argc, char **argv)
         status = fail(1, NULL, "%s:%d: row has %d value%s, --shape=%d,%d,%d needs C*H*W = %d", input_name(&o),
                       batch->first_line, batch->cols, batch->cols == 1 ? "" : "s", o.shape_c, o.shape_h,
                       o.shape_w, o.shape_c * o.shape_h * o.shape_w);
-    if (!status && o.norm == NORM_GROUP && !o.shape_c && batch->cols % o.groups != 0)
+    if (!status && norm_descriptor(o.norm)->needs_groups && !o.shape_c && batch->cols % o.groups != 0)
         status = fail(1, NULL, "%s:%d: group norm needs G to divide the channels: G=%d does not divide the %d "
                       "columns (channels; see --shape)", input_name(&o), batch->first_line, o.groups, batch->cols);
     /* Plain batch norm on one value per channel is today's report and JSON, byte for byte. */

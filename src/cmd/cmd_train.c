@@ -25,7 +25,7 @@ static bool loss_exploded(double loss, double first_loss)
     return !(loss <= DIVERGE_FACTOR * fmax(first_loss, 1.0));
 }
 
-static const char help_text[] =
+static const char help_head[] =
     "Usage: bntutor train [OPTIONS]\n"
     "Trains a network headless and writes one CSV row every K steps.\n"
     "\n"
@@ -36,7 +36,9 @@ static const char help_text[] =
     "  --net=paper      784-100-100-100-10 sigmoid, the original BN paper's MNIST network\n"
     "  --net=conv       conv net for 28x28 images: conv3x3 1->8, norm, relu, 2x2 max pool,\n"
     "                   conv3x3 8->16, norm, relu, 2x2 max pool, linear 784->10\n"
-    "  --norm=NAME      conv net only: batch, layer, instance, group or none (default batch)\n"
+    "  --norm=NAME      conv net only: none, or a method (default batch): "; /* + the methods */
+
+static const char help_tail[] =
     "  --groups=G       conv net with --norm=group: groups, dividing 8 and 16 (default 4)\n"
     "  --hidden=LIST    hidden layer widths, e.g. 16,16 (default 16,16)\n"
     "  --act=NAME       sigmoid, relu or tanh for every hidden layer (default sigmoid)\n"
@@ -177,8 +179,10 @@ static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
             break;
         case 12: o->csv = v; break;
         case 13:
-            if (!convnet_norm_parse(v, &o->norm))
-                return cmd_fail(2, where, "'%s' is not a norm (batch, layer, instance, group, none)", v);
+            if (!convnet_norm_parse(v, &o->norm)) {
+                char valid[128];
+                return cmd_fail(2, where, "'%s' is not a norm (%s, none)", v, norm_method_list(valid, sizeof valid));
+            }
             o->norm_given = true;
             break;
         case 14:
@@ -204,7 +208,8 @@ static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
     if (!o->conv && (o->norm_given || o->groups_given))
         return cmd_fail(2, o->norm_given ? "--norm" : "--groups", "only the conv net has it; add --net=conv "
                            "(the MLP takes --bn=none|before|after)");
-    if (o->groups_given && o->norm != CONV_NORM_GROUP)
+    if (o->groups_given &&
+        (o->norm == CONV_NORM_NONE || !norm_descriptor(convnet_norm_method(o->norm))->needs_groups))
         return cmd_fail(2, "--groups", "only group norm has groups; add --norm=group");
     if (o->paper && (o->hidden_given || o->act_given))
         return cmd_fail(2, "--net", "paper fixes the layers and the activation (784-100-100-100-10 "
@@ -370,7 +375,8 @@ int cmd_train(int argc, char **argv)
     if (o.conv && !o.dataset_given)
         o.dataset = "shapes28";
     if (help) {
-        fputs(help_text, stdout);
+        char methods[128];
+        printf("%s%s\n%s", help_head, norm_method_list(methods, sizeof methods), help_tail);
         return 0;
     }
     TrainRun run;

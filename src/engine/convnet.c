@@ -14,33 +14,32 @@
 /* The stream of the weight generator: fixed so that only the seed chooses the weights. */
 enum { CONVNET_WEIGHT_STREAM = 0x636e6e };
 
-static const char *const norm_names[] = { "none", "batch", "layer", "instance", "group" };
-
 const char *convnet_norm_name(ConvNorm norm)
 {
-    return (unsigned)norm < sizeof norm_names / sizeof norm_names[0] ? norm_names[norm] : "none";
+    return norm >= 0 && norm < NORM_METHOD_COUNT ? norm_method_name((NormMethod)norm) : "none";
 }
 
 bool convnet_norm_parse(const char *name, ConvNorm *norm)
 {
-    for (unsigned i = 0; i < sizeof norm_names / sizeof norm_names[0]; i++)
-        if (strcmp(name, norm_names[i]) == 0) {
-            *norm = (ConvNorm)i;
-            return true;
-        }
-    return false;
+    NormMethod method;
+    if (strcmp(name, "none") == 0) {
+        *norm = CONV_NORM_NONE;
+        return true;
+    }
+    if (!norm_method_parse(name, &method))
+        return false;
+    *norm = (ConvNorm)method;
+    return true;
 }
 
 NormMethod convnet_norm_method(ConvNorm norm)
 {
-    switch (norm) {
-    case CONV_NORM_LAYER: return NORM_LAYER;
-    case CONV_NORM_INSTANCE: return NORM_INSTANCE;
-    case CONV_NORM_GROUP: return NORM_GROUP;
-    case CONV_NORM_BATCH:
-    case CONV_NORM_NONE: break;
-    }
-    return NORM_BATCH;
+    return norm >= 0 && norm < NORM_METHOD_COUNT ? (NormMethod)norm : NORM_BATCH;
+}
+
+bool convnet_norm_has_running_stats(ConvNorm norm)
+{
+    return norm != CONV_NORM_NONE && norm_descriptor(convnet_norm_method(norm))->running_stats;
 }
 
 void convnet_config_init(ConvNetConfig *config)
@@ -74,11 +73,11 @@ static bool config_check(const ConvNetConfig *c, BnError *err)
         error_set(err, "network", "a classifier needs 2 to %d classes, got %d", 1 << 16, c->classes);
         return false;
     }
-    if ((unsigned)c->norm > CONV_NORM_GROUP || (unsigned)c->pool > POOL_AVG) {
+    if (c->norm < CONV_NORM_NONE || c->norm >= NORM_METHOD_COUNT || (unsigned)c->pool > POOL_AVG) {
         error_set(err, "network", "unknown norm or pooling");
         return false;
     }
-    if (c->norm == CONV_NORM_GROUP)
+    if (c->norm != CONV_NORM_NONE && norm_descriptor(convnet_norm_method(c->norm))->needs_groups)
         for (int b = 0; b < CONVNET_BLOCKS; b++)
             if (c->groups < 1 || c->channels[b] % c->groups != 0) {
                 error_set(err, "network", "group norm's %d groups must divide the %d channels of block %d",
@@ -125,7 +124,7 @@ ConvNet *convnet_create(const ConvNetConfig *config, BnError *err)
     net->bn_momentum = config->bn_momentum;
     net->eps = config->eps;
     bool norm = config->norm != CONV_NORM_NONE;
-    bool batch_norm = config->norm == CONV_NORM_BATCH;
+    bool batch_norm = convnet_norm_has_running_stats(config->norm);
     int c_in = 1, side = config->side;
     size_t total = 0, fixed = 0;
     for (int b = 0; b < CONVNET_BLOCKS; b++) {
@@ -319,7 +318,7 @@ static bool block_forward(ConvNet *net, ConvNetBlock *blk, const double *in, int
     if (norm != CONV_NORM_NONE) {
         NormMethod method = convnet_norm_method(norm);
         NormShape ns = block_norm_shape(net, blk, n);
-        if (norm == CONV_NORM_BATCH && mode == CONVNET_MODE_EVAL) {
+        if (convnet_norm_has_running_stats(norm) && mode == CONVNET_MODE_EVAL) {
             norm_forward_eval_batch(blk->normed, blk->conv, blk->running_mean, blk->running_var, blk->gamma,
                                     blk->beta, net->eps, &ns);
         } else {
@@ -327,7 +326,7 @@ static bool block_forward(ConvNet *net, ConvNetBlock *blk, const double *in, int
                                     blk->gamma, blk->beta, net->eps, method, &ns, err))
                 return false;
             blk->num_sets = norm_num_sets(method, &ns);
-            if (norm == CONV_NORM_BATCH && mode == CONVNET_MODE_TRAIN)
+            if (convnet_norm_has_running_stats(norm) && mode == CONVNET_MODE_TRAIN)
                 batchnorm_update_running(blk->running_mean, blk->running_var, &blk->batches_seen, blk->mean,
                                          blk->var, BN_CONVENTION_PYTORCH, net->bn_momentum, n * plane,
                                          blk->c_out);
@@ -357,7 +356,7 @@ bool convnet_forward(ConvNet *net, const double *x, int n, ConvNetMode mode, BnE
         in = net->block[b].out;
     }
     linear_forward(net->logits, in, net->w_fc, net->b_fc, n, net->features, net->config.classes);
-    net->backward_ready = !(mode == CONVNET_MODE_EVAL && net->config.norm == CONV_NORM_BATCH);
+    net->backward_ready = !(mode == CONVNET_MODE_EVAL && convnet_norm_has_running_stats(net->config.norm));
     return true;
 }
 

@@ -24,19 +24,24 @@
 
 enum { CONVNET_BLOCKS = 2 };
 
-/* Normalization inside each block: none, or a norm.h method (names "none", "batch", ...). */
-typedef enum ConvNorm {
-    CONV_NORM_NONE,
-    CONV_NORM_BATCH,
-    CONV_NORM_LAYER,
-    CONV_NORM_INSTANCE,
-    CONV_NORM_GROUP,
-} ConvNorm;
+/* Normalization inside each block: CONV_NORM_NONE, or any norm.h method by its NormMethod value, so a
+ * method added to norm.h's table is a conv-net norm too. The CONV_NORM_ names of the first four are
+ * spellings of their NormMethod. */
+typedef int ConvNorm;
+enum {
+    CONV_NORM_NONE = -1,
+    CONV_NORM_BATCH = NORM_BATCH,
+    CONV_NORM_LAYER = NORM_LAYER,
+    CONV_NORM_INSTANCE = NORM_INSTANCE,
+    CONV_NORM_GROUP = NORM_GROUP,
+};
 
 const char *convnet_norm_name(ConvNorm norm);               /* "none", "batch", "layer", ... */
 bool convnet_norm_parse(const char *name, ConvNorm *norm);
 /* The norm.h method of a norm other than none. */
 NormMethod convnet_norm_method(ConvNorm norm);
+/* Whether the norm keeps running statistics (batch norm), so eval mode differs from training. */
+bool convnet_norm_has_running_stats(ConvNorm norm);
 
 typedef enum ConvNetMode {
     CONVNET_MODE_TRAIN,         /* batch norm uses the batch statistics and updates the running ones */

@@ -3,69 +3,147 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
+
+/* ---- each method's sets ---- */
+
+static int batch_sets(const NormShape *sh) { return sh->c; }
+static int batch_size(const NormShape *sh) { return sh->n * sh->h * sh->w; }
+static int batch_set_of(const NormShape *sh, int sample, int channel) { (void)sh; (void)sample; return channel; }
+static NormSetPlace batch_place(const NormShape *sh, int set)
+{
+    (void)sh;
+    return (NormSetPlace){ .sample = -1, .group = -1, .channel_first = set, .channel_last = set };
+}
+
+static int layer_sets(const NormShape *sh) { return sh->n; }
+static int layer_size(const NormShape *sh) { return sh->c * sh->h * sh->w; }
+static int layer_set_of(const NormShape *sh, int sample, int channel) { (void)sh; (void)channel; return sample; }
+static NormSetPlace layer_place(const NormShape *sh, int set)
+{
+    return (NormSetPlace){ .sample = set, .group = -1, .channel_first = 0, .channel_last = sh->c - 1,
+                           .every_channel = true };
+}
+
+static int instance_sets(const NormShape *sh) { return sh->n * sh->c; }
+static int instance_size(const NormShape *sh) { return sh->h * sh->w; }
+static int instance_set_of(const NormShape *sh, int sample, int channel) { return sample * sh->c + channel; }
+static NormSetPlace instance_place(const NormShape *sh, int set)
+{
+    return (NormSetPlace){ .sample = set / sh->c, .group = -1, .channel_first = set % sh->c,
+                           .channel_last = set % sh->c };
+}
+
+static int group_sets(const NormShape *sh) { return sh->n * sh->groups; }
+static int group_size(const NormShape *sh) { return sh->groups > 0 ? sh->c / sh->groups * sh->h * sh->w : 0; }
+static int group_set_of(const NormShape *sh, int sample, int channel)
+{
+    return sample * sh->groups + channel / (sh->c / sh->groups);
+}
+static NormSetPlace group_place(const NormShape *sh, int set)
+{
+    int per = sh->c / sh->groups, g = set % sh->groups;
+    return (NormSetPlace){ .sample = set / sh->groups, .group = g, .channel_first = g * per,
+                           .channel_last = g * per + per - 1 };
+}
+
+static NormForwardKernel centered_forward;
+static NormBackwardKernel centered_backward;
+
+/* Every method, in the order menus list them. */
+static const NormDescriptor norm_table[] = {
+    [NORM_BATCH] = {
+        .method = NORM_BATCH, .name = "batch", .title = "Batch",
+        .averages = "a channel over samples and positions", .set_values = "N*H*W values per channel",
+        .running_stats = true,
+        .num_sets = batch_sets, .set_size = batch_size, .set_place = batch_place, .set_of = batch_set_of,
+        .forward = centered_forward, .backward = centered_backward },
+    [NORM_LAYER] = {
+        .method = NORM_LAYER, .name = "layer", .title = "Layer",
+        .averages = "a sample", .set_values = "C*H*W values per sample",
+        .params_per_element = true, .params_vary_in_set = true,
+        .num_sets = layer_sets, .set_size = layer_size, .set_place = layer_place, .set_of = layer_set_of,
+        .forward = centered_forward, .backward = centered_backward },
+    [NORM_INSTANCE] = {
+        .method = NORM_INSTANCE, .name = "instance", .title = "Instance",
+        .averages = "a sample's channel", .set_values = "H*W values per sample and channel",
+        .num_sets = instance_sets, .set_size = instance_size, .set_place = instance_place,
+        .set_of = instance_set_of, .forward = centered_forward, .backward = centered_backward },
+    [NORM_GROUP] = {
+        .method = NORM_GROUP, .name = "group", .title = "Group",
+        .averages = "a sample's group of channels", .set_values = "C/G*H*W values per sample and group",
+        .params_vary_in_set = true, .needs_groups = true,
+        .num_sets = group_sets, .set_size = group_size, .set_place = group_place, .set_of = group_set_of,
+        .forward = centered_forward, .backward = centered_backward },
+};
+
+_Static_assert(sizeof norm_table / sizeof norm_table[0] == NORM_METHOD_COUNT, "one descriptor per method");
+
+const NormDescriptor *norm_descriptor(NormMethod method)
+{
+    return (unsigned)method < NORM_METHOD_COUNT ? &norm_table[method] : &norm_table[NORM_BATCH];
+}
 
 const char *norm_method_name(NormMethod method)
 {
-    switch (method) {
-    case NORM_LAYER: return "layer";
-    case NORM_INSTANCE: return "instance";
-    case NORM_GROUP: return "group";
-    case NORM_BATCH: break;
-    }
-    return "batch";
+    return norm_descriptor(method)->name;
 }
 
 bool norm_method_parse(const char *name, NormMethod *method)
 {
-    static const NormMethod all[] = { NORM_BATCH, NORM_LAYER, NORM_INSTANCE, NORM_GROUP };
-    for (unsigned i = 0; i < sizeof all / sizeof all[0]; i++) {
-        if (strcmp(name, norm_method_name(all[i])) == 0) {
-            *method = all[i];
+    for (int m = 0; m < NORM_METHOD_COUNT; m++) {
+        if (strcmp(name, norm_table[m].name) == 0) {
+            *method = (NormMethod)m;
             return true;
         }
     }
     return false;
 }
 
+const char *const *norm_method_names(void)
+{
+    /* Filled from the table on the first call, so the table stays the only list of names. */
+    static const char *names[NORM_METHOD_COUNT + 1];
+    if (!names[0])
+        for (int m = 0; m < NORM_METHOD_COUNT; m++)
+            names[m] = norm_table[m].name;
+    return names;
+}
+
+const char *norm_method_list(char *buf, int size)
+{
+    int used = 0;
+    buf[0] = '\0';
+    for (int m = 0; m < NORM_METHOD_COUNT && used < size; m++)
+        used += snprintf(buf + used, (size_t)(size - used), "%s%s", m ? ", " : "", norm_table[m].name);
+    return buf;
+}
+
 int norm_num_sets(NormMethod method, const NormShape *shape)
 {
-    switch (method) {
-    case NORM_LAYER: return shape->n;
-    case NORM_INSTANCE: return shape->n * shape->c;
-    case NORM_GROUP: return shape->n * shape->groups;
-    case NORM_BATCH: break;
-    }
-    return shape->c;
+    return norm_descriptor(method)->num_sets(shape);
 }
 
 int norm_set_size(NormMethod method, const NormShape *shape)
 {
-    int hw = shape->h * shape->w;
-    switch (method) {
-    case NORM_LAYER: return shape->c * hw;
-    case NORM_INSTANCE: return hw;
-    case NORM_GROUP: return shape->groups > 0 ? shape->c / shape->groups * hw : 0;
-    case NORM_BATCH: break;
-    }
-    return shape->n * hw;
+    return norm_descriptor(method)->set_size(shape);
 }
 
 int norm_num_params(NormMethod method, const NormShape *shape)
 {
-    return method == NORM_LAYER ? shape->c * shape->h * shape->w : shape->c;
+    return norm_descriptor(method)->params_per_element ? shape->c * shape->h * shape->w : shape->c;
 }
 
 int norm_set_of(NormMethod method, const NormShape *shape, int sample, int channel, int position)
 {
     (void)position;
-    switch (method) {
-    case NORM_LAYER: return sample;
-    case NORM_INSTANCE: return sample * shape->c + channel;
-    case NORM_GROUP: return sample * shape->groups + channel / (shape->c / shape->groups);
-    case NORM_BATCH: break;
-    }
-    return channel;
+    return norm_descriptor(method)->set_of(shape, sample, channel);
+}
+
+NormSetPlace norm_set_place(NormMethod method, const NormShape *shape, int set)
+{
+    return norm_descriptor(method)->set_place(shape, set);
 }
 
 /* Product of positive ints, or -1 once it would pass INT_MAX (indices are int throughout). */
@@ -82,7 +160,8 @@ static long checked_product(const int *dims, int count)
 
 bool norm_check(NormMethod method, const NormShape *shape, bool training, BnError *err)
 {
-    const char *name = norm_method_name(method);
+    const NormDescriptor *d = norm_descriptor(method);
+    const char *name = d->name;
     if (shape->n < 1 || shape->c < 1 || shape->h < 1 || shape->w < 1) {
         error_set(err, "", "%s norm needs every dimension at least 1, got N=%d C=%d H=%d W=%d", name,
                   shape->n, shape->c, shape->h, shape->w);
@@ -94,22 +173,16 @@ bool norm_check(NormMethod method, const NormShape *shape, bool training, BnErro
                   shape->w, "too many values (more than 2^31 - 1)");
         return false;
     }
-    if (method == NORM_GROUP && (shape->groups < 1 || shape->c % shape->groups != 0)) {
-        error_set(err, "", "group norm needs the number of groups G to divide the channels C: "
-                  "G=%d does not divide C=%d", shape->groups, shape->c);
+    if (d->needs_groups && (shape->groups < 1 || shape->c % shape->groups != 0)) {
+        error_set(err, "", "%s norm needs the number of groups G to divide the channels C: "
+                  "G=%d does not divide C=%d", name, shape->groups, shape->c);
         return false;
     }
-    if (training && norm_set_size(method, shape) < 2) {
-        /* Each method's set, named so the learner sees which dimension is too small. */
-        static const char *const what[] = {
-            [NORM_BATCH] = "N*H*W values per channel",
-            [NORM_LAYER] = "C*H*W values per sample",
-            [NORM_INSTANCE] = "H*W values per sample and channel",
-            [NORM_GROUP] = "C/G*H*W values per sample and group",
-        };
+    if (training && d->set_size(shape) < 2) {
+        /* The method's set, named so the learner sees which dimension is too small. */
         error_set(err, "", "%s norm normalizes sets of %s, here 1: a single value has no spread "
-                  "to normalize with%s", name, what[method],
-                  method == NORM_BATCH ? " (use eval mode for a single sample)" : "");
+                  "to normalize with%s", name, d->set_values,
+                  d->running_stats ? " (use eval mode for a single sample)" : "");
         return false;
     }
     return true;
@@ -122,47 +195,45 @@ typedef struct SetSpan {
     int segments, run;
 } SetSpan;
 
-static SetSpan set_span(NormMethod method, const NormShape *shape, int set)
+static SetSpan set_span(const NormDescriptor *d, const NormShape *shape, int set)
 {
-    SetSpan s;
-    int hw = shape->h * shape->w;
-    if (method == NORM_BATCH) {
-        s.first = (long)set * hw;
+    NormSetPlace place = d->set_place(shape, set);
+    int hw = shape->h * shape->w, channels = place.channel_last - place.channel_first + 1;
+    SetSpan s = { .run = channels * hw };
+    if (place.sample < 0) {
+        s.first = (long)place.channel_first * hw;
         s.stride = (long)shape->c * hw;
         s.segments = shape->n;
-        s.run = hw;
     } else {
-        int size = norm_set_size(method, shape);
-        s.first = (long)set * size;
-        s.stride = size;
+        s.first = ((long)place.sample * shape->c + place.channel_first) * hw;
+        s.stride = s.run;
         s.segments = 1;
-        s.run = size;
     }
     return s;
 }
 
-/* γ/β index of element `index`: its channel, or for layer norm its place within the sample. */
-static int param_of(NormMethod method, const NormShape *shape, long index)
+/* γ/β index of element `index`: its channel, or with one per element its place within the sample. */
+static int param_of(const NormDescriptor *d, const NormShape *shape, long index)
 {
     int hw = shape->h * shape->w;
-    if (method == NORM_LAYER)
+    if (d->params_per_element)
         return (int)(index % ((long)shape->c * hw));
     return (int)(index / hw % shape->c);
 }
 
-bool norm_forward_train(double *y, double *xhat, double *mean, double *var, double *rstd,
-                        const double *x, const double *gamma, const double *beta, double eps,
-                        NormMethod method, const NormShape *shape, BnError *err)
+/* The kernels of the methods that subtract the mean (all four): set by set, mean and biased variance,
+ * x̂ = (x − μ)·rstd, y = γ·x̂ + β. */
+static void centered_forward(const NormDescriptor *d, double *y, double *xhat, double *mean, double *var,
+                             double *rstd, const double *x, const double *gamma, const double *beta, double eps,
+                             const NormShape *shape)
 {
-    if (!norm_check(method, shape, true, err))
-        return false;
-    int sets = norm_num_sets(method, shape), size = norm_set_size(method, shape);
+    int sets = d->num_sets(shape), size = d->set_size(shape);
     /* Every run of H·W values shares one channel, so γ's index is found once per run (a division
      * per element cost more than the arithmetic); layer norm's index then steps with the position. */
     int hw = shape->h * shape->w;
-    bool layer = method == NORM_LAYER;
+    bool layer = d->params_per_element;
     for (int s = 0; s < sets; s++) {
-        SetSpan sp = set_span(method, shape, s);
+        SetSpan sp = set_span(d, shape, s);
         /* Two passes, the mean first, then squared deviations: accurate for large offsets. */
         double sum = 0.0;
         for (int g = 0; g < sp.segments; g++)
@@ -171,8 +242,8 @@ bool norm_forward_train(double *y, double *xhat, double *mean, double *var, doub
         double m = sum / size, sq = 0.0;
         for (int g = 0; g < sp.segments; g++)
             for (int k = 0; k < sp.run; k++) {
-                double d = x[sp.first + g * sp.stride + k] - m;
-                sq += d * d;
+                double dev = x[sp.first + g * sp.stride + k] - m;
+                sq += dev * dev;
             }
         double v = sq / size, r = 1.0 / sqrt(v + eps);
         mean[s] = m;
@@ -181,7 +252,7 @@ bool norm_forward_train(double *y, double *xhat, double *mean, double *var, doub
         for (int g = 0; g < sp.segments; g++)
             for (int k0 = 0; k0 < sp.run; k0 += hw) {
                 long i0 = sp.first + g * sp.stride + k0;
-                int p0 = param_of(method, shape, i0);
+                int p0 = param_of(d, shape, i0);
                 for (int k = 0; k < hw; k++) {
                     int p = layer ? p0 + k : p0;
                     double h = (x[i0 + k] - m) * r;
@@ -190,6 +261,16 @@ bool norm_forward_train(double *y, double *xhat, double *mean, double *var, doub
                 }
             }
     }
+}
+
+bool norm_forward_train(double *y, double *xhat, double *mean, double *var, double *rstd,
+                        const double *x, const double *gamma, const double *beta, double eps,
+                        NormMethod method, const NormShape *shape, BnError *err)
+{
+    if (!norm_check(method, shape, true, err))
+        return false;
+    const NormDescriptor *d = norm_descriptor(method);
+    d->forward(d, y, xhat, mean, var, rstd, x, gamma, beta, eps, shape);
     return true;
 }
 
@@ -208,22 +289,23 @@ void norm_forward_eval_batch(double *y, const double *x, const double *running_m
     }
 }
 
-void norm_backward(double *dx, double *dgamma, double *dbeta, const double *dy, const double *xhat,
-                   const double *rstd, const double *gamma, NormMethod method, const NormShape *shape)
+static void centered_backward(const NormDescriptor *d, double *dx, double *dgamma, double *dbeta,
+                              const double *dy, const double *xhat, const double *rstd, const double *gamma,
+                              const NormShape *shape)
 {
-    int sets = norm_num_sets(method, shape), size = norm_set_size(method, shape);
+    int sets = d->num_sets(shape), size = d->set_size(shape);
     /* Where one γ serves the whole set (batch, instance) it factors out of the sums, as in
      * batchnorm_backward; layer and group sets span several γ, which go inside them, on dx̂ = γ·dy. */
-    bool per_element = method == NORM_LAYER || method == NORM_GROUP;
+    bool per_element = d->params_vary_in_set;
     int hw = shape->h * shape->w;
-    bool layer = method == NORM_LAYER;
+    bool layer = d->params_per_element;
     for (int s = 0; s < sets; s++) {
-        SetSpan sp = set_span(method, shape, s);
+        SetSpan sp = set_span(d, shape, s);
         double sum_g = 0.0, sum_g_xhat = 0.0;
         for (int g = 0; g < sp.segments; g++)
             for (int k0 = 0; k0 < sp.run; k0 += hw) {
                 long i0 = sp.first + g * sp.stride + k0;
-                int p0 = param_of(method, shape, i0);
+                int p0 = param_of(d, shape, i0);
                 for (int k = 0; k < hw; k++) {
                     long i = i0 + k;
                     int p = layer ? p0 + k : p0;
@@ -238,7 +320,7 @@ void norm_backward(double *dx, double *dgamma, double *dbeta, const double *dy, 
         for (int g = 0; g < sp.segments; g++)
             for (int k0 = 0; k0 < sp.run; k0 += hw) {
                 long i0 = sp.first + g * sp.stride + k0;
-                int p0 = param_of(method, shape, i0);
+                int p0 = param_of(d, shape, i0);
                 double scale = per_element ? rstd[s] / size : gamma[p0] * rstd[s] / size;
                 for (int k = 0; k < hw; k++) {
                     long i = i0 + k;
@@ -248,4 +330,11 @@ void norm_backward(double *dx, double *dgamma, double *dbeta, const double *dy, 
                 }
             }
     }
+}
+
+void norm_backward(double *dx, double *dgamma, double *dbeta, const double *dy, const double *xhat,
+                   const double *rstd, const double *gamma, NormMethod method, const NormShape *shape)
+{
+    const NormDescriptor *d = norm_descriptor(method);
+    d->backward(d, dx, dgamma, dbeta, dy, xhat, rstd, gamma, shape);
 }

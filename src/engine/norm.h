@@ -16,20 +16,69 @@
 
 #include "util/error.h"
 
+/* The methods. Adding one: its constant here (last, and named in NORM_METHOD_COUNT), its descriptor
+ * in norm.c's table, and its kernels; the calculator, the conv net, the lessons' settings and the
+ * scenes take everything else from the table. */
 typedef enum NormMethod {
     NORM_BATCH,
     NORM_LAYER,
     NORM_INSTANCE,
     NORM_GROUP,
 } NormMethod;
+enum { NORM_METHOD_COUNT = NORM_GROUP + 1 };
 
 typedef struct NormShape {
     int n, c, h, w;
     int groups;     /* G, group norm only (must divide c); ignored by the other methods */
 } NormShape;
 
+/* Where one set lies in the tensor: which samples and which channels it takes, every position of
+ * each. For prose ("channel 2, every sample") and for walking the set. */
+typedef struct NormSetPlace {
+    int sample;                     /* the one sample it lies in, or -1: every sample */
+    int group;                      /* its group of channels (group norm), else -1 */
+    int channel_first, channel_last;/* the channels it takes */
+    bool every_channel;             /* it is a whole sample (layer norm), whatever C is */
+} NormSetPlace;
+
+typedef struct NormDescriptor NormDescriptor;
+
+/* Forward with the set's own statistics, and its backward, over sets laid out as the descriptor says
+ * (buffers as in norm_forward_train and norm_backward below; the shape is already checked). */
+typedef void NormForwardKernel(const NormDescriptor *d, double *y, double *xhat, double *mean, double *var,
+                               double *rstd, const double *x, const double *gamma, const double *beta, double eps,
+                               const NormShape *shape);
+typedef void NormBackwardKernel(const NormDescriptor *d, double *dx, double *dgamma, double *dbeta,
+                                const double *dy, const double *xhat, const double *rstd, const double *gamma,
+                                const NormShape *shape);
+
+/* One normalization method: everything the calculator, the conv net and the scenes need to know. */
+struct NormDescriptor {
+    NormMethod method;
+    const char *name;               /* "batch": option values and lesson settings */
+    const char *title;              /* "Batch", as in "Batch normalization" */
+    const char *averages;           /* what one set averages, in words: "a channel over samples and positions" */
+    const char *set_values;         /* the same as a count, for messages: "N*H*W values per channel" */
+    bool running_stats;             /* keeps running statistics for eval mode (else eval = training) */
+    bool params_per_element;        /* γ and β per element of a sample (C·H·W), not per channel */
+    bool params_vary_in_set;        /* a set spans several γ (so backward keeps γ inside its sums) */
+    bool needs_groups;              /* reads NormShape.groups */
+    int (*num_sets)(const NormShape *shape);
+    int (*set_size)(const NormShape *shape);
+    NormSetPlace (*set_place)(const NormShape *shape, int set);
+    int (*set_of)(const NormShape *shape, int sample, int channel);
+    NormForwardKernel *forward;
+    NormBackwardKernel *backward;
+};
+
+/* The descriptor of a method (any NormMethod below NORM_METHOD_COUNT). */
+const NormDescriptor *norm_descriptor(NormMethod method);
 const char *norm_method_name(NormMethod method);            /* "batch", "layer", "instance", "group" */
 bool norm_method_parse(const char *name, NormMethod *method);
+/* Every method's name in table order, NULL-terminated: a list of choices for options and settings. */
+const char *const *norm_method_names(void);
+/* "batch, layer, instance, group" into buf (the valid values, for messages); returns buf. */
+const char *norm_method_list(char *buf, int size);
 
 /* Number of sets (statistics), values in each set, and γ/β values for the method and shape.
  * These and norm_set_of expect a shape norm_check accepts (group norm divides by C/G). */
@@ -38,6 +87,8 @@ int norm_set_size(NormMethod method, const NormShape *shape);
 int norm_num_params(NormMethod method, const NormShape *shape);
 /* The set that element (sample, channel, position = row·W + column) belongs to. */
 int norm_set_of(NormMethod method, const NormShape *shape, int sample, int channel, int position);
+/* Where set `set` lies (see NormSetPlace). */
+NormSetPlace norm_set_place(NormMethod method, const NormShape *shape, int set);
 
 /* False with a message for a shape the method cannot normalize: a dimension < 1, G not dividing C,
  * or (training) a set of a single value, which has no variance to normalize with. */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "engine/norm.h"
 #include "util/alloc.h"
 #include "util/parse.h"
 
@@ -25,7 +26,6 @@ static const char *const show_choices[] = { "raw", "normalized", "both", NULL };
 static const char *const scale_choices[] = { "raw", "scaled", "both", NULL };
 static const char *const mode_choices[] = { "train", "eval", "both", NULL };
 static const char *const images_choices[] = { "fashion-mnist", "shapes28", NULL };
-static const char *const norm_choices[] = { "batch", "layer", "instance", "group", NULL };
 
 static const CatalogSetting set_seed = {
     .name = "seed", .type = SETTING_INT, .min = 0, .max = 2147483647, .fallback = "1",
@@ -110,8 +110,8 @@ static const CatalogSetting set_baseline = {
     .help = "also run the network without BN as a third contestant" };
 
 static const CatalogSetting set_norm = {
-    .name = "norm", .type = SETTING_ENUM, .choices = norm_choices, .fallback = "batch",
-    .help = "which normalization: batch, layer, instance or group" };
+    .name = "norm", .type = SETTING_ENUM, .choices_of = norm_method_names, .fallback = "batch",
+    .help = "which normalization method (the engine's table: batch, layer, instance, group, ...)" };
 static const CatalogSetting set_groups = {
     .name = "groups", .type = SETTING_INT, .min = 1, .max = 64, .fallback = "2",
     .help = "groups of channels for group normalization (must divide the channels)" };
@@ -394,6 +394,11 @@ const char *catalog_scene_setting_default(const CatalogSceneSetting *entry)
 
 /* ---- values ---- */
 
+const char *const *catalog_setting_choices(const CatalogSetting *setting)
+{
+    return setting->choices_of ? setting->choices_of() : setting->choices;
+}
+
 const char *catalog_setting_describe(const CatalogSetting *setting, char *buf, size_t size)
 {
     size_t used = 0;
@@ -412,8 +417,8 @@ const char *catalog_setting_describe(const CatalogSetting *setting, char *buf, s
         snprintf(buf, size, "yes or no");
         break;
     case SETTING_ENUM:
-        for (int i = 0; setting->choices[i] && used + 1 < size; i++) {
-            int n = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", setting->choices[i]);
+        for (int i = 0; catalog_setting_choices(setting)[i] && used + 1 < size; i++) {
+            int n = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", catalog_setting_choices(setting)[i]);
             if (n < 0)
                 break;
             used += (size_t)n;
@@ -503,15 +508,16 @@ bool catalog_value_parse(const CatalogSetting *s, const char *text, SettingValue
         return false;
     }
     case SETTING_ENUM: {
+        const char *const *choices = catalog_setting_choices(s);
         int n = 0;
-        for (; s->choices[n]; n++) {
-            if (strcmp(value, s->choices[n]) == 0) {
+        for (; choices[n]; n++) {
+            if (strcmp(value, choices[n]) == 0) {
                 out->integer = n;
                 out->real = n;
                 return true;
             }
         }
-        const char *near = catalog_closest(value, s->choices, n);
+        const char *near = catalog_closest(value, choices, n);
         char hint[96] = "";
         if (near)
             snprintf(hint, sizeof hint, "; did you mean '%s'?", near);

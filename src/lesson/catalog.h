@@ -23,6 +23,7 @@ typedef struct CatalogSetting {
     int list_min, list_max;         /* list: how many items */
     bool list_int;                  /* list: items must be whole numbers */
     const char *const *choices;     /* enum: allowed names, NULL-terminated */
+    const char *const *(*choices_of)(void); /* enum: instead of choices, where a lower layer keeps them */
     const char *fallback;           /* default value, written as in a lesson file */
     const char *help;               /* one line: what it does */
 } CatalogSetting;
@@ -84,6 +85,8 @@ bool catalog_value_parse(const CatalogSetting *setting, const char *text, Settin
                          char *why, size_t why_size);
 void catalog_value_free(SettingValue *value);
 /* Describes the allowed values, e.g. "1 to 4096" or "pytorch, keras, paper" (for messages and help). */
+/* An enum setting's names, NULL-terminated (its choices, or what choices_of gives). */
+const char *const *catalog_setting_choices(const CatalogSetting *setting);
 const char *catalog_setting_describe(const CatalogSetting *setting, char *buf, size_t size);
 
 /* Closest name in `names` (n of them) to `word` by edit distance, or NULL when none is close enough

@@ -1336,7 +1336,7 @@ const char *lesson_page_enum(const LessonPage *page, const char *name)
     const LessonSetting *s = lesson_page_setting(page, name);
     if (!s || s->setting->type != SETTING_ENUM)
         return "";
-    return s->setting->choices[s->value.integer];
+    return catalog_setting_choices(s->setting)[s->value.integer];
 }
 
 int lesson_page_list(const LessonPage *page, const char *name, const double **items)

@@ -24,7 +24,6 @@ enum {
     NS_C = 4, NS_HW = NS_HALF * NS_HALF,
     NS_POOL = 256,              /* training images the mini-batches are drawn from */
     NS_BATCH_MAX = 8,           /* images the block can draw */
-    NS_METHODS = 4,
     NS_BINS = 24,
 };
 
@@ -42,10 +41,10 @@ typedef struct NormSets {
     double *y, *xhat;               /* (N, C, H, W) the forward pass's output (γ = 1, β = 0) and x̂ */
     double *rstd;                   /* (N·C, the most sets any method has) */
     double *gamma, *beta;           /* (C·H·W) 1 and 0: layer norm needs the most */
-    double *mean[NS_METHODS], *var[NS_METHODS];   /* (sets) each method's statistics */
-    int sets[NS_METHODS];
-    bool ok[NS_METHODS];            /* the method can normalize this shape */
-    char why[NS_METHODS][ERROR_MESSAGE_MAX];
+    double *mean[NORM_METHOD_COUNT], *var[NORM_METHOD_COUNT];   /* (sets) each method's statistics */
+    int sets[NORM_METHOD_COUNT];
+    bool ok[NORM_METHOD_COUNT];            /* the method can normalize this shape */
+    char why[NORM_METHOD_COUNT][ERROR_MESSAGE_MAX];
     NormMethod method;
     int set;                        /* highlighted set of the current method */
     double *values;                 /* (largest set) the highlighted set's values, then normalized */
@@ -66,7 +65,7 @@ static void ns_split(NormSets *s)
 
 static void ns_compute(NormSets *s)
 {
-    for (int m = 0; m < NS_METHODS; m++) {
+    for (int m = 0; m < NORM_METHOD_COUNT; m++) {
         BnError err = { 0 };
         s->ok[m] = norm_forward_train(s->y, s->xhat, s->mean[m], s->var[m], s->rstd, s->x, s->gamma, s->beta, 1e-5,
                                       (NormMethod)m, &s->shape, &err);
@@ -101,7 +100,7 @@ static void ns_destroy(void *self)
     free(s->gamma);
     free(s->beta);
     free(s->values);
-    for (int m = 0; m < NS_METHODS; m++) {
+    for (int m = 0; m < NORM_METHOD_COUNT; m++) {
         free(s->mean[m]);
         free(s->var[m]);
     }
@@ -138,7 +137,7 @@ static void *ns_create(const LessonPage *page, uint64_t seed, BnError *err)
     s->beta = xcalloc(NS_C * NS_HW, sizeof *s->beta);
     for (int k = 0; k < NS_C * NS_HW; k++)
         s->gamma[k] = 1.0;
-    for (int m = 0; m < NS_METHODS; m++) {
+    for (int m = 0; m < NORM_METHOD_COUNT; m++) {
         s->sets[m] = norm_num_sets((NormMethod)m, &s->shape);
         s->mean[m] = xcalloc((size_t)s->sets[m], sizeof *s->mean[m]);
         s->var[m] = xcalloc((size_t)s->sets[m], sizeof *s->var[m]);
@@ -174,32 +173,26 @@ static int ns_gather_set(NormSets *s, const double *from)
 static void ns_describe(const NormSets *s, char *who, size_t who_size, char *count, size_t count_size, bool unicode)
 {
     const char *x = unicode ? "\xc3\x97" : "x", *dash = unicode ? "\xe2\x80\x93" : "-";
-    int n = s->shape.n, size_of = norm_set_size(s->method, &s->shape), per = NS_C / s->groups;
-    switch (s->method) {
-    case NORM_BATCH:
-        snprintf(who, who_size, "channel %d (%s), every image", s->set, ns_quadrant[s->set]);
-        snprintf(count, count_size, "%d image%s %s 14%s14 positions = %d values", n, n == 1 ? "" : "s", x, x, size_of);
-        break;
-    case NORM_LAYER:
-        snprintf(who, who_size, "image %d, every channel", s->set);
-        snprintf(count, count_size, "%d channels %s 14%s14 positions = %d values", NS_C, x, x, size_of);
-        break;
-    case NORM_INSTANCE:
-        snprintf(who, who_size, "image %d, channel %d (%s)", s->set / NS_C, s->set % NS_C, ns_quadrant[s->set % NS_C]);
-        snprintf(count, count_size, "14%s14 positions = %d values", x, size_of);
-        break;
-    case NORM_GROUP: {
-        int g = s->set % s->groups;
-        if (per == 1)
-            snprintf(who, who_size, "image %d, group %d = channel %d", s->set / s->groups, g, g);
-        else
-            snprintf(who, who_size, "image %d, group %d = channels %d%s%d", s->set / s->groups, g, g * per, dash,
-                     g * per + per - 1);
-        snprintf(count, count_size, "%d channel%s %s 14%s14 positions = %d values", per, per == 1 ? "" : "s", x, x,
-                 size_of);
-        break;
-    }
-    }
+    int n = s->shape.n, size_of = norm_set_size(s->method, &s->shape);
+    NormSetPlace at = norm_set_place(s->method, &s->shape, s->set);
+    int first = at.channel_first, channels = at.channel_last - first + 1;
+    if (at.sample < 0)
+        snprintf(who, who_size, "channel %d (%s), every image", first, ns_quadrant[first]);
+    else if (at.group >= 0 && channels == 1)
+        snprintf(who, who_size, "image %d, group %d = channel %d", at.sample, at.group, first);
+    else if (at.group >= 0)
+        snprintf(who, who_size, "image %d, group %d = channels %d%s%d", at.sample, at.group, first, dash,
+                 at.channel_last);
+    else if (at.every_channel)
+        snprintf(who, who_size, "image %d, every channel", at.sample);
+    else
+        snprintf(who, who_size, "image %d, channel %d (%s)", at.sample, first, ns_quadrant[first]);
+    char members[48] = "";
+    if (at.sample < 0)
+        snprintf(members, sizeof members, "%d image%s %s ", n, n == 1 ? "" : "s", x);
+    else if (at.group >= 0 || at.every_channel)
+        snprintf(members, sizeof members, "%d channel%s %s ", channels, channels == 1 ? "" : "s", x);
+    snprintf(count, count_size, "%s14%s14 positions = %d values", members, x, size_of);
 }
 
 /* ---- keys and live values ---- */
@@ -209,7 +202,7 @@ static bool ns_key(void *self, int key)
     NormSets *s = self;
     switch (key) {
     case 'k':
-        s->method = (NormMethod)((s->method + 1) % NS_METHODS);
+        s->method = (NormMethod)((s->method + 1) % NORM_METHOD_COUNT);
         s->set = 0;
         return true;
     case 's':
