@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "scene/scene.h"
 #include "ui/app.h"
 #include "ui/tutor.h"
 #include "view/canvas.h"
@@ -45,6 +46,7 @@ static double page_median(Tutor *t, int w, int h)
 
 int main(void)
 {
+    scene_catalog_install();
     const char *dir = getenv("BNTUTOR_LESSONS");
     TutorConfig config;
     tutor_config_default(&config);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "scene/scene.h"
 
 static const char usage_text[] =
     "Usage: bntutor [OPTIONS]              start the interactive tutor\n"
@@ -28,11 +29,13 @@ static const char usage_text[] =
     "                     background, else dark; every theme paints its own background)\n"
     "  --ascii            draw with plain ASCII only\n"
     "  --no-color         no colors (also when NO_COLOR is set and non-empty)\n"
-    "  --autoplay=SECS    advance pages by themselves every SECS seconds; any key takes over\n"
-    "  --lessons-dir=DIR  read lessons from DIR\n"
-    "  --reset-progress   forget saved progress\n"
-    "  --record=FILE      save the seed and every key with its time to FILE\n"
-    "  --replay=FILE      play a recorded session back exactly; any key takes over\n"
+    "  --autoplay=SECS    advance pages by themselves every SECS seconds (at least 1); any key\n"
+    "                     takes over; progress is shown but never changed\n"
+    "  --lessons-dir=DIR  read lessons from DIR (its progress is kept apart from the shipped lessons')\n"
+    "  --reset-progress   forget saved progress (asks first; the old file is kept as progress.bak)\n"
+    "  --record=FILE      save the seed and every key with its time to FILE (mode 0600)\n"
+    "  --replay=FILE      play a recorded session back exactly; any key takes over; progress is\n"
+    "                     never changed (a record may ask at most 10000 steps a frame, 1000000 in all)\n"
     "  --help             this text\n"
     "  --version          version number\n"
     "\n"
@@ -41,6 +44,7 @@ static const char usage_text[] =
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
+    scene_catalog_install();    /* the lesson parser checks pages against the scenes' own tables */
     if (argc >= 2) {
         const char *sub = argv[1];
         if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include "support/check.h"
+#include "util/csv.h"
 
 /* One row of the catalogue. The command runs in a scratch folder holding the fixture files below, with
  * HOME pointing into it (so nothing touches the real progress file). */
@@ -217,6 +218,7 @@ static const BadInput global_cases[] = {
     { "--theme=../../etc/passwd", NULL, 2, "--theme: '../../etc/passwd' is not a theme name" },
     { "--theme=neon", NULL, 2, "--theme: unknown theme 'neon' (themes: dark" },
     { "--autoplay=0", NULL, 2, "--autoplay: expected seconds between pages" },
+    { "--autoplay=0.2", NULL, 2, "--autoplay: expected seconds between pages, from 1" },
     { "--autoplay=nan", NULL, 2, "--autoplay: expected seconds between pages" },
     { "--autoplay=1e9", NULL, 2, "--autoplay: expected seconds between pages" },
     { "--ascii=1", NULL, 2, "--ascii: takes no value" },
@@ -381,6 +383,8 @@ static const BadInput train_cases[] = {
     { "train --hidden=16,", NULL, 2, "--hidden: '16,' is not a list of widths" },
     { "train --hidden=1,,2", NULL, 2, "--hidden: '1,,2' is not a list of widths" },
     { "train --hidden=100001", NULL, 2, "--hidden: '100001' is not a list of widths" },
+    { "train --hidden=100000,100000", NULL, 2, "--hidden: that network and batch need about 2677" },
+    { "train --hidden=8000,8000 --dataset=synth784", NULL, 2, "train allows at most 1024 MB" },
     { "train --act=gelu", NULL, 2, "--act: 'gelu' is not an activation" },
     { "train --bn=middle", NULL, 2, "--bn: 'middle' is not a placement" },
     { "train --net=resnet", NULL, 2, "--net: 'resnet' is not a known network" },
@@ -497,8 +501,9 @@ Test(bad_input, list_warns_about_a_damaged_progress_file_and_goes_on)
         if (k == sizeof files / sizeof files[0] - 1)
             len = 9;    /* the ELF header has NUL bytes */
         write_fixture("home/.local/state/bntutor/progress", files[k].content, len);
-        BadInput c = { "list --lessons-dir=lessons", NULL, 0, files[k].message };
-        Run run = run_case(&c, NULL);
+        /* The plain progress file belongs to the lessons bntutor finds by itself. */
+        BadInput c = { "list", NULL, 0, files[k].message };
+        Run run = run_case(&c, "env BNTUTOR_LESSONS=lessons");
         cr_expect_eq(run.status, 0, "progress file %zu: exit %d; stderr: %s", k, run.status, run.err);
         cr_expect_not_null(strstr(run.err, files[k].message), "progress file %zu: stderr should say \"%s\", got: %s",
                            k, files[k].message, run.err);
@@ -509,6 +514,55 @@ Test(bad_input, list_warns_about_a_damaged_progress_file_and_goes_on)
         free(run.out);
         free(run.err);
     }
+}
+
+Test(bad_input, bn_stops_at_its_row_and_byte_limits_with_a_message)
+{
+    /* `yes 1.5 | bntutor bn -` and `--dy=/dev/zero` must stop at a stated limit, not grow until abort. */
+    size_t rows = CSV_ROWS_MAX + 1;
+    char *many = malloc(rows * 4 + 1);
+    for (size_t i = 0; i < rows; i++)
+        memcpy(many + 4 * i, "1.5\n", 4);
+    many[rows * 4] = '\0';
+    BadInput c = { "bn -", many, 1, "<stdin>:100001: more than 100000 rows: a mini-batch may have at most 100000" };
+    Run run = run_case(&c, NULL);
+    cr_expect_eq(run.status, 1, "exit %d; stderr: %s", run.status, run.err);
+    cr_expect_not_null(strstr(run.err, c.message), "stderr: %s", run.err);
+    free(run.out);
+    free(run.err);
+    free(many);
+    BadInput zero = { "bn --dy=/dev/zero x.csv", NULL, 1, "/dev/zero:1: contains a NUL byte" };
+    run = run_case(&zero, NULL);
+    cr_expect_eq(run.status, 1, "exit %d; stderr: %s", run.status, run.err);
+    cr_expect_not_null(strstr(run.err, zero.message), "stderr: %s", run.err);
+    free(run.out);
+    free(run.err);
+    BadInput endless = { "bn -", NULL, 1, "<stdin>: more than 32 MiB: too large for a mini-batch" };
+    run = run_case(&endless, "sh -c 'yes 1.5 | \"$0\" \"$@\"'");
+    cr_expect_eq(run.status, 1, "exit %d; stderr: %s", run.status, run.err);
+    cr_expect_not_null(strstr(run.err, endless.message), "stderr: %s", run.err);
+    free(run.out);
+    free(run.err);
+}
+
+Test(bad_input, bn_cleans_terminal_controls_and_hidden_characters_from_names_and_cells)
+{
+    BadInput c = { "bn -", "a\033]0;PWNED\007,b\xe2\x80\xae\n1,2\n3,4\n", 0, "a\\x1B]0;PWNED\\x07" };
+    Run run = run_case(&c, NULL);
+    cr_expect_eq(run.status, 0, "exit %d; stderr: %s", run.status, run.err);
+    cr_expect_not_null(strstr(run.out, c.message), "the header name shows escaped: %s", run.out);
+    cr_expect_not_null(strstr(run.out, "b<U+202E>"), "%s", run.out);
+    cr_expect_null(strchr(run.out, '\033'), "no raw ESC on stdout");
+    cr_expect_null(strstr(run.out, "\xe2\x80\xae"), "no raw U+202E on stdout");
+    free(run.out);
+    free(run.err);
+    BadInput cell = { "bn -", "a,b\n1,\033]0;X\0072\n", 1, "<stdin>:2: column 2: \"\\x1B]0;X\\x072\" is not a number" };
+    run = run_case(&cell, NULL);
+    cr_expect_eq(run.status, 1);
+    cr_expect_not_null(strstr(run.err, cell.message), "stderr: %s", run.err);
+    cr_expect_null(strchr(run.err, '\033'), "no raw ESC on stderr");
+    free(run.out);
+    free(run.err);
 }
 
 Test(bad_input, list_without_home_warns_that_progress_is_not_kept)

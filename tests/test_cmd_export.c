@@ -156,9 +156,9 @@ Test(cmd_export, frames_follow_the_session_and_paint_only_what_changed)
         cr_assert_null(strstr(event_data(&c, i), "\x1b[2J"), "frame %d clears the screen again", i);
     }
     cr_assert(page2, "the live page shows at 1 s");
-    /* The quitting key draws nothing; the last event holds the screen until the end. */
+    /* The quitting key draws nothing; the last event, at that key, restores the terminal. */
     cr_assert_eq(event_time(&c, c.count - 1), 32.0);
-    cr_assert_str_eq(event_data(&c, c.count - 1), "");
+    cr_assert_str_eq(event_data(&c, c.count - 1), "\x1b[0m\x1b[?25h");
     cr_assert_eq(event_time(&c, c.count - 2), 31.7, "the step at 31.7 s is the last frame");
     cast_free(&c);
 }
@@ -332,4 +332,86 @@ Test(cmd_export, the_binary_writes_the_cast_and_honours_source_date_epoch)
     cr_assert(r.out && strncmp(r.out, "{\"version\": 2, \"width\": 80, \"height\": 24, \"timestamp\": 1234567890,",
                                66) == 0, "header: %.100s", r.out ? r.out : "");
     free(r.out);
+}
+
+Test(cmd_export, a_record_over_the_budget_is_refused_at_its_line_before_anything_is_written)
+{
+    static const struct {
+        const char *text;
+        const char *where;
+        const char *says;
+    } heavy[] = {
+        { "bntutor-record 1\nversion " BNTUTOR_VERSION "\nseed 1\nstart 0 1\nsteps 1 600\nsteps 2 600\n", "h.rec:6",
+          "scene steps in all: over the export's budget" },
+        { "bntutor-record 1\nversion " BNTUTOR_VERSION "\nseed 1\nstart 0 1\nkey 1 n\nkey 2 p\nkey 3 n\n", "h.rec:7",
+          "more than 2 events" },
+        { "bntutor-record 1\nversion " BNTUTOR_VERSION "\nseed 1\nsize 200 100\nstart 0 1\n", "h.rec:4",
+          "more than 10000 cells" },
+    };
+    for (size_t i = 0; i < sizeof heavy / sizeof heavy[0]; i++) {
+        char *text = NULL;
+        size_t size = 0;
+        FILE *out = open_memstream(&text, &size);
+        ExportOptions o;
+        export_options_default(&o);
+        o.lessons_dir = "lessons";
+        o.max_steps = 1000;
+        o.max_events = 2;
+        o.max_cells = 10000;
+        BnError err = { 0 };
+        bool ok = export_asciicast(out, heavy[i].text, strlen(heavy[i].text), "h.rec", &o, &err);
+        fclose(out);
+        cr_assert_not(ok, "case %zu was exported", i);
+        cr_assert_str_eq(err.where, heavy[i].where, "case %zu: %s", i, err.message);
+        cr_assert(strstr(err.message, heavy[i].says), "case %zu: %s", i, err.message);
+        cr_assert_eq(size, 0, "case %zu wrote %zu bytes", i, size);
+        free(text);
+    }
+}
+
+Test(cmd_export, a_cast_that_would_pass_its_byte_budget_stops_there_and_says_where)
+{
+    ExportOptions o;
+    export_options_default(&o);
+    o.lessons_dir = "lessons";
+    o.max_bytes = 2000;         /* less than one full paint: the first changed frame passes it */
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    BnError err = { 0 };
+    bool ok = export_asciicast(out, session, strlen(session), "t.rec", &o, &err);
+    fclose(out);
+    cr_assert_not(ok);
+    cr_assert(strstr(err.message, "the cast passes"), "%s", err.message);
+    cr_assert_str_eq(err.where, "t.rec:7", "the event where it passed: %s", err.where);
+    free(text);
+}
+
+Test(cmd_export, hidden_bidi_and_format_characters_never_reach_the_cast_raw)
+{
+    char dir[] = "/tmp/bntutor-export-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/00-x.lesson", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    /* U+202E in the title, U+2066/U+2069, a soft hyphen and a tag character in the prose. */
+    fputs("lesson 0\ntitle Evil \xe2\x80\xaetitle\npage One\ntext\n  A \xe2\x81\xa6" "b\xe2\x81\xa9 so\xc2\xad" "ft "
+          "t\xf3\xa0\x80\x81" "ag.\nend\n", f);
+    fclose(f);
+    ExportOptions o;
+    export_options_default(&o);
+    o.lessons_dir = dir;
+    Cast c;
+    BnError err = { 0 };
+    cr_assert(export_to(&c, "bntutor-record 1\nversion " BNTUTOR_VERSION "\nseed 1\nstart 0 1\n", &o, &err),
+              "%s: %s", err.where, err.message);
+    static const char *const raw[] = { "\xe2\x80\xae", "\xe2\x81\xa6", "\xe2\x81\xa9", "\xc2\xad", "\xf3\xa0\x80\x81" };
+    for (size_t k = 0; k < sizeof raw / sizeof raw[0]; k++)
+        cr_assert_null(strstr(c.text, raw[k]), "hidden character %zu is in the cast raw", k);
+    cr_assert(strstr(c.text, "Evil \\u202etitle"), "the title escapes it: %.200s", c.text);
+    cr_assert(strstr(event_data(&c, 1), "A b soft tag."), "the frame drops them, as the tutor does");
+    cast_free(&c);
+    unlink(path);
+    rmdir(dir);
 }

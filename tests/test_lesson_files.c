@@ -145,6 +145,28 @@ Test(lesson_files, a_directory_loads_sorted_by_number_and_flags_a_reused_number)
     free(dir);
 }
 
+Test(lesson_files, over_a_thousand_files_keep_the_first_by_name_whatever_the_directory_order)
+{
+    char *dir = temp_dir();
+    /* Directory order is the file system's (tmpfs: newest first), never a promise: only sorting before
+     * the cut keeps the same thousand everywhere. */
+    for (int i = 0; i <= LESSON_SET_MAX + 4; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "%04d.lesson", i);
+        write_lesson(dir, name, i % 1000, "Many");
+    }
+    BnError err = { 0 };
+    LessonSet *set = lesson_set_load_dir(dir, &err);
+    cr_assert_not_null(set, "%s", err.message);
+    cr_assert_eq(set->count, LESSON_SET_MAX);
+    cr_assert_eq(set->skipped, 5, "the files left out are counted, so they can be reported");
+    for (int i = 0; i < set->count; i++)
+        cr_assert_null(strstr(set->lessons[i]->path, "/1000.lesson"), "a file past the first 1000 by name was kept");
+    lesson_set_destroy(set);
+    remove_tree(dir);
+    free(dir);
+}
+
 Test(lesson_files, discovery_prefers_the_explicit_directory_then_the_environment)
 {
     char *mine = temp_dir(), *env = temp_dir();
@@ -239,6 +261,31 @@ Test(lesson_files, check_reports_good_files_on_stdout_and_problems_on_stderr)
     free(dir);
 }
 
+Test(lesson_files, check_warns_about_hidden_characters_per_line_and_cleans_file_names)
+{
+    char *dir = temp_dir();
+    char path[512];
+    snprintf(path, sizeof path, "%s/x\033]0;PWNED\007.lesson", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("lesson 4\ntitle Bidi \xe2\x80\xaetrick\npage P\ntext\n  fine line\n  soft\xc2\xadhyphen and "
+          "\xe2\x81\xa6isolate\xe2\x81\xa9\nend\n", f);
+    fclose(f);
+    char args[1024], *out, *err;
+    snprintf(args, sizeof args, "check '%s'", path);
+    cr_assert_eq(run(dir, args, &out, &err), 0, "a warning is not an error: %s", err);
+    cr_assert(strstr(err, ".lesson:2: warning: invisible character U+202E"), "%s", err);
+    cr_assert(strstr(err, ".lesson:6: warning: invisible character U+00AD"), "one warning per line: %s", err);
+    cr_assert_null(strstr(err, ":5: warning"), "%s", err);
+    cr_assert(strstr(out, "x\\x1B]0;PWNED\\x07.lesson: ok (1 page)"), "the file name is cleaned: %s", out);
+    cr_assert_null(strchr(out, '\033'), "no raw ESC on stdout");
+    cr_assert_null(strchr(err, '\033'), "no raw ESC on stderr");
+    free(out);
+    free(err);
+    remove_tree(dir);
+    free(dir);
+}
+
 Test(lesson_files, list_shows_numbers_titles_pages_progress_and_broken_lessons)
 {
     char *dir = temp_dir();
@@ -260,6 +307,9 @@ Test(lesson_files, list_shows_numbers_titles_pages_progress_and_broken_lessons)
     char env[600];
     snprintf(env, sizeof env, "%s/state", dir);
     setenv("XDG_STATE_HOME", env, 1);
+    /* The plain progress file is the store of the lessons bntutor finds by itself (here through
+     * $BNTUTOR_LESSONS); --lessons-dir naming that same folder reads it too. */
+    setenv("BNTUTOR_LESSONS", dir, 1);
     cr_assert_eq(run(dir, args, &out, &err), 0, "stderr: %s", err);
     cr_assert(strstr(out, "First steps"), "%s", out);
     char *line1 = strstr(out, "   1  First steps");
@@ -269,6 +319,12 @@ Test(lesson_files, list_shows_numbers_titles_pages_progress_and_broken_lessons)
     cr_assert_not_null(line2, "%s", out);
     cr_assert(strstr(line2, "at page 1"), "%s", out);
     cr_assert(strstr(out, "BROKEN: ") && strstr(out, "three.lesson:7: unknown directive 'bogus'"), "%s", out);
+    free(out);
+    free(err);
+    /* A teacher's folder keeps its own store: the shipped lessons' progress does not show there. */
+    unsetenv("BNTUTOR_LESSONS");
+    cr_assert_eq(run(dir, args, &out, &err), 0, "stderr: %s", err);
+    cr_assert(strstr(out, "First steps") && !strstr(out, "done") && !strstr(out, "at page"), "%s", out);
     free(out);
     free(err);
     cr_assert_eq(run(dir, "list --lessons-dir=/nonexistent/x", &out, &err), 1);

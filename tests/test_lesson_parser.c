@@ -599,3 +599,25 @@ Test(lesson_parser, every_truncation_and_many_mutations_of_a_good_file_parse_saf
     }
     free(copy);
 }
+
+Test(lesson_parser, a_page_whose_network_and_batch_exceed_the_classroom_budget_is_a_problem_at_its_scene)
+{
+    /* 8 hidden layers of 1024 at batch 4096: about 2 GB and 10 s per step per tutor. */
+    Lesson *l = parse_string("lesson 5\ntitle T\npage Huge\nscene sandbox\n  hidden = 1024,1024,1024,1024,1024,1024,"
+                             "1024,1024\n  batch = 4096\ntext\n  x\nend\n");
+    cr_assert(lesson_is_broken(l));
+    cr_assert_eq(l->problems[0].line, 4, "%s", problems_text(l));
+    cr_assert(strstr(l->problems[0].message, "a tutor may use at most 64 MB and 1 GFLOP per step"), "%s",
+              problems_text(l));
+    lesson_destroy(l);
+    /* The same layers at batch 1 still cost 8 M weights (over 64 MB with their gradients). */
+    l = parse_string("lesson 5\ntitle T\npage Wide\nscene sandbox\n  hidden = 1024,1024,1024,1024,1024,1024,1024,1024\n"
+                     "  batch = 1\ntext\n  x\nend\n");
+    cr_assert(lesson_is_broken(l), "memory alone is enough to refuse");
+    lesson_destroy(l);
+    /* A generous but reasonable page fits: 784 inputs, 256-256, batch 128. */
+    l = parse_string("lesson 5\ntitle T\npage Fine\nscene sandbox\n  dataset = synth784\n  hidden = 256,256\n"
+                     "  batch = 128\ntext\n  x\nend\n");
+    cr_assert_not(lesson_is_broken(l), "%s", problems_text(l));
+    lesson_destroy(l);
+}

@@ -1,10 +1,15 @@
-/* Tests of the progress store: round trip, atomic writes, damaged and foreign files, unwritable places, reset. */
+/* Tests of the progress store: round trip, atomic writes, merging two tutors, damaged and special files, locks, reset. */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lesson/progress.h"
@@ -111,28 +116,243 @@ Test(progress, saving_leaves_no_temporary_file_behind_and_replaces_the_old_file)
     free(dir);
 }
 
-Test(progress, a_damaged_file_gives_one_warning_and_a_fresh_start)
+Test(progress, a_damaged_line_costs_only_itself_and_the_file_is_kept_as_a_backup)
 {
     char *dir = temp_dir();
     char *path = path_in(dir, "progress");
-    write_file(path, "bntutor-progress 1\nposition 2 3\nlesson 2 x done\n");
+    static const char damaged[] = "bntutor-progress 1\nposition 2 3\nlesson 1 4 done\nlesson 6 1 opn\n"
+                                  "lesson 2 3 open\ncheck 2 1 1 right\n";
+    write_file(path, damaged);
     BnError warning = { 0 };
     Progress *p = progress_load(path, &warning);
     cr_assert(warning.set);
-    cr_assert(strstr(warning.message, "damaged at line 3"), "%s", warning.message);
+    cr_assert(strstr(warning.message, "damaged at line 4"), "%s", warning.message);
+    cr_assert(strstr(warning.message, "1 bad line skipped, 4 kept"), "%s", warning.message);
+    cr_assert(strstr(warning.message, ".damaged"), "the warning says where the file goes: %s", warning.message);
     cr_assert_str_eq(warning.where, path);
-    cr_assert_eq(p->lesson, -1, "nothing from a damaged file is trusted");
-    cr_assert_eq(p->lesson_count, 0);
-    /* The tutor goes on, and its next save repairs the file. */
-    progress_set_position(p, 1, 1);
+    cr_assert_eq(p->lesson, 2, "the good lines are kept");
+    cr_assert(progress_is_done(p, 1));
+    cr_assert_eq(progress_lesson(p, 2)->page, 3);
+    cr_assert(progress_check(p, 2, 1, 1)->correct);
+    cr_assert_null(progress_lesson(p, 6), "the bad line is not guessed at");
+    /* The next save writes the good lines and keeps the damaged file, byte for byte. */
+    progress_set_position(p, 2, 4);
     BnError second = { 0 };
     cr_assert(progress_save(p, &second), "%s", second.message);
     progress_destroy(p);
+    char *backup = path_in(dir, "progress.damaged");
+    char *kept = check_read_file(backup, NULL);
+    cr_assert_not_null(kept, "no backup at %s", backup);
+    cr_assert_str_eq(kept, damaged);
+    free(kept);
     Progress *q = progress_load(path, &second);
-    cr_assert_not(second.set, "%s", second.message);
-    cr_assert_eq(q->lesson, 1);
+    cr_assert_not(second.set, "the saved file is clean: %s", second.message);
+    cr_assert_eq(q->page, 4);
+    cr_assert(progress_is_done(q, 1));
+    progress_destroy(q);
+    free(backup);
+    free(path);
+    remove_tree(dir);
+    free(dir);
+}
+
+Test(progress, a_file_of_an_unknown_version_is_kept_as_a_backup_before_it_is_replaced)
+{
+    char *dir = temp_dir();
+    char *path = path_in(dir, "progress");
+    write_file(path, "bntutor-progress 2\nlesson 5 2 done\n");
+    BnError warning = { 0 };
+    Progress *p = progress_load(path, &warning);
+    cr_assert(strstr(warning.message, "unknown version"), "%s", warning.message);
+    progress_set_position(p, 1, 1);
+    cr_assert(progress_save(p, &warning));
+    progress_destroy(p);
+    char *backup = path_in(dir, "progress.damaged");
+    char *kept = check_read_file(backup, NULL);
+    cr_assert_not_null(kept);
+    cr_assert_str_eq(kept, "bntutor-progress 2\nlesson 5 2 done\n");
+    free(kept);
+    free(backup);
+    free(path);
+    remove_tree(dir);
+    free(dir);
+}
+
+Test(progress, two_tutors_on_one_store_lose_no_answer)
+{
+    char *dir = temp_dir();
+    char *path = path_in(dir, "progress");
+    BnError warning = { 0 };
+    Progress *a = progress_load(path, &warning);
+    Progress *b = progress_load(path, &warning);
+    /* Two terminals of the same learner, each answering other questions and finishing other lessons. */
+    progress_record_check(a, 3, 1, 1, true);
+    progress_mark_done(a, 2);
+    progress_set_position(a, 3, 1);
+    cr_assert(progress_save(a, &warning), "%s", warning.message);
+    progress_record_check(b, 5, 2, 1, false);
+    progress_mark_done(b, 4);
+    progress_set_position(b, 5, 2);
+    cr_assert(progress_save(b, &warning), "%s", warning.message);
+    cr_assert(progress_check(b, 3, 1, 1), "b now holds a's answer too");
+    /* a turns a page: it writes the whole file again, and must not drop b's answers. */
+    progress_set_position(a, 3, 2);
+    cr_assert(progress_save(a, &warning), "%s", warning.message);
+    /* The same question answered again in b: the later answer wins. */
+    progress_record_check(b, 3, 1, 1, false);
+    cr_assert(progress_save(b, &warning), "%s", warning.message);
+    progress_destroy(a);
+    progress_destroy(b);
+
+    Progress *q = progress_load(path, &warning);
+    cr_assert_not(warning.set, "%s", warning.message);
+    cr_assert_eq(q->check_count, 2);
+    cr_assert_not(progress_check(q, 3, 1, 1)->correct, "the later answer to the same question wins");
+    cr_assert_not_null(progress_check(q, 5, 2, 1));
+    cr_assert(progress_is_done(q, 2));
+    cr_assert(progress_is_done(q, 4));
+    cr_assert_eq(q->lesson, 3, "the last position set is the one kept");
+    cr_assert_eq(q->page, 2);
+    cr_assert_eq(progress_lesson(q, 5)->page, 2, "each lesson keeps its own page");
     progress_destroy(q);
     free(path);
+    remove_tree(dir);
+    free(dir);
+}
+
+Test(progress, a_save_removes_temporary_files_a_killed_save_left_behind)
+{
+    char *dir = temp_dir();
+    char *path = path_in(dir, "progress");
+    char *stale = path_in(dir, "progress.tmp-Ab12Cd");
+    char *other = path_in(dir, "notes.tmp-Ab12Cd");
+    write_file(stale, "bntutor-progress 1\nposition 1 1\n");
+    write_file(other, "not ours\n");
+    BnError warning = { 0 };
+    Progress *p = progress_load(path, &warning);
+    progress_set_position(p, 2, 1);
+    cr_assert(progress_save(p, &warning), "%s", warning.message);
+    cr_assert_neq(access(stale, F_OK), 0, "the stale temporary file is removed");
+    cr_assert_eq(access(other, F_OK), 0, "a file that is not ours stays");
+    cr_assert_eq(count_entries(dir), 2);
+    progress_destroy(p);
+    free(stale);
+    free(other);
+    free(path);
+    remove_tree(dir);
+    free(dir);
+}
+
+Test(progress, a_fifo_at_the_progress_path_is_refused_without_blocking, .timeout = 10)
+{
+    char *dir = temp_dir();
+    char *path = path_in(dir, "progress");
+    cr_assert_eq(mkfifo(path, 0600), 0);
+    BnError warning = { 0 };
+    Progress *p = progress_load(path, &warning);
+    cr_assert(warning.set);
+    cr_assert(strstr(warning.message, "not a regular file"), "%s", warning.message);
+    progress_set_position(p, 1, 1);
+    BnError again = { 0 };
+    cr_assert_not(progress_save(p, &again), "nothing is written over a FIFO");
+    cr_assert_not(again.set, "the load already said it: %s", again.message);
+    struct stat st;
+    cr_assert_eq(stat(path, &st), 0);
+    cr_assert(S_ISFIFO(st.st_mode), "the FIFO is left alone");
+    progress_destroy(p);
+    free(path);
+    remove_tree(dir);
+    free(dir);
+}
+
+Test(progress, a_save_waits_for_the_lock_a_bounded_time_and_then_says_so, .timeout = 20)
+{
+    char *dir = temp_dir();
+    char *path = path_in(dir, "progress");
+    int held = open(dir, O_RDONLY | O_DIRECTORY);
+    cr_assert_geq(held, 0);
+    cr_assert_eq(flock(held, LOCK_EX), 0);
+    /* flock locks belong to the open file description: a child process holds it as another tutor would. */
+    pid_t child = fork();
+    cr_assert_geq(child, 0);
+    if (child == 0) {
+        sleep(30);
+        _exit(0);
+    }
+    close(held);
+    BnError warning = { 0 };
+    Progress *p = progress_load(path, &warning);
+    progress_set_position(p, 1, 1);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    cr_assert_not(progress_save(p, &warning));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double waited = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    cr_assert(strstr(warning.message, "another bntutor holds the lock"), "%s", warning.message);
+    cr_assert(waited < PROGRESS_LOCK_SECONDS + 5.0, "waited %.1f s", waited);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    /* The lock is free again: the next save goes through, the progress was kept in memory. */
+    cr_assert(progress_save(p, &warning));
+    progress_destroy(p);
+    free(path);
+    remove_tree(dir);
+    free(dir);
+}
+
+Test(progress, a_readonly_store_changes_nothing_and_writes_nothing)
+{
+    char *dir = temp_dir();
+    char *path = path_in(dir, "progress");
+    write_file(path, "bntutor-progress 1\nposition 2 1\nlesson 2 1 open\n");
+    BnError warning = { 0 };
+    Progress *p = progress_load(path, &warning);
+    p->readonly = true;
+    progress_set_position(p, 4, 2);
+    progress_mark_done(p, 2);
+    progress_record_check(p, 4, 2, 1, true);
+    cr_assert(progress_save(p, &warning));
+    cr_assert_eq(p->lesson, 2);
+    cr_assert_not(progress_is_done(p, 2));
+    cr_assert_null(progress_check(p, 4, 2, 1));
+    progress_destroy(p);
+    char *text = check_read_file(path, NULL);
+    cr_assert_str_eq(text, "bntutor-progress 1\nposition 2 1\nlesson 2 1 open\n");
+    free(text);
+    free(path);
+    remove_tree(dir);
+    free(dir);
+}
+
+Test(progress, each_lessons_folder_keeps_its_own_store_and_the_shipped_one_the_plain_name)
+{
+    char *dir = temp_dir();
+    char *teacher = path_in(dir, "teacher");
+    char *shipped = path_in(dir, "shipped");
+    cr_assert_eq(mkdir(teacher, 0700), 0);
+    cr_assert_eq(mkdir(shipped, 0700), 0);
+    setenv("XDG_STATE_HOME", "/srv/state", 1);
+    setenv("BNTUTOR_LESSONS", shipped, 1);
+    char *plain = progress_path_for_lessons(NULL);
+    cr_assert_str_eq(plain, "/srv/state/bntutor/progress");
+    char *same = progress_path_for_lessons(shipped);
+    cr_assert_str_eq(same, plain, "the lessons bntutor finds by itself keep the plain name");
+    char *own = progress_path_for_lessons(teacher);
+    cr_assert(strncmp(own, "/srv/state/bntutor/progress-", 28) == 0 && strlen(own) == 28 + 16, "%s", own);
+    char spelled[600];
+    snprintf(spelled, sizeof spelled, "%s/./teacher/", dir);
+    char *again = progress_path_for_lessons(spelled);
+    cr_assert_str_eq(again, own, "another spelling of the same folder finds the same store");
+    char *other = progress_path_for_lessons(shipped);
+    cr_assert_str_neq(other, own);
+    unsetenv("BNTUTOR_LESSONS");
+    free(plain);
+    free(same);
+    free(own);
+    free(again);
+    free(other);
+    free(teacher);
+    free(shipped);
     remove_tree(dir);
     free(dir);
 }
@@ -198,6 +418,12 @@ Test(progress, reset_forgets_everything_in_memory_and_on_disk)
     cr_assert_eq(p->lesson_count, 0);
     cr_assert_eq(p->check_count, 0);
     cr_assert_neq(access(path, F_OK), 0, "the file is gone");
+    char *backup = path_in(dir, "progress.bak");
+    char *kept = check_read_file(backup, NULL);
+    cr_assert_not_null(kept, "one backup is kept");
+    cr_assert(strstr(kept, "check 5 1 1 right\n"), "%s", kept);
+    free(kept);
+    free(backup);
     cr_assert(progress_reset(p, &warning), "resetting twice is fine");
     progress_destroy(p);
     Progress *q = progress_load(path, &warning);

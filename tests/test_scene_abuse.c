@@ -36,7 +36,9 @@ static const AbuseCase cases[] = {
     { "drift", "lr = 10\nhidden = 1024\nbatch = 2\ncompare = no\nsteps = 1000000\n", 10, "diverged" },
     { "gamma-beta", "lr = 10\nsteps = 1000000\n", 1000, NULL },
     { "gamma-beta", "lr = 10\nbatch = 1\n", 100, "batch of one" },
-    { "gamma-beta", "lr = 10\nhidden = 1024\nbatch = 4096\nsteps = 1000000\n", 3, NULL },
+    /* The widest layer at the largest batch the classroom budget allows (batch 4096 is over it: refused
+     * by the parser, see test_lesson_parser). */
+    { "gamma-beta", "lr = 10\nhidden = 1024\nbatch = 512\nsteps = 1000000\n", 3, NULL },
     { "gamma-beta", "lr = 10\nplacement = after\nact = sigmoid\ndataset = spirals\n", 500, "diverged" },
     { "placement", "lr = 10\nbaseline = yes\nsteps = 1000000\n", 500, "diverged" },
     { "placement", "lr = 10\nbatch = 1\nbaseline = yes\n", 100, "diverged" },
@@ -268,7 +270,7 @@ Test(scene_abuse, the_prose_only_scene_draws_nothing_not_a_placeholder)
     BnError err = { 0 };
     Scene *scene = scene_create(NULL, 1, &err);
     cr_assert_not_null(scene, "the 'none' scene failed: %s", err.message);
-    cr_assert_str_eq(scene->cls->name, "none");
+    cr_assert_str_eq(scene->cls->schema.name, "none");
     Canvas *c = canvas_create(80, 13, RASTER_BRAILLE, true);
     scene_draw(scene, c, rect_make(0, 0, 80, 13));
     for (int y = 0; y < 13; y++)

@@ -1,4 +1,5 @@
-/* The scene registry against the catalogue, and how a page's seed setting reaches its scene. */
+/* The scene registry: each scene's own tables (settings, live values, keys) are whole and consistent, the lesson
+ * layer sees exactly them, and a page's seed setting reaches its scene. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,16 +15,64 @@ static Lesson *parse(const char *text)
     return lesson;
 }
 
-Test(scene_registry, every_catalogue_scene_has_an_implementation_with_the_same_name)
+Test(scene_registry, the_lesson_layer_is_handed_exactly_the_registered_scenes)
 {
-    for (int i = 0; i < catalog_scene_count(); i++) {
-        const CatalogScene *entry = catalog_scene_at(i);
-        const SceneClass *cls = scene_class_find(entry->name);
-        cr_assert_not_null(cls, "catalogue scene '%s' has no scene class", entry->name);
-        cr_assert_str_eq(cls->name, entry->name);
-        cr_assert(cls->create && cls->destroy && cls->draw, "scene '%s' lacks a required function", entry->name);
+    cr_assert_eq(catalog_scene_count(), scene_class_count(), "every scene and nothing else is in the catalogue");
+    for (int i = 0; i < scene_class_count(); i++) {
+        const SceneClass *cls = scene_class_at(i);
+        cr_assert_eq(catalog_scene_at(i), &cls->schema, "scene %d: the catalogue entry is the class's own table", i);
+        cr_assert_eq(scene_class_find(cls->schema.name), cls, "scene '%s' is found by its name", cls->schema.name);
+        cr_assert(cls->create && cls->destroy && cls->draw, "scene '%s' lacks a required function", cls->schema.name);
     }
     cr_assert_null(scene_class_find("no-such-scene"));
+    cr_assert_not_null(catalog_scene_find("none"), "prose-only pages need the 'none' scene");
+}
+
+Test(scene_registry, every_live_value_has_a_getter_a_help_line_and_a_unique_name)
+{
+    for (int i = 0; i < scene_class_count(); i++) {
+        const CatalogScene *schema = &scene_class_at(i)->schema;
+        for (int k = 0; k < schema->live_count; k++) {
+            const CatalogLive *live = &schema->lives[k];
+            cr_expect_not_null(live->get, "%s: live value '%s' has no getter", schema->name, live->name);
+            cr_expect(live->help && *live->help, "%s: live value '%s' has no help line", schema->name, live->name);
+            cr_expect(live->indices >= 0 && live->indices <= CATALOG_LIVE_INDEX_MAX, "%s: %s", schema->name, live->name);
+            for (int j = k + 1; j < schema->live_count; j++)
+                cr_expect(strcmp(live->name, schema->lives[j].name) != 0, "%s: live value '%s' twice", schema->name,
+                          live->name);
+        }
+        for (int k = 0; k < schema->setting_count; k++)
+            for (int j = k + 1; j < schema->setting_count; j++)
+                cr_expect(strcmp(schema->settings[k].setting->name, schema->settings[j].setting->name) != 0,
+                          "%s: setting '%s' twice", schema->name, schema->settings[k].setting->name);
+    }
+}
+
+/* The tutor's own keys on a page with a scene: a knob must not take one of them. */
+static const char tutor_keys[] = " .qmz?rRnNpPhl+=-_";
+
+Test(scene_registry, every_key_row_has_an_action_a_label_and_keys_no_other_row_or_the_tutor_uses)
+{
+    for (int i = 0; i < scene_class_count(); i++) {
+        const SceneClass *cls = scene_class_at(i);
+        cr_expect(cls->key_count <= SCENE_KEYS_MAX, "%s has more knob keys than the footer shows", cls->schema.name);
+        for (int k = 0; k < cls->key_count; k++) {
+            const SceneKeyAction *row = &cls->keys[k];
+            cr_expect(row->act && row->label && *row->label, "%s: key '%s' lacks an action or label", cls->schema.name,
+                      row->key);
+            int named = 0;
+            for (int key = 1; key < 128; key++) {
+                if (!scene_key_names(row->key, key))
+                    continue;
+                named++;
+                cr_expect(strchr(tutor_keys, key) == NULL, "%s: key '%c' is the tutor's", cls->schema.name, key);
+                for (int j = k + 1; j < cls->key_count; j++)
+                    cr_expect(!scene_key_names(cls->keys[j].key, key), "%s: key '%c' is in two rows",
+                              cls->schema.name, key);
+            }
+            cr_expect(named > 0, "%s: key text '%s' names no key", cls->schema.name, row->key);
+        }
+    }
 }
 
 Test(scene_registry, a_page_without_a_seed_setting_uses_the_session_seed)
@@ -48,9 +97,9 @@ Test(scene_registry, a_page_seed_setting_changes_the_scene_seed_and_different_se
 
 Test(scene_registry, every_headline_names_a_live_value_the_scene_really_gives)
 {
-    for (int i = 0; i < catalog_scene_count(); i++) {
-        const CatalogScene *entry = catalog_scene_at(i);
-        const SceneClass *cls = scene_class_find(entry->name);
+    for (int i = 0; i < scene_class_count(); i++) {
+        const SceneClass *cls = scene_class_at(i);
+        const CatalogScene *entry = &cls->schema;
         if (!cls->headline)
             continue;
         char text[256];

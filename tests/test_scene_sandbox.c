@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "scene/netrun.h"
 #include "scene/scene_sandbox.h"
 #include "support/check.h"
 #include "support/lessonscene.h"
@@ -185,4 +186,23 @@ Test(scene_sandbox, drawing_stays_inside_its_area_at_any_size)
     sg_check_inside(scene, 200, 60);
     scene_destroy(scene);
     lesson_destroy(lesson);
+}
+
+Test(scene_sandbox, a_network_past_the_classroom_budget_is_refused_before_anything_is_allocated)
+{
+    /* A scene's keys may grow the batch or the layers: the run itself refuses what a tutor cannot afford. */
+    const double wide[] = { 1024, 1024, 1024, 1024, 1024, 1024, 1024, 1024 };
+    NetRunConfig c = { .dataset = "moons", .hidden = wide, .num_hidden = 8, .act = ACTIVATION_RELU,
+                       .placement = BN_PLACEMENT_BEFORE, .batch = 256, .lr = 0.1, .alpha = 0.1, .eps = 1e-5,
+                       .seed = 1 };
+    NetRun run;
+    BnError err = { 0 };
+    cr_assert_not(netrun_init(&run, &c, &err));
+    cr_assert(strstr(err.message, "a tutor may use at most 64 MB"), "%s", err.message);
+    const double small[] = { 16, 16 };
+    c.hidden = small;
+    c.num_hidden = 2;
+    error_clear(&err);
+    cr_assert(netrun_init(&run, &c, &err), "%s", err.message);
+    netrun_free(&run);
 }

@@ -11,6 +11,7 @@
 #include "lesson/progress.h"
 #include "scene/scene.h"
 #include "ui/checkpoint.h"
+#include "ui/record.h"
 #include "ui/tutor.h"
 #include "view/keys.h"
 
@@ -249,4 +250,75 @@ Test(tutor_checkpoint, a_hint_is_shadowed_only_when_the_question_takes_every_key
     cr_expect(!check_shadows_hint(&s, "a-c"), "c is no choice here");
     cr_expect(!check_shadows_hint(&s, "1-9"));
     lesson_destroy(l);
+}
+
+/* A session that must leave the learner's progress as it found it: a booth (--autoplay) or a replay. */
+static void run_session_and_expect_progress_untouched(bool replay)
+{
+    char dir[] = "/tmp/bntutor-test-readonly.XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char lessons[300], path[400], progress_path[400];
+    snprintf(lessons, sizeof lessons, "%s/lessons", dir);
+    cr_assert_eq(mkdir(lessons, 0755), 0);
+    snprintf(path, sizeof path, "%s/42-quiz.lesson", lessons);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(quiz, f);
+    fclose(f);
+    snprintf(progress_path, sizeof progress_path, "%s/progress", dir);
+    static const char before[] = "bntutor-progress 1\nposition 7 2\nlesson 7 2 open\ncheck 42 1 1 right\n";
+    f = fopen(progress_path, "w");
+    cr_assert_not_null(f);
+    fputs(before, f);
+    fclose(f);
+
+    static const char rec_text[] = "bntutor-record 1\nversion 0\nseed 1\nstart 42 1\nkey 0.1 b\nkey 0.2 ENTER\n"
+                                   "key 0.3 1\nkey 0.4 ENTER\nkey 0.5 ENTER\nkey 0.6 y\nkey 0.7 n\n";
+    BnError err = { 0 };
+    Record *rec = replay ? record_parse(rec_text, strlen(rec_text), "s.rec", NULL, &err) : NULL;
+    cr_assert(!replay || rec, "%s", err.message);
+    TutorConfig config;
+    tutor_config_default(&config);
+    config.lessons_dir = lessons;
+    config.progress_path = progress_path;
+    config.lesson = 42;
+    config.page = 1;
+    if (replay)
+        config.replay = rec;
+    else
+        config.autoplay = 5.0;
+    Tutor *t = tutor_create(&config, &err);
+    cr_assert_not_null(t, "%s", err.message);
+    if (replay) {
+        tutor_tick(t, 1.0);
+    } else {
+        tutor_key(t, 'b');                  /* a visitor at the booth answers wrong, then on */
+        tutor_key(t, BK_ENTER);
+        tutor_key(t, '1');
+        tutor_key(t, BK_ENTER);
+        tutor_key(t, BK_ENTER);
+        tutor_key(t, 'y');
+        tutor_key(t, 'n');                  /* past the lesson's last page: it would be marked done */
+        tutor_key(t, BK_AUTOPLAY);
+    }
+    tutor_destroy(t);
+    record_destroy(rec);
+    char *after = check_read_file(progress_path, NULL);
+    cr_assert_not_null(after);
+    cr_assert_str_eq(after, before, "%s changed the learner's progress", replay ? "a replay" : "--autoplay");
+    free(after);
+    unlink(progress_path);
+    unlink(path);
+    rmdir(lessons);
+    rmdir(dir);
+}
+
+Test(tutor_checkpoint, a_booth_session_never_changes_answers_done_marks_or_the_position)
+{
+    run_session_and_expect_progress_untouched(false);
+}
+
+Test(tutor_checkpoint, a_replay_never_changes_answers_done_marks_or_the_position)
+{
+    run_session_and_expect_progress_untouched(true);
 }

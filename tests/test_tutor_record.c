@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "support/check.h"
@@ -78,6 +79,11 @@ static const struct BadRecord {
     { "bntutor-record 1\nversion 9.9.9\nseed 1\nstart 0 1\nkey -1 n\n", 5, "key SECONDS" },
     { "bntutor-record 1\nversion 9.9.9\nseed 1\nstart 0 1\nfrobnicate 1\n", 5, "unknown line" },
     { "bntutor-record 1\nversion 9.9.9\nseed 1\n", 3, "missing the 'start' line" },
+    /* Budgets: a small file must not ask for minutes of simulation or a giant screen. */
+    { "bntutor-record 1\nversion 9.9.9\nseed 1\nstart 0 1\nsteps 1 1000000\n", 5, "from 1 to 10000" },
+    { "bntutor-record 1\nversion 9.9.9\nseed 1\nstart 0 1\nsteps 1 10001\n", 5, "no frame takes more" },
+    { "bntutor-record 1\nversion 9.9.9\nsize 1001 24\n", 3, "at most 1000x400" },
+    { "bntutor-record 1\nversion 9.9.9\nsize 80 401\n", 3, "at most 1000x400" },
 };
 
 Test(tutor_record, bad_records_are_refused_with_file_line_and_reason)
@@ -244,4 +250,105 @@ Test(tutor_record, a_replay_in_another_terminal_size_says_so_once)
         tutor_destroy(t);
         record_destroy(rec);
     }
+}
+
+Test(tutor_record, a_record_asking_more_steps_in_all_than_the_budget_is_refused_at_that_line)
+{
+    /* 100 lines of 10000 steps reach the budget exactly; one step more is refused where it is asked. */
+    size_t cap = 8192;
+    char *text = malloc(cap);
+    int len = snprintf(text, cap, "bntutor-record 1\nversion 9.9.9\nseed 1\nstart 0 1\n");
+    for (int i = 0; i < RECORD_STEPS_TOTAL_MAX / RECORD_STEPS_PER_EVENT_MAX; i++)
+        len += snprintf(text + len, cap - (size_t)len, "steps %d %d\n", i, RECORD_STEPS_PER_EVENT_MAX);
+    BnError err = { 0 };
+    Record *r = record_parse(text, (size_t)len, "big.rec", "9.9.9", &err);
+    cr_assert_not_null(r, "%s", err.message);
+    cr_assert_eq(r->steps, RECORD_STEPS_TOTAL_MAX);
+    record_destroy(r);
+    len += snprintf(text + len, cap - (size_t)len, "steps 1000 1\n");
+    cr_assert_null(record_parse(text, (size_t)len, "big.rec", "9.9.9", &err));
+    cr_assert_str_eq(err.where, "big.rec:105");
+    cr_assert(strstr(err.message, "scene steps in all"), "%s", err.message);
+    free(text);
+}
+
+Test(tutor_record, a_record_is_written_0600_even_over_a_file_that_was_0644)
+{
+    char path[] = "/tmp/bntutor-test-mode.XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    cr_assert_eq(chmod(path, 0644), 0);
+    Record header = { .seed = 1, .lesson = 0, .page = 1 };
+    snprintf(header.version, sizeof header.version, "9.9.9");
+    BnError err = { 0 };
+    Recorder *rec = recorder_open(path, &header, &err);
+    cr_assert_not_null(rec, "%s", err.message);
+    recorder_key(rec, 0.5, 'n');
+    cr_assert(recorder_close(rec, 1.0, &err));
+    struct stat st;
+    cr_assert_eq(stat(path, &st), 0);
+    cr_assert_eq(st.st_mode & 0777, 0600, "mode %o: a record holds typed answers", (unsigned)(st.st_mode & 0777));
+    unlink(path);
+    /* A new file too, whatever the umask. */
+    mode_t old = umask(022);
+    rec = recorder_open(path, &header, &err);
+    cr_assert_not_null(rec);
+    recorder_close(rec, 1.0, &err);
+    umask(old);
+    cr_assert_eq(stat(path, &st), 0);
+    cr_assert_eq(st.st_mode & 0777, 0600);
+    unlink(path);
+}
+
+Test(tutor_record, a_fifo_is_neither_replayed_nor_recorded_into_and_nothing_blocks, .timeout = 10)
+{
+    char dir[] = "/tmp/bntutor-test-fifo.XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/session.rec", dir);
+    cr_assert_eq(mkfifo(path, 0600), 0);
+    BnError err = { 0 };
+    cr_assert_null(record_load(path, "9.9.9", &err));
+    cr_assert(strstr(err.message, "not a regular file"), "%s", err.message);
+    Record header = { .seed = 1, .lesson = 0, .page = 1 };
+    error_clear(&err);
+    cr_assert_null(recorder_open(path, &header, &err), "a FIFO without a reader is not written to");
+    cr_assert(err.set);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* Says "stop" from the n-th question on, as a pending SIGTERM would. */
+static int asked, stop_after;
+static int stop_soon(void) { return ++asked > stop_after; }
+
+Test(tutor_record, a_replayed_frame_of_many_steps_stops_at_once_when_a_signal_asks)
+{
+    const char *text = "bntutor-record 1\nversion 9.9.9\nseed 1\nstart 10 1\nsteps 0.1 10000\nsteps 0.2 10000\n";
+    BnError err = { 0 };
+    Record *r = record_parse(text, strlen(text), "s.rec", "9.9.9", &err);
+    cr_assert_not_null(r, "%s", err.message);
+    TutorConfig config;
+    tutor_config_default(&config);
+    config.lessons_dir = "lessons";
+    config.use_progress = false;
+    config.lesson = 10;
+    config.page = 1;
+    config.replay = r;
+    config.interrupted = stop_soon;
+    asked = 0;
+    stop_after = 5;
+    Tutor *t = tutor_create(&config, &err);
+    cr_assert_not_null(t, "%s", err.message);
+    tutor_tick(t, 1.0);
+    cr_assert_leq(tutor_scene_steps(t), 5, "%ld steps ran after the signal", tutor_scene_steps(t));
+    tutor_destroy(t);
+    /* Without a signal the same record runs its steps. */
+    config.interrupted = NULL;
+    t = tutor_create(&config, &err);
+    tutor_tick(t, 1.0);
+    cr_assert_gt(tutor_scene_steps(t), 5);
+    tutor_destroy(t);
+    record_destroy(r);
 }

@@ -16,6 +16,7 @@
 #include "util/csv.h"
 #include "util/error.h"
 #include "util/parse.h"
+#include "util/termtext.h"
 
 static const char help_head[] =
     "Usage: bntutor bn [OPTIONS] [FILE|-]\n"
@@ -53,6 +54,8 @@ static const char help_tail[] =
     "Only batch norm keeps running statistics: --convention, --momentum, --running-mean,\n"
     "--running-var and --batches-seen are for it alone.\n"
     "\n"
+    "A file (and --dy) may hold at most 32 MiB, 100000 rows and 1000000 values.\n"
+    "\n"
     "Exit status: 0 success, 1 bad data or unreadable file, 2 usage error.\n";
 
 static void help_print(void)
@@ -71,14 +74,16 @@ static int fail(int status, const char *where, const char *fmt, ...) __attribute
 
 static int fail(int status, const char *where, const char *fmt, ...)
 {
+    /* Messages quote CSV cells and file names: cleaned before they reach the terminal. */
+    char message[2048], clean[8192];
     va_list ap;
     va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
     fputs("bntutor: ", stderr);
     if (where && *where)
-        fprintf(stderr, "%s: ", where);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
+        fprintf(stderr, "%s: ", termtext_clean(where, clean, sizeof clean, 0));
+    fprintf(stderr, "%s\n", termtext_clean(message, clean, sizeof clean, 0));
     return status;
 }
 
@@ -1043,7 +1048,7 @@ static char **column_names(const CsvMatrix *batch, const NormShape *sh)
             snprintf(buf, sizeof buf, "c%d", k);
         else
             snprintf(buf, sizeof buf, "c%d(%d,%d)", k / hw, pos / sh->w, pos % sh->w);
-        names[k] = xstrdup(batch->names ? batch->names[k] : buf);
+        names[k] = termtext_dup(batch->names ? batch->names[k] : buf, 0);   /* header names reach the terminal */
     }
     return names;
 }
@@ -1208,7 +1213,7 @@ int cmd_bn(int argc, char **argv)
             for (int j = 0; j < batch->cols; j++) {
                 char buf[32];
                 snprintf(buf, sizeof buf, "x%d", j + 1);
-                names[j] = xstrdup(batch->names ? batch->names[j] : buf);
+                names[j] = termtext_dup(batch->names ? batch->names[j] : buf, 0);   /* header names reach the terminal */
             }
             Report r = { locale_is_utf8() ? &glyphs_utf8 : &glyphs_ascii, names, batch->rows, batch->cols };
             report_print(&r, &step, &o);

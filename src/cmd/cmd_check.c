@@ -1,8 +1,10 @@
 /* 'bntutor check [--verify] FILE...': lints lesson files, and runs their scenes headless to prove each claim on many seeds (top layer). */
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,11 +15,66 @@
 #include "scene/imagesrc.h"
 #include "scene/scene.h"
 #include "util/alloc.h"
+#include "util/file.h"
 #include "util/parse.h"
+#include "util/termtext.h"
+
+enum { CHECK_SCAN_MAX = 16 << 20, CHECK_HIDDEN_WARNINGS_MAX = 20 };
+
+/* Warns, per line, about characters the screen drops but that reorder or hide text elsewhere (bidi
+ * overrides and isolates, soft hyphens, tag characters): a lesson should not rely on them, and they can
+ * make a line say something other than what a reviewer reads. Returns how many lines had one. */
+static int warn_hidden_characters(const char *path)
+{
+    /* A FIFO named *.lesson must not block the linter (its load already said what is wrong). */
+    struct stat st;
+    int fd = file_open_regular(path, O_RDONLY, 0, &st, NULL);
+    if (fd < 0)
+        return 0;
+    if (st.st_size > CHECK_SCAN_MAX) {
+        close(fd);
+        return 0;
+    }
+    size_t size = (size_t)st.st_size;
+    char *text = xmalloc(size + 1);
+    size_t len = 0;
+    while (len < size) {
+        ssize_t got = read(fd, text + len, size - len);
+        if (got <= 0)
+            break;
+        len += (size_t)got;
+    }
+    close(fd);
+    text[len] = '\0';
+    int warned = 0, line = 1;
+    bool line_warned = false;
+    char where[512];
+    for (const char *s = text; *s;) {
+        uint32_t cp;
+        int n = termtext_decode(s, &cp);
+        if (cp == '\n') {
+            line++;
+            line_warned = false;
+        } else if (!line_warned && termtext_is_hidden(cp)) {
+            line_warned = true;
+            if (++warned <= CHECK_HIDDEN_WARNINGS_MAX)
+                fprintf(stderr, "bntutor: %s:%d: warning: invisible character U+%04X (a bidi control, separator, "
+                        "soft hyphen or tag); the screen drops it, remove it from the lesson\n",
+                        termtext_clean(path, where, sizeof where, 0), line, (unsigned)cp);
+        }
+        s += n;
+    }
+    if (warned > CHECK_HIDDEN_WARNINGS_MAX)
+        fprintf(stderr, "bntutor: %s: warning: %d more lines with invisible characters\n",
+                termtext_clean(path, where, sizeof where, 0), warned - CHECK_HIDDEN_WARNINGS_MAX);
+    free(text);
+    return warned;
+}
 
 static const char check_usage[] =
     "Usage: bntutor check [--verify [--seeds=A-B] [--data=synthetic|idx:DIR]] FILE...\n"
     "Checks lesson files. Every problem is printed on stderr as 'bntutor: file:line: message';\n"
+    "invisible characters (bidi controls, soft hyphens, tag characters) get a warning there too;\n"
     "each good file gets 'FILE: ok (N pages)' on stdout. The format is described in lessons/README.md.\n"
     "\n"
     "  --verify         also run every page that states claims, headless, on every seed, and report\n"
@@ -175,9 +232,10 @@ static void note_failure(Verifier *V, Probe *probe, long seed, const char *what)
 {
     V->failures++;
     probe->failures++;
-    char role[64];
+    char role[64], path[1024];
     if (probe->failures <= VERIFY_REPORTS_PER_CLAIM)
-        fprintf(stderr, "bntutor: %s:%d: %s fails on seed %ld: %s\n", probe->lesson->path, probe->claim->line,
+        fprintf(stderr, "bntutor: %s:%d: %s fails on seed %ld: %s\n",
+                termtext_clean(probe->lesson->path, path, sizeof path, 0), probe->claim->line,
                 claim_role(probe, role, sizeof role), seed, what);
     size_t used = strlen(probe->failed_seeds);
     if (used + 24 < sizeof probe->failed_seeds)
@@ -261,9 +319,10 @@ static long verify_lessons(Verifier *V, LessonSet *set)
     for (int g = 0; g < V->group_count; g++)
         for (int i = 0; i < V->groups[g].probe_count; i++) {
             Probe *probe = &V->groups[g].probes[i];
-            char role[64];
+            char role[64], path[1024];
             if (probe->failures > VERIFY_REPORTS_PER_CLAIM)
-                fprintf(stderr, "bntutor: %s:%d: %s fails on %ld of %ld seeds: %s\n", probe->lesson->path,
+                fprintf(stderr, "bntutor: %s:%d: %s fails on %ld of %ld seeds: %s\n",
+                        termtext_clean(probe->lesson->path, path, sizeof path, 0),
                         probe->claim->line, claim_role(probe, role, sizeof role), probe->failures, seeds,
                         probe->failed_seeds);
         }
@@ -362,14 +421,18 @@ int cmd_check(int argc, char **argv)
     int status = 0;
     for (int i = 0; i < set->count; i++) {
         const Lesson *lesson = set->lessons[i];
+        char shown[1024];
+        warn_hidden_characters(lesson->path);
         if (!lesson_is_broken(lesson)) {
-            printf("%s: ok (%d page%s)\n", lesson->path, lesson->page_count, lesson->page_count == 1 ? "" : "s");
+            printf("%s: ok (%d page%s)\n", termtext_clean(lesson->path, shown, sizeof shown, 0), lesson->page_count,
+                   lesson->page_count == 1 ? "" : "s");
             continue;
         }
         status = 1;
         for (int k = 0; k < lesson->problem_count; k++) {
-            char line[2048];
-            fprintf(stderr, "bntutor: %s\n", lesson_problem_format(lesson, &lesson->problems[k], line, sizeof line));
+            char line[2048], clean[4096];
+            lesson_problem_format(lesson, &lesson->problems[k], line, sizeof line);
+            fprintf(stderr, "bntutor: %s\n", termtext_clean(line, clean, sizeof clean, 0));
         }
     }
     fflush(stdout);

@@ -16,6 +16,7 @@
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/parse.h"
+#include "util/termtext.h"
 #include "view/ansi.h"
 #include "view/canvas.h"
 #include "view/theme.h"
@@ -35,8 +36,11 @@ static const char export_usage[] =
     "  --ascii             draw with plain ASCII (default: Unicode, as asciicast is UTF-8)\n"
     "  --no-color          no colors, only bold/underline/reverse (also when NO_COLOR is set)\n"
     "  --lessons-dir=DIR   read lessons from DIR (they must be the ones recorded)\n"
-    "FILE '-' reads standard input. The screen size is the recorded one (80x24 when not recorded);\n"
-    "the header's timestamp is $SOURCE_DATE_EPOCH when set, else when the record was last written\n"
+    "FILE '-' reads standard input. The screen size is the recorded one (80x24 when not recorded).\n"
+    "A record may ask at most 1000000 scene steps (10000 per frame), 1000000 events and 1000x400\n"
+    "cells, and make at most a 256 MiB cast. The cast ends at the last recorded event with the\n"
+    "terminal restored (attributes reset, cursor shown).\n"
+    "The header's timestamp is $SOURCE_DATE_EPOCH when set, else when the record was last written\n"
     "less its length.\n"
     "Exit status: 0 written, 1 a damaged or foreign record or a write error, 2 usage error.\n";
 
@@ -55,8 +59,12 @@ void export_json_string(FILE *out, const char *text)
         if (cp == '"' || cp == '\\') {
             putc('\\', out);
             putc((int)cp, out);
-        } else if (cp < 0x20 || cp == 0x7F) {
-            fprintf(out, "\\u%04x", (unsigned)cp);
+        } else if (termtext_is_control(cp) || termtext_is_hidden(cp)) {
+            /* Escaped, so a player or a `cat` of the cast never meets them raw (util/termtext.h). */
+            if (cp > 0xFFFF)
+                fprintf(out, "\\u%04x\\u%04x", 0xD800u + ((cp - 0x10000u) >> 10), 0xDC00u + ((cp - 0x10000u) & 0x3FFu));
+            else
+                fprintf(out, "\\u%04x", (unsigned)cp);
         } else {
             char u[4];
             fwrite(u, 1, (size_t)utf8_encode(cp, u), out);
@@ -138,11 +146,35 @@ bool export_asciicast(FILE *out, const char *text, size_t size, const char *path
     Record *rec = record_parse(text, size, path, BNTUTOR_VERSION, err);
     if (!rec)
         return false;
+    /* A budget checked before any work: a small file must not ask for minutes of simulation. */
+    long max_steps = options->max_steps > 0 ? options->max_steps : RECORD_STEPS_TOTAL_MAX;
+    long max_events = options->max_events > 0 ? options->max_events : RECORD_EVENTS_MAX;
+    size_t max_bytes = options->max_bytes > 0 ? options->max_bytes : EXPORT_CAST_MAX;
+    long steps = 0;
+    for (int i = 0; i < rec->count; i++) {
+        const RecordEvent *e = &rec->events[i];
+        steps += e->kind == RECORD_STEPS ? e->value : 0;
+        if (i >= max_events || steps > max_steps) {
+            if (i >= max_events)
+                error_set_at(err, path, e->line, "more than %ld events: over the export's budget", max_events);
+            else
+                error_set_at(err, path, e->line, "more than %ld scene steps in all: over the export's budget",
+                             max_steps);
+            record_destroy(rec);
+            return false;
+        }
+    }
     int width = rec->width > 0 ? rec->width : EXPORT_DEFAULT_WIDTH;
     int height = rec->height > 0 ? rec->height : EXPORT_DEFAULT_HEIGHT;
     if (width > EXPORT_SIZE_MAX || height > EXPORT_SIZE_MAX) {
         error_set_at(err, path, line_of(text, size, "size"), "recorded at %dx%d; export draws at most %dx%d",
                      width, height, EXPORT_SIZE_MAX, EXPORT_SIZE_MAX);
+        record_destroy(rec);
+        return false;
+    }
+    if (options->max_cells > 0 && (long)width * height > options->max_cells) {
+        error_set_at(err, path, line_of(text, size, "size"), "recorded at %dx%d: more than %ld cells, over the "
+                     "export's budget", width, height, options->max_cells);
         record_destroy(rec);
         return false;
     }
@@ -153,7 +185,7 @@ bool export_asciicast(FILE *out, const char *text, size_t size, const char *path
     replay.events = xmalloc(((size_t)rec->count + 1) * sizeof *replay.events);
     if (rec->count)
         memcpy(replay.events, rec->events, (size_t)rec->count * sizeof *rec->events);
-    replay.events[rec->count] = (RecordEvent){ HUGE_VAL, RECORD_STEPS, 0 };
+    replay.events[rec->count] = (RecordEvent){ HUGE_VAL, RECORD_STEPS, 0, 0 };
     replay.count = rec->count + 1;
 
     TutorConfig config;
@@ -201,10 +233,15 @@ bool export_asciicast(FILE *out, const char *text, size_t size, const char *path
 
     CastClock cast = { .limit = options->idle_limit };
     app_render_frame(&screen, canvas, NULL);
-    write_event(out, 0.0, ansi_encoder_frame(encoder, canvas, NULL));
+    size_t written = 0, len;
+    const char *data = ansi_encoder_frame(encoder, canvas, &len);
+    write_event(out, 0.0, data);
+    written += len;
     double clock = 0.0, last = 0.0;
+    bool over = false;
     for (int i = 0; i < rec->count;) {
         double t = rec->events[i].t;
+        int line = rec->events[i].line;
         clock = tick_to(tutor, clock, t);
         while (i < rec->count && rec->events[i].t <= clock)
             i++;                /* the events the tick fired */
@@ -212,21 +249,30 @@ bool export_asciicast(FILE *out, const char *text, size_t size, const char *path
         if (!tutor_replaying(tutor))
             break;              /* a quitting key: the program closed here, nothing more to show */
         app_render_frame(&screen, canvas, NULL);
-        size_t len;
-        const char *data = ansi_encoder_frame(encoder, canvas, &len);
-        if (len > 0)
-            write_event(out, cast_time(&cast, t), data);
+        data = ansi_encoder_frame(encoder, canvas, &len);
+        if (len == 0)
+            continue;
+        written += len;
+        if (written > max_bytes) {
+            error_set_at(err, path, line, "the cast passes %zu MiB here: over the export's budget (export a "
+                         "shorter or smaller record)", max_bytes >> 20);
+            over = true;
+            break;
+        }
+        write_event(out, cast_time(&cast, t), data);
     }
-    /* The last screen stays up until the session ended. */
-    double end = rec->end > last ? rec->end : last;
-    if (end > cast.at)
-        write_event(out, cast_time(&cast, end), "");
+    /* The cast ends where the session's last event was (not at its 'end' line, which may sit long after),
+     * with the terminal as a player found it: attributes reset, cursor shown. */
+    if (!over)
+        write_event(out, cast_time(&cast, last), "\x1b[0m\x1b[?25h");
 
     canvas_destroy(canvas);
     ansi_encoder_destroy(encoder);
     tutor_destroy(tutor);
     free(replay.events);
     record_destroy(rec);
+    if (over)
+        return false;
     if (fflush(out) != 0 || ferror(out)) {
         error_set(err, "", "could not write the cast: %s", strerror(errno));
         return false;

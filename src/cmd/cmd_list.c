@@ -1,5 +1,6 @@
 /* 'bntutor list': the lessons found, with titles, page counts and the learner's progress (top layer). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
@@ -8,6 +9,7 @@
 #include "lesson/progress.h"
 #include "util/error.h"
 #include "util/parse.h"
+#include "util/termtext.h"
 
 static const char list_usage[] =
     "Usage: bntutor list [--lessons-dir=DIR]\n"
@@ -24,10 +26,11 @@ static void print_warning(const BnError *err)
 }
 
 /* Prints s padded (or cut) to `columns` characters, counting UTF-8 code points, not bytes. */
-static void print_padded(const char *s, int columns)
+static void print_padded(const char *text, int columns)
 {
+    char clean[1024];
     int used = 0;
-    const char *p = s;
+    const char *p = termtext_clean(text, clean, sizeof clean, 0);
     while (*p && used < columns) {
         const char *next = p + 1;
         while (((unsigned char)*next & 0xC0) == 0x80)
@@ -71,10 +74,17 @@ int cmd_list(int argc, char **argv)
         return 1;
     }
     BnError warning = { 0 };
-    Progress *progress = progress_load(NULL, &warning);
+    char *progress_path = progress_path_for_lessons(dir);
+    Progress *progress = progress_load(progress_path, &warning);
+    free(progress_path);
     print_warning(&warning);
 
-    printf("Lessons in %s:\n", set->dir);
+    char shown[2048];
+    termtext_clean(set->dir, shown, sizeof shown, 0);
+    if (set->skipped > 0)
+        fprintf(stderr, "bntutor: %s: warning: %d more *.lesson files left out: at most %d are read (the first "
+                "by name)\n", shown, set->skipped, LESSON_SET_MAX);
+    printf("Lessons in %s:\n", shown);
     if (set->count == 0)
         printf("  (none: the directory has no *.lesson files)\n");
     for (int i = 0; i < set->count; i++) {
@@ -86,7 +96,8 @@ int cmd_list(int argc, char **argv)
         print_padded(lesson->title, TITLE_COLUMNS);
         if (lesson_is_broken(lesson)) {
             char line[2048];
-            printf("  BROKEN: %s\n", lesson_problem_format(lesson, &lesson->problems[0], line, sizeof line));
+            lesson_problem_format(lesson, &lesson->problems[0], line, sizeof line);
+            printf("  BROKEN: %s\n", termtext_clean(line, shown, sizeof shown, 0));
             continue;
         }
         printf("  %3d page%s", lesson->page_count, lesson->page_count == 1 ? " " : "s");

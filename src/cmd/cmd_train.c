@@ -40,7 +40,8 @@ static const char help_head[] =
 
 static const char help_tail[] =
     "  --groups=G       conv net with --norm=group: groups, dividing 8 and 16 (default 4)\n"
-    "  --hidden=LIST    hidden layer widths, e.g. 16,16 (default 16,16)\n"
+    "  --hidden=LIST    hidden layer widths, e.g. 16,16 (default 16,16); the network and its\n"
+    "                   batch may need at most about 1 GiB\n"
     "  --act=NAME       sigmoid, relu or tanh for every hidden layer (default sigmoid)\n"
     "  --bn=WHERE       none, before or after the activation of every hidden layer (default none)\n"
     "  --steps=N        training steps (default 1000)\n"

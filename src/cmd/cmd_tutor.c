@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "lesson/progress.h"
 #include "ui/app.h"
 #include "ui/assets.h"
 #include "ui/record.h"
@@ -14,6 +15,7 @@
 #include "ui/tutor.h"
 #include "util/error.h"
 #include "util/parse.h"
+#include "util/termtext.h"
 #include "view/canvas.h"
 #include "view/keys.h"
 #include "view/theme.h"
@@ -78,8 +80,8 @@ static int tutor_parse(TutorOptions *o, int argc, char **argv)
             o->lessons_dir = v;
         } else if (parse_option(arg, "autoplay", &v)) {
             double secs;
-            if (!v || !parse_double(v, &secs) || secs <= 0.0 || secs > 86400.0)
-                return usage_error("--autoplay", "expected seconds between pages (e.g. 8)", v);
+            if (!v || !parse_double(v, &secs) || secs < TUTOR_AUTOPLAY_MIN_SECONDS || secs > 86400.0)
+                return usage_error("--autoplay", "expected seconds between pages, from 1 to 86400 (e.g. 8)", v);
             o->autoplay = secs;
         } else if (parse_option(arg, "record", &v)) {
             if (!v || !v[0])
@@ -116,6 +118,26 @@ static int tutor_parse(TutorOptions *o, int argc, char **argv)
     return -1;
 }
 
+/* --reset-progress erases every answer: asked first on a terminal (the file is kept as one backup). */
+static bool confirm_reset(const char *lessons_dir)
+{
+    char *path = progress_path_for_lessons(lessons_dir);
+    if (!path || access(path, F_OK) != 0) {
+        free(path);
+        return true;                /* nothing to erase */
+    }
+    char shown[1024], answer[16] = "";
+    termtext_clean(path, shown, sizeof shown, 0);
+    fprintf(stderr, "bntutor: --reset-progress erases every answer and done mark in %s\n"
+            "(the old file is kept as %s.bak). Erase? [y/N] ", shown, shown);
+    fflush(stderr);
+    bool yes = fgets(answer, sizeof answer, stdin) && (answer[0] == 'y' || answer[0] == 'Y');
+    if (!yes)
+        fprintf(stderr, "bntutor: progress kept\n");
+    free(path);
+    return yes;
+}
+
 int cmd_tutor(int argc, char **argv)
 {
     TutorOptions options;
@@ -141,6 +163,7 @@ int cmd_tutor(int argc, char **argv)
     config.reset_progress = options.reset_progress;
     config.autoplay = options.autoplay;
     config.record_path = options.record;
+    config.interrupted = tty_pending_signal;
     Record *replay = NULL;
     if (options.replay) {
         /* A replay starts where the recording started, with its seed and autoplay. */
@@ -154,6 +177,8 @@ int cmd_tutor(int argc, char **argv)
         config.page = replay->page;
         config.autoplay = replay->autoplay;
         config.replay = replay;
+        /* Someone else's session must not move this learner's position, answers or done marks. */
+        config.use_progress = false;
     }
     /* Without a terminal the tutor will not start: check the lesson options all the same, but touch
      * neither the progress file nor a record file. */
@@ -161,6 +186,8 @@ int cmd_tutor(int argc, char **argv)
         config.use_progress = false;
         config.record_path = NULL;
     }
+    if (config.use_progress && config.reset_progress && !confirm_reset(options.lessons_dir))
+        return 1;
     if (!tty_query_size(&config.term_width, &config.term_height))
         config.term_width = config.term_height = 0;
     Tutor *tutor = tutor_create(&config, &err);

@@ -3,17 +3,20 @@
 #include <stdio.h>
 
 #include "cmd/cmd_util.h"
+#include "util/termtext.h"
 
 int cmd_fail(int status, const char *where, const char *fmt, ...)
 {
+    /* Messages quote file names and values from files: cleaned before they reach the terminal. */
+    char message[2048], clean[8192];
     va_list ap;
     va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
     fputs("bntutor: ", stderr);
     if (where && *where)
-        fprintf(stderr, "%s: ", where);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
+        fprintf(stderr, "%s: ", termtext_clean(where, clean, sizeof clean, 0));
+    fprintf(stderr, "%s\n", termtext_clean(message, clean, sizeof clean, 0));
     return status;
 }
 

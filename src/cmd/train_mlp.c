@@ -3,11 +3,15 @@
 
 #include "cmd/cmd_util.h"
 #include "cmd/train.h"
+#include "engine/budget.h"
 #include "engine/loss.h"
 #include "engine/mlp_float.h"
 #include "engine/mlp_infer.h"
 #include "engine/stats.h"
 #include "util/alloc.h"
+
+/* The memory a training run may ask for (estimated from layer sizes and batch, engine/budget.h). */
+#define TRAIN_BYTES_MAX (1024.0 * 1024 * 1024)
 
 typedef struct TrainMlp {
     TrainNet base;
@@ -125,6 +129,12 @@ int train_mlp_create(const TrainOptions *o, const Dataset *train, const Dataset 
         return cmd_fail(1, "--dataset", "the test set of '%s' needs at least 2 samples", o->dataset);
     int sizes[MLP_MAX_SIZES];
     int num = mlp_sizes(o, train, sizes);
+    /* A shared server: refuse a network that would not fit rather than let the allocator abort. */
+    StepCost cost = budget_mlp_step(sizes, num, (int)o->batch);
+    if (cost.bytes > TRAIN_BYTES_MAX)
+        return cmd_fail(2, o->hidden_given ? "--hidden" : "--batch", "that network and batch need about %.0f MB; "
+                        "train allows at most %.0f MB (use narrower layers or a smaller batch)",
+                        cost.bytes / 1048576.0, TRAIN_BYTES_MAX / 1048576.0);
     if (o->unit >= sizes[num - 2])
         return cmd_fail(2, "--unit", "%ld is not a unit of the last hidden layer (0 to %d)", o->unit,
                         sizes[num - 2] - 1);

@@ -1,12 +1,13 @@
-/* The scene catalogue: every scene a lesson page may show, its settings and its live values (lesson layer). */
+/* The scene catalogue's types and value parsing: what a scene accepts from a lesson page (lesson layer). */
 #ifndef BNTUTOR_LESSON_CATALOG_H
 #define BNTUTOR_LESSON_CATALOG_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The lesson layer sits below src/scene, so it cannot ask the scenes what they accept; this table is
- * the agreement between the two. Keep lessons/README.md in step with it (a test checks the names). */
+/* The lesson layer sits below src/scene, so it cannot ask the scenes what they accept: each scene
+ * describes itself with these types in its own file, and the layer above hands the list of them to
+ * catalog_install before any lesson is parsed. lessons/README.md documents every name (a test checks). */
 
 typedef enum SettingType {
     SETTING_INT,        /* whole number within [min, max] */
@@ -44,11 +45,14 @@ typedef struct CatalogSceneSetting {
 
 enum { CATALOG_LIVE_INDEX_MAX = 2 };
 
-/* A number a scene publishes for checkpoints, e.g. running_mean[i] (indices = 1), y[r][c] (2). */
+/* A number a scene publishes for checkpoints, e.g. running_mean[i] (indices = 1), y[r][c] (2), and how
+ * to read it from the scene's state: false when it has no value now or an index is out of range. The
+ * lesson layer never calls get; it is there so a scene's table says everything about the value. */
 typedef struct CatalogLive {
     const char *name;
     int indices;                    /* 0..CATALOG_LIVE_INDEX_MAX */
     const char *help;
+    bool (*get)(const void *state, const int *index, double *out);  /* index: (indices) or NULL when 0 */
 } CatalogLive;
 
 typedef struct CatalogScene {
@@ -60,6 +64,11 @@ typedef struct CatalogScene {
     int live_count;
 } CatalogScene;
 
+/* Hands the lesson layer every scene's schema (the layer above does it once, before parsing lessons).
+ * The array must outlive every lesson; one of the scenes is "none" (prose only). */
+void catalog_install(const CatalogScene *const *scenes, int count);
+
+/* The installed scenes (none before catalog_install). */
 int catalog_scene_count(void);
 const CatalogScene *catalog_scene_at(int index);
 /* NULL when there is no scene of that name. */
@@ -67,7 +76,7 @@ const CatalogScene *catalog_scene_find(const char *name);
 /* The scene "none" (prose only) that pages without a scene line get. */
 const CatalogScene *catalog_scene_none(void);
 
-/* Every setting definition any scene uses, each once. */
+/* Every setting definition the installed scenes use, each once, in the order the scenes first use them. */
 int catalog_setting_count(void);
 const CatalogSetting *catalog_setting_at(int index);
 const CatalogSetting *catalog_setting_find(const char *name);

@@ -96,38 +96,48 @@ static void set_add(LessonSet *set, Lesson *lesson)
     set->lessons[set->count++] = lesson;
 }
 
-/* Names of the *.lesson files in dir, sorted; -1 when dir cannot be read. */
-static int list_lesson_files(const char *dir, char ***names_out)
+/* Names of the first LESSON_SET_MAX *.lesson files in dir by name (sorted before the cut, so the
+ * same files are kept whatever the directory order); *skipped counts the rest. -1 when dir cannot
+ * be read. */
+static int list_lesson_files(const char *dir, char ***names_out, int *skipped)
 {
     DIR *d = opendir(dir);
     if (!d)
         return -1;
     char **names = NULL;
-    int n = 0;
+    int n = 0, cap = 0;
     struct dirent *e;
-    while ((e = readdir(d)) != NULL && n < LESSON_SET_MAX) {
+    while ((e = readdir(d)) != NULL && n < 100 * LESSON_SET_MAX) {
         if (!has_lesson_suffix(e->d_name))
             continue;
-        names = xrealloc(names, sizeof *names * (size_t)(n + 1));
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            names = xrealloc(names, sizeof *names * (size_t)cap);
+        }
         names[n++] = xstrdup(e->d_name);
     }
     closedir(d);
     if (n > 1)
         qsort(names, (size_t)n, sizeof *names, compare_names);
+    *skipped = n > LESSON_SET_MAX ? n - LESSON_SET_MAX : 0;
+    for (int i = LESSON_SET_MAX; i < n; i++)
+        free(names[i]);
     *names_out = names;
-    return n;
+    return n - *skipped;
 }
 
 LessonSet *lesson_set_load_dir(const char *dir, BnError *err)
 {
     char **names = NULL;
-    int n = list_lesson_files(dir, &names);
+    int skipped = 0;
+    int n = list_lesson_files(dir, &names, &skipped);
     if (n < 0) {
         error_set(err, dir, "cannot read the lessons directory: %s", strerror(errno));
         return NULL;
     }
     LessonSet *set = xcalloc(1, sizeof *set);
     set->dir = xstrdup(dir);
+    set->skipped = skipped;
     for (int i = 0; i < n; i++) {
         char *path = join(dir, names[i]);
         set_add(set, lesson_load(path));
@@ -155,7 +165,8 @@ LessonSet *lesson_set_discover(const char *explicit_dir, BnError *err)
     LessonSet *set = NULL;
     for (int i = 0; i < n && !set; i++) {
         char **names = NULL;
-        int k = is_dir(dirs[i]) ? list_lesson_files(dirs[i], &names) : -1;
+        int skipped = 0;
+        int k = is_dir(dirs[i]) ? list_lesson_files(dirs[i], &names, &skipped) : -1;
         for (int j = 0; j < k; j++)
             free(names[j]);
         free(names);
@@ -189,7 +200,7 @@ LessonSet *lesson_set_load_files(char *const *paths, int count)
         Lesson **sorted = xmalloc(sizeof *sorted * (size_t)set->count);
         memcpy(sorted, set->lessons, sizeof *sorted * (size_t)set->count);
         qsort(sorted, (size_t)set->count, sizeof *sorted, compare_lessons);
-        LessonSet view = { NULL, sorted, set->count };
+        LessonSet view = { NULL, sorted, set->count, 0 };
         flag_duplicates(&view);
         free(sorted);
     }

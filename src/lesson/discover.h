@@ -11,6 +11,7 @@ typedef struct LessonSet {
     char *dir;              /* the directory the lessons came from; NULL for an explicit file list */
     Lesson **lessons;       /* (count) by number, then path; lessons without a number come last */
     int count;
+    int skipped;            /* *.lesson files past LESSON_SET_MAX, by name order: left out (say so) */
 } LessonSet;
 
 /* Where lessons are looked for, in order: explicit_dir (--lessons-dir; may be NULL), $BNTUTOR_LESSONS,

@@ -1,5 +1,6 @@
 /* Lesson file parser: line-oriented, reports every problem with its line, never trusts its input (lesson layer). */
 #include "lesson/lesson.h"
+#include "lesson/page_budget.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -442,6 +443,9 @@ static void close_page(Parser *P)
         page->scene == catalog_scene_none() && !P->scene_bad)
         problem(P, page->line, "page '%s' is empty (give it prose between 'text' and 'end', or a scene)",
                 page->title);
+    char why[400];
+    if (!lesson_page_budget_check(page, why, sizeof why))
+        problem(P, P->scene_line > 0 ? P->scene_line : page->line, "%s", why);
     P->in_page = false;
 }
 

@@ -1,15 +1,21 @@
-/* Progress store: a small versioned text file written atomically; problems become warnings, never stops (lesson layer). */
+/* Progress store: a small versioned text file, merged under a lock and written atomically; problems become warnings, never stops (lesson layer). */
 #include "lesson/progress.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "lesson/discover.h"
 #include "util/alloc.h"
 #include "util/parse.h"
 
@@ -38,6 +44,49 @@ char *progress_default_path(void)
     return path;
 }
 
+/* FNV-1a: a stable name for a directory, not a security measure. */
+static uint64_t hash_text(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    return h;
+}
+
+char *progress_path_for_lessons(const char *lessons_dir)
+{
+    char *base = progress_default_path();
+    if (!base || !lessons_dir || !*lessons_dir)
+        return base;
+    char real[PATH_MAX], other[PATH_MAX];
+    if (!realpath(lessons_dir, real))
+        snprintf(real, sizeof real, "%s", lessons_dir);
+    /* The shipped lessons keep the plain name, however they were named on the command line. */
+    char *dirs[LESSON_DIR_CANDIDATES];
+    int n = lesson_dir_candidates(NULL, dirs);
+    bool shipped = false;
+    for (int i = 0; i < n; i++) {
+        if (!shipped && realpath(dirs[i], other) && strcmp(real, other) == 0)
+            shipped = true;
+        free(dirs[i]);
+    }
+    if (shipped)
+        return base;
+    size_t size = strlen(base) + 24;
+    char *path = xmalloc(size);
+    snprintf(path, size, "%s-%016llx", base, (unsigned long long)hash_text(real));
+    free(base);
+    return path;
+}
+
+char *progress_backup_path(const char *path, const char *suffix)
+{
+    size_t size = strlen(path) + strlen(suffix) + 2;
+    char *backup = xmalloc(size);
+    snprintf(backup, size, "%s.%s", path, suffix);
+    return backup;
+}
+
 static void forget(Progress *p)
 {
     free(p->lessons);
@@ -47,6 +96,7 @@ static void forget(Progress *p)
     p->lesson_count = p->check_count = 0;
     p->lesson = -1;
     p->page = 0;
+    p->position_changed = false;
 }
 
 static ProgressLesson *find_lesson(const Progress *p, int lesson)
@@ -67,22 +117,29 @@ static ProgressLesson *get_lesson(Progress *p, int lesson)
     l->lesson = lesson;
     l->page = 1;
     l->done = false;
+    l->changed = false;
     return l;
 }
 
 void progress_set_position(Progress *p, int lesson, int page)
 {
-    if (!p || lesson < 0 || page < 1)
+    if (!p || p->readonly || lesson < 0 || page < 1)
         return;
     p->lesson = lesson;
     p->page = page;
-    get_lesson(p, lesson)->page = page;
+    p->position_changed = true;
+    ProgressLesson *l = get_lesson(p, lesson);
+    l->page = page;
+    l->changed = true;
 }
 
 void progress_mark_done(Progress *p, int lesson)
 {
-    if (p && lesson >= 0)
-        get_lesson(p, lesson)->done = true;
+    if (!p || p->readonly || lesson < 0)
+        return;
+    ProgressLesson *l = get_lesson(p, lesson);
+    l->done = true;
+    l->changed = true;
 }
 
 const ProgressLesson *progress_lesson(const Progress *p, int lesson)
@@ -111,21 +168,29 @@ const ProgressCheck *progress_check(const Progress *p, int lesson, int page, int
     return find_check(p, lesson, page, index);
 }
 
+/* The check's entry, made when missing; NULL when the store is full. */
+static ProgressCheck *get_check(Progress *p, int lesson, int page, int index)
+{
+    ProgressCheck *c = find_check(p, lesson, page, index);
+    if (c)
+        return c;
+    if (p->check_count >= ITEM_MAX)
+        return NULL;
+    p->checks = xrealloc(p->checks, sizeof *p->checks * (size_t)(p->check_count + 1));
+    c = &p->checks[p->check_count++];
+    *c = (ProgressCheck){ .lesson = lesson, .page = page, .index = index };
+    return c;
+}
+
 void progress_record_check(Progress *p, int lesson, int page, int index, bool correct)
 {
-    if (!p || lesson < 0 || page < 1 || index < 1)
+    if (!p || p->readonly || lesson < 0 || page < 1 || index < 1)
         return;
-    ProgressCheck *c = find_check(p, lesson, page, index);
-    if (!c) {
-        if (p->check_count >= ITEM_MAX)
-            return;
-        p->checks = xrealloc(p->checks, sizeof *p->checks * (size_t)(p->check_count + 1));
-        c = &p->checks[p->check_count++];
-        c->lesson = lesson;
-        c->page = page;
-        c->index = index;
+    ProgressCheck *c = get_check(p, lesson, page, index);
+    if (c) {
+        c->correct = correct;
+        c->changed = true;
     }
-    c->correct = correct;
 }
 
 /* ---- reading ---- */
@@ -143,7 +208,7 @@ static int split_progress_line(char *s, char **words, int max)
     return n;
 }
 
-/* One line of the body; false when it makes no sense (the whole file is then ignored). */
+/* One line of the body into p (nothing marked changed); false when it makes no sense. */
 static bool read_line(Progress *p, char *line)
 {
     char *w[6];
@@ -169,18 +234,29 @@ static bool read_line(Progress *p, char *line)
     if (strcmp(w[0], "check") == 0 && n == 5 && parse_long(w[1], 0, 1000000, &a) &&
         parse_long(w[2], 1, 1000000, &b) && parse_long(w[3], 1, 1000000, &c) &&
         (strcmp(w[4], "right") == 0 || strcmp(w[4], "wrong") == 0)) {
-        if (p->check_count >= ITEM_MAX)
+        ProgressCheck *check = get_check(p, (int)a, (int)b, (int)c);
+        if (!check)
             return false;
-        progress_record_check(p, (int)a, (int)b, (int)c, strcmp(w[4], "right") == 0);
+        check->correct = strcmp(w[4], "right") == 0;
         return true;
     }
     return false;
 }
 
-static bool read_body(Progress *p, char *text, BnError *warning)
+/* What reading a file found. */
+typedef enum ReadOutcome {
+    READ_OK,            /* every line was good (or there was no file) */
+    READ_DAMAGED,       /* some lines were not: the good ones are kept, the file deserves a backup */
+    READ_FOREIGN,       /* not ours, or a version we do not know: nothing kept, the file deserves a backup */
+    READ_EMPTY,         /* an empty file: nothing to keep */
+    READ_FAILED,        /* could not be read at all */
+    READ_SPECIAL,       /* a FIFO, device or directory: never touched */
+} ReadOutcome;
+
+static ReadOutcome read_body(Progress *p, char *text, const char *path, BnError *warning)
 {
     /* Lines are split by hand, not with strtok, so blank lines still count in "damaged at line N". */
-    int line = 0;
+    int line = 0, bad = 0, first_bad = 0, kept = 0;
     bool header_seen = false;
     for (char *s = text, *next; *s; s = next) {
         char *newline = strchr(s, '\n');
@@ -198,25 +274,83 @@ static bool read_body(Progress *p, char *text, BnError *warning)
             char *w[3];
             long version;
             if (split_progress_line(s, w, 2) != 2 || strcmp(w[0], MAGIC) != 0) {
-                error_set(warning, p->path, "not a bntutor progress file; ignoring it (it will be replaced)");
-                return false;
+                error_set(warning, path, "not a bntutor progress file; ignoring it (the next save keeps it as %s.damaged)", path);
+                return READ_FOREIGN;
             }
             if (!parse_long(w[1], 1, 1000000, &version) || version != VERSION) {
-                error_set(warning, p->path, "progress file of an unknown version '%.20s'; ignoring it", w[1]);
-                return false;
+                error_set(warning, path, "progress file of an unknown version '%.20s'; ignoring it (the next save "
+                          "keeps it as %s.damaged)", w[1], path);
+                return READ_FOREIGN;
             }
             continue;
         }
-        if (!read_line(p, s)) {
-            error_set(warning, p->path, "progress file is damaged at line %d; starting afresh", line);
-            return false;
+        if (read_line(p, s)) {
+            kept++;
+        } else if (bad++ == 0) {
+            first_bad = line;
         }
     }
     if (!header_seen) {
-        error_set(warning, p->path, "progress file is empty; starting afresh");
-        return false;
+        error_set(warning, path, "progress file is empty; starting afresh");
+        return READ_EMPTY;
     }
-    return true;
+    if (bad > 0) {
+        error_set(warning, path, "progress file is damaged at line %d (%d bad line%s skipped, %d kept; the "
+                  "next save keeps the file as %s.damaged)", first_bad, bad, bad == 1 ? "" : "s", kept, path);
+        return READ_DAMAGED;
+    }
+    return READ_OK;
+}
+
+/* Reads the file at path into p (which should be empty). Never blocks on a FIFO: opened O_NONBLOCK and
+ * checked with fstat before any read. */
+static ReadOutcome read_file(Progress *p, const char *path, BnError *warning)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        /* No file yet (or no directory yet) is the normal first run; a save will say if it cannot write. */
+        if (errno != ENOENT && errno != ENOTDIR) {
+            error_set(warning, path, "cannot read progress: %s", strerror(errno));
+            return READ_FAILED;
+        }
+        return READ_OK;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        error_set(warning, path, "the progress path is not a regular file (a FIFO, device or directory?); "
+                  "progress will not be saved");
+        return READ_SPECIAL;
+    }
+    char *text = xmalloc(PROGRESS_FILE_MAX + 1);
+    size_t len = 0;
+    bool failed = false;
+    while (len <= PROGRESS_FILE_MAX) {
+        ssize_t got = read(fd, text + len, PROGRESS_FILE_MAX + 1 - len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            failed = true;
+        if (got <= 0)
+            break;
+        len += (size_t)got;
+    }
+    close(fd);
+    ReadOutcome outcome;
+    if (failed) {
+        error_set(warning, path, "cannot read progress; starting afresh");
+        outcome = READ_FAILED;
+    } else if (len > PROGRESS_FILE_MAX || memchr(text, '\0', len)) {
+        error_set(warning, path, "not a bntutor progress file; ignoring it (the next save keeps it as %s.damaged)", path);
+        outcome = READ_FOREIGN;
+    } else {
+        text[len] = '\0';
+        outcome = read_body(p, text, path, warning);
+    }
+    if (outcome == READ_FOREIGN || outcome == READ_FAILED)
+        forget(p);
+    free(text);
+    return outcome;
 }
 
 Progress *progress_load(const char *path, BnError *warning)
@@ -228,27 +362,10 @@ Progress *progress_load(const char *path, BnError *warning)
         error_set(warning, "", "neither XDG_STATE_HOME nor HOME is set; progress will not be saved");
         return p;
     }
-    FILE *f = fopen(p->path, "rb");
-    if (!f) {
-        /* No file yet (or no directory yet) is the normal first run; a save will say if it cannot write. */
-        if (errno != ENOENT && errno != ENOTDIR)
-            error_set(warning, p->path, "cannot read progress: %s", strerror(errno));
-        return p;
+    if (read_file(p, p->path, warning) == READ_SPECIAL) {
+        p->refused = true;
+        p->warned = true;           /* the load said it: saves stay quiet */
     }
-    char *text = xmalloc(PROGRESS_FILE_MAX + 1);
-    size_t len = fread(text, 1, PROGRESS_FILE_MAX + 1, f);
-    bool failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        error_set(warning, p->path, "cannot read progress; starting afresh");
-    } else if (len > PROGRESS_FILE_MAX || memchr(text, '\0', len)) {
-        error_set(warning, p->path, "not a bntutor progress file; ignoring it (it will be replaced)");
-    } else {
-        text[len] = '\0';
-        if (!read_body(p, text, warning))
-            forget(p);
-    }
-    free(text);
     return p;
 }
 
@@ -285,6 +402,19 @@ static bool make_parent_dirs(const char *path)
         errno = ENOTDIR;
     free(dir);
     return ok;
+}
+
+/* The directory part of path ("." when it has none). New string. */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return xstrdup(".");
+    if (slash == path)
+        return xstrdup("/");
+    char *dir = xstrdup(path);
+    dir[slash - path] = '\0';
+    return dir;
 }
 
 static void append_growing(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
@@ -330,33 +460,99 @@ static bool save_failed(Progress *p, BnError *warning, const char *what, int e)
     return false;
 }
 
-bool progress_save(Progress *p, BnError *warning)
+/* An exclusive flock on the directory itself (no lock file to leave behind or to be forged), waiting
+ * at most PROGRESS_LOCK_SECONDS. The descriptor, or -1 with errno set. */
+static int lock_dir(const char *dir)
 {
-    if (!p)
-        return false;
-    if (!p->path) {
-        if (!p->warned)
-            error_set(warning, "", "no place to save progress (HOME is not set)");
-        p->warned = true;
-        return false;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    const struct timespec pause = { 0, 20 * 1000 * 1000 };
+    int tries = (int)(PROGRESS_LOCK_SECONDS / 0.02);
+    for (int i = 0;; i++) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return fd;
+        if ((errno != EWOULDBLOCK && errno != EINTR) || i >= tries) {
+            int e = errno == EWOULDBLOCK ? ETIMEDOUT : errno;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        nanosleep(&pause, NULL);
     }
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    append_growing(&buf, &len, &cap, "%s %d\n", MAGIC, VERSION);
-    if (p->lesson >= 0)
-        append_growing(&buf, &len, &cap, "position %d %d\n", p->lesson, p->page);
-    for (int i = 0; i < p->lesson_count; i++)
-        append_growing(&buf, &len, &cap, "lesson %d %d %s\n", p->lessons[i].lesson, p->lessons[i].page,
-               p->lessons[i].done ? "done" : "open");
-    for (int i = 0; i < p->check_count; i++)
-        append_growing(&buf, &len, &cap, "check %d %d %d %s\n", p->checks[i].lesson, p->checks[i].page,
-               p->checks[i].index, p->checks[i].correct ? "right" : "wrong");
+}
 
-    if (!make_parent_dirs(p->path)) {
-        int e = errno;
-        free(buf);
-        return save_failed(p, warning, "creating its directory", e);
+/* Removes "<name>.tmp-*" files of the locked directory: every save makes and renames its temporary
+ * file under the lock, so any found now was left by a save that was killed. */
+static void remove_stale_temporaries(const char *dir, const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t blen = strlen(base);
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, base, blen) != 0 || strncmp(e->d_name + blen, ".tmp-", 5) != 0 ||
+            strlen(e->d_name) != blen + 11)
+            continue;
+        size_t n = strlen(dir) + strlen(e->d_name) + 2;
+        char *stale = xmalloc(n);
+        snprintf(stale, n, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(stale, &st) == 0 && S_ISREG(st.st_mode))
+            unlink(stale);
+        free(stale);
     }
+    closedir(d);
+}
+
+/* Folds what the file holds now into p: entries changed here since the last save win, everything else
+ * comes from the file (another tutor of the same learner may have written it), done marks stay done. */
+static void merge_from(Progress *p, const Progress *disk)
+{
+    if (!p->position_changed && disk->lesson >= 0) {
+        p->lesson = disk->lesson;
+        p->page = disk->page;
+    }
+    for (int i = 0; i < disk->lesson_count; i++) {
+        const ProgressLesson *theirs = &disk->lessons[i];
+        ProgressLesson *ours = get_lesson(p, theirs->lesson);
+        if (!ours->changed)
+            ours->page = theirs->page;
+        ours->done = ours->done || theirs->done;
+    }
+    for (int i = 0; i < disk->check_count; i++) {
+        const ProgressCheck *theirs = &disk->checks[i];
+        ProgressCheck *ours = get_check(p, theirs->lesson, theirs->page, theirs->index);
+        if (ours && !ours->changed)
+            ours->correct = theirs->correct;
+    }
+}
+
+static char *serialize(const Progress *p, size_t *len)
+{
+    char *buf = NULL;
+    size_t cap = 0;
+    *len = 0;
+    append_growing(&buf, len, &cap, "%s %d\n", MAGIC, VERSION);
+    if (p->lesson >= 0)
+        append_growing(&buf, len, &cap, "position %d %d\n", p->lesson, p->page);
+    for (int i = 0; i < p->lesson_count; i++)
+        append_growing(&buf, len, &cap, "lesson %d %d %s\n", p->lessons[i].lesson, p->lessons[i].page,
+                       p->lessons[i].done ? "done" : "open");
+    for (int i = 0; i < p->check_count; i++)
+        append_growing(&buf, len, &cap, "check %d %d %d %s\n", p->checks[i].lesson, p->checks[i].page,
+                       p->checks[i].index, p->checks[i].correct ? "right" : "wrong");
+    return buf;
+}
+
+/* Writes p to its path through a temporary file and rename; false with errno set. */
+static bool write_atomically(const Progress *p, const char **what)
+{
+    size_t len;
+    char *buf = serialize(p, &len);
     /* The temporary file sits in the same directory so rename() is atomic. */
     size_t tn = strlen(p->path) + 16;
     char *tmp = xmalloc(tn);
@@ -366,7 +562,9 @@ bool progress_save(Progress *p, BnError *warning)
         int e = errno;
         free(buf);
         free(tmp);
-        return save_failed(p, warning, "creating a temporary file", e);
+        *what = "creating a temporary file";
+        errno = e;
+        return false;
     }
     bool ok = write_all(fd, buf, len) && fsync(fd) == 0;
     int e = errno;
@@ -382,20 +580,77 @@ bool progress_save(Progress *p, BnError *warning)
         unlink(tmp);
     free(buf);
     free(tmp);
-    if (!ok)
-        return save_failed(p, warning, "writing", e);
-    /* Make the rename itself durable; failure here only costs durability, not correctness. */
-    char *dir = xstrdup(p->path);
-    char *slash = strrchr(dir, '/');
-    if (slash) {
-        *slash = '\0';
-        int dfd = open(dir[0] ? dir : "/", O_RDONLY);
-        if (dfd >= 0) {
-            (void)fsync(dfd);
-            close(dfd);
-        }
+    *what = "writing";
+    errno = e;
+    return ok;
+}
+
+bool progress_save(Progress *p, BnError *warning)
+{
+    if (!p)
+        return false;
+    if (p->readonly)
+        return true;
+    if (!p->path) {
+        if (!p->warned)
+            error_set(warning, "", "no place to save progress (HOME is not set)");
+        p->warned = true;
+        return false;
     }
+    if (p->refused) {
+        if (!p->warned)
+            error_set(warning, p->path, "the progress path is not a regular file; progress is not saved");
+        p->warned = true;
+        return false;
+    }
+    if (!make_parent_dirs(p->path))
+        return save_failed(p, warning, "creating its directory", errno);
+    char *dir = dir_of(p->path);
+    int lock = lock_dir(dir);
+    if (lock < 0) {
+        int e = errno;
+        free(dir);
+        return save_failed(p, warning, e == ETIMEDOUT ? "another bntutor holds the lock" : "locking", e);
+    }
+    remove_stale_temporaries(dir, p->path);
+
+    /* Another tutor may have saved since we read: fold its answers in rather than write over them. */
+    Progress disk = { .lesson = -1, .path = p->path };
+    ReadOutcome outcome = read_file(&disk, p->path, NULL);
+    bool ok = true;
+    const char *what = "writing";
+    int e = 0;
+    if (outcome == READ_SPECIAL) {
+        p->refused = true;
+        ok = false;
+        what = "the path is not a regular file";
+        e = EINVAL;
+    } else {
+        merge_from(p, &disk);
+        if (outcome == READ_DAMAGED || outcome == READ_FOREIGN) {
+            /* Kept whole, so nothing the learner had is lost even in lines we could not read. */
+            char *backup = progress_backup_path(p->path, "damaged");
+            (void)rename(p->path, backup);
+            free(backup);
+        }
+        ok = write_atomically(p, &what);
+        e = errno;
+    }
+    forget(&disk);
+    if (ok) {
+        /* Make the rename itself durable; failure here only costs durability, not correctness. */
+        (void)fsync(lock);
+        p->position_changed = false;
+        for (int i = 0; i < p->lesson_count; i++)
+            p->lessons[i].changed = false;
+        for (int i = 0; i < p->check_count; i++)
+            p->checks[i].changed = false;
+    }
+    flock(lock, LOCK_UN);
+    close(lock);
     free(dir);
+    if (!ok)
+        return save_failed(p, warning, what, e);
     return true;
 }
 
@@ -404,11 +659,15 @@ bool progress_reset(Progress *p, BnError *warning)
     if (!p)
         return false;
     forget(p);
-    if (p->path && unlink(p->path) != 0 && errno != ENOENT) {
-        error_set(warning, p->path, "cannot remove progress: %s", strerror(errno));
-        return false;
-    }
-    return true;
+    if (!p->path || p->refused)
+        return true;
+    /* One backup: a reset by mistake can be undone by renaming it back. */
+    char *backup = progress_backup_path(p->path, "bak");
+    bool ok = rename(p->path, backup) == 0 || errno == ENOENT;
+    if (!ok)
+        error_set(warning, p->path, "cannot move progress aside to %s: %s", backup, strerror(errno));
+    free(backup);
+    return ok;
 }
 
 void progress_destroy(Progress *p)

@@ -128,6 +128,8 @@ void track_push(Track *t, double value)
     t->v[t->n++] = value;
 }
 
+double track_last(const Track *t) { return t->n ? t->v[t->n - 1] : NAN; }
+
 void track_clear(Track *t) { t->n = 0; }
 
 void track_free(Track *t)

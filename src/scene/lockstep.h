@@ -68,6 +68,8 @@ typedef struct Track {
 } Track;
 
 void track_push(Track *t, double value);
+/* The latest value, NaN when there is none. */
+double track_last(const Track *t);
 void track_clear(Track *t);
 void track_free(Track *t);
 

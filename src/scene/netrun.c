@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/budget.h"
 #include "util/alloc.h"
 
 /* A loss this large means the run has left any useful region; we stop before it turns into inf/NaN. */
@@ -95,6 +96,14 @@ bool netrun_init(NetRun *run, const NetRunConfig *c, BnError *err)
     for (int i = 0; i < c->num_hidden && ns < MLP_MAX_SIZES - 1; i++)
         sizes[ns++] = (int)c->hidden[i];
     sizes[ns++] = run->train->classes;
+    /* A key that grows the batch or the layers must not take a tutor past the classroom budget. */
+    StepCost cost = budget_mlp_step(sizes, ns, c->batch > 0 ? c->batch : 1);
+    char why[400];
+    if (!budget_fits(&cost, why, sizeof why)) {
+        error_set(err, "", "%s", why);
+        netrun_free(run);
+        return false;
+    }
     MlpConfig mc;
     mlp_config_init(&mc, sizes, ns);
     mc.act = c->act;

@@ -5,20 +5,47 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scene/scenes.h"
 #include "util/alloc.h"
 
-static const SceneClass *const scene_classes[] = {
-    &scene_none, &scene_input_norm, &scene_loss_surface, &scene_drift, &scene_bn_stages,
-    &scene_gamma_beta, &scene_backprop, &scene_running_stats, &scene_inference,
-    &scene_placement, &scene_sandbox, &scene_real_data, &scene_norm_sets,
-    &scene_conv_bn, &scene_small_batch,
-};
+/* Every scene, one line each: a new scene is its file scene_<id>.c defining `const SceneClass
+ * scene_<id>`, plus its line here. The order is the order `bntutor check` lists them in. */
+#define SCENE_LIST(X) \
+    X(none) \
+    X(input_norm) \
+    X(loss_surface) \
+    X(drift) \
+    X(bn_stages) \
+    X(gamma_beta) \
+    X(backprop) \
+    X(running_stats) \
+    X(inference) \
+    X(placement) \
+    X(sandbox) \
+    X(real_data) \
+    X(norm_sets) \
+    X(conv_bn) \
+    X(small_batch)
+
+#define SCENE_DECLARE(id) extern const SceneClass scene_##id;
+#define SCENE_CLASS(id) &scene_##id,
+#define SCENE_SCHEMA_OF(id) &scene_##id.schema,
+SCENE_LIST(SCENE_DECLARE)
+static const SceneClass *const scene_classes[] = { SCENE_LIST(SCENE_CLASS) };
+static const CatalogScene *const scene_schemas[] = { SCENE_LIST(SCENE_SCHEMA_OF) };
+
+void scene_catalog_install(void) { catalog_install(scene_schemas, SCENE_COUNT(scene_schemas)); }
+
+int scene_class_count(void) { return SCENE_COUNT(scene_classes); }
+
+const SceneClass *scene_class_at(int index)
+{
+    return index >= 0 && index < SCENE_COUNT(scene_classes) ? scene_classes[index] : NULL;
+}
 
 const SceneClass *scene_class_find(const char *name)
 {
-    for (size_t i = 0; i < sizeof scene_classes / sizeof scene_classes[0]; i++)
-        if (strcmp(scene_classes[i]->name, name) == 0)
+    for (int i = 0; i < SCENE_COUNT(scene_classes); i++)
+        if (strcmp(scene_classes[i]->schema.name, name) == 0)
             return scene_classes[i];
     return NULL;
 }
@@ -46,6 +73,8 @@ Scene *scene_create(const LessonPage *page, uint64_t seed, BnError *err)
     void *self = cls->create(page, seed, err);
     if (!self)
         return NULL;
+    if (cls->update)
+        cls->update(self);
     Scene *scene = xcalloc(1, sizeof *scene);
     scene->cls = cls;
     scene->self = self;
@@ -67,6 +96,8 @@ bool scene_reset(Scene *scene, uint64_t seed, BnError *err)
     void *fresh = scene->cls->create(scene->page, seed, err);
     if (!fresh)
         return false;
+    if (scene->cls->update)
+        scene->cls->update(fresh);
     scene->cls->destroy(scene->self);
     scene->self = fresh;
     scene->seed = seed;
@@ -89,31 +120,62 @@ void scene_step(Scene *scene, long count)
 {
     if (!scene->cls->step)
         return;
-    for (long i = 0; i < count && !scene_halted(scene); i++) {
+    long taken = 0;
+    for (; taken < count && !scene_halted(scene); taken++) {
         scene->cls->step(scene->self);
         scene->steps++;
     }
+    if (taken > 0 && scene->cls->update)
+        scene->cls->update(scene->self);
     scene_sync_steps(scene);
 }
 
-void scene_draw(Scene *scene, Canvas *canvas, Rect area) { scene->cls->draw(scene->self, canvas, area); }
+void scene_draw(const Scene *scene, Canvas *canvas, Rect area) { scene->cls->draw(scene->self, canvas, area); }
+
+bool scene_key_names(const char *spec, int key)
+{
+    for (const char *p = spec; *p;) {
+        const char *end = strchr(p, '/');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == 1 && (unsigned char)p[0] == key)
+            return true;
+        if (len == 3 && p[1] == '-' && key >= (unsigned char)p[0] && key <= (unsigned char)p[2])
+            return true;
+        p += len + (end ? 1 : 0);
+    }
+    return false;
+}
 
 bool scene_key(Scene *scene, int key)
 {
-    bool used = scene->cls->key && scene->cls->key(scene->self, key);
-    if (used)
+    const SceneClass *cls = scene->cls;
+    for (int i = 0; i < cls->key_count; i++) {
+        if (!scene_key_names(cls->keys[i].key, key))
+            continue;
+        if (!cls->keys[i].act(scene->self, key))
+            return false;
+        if (cls->update)
+            cls->update(scene->self);
         scene_sync_steps(scene);
-    return used;
+        return true;
+    }
+    return false;
 }
 
 int scene_keys(const Scene *scene, SceneKey *out)
 {
-    return scene->cls->keys ? scene->cls->keys(scene->self, out) : 0;
+    int n = 0;
+    for (; n < scene->cls->key_count && n < SCENE_KEYS_MAX; n++)
+        out[n] = (SceneKey){ scene->cls->keys[n].key, scene->cls->keys[n].label };
+    return n;
 }
 
 bool scene_live(const Scene *scene, const char *name, const int *index, double *out)
 {
-    return scene->cls->live && scene->cls->live(scene->self, name, index, out);
+    const CatalogLive *live = catalog_scene_live(&scene->cls->schema, name);
+    if (!live || !live->get || (live->indices > 0 && !index))
+        return false;
+    return live->get(scene->self, index, out);
 }
 
 bool scene_headline(const Scene *scene, const char **label, double *value)

@@ -2,6 +2,7 @@
 #ifndef BNTUTOR_SCENE_SCENE_H
 #define BNTUTOR_SCENE_SCENE_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -18,24 +19,36 @@ typedef struct SceneKey {
 
 enum { SCENE_KEYS_MAX = 12 };
 
-/* What every scene implements. `self` is the scene's own state. */
+/* A row of a scene's key table. `key` is what the footer shows and also says which keys run the
+ * action: one key ("b"), alternatives split by '/' ("u/U", "[/]", "</,") or a range ("1-9"). The
+ * action gets the key pressed and returns true when it used it. */
+typedef struct SceneKeyAction {
+    const char *key;
+    const char *label;
+    bool (*act)(void *self, int key);
+} SceneKeyAction;
+
+/* What every scene implements, in its own src/scene/scene_*.c, registered by one line in scene.c.
+ * `self` is the scene's own state. */
 typedef struct SceneClass {
-    const char *name;       /* the catalogue name (src/lesson/catalog.c) */
-    /* Builds the scene from the page's settings (lesson_page_int/real/enum/list) and a seed. */
+    /* The name, one line of help, the settings (with defaults) and the live values (with getters):
+     * what the lesson parser checks a page against (handed to it by scene_catalog_install). */
+    CatalogScene schema;
+    /* Builds the scene from the page's resolved settings (lesson_page_int/real/enum/list) and a seed. */
     void *(*create)(const LessonPage *page, uint64_t seed, BnError *err);
     void (*destroy)(void *self);
     /* One simulation step (a training step, a descent step, the next stage...). NULL: a still scene. */
     void (*step)(void *self);
     /* Steps per second at speed 1 while playing. */
     double steps_per_second;
-    /* Draws into area (already cleared). Must fit 60×20 and use larger areas well. */
-    void (*draw)(void *self, Canvas *canvas, Rect area);
-    /* A knob key (our key codes, view/keys.h); true when the scene used it. May be NULL. */
-    bool (*key)(void *self, int key);
-    /* The knob keys for the footer/help, at most SCENE_KEYS_MAX; returns how many. May be NULL. */
-    int (*keys)(const void *self, SceneKey *out);
-    /* A live value for checkpoints (names in the catalogue); false when unknown or out of range. */
-    bool (*live)(const void *self, const char *name, const int *index, double *out);
+    /* Derives what draw shows from the state, after create, after steps and after a used key (like
+     * htop's updateValues), so draw only paints. May be NULL. */
+    void (*update)(void *self);
+    /* Paints into area (already cleared). Must fit 60×20 and use larger areas well. */
+    void (*draw)(const void *self, Canvas *canvas, Rect area);
+    /* The knob keys: their actions, the footer and the help overlay (at most SCENE_KEYS_MAX). */
+    const SceneKeyAction *keys;
+    int key_count;
     /* The figure that matters most on this scene, drawn in big digits on large screens so the back
      * of a classroom can read it: a live value ("running_mean[0]") and what to call it. May be NULL. */
     const char *headline;
@@ -47,6 +60,18 @@ typedef struct SceneClass {
      * May be NULL (the tutor counts the steps it gave). */
     long (*position)(const void *self);
 } SceneClass;
+
+/* For a scene's tables: the number of rows of a static array. */
+#define SCENE_COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+/* For live-value getters: stores v and says whether it is a value (finite) at all. */
+static inline bool scene_finite(double v, double *out)
+{
+    *out = v;
+    return isfinite(v);
+}
+
+/* A scene's schema from its name, help line, settings table and live-value table. */
+#define SCENE_SCHEMA(name, help, settings, lives) { name, help, settings, SCENE_COUNT(settings), lives, SCENE_COUNT(lives) }
 
 /* A running scene: the class, its state, and what the tutor needs to drive it. */
 typedef struct Scene {
@@ -60,7 +85,12 @@ typedef struct Scene {
 /* The seed a page's scene starts from: the session seed, combined with the page's own `seed`
  * setting when the lesson sets one, so a teacher's `seed = 7` picks another batch for everyone. */
 uint64_t scene_seed_for_page(const LessonPage *page, uint64_t session_seed);
-/* The class for a catalogue name, NULL when no scene implements it. */
+/* Hands every scene's schema to the lesson layer (catalog_install); call once before parsing lessons. */
+void scene_catalog_install(void);
+/* How many scenes there are, and each one's class. */
+int scene_class_count(void);
+const SceneClass *scene_class_at(int index);
+/* The class for a scene name, NULL when there is no such scene. */
 const SceneClass *scene_class_find(const char *name);
 /* Creates the page's scene (the "none" scene for prose-only pages). NULL with err on failure. */
 Scene *scene_create(const LessonPage *page, uint64_t seed, BnError *err);
@@ -71,11 +101,14 @@ bool scene_animates(const Scene *scene);        /* has a step function */
 bool scene_halted(const Scene *scene);          /* stepping can change nothing now */
 /* Steps up to count times, stopping early when the scene halts. */
 void scene_step(Scene *scene, long count);
-void scene_draw(Scene *scene, Canvas *canvas, Rect area);
+void scene_draw(const Scene *scene, Canvas *canvas, Rect area);
 /* A knob key; true when the scene used it (its step count may then restart). */
 bool scene_key(Scene *scene, int key);
 int scene_keys(const Scene *scene, SceneKey *out);
+/* A live value by name (the schema's getter); false when unknown, out of range or not available now. */
 bool scene_live(const Scene *scene, const char *name, const int *index, double *out);
+/* Whether a key table's `key` text ("b", "u/U", "[/]", "1-9") names this key code. */
+bool scene_key_names(const char *spec, int key);
 /* The scene's headline figure now: its label and value; false when it has none (or none yet). */
 bool scene_headline(const Scene *scene, const char **label, double *value);
 

@@ -1,5 +1,6 @@
 /* Back-propagation through BN: dx, dγ and dβ of a small batch, beside a central-difference check (scene layer). */
-#include "scene/scenes.h"
+#include "scene/scene.h"
+#include "scene/settings.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -214,52 +215,106 @@ static void *backprop_create(const LessonPage *page, uint64_t seed, BnError *err
     return s;
 }
 
-static bool backprop_key(void *self, int key)
+static bool backprop_key_batch(void *self, int key)
 {
-    Backprop *s = self;
-    switch (key) {
-    case 'b': backprop_new_batch(s); return true;
-    case 'f': s->feature = (s->feature + 1) % s->c; return true;
-    case 'x': s->sample = (s->sample + 1) % s->n; return true;
-    case 'c': s->check = !s->check; return true;
-    default: return false;
-    }
-}
-
-static int backprop_keys(const void *self, SceneKey *out)
-{
-    (void)self;
-    static const SceneKey keys[] = {
-        { "b", "new batch" }, { "f", "next feature" }, { "x", "next sample" }, { "c", "check on/off" },
-    };
-    memcpy(out, keys, sizeof keys);
-    return (int)(sizeof keys / sizeof keys[0]);
-}
-
-static bool backprop_live(const void *self, const char *name, const int *index, double *out)
-{
-    const Backprop *s = self;
-    if (!s->ok)
-        return false;
-    int a = index ? index[0] : 0, b = index ? index[1] : 0;
-    bool one = index && a >= 0 && a < s->c;
-    bool two = index && a >= 0 && a < s->n && b >= 0 && b < s->c;
-    if (strcmp(name, "dx") == 0 && two)
-        *out = s->dx[a * s->c + b];
-    else if (strcmp(name, "dgamma") == 0 && one)
-        *out = s->dgamma[a];
-    else if (strcmp(name, "dbeta") == 0 && one)
-        *out = s->dbeta[a];
-    else if (strcmp(name, "max_error") == 0)
-        *out = s->max_error;
-    else if (strcmp(name, "x") == 0 && two)
-        *out = s->x[a * s->c + b];
-    else if (strcmp(name, "dy") == 0 && two)
-        *out = s->dy[a * s->c + b];
-    else
-        return false;
+    backprop_new_batch(self);
     return true;
 }
+
+static bool backprop_key_feature(void *self, int key)
+{
+    Backprop *s = self;
+    s->feature = (s->feature + 1) % s->c;
+    return true;
+}
+
+static bool backprop_key_sample(void *self, int key)
+{
+    Backprop *s = self;
+    s->sample = (s->sample + 1) % s->n;
+    return true;
+}
+
+static bool backprop_key_check(void *self, int key)
+{
+    Backprop *s = self;
+    s->check = !s->check;
+    return true;
+}
+
+static const SceneKeyAction backprop_keys[] = {
+    { "b", "new batch", backprop_key_batch },
+    { "f", "next feature", backprop_key_feature },
+    { "x", "next sample", backprop_key_sample },
+    { "c", "check on/off", backprop_key_check },
+};
+
+/* Element [r][c] of an (n, c) matrix, or [i] of a (c) vector, of a batch that computed. */
+static bool backprop_matrix(const Backprop *s, const double *m, const int *index, double *out)
+{
+    if (!s->ok || index[0] < 0 || index[0] >= s->n || index[1] < 0 || index[1] >= s->c)
+        return false;
+    *out = m[index[0] * s->c + index[1]];
+    return true;
+}
+
+static bool backprop_vector(const Backprop *s, const double *v, const int *index, double *out)
+{
+    if (!s->ok || index[0] < 0 || index[0] >= s->c)
+        return false;
+    *out = v[index[0]];
+    return true;
+}
+
+static bool live_dx(const void *self, const int *index, double *out)
+{
+    return backprop_matrix(self, ((const Backprop *)self)->dx, index, out);
+}
+
+static bool live_x(const void *self, const int *index, double *out)
+{
+    return backprop_matrix(self, ((const Backprop *)self)->x, index, out);
+}
+
+static bool live_dy(const void *self, const int *index, double *out)
+{
+    return backprop_matrix(self, ((const Backprop *)self)->dy, index, out);
+}
+
+static bool live_dgamma(const void *self, const int *index, double *out)
+{
+    return backprop_vector(self, ((const Backprop *)self)->dgamma, index, out);
+}
+
+static bool live_dbeta(const void *self, const int *index, double *out)
+{
+    return backprop_vector(self, ((const Backprop *)self)->dbeta, index, out);
+}
+
+static bool live_max_error(const void *self, const int *index, double *out)
+{
+    const Backprop *s = self;
+    *out = s->max_error;
+    return s->ok;
+}
+
+static const CatalogLive backprop_lives[] = {
+    { "dx", 2, "gradient of the loss with respect to x[r][c]", live_dx },
+    { "dgamma", 1, "gradient with respect to gamma of feature i", live_dgamma },
+    { "dbeta", 1, "gradient with respect to beta of feature i", live_dbeta },
+    { "max_error", 0, "largest relative difference between analytic and numerical gradients", live_max_error },
+    { "x", 2, "input x[r][c] of the batch", live_x },
+    { "dy", 2, "upstream gradient dy[r][c] = y - t", live_dy },
+};
+
+static const CatalogSetting setting_check = {
+    .name = "check", .type = SETTING_BOOL, .fallback = "yes",
+    .help = "show the numerical (central difference) gradient check beside the analytic gradients" };
+
+static const CatalogSceneSetting backprop_settings[] = {
+    { &setting_seed, NULL }, { &setting_batch, "4" }, { &setting_features, NULL }, { &setting_gamma, NULL },
+    { &setting_beta, NULL }, { &setting_eps, NULL }, { &setting_check, NULL },
+};
 
 /* ---- drawing ------------------------------------------------------------------------------- */
 
@@ -460,9 +515,9 @@ static int worked_dx_digits(double gamma, int n, double dy, double sum_dy, doubl
     return 9;
 }
 
-static void backprop_draw(void *self, Canvas *cv, Rect a)
+static void backprop_draw(const void *self, Canvas *cv, Rect a)
 {
-    Backprop *s = self;
+    const Backprop *s = self;
     if (a.w < 40 || a.h < 6) {
         bnlabels_too_small(cv, a);
         return;
@@ -580,13 +635,13 @@ static void backprop_draw(void *self, Canvas *cv, Rect a)
 }
 
 const SceneClass scene_backprop = {
-    .name = "backprop",
+    .schema = SCENE_SCHEMA("backprop", "gradients through BN for x, gamma and beta, checked numerically",
+                           backprop_settings, backprop_lives),
     .headline = "max_error",
     .headline_label = "gradient check: max relative error",
     .create = backprop_create,
     .destroy = backprop_destroy,
     .draw = backprop_draw,
-    .key = backprop_key,
     .keys = backprop_keys,
-    .live = backprop_live,
+    .key_count = SCENE_COUNT(backprop_keys),
 };

@@ -1,5 +1,6 @@
 /* The BN stage stepper: one live mini-batch through the five stages of a training-mode BN forward pass (scene layer). */
-#include "scene/scenes.h"
+#include "scene/scene.h"
+#include "scene/settings.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -167,59 +168,120 @@ static void stages_step(void *self)
     stages_new_batch(s);
 }
 
-static bool stages_key(void *self, int key)
+static bool stages_key_next(void *self, int key)
 {
-    BnStages *s = self;
-    switch (key) {
-    case 's': stages_step(s); return true;
-    case 'S': if (s->stage > 0) s->stage--; return true;
-    case 'b': stages_new_batch(s); return true;
-    case 'f': s->feature = (s->feature + 1) % s->c; return true;
-    case 'x': s->sample = (s->sample + 1) % s->n; return true;
-    default: return false;
-    }
-}
-
-static int stages_keys(const void *self, SceneKey *out)
-{
-    (void)self;
-    static const SceneKey keys[] = {
-        { "s", "next stage" }, { "S", "stage back" }, { "b", "new batch" },
-        { "f", "next feature" }, { "x", "next sample" },
-    };
-    int n = (int)(sizeof keys / sizeof keys[0]);
-    memcpy(out, keys, sizeof keys);
-    return n;
-}
-
-static bool stages_live(const void *self, const char *name, const int *index, double *out)
-{
-    const BnStages *s = self;
-    int r = index ? index[0] : 0, k = index ? index[1] : 0;
-    bool one = index && r >= 0 && r < s->c;
-    bool two = index && r >= 0 && r < s->n && k >= 0 && k < s->c;
-    if (strcmp(name, "x") == 0 && two) {
-        *out = s->x[r * s->c + k];
-        return true;
-    }
-    if (!s->ok)
-        return false;
-    if (strcmp(name, "xhat") == 0 && two)
-        *out = s->xhat[r * s->c + k];
-    else if (strcmp(name, "y") == 0 && two)
-        *out = s->y[r * s->c + k];
-    else if (strcmp(name, "mean") == 0 && one)
-        *out = s->mean[r];
-    else if (strcmp(name, "var") == 0 && one)
-        *out = s->var[r];
-    else if (strcmp(name, "running_mean") == 0 && one)
-        *out = s->run_mean[r];
-    else if (strcmp(name, "running_var") == 0 && one)
-        *out = s->run_var[r];
-    else
-        return false;
+    stages_step(self);
     return true;
 }
+
+static bool stages_key_back(void *self, int key)
+{
+    BnStages *s = self;
+    if (s->stage > 0)
+        s->stage--;
+    return true;
+}
+
+static bool stages_key_batch(void *self, int key)
+{
+    stages_new_batch(self);
+    return true;
+}
+
+static bool stages_key_feature(void *self, int key)
+{
+    BnStages *s = self;
+    s->feature = (s->feature + 1) % s->c;
+    return true;
+}
+
+static bool stages_key_sample(void *self, int key)
+{
+    BnStages *s = self;
+    s->sample = (s->sample + 1) % s->n;
+    return true;
+}
+
+static const SceneKeyAction stages_keys[] = {
+    { "s", "next stage", stages_key_next },
+    { "S", "stage back", stages_key_back },
+    { "b", "new batch", stages_key_batch },
+    { "f", "next feature", stages_key_feature },
+    { "x", "next sample", stages_key_sample },
+};
+
+/* Element [r][c] of an (n, c) matrix, or [i] of a (c) vector; only x exists when the pass failed. */
+static bool stages_matrix(const BnStages *s, const double *m, bool needs_pass, const int *index, double *out)
+{
+    if ((needs_pass && !s->ok) || index[0] < 0 || index[0] >= s->n || index[1] < 0 || index[1] >= s->c)
+        return false;
+    *out = m[index[0] * s->c + index[1]];
+    return true;
+}
+
+static bool stages_vector(const BnStages *s, const double *v, const int *index, double *out)
+{
+    if (!s->ok || index[0] < 0 || index[0] >= s->c)
+        return false;
+    *out = v[index[0]];
+    return true;
+}
+
+static bool live_x(const void *self, const int *index, double *out)
+{
+    return stages_matrix(self, ((const BnStages *)self)->x, false, index, out);
+}
+
+static bool live_xhat(const void *self, const int *index, double *out)
+{
+    return stages_matrix(self, ((const BnStages *)self)->xhat, true, index, out);
+}
+
+static bool live_y(const void *self, const int *index, double *out)
+{
+    return stages_matrix(self, ((const BnStages *)self)->y, true, index, out);
+}
+
+static bool live_mean(const void *self, const int *index, double *out)
+{
+    return stages_vector(self, ((const BnStages *)self)->mean, index, out);
+}
+
+static bool live_var(const void *self, const int *index, double *out)
+{
+    return stages_vector(self, ((const BnStages *)self)->var, index, out);
+}
+
+static bool live_running_mean(const void *self, const int *index, double *out)
+{
+    return stages_vector(self, ((const BnStages *)self)->run_mean, index, out);
+}
+
+static bool live_running_var(const void *self, const int *index, double *out)
+{
+    return stages_vector(self, ((const BnStages *)self)->run_var, index, out);
+}
+
+static const CatalogLive stages_lives[] = {
+    { "x", 2, "input activation x[r][c] (sample r, feature c)", live_x },
+    { "mean", 1, "batch mean of feature i", live_mean },
+    { "var", 1, "batch variance of feature i (biased)", live_var },
+    { "xhat", 2, "normalized activation", live_xhat },
+    { "y", 2, "output after scale and shift", live_y },
+    { "running_mean", 1, "running mean of feature i after the update", live_running_mean },
+    { "running_var", 1, "running variance of feature i after the update", live_running_var },
+};
+
+static const char *const stage_choices[] = { "arrive", "stats", "normalize", "scale-shift", "running", NULL };
+static const CatalogSetting setting_stage = {
+    .name = "stage", .type = SETTING_ENUM, .choices = stage_choices, .fallback = "arrive",
+    .help = "the BN stage highlighted when the page opens" };
+
+static const CatalogSceneSetting stages_settings[] = {
+    { &setting_seed, NULL }, { &setting_dataset, NULL }, { &setting_batch, "8" }, { &setting_features, NULL },
+    { &setting_stage, NULL }, { &setting_gamma, NULL }, { &setting_beta, NULL }, { &setting_eps, NULL },
+    { &setting_alpha, NULL }, { &setting_convention, NULL }, { &setting_autoplay, NULL },
+};
 
 /* ---- drawing ------------------------------------------------------------------------------- */
 
@@ -633,9 +695,9 @@ static void draw_error(const BnStages *s, Canvas *cv, Rect msg)
     }
 }
 
-static void stages_draw(void *self, Canvas *cv, Rect a)
+static void stages_draw(const void *self, Canvas *cv, Rect a)
 {
-    BnStages *s = self;
+    const BnStages *s = self;
     if (a.w < 40 || a.h < 6) {
         bnlabels_too_small(cv, a);
         return;
@@ -683,7 +745,8 @@ static void stages_draw(void *self, Canvas *cv, Rect a)
 }
 
 const SceneClass scene_bn_stages = {
-    .name = "bn-stages",
+    .schema = SCENE_SCHEMA("bn-stages", "one BN forward pass on a live mini-batch, stage by stage",
+                           stages_settings, stages_lives),
     .headline = "mean[0]",
     .headline_label = "batch mean of feature 1",
     .create = stages_create,
@@ -691,7 +754,6 @@ const SceneClass scene_bn_stages = {
     .step = stages_step,
     .steps_per_second = 1.0,
     .draw = stages_draw,
-    .key = stages_key,
     .keys = stages_keys,
-    .live = stages_live,
+    .key_count = SCENE_COUNT(stages_keys),
 };

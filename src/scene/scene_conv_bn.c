@@ -9,7 +9,8 @@
 #include "engine/stats.h"
 #include "scene/imagesrc.h"
 #include "scene/lockstep.h"
-#include "scene/scenes.h"
+#include "scene/scene.h"
+#include "scene/settings.h"
 #include "util/alloc.h"
 #include "view/fitline.h"
 #include "view/format.h"
@@ -48,6 +49,10 @@ typedef struct ConvBn {
     Track probe_at;
     Track pop_mean[CONVNET_BLOCKS][CB_CMAX], pop_var[CONVNET_BLOCKS][CB_CMAX];
     Track accuracy;
+    /* Derived by cb_update from the current batch, for the watched block: its channels' BN output
+     * mean and variance, and the watched channel's histograms (0: conv output, 1: after BN). */
+    double bn_mean[CB_CMAX], bn_var[CB_CMAX];
+    double hist[2][CB_BINS], hist_lo[2], hist_hi[2], hist_mean[2], hist_var[2];
 } ConvBn;
 
 static int cb_channels(const ConvBn *s, int block) { return s->net->block[block].c_out; }
@@ -222,102 +227,149 @@ static bool cb_halted(const void *self) { return ((const ConvBn *)self)->diverge
 
 /* ---- keys and live values ---- */
 
-static bool cb_key(void *self, int key)
+/* The watched block's BN output statistics per channel, and the watched channel's histograms. */
+static void cb_update(void *self)
 {
     ConvBn *s = self;
-    switch (key) {
-    case 'c':
-        s->channel = (s->channel + 1) % cb_channels(s, s->block);
-        return true;
-    case 'v':
-        s->block = (s->block + 1) % CONVNET_BLOCKS;
-        s->channel = 0;
-        return true;
-    default:
-        return false;
-    }
-}
-
-static int cb_keys(const void *self, SceneKey *out)
-{
-    (void)self;
-    static const SceneKey keys[] = { { "c", "next channel" }, { "v", "other conv block" } };
-    memcpy(out, keys, sizeof keys);
-    return (int)(sizeof keys / sizeof keys[0]);
-}
-
-static double last(const Track *t) { return t->n ? t->v[t->n - 1] : NAN; }
-
-static bool cb_live(const void *self, const char *name, const int *index, double *out)
-{
-    const ConvBn *s = self;
-    int b = s->block, c = index ? index[0] : 0;
-    bool one = index && c >= 0 && c < cb_channels(s, b);
-    const ConvNetBlock *k = &s->net->block[b];
-    double v = NAN;
-    if (strcmp(name, "loss") == 0)
-        v = s->step > 0 ? s->loss : NAN;
-    else if (strcmp(name, "accuracy") == 0)
-        v = last(&s->accuracy);
-    else if (strcmp(name, "step") == 0)
-        v = (double)s->step;
-    else if (strcmp(name, "set_size") == 0)
-        v = (double)s->batch * k->side * k->side;
-    else if (strcmp(name, "channels") == 0)
-        v = k->c_out;
-    else if (one && strcmp(name, "batch_mean") == 0)
-        v = last(&s->batch_mean[b][c]);
-    else if (one && strcmp(name, "batch_var") == 0)
-        v = last(&s->batch_var[b][c]);
-    else if (one && strcmp(name, "running_mean") == 0)
-        v = k->running_mean[c];
-    else if (one && strcmp(name, "running_var") == 0)
-        v = k->running_var[c];
-    else if (one && strcmp(name, "pop_mean") == 0)
-        v = last(&s->pop_mean[b][c]);
-    else if (one && strcmp(name, "pop_var") == 0)
-        v = last(&s->pop_var[b][c]);
-    else if (one && (strcmp(name, "bn_mean") == 0 || strcmp(name, "bn_var") == 0)) {
-        /* The BN output of channel c over the batch shown: mean β and variance γ² (up to ε). */
-        double m, var, *values = xmalloc(sizeof *values * (size_t)s->batch * (size_t)(k->side * k->side));
-        int n = convnet_channel_values(values, s->net, b, k->normed, c);
-        stats_mean_var(&m, &var, values, n, 0);
-        free(values);
-        v = name[3] == 'm' ? m : var;
-    } else if (one && strcmp(name, "gamma") == 0)
-        v = k->gamma[c];
-    else if (one && strcmp(name, "beta") == 0)
-        v = k->beta[c];
-    if (!isfinite(v))
-        return false;
-    *out = v;
-    return true;
-}
-
-/* ---- drawing ---- */
-
-/* The watched channel's values in the current batch: conv output (before BN) up, BN output down. */
-static void cb_draw_hist(ConvBn *s, Canvas *cv, Rect r)
-{
-    if (r.w < 16 || r.h < 6)
-        return;
     const ConvNetBlock *k = &s->net->block[s->block];
-    double cnt[2][CB_BINS], lo[2], hi[2], mean[2], var[2];
+    for (int c = 0; c < k->c_out; c++) {
+        int n = convnet_channel_values(s->values, s->net, s->block, k->normed, c);
+        stats_mean_var(&s->bn_mean[c], &s->bn_var[c], s->values, n, 0);
+    }
     const double *bufs[2] = { k->conv, k->normed };
     for (int h = 0; h < 2; h++) {
         int n = convnet_channel_values(s->values, s->net, s->block, bufs[h], s->channel);
         int counts[CB_BINS];
-        stats_min_max(&lo[h], &hi[h], s->values, n);
-        stats_histogram(counts, NULL, NULL, s->values, n, lo[h], hi[h], CB_BINS);
-        stats_mean_var(&mean[h], &var[h], s->values, n, 0);
+        stats_min_max(&s->hist_lo[h], &s->hist_hi[h], s->values, n);
+        stats_histogram(counts, NULL, NULL, s->values, n, s->hist_lo[h], s->hist_hi[h], CB_BINS);
+        stats_mean_var(&s->hist_mean[h], &s->hist_var[h], s->values, n, 0);
         for (int b = 0; b < CB_BINS; b++)
-            cnt[h][b] = counts[b];
+            s->hist[h][b] = counts[b];
     }
+}
+
+static bool cb_key_channel(void *self, int key)
+{
+    ConvBn *s = self;
+    s->channel = (s->channel + 1) % cb_channels(s, s->block);
+    return true;
+}
+
+static bool cb_key_block(void *self, int key)
+{
+    ConvBn *s = self;
+    s->block = (s->block + 1) % CONVNET_BLOCKS;
+    s->channel = 0;
+    return true;
+}
+
+static const SceneKeyAction cb_keys[] = {
+    { "c", "next channel", cb_key_channel },
+    { "v", "other conv block", cb_key_block },
+};
+
+static bool live_loss(const void *self, const int *index, double *out)
+{
+    const ConvBn *s = self;
+    return scene_finite(s->step > 0 ? s->loss : NAN, out);
+}
+
+static bool live_accuracy(const void *self, const int *index, double *out)
+{
+    return scene_finite(track_last(&((const ConvBn *)self)->accuracy), out);
+}
+
+static bool live_step(const void *self, const int *index, double *out)
+{
+    *out = (double)((const ConvBn *)self)->step;
+    return true;
+}
+
+static bool live_set_size(const void *self, const int *index, double *out)
+{
+    const ConvBn *s = self;
+    const ConvNetBlock *k = &s->net->block[s->block];
+    *out = (double)s->batch * k->side * k->side;
+    return true;
+}
+
+static bool live_channels(const void *self, const int *index, double *out)
+{
+    const ConvBn *s = self;
+    *out = s->net->block[s->block].c_out;
+    return true;
+}
+
+/* Channel index[0] of the watched block: the latest value of a per-channel history, or of an array. */
+static bool cb_channel(const ConvBn *s, const Track tracks[CONVNET_BLOCKS][CB_CMAX], const double *array,
+                       const int *index, double *out)
+{
+    int c = index[0];
+    if (c < 0 || c >= cb_channels(s, s->block))
+        return false;
+    return scene_finite(tracks ? track_last(&tracks[s->block][c]) : array[c], out);
+}
+
+#define CB_TRACK_LIVE(name, field) \
+    static bool live_##name(const void *self, const int *index, double *out) \
+    { \
+        return cb_channel(self, ((const ConvBn *)self)->field, NULL, index, out); \
+    }
+#define CB_ARRAY_LIVE(name, expr) \
+    static bool live_##name(const void *self, const int *index, double *out) \
+    { \
+        const ConvBn *s = self; \
+        return cb_channel(s, NULL, (expr), index, out); \
+    }
+CB_TRACK_LIVE(batch_mean, batch_mean)
+CB_TRACK_LIVE(batch_var, batch_var)
+CB_TRACK_LIVE(pop_mean, pop_mean)
+CB_TRACK_LIVE(pop_var, pop_var)
+CB_ARRAY_LIVE(running_mean, s->net->block[s->block].running_mean)
+CB_ARRAY_LIVE(running_var, s->net->block[s->block].running_var)
+CB_ARRAY_LIVE(gamma, s->net->block[s->block].gamma)
+CB_ARRAY_LIVE(beta, s->net->block[s->block].beta)
+CB_ARRAY_LIVE(bn_mean, s->bn_mean)
+CB_ARRAY_LIVE(bn_var, s->bn_var)
+#undef CB_TRACK_LIVE
+#undef CB_ARRAY_LIVE
+
+static const CatalogLive cb_lives[] = {
+    { "loss", 0, "training loss of the last mini-batch", live_loss },
+    { "accuracy", 0, "test accuracy (eval mode), 0 to 1", live_accuracy },
+    { "step", 0, "training steps taken", live_step },
+    { "set_size", 0, "values one channel's BN statistic averages in the watched block (batch x H x W)", live_set_size },
+    { "channels", 0, "channels of the watched block", live_channels },
+    { "batch_mean", 1, "mean of channel i of the watched block's conv output over this batch", live_batch_mean },
+    { "batch_var", 1, "its variance over this batch (biased)", live_batch_var },
+    { "running_mean", 1, "running mean of channel i", live_running_mean },
+    { "running_var", 1, "running variance of channel i", live_running_var },
+    { "pop_mean", 1, "mean of channel i over the whole training set at the current weights (every 50 steps)",
+      live_pop_mean },
+    { "pop_var", 1, "variance of channel i over the whole training set at the current weights (biased)", live_pop_var },
+    { "bn_mean", 1, "mean of channel i after BN over this batch (beta, up to epsilon)", live_bn_mean },
+    { "bn_var", 1, "variance of channel i after BN over this batch (gamma squared, up to epsilon)", live_bn_var },
+    { "gamma", 1, "gamma of channel i", live_gamma },
+    { "beta", 1, "beta of channel i", live_beta },
+};
+
+static const CatalogSceneSetting cb_settings[] = {
+    { &setting_seed, NULL }, { &setting_images, NULL }, { &setting_batch, "12" }, { &setting_lr, "0.05" },
+    { &setting_alpha, NULL }, { &setting_steps, "600" }, { &setting_autoplay, NULL }, { &setting_speed, NULL },
+};
+
+/* ---- drawing ---- */
+
+/* The watched channel's values in the current batch: conv output (before BN) up, BN output down. */
+static void cb_draw_hist(const ConvBn *s, Canvas *cv, Rect r)
+{
+    if (r.w < 16 || r.h < 6)
+        return;
     HistSeries hs[2] = {
-        { .counts = cnt[0], .bins = CB_BINS, .lo = lo[0], .hi = hi[0], .name = "conv out", .stats = true,
-          .mean = mean[0], .sd = sqrt(var[0]) },
-        { .counts = cnt[1], .bins = CB_BINS, .lo = lo[1], .hi = hi[1], .name = "after BN", .stats = true,
-          .mean = mean[1], .sd = sqrt(var[1]) },
+        { .counts = s->hist[0], .bins = CB_BINS, .lo = s->hist_lo[0], .hi = s->hist_hi[0], .name = "conv out",
+          .stats = true, .mean = s->hist_mean[0], .sd = sqrt(s->hist_var[0]) },
+        { .counts = s->hist[1], .bins = CB_BINS, .lo = s->hist_lo[1], .hi = s->hist_hi[1], .name = "after BN",
+          .stats = true, .mean = s->hist_mean[1], .sd = sqrt(s->hist_var[1]) },
     };
     HistogramSpec spec = { .series = hs, .nseries = 2, .layout = HIST_MIRROR, .separate_axes = true };
     histogram_draw(cv, r, &spec);
@@ -332,8 +384,8 @@ static void cb_draw_table(const ConvBn *s, Canvas *cv, Rect r)
     TableLabels row_names = TABLE_LABELS_INIT;
     table_labels_number(&row_names, "ch", 0, n);
     for (int c = 0; c < n; c++) {
-        values[c * 4 + 0] = last(&s->batch_mean[s->block][c]);
-        values[c * 4 + 1] = last(&s->batch_var[s->block][c]);
+        values[c * 4 + 0] = track_last(&s->batch_mean[s->block][c]);
+        values[c * 4 + 1] = track_last(&s->batch_var[s->block][c]);
         values[c * 4 + 2] = k->running_mean[c];
         values[c * 4 + 3] = k->running_var[c];
     }
@@ -358,7 +410,7 @@ static void cb_draw_chart(const ConvBn *s, Canvas *cv, Rect r, bool var)
     const Track *pop = var ? &s->pop_var[b][c] : &s->pop_mean[b][c];
     char title[96];
     char v[FORMAT_MAX];
-    format_number(v, sizeof v, last(run), 3, cv->unicode);
+    format_number(v, sizeof v, track_last(run), 3, cv->unicode);
     snprintf(title, sizeof title, "running %s of ch%d: %s", var ? "var" : "mean", c, v);
     fitline_draw(cv, r.x, r.y, title, ROLE_TITLE, ATTR_BOLD, r.w);
     LineSeries series[3] = {
@@ -375,16 +427,16 @@ static void cb_draw_chart(const ConvBn *s, Canvas *cv, Rect r, bool var)
     linechart_draw(cv, rect_make(r.x, r.y + 1, r.w, r.h - 1), &spec);
 }
 
-static void cb_draw(void *self, Canvas *cv, Rect area)
+static void cb_draw(const void *self, Canvas *cv, Rect area)
 {
-    ConvBn *s = self;
+    const ConvBn *s = self;
     if (area.w < 40 || area.h < 8) {
         lockstep_draw_note(cv, area, "scene needs more room", ROLE_TEXT_DIM);
         return;
     }
     char head[768], loss[FORMAT_MAX], acc[FORMAT_MAX];
     format_number(loss, sizeof loss, s->loss, 3, cv->unicode);
-    snprintf(acc, sizeof acc, "%.1f%%", 100.0 * last(&s->accuracy));
+    snprintf(acc, sizeof acc, "%.1f%%", 100.0 * track_last(&s->accuracy));
     if (s->diverged)
         snprintf(head, sizeof head, "step %ld: diverged (%s)" FITLINE_SEP " - lower the learning rate, r resets",
                  s->step, s->why);
@@ -427,16 +479,17 @@ static void cb_draw(void *self, Canvas *cv, Rect area)
 }
 
 const SceneClass scene_conv_bn = {
-    .name = "conv-bn",
+    .schema = SCENE_SCHEMA("conv-bn", "batch norm in a small conv net: per-channel statistics, before/after, running statistics",
+                           cb_settings, cb_lives),
     .headline = "running_mean[0]",
     .headline_label = "running mean, channel 0",
     .create = cb_create,
     .destroy = cb_destroy,
     .step = cb_step,
     .steps_per_second = 20,
+    .update = cb_update,
     .draw = cb_draw,
-    .key = cb_key,
     .keys = cb_keys,
-    .live = cb_live,
+    .key_count = SCENE_COUNT(cb_keys),
     .halted = cb_halted,
 };

@@ -6,7 +6,8 @@
 
 #include "engine/stats.h"
 #include "scene/lockstep.h"
-#include "scene/scenes.h"
+#include "scene/scene.h"
+#include "scene/settings.h"
 #include "util/alloc.h"
 #include "view/fitline.h"
 #include "view/format.h"
@@ -35,12 +36,12 @@ typedef struct Drift {
     double current[DRIFT_NETS][3];  /* latest percentiles of the watched layer */
 } Drift;
 
-static Track *drift_track(Drift *d, int role, int layer, int q)
+static Track *drift_track(const Drift *d, int role, int layer, int q)
 {
     return &d->pct[((size_t)role * (size_t)d->num_hidden + (size_t)layer) * 3 + (size_t)q];
 }
 
-static double *drift_values(Drift *d, int role, int layer)
+static double *drift_values(const Drift *d, int role, int layer)
 {
     return d->values + ((size_t)role * (size_t)d->num_hidden + (size_t)layer) * (size_t)d->probe_rows;
 }
@@ -157,70 +158,89 @@ static void drift_restart_history(Drift *d)
     drift_probe(d);
 }
 
-static bool drift_key(void *self, int key)
+static bool drift_key_layer(void *self, int key)
+{
+    Drift *d = self;
+    d->layer = (d->layer + 1) % d->num_hidden;
+    for (int role = 0; role < DRIFT_NETS; role++)
+        for (int q = 0; q < 3; q++) {
+            const Track *t = drift_track(d, role, d->layer, q);
+            d->current[role][q] = t->n ? t->v[t->n - 1] : NAN;
+        }
+    return true;
+}
+
+static bool drift_key_unit(void *self, int key)
 {
     Drift *d = self;
     int widest = 0;
     for (int l = 0; l < d->num_hidden; l++)
         if (d->ls.mlp[0]->hidden[l].out > widest)
             widest = d->ls.mlp[0]->hidden[l].out;
-    switch (key) {
-    case 'w':
-        d->layer = (d->layer + 1) % d->num_hidden;
-        for (int role = 0; role < DRIFT_NETS; role++)
-            for (int q = 0; q < 3; q++) {
-                const Track *t = drift_track(d, role, d->layer, q);
-                d->current[role][q] = t->n ? t->v[t->n - 1] : NAN;
-            }
-        return true;
-    case 'u':
-    case 'U':
-        d->unit = (d->unit + (key == 'u' ? 1 : widest - 1)) % widest;
-        if (!d->ls.diverged)
-            drift_restart_history(d);
-        return true;
-    default:
-        return false;
-    }
+    d->unit = (d->unit + (key == 'u' ? 1 : widest - 1)) % widest;
+    if (!d->ls.diverged)
+        drift_restart_history(d);
+    return true;
 }
 
-static int drift_keys(const void *self, SceneKey *out)
+static const SceneKeyAction drift_keys[] = {
+    { "w", "watch next layer", drift_key_layer },
+    { "u/U", "next/prev unit", drift_key_unit },
+};
+
+/* Percentile q (0: p15, 1: p50, 2: p85) of the watched unit's input in the net of this role. */
+static bool drift_percentile(const Drift *d, int role, int q, double *out)
 {
-    (void)self;
-    out[0] = (SceneKey){ "w", "watch next layer" };
-    out[1] = (SceneKey){ "u/U", "next/prev unit" };
-    return 2;
+    if (d->net_of[role] < 0 || !isfinite(d->current[role][q]))
+        return false;
+    *out = d->current[role][q];
+    return true;
 }
 
-static bool drift_live(const void *self, const char *name, const int *index, double *out)
+static bool live_p15(const void *self, const int *index, double *out) { return drift_percentile(self, PLAIN, 0, out); }
+static bool live_p50(const void *self, const int *index, double *out) { return drift_percentile(self, PLAIN, 1, out); }
+static bool live_p85(const void *self, const int *index, double *out) { return drift_percentile(self, PLAIN, 2, out); }
+static bool live_bn_p15(const void *self, const int *index, double *out) { return drift_percentile(self, WITH_BN, 0, out); }
+static bool live_bn_p50(const void *self, const int *index, double *out) { return drift_percentile(self, WITH_BN, 1, out); }
+static bool live_bn_p85(const void *self, const int *index, double *out) { return drift_percentile(self, WITH_BN, 2, out); }
+
+static bool live_step(const void *self, const int *index, double *out)
+{
+    *out = (double)((const Drift *)self)->ls.step;
+    return true;
+}
+
+static bool live_loss(const void *self, const int *index, double *out)
 {
     const Drift *d = self;
-    (void)index;
-    static const char *const names[] = { "p15", "p50", "p85" };
-    for (int role = 0; role < DRIFT_NETS; role++)
-        for (int q = 0; q < 3; q++) {
-            char want[16];
-            snprintf(want, sizeof want, "%s%s", role == WITH_BN ? "bn_" : "", names[q]);
-            if (strcmp(name, want) == 0) {
-                if (d->net_of[role] < 0 || !isfinite(d->current[role][q]))
-                    return false;
-                *out = d->current[role][q];
-                return true;
-            }
-        }
-    if (strcmp(name, "step") == 0) {
-        *out = (double)d->ls.step;
-        return true;
-    }
-    if (strcmp(name, "loss") == 0) {
-        int k = d->net_of[WITH_BN] >= 0 ? d->net_of[WITH_BN] : d->net_of[PLAIN];
-        if (d->ls.step == 0 || d->ls.diverged || !isfinite(d->ls.loss[k]))
-            return false;
-        *out = d->ls.loss[k];
-        return true;
-    }
-    return false;
+    int k = d->net_of[WITH_BN] >= 0 ? d->net_of[WITH_BN] : d->net_of[PLAIN];
+    if (d->ls.step == 0 || d->ls.diverged || !isfinite(d->ls.loss[k]))
+        return false;
+    *out = d->ls.loss[k];
+    return true;
 }
+
+static const CatalogLive drift_lives[] = {
+    { "p15", 0, "15th percentile of the watched unit's input (without BN)", live_p15 },
+    { "p50", 0, "median of the watched unit's input (without BN)", live_p50 },
+    { "p85", 0, "85th percentile of the watched unit's input (without BN)", live_p85 },
+    { "bn_p15", 0, "15th percentile with BN", live_bn_p15 },
+    { "bn_p50", 0, "median with BN", live_bn_p50 },
+    { "bn_p85", 0, "85th percentile with BN", live_bn_p85 },
+    { "loss", 0, "current training loss", live_loss },
+    { "step", 0, "training steps taken", live_step },
+};
+
+static const CatalogSetting setting_compare = {
+    .name = "compare", .type = SETTING_BOOL, .fallback = "yes",
+    .help = "also run the same network without BN, side by side" };
+
+static const CatalogSceneSetting drift_settings[] = {
+    { &setting_seed, NULL }, { &setting_dataset, "synth784" }, { &setting_hidden, "100,100,100" },
+    { &setting_act, NULL }, { &setting_batch, "60" }, { &setting_lr, NULL }, { &setting_steps, "2000" },
+    { &setting_placement, NULL }, { &setting_compare, NULL }, { &setting_layer, NULL }, { &setting_unit, NULL },
+    { &setting_autoplay, NULL }, { &setting_speed, NULL },
+};
 
 /* ---- drawing ---- */
 
@@ -251,7 +271,7 @@ static void drift_header(const Drift *d, Canvas *canvas, Rect row)
     fitline_draw(canvas, row.x, row.y, buf, role, ATTR_BOLD, row.w);
 }
 
-static void drift_bands(Drift *d, Canvas *canvas, Rect area)
+static void drift_bands(const Drift *d, Canvas *canvas, Rect area)
 {
     int roles[DRIFT_NETS], count = 0;
     for (int r = 0; r < DRIFT_NETS; r++)
@@ -283,7 +303,7 @@ static void drift_bands(Drift *d, Canvas *canvas, Rect area)
 }
 
 /* One mirrored histogram per hidden layer: without BN up, with BN down, on a shared x range. */
-static void drift_histograms(Drift *d, Canvas *canvas, Rect area)
+static void drift_histograms(const Drift *d, Canvas *canvas, Rect area)
 {
     int gap = 2;
     int col_w = (area.w - gap * (d->num_hidden - 1)) / d->num_hidden;
@@ -330,9 +350,9 @@ static void drift_histograms(Drift *d, Canvas *canvas, Rect area)
     }
 }
 
-static void drift_draw(void *self, Canvas *canvas, Rect area)
+static void drift_draw(const void *self, Canvas *canvas, Rect area)
 {
-    Drift *d = self;
+    const Drift *d = self;
     if (area.w < 40 || area.h < 6) {
         lockstep_draw_note(canvas, area, "scene needs more room", ROLE_TEXT_DIM);
         return;
@@ -352,7 +372,8 @@ static void drift_draw(void *self, Canvas *canvas, Rect area)
 }
 
 const SceneClass scene_drift = {
-    .name = "drift",
+    .schema = SCENE_SCHEMA("drift", "a hidden unit's input distribution over training, with and without BN",
+                           drift_settings, drift_lives),
     .headline = "bn_p50",
     .headline_label = "median input with BN",
     .create = drift_create,
@@ -360,7 +381,6 @@ const SceneClass scene_drift = {
     .step = drift_step,
     .steps_per_second = 30,
     .draw = drift_draw,
-    .key = drift_key,
     .keys = drift_keys,
-    .live = drift_live,
+    .key_count = SCENE_COUNT(drift_keys),
 };

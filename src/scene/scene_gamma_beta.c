@@ -5,7 +5,8 @@
 #include <string.h>
 
 #include "scene/netrun.h"
-#include "scene/scenes.h"
+#include "scene/scene.h"
+#include "scene/settings.h"
 #include "util/alloc.h"
 #include "view/fitline.h"
 #include "view/format.h"
@@ -117,56 +118,75 @@ static void gb_watch(GammaBeta *g, int layer)
         g->group = 0;
 }
 
-static bool gb_key(void *self, int key)
+static bool gb_key_next_layer(void *self, int key)
 {
     GammaBeta *g = self;
-    int nlayers = g->run.mlp->num_hidden;
-    if (key == 'w') {
-        gb_watch(g, (g->watch + 1) % nlayers);
-        return true;
-    }
-    if (key >= '1' && key <= '9' && key - '1' < nlayers) {
-        gb_watch(g, key - '1');
-        return true;
-    }
-    if (key == 'f') {
-        g->group += GB_SHOW;
-        if (g->group >= g->rec)
-            g->group = 0;
-        return true;
-    }
-    return false;
-}
-
-static int gb_keys(const void *self, SceneKey *out)
-{
-    (void)self;
-    out[0] = (SceneKey){"w", "next BN layer"};
-    out[1] = (SceneKey){"1-9", "watch layer"};
-    out[2] = (SceneKey){"f", "next features"};
-    return 3;
-}
-
-static bool gb_live(const void *self, const char *name, const int *index, double *out)
-{
-    const GammaBeta *g = self;
-    const MlpLayer *L = &g->run.mlp->hidden[g->watch];
-    if (strcmp(name, "loss") == 0) {
-        *out = g->run.loss;
-        return isfinite(*out);
-    }
-    if (strcmp(name, "step") == 0) {
-        *out = (double)g->run.step;
-        return true;
-    }
-    bool gamma = strcmp(name, "gamma") == 0;
-    if (!gamma && strcmp(name, "beta") != 0)
-        return false;
-    if (!L->gamma || !index || index[0] < 0 || index[0] >= L->out)
-        return false;
-    *out = gamma ? L->gamma[index[0]] : L->beta[index[0]];
+    gb_watch(g, (g->watch + 1) % g->run.mlp->num_hidden);
     return true;
 }
+
+static bool gb_key_layer(void *self, int key)
+{
+    GammaBeta *g = self;
+    if (key - '1' >= g->run.mlp->num_hidden)
+        return false;
+    gb_watch(g, key - '1');
+    return true;
+}
+
+static bool gb_key_features(void *self, int key)
+{
+    GammaBeta *g = self;
+    g->group += GB_SHOW;
+    if (g->group >= g->rec)
+        g->group = 0;
+    return true;
+}
+
+static const SceneKeyAction gb_keys[] = {
+    { "w", "next BN layer", gb_key_next_layer },
+    { "1-9", "watch layer", gb_key_layer },
+    { "f", "next features", gb_key_features },
+};
+
+static bool gb_live_loss(const void *self, const int *index, double *out)
+{
+    const GammaBeta *g = self;
+    *out = g->run.loss;
+    return isfinite(*out);
+}
+
+static bool gb_live_step(const void *self, const int *index, double *out)
+{
+    *out = (double)((const GammaBeta *)self)->run.step;
+    return true;
+}
+
+/* γ (which = 0) or β (1) of feature index[0] of the watched layer. */
+static bool gb_live_param(const GammaBeta *g, int which, const int *index, double *out)
+{
+    const MlpLayer *L = &g->run.mlp->hidden[g->watch];
+    if (!L->gamma || index[0] < 0 || index[0] >= L->out)
+        return false;
+    *out = which == 0 ? L->gamma[index[0]] : L->beta[index[0]];
+    return true;
+}
+
+static bool gb_live_gamma(const void *self, const int *index, double *out) { return gb_live_param(self, 0, index, out); }
+static bool gb_live_beta(const void *self, const int *index, double *out) { return gb_live_param(self, 1, index, out); }
+
+static const CatalogLive gb_lives[] = {
+    { "gamma", 1, "gamma of feature i of the watched layer", gb_live_gamma },
+    { "beta", 1, "beta of feature i of the watched layer", gb_live_beta },
+    { "loss", 0, "current training loss", gb_live_loss },
+    { "step", 0, "training steps taken", gb_live_step },
+};
+
+static const CatalogSceneSetting gb_settings[] = {
+    { &setting_seed, NULL }, { &setting_dataset, "moons" }, { &setting_hidden, "16,16" }, { &setting_act, "relu" },
+    { &setting_placement, NULL }, { &setting_batch, NULL }, { &setting_lr, NULL }, { &setting_steps, "500" },
+    { &setting_layer, "1" }, { &setting_autoplay, NULL }, { &setting_speed, NULL },
+};
 
 /* ---- drawing --------------------------------------------------------------------------------- */
 
@@ -237,9 +257,9 @@ static void gb_table(const GammaBeta *g, Canvas *cv, Rect area)
     table_labels_free(&row_names);
 }
 
-static void gb_draw(void *self, Canvas *cv, Rect area)
+static void gb_draw(const void *self, Canvas *cv, Rect area)
 {
-    GammaBeta *g = self;
+    const GammaBeta *g = self;
     bool u = cv->unicode;
     if (area.w < 40 || area.h < 6) {
         canvas_text(cv, area.x, area.y, "scene needs more room", ROLE_TEXT_DIM, 0, area.w);
@@ -317,7 +337,7 @@ static void gb_draw(void *self, Canvas *cv, Rect area)
 }
 
 const SceneClass scene_gamma_beta = {
-    .name = "gamma-beta",
+    .schema = SCENE_SCHEMA("gamma-beta", "gamma and beta evolving as a network trains", gb_settings, gb_lives),
     .headline = "gamma[0]",
     .headline_label = "gamma of feature 0",
     .create = gb_create,
@@ -325,7 +345,6 @@ const SceneClass scene_gamma_beta = {
     .step = gb_step,
     .steps_per_second = 20,
     .draw = gb_draw,
-    .key = gb_key,
     .keys = gb_keys,
-    .live = gb_live,
+    .key_count = SCENE_COUNT(gb_keys),
 };

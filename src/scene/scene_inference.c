@@ -1,5 +1,6 @@
 /* Train mode vs inference: batch vs running statistics, the batch-of-one pitfall, BN folded into the linear layer (scene layer). */
-#include "scene/scenes.h"
+#include "scene/scene.h"
+#include "scene/settings.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -254,76 +255,138 @@ static void inference_step(void *self)
     inference_compute(s);
 }
 
-static bool inference_key(void *self, int key)
+static bool inference_key_input(void *self, int key)
 {
-    Inference *s = self;
-    switch (key) {
-    case 'i': inference_new_input(s); return true;
-    case 'o':
-        s->one = !s->one || s->n < 2;   /* a batch of one has no batch view to go back to */
-        inference_fill_scatter(s);  /* alone, the train-mode points move to y = β */
-        return true;
-    case 'f': s->fold = !s->fold; return true;
-    case 'v': s->mode = (s->mode + 1) % 3; return true;
-    default: return false;
-    }
-}
-
-static int inference_keys(const void *self, SceneKey *out)
-{
-    (void)self;
-    static const SceneKey keys[] = {
-        { "i", "new input" }, { "o", "batch of one" }, { "f", "fold on/off" }, { "v", "train/eval/both" },
-    };
-    memcpy(out, keys, sizeof keys);
-    return (int)(sizeof keys / sizeof keys[0]);
-}
-
-static bool inference_live(const void *self, const char *name, const int *index, double *out)
-{
-    const Inference *s = self;
-    int a = index ? index[0] : 0, b = index ? index[1] : 0;
-    bool one = index && a >= 0 && a < s->c;
-    bool two = index && a >= 0 && a < s->n && b >= 0 && b < s->c;
-    if (strcmp(name, "train_y") == 0 && two && isfinite(s->train_y[a * s->c + b]))
-        *out = s->train_y[a * s->c + b];
-    else if (strcmp(name, "eval_y") == 0 && two)
-        *out = s->eval_y[a * s->c + b];
-    else if (strcmp(name, "running_mean") == 0 && one)
-        *out = s->run_mean[a];
-    else if (strcmp(name, "running_var") == 0 && one)
-        *out = s->run_var[a];
-    else if (strcmp(name, "z") == 0 && two)
-        *out = s->z[a * s->c + b];
-    else if (strcmp(name, "gamma") == 0 && one)
-        *out = s->gamma[a];
-    else if (strcmp(name, "beta") == 0 && one)
-        *out = s->beta[a];
-    else if (strcmp(name, "fold_diff") == 0)
-        *out = s->fold_diff;
-    /* The large-screen panels' data, for tests (not in the catalogue): chart points k = 0..chart_points−1. */
-    else if (strcmp(name, "chart_points") == 0)
-        *out = s->hist_n;
-    else if (strncmp(name, "chart_", 6) == 0 && index && a >= 0 && a < s->hist_n) {
-        const double *v = strcmp(name, "chart_batch") == 0          ? s->hist_batch
-                          : strcmp(name, "chart_running_mean") == 0 ? s->hist_rm
-                          : strcmp(name, "chart_running_var") == 0  ? s->hist_rv
-                          : strcmp(name, "chart_batch_mean") == 0   ? s->hist_bm
-                          : strcmp(name, "chart_batch_var") == 0    ? s->hist_bv
-                                                                    : NULL;
-        if (!v)
-            return false;
-        *out = v[a];
-    } else if (strcmp(name, "population_mean") == 0)
-        *out = s->pop_mean;
-    else if (strcmp(name, "population_var") == 0)
-        *out = s->pop_var;
-    else if (strcmp(name, "train_eval_diff") == 0)
-        *out = s->te_diff;
-    else
-        return false;
+    inference_new_input(self);
     return true;
 }
+
+static bool inference_key_one(void *self, int key)
+{
+    Inference *s = self;
+    s->one = !s->one || s->n < 2;   /* a batch of one has no batch view to go back to */
+    inference_fill_scatter(s);      /* alone, the train-mode points move to y = β */
+    return true;
+}
+
+static bool inference_key_fold(void *self, int key)
+{
+    Inference *s = self;
+    s->fold = !s->fold;
+    return true;
+}
+
+static bool inference_key_view(void *self, int key)
+{
+    Inference *s = self;
+    s->mode = (s->mode + 1) % 3;
+    return true;
+}
+
+static const SceneKeyAction inference_keys[] = {
+    { "i", "new input", inference_key_input },
+    { "o", "batch of one", inference_key_one },
+    { "f", "fold on/off", inference_key_fold },
+    { "v", "train/eval/both", inference_key_view },
+};
+
+/* Element [r][c] of an (n, c) matrix, [i] of a (c) vector, [k] of a chart's (hist_n) points. */
+static bool inference_matrix(const Inference *s, const double *m, const int *index, double *out)
+{
+    if (index[0] < 0 || index[0] >= s->n || index[1] < 0 || index[1] >= s->c)
+        return false;
+    *out = m[index[0] * s->c + index[1]];
+    return true;
+}
+
+static bool inference_vector(const Inference *s, const double *v, const int *index, double *out)
+{
+    if (index[0] < 0 || index[0] >= s->c)
+        return false;
+    *out = v[index[0]];
+    return true;
+}
+
+static bool inference_chart(const Inference *s, const double *v, const int *index, double *out)
+{
+    if (index[0] < 0 || index[0] >= s->hist_n)
+        return false;
+    *out = v[index[0]];
+    return true;
+}
+
+#define INFERENCE_LIVE(name, kind, field) \
+    static bool live_##name(const void *self, const int *index, double *out) \
+    { \
+        return inference_##kind(self, ((const Inference *)self)->field, index, out); \
+    }
+INFERENCE_LIVE(eval_y, matrix, eval_y)
+INFERENCE_LIVE(z, matrix, z)
+INFERENCE_LIVE(running_mean, vector, run_mean)
+INFERENCE_LIVE(running_var, vector, run_var)
+INFERENCE_LIVE(gamma, vector, gamma)
+INFERENCE_LIVE(beta, vector, beta)
+INFERENCE_LIVE(chart_batch, chart, hist_batch)
+INFERENCE_LIVE(chart_running_mean, chart, hist_rm)
+INFERENCE_LIVE(chart_running_var, chart, hist_rv)
+INFERENCE_LIVE(chart_batch_mean, chart, hist_bm)
+INFERENCE_LIVE(chart_batch_var, chart, hist_bv)
+#undef INFERENCE_LIVE
+
+/* Train mode has no output for a batch of one (NaN): no value then. */
+static bool live_train_y(const void *self, const int *index, double *out)
+{
+    return inference_matrix(self, ((const Inference *)self)->train_y, index, out) && isfinite(*out);
+}
+
+#define INFERENCE_FIGURE(name, expr) \
+    static bool live_##name(const void *self, const int *index, double *out) \
+    { \
+        const Inference *s = self; \
+        *out = (expr); \
+        return true; \
+    }
+INFERENCE_FIGURE(fold_diff, s->fold_diff)
+INFERENCE_FIGURE(chart_points, s->hist_n)
+INFERENCE_FIGURE(population_mean, s->pop_mean)
+INFERENCE_FIGURE(population_var, s->pop_var)
+INFERENCE_FIGURE(train_eval_diff, s->te_diff)
+#undef INFERENCE_FIGURE
+
+static const CatalogLive inference_lives[] = {
+    { "train_y", 2, "train-mode output y[r][c] (batch statistics)", live_train_y },
+    { "eval_y", 2, "eval-mode output y[r][c] (running statistics)", live_eval_y },
+    { "running_mean", 1, "running mean of feature i", live_running_mean },
+    { "running_var", 1, "running variance of feature i", live_running_var },
+    { "z", 2, "BN input z[r][c] of the current batch (sample 0 is the one shown)", live_z },
+    { "gamma", 1, "gamma of feature i", live_gamma },
+    { "beta", 1, "beta of feature i", live_beta },
+    { "fold_diff", 0, "largest |folded - (linear then BN eval)| over the batch", live_fold_diff },
+    /* The large-screen panels' data; the charts watch feature 1. */
+    { "population_mean", 0, "mean of feature 1 over the whole training split", live_population_mean },
+    { "population_var", 0, "variance of feature 1 over the whole training split (biased)", live_population_var },
+    { "train_eval_diff", 0, "largest |train-mode y - eval-mode y| over the batch, every feature", live_train_eval_diff },
+    { "chart_points", 0, "how many batches the running-statistics chart shows", live_chart_points },
+    { "chart_batch", 1, "batch number of chart point k", live_chart_batch },
+    { "chart_running_mean", 1, "running mean of feature 1 after chart point k's batch", live_chart_running_mean },
+    { "chart_running_var", 1, "running variance of feature 1 after it", live_chart_running_var },
+    { "chart_batch_mean", 1, "that batch's mean of feature 1", live_chart_batch_mean },
+    { "chart_batch_var", 1, "that batch's variance of feature 1 as the update uses it", live_chart_batch_var },
+};
+
+static const char *const mode_choices[] = { "train", "eval", "both", NULL };
+static const CatalogSetting setting_mode = {
+    .name = "mode", .type = SETTING_ENUM, .choices = mode_choices, .fallback = "both",
+    .help = "show train-mode output, eval-mode output, or both" };
+static const CatalogSetting setting_fold = {
+    .name = "fold", .type = SETTING_BOOL, .fallback = "no",
+    .help = "show BN folded into the preceding linear layer" };
+
+static const CatalogSceneSetting inference_settings[] = {
+    { &setting_seed, NULL }, { &setting_dataset, NULL }, { &setting_batch, "16" }, { &setting_features, NULL },
+    { &setting_mode, NULL }, { &setting_fold, NULL }, { &setting_convention, NULL }, { &setting_eps, NULL },
+    { &setting_alpha, NULL }, { &setting_steps, "200" },
+};
 
 /* ---- drawing ------------------------------------------------------------------------------- */
 
@@ -471,9 +534,9 @@ static void draw_panels(const Inference *s, Canvas *cv, Rect p)
     }
 }
 
-static void inference_draw(void *self, Canvas *cv, Rect a)
+static void inference_draw(const void *self, Canvas *cv, Rect a)
 {
-    Inference *s = self;
+    const Inference *s = self;
     if (a.w < 40 || a.h < 6) {
         bnlabels_too_small(cv, a);
         return;
@@ -619,7 +682,8 @@ static void inference_draw(void *self, Canvas *cv, Rect a)
 }
 
 const SceneClass scene_inference = {
-    .name = "inference",
+    .schema = SCENE_SCHEMA("inference", "train-mode vs eval-mode output, batch of one, folding",
+                           inference_settings, inference_lives),
     .headline = "running_mean[0]",
     .headline_label = "running mean of feature 1",
     .create = inference_create,
@@ -627,7 +691,6 @@ const SceneClass scene_inference = {
     .step = inference_step,
     .steps_per_second = 5.0,
     .draw = inference_draw,
-    .key = inference_key,
     .keys = inference_keys,
-    .live = inference_live,
+    .key_count = SCENE_COUNT(inference_keys),
 };

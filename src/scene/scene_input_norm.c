@@ -6,7 +6,8 @@
 
 #include "engine/dataset.h"
 #include "engine/stats.h"
-#include "scene/scenes.h"
+#include "scene/scene.h"
+#include "scene/settings.h"
 #include "util/alloc.h"
 #include "view/axes.h"
 #include "view/chrome.h"
@@ -112,50 +113,70 @@ static void input_norm_step(void *self)
     s->point = (s->point + 1) % s->n;
 }
 
-static bool input_norm_key(void *self, int key)
+static bool input_norm_key_point(void *self, int key)
 {
     InputNorm *s = self;
-    switch (key) {
-    case 'j':
-        s->point = (s->point + 1) % s->n;
-        return true;
-    case 'k':
-        s->point = (s->point + s->n - 1) % s->n;
-        return true;
-    case 'v':
-        s->show = (s->show + 1) % SHOW_COUNT;
-        return true;
-    default:
-        return false;
-    }
-}
-
-static int input_norm_keys(const void *self, SceneKey *out)
-{
-    (void)self;
-    out[0] = (SceneKey){"j/k", "next/prev point"};
-    out[1] = (SceneKey){"v", "raw/std/both"};
-    return 2;
-}
-
-static bool input_norm_live(const void *self, const char *name, const int *index, double *out)
-{
-    const InputNorm *s = self;
-    if (!index || index[0] < 0 || index[0] > 1)
-        return false;
-    int i = index[0];
-    if (strcmp(name, "raw_mean") == 0)
-        *out = s->raw_mean[i];
-    else if (strcmp(name, "raw_var") == 0)
-        *out = s->raw_var[i];
-    else if (strcmp(name, "norm_mean") == 0)
-        *out = s->norm_mean[i];
-    else if (strcmp(name, "norm_var") == 0)
-        *out = s->norm_var[i];
-    else
-        return false;
+    s->point = (s->point + (key == 'j' ? 1 : s->n - 1)) % s->n;
     return true;
 }
+
+static bool input_norm_key_view(void *self, int key)
+{
+    InputNorm *s = self;
+    s->show = (s->show + 1) % SHOW_COUNT;
+    return true;
+}
+
+static const SceneKeyAction input_norm_keys[] = {
+    { "j/k", "next/prev point", input_norm_key_point },
+    { "v", "raw/std/both", input_norm_key_view },
+};
+
+/* Column index[0] (0 or 1) of one of the four per-column statistics. */
+static bool input_norm_column(const double v[2], const int *index, double *out)
+{
+    if (index[0] < 0 || index[0] > 1)
+        return false;
+    *out = v[index[0]];
+    return true;
+}
+
+static bool input_norm_raw_mean(const void *self, const int *index, double *out)
+{
+    return input_norm_column(((const InputNorm *)self)->raw_mean, index, out);
+}
+
+static bool input_norm_raw_var(const void *self, const int *index, double *out)
+{
+    return input_norm_column(((const InputNorm *)self)->raw_var, index, out);
+}
+
+static bool input_norm_norm_mean(const void *self, const int *index, double *out)
+{
+    return input_norm_column(((const InputNorm *)self)->norm_mean, index, out);
+}
+
+static bool input_norm_norm_var(const void *self, const int *index, double *out)
+{
+    return input_norm_column(((const InputNorm *)self)->norm_var, index, out);
+}
+
+static const CatalogLive input_norm_lives[] = {
+    { "raw_mean", 1, "mean of raw column i", input_norm_raw_mean },
+    { "raw_var", 1, "variance of raw column i", input_norm_raw_var },
+    { "norm_mean", 1, "mean of standardized column i", input_norm_norm_mean },
+    { "norm_var", 1, "variance of standardized column i", input_norm_norm_var },
+};
+
+static const char *const show_choices[] = { "raw", "normalized", "both", NULL };
+static const CatalogSetting setting_show = {
+    .name = "show", .type = SETTING_ENUM, .choices = show_choices, .fallback = "both",
+    .help = "which points the scatter shows: raw, normalized or both" };
+
+static const CatalogSceneSetting input_norm_settings[] = {
+    { &setting_seed, NULL }, { &setting_dataset, "scaled2d" }, { &setting_batch, "200" }, { &setting_show, NULL },
+    { &setting_autoplay, NULL },
+};
 
 /* ---- drawing ------------------------------------------------------------------------------- */
 
@@ -310,9 +331,9 @@ static int draw_formula(const InputNorm *s, Canvas *c, Rect r)
     return used;
 }
 
-static void input_norm_draw(void *self, Canvas *c, Rect area)
+static void input_norm_draw(const void *self, Canvas *c, Rect area)
 {
-    InputNorm *s = self;
+    const InputNorm *s = self;
     if (area.w < 40 || area.h < 6) {
         canvas_text(c, area.x, area.y, "scene needs more room", ROLE_TEXT_DIM, 0, area.w);
         return;
@@ -366,7 +387,8 @@ static void input_norm_draw(void *self, Canvas *c, Rect area)
 }
 
 const SceneClass scene_input_norm = {
-    .name = "input-norm",
+    .schema = SCENE_SCHEMA("input-norm", "raw and standardized scatter of two features on different scales",
+                           input_norm_settings, input_norm_lives),
     .headline = "raw_var[1]",
     .headline_label = "variance of raw distance x2",
     .create = input_norm_create,
@@ -374,7 +396,6 @@ const SceneClass scene_input_norm = {
     .step = input_norm_step,
     .steps_per_second = 1.5,
     .draw = input_norm_draw,
-    .key = input_norm_key,
     .keys = input_norm_keys,
-    .live = input_norm_live,
+    .key_count = SCENE_COUNT(input_norm_keys),
 };

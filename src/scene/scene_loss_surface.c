@@ -7,7 +7,8 @@
 #include "engine/dataset.h"
 #include "engine/surface.h"
 #include "scene/netrun.h"
-#include "scene/scenes.h"
+#include "scene/scene.h"
+#include "scene/settings.h"
 #include "util/alloc.h"
 #include "view/fitline.h"
 #include "view/format.h"
@@ -192,16 +193,14 @@ static bool loss_surface_key(void *self, int key)
     return true;
 }
 
-static int loss_surface_keys(const void *self, SceneKey *out)
-{
-    (void)self;
-    out[0] = (SceneKey){"[/]", "lr /2 x2"};
-    out[1] = (SceneKey){"{/}", "lr /10 x10"};
-    out[2] = (SceneKey){"c", "lr canyon-safe"};
-    out[3] = (SceneKey){"b", "lr best for bowl"};
-    out[4] = (SceneKey){"o", "momentum 0.9"};
-    return 5;
-}
+/* Every knob sets the learning rate (or momentum) and restarts both paths from the start. */
+static const SceneKeyAction loss_surface_keys[] = {
+    { "[/]", "lr /2 x2", loss_surface_key },
+    { "{/}", "lr /10 x10", loss_surface_key },
+    { "c", "lr canyon-safe", loss_surface_key },
+    { "b", "lr best for bowl", loss_surface_key },
+    { "o", "momentum 0.9", loss_surface_key },
+};
 
 /* Steps this rule needs from the start: what the path did when it got there, else a replay on a
  * copy (bounded), else the engine's prediction for plain descent. Unknown when it diverges. */
@@ -229,20 +228,35 @@ static bool steps_needed(const LossSurface *s, int k, double *out)
     return true;
 }
 
-static bool loss_surface_live(const void *self, const char *name, const int *index, double *out)
+static bool loss_now(const LossSurface *s, int k, double *out)
 {
-    (void)index;
-    const LossSurface *s = self;
-    if (strcmp(name, "steps_raw") == 0)
-        return steps_needed(s, RAW, out);
-    if (strcmp(name, "steps_scaled") == 0)
-        return steps_needed(s, SCALED, out);
-    int k = strcmp(name, "loss_raw") == 0 ? RAW : strcmp(name, "loss_scaled") == 0 ? SCALED : -1;
-    if (k < 0 || s->path[k].state == PATH_DIVERGED)
+    if (s->path[k].state == PATH_DIVERGED)
         return false;
     *out = surface_loss(&s->surf[k], s->path[k].w);
     return true;
 }
+
+static bool live_steps_raw(const void *self, const int *index, double *out) { return steps_needed(self, RAW, out); }
+static bool live_steps_scaled(const void *self, const int *index, double *out) { return steps_needed(self, SCALED, out); }
+static bool live_loss_raw(const void *self, const int *index, double *out) { return loss_now(self, RAW, out); }
+static bool live_loss_scaled(const void *self, const int *index, double *out) { return loss_now(self, SCALED, out); }
+
+static const CatalogLive loss_surface_lives[] = {
+    { "steps_raw", 0, "steps descent needed on the raw surface", live_steps_raw },
+    { "steps_scaled", 0, "steps descent needed on the scaled surface", live_steps_scaled },
+    { "loss_raw", 0, "current loss on the raw surface", live_loss_raw },
+    { "loss_scaled", 0, "current loss on the scaled surface", live_loss_scaled },
+};
+
+static const char *const scale_choices[] = { "raw", "scaled", "both", NULL };
+static const CatalogSetting setting_scale = {
+    .name = "scale", .type = SETTING_ENUM, .choices = scale_choices, .fallback = "both",
+    .help = "which loss surface to show: raw features, scaled features, or both side by side" };
+
+static const CatalogSceneSetting loss_surface_settings[] = {
+    { &setting_seed, NULL }, { &setting_scale, NULL }, { &setting_lr, "0.01" }, { &setting_steps, "200" },
+    { &setting_autoplay, NULL }, { &setting_speed, NULL },
+};
 
 /* ---- drawing ------------------------------------------------------------------------------- */
 
@@ -373,9 +387,9 @@ static void draw_history(const LossSurface *s, Canvas *c, Rect r)
     linechart_draw(c, r, &spec);
 }
 
-static void loss_surface_draw(void *self, Canvas *c, Rect area)
+static void loss_surface_draw(const void *self, Canvas *c, Rect area)
 {
-    LossSurface *s = self;
+    const LossSurface *s = self;
     bool u = c->unicode;
     if (area.w < 40 || area.h < 6) {
         canvas_text(c, area.x, area.y, "scene needs more room", ROLE_TEXT_DIM, 0, area.w);
@@ -413,7 +427,8 @@ static void loss_surface_draw(void *self, Canvas *c, Rect area)
 }
 
 const SceneClass scene_loss_surface = {
-    .name = "loss-surface",
+    .schema = SCENE_SCHEMA("loss-surface", "contour maps of the loss with gradient descent paths, raw vs scaled",
+                           loss_surface_settings, loss_surface_lives),
     .headline = "loss_scaled",
     .headline_label = "loss on the scaled surface",
     .create = loss_surface_create,
@@ -421,7 +436,6 @@ const SceneClass scene_loss_surface = {
     .step = loss_surface_step,
     .steps_per_second = 4,
     .draw = loss_surface_draw,
-    .key = loss_surface_key,
     .keys = loss_surface_keys,
-    .live = loss_surface_live,
+    .key_count = SCENE_COUNT(loss_surface_keys),
 };

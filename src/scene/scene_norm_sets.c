@@ -9,7 +9,8 @@
 #include "engine/stats.h"
 #include "scene/imagesrc.h"
 #include "scene/lockstep.h"
-#include "scene/scenes.h"
+#include "scene/scene.h"
+#include "scene/settings.h"
 #include "util/alloc.h"
 #include "view/fitline.h"
 #include "view/format.h"
@@ -48,6 +49,10 @@ typedef struct NormSets {
     NormMethod method;
     int set;                        /* highlighted set of the current method */
     double *values;                 /* (largest set) the highlighted set's values, then normalized */
+    /* The histograms of the highlighted set before and after normalizing, derived by ns_update. */
+    double hist_before[NS_BINS], hist_after[NS_BINS];
+    double before_lo, before_hi, after_lo, after_hi;
+    double after_mean, after_var;   /* of the normalized set, recomputed rather than assumed */
 } NormSets;
 
 /* Copies the batch's images into x as four quadrant channels. */
@@ -197,62 +202,109 @@ static void ns_describe(const NormSets *s, char *who, size_t who_size, char *cou
 
 /* ---- keys and live values ---- */
 
-static bool ns_key(void *self, int key)
+static bool ns_key_method(void *self, int key)
 {
     NormSets *s = self;
-    switch (key) {
-    case 'k':
-        s->method = (NormMethod)((s->method + 1) % NORM_METHOD_COUNT);
-        s->set = 0;
-        return true;
-    case 's':
-        s->set = (s->set + 1) % s->sets[s->method];
-        return true;
-    case 'S':
-        s->set = (s->set + s->sets[s->method] - 1) % s->sets[s->method];
-        return true;
-    case 'b':
-        ns_new_batch(s);
-        return true;
-    default:
-        return false;
-    }
-}
-
-static int ns_keys(const void *self, SceneKey *out)
-{
-    (void)self;
-    static const SceneKey keys[] = {
-        { "k", "next method" }, { "s", "next set" }, { "S", "previous set" }, { "b", "new batch" },
-    };
-    memcpy(out, keys, sizeof keys);
-    return (int)(sizeof keys / sizeof keys[0]);
-}
-
-static bool ns_live(const void *self, const char *name, const int *index, double *out)
-{
-    const NormSets *s = self;
-    int m = (int)s->method, i = index ? index[0] : 0;
-    if (!s->ok[m])
-        return false;
-    if (strcmp(name, "set_mean") == 0)
-        *out = s->mean[m][s->set];
-    else if (strcmp(name, "set_var") == 0)
-        *out = s->var[m][s->set];
-    else if (strcmp(name, "set_size") == 0)
-        *out = norm_set_size(s->method, &s->shape);
-    else if (strcmp(name, "sets") == 0)
-        *out = s->sets[m];
-    else if (strcmp(name, "set") == 0)
-        *out = s->set;
-    else if (strcmp(name, "mean") == 0 && i >= 0 && i < s->sets[m])
-        *out = s->mean[m][i];
-    else if (strcmp(name, "var") == 0 && i >= 0 && i < s->sets[m])
-        *out = s->var[m][i];
-    else
-        return false;
+    s->method = (NormMethod)((s->method + 1) % NORM_METHOD_COUNT);
+    s->set = 0;
     return true;
 }
+
+static bool ns_key_set(void *self, int key)
+{
+    NormSets *s = self;
+    int sets = s->sets[s->method];
+    s->set = (s->set + (key == 's' ? 1 : sets - 1)) % sets;
+    return true;
+}
+
+static bool ns_key_batch(void *self, int key)
+{
+    ns_new_batch(self);
+    return true;
+}
+
+static const SceneKeyAction ns_keys[] = {
+    { "k", "next method", ns_key_method },
+    { "s", "next set", ns_key_set },
+    { "S", "previous set", ns_key_set },
+    { "b", "new batch", ns_key_batch },
+};
+
+/* A figure of the method shown, when it can normalize this batch. */
+static bool ns_figure(const NormSets *s, double v, double *out)
+{
+    if (!s->ok[s->method])
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool live_set_mean(const void *self, const int *index, double *out)
+{
+    const NormSets *s = self;
+    return ns_figure(s, s->mean[s->method][s->set], out);
+}
+
+static bool live_set_var(const void *self, const int *index, double *out)
+{
+    const NormSets *s = self;
+    return ns_figure(s, s->var[s->method][s->set], out);
+}
+
+static bool live_set_size(const void *self, const int *index, double *out)
+{
+    const NormSets *s = self;
+    return ns_figure(s, norm_set_size(s->method, &s->shape), out);
+}
+
+static bool live_sets(const void *self, const int *index, double *out)
+{
+    const NormSets *s = self;
+    return ns_figure(s, s->sets[s->method], out);
+}
+
+static bool live_set(const void *self, const int *index, double *out)
+{
+    const NormSets *s = self;
+    return ns_figure(s, s->set, out);
+}
+
+static bool live_mean(const void *self, const int *index, double *out)
+{
+    const NormSets *s = self;
+    int m = (int)s->method;
+    return index[0] >= 0 && index[0] < s->sets[m] && ns_figure(s, s->mean[m][index[0]], out);
+}
+
+static bool live_var(const void *self, const int *index, double *out)
+{
+    const NormSets *s = self;
+    int m = (int)s->method;
+    return index[0] >= 0 && index[0] < s->sets[m] && ns_figure(s, s->var[m][index[0]], out);
+}
+
+static const CatalogLive ns_lives[] = {
+    { "set_mean", 0, "mean of the highlighted set", live_set_mean },
+    { "set_var", 0, "variance of the highlighted set (biased)", live_set_var },
+    { "set_size", 0, "how many values the highlighted set averages", live_set_size },
+    { "sets", 0, "how many statistics (sets) the method computes for this batch", live_sets },
+    { "set", 0, "number of the highlighted set, from 0", live_set },
+    { "mean", 1, "mean of set i", live_mean },
+    { "var", 1, "variance of set i (biased)", live_var },
+};
+
+static const CatalogSetting setting_norm = {
+    .name = "norm", .type = SETTING_ENUM, .choices_of = norm_method_names, .fallback = "batch",
+    .help = "which normalization method (the engine's table: batch, layer, instance, group, ...)" };
+static const CatalogSetting setting_groups = {
+    .name = "groups", .type = SETTING_INT, .min = 1, .max = 64, .fallback = "2",
+    .help = "groups of channels for group normalization (must divide the channels)" };
+
+static const CatalogSceneSetting ns_settings[] = {
+    { &setting_seed, NULL }, { &setting_images, NULL }, { &setting_batch, "4" }, { &setting_norm, NULL },
+    { &setting_groups, NULL },
+};
 
 /* ---- drawing ---- */
 
@@ -354,34 +406,37 @@ static void ns_draw_block(const NormSets *s, Canvas *cv, Rect r)
     fitline_draw(cv, r.x, r.y + NS_C * ch_h + 1, axis, ROLE_TEXT_DIM, 0, r.w);
 }
 
-/* Histograms of the set's values before and after normalizing with the set's own statistics. */
-static void ns_draw_hist(NormSets *s, Canvas *cv, Rect r)
+/* Bins the highlighted set's values before and after normalizing with the set's own statistics. */
+static void ns_update(void *self)
+{
+    NormSets *s = self;
+    if (!s->ok[s->method])
+        return;
+    int k = ns_gather_set(s, s->x);
+    int counts[NS_BINS];
+    stats_min_max(&s->before_lo, &s->before_hi, s->values, k);
+    stats_histogram(counts, NULL, NULL, s->values, k, s->before_lo, s->before_hi, NS_BINS);
+    for (int b = 0; b < NS_BINS; b++)
+        s->hist_before[b] = counts[b];
+    ns_gather_set(s, s->xhat);
+    stats_min_max(&s->after_lo, &s->after_hi, s->values, k);
+    stats_histogram(counts, NULL, NULL, s->values, k, s->after_lo, s->after_hi, NS_BINS);
+    for (int b = 0; b < NS_BINS; b++)
+        s->hist_after[b] = counts[b];
+    s->after_mean = s->after_var = 0;
+    stats_mean_var(&s->after_mean, &s->after_var, s->values, k, 0);
+}
+
+static void ns_draw_hist(const NormSets *s, Canvas *cv, Rect r)
 {
     if (r.w < 16 || r.h < 6)
         return;
     int m = (int)s->method;
-    int k = ns_gather_set(s, s->x);
-    double before_lo, before_hi;
-    stats_min_max(&before_lo, &before_hi, s->values, k);
-    int cb[NS_BINS], ca[NS_BINS];
-    double db[NS_BINS], da[NS_BINS];
-    stats_histogram(cb, NULL, NULL, s->values, k, before_lo, before_hi, NS_BINS);
-    double mean = s->mean[m][s->set], sd = sqrt(s->var[m][s->set]);
-    ns_gather_set(s, s->xhat);
-    double after_lo, after_hi;
-    stats_min_max(&after_lo, &after_hi, s->values, k);
-    stats_histogram(ca, NULL, NULL, s->values, k, after_lo, after_hi, NS_BINS);
-    double am = 0, av = 0;
-    stats_mean_var(&am, &av, s->values, k, 0);
-    for (int b = 0; b < NS_BINS; b++) {
-        db[b] = cb[b];
-        da[b] = ca[b];
-    }
     HistSeries hs[2] = {
-        { .counts = db, .bins = NS_BINS, .lo = before_lo, .hi = before_hi, .name = "x", .stats = true,
-          .mean = mean, .sd = sd },
-        { .counts = da, .bins = NS_BINS, .lo = after_lo, .hi = after_hi, .name = "xhat", .stats = true,
-          .mean = am, .sd = sqrt(av) },
+        { .counts = s->hist_before, .bins = NS_BINS, .lo = s->before_lo, .hi = s->before_hi, .name = "x",
+          .stats = true, .mean = s->mean[m][s->set], .sd = sqrt(s->var[m][s->set]) },
+        { .counts = s->hist_after, .bins = NS_BINS, .lo = s->after_lo, .hi = s->after_hi, .name = "xhat",
+          .stats = true, .mean = s->after_mean, .sd = sqrt(s->after_var) },
     };
     HistogramSpec spec = {
         .series = hs, .nseries = 2, .layout = HIST_MIRROR, .separate_axes = true,
@@ -390,9 +445,9 @@ static void ns_draw_hist(NormSets *s, Canvas *cv, Rect r)
     histogram_draw(cv, r, &spec);
 }
 
-static void ns_draw(void *self, Canvas *cv, Rect area)
+static void ns_draw(const void *self, Canvas *cv, Rect area)
 {
-    NormSets *s = self;
+    const NormSets *s = self;
     if (area.w < 40 || area.h < 8) {
         lockstep_draw_note(cv, area, "scene needs more room", ROLE_TEXT_DIM);
         return;
@@ -435,13 +490,14 @@ static void ns_draw(void *self, Canvas *cv, Rect area)
 }
 
 const SceneClass scene_norm_sets = {
-    .name = "norm-sets",
+    .schema = SCENE_SCHEMA("norm-sets", "which values batch, layer, instance and group normalization average",
+                           ns_settings, ns_lives),
     .headline = "set_mean",
     .headline_label = "mean of the highlighted set",
     .create = ns_create,
     .destroy = ns_destroy,
+    .update = ns_update,
     .draw = ns_draw,
-    .key = ns_key,
     .keys = ns_keys,
-    .live = ns_live,
+    .key_count = SCENE_COUNT(ns_keys),
 };

@@ -6,7 +6,8 @@
 
 #include "engine/stats.h"
 #include "scene/lockstep.h"
-#include "scene/scenes.h"
+#include "scene/scene.h"
+#include "scene/settings.h"
 #include "util/alloc.h"
 #include "view/fitline.h"
 #include "view/format.h"
@@ -106,28 +107,50 @@ static void placement_step(void *self)
         placement_record(p);
 }
 
-static double last(const Track *t) { return t->n ? t->v[t->n - 1] : NAN; }
 
-static bool placement_live(const void *self, const char *name, const int *index, double *out)
+static bool live_step(const void *self, const int *index, double *out)
 {
-    const Placement *p = self;
-    (void)index;
-    double v = NAN;
-    if (strcmp(name, "step") == 0)
-        v = (double)p->ls.step;
-    else if (strcmp(name, "loss_before") == 0)
-        v = last(&p->loss[0]);
-    else if (strcmp(name, "loss_after") == 0)
-        v = last(&p->loss[1]);
-    else if (strcmp(name, "acc_before") == 0)
-        v = last(&p->acc[0]);
-    else if (strcmp(name, "acc_after") == 0)
-        v = last(&p->acc[1]);
-    if (!isfinite(v))
-        return false;
-    *out = v;
+    *out = (double)((const Placement *)self)->ls.step;
     return true;
 }
+
+static bool live_loss_before(const void *self, const int *index, double *out)
+{
+    return scene_finite(track_last(&((const Placement *)self)->loss[0]), out);
+}
+
+static bool live_loss_after(const void *self, const int *index, double *out)
+{
+    return scene_finite(track_last(&((const Placement *)self)->loss[1]), out);
+}
+
+static bool live_acc_before(const void *self, const int *index, double *out)
+{
+    return scene_finite(track_last(&((const Placement *)self)->acc[0]), out);
+}
+
+static bool live_acc_after(const void *self, const int *index, double *out)
+{
+    return scene_finite(track_last(&((const Placement *)self)->acc[1]), out);
+}
+
+static const CatalogLive placement_lives[] = {
+    { "loss_before", 0, "loss with BN before the activation", live_loss_before },
+    { "loss_after", 0, "loss with BN after the activation", live_loss_after },
+    { "acc_before", 0, "test accuracy with BN before", live_acc_before },
+    { "acc_after", 0, "test accuracy with BN after", live_acc_after },
+    { "step", 0, "training steps taken", live_step },
+};
+
+static const CatalogSetting setting_baseline = {
+    .name = "baseline", .type = SETTING_BOOL, .fallback = "no",
+    .help = "also run the network without BN as a third contestant" };
+
+static const CatalogSceneSetting placement_settings[] = {
+    { &setting_seed, NULL }, { &setting_dataset, "spirals" }, { &setting_hidden, NULL }, { &setting_act, "relu" },
+    { &setting_batch, NULL }, { &setting_lr, NULL }, { &setting_steps, NULL }, { &setting_baseline, NULL },
+    { &setting_autoplay, NULL }, { &setting_speed, NULL },
+};
 
 /* ---- drawing ---- */
 
@@ -140,7 +163,7 @@ static void placement_chart(const Placement *p, Canvas *canvas, Rect area, const
     char title[160], title_short[160], num[FORMAT_MAX];
     int used = snprintf(title, sizeof title, "%s", accuracy ? "test accuracy:" : "training loss:");
     for (int k = 0; k < p->ls.nets && used < (int)sizeof title; k++) {
-        double v = last(&tracks[k]);
+        double v = track_last(&tracks[k]);
         if (accuracy && isfinite(v))
             snprintf(num, sizeof num, "%.1f%%", 100.0 * v);
         else
@@ -196,9 +219,9 @@ static void placement_histograms(const Placement *p, Canvas *canvas, Rect area)
     }
 }
 
-static void placement_draw(void *self, Canvas *canvas, Rect area)
+static void placement_draw(const void *self, Canvas *canvas, Rect area)
 {
-    Placement *p = self;
+    const Placement *p = self;
     if (area.w < 40 || area.h < 6) {
         lockstep_draw_note(canvas, area, "scene needs more room", ROLE_TEXT_DIM);
         return;
@@ -233,7 +256,8 @@ static void placement_draw(void *self, Canvas *canvas, Rect area)
 }
 
 const SceneClass scene_placement = {
-    .name = "placement",
+    .schema = SCENE_SCHEMA("placement", "BN before vs after the activation, trained side by side",
+                           placement_settings, placement_lives),
     .headline = "acc_before",
     .headline_label = "test accuracy, BN before",
     .create = placement_create,
@@ -241,5 +265,4 @@ const SceneClass scene_placement = {
     .step = placement_step,
     .steps_per_second = 30,
     .draw = placement_draw,
-    .live = placement_live,
 };

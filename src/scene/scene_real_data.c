@@ -6,7 +6,8 @@
 
 #include "scene/imagesrc.h"
 #include "scene/lockstep.h"
-#include "scene/scenes.h"
+#include "scene/scene.h"
+#include "scene/settings.h"
 #include "util/alloc.h"
 #include "view/fitline.h"
 #include "view/format.h"
@@ -141,34 +142,60 @@ static void real_step(void *self)
         real_record_accuracy(r);
 }
 
-static double last(const Track *t) { return t->n ? t->v[t->n - 1] : NAN; }
 
-static bool real_live(const void *self, const char *name, const int *index, double *out)
+/* Percentile q of the last-layer unit's input in the net of this role, at the latest probe. */
+static bool real_percentile(const RealData *r, int role, int q, double *out)
+{
+    return scene_finite(track_last(&r->pct[role][q]), out);
+}
+
+static bool live_p15(const void *self, const int *index, double *out) { return real_percentile(self, PLAIN, 0, out); }
+static bool live_p50(const void *self, const int *index, double *out) { return real_percentile(self, PLAIN, 1, out); }
+static bool live_p85(const void *self, const int *index, double *out) { return real_percentile(self, PLAIN, 2, out); }
+static bool live_bn_p15(const void *self, const int *index, double *out) { return real_percentile(self, WITH_BN, 0, out); }
+static bool live_bn_p50(const void *self, const int *index, double *out) { return real_percentile(self, WITH_BN, 1, out); }
+static bool live_bn_p85(const void *self, const int *index, double *out) { return real_percentile(self, WITH_BN, 2, out); }
+
+static bool live_accuracy(const void *self, const int *index, double *out)
+{
+    return scene_finite(track_last(&((const RealData *)self)->acc[WITH_BN]), out);
+}
+
+static bool live_plain_accuracy(const void *self, const int *index, double *out)
+{
+    return scene_finite(track_last(&((const RealData *)self)->acc[PLAIN]), out);
+}
+
+static bool live_loss(const void *self, const int *index, double *out)
 {
     const RealData *r = self;
-    (void)index;
-    static const char *const names[] = { "p15", "p50", "p85" };
-    double v = NAN;
-    for (int role = 0; role < 2; role++)
-        for (int q = 0; q < 3; q++) {
-            char want[16];
-            snprintf(want, sizeof want, "%s%s", role == WITH_BN ? "bn_" : "", names[q]);
-            if (strcmp(name, want) == 0)
-                v = last(&r->pct[role][q]);
-        }
-    if (strcmp(name, "accuracy") == 0)
-        v = last(&r->acc[WITH_BN]);
-    else if (strcmp(name, "plain_accuracy") == 0)
-        v = last(&r->acc[PLAIN]);
-    else if (strcmp(name, "loss") == 0)
-        v = r->ls.step > 0 && !r->ls.diverged ? r->ls.loss[r->net_of[WITH_BN]] : NAN;
-    else if (strcmp(name, "step") == 0)
-        v = (double)r->ls.step;
-    if (!isfinite(v))
-        return false;
-    *out = v;
+    return scene_finite(r->ls.step > 0 && !r->ls.diverged ? r->ls.loss[r->net_of[WITH_BN]] : NAN, out);
+}
+
+static bool live_step(const void *self, const int *index, double *out)
+{
+    *out = (double)((const RealData *)self)->ls.step;
     return true;
 }
+
+static const CatalogLive real_lives[] = {
+    { "accuracy", 0, "test accuracy with BN, 0 to 1", live_accuracy },
+    { "plain_accuracy", 0, "test accuracy without BN, 0 to 1", live_plain_accuracy },
+    { "p15", 0, "15th percentile of the last-layer unit's input (without BN)", live_p15 },
+    { "p50", 0, "median of that input (without BN)", live_p50 },
+    { "p85", 0, "85th percentile (without BN)", live_p85 },
+    { "bn_p15", 0, "15th percentile with BN", live_bn_p15 },
+    { "bn_p50", 0, "median with BN", live_bn_p50 },
+    { "bn_p85", 0, "85th percentile with BN", live_bn_p85 },
+    { "loss", 0, "training loss with BN", live_loss },
+    { "step", 0, "training steps taken", live_step },
+};
+
+static const CatalogSceneSetting real_settings[] = {
+    { &setting_seed, NULL }, { &setting_dataset, "fashion-mnist" }, { &setting_hidden, "100,100,100" },
+    { &setting_act, NULL }, { &setting_placement, NULL }, { &setting_batch, "60" }, { &setting_lr, NULL },
+    { &setting_steps, NULL }, { &setting_autoplay, NULL }, { &setting_speed, NULL },
+};
 
 /* ---- drawing ---- */
 
@@ -179,7 +206,7 @@ static void real_accuracy_chart(const RealData *r, Canvas *canvas, Rect area)
     /* Wordings from long to short; each figure is a segment kept or dropped whole ("100.0%" never
      * reads "100."). */
     char title[3][160], a[2][FORMAT_MAX], b[2][FORMAT_MAX];
-    double pa = last(&r->acc[PLAIN]), pb = last(&r->acc[WITH_BN]);
+    double pa = track_last(&r->acc[PLAIN]), pb = track_last(&r->acc[WITH_BN]);
     for (int d = 0; d < 2; d++) {
         snprintf(a[d], sizeof a[d], d ? "%.0f%%" : "%.1f%%", 100.0 * pa);
         snprintf(b[d], sizeof b[d], d ? "%.0f%%" : "%.1f%%", 100.0 * pb);
@@ -218,7 +245,7 @@ static void real_bands(const RealData *r, Canvas *canvas, Rect left, Rect right)
         char title[256], p[3][FORMAT_MAX];
         int sig = cells[role].w >= 40 ? 3 : 2;
         for (int q = 0; q < 3; q++)
-            format_number(p[q], sizeof p[q], last(&r->pct[role][q]), sig, canvas->unicode);
+            format_number(p[q], sizeof p[q], track_last(&r->pct[role][q]), sig, canvas->unicode);
         const char *who = role == PLAIN ? "no BN" : "BN";
         if (cells[role].w >= 40)
             snprintf(title, sizeof title, "%s, 15/50/85th:" FITLINE_SEP " %s %s %s", who, p[0], p[1], p[2]);
@@ -230,9 +257,9 @@ static void real_bands(const RealData *r, Canvas *canvas, Rect left, Rect right)
     }
 }
 
-static void real_draw(void *self, Canvas *canvas, Rect area)
+static void real_draw(const void *self, Canvas *canvas, Rect area)
 {
-    RealData *r = self;
+    const RealData *r = self;
     if (area.w < 40 || area.h < 8) {
         lockstep_draw_note(canvas, area, "scene needs more room", ROLE_TEXT_DIM);
         return;
@@ -275,7 +302,8 @@ static void real_draw(void *self, Canvas *canvas, Rect area)
 }
 
 const SceneClass scene_real_data = {
-    .name = "real-data",
+    .schema = SCENE_SCHEMA("real-data", "training on real images (Fashion-MNIST) with and without BN",
+                           real_settings, real_lives),
     .headline = "accuracy",
     .headline_label = "test accuracy with BN",
     .create = real_create,
@@ -283,5 +311,4 @@ const SceneClass scene_real_data = {
     .step = real_step,
     .steps_per_second = 25,
     .draw = real_draw,
-    .live = real_live,
 };

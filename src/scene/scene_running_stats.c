@@ -8,7 +8,8 @@
 #include "engine/dataset.h"
 #include "engine/stats.h"
 #include "scene/netrun.h"
-#include "scene/scenes.h"
+#include "scene/scene.h"
+#include "scene/settings.h"
 #include "util/alloc.h"
 #include "util/pcg32.h"
 #include "view/fitline.h"
@@ -207,72 +208,119 @@ static void rs_step(void *self)
     s->step++;
 }
 
-static bool rs_key(void *self, int key)
+static bool rs_key_convention(void *self, int key)
 {
     RunStats *s = self;
-    switch (key) {
-    case 'c':
-        s->conv = (BnConvention)((s->conv + 1) % 3);
-        rs_replay(s);
-        return true;
-    case 'a': {
-        int n = (int)(sizeof rs_alpha_presets / sizeof rs_alpha_presets[0]);
-        int next = 0;
-        if (s->alpha_preset >= 0) {
-            next = (s->alpha_preset + 1) % n;
-        } else {
-            while (next < n && rs_alpha_presets[next] <= s->track[0].alpha)
-                next++;
-            next %= n;
-        }
-        s->alpha_preset = next;
-        s->track[0].alpha = rs_alpha_presets[next];
-        rs_replay(s);
-        return true;
-    }
-    case 'f':
-        s->watch = (s->watch + 1) % s->nf;
-        return true;
-    default:
-        return false;
-    }
-}
-
-static int rs_keys(const void *self, SceneKey *out)
-{
-    (void)self;
-    out[0] = (SceneKey){"c", "convention"};
-    out[1] = (SceneKey){"a", "alpha"};
-    out[2] = (SceneKey){"f", "next feature"};
-    return 3;
-}
-
-static bool rs_live(const void *self, const char *name, const int *index, double *out)
-{
-    const RunStats *s = self;
-    if (strcmp(name, "step") == 0) {
-        *out = (double)s->step;
-        return true;
-    }
-    if (!index || index[0] < 0 || index[0] >= s->nf)
-        return false;
-    int f = index[0];
-    if (strcmp(name, "running_mean") == 0)
-        *out = s->track[0].mean[f];
-    else if (strcmp(name, "running_var") == 0)
-        *out = s->track[0].var[f];
-    else if (strcmp(name, "population_mean") == 0)
-        *out = s->pop_mean[f];
-    else if (strcmp(name, "population_var") == 0)
-        *out = s->pop_var[f];
-    else if (strcmp(name, "batch_mean") == 0 && s->step > 0)
-        *out = s->batch_mean[f * s->steps_max + s->step - 1];
-    else if (strcmp(name, "batch_var") == 0 && s->step > 0)
-        *out = s->batch_var[f * s->steps_max + s->step - 1];
-    else
-        return false;
+    s->conv = (BnConvention)((s->conv + 1) % 3);
+    rs_replay(s);
     return true;
 }
+
+/* Steps through the presets; the first press goes to the smallest preset above the page's α. */
+static bool rs_key_alpha(void *self, int key)
+{
+    RunStats *s = self;
+    int n = (int)(sizeof rs_alpha_presets / sizeof rs_alpha_presets[0]);
+    int next = 0;
+    if (s->alpha_preset >= 0) {
+        next = (s->alpha_preset + 1) % n;
+    } else {
+        while (next < n && rs_alpha_presets[next] <= s->track[0].alpha)
+            next++;
+        next %= n;
+    }
+    s->alpha_preset = next;
+    s->track[0].alpha = rs_alpha_presets[next];
+    rs_replay(s);
+    return true;
+}
+
+static bool rs_key_feature(void *self, int key)
+{
+    RunStats *s = self;
+    s->watch = (s->watch + 1) % s->nf;
+    return true;
+}
+
+static const SceneKeyAction rs_keys[] = {
+    { "c", "convention", rs_key_convention },
+    { "a", "alpha", rs_key_alpha },
+    { "f", "next feature", rs_key_feature },
+};
+
+/* Feature index[0] of a per-feature figure. */
+static bool rs_feature(const RunStats *s, const double *v, const int *index, double *out)
+{
+    if (index[0] < 0 || index[0] >= s->nf)
+        return false;
+    *out = v[index[0]];
+    return true;
+}
+
+/* The latest batch's statistic (none before the first batch). */
+static bool rs_latest(const RunStats *s, const double *per_step, const int *index, double *out)
+{
+    if (s->step <= 0 || index[0] < 0 || index[0] >= s->nf)
+        return false;
+    *out = per_step[index[0] * s->steps_max + s->step - 1];
+    return true;
+}
+
+static bool live_running_mean(const void *self, const int *index, double *out)
+{
+    return rs_feature(self, ((const RunStats *)self)->track[0].mean, index, out);
+}
+
+static bool live_running_var(const void *self, const int *index, double *out)
+{
+    return rs_feature(self, ((const RunStats *)self)->track[0].var, index, out);
+}
+
+static bool live_population_mean(const void *self, const int *index, double *out)
+{
+    return rs_feature(self, ((const RunStats *)self)->pop_mean, index, out);
+}
+
+static bool live_population_var(const void *self, const int *index, double *out)
+{
+    return rs_feature(self, ((const RunStats *)self)->pop_var, index, out);
+}
+
+static bool live_batch_mean(const void *self, const int *index, double *out)
+{
+    return rs_latest(self, ((const RunStats *)self)->batch_mean, index, out);
+}
+
+static bool live_batch_var(const void *self, const int *index, double *out)
+{
+    return rs_latest(self, ((const RunStats *)self)->batch_var, index, out);
+}
+
+static bool live_step(const void *self, const int *index, double *out)
+{
+    *out = (double)((const RunStats *)self)->step;
+    return true;
+}
+
+static const CatalogLive rs_lives[] = {
+    { "running_mean", 1, "running mean of feature i", live_running_mean },
+    { "running_var", 1, "running variance of feature i", live_running_var },
+    { "batch_mean", 1, "latest batch mean of feature i", live_batch_mean },
+    { "batch_var", 1, "latest batch variance", live_batch_var },
+    { "population_mean", 1, "mean of feature i over the whole data set", live_population_mean },
+    { "population_var", 1, "variance of feature i over the whole data set", live_population_var },
+    { "step", 0, "batches seen", live_step },
+};
+
+static const CatalogSetting setting_alpha2 = {
+    .name = "alpha2", .type = SETTING_REAL, .min = 0, .max = 1, .fallback = "0",
+    .help = "a second momentum drawn beside alpha for comparison (0: none)" };
+
+static const CatalogSceneSetting rs_settings[] = {
+    { &setting_seed, NULL }, { &setting_dataset, NULL }, { &setting_batch, "16" }, { &setting_features, NULL },
+    { &setting_alpha, NULL }, { &setting_alpha2, NULL }, { &setting_convention, NULL }, { &setting_eps, NULL },
+    { &setting_steps, "300" }, { &setting_autoplay, NULL }, { &setting_speed, NULL },
+};
 
 /* ---- drawing --------------------------------------------------------------------------------- */
 
@@ -425,9 +473,9 @@ static void rs_table(const RunStats *s, Canvas *cv, Rect area)
     table_labels_free(&row_names);
 }
 
-static void rs_draw(void *self, Canvas *cv, Rect area)
+static void rs_draw(const void *self, Canvas *cv, Rect area)
 {
-    RunStats *s = self;
+    const RunStats *s = self;
     bool u = cv->unicode;
     if (area.w < 40 || area.h < 6) {
         canvas_text(cv, area.x, area.y, "scene needs more room", ROLE_TEXT_DIM, 0, area.w);
@@ -472,7 +520,8 @@ static void rs_draw(void *self, Canvas *cv, Rect area)
 }
 
 const SceneClass scene_running_stats = {
-    .name = "running-stats",
+    .schema = SCENE_SCHEMA("running-stats", "running mean and variance converging under momentum alpha",
+                           rs_settings, rs_lives),
     .headline = "running_mean[0]",
     .headline_label = "running mean of feature 0",
     .create = rs_create,
@@ -480,7 +529,6 @@ const SceneClass scene_running_stats = {
     .step = rs_step,
     .steps_per_second = 10,
     .draw = rs_draw,
-    .key = rs_key,
     .keys = rs_keys,
-    .live = rs_live,
+    .key_count = SCENE_COUNT(rs_keys),
 };

@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "scene/netrun.h"
-#include "scene/scenes.h"
+#include "scene/scene.h"
+#include "scene/settings.h"
 #include "util/alloc.h"
 #include "view/axes.h"
 #include "view/format.h"
@@ -420,69 +421,93 @@ static void sb_change(Sandbox *s, int dir)
     }
 }
 
-static bool sb_key(void *self, int key)
+static bool sb_key_knob(void *self, int key)
 {
     Sandbox *s = self;
-    switch (key) {
-    case 'j': s->knob = (s->knob + 1) % KNOB_COUNT; return true;
-    case 'k': s->knob = (s->knob + KNOB_COUNT - 1) % KNOB_COUNT; return true;
-    case ']': sb_change(s, +1); return true;
-    case '[': sb_change(s, -1); return true;
-    case ',':
-    case '<': {
-        if (!s->run.mlp || s->nsnaps == 0)
-            return true;
-        int i = s->cursor;
-        if (i < 0) {
-            i = s->nsnaps - 1;
-            if (s->snaps[i].step == s->run.step && i > 0)
-                i--;
-        } else if (i > 0) {
+    s->knob = (s->knob + (key == 'j' ? 1 : KNOB_COUNT - 1)) % KNOB_COUNT;
+    return true;
+}
+
+static bool sb_key_change(void *self, int key)
+{
+    sb_change(self, key == ']' ? +1 : -1);
+    return true;
+}
+
+/* Back one snapshot in the history (from the live state: the latest one older than it). */
+static bool sb_key_back(void *self, int key)
+{
+    Sandbox *s = self;
+    if (!s->run.mlp || s->nsnaps == 0)
+        return true;
+    int i = s->cursor;
+    if (i < 0) {
+        i = s->nsnaps - 1;
+        if (s->snaps[i].step == s->run.step && i > 0)
             i--;
-        }
-        sb_view(s, i);
-        return true;
+    } else if (i > 0) {
+        i--;
     }
-    case '>':
-        if (s->cursor < 0)
-            return true;
-        if (s->cursor + 1 < s->nsnaps && s->snaps[s->cursor + 1].step < s->run.step) {
-            sb_view(s, s->cursor + 1);
-        } else {
-            s->cursor = -1;
-            sb_boundary(s, s->run.mlp);
-        }
-        return true;
-    default:
-        return false;
-    }
+    sb_view(s, i);
+    return true;
 }
 
-static int sb_keys(const void *self, SceneKey *out)
+/* Forward one snapshot; past the last one, back to the live state. */
+static bool sb_key_forward(void *self, int key)
 {
-    (void)self;
-    out[0] = (SceneKey){"j/k", "choose knob"};
-    out[1] = (SceneKey){"[/]", "change knob"};
-    out[2] = (SceneKey){"</,", "back in history"};
-    out[3] = (SceneKey){">", "forward"};
-    return 4;
+    Sandbox *s = self;
+    if (s->cursor < 0)
+        return true;
+    if (s->cursor + 1 < s->nsnaps && s->snaps[s->cursor + 1].step < s->run.step) {
+        sb_view(s, s->cursor + 1);
+    } else {
+        s->cursor = -1;
+        sb_boundary(s, s->run.mlp);
+    }
+    return true;
 }
 
-static bool sb_live(const void *self, const char *name, const int *index, double *out)
+static const SceneKeyAction sb_keys[] = {
+    { "j/k", "choose knob", sb_key_knob },
+    { "[/]", "change knob", sb_key_change },
+    { "</,", "back in history", sb_key_back },
+    { ">", "forward", sb_key_forward },
+};
+
+/* The snapshot being viewed, NULL when the live state is on screen. */
+static const SbSnap *sb_viewed(const Sandbox *s) { return s->cursor >= 0 ? &s->snaps[s->cursor] : NULL; }
+
+static bool live_loss(const void *self, const int *index, double *out)
 {
-    (void)index;
-    const Sandbox *s = self;
-    const SbSnap *p = s->cursor >= 0 ? &s->snaps[s->cursor] : NULL;
-    if (strcmp(name, "loss") == 0)
-        *out = p ? p->loss : s->run.loss;
-    else if (strcmp(name, "accuracy") == 0)
-        *out = p ? p->acc : s->acc;
-    else if (strcmp(name, "step") == 0)
-        *out = (double)(p ? p->step : s->run.step);
-    else
-        return false;
-    return isfinite(*out);
+    const SbSnap *p = sb_viewed(self);
+    return scene_finite(p ? p->loss : ((const Sandbox *)self)->run.loss, out);
 }
+
+static bool live_accuracy(const void *self, const int *index, double *out)
+{
+    const SbSnap *p = sb_viewed(self);
+    return scene_finite(p ? p->acc : ((const Sandbox *)self)->acc, out);
+}
+
+static bool live_step(const void *self, const int *index, double *out)
+{
+    const SbSnap *p = sb_viewed(self);
+    *out = (double)(p ? p->step : ((const Sandbox *)self)->run.step);
+    return true;
+}
+
+static const CatalogLive sb_lives[] = {
+    { "loss", 0, "current training loss", live_loss },
+    { "accuracy", 0, "test accuracy, 0 to 1", live_accuracy },
+    { "step", 0, "training steps taken", live_step },
+};
+
+static const CatalogSceneSetting sb_settings[] = {
+    { &setting_seed, NULL }, { &setting_dataset, "moons" }, { &setting_hidden, "16,16" }, { &setting_act, "relu" },
+    { &setting_placement, NULL }, { &setting_batch, NULL }, { &setting_lr, NULL }, { &setting_steps, NULL },
+    { &setting_alpha, NULL }, { &setting_eps, NULL }, { &setting_convention, NULL }, { &setting_autoplay, NULL },
+    { &setting_speed, NULL },
+};
 
 void sandbox_view_state(const void *self, const double **params, size_t *num_params, const double **running,
                         size_t *num_running, long *step)
@@ -598,9 +623,9 @@ static void sb_draw_map(const Sandbox *s, Canvas *cv, Rect area)
     scatter_draw(cv, area, &sp);
 }
 
-static void sb_draw(void *self, Canvas *cv, Rect area)
+static void sb_draw(const void *self, Canvas *cv, Rect area)
 {
-    Sandbox *s = self;
+    const Sandbox *s = self;
     bool u = cv->unicode;
     if (area.w < 40 || area.h < 6) {
         canvas_text(cv, area.x, area.y, "scene needs more room", ROLE_TEXT_DIM, 0, area.w);
@@ -665,7 +690,8 @@ static long sb_position(const void *self)
 }
 
 const SceneClass scene_sandbox = {
-    .name = "sandbox",
+    .schema = SCENE_SCHEMA("sandbox", "a small network to play with every knob",
+                           sb_settings, sb_lives),
     .headline = "accuracy",
     .headline_label = "test accuracy",
     .create = sb_create,
@@ -673,9 +699,8 @@ const SceneClass scene_sandbox = {
     .step = sb_step,
     .steps_per_second = 20,
     .draw = sb_draw,
-    .key = sb_key,
     .keys = sb_keys,
-    .live = sb_live,
+    .key_count = SCENE_COUNT(sb_keys),
     .halted = sb_halted,
     .position = sb_position,
 };

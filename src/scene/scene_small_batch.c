@@ -8,7 +8,8 @@
 #include "engine/optimizer.h"
 #include "scene/imagesrc.h"
 #include "scene/lockstep.h"
-#include "scene/scenes.h"
+#include "scene/scene.h"
+#include "scene/settings.h"
 #include "util/alloc.h"
 #include "view/fitline.h"
 #include "view/format.h"
@@ -260,30 +261,50 @@ static int sb_size_index(int size)
     return -1;
 }
 
-static bool sb_live(const void *self, const char *name, const int *index, double *out)
+static bool live_step(const void *self, const int *index, double *out)
 {
-    const SmallBatch *s = self;
-    int k = index ? sb_size_index(index[0]) : -1;
-    double v = NAN;
-    if (strcmp(name, "step") == 0)
-        v = (double)s->step;
-    else if (strcmp(name, "runs_done") == 0)
-        v = s->run;
-    else if (k >= 0 && strcmp(name, "bn_error") == 0)
-        v = s->error[0][k];
-    else if (k >= 0 && strcmp(name, "gn_error") == 0)
-        v = s->error[1][k];
-    else if (k >= 0 && strcmp(name, "ln_error") == 0)
-        v = s->error[2][k];
-    else if (k >= 0 && strcmp(name, "bn_train_error") == 0)
-        v = s->bn_train_error[k];
-    else if (k >= 0 && strcmp(name, "bn_gap") == 0)
-        v = s->error[0][k] - s->bn_train_error[k];
-    if (!isfinite(v))
-        return false;
-    *out = v;
+    *out = (double)((const SmallBatch *)self)->step;
     return true;
 }
+
+static bool live_runs_done(const void *self, const int *index, double *out)
+{
+    *out = ((const SmallBatch *)self)->run;
+    return true;
+}
+
+/* Method m's test error at batch size index[0] (2, 4, 8, 16 or 32); m = -1: the BN net with batch
+ * statistics, m = -2: the gap between the two. */
+static bool sb_error(const SmallBatch *s, int m, const int *index, double *out)
+{
+    int k = sb_size_index(index[0]);
+    if (k < 0)
+        return false;
+    double v = m >= 0 ? s->error[m][k] : m == -1 ? s->bn_train_error[k] : s->error[0][k] - s->bn_train_error[k];
+    return scene_finite(v, out);
+}
+
+static bool live_bn_error(const void *self, const int *index, double *out) { return sb_error(self, 0, index, out); }
+static bool live_gn_error(const void *self, const int *index, double *out) { return sb_error(self, 1, index, out); }
+static bool live_ln_error(const void *self, const int *index, double *out) { return sb_error(self, 2, index, out); }
+static bool live_bn_train_error(const void *self, const int *index, double *out) { return sb_error(self, -1, index, out); }
+static bool live_bn_gap(const void *self, const int *index, double *out) { return sb_error(self, -2, index, out); }
+
+static const CatalogLive sb_lives[] = {
+    { "step", 0, "SGD steps taken (32 training pictures each)", live_step },
+    { "runs_done", 0, "runs finished, of 15", live_runs_done },
+    { "bn_error", 1, "test error (0 to 1) with batch norm, eval mode, of the run at batch size i (2, 4, 8, 16, 32)",
+      live_bn_error },
+    { "gn_error", 1, "test error with group norm at batch size i", live_gn_error },
+    { "ln_error", 1, "test error with layer norm at batch size i", live_ln_error },
+    { "bn_train_error", 1, "test error of the BN net at batch size i with batch statistics of i test pictures",
+      live_bn_train_error },
+    { "bn_gap", 1, "bn_error[i] - bn_train_error[i]: what eval mode costs (or gains) at batch size i", live_bn_gap },
+};
+
+static const CatalogSceneSetting sb_settings[] = {
+    { &setting_seed, NULL }, { &setting_images, NULL }, { &setting_lr, "0.1" }, { &setting_autoplay, NULL },
+};
 
 /* ---- drawing ---- */
 
@@ -359,9 +380,9 @@ static void sb_draw_table(const SmallBatch *s, Canvas *cv, Rect r)
     }
 }
 
-static void sb_draw(void *self, Canvas *cv, Rect area)
+static void sb_draw(const void *self, Canvas *cv, Rect area)
 {
-    SmallBatch *s = self;
+    const SmallBatch *s = self;
     if (area.w < 40 || area.h < 8) {
         lockstep_draw_note(cv, area, "scene needs more room", ROLE_TEXT_DIM);
         return;
@@ -399,7 +420,8 @@ static void sb_draw(void *self, Canvas *cv, Rect area)
 }
 
 const SceneClass scene_small_batch = {
-    .name = "small-batch",
+    .schema = SCENE_SCHEMA("small-batch", "batch, group and layer norm trained at batch sizes 2 to 32: test error against batch size",
+                           sb_settings, sb_lives),
     .headline = "runs_done",
     .headline_label = "runs done, of 15",
     .create = sb_create,
@@ -407,6 +429,5 @@ const SceneClass scene_small_batch = {
     .step = sb_step,
     .steps_per_second = 32,
     .draw = sb_draw,
-    .live = sb_live,
     .halted = sb_halted,
 };

@@ -42,23 +42,14 @@ uint32_t check_choice_key(const CheckState *s, int i)
     return s->shifted && letter < 0x80 ? (uint32_t)toupper((int)letter) : letter;
 }
 
-/* Whether a scene's key list names this key: "b", "u/U", "[/]", "</,", "1-9" (a range). */
+/* Whether one of the scene's knob keys is this key. */
 static bool scene_lists_key(const Scene *scene, int key)
 {
     SceneKey keys[SCENE_KEYS_MAX];
     int k = scene ? scene_keys(scene, keys) : 0;
-    for (int i = 0; i < k && i < SCENE_KEYS_MAX; i++) {
-        const char *p = keys[i].key;
-        while (*p) {
-            const char *end = strchr(p, '/');
-            size_t len = end ? (size_t)(end - p) : strlen(p);
-            if (len == 1 && (unsigned char)p[0] == key)
-                return true;
-            if (len == 3 && p[1] == '-' && key >= (unsigned char)p[0] && key <= (unsigned char)p[2])
-                return true;
-            p += len + (end ? 1 : 0);
-        }
-    }
+    for (int i = 0; i < k; i++)
+        if (scene_key_names(keys[i].key, key))
+            return true;
     return false;
 }
 

@@ -2,13 +2,18 @@
 #include "ui/record.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "ui/tutor.h"
 #include "util/alloc.h"
+#include "util/file.h"
 #include "util/parse.h"
 #include "view/keys.h"
 
@@ -79,13 +84,13 @@ void record_destroy(Record *record)
     free(record);
 }
 
-static void record_push(Record *r, double t, RecordKind kind, long value)
+static void record_push(Record *r, double t, RecordKind kind, long value, int line)
 {
     if (r->count == r->cap) {
         r->cap = r->cap ? r->cap * 2 : 64;
         r->events = xrealloc(r->events, (size_t)r->cap * sizeof *r->events);
     }
-    r->events[r->count++] = (RecordEvent){t, kind, value};
+    r->events[r->count++] = (RecordEvent){t, kind, value, line};
 }
 
 /* Splits a line into at most 4 blank-separated words (in place). Returns the count, 5 when more. */
@@ -184,14 +189,20 @@ Record *record_parse(const char *text, size_t size, const char *path, const char
             r->page = (int)page;
             have_start = true;
         } else if (strcmp(what, "autoplay") == 0) {
-            if (n != 2 || !parse_double(words[1], &r->autoplay) || r->autoplay < 0 || r->autoplay > 86400) {
-                error_set_at(err, path, line_no, "expected 'autoplay SECONDS' (0 to 86400)");
+            if (n != 2 || !parse_double(words[1], &r->autoplay) || r->autoplay < 0 || r->autoplay > 86400 ||
+                (r->autoplay > 0 && r->autoplay < TUTOR_AUTOPLAY_MIN_SECONDS)) {
+                error_set_at(err, path, line_no, "expected 'autoplay SECONDS' (0 for none, else 1 to 86400)");
                 goto fail;
             }
         } else if (strcmp(what, "size") == 0) {
             long h;
             if (n != 3 || !parse_long(words[1], 1, 100000, &v) || !parse_long(words[2], 1, 100000, &h)) {
                 error_set_at(err, path, line_no, "expected 'size WIDTH HEIGHT'");
+                goto fail;
+            }
+            if (v > RECORD_WIDTH_MAX || h > RECORD_HEIGHT_MAX) {
+                error_set_at(err, path, line_no, "recorded at %ldx%ld; a record may be at most %dx%d", v, h,
+                             RECORD_WIDTH_MAX, RECORD_HEIGHT_MAX);
                 goto fail;
             }
             r->width = (int)v;
@@ -215,15 +226,23 @@ Record *record_parse(const char *text, size_t size, const char *path, const char
                 error_set_at(err, path, line_no, "unknown key '%s'", words[2]);
                 goto fail;
             }
-            if (!is_key && !parse_long(words[2], 1, 1000000, &v)) {
-                error_set_at(err, path, line_no, "expected a step count from 1 to 1000000, got '%s'", words[2]);
+            if (!is_key && !parse_long(words[2], 1, RECORD_STEPS_PER_EVENT_MAX, &v)) {
+                error_set_at(err, path, line_no, "expected a step count from 1 to %d (no frame takes more), got "
+                             "'%s'", RECORD_STEPS_PER_EVENT_MAX, words[2]);
                 goto fail;
             }
             if (r->count >= RECORD_EVENTS_MAX) {
-                error_set_at(err, path, line_no, "more than %d events", RECORD_EVENTS_MAX);
+                error_set_at(err, path, line_no, "more than %d events: too long for a record", RECORD_EVENTS_MAX);
                 goto fail;
             }
-            record_push(r, t, is_key ? RECORD_KEY : RECORD_STEPS, is_key ? key : v);
+            if (!is_key && r->steps + v > RECORD_STEPS_TOTAL_MAX) {
+                error_set_at(err, path, line_no, "more than %d scene steps in all: too many for a record",
+                             RECORD_STEPS_TOTAL_MAX);
+                goto fail;
+            }
+            if (!is_key)
+                r->steps += v;
+            record_push(r, t, is_key ? RECORD_KEY : RECORD_STEPS, is_key ? key : v, line_no);
             last = t;
         } else if (strcmp(what, "end") == 0) {
             if (n != 2 || !parse_time(words[1], &r->end)) {
@@ -253,32 +272,33 @@ fail:
 
 Record *record_load(const char *path, const char *version, BnError *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        error_set(err, path, "%s", strerror(errno));
+    /* Never blocks on a FIFO named like a record, and refuses anything but a regular file. */
+    struct stat st;
+    int fd = file_open_regular(path, O_RDONLY, 0, &st, err);
+    if (fd < 0)
+        return NULL;
+    if (st.st_size > RECORD_FILE_MAX) {
+        close(fd);
+        error_set(err, path, "too large for a record (over %d MiB)", RECORD_FILE_MAX >> 20);
         return NULL;
     }
-    size_t cap = 4096, len = 0;
+    size_t cap = (size_t)st.st_size + 1, len = 0;
     char *buf = xmalloc(cap);
-    size_t got;
-    while ((got = fread(buf + len, 1, cap - len, f)) > 0) {
-        len += got;
-        if (len == cap) {
-            if (cap >= RECORD_FILE_MAX) {
-                fclose(f);
-                free(buf);
-                error_set(err, path, "too large for a record (over %d MiB)", RECORD_FILE_MAX >> 20);
-                return NULL;
-            }
-            cap *= 2;
-            buf = xrealloc(buf, cap);
-        }
+    bool bad = false;
+    while (len < cap) {
+        ssize_t got = read(fd, buf + len, cap - len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            bad = true;
+        if (got <= 0)
+            break;
+        len += (size_t)got;
     }
-    bool bad = ferror(f);
-    fclose(f);
-    if (bad) {
+    close(fd);
+    if (bad || len == cap) {
         free(buf);
-        error_set(err, path, "read error");
+        error_set(err, path, bad ? "read error" : "the file grew while it was read");
         return NULL;
     }
     Record *r = record_parse(buf, len, path, version, err);
@@ -294,9 +314,22 @@ struct Recorder {
 
 Recorder *recorder_open(const char *path, const Record *header, BnError *err)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) {
+    /* 0600 like the progress file: a record holds the learner's typed answers. A FIFO without a reader
+     * fails at once instead of blocking; with one, or any other special file, it is refused. */
+    struct stat st;
+    BnError why = { 0 };
+    int fd = file_open_regular(path, O_WRONLY | O_CREAT, 0600, &st, &why);
+    if (fd < 0) {
+        error_set(err, path, "cannot write the record: %s", why.message);
+        return NULL;
+    }
+    /* An existing file keeps its old mode through open(): narrow it when it is ours. */
+    if (st.st_uid == geteuid() && (st.st_mode & 077))
+        (void)fchmod(fd, st.st_mode & 0700);
+    FILE *f = NULL;
+    if (ftruncate(fd, 0) != 0 || !(f = fdopen(fd, "w"))) {
         error_set(err, path, "cannot write the record: %s", strerror(errno));
+        close(fd);
         return NULL;
     }
     Recorder *rec = xcalloc(1, sizeof *rec);

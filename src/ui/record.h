@@ -10,7 +10,11 @@
  *   key 1.250 RIGHT                  a key (see record_key_name) at seconds since the start
  *   steps 1.300 3                    scene steps an animation frame took at that time
  *   end 9.000                        when the session ended (optional)
- * Blank lines and lines starting with '#' are ignored. Times never decrease. */
+ * Blank lines and lines starting with '#' are ignored. Times never decrease.
+ *
+ * A record is a file someone else may have written, so what it may ask is bounded: at most
+ * RECORD_STEPS_PER_EVENT_MAX steps on one line (a live frame never takes more), RECORD_STEPS_TOTAL_MAX
+ * steps and RECORD_EVENTS_MAX events in all, a size of at most RECORD_WIDTH_MAX x RECORD_HEIGHT_MAX. */
 #ifndef BNTUTOR_UI_RECORD_H
 #define BNTUTOR_UI_RECORD_H
 
@@ -22,7 +26,14 @@
 
 #define RECORD_MAGIC "bntutor-record 1"
 
-enum { RECORD_EVENTS_MAX = 10000000, RECORD_NAME_MAX = 16 };
+enum {
+    RECORD_EVENTS_MAX = 1000000,
+    RECORD_STEPS_PER_EVENT_MAX = 10000,     /* a live frame: 1000 steps/s × speed 64 × 0.1 s is 6400 */
+    RECORD_STEPS_TOTAL_MAX = 1000000,
+    RECORD_WIDTH_MAX = 1000,
+    RECORD_HEIGHT_MAX = 400,
+    RECORD_NAME_MAX = 16,
+};
 
 typedef enum RecordKind { RECORD_KEY, RECORD_STEPS } RecordKind;
 
@@ -30,6 +41,7 @@ typedef struct RecordEvent {
     double t;               /* seconds since the session started */
     RecordKind kind;
     long value;             /* the key code, or the step count */
+    int line;               /* where it was in the file (0: not from a file), for messages */
 } RecordEvent;
 
 typedef struct Record {
@@ -41,12 +53,13 @@ typedef struct Record {
     RecordEvent *events;    /* (count) in time order */
     int count, cap;
     double end;             /* -1 when not given */
+    long steps;             /* the sum of every steps event */
 } Record;
 
 /* Parses a record. `path` names it in errors ("path:line: message"). NULL with err on any problem,
  * including a missing magic line or a version other than `version`. */
 Record *record_parse(const char *text, size_t size, const char *path, const char *version, BnError *err);
-/* Reads and parses a file (at most 256 MiB). */
+/* Reads and parses a file (at most 256 MiB; a FIFO or other special file is refused, never waited on). */
 Record *record_load(const char *path, const char *version, BnError *err);
 void record_destroy(Record *record);        /* accepts NULL */
 
@@ -59,7 +72,8 @@ bool record_key_parse(const char *name, int *key);
 
 /* Writes a record as the session goes, line by line (flushed, so a crash keeps what happened). */
 typedef struct Recorder Recorder;
-/* Creates/truncates path and writes the header lines from `header` (its events are ignored). */
+/* Creates/truncates path, mode 0600 (a record holds typed answers), and writes the header lines from
+ * `header` (its events are ignored). A path that is not a regular file is refused. */
 Recorder *recorder_open(const char *path, const Record *header, BnError *err);
 void recorder_key(Recorder *recorder, double t, int key);
 void recorder_steps(Recorder *recorder, double t, long count);

@@ -260,7 +260,12 @@ Tutor *tutor_create(const TutorConfig *config, BnError *err)
     }
     if (config->use_progress) {
         BnError warning = { 0 };
-        t->progress = progress_load(config->progress_path, &warning);
+        char *path = config->progress_path ? xstrdup(config->progress_path)
+                                           : progress_path_for_lessons(config->lessons_dir);
+        t->progress = progress_load(path, &warning);
+        free(path);
+        /* A booth (--autoplay) or a replay shows the learner's progress but never changes it. */
+        t->progress->readonly = config->autoplay > 0.0 || config->replay != NULL;
         warn_once(t, &warning);
         if (config->reset_progress) {
             error_clear(&warning);
@@ -285,6 +290,9 @@ Tutor *tutor_create(const TutorConfig *config, BnError *err)
     }
     if (index < 0)
         index = openable(t, 0, +1);
+    if (set->skipped > 0 && !t->status[0])
+        tutor_set_status(t, "%d more *.lesson files left out: at most %d are read (the first by name).", set->skipped,
+                         LESSON_SET_MAX);
     if (config->record_path) {
         Record header = { .seed = config->seed, .autoplay = config->autoplay, .width = config->term_width,
                           .height = config->term_height };
@@ -390,10 +398,14 @@ static AppAction dispatch_key(Tutor *t, int key)
 }
 
 /* Applies one recorded event; a replayed key that would quit ends the replay instead. */
+static bool interrupted(const Tutor *t) { return t->config.interrupted && t->config.interrupted(); }
+
 static void replay_fire(Tutor *t, const RecordEvent *e)
 {
     if (e->kind == RECORD_STEPS) {
-        tutor_steps(t, e->value);
+        /* One step at a time, so a signal never waits for a whole recorded frame of a heavy scene. */
+        for (long k = 0; k < e->value && !interrupted(t); k++)
+            tutor_steps(t, 1);
         if (tutor_scene_finished(t))
             t->playing = false;             /* as the live tick did */
     } else if (dispatch_key(t, (int)e->value) == APP_QUIT) {
@@ -406,7 +418,7 @@ void tutor_tick(Tutor *t, double dt)
 {
     if (t->replay) {
         t->replay_clock += dt;
-        while (t->replay && t->replay_next < t->replay->count &&
+        while (t->replay && t->replay_next < t->replay->count && !interrupted(t) &&
                t->replay->events[t->replay_next].t <= t->replay_clock)
             replay_fire(t, &t->replay->events[t->replay_next++]);
         if (t->replay && t->replay_next >= t->replay->count) {

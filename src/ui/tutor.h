@@ -18,13 +18,16 @@ typedef struct TutorConfig {
     int lesson;                 /* lesson number to open; -1: where progress says (or the first) */
     int page;                   /* 1-based page of that lesson; 0: its saved page, else 1 */
     uint64_t seed;              /* session seed: scenes start from it; 'R' draws new ones from it */
-    bool use_progress;          /* false: nothing is loaded or saved (render, tests) */
-    const char *progress_path;  /* NULL: progress_default_path() */
+    bool use_progress;          /* false: nothing is loaded or saved (render, tests, replays) */
+    const char *progress_path;  /* NULL: progress_path_for_lessons(lessons_dir), one store per lessons folder;
+                                 * with autoplay or a replay it is only read, never changed */
     bool reset_progress;
     double autoplay;            /* > 0: presenting (BK_AUTOPLAY turns pages, live scenes play) */
     const char *record_path;    /* --record=FILE, or NULL */
     const Record *replay;       /* --replay: played back from the first tick; NULL for none */
     double (*now)(void);        /* monotonic seconds for record times; NULL: CLOCK_MONOTONIC */
+    int (*interrupted)(void);   /* non-zero when a signal asks to stop: long replays check it between
+                                 * steps so SIGTERM/SIGINT are answered at once; NULL: never */
     int term_width, term_height; /* terminal size, written to the record; 0: unknown */
 } TutorConfig;
 
@@ -61,6 +64,8 @@ bool tutor_replaying(const Tutor *tutor);
 double tutor_speed(const Tutor *tutor);
 /* Stepping time allowed per frame: at 30 frames a second this leaves a few milliseconds for drawing. */
 #define TUTOR_STEP_BUDGET_SECONDS 0.025
+/* The shortest --autoplay pause between pages: faster is unreadable and keeps a core busy. */
+#define TUTOR_AUTOPLAY_MIN_SECONDS 1.0
 /* The speed multiplier actually reached when this machine can't step as fast as asked, shown in the
  * footer; 0 when it keeps up (or within a second of catching up). */
 double tutor_reached_speed(const Tutor *tutor);

@@ -172,8 +172,15 @@ CsvMatrix *csv_parse(const char *text, size_t size, const char *source, BnError 
             ok = false;
             break;
         }
-        if (rows == INT_MAX || value_count + (size_t)count > (size_t)INT_MAX) {
-            error_set_at(err, src, line_no, "too many values");
+        if (rows >= CSV_ROWS_MAX) {
+            error_set_at(err, src, line_no, "more than %d rows: a mini-batch may have at most %d", CSV_ROWS_MAX,
+                         CSV_ROWS_MAX);
+            ok = false;
+            break;
+        }
+        if (value_count + (size_t)count > CSV_VALUES_MAX) {
+            error_set_at(err, src, line_no, "more than %d values: a mini-batch may have at most %d (rows x columns)",
+                         CSV_VALUES_MAX, CSV_VALUES_MAX);
             ok = false;
             break;
         }
@@ -236,7 +243,16 @@ CsvMatrix *csv_read_stream(FILE *stream, const char *source, BnError *err)
     char *buf = xmalloc(cap);
     for (;;) {
         size_t got = fread(buf + len, 1, cap - len, stream);
+        /* A NUL means binary input (/dev/zero): stop here, the parser names its line. */
+        bool binary = got > 0 && memchr(buf + len, '\0', got) != NULL;
         len += got;
+        if (binary)
+            break;
+        if (len > CSV_BYTES_MAX) {
+            error_set_at(err, src, 0, "more than %d MiB: too large for a mini-batch (the limit)", CSV_BYTES_MAX >> 20);
+            free(buf);
+            return NULL;
+        }
         if (len == cap) {
             cap *= 2;
             buf = xrealloc(buf, cap);

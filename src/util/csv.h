@@ -15,10 +15,15 @@ typedef struct CsvMatrix {
     int first_line;     /* line number of the first data row, for messages about every row */
 } CsvMatrix;
 
+/* What a mini-batch may hold: bigger input is refused with a message naming the limit, before it can
+ * grow until the allocator gives up (`yes 1.5 | bntutor bn -`, `--dy=/dev/zero`). */
+enum { CSV_BYTES_MAX = 32 << 20, CSV_ROWS_MAX = 100000, CSV_VALUES_MAX = 1000000 };
+
 /* Parses text of `size` bytes; `source` names it in messages ("file.csv", "<stdin>").
  * Returns NULL and sets err as "source:line: what" on any problem. */
 CsvMatrix *csv_parse(const char *text, size_t size, const char *source, BnError *err);
-/* Reads a whole stream (no line-length limit) and parses it. */
+/* Reads a whole stream (no line-length limit, at most CSV_BYTES_MAX bytes; a NUL stops it at once)
+ * and parses it. */
 CsvMatrix *csv_read_stream(FILE *stream, const char *source, BnError *err);
 /* Reads a file, or stdin when path is "-" (then named "<stdin>" in messages). */
 CsvMatrix *csv_read_file(const char *path, BnError *err);

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/termtext.h"
+
 static void error_vset(BnError *err, const char *where, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
@@ -46,11 +48,18 @@ void error_clear(BnError *err)
 
 const char *error_format(const BnError *err, char *buf, int size)
 {
-    if (!err || !err->set)
+    /* Paths, CSV cells and record words come from files someone else may control: what reaches the
+     * terminal is cleaned of controls and hidden characters. */
+    char where[ERROR_WHERE_MAX * 4], message[ERROR_MESSAGE_MAX * 4];
+    if (!err || !err->set) {
         snprintf(buf, (size_t)size, "no error");
-    else if (err->where[0])
-        snprintf(buf, (size_t)size, "%s: %s", err->where, err->message);
+        return buf;
+    }
+    termtext_clean(err->where, where, sizeof where, 0);
+    termtext_clean(err->message, message, sizeof message, 0);
+    if (where[0])
+        snprintf(buf, (size_t)size, "%s: %s", where, message);
     else
-        snprintf(buf, (size_t)size, "%s", err->message);
+        snprintf(buf, (size_t)size, "%s", message);
     return buf;
 }

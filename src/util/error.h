@@ -19,7 +19,8 @@ void error_set(BnError *err, const char *where, const char *fmt, ...)
 void error_set_at(BnError *err, const char *path, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void error_clear(BnError *err);
-/* "where: message" or just "message"; writes into buf and returns it. */
+/* "where: message" or just "message", cleaned for a terminal (termtext_clean: no controls, no hidden
+ * bidi characters); writes into buf and returns it. */
 const char *error_format(const BnError *err, char *buf, int size);
 
 #endif

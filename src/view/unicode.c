@@ -3,6 +3,8 @@
 
 #include <stddef.h>
 
+#include "util/termtext.h"
+
 int utf8_decode(const char *s, uint32_t *cp)
 {
     const unsigned char *u = (const unsigned char *)s;
@@ -118,6 +120,8 @@ int unicode_width(uint32_t cp)
 {
     if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0))
         return -1;
+    if (termtext_is_hidden(cp))
+        return 0;                   /* bidi controls, soft hyphen, tags: never drawn (util/termtext.h) */
     if (cp < 0x300)
         return 1;
     if (in_ranges(cp, zero_width, sizeof zero_width / sizeof zero_width[0]))

@@ -13,7 +13,8 @@ int utf8_decode(const char *s, uint32_t *cp);
 /* Writes cp as UTF-8 into out (4 bytes room); returns the byte count (invalid cp → U+FFFD). */
 int utf8_encode(uint32_t cp, char *out);
 /* Columns a code point takes: 2 East Asian wide/fullwidth, 0 combining marks and zero-width
- * characters, -1 control characters, 1 otherwise. */
+ * characters and the hidden bidi/format characters of termtext_is_hidden, -1 control characters,
+ * 1 otherwise. */
 int unicode_width(uint32_t cp);
 /* Columns of a UTF-8 string as canvas_text draws it (controls and invalid bytes count 1). */
 int utf8_width(const char *s);

@@ -71,13 +71,14 @@ cmp -s "$WORK/before" "$WORK/after" || fail "stty settings changed: $(diff "$WOR
 wait_for "stty -a > $WORK/before" || fail "the shell's earlier output is not back (alternate screen left on?)"
 
 # --autoplay: pages turn by themselves; the first real key takes over and stops them.
-$TM send-keys -t e2e "$BIN --lesson=0 --page=1 --autoplay=0.3" Enter
+# (1 s is the shortest pause --autoplay takes.)
+$TM send-keys -t e2e "$BIN --lesson=0 --page=1 --autoplay=1" Enter
 wait_for 'page 1/5' || fail "autoplay: no first page"
-wait_for 'page 3/5' || fail "autoplay did not turn pages"
+wait_for 'page 3/5' 50 || fail "autoplay did not turn pages"
 $TM send-keys -t e2e x
 sleep 0.3
 before=$(screen | grep -o 'page [0-9]*/5')
-sleep 0.7
+sleep 1.5
 after=$(screen | grep -o 'page [0-9]*/5')
 [ "$before" = "$after" ] || fail "autoplay went on after a key: $before, then $after"
 $TM send-keys -t e2e q
