@@ -66,12 +66,15 @@ Test(tutor_screens, a_name_no_screen_has_changes_nothing)
 Test(tutor_screens, showing_the_menu_selects_the_lesson_being_read)
 {
     Tutor *t = open_lesson(5, 1);
-    t->menu_sel = 0;
-    t->menu_digits[0] = '1';
+    tutor_show(t, "menu");
+    tutor_key(t, BK_HOME);
+    tutor_key(t, '1');              /* lessons 10 and on start with 1 too: the digit waits for more */
+    cr_assert_neq(screen_menu_selected(t), tutor_lesson_index(t), "the selection moved away first");
+    cr_assert_str_eq(screen_menu_digits(t), "1", "a digit is typed first");
     tutor_show(t, "menu");
     cr_expect_str_eq(tutor_mode(t), "menu");
-    cr_expect_eq(t->menu_sel, t->index, "the selection starts on lesson 5");
-    cr_expect_eq(t->menu_digits[0], '\0', "no digits carried over");
+    cr_expect_eq(screen_menu_selected(t), tutor_lesson_index(t), "the selection starts on lesson 5");
+    cr_expect_str_eq(screen_menu_digits(t), "", "no digits carried over");
     tutor_destroy(t);
 }
 
@@ -81,10 +84,10 @@ Test(tutor_screens, help_covers_the_screen_it_was_opened_from_and_closes_back_to
     tutor_key(t, 'm');
     tutor_key(t, BK_DOWN);
     tutor_key(t, BK_DOWN);
-    int sel = t->menu_sel;
+    int sel = screen_menu_selected(t);
     tutor_key(t, '?');
     cr_assert_str_eq(tutor_mode(t), "help");
-    cr_expect_eq(t->beneath, tutor_screen_named("menu"));
+    cr_expect_eq(tutor_screen_beneath(t), tutor_screen_named("menu"));
     char *text = frame(t);
     cr_expect(strstr(text, "Lessons"), "the menu's header shows around the help:\n%s", text);
     cr_expect(strstr(text, "Lesson menu") && strstr(text, "open lesson number"),
@@ -93,12 +96,12 @@ Test(tutor_screens, help_covers_the_screen_it_was_opened_from_and_closes_back_to
     free(text);
     tutor_key(t, BK_ESC);
     cr_expect_str_eq(tutor_mode(t), "menu", "Escape goes back to the menu");
-    cr_expect_eq(t->menu_sel, sel, "with its selection where it was");
+    cr_expect_eq(screen_menu_selected(t), sel, "with its selection where it was");
 
     tutor_key(t, BK_ESC);
     cr_assert_str_eq(tutor_mode(t), "page");
     tutor_key(t, '?');
-    cr_expect_eq(t->beneath, tutor_screen_named("page"));
+    cr_expect_eq(tutor_screen_beneath(t), tutor_screen_named("page"));
     text = frame(t);
     cr_expect(strstr(text, "Lesson 0") && strstr(text, "previous page"),
               "over a page: its header around, its keys inside:\n%s", text);

@@ -403,7 +403,7 @@ int cmd_check(int argc, char **argv)
         return 2;
     }
     if (data && strcmp(data, "synthetic") == 0) {
-        imagesrc_set_fashion(NULL);
+        dataset_fashion_set(NULL);
     } else if (data) {
         /* A directory that cannot be read would quietly verify on the fallback: refuse it up front. */
         Dataset *train = NULL, *test = NULL;
@@ -415,7 +415,7 @@ int cmd_check(int argc, char **argv)
         }
         dataset_destroy(train);
         dataset_destroy(test);
-        imagesrc_set_fashion(data);
+        dataset_fashion_set(data);
     }
     LessonSet *set = lesson_set_load_files(files, count);
     int status = 0;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cmd/cmd.h"
+#include "cmd/cmd_util.h"
 #include "cmd/export.h"
 #include "ui/app.h"
 #include "ui/assets.h"
@@ -280,15 +281,6 @@ bool export_asciicast(FILE *out, const char *text, size_t size, const char *path
     return true;
 }
 
-static int export_usage_error(const char *where, const char *what, const char *value)
-{
-    if (value)
-        fprintf(stderr, "bntutor: export: %s: %s, got '%s' (try 'bntutor export --help')\n", where, what, value);
-    else
-        fprintf(stderr, "bntutor: export: %s: %s (try 'bntutor export --help')\n", where, what);
-    return 2;
-}
-
 /* A whole file (or stdin for "-") into a new buffer; NULL with err. */
 static char *read_all(const char *path, size_t *size, BnError *err)
 {
@@ -355,22 +347,22 @@ int cmd_export(int argc, char **argv)
             return 0;
         } else if (parse_option(arg, "format", &v)) {
             if (!v || strcmp(v, "asciicast") != 0)
-                return export_usage_error("--format", "expected asciicast", v);
+                return cmd_usage_error("export", "--format", "expected asciicast", v);
         } else if (parse_option(arg, "idle-limit", &v)) {
             if (!v || !parse_double(v, &options.idle_limit) || options.idle_limit <= 0.0 ||
                 options.idle_limit > 86400.0)
-                return export_usage_error("--idle-limit", "expected seconds above 0 (e.g. 2)", v);
+                return cmd_usage_error("export", "--idle-limit", "expected seconds above 0 (e.g. 2)", v);
         } else if (parse_option(arg, "theme", &v)) {
             if (!v || !v[0])
-                return export_usage_error("--theme", "expected a theme name (dark, light, contrast)", v);
+                return cmd_usage_error("export", "--theme", "expected a theme name (dark, light, contrast)", v);
             theme_name = v;
         } else if (parse_option(arg, "lessons-dir", &v)) {
             if (!v || !v[0])
-                return export_usage_error("--lessons-dir", "expected a directory", v);
+                return cmd_usage_error("export", "--lessons-dir", "expected a directory", v);
             options.lessons_dir = v;
         } else if (parse_option(arg, "ascii", &v) || parse_option(arg, "no-color", &v)) {
             if (v)
-                return export_usage_error(arg, "takes no value", NULL);
+                return cmd_usage_error("export", arg, "takes no value", NULL);
             if (strncmp(arg, "--ascii", 7) == 0)
                 options.unicode = false;
             else
@@ -386,7 +378,7 @@ int cmd_export(int argc, char **argv)
         }
     }
     if (!file)
-        return export_usage_error("FILE", "a record made with 'bntutor --record=FILE' is required", NULL);
+        return cmd_usage_error("export", "FILE", "a record made with 'bntutor --record=FILE' is required", NULL);
     const char *no_color_env = getenv("NO_COLOR");
     options.color = !no_color && !(no_color_env && no_color_env[0]);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/cmd_util.h"
 #include "ui/app.h"
 #include "ui/assets.h"
 #include "ui/tty.h"
@@ -34,15 +35,6 @@ static const char render_usage[] =
     "  --seed=S           seed (default 1, as the tutor)\n"
     "  --lessons-dir=DIR  read lessons from DIR\n";
 
-static int render_usage_error(const char *where, const char *what, const char *value)
-{
-    if (value)
-        fprintf(stderr, "bntutor: render: %s: %s, got '%s' (try 'bntutor render --help')\n", where, what, value);
-    else
-        fprintf(stderr, "bntutor: render: %s: %s (try 'bntutor render --help')\n", where, what);
-    return 2;
-}
-
 /* "WxH" (also "W×H" is not accepted: keep it typeable) into width and height, each 1..1000. */
 static bool parse_size(const char *text, long *w, long *h)
 {
@@ -70,35 +62,35 @@ int cmd_render(int argc, char **argv)
             return 0;
         } else if (parse_option(arg, "lesson", &v)) {
             if (!v || !parse_long(v, 0, 999, &lesson))
-                return render_usage_error("--lesson", "expected a lesson number from 0 to 999", v);
+                return cmd_usage_error("render", "--lesson", "expected a lesson number from 0 to 999", v);
         } else if (parse_option(arg, "page", &v)) {
             if (!v || !parse_long(v, 1, 9999, &page))
-                return render_usage_error("--page", "expected a page number from 1", v);
+                return cmd_usage_error("render", "--page", "expected a page number from 1", v);
         } else if (parse_option(arg, "size", &v)) {
             if (!v || !parse_size(v, &width, &height))
-                return render_usage_error("--size", "expected WIDTHxHEIGHT, each 1 to 1000 (e.g. 80x24)", v);
+                return cmd_usage_error("render", "--size", "expected WIDTHxHEIGHT, each 1 to 1000 (e.g. 80x24)", v);
         } else if (parse_option(arg, "steps", &v)) {
             if (!v || !parse_long(v, 0, 10000000, &steps))
-                return render_usage_error("--steps", "expected a step count from 0 to 10000000", v);
+                return cmd_usage_error("render", "--steps", "expected a step count from 0 to 10000000", v);
         } else if (parse_option(arg, "seed", &v)) {
             if (!v || !parse_long(v, 0, LONG_MAX, &seed))
-                return render_usage_error("--seed", "expected a non-negative whole number", v);
+                return cmd_usage_error("render", "--seed", "expected a non-negative whole number", v);
         } else if (parse_option(arg, "lessons-dir", &v)) {
             if (!v || !v[0])
-                return render_usage_error("--lessons-dir", "expected a directory", v);
+                return cmd_usage_error("render", "--lessons-dir", "expected a directory", v);
             dir = v;
         } else if (parse_option(arg, "format", &v)) {
             if (!v || (strcmp(v, "text") != 0 && strcmp(v, "ansi") != 0 && strcmp(v, "svg") != 0))
-                return render_usage_error("--format", "expected text, ansi or svg", v);
+                return cmd_usage_error("render", "--format", "expected text, ansi or svg", v);
             format = v;
         } else if (parse_option(arg, "theme", &v)) {
             if (!v || !v[0])
-                return render_usage_error("--theme", "expected a theme name (dark, light, contrast)", v);
+                return cmd_usage_error("render", "--theme", "expected a theme name (dark, light, contrast)", v);
             theme_name = v;
         } else if (parse_option(arg, "ascii", &v) || parse_option(arg, "color", &v) ||
                    parse_option(arg, "zoom", &v)) {
             if (v)
-                return render_usage_error(arg, "takes no value", NULL);
+                return cmd_usage_error("render", arg, "takes no value", NULL);
             if (strncmp(arg, "--ascii", 7) == 0)
                 ascii = true;
             else if (strncmp(arg, "--color", 7) == 0)
@@ -111,9 +103,9 @@ int cmd_render(int argc, char **argv)
         }
     }
     if (lesson < 0)
-        return render_usage_error("--lesson", "is required (bntutor list shows the lessons)", NULL);
+        return cmd_usage_error("render", "--lesson", "is required (bntutor list shows the lessons)", NULL);
     if (color && format && strcmp(format, "ansi") != 0)
-        return render_usage_error("--color", "means --format=ansi, which contradicts --format", format);
+        return cmd_usage_error("render", "--color", "means --format=ansi, which contradicts --format", format);
     if (!format)
         format = color ? "ansi" : "text";
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/cmd_util.h"
 #include "lesson/progress.h"
 #include "ui/app.h"
 #include "ui/assets.h"
@@ -39,16 +40,6 @@ static const char tutor_usage[] =
     "               [--record=FILE | --replay=FILE]\n"
     "Starts the interactive batch-normalization tutor ('bntutor --help' lists the subcommands too).\n";
 
-/* "bntutor: --where: what" for usage errors; returns the exit status 2. */
-static int usage_error(const char *where, const char *what, const char *value)
-{
-    if (value)
-        fprintf(stderr, "bntutor: %s: %s, got '%s' (try 'bntutor --help')\n", where, what, value);
-    else
-        fprintf(stderr, "bntutor: %s: %s (try 'bntutor --help')\n", where, what);
-    return 2;
-}
-
 /* Returns -1 when the options are fine, else the exit status (0 after --help, 2 on a usage error). */
 static int tutor_parse(TutorOptions *o, int argc, char **argv)
 {
@@ -63,45 +54,46 @@ static int tutor_parse(TutorOptions *o, int argc, char **argv)
             return 0;
         } else if (parse_option(arg, "lesson", &v)) {
             if (!v || !parse_long(v, 0, 999, &o->lesson))
-                return usage_error("--lesson", "expected a lesson number from 0 to 999", v);
+                return cmd_usage_error(NULL, "--lesson", "expected a lesson number from 0 to 999", v);
         } else if (parse_option(arg, "page", &v)) {
             if (!v || !parse_long(v, 1, 9999, &o->page))
-                return usage_error("--page", "expected a page number from 1", v);
+                return cmd_usage_error(NULL, "--page", "expected a page number from 1", v);
         } else if (parse_option(arg, "seed", &v)) {
             if (!v || !parse_long(v, 0, LONG_MAX, &o->seed))
-                return usage_error("--seed", "expected a non-negative whole number", v);
+                return cmd_usage_error(NULL, "--seed", "expected a non-negative whole number", v);
         } else if (parse_option(arg, "theme", &v)) {
             if (!v || !v[0])
-                return usage_error("--theme", "expected a theme name (dark, light, contrast)", v);
+                return cmd_usage_error(NULL, "--theme", "expected a theme name (dark, light, contrast)", v);
             o->theme = v;
         } else if (parse_option(arg, "lessons-dir", &v)) {
             if (!v || !v[0])
-                return usage_error("--lessons-dir", "expected a directory", v);
+                return cmd_usage_error(NULL, "--lessons-dir", "expected a directory", v);
             o->lessons_dir = v;
         } else if (parse_option(arg, "autoplay", &v)) {
             double secs;
             if (!v || !parse_double(v, &secs) || secs < TUTOR_AUTOPLAY_MIN_SECONDS || secs > 86400.0)
-                return usage_error("--autoplay", "expected seconds between pages, from 1 to 86400 (e.g. 8)", v);
+                return cmd_usage_error(NULL, "--autoplay", "expected seconds between pages, from 1 to 86400 (e.g. 8)",
+                                       v);
             o->autoplay = secs;
         } else if (parse_option(arg, "record", &v)) {
             if (!v || !v[0])
-                return usage_error("--record", "expected a file to write the session to", v);
+                return cmd_usage_error(NULL, "--record", "expected a file to write the session to", v);
             o->record = v;
         } else if (parse_option(arg, "replay", &v)) {
             if (!v || !v[0])
-                return usage_error("--replay", "expected a file recorded with --record", v);
+                return cmd_usage_error(NULL, "--replay", "expected a file recorded with --record", v);
             o->replay = v;
         } else if (parse_option(arg, "ascii", &v)) {
             if (v)
-                return usage_error("--ascii", "takes no value", NULL);
+                return cmd_usage_error(NULL, "--ascii", "takes no value", NULL);
             o->ascii = true;
         } else if (parse_option(arg, "no-color", &v)) {
             if (v)
-                return usage_error("--no-color", "takes no value", NULL);
+                return cmd_usage_error(NULL, "--no-color", "takes no value", NULL);
             o->no_color = true;
         } else if (parse_option(arg, "reset-progress", &v)) {
             if (v)
-                return usage_error("--reset-progress", "takes no value", NULL);
+                return cmd_usage_error(NULL, "--reset-progress", "takes no value", NULL);
             o->reset_progress = true;
         } else if (arg[0] == '-') {
             fprintf(stderr, "bntutor: unknown option '%s' (try 'bntutor --help')\n", arg);
@@ -112,9 +104,9 @@ static int tutor_parse(TutorOptions *o, int argc, char **argv)
         }
     }
     if (o->record && o->replay)
-        return usage_error("--replay", "cannot be combined with --record", NULL);
+        return cmd_usage_error(NULL, "--replay", "cannot be combined with --record", NULL);
     if (o->page > 0 && o->lesson < 0)
-        return usage_error("--page", "needs --lesson=N too", NULL);
+        return cmd_usage_error(NULL, "--page", "needs --lesson=N too", NULL);
     return -1;
 }
 

@@ -24,3 +24,12 @@ int cmd_fail_error(int status, const BnError *err, const char *fallback_where)
 {
     return cmd_fail(status, err->where[0] ? err->where : fallback_where, "%s", err->message);
 }
+
+int cmd_usage_error(const char *sub, const char *where, const char *what, const char *value)
+{
+    fprintf(stderr, "bntutor: %s%s%s: %s", sub ? sub : "", sub ? ": " : "", where, what);
+    if (value)
+        fprintf(stderr, ", got '%s'", value);
+    fprintf(stderr, " (try 'bntutor %s%s--help')\n", sub ? sub : "", sub ? " " : "");
+    return 2;
+}

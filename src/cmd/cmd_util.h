@@ -10,4 +10,8 @@ int cmd_fail(int status, const char *where, const char *fmt, ...) __attribute__(
 /* Prints err as "bntutor: where: message", with fallback_where when err has no place, and returns status. */
 int cmd_fail_error(int status, const BnError *err, const char *fallback_where);
 
+/* A usage error of subcommand sub (NULL: the tutor itself): "bntutor: sub: where: what, got 'value'
+ * (try 'bntutor sub --help')", without ", got ..." when value is NULL. Returns the exit status 2. */
+int cmd_usage_error(const char *sub, const char *where, const char *what, const char *value);
+
 #endif

@@ -41,15 +41,22 @@ double batchnorm_default_momentum(BnConvention convention)
     return 0.1;
 }
 
-bool batchnorm_forward_train(double *y, double *xhat, double *mean, double *var, double *rstd,
-                             const double *x, const double *gamma, const double *beta,
-                             double eps, int n, int c, BnError *err)
+bool batchnorm_check_batch(int n, BnError *err)
 {
     if (n < 2) {
         error_set(err, "", "a batch of %d sample%s has no spread: training-mode batch norm needs at "
                   "least 2 samples per batch (use eval mode for a single sample)", n, n == 1 ? "" : "s");
         return false;
     }
+    return true;
+}
+
+bool batchnorm_forward_train(double *y, double *xhat, double *mean, double *var, double *rstd,
+                             const double *x, const double *gamma, const double *beta,
+                             double eps, int n, int c, BnError *err)
+{
+    if (!batchnorm_check_batch(n, err))
+        return false;
     /* Two passes: the mean first, then squared deviations, which stays accurate for large offsets.
      * Rows outer, features inner: each feature still sums its samples in order, over contiguous memory. */
     for (int j = 0; j < c; j++)

@@ -19,6 +19,10 @@ double batchnorm_default_eps(BnConvention convention);
 /* The paper convention has no momentum; its default is reported as 0. */
 double batchnorm_default_momentum(BnConvention convention);
 
+/* False with a message when a batch of n rows is too small for training mode (fewer than two rows
+ * have no variance to normalize with). */
+bool batchnorm_check_batch(int n, BnError *err);
+
 /* Training-mode forward. Saves what backward needs: xhat and rstd = 1/sqrt(var + eps).
  * y, xhat: (N,C)  mean, var (biased), rstd: (C)  x: (N,C)  gamma, beta: (C).
  * A batch of fewer than two rows has no variance to normalize with: returns false with a message. */

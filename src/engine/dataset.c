@@ -534,3 +534,22 @@ size_t dataset_private_bytes(const Dataset *set)
     }
     return 0;
 }
+
+/* ---- the lessons' name for the real images ---- */
+
+static const char *fashion_source = "idx:" DATASET_FASHION_DIR;
+
+void dataset_fashion_set(const char *dataset) { fashion_source = dataset; }
+
+const char *dataset_fashion(void) { return fashion_source; }
+
+const char *dataset_resolve(const char *name, bool real, const char *stand_in, bool *substituted)
+{
+    if (strcmp(name, "fashion-mnist") != 0)
+        return name;
+    if (real && fashion_source)
+        return fashion_source;
+    if (substituted)
+        *substituted = true;
+    return stand_in;
+}

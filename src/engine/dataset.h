@@ -26,6 +26,17 @@ typedef struct Dataset {
     char warning[ERROR_MESSAGE_MAX];
 } Dataset;
 
+/* Debian's dataset-fashion-mnist puts the four IDX files here. */
+#define DATASET_FASHION_DIR "/usr/share/datasets/fashion-mnist"
+/* Lessons name the real Fashion-MNIST "fashion-mnist"; where it is read from is one process-wide
+ * choice: "idx:" DATASET_FASHION_DIR, what `check --data=DIR` gave, or NULL (never: stand-ins only). */
+void dataset_fashion_set(const char *dataset);
+const char *dataset_fashion(void);
+/* The name dataset_load takes for a lesson's data-set name. "fashion-mnist" becomes dataset_fashion()
+ * when real images are wanted (real) and a source is set, else stand_in (e.g. "synth784"), and then
+ * *substituted (may be NULL) is set true; every other name comes back as it is. */
+const char *dataset_resolve(const char *name, bool real, const char *stand_in, bool *substituted);
+
 /* A train and a test split of one named set. name: "scaled2d", "blobs", "moons", "spirals",
  * "synth784", or "idx:DIR" (train-images-idx3-ubyte[.gz] etc. in DIR; pixels scaled to [0,1]).
  * Synthetic sets are drawn from seed; n_train/n_test ≤ 0 choose each set's default size

@@ -19,10 +19,7 @@ bool bnsource_init(BnSource *s, const char *dataset, uint64_t seed, int batch, i
     memset(s, 0, sizeof *s);
     const char *name = dataset && *dataset ? dataset : "blobs";
     /* Real images are another scene's business; the synthetic 784-pixel set has the same shape. */
-    if (strcmp(name, "fashion-mnist") == 0) {
-        name = "synth784";
-        s->substituted = true;
-    }
+    name = dataset_resolve(name, false, "synth784", &s->substituted);
     bool wide = strcmp(name, "synth784") == 0;
     int n_train = wide ? 300 : 400;
     if (n_train < batch)

@@ -4,27 +4,21 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *fashion_dataset = "idx:" IMAGESRC_FASHION_DIR;
-
-void imagesrc_set_fashion(const char *dataset) { fashion_dataset = dataset; }
-
-const char *imagesrc_fashion(void) { return fashion_dataset; }
-
 bool imagesrc_load(ImageSource *src, const char *images, uint64_t seed, int n_train, int n_test, BnError *err)
 {
     memset(src, 0, sizeof *src);
-    if (strcmp(images, "fashion-mnist") == 0) {
+    const char *name = dataset_resolve(images, true, "shapes28", &src->fell_back);
+    if (name != images && !src->fell_back) {
         BnError missing = { 0 };
-        if (fashion_dataset &&
-            dataset_load(fashion_dataset, seed, n_train, n_test, &src->train, &src->test, &missing) &&
-            src->train->dim == 784) {
+        if (dataset_load(name, seed, n_train, n_test, &src->train, &src->test, &missing) && src->train->dim == 784) {
             snprintf(src->label, sizeof src->label, "Fashion-MNIST");
             return true;
         }
         imagesrc_free(src);
         src->fell_back = true;
-        images = "shapes28";
+        name = "shapes28";
     }
+    images = name;
     if (strcmp(images, "shapes28") != 0) {
         error_set(err, images, "these scenes need 28x28 images: fashion-mnist or shapes28");
         return false;

@@ -8,15 +8,11 @@
 #include "engine/dataset.h"
 #include "util/error.h"
 
-/* Debian's dataset-fashion-mnist puts the four IDX files here. */
-#define IMAGESRC_FASHION_DIR "/usr/share/datasets/fashion-mnist"
 /* The line a scene shows when it fell back to shapes28. */
 #define IMAGESRC_INSTALL_HINT "Fashion-MNIST not installed: sudo apt-get install dataset-fashion-mnist"
 
 /* The Fashion-MNIST the scenes read, as a dataset name ("idx:DIR"; Debian's directory by default), or
  * NULL to act as if it were not installed: `check --verify --data` picks the data it verifies on. */
-void imagesrc_set_fashion(const char *dataset);
-const char *imagesrc_fashion(void);
 
 typedef struct ImageSource {
     Dataset *train, *test;      /* (n, 784) pixels in [0, 1] */

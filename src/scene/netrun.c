@@ -73,11 +73,8 @@ bool netrun_init(NetRun *run, const NetRunConfig *c, BnError *err)
 {
     memset(run, 0, sizeof *run);
     const char *name = c->dataset ? c->dataset : "moons";
-    if (strcmp(name, "fashion-mnist") == 0) {
-        /* Real images are the real-data scene's business; here the synthetic 784-pixel set stands in. */
-        name = "synth784";
-        run->fallback = true;
-    }
+    /* Real images are the real-data scene's business; here the synthetic 784-pixel set stands in. */
+    name = dataset_resolve(name, false, "synth784", &run->fallback);
     int n_train = c->n_train, n_test = c->n_test;
     if (strcmp(name, "synth784") == 0) {
         n_train = n_train > 0 ? n_train : 2000;

@@ -99,8 +99,7 @@ static void *drift_create(const LessonPage *page, uint64_t seed, BnError *err)
     Drift *d = xcalloc(1, sizeof *d);
     LockstepConfig c = { 0 };
     c.dataset = lesson_page_enum(page, "dataset");
-    if (strcmp(c.dataset, "fashion-mnist") == 0)
-        c.dataset = "idx:/usr/share/datasets/fashion-mnist";
+    c.dataset = dataset_resolve(c.dataset, true, "synth784", NULL);
     c.seed = seed;
     /* Enough to train on without a slow first frame; the probe uses the first test rows. */
     c.n_train = strncmp(c.dataset, "idx:", 4) == 0 ? 10000 : 0;

@@ -56,8 +56,9 @@ static void *input_norm_create(const LessonPage *page, uint64_t seed, BnError *e
         batch = 200;
     InputNorm *s = xcalloc(1, sizeof *s);
     /* Real images are not two features; their synthetic stand-in is, two pixels at a time. */
-    if (strcmp(dataset, "fashion-mnist") == 0) {
-        dataset = "synth784";
+    bool stand_in = false;
+    dataset = dataset_resolve(dataset, false, "synth784", &stand_in);
+    if (stand_in) {
         snprintf(s->note, sizeof s->note, "fashion-mnist has no two features: two synth784 pixels shown");
     }
     Dataset *train = NULL, *test = NULL;

@@ -66,8 +66,7 @@ static void *placement_create(const LessonPage *page, uint64_t seed, BnError *er
     Placement *p = xcalloc(1, sizeof *p);
     LockstepConfig c = { 0 };
     c.dataset = lesson_page_enum(page, "dataset");
-    if (strcmp(c.dataset, "fashion-mnist") == 0)
-        c.dataset = "idx:/usr/share/datasets/fashion-mnist";
+    c.dataset = dataset_resolve(c.dataset, true, "synth784", NULL);
     if (strncmp(c.dataset, "idx:", 4) == 0) {
         c.n_train = 10000;
         c.n_test = 1000;

@@ -13,7 +13,7 @@
 #include "view/format.h"
 #include "view/plot.h"
 
-/* Fashion-MNIST comes from imagesrc_fashion() (Debian's directory). The training images are mapped (through
+/* Fashion-MNIST comes from dataset_fashion() (Debian's directory). The training images are mapped (through
  * a decompressed cache shared by every tutor on the machine), so all 60,000 cost no private memory;
  * accuracy is measured on the first 1,000 test images. */
 enum {
@@ -96,21 +96,23 @@ static void *real_create(const LessonPage *page, uint64_t seed, BnError *err)
     c.placements[0] = BN_PLACEMENT_NONE;
     c.placements[1] = r->placement;
     c.nets = 2;
-    bool ok = false;
-    if (strcmp(dataset, "fashion-mnist") == 0) {
+    bool ok = false, stand_in = false;
+    const char *real = dataset_resolve(dataset, true, "synth784", &stand_in);
+    if (real != dataset && !stand_in) {
         BnError missing = { 0 };
-        c.dataset = imagesrc_fashion();
+        c.dataset = real;
         c.n_train = 0;
         c.n_test = REAL_TEST;
-        ok = c.dataset && lockstep_init(&r->ls, &c, &missing);
+        ok = lockstep_init(&r->ls, &c, &missing);
         if (ok) {
             r->fashion = true;
             snprintf(r->data_label, sizeof r->data_label, "Fashion-MNIST, %d train / first %d test images",
                      r->ls.train->n, r->ls.test->n);
-        } else {
-            r->fell_back = true;
-            dataset = "synth784";
         }
+    }
+    if (real != dataset && !ok) {
+        r->fell_back = true;
+        dataset = "synth784";
     }
     if (!ok) {
         c.dataset = dataset;

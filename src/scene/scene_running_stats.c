@@ -126,8 +126,7 @@ static void *rs_create(const LessonPage *page, uint64_t seed, BnError *err)
     const char *name = lesson_page_enum(page, "dataset");
     if (!name[0])
         name = "blobs";
-    if (strcmp(name, "fashion-mnist") == 0)
-        name = "synth784";
+    name = dataset_resolve(name, false, "synth784", NULL);
     bool big = strcmp(name, "synth784") == 0;
     if (!dataset_load(name, mixed, big ? 1000 : 0, big ? 10 : 10, &s->train, &s->test, err)) {
         rs_destroy(s);

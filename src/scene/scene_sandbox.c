@@ -265,8 +265,10 @@ static void *sb_create(const LessonPage *page, uint64_t seed, BnError *err)
     const char *ds = lesson_page_enum(page, "dataset");
     s->dataset = sb_find(sb_datasets, SB_DATASETS, ds);
     if (s->dataset < 0) {
-        bool images = strcmp(ds, "fashion-mnist") == 0;
-        s->dataset = images ? 3 : 1;
+        /* Real images are not offered; their stand-in is, and anything else becomes moons. */
+        s->dataset = sb_find(sb_datasets, SB_DATASETS, dataset_resolve(ds, false, "synth784", NULL));
+        if (s->dataset < 0)
+            s->dataset = 1;
         if (ds[0])
             snprintf(s->note, sizeof s->note, "(%s is not offered here; using %s)", ds, sb_datasets[s->dataset]);
     }

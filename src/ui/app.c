@@ -20,10 +20,6 @@ void app_config_default(AppConfig *config)
     config->autoplay = 0.0;
 }
 
-void app_switch(App *app, const AppScreen *screen) { app->screen = *screen; }
-
-const AppScreen *app_screen(const App *app) { return &app->screen; }
-
 static double now_seconds(void)
 {
     struct timespec ts;

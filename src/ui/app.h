@@ -21,8 +21,8 @@ typedef enum AppAction { APP_CONTINUE, APP_QUIT } AppAction;
  * draw: paint the whole screen into the canvas (already cleared, sized to the terminal, at least
  *       min_width × min_height). Must not change state: it may run any number of times.
  * key: one key from view/keys.h (printable characters as themselves, BK_* for the rest, and
- *      BK_AUTOPLAY from the loop's autoplay timer); return APP_QUIT to end the loop. It may call
- *      app_switch() to move to another screen. The loop redraws after every key.
+ *      BK_AUTOPLAY from the loop's autoplay timer); return APP_QUIT to end the loop. The loop redraws
+ *      after every key. (The tutor is one such screen; its own screens live behind it, ui/screen.h.)
  * tick (optional): advance animation by dt seconds (real time since the previous tick, capped).
  * animating (optional, NULL = never): true while ticks are wanted; the loop then runs the paced
  *      frame clock, otherwise it sleeps in poll() until a key arrives (0% CPU). */
@@ -47,10 +47,6 @@ void app_config_default(AppConfig *config);
  * fatal signal arrives (→ 1; the caller then runs tty_close() and tty_raise_pending_signal()).
  * `first` is copied, so it may live on the caller's stack. config NULL = defaults. */
 int app_run(Tty *tty, const AppScreen *first, const AppConfig *config);
-/* From a key function: the next frame draws `screen` (copied) and sends it the keys. */
-void app_switch(App *app, const AppScreen *screen);
-/* The screen the loop runs now (for key functions that stack screens and come back). */
-const AppScreen *app_screen(const App *app);
 
 /* Headless: one frame of `screen` into `canvas` exactly as the loop would draw it at the canvas's size
  * (cleared first; the enlarge message when smaller than the minimum). config NULL = defaults. */

@@ -6,7 +6,12 @@
 
 #include <stdbool.h>
 
-#include "ui/tutor_priv.h"
+#include "lesson/lesson.h"
+#include "ui/checkpoint.h"
+#include "ui/tutor.h"
+#include "view/canvas.h"
+
+typedef struct TutorScreen TutorScreen;
 
 /* The keys a screen explains in the help overlay: headings (key NULL) and key/label rows. */
 enum { HELP_LINES_MAX = 64 };
@@ -20,17 +25,28 @@ typedef struct HelpList {
 } HelpList;
 void help_list_add(HelpList *list, const char *key, const char *label);
 
+/* A screen owns its state (the menu's selection, the page's scroll and layout): the tutor makes it
+ * with create when it starts and frees it with destroy, and passes it to every callback. What the
+ * screens share (the lesson, the page, its scene and checkpoints) stays the tutor's. Any callback but
+ * draw and key may be NULL. */
 struct TutorScreen {
     const char *name;           /* how screens ask for it (tutor_show), and what tutor_mode() reports */
     bool overlay;               /* drawn over the screen it was opened from, and closed back to it */
     bool runs_scene;            /* the page's scene plays and animates while this screen shows */
-    /* Called by tutor_show when the screen comes up (NULL: nothing to set up). */
-    void (*enter)(Tutor *t);
-    void (*draw)(Tutor *t, Canvas *canvas);
-    AppAction (*key)(Tutor *t, int key);
-    /* Its keys for the help overlay: moving around on the left, what it shows on the right. May be NULL.
+    void *(*create)(Tutor *t);  /* its state (NULL: none) */
+    void (*destroy)(void *state);   /* accepts NULL */
+    /* Called by tutor_show when the screen comes up. */
+    void (*enter)(Tutor *t, void *state);
+    /* Another lesson page was opened (the tutor calls every screen's). */
+    void (*page_opened)(Tutor *t, void *state);
+    /* The terminal (canvas) size or character set changed; also before the first frame. */
+    void (*resize)(Tutor *t, void *state, int width, int height, bool unicode);
+    /* Paints the screen from its state; never changes it (it may run any number of times). */
+    void (*draw)(Tutor *t, const void *state, Canvas *canvas);
+    AppAction (*key)(Tutor *t, void *state, int key);
+    /* Its keys for the help overlay: moving around on the left, what it shows on the right.
      * Strings must outlive the drawing of the frame (literals, or the scene's own). */
-    void (*help)(Tutor *t, HelpList *left, HelpList *right, bool unicode);
+    void (*help)(Tutor *t, const void *state, HelpList *left, HelpList *right, bool unicode);
 };
 
 /* The registered screens (screens.c): the one called `name`, or NULL; and all of them in order. */
@@ -38,8 +54,18 @@ const TutorScreen *tutor_screen_named(const char *name);
 int tutor_screen_count(void);
 const TutorScreen *tutor_screen_at(int index);
 
+/* The state of `screen` in this tutor (what its create returned). */
+void *tutor_screen_state(const Tutor *t, const TutorScreen *screen);
+/* The screen an overlay covers (the screen showing when no overlay is open). */
+const TutorScreen *tutor_screen_beneath(const Tutor *t);
+
+/* The screens' own figures, for tests and the help. */
+int screen_menu_selected(const Tutor *t);           /* index in the lesson set of the menu's selection */
+const char *screen_menu_digits(const Tutor *t);     /* digits typed so far, "" for none */
+
 /* ---- requests a screen may make -------------------------------------------------------------- */
 
+int tutor_lesson_index(const Tutor *t);             /* index in the lesson set; -1 none open */
 const Lesson *tutor_lesson(const Tutor *t);
 const LessonPage *tutor_page_ptr(const Tutor *t);
 /* Opens lesson index `index`, page `page` (0-based; clamped): scene, checkpoints, progress; shows the page. */

@@ -1,5 +1,6 @@
 /* The help overlay: every key of the screen underneath, as that screen lists them (ui layer). */
 #include "ui/screen.h"
+#include "ui/tutor_priv.h"
 #include "view/chrome.h"
 #include "view/keys.h"
 
@@ -18,7 +19,7 @@ static void draw_column(Canvas *canvas, const HelpList *list, int x, int y, int 
     }
 }
 
-static void help_draw(Tutor *t, Canvas *canvas)
+static void help_draw(Tutor *t, const void *state, Canvas *canvas)
 {
     tutor_draw_beneath(t, canvas);
     HelpList left = { .n = 0 }, right = { .n = 0 };
@@ -46,7 +47,7 @@ static void help_draw(Tutor *t, Canvas *canvas)
         draw_column(canvas, &right, in.x + cw + 2, in.y, cw, in.h);
 }
 
-static AppAction help_key(Tutor *t, int key)
+static AppAction help_key(Tutor *t, void *state, int key)
 {
     switch (key) {
     case BK_ESC: case '?': case BK_ENTER: case ' ':

@@ -4,15 +4,41 @@
 #include <string.h>
 
 #include "ui/screen.h"
+#include "ui/tutor_priv.h"
+#include "util/alloc.h"
 #include "view/chrome.h"
 #include "view/keys.h"
 #include "view/unicode.h"
 
+extern const TutorScreen screen_menu;
+
+/* The menu's own state. */
+typedef struct MenuState {
+    int sel;                /* selected index in the lesson set */
+    char digits[4];         /* digits typed so far */
+} MenuState;
+
+static void *menu_create(Tutor *t) { return xcalloc(1, sizeof(MenuState)); }
+static void menu_destroy(void *state) { free(state); }
+
+int screen_menu_selected(const Tutor *t)
+{
+    const MenuState *m = tutor_screen_state(t, &screen_menu);
+    return m->sel;
+}
+
+const char *screen_menu_digits(const Tutor *t)
+{
+    const MenuState *m = tutor_screen_state(t, &screen_menu);
+    return m->digits;
+}
+
 /* Rows of the list: below the header and a blank row, above the detail row and the footer. */
 static int list_rows(int height) { return height - 5; }
 
-static void menu_draw(Tutor *t, Canvas *canvas)
+static void menu_draw(Tutor *t, const void *state, Canvas *canvas)
 {
+    const MenuState *m = state;
     bool u = canvas->unicode;
     int w = canvas->width, h = canvas->height;
     char right[64];
@@ -21,8 +47,8 @@ static void menu_draw(Tutor *t, Canvas *canvas)
 
     int rows = list_rows(h);
     int first = 0;
-    if (t->menu_sel >= rows)
-        first = t->menu_sel - rows + 1;
+    if (m->sel >= rows)
+        first = m->sel - rows + 1;
     int title_w = w - 2 - 6 - 24;               /* number column, then status column */
     if (title_w > 60)
         title_w = 60;
@@ -30,7 +56,7 @@ static void menu_draw(Tutor *t, Canvas *canvas)
         int i = first + r;
         const Lesson *lesson = t->set->lessons[i];
         int y = 2 + r;
-        bool sel = i == t->menu_sel;
+        bool sel = i == m->sel;
         bool broken = lesson_is_broken(lesson);
         int attr = sel ? ATTR_REVERSE : 0;
         ColorRole role = broken ? ROLE_WARNING : sel ? ROLE_HIGHLIGHT : ROLE_DEFAULT;
@@ -66,8 +92,8 @@ static void menu_draw(Tutor *t, Canvas *canvas)
         canvas_text(canvas, w - 10, 2 + rows, u ? "\xE2\x86\x93 more" : "v more", ROLE_HIGHLIGHT, 0, 8);
 
     /* The detail row: the selected lesson's summary, or its first problem when broken. */
-    if (t->menu_sel >= 0 && t->menu_sel < t->set->count) {
-        const Lesson *lesson = t->set->lessons[t->menu_sel];
+    if (m->sel >= 0 && m->sel < t->set->count) {
+        const Lesson *lesson = t->set->lessons[m->sel];
         char detail[1200];
         if (lesson_is_broken(lesson)) {
             char problem[1024];
@@ -93,11 +119,11 @@ static void menu_draw(Tutor *t, Canvas *canvas)
                    t->set->dir);
 }
 
-static AppAction open_selected(Tutor *t)
+static AppAction open_selected(Tutor *t, MenuState *m)
 {
-    if (t->menu_sel < 0 || t->menu_sel >= t->set->count)
+    if (m->sel < 0 || m->sel >= t->set->count)
         return APP_CONTINUE;
-    const Lesson *lesson = t->set->lessons[t->menu_sel];
+    const Lesson *lesson = t->set->lessons[m->sel];
     if (lesson_is_broken(lesson)) {
         char problem[1024];
         tutor_set_status(t, "Lesson %d is broken: %s", lesson->number,
@@ -106,24 +132,25 @@ static AppAction open_selected(Tutor *t)
     }
     int page = 0;
     const ProgressLesson *seen = t->progress ? progress_lesson(t->progress, lesson->number) : NULL;
-    if (t->menu_sel == t->index)
+    if (m->sel == t->index)
         page = t->page;                     /* back to the page you were on */
     else if (seen && !seen->done)
         page = seen->page - 1;
-    tutor_open(t, t->menu_sel, page);
+    tutor_open(t, m->sel, page);
     return APP_CONTINUE;
 }
 
-static AppAction menu_key(Tutor *t, int key)
+static AppAction menu_key(Tutor *t, void *state, int key)
 {
+    MenuState *m = state;
     int n = t->set->count;
     if (key >= '0' && key <= '9') {
-        size_t len = strlen(t->menu_digits);
-        if (len >= sizeof t->menu_digits - 1)
+        size_t len = strlen(m->digits);
+        if (len >= sizeof m->digits - 1)
             len = 0;
-        t->menu_digits[len] = (char)key;
-        t->menu_digits[len + 1] = '\0';
-        int want = atoi(t->menu_digits);
+        m->digits[len] = (char)key;
+        m->digits[len + 1] = '\0';
+        int want = atoi(m->digits);
         int found = -1;
         bool longer = false;            /* a lesson whose number starts with these digits and goes on */
         for (int i = 0; i < n; i++) {
@@ -132,47 +159,47 @@ static AppAction menu_key(Tutor *t, int key)
                 found = i;
             char s[16];
             snprintf(s, sizeof s, "%d", num);
-            if (num >= 0 && strncmp(s, t->menu_digits, strlen(t->menu_digits)) == 0 &&
-                strlen(s) > strlen(t->menu_digits))
+            if (num >= 0 && strncmp(s, m->digits, strlen(m->digits)) == 0 &&
+                strlen(s) > strlen(m->digits))
                 longer = true;
         }
         if (found < 0 && !longer) {
-            t->menu_digits[0] = '\0';
+            m->digits[0] = '\0';
             tutor_set_status(t, "There is no lesson %d.", want);
             return APP_CONTINUE;
         }
         if (found >= 0)
-            t->menu_sel = found;
+            m->sel = found;
         if (found >= 0 && !longer) {
-            t->menu_digits[0] = '\0';
-            return open_selected(t);
+            m->digits[0] = '\0';
+            return open_selected(t, m);
         }
         return APP_CONTINUE;
     }
-    t->menu_digits[0] = '\0';
+    m->digits[0] = '\0';
     switch (key) {
     case BK_UP: case 'k':
-        if (t->menu_sel > 0)
-            t->menu_sel--;
+        if (m->sel > 0)
+            m->sel--;
         break;
     case BK_DOWN: case 'j':
-        if (t->menu_sel < n - 1)
-            t->menu_sel++;
+        if (m->sel < n - 1)
+            m->sel++;
         break;
     case BK_HOME:
-        t->menu_sel = 0;
+        m->sel = 0;
         break;
     case BK_END:
-        t->menu_sel = n - 1;
+        m->sel = n - 1;
         break;
     case BK_PAGE_UP:
-        t->menu_sel = t->menu_sel > 10 ? t->menu_sel - 10 : 0;
+        m->sel = m->sel > 10 ? m->sel - 10 : 0;
         break;
     case BK_PAGE_DOWN:
-        t->menu_sel = t->menu_sel + 10 < n ? t->menu_sel + 10 : n - 1;
+        m->sel = m->sel + 10 < n ? m->sel + 10 : n - 1;
         break;
     case BK_ENTER: case BK_RIGHT:
-        return open_selected(t);
+        return open_selected(t, m);
     case BK_ESC: case 'm': case BK_LEFT:
         if (tutor_page_ptr(t))
             tutor_show(t, "page");
@@ -197,13 +224,14 @@ static AppAction menu_key(Tutor *t, int key)
 }
 
 /* Opened from a page: the selection starts on the lesson being read. */
-static void menu_enter(Tutor *t)
+static void menu_enter(Tutor *t, void *state)
 {
-    t->menu_sel = t->index;
-    t->menu_digits[0] = '\0';
+    MenuState *m = state;
+    m->sel = t->index;
+    m->digits[0] = '\0';
 }
 
-static void menu_help(Tutor *t, HelpList *left, HelpList *right, bool unicode)
+static void menu_help(Tutor *t, const void *state, HelpList *left, HelpList *right, bool unicode)
 {
     help_list_add(left, NULL, "Lesson menu");
     help_list_add(left, "Up Down j k", "select");
@@ -215,5 +243,6 @@ static void menu_help(Tutor *t, HelpList *left, HelpList *right, bool unicode)
 }
 
 const TutorScreen screen_menu = {
-    .name = "menu", .enter = menu_enter, .draw = menu_draw, .key = menu_key, .help = menu_help,
+    .name = "menu", .create = menu_create, .destroy = menu_destroy, .enter = menu_enter, .draw = menu_draw,
+    .key = menu_key, .help = menu_help,
 };

@@ -5,11 +5,26 @@
 #include <string.h>
 
 #include "ui/screen.h"
+#include "ui/tutor_priv.h"
+#include "util/alloc.h"
 #include "view/chrome.h"
 #include "view/format.h"
 #include "view/keys.h"
 #include "view/text.h"
 #include "view/unicode.h"
+
+extern const TutorScreen screen_page;
+
+/* The page's own state: where the text is scrolled, the zoom, and its layout for the terminal's size,
+ * made when a page opens, the size changes or a key changes what the column holds. */
+typedef struct PageState {
+    int scroll;             /* first line of the text column shown (clamped when drawn) */
+    bool zoom;              /* the scene takes the whole body */
+    int w, h;               /* the terminal the layout is for: 80×24 until the first frame */
+    bool unicode;
+    bool sized;             /* w, h and unicode come from a real frame */
+    PageLayout layout;
+} PageState;
 
 static bool page_has_scene(const LessonPage *page)
 {
@@ -55,15 +70,25 @@ static int check_lines(const Tutor *t, int width, bool unicode)
 static int imin(int a, int b) { return a < b ? a : b; }
 static int imax(int a, int b) { return a > b ? a : b; }
 
-/* The text region holds one scrolling column: the prose, a blank row, then the checkpoints. */
-static void set_text(const Tutor *t, PageLayout *L, Rect region, bool unicode)
+/* Lines of the prose at this width (0 without prose). */
+static int prose_lines(const Tutor *t, int width, bool unicode)
 {
     const LessonPage *page = tutor_page_ptr(t);
-    int prose = page && page->text[0] ? text_height(page->text, region.w, unicode) : 0;
-    int cl = check_lines(t, region.w, unicode);
+    return page && page->text[0] ? text_height(page->text, width, unicode) : 0;
+}
+
+/* The text region holds one scrolling column: the prose (`prose` lines), a blank row, then the
+ * checkpoints (`cl` lines). */
+static void set_text_lines(PageLayout *L, Rect region, int prose, int cl)
+{
     L->prose = region;
     L->check_line = cl > 0 ? prose + (prose > 0 ? 1 : 0) : -1;
     L->prose_lines = cl > 0 ? L->check_line + cl : prose;
+}
+
+static void set_text(const Tutor *t, PageLayout *L, Rect region, bool unicode)
+{
+    set_text_lines(L, region, prose_lines(t, region.w, unicode), check_lines(t, region.w, unicode));
 }
 
 void tutor_layout(const Tutor *t, int w, int h, bool unicode, PageLayout *L)
@@ -78,7 +103,8 @@ void tutor_layout(const Tutor *t, int w, int h, bool unicode, PageLayout *L)
     if (!page)
         return;
     bool scene = page_has_scene(page);
-    if (scene && t->zoom) {
+    const PageState *ps = tutor_screen_state(t, &screen_page);
+    if (scene && ps && ps->zoom) {
         L->scene = body;
         return;
     }
@@ -101,12 +127,11 @@ void tutor_layout(const Tutor *t, int w, int h, bool unicode, PageLayout *L)
     }
     if (scene) {
         Rect region = rect_make(1, body.y, w - 2, 0);
-        int prose = page->text[0] ? text_height(page->text, region.w, unicode) : 0;
-        int cl = check_lines(t, region.w, unicode);
+        int prose = prose_lines(t, region.w, unicode), cl = check_lines(t, region.w, unicode);
         int need = prose + cl + (prose && cl ? 1 : 0);
         int most = imax(8, body.h / 3);
         region.h = imax(1, imin(need, most));
-        set_text(t, L, region, unicode);
+        set_text_lines(L, region, prose, cl);     /* the same width: the lines just counted */
         L->rule = rect_make(0, body.y + region.h, w, 1);
         L->scene = rect_make(0, L->rule.y + 1, w, body.h - region.h - 1);
         return;
@@ -115,6 +140,48 @@ void tutor_layout(const Tutor *t, int w, int h, bool unicode, PageLayout *L)
     int tw = imin(w - 4, TUTOR_TEXT_MAX_COLS);
     L->rule = rect_make(0, body.y + body.h - 1, w, 1);
     set_text(t, L, rect_make(2, body.y + 1, tw, body.h - 2), unicode);
+}
+
+static void page_relayout(Tutor *t, PageState *ps)
+{
+    tutor_layout(t, ps->w, ps->h, ps->unicode, &ps->layout);
+}
+
+static void *page_create(Tutor *t)
+{
+    PageState *ps = xcalloc(1, sizeof *ps);
+    ps->w = 80;
+    ps->h = 24;
+    return ps;
+}
+
+static void page_destroy(void *state) { free(state); }
+
+static void page_opened(Tutor *t, void *state)
+{
+    PageState *ps = state;
+    ps->scroll = 0;
+    ps->zoom = false;
+    page_relayout(t, ps);
+}
+
+static void page_resize(Tutor *t, void *state, int width, int height, bool unicode)
+{
+    PageState *ps = state;
+    ps->w = width;
+    ps->h = height;
+    ps->unicode = unicode;
+    ps->sized = true;
+    page_relayout(t, ps);
+}
+
+static void page_enter(Tutor *t, void *state) { page_relayout(t, state); }
+
+void tutor_set_zoom(Tutor *t, bool zoom)
+{
+    PageState *ps = tutor_screen_state(t, &screen_page);
+    ps->zoom = zoom;
+    page_relayout(t, ps);
 }
 
 /* The scene's headline figure, big enough to read from the back of a room. */
@@ -239,7 +306,7 @@ static void hints_prefer_named(const char *prose, KeyHint *hints, int first, int
     memcpy(hints + first + a, rest, sizeof *hints * (size_t)b);
 }
 
-static int page_hints(Tutor *t, KeyHint *hints, char choice_keys[64])
+static int page_hints(Tutor *t, const PageState *ps, KeyHint *hints, char choice_keys[64])
 {
     int n = 0;
     CheckState *open = tutor_open_check(t);
@@ -279,7 +346,7 @@ static int page_hints(Tutor *t, KeyHint *hints, char choice_keys[64])
     }
     hints[n++] = (KeyHint){"m", "menu"};
     if (page_has_scene(tutor_page_ptr(t)))
-        hints[n++] = (KeyHint){"z", t->zoom ? "unzoom" : "zoom"};
+        hints[n++] = (KeyHint){"z", ps->zoom ? "unzoom" : "zoom"};
     if (t->scene && page_has_scene(tutor_page_ptr(t)))
         hints[n++] = (KeyHint){"r/R", "restart"};
     if (animates)
@@ -291,7 +358,7 @@ static int page_hints(Tutor *t, KeyHint *hints, char choice_keys[64])
     return n;
 }
 
-static void draw_footer(Tutor *t, Canvas *canvas, Rect footer)
+static void draw_footer(Tutor *t, const PageState *ps, Canvas *canvas, Rect footer)
 {
     if (t->status[0]) {
         for (int x = 0; x < footer.w; x++)
@@ -303,22 +370,19 @@ static void draw_footer(Tutor *t, Canvas *canvas, Rect footer)
     }
     KeyHint hints[HINTS_MAX];
     char choice_keys[64];
-    int n = page_hints(t, hints, choice_keys);
+    int n = page_hints(t, ps, hints, choice_keys);
     statusbar_draw(canvas, footer, hints, n, !t->replay ? NULL : t->replay_note[0] ? t->replay_note : "replaying");
 }
 
-static void page_draw(Tutor *t, Canvas *canvas)
+static void page_draw(Tutor *t, const void *state, Canvas *canvas)
 {
+    const PageState *ps = state;
     const Lesson *lesson = tutor_lesson(t);
     const LessonPage *page = tutor_page_ptr(t);
-    t->view_w = canvas->width;       /* a cache of the size, so keys can clamp scrolling */
-    t->view_h = canvas->height;
-    t->view_unicode = canvas->unicode;
     if (!lesson || !page)
         return;
     bool u = canvas->unicode;
-    PageLayout L;
-    tutor_layout(t, canvas->width, canvas->height, u, &L);
+    const PageLayout L = ps->layout;      /* laid out when the page opened or the size changed */
 
     char left[300], right[128];
     snprintf(left, sizeof left, "Lesson %d %s %s", lesson->number, u ? "\xC2\xB7" : "-", lesson->title);
@@ -357,12 +421,12 @@ static void page_draw(Tutor *t, Canvas *canvas)
     if (L.figure.h > 0 && t->scene)
         draw_figure(t->scene, canvas, L.figure);
 
-    int scroll = imax(0, imin(t->scroll, L.prose_lines - L.prose.h));
+    int scroll = imax(0, imin(ps->scroll, L.prose_lines - L.prose.h));
     if (L.prose.h > 0 && page->text[0])
         text_draw(canvas, L.prose, page->text, ROLE_DEFAULT, scroll);
     draw_checks(t, canvas, &L, scroll);
     draw_rule(t, canvas, &L, scroll);
-    if (L.wide && !t->zoom)
+    if (L.wide && !ps->zoom)
         for (int y = L.body.y; y < L.body.y + L.body.h; y++)
             canvas_put(canvas, L.scene.x - 2, y, u ? 0x2502 : '|', ROLE_TEXT_DIM, 0);
 
@@ -374,39 +438,30 @@ static void page_draw(Tutor *t, Canvas *canvas)
             text_draw(canvas, in, t->scene_error, ROLE_WARNING, 0);
         }
     }
-    draw_footer(t, canvas, L.footer);
+    draw_footer(t, ps, canvas, L.footer);
 }
 
-/* The layout of the last frame drawn (80×24 before the first), for keys that scroll. */
-static void last_layout(Tutor *t, PageLayout *L)
+static void scroll_by(PageState *ps, int delta)
 {
-    if (t->view_w <= 0)
-        t->view_w = 80, t->view_h = 24;
-    tutor_layout(t, t->view_w, t->view_h, t->view_unicode, L);
-}
-
-static void scroll_by(Tutor *t, int delta)
-{
-    PageLayout L;
-    last_layout(t, &L);
-    int most = imax(0, L.prose_lines - L.prose.h);
-    t->scroll = imax(0, imin(t->scroll + delta, most));
+    const PageLayout *L = &ps->layout;
+    int most = imax(0, L->prose_lines - L->prose.h);
+    ps->scroll = imax(0, imin(ps->scroll + delta, most));
 }
 
 /* Scrolls the text so checkpoint `index` starts at its top, as far as the column allows: after an
  * answer the verdict comes into view, after Enter the next question does. */
-static void scroll_to_check(Tutor *t, int index)
+static void scroll_to_check(Tutor *t, PageState *ps, int index)
 {
-    PageLayout L;
-    last_layout(t, &L);
-    if (L.check_line < 0 || L.prose.h <= 0)
+    page_relayout(t, ps);               /* the column changed: an answer's verdict, the next question */
+    const PageLayout *L = &ps->layout;
+    if (L->check_line < 0 || L->prose.h <= 0)
         return;
     char buf[TUTOR_CHECK_TEXT_MAX];
     bool input;
-    check_compose(t, t->view_unicode, index, buf, sizeof buf, &input);
-    int before = buf[0] ? text_height(buf, L.prose.w, t->view_unicode) + 1 : 0;
-    int most = imax(0, L.prose_lines - L.prose.h);
-    t->scroll = imax(0, imin(L.check_line + before, most));
+    check_compose(t, ps->unicode, index, buf, sizeof buf, &input);
+    int before = buf[0] ? text_height(buf, L->prose.w, ps->unicode) + 1 : 0;
+    int most = imax(0, L->prose_lines - L->prose.h);
+    ps->scroll = imax(0, imin(L->check_line + before, most));
 }
 
 static void restart_scene(Tutor *t, bool new_seed)
@@ -434,12 +489,12 @@ static void restart_scene(Tutor *t, bool new_seed)
         tutor_set_status(t, "New seed: %llu", (unsigned long long)seed);
 }
 
-static void answered(Tutor *t, CheckState *s)
+static void answered(Tutor *t, PageState *ps, CheckState *s)
 {
     /* The verdict and explanation come first; the next question waits for Enter, so a small screen never
      * scrolls the feedback away before it is read. */
     t->check_held = tutor_open_check(t) != NULL;
-    scroll_to_check(t, (int)(s - t->checks));
+    scroll_to_check(t, ps, (int)(s - t->checks));
     const Lesson *lesson = tutor_lesson(t);
     if (s->status == CHECK_UNGRADED || !t->progress || !lesson || lesson->number < 0)
         return;
@@ -466,7 +521,7 @@ static bool answered_letter(const Tutor *t, int key)
     return false;
 }
 
-static AppAction page_key(Tutor *t, int key)
+static AppAction page_key_act(Tutor *t, PageState *ps, int key)
 {
     if (!tutor_page_ptr(t))
         return key == 'q' ? APP_QUIT : APP_CONTINUE;
@@ -474,14 +529,14 @@ static AppAction page_key(Tutor *t, int key)
         t->check_held = false;
         CheckState *next = tutor_open_check(t);
         if (next)
-            scroll_to_check(t, (int)(next - t->checks));
+            scroll_to_check(t, ps, (int)(next - t->checks));
         return APP_CONTINUE;
     }
     CheckState *open = tutor_open_check(t);
     if (open) {
-        CheckKey r = check_key(open, key, t->scene, t->view_unicode || t->view_w == 0);
+        CheckKey r = check_key(open, key, t->scene, ps->unicode || !ps->sized);
         if (r == CHECK_KEY_ANSWERED)
-            answered(t, open);
+            answered(t, ps, open);
         if (r != CHECK_KEY_UNUSED)
             return APP_CONTINUE;
     }
@@ -508,17 +563,17 @@ static AppAction page_key(Tutor *t, int key)
         tutor_show(t, "help");
         return APP_CONTINUE;
     case BK_UP:
-        scroll_by(t, -1);
+        scroll_by(ps, -1);
         return APP_CONTINUE;
     case BK_DOWN:
-        scroll_by(t, +1);
+        scroll_by(ps, +1);
         return APP_CONTINUE;
     case BK_TAB: case 'z':
         if (page_has_scene(tutor_page_ptr(t)))
-            t->zoom = !t->zoom;
+            ps->zoom = !ps->zoom;
         return APP_CONTINUE;
     case BK_ESC:
-        t->zoom = false;
+        ps->zoom = false;
         return APP_CONTINUE;
     case ' ':
     case '.':
@@ -568,8 +623,17 @@ static AppAction page_key(Tutor *t, int key)
     return APP_CONTINUE;
 }
 
+/* A key may change what the column holds (a checkpoint's text, the zoom): the layout follows, once. */
+static AppAction page_key(Tutor *t, void *state, int key)
+{
+    PageState *ps = state;
+    AppAction action = page_key_act(t, ps, key);
+    page_relayout(t, ps);
+    return action;
+}
+
 /* The help overlay's two columns: (left) moving around, (right) the scene and the checkpoint. */
-static void page_help(Tutor *t, HelpList *left, HelpList *right, bool u)
+static void page_help(Tutor *t, const void *state, HelpList *left, HelpList *right, bool u)
 {
     SceneKey keys[SCENE_KEYS_MAX];
     help_list_add(left, NULL, "Pages");
@@ -629,5 +693,6 @@ static void page_help(Tutor *t, HelpList *left, HelpList *right, bool u)
 }
 
 const TutorScreen screen_page = {
-    .name = "page", .runs_scene = true, .draw = page_draw, .key = page_key, .help = page_help,
+    .name = "page", .runs_scene = true, .create = page_create, .destroy = page_destroy, .enter = page_enter,
+    .page_opened = page_opened, .resize = page_resize, .draw = page_draw, .key = page_key, .help = page_help,
 };

@@ -1,5 +1,6 @@
 /* The screens the tutor knows, and what they share: the header row, the help overlay's key lists (ui layer). */
 #include "ui/screen.h"
+#include "ui/tutor_priv.h"
 
 #include <string.h>
 

@@ -1,5 +1,6 @@
 /* The tutor: lessons and pages, the running scene, progress, autoplay, record and replay; shows its screens (ui layer). */
 #include "ui/screen.h"
+#include "ui/tutor_priv.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -105,8 +106,6 @@ void tutor_open(Tutor *t, int index, int page)
     t->index = index;
     t->page = page;
     t->screen = t->beneath = tutor_screen_named("page");
-    t->scroll = 0;
-    t->zoom = false;
     const LessonPage *p = &lesson->pages[page];
     t->scene_seed = scene_seed_for_page(p, t->config.seed);
     build_scene(t, p);
@@ -117,6 +116,11 @@ void tutor_open(Tutor *t, int index, int page)
     for (int i = 0; i < p->checkpoint_count; i++) {
         check_begin(&t->checks[i], &p->checkpoints[i]);
         check_avoid_scene_keys(&t->checks[i], t->scene);
+    }
+    for (int i = 0; i < tutor_screen_count(); i++) {
+        const TutorScreen *s = tutor_screen_at(i);
+        if (s->page_opened)
+            s->page_opened(t, t->screen_states[i]);
     }
     save_progress(t);
 }
@@ -211,6 +215,40 @@ const char *tutor_lesson_list(const Tutor *t, char *buf, int size)
     return buf;
 }
 
+/* Every screen's own state, made once for the tutor's life. */
+static void screens_create(Tutor *t)
+{
+    int n = tutor_screen_count();
+    t->screen_states = xcalloc((size_t)n, sizeof *t->screen_states);
+    for (int i = 0; i < n; i++) {
+        const TutorScreen *s = tutor_screen_at(i);
+        t->screen_states[i] = s->create ? s->create(t) : NULL;
+    }
+}
+
+static void screens_destroy(Tutor *t)
+{
+    for (int i = 0; t->screen_states && i < tutor_screen_count(); i++) {
+        const TutorScreen *s = tutor_screen_at(i);
+        if (s->destroy)
+            s->destroy(t->screen_states[i]);
+    }
+    free(t->screen_states);
+    t->screen_states = NULL;
+}
+
+void *tutor_screen_state(const Tutor *t, const TutorScreen *screen)
+{
+    for (int i = 0; i < tutor_screen_count(); i++)
+        if (tutor_screen_at(i) == screen)
+            return t->screen_states[i];
+    return NULL;
+}
+
+const TutorScreen *tutor_screen_beneath(const Tutor *t) { return t->beneath; }
+
+int tutor_lesson_index(const Tutor *t) { return t->index; }
+
 Tutor *tutor_create(const TutorConfig *config, BnError *err)
 {
     LessonSet *set = lesson_set_discover(config->lessons_dir, err);
@@ -230,6 +268,7 @@ Tutor *tutor_create(const TutorConfig *config, BnError *err)
     t->speed = 1.0;
     t->presenting = config->autoplay > 0.0;
     pcg32_seed(&t->rng, config->seed, 0x7475746f72ULL);   /* "tutor" */
+    screens_create(t);
 
     /* Where to start: the asked lesson, else where the learner left off, else the first lesson. */
     int index = -1, page = 0;
@@ -313,6 +352,7 @@ Tutor *tutor_create(const TutorConfig *config, BnError *err)
     }
     return t;
 fail:
+    screens_destroy(t);
     lesson_set_destroy(set);
     free(t);
     return NULL;
@@ -325,6 +365,7 @@ void tutor_destroy(Tutor *t)
     save_progress(t);
     recorder_close(t->rec, t->config.now() - t->start, NULL);
     scene_destroy(t->scene);
+    screens_destroy(t);
     progress_destroy(t->progress);
     lesson_set_destroy(t->set);
     free(t);
@@ -358,8 +399,6 @@ void tutor_steps(Tutor *t, long count)
         scene_step(t->scene, count);
 }
 
-void tutor_set_zoom(Tutor *t, bool zoom) { t->zoom = zoom; }
-
 void tutor_show(Tutor *t, const char *name)
 {
     const TutorScreen *to = tutor_screen_named(name);
@@ -369,7 +408,7 @@ void tutor_show(Tutor *t, const char *name)
         t->beneath = t->screen;
     t->screen = to;
     if (to->enter)
-        to->enter(t);
+        to->enter(t, tutor_screen_state(t, to));
 }
 
 void tutor_back(Tutor *t) { t->screen = t->beneath; }
@@ -378,14 +417,14 @@ void tutor_draw_beneath(Tutor *t, Canvas *canvas)
 {
     const TutorScreen *under = t->beneath;
     if (!under->overlay)
-        under->draw(t, canvas);
+        under->draw(t, tutor_screen_state(t, under), canvas);
 }
 
 void tutor_help_beneath(Tutor *t, HelpList *left, HelpList *right, bool unicode)
 {
     const TutorScreen *under = t->beneath;
     if (!under->overlay && under->help)
-        under->help(t, left, right, unicode);
+        under->help(t, tutor_screen_state(t, under), left, right, unicode);
 }
 
 /* A key for the screen now showing; the same path live and in a replay. */
@@ -394,7 +433,7 @@ static AppAction dispatch_key(Tutor *t, int key)
     if (key != BK_AUTOPLAY)
         t->presenting = false;              /* any key takes over from --autoplay */
     t->status[0] = '\0';
-    return t->screen->key(t, key);
+    return t->screen->key(t, tutor_screen_state(t, t->screen), key);
 }
 
 /* Applies one recorded event; a replayed key that would quit ends the replay instead. */
@@ -509,7 +548,18 @@ void tutor_draw(Tutor *t, Canvas *canvas)
             snprintf(t->replay_note, sizeof t->replay_note, "replaying (recorded at %dx%d)", w, h);
         }
     }
-    t->screen->draw(t, canvas);
+    /* A new size (or character set) is a resize for every screen: they lay out again, then draw. */
+    if (canvas->width != t->view_w || canvas->height != t->view_h || canvas->unicode != t->view_unicode) {
+        t->view_w = canvas->width;
+        t->view_h = canvas->height;
+        t->view_unicode = canvas->unicode;
+        for (int i = 0; i < tutor_screen_count(); i++) {
+            const TutorScreen *s = tutor_screen_at(i);
+            if (s->resize)
+                s->resize(t, t->screen_states[i], canvas->width, canvas->height, canvas->unicode);
+        }
+    }
+    t->screen->draw(t, tutor_screen_state(t, t->screen), canvas);
 }
 
 static void screen_draw(void *self, Canvas *canvas) { tutor_draw(self, canvas); }

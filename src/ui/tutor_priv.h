@@ -1,4 +1,4 @@
-/* The tutor's state, shared by tutor.c and its screens (see ui/screen.h); not for other modules (ui layer). */
+/* The tutor's session state (lesson, page, scene, checkpoints, record), shared by tutor.c and the screens; a screen's own state is its own (ui/screen.h). Not for other modules or tests (ui layer). */
 #ifndef BNTUTOR_UI_TUTOR_PRIV_H
 #define BNTUTOR_UI_TUTOR_PRIV_H
 
@@ -10,8 +10,7 @@
 #include "ui/tutor.h"
 #include "util/pcg32.h"
 
-/* One screen of the tutor (defined in ui/screen.h). */
-typedef struct TutorScreen TutorScreen;
+#include "ui/screen.h"
 
 enum { TUTOR_STATUS_MAX = 600, TUTOR_CHECK_TEXT_MAX = 4096 };
 
@@ -25,8 +24,9 @@ struct Tutor {
     int page;                       /* 0-based page */
     const TutorScreen *screen;      /* the screen showing */
     const TutorScreen *beneath;     /* the screen an overlay (help) covers */
-    int menu_sel;                   /* menu: selected index */
-    char menu_digits[4];            /* menu: digits typed so far */
+    void **screen_states;           /* (tutor_screen_count()) each screen's own state */
+    int view_w, view_h;             /* the size the screens were last told (0: not yet) */
+    bool view_unicode;
 
     Scene *scene;                   /* NULL when create failed (scene_error says why) */
     char scene_error[ERROR_WHERE_MAX + ERROR_MESSAGE_MAX + 8];
@@ -37,10 +37,6 @@ struct Tutor {
     double acc;                     /* fractional steps not yet taken */
     double limited_at;              /* config.now() of the last frame whose steps ran out of time; 0 never */
     double reached_speed;           /* smoothed speed multiplier actually reached while limited */
-    bool zoom;
-    int scroll;                     /* first prose line shown */
-    int view_w, view_h;             /* size of the last page drawn (to clamp scrolling) */
-    bool view_unicode;
 
     CheckState checks[LESSON_CHECKPOINT_MAX];
     int check_count;
