@@ -1,12 +1,14 @@
 /* The scene registry: each scene's own tables (settings, live values, keys) are whole and consistent, the lesson
  * layer sees exactly them, and a page's seed setting reaches its scene. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "lesson/catalog.h"
 #include "lesson/lesson.h"
 #include "scene/scene.h"
+#include "scene/settings.h"
 
 static Lesson *parse(const char *text)
 {
@@ -121,5 +123,54 @@ Test(scene_registry, every_headline_names_a_live_value_the_scene_really_gives)
         cr_assert(label && *label, "scene '%s' headline has no label", entry->name);
         scene_destroy(scene);
         lesson_destroy(lesson);
+    }
+}
+
+Test(scene_registry, eps_and_alpha_follow_the_pages_convention_unless_the_page_sets_them)
+{
+    int scenes_with_convention = 0;
+    for (int i = 0; i < scene_class_count(); i++) {
+        const CatalogScene *schema = &scene_class_at(i)->schema;
+        if (!catalog_scene_setting(schema, "convention") || !catalog_scene_setting(schema, "eps"))
+            continue;
+        scenes_with_convention++;
+        char text[256];
+        snprintf(text, sizeof text, "lesson 1\ntitle T\npage K\nscene %s\nconvention = keras\n"
+                 "page S\nscene %s\nconvention = keras\neps = 0.5\nalpha = 0.2\npage P\nscene %s\n",
+                 schema->name, schema->name, schema->name);
+        Lesson *lesson = parse(text);
+        BnRule keras = bnrule_of_page(&lesson->pages[0]);
+        cr_expect_eq(keras.eps, 1e-3, "%s: keras's own epsilon is 1e-3, not %g", schema->name, keras.eps);
+        cr_expect(fabs(keras.alpha - 0.01) < 1e-15, "%s: keras weighs the batch 0.01, not %g", schema->name,
+                  keras.alpha);
+        cr_expect(fabs(keras.momentum - 0.99) < 1e-15, "%s: keras's momentum is 0.99", schema->name);
+        BnRule set = bnrule_of_page(&lesson->pages[1]);
+        cr_expect(set.eps == 0.5 && set.alpha == 0.2, "%s: values the page sets stand (%g, %g)", schema->name, set.eps,
+                  set.alpha);
+        BnRule pytorch = bnrule_of_page(&lesson->pages[2]);
+        cr_expect(pytorch.convention == BN_CONVENTION_PYTORCH && pytorch.eps == 1e-5 && pytorch.alpha == 0.1 &&
+                  pytorch.momentum == 0.1, "%s: the default is PyTorch's 1e-5 and 0.1", schema->name);
+        lesson_destroy(lesson);
+    }
+    cr_expect_geq(scenes_with_convention, 4, "bn-stages, running-stats, inference and sandbox have a convention");
+}
+
+Test(scene_registry, every_default_that_follows_another_setting_parses_for_each_of_its_values)
+{
+    for (int i = 0; i < catalog_setting_count(); i++) {
+        const CatalogSetting *s = catalog_setting_at(i);
+        if (!s->default_for)
+            continue;
+        const CatalogSetting *leader = catalog_setting_find(s->follows);
+        cr_assert_not_null(leader, "'%s' follows '%s', which no scene has", s->name, s->follows);
+        const char *const *choices = catalog_setting_choices(leader);
+        for (int k = 0; choices[k]; k++) {
+            char text[64], why[256] = "";
+            SettingValue v;
+            s->default_for(k, text, sizeof text);
+            cr_expect(catalog_value_parse(s, text, &v, why, sizeof why), "'%s' at %s = %s: %s", s->name, s->follows,
+                      choices[k], why);
+            catalog_value_free(&v);
+        }
     }
 }

@@ -27,6 +27,11 @@ typedef struct CatalogSetting {
     const char *const *(*choices_of)(void); /* enum: instead of choices, where a lower layer keeps them */
     const char *fallback;           /* default value, written as in a lesson file */
     const char *help;               /* one line: what it does */
+    /* A default that follows another setting of the same page (ε and α follow the convention): when
+     * the page's scene has the enum setting `follows` and the page leaves this one unset, the parser
+     * asks default_for for this one's default at that setting's value (a choice index). */
+    const char *follows;
+    void (*default_for)(long choice, char *buf, size_t size);
 } CatalogSetting;
 
 /* A value of a setting. Enum values are an index into the setting's choices. */

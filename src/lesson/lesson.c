@@ -376,7 +376,9 @@ static void settings_free(LessonSetting *settings, int count)
     free(settings);
 }
 
-static void page_set_scene(LessonPage *page, const CatalogScene *scene)
+/* Gives the page its scene's settings, each at the scene's default. The defaults come from the scenes'
+ * own tables (a test parses them all); one that does not parse is reported, never silently zeroed. */
+static void page_set_scene(Parser *P, LessonPage *page, const CatalogScene *scene)
 {
     settings_free(page->settings, page->setting_count);
     page->scene = scene;
@@ -385,10 +387,31 @@ static void page_set_scene(LessonPage *page, const CatalogScene *scene)
     for (int i = 0; i < scene->setting_count; i++) {
         char why[256];
         page->settings[i].setting = scene->settings[i].setting;
-        /* Defaults come from our own table; a test checks they all parse. */
         if (!catalog_value_parse(scene->settings[i].setting, catalog_scene_setting_default(&scene->settings[i]),
                                  &page->settings[i].value, why, sizeof why))
-            memset(&page->settings[i].value, 0, sizeof page->settings[i].value);
+            problem(P, P->line, "scene '%s' has a bad default (a bug in bntutor): %s", scene->name, why);
+    }
+}
+
+/* Settings whose default follows another setting (ε and α follow the convention) get it once the page's
+ * settings are all read, unless the file set them itself. */
+static void page_resolve_followers(Parser *P, LessonPage *page)
+{
+    for (int i = 0; i < page->setting_count; i++) {
+        LessonSetting *s = &page->settings[i];
+        const CatalogSetting *def = s->setting;
+        const LessonSetting *leader = def->follows ? lesson_page_setting(page, def->follows) : NULL;
+        if (s->line || !leader || !def->default_for)
+            continue;
+        char text[64], why[256];
+        SettingValue value;
+        def->default_for(leader->value.integer, text, sizeof text);
+        if (!catalog_value_parse(def, text, &value, why, sizeof why)) {
+            problem(P, page->line, "scene '%s' has a bad default (a bug in bntutor): %s", page->scene->name, why);
+            continue;
+        }
+        catalog_value_free(&s->value);
+        s->value = value;
     }
 }
 
@@ -430,6 +453,7 @@ static void close_page(Parser *P)
         return;
     free(page->text);
     page->text = sb_take(&P->page_text);
+    page_resolve_followers(P, page);
     const LessonSetting *steps = lesson_page_setting(page, "steps");
     for (int i = 0; steps && steps->value.integer > 0 && i < page->claim_count; i++)
         if (page->claims[i].when == CLAIM_AFTER_STEPS && page->claims[i].steps > steps->value.integer)
@@ -517,7 +541,7 @@ static void do_scene(Parser *P, const char *rest)
         P->scene_bad = true;
         return;
     }
-    page_set_scene(page, scene);
+    page_set_scene(P, page, scene);
 }
 
 static void do_setting(Parser *P, const char *name, const char *value)

@@ -40,6 +40,9 @@ bool lockstep_init(Lockstep *ls, const LockstepConfig *config, BnError *err)
         mc.act = config->act;
         mc.bn = config->placements[k];
         mc.seed = config->seed;         /* the same seed for every net: the same initial weights */
+        mc.convention = config->rule.convention;
+        mc.eps = config->rule.eps;
+        mc.bn_momentum = config->rule.momentum;
         ls->placement[k] = config->placements[k];
         ls->mlp[k] = mlp_create(&mc, err);
         if (!ls->mlp[k]) {

@@ -8,6 +8,7 @@
 #include "engine/dataset.h"
 #include "engine/mlp.h"
 #include "engine/mlp_infer.h"
+#include "scene/settings.h"
 #include "util/error.h"
 #include "view/canvas.h"
 #include "view/rect.h"
@@ -32,6 +33,7 @@ typedef struct LockstepConfig {
     double lr;
     BnPlacement placements[LOCKSTEP_MAX_NETS];
     int nets;                       /* 1..LOCKSTEP_MAX_NETS */
+    BnRule rule;                    /* convention, ε and momentum of every BN layer (bnrule_of_page) */
 } LockstepConfig;
 
 typedef struct Lockstep {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine/budget.h"
+#include "scene/settings.h"
 #include "util/alloc.h"
 
 /* A loss this large means the run has left any useful region; we stop before it turns into inf/NaN. */
@@ -59,16 +60,6 @@ void trace_add(Trace *trace, long step, const double *values)
     trace->n++;
 }
 
-double netrun_momentum(BnConvention convention, double alpha)
-{
-    switch (convention) {
-    case BN_CONVENTION_KERAS: return 1.0 - alpha;
-    case BN_CONVENTION_PAPER: return 0.0;
-    case BN_CONVENTION_PYTORCH: break;
-    }
-    return alpha;
-}
-
 bool netrun_init(NetRun *run, const NetRunConfig *c, BnError *err)
 {
     memset(run, 0, sizeof *run);
@@ -107,7 +98,7 @@ bool netrun_init(NetRun *run, const NetRunConfig *c, BnError *err)
     mc.bn = c->placement;
     mc.task = MLP_TASK_CLASSIFY;
     mc.convention = c->convention;
-    mc.bn_momentum = netrun_momentum(c->convention, c->alpha);
+    mc.bn_momentum = bnrule_momentum(c->convention, c->alpha);
     mc.eps = c->eps;
     mc.seed = c->seed;
     run->mlp = mlp_create(&mc, err);

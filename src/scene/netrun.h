@@ -70,8 +70,6 @@ static inline uint64_t netrun_seed(uint64_t seed, long page_seed)
 {
     return seed ^ ((uint64_t)page_seed * 0x9E3779B97F4A7C15ULL);
 }
-/* The momentum the engine wants for alpha in a convention (Keras: 1 − alpha, paper: unused). */
-double netrun_momentum(BnConvention convention, double alpha);
 bool netrun_init(NetRun *run, const NetRunConfig *config, BnError *err);
 void netrun_free(NetRun *run);                      /* accepts a zeroed or freed run */
 /* One SGD step; false (and state set) when training cannot go on. */

@@ -47,15 +47,6 @@ typedef struct Backprop {
     double diag_hi;             /* the scatter's range is −diag_hi..diag_hi on both axes */
 } Backprop;
 
-static double list_item(const LessonPage *page, const char *name, int i, double fallback)
-{
-    const double *items = NULL;
-    int count = lesson_page_list(page, name, &items);
-    if (count <= 0 || !items)
-        return fallback;
-    return items[i < count ? i : count - 1];
-}
-
 /* The part of L = ½·Σ(y − t)² that feature j contributes, after a training-mode forward pass of its
  * column. BN normalizes each feature on its own, so x[·][j], γj and βj move only this part: its
  * derivatives are L's, at O(n) a pass instead of O(n·c) (a 4096×64 batch took minutes to check). */
@@ -174,16 +165,11 @@ static void backprop_destroy(void *self)
 
 static void *backprop_create(const LessonPage *page, uint64_t seed, BnError *err)
 {
-    (void)err;
     Backprop *s = xcalloc(1, sizeof *s);
     s->n = (int)lesson_page_int(page, "batch");
     s->c = (int)lesson_page_int(page, "features");
-    if (s->n < 1)
-        s->n = 4;
-    if (s->c < 1)
-        s->c = 3;
-    s->eps = lesson_page_setting(page, "eps") ? lesson_page_real(page, "eps") : 1e-5;
-    s->check = lesson_page_setting(page, "check") ? lesson_page_bool(page, "check") : true;
+    s->eps = bnrule_of_page(page).eps;
+    s->check = lesson_page_bool(page, "check");
     size_t nc = (size_t)s->n * (size_t)s->c, c = (size_t)s->c;
     s->x = xcalloc(9 * nc + (size_t)s->n, sizeof *s->x);
     s->t = s->x + nc;
@@ -207,8 +193,8 @@ static void *backprop_create(const LessonPage *page, uint64_t seed, BnError *err
     s->scratch_stats = s->num_dbeta + c;
     s->col_sum = xcalloc(c, sizeof *s->col_sum);
     for (int j = 0; j < s->c; j++) {
-        s->gamma[j] = list_item(page, "gamma", j, 1.0);
-        s->beta[j] = list_item(page, "beta", j, 0.0);
+        s->gamma[j] = setting_list_item(page, "gamma", j);
+        s->beta[j] = setting_list_item(page, "beta", j);
     }
     pcg32_seed(&s->rng, seed, STREAM_DATA);
     backprop_new_batch(s);

@@ -49,15 +49,6 @@ static const char *const stage_names_u[] = { "(a) arrive", "(b) μ, σ²", "(c) 
 static const char *const stage_names_a[] = { "(a) arrive", "(b) mu, var", "(c) normalize", "(d) gamma, beta",
                                              "(e) running stats" };
 
-static double list_item(const LessonPage *page, const char *name, int i, double fallback)
-{
-    const double *items = NULL;
-    int count = lesson_page_list(page, name, &items);
-    if (count <= 0 || !items)
-        return fallback;
-    return items[i < count ? i : count - 1];
-}
-
 /* Draws the next batch: the previous batch's update becomes the "before" of this one. */
 static void stages_new_batch(BnStages *s)
 {
@@ -104,27 +95,15 @@ static void *stages_create(const LessonPage *page, uint64_t seed, BnError *err)
     BnStages *s = xcalloc(1, sizeof *s);
     s->n = (int)lesson_page_int(page, "batch");
     s->c = (int)lesson_page_int(page, "features");
-    if (s->n < 1)
-        s->n = 8;
-    if (s->c < 1)
-        s->c = 3;
-    const char *dataset = lesson_page_enum(page, "dataset");
-    if (!bnsource_init(&s->source, dataset, seed, s->n, s->c, err)) {
+    if (!bnsource_init(&s->source, lesson_page_enum(page, "dataset"), seed, s->n, s->c, err)) {
         free(s);
         return NULL;
     }
-    const char *conv = lesson_page_enum(page, "convention");
-    if (!conv || !batchnorm_convention_parse(conv, &s->convention))
-        s->convention = BN_CONVENTION_PYTORCH;
-    /* A setting left at its default follows the chosen convention's own default. */
-    const LessonSetting *eps_set = lesson_page_setting(page, "eps");
-    const LessonSetting *alpha_set = lesson_page_setting(page, "alpha");
-    s->eps = eps_set && eps_set->line ? lesson_page_real(page, "eps") : batchnorm_default_eps(s->convention);
-    if (alpha_set && alpha_set->line)
-        s->alpha = lesson_page_real(page, "alpha");
-    else
-        s->alpha = s->convention == BN_CONVENTION_KERAS ? 1.0 - batchnorm_default_momentum(s->convention) : 0.1;
-    s->momentum = s->convention == BN_CONVENTION_KERAS ? 1.0 - s->alpha : s->alpha;
+    BnRule rule = bnrule_of_page(page);
+    s->convention = rule.convention;
+    s->eps = rule.eps;
+    s->alpha = rule.alpha;
+    s->momentum = rule.momentum;
 
     size_t nc = (size_t)s->n * (size_t)s->c, c = (size_t)s->c;
     s->x = xcalloc(3 * nc, sizeof *s->x);
@@ -144,15 +123,13 @@ static void *stages_create(const LessonPage *page, uint64_t seed, BnError *err)
     s->hist_batch_mean = xcalloc((size_t)HISTORY_MAX * c, sizeof(double));
     s->hist_run_mean = xcalloc((size_t)HISTORY_MAX * c, sizeof(double));
     for (int j = 0; j < s->c; j++) {
-        s->gamma[j] = list_item(page, "gamma", j, 1.0);
-        s->beta[j] = list_item(page, "beta", j, 0.0);
+        s->gamma[j] = setting_list_item(page, "gamma", j);
+        s->beta[j] = setting_list_item(page, "beta", j);
         s->run_mean[j] = 0.0;   /* every framework starts from mean 0, variance 1 */
         s->run_var[j] = 1.0;
     }
     bnsource_population(&s->source, s->pop_mean, s->pop_var);
     s->stage = (int)lesson_page_int(page, "stage");
-    if (s->stage < 0 || s->stage >= STAGE_COUNT)
-        s->stage = STAGE_ARRIVE;
     stages_new_batch(s);
     return s;
 }

@@ -168,7 +168,9 @@ static void *cb_create(const LessonPage *page, uint64_t seed, BnError *err)
     config.channels[0] = CB_C1;
     config.channels[1] = CB_C2;
     config.norm = CONV_NORM_BATCH;
-    config.bn_momentum = lesson_page_real(page, "alpha");
+    BnRule rule = bnrule_of_page(page);       /* the conv net keeps PyTorch's convention */
+    config.bn_momentum = rule.momentum;
+    config.eps = rule.eps;
     config.seed = seed;
     s->net = convnet_create(&config, err);
     if (!s->net) {

@@ -101,6 +101,7 @@ static void *drift_create(const LessonPage *page, uint64_t seed, BnError *err)
     c.dataset = lesson_page_enum(page, "dataset");
     c.dataset = dataset_resolve(c.dataset, true, "synth784", NULL);
     c.seed = seed;
+    c.rule = bnrule_of_page(page);
     /* Enough to train on without a slow first frame; the probe uses the first test rows. */
     c.n_train = strncmp(c.dataset, "idx:", 4) == 0 ? 10000 : 0;
     c.n_test = strncmp(c.dataset, "idx:", 4) == 0 ? 1000 : 0;

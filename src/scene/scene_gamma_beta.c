@@ -65,26 +65,22 @@ static void *gb_create(const LessonPage *page, uint64_t seed, BnError *err)
     GammaBeta *g = xcalloc(1, sizeof *g);
     const double *hidden = NULL;
     int nh = lesson_page_list(page, "hidden", &hidden);
-    double fallback_hidden[2] = {16, 16};
-    if (nh <= 0)
-        hidden = fallback_hidden, nh = 2;
     Activation act = ACTIVATION_RELU;
     activation_parse(lesson_page_enum(page, "act"), &act);
     BnPlacement placement = BN_PLACEMENT_BEFORE;
     mlp_placement_parse(lesson_page_enum(page, "placement"), &placement);
-    long batch = lesson_page_int(page, "batch");
-    double lr = lesson_page_real(page, "lr");
+    BnRule rule = bnrule_of_page(page);
     NetRunConfig c = {
-        .dataset = lesson_page_enum(page, "dataset")[0] ? lesson_page_enum(page, "dataset") : "moons",
-        .hidden = hidden, .num_hidden = nh, .act = act, .placement = placement,
-        .batch = batch > 0 ? (int)batch : 32, .lr = lr > 0 ? lr : 0.1, .alpha = 0.1, .eps = 1e-5,
-        .convention = BN_CONVENTION_PYTORCH, .seed = netrun_seed(seed, lesson_page_int(page, "seed")),
+        .dataset = lesson_page_enum(page, "dataset"), .hidden = hidden, .num_hidden = nh, .act = act,
+        .placement = placement, .batch = (int)lesson_page_int(page, "batch"), .lr = lesson_page_real(page, "lr"),
+        .alpha = rule.alpha, .eps = rule.eps, .convention = rule.convention,
+        .seed = netrun_seed(seed, lesson_page_int(page, "seed")),
     };
     if (!netrun_init(&g->run, &c, err)) {
         free(g);
         return NULL;
     }
-    g->steps_max = lesson_page_setting(page, "steps") ? lesson_page_int(page, "steps") : 500;
+    g->steps_max = lesson_page_int(page, "steps");
     int nlayers = g->run.mlp->num_hidden;
     long layer = lesson_page_int(page, "layer");
     g->watch = layer <= 0 || layer > nlayers ? nlayers - 1 : (int)layer - 1;

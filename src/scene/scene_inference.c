@@ -19,6 +19,8 @@
 #include "view/text.h"
 
 enum { STREAM_AFFINE = 71, COLS_MAX = 64, WEIGHTS_SHOWN_MAX = 8, HIST_MAX = 1000, TE_SETS_MAX = 4 };
+/* The per-feature buffers on the stack hold every feature the 'features' setting allows (1 to 64). */
+_Static_assert(COLS_MAX >= 64, "COLS_MAX must cover the features setting's maximum");
 enum { MODE_TRAIN, MODE_EVAL, MODE_BOTH };
 /* Pretraining at most this many batches and multiply-adds of the source layer (about 50 ms). */
 enum { PRETRAIN_MAX = 5000 };
@@ -173,26 +175,16 @@ static void *inference_create(const LessonPage *page, uint64_t seed, BnError *er
     Inference *s = xcalloc(1, sizeof *s);
     s->n = (int)lesson_page_int(page, "batch");
     s->c = (int)lesson_page_int(page, "features");
-    if (s->n < 1)
-        s->n = 16;
-    if (s->c < 1 || s->c > COLS_MAX)
-        s->c = s->c < 1 ? 3 : COLS_MAX;
     if (!bnsource_init(&s->source, lesson_page_enum(page, "dataset"), seed, s->n, s->c, err)) {
         free(s);
         return NULL;
     }
     s->dim = s->source.dim;
-    const char *conv = lesson_page_enum(page, "convention");
-    if (!conv || !batchnorm_convention_parse(conv, &s->convention))
-        s->convention = BN_CONVENTION_PYTORCH;
-    const LessonSetting *eps_set = lesson_page_setting(page, "eps");
-    const LessonSetting *alpha_set = lesson_page_setting(page, "alpha");
-    s->eps = eps_set && eps_set->line ? lesson_page_real(page, "eps") : batchnorm_default_eps(s->convention);
-    if (alpha_set && alpha_set->line)
-        s->alpha = lesson_page_real(page, "alpha");
-    else
-        s->alpha = s->convention == BN_CONVENTION_KERAS ? 1.0 - batchnorm_default_momentum(s->convention) : 0.1;
-    s->momentum = s->convention == BN_CONVENTION_KERAS ? 1.0 - s->alpha : s->alpha;
+    BnRule rule = bnrule_of_page(page);
+    s->convention = rule.convention;
+    s->eps = rule.eps;
+    s->alpha = rule.alpha;
+    s->momentum = rule.momentum;
     s->mode = (int)lesson_page_int(page, "mode");
     s->fold = lesson_page_bool(page, "fold");
     /* batch = 1 is the pitfall itself: train mode has no statistics to show (and would show NaN). */

@@ -48,12 +48,8 @@ static void input_norm_destroy(void *self)
 
 static void *input_norm_create(const LessonPage *page, uint64_t seed, BnError *err)
 {
-    const char *dataset = page ? lesson_page_enum(page, "dataset") : "scaled2d";
-    long batch = page ? lesson_page_int(page, "batch") : 200;
-    if (!dataset || !*dataset)
-        dataset = "scaled2d";
-    if (batch < 1)
-        batch = 200;
+    const char *dataset = lesson_page_enum(page, "dataset");
+    long batch = lesson_page_int(page, "batch");
     InputNorm *s = xcalloc(1, sizeof *s);
     /* Real images are not two features; their synthetic stand-in is, two pixels at a time. */
     bool stand_in = false;
@@ -102,9 +98,7 @@ static void *input_norm_create(const LessonPage *page, uint64_t seed, BnError *e
         snprintf(s->name[0], sizeof s->name[0], "x1");
         snprintf(s->name[1], sizeof s->name[1], "x2");
     }
-    s->show = page ? (int)lesson_page_int(page, "show") : SHOW_BOTH;
-    if (s->show < 0 || s->show >= SHOW_COUNT)
-        s->show = SHOW_BOTH;
+    s->show = (int)lesson_page_int(page, "show");
     return s;
 }
 

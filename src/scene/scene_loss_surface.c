@@ -106,13 +106,9 @@ static void *loss_surface_create(const LessonPage *page, uint64_t seed, BnError 
         free(s);
         return NULL;
     }
-    s->lr = page ? lesson_page_real(page, "lr") : 0.01;
-    if (!(s->lr >= LR_MIN))
-        s->lr = LR_MIN;
-    s->cap = page ? lesson_page_int(page, "steps") : 200;
-    s->show = page ? (int)lesson_page_int(page, "scale") : SHOW_BOTH;
-    if (s->show < SHOW_RAW || s->show > SHOW_BOTH)
-        s->show = SHOW_BOTH;
+    s->lr = fmax(lesson_page_real(page, "lr"), LR_MIN);     /* lr = 0 would never move */
+    s->cap = lesson_page_int(page, "steps");
+    s->show = (int)lesson_page_int(page, "scale");
     /* The start: w = (0, 1) in raw units, a weight of the size a random initialisation gives, and
      * the very same model in standardized units (w_k · std_k), so both start at the same loss. */
     s->w0[RAW][0] = 0.0, s->w0[RAW][1] = 1.0;

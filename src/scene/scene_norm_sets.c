@@ -37,6 +37,7 @@ typedef struct NormSets {
     long batches;                   /* mini-batches drawn so far */
     NormShape shape;
     int groups;
+    double eps;                     /* ε of every method (the page's rule) */
     double *img;                    /* (N, 784) the images of the mini-batch */
     double *x;                      /* (N, C, H, W) their quadrants as channels */
     double *y, *xhat;               /* (N, C, H, W) the forward pass's output (γ = 1, β = 0) and x̂ */
@@ -72,7 +73,7 @@ static void ns_compute(NormSets *s)
 {
     for (int m = 0; m < NORM_METHOD_COUNT; m++) {
         BnError err = { 0 };
-        s->ok[m] = norm_forward_train(s->y, s->xhat, s->mean[m], s->var[m], s->rstd, s->x, s->gamma, s->beta, 1e-5,
+        s->ok[m] = norm_forward_train(s->y, s->xhat, s->mean[m], s->var[m], s->rstd, s->x, s->gamma, s->beta, s->eps,
                                       (NormMethod)m, &s->shape, &err);
         snprintf(s->why[m], sizeof s->why[m], "%s", s->ok[m] ? "" : err.message);
     }
@@ -148,6 +149,7 @@ static void *ns_create(const LessonPage *page, uint64_t seed, BnError *err)
         s->var[m] = xcalloc((size_t)s->sets[m], sizeof *s->var[m]);
     }
     norm_method_parse(lesson_page_enum(page, "norm"), &s->method);
+    s->eps = bnrule_of_page(page).eps;
     sampler_init(&s->sampler, s->src.train->n, seed ^ LOCKSTEP_SAMPLER_STREAM);
     ns_new_batch(s);
     return s;

@@ -72,6 +72,7 @@ static void *placement_create(const LessonPage *page, uint64_t seed, BnError *er
         c.n_test = 1000;
     }
     c.seed = seed;
+    c.rule = bnrule_of_page(page);
     c.num_hidden = lesson_page_list(page, "hidden", &c.hidden);
     activation_parse(lesson_page_enum(page, "act"), &c.act);
     c.batch = (int)lesson_page_int(page, "batch");

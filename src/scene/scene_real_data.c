@@ -84,6 +84,7 @@ static void *real_create(const LessonPage *page, uint64_t seed, BnError *err)
     LockstepConfig c = { 0 };
     const char *dataset = lesson_page_enum(page, "dataset");
     c.seed = seed;
+    c.rule = bnrule_of_page(page);
     c.num_hidden = lesson_page_list(page, "hidden", &c.hidden);
     activation_parse(lesson_page_enum(page, "act"), &c.act);
     c.batch = (int)lesson_page_int(page, "batch");

@@ -50,7 +50,6 @@ typedef struct RunStats {
     RsTrack track[2];
     int ntracks;                    /* 2 when alpha2 > 0 */
     BnConvention conv;
-    double eps;
     int watch;
     int alpha_preset;               /* index into rs_alpha_presets, -1: the page's alpha */
 } RunStats;
@@ -78,7 +77,7 @@ static void rs_track_update(RunStats *s, RsTrack *k, long t)
         k->old_mean[f] = k->mean[f];
         k->old_var[f] = k->var[f];
     }
-    batchnorm_update_running(k->mean, k->var, &k->seen, mean, var, s->conv, netrun_momentum(s->conv, k->alpha),
+    batchnorm_update_running(k->mean, k->var, &k->seen, mean, var, s->conv, bnrule_momentum(s->conv, k->alpha),
                              s->batch, s->nf);
     for (int f = 0; f < s->nf; f++) {
         k->hist_mean[f * rs_t(s) + t + 1] = k->mean[f];
@@ -123,18 +122,15 @@ static void *rs_create(const LessonPage *page, uint64_t seed, BnError *err)
 {
     RunStats *s = xcalloc(1, sizeof *s);
     uint64_t mixed = netrun_seed(seed, lesson_page_int(page, "seed"));
-    const char *name = lesson_page_enum(page, "dataset");
-    if (!name[0])
-        name = "blobs";
-    name = dataset_resolve(name, false, "synth784", NULL);
+    const char *name = dataset_resolve(lesson_page_enum(page, "dataset"), false, "synth784", NULL);
     bool big = strcmp(name, "synth784") == 0;
     if (!dataset_load(name, mixed, big ? 1000 : 0, big ? 10 : 10, &s->train, &s->test, err)) {
         rs_destroy(s);
         return NULL;
     }
     s->dim = s->train->dim;
-    long nf = lesson_page_setting(page, "features") ? lesson_page_int(page, "features") : 3;
-    s->nf = nf < 1 ? 1 : nf > RS_FEATURES_MAX ? RS_FEATURES_MAX : (int)nf;
+    long nf = lesson_page_int(page, "features");
+    s->nf = nf > RS_FEATURES_MAX ? RS_FEATURES_MAX : (int)nf;  /* the scene watches at most this many */
     int n = s->train->n;
     /* The inputs are standardized first, then a fixed random layer makes features with their own
      * centres and spreads: what a BN layer deep in a network would see. */
@@ -159,30 +155,28 @@ static void *rs_create(const LessonPage *page, uint64_t seed, BnError *err)
         }
     free(x);
     stats_column_mean_var(s->pop_mean, s->pop_var, s->z, n, s->nf, 0);
-    long batch = lesson_page_setting(page, "batch") ? lesson_page_int(page, "batch") : 16;
-    s->batch = batch < 1 ? 1 : batch > n ? n : (int)batch;
+    long batch = lesson_page_int(page, "batch");
+    s->batch = batch > n ? n : (int)batch;     /* no larger than the data set */
     sampler_init(&s->sampler, n, mixed ^ 0xB47C4ULL);
     s->idx = xcalloc((size_t)s->batch, sizeof *s->idx);
     s->bz = xcalloc((size_t)s->batch * (size_t)s->nf, sizeof *s->bz);
-    long steps = lesson_page_setting(page, "steps") ? lesson_page_int(page, "steps") : 300;
-    s->steps_max = steps < 1 ? 1 : steps > RS_STEPS_MAX ? RS_STEPS_MAX : steps;
+    long steps = lesson_page_int(page, "steps");
+    s->steps_max = steps < 1 ? 1 : steps > RS_STEPS_MAX ? RS_STEPS_MAX : steps;   /* the charts' span */
     s->batch_mean = xcalloc((size_t)s->nf * (size_t)s->steps_max, sizeof *s->batch_mean);
     s->batch_var = xcalloc((size_t)s->nf * (size_t)s->steps_max, sizeof *s->batch_var);
     s->xs = xcalloc((size_t)rs_t(s), sizeof *s->xs);
     for (long t = 0; t < rs_t(s); t++)
         s->xs[t] = (double)t;
+    BnRule rule = bnrule_of_page(page);
     double alpha2 = lesson_page_real(page, "alpha2");
-    s->track[0].alpha = lesson_page_setting(page, "alpha") ? lesson_page_real(page, "alpha") : 0.1;
+    s->track[0].alpha = rule.alpha;
     s->track[1].alpha = alpha2;
     s->ntracks = alpha2 > 0 ? 2 : 1;
     for (int a = 0; a < 2; a++) {
         s->track[a].hist_mean = xcalloc((size_t)s->nf * (size_t)rs_t(s), sizeof(double));
         s->track[a].hist_var = xcalloc((size_t)s->nf * (size_t)rs_t(s), sizeof(double));
     }
-    BnConvention conv = BN_CONVENTION_PYTORCH;
-    batchnorm_convention_parse(lesson_page_enum(page, "convention"), &conv);
-    s->conv = conv;
-    s->eps = lesson_page_setting(page, "eps") ? lesson_page_real(page, "eps") : 1e-5;
+    s->conv = rule.convention;
     s->alpha_preset = -1;
     rs_replay(s);
     return s;

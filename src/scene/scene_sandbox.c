@@ -269,29 +269,22 @@ static void *sb_create(const LessonPage *page, uint64_t seed, BnError *err)
         s->dataset = sb_find(sb_datasets, SB_DATASETS, dataset_resolve(ds, false, "synth784", NULL));
         if (s->dataset < 0)
             s->dataset = 1;
-        if (ds[0])
-            snprintf(s->note, sizeof s->note, "(%s is not offered here; using %s)", ds, sb_datasets[s->dataset]);
+        snprintf(s->note, sizeof s->note, "(%s is not offered here; using %s)", ds, sb_datasets[s->dataset]);
     }
     const double *hidden = NULL;
-    int nh = lesson_page_list(page, "hidden", &hidden);
-    if (nh <= 0) {
-        s->hidden[0] = s->hidden[1] = 16;
-        s->nh = 2;
-    } else {
-        s->nh = nh > 8 ? 8 : nh;
-        memcpy(s->hidden, hidden, sizeof(double) * (size_t)s->nh);
-    }
+    s->nh = lesson_page_list(page, "hidden", &hidden);
+    memcpy(s->hidden, hidden, sizeof(double) * (size_t)s->nh);
     s->act = ACTIVATION_RELU;
     activation_parse(lesson_page_enum(page, "act"), &s->act);
     s->placement = BN_PLACEMENT_BEFORE;
     mlp_placement_parse(lesson_page_enum(page, "placement"), &s->placement);
-    s->lr = lesson_page_setting(page, "lr") ? lesson_page_real(page, "lr") : 0.1;
-    s->batch = lesson_page_setting(page, "batch") ? (int)lesson_page_int(page, "batch") : 32;
-    s->alpha = lesson_page_setting(page, "alpha") ? lesson_page_real(page, "alpha") : 0.1;
-    s->eps = lesson_page_setting(page, "eps") ? lesson_page_real(page, "eps") : 1e-5;
-    s->conv = BN_CONVENTION_PYTORCH;
-    batchnorm_convention_parse(lesson_page_enum(page, "convention"), &s->conv);
-    s->steps_max = lesson_page_setting(page, "steps") ? lesson_page_int(page, "steps") : 1000;
+    s->lr = lesson_page_real(page, "lr");
+    s->batch = (int)lesson_page_int(page, "batch");
+    BnRule rule = bnrule_of_page(page);
+    s->alpha = rule.alpha;
+    s->eps = rule.eps;
+    s->conv = rule.convention;
+    s->steps_max = lesson_page_int(page, "steps");
     if (!sb_build(s, err)) {
         sb_destroy(s);
         return NULL;
@@ -415,7 +408,7 @@ static void sb_change(Sandbox *s, int dir)
     }
     s->run.sgd->lr = s->lr;
     s->run.mlp->convention = s->conv;
-    s->run.mlp->bn_momentum = netrun_momentum(s->conv, s->alpha);
+    s->run.mlp->bn_momentum = bnrule_momentum(s->conv, s->alpha);
     s->run.mlp->eps = s->eps;
     if (s->view) {
         s->view->convention = s->conv;

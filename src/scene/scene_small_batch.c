@@ -46,6 +46,7 @@ typedef struct SmallBatch {
     int *order;                     /* (SB_IMAGES) the one picture order every run follows */
     uint64_t seed;
     double lr;                      /* at batch 32 */
+    BnRule rule;                    /* ε and momentum of the norm layers */
     int run;                        /* the run in progress, SB_RUNS when all are done */
     long seen;                      /* pictures the current run has trained on */
     ConvNet *net;                   /* the current run's network, NULL between runs */
@@ -109,6 +110,8 @@ static bool sb_start_run(SmallBatch *s)
     config.norm = sb_norms[m];
     config.groups = SB_GROUPS;
     config.seed = s->seed;          /* the same weights for every run: they depend only on the seed */
+    config.eps = s->rule.eps;
+    config.bn_momentum = s->rule.momentum;
     BnError err = { 0 };
     s->net = convnet_create(&config, &err);
     if (!s->net)
@@ -196,6 +199,7 @@ static void *sb_create(const LessonPage *page, uint64_t seed, BnError *err)
     sampler_free(&sampler);
     s->seed = seed;
     s->lr = lesson_page_real(page, "lr");
+    s->rule = bnrule_of_page(page);
     for (int m = 0; m < SB_METHODS; m++)
         for (int k = 0; k < SB_SIZES; k++)
             s->error[m][k] = NAN;

@@ -2,6 +2,9 @@
 #include "scene/settings.h"
 
 #include <stddef.h>
+#include <stdio.h>
+
+#include "engine/batchnorm.h"
 
 static const char *const dataset_choices[] = { "scaled2d", "blobs", "moons", "spirals", "synth784",
                                                "fashion-mnist", NULL };
@@ -22,11 +25,80 @@ const CatalogSetting setting_batch = {
 const CatalogSetting setting_features = {
     .name = "features", .type = SETTING_INT, .min = 1, .max = 64, .fallback = "3",
     .help = "number of features (columns) shown" };
+
+/* ---- a convention's ε and α ---- */
+
+void bnrule_defaults(BnConvention convention, double *eps, double *alpha)
+{
+    *eps = batchnorm_default_eps(convention);
+    /* Keras's momentum 0.99 weighs the old value: the batch gets 1 − 0.99. The paper averages every
+     * batch alike, so α is unused there; it keeps PyTorch's 0.1 for the knob. */
+    *alpha = convention == BN_CONVENTION_KERAS ? 1.0 - batchnorm_default_momentum(convention)
+                                               : batchnorm_default_momentum(BN_CONVENTION_PYTORCH);
+}
+
+double bnrule_momentum(BnConvention convention, double alpha)
+{
+    switch (convention) {
+    case BN_CONVENTION_KERAS: return 1.0 - alpha;
+    case BN_CONVENTION_PAPER: return 0.0;
+    case BN_CONVENTION_PYTORCH: break;
+    }
+    return alpha;
+}
+
+static BnConvention convention_at(long choice)
+{
+    BnConvention convention = BN_CONVENTION_PYTORCH;
+    if (choice >= 0 && choice < 3)
+        batchnorm_convention_parse(convention_choices[choice], &convention);
+    return convention;
+}
+
+/* The text of a default the parser reads back: 17 digits give the very same double. */
+static void eps_for(long choice, char *buf, size_t size)
+{
+    double eps, alpha;
+    bnrule_defaults(convention_at(choice), &eps, &alpha);
+    snprintf(buf, size, "%.17g", eps);
+}
+
+static void alpha_for(long choice, char *buf, size_t size)
+{
+    double eps, alpha;
+    bnrule_defaults(convention_at(choice), &eps, &alpha);
+    snprintf(buf, size, "%.17g", alpha);
+}
+
+double setting_list_item(const LessonPage *page, const char *name, int i)
+{
+    const double *items = NULL;
+    int count = lesson_page_list(page, name, &items);
+    return items[i < count ? i : count - 1];
+}
+
+BnRule bnrule_of_page(const LessonPage *page)
+{
+    BnRule rule = { .convention = BN_CONVENTION_PYTORCH };
+    if (lesson_page_setting(page, "convention"))
+        batchnorm_convention_parse(lesson_page_enum(page, "convention"), &rule.convention);
+    bnrule_defaults(rule.convention, &rule.eps, &rule.alpha);
+    if (lesson_page_setting(page, "eps"))
+        rule.eps = lesson_page_real(page, "eps");
+    if (lesson_page_setting(page, "alpha"))
+        rule.alpha = lesson_page_real(page, "alpha");
+    rule.momentum = bnrule_momentum(rule.convention, rule.alpha);
+    return rule;
+}
+
+/* Where a scene has a convention these follow it; elsewhere they are PyTorch's. */
 const CatalogSetting setting_alpha = {
     .name = "alpha", .type = SETTING_REAL, .min = 0, .max = 1, .fallback = "0.1",
+    .follows = "convention", .default_for = alpha_for,
     .help = "running-statistics momentum: weight of the new batch (PyTorch's meaning; Keras uses 1 - alpha)" };
 const CatalogSetting setting_eps = {
     .name = "eps", .type = SETTING_REAL, .min = 0, .max = 1, .fallback = "1e-5",
+    .follows = "convention", .default_for = eps_for,
     .help = "epsilon added to the variance before the square root" };
 const CatalogSetting setting_convention = {
     .name = "convention", .type = SETTING_ENUM, .choices = convention_choices, .fallback = "pytorch",
