@@ -5,6 +5,10 @@ DESTDIR ?=
 BINDIR   = $(PREFIX)/bin
 SHAREDIR = $(PREFIX)/share/bntutor
 MANDIR   = $(PREFIX)/share/man/man1
+# The system-wide dataset cache that `bntutor cache build` fills and every learner's tutor reads.
+CACHEDIR ?= /var/cache/bntutor
+# Where Debian's dataset-fashion-mnist puts its files: install fills the cache when they are there.
+FASHION_DIR = /usr/share/datasets/fashion-mnist
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -33,7 +37,8 @@ CRIT_CFLAGS    = $(shell $(PKG_CONFIG) --cflags criterion 2>/dev/null)
 CRIT_LIBS      = $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null || echo -lcriterion)
 
 CPPFLAGS += -Isrc -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -D_XOPEN_SOURCE_EXTENDED \
-            -DBNTUTOR_VERSION='"$(VERSION)"' -DBNTUTOR_SHAREDIR='"$(SHAREDIR)"'
+            -DBNTUTOR_VERSION='"$(VERSION)"' -DBNTUTOR_SHAREDIR='"$(SHAREDIR)"' \
+            -DBNTUTOR_SYSTEM_CACHE_DIR='"$(CACHEDIR)"'
 CFLAGS  ?=
 ALL_CFLAGS = -std=c11 $(OPT) $(WARN) $(if $(filter 1,$(WERROR)),-Werror) $(CFLAGS)
 LDLIBS_APP = $(NCURSES_LIBS) $(ZLIB_LIBS) -lm
@@ -90,7 +95,7 @@ run:
 
 # Objects bake in the share directory and version: a stamp that changes with them rebuilds them.
 CONFIG_STAMP := $(BUILD)/config.stamp
-CONFIG_LINE  := $(SHAREDIR) $(VERSION)
+CONFIG_LINE  := $(SHAREDIR) $(VERSION) $(CACHEDIR)
 $(shell mkdir -p $(BUILD) && { [ "$$(cat $(CONFIG_STAMP) 2>/dev/null)" = "$(CONFIG_LINE)" ] || echo "$(CONFIG_LINE)" > $(CONFIG_STAMP); })
 
 $(BUILD)/%.o: %.c $(CONFIG_STAMP)
@@ -143,10 +148,21 @@ install: deps-build $(BIN)
 	install -m 644 $(wildcard lessons/*.lesson) lessons/README.md $(DESTDIR)$(SHAREDIR)/lessons/
 	install -m 644 $(wildcard assets/themes/*.theme) $(DESTDIR)$(SHAREDIR)/themes/
 	install -m 644 assets/bntutor.1 $(DESTDIR)$(MANDIR)/bntutor.1
+	@# A real install (no DESTDIR staging) with Fashion-MNIST present fills the shared cache once, so a
+	@# class reads one copy; without root it says so and the install still succeeds.
+	@if [ -z "$(DESTDIR)" ] && [ -f $(FASHION_DIR)/train-images-idx3-ubyte.gz ]; then \
+	    echo "$(BINDIR)/bntutor cache build --cache-dir=$(CACHEDIR)"; \
+	    $(BINDIR)/bntutor cache build --cache-dir=$(CACHEDIR) || \
+	        echo "bntutor: warning: no system-wide cache; each learner unpacks Fashion-MNIST into ~/.cache (run 'bntutor cache build' as root)" >&2; \
+	fi
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/bntutor $(DESTDIR)$(MANDIR)/bntutor.1
 	rm -rf $(DESTDIR)$(SHAREDIR)
+	@# Only bntutor's own cache files: the folder may be shared with a CACHEDIR chosen by hand.
+	rm -f $(DESTDIR)$(CACHEDIR)/*-idx3-ubyte-*.idx $(DESTDIR)$(CACHEDIR)/*.idx3-ubyte-*.idx \
+	    $(DESTDIR)$(CACHEDIR)/*-idx3-ubyte-*.idx.lock $(DESTDIR)$(CACHEDIR)/*.idx3-ubyte-*.idx.lock
+	@rmdir $(DESTDIR)$(CACHEDIR) 2>/dev/null || true
 
 fuzz:
 	@FUZZ_BUILD=$(BUILDROOT)/fuzz scripts/fuzz.sh

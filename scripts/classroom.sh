@@ -3,20 +3,26 @@
 # one private tmux server, spread over every lesson, some paused and some playing; reports their memory,
 # their CPU over a hold, and whether each still answers a key.
 # Usage: scripts/classroom.sh [BIN]   (default $BNTUTOR_BIN, else build/rel/bntutor)
-# Environment: CLASSROOM_TUTORS (default 60), CLASSROOM_SECONDS (hold, default 60).
-# Each tutor has its own XDG_STATE_HOME (its own progress file); XDG_CACHE_HOME is shared, as on a
-# lab machine where one account's cache serves every seat.
+# Environment: CLASSROOM_TUTORS (default 60), CLASSROOM_SECONDS (hold, default 60),
+#   CLASSROOM_CACHE=system (default: the dataset is unpacked once, as root, by `bntutor cache build` into a
+#   system-wide cache every learner reads) or user (no system cache: each learner unpacks their own).
+# As root every learner is a user of their own (throwaway system users made with useradd, removed at
+# the end; numeric uids through setpriv when useradd is missing), with their own home, cache and
+# progress, as on a lab server. Not as root, every tutor runs as you with one shared cache folder and
+# the distinct-user part is skipped (said so in the report).
 # Exit status: 0 every tutor answered, 1 a tutor died or did not answer, 2 cannot run.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 BIN=${1:-${BNTUTOR_BIN:-build/rel/bntutor}}
 TUTORS=${CLASSROOM_TUTORS:-60}
 HOLD=${CLASSROOM_SECONDS:-60}
+CACHE_MODE=${CLASSROOM_CACHE:-system}
 
 command -v tmux >/dev/null 2>&1 || { echo "bntutor: classroom: tmux is not installed" >&2; exit 2; }
 [ -x "$BIN" ] || { echo "bntutor: classroom: no binary at $BIN (run make first)" >&2; exit 2; }
 case $TUTORS in ''|0|*[!0-9]*) echo "bntutor: classroom: CLASSROOM_TUTORS must be a whole number > 0" >&2; exit 2 ;; esac
 case $HOLD in ''|*[!0-9]*) echo "bntutor: classroom: CLASSROOM_SECONDS must be a whole number" >&2; exit 2 ;; esac
+case $CACHE_MODE in system|user) ;; *) echo "bntutor: classroom: CLASSROOM_CACHE must be system or user" >&2; exit 2 ;; esac
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 LESSONS=$(pwd)/lessons
 
@@ -32,6 +38,8 @@ cleanup() {
         while [ -d "/proc/$pid" ] && [ "$n" -lt 20 ]; do sleep 0.1; n=$((n + 1)); done
     done
     [ -n "$SOCKET_PATH" ] && rm -f "$SOCKET_PATH"     # kill-server leaves the socket file behind
+    # The throwaway learners: only the ones this run made, by the names it recorded.
+    for name in $(cat "$WORK/users" 2>/dev/null); do userdel "$name" 2>/dev/null; done
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -46,7 +54,35 @@ nlessons=$(wc -l < "$WORK/lessons")
 [ "$nlessons" -gt 0 ] || die "bntutor list shows no lessons"
 
 mkdir -p "$WORK/cache"
+chmod 755 "$WORK"      # learners of their own must reach their homes inside it
 : > "$WORK/pids"
+: > "$WORK/users"
+
+# Learner i's uid (as root), one each; empty when every tutor runs as the caller.
+learner_uid() { sed -n "$(($1 + 1))p" "$WORK/uids" 2>/dev/null; }
+: > "$WORK/uids"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+    i=0
+    while [ "$i" -lt "$TUTORS" ]; do
+        name=bntc$$-$i
+        if command -v useradd >/dev/null 2>&1 && useradd -r -M -N -g nogroup -s /usr/sbin/nologin "$name" 2>/dev/null; then
+            echo "$name" >> "$WORK/users"
+            id -u "$name" >> "$WORK/uids"
+        else
+            echo $((61000 + i)) >> "$WORK/uids"
+        fi
+        i=$((i + 1))
+    done
+    LEARNERS="$TUTORS learners on distinct uids"
+else
+    LEARNERS="one uid for every tutor (not root: the distinct-user part is skipped)"
+fi
+# The system-wide cache, as an administrator fills it (the machine's own is left alone).
+SYSTEM_CACHE=$WORK/system-cache
+if [ "$CACHE_MODE" = system ]; then
+    "$BIN" cache build --cache-dir="$SYSTEM_CACHE" > "$WORK/cache-build.out" 2>&1 ||
+        echo "classroom: note: no system cache ($(tail -n 1 "$WORK/cache-build.out"))" >&2
+fi
 # Tutor i: lesson i mod L, page (i div L) mod pages + 1; even tutors play, odd ones pause.
 i=0
 while [ "$i" -lt "$TUTORS" ]; do
@@ -54,8 +90,18 @@ while [ "$i" -lt "$TUTORS" ]; do
     lesson=${line% *}
     pages=${line#* }
     page=$(( (i / nlessons) % pages + 1 ))
-    cmd="env LC_ALL=C.UTF-8 TERM=tmux-256color XDG_STATE_HOME=$WORK/state/$i XDG_CACHE_HOME=$WORK/cache \
-         BNTUTOR_LESSONS=$LESSONS $BIN --lesson=$lesson --page=$page"
+    uid=$(learner_uid "$i")
+    home=$WORK/home/$i
+    mkdir -p "$home" "$WORK/state/$i"
+    cache=$WORK/cache
+    as=
+    if [ -n "$uid" ]; then
+        cache=$home/.cache
+        chown "$uid" "$home" "$WORK/state/$i"
+        as="setpriv --reuid=$uid --regid=$(id -g nobody 2>/dev/null || echo 65534) --clear-groups"
+    fi
+    cmd="env LC_ALL=C.UTF-8 TERM=tmux-256color HOME=$home XDG_STATE_HOME=$WORK/state/$i XDG_CACHE_HOME=$cache \
+         BNTUTOR_SYSTEM_CACHE=$SYSTEM_CACHE BNTUTOR_LESSONS=$LESSONS $as $BIN --lesson=$lesson --page=$page"
     if [ "$i" = 0 ]; then
         $TM new-session -d -s class -n t0 -x 100 -y 30 "$cmd" || die "cannot start tmux"
         $TM set-option -g remain-on-exit on >/dev/null
@@ -105,6 +151,7 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
 while read -r i lesson page role pid; do echo "$(cpu_ticks "$pid")"; done < "$WORK/roles" > "$WORK/t0"
 echo "classroom: $TUTORS tutors ($(grep -c ' playing ' "$WORK/roles") playing, \
 $(grep -c ' paused ' "$WORK/roles") paused) over $nlessons lessons at 100x30, holding ${HOLD}s"
+echo "learners $LEARNERS; dataset cache: $CACHE_MODE"
 sleep "$HOLD"
 while read -r i lesson page role pid; do echo "$(cpu_ticks "$pid")"; done < "$WORK/roles" > "$WORK/t1"
 
@@ -139,6 +186,27 @@ grep -v ' dead$' "$WORK/samples" | awk -v tck="$tck" -v hold="$HOLD" '
                 maxcpu[r] / tck, where[r] == "" ? "none above 0" : where[r]
         }
     }'
+
+# One copy of the dataset? Every cache file a tutor holds open, and every copy unpacked on disk.
+: > "$WORK/open-caches"
+while read -r i lesson page role pid; do
+    for fd in /proc/"$pid"/fd/*; do
+        target=$(readlink "$fd" 2>/dev/null) || continue
+        case $target in *.idx) echo "$target $pid" >> "$WORK/open-caches" ;; esac
+    done
+done < "$WORK/roles"
+readers=$(cut -d ' ' -f 2 "$WORK/open-caches" | sort -u | wc -l)
+files=$(cut -d ' ' -f 1 "$WORK/open-caches" | sort -u)
+nfiles=$(echo "$files" | grep -c . )
+bytes=0
+for f in $files; do bytes=$((bytes + $(stat -c %s "$f" 2>/dev/null || echo 0))); done
+copies=$(find "$WORK/home" "$WORK/cache" -name '*-idx3-ubyte-*.idx' 2>/dev/null | wc -l)
+if [ "$readers" -gt 0 ]; then
+    echo "dataset  $readers tutors read $nfiles cache file(s), $(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }') MB in all \
+($(echo "$files" | grep -q "^$SYSTEM_CACHE/" && echo "the system cache" || echo "per-user caches")); $copies private copies unpacked"
+else
+    echo "dataset  no tutor reads a cached dataset (Fashion-MNIST not installed?)"
+fi
 
 # Every tutor must still answer: ? opens the key help, Escape closes it.
 silent=0

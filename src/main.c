@@ -20,6 +20,9 @@ static const char usage_text[] =
     "                                      a --record file as an asciicast (bntutor export --help)\n"
     "       bntutor bn [OPTIONS] [FILE|-]  the batch-norm calculator (bntutor bn --help)\n"
     "       bntutor train [OPTIONS]        headless training, history as CSV (bntutor train --help)\n"
+    "       bntutor cache build [--data=DIR]\n"
+    "                                      (as root) unpack a dataset once into the system-wide cache\n"
+    "                                      that every learner reads (bntutor cache --help)\n"
     "\n"
     "Tutor options:\n"
     "  --lesson=N         start at lesson N\n"
@@ -57,7 +60,7 @@ int main(int argc, char **argv)
         }
         static const struct { const char *name; int (*run)(int, char **); } subcommands[] = {
             { "bn", cmd_bn }, { "train", cmd_train }, { "render", cmd_render },
-            { "check", cmd_check }, { "list", cmd_list }, { "export", cmd_export },
+            { "check", cmd_check }, { "list", cmd_list }, { "export", cmd_export }, { "cache", cmd_cache },
         };
         for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
             if (strcmp(sub, subcommands[i].name) == 0)

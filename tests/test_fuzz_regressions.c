@@ -49,6 +49,7 @@ static void run_target(const char *target)
 Test(fuzz_regressions, lesson_parser_survives_every_seed_and_past_failure) { run_target("lesson"); }
 Test(fuzz_regressions, csv_reader_survives_every_seed_and_past_failure) { run_target("csv"); }
 Test(fuzz_regressions, idx_reader_survives_every_seed_and_past_failure) { run_target("idx"); }
+Test(fuzz_regressions, idx_cache_survives_every_seed_damage_truncation_and_past_failure) { run_target("idxcache"); }
 Test(fuzz_regressions, progress_file_survives_every_seed_and_past_failure) { run_target("progress"); }
 Test(fuzz_regressions, bn_and_train_options_survive_every_seed_and_past_failure) { run_target("options"); }
 Test(fuzz_regressions, replay_records_survive_every_seed_and_past_failure) { run_target("record"); }

@@ -134,6 +134,11 @@ int cmd_render(int argc, char **argv)
     }
     tutor_steps(tutor, steps);
     tutor_set_zoom(tutor, zoom);
+    if (tutor_failed(tutor, &err)) {      /* a dataset file changed under us: no frame of zeros */
+        fprintf(stderr, "bntutor: render: %s\n", error_format(&err, buf, sizeof buf));
+        tutor_destroy(tutor);
+        return 1;
+    }
 
     bool unicode = !ascii && tty_codeset_is_utf8(nl_langinfo(CODESET));
     Canvas *canvas = canvas_create((int)width, (int)height, unicode ? RASTER_BRAILLE : RASTER_ASCII, unicode);

@@ -10,6 +10,7 @@
 #include "cmd/train.h"
 #include "util/alloc.h"
 #include "util/parse.h"
+#include "util/termtext.h"
 
 /* Rows of the test set used for test_acc and the percentiles: fixed, so rows compare over time. */
 enum { TEST_BATCH_MAX = 1000 };
@@ -255,8 +256,10 @@ static int run_open(const TrainOptions *o, TrainRun *run)
         return cmd_fail_error(1, &err, "--dataset");
     const Dataset *train = run->train, *test = run->test;
     for (int s = 0; s < 2; s++)
-        if ((s ? test : train)->warning[0])
-            fprintf(stderr, "bntutor: warning: %s\n", (s ? test : train)->warning);
+        if ((s ? test : train)->warning[0]) {
+            char clean[ERROR_MESSAGE_MAX * 4];
+            fprintf(stderr, "bntutor: warning: %s\n", termtext_clean((s ? test : train)->warning, clean, sizeof clean, 0));
+        }
     run->n_test = test->n < TEST_BATCH_MAX ? test->n : TEST_BATCH_MAX;
     int status = (o->conv ? train_conv_create : train_mlp_create)(o, train, test, run->n_test, &run->net);
     if (status != 0)
@@ -295,6 +298,11 @@ static int run_step(const TrainOptions *o, TrainRun *run, long step, RowSums *su
     dataset_gather(run->train, run->idx, batch, run->x, run->y);
     double loss = 0.0;
     BnError err = { 0 };
+    /* A dataset file truncated under us: stop with its message rather than train on zeros. */
+    if (dataset_failed(run->train, &err)) {
+        fflush(run->out);
+        return cmd_fail_error(1, &err, "train");
+    }
     if (!run->net->cls->step(run->net, run->sgd, run->x, run->y, batch, &loss, &err)) {
         fflush(run->out);
         return isfinite(loss) ? cmd_fail_error(1, &err, "train") : diverged(o, step);
@@ -317,7 +325,8 @@ static int run_row(const TrainOptions *o, TrainRun *run, long step, const RowSum
 {
     TrainEval ev;
     BnError err = { 0 };
-    if (!run->net->cls->evaluate(run->net, run->test, run->n_test, (int)o->unit, &ev, &err))
+    if (!run->net->cls->evaluate(run->net, run->test, run->n_test, (int)o->unit, &ev, &err) ||
+        dataset_failed(run->test, &err))
         return cmd_fail_error(1, &err, "train");
     FILE *out = run->out;
     if (!isfinite(ev.test_loss) || !isfinite(ev.p[0]) || !isfinite(ev.p[2])) {

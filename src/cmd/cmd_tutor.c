@@ -110,6 +110,19 @@ static int tutor_parse(TutorOptions *o, int argc, char **argv)
     return -1;
 }
 
+/* app_run's arguments, for tty_run_guarded. */
+typedef struct AppRun {
+    Tty *tty;
+    const AppScreen *screen;
+    const AppConfig *config;
+} AppRun;
+
+static int run_app(void *arg)
+{
+    const AppRun *run = arg;
+    return app_run(run->tty, run->screen, run->config);
+}
+
 /* --reset-progress erases every answer: asked first on a terminal (the file is kept as one backup). */
 static bool confirm_reset(const char *lessons_dir)
 {
@@ -211,9 +224,15 @@ int cmd_tutor(int argc, char **argv)
     AppConfig app_config;
     app_config_default(&app_config);
     app_config.autoplay = replay ? 0.0 : options.autoplay;   /* a replay brings its own page turns */
-    int status = app_run(tty, &screen, &app_config);
+    AppRun run = { tty, &screen, &app_config };
+    int status = tty_run_guarded(run_app, &run);
 
     tty_close(tty);
+    BnError failure = { 0 };
+    if (tutor_failed(tutor, &failure)) {
+        fprintf(stderr, "bntutor: %s\n", error_format(&failure, buf, sizeof buf));
+        status = 1;
+    }
     tutor_destroy(tutor);           /* saves the position, closes the record */
     record_destroy(replay);
     tty_raise_pending_signal();     /* SIGTERM etc.: die by the signal now that the terminal is sane */

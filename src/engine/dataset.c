@@ -33,8 +33,9 @@ typedef enum StorageKind { STORAGE_DOUBLES, STORAGE_BYTES, STORAGE_SYNTH784 } St
 struct DatasetStorage {
     StorageKind kind;
     double *values;                 /* DOUBLES: (n, dim) */
-    const unsigned char *bytes;     /* BYTES: (n, dim), in map or in owned */
-    IdxMap map;                     /* BYTES from an IDX file: mapped, or read into memory */
+    const unsigned char *bytes;     /* BYTES: (n, dim) in owned, or NULL when read from source */
+    IdxSource source;               /* BYTES from an IDX file: read in place, or read into memory */
+    BnError read_error;             /* the first read from source that failed (the file changed) */
     unsigned char *owned;           /* BYTES drawn here (synthetic image sets) */
     double *protos;                 /* SYNTH784: (10, 784) class prototypes */
     Pcg32 *row_rng;                 /* SYNTH784: (n) generator state at the start of each row */
@@ -69,7 +70,7 @@ void dataset_destroy(Dataset *set)
     if (set->storage) {
         free(set->storage->values);
         free(set->storage->owned);
-        idx_unmap(&set->storage->map);
+        idx_source_close(&set->storage->source);
         free(set->storage->protos);
         free(set->storage->row_rng);
         free(set->storage);
@@ -316,11 +317,11 @@ static Dataset *load_idx_split(const char *name, const char *dir, const char *im
     if (!find_idx_file(dir, images_base, images_dotted, images_path, sizeof images_path, err) ||
         !find_idx_file(dir, labels_base, labels_dotted, labels_path, sizeof labels_path, err))
         return NULL;
-    IdxMap images = { 0 };
+    IdxSource images = { 0 };
     IdxFile labels = { 0 };
     Dataset *set = NULL;
     char warning[ERROR_MESSAGE_MAX] = "";
-    if (!idx_map(images_path, 3, n_want, NULL, &images, warning, sizeof warning, err) ||
+    if (!idx_source_open(images_path, 3, n_want, NULL, &images, warning, sizeof warning, err) ||
         !idx_read(labels_path, 1, n_want, &labels, err))
         goto done;
     if (images.count != labels.count) {
@@ -337,14 +338,14 @@ static Dataset *load_idx_split(const char *name, const char *dir, const char *im
             goto done;
         }
     set = dataset_create_empty(name, images.loaded, images.rows * images.cols, 10, STORAGE_BYTES);
-    set->storage->map = images;             /* the set owns the mapping from here on */
+    set->storage->source = images;          /* the set owns the source from here on */
     set->storage->bytes = images.data;
     memset(&images, 0, sizeof images);
     snprintf(set->warning, sizeof set->warning, "%s", warning);
     for (int i = 0; i < labels.loaded; i++)
         set->y[i] = labels.data[i];
 done:
-    idx_unmap(&images);
+    idx_source_close(&images);
     idx_free(&labels);
     return set;
 }
@@ -384,6 +385,12 @@ static bool load_idx(const char *name, const char *dir, int n_train, int n_test,
     *train = a;
     *test = b;
     return true;
+}
+
+const char *dataset_fashion_dir(void)
+{
+    const char *env = getenv("BNTUTOR_FASHION_MNIST");
+    return env && env[0] == '/' ? env : DATASET_FASHION_DIR;
 }
 
 bool dataset_load(const char *name, uint64_t seed, int n_train, int n_test, Dataset **train, Dataset **test,
@@ -470,9 +477,37 @@ void sampler_next(BatchSampler *sampler, int *indices, int batch)
     }
 }
 
+/* The first read failure of any set in this process, for callers that cannot see the set that failed
+ * (a scene's datasets are its own). */
+static BnError first_read_failure;
+
+static void note_read_failure(const BnError *err)
+{
+    if (!first_read_failure.set)
+        first_read_failure = *err;
+}
+
+bool dataset_failed(const Dataset *set, BnError *err)
+{
+    if (!set || !set->storage || !set->storage->read_error.set)
+        return false;
+    if (err)
+        *err = set->storage->read_error;
+    return true;
+}
+
+bool dataset_read_failure(BnError *err)
+{
+    if (!first_read_failure.set)
+        return false;
+    if (err)
+        *err = first_read_failure;
+    return true;
+}
+
 void dataset_row(const Dataset *set, int i, double *out)
 {
-    const DatasetStorage *st = set->storage;
+    DatasetStorage *st = set->storage;     /* the sticky read error may change */
     size_t dim = (size_t)set->dim, row = (size_t)i;
     switch (st->kind) {
     case STORAGE_DOUBLES:
@@ -488,7 +523,8 @@ void dataset_row(const Dataset *set, int i, double *out)
         unsigned char chunk[1024];
         for (size_t done = 0; done < dim; done += sizeof chunk) {
             size_t n = dim - done < sizeof chunk ? dim - done : sizeof chunk;
-            idx_map_copy(&st->map, row * dim + done, n, chunk);
+            if (!idx_source_read(&st->source, row * dim + done, n, chunk, &st->read_error))
+                note_read_failure(&st->read_error);
             for (size_t k = 0; k < n; k++)
                 out[done + k] = chunk[k] * (1.0 / 255.0);
         }
@@ -529,7 +565,7 @@ size_t dataset_private_bytes(const Dataset *set)
     size_t n = (size_t)set->n, dim = (size_t)set->dim;
     switch (st->kind) {
     case STORAGE_DOUBLES: return n * dim * sizeof(double);
-    case STORAGE_BYTES: return st->owned ? n * dim : idx_map_private_bytes(&st->map);
+    case STORAGE_BYTES: return st->owned ? n * dim : idx_source_private_bytes(&st->source);
     case STORAGE_SYNTH784: return n * sizeof *st->row_rng + (size_t)SYNTH_CLASSES * SYNTH_PIXELS * sizeof(double);
     }
     return 0;
@@ -537,18 +573,31 @@ size_t dataset_private_bytes(const Dataset *set)
 
 /* ---- the lessons' name for the real images ---- */
 
-static const char *fashion_source = "idx:" DATASET_FASHION_DIR;
+static const char *fashion_source;
+static bool fashion_chosen;         /* by dataset_fashion_set; else the installed folder */
 
-void dataset_fashion_set(const char *dataset) { fashion_source = dataset; }
+void dataset_fashion_set(const char *dataset)
+{
+    fashion_source = dataset;
+    fashion_chosen = true;
+}
 
-const char *dataset_fashion(void) { return fashion_source; }
+const char *dataset_fashion(void)
+{
+    static char installed[4200];
+    if (fashion_chosen)
+        return fashion_source;
+    snprintf(installed, sizeof installed, "idx:%s", dataset_fashion_dir());
+    return installed;
+}
 
 const char *dataset_resolve(const char *name, bool real, const char *stand_in, bool *substituted)
 {
     if (strcmp(name, "fashion-mnist") != 0)
         return name;
-    if (real && fashion_source)
-        return fashion_source;
+    const char *fashion = dataset_fashion();
+    if (real && fashion)
+        return fashion;
     if (substituted)
         *substituted = true;
     return stand_in;

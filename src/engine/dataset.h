@@ -28,8 +28,11 @@ typedef struct Dataset {
 
 /* Debian's dataset-fashion-mnist puts the four IDX files here. */
 #define DATASET_FASHION_DIR "/usr/share/datasets/fashion-mnist"
+/* Where Fashion-MNIST's four IDX files are: $BNTUTOR_FASHION_MNIST when set to an absolute path (a
+ * system without Debian's package, or a test), else DATASET_FASHION_DIR. */
+const char *dataset_fashion_dir(void);
 /* Lessons name the real Fashion-MNIST "fashion-mnist"; where it is read from is one process-wide
- * choice: "idx:" DATASET_FASHION_DIR, what `check --data=DIR` gave, or NULL (never: stand-ins only). */
+ * choice: "idx:" dataset_fashion_dir(), what `check --data=DIR` gave, or NULL (never: stand-ins only). */
 void dataset_fashion_set(const char *dataset);
 const char *dataset_fashion(void);
 /* The name dataset_load takes for a lesson's data-set name. "fashion-mnist" becomes dataset_fashion()
@@ -71,6 +74,14 @@ void dataset_gather(const Dataset *set, const int *indices, int batch, double *x
 void dataset_row(const Dataset *set, int i, double *out);
 /* Copies the rows first..first+count-1 into out (count, dim). */
 void dataset_rows(const Dataset *set, int first, int count, double *out);
+/* Inputs read from a file that was truncated or replaced while in use cannot be had: such a read fills
+ * its row with zeros and the failure sticks to the set (and to the process), like a stream's error
+ * flag, so loops that read rows need not check every row. dataset_failed: true (and the first
+ * failure's file and message in err, which may be NULL) once a read of this set failed.
+ * dataset_read_failure: the same for any set of this process, for callers that cannot see the sets
+ * (the tutor checks it after a scene's step). */
+bool dataset_failed(const Dataset *set, BnError *err);
+bool dataset_read_failure(BnError *err);
 /* The (n, dim) inputs when the set holds them as doubles (the small 2-D sets), else NULL. */
 const double *dataset_values(const Dataset *set);
 /* Bytes of inputs this process holds privately (mapped files not counted), for tests and figures. */

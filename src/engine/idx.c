@@ -2,14 +2,17 @@
 #include "engine/idx.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "util/alloc.h"
+#include "util/file.h"
 
 enum { IDX_CHUNK = 1 << 20 };
 
@@ -84,11 +87,19 @@ bool idx_parse_header(const unsigned char *buf, size_t len, const char *path, in
         return false;
     }
     uint64_t item = (uint64_t)dims[1] * dims[2];
+    uint64_t total = (uint64_t)dims[0] * item;
     /* Callers may hold every value as a double, so the byte count must fit 8× over in size_t. */
     if (dims[0] > INT_MAX || dims[1] > INT_MAX || dims[2] > INT_MAX || item > INT_MAX ||
         (uint64_t)dims[0] * item > (uint64_t)(SIZE_MAX / sizeof(double))) {
         error_set(err, path, "sizes overflow: %u x %u x %u bytes is too large", (unsigned)dims[0],
                   (unsigned)dims[1], (unsigned)dims[2]);
+        return false;
+    }
+    /* A header is only a promise: a small gzip file can claim terabytes. */
+    if (total > IDX_DATA_MAX_BYTES) {
+        error_set(err, path, "too large: the header declares %llu x %u x %u = %llu bytes of data; bntutor reads at most %llu MiB",
+                  (unsigned long long)dims[0], (unsigned)dims[1], (unsigned)dims[2], (unsigned long long)total,
+                  IDX_DATA_MAX_BYTES >> 20);
         return false;
     }
     out->ndims = ndims;
@@ -117,26 +128,38 @@ static bool read_header(gzFile f, const char *path, int want_dims, IdxFile *out,
     return idx_parse_header(head, have, path, want_dims, out, NULL, err);
 }
 
-/* Reads the data in chunks so a header that lies about its size cannot make us allocate the lie. */
-static bool read_data(gzFile f, const char *path, bool check_trailing, IdxFile *out, BnError *err)
+/* Reads the data in chunks so a header that lies about its size cannot make us allocate the lie. With
+ * keep false the bytes are only counted (idx_check), through one small buffer. */
+static bool read_data(gzFile f, const char *path, bool check_trailing, bool keep, IdxFile *out, BnError *err)
 {
     size_t item = (size_t)out->rows * (size_t)out->cols;
     size_t need = (size_t)out->loaded * item;
     size_t cap = need < (size_t)64 * IDX_CHUNK ? need : (size_t)64 * IDX_CHUNK;
-    unsigned char *buf = xmalloc(cap);
+    if (!keep)
+        cap = need < (size_t)IDX_CHUNK ? need : (size_t)IDX_CHUNK;
+    unsigned char *buf = xmalloc(cap ? cap : 1);
     size_t have = 0;
     while (have < need) {
-        if (have == cap) {
-            cap = cap > need / 2 ? need : cap * 2;
-            buf = xrealloc(buf, cap);
+        size_t room;
+        unsigned char *at;
+        if (keep) {
+            if (have == cap) {
+                cap = cap > need / 2 ? need : cap * 2;
+                buf = xrealloc(buf, cap);
+            }
+            room = cap - have;
+            at = buf + have;
+        } else {
+            room = need - have < cap ? need - have : cap;
+            at = buf;
         }
-        long long got = read_bytes(f, buf + have, cap - have, path, err);
+        long long got = read_bytes(f, at, room, path, err);
         if (got < 0) {
             free(buf);
             return false;
         }
         have += (size_t)got;
-        if (have < cap)
+        if ((size_t)got < room)
             break;
     }
     if (have < need) {
@@ -160,16 +183,24 @@ static bool read_data(gzFile f, const char *path, bool check_trailing, IdxFile *
             return false;
         }
     }
-    out->data = buf;
+    if (keep)
+        out->data = buf;
+    else
+        free(buf);
     return true;
 }
 
-bool idx_read(const char *path, int want_dims, int max_items, IdxFile *out, BnError *err)
+/* idx_read and idx_check: the file is opened as a regular file only (a FIFO must not block us). */
+static bool read_idx_file(const char *path, int want_dims, int max_items, bool keep, IdxFile *out, BnError *err)
 {
     memset(out, 0, sizeof *out);
+    int fd = file_open_regular(path, O_RDONLY, 0, NULL, err);
+    if (fd < 0)
+        return false;
     errno = 0;
-    gzFile f = gzopen(path, "rb");
+    gzFile f = gzdopen(fd, "rb");
     if (!f) {
+        close(fd);
         error_set(err, path, "cannot open: %s", errno ? strerror(errno) : "out of memory in zlib");
         return false;
     }
@@ -178,12 +209,23 @@ bool idx_read(const char *path, int want_dims, int max_items, IdxFile *out, BnEr
     bool ok = read_header(f, path, want_dims, &file, err);
     if (ok) {
         file.loaded = max_items > 0 && max_items < file.count ? max_items : file.count;
-        ok = read_data(f, path, max_items <= 0, &file, err);
+        ok = read_data(f, path, max_items <= 0, keep, &file, err);
     }
     gzclose(f);
     if (ok)
         *out = file;
     return ok;
+}
+
+bool idx_check(const char *path, int want_dims, int max_items, BnError *err)
+{
+    IdxFile file;
+    return read_idx_file(path, want_dims, max_items, false, &file, err);
+}
+
+bool idx_read(const char *path, int want_dims, int max_items, IdxFile *out, BnError *err)
+{
+    return read_idx_file(path, want_dims, max_items, true, out, err);
 }
 
 void idx_free(IdxFile *file)

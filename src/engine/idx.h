@@ -10,6 +10,10 @@
 /* Magic numbers: two zero bytes, type 0x08 (unsigned byte), number of dimensions. */
 enum { IDX_MAGIC_LABELS = 0x00000801, IDX_MAGIC_IMAGES = 0x00000803 };
 
+/* The most data bytes (items × rows × cols) a header may declare: Fashion-MNIST's training images are
+ * 47 MB, and a small gzip file claiming more must not make us write or allocate it. */
+#define IDX_DATA_MAX_BYTES ((unsigned long long)1 << 30)
+
 typedef struct IdxFile {
     int ndims;              /* 1 (labels) or 3 (images) */
     int count;              /* items in the file: the first dimension of the header */
@@ -23,9 +27,11 @@ typedef struct IdxFile {
  * has fewer; `loaded` says how many) and does not look past them; max_items ≤ 0 reads every item and
  * also rejects trailing bytes after the data. On failure returns false, leaves *out empty and sets
  * err with where = path and one of: "cannot open: ...", "truncated header ...", "bad magic 0x... ",
- * "wrong dimension count ...", "empty ...", "sizes overflow ...", "truncated data ...",
- * "trailing data ...", "read error: ...". */
+ * "wrong dimension count ...", "empty ...", "sizes overflow ...", "too large ...", "truncated data ...",
+ * "trailing data ...", "read error: ...", "not a regular file". */
 bool idx_read(const char *path, int want_dims, int max_items, IdxFile *out, BnError *err);
+/* The same checks and messages as idx_read, reading through one small buffer and keeping nothing. */
+bool idx_check(const char *path, int want_dims, int max_items, BnError *err);
 /* Checks an IDX header held in buf (len bytes available) with the same messages as idx_read, and
  * fills ndims, count, rows and cols of out and the header's length in bytes (header_len may be NULL). */
 bool idx_parse_header(const unsigned char *buf, size_t len, const char *path, int want_dims, IdxFile *out,

@@ -11,7 +11,7 @@
 /* The line a scene shows when it fell back to shapes28. */
 #define IMAGESRC_INSTALL_HINT "Fashion-MNIST not installed: sudo apt-get install dataset-fashion-mnist"
 
-/* The Fashion-MNIST the scenes read, as a dataset name ("idx:DIR"; Debian's directory by default), or
+/* The Fashion-MNIST the scenes read, as a dataset name ("idx:DIR"; dataset_fashion_dir() by default), or
  * NULL to act as if it were not installed: `check --verify --data` picks the data it verifies on. */
 
 typedef struct ImageSource {

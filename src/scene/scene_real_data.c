@@ -13,9 +13,9 @@
 #include "view/format.h"
 #include "view/plot.h"
 
-/* Fashion-MNIST comes from dataset_fashion() (Debian's directory). The training images are mapped (through
- * a decompressed cache shared by every tutor on the machine), so all 60,000 cost no private memory;
- * accuracy is measured on the first 1,000 test images. */
+/* Fashion-MNIST comes from dataset_fashion() (dataset_fashion_dir() unless `check --verify` chose).
+ * The training images are read in place (from a decompressed cache, the system-wide one when built),
+ * so all 60,000 cost no private memory; accuracy is measured on the first 1,000 test images. */
 enum {
     REAL_TEST = 1000,
     REAL_PROBE_ROWS = 200,      /* the percentiles are taken over these test rows */

@@ -144,6 +144,10 @@ int app_run(Tty *tty, const AppScreen *first, const AppConfig *config)
                 app.screen.tick(app.screen.self, dt);
             dirty = true;
         }
+        if (app.screen.failed && app.screen.failed(app.screen.self)) {
+            status = 1;
+            break;
+        }
         if (dirty) {
             app_render_frame(&app.screen, canvas, &cfg);
             tty_draw(tty, canvas);

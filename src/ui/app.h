@@ -25,13 +25,16 @@ typedef enum AppAction { APP_CONTINUE, APP_QUIT } AppAction;
  *      after every key. (The tutor is one such screen; its own screens live behind it, ui/screen.h.)
  * tick (optional): advance animation by dt seconds (real time since the previous tick, capped).
  * animating (optional, NULL = never): true while ticks are wanted; the loop then runs the paced
- *      frame clock, otherwise it sleeps in poll() until a key arrives (0% CPU). */
+ *      frame clock, otherwise it sleeps in poll() until a key arrives (0% CPU).
+ * failed (optional, NULL = never): true when the screen cannot go on (its data became unreadable);
+ *      the loop then ends with status 1 and the caller says why after restoring the terminal. */
 typedef struct AppScreen {
     void *self;
     void (*draw)(void *self, Canvas *canvas);
     AppAction (*key)(void *self, App *app, int key);
     void (*tick)(void *self, double dt);
     bool (*animating)(void *self);
+    bool (*failed)(void *self);
 } AppScreen;
 
 typedef struct AppConfig {
@@ -43,8 +46,8 @@ typedef struct AppConfig {
 
 void app_config_default(AppConfig *config);
 
-/* Runs screens on the terminal until a key function returns APP_QUIT (→ 0), input is gone (→ 1) or a
- * fatal signal arrives (→ 1; the caller then runs tty_close() and tty_raise_pending_signal()).
+/* Runs screens on the terminal until a key function returns APP_QUIT (→ 0), input is gone or the screen
+ * failed (→ 1) or a fatal signal arrives (→ 1; the caller then runs tty_close() and tty_raise_pending_signal()).
  * `first` is copied, so it may live on the caller's stack. config NULL = defaults. */
 int app_run(Tty *tty, const AppScreen *first, const AppConfig *config);
 

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <langinfo.h>
 #include <poll.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,13 @@ static int wake_pipe[2] = { -1, -1 };
 static const int handled_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGWINCH };
 enum { HANDLED_COUNT = sizeof handled_signals / sizeof handled_signals[0] };
 
+/* SIGBUS cannot wait for the loop: returning from its handler would fault again. Inside
+ * tty_run_guarded the handler records it like any fatal signal and jumps back there, so the caller
+ * restores the terminal and saves progress in normal context and then dies by the signal. No read
+ * goes through a mapping another process can shrink; this is the safety net for one we missed. */
+static sigjmp_buf fault_jump;
+static volatile sig_atomic_t fault_armed;
+
 /* Input that says "readable" yet yields no key this many times in a row is treated as gone (EOF). */
 enum { STALL_LIMIT = 100 };
 
@@ -55,6 +63,8 @@ struct Tty {
     short role_pair[ROLE_COUNT];
     struct sigaction saved[HANDLED_COUNT];
     bool installed[HANDLED_COUNT];
+    struct sigaction saved_bus;
+    bool bus_installed;
 };
 
 static Tty *active_tty;     /* for the out-of-memory and atexit restores */
@@ -76,6 +86,38 @@ static void on_signal(int sig)
     errno = saved_errno;
 }
 
+static void on_fault(int sig)
+{
+    if (!fault_armed) {
+        signal(sig, SIG_DFL);       /* outside the guard: die by it as before */
+        raise(sig);
+        return;
+    }
+    fault_armed = 0;
+    if (!pending_fatal)
+        pending_fatal = sig;
+    siglongjmp(fault_jump, 1);
+}
+
+int tty_run_guarded(int (*body)(void *arg), void *arg)
+{
+    if (sigsetjmp(fault_jump, 1) != 0)
+        return 1;
+    fault_armed = 1;
+    int status = body(arg);
+    fault_armed = 0;
+    return status;
+}
+
+static void install_fault_handler(Tty *tty)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fault;
+    sigemptyset(&sa.sa_mask);
+    tty->bus_installed = sigaction(SIGBUS, &sa, &tty->saved_bus) == 0;
+}
+
 static void install_handler(Tty *tty, int i)
 {
     struct sigaction old;
@@ -95,6 +137,11 @@ static void install_handler(Tty *tty, int i)
 
 static void restore_handlers(Tty *tty)
 {
+    fault_armed = 0;
+    if (tty->bus_installed) {
+        sigaction(SIGBUS, &tty->saved_bus, NULL);
+        tty->bus_installed = false;
+    }
     for (int i = 0; i < HANDLED_COUNT; i++)
         if (tty->installed[i]) {
             sigaction(handled_signals[i], &tty->saved[i], NULL);
@@ -417,6 +464,7 @@ Tty *tty_open(const TtyOptions *options, BnError *err)
     }
     for (int i = 0; i < HANDLED_COUNT; i++)
         install_handler(tty, i);
+    install_fault_handler(tty);
 
     fflush(stdout);
     tty->screen = newterm(term, stdout, stdin);

@@ -37,6 +37,10 @@ void tty_close(Tty *tty);
 /* If a SIGINT/SIGTERM/SIGHUP/SIGQUIT stopped the program, re-raises it with the default action so the
  * exit status tells the parent what happened (does not return then). Call after tty_close and cleanup. */
 void tty_raise_pending_signal(void);
+/* Runs body(arg) and returns its result; if SIGBUS arrives meanwhile (between tty_open and tty_close),
+ * returns 1 at once with SIGBUS as the pending fatal signal, for the caller to handle like SIGTERM:
+ * tty_close, save, tty_raise_pending_signal. */
+int tty_run_guarded(int (*body)(void *arg), void *arg);
 /* The signal number caught (0 if none). */
 int tty_pending_signal(void);
 

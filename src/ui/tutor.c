@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/dataset.h"
 #include "util/alloc.h"
 #include "view/keys.h"
 
@@ -570,11 +571,19 @@ static AppAction screen_key(void *self, App *app, int key)
 }
 static void screen_tick(void *self, double dt) { tutor_tick(self, dt); }
 static bool screen_animating(void *self) { return tutor_animating(self); }
+static bool screen_failed(void *self) { return tutor_failed(self, NULL); }
+
+bool tutor_failed(const Tutor *t, BnError *err)
+{
+    (void)t;
+    /* The scenes' datasets are theirs; a read that failed in any of them ends the session. */
+    return dataset_read_failure(err);
+}
 
 AppScreen tutor_screen(Tutor *t)
 {
     return (AppScreen){ .self = t, .draw = screen_draw, .key = screen_key, .tick = screen_tick,
-                        .animating = screen_animating };
+                        .animating = screen_animating, .failed = screen_failed };
 }
 
 const char *tutor_mode(const Tutor *t) { return t->screen->name; }

@@ -47,6 +47,9 @@ void tutor_draw(Tutor *tutor, Canvas *canvas);
 AppAction tutor_key(Tutor *tutor, int key);
 void tutor_tick(Tutor *tutor, double dt);
 bool tutor_animating(const Tutor *tutor);
+/* True (with the cause in err, which may be NULL) when the session cannot go on: a dataset file a
+ * scene reads was truncated or replaced while in use. The app loop then ends; say why after it. */
+bool tutor_failed(const Tutor *tutor, BnError *err);
 
 /* Headless helpers: K scene steps at once, zoom the scene. */
 void tutor_steps(Tutor *tutor, long count);

@@ -19,6 +19,7 @@
 #include "cmd/export.h"
 #include "engine/batchnorm.h"
 #include "engine/idx.h"
+#include "engine/idx_cache.h"
 #include "lesson/lesson.h"
 #include "lesson/progress.h"
 #include "scene/scene.h"
@@ -319,6 +320,124 @@ int fuzz_idx_one(const uint8_t *data, size_t size)
         HARNESS_REQUIRE(T, file.data == NULL);
     }
     free(packed);
+    return 0;
+}
+
+/* ---------- IDX read in place, through the cache ---------- */
+
+/* A private folder for the source, its cache and its lock, made once per process. */
+static const char *idx_cache_scratch_dir(void)
+{
+    static char dir[128];
+    if (!dir[0]) {
+        snprintf(dir, sizeof dir, "%s/bntutor-fuzzc-XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+        if (!mkdtemp(dir)) {
+            perror("fuzz harness: mkdtemp");
+            abort();
+        }
+        /* Never the machine's own system cache: only what this input builds. */
+        char sys[192];
+        snprintf(sys, sizeof sys, "%s/no-system-cache", dir);
+        setenv("BNTUTOR_SYSTEM_CACHE", sys, 1);
+        setenv("BNTUTOR_CACHE_LOCK_SECONDS", "0", 1);
+    }
+    return dir;
+}
+
+/* Reads every loaded item of m; they must equal want (the same file read by idx_read) when given. A
+ * read that fails must say so and leave zeros; returns how many reads failed. */
+static int idx_cache_read_all(const IdxSource *m, const IdxFile *want, const char *T)
+{
+    size_t item = (size_t)m->rows * (size_t)m->cols;
+    unsigned char *buf = xmalloc(item ? item : 1);
+    int failed = 0;
+    for (int i = 0; i < m->loaded; i++) {
+        BnError err = { 0 };
+        if (!idx_source_read(m, (size_t)i * item, item, buf, &err)) {
+            HARNESS_REQUIRE(T, err.set && m->path && strcmp(err.where, m->path) == 0);
+            for (size_t k = 0; k < item; k++)
+                HARNESS_REQUIRE(T, buf[k] == 0);
+            failed++;
+        } else if (want) {
+            HARNESS_REQUIRE(T, memcmp(buf, want->data + (size_t)i * item, item) == 0);
+        }
+    }
+    free(buf);
+    return failed;
+}
+
+/* Byte 0: bit 0 gzip the file (so it goes through the cache), bits 1-2 want_dims (0, 1, 3, 0), bits 3-5
+ * max_items (0 = all, else 1..7), bit 6 damage the cache between two opens, bit 7 truncate the file being
+ * read while it is open. Bytes 1-2: where to damage (offset, little-endian), byte 3: the byte written
+ * there, byte 4: where to cut (a fraction of the length, /256). The rest is the file. */
+int fuzz_idx_cache_one(const uint8_t *data, size_t size)
+{
+    static const char T[] = "idxcache";
+    if (size < 5 || size > INPUT_MAX)
+        return 0;
+    uint8_t mode = data[0];
+    size_t damage_at = (size_t)data[1] | (size_t)data[2] << 8;
+    uint8_t damage_byte = data[3], cut = data[4];
+    const char *dir = idx_cache_scratch_dir();
+    char source[256], cache_dir[256], cache[4096];
+    snprintf(source, sizeof source, "%s/src-idx3-ubyte%s", dir, (mode & 1) ? ".gz" : "");
+    snprintf(cache_dir, sizeof cache_dir, "%s/cache", dir);
+    /* Each input starts without a cache: a damaged one left by the previous input would be reused
+     * when the source is the same (damaged pixels are not checked, see below). */
+    BnError path_err = { 0 };
+    HARNESS_REQUIRE(T, idx_cache_path(source, cache_dir, cache, sizeof cache, &path_err));
+    unlink(cache);
+    gzFile f = gzopen(source, (mode & 1) ? "wb6" : "wbT");
+    if (!f || (size > 5 && gzwrite(f, data + 5, (unsigned)(size - 5)) != (int)(size - 5)) || gzclose(f) != Z_OK) {
+        perror("fuzz harness: cannot write the source");
+        abort();
+    }
+    static const int dims[4] = { 0, 1, 3, 0 };
+    int want_dims = dims[(mode >> 1) & 3];
+    int max_items = (mode >> 3) & 7;
+    IdxFile want = { 0 };
+    BnError want_err = { 0 };
+    bool readable = idx_read(source, want_dims, max_items, &want, &want_err);
+
+    for (int round = 0; round < 2; round++) {
+        IdxSource m;
+        char warning[ERROR_MESSAGE_MAX];
+        BnError err = { 0 };
+        bool ok = idx_source_open(source, want_dims, max_items, cache_dir, &m, warning, sizeof warning, &err);
+        /* The same verdict, and the same message, as idx_read. */
+        HARNESS_REQUIRE(T, ok == readable);
+        if (!ok) {
+            HARNESS_REQUIRE(T, strcmp(err.message, want_err.message) == 0 && m.data == NULL && m.path == NULL);
+            break;
+        }
+        HARNESS_REQUIRE(T, m.ndims == want.ndims && m.count == want.count && m.rows == want.rows &&
+                           m.cols == want.cols && m.loaded == want.loaded);
+        HARNESS_REQUIRE(T, (m.path == NULL) == (m.data != NULL));
+        /* A cache that passed its checks holds the source's bytes (round 1: possibly damaged pixels, which
+         * no check covers: ownership, not content, is what keeps them honest). */
+        HARNESS_REQUIRE(T, idx_cache_read_all(&m, round == 0 ? &want : NULL, T) == 0);
+        if ((mode & 0x80) && m.path) {
+            struct stat st;
+            HARNESS_REQUIRE(T, stat(m.path, &st) == 0);
+            off_t to = (off_t)((unsigned long long)st.st_size * cut / 256);
+            HARNESS_REQUIRE(T, truncate(m.path, to) == 0);
+            off_t end = m.data_offset + (off_t)((size_t)m.loaded * (size_t)m.rows * (size_t)m.cols);
+            int failed = idx_cache_read_all(&m, NULL, T);
+            HARNESS_REQUIRE(T, (failed > 0) == (to < end));
+        }
+        idx_source_close(&m);
+        if (round == 1 || !(mode & 0x40) || !(mode & 1))
+            break;
+        int fd = open(cache, O_WRONLY);
+        if (fd < 0)
+            break;      /* read into memory (or truncated to nothing above): no cache to damage */
+        struct stat st;
+        if (fstat(fd, &st) == 0 && st.st_size > 0 &&
+            pwrite(fd, &damage_byte, 1, (off_t)(damage_at % (size_t)st.st_size)) != 1)
+            abort();
+        close(fd);
+    }
+    idx_free(&want);
     return 0;
 }
 
@@ -719,7 +838,7 @@ int fuzz_export_one(const uint8_t *data, size_t size)
 FuzzEntry fuzz_entry(const char *target)
 {
     static const struct { const char *name; FuzzEntry entry; } entries[] = {
-        { "lesson", fuzz_lesson_one }, { "csv", fuzz_csv_one }, { "idx", fuzz_idx_one },
+        { "lesson", fuzz_lesson_one }, { "csv", fuzz_csv_one }, { "idx", fuzz_idx_one }, { "idxcache", fuzz_idx_cache_one },
         { "progress", fuzz_progress_one }, { "options", fuzz_options_one }, { "record", fuzz_record_one },
         { "export", fuzz_export_one },
     };

@@ -10,6 +10,7 @@
 int fuzz_lesson_one(const uint8_t *data, size_t size);     /* lesson_parse and the model's accessors */
 int fuzz_csv_one(const uint8_t *data, size_t size);        /* csv_parse, then one BN step on the result */
 int fuzz_idx_one(const uint8_t *data, size_t size);        /* byte 0: mode; the rest: the file (see .c) */
+int fuzz_idx_cache_one(const uint8_t *data, size_t size);  /* idx_source_open/read: cache, damage, truncation */
 int fuzz_progress_one(const uint8_t *data, size_t size);   /* progress_load, queries, save/load round trip */
 int fuzz_options_one(const uint8_t *data, size_t size);    /* "bn|train\nARG\nARG...\0STDIN" */
 int fuzz_record_one(const uint8_t *data, size_t size);     /* record_parse and the events' invariants */
@@ -17,7 +18,7 @@ int fuzz_export_one(const uint8_t *data, size_t size);     /* a record exported:
 
 typedef int (*FuzzEntry)(const uint8_t *data, size_t size);
 
-/* The entry of a target by its name ("lesson", "csv", "idx", "progress", "options", "record", "export");
+/* The entry of a target by its name ("lesson", "csv", "idx", "idxcache", "progress", "options", "record", "export");
  * NULL if unknown. */
 FuzzEntry fuzz_entry(const char *target);
 
