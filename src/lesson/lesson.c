@@ -1043,6 +1043,64 @@ static void top_directive(Parser *P, const char *word, const char *rest)
     }
 }
 
+/* 'checkpoint', with the question on the same line or not. */
+static void open_checkpoint(Parser *P, const char *rest)
+{
+    draft_clear(&P->draft);
+    P->draft.line = P->line;
+    P->state = ST_CHECK;
+    if (*rest) {
+        lint_markup(P, rest, col_of(P, rest));
+        append_prose(&P->draft.question, rest);
+    }
+}
+
+/* A line of an open checkpoint: question, choice, answer, tolerance or explain. */
+static void check_directive(Parser *P, const char *word, const char *rest)
+{
+    if (strcmp(word, "question") == 0) {
+        if (*rest == '\0') {
+            problem(P, P->line, "'question' needs the question's text");
+        } else {
+            lint_markup(P, rest, col_of(P, rest));
+            append_prose(&P->draft.question, rest);
+        }
+    } else if (strcmp(word, "choice") == 0) {
+        do_choice(P, rest);
+    } else if (strcmp(word, "answer") == 0) {
+        if (P->draft.answer)
+            problem(P, P->line, "second 'answer' in this checkpoint (the first is at line %d)", P->draft.answer_line);
+        else if (*rest == '\0')
+            problem(P, P->line, "'answer' needs a value: a choice's key, a number, or scene:VALUE");
+        else {
+            P->draft.answer = xstrdup(rest);
+            P->draft.answer_line = P->line;
+        }
+    } else if (strcmp(word, "tolerance") == 0) {
+        do_tolerance(P, rest);
+    } else {
+        do_explain(P, rest);
+    }
+}
+
+/* A line whose first word is no directive: a setting (name = value) or a mistake. */
+static void not_a_directive(Parser *P, const char *word, const char *rest, bool assign)
+{
+    if (assign) {
+        if (P->state == ST_CHECK)
+            problem(P, P->line, "scene settings go outside checkpoints, after the page's 'scene' line");
+        else
+            do_setting(P, word, rest);
+        return;
+    }
+    const char *near = catalog_closest(word, directives, list_count(directives));
+    if (near)
+        problem(P, P->line, "unknown directive '%s' (did you mean '%s'?)", word, near);
+    else
+        problem(P, P->line, "unknown directive '%s' (prose goes between 'text' and 'end'; settings are "
+                "written 'name = value')", word);
+}
+
 static void handle_line(Parser *P, char *s)
 {
     if (P->state == ST_TEXT) {
@@ -1083,20 +1141,8 @@ static void handle_line(Parser *P, char *s)
     }
     bool glued = !assign && *p != '\0' && *p != ' ' && *p != '\t';
     int d = list_index(directives, word);
-    if (d < 0 && assign) {
-        if (P->state == ST_CHECK)
-            problem(P, P->line, "scene settings go outside checkpoints, after the page's 'scene' line");
-        else
-            do_setting(P, word, rest);
-        return;
-    }
     if (d < 0) {
-        const char *near = catalog_closest(word, directives, list_count(directives));
-        if (near)
-            problem(P, P->line, "unknown directive '%s' (did you mean '%s'?)", word, near);
-        else
-            problem(P, P->line, "unknown directive '%s' (prose goes between 'text' and 'end'; settings are "
-                    "written 'name = value')", word);
+        not_a_directive(P, word, rest, assign);
         return;
     }
     if (glued) {
@@ -1137,13 +1183,7 @@ static void handle_line(Parser *P, char *s)
         P->state = ST_TEXT;
         P->block_line = P->line;
     } else if (strcmp(word, "checkpoint") == 0) {
-        draft_clear(&P->draft);
-        P->draft.line = P->line;
-        P->state = ST_CHECK;
-        if (*rest) {
-            lint_markup(P, rest, col_of(P, rest));
-            append_prose(&P->draft.question, rest);
-        }
+        open_checkpoint(P, rest);
     } else if (strcmp(word, "end") == 0) {
         if (P->state == ST_CHECK)
             close_checkpoint(P);
@@ -1151,28 +1191,8 @@ static void handle_line(Parser *P, char *s)
             problem(P, P->line, "'end' without an open 'text' or 'checkpoint'");
     } else if (P->state != ST_CHECK) {
         problem(P, P->line, "'%s' belongs inside a checkpoint (open one with 'checkpoint')", word);
-    } else if (strcmp(word, "question") == 0) {
-        if (*rest == '\0') {
-            problem(P, P->line, "'question' needs the question's text");
-        } else {
-            lint_markup(P, rest, col_of(P, rest));
-            append_prose(&P->draft.question, rest);
-        }
-    } else if (strcmp(word, "choice") == 0) {
-        do_choice(P, rest);
-    } else if (strcmp(word, "answer") == 0) {
-        if (P->draft.answer)
-            problem(P, P->line, "second 'answer' in this checkpoint (the first is at line %d)", P->draft.answer_line);
-        else if (*rest == '\0')
-            problem(P, P->line, "'answer' needs a value: a choice's key, a number, or scene:VALUE");
-        else {
-            P->draft.answer = xstrdup(rest);
-            P->draft.answer_line = P->line;
-        }
-    } else if (strcmp(word, "tolerance") == 0) {
-        do_tolerance(P, rest);
     } else {
-        do_explain(P, rest);
+        check_directive(P, word, rest);
     }
 }
 

@@ -42,9 +42,7 @@ const char *bnlabels_term(BnNumbers *numbers, double v)
     return buf;
 }
 
-void bnlabels_too_small(Canvas *canvas, Rect area)
+const char *bnlabels_number(char *buf, double v, int sig, bool unicode)
 {
-    if (area.w <= 0 || area.h <= 0)
-        return;
-    canvas_text(canvas, area.x, area.y, "scene needs more room", ROLE_TEXT_DIM, 0, area.w);
+    return format_number(buf, FORMAT_MAX, v, sig, unicode);
 }

@@ -30,8 +30,7 @@ void bnlabels_numbers_init(BnNumbers *numbers, bool unicode, int sig);
 const char *bnlabels_num(BnNumbers *numbers, double v);
 /* The same, in parentheses when negative, for a number that follows an operator: "2 − (−1.5)". */
 const char *bnlabels_term(BnNumbers *numbers, double v);
-
-/* The short line every scene shows below its smallest usable size. */
-void bnlabels_too_small(Canvas *canvas, Rect area);
+/* Every scene's one number formatter: v into buf (FORMAT_MAX bytes) with sig significant digits. */
+const char *bnlabels_number(char *buf, double v, int sig, bool unicode);
 
 #endif

@@ -158,15 +158,6 @@ const char *lockstep_net_label(BnPlacement placement)
     }
 }
 
-void lockstep_draw_note(Canvas *canvas, Rect area, const char *text, ColorRole role)
-{
-    if (area.w <= 0 || area.h <= 0)
-        return;
-    int len = (int)strlen(text);
-    int x = area.x + (len < area.w ? (area.w - len) / 2 : 0);
-    canvas_text(canvas, x, area.y + area.h / 2, text, role, 0, area.x + area.w - x);
-}
-
 void lockstep_range(double *lo, double *hi, const double *const *arrays, int count, int n)
 {
     double a = INFINITY, b = -INFINITY;

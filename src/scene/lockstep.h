@@ -86,8 +86,6 @@ const char *lockstep_net_label(BnPlacement placement);
 void lockstep_draw_bands(Canvas *canvas, Rect area, const char *title, const double *steps, const double *p15,
                          const double *p50, const double *p85, int n, double y_lo, double y_hi, double x_hi,
                          ColorRole role);
-/* A centred one-line message (e.g. "scene needs more room"), clipped to area. */
-void lockstep_draw_note(Canvas *canvas, Rect area, const char *text, ColorRole role);
 /* Smallest and largest finite values across up to 6 arrays (NULL entries skipped), rounded out to nice ticks
  * (at least 0.2 wide); -1..1 when there is none. */
 void lockstep_range(double *lo, double *hi, const double *const *arrays, int count, int n);

@@ -130,7 +130,26 @@ void scene_step(Scene *scene, long count)
     scene_sync_steps(scene);
 }
 
-void scene_draw(const Scene *scene, Canvas *canvas, Rect area) { scene->cls->draw(scene->self, canvas, area); }
+/* Every scene's "too small" message: one line, centred, clipped to the area. */
+static void scene_draw_too_small(Canvas *canvas, Rect area)
+{
+    static const char text[] = "scene needs more room";
+    if (area.w <= 0 || area.h <= 0)
+        return;
+    int len = (int)sizeof text - 1;
+    int x = area.x + (len < area.w ? (area.w - len) / 2 : 0);
+    canvas_text(canvas, x, area.y + area.h / 2, text, ROLE_TEXT_DIM, 0, area.x + area.w - x);
+}
+
+void scene_draw(const Scene *scene, Canvas *canvas, Rect area)
+{
+    const SceneClass *cls = scene->cls;
+    if (area.w < (cls->min_w ? cls->min_w : SCENE_MIN_W) || area.h < (cls->min_h ? cls->min_h : SCENE_MIN_H)) {
+        scene_draw_too_small(canvas, area);
+        return;
+    }
+    cls->draw(scene->self, canvas, area);
+}
 
 bool scene_key_names(const char *spec, int key)
 {

@@ -46,6 +46,9 @@ typedef struct SceneClass {
     void (*update)(void *self);
     /* Paints into area (already cleared). Must fit 60×20 and use larger areas well. */
     void (*draw)(const void *self, Canvas *canvas, Rect area);
+    /* The smallest area draw is given (0: SCENE_MIN_W, SCENE_MIN_H); below it scene_draw says "scene
+     * needs more room" instead, the same way for every scene. */
+    int min_w, min_h;
     /* The knob keys: their actions, the footer and the help overlay (at most SCENE_KEYS_MAX). */
     const SceneKeyAction *keys;
     int key_count;
@@ -60,6 +63,8 @@ typedef struct SceneClass {
      * May be NULL (the tutor counts the steps it gave). */
     long (*position)(const void *self);
 } SceneClass;
+
+enum { SCENE_MIN_W = 40, SCENE_MIN_H = 6 };
 
 /* For a scene's tables: the number of rows of a static array. */
 #define SCENE_COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))

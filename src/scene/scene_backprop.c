@@ -408,7 +408,7 @@ static void draw_dx_block(const Backprop *s, Canvas *cv, Rect r, int j, double s
         canvas_text(cv, zero + half + 2, row, num, hl ? ROLE_HIGHLIGHT : ROLE_DEFAULT, 0, vw - 1);
     }
     format_number(num, sizeof num, s->col_sum[j], 4, u);
-    snprintf(buf, sizeof buf, "%s dx = %s", u ? "Σ" : "sum", num);
+    snprintf(buf, sizeof buf, "%s dx = %s", bnlabels_symbols(u)->sum, num);
     canvas_text(cv, r.x, r.y + 1 + shown, buf, ROLE_GOOD, ATTR_BOLD, r.w);
 }
 
@@ -501,68 +501,13 @@ static int worked_dx_digits(double gamma, int n, double dy, double sum_dy, doubl
     return 9;
 }
 
-static void backprop_draw(const void *self, Canvas *cv, Rect a)
+/* The gradient formulas from row fy: general, worked for the watched sample and feature, and the check. */
+static void backprop_draw_formulas(const Backprop *s, Canvas *cv, Rect a, int fy)
 {
-    const Backprop *s = self;
-    if (a.w < 40 || a.h < 6) {
-        bnlabels_too_small(cv, a);
-        return;
-    }
     const BnSymbols *y = bnlabels_symbols(cv->unicode);
     BnNumbers nb;
     bnlabels_numbers_init(&nb, cv->unicode, 4);
     char line[320];
-    canvas_text(cv, a.x, a.y,
-                cv->unicode ? "dy = y − t: the gradient of the loss L = ½Σ(y − t)² against random targets t"
-                            : "dy = y - t: the gradient of the loss L = 0.5*sum((y - t)^2), random targets t",
-                ROLE_TEXT_DIM, 0, a.w);
-    if (!s->ok) {
-        canvas_text(cv, a.x, a.y + 2, "no gradients: the forward pass refused this batch", ROLE_WARNING, ATTR_BOLD,
-                    a.w);
-        /* Wrapped: the engine's reason is the lesson here (a batch of one has no spread). */
-        text_draw(cv, rect_make(a.x, a.y + 3, a.w, a.h - 3), s->error, ROLE_WARNING, 0);
-        return;
-    }
-    int cc = s->c < COLS_MAX ? s->c : COLS_MAX;
-    TableLabels features = TABLE_LABELS_INIT;
-    table_labels_number(&features, "feat ", 1, cc);
-    const char *const *names = table_labels_names(&features);
-    int shown = s->n < ROWS_SHOWN_MAX ? s->n : ROWS_SHOWN_MAX;
-    int grad_h = 1 + shown + 2;
-    int in_h = 1 + shown;
-    int formula_h = 4;
-    int y0 = a.y + 1;
-    int tw = 7 + cc * 9;
-    int half = (a.w - 3) / 2;
-    if (tw > half)
-        tw = half;
-    bool inputs = a.h >= 1 + in_h + 1 + grad_h + 1 + formula_h;
-    if (inputs) {
-        Rect r1 = rect_make(a.x, y0, tw, in_h), r2 = rect_make(a.x + tw + 3, y0, tw, in_h);
-        draw_grad_table(s, cv, r1, names, "x", s->x, NULL, NULL);
-        char corner[32];
-        snprintf(corner, sizeof corner, "dy");
-        draw_grad_table(s, cv, r2, names, corner, s->dy, NULL, NULL);
-        if (a.w >= 3 * (tw + 3)) {
-            Rect r3 = rect_make(a.x + 2 * (tw + 3), y0, tw, in_h);
-            draw_grad_table(s, cv, r3, names, "xhat", s->xhat, NULL, NULL);
-        }
-        y0 += in_h + 1;
-    }
-    int avail = a.y + a.h - formula_h - y0;
-    if (avail > grad_h)
-        avail = grad_h;
-    Rect g1 = rect_make(a.x, y0, tw, avail);
-    draw_grad_table(s, cv, g1, names, "dx", s->dx, s->dgamma, s->dbeta);
-    if (s->check) {
-        Rect g2 = rect_make(a.x + tw + 3, y0, tw, avail);
-        draw_grad_table(s, cv, g2, names, "numeric", s->num_dx, s->num_dgamma, s->num_dbeta);
-    }
-    table_labels_free(&features);
-
-    int fy = a.y + a.h - formula_h;
-    if (fy > y0 + avail + 1)
-        fy = y0 + avail + 1;     /* a blank row between the tables and the formulas */
     int i = s->sample, j = s->feature, n = s->n, c = s->c;
     double sum_dy = 0, sum_dyx = 0;
     for (int k = 0; k < n; k++) {
@@ -615,6 +560,63 @@ static void backprop_draw(const void *self, Canvas *cv, Rect a)
             canvas_text(cv, a.x, fy + 3, "numerical check off (press c to show it)", ROLE_TEXT_DIM, 0, a.w);
         }
     }
+}
+
+static void backprop_draw(const void *self, Canvas *cv, Rect a)
+{
+    const Backprop *s = self;
+    canvas_text(cv, a.x, a.y,
+                cv->unicode ? "dy = y − t: the gradient of the loss L = ½Σ(y − t)² against random targets t"
+                            : "dy = y - t: the gradient of the loss L = 0.5*sum((y - t)^2), random targets t",
+                ROLE_TEXT_DIM, 0, a.w);
+    if (!s->ok) {
+        canvas_text(cv, a.x, a.y + 2, "no gradients: the forward pass refused this batch", ROLE_WARNING, ATTR_BOLD,
+                    a.w);
+        /* Wrapped: the engine's reason is the lesson here (a batch of one has no spread). */
+        text_draw(cv, rect_make(a.x, a.y + 3, a.w, a.h - 3), s->error, ROLE_WARNING, 0);
+        return;
+    }
+    int cc = s->c < COLS_MAX ? s->c : COLS_MAX;
+    TableLabels features = TABLE_LABELS_INIT;
+    table_labels_number(&features, "feat ", 1, cc);
+    const char *const *names = table_labels_names(&features);
+    int shown = s->n < ROWS_SHOWN_MAX ? s->n : ROWS_SHOWN_MAX;
+    int grad_h = 1 + shown + 2;
+    int in_h = 1 + shown;
+    int formula_h = 4;
+    int y0 = a.y + 1;
+    int tw = 7 + cc * 9;
+    int half = (a.w - 3) / 2;
+    if (tw > half)
+        tw = half;
+    bool inputs = a.h >= 1 + in_h + 1 + grad_h + 1 + formula_h;
+    if (inputs) {
+        Rect r1 = rect_make(a.x, y0, tw, in_h), r2 = rect_make(a.x + tw + 3, y0, tw, in_h);
+        draw_grad_table(s, cv, r1, names, "x", s->x, NULL, NULL);
+        char corner[32];
+        snprintf(corner, sizeof corner, "dy");
+        draw_grad_table(s, cv, r2, names, corner, s->dy, NULL, NULL);
+        if (a.w >= 3 * (tw + 3)) {
+            Rect r3 = rect_make(a.x + 2 * (tw + 3), y0, tw, in_h);
+            draw_grad_table(s, cv, r3, names, "xhat", s->xhat, NULL, NULL);
+        }
+        y0 += in_h + 1;
+    }
+    int avail = a.y + a.h - formula_h - y0;
+    if (avail > grad_h)
+        avail = grad_h;
+    Rect g1 = rect_make(a.x, y0, tw, avail);
+    draw_grad_table(s, cv, g1, names, "dx", s->dx, s->dgamma, s->dbeta);
+    if (s->check) {
+        Rect g2 = rect_make(a.x + tw + 3, y0, tw, avail);
+        draw_grad_table(s, cv, g2, names, "numeric", s->num_dx, s->num_dgamma, s->num_dbeta);
+    }
+    table_labels_free(&features);
+
+    int fy = a.y + a.h - formula_h;
+    if (fy > y0 + avail + 1)
+        fy = y0 + avail + 1;     /* a blank row between the tables and the formulas */
+    backprop_draw_formulas(s, cv, a, fy);
     Rect panels = rect_make(a.x, fy + 5, a.w, a.y + a.h - (fy + 5));
     if (panels.h >= 12 && a.w >= 80)
         draw_panels(s, cv, panels);

@@ -373,7 +373,6 @@ static void draw_stage_table(const BnStages *s, Canvas *cv, Rect r, const char *
             /* The promise of this stage, checked on the numbers: each column has mean 0 and variance 1. */
             double cm[64], cv2[64];
             stats_column_mean_var(cm, cv2, s->xhat, s->n, c < 64 ? c : 64, 0);
-            (void)cm;
             snprintf(l1, sizeof l1, "%s", sym->mu);
             snprintf(l2, sizeof l2, "%s", sym->var);
             ROW(l1, cm[j]);
@@ -515,6 +514,49 @@ static void draw_history(const BnStages *s, Canvas *cv, Rect r)
 
 /* The current stage's formula, then the same formula with the highlighted numbers plugged in, then
  * (when there is room) a sentence on why. */
+/* Stage (e): the convention's update rule, worked for the watched feature (l1..l4 hold size bytes). */
+static void formula_running(const BnStages *s, const BnSymbols *y, BnNumbers *nb, char *l1, char *l2, char *l3,
+                            char *l4, size_t size)
+{
+    int j = s->feature, n = s->n;
+    double a = s->alpha;
+    const char *om = bnlabels_num(nb, s->run_mean_old[j]), *ov = bnlabels_num(nb, s->run_var_old[j]);
+    const char *bm = bnlabels_num(nb, s->mean[j]), *bv = bnlabels_num(nb, s->var[j]);
+    const char *nm = bnlabels_num(nb, s->run_mean[j]), *nv = bnlabels_num(nb, s->run_var[j]);
+    switch (s->convention) {
+    case BN_CONVENTION_PYTORCH:
+        snprintf(l1, size, "pytorch, %s = %s: new = (1 %s %s)%sold + %s%sbatch;" FITLINE_SEP " %s stored %s N/(N%s1)",
+                 y->alpha, bnlabels_num(nb, a), y->minus, y->alpha, y->dot, y->alpha, y->dot, y->var, y->times,
+                 y->minus);
+        snprintf(l2, size, "feature %d: running %s = %s%s%s + %s%s%s = %s", j + 1, y->mu,
+                 bnlabels_num(nb, 1 - a), y->dot, om, bnlabels_num(nb, a), y->dot, bm, nm);
+        snprintf(l3, size, "feature %d: running %s = %s%s%s + %s%s%s%s%d/%d = %s", j + 1, y->var,
+                 bnlabels_num(nb, 1 - a), y->dot, ov, bnlabels_num(nb, a), y->dot, bv, y->dot, n, n - 1, nv);
+        break;
+    case BN_CONVENTION_KERAS:
+        snprintf(l1, size, "keras, momentum m = %s: new = m%sold + (1 %s m)%sbatch;" FITLINE_SEP " %s stored as is",
+                 bnlabels_num(nb, s->momentum), y->dot, y->minus, y->dot, y->var);
+        snprintf(l2, size, "feature %d: running %s = %s%s%s + %s%s%s = %s", j + 1, y->mu,
+                 bnlabels_num(nb, s->momentum), y->dot, om, bnlabels_num(nb, 1 - s->momentum), y->dot, bm, nm);
+        snprintf(l3, size, "feature %d: running %s = %s%s%s + %s%s%s = %s", j + 1, y->var,
+                 bnlabels_num(nb, s->momentum), y->dot, ov, bnlabels_num(nb, 1 - s->momentum), y->dot, bv, nv);
+        break;
+    case BN_CONVENTION_PAPER:
+        snprintf(l1, size, "paper: the plain average over all k batches;" FITLINE_SEP " %s %s N/(N%s1)", y->var, y->times,
+                 y->minus);
+        snprintf(l2, size, "feature %d, k = %ld: running %s = %s + (%s %s %s)/%ld = %s", j + 1,
+                 s->batches_seen, y->mu, om, bm, y->minus, bnlabels_term(nb, s->run_mean_old[j]),
+                 s->batches_seen, nm);
+        snprintf(l3, size, "feature %d, k = %ld: running %s = %s + (%s%s%d/%d %s %s)/%ld = %s", j + 1,
+                 s->batches_seen, y->var, ov, bv, y->dot, n, n - 1, y->minus, ov, s->batches_seen, nv);
+        break;
+    }
+    if (s->convention == BN_CONVENTION_PAPER)
+        snprintf(l4, size, "No momentum here: every batch so far counts the same.");
+    else
+        snprintf(l4, size, "%s is the running statistics' momentum, not the optimizer's.", y->alpha);
+}
+
 static void draw_formula(const BnStages *s, Canvas *cv, Rect r)
 {
     const BnSymbols *y = bnlabels_symbols(cv->unicode);
@@ -578,46 +620,9 @@ static void draw_formula(const BnStages *s, Canvas *cv, Rect r)
         snprintf(s3, sizeof s3, "%s = 1, %s = 0 leave xhat as is; learned ones can rescale it, or undo it.",
                  y->gamma, y->beta);
         break;
-    case STAGE_RUNNING: {
-        double a = s->alpha, bessel = n > 1 ? (double)n / (n - 1) : 1.0;
-        const char *om = bnlabels_num(&nb, s->run_mean_old[j]), *ov = bnlabels_num(&nb, s->run_var_old[j]);
-        const char *bm = bnlabels_num(&nb, s->mean[j]), *bv = bnlabels_num(&nb, s->var[j]);
-        const char *nm = bnlabels_num(&nb, s->run_mean[j]), *nv = bnlabels_num(&nb, s->run_var[j]);
-        switch (s->convention) {
-        case BN_CONVENTION_PYTORCH:
-            snprintf(l1, sizeof l1, "pytorch, %s = %s: new = (1 %s %s)%sold + %s%sbatch;" FITLINE_SEP " %s stored %s N/(N%s1)",
-                     y->alpha, bnlabels_num(&nb, a), y->minus, y->alpha, y->dot, y->alpha, y->dot, y->var, y->times,
-                     y->minus);
-            snprintf(l2, sizeof l2, "feature %d: running %s = %s%s%s + %s%s%s = %s", j + 1, y->mu,
-                     bnlabels_num(&nb, 1 - a), y->dot, om, bnlabels_num(&nb, a), y->dot, bm, nm);
-            snprintf(l3, sizeof l3, "feature %d: running %s = %s%s%s + %s%s%s%s%d/%d = %s", j + 1, y->var,
-                     bnlabels_num(&nb, 1 - a), y->dot, ov, bnlabels_num(&nb, a), y->dot, bv, y->dot, n, n - 1, nv);
-            break;
-        case BN_CONVENTION_KERAS:
-            snprintf(l1, sizeof l1, "keras, momentum m = %s: new = m%sold + (1 %s m)%sbatch;" FITLINE_SEP " %s stored as is",
-                     bnlabels_num(&nb, s->momentum), y->dot, y->minus, y->dot, y->var);
-            snprintf(l2, sizeof l2, "feature %d: running %s = %s%s%s + %s%s%s = %s", j + 1, y->mu,
-                     bnlabels_num(&nb, s->momentum), y->dot, om, bnlabels_num(&nb, 1 - s->momentum), y->dot, bm, nm);
-            snprintf(l3, sizeof l3, "feature %d: running %s = %s%s%s + %s%s%s = %s", j + 1, y->var,
-                     bnlabels_num(&nb, s->momentum), y->dot, ov, bnlabels_num(&nb, 1 - s->momentum), y->dot, bv, nv);
-            break;
-        case BN_CONVENTION_PAPER:
-            snprintf(l1, sizeof l1, "paper: the plain average over all k batches;" FITLINE_SEP " %s %s N/(N%s1)", y->var, y->times,
-                     y->minus);
-            snprintf(l2, sizeof l2, "feature %d, k = %ld: running %s = %s + (%s %s %s)/%ld = %s", j + 1,
-                     s->batches_seen, y->mu, om, bm, y->minus, bnlabels_term(&nb, s->run_mean_old[j]),
-                     s->batches_seen, nm);
-            snprintf(l3, sizeof l3, "feature %d, k = %ld: running %s = %s + (%s%s%d/%d %s %s)/%ld = %s", j + 1,
-                     s->batches_seen, y->var, ov, bv, y->dot, n, n - 1, y->minus, ov, s->batches_seen, nv);
-            break;
-        }
-        (void)bessel;
-        if (s->convention == BN_CONVENTION_PAPER)
-            snprintf(l4, sizeof l4, "No momentum here: every batch so far counts the same.");
-        else
-            snprintf(l4, sizeof l4, "%s is the running statistics' momentum, not the optimizer's.", y->alpha);
+    case STAGE_RUNNING:
+        formula_running(s, y, &nb, l1, l2, l3, l4, sizeof l1);
         break;
-    }
     }
     const char *lines[4] = { l1, l2, l3, l4 }, *shorter[4] = { s1, s2, s3, s4 };
     bool numbers[4] = { false, true, s->stage == STAGE_RUNNING, false };
@@ -675,10 +680,6 @@ static void draw_error(const BnStages *s, Canvas *cv, Rect msg)
 static void stages_draw(const void *self, Canvas *cv, Rect a)
 {
     const BnStages *s = self;
-    if (a.w < 40 || a.h < 6) {
-        bnlabels_too_small(cv, a);
-        return;
-    }
     draw_strip(s, cv, rect_make(a.x, a.y, a.w, 1));
     bool roomy = a.h >= 18;
     int flines = roomy ? 4 : a.h >= 13 ? 3 : 2;
@@ -701,12 +702,11 @@ static void stages_draw(const void *self, Canvas *cv, Rect a)
         tw2 = body.w - 2 - tw;
     }
     Rect tables = rect_make(body.x, body.y, tw + 2 + tw2, th);
-    Rect left, right, rest;
+    Rect left, right;
     rect_split_cols(tables, tw, 2, &left, &right);
     draw_x_table(s, cv, left, table_labels_names(&features));
     Rect side = rect_make(tables.x + tables.w + 3, body.y, body.w - tables.w - 3, body.h);
     Rect below = rect_make(body.x, body.y + th + 1, body.w, body.h - th - 1);
-    (void)rest;
     if (s->ok)
         draw_stage_table(s, cv, right, table_labels_names(&features));
     table_labels_free(&features);

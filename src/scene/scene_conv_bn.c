@@ -432,10 +432,6 @@ static void cb_draw_chart(const ConvBn *s, Canvas *cv, Rect r, bool var)
 static void cb_draw(const void *self, Canvas *cv, Rect area)
 {
     const ConvBn *s = self;
-    if (area.w < 40 || area.h < 8) {
-        lockstep_draw_note(cv, area, "scene needs more room", ROLE_TEXT_DIM);
-        return;
-    }
     char head[768], loss[FORMAT_MAX], acc[FORMAT_MAX];
     format_number(loss, sizeof loss, s->loss, 3, cv->unicode);
     snprintf(acc, sizeof acc, "%.1f%%", 100.0 * track_last(&s->accuracy));
@@ -485,6 +481,7 @@ const SceneClass scene_conv_bn = {
                            cb_settings, cb_lives),
     .headline = "running_mean[0]",
     .headline_label = "running mean, channel 0",
+    .min_h = 8,
     .create = cb_create,
     .destroy = cb_destroy,
     .step = cb_step,

@@ -353,10 +353,6 @@ static void drift_histograms(const Drift *d, Canvas *canvas, Rect area)
 static void drift_draw(const void *self, Canvas *canvas, Rect area)
 {
     const Drift *d = self;
-    if (area.w < 40 || area.h < 6) {
-        lockstep_draw_note(canvas, area, "scene needs more room", ROLE_TEXT_DIM);
-        return;
-    }
     drift_header(d, canvas, rect_make(area.x, area.y, area.w, 1));
     Rect body = rect_make(area.x, area.y + 1, area.w, area.h - 1);
     /* Histograms only where the band charts keep enough height to read. */

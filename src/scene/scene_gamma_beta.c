@@ -6,6 +6,7 @@
 
 #include "scene/netrun.h"
 #include "scene/scene.h"
+#include "scene/bnlabels.h"
 #include "scene/settings.h"
 #include "util/alloc.h"
 #include "view/fitline.h"
@@ -186,8 +187,6 @@ static const CatalogSceneSetting gb_settings[] = {
 
 /* ---- drawing --------------------------------------------------------------------------------- */
 
-static const char *num(char *buf, double v, bool u) { return format_number(buf, FORMAT_MAX, v, 3, u); }
-
 /* γ (which = 0) or β (1) of the shown features of the watched layer over the steps. */
 static void gb_chart(const GammaBeta *g, Canvas *cv, Rect area, int which)
 {
@@ -199,7 +198,7 @@ static void gb_chart(const GammaBeta *g, Canvas *cv, Rect area, int which)
         series[ns] = (LineSeries){t->x, trace_col(t, which * g->rec + j), t->n, names[ns]};
     char label[48];
     bool u = cv->unicode;
-    snprintf(label, sizeof label, "%s %s", which == 0 ? (u ? "γ" : "gamma") : (u ? "β" : "beta"),
+    snprintf(label, sizeof label, "%s %s", which == 0 ? bnlabels_symbols(u)->gamma : bnlabels_symbols(u)->beta,
              which == 0 ? "(scale)" : "(shift)");
     LineChartSpec spec = {.series = series, .nseries = ns, .legend = true};
     spec.y.label = label;
@@ -257,12 +256,8 @@ static void gb_draw(const void *self, Canvas *cv, Rect area)
 {
     const GammaBeta *g = self;
     bool u = cv->unicode;
-    if (area.w < 40 || area.h < 6) {
-        canvas_text(cv, area.x, area.y, "scene needs more room", ROLE_TEXT_DIM, 0, area.w);
-        return;
-    }
     const Mlp *m = g->run.mlp;
-    char line[768], a[FORMAT_MAX], b[FORMAT_MAX];
+    char line[768], a[FORMAT_MAX];
     if (!g->has_bn) {
         canvas_text(cv, area.x, area.y, "placement = none: this network has no BN layer, so no gamma or beta.",
                     ROLE_WARNING, 0, area.w);
@@ -273,7 +268,7 @@ static void gb_draw(const void *self, Canvas *cv, Rect area)
     /* A shorter wording before any figure goes; segments drop whole, so the loss is never cut short. */
     char line_short[256];
     const char *dot = u ? "·" : "-";
-    num(a, g->run.loss, u);
+    bnlabels_number(a, g->run.loss, 3, u);
     snprintf(line, sizeof line, "BN layer %d of %d (%d features, showing %d-%d) %s step %ld of %ld %s loss %s",
              g->watch + 1, m->num_hidden, L->out, g->group, last, dot, g->run.step, g->steps_max, dot,
              isfinite(g->run.loss) ? a : "-");
@@ -294,13 +289,12 @@ static void gb_draw(const void *self, Canvas *cv, Rect area)
     } else {
         char sets_short[256];
         snprintf(line, sizeof line, "%d BN layers = %d sets: %s,%s learned (%d each); running mean, var tracked, not learned",
-                 m->num_hidden, m->num_hidden, u ? "γ" : "gamma", u ? "β" : "beta", L->out);
+                 m->num_hidden, m->num_hidden, bnlabels_symbols(u)->gamma, bnlabels_symbols(u)->beta, L->out);
         snprintf(sets_short, sizeof sets_short, "%d BN layers = %d sets of %s,%s (learned)" FITLINE_SEP " + running stats (not)",
-                 m->num_hidden, m->num_hidden, u ? "γ" : "gamma", u ? "β" : "beta");
+                 m->num_hidden, m->num_hidden, bnlabels_symbols(u)->gamma, bnlabels_symbols(u)->beta);
         const char *alts[2] = {line, sets_short};
         fitline_draw_first(cv, area.x, row++, alts, 2, ROLE_TEXT_DIM, 0, area.w);
     }
-    (void)b;
     int rest = area.y + area.h - row;
     int table_h = rest >= 20 ? (rest / 3 < 18 ? rest / 3 : 18) : rest >= 14 ? 6 : 5;
     if (table_h > L->out - g->group + 1)

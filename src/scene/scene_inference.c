@@ -526,29 +526,10 @@ static void draw_panels(const Inference *s, Canvas *cv, Rect p)
     }
 }
 
-static void inference_draw(const void *self, Canvas *cv, Rect a)
+/* The statistics table (left) and the shown sample's outputs (right), below the title line. */
+static void inference_draw_tables(const Inference *s, Canvas *cv, Rect a, const BnSymbols *y)
 {
-    const Inference *s = self;
-    if (a.w < 40 || a.h < 6) {
-        bnlabels_too_small(cv, a);
-        return;
-    }
-    const BnSymbols *y = bnlabels_symbols(cv->unicode);
-    BnNumbers nb;
-    bnlabels_numbers_init(&nb, cv->unicode, 3);
     int c = s->c;
-    char line[ERROR_MESSAGE_MAX + 64], lab[64];
-
-    if (s->convention == BN_CONVENTION_PYTORCH)
-        snprintf(lab, sizeof lab, "pytorch, %s = %s", y->alpha, bnlabels_num(&nb, s->alpha));
-    else if (s->convention == BN_CONVENTION_KERAS)
-        snprintf(lab, sizeof lab, "keras, momentum %s", bnlabels_num(&nb, s->momentum));
-    else
-        snprintf(lab, sizeof lab, "paper averaging");
-    snprintf(line, sizeof line, "running stats after %ld batches of %d:" FITLINE_SEP " %s," FITLINE_SEP " %s = %s", s->trained,
-             s->n, lab, y->eps, bnlabels_num(&nb, s->eps));
-    fitline_draw(cv, a.x, a.y, line, ROLE_TEXT_DIM, 0, a.w);
-
     TableLabels features = TABLE_LABELS_INIT;
     table_labels_number(&features, "feat ", 1, c);
     const char *const *cols = table_labels_names(&features);
@@ -605,12 +586,13 @@ static void inference_draw(const void *self, Canvas *cv, Rect a)
         rows_draw(&sm, cv, right, cols, "sample #1", -1);
     }
     table_labels_free(&features);
+}
 
-    int below = 8;
-    if (below > a.h - 1)
-        below = a.h - 1;
-    Rect text = rect_make(a.x, a.y + 1 + below, a.w, a.h - 1 - below);
-    int ty = text.y;
+/* What the tables mean, one line each from *ty down in text. */
+static void inference_draw_notes(const Inference *s, Canvas *cv, Rect text, int *ty_out, const BnSymbols *y)
+{
+    char line[ERROR_MESSAGE_MAX + 64];
+    int ty = *ty_out;
     if (s->one) {
         snprintf(line, sizeof line, "engine: %s", s->one_error);
         put_line(cv, text, &ty, line, ROLE_WARNING, ATTR_BOLD);
@@ -646,7 +628,13 @@ static void inference_draw(const void *self, Canvas *cv, Rect a)
                      ROLE_TEXT_DIM, 0);
         }
     }
-    /* With room: the folded layer itself, when it is small enough to read. */
+    *ty_out = ty;
+}
+
+/* With room: the folded layer itself, when it is small enough to read. */
+static void inference_draw_folded(const Inference *s, Canvas *cv, Rect a, Rect text, int *ty_out)
+{
+    int c = s->c, ty = *ty_out;
     if (s->fold && !s->one && s->dim <= WEIGHTS_SHOWN_MAX && ty + 2 + c <= text.y + text.h) {
         ty++;
         double wb[COLS_MAX * (WEIGHTS_SHOWN_MAX + 1)];
@@ -668,6 +656,35 @@ static void inference_draw(const void *self, Canvas *cv, Rect a)
         table_labels_free(&rows);
         ty += 1 + c;
     }
+    *ty_out = ty;
+}
+
+static void inference_draw(const void *self, Canvas *cv, Rect a)
+{
+    const Inference *s = self;
+    const BnSymbols *y = bnlabels_symbols(cv->unicode);
+    BnNumbers nb;
+    bnlabels_numbers_init(&nb, cv->unicode, 3);
+    char line[ERROR_MESSAGE_MAX + 64], lab[64];
+    if (s->convention == BN_CONVENTION_PYTORCH)
+        snprintf(lab, sizeof lab, "pytorch, %s = %s", y->alpha, bnlabels_num(&nb, s->alpha));
+    else if (s->convention == BN_CONVENTION_KERAS)
+        snprintf(lab, sizeof lab, "keras, momentum %s", bnlabels_num(&nb, s->momentum));
+    else
+        snprintf(lab, sizeof lab, "paper averaging");
+    snprintf(line, sizeof line, "running stats after %ld batches of %d:" FITLINE_SEP " %s," FITLINE_SEP " %s = %s", s->trained,
+             s->n, lab, y->eps, bnlabels_num(&nb, s->eps));
+    fitline_draw(cv, a.x, a.y, line, ROLE_TEXT_DIM, 0, a.w);
+
+    inference_draw_tables(s, cv, a, y);
+
+    int below = 8;
+    if (below > a.h - 1)
+        below = a.h - 1;
+    Rect text = rect_make(a.x, a.y + 1 + below, a.w, a.h - 1 - below);
+    int ty = text.y;
+    inference_draw_notes(s, cv, text, &ty, y);
+    inference_draw_folded(s, cv, a, text, &ty);
     Rect panels = rect_make(a.x, ty + 1, a.w, a.y + a.h - ty - 1);
     if (a.w >= 90 && panels.h >= 14)
         draw_panels(s, cv, panels);

@@ -7,6 +7,7 @@
 #include "engine/dataset.h"
 #include "engine/stats.h"
 #include "scene/scene.h"
+#include "scene/bnlabels.h"
 #include "scene/settings.h"
 #include "util/alloc.h"
 #include "view/axes.h"
@@ -181,11 +182,6 @@ static double display_clean(double v, double scale)
     return fabs(v) < 1e-9 * (scale > 1 ? scale : 1) ? 0.0 : v;
 }
 
-static const char *num(char *buf, double v, bool u)
-{
-    return format_number(buf, FORMAT_MAX, v, 4, u);
-}
-
 typedef enum Panel { PANEL_ONE_FRAME, PANEL_RAW, PANEL_Z } Panel;
 
 /* One scatter panel with a title row; the highlighted point is drawn over the cloud afterwards
@@ -299,16 +295,16 @@ static int draw_formula(const InputNorm *s, Canvas *c, Rect r)
     canvas_text(c, r.x, r.y, line, ROLE_SERIES3, ATTR_BOLD, r.w);
     int used = 1;
     const double *xs[2] = {s->raw_x, s->raw_y}, *zs[2] = {s->z_x, s->z_y};
-    const char *minus = u ? "−" : "-";
+    const char *minus = bnlabels_symbols(u)->minus;
     char lines[2][320];
     bool squeeze = false;
     /* Both lines in the same form: spaced when they fit, squeezed (never cut) when not. */
     for (int pass = 0; pass < 2; pass++) {
         for (int k = 0; k < 2; k++) {
-            num(a, xs[k][s->point], u);
-            num(m, s->raw_mean[k], u);
-            num(sd, s->raw_std[k], u);
-            num(z, zs[k][s->point], u);
+            bnlabels_number(a, xs[k][s->point], 4, u);
+            bnlabels_number(m, s->raw_mean[k], 4, u);
+            bnlabels_number(sd, s->raw_std[k], 4, u);
+            bnlabels_number(z, zs[k][s->point], 4, u);
             if (!(s->raw_std[k] > 0))
                 snprintf(lines[k], sizeof lines[k], "z%d = %s %s %s = %s (constant: centred only)", k + 1, a, minus, m, z);
             else if (!squeeze)
@@ -329,10 +325,6 @@ static int draw_formula(const InputNorm *s, Canvas *c, Rect r)
 static void input_norm_draw(const void *self, Canvas *c, Rect area)
 {
     const InputNorm *s = self;
-    if (area.w < 40 || area.h < 6) {
-        canvas_text(c, area.x, area.y, "scene needs more room", ROLE_TEXT_DIM, 0, area.w);
-        return;
-    }
     /* Right column: numbers (table and formula); left: the scatter panels. Narrow: formula under the plot. */
     int right_w = area.w >= 70 ? (area.w >= 120 ? 44 : 36) : 0;
     Rect plots, side;

@@ -8,6 +8,7 @@
 #include "engine/surface.h"
 #include "scene/netrun.h"
 #include "scene/scene.h"
+#include "scene/bnlabels.h"
 #include "scene/settings.h"
 #include "util/alloc.h"
 #include "view/fitline.h"
@@ -256,11 +257,6 @@ static const CatalogSceneSetting loss_surface_settings[] = {
 
 /* ---- drawing ------------------------------------------------------------------------------- */
 
-static const char *num(char *buf, double v, bool u)
-{
-    return format_number(buf, FORMAT_MAX, v, 3, u);
-}
-
 /* A status line in a role, its segments (FITLINE_SEP) kept or dropped whole; returns 1 so callers
  * can count rows. */
 static int line_at(Canvas *c, Rect r, int row, ColorRole role, int attr, const char *text)
@@ -296,32 +292,32 @@ static int draw_status(const LossSurface *s, int k, Canvas *c, Rect r, bool deta
     char a[FORMAT_MAX], b[FORMAT_MAX], line[160];
     int row = 0;
     if (details) {
-        snprintf(line, sizeof line, u ? "λmin %s" FITLINE_SEP "  λmax %s" : "lambda min %s" FITLINE_SEP "  max %s", num(a, surf->eig[0], u),
-                 num(b, surf->eig[1], u));
+        snprintf(line, sizeof line, u ? "λmin %s" FITLINE_SEP "  λmax %s" : "lambda min %s" FITLINE_SEP "  max %s", bnlabels_number(a, surf->eig[0], 3, u),
+                 bnlabels_number(b, surf->eig[1], 3, u));
         row += line_at(c, r, row, ROLE_TEXT_DIM, 0, line);
-        snprintf(line, sizeof line, u ? "minimum ✕" FITLINE_SEP " at w = (%s, " : "minimum X" FITLINE_SEP " at w = (%s, ", num(a, surf->w_min[0], u));
+        snprintf(line, sizeof line, u ? "minimum ✕" FITLINE_SEP " at w = (%s, " : "minimum X" FITLINE_SEP " at w = (%s, ", bnlabels_number(a, surf->w_min[0], 3, u));
         size_t len = strlen(line);
-        snprintf(line + len, sizeof line - len, "%s)", num(b, surf->w_min[1], u));
+        snprintf(line + len, sizeof line - len, "%s)", bnlabels_number(b, surf->w_min[1], 3, u));
         row += line_at(c, r, row, ROLE_TEXT_DIM, 0, line);
     }
     if (mu > 0)
-        snprintf(line, sizeof line, u ? "stable below 2(1+0.9)/λmax" FITLINE_SEP " = %s" : "stable below 3.8/lambda_max" FITLINE_SEP " = %s", num(a, limit, u));
+        snprintf(line, sizeof line, u ? "stable below 2(1+0.9)/λmax" FITLINE_SEP " = %s" : "stable below 3.8/lambda_max" FITLINE_SEP " = %s", bnlabels_number(a, limit, 3, u));
     else
-        snprintf(line, sizeof line, u ? "stable below 2/λmax" FITLINE_SEP " = %s" : "stable below 2/lambda_max" FITLINE_SEP " = %s", num(a, limit, u));
+        snprintf(line, sizeof line, u ? "stable below 2/λmax" FITLINE_SEP " = %s" : "stable below 2/lambda_max" FITLINE_SEP " = %s", bnlabels_number(a, limit, 3, u));
     row += line_at(c, r, row, s->lr < limit ? ROLE_DEFAULT : ROLE_WARNING, 0, line);
     if (p->state == PATH_DIVERGED) {
-        snprintf(line, sizeof line, "diverged at step %ld" FITLINE_SEP " (lr = %s%s limit)", p->steps, num(a, s->lr / limit, u),
-                 u ? "×" : "x");
+        snprintf(line, sizeof line, "diverged at step %ld" FITLINE_SEP " (lr = %s%s limit)", p->steps, bnlabels_number(a, s->lr / limit, 3, u),
+                 bnlabels_symbols(u)->times);
         row += line_at(c, r, row, ROLE_WARNING, ATTR_BOLD, line);
         row += line_at(c, r, row, ROLE_WARNING, 0, "lower lr ([ or c), or r to reset");
         return row;
     }
     snprintf(line, sizeof line, "step %ld" FITLINE_SEP "  loss above min %s", p->steps,
-             num(a, p->excess, u));
+             bnlabels_number(a, p->excess, 3, u));
     row += line_at(c, r, row, ROLE_DEFAULT, 0, line);
     double need = surface_predicted_steps(surf, s->lr, s->tol / s->excess0);
     if (need >= 0 && mu == 0)
-        snprintf(b, sizeof b, "%s", num(a, need, u));
+        snprintf(b, sizeof b, "%s", bnlabels_number(a, need, 3, u));
     else
         snprintf(b, sizeof b, "?");
     ColorRole role = p->state == PATH_CONVERGED ? ROLE_GOOD : p->state == PATH_CAPPED ? ROLE_WARNING : ROLE_TEXT_DIM;
@@ -353,7 +349,7 @@ static void draw_panel(const LossSurface *s, int k, Canvas *c, Rect r, int statu
     bool u = c->unicode;
     char a[FORMAT_MAX], line[120];
     snprintf(line, sizeof line, "%s" FITLINE_SEP " (%s %s)", k == RAW ? "raw features: canyon" : "standardized: bowl",
-             u ? "κ" : "condition", num(a, s->surf[k].condition, u));
+             u ? "κ" : "condition", bnlabels_number(a, s->surf[k].condition, 3, u));
     fitline_draw(c, r.x, r.y, line, ROLE_TITLE, ATTR_BOLD, r.w);
     Rect body = rect_make(r.x, r.y + 1, r.w, r.h - 1);
     if (body.w >= 90) {
@@ -387,12 +383,8 @@ static void loss_surface_draw(const void *self, Canvas *c, Rect area)
 {
     const LossSurface *s = self;
     bool u = c->unicode;
-    if (area.w < 40 || area.h < 6) {
-        canvas_text(c, area.x, area.y, "scene needs more room", ROLE_TEXT_DIM, 0, area.w);
-        return;
-    }
     char a[FORMAT_MAX], line[200];
-    snprintf(line, sizeof line, "one rule for both: lr = %s" FITLINE_SEP ", momentum %s", num(a, s->lr, u),
+    snprintf(line, sizeof line, "one rule for both: lr = %s" FITLINE_SEP ", momentum %s", bnlabels_number(a, s->lr, 3, u),
              s->momentum ? "0.9 (heavy ball)" : "off");
     fitline_draw(c, area.x, area.y, line, ROLE_HIGHLIGHT, ATTR_BOLD, area.w);
     Rect body = rect_make(area.x, area.y + 1, area.w, area.h - 1);

@@ -18,4 +18,6 @@ const SceneClass scene_none = {
     .create = none_create,
     .destroy = free,
     .draw = none_draw,
+    .min_w = 1,             /* never "needs more room": there is nothing to draw */
+    .min_h = 1,
 };

@@ -450,10 +450,6 @@ static void ns_draw_hist(const NormSets *s, Canvas *cv, Rect r)
 static void ns_draw(const void *self, Canvas *cv, Rect area)
 {
     const NormSets *s = self;
-    if (area.w < 40 || area.h < 8) {
-        lockstep_draw_note(cv, area, "scene needs more room", ROLE_TEXT_DIM);
-        return;
-    }
     int m = (int)s->method;
     char head[256], who[96], count[96];
     ns_describe(s, who, sizeof who, count, sizeof count, cv->unicode);
@@ -496,6 +492,7 @@ const SceneClass scene_norm_sets = {
                            ns_settings, ns_lives),
     .headline = "set_mean",
     .headline_label = "mean of the highlighted set",
+    .min_h = 8,
     .create = ns_create,
     .destroy = ns_destroy,
     .update = ns_update,

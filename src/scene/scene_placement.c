@@ -222,10 +222,6 @@ static void placement_histograms(const Placement *p, Canvas *canvas, Rect area)
 static void placement_draw(const void *self, Canvas *canvas, Rect area)
 {
     const Placement *p = self;
-    if (area.w < 40 || area.h < 6) {
-        lockstep_draw_note(canvas, area, "scene needs more room", ROLE_TEXT_DIM);
-        return;
-    }
     char head[200];
     ColorRole role = ROLE_TITLE;
     int used = snprintf(head, sizeof head,

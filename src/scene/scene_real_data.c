@@ -263,10 +263,6 @@ static void real_bands(const RealData *r, Canvas *canvas, Rect left, Rect right)
 static void real_draw(const void *self, Canvas *canvas, Rect area)
 {
     const RealData *r = self;
-    if (area.w < 40 || area.h < 8) {
-        lockstep_draw_note(canvas, area, "scene needs more room", ROLE_TEXT_DIM);
-        return;
-    }
     char head[256];
     ColorRole role = ROLE_TITLE;
     if (r->ls.diverged) {
@@ -309,6 +305,7 @@ const SceneClass scene_real_data = {
                            real_settings, real_lives),
     .headline = "accuracy",
     .headline_label = "test accuracy with BN",
+    .min_h = 8,
     .create = real_create,
     .destroy = real_destroy,
     .step = real_step,

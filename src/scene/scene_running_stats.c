@@ -9,6 +9,7 @@
 #include "engine/stats.h"
 #include "scene/netrun.h"
 #include "scene/scene.h"
+#include "scene/bnlabels.h"
 #include "scene/settings.h"
 #include "util/alloc.h"
 #include "util/pcg32.h"
@@ -317,15 +318,13 @@ static const CatalogSceneSetting rs_settings[] = {
 
 /* ---- drawing --------------------------------------------------------------------------------- */
 
-static const char *num(char *buf, double v, bool u) { return format_number(buf, FORMAT_MAX, v, 4, u); }
-
 /* The convention's rule for the mean (which 0) or variance (1) of the watched feature, with numbers. */
 static void rs_formula(const RunStats *s, int which, bool u, char *line, size_t size)
 {
     const RsTrack *k = &s->track[0];
     int f = s->watch;
     char o[FORMAT_MAX], b[FORMAT_MAX], r[FORMAT_MAX], a[FORMAT_MAX], m[FORMAT_MAX];
-    const char *dot = u ? "·" : "*";
+    const char *dot = bnlabels_symbols(u)->dot;
     const char *what = which == 0 ? "mean" : "var ";
     if (s->step == 0) {
         if (which == 0)
@@ -338,7 +337,7 @@ static void rs_formula(const RunStats *s, int which, bool u, char *line, size_t 
     double bv = s->batch_var[f * s->steps_max + s->step - 1];
     double old = which == 0 ? k->old_mean[f] : k->old_var[f];
     double now = which == 0 ? k->mean[f] : k->var[f];
-    num(r, now, u);
+    bnlabels_number(r, now, 4, u);
     /* Bessel's n/(n-1); a batch of one has none (the engine uses 1), so never print "1/0". */
     char bes[32];
     if (s->batch > 1)
@@ -347,32 +346,32 @@ static void rs_formula(const RunStats *s, int which, bool u, char *line, size_t 
         snprintf(bes, sizeof bes, "1");
     switch (s->conv) {
     case BN_CONVENTION_PYTORCH:
-        num(a, 1.0 - k->alpha, u);
-        num(m, k->alpha, u);
+        bnlabels_number(a, 1.0 - k->alpha, 4, u);
+        bnlabels_number(m, k->alpha, 4, u);
         if (which == 0)
             snprintf(line, size, "%s = (1-%s)%sold + %s%sbatch" FITLINE_SEP " = %s%s%s + %s%s%s = %s", what, u ? "α" : "a", dot,
-                     u ? "α" : "a", dot, a, dot, num(o, old, u), m, dot, num(b, bm, u), r);
+                     u ? "α" : "a", dot, a, dot, bnlabels_number(o, old, 4, u), m, dot, bnlabels_number(b, bm, 4, u), r);
         else
-            snprintf(line, size, "%s = %s%s%s + %s%s(%s%s%s) = %s" FITLINE_SEP "  (%s)", what, a, dot, num(o, old, u), m, dot,
-                     num(b, bv, u), dot, bes, r, s->batch > 1 ? "unbiased batch var" : "batch of 1: no unbiased var");
+            snprintf(line, size, "%s = %s%s%s + %s%s(%s%s%s) = %s" FITLINE_SEP "  (%s)", what, a, dot, bnlabels_number(o, old, 4, u), m, dot,
+                     bnlabels_number(b, bv, 4, u), dot, bes, r, s->batch > 1 ? "unbiased batch var" : "batch of 1: no unbiased var");
         break;
     case BN_CONVENTION_KERAS:
-        num(a, 1.0 - k->alpha, u);
-        num(m, k->alpha, u);
+        bnlabels_number(a, 1.0 - k->alpha, 4, u);
+        bnlabels_number(m, k->alpha, 4, u);
         if (which == 0)
             snprintf(line, size, "%s = m%sold + (1-m)%sbatch, m = 1-%s = %s:" FITLINE_SEP " %s%s%s + %s%s%s = %s", what, dot, dot,
-                     u ? "α" : "a", a, a, dot, num(o, old, u), m, dot, num(b, bm, u), r);
+                     u ? "α" : "a", a, a, dot, bnlabels_number(o, old, 4, u), m, dot, bnlabels_number(b, bm, 4, u), r);
         else
             snprintf(line, size, "%s = %s%s%s + %s%s%s = %s" FITLINE_SEP "  (biased batch var%s%s)", what, a, dot,
-                     num(o, old, u), m, dot, num(b, bv, u), r, s->batch > 1 ? ", no " : "", s->batch > 1 ? bes : "");
+                     bnlabels_number(o, old, 4, u), m, dot, bnlabels_number(b, bv, 4, u), r, s->batch > 1 ? ", no " : "", s->batch > 1 ? bes : "");
         break;
     case BN_CONVENTION_PAPER:
         if (which == 0)
             snprintf(line, size, "%s = average of all %ld batch means = %s" FITLINE_SEP "  (no %s)", what, k->seen, r,
-                     u ? "α" : "alpha");
+                     bnlabels_symbols(u)->alpha);
         else
             snprintf(line, size, "%s = average of all %ld batch vars %s %s = %s%s", what, k->seen,
-                     u ? "×" : "x", bes, r, s->batch > 1 ? "" : FITLINE_SEP "  (batch of 1: no n/(n-1))");
+                     bnlabels_symbols(u)->times, bes, r, s->batch > 1 ? "" : FITLINE_SEP "  (batch of 1: no n/(n-1))");
         break;
     }
 }
@@ -470,20 +469,16 @@ static void rs_draw(const void *self, Canvas *cv, Rect area)
 {
     const RunStats *s = self;
     bool u = cv->unicode;
-    if (area.w < 40 || area.h < 6) {
-        canvas_text(cv, area.x, area.y, "scene needs more room", ROLE_TEXT_DIM, 0, area.w);
-        return;
-    }
     char line[512], a1[FORMAT_MAX], a2[FORMAT_MAX];
     const char *sep = u ? " · " : " - ";
     char alphas[96];
     if (s->conv == BN_CONVENTION_PAPER)
-        snprintf(alphas, sizeof alphas, "plain average, %s unused", u ? "α" : "alpha");
+        snprintf(alphas, sizeof alphas, "plain average, %s unused", bnlabels_symbols(u)->alpha);
     else if (s->ntracks > 1)
-        snprintf(alphas, sizeof alphas, "%s = %s vs %s", u ? "α" : "alpha", num(a1, s->track[0].alpha, u),
-                 num(a2, s->track[1].alpha, u));
+        snprintf(alphas, sizeof alphas, "%s = %s vs %s", bnlabels_symbols(u)->alpha, bnlabels_number(a1, s->track[0].alpha, 4, u),
+                 bnlabels_number(a2, s->track[1].alpha, 4, u));
     else
-        snprintf(alphas, sizeof alphas, "%s = %s", u ? "α" : "alpha", num(a1, s->track[0].alpha, u));
+        snprintf(alphas, sizeof alphas, "%s = %s", bnlabels_symbols(u)->alpha, bnlabels_number(a1, s->track[0].alpha, 4, u));
     /* A shorter wording before anything is dropped; segments (FITLINE_SEP) drop whole, never mid-word. */
     char line_short[512];
     snprintf(line, sizeof line, "feature %d of %d%sbatch %ld of %ld (%d samples)%s%s%s%s", s->watch, s->nf, sep,

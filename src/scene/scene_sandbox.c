@@ -622,10 +622,6 @@ static void sb_draw(const void *self, Canvas *cv, Rect area)
 {
     const Sandbox *s = self;
     bool u = cv->unicode;
-    if (area.w < 40 || area.h < 6) {
-        canvas_text(cv, area.x, area.y, "scene needs more room", ROLE_TEXT_DIM, 0, area.w);
-        return;
-    }
     char line[640], a[FORMAT_MAX], b[FORMAT_MAX];
     const char *sep = u ? " · " : " - ";
     if (s->cursor >= 0) {

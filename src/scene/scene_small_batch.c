@@ -387,10 +387,6 @@ static void sb_draw_table(const SmallBatch *s, Canvas *cv, Rect r)
 static void sb_draw(const void *self, Canvas *cv, Rect area)
 {
     const SmallBatch *s = self;
-    if (area.w < 40 || area.h < 8) {
-        lockstep_draw_note(cv, area, "scene needs more room", ROLE_TEXT_DIM);
-        return;
-    }
     char head[256];
     if (s->run < SB_RUNS) {
         int m = sb_method_of(s->run), b = sb_size_of(s->run);
@@ -428,6 +424,7 @@ const SceneClass scene_small_batch = {
                            sb_settings, sb_lives),
     .headline = "runs_done",
     .headline_label = "runs done, of 15",
+    .min_h = 8,
     .create = sb_create,
     .destroy = sb_destroy,
     .step = sb_step,
