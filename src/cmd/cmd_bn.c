@@ -114,7 +114,7 @@ static int list_parse(BnList *list, const char *where, const char *value)
     int count = parse_double_list(value, &values, &bad);
     if (count < 0)
         return cmd_fail(2, where, "item %d of '%.80s' is not a finite number (expected a comma-separated list)",
-                    bad, value);
+                        bad, value);
     free(list->values);
     list->values = values;
     list->len = count;
@@ -153,7 +153,7 @@ static int shape_parse(BnOptions *o, const char *where, const char *value)
     }
     if (count != 3)
         return cmd_fail(2, where, "expected C,H,W, three whole numbers >= 1 (channels, rows, columns), got '%.40s'",
-                    value);
+                        value);
     if (dims[0] * dims[1] > INT_MAX || dims[0] * dims[1] * dims[2] > INT_MAX)
         return cmd_fail(2, where, "%ld x %ld x %ld values per sample are too many", dims[0], dims[1], dims[2]);
     o->shape_c = (int)dims[0];
@@ -173,7 +173,7 @@ static int norm_options_check(const BnOptions *o)
         return cmd_fail(2, "--norm", "%s norm needs the number of groups: --groups=G", name);
     if (d->needs_groups && o->shape_c && o->shape_c % o->groups != 0)
         return cmd_fail(2, "--groups", "G=%d does not divide the C=%d channels of --shape (%s norm needs "
-                    "C/G channels per group)", o->groups, o->shape_c, name);
+                        "C/G channels per group)", o->groups, o->shape_c, name);
     if (!d->running_stats) {
         const char *batch_only = o->convention_set ? "--convention" : o->momentum_set ? "--momentum"
                                  : o->running_mean.len >= 0 ? "--running-mean"
@@ -183,6 +183,68 @@ static int norm_options_check(const BnOptions *o)
             return cmd_fail(2, batch_only, "%s norm keeps no running statistics (only --norm=batch has them)", name);
     }
     return 0;
+}
+
+/* The value of option number `which` of options_parse's list (as the user wrote it: where); 0 or an
+ * exit status after the message. */
+static int option_value(BnOptions *o, int which, const char *where, const char *value)
+{
+    int status = 0;
+    switch (which) {
+    case 0: status = list_parse(&o->gamma, where, value); break;
+    case 1: status = list_parse(&o->beta, where, value); break;
+    case 2:
+        status = number_parse(&o->eps, where, value);
+        if (!status && o->eps < 0)
+            status = cmd_fail(2, where, "must not be negative (got %s)", value);
+        o->eps_set = true;
+        break;
+    case 3:
+        status = number_parse(&o->momentum, where, value);
+        if (!status && (o->momentum < 0 || o->momentum > 1))
+            status = cmd_fail(2, where, "must lie in [0, 1] (got %s)", value);
+        o->momentum_set = true;
+        break;
+    case 4:
+        if (!batchnorm_convention_parse(value, &o->convention))
+            status = cmd_fail(2, where, "unknown convention '%.40s' (valid: pytorch, keras, paper)", value);
+        o->convention_set = true;
+        break;
+    case 5: status = list_parse(&o->running_mean, where, value); break;
+    case 6:
+        status = list_parse(&o->running_var, where, value);
+        for (int k = 0; !status && k < o->running_var.len; k++)
+            if (o->running_var.values[k] < 0)
+                status = cmd_fail(2, where, "a variance cannot be negative (item %d is %g)", k + 1,
+                                  o->running_var.values[k]);
+        break;
+    case 7:
+        if (!*value)
+            status = cmd_fail(2, where, "needs a file name");
+        o->dy_path = value;
+        break;
+    case 8:
+        if (!parse_long(value, 0, LONG_MAX / 2, &o->batches_seen))
+            status = cmd_fail(2, where, "'%.40s' is not a whole number of batches >= 0", value);
+        o->batches_seen_set = true;
+        break;
+    case 9:
+        if (!norm_method_parse(value, &o->norm)) {
+            char valid[128];
+            status = cmd_fail(2, where, "unknown method '%.40s' (valid: %s)", value,
+                              norm_method_list(valid, (int)sizeof valid));
+        }
+        break;
+    case 10: {
+        long g;
+        if (!parse_long(value, 1, INT_MAX, &g))
+            status = cmd_fail(2, where, "'%.40s' is not a whole number of groups >= 1", value);
+        o->groups = (int)g;
+        break;
+    }
+    case 11: status = shape_parse(o, where, value); break;
+    }
+    return status;
 }
 
 /* Returns 0, or the exit status after printing the message. */
@@ -224,61 +286,7 @@ static int options_parse(BnOptions *o, int argc, char **argv)
             return cmd_fail(2, where, "unknown option (see 'bntutor bn --help')");
         if (!value)
             return cmd_fail(2, where, "needs a value (%s=...)", where);
-        int status = 0;
-        switch (which) {
-        case 0: status = list_parse(&o->gamma, where, value); break;
-        case 1: status = list_parse(&o->beta, where, value); break;
-        case 2:
-            status = number_parse(&o->eps, where, value);
-            if (!status && o->eps < 0)
-                status = cmd_fail(2, where, "must not be negative (got %s)", value);
-            o->eps_set = true;
-            break;
-        case 3:
-            status = number_parse(&o->momentum, where, value);
-            if (!status && (o->momentum < 0 || o->momentum > 1))
-                status = cmd_fail(2, where, "must lie in [0, 1] (got %s)", value);
-            o->momentum_set = true;
-            break;
-        case 4:
-            if (!batchnorm_convention_parse(value, &o->convention))
-                status = cmd_fail(2, where, "unknown convention '%.40s' (valid: pytorch, keras, paper)", value);
-            o->convention_set = true;
-            break;
-        case 5: status = list_parse(&o->running_mean, where, value); break;
-        case 6:
-            status = list_parse(&o->running_var, where, value);
-            for (int k = 0; !status && k < o->running_var.len; k++)
-                if (o->running_var.values[k] < 0)
-                    status = cmd_fail(2, where, "a variance cannot be negative (item %d is %g)", k + 1,
-                                  o->running_var.values[k]);
-            break;
-        case 7:
-            if (!*value)
-                status = cmd_fail(2, where, "needs a file name");
-            o->dy_path = value;
-            break;
-        case 8:
-            if (!parse_long(value, 0, LONG_MAX / 2, &o->batches_seen))
-                status = cmd_fail(2, where, "'%.40s' is not a whole number of batches >= 0", value);
-            o->batches_seen_set = true;
-            break;
-        case 9:
-            if (!norm_method_parse(value, &o->norm)) {
-                char valid[128];
-                status = cmd_fail(2, where, "unknown method '%.40s' (valid: %s)", value,
-                              norm_method_list(valid, (int)sizeof valid));
-            }
-            break;
-        case 10: {
-            long g;
-            if (!parse_long(value, 1, INT_MAX, &g))
-                status = cmd_fail(2, where, "'%.40s' is not a whole number of groups >= 1", value);
-            o->groups = (int)g;
-            break;
-        }
-        case 11: status = shape_parse(o, where, value); break;
-        }
+        int status = option_value(o, which, where, value);
         if (status)
             return status;
     }
@@ -290,7 +298,7 @@ static int options_parse(BnOptions *o, int argc, char **argv)
         return cmd_fail(2, "--dy", "stdin is already the input batch; give one of them as a file");
     if (o->convention == BN_CONVENTION_PAPER && o->momentum_set)
         return cmd_fail(2, "--momentum", "the paper convention has no momentum: it averages every batch "
-                    "(see --batches-seen)");
+                        "(see --batches-seen)");
     if (o->convention != BN_CONVENTION_PAPER && o->batches_seen_set)
         return cmd_fail(2, "--batches-seen", "only the paper convention counts batches (use --convention=paper)");
     status_norm = norm_options_check(o);
@@ -366,8 +374,8 @@ static int param_take(double *out, const BnList *list, const char *where, double
     const NormDescriptor *d = s->desc;
     if (!s->per_feature && list->len >= 0 && list->len != s->params)
         return cmd_fail(2, where, "expected %d value%s (%s%s%s), got %d", s->params, s->params == 1 ? "" : "s",
-                    d->params_per_element ? "one per element, C*H*W, for " : "one per channel",
-                    d->params_per_element ? d->name : "", d->params_per_element ? " norm" : "", list->len);
+                        d->params_per_element ? "one per element, C*H*W, for " : "one per channel",
+                        d->params_per_element ? d->name : "", d->params_per_element ? " norm" : "", list->len);
     return list_take(out, list, where, fallback, s->params);
 }
 
@@ -443,7 +451,7 @@ static int step_running(BnStep *s, const BnOptions *o)
     for (int j = 0; j < sh->c; j++)
         if (s->rv[j] + o->eps == 0.0)
             return cmd_fail(1, "--eps", "the running variance of %s %d is 0 and eps is 0: eval mode would divide by "
-                        "zero; use eps > 0", s->per_feature ? "feature" : "channel", s->per_feature ? j + 1 : j);
+                            "zero; use eps > 0", s->per_feature ? "feature" : "channel", s->per_feature ? j + 1 : j);
     norm_forward_eval_batch(s->eval_y, s->x, s->rm, s->rv, s->gamma, s->beta, o->eps, sh);
     return 0;
 }
@@ -476,10 +484,10 @@ static int step_run(BnStep *s, const BnOptions *o, const CsvMatrix *batch, const
     for (int k = 0; k < s->sets; k++) {
         if (s->var[k] + o->eps == 0.0 && s->per_feature)
             return cmd_fail(1, "--eps", "feature %d is constant in this batch (variance 0) and eps is 0: "
-                        "normalizing would divide by zero; use eps > 0", k + 1);
+                            "normalizing would divide by zero; use eps > 0", k + 1);
         if (s->var[k] + o->eps == 0.0)
             return cmd_fail(1, "--eps", "set %d (%s norm) is constant (variance 0) and eps is 0: normalizing would "
-                        "divide by zero; use eps > 0", k, s->desc->name);
+                            "divide by zero; use eps > 0", k, s->desc->name);
         s->var_unbiased[k] = s->var[k] * s->set_size / (s->set_size - 1);
     }
     if (s->desc->running_stats)
@@ -497,7 +505,7 @@ static int step_run(BnStep *s, const BnOptions *o, const CsvMatrix *batch, const
     }
     if (!step_finite(s))
         return cmd_fail(1, input_name(o), "the numbers are too large: a result overflows a double (try rescaling "
-                    "the data)");
+                        "the data)");
     return 0;
 }
 
@@ -1045,16 +1053,16 @@ static int inputs_read(const BnOptions *o, CsvMatrix **batch, CsvMatrix **dy)
             return cmd_fail_error(1, &err, NULL);
         if ((*dy)->rows != b->rows || (*dy)->cols != b->cols)
             return cmd_fail(1, "--dy", "%s has %dx%d values, expected %dx%d (the shape of the input batch)",
-                        o->dy_path, (*dy)->rows, (*dy)->cols, b->rows, b->cols);
+                            o->dy_path, (*dy)->rows, (*dy)->cols, b->rows, b->cols);
     }
     /* Columns must make whole samples of C·H·W; G must divide the channels the columns give. */
     if (o->shape_c && b->cols != o->shape_c * o->shape_h * o->shape_w)
         return cmd_fail(1, NULL, "%s:%d: row has %d value%s, --shape=%d,%d,%d needs C*H*W = %d", input_name(o),
-                    b->first_line, b->cols, b->cols == 1 ? "" : "s", o->shape_c, o->shape_h, o->shape_w,
-                    o->shape_c * o->shape_h * o->shape_w);
+                        b->first_line, b->cols, b->cols == 1 ? "" : "s", o->shape_c, o->shape_h, o->shape_w,
+                        o->shape_c * o->shape_h * o->shape_w);
     if (norm_descriptor(o->norm)->needs_groups && !o->shape_c && b->cols % o->groups != 0)
         return cmd_fail(1, NULL, "%s:%d: group norm needs G to divide the channels: G=%d does not divide the %d "
-                    "columns (channels; see --shape)", input_name(o), b->first_line, o->groups, b->cols);
+                        "columns (channels; see --shape)", input_name(o), b->first_line, o->groups, b->cols);
     return 0;
 }
 

@@ -136,6 +136,66 @@ static double tick_to(Tutor *tutor, double clock, double t)
     }
 }
 
+/* The cast's first line: its size, time, idle limit, title and terminal. */
+static void cast_header(FILE *out, const Tutor *tutor, int width, int height, const ExportOptions *options)
+{
+    char title[300];
+    if (tutor_lesson_number(tutor) >= 0)
+        snprintf(title, sizeof title, "bntutor: Lesson %d: %s", tutor_lesson_number(tutor), tutor_lesson_title(tutor));
+    else
+        snprintf(title, sizeof title, "bntutor");
+    fprintf(out, "{\"version\": 2, \"width\": %d, \"height\": %d, \"timestamp\": %lld", width, height,
+            options->timestamp);
+    if (options->idle_limit > 0.0)
+        fprintf(out, ", \"idle_time_limit\": %g", options->idle_limit);
+    fputs(", \"title\": ", out);
+    export_json_string(out, title);
+    fputs(", \"env\": {\"TERM\": \"xterm-256color\"}}\n", out);
+}
+
+/* Replays the record through the tutor, one output event per frame that changed; false with err when
+ * the cast would pass max_bytes (it stops there). */
+static bool cast_frames(FILE *out, Tutor *tutor, const Record *rec, Canvas *canvas, AnsiEncoder *encoder,
+                        double idle_limit, size_t max_bytes, const char *path, BnError *err)
+{
+    AppScreen screen = tutor_screen(tutor);
+    CastClock cast = { .limit = idle_limit };
+    app_render_frame(&screen, canvas, NULL);
+    size_t written = 0, len;
+    const char *data = ansi_encoder_frame(encoder, canvas, &len);
+    write_event(out, 0.0, data);
+    written += len;
+    double clock = 0.0, last = 0.0;
+    bool over = false;
+    for (int i = 0; i < rec->count;) {
+        double t = rec->events[i].t;
+        int line = rec->events[i].line;
+        clock = tick_to(tutor, clock, t);
+        while (i < rec->count && rec->events[i].t <= clock)
+            i++;                /* the events the tick fired */
+        last = t;
+        if (!tutor_replaying(tutor))
+            break;              /* a quitting key: the program closed here, nothing more to show */
+        app_render_frame(&screen, canvas, NULL);
+        data = ansi_encoder_frame(encoder, canvas, &len);
+        if (len == 0)
+            continue;
+        written += len;
+        if (written > max_bytes) {
+            error_set_at(err, path, line, "the cast passes %zu MiB here: over the export's budget (export a "
+                         "shorter or smaller record)", max_bytes >> 20);
+            over = true;
+            break;
+        }
+        write_event(out, cast_time(&cast, t), data);
+    }
+    /* The cast ends where the session's last event was (not at its 'end' line, which may sit long after),
+     * with the terminal as a player found it: attributes reset, cursor shown. */
+    if (!over)
+        write_event(out, cast_time(&cast, last), "\x1b[0m\x1b[?25h");
+    return !over;
+}
+
 bool export_asciicast(FILE *out, const char *text, size_t size, const char *path, const ExportOptions *options,
                       BnError *err)
 {
@@ -217,55 +277,9 @@ bool export_asciicast(FILE *out, const char *text, size_t size, const char *path
     AnsiEncoder *encoder = ansi_encoder_create(options->theme ? options->theme : &fallback, options->color);
     Canvas *canvas = canvas_create(width, height, options->unicode ? RASTER_BRAILLE : RASTER_ASCII,
                                    options->unicode);
-    AppScreen screen = tutor_screen(tutor);
 
-    char title[300];
-    if (tutor_lesson_number(tutor) >= 0)
-        snprintf(title, sizeof title, "bntutor: Lesson %d: %s", tutor_lesson_number(tutor), tutor_lesson_title(tutor));
-    else
-        snprintf(title, sizeof title, "bntutor");
-    fprintf(out, "{\"version\": 2, \"width\": %d, \"height\": %d, \"timestamp\": %lld", width, height,
-            options->timestamp);
-    if (options->idle_limit > 0.0)
-        fprintf(out, ", \"idle_time_limit\": %g", options->idle_limit);
-    fputs(", \"title\": ", out);
-    export_json_string(out, title);
-    fputs(", \"env\": {\"TERM\": \"xterm-256color\"}}\n", out);
-
-    CastClock cast = { .limit = options->idle_limit };
-    app_render_frame(&screen, canvas, NULL);
-    size_t written = 0, len;
-    const char *data = ansi_encoder_frame(encoder, canvas, &len);
-    write_event(out, 0.0, data);
-    written += len;
-    double clock = 0.0, last = 0.0;
-    bool over = false;
-    for (int i = 0; i < rec->count;) {
-        double t = rec->events[i].t;
-        int line = rec->events[i].line;
-        clock = tick_to(tutor, clock, t);
-        while (i < rec->count && rec->events[i].t <= clock)
-            i++;                /* the events the tick fired */
-        last = t;
-        if (!tutor_replaying(tutor))
-            break;              /* a quitting key: the program closed here, nothing more to show */
-        app_render_frame(&screen, canvas, NULL);
-        data = ansi_encoder_frame(encoder, canvas, &len);
-        if (len == 0)
-            continue;
-        written += len;
-        if (written > max_bytes) {
-            error_set_at(err, path, line, "the cast passes %zu MiB here: over the export's budget (export a "
-                         "shorter or smaller record)", max_bytes >> 20);
-            over = true;
-            break;
-        }
-        write_event(out, cast_time(&cast, t), data);
-    }
-    /* The cast ends where the session's last event was (not at its 'end' line, which may sit long after),
-     * with the terminal as a player found it: attributes reset, cursor shown. */
-    if (!over)
-        write_event(out, cast_time(&cast, last), "\x1b[0m\x1b[?25h");
+    cast_header(out, tutor, width, height, options);
+    bool over = !cast_frames(out, tutor, rec, canvas, encoder, options->idle_limit, max_bytes, path, err);
 
     canvas_destroy(canvas);
     ansi_encoder_destroy(encoder);

@@ -50,69 +50,103 @@ static bool parse_size(const char *text, long *w, long *h)
     return parse_long(wbuf, 1, 1000, w) && parse_long(x + 1, 1, 1000, h);
 }
 
-int cmd_render(int argc, char **argv)
+/* What the options ask for. */
+typedef struct RenderOptions {
+    long lesson, page, width, height, steps, seed;
+    bool ascii, color, zoom;
+    const char *dir, *format, *theme_name;
+} RenderOptions;
+
+/* Reads the options into o; -1 when they are fine, else the exit status (0 after --help, 2 on a usage error). */
+static int render_parse(int argc, char **argv, RenderOptions *o)
 {
-    long lesson = -1, page = 1, width = 80, height = 24, steps = 0, seed = 1;
-    bool ascii = false, color = false, zoom = false;
-    const char *dir = NULL, *format = NULL, *theme_name = NULL;
+    *o = (RenderOptions){ .lesson = -1, .page = 1, .width = 80, .height = 24, .steps = 0, .seed = 1 };
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *v;
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             fputs(render_usage, stdout);
             return 0;
         } else if (parse_option(arg, "lesson", &v)) {
-            if (!v || !parse_long(v, 0, 999, &lesson))
+            if (!v || !parse_long(v, 0, 999, &o->lesson))
                 return cmd_usage_error("render", "--lesson", "expected a lesson number from 0 to 999", v);
         } else if (parse_option(arg, "page", &v)) {
-            if (!v || !parse_long(v, 1, 9999, &page))
+            if (!v || !parse_long(v, 1, 9999, &o->page))
                 return cmd_usage_error("render", "--page", "expected a page number from 1", v);
         } else if (parse_option(arg, "size", &v)) {
-            if (!v || !parse_size(v, &width, &height))
+            if (!v || !parse_size(v, &o->width, &o->height))
                 return cmd_usage_error("render", "--size", "expected WIDTHxHEIGHT, each 1 to 1000 (e.g. 80x24)", v);
         } else if (parse_option(arg, "steps", &v)) {
-            if (!v || !parse_long(v, 0, 10000000, &steps))
+            if (!v || !parse_long(v, 0, 10000000, &o->steps))
                 return cmd_usage_error("render", "--steps", "expected a step count from 0 to 10000000", v);
         } else if (parse_option(arg, "seed", &v)) {
-            if (!v || !parse_long(v, 0, LONG_MAX, &seed))
+            if (!v || !parse_long(v, 0, LONG_MAX, &o->seed))
                 return cmd_usage_error("render", "--seed", "expected a non-negative whole number", v);
         } else if (parse_option(arg, "lessons-dir", &v)) {
             if (!v || !v[0])
                 return cmd_usage_error("render", "--lessons-dir", "expected a directory", v);
-            dir = v;
+            o->dir = v;
         } else if (parse_option(arg, "format", &v)) {
             if (!v || (strcmp(v, "text") != 0 && strcmp(v, "ansi") != 0 && strcmp(v, "svg") != 0))
                 return cmd_usage_error("render", "--format", "expected text, ansi or svg", v);
-            format = v;
+            o->format = v;
         } else if (parse_option(arg, "theme", &v)) {
             if (!v || !v[0])
                 return cmd_usage_error("render", "--theme", "expected a theme name (dark, light, contrast)", v);
-            theme_name = v;
+            o->theme_name = v;
         } else if (parse_option(arg, "ascii", &v) || parse_option(arg, "color", &v) ||
                    parse_option(arg, "zoom", &v)) {
             if (v)
                 return cmd_usage_error("render", arg, "takes no value", NULL);
             if (strncmp(arg, "--ascii", 7) == 0)
-                ascii = true;
+                o->ascii = true;
             else if (strncmp(arg, "--color", 7) == 0)
-                color = true;
+                o->color = true;
             else
-                zoom = true;
+                o->zoom = true;
         } else {
             fprintf(stderr, "bntutor: render: unexpected argument '%s' (try 'bntutor render --help')\n", arg);
             return 2;
         }
     }
-    if (lesson < 0)
+    if (o->lesson < 0)
         return cmd_usage_error("render", "--lesson", "is required (bntutor list shows the lessons)", NULL);
-    if (color && format && strcmp(format, "ansi") != 0)
-        return cmd_usage_error("render", "--color", "means --format=ansi, which contradicts --format", format);
-    if (!format)
-        format = color ? "ansi" : "text";
+    if (o->color && o->format && strcmp(o->format, "ansi") != 0)
+        return cmd_usage_error("render", "--color", "means --format=ansi, which contradicts --format", o->format);
+    if (!o->format)
+        o->format = o->color ? "ansi" : "text";
+    return -1;
+}
 
+/* The frame on standard output in the format asked for; 0, or 1 after a message. */
+static int render_print(const Canvas *canvas, const char *format, const Theme *theme)
+{
+    char *text;
+    if (strcmp(format, "svg") == 0) {
+        text = svg_render(canvas, theme);
+        fputs(text, stdout);    /* the document ends with its own newline */
+    } else {
+        text = strcmp(format, "ansi") == 0 ? canvas_dump_ansi(canvas, theme) : canvas_dump(canvas, false);
+        fputs(text, stdout);
+        fputc('\n', stdout);
+    }
+    free(text);
+    int status = fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+    if (status)
+        fprintf(stderr, "bntutor: render: could not write the page to standard output\n");
+    return status;
+}
+
+int cmd_render(int argc, char **argv)
+{
+    RenderOptions opts;
+    int parsed = render_parse(argc, argv, &opts);
+    if (parsed >= 0)
+        return parsed;
+    const RenderOptions *o = &opts;
     /* The theme is checked before the lesson is built, so a bad name fails fast. */
     Theme theme;
     BnError theme_err = { 0 };
-    if (!assets_theme_select(&theme, theme_name, &theme_err)) {
+    if (!assets_theme_select(&theme, o->theme_name, &theme_err)) {
         char tbuf[ERROR_WHERE_MAX + ERROR_MESSAGE_MAX + 4];
         fprintf(stderr, "bntutor: render: %s\n", error_format(&theme_err, tbuf, sizeof tbuf));
         return strcmp(theme_err.where, "--theme") == 0 ? 2 : 1;
@@ -120,10 +154,10 @@ int cmd_render(int argc, char **argv)
 
     TutorConfig config;
     tutor_config_default(&config);
-    config.lessons_dir = dir;
-    config.lesson = (int)lesson;
-    config.page = (int)page;
-    config.seed = (uint64_t)seed;
+    config.lessons_dir = o->dir;
+    config.lesson = (int)o->lesson;
+    config.page = (int)o->page;
+    config.seed = (uint64_t)o->seed;
     config.use_progress = false;
     BnError err = { 0 };
     char buf[ERROR_WHERE_MAX + ERROR_MESSAGE_MAX + 4];
@@ -132,31 +166,19 @@ int cmd_render(int argc, char **argv)
         fprintf(stderr, "bntutor: render: %s\n", error_format(&err, buf, sizeof buf));
         return strcmp(err.where, "--lesson") == 0 || strcmp(err.where, "--page") == 0 ? 2 : 1;
     }
-    tutor_steps(tutor, steps);
-    tutor_set_zoom(tutor, zoom);
+    tutor_steps(tutor, o->steps);
+    tutor_set_zoom(tutor, o->zoom);
     if (tutor_failed(tutor, &err)) {      /* a dataset file changed under us: no frame of zeros */
         fprintf(stderr, "bntutor: render: %s\n", error_format(&err, buf, sizeof buf));
         tutor_destroy(tutor);
         return 1;
     }
 
-    bool unicode = !ascii && tty_codeset_is_utf8(nl_langinfo(CODESET));
-    Canvas *canvas = canvas_create((int)width, (int)height, unicode ? RASTER_BRAILLE : RASTER_ASCII, unicode);
+    bool unicode = !o->ascii && tty_codeset_is_utf8(nl_langinfo(CODESET));
+    Canvas *canvas = canvas_create((int)o->width, (int)o->height, unicode ? RASTER_BRAILLE : RASTER_ASCII, unicode);
     AppScreen screen = tutor_screen(tutor);
     app_render_frame(&screen, canvas, NULL);
-    char *text;
-    if (strcmp(format, "svg") == 0) {
-        text = svg_render(canvas, &theme);
-        fputs(text, stdout);    /* the document ends with its own newline */
-    } else {
-        text = strcmp(format, "ansi") == 0 ? canvas_dump_ansi(canvas, &theme) : canvas_dump(canvas, false);
-        fputs(text, stdout);
-        fputc('\n', stdout);
-    }
-    int status = fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
-    if (status)
-        fprintf(stderr, "bntutor: render: could not write the page to standard output\n");
-    free(text);
+    int status = render_print(canvas, o->format, &theme);
     canvas_destroy(canvas);
     tutor_destroy(tutor);
     return status;

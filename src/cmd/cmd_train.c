@@ -93,6 +93,113 @@ static bool parse_widths(const char *text, TrainOptions *o)
     }
 }
 
+/* The value v of option number `which` of parse_args's names (as --where); 0 or a usage error's status. */
+static int parse_value(TrainOptions *o, int which, const char *where, const char *v)
+{
+    double d;
+    long l;
+    switch (which) {
+    case 0:
+        if (!dataset_name_known(v)) {
+            char valid[256];
+            return cmd_fail(2, where, "unknown dataset '%s' (valid: %s)", v,
+                            dataset_valid_names(valid, sizeof valid));
+        }
+        o->dataset = v;
+        o->dataset_given = true;
+        break;
+    case 1:
+        if (strcmp(v, "paper") != 0 && strcmp(v, "conv") != 0)
+            return cmd_fail(2, where, "'%s' is not a known network (paper, conv; or use --hidden=LIST)", v);
+        o->paper = strcmp(v, "paper") == 0;
+        o->conv = !o->paper;
+        break;
+    case 2:
+        if (!parse_widths(v, o))
+            return cmd_fail(2, where, "'%s' is not a list of widths like 16,16 (each 1 to 100000, "
+                            "at most %d)", v, MLP_MAX_SIZES - 2);
+        o->hidden_given = true;
+        break;
+    case 3:
+        if (!activation_parse(v, &o->act))
+            return cmd_fail(2, where, "'%s' is not an activation (sigmoid, relu, tanh)", v);
+        o->act_given = true;
+        break;
+    case 4:
+        if (!mlp_placement_parse(v, &o->bn))
+            return cmd_fail(2, where, "'%s' is not a placement (none, before, after)", v);
+        o->bn_given = true;
+        break;
+    case 5: case 6: case 10: case 11: {
+        long min = which == 11 ? 0 : 1;
+        if (!parse_long(v, min, 100000000, &l))
+            return cmd_fail(2, where, "'%s' is not a whole number from %ld to 100000000", v, min);
+        if (which == 5) o->steps = l;
+        else if (which == 6) o->batch = l;
+        else if (which == 10) o->every = l;
+        else o->unit = l;
+        break;
+    }
+    case 7:
+        if (!parse_double(v, &d) || !(d > 0.0))
+            return cmd_fail(2, where, "'%s' is not a positive number", v);
+        o->lr = d;
+        break;
+    case 8:
+        if (!parse_double(v, &d) || d < 0.0 || d >= 1.0)
+            return cmd_fail(2, where, "'%s' is not a number in [0, 1)", v);
+        o->momentum = d;
+        break;
+    case 9:
+        if (!parse_long(v, 0, 2147483647L, &l))
+            return cmd_fail(2, where, "'%s' is not a whole number from 0 to 2147483647", v);
+        o->seed = (unsigned long long)l;
+        break;
+    case 12: o->csv = v; break;
+    case 13:
+        if (!convnet_norm_parse(v, &o->norm)) {
+            char valid[128];
+            return cmd_fail(2, where, "'%s' is not a norm (%s, none)", v, norm_method_list(valid, sizeof valid));
+        }
+        o->norm_given = true;
+        break;
+    case 14:
+        if (!parse_long(v, 1, 16, &l) || 8 % l != 0)
+            return cmd_fail(2, where, "'%s' does not divide the conv net's 8 and 16 channels "
+                            "(1, 2, 4 or 8)", v);
+        o->groups = l;
+        o->groups_given = true;
+        break;
+    default:
+        if (strcmp(v, "float") != 0 && strcmp(v, "double") != 0)
+            return cmd_fail(2, where, "'%s' is not a precision (float, double)", v);
+        o->double_steps = strcmp(v, "double") == 0;
+        o->precision_given = true;
+        break;
+    }
+    return 0;
+}
+
+/* Options that do not go together; 0 or a usage error's status. */
+static int check_combination(const TrainOptions *o)
+{
+    if (o->conv && (o->hidden_given || o->act_given || o->bn_given))
+        return cmd_fail(2, "--net", "conv fixes the layers (relu) and takes --norm=NAME; leave out --hidden, "
+                        "--act and --bn");
+    if (o->conv && o->precision_given)
+        return cmd_fail(2, "--precision", "the conv net trains in double; leave out --precision");
+    if (!o->conv && (o->norm_given || o->groups_given))
+        return cmd_fail(2, o->norm_given ? "--norm" : "--groups", "only the conv net has it; add --net=conv "
+                        "(the MLP takes --bn=none|before|after)");
+    if (o->groups_given &&
+        (o->norm == CONV_NORM_NONE || !norm_descriptor(convnet_norm_method(o->norm))->needs_groups))
+        return cmd_fail(2, "--groups", "only group norm has groups; add --norm=group");
+    if (o->paper && (o->hidden_given || o->act_given))
+        return cmd_fail(2, "--net", "paper fixes the layers and the activation (784-100-100-100-10 "
+                        "sigmoid); leave out --hidden and --act, or leave out --net");
+    return 0;
+}
+
 /* Reads one --name=VALUE option into o; returns 0, or the exit status of a usage error. */
 static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
 {
@@ -120,103 +227,11 @@ static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
         snprintf(where, sizeof where, "--%s", names[which]);
         if (!v || !*v)
             return cmd_fail(2, where, "needs a value, as in %s=VALUE", where);
-        double d;
-        long l;
-        switch (which) {
-        case 0:
-            if (!dataset_name_known(v)) {
-                char valid[256];
-                return cmd_fail(2, where, "unknown dataset '%s' (valid: %s)", v,
-                                   dataset_valid_names(valid, sizeof valid));
-            }
-            o->dataset = v;
-            o->dataset_given = true;
-            break;
-        case 1:
-            if (strcmp(v, "paper") != 0 && strcmp(v, "conv") != 0)
-                return cmd_fail(2, where, "'%s' is not a known network (paper, conv; or use --hidden=LIST)", v);
-            o->paper = strcmp(v, "paper") == 0;
-            o->conv = !o->paper;
-            break;
-        case 2:
-            if (!parse_widths(v, o))
-                return cmd_fail(2, where, "'%s' is not a list of widths like 16,16 (each 1 to 100000, "
-                                   "at most %d)", v, MLP_MAX_SIZES - 2);
-            o->hidden_given = true;
-            break;
-        case 3:
-            if (!activation_parse(v, &o->act))
-                return cmd_fail(2, where, "'%s' is not an activation (sigmoid, relu, tanh)", v);
-            o->act_given = true;
-            break;
-        case 4:
-            if (!mlp_placement_parse(v, &o->bn))
-                return cmd_fail(2, where, "'%s' is not a placement (none, before, after)", v);
-            o->bn_given = true;
-            break;
-        case 5: case 6: case 10: case 11: {
-            long min = which == 11 ? 0 : 1;
-            if (!parse_long(v, min, 100000000, &l))
-                return cmd_fail(2, where, "'%s' is not a whole number from %ld to 100000000", v, min);
-            if (which == 5) o->steps = l;
-            else if (which == 6) o->batch = l;
-            else if (which == 10) o->every = l;
-            else o->unit = l;
-            break;
-        }
-        case 7:
-            if (!parse_double(v, &d) || !(d > 0.0))
-                return cmd_fail(2, where, "'%s' is not a positive number", v);
-            o->lr = d;
-            break;
-        case 8:
-            if (!parse_double(v, &d) || d < 0.0 || d >= 1.0)
-                return cmd_fail(2, where, "'%s' is not a number in [0, 1)", v);
-            o->momentum = d;
-            break;
-        case 9:
-            if (!parse_long(v, 0, 2147483647L, &l))
-                return cmd_fail(2, where, "'%s' is not a whole number from 0 to 2147483647", v);
-            o->seed = (unsigned long long)l;
-            break;
-        case 12: o->csv = v; break;
-        case 13:
-            if (!convnet_norm_parse(v, &o->norm)) {
-                char valid[128];
-                return cmd_fail(2, where, "'%s' is not a norm (%s, none)", v, norm_method_list(valid, sizeof valid));
-            }
-            o->norm_given = true;
-            break;
-        case 14:
-            if (!parse_long(v, 1, 16, &l) || 8 % l != 0)
-                return cmd_fail(2, where, "'%s' does not divide the conv net's 8 and 16 channels "
-                                   "(1, 2, 4 or 8)", v);
-            o->groups = l;
-            o->groups_given = true;
-            break;
-        default:
-            if (strcmp(v, "float") != 0 && strcmp(v, "double") != 0)
-                return cmd_fail(2, where, "'%s' is not a precision (float, double)", v);
-            o->double_steps = strcmp(v, "double") == 0;
-            o->precision_given = true;
-            break;
-        }
+        int status = parse_value(o, which, where, v);
+        if (status != 0)
+            return status;
     }
-    if (o->conv && (o->hidden_given || o->act_given || o->bn_given))
-        return cmd_fail(2, "--net", "conv fixes the layers (relu) and takes --norm=NAME; leave out --hidden, "
-                           "--act and --bn");
-    if (o->conv && o->precision_given)
-        return cmd_fail(2, "--precision", "the conv net trains in double; leave out --precision");
-    if (!o->conv && (o->norm_given || o->groups_given))
-        return cmd_fail(2, o->norm_given ? "--norm" : "--groups", "only the conv net has it; add --net=conv "
-                           "(the MLP takes --bn=none|before|after)");
-    if (o->groups_given &&
-        (o->norm == CONV_NORM_NONE || !norm_descriptor(convnet_norm_method(o->norm))->needs_groups))
-        return cmd_fail(2, "--groups", "only group norm has groups; add --norm=group");
-    if (o->paper && (o->hidden_given || o->act_given))
-        return cmd_fail(2, "--net", "paper fixes the layers and the activation (784-100-100-100-10 "
-                           "sigmoid); leave out --hidden and --act, or leave out --net");
-    return 0;
+    return check_combination(o);
 }
 
 /* Everything the run owns, freed in one place. */

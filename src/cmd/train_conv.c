@@ -48,7 +48,8 @@ static bool conv_evaluate(TrainNet *tn, const Dataset *test, int n, int channel,
         loss += convnet_loss(net, ys) * m;
         correct += convnet_accuracy(net, ys) * m;
         /* Only a norm with running statistics has two modes; the others' eval pass used batch statistics. */
-        if (convnet_norm_has_running_stats(net->config.norm) && !convnet_forward(net, c->xs, m, CONVNET_MODE_BATCH_STATS, err))
+        if (convnet_norm_has_running_stats(net->config.norm) &&
+            !convnet_forward(net, c->xs, m, CONVNET_MODE_BATCH_STATS, err))
             return false;
         const ConvNetBlock *last = &net->block[CONVNET_BLOCKS - 1];
         filled += convnet_channel_values(c->column + filled, net, CONVNET_BLOCKS - 1, last->normed, channel);

@@ -1,4 +1,4 @@
-/* Networks that differ only in BN placement, trained in lockstep on the same mini-batches, with growable history tracks and shared chart drawing (scene layer). */
+/* Networks that differ only in BN placement, trained in lockstep on the same mini-batches (scene layer). */
 #ifndef BNTUTOR_SCENE_LOCKSTEP_H
 #define BNTUTOR_SCENE_LOCKSTEP_H
 
@@ -8,6 +8,8 @@
 #include "engine/dataset.h"
 #include "engine/mlp.h"
 #include "engine/mlp_infer.h"
+#include "scene/bandchart.h"
+#include "scene/history.h"
 #include "scene/settings.h"
 #include "util/error.h"
 #include "view/canvas.h"
@@ -63,31 +65,7 @@ bool lockstep_probe(const Lockstep *ls, int k, int rows, const MlpInferTap *taps
 /* Eval-mode accuracy of net k on the first `rows` test rows, 0..1 (NaN on failure). */
 double lockstep_test_accuracy(Lockstep *ls, int k, int rows);
 
-/* A growable array of doubles for histories filled in step() and drawn in draw(). */
-typedef struct Track {
-    double *v;
-    int n, cap;
-} Track;
-
-void track_push(Track *t, double value);
-/* The latest value, NaN when there is none. */
-double track_last(const Track *t);
-void track_clear(Track *t);
-void track_free(Track *t);
-
-/* 15th, 50th, 85th percentiles (out: 3) of x (n). */
-void lockstep_percentiles(double *out, const double *x, int n);
-
 /* The name of a net for labels: "no BN", "BN before", "BN after". */
 const char *lockstep_net_label(BnPlacement placement);
-
-/* A band chart: the 15th..85th band shaded around the median, with the 15th/85th lines, in a fixed
- * y range (so two charts side by side compare). steps: (n) x values. The title takes the top row. */
-void lockstep_draw_bands(Canvas *canvas, Rect area, const char *title, const double *steps, const double *p15,
-                         const double *p50, const double *p85, int n, double y_lo, double y_hi, double x_hi,
-                         ColorRole role);
-/* Smallest and largest finite values across up to 6 arrays (NULL entries skipped), rounded out to nice ticks
- * (at least 0.2 wide); -1..1 when there is none. */
-void lockstep_range(double *lo, double *hi, const double *const *arrays, int count, int n);
 
 #endif

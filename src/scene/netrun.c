@@ -13,53 +13,6 @@
 /* A loss this large means the run has left any useful region; we stop before it turns into inf/NaN. */
 #define NETRUN_LOSS_LIMIT 1e4
 
-void trace_init(Trace *trace, int cols, int cap)
-{
-    memset(trace, 0, sizeof *trace);
-    trace->cols = cols < 1 ? 1 : cols;
-    trace->cap = cap < 4 ? 4 : cap;
-    trace->stride = 1;
-    trace->x = xcalloc((size_t)trace->cap, sizeof *trace->x);
-    trace->y = xcalloc((size_t)trace->cap * (size_t)trace->cols, sizeof *trace->y);
-}
-
-void trace_free(Trace *trace)
-{
-    if (!trace)
-        return;
-    free(trace->x);
-    free(trace->y);
-    memset(trace, 0, sizeof *trace);
-}
-
-/* Keeps rows 0, 2, 4, ... so the first step stays and the spacing stays even. */
-static void trace_thin(Trace *t)
-{
-    int k = 0;
-    for (int i = 0; i < t->n; i += 2, k++) {
-        t->x[k] = t->x[i];
-        for (int c = 0; c < t->cols; c++)
-            t->y[(long)c * t->cap + k] = t->y[(long)c * t->cap + i];
-    }
-    t->n = k;
-    t->stride *= 2;
-}
-
-void trace_add(Trace *trace, long step, const double *values)
-{
-    if (!trace->x || step % trace->stride != 0)
-        return;
-    if (trace->n == trace->cap) {
-        trace_thin(trace);
-        if (step % trace->stride != 0)
-            return;
-    }
-    trace->x[trace->n] = (double)step;
-    for (int c = 0; c < trace->cols; c++)
-        trace->y[(long)c * trace->cap + trace->n] = values[c];
-    trace->n++;
-}
-
 bool netrun_init(NetRun *run, const NetRunConfig *c, BnError *err)
 {
     memset(run, 0, sizeof *run);

@@ -1,4 +1,4 @@
-/* A small network training on a dataset for the live scenes, and bounded histories of numbers over steps (scene layer). */
+/* A small network training on a dataset for the live scenes (scene layer). */
 #ifndef BNTUTOR_SCENE_NETRUN_H
 #define BNTUTOR_SCENE_NETRUN_H
 
@@ -8,24 +8,8 @@
 #include "engine/dataset.h"
 #include "engine/mlp.h"
 #include "engine/optimizer.h"
+#include "scene/history.h"
 #include "util/error.h"
-
-/* ---- Trace: y columns recorded against a step, thinned to stay bounded ---------------------- */
-
-/* Keeps at most `cap` rows; when full, every other row is dropped and only every `stride`-th
- * step is recorded from then on, so a long run still spans the whole chart with bounded memory. */
-typedef struct Trace {
-    int cols, cap, n;
-    long stride;            /* record steps that are multiples of this */
-    double *x;              /* (cap) step of each row */
-    double *y;              /* (cols, cap): column c is y + c·cap, so a chart gets a plain array */
-} Trace;
-
-void trace_init(Trace *trace, int cols, int cap);
-void trace_free(Trace *trace);
-/* Records row values (cols) at step when the stride allows (always for step 0). */
-void trace_add(Trace *trace, long step, const double *values);
-static inline const double *trace_col(const Trace *trace, int c) { return trace->y + (long)c * trace->cap; }
 
 /* ---- NetRun: dataset + network + optimizer + mini-batch sampler ----------------------------- */
 

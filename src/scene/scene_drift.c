@@ -69,7 +69,7 @@ static void drift_probe(Drift *d)
         for (int l = 0; l < d->num_hidden; l++) {
             double p[3] = { NAN, NAN, NAN };
             if (ok)
-                lockstep_percentiles(p, drift_values(d, role, l), d->probe_rows);
+                bandchart_percentiles(p, drift_values(d, role, l), d->probe_rows);
             for (int q = 0; q < 3; q++)
                 track_push(drift_track(d, role, l, q), p[q]);
             if (l == d->layer)
@@ -283,7 +283,7 @@ static void drift_bands(const Drift *d, Canvas *canvas, Rect area)
         for (int q = 0; q < 3; q++)
             arrays[i * 3 + q] = drift_track(d, roles[i], d->layer, q)->v;
     double lo, hi;
-    lockstep_range(&lo, &hi, arrays, 6, n);
+    bandchart_range(&lo, &hi, arrays, 6, n);
     int gap = 2;
     int col_w = count == 2 ? (area.w - gap) / 2 : area.w;
     for (int i = 0; i < count; i++) {
@@ -296,7 +296,7 @@ static void drift_bands(const Drift *d, Canvas *canvas, Rect area)
         /* The numbers are the latest probe's 15th, median and 85th; the lines are their history. */
         snprintf(title, sizeof title, "%s:" FITLINE_SEP " %s  %s  %s", who, p[0], p[1], p[2]);
         Rect cell = rect_make(area.x + i * (col_w + gap), area.y, col_w, area.h);
-        lockstep_draw_bands(canvas, cell, title, d->probe_step.v, drift_track(d, r, d->layer, 0)->v,
+        bandchart_draw(canvas, cell, title, d->probe_step.v, drift_track(d, r, d->layer, 0)->v,
                             drift_track(d, r, d->layer, 1)->v, drift_track(d, r, d->layer, 2)->v, n, lo, hi,
                             (double)(d->steps_max > 0 ? d->steps_max : 1), r == PLAIN ? ROLE_SERIES1 : ROLE_SERIES2);
     }

@@ -49,7 +49,7 @@ static void real_record_bands(RealData *r)
         double p[3] = { NAN, NAN, NAN };
         MlpInferTap unit0 = { .layer = r->ls.mlp[k]->num_hidden - 1, .unit = 0, .values = values };
         if (lockstep_probe(&r->ls, k, rows, &unit0, 1))
-            lockstep_percentiles(p, values, rows);
+            bandchart_percentiles(p, values, rows);
         for (int q = 0; q < 3; q++)
             track_push(&r->pct[role][q], p[q]);
     }
@@ -242,7 +242,7 @@ static void real_bands(const RealData *r, Canvas *canvas, Rect left, Rect right)
         for (int q = 0; q < 3; q++)
             arrays[role * 3 + q] = r->pct[role][q].v;
     double lo, hi;
-    lockstep_range(&lo, &hi, arrays, 6, r->band_at.n);
+    bandchart_range(&lo, &hi, arrays, 6, r->band_at.n);
     Rect cells[2] = { left, right };
     for (int role = 0; role < 2; role++) {
         char title[256], p[3][FORMAT_MAX];
@@ -254,7 +254,7 @@ static void real_bands(const RealData *r, Canvas *canvas, Rect left, Rect right)
             snprintf(title, sizeof title, "%s, 15/50/85th:" FITLINE_SEP " %s %s %s", who, p[0], p[1], p[2]);
         else
             snprintf(title, sizeof title, "%s:" FITLINE_SEP " %s %s %s", who, p[0], p[1], p[2]);
-        lockstep_draw_bands(canvas, cells[role], title, r->band_at.v, r->pct[role][0].v, r->pct[role][1].v,
+        bandchart_draw(canvas, cells[role], title, r->band_at.v, r->pct[role][0].v, r->pct[role][1].v,
                             r->pct[role][2].v, r->band_at.n, lo, hi,
                             (double)(r->steps_max > 0 ? r->steps_max : 1), role == PLAIN ? ROLE_SERIES1 : ROLE_SERIES2);
     }

@@ -115,18 +115,142 @@ static int split_record_line(char *line, char *words[4])
 
 static bool parse_time(const char *text, double *t) { return parse_double(text, t) && *t >= 0.0 && *t <= 1e9; }
 
+/* What the lines read so far have set: events may come only after the header lines. */
+typedef struct RecordReading {
+    Record *r;
+    const char *path, *version;
+    int line_no;
+    bool have_version, have_seed, have_start;
+    double last;            /* time of the last event */
+} RecordReading;
+
+/* A 'key' or 'steps' line; false with err. */
+static bool record_event_line(RecordReading *rd, char **words, int n, BnError *err)
+{
+    Record *r = rd->r;
+    const char *what = words[0], *path = rd->path;
+    int line_no = rd->line_no;
+    double t;
+    long v = 0;
+    bool is_key = what[0] == 'k';
+    if (!rd->have_version || !rd->have_seed || !rd->have_start) {
+        error_set_at(err, path, line_no, "'%s' before the 'version', 'seed' and 'start' lines", what);
+        return false;
+    }
+    if (n != 3 || !parse_time(words[1], &t)) {
+        error_set_at(err, path, line_no, is_key ? "expected 'key SECONDS KEY'" : "expected 'steps SECONDS N'");
+        return false;
+    }
+    if (t < rd->last) {
+        error_set_at(err, path, line_no, "time %s goes back (the previous event was at %.3f)", words[1], rd->last);
+        return false;
+    }
+    int key = 0;
+    if (is_key && !record_key_parse(words[2], &key)) {
+        error_set_at(err, path, line_no, "unknown key '%s'", words[2]);
+        return false;
+    }
+    if (!is_key && !parse_long(words[2], 1, RECORD_STEPS_PER_EVENT_MAX, &v)) {
+        error_set_at(err, path, line_no, "expected a step count from 1 to %d (no frame takes more), got "
+                     "'%s'", RECORD_STEPS_PER_EVENT_MAX, words[2]);
+        return false;
+    }
+    if (r->count >= RECORD_EVENTS_MAX) {
+        error_set_at(err, path, line_no, "more than %d events: too long for a record", RECORD_EVENTS_MAX);
+        return false;
+    }
+    if (!is_key && r->steps + v > RECORD_STEPS_TOTAL_MAX) {
+        error_set_at(err, path, line_no, "more than %d scene steps in all: too many for a record",
+                     RECORD_STEPS_TOTAL_MAX);
+        return false;
+    }
+    if (!is_key)
+        r->steps += v;
+    record_push(r, t, is_key ? RECORD_KEY : RECORD_STEPS, is_key ? key : v, line_no);
+    rd->last = t;
+    return true;
+}
+
+/* One line of words (n >= 1) after the magic line; false with err. */
+static bool record_line(RecordReading *rd, char **words, int n, BnError *err)
+{
+    Record *r = rd->r;
+    const char *what = words[0], *path = rd->path;
+    int line_no = rd->line_no;
+    long v;
+    if (strcmp(what, "version") == 0) {
+        if (n != 2 || strlen(words[1]) >= sizeof r->version) {
+            error_set_at(err, path, line_no, "expected 'version X.Y.Z'");
+            return false;
+        }
+        if (rd->version && strcmp(words[1], rd->version) != 0) {
+            error_set_at(err, path, line_no, "recorded by bntutor %s; this is bntutor %s, which cannot "
+                         "replay it exactly", words[1], rd->version);
+            return false;
+        }
+        snprintf(r->version, sizeof r->version, "%s", words[1]);
+        rd->have_version = true;
+    } else if (strcmp(what, "seed") == 0) {
+        char *endp;
+        errno = 0;
+        if (n != 2 || words[1][0] == '-' || (r->seed = strtoull(words[1], &endp, 10), *endp || errno)) {
+            error_set_at(err, path, line_no, "expected 'seed N' with a non-negative whole number");
+            return false;
+        }
+        rd->have_seed = true;
+    } else if (strcmp(what, "start") == 0) {
+        long page;
+        if (n != 3 || !parse_long(words[1], 0, 999, &v) || !parse_long(words[2], 1, 9999, &page)) {
+            error_set_at(err, path, line_no, "expected 'start LESSON PAGE' (lesson 0 to 999, page from 1)");
+            return false;
+        }
+        r->lesson = (int)v;
+        r->page = (int)page;
+        rd->have_start = true;
+    } else if (strcmp(what, "autoplay") == 0) {
+        if (n != 2 || !parse_double(words[1], &r->autoplay) || r->autoplay < 0 || r->autoplay > 86400 ||
+            (r->autoplay > 0 && r->autoplay < TUTOR_AUTOPLAY_MIN_SECONDS)) {
+            error_set_at(err, path, line_no, "expected 'autoplay SECONDS' (0 for none, else 1 to 86400)");
+            return false;
+        }
+    } else if (strcmp(what, "size") == 0) {
+        long h;
+        if (n != 3 || !parse_long(words[1], 1, 100000, &v) || !parse_long(words[2], 1, 100000, &h)) {
+            error_set_at(err, path, line_no, "expected 'size WIDTH HEIGHT'");
+            return false;
+        }
+        if (v > RECORD_WIDTH_MAX || h > RECORD_HEIGHT_MAX) {
+            error_set_at(err, path, line_no, "recorded at %ldx%ld; a record may be at most %dx%d", v, h,
+                         RECORD_WIDTH_MAX, RECORD_HEIGHT_MAX);
+            return false;
+        }
+        r->width = (int)v;
+        r->height = (int)h;
+    } else if (strcmp(what, "key") == 0 || strcmp(what, "steps") == 0) {
+        return record_event_line(rd, words, n, err);
+    } else if (strcmp(what, "end") == 0) {
+        if (n != 2 || !parse_time(words[1], &r->end)) {
+            error_set_at(err, path, line_no, "expected 'end SECONDS'");
+            return false;
+        }
+    } else {
+        error_set_at(err, path, line_no, "unknown line '%s' (expected version, seed, start, autoplay, size, "
+                     "key, steps or end)", what);
+        return false;
+    }
+    return true;
+}
+
 Record *record_parse(const char *text, size_t size, const char *path, const char *version, BnError *err)
 {
     Record *r = xcalloc(1, sizeof *r);
     r->lesson = -1;
     r->end = -1.0;
-    bool have_version = false, have_seed = false, have_start = false;
-    double last = 0.0;
+    RecordReading rd = { .r = r, .path = path, .version = version };
     size_t pos = 0;
-    int line_no = 0;
     char line[RECORD_LINE_MAX + 1];
     while (pos < size) {
-        line_no++;
+        int line_no = ++rd.line_no;
         size_t end = pos;
         while (end < size && text[end] != '\n')
             end++;
@@ -156,112 +280,16 @@ Record *record_parse(const char *text, size_t size, const char *path, const char
         int n = split_record_line(line, words);
         if (n == 0 || words[0][0] == '#')
             continue;
-        const char *what = words[0];
-        double t;
-        long v;
-        if (strcmp(what, "version") == 0) {
-            if (n != 2 || strlen(words[1]) >= sizeof r->version) {
-                error_set_at(err, path, line_no, "expected 'version X.Y.Z'");
-                goto fail;
-            }
-            if (version && strcmp(words[1], version) != 0) {
-                error_set_at(err, path, line_no, "recorded by bntutor %s; this is bntutor %s, which cannot "
-                             "replay it exactly", words[1], version);
-                goto fail;
-            }
-            snprintf(r->version, sizeof r->version, "%s", words[1]);
-            have_version = true;
-        } else if (strcmp(what, "seed") == 0) {
-            char *endp;
-            errno = 0;
-            if (n != 2 || words[1][0] == '-' || (r->seed = strtoull(words[1], &endp, 10), *endp || errno)) {
-                error_set_at(err, path, line_no, "expected 'seed N' with a non-negative whole number");
-                goto fail;
-            }
-            have_seed = true;
-        } else if (strcmp(what, "start") == 0) {
-            long page;
-            if (n != 3 || !parse_long(words[1], 0, 999, &v) || !parse_long(words[2], 1, 9999, &page)) {
-                error_set_at(err, path, line_no, "expected 'start LESSON PAGE' (lesson 0 to 999, page from 1)");
-                goto fail;
-            }
-            r->lesson = (int)v;
-            r->page = (int)page;
-            have_start = true;
-        } else if (strcmp(what, "autoplay") == 0) {
-            if (n != 2 || !parse_double(words[1], &r->autoplay) || r->autoplay < 0 || r->autoplay > 86400 ||
-                (r->autoplay > 0 && r->autoplay < TUTOR_AUTOPLAY_MIN_SECONDS)) {
-                error_set_at(err, path, line_no, "expected 'autoplay SECONDS' (0 for none, else 1 to 86400)");
-                goto fail;
-            }
-        } else if (strcmp(what, "size") == 0) {
-            long h;
-            if (n != 3 || !parse_long(words[1], 1, 100000, &v) || !parse_long(words[2], 1, 100000, &h)) {
-                error_set_at(err, path, line_no, "expected 'size WIDTH HEIGHT'");
-                goto fail;
-            }
-            if (v > RECORD_WIDTH_MAX || h > RECORD_HEIGHT_MAX) {
-                error_set_at(err, path, line_no, "recorded at %ldx%ld; a record may be at most %dx%d", v, h,
-                             RECORD_WIDTH_MAX, RECORD_HEIGHT_MAX);
-                goto fail;
-            }
-            r->width = (int)v;
-            r->height = (int)h;
-        } else if (strcmp(what, "key") == 0 || strcmp(what, "steps") == 0) {
-            bool is_key = what[0] == 'k';
-            if (!have_version || !have_seed || !have_start) {
-                error_set_at(err, path, line_no, "'%s' before the 'version', 'seed' and 'start' lines", what);
-                goto fail;
-            }
-            if (n != 3 || !parse_time(words[1], &t)) {
-                error_set_at(err, path, line_no, is_key ? "expected 'key SECONDS KEY'" : "expected 'steps SECONDS N'");
-                goto fail;
-            }
-            if (t < last) {
-                error_set_at(err, path, line_no, "time %s goes back (the previous event was at %.3f)", words[1], last);
-                goto fail;
-            }
-            int key = 0;
-            if (is_key && !record_key_parse(words[2], &key)) {
-                error_set_at(err, path, line_no, "unknown key '%s'", words[2]);
-                goto fail;
-            }
-            if (!is_key && !parse_long(words[2], 1, RECORD_STEPS_PER_EVENT_MAX, &v)) {
-                error_set_at(err, path, line_no, "expected a step count from 1 to %d (no frame takes more), got "
-                             "'%s'", RECORD_STEPS_PER_EVENT_MAX, words[2]);
-                goto fail;
-            }
-            if (r->count >= RECORD_EVENTS_MAX) {
-                error_set_at(err, path, line_no, "more than %d events: too long for a record", RECORD_EVENTS_MAX);
-                goto fail;
-            }
-            if (!is_key && r->steps + v > RECORD_STEPS_TOTAL_MAX) {
-                error_set_at(err, path, line_no, "more than %d scene steps in all: too many for a record",
-                             RECORD_STEPS_TOTAL_MAX);
-                goto fail;
-            }
-            if (!is_key)
-                r->steps += v;
-            record_push(r, t, is_key ? RECORD_KEY : RECORD_STEPS, is_key ? key : v, line_no);
-            last = t;
-        } else if (strcmp(what, "end") == 0) {
-            if (n != 2 || !parse_time(words[1], &r->end)) {
-                error_set_at(err, path, line_no, "expected 'end SECONDS'");
-                goto fail;
-            }
-        } else {
-            error_set_at(err, path, line_no, "unknown line '%s' (expected version, seed, start, autoplay, size, "
-                         "key, steps or end)", what);
+        if (!record_line(&rd, words, n, err))
             goto fail;
-        }
     }
-    if (line_no == 0) {
+    if (rd.line_no == 0) {
         error_set_at(err, path, 0, "empty file: not a bntutor record");
         goto fail;
     }
-    if (!have_version || !have_seed || !have_start) {
-        error_set_at(err, path, line_no, "incomplete record: missing the '%s' line",
-                     !have_version ? "version" : !have_seed ? "seed" : "start");
+    if (!rd.have_version || !rd.have_seed || !rd.have_start) {
+        error_set_at(err, path, rd.line_no, "incomplete record: missing the '%s' line",
+                     !rd.have_version ? "version" : !rd.have_seed ? "seed" : "start");
         goto fail;
     }
     return r;

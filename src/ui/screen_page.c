@@ -521,6 +521,36 @@ static bool answered_letter(const Tutor *t, int key)
     return false;
 }
 
+/* Space plays or pauses, '.' takes one step; both say why when there is nothing to play. */
+static void play_key(Tutor *t, int key, bool animates)
+{
+    if (!animates) {
+        tutor_set_status(t, "Nothing to play on this page.");
+    } else if (tutor_scene_finished(t)) {
+        t->playing = false;
+        tutor_set_status(t, scene_halted(t->scene) ? "This run has stopped: r starts it again, or change a knob."
+                                                   : "This run is complete: r starts it again.");
+    } else if (key == ' ') {
+        t->playing = !t->playing, t->acc = 0.0;
+    } else {
+        t->playing = false;
+        scene_step(t->scene, 1);
+    }
+}
+
+/* A printable key that did nothing: say why, rather than only "does nothing" (a choice letter). */
+static void explain_unused_key(Tutor *t, const CheckState *open, int key)
+{
+    if (open && open->shifted && check_takes_key(open, toupper(key)))
+        tutor_set_status(t, "The choices on this page take Shift: press %c to answer.", toupper(key));
+    else if (t->check_held && isalpha(key))
+        tutor_set_status(t, "That question is answered: Enter brings up the next one.");
+    else if (!open && t->check_count > 0 && isalpha(key) && answered_letter(t, key))
+        tutor_set_status(t, "Already answered: leave the page and come back to try again.");
+    else
+        tutor_set_status(t, "'%c' does nothing on this page: ? lists the keys.", (char)key);
+}
+
 static AppAction page_key_act(Tutor *t, PageState *ps, int key)
 {
     if (!tutor_page_ptr(t))
@@ -577,18 +607,7 @@ static AppAction page_key_act(Tutor *t, PageState *ps, int key)
         return APP_CONTINUE;
     case ' ':
     case '.':
-        if (!animates) {
-            tutor_set_status(t, "Nothing to play on this page.");
-        } else if (tutor_scene_finished(t)) {
-            t->playing = false;
-            tutor_set_status(t, scene_halted(t->scene) ? "This run has stopped: r starts it again, or change a knob."
-                                                       : "This run is complete: r starts it again.");
-        } else if (key == ' ') {
-            t->playing = !t->playing, t->acc = 0.0;
-        } else {
-            t->playing = false;
-            scene_step(t->scene, 1);
-        }
+        play_key(t, key, animates);
         return APP_CONTINUE;
     case 'r':
         restart_scene(t, false);
@@ -609,17 +628,8 @@ static AppAction page_key_act(Tutor *t, PageState *ps, int key)
     }
     if (t->scene && scene_key(t->scene, key))
         return APP_CONTINUE;
-    if (key > ' ' && key < 0x7f) {
-        /* A choice letter that did nothing: say why, rather than "does nothing". */
-        if (open && open->shifted && check_takes_key(open, toupper(key)))
-            tutor_set_status(t, "The choices on this page take Shift: press %c to answer.", toupper(key));
-        else if (t->check_held && isalpha(key))
-            tutor_set_status(t, "That question is answered: Enter brings up the next one.");
-        else if (!open && t->check_count > 0 && isalpha(key) && answered_letter(t, key))
-            tutor_set_status(t, "Already answered: leave the page and come back to try again.");
-        else
-            tutor_set_status(t, "'%c' does nothing on this page: ? lists the keys.", (char)key);
-    }
+    if (key > ' ' && key < 0x7f)
+        explain_unused_key(t, open, key);
     return APP_CONTINUE;
 }
 

@@ -216,6 +216,35 @@ const char *tutor_lesson_list(const Tutor *t, char *buf, int size)
     return buf;
 }
 
+/* The index of --lesson's lesson into *index, checked with --page; false with err (where "--lesson" or
+ * "--page") when it cannot open. */
+static bool asked_lesson(const Tutor *t, const TutorConfig *config, int *index, BnError *err)
+{
+    const LessonSet *set = t->set;
+    char list[256];
+    for (int i = 0; i < set->count && *index < 0; i++)
+        if (set->lessons[i]->number == config->lesson)
+            *index = i;
+    if (*index < 0) {
+        error_set(err, "--lesson", "there is no lesson %d (lessons: %s)", config->lesson,
+                  tutor_lesson_list(t, list, sizeof list));
+        return false;
+    }
+    const Lesson *lesson = set->lessons[*index];
+    if (lesson_is_broken(lesson)) {
+        char problem[1024];
+        error_set(err, "--lesson", "lesson %d is broken: %s", config->lesson,
+                  lesson_problem_format(lesson, &lesson->problems[0], problem, sizeof problem));
+        return false;
+    }
+    if (config->page > lesson->page_count) {
+        error_set(err, "--page", "lesson %d has %d page%s", lesson->number, lesson->page_count,
+                  lesson->page_count == 1 ? "" : "s");
+        return false;
+    }
+    return true;
+}
+
 /* Every screen's own state, made once for the tutor's life. */
 static void screens_create(Tutor *t)
 {
@@ -273,31 +302,8 @@ Tutor *tutor_create(const TutorConfig *config, BnError *err)
 
     /* Where to start: the asked lesson, else where the learner left off, else the first lesson. */
     int index = -1, page = 0;
-    char list[256];
-    if (config->lesson >= 0) {
-        for (int i = 0; i < set->count; i++)
-            if (set->lessons[i]->number == config->lesson) {
-                index = i;
-                break;
-            }
-        if (index < 0) {
-            error_set(err, "--lesson", "there is no lesson %d (lessons: %s)", config->lesson,
-                      tutor_lesson_list(t, list, sizeof list));
-            goto fail;
-        }
-        const Lesson *lesson = set->lessons[index];
-        if (lesson_is_broken(lesson)) {
-            char problem[1024];
-            error_set(err, "--lesson", "lesson %d is broken: %s", config->lesson,
-                      lesson_problem_format(lesson, &lesson->problems[0], problem, sizeof problem));
-            goto fail;
-        }
-        if (config->page > lesson->page_count) {
-            error_set(err, "--page", "lesson %d has %d page%s", lesson->number, lesson->page_count,
-                      lesson->page_count == 1 ? "" : "s");
-            goto fail;
-        }
-    }
+    if (config->lesson >= 0 && !asked_lesson(t, config, &index, err))
+        goto fail;
     if (config->use_progress) {
         BnError warning = { 0 };
         char *path = config->progress_path ? xstrdup(config->progress_path)

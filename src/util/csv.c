@@ -115,6 +115,44 @@ static void names_free(char **names, int count)
     free(names);
 }
 
+/* The number in cell k (0-based) of line line_no into *v; false with err when it holds none. */
+static bool cell_value(Cell cell_span, char **scratch, size_t *scratch_cap, double *v, const char *src, int line_no,
+                       int k, BnError *err)
+{
+    const char *cell = cell_text(cell_span, scratch, scratch_cap);
+    switch (cell_classify(cell, v)) {
+    case CELL_NUMBER:
+        return true;
+    case CELL_EMPTY:
+        error_set_at(err, src, line_no, "column %d is empty", k + 1);
+        return false;
+    case CELL_NOT_FINITE:
+        error_set_at(err, src, line_no, "column %d: \"%.60s\" is not a finite number", k + 1, cell);
+        return false;
+    case CELL_TEXT:
+        /* A semicolon or tab usually means another separator, which is worth saying. */
+        error_set_at(err, src, line_no, "column %d: \"%.60s%s\" is not a number%s", k + 1, cell,
+                     strlen(cell) > 60 ? "..." : "",
+                     strpbrk(cell, ";\t") ? " (values are separated by commas)" : "");
+        return false;
+    }
+    return true;
+}
+
+/* The header row's cells as column names into *names (count of them); false with err when one is empty. */
+static bool header_names(char ***names, const Cell *cells, int count, const char *src, int line_no, BnError *err)
+{
+    *names = xcalloc((size_t)count, sizeof **names);
+    for (int k = 0; k < count; k++) {
+        (*names)[k] = name_from_cell(cells[k]);
+        if ((*names)[k][0] == '\0') {
+            error_set_at(err, src, line_no, "header: column %d has no name", k + 1);
+            return false;
+        }
+    }
+    return true;
+}
+
 CsvMatrix *csv_parse(const char *text, size_t size, const char *source, BnError *err)
 {
     const char *src = source ? source : "<input>";
@@ -154,15 +192,7 @@ CsvMatrix *csv_parse(const char *text, size_t size, const char *source, BnError 
             seen_first_row = true;
             cols = count;
             if (!row_is_numeric(cells, count, &scratch, &scratch_cap)) {
-                names = xcalloc((size_t)count, sizeof *names);
-                for (int k = 0; k < count; k++) {
-                    names[k] = name_from_cell(cells[k]);
-                    if (names[k][0] == '\0') {
-                        error_set_at(err, src, line_no, "header: column %d has no name", k + 1);
-                        ok = false;
-                        break;
-                    }
-                }
+                ok = header_names(&names, cells, count, src, line_no, err);
                 continue;
             }
         }
@@ -185,27 +215,8 @@ CsvMatrix *csv_parse(const char *text, size_t size, const char *source, BnError 
             break;
         }
         for (int k = 0; k < count && ok; k++) {
-            const char *cell = cell_text(cells[k], &scratch, &scratch_cap);
             double v = 0.0;
-            switch (cell_classify(cell, &v)) {
-            case CELL_NUMBER:
-                break;
-            case CELL_EMPTY:
-                error_set_at(err, src, line_no, "column %d is empty", k + 1);
-                ok = false;
-                break;
-            case CELL_NOT_FINITE:
-                error_set_at(err, src, line_no, "column %d: \"%.60s\" is not a finite number", k + 1, cell);
-                ok = false;
-                break;
-            case CELL_TEXT:
-                /* A semicolon or tab usually means another separator, which is worth saying. */
-                error_set_at(err, src, line_no, "column %d: \"%.60s%s\" is not a number%s", k + 1, cell,
-                             strlen(cell) > 60 ? "..." : "",
-                             strpbrk(cell, ";\t") ? " (values are separated by commas)" : "");
-                ok = false;
-                break;
-            }
+            ok = cell_value(cells[k], &scratch, &scratch_cap, &v, src, line_no, k, err);
             if (value_count == value_cap) {
                 value_cap *= 2;
                 values = xrealloc(values, sizeof *values * value_cap);

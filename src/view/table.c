@@ -71,6 +71,37 @@ static void clip_put(Canvas *canvas, Rect area, int x, int y, uint32_t ch, Color
         canvas_put(canvas, x, y, ch, role, 0);
 }
 
+/* Formats columns c0.. into cf (spec->cols − c0 of them) with the most significant digits, from *sig
+ * down to 2, that let them all fit in `width` after `lead` columns; *sig is what was used. Returns how
+ * many columns show, leaving room for the "…" column when some are dropped. */
+static int fit_columns(const TableSpec *spec, int c0, int lead, int width, bool u, ColFormat *cf, int *sig)
+{
+    int ncols = spec->cols - c0, shown = 0;
+    for (;; (*sig)--) {
+        int x = lead;
+        shown = 0;
+        for (int c = 0; c < ncols; c++) {
+            cf[c] = column_format(spec, c0 + c, *sig, u);
+            int need = x + cf[c].width;
+            if (need > width)
+                break;
+            x = need + COL_GAP;
+            shown++;
+        }
+        if (shown == ncols || *sig <= 2)
+            break;
+    }
+    if (shown == ncols)
+        return shown;
+    int x = lead, k = 0;
+    for (; k < shown; k++) {
+        if (x + cf[k].width + COL_GAP + 1 > width)
+            break;
+        x += cf[k].width + COL_GAP;
+    }
+    return k;
+}
+
 void table_draw(Canvas *canvas, Rect area, const TableSpec *spec, TableFit *fit)
 {
     TableFit local = {0};
@@ -89,33 +120,9 @@ void table_draw(Canvas *canvas, Rect area, const TableSpec *spec, TableFit *fit)
     int lead = name_w ? name_w + COL_GAP : 0;
     int ncols = spec->cols - c0;
     ColFormat *cf = xcalloc((size_t)ncols, sizeof *cf);
-    int sig = spec->sig > 0 ? spec->sig : 4, shown = 0;
-    for (;; sig--) {
-        int x = lead;
-        shown = 0;
-        for (int c = 0; c < ncols; c++) {
-            cf[c] = column_format(spec, c0 + c, sig, u);
-            int need = x + cf[c].width;
-            if (need > area.w)
-                break;
-            x = need + COL_GAP;
-            shown++;
-        }
-        if (shown == ncols || sig <= 2)
-            break;
-    }
+    int sig = spec->sig > 0 ? spec->sig : 4;
+    int shown = fit_columns(spec, c0, lead, area.w, u, cf, &sig);
     bool more_cols = shown < ncols || c0 > 0;
-    if (shown < ncols) {
-        /* Leave room for the "…" column marking what was dropped. */
-        int x = lead;
-        int k = 0;
-        for (; k < shown; k++) {
-            if (x + cf[k].width + COL_GAP + 1 > area.w)
-                break;
-            x += cf[k].width + COL_GAP;
-        }
-        shown = k;
-    }
     int header = spec->col_names ? 1 : 0;
     int body = area.h - header;
     int nrows = spec->rows - r0;
