@@ -13,6 +13,7 @@
 #include "ui/checkpoint.h"
 #include "ui/record.h"
 #include "ui/tutor.h"
+#include "view/canvas.h"
 #include "view/keys.h"
 
 static const char quiz[] =
@@ -250,6 +251,237 @@ Test(tutor_checkpoint, a_hint_is_shadowed_only_when_the_question_takes_every_key
     cr_expect(!check_shadows_hint(&s, "a-c"), "c is no choice here");
     cr_expect(!check_shadows_hint(&s, "1-9"));
     lesson_destroy(l);
+}
+
+/* ---- retries, and scenes that wait for the answer ---- */
+
+Test(tutor_checkpoint, a_wrong_answer_can_be_tried_again_and_the_first_verdict_is_kept)
+{
+    Lesson *l = quiz_lesson();
+    CheckState s;
+    check_begin(&s, &l->pages[0].checkpoints[0]);
+    cr_assert_not(check_can_retry(&s), "nothing to retry before an answer");
+    check_key(&s, 'b', NULL, true);
+    cr_assert_eq(s.status, CHECK_WRONG);
+    cr_assert(check_can_retry(&s), "a wrong answer may be tried again");
+    char buf[4096];
+    check_question_markup(&s, 1, true, buf, sizeof buf);
+    cr_assert(strstr(buf, "Press `t` to try again"), "the feedback offers the retry: %s", buf);
+    check_retry(&s);
+    cr_assert_eq(s.status, CHECK_OPEN);
+    check_question_markup(&s, 1, true, buf, sizeof buf);
+    cr_assert(strstr(buf, "**a)** 2") && !strstr(buf, "Not quite"), "the question is open again: %s", buf);
+    cr_assert_eq(check_key(&s, 'a', NULL, true), CHECK_KEY_ANSWERED);
+    cr_assert_eq(s.status, CHECK_RIGHT);
+    cr_assert_eq(s.first, CHECK_WRONG, "the first verdict stays");
+    cr_assert_eq(s.tries, 2);
+    cr_assert_not(check_can_retry(&s), "a right answer is not retried");
+    check_question_markup(&s, 1, true, buf, sizeof buf);
+    cr_assert(strstr(buf, "Try 2: the score keeps your first answer"), "%s", buf);
+
+    check_begin(&s, &l->pages[0].checkpoints[1]);      /* a number: the field starts empty again */
+    type(&s, "7");
+    check_key(&s, BK_ENTER, NULL, true);
+    cr_assert_eq(s.status, CHECK_WRONG);
+    check_retry(&s);
+    cr_assert_eq(s.len, 0);
+    type(&s, "1");
+    check_key(&s, BK_ENTER, NULL, true);
+    cr_assert_eq(s.status, CHECK_RIGHT);
+    lesson_destroy(l);
+}
+
+/* A lesson in its own folder, the tutor opened on it with progress in the same folder. */
+typedef struct Sandbox {
+    char dir[64], lessons[128], path[192], progress[192];
+} Sandbox;
+
+static Tutor *open_sandbox(Sandbox *box, const char *text)
+{
+    snprintf(box->dir, sizeof box->dir, "/tmp/bntutor-test-check.XXXXXX");
+    cr_assert_not_null(mkdtemp(box->dir));
+    snprintf(box->lessons, sizeof box->lessons, "%s/lessons", box->dir);
+    cr_assert_eq(mkdir(box->lessons, 0755), 0);
+    snprintf(box->path, sizeof box->path, "%s/50-wait.lesson", box->lessons);
+    FILE *f = fopen(box->path, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+    snprintf(box->progress, sizeof box->progress, "%s/progress", box->dir);
+    TutorConfig config;
+    tutor_config_default(&config);
+    config.lessons_dir = box->lessons;
+    config.progress_path = box->progress;
+    BnError err = { 0 };
+    Tutor *t = tutor_create(&config, &err);
+    cr_assert_not_null(t, "%s", err.message);
+    return t;
+}
+
+static void close_sandbox(Sandbox *box, Tutor *t)
+{
+    tutor_destroy(t);
+    unlink(box->progress);
+    unlink(box->path);
+    rmdir(box->lessons);
+    rmdir(box->dir);
+}
+
+static char *render_tutor(Tutor *t)
+{
+    Canvas *c = canvas_create(100, 30, RASTER_BRAILLE, true);
+    tutor_draw(t, c);
+    char *text = canvas_dump(c, false);
+    canvas_destroy(c);
+    return text;
+}
+
+Test(tutor_checkpoint, in_the_tutor_t_retries_a_wrong_answer_and_progress_keeps_the_first)
+{
+    Sandbox box;
+    Tutor *t = open_sandbox(&box, quiz);
+    tutor_key(t, 'b');                      /* wrong */
+    tutor_key(t, 't');                      /* try again */
+    tutor_key(t, 'a');                      /* right this time */
+    tutor_key(t, 't');                      /* a right answer: t does nothing to it */
+    char *frame = render_tutor(t);
+    cr_assert(strstr(frame, "Right") && strstr(frame, "Try 2"), "%s", frame);
+    free(frame);
+    close_sandbox(&box, t);
+}
+
+Test(tutor_checkpoint, the_score_keeps_the_first_try)
+{
+    Sandbox box;
+    Tutor *t = open_sandbox(&box, quiz);
+    tutor_key(t, 'b');
+    tutor_key(t, 't');
+    tutor_key(t, 'a');
+    tutor_destroy(t);
+    BnError err = { 0 };
+    Progress *p = progress_load(box.progress, &err);
+    const ProgressCheck *c1 = progress_check(p, 42, 1, 1);
+    cr_assert(c1 && !c1->correct, "the first answer (wrong) is the score, not the retry");
+    progress_destroy(p);
+    unlink(box.progress);
+    unlink(box.path);
+    rmdir(box.lessons);
+    rmdir(box.dir);
+}
+
+static const char waiting[] =
+    "lesson 50\n"
+    "title Waiting scenes\n"
+    "page Autoplay waits\n"
+    "scene running-stats\n"
+    "  autoplay = yes\n"
+    "reveal after-answer\n"
+    "text\n"
+    "  Predict first.\n"
+    "end\n"
+    "checkpoint\n"
+    "  question Which is faster?\n"
+    "  choice a: alpha = 0.1\n"
+    "  choice b: alpha = 0.01\n"
+    "  answer a\n"
+    "end\n"
+    "page Held back\n"
+    "scene running-stats\n"
+    "reveal after-answer\n"
+    "text\n"
+    "  Predict first.\n"
+    "end\n"
+    "checkpoint\n"
+    "  question Which is faster?\n"
+    "  choice a: alpha = 0.1\n"
+    "  choice b: alpha = 0.01\n"
+    "  answer a\n"
+    "end\n"
+    "page Hidden\n"
+    "scene running-stats\n"
+    "reveal hidden\n"
+    "text\n"
+    "  Predict first.\n"
+    "end\n"
+    "checkpoint\n"
+    "  question What is 2 + 2?\n"
+    "  answer 4\n"
+    "end\n"
+    "page A question the scene does not answer\n"
+    "scene running-stats\n"
+    "  autoplay = yes\n"
+    "text\n"
+    "  Watch it run.\n"
+    "end\n"
+    "checkpoint\n"
+    "  question What is 2 + 3?\n"
+    "  answer 5\n"
+    "end\n";
+
+Test(tutor_checkpoint, an_autoplaying_page_that_reveals_after_the_answer_plays_only_once_it_is_answered)
+{
+    Sandbox box;
+    Tutor *t = open_sandbox(&box, waiting);
+    cr_assert_eq(tutor_page(t), 1);
+    cr_assert_not(tutor_playing(t), "the scene does not play before the question is answered");
+    tutor_tick(t, 1.0);
+    cr_assert_eq(tutor_scene_steps(t), 0, "no steps before the answer");
+    tutor_key(t, 'a');                      /* the answer, though 'a' is also the scene's alpha knob */
+    char *frame = render_tutor(t);
+    cr_assert(strstr(frame, "Right"), "a answered the question:\n%s", frame);
+    free(frame);
+    cr_assert(tutor_playing(t), "answered: the page's autoplay starts");
+    for (int i = 0; i < 3; i++)
+        tutor_key(t, BK_RIGHT);
+    cr_assert_eq(tutor_page(t), 4);
+    cr_assert(tutor_playing(t), "without 'reveal' the question does not hold the scene back");
+    close_sandbox(&box, t);
+}
+
+Test(tutor_checkpoint, reveal_after_answer_refuses_play_step_and_knobs_with_a_hint_until_answered)
+{
+    Sandbox box;
+    Tutor *t = open_sandbox(&box, waiting);
+    tutor_key(t, BK_RIGHT);
+    cr_assert_eq(tutor_page(t), 2);
+    char *frame = render_tutor(t);
+    cr_assert_not(strstr(frame, "space play"), "no play hint while the scene waits:\n%s", frame);
+    free(frame);
+    static const int refused[] = { ' ', '.', 'f', 'c' };    /* play, step, next feature, convention */
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        tutor_key(t, refused[i]);
+        cr_assert(strstr(tutor_status(t), "waits for your answer"), "key '%c': status '%s'", refused[i],
+                  tutor_status(t));
+    }
+    cr_assert_not(tutor_playing(t));
+    cr_assert_eq(tutor_scene_steps(t), 0, "the scene stays as it opened");
+    tutor_key(t, 'b');                      /* wrong, but answered: the scene is free */
+    tutor_key(t, '.');
+    cr_assert_eq(tutor_scene_steps(t), 1, "status '%s'", tutor_status(t));
+    tutor_key(t, 't');                      /* a retry does not hold the scene back again */
+    tutor_key(t, '.');
+    cr_assert_eq(tutor_scene_steps(t), 2, "status '%s'", tutor_status(t));
+    close_sandbox(&box, t);
+}
+
+Test(tutor_checkpoint, reveal_hidden_draws_no_scene_until_the_question_is_answered)
+{
+    Sandbox box;
+    Tutor *t = open_sandbox(&box, waiting);
+    tutor_key(t, BK_RIGHT);
+    tutor_key(t, BK_RIGHT);
+    cr_assert_eq(tutor_page(t), 3);
+    char *frame = render_tutor(t);
+    cr_assert(strstr(frame, "It appears once you have answered the question."), "%s", frame);
+    cr_assert_not(strstr(frame, "pop"), "the scene's chart is not drawn:\n%s", frame);
+    free(frame);
+    tutor_key(t, '4');
+    tutor_key(t, BK_ENTER);
+    frame = render_tutor(t);
+    cr_assert_not(strstr(frame, "It appears once"), "%s", frame);
+    cr_assert(strstr(frame, "pop"), "the scene is drawn once answered:\n%s", frame);
+    free(frame);
+    close_sandbox(&box, t);
 }
 
 /* A session that must leave the learner's progress as it found it: a booth (--autoplay) or a replay. */

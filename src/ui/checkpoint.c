@@ -36,31 +36,27 @@ uint32_t check_choice_letter(const LessonCheckpoint *cp, int i)
     return (uint32_t)('a' + i);
 }
 
-uint32_t check_choice_key(const CheckState *s, int i)
-{
-    uint32_t letter = check_choice_letter(s->cp, i);
-    return s->shifted && letter < 0x80 ? (uint32_t)toupper((int)letter) : letter;
-}
+uint32_t check_choice_key(const CheckState *s, int i) { return check_choice_letter(s->cp, i); }
 
-/* Whether one of the scene's knob keys is this key. */
-static bool scene_lists_key(const Scene *scene, int key)
-{
-    SceneKey keys[SCENE_KEYS_MAX];
-    int k = scene ? scene_keys(scene, keys) : 0;
-    for (int i = 0; i < k; i++)
-        if (scene_key_names(keys[i].key, key))
-            return true;
-    return false;
-}
+bool check_can_retry(const CheckState *s) { return s->cp && s->status == CHECK_WRONG; }
 
-void check_avoid_scene_keys(CheckState *s, const Scene *scene)
+void check_retry(CheckState *s)
 {
-    s->shifted = false;
-    if (!s->cp || s->cp->kind != CHECKPOINT_CHOICE)
+    if (!check_can_retry(s))
         return;
-    for (int i = 0; i < s->cp->choice_count; i++)
-        if (scene_lists_key(scene, (int)check_choice_letter(s->cp, i)))
-            s->shifted = true;
+    s->status = CHECK_OPEN;
+    s->picked = -1;
+    s->len = 0;
+    s->input[0] = '\0';
+    s->bad_input = false;
+    s->feedback[0] = '\0';
+}
+
+/* Counts an answer; the first one's verdict is the one the score keeps. */
+static void check_count_try(CheckState *s)
+{
+    if (s->tries++ == 0)
+        s->first = s->status;
 }
 
 /* Appends printf text to buf (which holds a NUL-terminated string of at most size-1 bytes). */
@@ -96,6 +92,7 @@ void check_answer_choice(CheckState *s, int choice)
         append_bounded(s->feedback, sizeof s->feedback, " %s", cp->choices[choice].explain);
     if (cp->explain)
         append_bounded(s->feedback, sizeof s->feedback, " %s", cp->explain);
+    check_count_try(s);
 }
 
 void check_answer_number(CheckState *s, double guess, const Scene *scene, bool unicode)
@@ -115,6 +112,7 @@ void check_answer_number(CheckState *s, double guess, const Scene *scene, bool u
                    "so this one is not graded.", g);
             if (cp->explain)
                 append_bounded(s->feedback, sizeof s->feedback, " %s", cp->explain);
+            check_count_try(s);
             return;
         }
     }
@@ -145,6 +143,7 @@ void check_answer_number(CheckState *s, double guess, const Scene *scene, bool u
     }
     if (cp->explain)
         append_bounded(s->feedback, sizeof s->feedback, " %s", cp->explain);
+    check_count_try(s);
 }
 
 bool check_takes_key(const CheckState *s, int key)
@@ -152,8 +151,6 @@ bool check_takes_key(const CheckState *s, int key)
     if (!s->cp || s->status != CHECK_OPEN)
         return false;
     if (s->cp->kind == CHECKPOINT_CHOICE) {
-        if (s->shifted && !(key >= 'A' && key <= 'Z'))
-            return false;
         int k = key < 0x80 && key >= 0 ? tolower(key) : key;
         for (int i = 0; i < s->cp->choice_count; i++)
             if ((int)check_choice_letter(s->cp, i) == k)
@@ -245,5 +242,9 @@ void check_question_markup(const CheckState *s, int number, bool unicode, char *
         return;
     }
     append_bounded(buf, size, "\n%s", s->feedback);
+    if (s->tries > 1)
+        append_bounded(buf, size, " (Try %d: the score keeps your first answer.)", s->tries);
+    if (check_can_retry(s))
+        append_bounded(buf, size, "\nPress `t` to try again (the score keeps your first answer).");
     (void)unicode;
 }

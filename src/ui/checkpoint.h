@@ -25,7 +25,8 @@ typedef struct CheckState {
     int len;
     bool bad_input;                     /* Enter on something that is not a number */
     int picked;                         /* choice index, -1 none */
-    bool shifted;                       /* a choice letter is also a scene key: answers are upper case */
+    int tries;                          /* answers given (a wrong one may be tried again) */
+    CheckStatus first;                  /* the first answer's verdict: the one the score keeps */
     double guess, right;
     char feedback[CHECK_FEEDBACK_MAX];  /* markup, once answered */
 } CheckState;
@@ -40,15 +41,17 @@ void check_begin(CheckState *state, const LessonCheckpoint *cp);
 /* The key that picks choice i: the choice's own key when it is one character (lower case), else the
  * first letter of its key when no other choice starts with it, else 'a' + i. */
 uint32_t check_choice_letter(const LessonCheckpoint *cp, int i);
-/* The letter as shown and typed: upper case when the checkpoint is shifted. */
+/* The letter as shown (typed in either case). While the question is open its letters answer it, even
+ * when the page's scene has a knob on the same key: the knob waits until the question is answered. */
 uint32_t check_choice_key(const CheckState *state, int i);
-/* Shifts the checkpoint when one of its choice letters is also a key of the page's scene (the prose may
- * ask for that key before the answer): the scene keeps the lower-case key, the answer takes Shift. */
-void check_avoid_scene_keys(CheckState *state, const Scene *scene);
-/* Feeds a key to an open checkpoint. Choice: its letters (any case; only upper case when shifted). Number: digits, '.', '-',
+/* Feeds a key to an open checkpoint. Choice: its letters (any case). Number: digits, '.', '-',
  * Backspace, Enter (grades; live answers read scene_live(scene) at that moment; scene may be NULL).
  * Anything else is CHECK_KEY_UNUSED; an answered checkpoint uses no keys. */
 CheckKey check_key(CheckState *state, int key, const Scene *scene, bool unicode);
+/* Whether a wrong answer may be tried again (it may, once its feedback is shown). */
+bool check_can_retry(const CheckState *state);
+/* Opens an answered question again for another try; the first verdict stays in `first`. */
+void check_retry(CheckState *state);
 /* Grades directly (choice index or a number), as the keys would. */
 void check_answer_choice(CheckState *state, int choice);
 void check_answer_number(CheckState *state, double guess, const Scene *scene, bool unicode);

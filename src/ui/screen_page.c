@@ -31,6 +31,15 @@ static bool page_has_scene(const LessonPage *page)
     return page && page->scene && strcmp(page->scene->name, "none") != 0;
 }
 
+/* Whether the page holds its scene back until its questions are answered ('reveal' after-answer or hidden). */
+static bool scene_waits(const Tutor *t)
+{
+    const LessonPage *page = tutor_page_ptr(t);
+    return page && page->reveal != REVEAL_ALWAYS && !t->revealed;
+}
+
+static const char scene_waits_note[] = "The scene waits for your answer: answer the question first.";
+
 /* The checkpoints shown now as one markup text: the answered ones, then the first open one unless it
  * waits for Enter. Only blocks before `upto` count (for the line where a block starts). *input is set
  * when the text ends with a question that wants a typed number (its field row goes below the text). */
@@ -310,6 +319,8 @@ static int page_hints(Tutor *t, const PageState *ps, KeyHint *hints, char choice
 {
     int n = 0;
     CheckState *open = tutor_open_check(t);
+    if (t->check_last >= 0 && !open && check_can_retry(&t->checks[t->check_last]))
+        hints[n++] = (KeyHint){"t", "try again"};
     if (t->check_held)
         hints[n++] = (KeyHint){"Enter", "next question"};
     if (open && open->cp->kind == CHECKPOINT_CHOICE) {
@@ -326,7 +337,8 @@ static int page_hints(Tutor *t, const PageState *ps, KeyHint *hints, char choice
         hints[n++] = (KeyHint){"Enter", "check"};
     }
     hints[n++] = (KeyHint){"\xE2\x86\x90/\xE2\x86\x92", "page"};
-    bool animates = t->scene && scene_animates(t->scene);
+    bool waits = scene_waits(t);
+    bool animates = t->scene && scene_animates(t->scene) && !waits;
     if (animates)
         hints[n++] = (KeyHint){"space", t->playing ? "pause" : "play"};
     else if (!page_has_scene(tutor_page_ptr(t)) && !open)
@@ -335,7 +347,7 @@ static int page_hints(Tutor *t, const PageState *ps, KeyHint *hints, char choice
     hints[n++] = (KeyHint){"q", "quit"};
     if (animates && !(open && check_takes_key(open, '.')))
         hints[n++] = (KeyHint){".", "step"};
-    if (t->scene) {
+    if (t->scene && !waits) {
         static SceneKey keys[SCENE_KEYS_MAX];    /* the footer is drawn from one thread only */
         int k = scene_keys(t->scene, keys);
         for (int i = 0; i < k && i < SCENE_KEYS_MAX; i++) {
@@ -353,7 +365,9 @@ static int page_hints(Tutor *t, const PageState *ps, KeyHint *hints, char choice
         hints[n++] = (KeyHint){"+/-", "speed"};
     const LessonPage *page = tutor_page_ptr(t);
     if (page && page->text[0])
-        hints_prefer_named(page->text, hints, t->check_held ? 1 : open ? (open->cp->kind == CHECKPOINT_CHOICE ? 1 : 2) : 0,
+        hints_prefer_named(page->text, hints,
+                           (n > 0 && strcmp(hints[0].key, "t") == 0) + (t->check_held ? 1 : 0) +
+                               (open ? (open->cp->kind == CHECKPOINT_CHOICE ? 1 : 2) : 0),
                            n);
     return n;
 }
@@ -431,7 +445,11 @@ static void page_draw(Tutor *t, const void *state, Canvas *canvas)
             canvas_put(canvas, L.scene.x - 2, y, u ? 0x2502 : '|', ROLE_TEXT_DIM, 0);
 
     if (L.scene.h > 0 && L.scene.w > 0) {
-        if (t->scene) {
+        const LessonPage *p = tutor_page_ptr(t);
+        if (t->scene && scene_waits(t) && p->reveal == REVEAL_HIDDEN) {
+            Rect in = panel_draw(canvas, L.scene, "the scene", ROLE_TEXT_DIM);
+            text_draw(canvas, in, "It appears once you have answered the question.", ROLE_TEXT_DIM, 0);
+        } else if (t->scene) {
             scene_draw(t->scene, canvas, L.scene);
         } else {
             Rect in = panel_draw(canvas, L.scene, "the scene could not start", ROLE_WARNING);
@@ -494,9 +512,22 @@ static void answered(Tutor *t, PageState *ps, CheckState *s)
     /* The verdict and explanation come first; the next question waits for Enter, so a small screen never
      * scrolls the feedback away before it is read. */
     t->check_held = tutor_open_check(t) != NULL;
+    t->check_last = (int)(s - t->checks);
     scroll_to_check(t, ps, (int)(s - t->checks));
+    bool all = true;
+    for (int i = 0; i < t->check_count; i++)
+        if (t->checks[i].status == CHECK_OPEN)
+            all = false;
+    if (all && !t->revealed) {
+        /* The learner has committed: the scene may now show what the questions asked about. */
+        t->revealed = true;
+        if (t->autoplay_waiting && t->scene && !tutor_scene_finished(t))
+            t->playing = true, t->acc = 0.0;
+        t->autoplay_waiting = false;
+    }
     const Lesson *lesson = tutor_lesson(t);
-    if (s->status == CHECK_UNGRADED || !t->progress || !lesson || lesson->number < 0)
+    /* A second try is for learning: the score keeps the first answer. */
+    if (s->status == CHECK_UNGRADED || s->tries > 1 || !t->progress || !lesson || lesson->number < 0)
         return;
     progress_record_check(t->progress, lesson->number, t->page + 1, (int)(s - t->checks) + 1,
                           s->status == CHECK_RIGHT);
@@ -532,6 +563,7 @@ static void play_key(Tutor *t, int key, bool animates)
                                                    : "This run is complete: r starts it again.");
     } else if (key == ' ') {
         t->playing = !t->playing, t->acc = 0.0;
+        t->autoplay_waiting = false;        /* the learner took over */
     } else {
         t->playing = false;
         scene_step(t->scene, 1);
@@ -541,12 +573,11 @@ static void play_key(Tutor *t, int key, bool animates)
 /* A printable key that did nothing: say why, rather than only "does nothing" (a choice letter). */
 static void explain_unused_key(Tutor *t, const CheckState *open, int key)
 {
-    if (open && open->shifted && check_takes_key(open, toupper(key)))
-        tutor_set_status(t, "The choices on this page take Shift: press %c to answer.", toupper(key));
-    else if (t->check_held && isalpha(key))
-        tutor_set_status(t, "That question is answered: Enter brings up the next one.");
+    bool retry = t->check_last >= 0 && check_can_retry(&t->checks[t->check_last]);
+    if (t->check_held && isalpha(key))
+        tutor_set_status(t, "That question is answered: %sEnter brings up the next one.", retry ? "t tries it again, " : "");
     else if (!open && t->check_count > 0 && isalpha(key) && answered_letter(t, key))
-        tutor_set_status(t, "Already answered: leave the page and come back to try again.");
+        tutor_set_status(t, retry ? "Already answered: t tries it again." : "Already answered.");
     else
         tutor_set_status(t, "'%c' does nothing on this page: ? lists the keys.", (char)key);
 }
@@ -571,6 +602,17 @@ static AppAction page_key_act(Tutor *t, PageState *ps, int key)
             return APP_CONTINUE;
     }
     bool animates = t->scene && scene_animates(t->scene);
+    if (key == 't' && t->check_last >= 0 && !open && check_can_retry(&t->checks[t->check_last])) {
+        CheckState *again = &t->checks[t->check_last];
+        check_retry(again);
+        t->check_held = false;
+        scroll_to_check(t, ps, (int)(again - t->checks));
+        return APP_CONTINUE;
+    }
+    if (scene_waits(t) && (key == ' ' || key == '.')) {
+        tutor_set_status(t, "%s", scene_waits_note);
+        return APP_CONTINUE;
+    }
     switch (key) {
     case BK_RIGHT: case 'n': case 'l': case BK_PAGE_DOWN: case BK_AUTOPLAY:
         tutor_next_page(t);
@@ -626,6 +668,15 @@ static AppAction page_key_act(Tutor *t, PageState *ps, int key)
     default:
         break;
     }
+    if (t->scene && scene_waits(t)) {
+        SceneKey keys[SCENE_KEYS_MAX];
+        int k = scene_keys(t->scene, keys);
+        for (int i = 0; i < k && i < SCENE_KEYS_MAX; i++)
+            if (scene_key_names(keys[i].key, key)) {
+                tutor_set_status(t, "%s", scene_waits_note);
+                return APP_CONTINUE;
+            }
+    }
     if (t->scene && scene_key(t->scene, key))
         return APP_CONTINUE;
     if (key > ' ' && key < 0x7f)
@@ -657,16 +708,19 @@ static void page_help(Tutor *t, const void *state, HelpList *left, HelpList *rig
     help_list_add(left, "Ctrl-L", "redraw the screen");
     help_list_add(left, "q", "quit (place saved)");
     CheckState *open = tutor_open_check(t);
-    if (t->check_held) {
+    bool retry = !open && t->check_last >= 0 && check_can_retry(&t->checks[t->check_last]);
+    if (t->check_held || retry) {
         help_list_add(left, NULL, "");
         help_list_add(left, NULL, "Question");
-        help_list_add(left, "Enter", "next question");
+        if (retry)
+            help_list_add(left, "t", "try it again (the score keeps the first)");
+        if (t->check_held)
+            help_list_add(left, "Enter", "next question");
     } else if (open) {
         help_list_add(left, NULL, "");
         help_list_add(left, NULL, "Question");
         if (open->cp->kind == CHECKPOINT_CHOICE)
-            help_list_add(left, open->shifted ? "A B C ..." : "a b c ...",
-                open->shifted ? "pick your answer (with Shift)" : "pick your answer");
+            help_list_add(left, "a b c ...", "pick your answer");
         else {
             help_list_add(left, "0-9 . -", "type a number");
             help_list_add(left, "Backspace", "erase");

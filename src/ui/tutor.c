@@ -110,14 +110,18 @@ void tutor_open(Tutor *t, int index, int page)
     const LessonPage *p = &lesson->pages[page];
     t->scene_seed = scene_seed_for_page(p, t->config.seed);
     build_scene(t, p);
-    t->playing = t->scene && scene_animates(t->scene) &&
-                 (lesson_page_bool(p, "autoplay") || t->presenting);
     t->check_count = p->checkpoint_count;
     t->check_held = false;
-    for (int i = 0; i < p->checkpoint_count; i++) {
+    t->check_last = -1;
+    for (int i = 0; i < p->checkpoint_count; i++)
         check_begin(&t->checks[i], &p->checkpoints[i]);
-        check_avoid_scene_keys(&t->checks[i], t->scene);
-    }
+    /* A page that holds its scene back ('reveal') plays it only once answered, so the scene never draws
+     * the answer before the question is read; an unattended booth (--autoplay) has nobody to answer. */
+    t->revealed = p->checkpoint_count == 0 || p->reveal == REVEAL_ALWAYS || t->presenting;
+    bool animates = t->scene && scene_animates(t->scene);
+    bool autoplay = lesson_page_bool(p, "autoplay") || t->presenting;
+    t->playing = animates && autoplay && t->revealed;
+    t->autoplay_waiting = animates && autoplay && !t->revealed;
     for (int i = 0; i < tutor_screen_count(); i++) {
         const TutorScreen *s = tutor_screen_at(i);
         if (s->page_opened)

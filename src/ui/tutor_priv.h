@@ -41,6 +41,9 @@ struct Tutor {
     CheckState checks[LESSON_CHECKPOINT_MAX];
     int check_count;
     bool check_held;                /* a question was just answered and another follows: Enter opens it */
+    int check_last;                 /* the question answered last (for 't', try again); -1 none */
+    bool revealed;                  /* the scene is free: the page does not hold it back, or it is answered */
+    bool autoplay_waiting;          /* the page autoplays, but holds its scene until its questions are answered */
 
     bool presenting;                /* --autoplay until the first real key */
 
