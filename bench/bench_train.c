@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_peak.h"
 #include "engine/dataset.h"
 #include "engine/linear.h"
 #include "engine/mlp.h"
@@ -87,6 +88,16 @@ static int bench_steps(const Dataset *train, BnPlacement bn, bool use_float, Tim
     return status;
 }
 
+/* Multiply-adds of one SGD step of the layer widths sizes (count) on batch rows, 2 FLOP each: every
+ * forward product, every weight gradient, and the input gradient of every layer but the first. */
+static double step_flop(const int *sizes, int count, int batch)
+{
+    double macs = 0.0;
+    for (int l = 0; l + 1 < count; l++)
+        macs += (double)sizes[l] * sizes[l + 1] * (l > 0 ? 3 : 2);
+    return 2.0 * batch * macs;
+}
+
 int main(void)
 {
     Dataset *train, *test;
@@ -117,6 +128,10 @@ int main(void)
     if (chosen != LINEAR_KERNEL_PORTABLE)
         printf("    BN before, portable kernel: median %9.1f us/step (%.2fx the %s kernel's time)\n",
                portable.median, portable.median / before.median, linear_kernel_name(chosen));
+    static const int paper[5] = { 784, 100, 100, 100, 10 };
+    double flop = step_flop(paper, 5, BATCH), gflops = flop / (before.median * 1e3), peak = bench_peak_gflops(chosen);
+    printf("    BN before: %.1f MFLOP per step, %.1f GFLOP/s, %.0f%% of the %s kernel's measured peak of %.1f "
+           "GFLOP/s on this core\n", flop / 1e6, gflops, 100 * gflops / peak, linear_kernel_name(chosen), peak);
     printf("  double (the lessons' scenes):\n");
     printf("    BN before: median %9.1f us/step (min %.1f, max %.1f; %.2fx the float step)\n",
            before_double.median, before_double.min, before_double.max, before_double.median / before.median);
@@ -128,6 +143,8 @@ int main(void)
     /* Machine-readable lines for scripts/bench.sh. */
     printf("RESULT train_step_bn_before_us %.1f\n", before.median);
     printf("RESULT train_step_double_bn_before_us %.1f\n", before_double.median);
+    printf("RESULT train_gflops %.2f\n", gflops);
+    printf("RESULT peak_gflops %.2f\n", peak);
     dataset_destroy(train);
     dataset_destroy(test);
     return 0;

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Runs every benchmark binary in DIR/bench, then the PyTorch comparison when torch is importable,
-# alternating with bench_train for BENCH_ROUNDS rounds (default 3), and prints the median torch/bntutor
-# ratio. Usage: scripts/bench.sh DIR
+# Runs every benchmark binary in DIR/bench, then the PyTorch comparisons when torch is importable, each
+# alternating with its bntutor benchmark for BENCH_ROUNDS rounds (default 3), and prints medians of the
+# per-round ratios: torch/bntutor step times, GFLOP/s against the core's measured peak, and a whole
+# `bntutor train` run per step against the bare step. Usage: scripts/bench.sh DIR
 set -u
 dir=${1:?usage: scripts/bench.sh BUILDDIR (e.g. build/rel)}
 here=$(dirname "$0")
@@ -11,6 +12,37 @@ trap 'rm -f "$results"' EXIT INT TERM
 rounds=${BENCH_ROUNDS:-3}
 status=0
 found=0
+bin=$(cd "$dir" && pwd)/bntutor
+
+# CPU microseconds per step of a whole `bntutor train` run (startup, data, steps, evaluation, CSV) of
+# STEPS steps: user + system time from GNU time, or wall time without it. Usage: train_us_per_step STEPS ARGS...
+train_us_per_step() {
+    steps=$1
+    shift
+    if [ -x /usr/bin/time ]; then
+        cpu=$(/usr/bin/time -f '%U %S' "$bin" train --steps="$steps" --csv=/dev/null "$@" 2>&1 >/dev/null)
+        case $cpu in
+            *'non-zero status'*|*bntutor:*) echo "bntutor: bench: bntutor train $*: $cpu" >&2; return 1 ;;
+        esac
+        echo "$cpu" | tail -n 1 | awk -v n="$steps" '{ printf "%.1f\n", ($1 + $2) * 1e6 / n }'
+    else
+        t0=$(date +%s%N)
+        "$bin" train --steps="$steps" --csv=/dev/null "$@" >/dev/null || return 1
+        t1=$(date +%s%N)
+        awk -v a="$t0" -v b="$t1" -v n="$steps" 'BEGIN { printf "%.1f\n", (b - a) / 1e3 / n }'
+    fi
+}
+
+# The median of the second column of the lines of FILE that start with KEY, and the list of all.
+median_of() {
+    grep "^$2 " "$1" | sort -k2,2n | awk '
+        { v[NR] = $2; line = line sprintf(" %.2f", $2) }
+        END {
+            if (NR == 0) exit 1
+            m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+            printf "%.2f over %d rounds (each:%s)\n", m, NR, line
+        }'
+}
 for b in "$dir"/bench/bench_*; do
     [ -x "$b" ] || continue
     [ "$(basename "$b")" = bench_train ] && continue     # run below, alternating with PyTorch
@@ -52,7 +84,9 @@ bench_playing_cpu() {
 bench_playing_cpu || status=1
 
 # One SGD step of the conv net (batch 32, batch norm) against the same network in PyTorch on one thread,
-# float64 and float32, taking turns for BENCH_ROUNDS rounds; the median of the per-round ratios.
+# float64 and float32, taking turns for BENCH_ROUNDS rounds; the median of the per-round ratios. Each round
+# also times a whole `bntutor train --net=conv` run (BENCH_CONV_STEPS steps, default 1000) per step
+# against the bare float step.
 bench_conv_vs_torch() {
     [ -x "$dir/bench/bench_conv" ] || { echo "bntutor: bench: no bench_conv in $dir/bench" >&2; return 1; }
     cpy=""
@@ -73,29 +107,35 @@ bench_conv_vs_torch() {
             echo "== torch_conv_step ($cpy, round $cr of $rounds)"
             "$cpy" "$here/../bench/torch_conv_step.py" | tee -a "$conv_round" | grep -v '^RESULT ' || conv_status=1
         fi
-        ours=$(sed -n 's/^RESULT conv_step_bn_us //p' "$conv_round")
+        ours_float=$(sed -n 's/^RESULT conv_step_float_bn_us //p' "$conv_round")
+        ours_double=$(sed -n 's/^RESULT conv_step_bn_us //p' "$conv_round")
         for kind in float64 float32; do
             theirs=$(sed -n "s/^RESULT torch_conv_step_${kind}_us //p" "$conv_round")
+            ours=$ours_float
+            [ "$kind" = float64 ] && ours=$ours_double
             [ -n "$ours" ] && [ -n "$theirs" ] && awk -v t="$theirs" -v o="$ours" -v k="$kind" \
                 'BEGIN { printf "%s %.3f %s %s\n", k, t / o, t, o }' >>"$conv_ratios"
         done
+        sed -n 's/^RESULT conv_gflops /gflops /p; s/^RESULT peak_gflops /peak /p' "$conv_round" >>"$conv_ratios"
+        whole=$(train_us_per_step "${BENCH_CONV_STEPS:-1000}" --net=conv --batch=32) || conv_status=1
+        if [ -n "$whole" ] && [ -n "$ours_float" ]; then
+            whole_ratio=$(awk -v w="$whole" -v o="$ours_float" 'BEGIN { printf "%.3f", w / o }')
+            echo "  bntutor train --net=conv --batch=32: $whole us/step, ${whole_ratio}x the bare float step"
+            echo "whole $whole_ratio $whole $ours_float" >>"$conv_ratios"
+        fi
         cat "$conv_round" >>"$results"
         rm -f "$conv_round"
         cr=$((cr + 1))
     done
+    echo "== the conv net's float step"
+    echo "conv step: GFLOP/s median $(median_of "$conv_ratios" gflops); the core's measured peak for this kernel: median $(median_of "$conv_ratios" peak)"
+    echo "conv net: whole train run / bare float step, per step: median $(median_of "$conv_ratios" whole) (target <= 1.3)"
     if [ -z "$cpy" ]; then
         echo "== torch_conv_step: torch is not available (tried python3, /usr/bin/python3); no ratio"
     else
         echo "== bntutor conv net against PyTorch, one thread each (>1 means bntutor is faster)"
-        for kind in float64 float32; do
-            grep "^$kind " "$conv_ratios" | sort -k2,2n | awk -v k="$kind" '
-                { ratio[NR] = $2; line = line sprintf(" %.2f", $2) }
-                END {
-                    if (NR == 0) exit
-                    m = NR % 2 ? ratio[(NR + 1) / 2] : (ratio[NR / 2] + ratio[NR / 2 + 1]) / 2
-                    printf "conv step: ratio torch(%s)/bntutor(double) median %.2f over %d rounds (each:%s)\n", k, m, NR, line
-                }'
-        done
+        echo "conv step: ratio torch(float32)/bntutor(float) median $(median_of "$conv_ratios" float32) (target >= 3)"
+        echo "conv step: ratio torch(float64)/bntutor(double) median $(median_of "$conv_ratios" float64)"
     fi
     rm -f "$conv_ratios"
     return "$conv_status"
@@ -112,20 +152,49 @@ bench_page_memory() {
     limit=${BENCH_MEMORY_LIMIT_KB:-16384}
     table=$(mktemp)
     echo "== page_memory (peak resident memory of bntutor render, every page, 0 and 500 steps, 80x24 and 200x60)"
-    BNTUTOR_LESSONS=$(pwd)/lessons "$bin" list | awk '$1 ~ /^[0-9]+$/ { print $1, $(NF - 1) }' >"$table.pages"
+    # A private, empty state directory: no saved progress decorates the list. The page count is read as
+    # the number before the word "page(s)", wherever progress or a title puts other words.
+    state=$(mktemp -d)
+    XDG_STATE_HOME=$state BNTUTOR_LESSONS=$(pwd)/lessons "$bin" list >"$table.list" || {
+        echo "bntutor: bench: page_memory: bntutor list failed" >&2; rm -rf "$state" "$table" "$table.list"; return 1; }
+    awk '$1 ~ /^[0-9]+$/ {
+            pages = ""
+            for (i = 2; i < NF; i++) if ($(i + 1) ~ /^pages?$/ && $i ~ /^[0-9]+$/) { pages = $i; break }
+            print $1, (pages == "" ? "?" : pages)
+        }' "$table.list" >"$table.pages"
+    swept=0
+    failed=0
     while read -r lesson pages; do
+        case $pages in
+            ''|*[!0-9]*)
+                echo "bntutor: bench: page_memory: lesson $lesson skipped: no page count in 'bntutor list'" >&2
+                failed=1
+                continue ;;
+        esac
         p=1
         while [ "$p" -le "$pages" ]; do
             for size in 80x24 200x60; do
                 for steps in 0 500; do
-                    kb=$(BNTUTOR_LESSONS=$(pwd)/lessons /usr/bin/time -f '%M' "$bin" render --lesson="$lesson" \
-                        --page="$p" --size="$size" --steps="$steps" 2>&1 >/dev/null | tail -n 1)
-                    echo "$kb $lesson $p $size $steps" >>"$table"
+                    kb=$(XDG_STATE_HOME=$state BNTUTOR_LESSONS=$(pwd)/lessons /usr/bin/time -f '%M' "$bin" render \
+                        --lesson="$lesson" --page="$p" --size="$size" --steps="$steps" 2>&1 >/dev/null | tail -n 1)
+                    case $kb in
+                        ''|*[!0-9]*)
+                            echo "bntutor: bench: page_memory: lesson $lesson page $p ($size, $steps steps) failed: $kb" >&2
+                            failed=1 ;;
+                        *) echo "$kb $lesson $p $size $steps" >>"$table" ;;
+                    esac
                 done
             done
             p=$((p + 1))
         done
+        swept=$((swept + 1))
     done <"$table.pages"
+    listed=$(grep -c '^ *[0-9-]' "$table.list")
+    rm -rf "$state" "$table.list"
+    if [ "$swept" -ne "$listed" ] || [ "$swept" -eq 0 ]; then
+        echo "bntutor: bench: page_memory: swept $swept of the $listed lessons 'bntutor list' shows" >&2
+        failed=1
+    fi
     sort -rn "$table" | awk -v top="$top" -v limit="$limit" '
         NR <= top { printf "  %6.1f MB  lesson %s page %s at %s after %s steps\n", $1 / 1024, $2, $3, $4, $5 }
         { runs++; if ($1 > limit) over++ }
@@ -133,7 +202,9 @@ bench_page_memory() {
         END {
             printf "%d runs, %d above %.0f MB; largest %.1f MB\nRESULT page_memory_max_kb %d\n", runs, over, limit / 1024, most / 1024, most
         }' | tee -a "$results" | grep -v '^RESULT '
+    echo "  $swept lessons swept"
     rm -f "$table" "$table.pages"
+    return "$failed"
 }
 bench_page_memory || status=1
 
@@ -164,6 +235,15 @@ while [ "$r" -le "$rounds" ]; do
     # bntutor's float step (what `bntutor train` takes) and its double step (the lessons' scenes).
     ours=$(sed -n 's/^RESULT train_step_bn_before_us //p' "$round")
     ours_double=$(sed -n 's/^RESULT train_step_double_bn_before_us //p' "$round")
+    sed -n 's/^RESULT train_gflops /gflops /p; s/^RESULT peak_gflops /peak /p' "$round" >>"$ratios"
+    # The whole run of the paper network with the benchmark's settings, per step, against its bare step.
+    whole=$(train_us_per_step "${BENCH_TRAIN_STEPS:-3000}" --net=paper --dataset=synth784 --bn=before --batch=60 \
+        --lr=0.5) || status=1
+    if [ -n "$whole" ] && [ -n "$ours" ]; then
+        whole_ratio=$(awk -v w="$whole" -v o="$ours" 'BEGIN { printf "%.3f", w / o }')
+        echo "  bntutor train --net=paper --bn=before --batch=60: $whole us/step, ${whole_ratio}x the bare float step"
+        echo "whole $whole_ratio $whole $ours" >>"$ratios"
+    fi
     for kind in float64 float32; do
         theirs=$(sed -n "s/^RESULT torch_step_${kind}_us //p" "$round")
         [ -n "$ours" ] && [ -n "$theirs" ] && awk -v t="$theirs" -v o="$ours" -v k="$kind" \
@@ -175,6 +255,9 @@ while [ "$r" -le "$rounds" ]; do
     r=$((r + 1))
 done
 
+echo "== the paper network's float step"
+echo "paper step: GFLOP/s median $(median_of "$ratios" gflops); the core's measured peak for this kernel: median $(median_of "$ratios" peak)"
+echo "paper network: whole train run / bare float step, per step: median $(median_of "$ratios" whole) (target <= 1.3)"
 if [ -z "$py" ]; then
     echo "== torch_step: torch is not available (tried python3, /usr/bin/python3); no ratio"
     exit "$status"

@@ -96,8 +96,15 @@ static bool export_to(Cast *c, const char *record, const ExportOptions *options,
             double t = json_number(json_index(v, 0));
             cr_assert(isfinite(t) && t >= last, "line %d: time %g after %g", c->count + 1, t, last);
             last = t;
-            cr_assert_str_eq(json_string(json_index(v, 1)), "o");
+            const char *kind = json_string(json_index(v, 1));
+            cr_assert(kind && (strcmp(kind, "o") == 0 || strcmp(kind, "r") == 0), "line %d: kind '%s'", c->count + 1,
+                      kind ? kind : "(none)");
             cr_assert_not_null(json_string(json_index(v, 2)), "line %d: data is not a string", c->count + 1);
+            int w = 0, h = 0;
+            char rest = 0;
+            if (kind[0] == 'r')
+                cr_assert(sscanf(json_string(json_index(v, 2)), "%dx%d%c", &w, &h, &rest) == 2 && w > 0 && h > 0,
+                          "line %d: a resize to '%s'", c->count + 1, json_string(json_index(v, 2)));
         }
         c->lines[c->count++] = v;
     }
@@ -300,6 +307,8 @@ Test(cmd_export, bad_options_exit_2_and_bad_records_exit_1_with_a_message)
         { "--format=svg x.rec", 2, "bntutor: export: --format: expected asciicast, got 'svg'" },
         { "--idle-limit=0 x.rec", 2, "bntutor: export: --idle-limit: expected seconds above 0" },
         { "--idle-limit=soon x.rec", 2, "got 'soon'" },
+        /* A value pasted with a terminal control in it is spelled out, never sent raw. */
+        { "'--format=\033]2;X\007' x.rec", 2, "got '\\x1B]2;X\\x07'" },
         { "--frobnicate x.rec", 2, "bntutor: export: unknown option '--frobnicate'" },
         { "a.rec b.rec", 2, "one record at a time" },
         { "--ascii=yes x.rec", 2, "takes no value" },
@@ -414,4 +423,34 @@ Test(cmd_export, hidden_bidi_and_format_characters_never_reach_the_cast_raw)
     cast_free(&c);
     unlink(path);
     rmdir(dir);
+}
+
+Test(cmd_export, a_recorded_resize_becomes_a_resize_event_and_a_full_paint_at_the_new_size)
+{
+    const char *rec = "bntutor-record 1\nversion " BNTUTOR_VERSION "\nseed 1\nstart 0 1\nsize 80 24\n"
+                      "key 1.000 RIGHT\nresize 2.000 100 30\nkey 3.000 LEFT\n";
+    Cast c;
+    BnError err = { 0 };
+    cr_assert(export_to(&c, rec, NULL, &err), "%s: %s", err.where, err.message);
+    cr_assert_eq(json_number(json_get(c.lines[0], "width")), 80, "the header keeps the starting size");
+    int resize = -1;
+    for (int i = 1; i < c.count; i++)
+        if (strcmp(json_string(json_index(c.lines[i], 1)), "r") == 0)
+            resize = i;
+    cr_assert_gt(resize, 0, "no resize event in the cast");
+    cr_assert_str_eq(event_data(&c, resize), "100x30");
+    cr_assert_eq(event_time(&c, resize), 2.0);
+    const char *after = event_data(&c, resize + 1);
+    cr_assert(strncmp(after, "\x1b[0m\x1b[?25l\x1b[H\x1b[2J", 17) == 0, "a full paint follows the resize");
+    cr_assert(strstr(after, "\x1b[30;1H") || strstr(after, "\x1b[30;"), "the paint reaches row 30");
+    cast_free(&c);
+    /* A resize over the cells budget is refused at its line. */
+    ExportOptions o;
+    export_options_default(&o);
+    o.lessons_dir = "lessons";
+    o.max_cells = 2500;
+    error_clear(&err);
+    cr_assert_not(export_to(&c, rec, &o, &err));
+    cr_assert_str_eq(err.where, "t.rec:7", "%s", err.message);
+    cr_assert(strstr(err.message, "resized to 100x30"), "%s", err.message);
 }

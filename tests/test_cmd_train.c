@@ -143,6 +143,42 @@ Test(cmd_train, float_and_double_steps_write_the_same_history_to_a_few_digits)
     run_free(&d);
 }
 
+Test(cmd_train, the_conv_net_steps_in_float_by_default_and_in_double_on_request_with_close_rows, .timeout = 0)
+{
+    /* Early rows, before rounding differences have grown (test_convnet_float bounds the whole curve):
+     * the float twin's history against the double network's, default precision against explicit. */
+    const char *base = "--net=conv --steps=20 --every=10 --batch=16";
+    char args[512];
+    Run byd = run_train(base);
+    snprintf(args, sizeof args, "%s --precision=float", base);
+    Run f = run_train(args);
+    snprintf(args, sizeof args, "%s --precision=double", base);
+    Run d = run_train(args);
+    cr_assert_eq(f.status, 0, "float run: stderr: %s", f.err);
+    cr_assert_eq(d.status, 0, "double run: stderr: %s", d.err);
+    cr_assert_str_eq(byd.out, f.out, "the default is not the float path");
+    cr_assert_eq(count_lines(f.out), 3, "float run: %s", f.out);
+    cr_assert_eq(count_lines(d.out), 3, "double run: %s", d.out);
+    const char *rf = f.out, *rd = d.out;
+    for (int row = 1; row <= 2; row++) {
+        rf = strchr(rf, '\n') + 1;
+        rd = strchr(rd, '\n') + 1;
+        double vf[7], vd[7];
+        long sf, sd;
+        cr_assert_eq(sscanf(rf, "%ld,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &sf, &vf[0], &vf[1], &vf[2], &vf[3], &vf[4],
+                            &vf[5], &vf[6]), 8, "float row: %s", rf);
+        cr_assert_eq(sscanf(rd, "%ld,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &sd, &vd[0], &vd[1], &vd[2], &vd[3], &vd[4],
+                            &vd[5], &vd[6]), 8, "double row: %s", rd);
+        cr_assert_eq(sf, sd);
+        static const char *const names[7] = { "loss", "test_acc", "p15", "p50", "p85", "train_acc", "test_loss" };
+        for (int k = 0; k < 7; k++)
+            check_close(vf[k], vd[k], 1e-3, 1e-2, "step %ld, %s", sf, names[k]);
+    }
+    run_free(&byd);
+    run_free(&f);
+    run_free(&d);
+}
+
 Test(cmd_train, csv_option_writes_the_history_to_a_file)
 {
     char args[256], path[128];

@@ -102,6 +102,43 @@ Test(mlp_infer, batch_statistics_mode_equals_mlp_forward_bit_for_bit)
     compare(BN_PLACEMENT_AFTER, ACTIVATION_SIGMOID, MLP_MODE_BATCH_STATS);
 }
 
+Test(mlp_infer, both_modes_at_once_equal_two_separate_calls_bit_for_bit_in_every_placement)
+{
+    Dataset *train, *test;
+    BnError err = { 0 };
+    cr_assert(dataset_load("synth784", 3, 200, 200, &train, &test, &err), "%s", err.message);
+    for (int bn = BN_PLACEMENT_NONE; bn <= BN_PLACEMENT_AFTER; bn++) {
+        Mlp *mlp = trained((BnPlacement)bn, ACTIVATION_SIGMOID, train);
+        double *logits = malloc(sizeof(double) * ROWS * 10), *logits_both = malloc(sizeof(double) * ROWS * 10);
+        double eval_col[ROWS], batch_col[ROWS], eval_both[ROWS], batch_both[ROWS];
+        /* The first layer's tap reads the shared product; the second's a layer computed in each mode. */
+        for (int layer = 0; layer < 2; layer++) {
+            MlpInferTap eval_tap = { .layer = layer, .unit = 2, .values = eval_col };
+            MlpInferTap batch_tap = { .layer = layer, .unit = 2, .values = batch_col };
+            cr_assert(mlp_infer_rows(mlp, test, FIRST, ROWS, MLP_MODE_EVAL, logits, &eval_tap, 1, &err), "%s",
+                      err.message);
+            cr_assert(mlp_infer_rows(mlp, test, FIRST, ROWS, MLP_MODE_BATCH_STATS, NULL, &batch_tap, 1, &err), "%s",
+                      err.message);
+            eval_tap.values = eval_both;
+            batch_tap.values = batch_both;
+            cr_assert(mlp_infer_rows_both(mlp, test, FIRST, ROWS, logits_both, &eval_tap, 1, &batch_tap, 1, &err),
+                      "%s", err.message);
+            cr_assert(memcmp(logits, logits_both, sizeof(double) * ROWS * 10) == 0, "BN %d: eval logits differ", bn);
+            cr_assert(memcmp(eval_col, eval_both, sizeof eval_col) == 0, "BN %d layer %d: eval tap differs", bn, layer);
+            cr_assert(memcmp(batch_col, batch_both, sizeof batch_col) == 0, "BN %d layer %d: batch tap differs", bn,
+                      layer);
+            if (bn != BN_PLACEMENT_NONE)
+                cr_assert(memcmp(eval_col, batch_col, sizeof eval_col) != 0 || layer == 0,
+                          "BN %d layer %d: the two modes gave the same values, so the test shows nothing", bn, layer);
+        }
+        free(logits);
+        free(logits_both);
+        mlp_destroy(mlp);
+    }
+    dataset_destroy(train);
+    dataset_destroy(test);
+}
+
 Test(mlp_infer, bad_requests_are_refused_with_a_message)
 {
     Dataset *train, *test, *small, *small_test;

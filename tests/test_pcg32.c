@@ -150,3 +150,21 @@ Test(pcg32, the_same_seed_reproduces_the_same_shuffle)
     for (int i = 0; i < 20; i++)
         cr_assert_eq(seen[i], 1, "a shuffle is a permutation: %d appears %d times", i, seen[i]);
 }
+
+Test(pcg32, fill_gives_the_outputs_and_the_final_state_of_one_by_one_draws)
+{
+    static const int counts[] = { 0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 100, 784 };
+    uint32_t got[784];
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+        Pcg32 one, many;
+        pcg32_seed(&one, 42u + c, 54u);
+        many = one;
+        pcg32_fill(&many, got, counts[c]);
+        for (int i = 0; i < counts[c]; i++) {
+            uint32_t want = pcg32_next(&one);
+            cr_assert_eq(got[i], want, "fill of %d: output %d is %u, one by one %u", counts[c], i, got[i], want);
+        }
+        cr_assert_eq(many.state, one.state, "fill of %d left the state elsewhere", counts[c]);
+        cr_assert_eq(many.inc, one.inc);
+    }
+}

@@ -1,6 +1,7 @@
 /* Statistics: moments against hand-computed values, stability, standardizing, histograms, numpy-style percentiles. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/stats.h"
@@ -185,4 +186,41 @@ Test(stats, percentile_edge_cases_are_defined)
     cr_assert_eq(stats_percentile(x, 3, 150), 3.0, "p above 100 clamps to the maximum");
     const double with_nan[] = { 1, NAN, 3 };
     cr_assert(isnan(stats_percentile(with_nan, 3, 50)), "a NaN in the data gives NaN, as numpy does");
+}
+
+static int ascending(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+    return (a > b) - (a < b);
+}
+
+Test(stats, percentiles_by_selection_equal_those_of_a_full_sort_on_ties_and_many_values)
+{
+    /* Values from a few levels (many ties, as a relu's zeros), then spread values, at several sizes. */
+    static const int sizes[] = { 1, 2, 3, 10, 101, 1000, 196000 };
+    static const double ps[] = { 0.0, 15.0, 50.0, 85.0, 99.9, 100.0 };
+    unsigned seed = 7;
+    for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++)
+        for (int kind = 0; kind < 2; kind++) {
+            int n = sizes[z];
+            double *x = malloc(sizeof(double) * (size_t)n), *sorted = malloc(sizeof(double) * (size_t)n);
+            for (int i = 0; i < n; i++) {
+                seed = seed * 1103515245u + 12345u;
+                x[i] = kind == 0 ? (double)((seed >> 16) % 5) : (double)(seed >> 8) / 65536.0 - 100.0;
+            }
+            memcpy(sorted, x, sizeof(double) * (size_t)n);
+            qsort(sorted, (size_t)n, sizeof(double), ascending);
+            double got[6];
+            stats_percentiles(got, x, n, ps, 6);
+            for (int j = 0; j < 6; j++) {
+                double h = (n - 1) * (ps[j] / 100.0);
+                int i = (int)floor(h);
+                double want = i >= n - 1 ? sorted[n - 1]
+                                         : h - i == 0.0 ? sorted[i] : sorted[i] + (h - i) * (sorted[i + 1] - sorted[i]);
+                cr_assert_eq(got[j], want, "n=%d kind %d: p%g is %.17g, a sort gives %.17g", n, kind, ps[j], got[j],
+                             want);
+            }
+            free(x);
+            free(sorted);
+        }
 }

@@ -84,6 +84,8 @@ static const struct BadRecord {
     { "bntutor-record 1\nversion 9.9.9\nseed 1\nstart 0 1\nsteps 1 10001\n", 5, "no frame takes more" },
     { "bntutor-record 1\nversion 9.9.9\nsize 1001 24\n", 3, "at most 1000x400" },
     { "bntutor-record 1\nversion 9.9.9\nsize 80 401\n", 3, "at most 1000x400" },
+    { "bntutor-record 1\nversion 9.9.9\nseed 1\nstart 0 1\nresize 1 2000 30\n", 5, "'resize SECONDS WIDTH HEIGHT'" },
+    { "bntutor-record 1\nversion 9.9.9\nseed 1\nstart 0 1\nkey 2 n\nresize 1 90 30\n", 6, "goes back" },
 };
 
 Test(tutor_record, bad_records_are_refused_with_file_line_and_reason)
@@ -351,4 +353,75 @@ Test(tutor_record, a_replayed_frame_of_many_steps_stops_at_once_when_a_signal_as
     cr_assert_gt(tutor_scene_steps(t), 5);
     tutor_destroy(t);
     record_destroy(r);
+}
+
+static char *canvas_frame_at(Tutor *t, int w, int h)
+{
+    Canvas *c = canvas_create(w, h, RASTER_BRAILLE, true);
+    AppScreen s = tutor_screen(t);
+    app_render_frame(&s, c, NULL);
+    char *text = canvas_dump(c, false);
+    canvas_destroy(c);
+    return text;
+}
+
+Test(tutor_record, a_recording_keeps_every_terminal_resize)
+{
+    char path[] = "/tmp/bntutor-test-resize.XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    TutorConfig config;
+    tutor_config_default(&config);
+    config.lessons_dir = "lessons";
+    config.use_progress = false;
+    config.lesson = 0;
+    config.page = 1;
+    config.record_path = path;
+    config.now = fake_now;
+    config.term_width = 80;
+    config.term_height = 24;
+    fake_time = 10.0;
+    BnError err = { 0 };
+    Tutor *t = tutor_create(&config, &err);
+    cr_assert_not_null(t, "%s", err.message);
+    free(canvas_frame_at(t, 80, 24));       /* the starting size: nothing to write */
+    fake_time = 11.5;
+    free(canvas_frame_at(t, 100, 30));
+    fake_time = 12.0;
+    free(canvas_frame_at(t, 100, 30));      /* the same size again: nothing either */
+    fake_time = 13.25;
+    free(canvas_frame_at(t, 60, 20));
+    tutor_destroy(t);
+    Record *rec = record_load(path, BNTUTOR_VERSION, &err);
+    cr_assert_not_null(rec, "%s: %s", err.where, err.message);
+    cr_assert_eq(rec->count, 2, "one event per size change");
+    cr_assert_eq(rec->events[0].kind, RECORD_RESIZE);
+    check_close(rec->events[0].t, 1.5, 1e-9, 0, "first resize time");
+    cr_assert_eq(record_size_width(rec->events[0].value), 100);
+    cr_assert_eq(record_size_height(rec->events[0].value), 30);
+    cr_assert_eq(record_size_width(rec->events[1].value), 60);
+    cr_assert_eq(record_size_height(rec->events[1].value), 20);
+    record_destroy(rec);
+    unlink(path);
+}
+
+Test(tutor_record, a_file_name_with_a_newline_still_gives_a_record_that_reads_back)
+{
+    char dir[] = "/tmp/bntutor-test-name.XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[96];
+    snprintf(path, sizeof path, "%s/two\nlines.rec", dir);
+    Record header = { .seed = 3, .lesson = 0, .page = 1 };
+    snprintf(header.version, sizeof header.version, "9.9.9");
+    BnError err = { 0 };
+    Recorder *rec = recorder_open(path, &header, &err);
+    cr_assert_not_null(rec, "%s", err.message);
+    cr_assert(recorder_close(rec, 1.0, &err));
+    Record *r = record_load(path, "9.9.9", &err);
+    cr_assert_not_null(r, "the name's newline broke the record: %s: %s", err.where, err.message);
+    cr_assert_eq(r->seed, 3);
+    record_destroy(r);
+    unlink(path);
+    rmdir(dir);
 }

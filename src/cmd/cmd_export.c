@@ -37,7 +37,8 @@ static const char export_usage[] =
     "  --ascii             draw with plain ASCII (default: Unicode, as asciicast is UTF-8)\n"
     "  --no-color          no colors, only bold/underline/reverse (also when NO_COLOR is set)\n"
     "  --lessons-dir=DIR   read lessons from DIR (they must be the ones recorded)\n"
-    "FILE '-' reads standard input. The screen size is the recorded one (80x24 when not recorded).\n"
+    "FILE '-' reads standard input. The screen size is the recorded one (80x24 when not recorded),\n"
+    "and the cast follows the recorded resizes.\n"
     "A record may ask at most 1000000 scene steps (10000 per frame), 1000000 events and 1000x400\n"
     "cells, and make at most a 256 MiB cast. The cast ends at the last recorded event with the\n"
     "terminal restored (attributes reset, cursor shown).\n"
@@ -153,13 +154,17 @@ static void cast_header(FILE *out, const Tutor *tutor, int width, int height, co
     fputs(", \"env\": {\"TERM\": \"xterm-256color\"}}\n", out);
 }
 
-/* Replays the record through the tutor, one output event per frame that changed; false with err when
- * the cast would pass max_bytes (it stops there). */
-static bool cast_frames(FILE *out, Tutor *tutor, const Record *rec, Canvas *canvas, AnsiEncoder *encoder,
-                        double idle_limit, size_t max_bytes, const char *path, BnError *err)
+/* Replays the record through the tutor, one output event per frame that changed and one "r" event
+ * per recorded resize (the canvas and encoder are then made anew at that size, so *canvas and
+ * *encoder may change); false with err when the cast would pass max_bytes (it stops there). */
+static bool cast_frames(FILE *out, Tutor *tutor, const Record *rec, Canvas **canvas_io, AnsiEncoder **encoder_io,
+                        const ExportOptions *options, const Theme *theme, size_t max_bytes, const char *path,
+                        BnError *err)
 {
+    Canvas *canvas = *canvas_io;
+    AnsiEncoder *encoder = *encoder_io;
     AppScreen screen = tutor_screen(tutor);
-    CastClock cast = { .limit = idle_limit };
+    CastClock cast = { .limit = options->idle_limit };
     app_render_frame(&screen, canvas, NULL);
     size_t written = 0, len;
     const char *data = ansi_encoder_frame(encoder, canvas, &len);
@@ -171,11 +176,25 @@ static bool cast_frames(FILE *out, Tutor *tutor, const Record *rec, Canvas *canv
         double t = rec->events[i].t;
         int line = rec->events[i].line;
         clock = tick_to(tutor, clock, t);
-        while (i < rec->count && rec->events[i].t <= clock)
+        long resized = 0;
+        while (i < rec->count && rec->events[i].t <= clock) {
+            if (rec->events[i].kind == RECORD_RESIZE)
+                resized = rec->events[i].value;     /* the tutor ignores these; the cast follows them */
             i++;                /* the events the tick fired */
+        }
         last = t;
         if (!tutor_replaying(tutor))
             break;              /* a quitting key: the program closed here, nothing more to show */
+        int width = record_size_width(resized), height = record_size_height(resized);
+        if (resized && (width != canvas->width || height != canvas->height)) {
+            /* A player resizes its terminal on an "r" event; the next frame is a full paint at the new size. */
+            canvas_destroy(canvas);
+            canvas = *canvas_io = canvas_create(width, height, options->unicode ? RASTER_BRAILLE : RASTER_ASCII,
+                                                options->unicode);
+            ansi_encoder_destroy(encoder);
+            encoder = *encoder_io = ansi_encoder_create(theme, options->color);
+            fprintf(out, "[%.6f, \"r\", \"%dx%d\"]\n", cast_time(&cast, t), width, height);
+        }
         app_render_frame(&screen, canvas, NULL);
         data = ansi_encoder_frame(encoder, canvas, &len);
         if (len == 0)
@@ -215,6 +234,13 @@ bool export_asciicast(FILE *out, const char *text, size_t size, const char *path
     for (int i = 0; i < rec->count; i++) {
         const RecordEvent *e = &rec->events[i];
         steps += e->kind == RECORD_STEPS ? e->value : 0;
+        long cells = e->kind == RECORD_RESIZE ? (long)record_size_width(e->value) * record_size_height(e->value) : 0;
+        if (options->max_cells > 0 && cells > options->max_cells) {
+            error_set_at(err, path, e->line, "resized to %dx%d: more than %ld cells, over the export's budget",
+                         record_size_width(e->value), record_size_height(e->value), options->max_cells);
+            record_destroy(rec);
+            return false;
+        }
         if (i >= max_events || steps > max_steps) {
             if (i >= max_events)
                 error_set_at(err, path, e->line, "more than %ld events: over the export's budget", max_events);
@@ -279,7 +305,8 @@ bool export_asciicast(FILE *out, const char *text, size_t size, const char *path
                                    options->unicode);
 
     cast_header(out, tutor, width, height, options);
-    bool over = !cast_frames(out, tutor, rec, canvas, encoder, options->idle_limit, max_bytes, path, err);
+    bool over = !cast_frames(out, tutor, rec, &canvas, &encoder, options, options->theme ? options->theme : &fallback,
+                             max_bytes, path, err);
 
     canvas_destroy(canvas);
     ansi_encoder_destroy(encoder);

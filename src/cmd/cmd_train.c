@@ -55,7 +55,8 @@ static const char help_tail[] =
     "                   for the conv net, which channel of the second block (0 to 15)\n"
     "  --csv=FILE       write the CSV to FILE (default standard output)\n"
     "  --precision=P    float (fast, the default) or double (the arithmetic of the lessons' scenes)\n"
-    "                   for the training steps; evaluation is always in double\n"
+    "                   for the training steps; the MLP is always evaluated in double, the conv net\n"
+    "                   in the precision of its steps\n"
     "  --help           this text\n"
     "\n"
     "Columns: step,loss,test_acc,p15,p50,p85,train_acc,test_loss\n"
@@ -186,8 +187,6 @@ static int check_combination(const TrainOptions *o)
     if (o->conv && (o->hidden_given || o->act_given || o->bn_given))
         return cmd_fail(2, "--net", "conv fixes the layers (relu) and takes --norm=NAME; leave out --hidden, "
                         "--act and --bn");
-    if (o->conv && o->precision_given)
-        return cmd_fail(2, "--precision", "the conv net trains in double; leave out --precision");
     if (!o->conv && (o->norm_given || o->groups_given))
         return cmd_fail(2, o->norm_given ? "--norm" : "--groups", "only the conv net has it; add --net=conv "
                         "(the MLP takes --bn=none|before|after)");

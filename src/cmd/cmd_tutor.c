@@ -192,7 +192,7 @@ int cmd_tutor(int argc, char **argv)
         config.record_path = NULL;
     }
     if (config.use_progress && config.reset_progress && !confirm_reset(options.lessons_dir))
-        return 1;
+        return 0;                   /* declined: nothing failed, nothing changed */
     if (!tty_query_size(&config.term_width, &config.term_height))
         config.term_width = config.term_height = 0;
     Tutor *tutor = tutor_create(&config, &err);

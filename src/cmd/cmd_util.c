@@ -27,9 +27,12 @@ int cmd_fail_error(int status, const BnError *err, const char *fallback_where)
 
 int cmd_usage_error(const char *sub, const char *where, const char *what, const char *value)
 {
-    fprintf(stderr, "bntutor: %s%s%s: %s", sub ? sub : "", sub ? ": " : "", where, what);
+    /* The option and value come from the command line, perhaps pasted from a hostile lesson or page. */
+    char clean_where[1024], clean_value[1024];
+    fprintf(stderr, "bntutor: %s%s%s: %s", sub ? sub : "", sub ? ": " : "",
+            termtext_clean(where, clean_where, sizeof clean_where, 0), what);
     if (value)
-        fprintf(stderr, ", got '%s'", value);
+        fprintf(stderr, ", got '%s'", termtext_clean(value, clean_value, sizeof clean_value, 0));
     fprintf(stderr, " (try 'bntutor %s%s--help')\n", sub ? sub : "", sub ? " " : "");
     return 2;
 }

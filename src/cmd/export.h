@@ -32,7 +32,8 @@ void export_options_default(ExportOptions *options);
 
 /* Parses `size` bytes of a --record file (`path` names it in messages), replays it headless at its
  * recorded size (80x24 without a size line) and writes the asciicast v2 lines to `out`: the header
- * object, then one [seconds, "o", data] event per frame that changed the screen, times never
+ * object, then one [seconds, "o", data] event per frame that changed the screen and one
+ * [seconds, "r", "WxH"] event per recorded resize (followed by a full paint at that size), times never
  * decreasing, and a last empty event at the record's end. A damaged record, or one this bntutor
  * cannot replay (another version, a lesson or page that is not here, a size above EXPORT_SIZE_MAX),
  * gives false with err "path:line: message", as does a record over a budget of ExportOptions (steps,

@@ -4,6 +4,7 @@
 #include "cmd/cmd_util.h"
 #include "cmd/train.h"
 #include "engine/convnet.h"
+#include "engine/convnet_float.h"
 #include "engine/stats.h"
 #include "util/alloc.h"
 
@@ -13,6 +14,7 @@ enum { CONV_TEST_CHUNK = 100 };
 typedef struct TrainConv {
     TrainNet base;
     ConvNet *net;
+    ConvNetFloat *twin; /* the float twin that takes the steps and evaluates, NULL with --precision=double */
     double *column;     /* (n_test · side²) the followed channel's values over the test batch */
     double *xs;         /* (CONV_TEST_CHUNK, dim) one chunk of test rows */
 } TrainConv;
@@ -20,16 +22,29 @@ typedef struct TrainConv {
 static bool conv_step(TrainNet *net, Sgd *sgd, const double *x, const double *y, int batch, double *loss,
                       BnError *err)
 {
-    return convnet_train_step(((TrainConv *)net)->net, sgd, x, y, batch, loss, err);
+    TrainConv *c = (TrainConv *)net;
+    return c->twin ? convnet_float_train_step(c->twin, sgd, x, y, batch, loss, err)
+                   : convnet_train_step(c->net, sgd, x, y, batch, loss, err);
 }
 
 static void conv_predict(const TrainNet *net, int *pred)
 {
-    convnet_predict(((const TrainConv *)net)->net, pred);
+    const TrainConv *c = (const TrainConv *)net;
+    if (c->twin)
+        convnet_float_predict(c->twin, pred);
+    else
+        convnet_predict(c->net, pred);
+}
+
+/* One chunk of test rows through the network in mode: the twin when there is one (the same arithmetic
+ * as its steps), else the double network. */
+static bool chunk_forward(TrainConv *c, int m, ConvNetMode mode, BnError *err)
+{
+    return c->twin ? convnet_float_forward(c->twin, c->xs, m, mode, err) : convnet_forward(c->net, c->xs, m, mode, err);
 }
 
 /* Eval-mode accuracy and loss on the first n test samples, then the percentiles of channel `channel`'s
- * relu input in the second block with batch statistics, chunk by chunk. */
+ * relu input in the second block with batch statistics, chunk by chunk; in the precision of the steps. */
 static bool conv_evaluate(TrainNet *tn, const Dataset *test, int n, int channel, TrainEval *ev, BnError *err)
 {
     TrainConv *c = (TrainConv *)tn;
@@ -43,16 +58,18 @@ static bool conv_evaluate(TrainNet *tn, const Dataset *test, int n, int channel,
         for (int k = 0; k < m; k++)
             idx[k] = start + k;
         dataset_gather(test, idx, m, c->xs, ys);
-        if (!convnet_forward(net, c->xs, m, CONVNET_MODE_EVAL, err))
+        if (!chunk_forward(c, m, CONVNET_MODE_EVAL, err))
             return false;
-        loss += convnet_loss(net, ys) * m;
-        correct += convnet_accuracy(net, ys) * m;
+        loss += (c->twin ? convnet_float_loss(c->twin, ys) : convnet_loss(net, ys)) * m;
+        correct += (c->twin ? convnet_float_accuracy(c->twin, ys) : convnet_accuracy(net, ys)) * m;
         /* Only a norm with running statistics has two modes; the others' eval pass used batch statistics. */
         if (convnet_norm_has_running_stats(net->config.norm) &&
-            !convnet_forward(net, c->xs, m, CONVNET_MODE_BATCH_STATS, err))
+            !(c->twin ? convnet_float_reforward(c->twin, CONVNET_MODE_BATCH_STATS, err)
+                      : chunk_forward(c, m, CONVNET_MODE_BATCH_STATS, err)))
             return false;
         const ConvNetBlock *last = &net->block[CONVNET_BLOCKS - 1];
-        filled += convnet_channel_values(c->column + filled, net, CONVNET_BLOCKS - 1, last->normed, channel);
+        filled += c->twin ? convnet_float_channel_values(c->column + filled, c->twin, CONVNET_BLOCKS - 1, channel)
+                          : convnet_channel_values(c->column + filled, net, CONVNET_BLOCKS - 1, last->normed, channel);
     }
     ev->test_loss = loss / n;
     ev->test_acc = correct / n;
@@ -64,6 +81,7 @@ static bool conv_evaluate(TrainNet *tn, const Dataset *test, int n, int channel,
 static void conv_destroy(TrainNet *net)
 {
     TrainConv *c = (TrainConv *)net;
+    convnet_float_destroy(c->twin);
     convnet_destroy(c->net);
     free(c->column);
     free(c->xs);
@@ -103,6 +121,8 @@ int train_conv_create(const TrainOptions *o, const Dataset *train, const Dataset
     TrainConv *c = xcalloc(1, sizeof *c);
     c->base = (TrainNet){ .cls = &conv_class, .num_params = cn->num_params, .classifies = true };
     c->net = cn;
+    if (!o->double_steps)
+        c->twin = convnet_float_create(cn);
     int map = cn->block[CONVNET_BLOCKS - 1].side * cn->block[CONVNET_BLOCKS - 1].side;
     c->column = xmalloc(sizeof(double) * (size_t)n_test * (size_t)map);
     c->xs = xmalloc(sizeof(double) * CONV_TEST_CHUNK * (size_t)test->dim);

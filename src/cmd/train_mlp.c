@@ -64,8 +64,11 @@ static bool mlp_evaluate(TrainNet *net, const Dataset *test, int n, int unit, Tr
     int last = mlp->num_hidden - 1;
     bool bn = mlp->config.bn != BN_PLACEMENT_NONE;
     MlpInferTap column = { .layer = last, .unit = unit, .values = m->column };
-    /* Without BN both modes are the same pass, so the column comes from the eval pass. */
-    if (!mlp_infer_rows(mlp, test, 0, n, MLP_MODE_EVAL, m->logits, &column, bn ? 0 : 1, err))
+    /* Without BN both modes are the same pass, so the column comes from the eval pass; with BN it comes
+     * from a batch-statistics pass sharing the eval pass's first layer. */
+    bool ok = bn ? mlp_infer_rows_both(mlp, test, 0, n, m->logits, NULL, 0, &column, 1, err)
+                 : mlp_infer_rows(mlp, test, 0, n, MLP_MODE_EVAL, m->logits, &column, 1, err);
+    if (!ok)
         return false;
     if (mlp->config.task == MLP_TASK_REGRESS) {
         ev->test_loss = loss_mse(m->dlogits, m->logits, test->y, n * mlp->n_out);
@@ -74,8 +77,6 @@ static bool mlp_evaluate(TrainNet *net, const Dataset *test, int n, int unit, Tr
         ev->test_loss = loss_softmax_cross_entropy(m->dlogits, m->probs, m->logits, test->y, n, mlp->n_out);
         ev->test_acc = mlp_logits_accuracy(m->logits, test->y, n, mlp->n_out);
     }
-    if (bn && !mlp_infer_rows(mlp, test, 0, n, MLP_MODE_BATCH_STATS, NULL, &column, 1, err))
-        return false;
     static const double ps[3] = { 15.0, 50.0, 85.0 };
     stats_percentiles(ev->p, m->column, n, ps, 3);
     return true;

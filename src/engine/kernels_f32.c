@@ -218,6 +218,178 @@ static void sgd_portable(float *restrict p, float *restrict v, const float *rest
     }
 }
 
+static double sum_portable(const float *x, int count)
+{
+    double sum = 0.0;
+    for (int i = 0; i < count; i++)
+        sum += x[i];
+    return sum;
+}
+
+static double sum_sq_dev_portable(const float *x, float mean, int count)
+{
+    double sum = 0.0;
+    for (int i = 0; i < count; i++) {
+        float d = x[i] - mean;
+        sum += d * d;
+    }
+    return sum;
+}
+
+static void norm_apply_portable(float *y, float *xhat, const float *x, float mean, float rstd, float gamma,
+                                float beta, int count)
+{
+    for (int i = 0; i < count; i++) {
+        float h = (x[i] - mean) * rstd;
+        if (xhat)
+            xhat[i] = h;
+        y[i] = gamma * h + beta;
+    }
+}
+
+static void sum_dot_portable(double *sum, double *sum_xhat, const float *dy, const float *xhat, int count)
+{
+    double s = 0.0, sx = 0.0;
+    for (int i = 0; i < count; i++) {
+        s += dy[i];
+        sx += dy[i] * xhat[i];
+    }
+    *sum = s;
+    *sum_xhat = sx;
+}
+
+static void norm_backward_apply_portable(float *dx, const float *dy, const float *xhat, float a, float b, float c,
+                                         int count)
+{
+    for (int i = 0; i < count; i++)
+        dx[i] = a * dy[i] + b * xhat[i] + c;
+}
+
+/* The later value wins when it is larger, or when it is a NaN and the earlier one is not (PyTorch's max
+ * pooling propagates NaN); ties keep the earlier. */
+static inline bool pool_takes(float later, float best)
+{
+    return (later > best) | ((later != later) & (best == best));
+}
+
+static void relu_maxpool_portable(float *out, int32_t *arg, const float *x, int planes, int h, int w)
+{
+    int oh = h / 2, ow = w / 2;
+    for (int plane = 0; plane < planes; plane++) {
+        const float *in = x + (long)plane * h * w;
+        for (int i = 0; i < oh; i++) {
+            const float *r0 = in + 2 * i * w, *r1 = r0 + w;
+            for (int j = 0; j < ow; j++) {
+                float cand[4] = { r0[2 * j], r0[2 * j + 1], r1[2 * j], r1[2 * j + 1] };
+                float top = cand[0];
+                int best = 0;
+                for (int k = 1; k < 4; k++) {
+                    bool take = pool_takes(cand[k], top);   /* selects, not branches: ties are common */
+                    top = take ? cand[k] : top;
+                    best = take ? k : best;
+                }
+                *out++ = top < 0.0f ? 0.0f : top;
+                *arg++ = best;
+            }
+        }
+    }
+}
+
+static void relu_maxpool_backward_portable(float *dx, const float *dout, const float *out, const int32_t *arg,
+                                           int planes, int h, int w)
+{
+    int oh = h / 2, ow = w / 2;
+    for (int plane = 0; plane < planes; plane++) {
+        float *d = dx + (long)plane * h * w;
+        for (int i = 0; i < oh; i++) {
+            float *r0 = d + 2 * i * w, *r1 = r0 + w;
+            for (int j = 0; j < ow; j++) {
+                float g = *out++ > 0.0f ? *dout : 0.0f;
+                int a = *arg++;
+                dout++;
+                r0[2 * j] = a == 0 ? g : 0.0f;
+                r0[2 * j + 1] = a == 1 ? g : 0.0f;
+                r1[2 * j] = a == 2 ? g : 0.0f;
+                r1[2 * j + 1] = a == 3 ? g : 0.0f;
+            }
+        }
+    }
+}
+
+static void norm_relu_maxpool_portable(float *out, int32_t *arg, float *pick, const float *x, const float *affine,
+                                       int planes, int h, int w)
+{
+    int oh = h / 2, ow = w / 2;
+    for (int plane = 0; plane < planes; plane++) {
+        const float *in = x + (long)plane * h * w, *af = affine + 4 * plane;
+        float m = af[0], r = af[1], g = af[2], b = af[3];
+        for (int i = 0; i < oh; i++) {
+            const float *r0 = in + 2 * i * w, *r1 = r0 + w;
+            for (int j = 0; j < ow; j++) {
+                float xh[4] = { (r0[2 * j] - m) * r, (r0[2 * j + 1] - m) * r, (r1[2 * j] - m) * r,
+                                (r1[2 * j + 1] - m) * r };
+                float cand[4];
+                for (int k = 0; k < 4; k++)
+                    cand[k] = g * xh[k] + b;
+                float top = cand[0], top_xh = xh[0];
+                int best = 0;
+                for (int k = 1; k < 4; k++) {
+                    bool take = pool_takes(cand[k], top);
+                    top = take ? cand[k] : top;
+                    top_xh = take ? xh[k] : top_xh;
+                    best = take ? k : best;
+                }
+                *out++ = top < 0.0f ? 0.0f : top;
+                *arg++ = best;
+                *pick++ = top_xh;
+            }
+        }
+    }
+}
+
+static void norm_relu_maxpool_backward_portable(float *dx, const float *dout, const float *out, const int32_t *arg,
+                                                const float *x, const float *coef, int planes, int h, int w)
+{
+    int oh = h / 2, ow = w / 2;
+    for (int plane = 0; plane < planes; plane++) {
+        float *d = dx + (long)plane * h * w;
+        const float *in = x + (long)plane * h * w, *cf = coef + 3 * plane;
+        float a = cf[0], b = cf[1], c = cf[2];
+        for (int i = 0; i < oh; i++) {
+            float *d0 = d + 2 * i * w, *d1 = d0 + w;
+            const float *x0 = in + 2 * i * w, *x1 = x0 + w;
+            for (int j = 0; j < ow; j++) {
+                float g = *out++ > 0.0f ? *dout : 0.0f;
+                int which = *arg++;
+                dout++;
+                d0[2 * j] = a * (which == 0 ? g : 0.0f) + (b * x0[2 * j] + c);
+                d0[2 * j + 1] = a * (which == 1 ? g : 0.0f) + (b * x0[2 * j + 1] + c);
+                d1[2 * j] = a * (which == 2 ? g : 0.0f) + (b * x1[2 * j] + c);
+                d1[2 * j + 1] = a * (which == 3 ? g : 0.0f) + (b * x1[2 * j + 1] + c);
+            }
+        }
+    }
+}
+
+static void pool_grad_sums_portable(double *sum, double *sum_pick, const float *dout, const float *out,
+                                    const float *pick, int count)
+{
+    double s = 0.0, sp = 0.0;
+    for (int i = 0; i < count; i++)
+        if (out[i] > 0.0f) {
+            s += dout[i];
+            sp += dout[i] * pick[i];
+        }
+    *sum = s;
+    *sum_pick = sp;
+}
+
+static void add_portable(float *restrict dst, const float *restrict src, int count)
+{
+    for (int i = 0; i < count; i++)
+        dst[i] += src[i];
+}
+
 #if KERNELS_F32_HAVE_AVX2
 #define AVX2 __attribute__((target("avx2,fma")))
 #define AVX2_INLINE __attribute__((target("avx2,fma"), always_inline)) inline
@@ -228,6 +400,36 @@ static const int32_t tail_lanes[16] = { -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0,
 static AVX2_INLINE __m256i tail_mask(int len)
 {
     return _mm256_loadu_si256((const __m256i *)(const void *)(tail_lanes + 8 - len));
+}
+
+/* The first len (0 to 8) lanes of v to p. Not a masked store: on some cores (AMD Zen) those are slow
+ * microcode, while this is at most three plain stores (four lanes, two, one). */
+static AVX2_INLINE void store_lanes(float *p, __m256 v, int len)
+{
+    if (len == 8) {
+        _mm256_storeu_ps(p, v);
+        return;
+    }
+    __m128 part = _mm256_castps256_ps128(v);
+    if (len >= 4) {
+        _mm_storeu_ps(p, part);
+        part = _mm256_extractf128_ps(v, 1);
+        p += 4;
+        len -= 4;
+    }
+    if (len >= 2) {
+        _mm_storel_pi((__m64 *)(void *)p, part);
+        part = _mm_movehl_ps(part, part);
+        p += 2;
+        len -= 2;
+    }
+    if (len >= 1)
+        _mm_store_ss(p, part);
+}
+
+static AVX2_INLINE void store_lanes_i32(int32_t *p, __m256i v, int len)
+{
+    store_lanes((float *)(void *)p, _mm256_castsi256_ps(v), len);
 }
 
 static AVX2_INLINE float hsum8(__m256 v)
@@ -339,7 +541,7 @@ ACC_TILE(1, 1)
             _Pragma("GCC unroll 6") for (int r = 0; r < R; r++)                                            \
                 acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(a + p * a_col + r * a_row), bv, acc[r]);       \
         }                                                                                                  \
-        _Pragma("GCC unroll 6") for (int r = 0; r < R; r++) _mm256_maskstore_ps(c + r * ldc, mask, acc[r]); \
+        _Pragma("GCC unroll 6") for (int r = 0; r < R; r++) store_lanes(c + r * ldc, acc[r], width);       \
     }
 
 ACC_TILE_TAIL(6)
@@ -349,8 +551,13 @@ ACC_TILE_TAIL(1)
 static AVX2 void matmul_avx2(float *c, long ldc, const float *a, long a_row, long a_col, const float *b, long ldb,
                              int m, int n, int k)
 {
+    /* Six-row tiles, except that a remainder of two or three rows (8, 9, 14 rows) is better taken as
+     * four-row tiles than as single rows. Each element's sum runs over k in the same order either way. */
+    int m6 = m / 6 * 6;
+    if (m6 >= 6 && (m - m6 == 2 || m - m6 == 3))
+        m6 -= 6;
     int i = 0;
-    for (; i + 6 <= m; i += 6) {
+    for (; i + 6 <= m6; i += 6) {
         int j = 0;
         for (; j + 16 <= n; j += 16)
             acc_tile_6x2(c + i * ldc + j, ldc, a + i * a_row, a_row, a_col, b + j, ldb, k);
@@ -429,7 +636,8 @@ static AVX2 void bn_forward_avx2(float *y, float *xhat, float *mean, float *var,
 {
     const __m256 inv_n = _mm256_set1_ps(1.0f / (float)n), one = _mm256_set1_ps(1.0f);
     for (int j = 0; j < c; j += 8) {
-        __m256i mask = tail_mask(c - j < 8 ? c - j : 8);
+        int len = c - j < 8 ? c - j : 8;
+        __m256i mask = tail_mask(len);
         __m256 m = _mm256_setzero_ps(), v = _mm256_setzero_ps();
         for (int i = 0; i < n; i++)
             m = _mm256_add_ps(m, _mm256_maskload_ps(x + (long)i * c + j, mask));
@@ -440,16 +648,16 @@ static AVX2 void bn_forward_avx2(float *y, float *xhat, float *mean, float *var,
         }
         v = _mm256_mul_ps(v, inv_n);
         __m256 r = _mm256_div_ps(one, _mm256_sqrt_ps(_mm256_add_ps(v, _mm256_set1_ps(eps))));
-        _mm256_maskstore_ps(mean + j, mask, m);
-        _mm256_maskstore_ps(var + j, mask, v);
-        _mm256_maskstore_ps(rstd + j, mask, r);
+        store_lanes(mean + j, m, len);
+        store_lanes(var + j, v, len);
+        store_lanes(rstd + j, r, len);
         __m256 g = _mm256_maskload_ps(gamma + j, mask), b = _mm256_maskload_ps(beta + j, mask);
         for (int i = 0; i < n; i++) {
             long at = (long)i * c + j;
             __m256 h = _mm256_mul_ps(_mm256_sub_ps(_mm256_maskload_ps(x + at, mask), m), r);
-            _mm256_maskstore_ps(xhat + at, mask, h);
+            store_lanes(xhat + at, h, len);
             __m256 out = _mm256_fmadd_ps(g, h, b);
-            _mm256_maskstore_ps(y + at, mask, then_sigmoid ? sigmoid8(out) : out);
+            store_lanes(y + at, then_sigmoid ? sigmoid8(out) : out, len);
         }
     }
 }
@@ -468,7 +676,8 @@ static AVX2 void bn_backward_avx2(float *dx, float *dgamma, float *dbeta, const 
 {
     const __m256 nf = _mm256_set1_ps((float)n);
     for (int j = 0; j < c; j += 8) {
-        __m256i mask = tail_mask(c - j < 8 ? c - j : 8);
+        int len = c - j < 8 ? c - j : 8;
+        __m256i mask = tail_mask(len);
         __m256 sum = _mm256_setzero_ps(), sum_x = _mm256_setzero_ps();
         for (int i = 0; i < n; i++) {
             long at = (long)i * c + j;
@@ -476,15 +685,15 @@ static AVX2 void bn_backward_avx2(float *dx, float *dgamma, float *dbeta, const 
             sum = _mm256_add_ps(sum, g);
             sum_x = _mm256_fmadd_ps(g, _mm256_maskload_ps(xhat + at, mask), sum_x);
         }
-        _mm256_maskstore_ps(dbeta + j, mask, sum);
-        _mm256_maskstore_ps(dgamma + j, mask, sum_x);
+        store_lanes(dbeta + j, sum, len);
+        store_lanes(dgamma + j, sum_x, len);
         __m256 scale = _mm256_div_ps(_mm256_mul_ps(_mm256_maskload_ps(gamma + j, mask),
                                                    _mm256_maskload_ps(rstd + j, mask)), nf);
         for (int i = 0; i < n; i++) {
             long at = (long)i * c + j;
             __m256 g = bn_grad_in8(dy, sigmoid_out, at, mask);
             __m256 t = _mm256_fnmadd_ps(_mm256_maskload_ps(xhat + at, mask), sum_x, _mm256_fmsub_ps(nf, g, sum));
-            _mm256_maskstore_ps(dx + at, mask, _mm256_mul_ps(scale, t));
+            store_lanes(dx + at, _mm256_mul_ps(scale, t), len);
         }
     }
 }
@@ -504,6 +713,290 @@ static AVX2 void sgd_avx2(float *p, float *v, const float *g, long count, float 
         }
     }
     sgd_portable(p + i, v + i, g + i, count - i, lr, mu);
+}
+
+/* Four lanes of eight in flight, so the sum is not one chain of dependent adds. */
+static AVX2 double sum_avx2(const float *x, int count)
+{
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    int i = 0;
+    for (; i + 32 <= count; i += 32) {
+        a0 = _mm256_add_ps(a0, _mm256_loadu_ps(x + i));
+        a1 = _mm256_add_ps(a1, _mm256_loadu_ps(x + i + 8));
+        a2 = _mm256_add_ps(a2, _mm256_loadu_ps(x + i + 16));
+        a3 = _mm256_add_ps(a3, _mm256_loadu_ps(x + i + 24));
+    }
+    for (; i < count; i += 8)
+        a0 = _mm256_add_ps(a0, _mm256_maskload_ps(x + i, tail_mask(count - i < 8 ? count - i : 8)));
+    return hsum8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+}
+
+static AVX2 double sum_sq_dev_avx2(const float *x, float mean, int count)
+{
+    const __m256 m = _mm256_set1_ps(mean);
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    int i = 0;
+    for (; i + 32 <= count; i += 32) {
+        __m256 d0 = _mm256_sub_ps(_mm256_loadu_ps(x + i), m), d1 = _mm256_sub_ps(_mm256_loadu_ps(x + i + 8), m);
+        __m256 d2 = _mm256_sub_ps(_mm256_loadu_ps(x + i + 16), m), d3 = _mm256_sub_ps(_mm256_loadu_ps(x + i + 24), m);
+        a0 = _mm256_fmadd_ps(d0, d0, a0);
+        a1 = _mm256_fmadd_ps(d1, d1, a1);
+        a2 = _mm256_fmadd_ps(d2, d2, a2);
+        a3 = _mm256_fmadd_ps(d3, d3, a3);
+    }
+    for (; i < count; i += 8) {
+        __m256i mask = tail_mask(count - i < 8 ? count - i : 8);
+        /* Masked-off lanes load 0, and 0 − mean must not count: they are masked again. */
+        __m256 d = _mm256_and_ps(_mm256_sub_ps(_mm256_maskload_ps(x + i, mask), m), _mm256_castsi256_ps(mask));
+        a0 = _mm256_fmadd_ps(d, d, a0);
+    }
+    return hsum8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+}
+
+static AVX2 void norm_apply_avx2(float *y, float *xhat, const float *x, float mean, float rstd, float gamma,
+                                 float beta, int count)
+{
+    const __m256 m = _mm256_set1_ps(mean), r = _mm256_set1_ps(rstd), g = _mm256_set1_ps(gamma),
+                 b = _mm256_set1_ps(beta);
+    int i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 h = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), m), r);
+        if (xhat)
+            _mm256_storeu_ps(xhat + i, h);
+        _mm256_storeu_ps(y + i, _mm256_fmadd_ps(g, h, b));
+    }
+    if (i < count) {
+        int len = count - i;
+        __m256 h = _mm256_mul_ps(_mm256_sub_ps(_mm256_maskload_ps(x + i, tail_mask(len)), m), r);
+        if (xhat)
+            store_lanes(xhat + i, h, len);
+        store_lanes(y + i, _mm256_fmadd_ps(g, h, b), len);
+    }
+}
+
+static AVX2 void sum_dot_avx2(double *sum, double *sum_xhat, const float *dy, const float *xhat, int count)
+{
+    __m256 s0 = _mm256_setzero_ps(), s1 = s0, x0 = s0, x1 = s0;
+    int i = 0;
+    for (; i + 16 <= count; i += 16) {
+        __m256 g0 = _mm256_loadu_ps(dy + i), g1 = _mm256_loadu_ps(dy + i + 8);
+        s0 = _mm256_add_ps(s0, g0);
+        s1 = _mm256_add_ps(s1, g1);
+        x0 = _mm256_fmadd_ps(g0, _mm256_loadu_ps(xhat + i), x0);
+        x1 = _mm256_fmadd_ps(g1, _mm256_loadu_ps(xhat + i + 8), x1);
+    }
+    for (; i < count; i += 8) {
+        __m256i mask = tail_mask(count - i < 8 ? count - i : 8);
+        __m256 g = _mm256_maskload_ps(dy + i, mask);
+        s0 = _mm256_add_ps(s0, g);
+        x0 = _mm256_fmadd_ps(g, _mm256_maskload_ps(xhat + i, mask), x0);
+    }
+    *sum = hsum8(_mm256_add_ps(s0, s1));
+    *sum_xhat = hsum8(_mm256_add_ps(x0, x1));
+}
+
+static AVX2 void norm_backward_apply_avx2(float *dx, const float *dy, const float *xhat, float a, float b, float c,
+                                          int count)
+{
+    const __m256 va = _mm256_set1_ps(a), vb = _mm256_set1_ps(b), vc = _mm256_set1_ps(c);
+    int i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 t = _mm256_fmadd_ps(vb, _mm256_loadu_ps(xhat + i), vc);
+        _mm256_storeu_ps(dx + i, _mm256_fmadd_ps(va, _mm256_loadu_ps(dy + i), t));
+    }
+    if (i < count) {
+        __m256i mask = tail_mask(count - i);
+        __m256 t = _mm256_fmadd_ps(vb, _mm256_maskload_ps(xhat + i, mask), vc);
+        store_lanes(dx + i, _mm256_fmadd_ps(va, _mm256_maskload_ps(dy + i, mask), t), count - i);
+    }
+}
+
+/* Even and odd lanes of 16 consecutive values (lo, hi), each in order: the left and right columns of
+ * eight 2×2 windows. */
+static AVX2_INLINE void deinterleave(__m256 lo, __m256 hi, __m256 *even, __m256 *odd)
+{
+    __m256 e = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0)), o = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1));
+    *even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0)));
+    *odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+/* The inverse of deinterleave. */
+static AVX2_INLINE void interleave(__m256 even, __m256 odd, __m256 *lo, __m256 *hi)
+{
+    __m256 a = _mm256_unpacklo_ps(even, odd), b = _mm256_unpackhi_ps(even, odd);
+    *lo = _mm256_permute2f128_ps(a, b, 0x20);
+    *hi = _mm256_permute2f128_ps(a, b, 0x31);
+}
+
+/* Eight windows of a row pair at a time; a row's last windows (fewer than eight) through masks. */
+static AVX2 void relu_maxpool_avx2(float *out, int32_t *arg, const float *x, int planes, int h, int w)
+{
+    int oh = h / 2, ow = w / 2;
+    const __m256 zero = _mm256_setzero_ps();
+    for (int plane = 0; plane < planes; plane++) {
+        const float *in = x + (long)plane * h * w;
+        for (int i = 0; i < oh; i++, out += ow, arg += ow) {
+            const float *r0 = in + 2 * i * w, *r1 = r0 + w;
+            for (int j = 0; j < ow; j += 8) {
+                int windows = ow - j < 8 ? ow - j : 8;
+                __m256i m_lo = tail_mask(2 * windows < 8 ? 2 * windows : 8);
+                __m256i m_hi = tail_mask(2 * windows > 8 ? 2 * windows - 8 : 0);
+                __m256 v[4];
+                deinterleave(_mm256_maskload_ps(r0 + 2 * j, m_lo), _mm256_maskload_ps(r0 + 2 * j + 8, m_hi), &v[0],
+                             &v[1]);
+                deinterleave(_mm256_maskload_ps(r1 + 2 * j, m_lo), _mm256_maskload_ps(r1 + 2 * j + 8, m_hi), &v[2],
+                             &v[3]);
+                __m256 best = v[0];
+                __m256i which = _mm256_setzero_si256();
+                for (int k = 1; k < 4; k++) {
+                    __m256 take = _mm256_or_ps(_mm256_cmp_ps(v[k], best, _CMP_GT_OQ),
+                                               _mm256_and_ps(_mm256_cmp_ps(v[k], v[k], _CMP_UNORD_Q),
+                                                             _mm256_cmp_ps(best, best, _CMP_ORD_Q)));
+                    best = _mm256_blendv_ps(best, v[k], take);
+                    which = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(which),
+                                                                 _mm256_castsi256_ps(_mm256_set1_epi32(k)), take));
+                }
+                /* max(0, best) with best second: a NaN comes through, and so does −0 (relu keeps it). */
+                store_lanes(out + j, _mm256_max_ps(zero, best), windows);
+                store_lanes_i32(arg + j, which, windows);
+            }
+        }
+    }
+}
+
+static AVX2 void relu_maxpool_backward_avx2(float *dx, const float *dout, const float *out, const int32_t *arg,
+                                            int planes, int h, int w)
+{
+    int oh = h / 2, ow = w / 2;
+    const __m256 zero = _mm256_setzero_ps();
+    for (int plane = 0; plane < planes; plane++) {
+        float *d = dx + (long)plane * h * w;
+        for (int i = 0; i < oh; i++, out += ow, arg += ow, dout += ow) {
+            float *r0 = d + 2 * i * w, *r1 = r0 + w;
+            for (int j = 0; j < ow; j += 8) {
+                int windows = ow - j < 8 ? ow - j : 8;
+                __m256i mask = tail_mask(windows);
+                __m256 g = _mm256_and_ps(_mm256_cmp_ps(_mm256_maskload_ps(out + j, mask), zero, _CMP_GT_OQ),
+                                         _mm256_maskload_ps(dout + j, mask));
+                __m256i which = _mm256_maskload_epi32(arg + j, mask);
+                __m256 part[4];
+                for (int k = 0; k < 4; k++)
+                    part[k] = _mm256_and_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(which, _mm256_set1_epi32(k))), g);
+                int len_lo = 2 * windows < 8 ? 2 * windows : 8, len_hi = 2 * windows > 8 ? 2 * windows - 8 : 0;
+                __m256 lo, hi;
+                interleave(part[0], part[1], &lo, &hi);
+                store_lanes(r0 + 2 * j, lo, len_lo);
+                store_lanes(r0 + 2 * j + 8, hi, len_hi);
+                interleave(part[2], part[3], &lo, &hi);
+                store_lanes(r1 + 2 * j, lo, len_lo);
+                store_lanes(r1 + 2 * j + 8, hi, len_hi);
+            }
+        }
+    }
+}
+
+static AVX2 void norm_relu_maxpool_avx2(float *out, int32_t *arg, float *pick, const float *x, const float *affine,
+                                        int planes, int h, int w)
+{
+    int oh = h / 2, ow = w / 2;
+    const __m256 zero = _mm256_setzero_ps();
+    for (int plane = 0; plane < planes; plane++) {
+        const float *in = x + (long)plane * h * w, *af = affine + 4 * plane;
+        const __m256 m = _mm256_set1_ps(af[0]), r = _mm256_set1_ps(af[1]), g = _mm256_set1_ps(af[2]),
+                     b = _mm256_set1_ps(af[3]);
+        for (int i = 0; i < oh; i++, out += ow, arg += ow, pick += ow) {
+            const float *r0 = in + 2 * i * w, *r1 = r0 + w;
+            for (int j = 0; j < ow; j += 8) {
+                int windows = ow - j < 8 ? ow - j : 8;
+                __m256i m_lo = tail_mask(2 * windows < 8 ? 2 * windows : 8);
+                __m256i m_hi = tail_mask(2 * windows > 8 ? 2 * windows - 8 : 0);
+                __m256 xh[4], v[4];
+                deinterleave(_mm256_maskload_ps(r0 + 2 * j, m_lo), _mm256_maskload_ps(r0 + 2 * j + 8, m_hi), &xh[0],
+                             &xh[1]);
+                deinterleave(_mm256_maskload_ps(r1 + 2 * j, m_lo), _mm256_maskload_ps(r1 + 2 * j + 8, m_hi), &xh[2],
+                             &xh[3]);
+                for (int k = 0; k < 4; k++) {
+                    xh[k] = _mm256_mul_ps(_mm256_sub_ps(xh[k], m), r);
+                    v[k] = _mm256_fmadd_ps(g, xh[k], b);
+                }
+                __m256 best = v[0], best_xh = xh[0];
+                __m256i which = _mm256_setzero_si256();
+                for (int k = 1; k < 4; k++) {
+                    __m256 take = _mm256_or_ps(_mm256_cmp_ps(v[k], best, _CMP_GT_OQ),
+                                               _mm256_and_ps(_mm256_cmp_ps(v[k], v[k], _CMP_UNORD_Q),
+                                                             _mm256_cmp_ps(best, best, _CMP_ORD_Q)));
+                    best = _mm256_blendv_ps(best, v[k], take);
+                    best_xh = _mm256_blendv_ps(best_xh, xh[k], take);
+                    which = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(which),
+                                                                 _mm256_castsi256_ps(_mm256_set1_epi32(k)), take));
+                }
+                store_lanes(out + j, _mm256_max_ps(zero, best), windows);
+                store_lanes_i32(arg + j, which, windows);
+                store_lanes(pick + j, best_xh, windows);
+            }
+        }
+    }
+}
+
+static AVX2 void norm_relu_maxpool_backward_avx2(float *dx, const float *dout, const float *out, const int32_t *arg,
+                                                 const float *x, const float *coef, int planes, int h, int w)
+{
+    int oh = h / 2, ow = w / 2;
+    const __m256 zero = _mm256_setzero_ps();
+    for (int plane = 0; plane < planes; plane++) {
+        float *d = dx + (long)plane * h * w;
+        const float *in = x + (long)plane * h * w, *cf = coef + 3 * plane;
+        const __m256 a = _mm256_set1_ps(cf[0]), b = _mm256_set1_ps(cf[1]), c = _mm256_set1_ps(cf[2]);
+        for (int i = 0; i < oh; i++, out += ow, arg += ow, dout += ow) {
+            for (int j = 0; j < ow; j += 8) {
+                int windows = ow - j < 8 ? ow - j : 8;
+                __m256i mask = tail_mask(windows);
+                __m256 gsel = _mm256_and_ps(_mm256_cmp_ps(_mm256_maskload_ps(out + j, mask), zero, _CMP_GT_OQ),
+                                            _mm256_maskload_ps(dout + j, mask));
+                __m256i which = _mm256_maskload_epi32(arg + j, mask);
+                int len_lo = 2 * windows < 8 ? 2 * windows : 8, len_hi = 2 * windows > 8 ? 2 * windows - 8 : 0;
+                __m256i m_lo = tail_mask(len_lo), m_hi = tail_mask(len_hi);
+                /* Both rows of the windows: positions 0, 1 in the upper row, 2, 3 in the lower. */
+                for (int row = 0; row < 2; row++) {
+                    float *dr = d + (2 * i + row) * w + 2 * j;
+                    const float *xr = in + (2 * i + row) * w + 2 * j;
+                    __m256 left = _mm256_and_ps(
+                        _mm256_castsi256_ps(_mm256_cmpeq_epi32(which, _mm256_set1_epi32(2 * row))), gsel);
+                    __m256 right = _mm256_and_ps(
+                        _mm256_castsi256_ps(_mm256_cmpeq_epi32(which, _mm256_set1_epi32(2 * row + 1))), gsel);
+                    __m256 lo, hi;
+                    interleave(left, right, &lo, &hi);
+                    store_lanes(dr, _mm256_fmadd_ps(a, lo, _mm256_fmadd_ps(b, _mm256_maskload_ps(xr, m_lo), c)), len_lo);
+                    store_lanes(dr + 8, _mm256_fmadd_ps(a, hi, _mm256_fmadd_ps(b, _mm256_maskload_ps(xr + 8, m_hi), c)),
+                                len_hi);
+                }
+            }
+        }
+    }
+}
+
+static AVX2 void pool_grad_sums_avx2(double *sum, double *sum_pick, const float *dout, const float *out,
+                                     const float *pick, int count)
+{
+    const __m256 zero = _mm256_setzero_ps();
+    __m256 s = zero, sp = zero;
+    for (int i = 0; i < count; i += 8) {
+        __m256i mask = tail_mask(count - i < 8 ? count - i : 8);
+        __m256 g = _mm256_and_ps(_mm256_cmp_ps(_mm256_maskload_ps(out + i, mask), zero, _CMP_GT_OQ),
+                                 _mm256_maskload_ps(dout + i, mask));
+        s = _mm256_add_ps(s, g);
+        sp = _mm256_fmadd_ps(g, _mm256_maskload_ps(pick + i, mask), sp);
+    }
+    *sum = hsum8(s);
+    *sum_pick = hsum8(sp);
+}
+
+static AVX2 void add_avx2(float *dst, const float *src, int count)
+{
+    int i = 0;
+    for (; i + 8 <= count; i += 8)
+        _mm256_storeu_ps(dst + i, _mm256_add_ps(_mm256_loadu_ps(dst + i), _mm256_loadu_ps(src + i)));
+    add_portable(dst + i, src + i, count - i);
 }
 #endif
 
@@ -581,4 +1074,87 @@ void kernels_f32_sgd(float *p, float *v, const float *g, long count, float lr, f
     }
 #endif
     sgd_portable(p, v, g, count, lr, mu);
+}
+
+#if KERNELS_F32_HAVE_AVX2
+/* Runs the AVX2 call when the kernels chosen are AVX2's, else the portable one. */
+#define DISPATCH(call_avx2, call_portable) \
+    do {                                   \
+        if (use_avx2()) {                  \
+            call_avx2;                     \
+            return;                        \
+        }                                  \
+        call_portable;                     \
+    } while (0)
+#define DISPATCH_VALUE(call_avx2, call_portable) return use_avx2() ? call_avx2 : call_portable
+#else
+#define DISPATCH(call_avx2, call_portable) call_portable
+#define DISPATCH_VALUE(call_avx2, call_portable) return call_portable
+#endif
+
+double kernels_f32_sum(const float *x, int count)
+{
+    DISPATCH_VALUE(sum_avx2(x, count), sum_portable(x, count));
+}
+
+double kernels_f32_sum_sq_dev(const float *x, float mean, int count)
+{
+    DISPATCH_VALUE(sum_sq_dev_avx2(x, mean, count), sum_sq_dev_portable(x, mean, count));
+}
+
+void kernels_f32_norm_apply(float *y, float *xhat, const float *x, float mean, float rstd, float gamma, float beta,
+                            int count)
+{
+    DISPATCH(norm_apply_avx2(y, xhat, x, mean, rstd, gamma, beta, count),
+             norm_apply_portable(y, xhat, x, mean, rstd, gamma, beta, count));
+}
+
+void kernels_f32_sum_dot(double *sum, double *sum_xhat, const float *dy, const float *xhat, int count)
+{
+    DISPATCH(sum_dot_avx2(sum, sum_xhat, dy, xhat, count), sum_dot_portable(sum, sum_xhat, dy, xhat, count));
+}
+
+void kernels_f32_norm_backward_apply(float *dx, const float *dy, const float *xhat, float a, float b, float c,
+                                     int count)
+{
+    DISPATCH(norm_backward_apply_avx2(dx, dy, xhat, a, b, c, count),
+             norm_backward_apply_portable(dx, dy, xhat, a, b, c, count));
+}
+
+void kernels_f32_relu_maxpool(float *out, int32_t *arg, const float *x, int planes, int h, int w)
+{
+    DISPATCH(relu_maxpool_avx2(out, arg, x, planes, h, w), relu_maxpool_portable(out, arg, x, planes, h, w));
+}
+
+void kernels_f32_relu_maxpool_backward(float *dx, const float *dout, const float *out, const int32_t *arg,
+                                       int planes, int h, int w)
+{
+    DISPATCH(relu_maxpool_backward_avx2(dx, dout, out, arg, planes, h, w),
+             relu_maxpool_backward_portable(dx, dout, out, arg, planes, h, w));
+}
+
+void kernels_f32_norm_relu_maxpool(float *out, int32_t *arg, float *pick, const float *x, const float *affine,
+                                   int planes, int h, int w)
+{
+    DISPATCH(norm_relu_maxpool_avx2(out, arg, pick, x, affine, planes, h, w),
+             norm_relu_maxpool_portable(out, arg, pick, x, affine, planes, h, w));
+}
+
+void kernels_f32_norm_relu_maxpool_backward(float *dx, const float *dout, const float *out, const int32_t *arg,
+                                            const float *x, const float *coef, int planes, int h, int w)
+{
+    DISPATCH(norm_relu_maxpool_backward_avx2(dx, dout, out, arg, x, coef, planes, h, w),
+             norm_relu_maxpool_backward_portable(dx, dout, out, arg, x, coef, planes, h, w));
+}
+
+void kernels_f32_pool_grad_sums(double *sum, double *sum_pick, const float *dout, const float *out, const float *pick,
+                                int count)
+{
+    DISPATCH(pool_grad_sums_avx2(sum, sum_pick, dout, out, pick, count),
+             pool_grad_sums_portable(sum, sum_pick, dout, out, pick, count));
+}
+
+void kernels_f32_add(float *dst, const float *src, int count)
+{
+    DISPATCH(add_avx2(dst, src, count), add_portable(dst, src, count));
 }

@@ -6,6 +6,7 @@
 #define BNTUTOR_ENGINE_KERNELS_F32_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* c (m×n) = a (m×k) · bᵀ + bias, with b (n×k); bias (n) or NULL. All rows contiguous; c overwritten. */
 void kernels_f32_matmul_bt(float *c, const float *a, const float *b, const float *bias, int m, int n, int k);
@@ -30,5 +31,46 @@ void kernels_f32_bn_backward(float *dx, float *dgamma, float *dbeta, const float
 
 /* SGD over count parameters: p −= lr·g, or with momentum mu ≠ 0, v = mu·v + g and p −= lr·v. */
 void kernels_f32_sgd(float *p, float *v, const float *g, long count, float lr, float mu);
+
+/* Runs of contiguous values (a feature map's plane, a normalization set): the pieces the conv net's float
+ * path normalizes with. Each run is summed in float lanes, and the result handed back in double so
+ * that a caller adding many runs loses nothing more. */
+double kernels_f32_sum(const float *x, int count);
+/* Σ (x − mean)² over count values. */
+double kernels_f32_sum_sq_dev(const float *x, float mean, int count);
+/* xhat = (x − mean)·rstd and y = γ·xhat + β, count values; xhat may be NULL. */
+void kernels_f32_norm_apply(float *y, float *xhat, const float *x, float mean, float rstd, float gamma, float beta,
+                            int count);
+/* *sum = Σ dy and *sum_xhat = Σ dy·xhat over count values. */
+void kernels_f32_sum_dot(double *sum, double *sum_xhat, const float *dy, const float *xhat, int count);
+/* dx = a·dy + b·xhat + c, count values (the last pass of a normalization's backward). */
+void kernels_f32_norm_backward_apply(float *dx, const float *dy, const float *xhat, float a, float b, float c,
+                                     int count);
+
+/* relu, then 2×2 max pooling (stride 2) of `planes` planes of h×w values (h, w even): out (planes, h/2, w/2)
+ * = max(0, the window's largest value), a NaN in the window passing through as in PyTorch; arg (same
+ * shape) = which of the four, 0 to 3 in the order (0,0) (0,1) (1,0) (1,1), was the first largest. */
+void kernels_f32_relu_maxpool(float *out, int32_t *arg, const float *x, int planes, int h, int w);
+/* Backward of kernels_f32_relu_maxpool: dx (planes, h, w) overwritten; each window's dout goes to its
+ * arg position when its out is above 0, every other position gets 0. */
+void kernels_f32_relu_maxpool_backward(float *dx, const float *dout, const float *out, const int32_t *arg,
+                                       int planes, int h, int w);
+
+/* The same pooling after a per-plane normalization, fused into one pass over x: for plane p with
+ * affine[4p..4p+3] = (mean, rstd, γ, β), each value's x̂ = (x − mean)·rstd and normed = γ·x̂ + β; out and
+ * arg as kernels_f32_relu_maxpool gives for normed, and pick (same shape) the x̂ of each window's pick. */
+void kernels_f32_norm_relu_maxpool(float *out, int32_t *arg, float *pick, const float *x, const float *affine,
+                                   int planes, int h, int w);
+/* Its backward, with the normalization's backward folded in: for plane p with coef[3p..3p+2] = (a, b, c),
+ * dx = a·g + b·x + c, where g is the pooled gradient routed as kernels_f32_relu_maxpool_backward does
+ * (each window's dout to its arg when its out is above 0). dx (planes, h, w) overwritten. */
+void kernels_f32_norm_relu_maxpool_backward(float *dx, const float *dout, const float *out, const int32_t *arg,
+                                            const float *x, const float *coef, int planes, int h, int w);
+/* *sum = Σ g and *sum_pick = Σ g·pick over count windows, g = dout where out is above 0, else 0: a plane's
+ * Σ dy and Σ dy·x̂ of the norm's output gradient, read off the pooled arrays. */
+void kernels_f32_pool_grad_sums(double *sum, double *sum_pick, const float *dout, const float *out, const float *pick,
+                                int count);
+/* dst += src, count values. */
+void kernels_f32_add(float *dst, const float *src, int count);
 
 #endif

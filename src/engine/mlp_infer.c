@@ -13,6 +13,7 @@ enum { INFER_CHUNK = 64 };
 /* The buffers of one inference, each (n, widest hidden layer) but the chunk and the statistics. */
 typedef struct InferBuffers {
     double *chunk;              /* (INFER_CHUNK, n_in) inputs as doubles */
+    double *first;              /* the first hidden layer's linear output, kept for a second pass, or NULL */
     double *h;                  /* a layer's output, the next one's input */
     double *z;                  /* linear output */
     double *t;                  /* BN output (before) or activation (after) */
@@ -23,6 +24,7 @@ typedef struct InferBuffers {
 static void infer_free(InferBuffers *b)
 {
     free(b->chunk);
+    free(b->first);
     free(b->h);
     free(b->z);
     free(b->t);
@@ -71,8 +73,9 @@ static void infer_taps(const MlpInferTap *taps, int num_taps, int l, const doubl
     }
 }
 
-bool mlp_infer_rows(const Mlp *mlp, const Dataset *set, int first, int n, MlpMode mode, double *logits,
-                    const MlpInferTap *taps, int num_taps, BnError *err)
+/* Checks the request of mlp_infer_rows. */
+static bool infer_check(const Mlp *mlp, const Dataset *set, int first, int n, MlpMode mode, const MlpInferTap *taps,
+                        int num_taps, BnError *err)
 {
     if (mode != MLP_MODE_EVAL && mode != MLP_MODE_BATCH_STATS) {
         error_set(err, "network", "inference runs in eval or batch-statistics mode only");
@@ -94,13 +97,19 @@ bool mlp_infer_rows(const Mlp *mlp, const Dataset *set, int first, int n, MlpMod
             return false;
         }
     }
+    return true;
+}
+
+static InferBuffers infer_alloc(const Mlp *mlp, int n, bool keep_first)
+{
     int widest = 1;
     for (int l = 0; l < mlp->num_hidden; l++)
         if (mlp->hidden[l].out > widest)
             widest = mlp->hidden[l].out;
     size_t cells = (size_t)n * (size_t)widest;
-    InferBuffers b = {
+    return (InferBuffers){
         .chunk = xmalloc(sizeof(double) * INFER_CHUNK * (size_t)mlp->n_in),
+        .first = keep_first ? xmalloc(sizeof(double) * cells) : NULL,
         .h = xmalloc(sizeof(double) * cells),
         .z = xmalloc(sizeof(double) * cells),
         .t = xmalloc(sizeof(double) * cells),
@@ -109,42 +118,79 @@ bool mlp_infer_rows(const Mlp *mlp, const Dataset *set, int first, int n, MlpMod
         .var = xmalloc(sizeof(double) * (size_t)widest),
         .rstd = xmalloc(sizeof(double) * (size_t)widest),
     };
+}
+
+/* One pass in mode; the first hidden layer's linear output is read from b->first when it holds it. */
+static bool infer_pass(const Mlp *mlp, const Dataset *set, int first, int n, MlpMode mode, double *logits,
+                       const MlpInferTap *taps, int num_taps, InferBuffers *b, BnError *err)
+{
     bool ok = true;
     Activation act = mlp->config.act;
     BnPlacement bn = mlp->config.bn;
     for (int l = 0; l < mlp->num_hidden && ok; l++) {
         const MlpLayer *L = &mlp->hidden[l];
         int count = n * L->out;
-        if (l == 0)
-            infer_first_linear(b.z, set, first, n, L->w, L->b, L->in, L->out, b.chunk);
+        const double *z = b->z;
+        if (l == 0 && b->first)
+            z = b->first;
+        else if (l == 0)
+            infer_first_linear(b->z, set, first, n, L->w, L->b, L->in, L->out, b->chunk);
         else
-            linear_forward(b.z, b.h, L->w, L->b, n, L->in, L->out);
-        const double *pre = b.z;
+            linear_forward(b->z, b->h, L->w, L->b, n, L->in, L->out);
+        const double *pre = z;
         switch (bn) {
         case BN_PLACEMENT_NONE:
-            activation_forward(b.h, b.z, count, act);
+            activation_forward(b->h, z, count, act);
             break;
         case BN_PLACEMENT_BEFORE:
-            ok = infer_bn(mlp, L, b.t, b.z, n, mode, &b, err);
+            ok = infer_bn(mlp, L, b->t, z, n, mode, b, err);
             if (ok)
-                activation_forward(b.h, b.t, count, act);
-            pre = b.t;
+                activation_forward(b->h, b->t, count, act);
+            pre = b->t;
             break;
         case BN_PLACEMENT_AFTER:
-            activation_forward(b.t, b.z, count, act);
-            ok = infer_bn(mlp, L, b.h, b.t, n, mode, &b, err);
+            activation_forward(b->t, z, count, act);
+            ok = infer_bn(mlp, L, b->h, b->t, n, mode, b, err);
             break;
         }
         if (ok)
-            infer_taps(taps, num_taps, l, pre, b.h, n, L->out);
+            infer_taps(taps, num_taps, l, pre, b->h, n, L->out);
     }
     if (ok && logits) {
         int last = mlp->num_hidden ? mlp->hidden[mlp->num_hidden - 1].out : mlp->n_in;
         if (mlp->num_hidden)
-            linear_forward(logits, b.h, mlp->w_out, mlp->b_out, n, last, mlp->n_out);
+            linear_forward(logits, b->h, mlp->w_out, mlp->b_out, n, last, mlp->n_out);
         else
-            infer_first_linear(logits, set, first, n, mlp->w_out, mlp->b_out, last, mlp->n_out, b.chunk);
+            infer_first_linear(logits, set, first, n, mlp->w_out, mlp->b_out, last, mlp->n_out, b->chunk);
     }
+    return ok;
+}
+
+bool mlp_infer_rows(const Mlp *mlp, const Dataset *set, int first, int n, MlpMode mode, double *logits,
+                    const MlpInferTap *taps, int num_taps, BnError *err)
+{
+    if (!infer_check(mlp, set, first, n, mode, taps, num_taps, err))
+        return false;
+    InferBuffers b = infer_alloc(mlp, n, false);
+    bool ok = infer_pass(mlp, set, first, n, mode, logits, taps, num_taps, &b, err);
+    infer_free(&b);
+    return ok;
+}
+
+bool mlp_infer_rows_both(const Mlp *mlp, const Dataset *set, int first, int n, double *eval_logits,
+                         const MlpInferTap *eval_taps, int num_eval_taps, const MlpInferTap *batch_taps,
+                         int num_batch_taps, BnError *err)
+{
+    if (!infer_check(mlp, set, first, n, MLP_MODE_EVAL, eval_taps, num_eval_taps, err) ||
+        !infer_check(mlp, set, first, n, MLP_MODE_BATCH_STATS, batch_taps, num_batch_taps, err))
+        return false;
+    InferBuffers b = infer_alloc(mlp, n, mlp->num_hidden > 0);
+    if (b.first) {
+        const MlpLayer *L = &mlp->hidden[0];
+        infer_first_linear(b.first, set, first, n, L->w, L->b, L->in, L->out, b.chunk);
+    }
+    bool ok = infer_pass(mlp, set, first, n, MLP_MODE_EVAL, eval_logits, eval_taps, num_eval_taps, &b, err) &&
+              infer_pass(mlp, set, first, n, MLP_MODE_BATCH_STATS, NULL, batch_taps, num_batch_taps, &b, err);
     infer_free(&b);
     return ok;
 }

@@ -15,6 +15,7 @@
 #include "util/alloc.h"
 #include "util/file.h"
 #include "util/parse.h"
+#include "util/termtext.h"
 #include "view/keys.h"
 
 enum { RECORD_FILE_MAX = 256 << 20, RECORD_LINE_MAX = 512 };
@@ -226,6 +227,29 @@ static bool record_line(RecordReading *rd, char **words, int n, BnError *err)
         }
         r->width = (int)v;
         r->height = (int)h;
+    } else if (strcmp(what, "resize") == 0) {
+        long w, h;
+        double t;
+        if (!rd->have_version || !rd->have_seed || !rd->have_start) {
+            error_set_at(err, path, line_no, "'resize' before the 'version', 'seed' and 'start' lines");
+            return false;
+        }
+        if (n != 4 || !parse_time(words[1], &t) || !parse_long(words[2], 1, RECORD_WIDTH_MAX, &w) ||
+            !parse_long(words[3], 1, RECORD_HEIGHT_MAX, &h)) {
+            error_set_at(err, path, line_no, "expected 'resize SECONDS WIDTH HEIGHT' (at most %dx%d)",
+                         RECORD_WIDTH_MAX, RECORD_HEIGHT_MAX);
+            return false;
+        }
+        if (t < rd->last) {
+            error_set_at(err, path, line_no, "time %s goes back (the previous event was at %.3f)", words[1], rd->last);
+            return false;
+        }
+        if (r->count >= RECORD_EVENTS_MAX) {
+            error_set_at(err, path, line_no, "more than %d events: too long for a record", RECORD_EVENTS_MAX);
+            return false;
+        }
+        record_push(r, t, RECORD_RESIZE, record_size_value(w, h), line_no);
+        rd->last = t;
     } else if (strcmp(what, "key") == 0 || strcmp(what, "steps") == 0) {
         return record_event_line(rd, words, n, err);
     } else if (strcmp(what, "end") == 0) {
@@ -235,7 +259,7 @@ static bool record_line(RecordReading *rd, char **words, int n, BnError *err)
         }
     } else {
         error_set_at(err, path, line_no, "unknown line '%s' (expected version, seed, start, autoplay, size, "
-                     "key, steps or end)", what);
+                     "key, steps, resize or end)", what);
         return false;
     }
     return true;
@@ -363,11 +387,14 @@ Recorder *recorder_open(const char *path, const Record *header, BnError *err)
     Recorder *rec = xcalloc(1, sizeof *rec);
     rec->f = f;
     rec->path = xstrdup(path);
-    fprintf(f, "%s\n# a bntutor session: replay it with 'bntutor --replay=%s'\n", RECORD_MAGIC, path);
+    char shown[1024];           /* a newline in the name must not end the comment line */
+    fprintf(f, "%s\n# a bntutor session: replay it with 'bntutor --replay=%s'\n", RECORD_MAGIC,
+            termtext_clean(path, shown, sizeof shown, 0));
     fprintf(f, "version %s\nseed %" PRIu64 "\nstart %d %d\nautoplay %g\n", header->version, header->seed,
             header->lesson, header->page, header->autoplay);
     if (header->width > 0 && header->height > 0)
-        fprintf(f, "size %d %d\n", header->width, header->height);
+        fprintf(f, "size %d %d\n", header->width > RECORD_WIDTH_MAX ? RECORD_WIDTH_MAX : header->width,
+                header->height > RECORD_HEIGHT_MAX ? RECORD_HEIGHT_MAX : header->height);
     if (fflush(f) != 0)
         rec->failed = true;
     return rec;
@@ -387,6 +414,17 @@ void recorder_steps(Recorder *rec, double t, long count)
     if (!rec || count <= 0)
         return;
     if (fprintf(rec->f, "steps %.3f %ld\n", t, count) < 0 || fflush(rec->f) != 0)
+        rec->failed = true;
+}
+
+void recorder_resize(Recorder *rec, double t, int width, int height)
+{
+    if (!rec || width < 1 || height < 1)
+        return;
+    /* Beyond what a record may hold, the size is written at the limit: the record stays replayable. */
+    width = width > RECORD_WIDTH_MAX ? RECORD_WIDTH_MAX : width;
+    height = height > RECORD_HEIGHT_MAX ? RECORD_HEIGHT_MAX : height;
+    if (fprintf(rec->f, "resize %.3f %d %d\n", t, width, height) < 0 || fflush(rec->f) != 0)
         rec->failed = true;
 }
 

@@ -9,6 +9,7 @@
  *   size 80 24                       terminal size when recording started (a replay in another size says so)
  *   key 1.250 RIGHT                  a key (see record_key_name) at seconds since the start
  *   steps 1.300 3                    scene steps an animation frame took at that time
+ *   resize 2.000 100 30              the terminal became 100x30 at that time
  *   end 9.000                        when the session ended (optional)
  * Blank lines and lines starting with '#' are ignored. Times never decrease.
  *
@@ -35,12 +36,12 @@ enum {
     RECORD_NAME_MAX = 16,
 };
 
-typedef enum RecordKind { RECORD_KEY, RECORD_STEPS } RecordKind;
+typedef enum RecordKind { RECORD_KEY, RECORD_STEPS, RECORD_RESIZE } RecordKind;
 
 typedef struct RecordEvent {
     double t;               /* seconds since the session started */
     RecordKind kind;
-    long value;             /* the key code, or the step count */
+    long value;             /* the key code, the step count, or a size as record_size_value */
     int line;               /* where it was in the file (0: not from a file), for messages */
 } RecordEvent;
 
@@ -70,6 +71,11 @@ const char *record_key_name(int key, char *buf, size_t size);
 /* The inverse; false for anything else. */
 bool record_key_parse(const char *name, int *key);
 
+/* A size packed into an event's value, and back. */
+#define record_size_value(w, h) ((long)(w) * 65536L + (long)(h))
+#define record_size_width(v) ((int)((v) / 65536L))
+#define record_size_height(v) ((int)((v) % 65536L))
+
 /* Writes a record as the session goes, line by line (flushed, so a crash keeps what happened). */
 typedef struct Recorder Recorder;
 /* Creates/truncates path, mode 0600 (a record holds typed answers), and writes the header lines from
@@ -77,6 +83,7 @@ typedef struct Recorder Recorder;
 Recorder *recorder_open(const char *path, const Record *header, BnError *err);
 void recorder_key(Recorder *recorder, double t, int key);
 void recorder_steps(Recorder *recorder, double t, long count);
+void recorder_resize(Recorder *recorder, double t, int width, int height);
 /* Writes the end line and closes; false with err when anything failed to write. Accepts NULL. */
 bool recorder_close(Recorder *recorder, double t, BnError *err);
 

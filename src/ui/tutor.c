@@ -354,6 +354,8 @@ Tutor *tutor_create(const TutorConfig *config, BnError *err)
             goto fail;
     }
     t->start = t->config.now();
+    t->rec_width = config->term_width;
+    t->rec_height = config->term_height;
     t->replay = config->replay;
     if (index >= 0)
         tutor_open(t, index, page);
@@ -452,7 +454,9 @@ static bool interrupted(const Tutor *t) { return t->config.interrupted && t->con
 
 static void replay_fire(Tutor *t, const RecordEvent *e)
 {
-    if (e->kind == RECORD_STEPS) {
+    if (e->kind == RECORD_RESIZE) {
+        return;                             /* the real terminal has its own size; export follows these */
+    } else if (e->kind == RECORD_STEPS) {
         /* One step at a time, so a signal never waits for a whole recorded frame of a heavy scene. */
         for (long k = 0; k < e->value && !interrupted(t); k++)
             tutor_steps(t, 1);
@@ -558,6 +562,13 @@ void tutor_draw(Tutor *t, Canvas *canvas)
             /* The status line gives way to the replayed keys; the footer keeps a short note. */
             snprintf(t->replay_note, sizeof t->replay_note, "replaying (recorded at %dx%d)", w, h);
         }
+    }
+    /* A recording keeps every size the terminal took, so an export can follow the resizes. */
+    if (t->rec && (canvas->width != t->rec_width || canvas->height != t->rec_height)) {
+        if (t->rec_width > 0)
+            recorder_resize(t->rec, t->config.now() - t->start, canvas->width, canvas->height);
+        t->rec_width = canvas->width;
+        t->rec_height = canvas->height;
     }
     /* A new size (or character set) is a resize for every screen: they lay out again, then draw. */
     if (canvas->width != t->view_w || canvas->height != t->view_h || canvas->unicode != t->view_unicode) {

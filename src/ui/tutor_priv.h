@@ -48,6 +48,7 @@ struct Tutor {
     bool presenting;                /* --autoplay until the first real key */
 
     Recorder *rec;
+    int rec_width, rec_height;      /* the size the record last wrote (0: none yet) */
     double start;                   /* config.now() at creation: record times count from here */
     const Record *replay;
     int replay_next;                /* next event of the replay */

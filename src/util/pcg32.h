@@ -12,6 +12,9 @@ typedef struct Pcg32 {
 /* Seeds as the reference pcg32_srandom_r(initstate, initseq) does. */
 void pcg32_seed(Pcg32 *rng, uint64_t initstate, uint64_t initseq);
 uint32_t pcg32_next(Pcg32 *rng);
+/* The next count outputs into out, exactly as count calls of pcg32_next would give them and leaving rng
+ * where they would, but several times faster: four interleaved chains, each jumping four steps. */
+void pcg32_fill(Pcg32 *rng, uint32_t *out, int count);
 /* Uniform in [0, bound) by rejection, so no modulo bias; bound 0 returns 0. */
 uint32_t pcg32_bounded(Pcg32 *rng, uint32_t bound);
 /* Uniform double in [0, 1) with 53 random bits (two outputs). */

@@ -3,6 +3,7 @@
 #include "support/fuzz_harness.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdbool.h>
@@ -325,16 +326,40 @@ int fuzz_idx_one(const uint8_t *data, size_t size)
 
 /* ---------- IDX read in place, through the cache ---------- */
 
+static char idx_cache_dir_path[128];
+
+/* Removes the scratch folder at exit: files in it and in its cache folder, then the folders. */
+static void idx_cache_scratch_remove(void)
+{
+    char sub[2][192];
+    snprintf(sub[0], sizeof sub[0], "%s/cache", idx_cache_dir_path);
+    snprintf(sub[1], sizeof sub[1], "%s", idx_cache_dir_path);
+    for (int k = 0; k < 2; k++) {
+        DIR *d = opendir(sub[k]);
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL) {
+            char path[512];
+            int n = snprintf(path, sizeof path, "%s/%s", sub[k], e->d_name);
+            if (n > 0 && (size_t)n < sizeof path && strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+                unlink(path);
+        }
+        if (d)
+            closedir(d);
+        rmdir(sub[k]);
+    }
+}
+
 /* A private folder for the source, its cache and its lock, made once per process. */
 static const char *idx_cache_scratch_dir(void)
 {
-    static char dir[128];
+    char *dir = idx_cache_dir_path;
     if (!dir[0]) {
-        snprintf(dir, sizeof dir, "%s/bntutor-fuzzc-XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+        snprintf(dir, sizeof idx_cache_dir_path, "%s/bntutor-fuzzc-XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
         if (!mkdtemp(dir)) {
             perror("fuzz harness: mkdtemp");
             abort();
         }
+        atexit(idx_cache_scratch_remove);
         /* Never the machine's own system cache: only what this input builds. */
         char sys[192];
         snprintf(sys, sizeof sys, "%s/no-system-cache", dir);
@@ -713,8 +738,12 @@ int fuzz_record_one(const uint8_t *data, size_t size)
             int back = 0;
             if (!record_key_parse(record_key_name((int)e->value, name, sizeof name), &back) || back != e->value)
                 harness_fail("record", "a recorded key must survive being written and read again");
-        } else if (e->value < 0) {
-            harness_fail("record", "a step count cannot be negative");
+        } else if (e->kind == RECORD_RESIZE) {
+            int w = record_size_width(e->value), h = record_size_height(e->value);
+            if (w < 1 || h < 1 || w > RECORD_WIDTH_MAX || h > RECORD_HEIGHT_MAX)
+                harness_fail("record", "a resize must stay within the record's size limits");
+        } else if (e->value < 1 || e->value > RECORD_STEPS_PER_EVENT_MAX) {
+            harness_fail("record", "a step count must be within the record's budget");
         }
     }
     record_destroy(record);
@@ -824,8 +853,15 @@ int fuzz_export_one(const uint8_t *data, size_t size)
             HARNESS_REQUIRE(T, lines > 1 || t == 0.0);      /* the first frame at the start */
             last = t;
             const char *kind = json_string(json_index(v, 1));
-            HARNESS_REQUIRE(T, kind && strcmp(kind, "o") == 0);
-            HARNESS_REQUIRE(T, json_string(json_index(v, 2)) != NULL);
+            HARNESS_REQUIRE(T, kind && (strcmp(kind, "o") == 0 || strcmp(kind, "r") == 0));
+            const char *event = json_string(json_index(v, 2));
+            HARNESS_REQUIRE(T, event != NULL);
+            if (kind[0] == 'r') {
+                int w = 0, h = 0;
+                char rest = 0;
+                HARNESS_REQUIRE(T, sscanf(event, "%dx%d%c", &w, &h, &rest) == 2);
+                HARNESS_REQUIRE(T, (long)w * h <= BUDGET_CELLS);
+            }
         }
         json_free(v);
         lines++;
