@@ -87,7 +87,10 @@ deps-test:
 deps-bench:
 	@scripts/deps.sh bench
 
-run: all
+# Built in parallel (one job per core) unless a -j was given on the command line.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+run:
+	@$(MAKE) --no-print-directory $(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(JOBS)) all
 	./bntutor
 
 # Objects bake in the share directory and version: a stamp that changes with them rebuilds them.

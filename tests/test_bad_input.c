@@ -389,6 +389,7 @@ static const BadInput train_cases[] = {
     { "train --bn=middle", NULL, 2, "--bn: 'middle' is not a placement" },
     { "train --net=resnet", NULL, 2, "--net: 'resnet' is not a known network" },
     { "train --net=paper", NULL, 2, "--net: the paper network takes 784 inputs, but 'moons' has 2 features" },
+    { "train --net=paper", NULL, 2, "use --dataset=synth784 (or idx:DIR for MNIST files)" },
     { "train --net=paper --hidden=3", NULL, 2, "--net: paper fixes the layers and the activation" },
     { "train --csv=", NULL, 2, "--csv: needs a value" },
     { "train --dataset=nosuch", NULL, 2, "--dataset: unknown dataset 'nosuch' (valid: scaled2d, blobs, moons, "

@@ -5,6 +5,7 @@
 
 #include "support/check.h"
 #include "view/canvas.h"
+#include "view/theme.h"
 #include "view/raster.h"
 #include "view/unicode.h"
 
@@ -114,19 +115,40 @@ Test(canvas, the_plain_dump_trims_trailing_spaces_and_joins_rows)
     canvas_destroy(c);
 }
 
-Test(canvas, the_ansi_dump_colors_roles_from_the_default_theme_and_resets_at_line_ends)
+Test(canvas, the_ansi_dump_colors_roles_from_the_default_theme_and_paints_its_background)
 {
     Canvas *c = canvas_create(4, 2, RASTER_BRAILLE, true);
     canvas_put(c, 0, 0, 'A', ROLE_SERIES1, 0);
     canvas_put(c, 1, 0, 'b', ROLE_DEFAULT, 0);
     char *d = canvas_dump(c, true);
-    /* series1 in the dark theme: bold, 256-color 214. */
+    /* series1 in the dark theme: bold 214; the default role 252; both on the theme's own 234, which
+     * also fills the blank cells, so every row is painted to its end and then reset. */
+    const char *want = "\x1b[0;1;38;5;214;48;5;234mA\x1b[0;38;5;252;48;5;234mb  \x1b[0m\n"
+                       "\x1b[0;38;5;252;48;5;234m    \x1b[0m";
+    cr_assert_str_eq(d, want);
+    free(d);
+    canvas_destroy(c);
+}
+
+Test(canvas, the_ansi_dump_of_a_theme_using_the_terminals_colors_resets_at_line_ends)
+{
+    Theme plain;
+    theme_default(&plain);
+    for (int r = 0; r < ROLE_COUNT; r++)
+        plain.roles[r] = (ThemeColor){ .fg256 = -1, .bg256 = -1, .fg16 = -1, .bg16 = -1, .fg8 = -1, .bg8 = -1 };
+    plain.roles[ROLE_SERIES1].fg256 = 214;
+    plain.roles[ROLE_SERIES1].attr = ATTR_BOLD;
+    plain.roles[ROLE_WARNING].fg256 = 203;
+    Canvas *c = canvas_create(4, 2, RASTER_BRAILLE, true);
+    canvas_put(c, 0, 0, 'A', ROLE_SERIES1, 0);
+    canvas_put(c, 1, 0, 'b', ROLE_DEFAULT, 0);
+    char *d = canvas_dump_ansi(c, &plain);
     cr_assert(strncmp(d, "\x1b[0;1;38;5;214mA\x1b[0mb\n", 21) == 0, "got \"%s\"", d);
     cr_assert_null(strstr(d + 20, "\x1b[0;"), "the second row has no color");
     free(d);
     canvas_clear(c);
     canvas_put(c, 3, 1, 'z', ROLE_WARNING, 0);
-    d = canvas_dump(c, true);
+    d = canvas_dump_ansi(c, &plain);
     size_t n = strlen(d);
     cr_assert(n > 4 && strcmp(d + n - 4, "\x1b[0m") == 0, "a colored row ends with a reset: \"%s\"", d);
     free(d);

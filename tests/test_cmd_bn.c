@@ -669,7 +669,7 @@ static const BadCase bad_cases[] = {
     { "", "1,2\n3,nan\n", NULL, 1, "bntutor: <stdin>:2: column 2", "not a finite number" },
     { "", "", NULL, 1, "bntutor: <stdin>: no data rows", NULL },
     { "", "# nothing\n\n", NULL, 1, "bntutor: <stdin>: no data rows", NULL },
-    { "", "1,2\n", NULL, 1, "bntutor: <stdin>: a batch of 1 sample", "eval mode" },
+    { "", "1,2\n", NULL, 1, "bntutor: <stdin>: a batch of 1 sample", "--norm=layer normalizes each row" },
     { "{dir}/missing.csv", "", NULL, 1, "/missing.csv: cannot open", NULL },
     { "{dir}", "", NULL, 1, "cannot read", NULL },
     { "--dy={dir}/missing.csv", batch_4x2, NULL, 1, "/missing.csv: cannot open", NULL },
@@ -813,4 +813,15 @@ Test(cmd_bn, help_describes_every_option_and_exits_zero)
     cr_assert_str_eq(r.err, "");
     run_free(&r);
     scratch_remove(dir);
+}
+
+Test(cmd_bn, one_row_suggests_only_options_the_calculator_has)
+{
+    char dir[64];
+    scratch_make(dir, sizeof dir);
+    Run r = run_bn(dir, NULL, "", "1,2\n");
+    cr_assert_eq(r.status, 1);
+    cr_assert_null(strstr(r.err, "use eval mode"), "there is no eval option to use: %s", r.err);
+    cr_assert(strstr(r.err, "--norm=layer"), "%s", r.err);
+    run_free(&r);
 }

@@ -122,7 +122,9 @@ Test(svg, trailing_spaces_are_not_written_and_a_blank_canvas_has_no_text)
     free(svg);
     svg = svg_of_text(10, "", ROLE_DEFAULT, 0);
     cr_assert_eq(count_of(svg, "<text"), 0, "%s", svg);
-    cr_assert(strstr(svg, "<rect width=\"60\" height=\"24\" fill=\"#1c1c1c\"/>"), "the dark background: %s", svg);
+    cr_assert(strstr(svg, "<rect x=\"-6\" y=\"-6\" width=\"72\" height=\"36\" fill=\"#1c1c1c\"/>"),
+              "the dark background, one cell of margin all round: %s", svg);
+    cr_assert(strstr(svg, "viewBox=\"-6 -6 72 36\""), "the margin is inside the picture: %s", svg);
     free(svg);
 }
 
@@ -141,8 +143,8 @@ Test(svg, reverse_swaps_the_colors_and_dim_blends_toward_the_background)
     cr_assert(strstr(svg, "fill=\"#1c1c1c\">R</text>"), "%s", svg);
     free(svg);
     svg = svg_of_text(10, "D", ROLE_DEFAULT, ATTR_DIM);
-    /* 0.6 * 0xd0 + 0.4 * 0x1c = 136 = 0x88 */
-    cr_assert(strstr(svg, "fill=\"#888888\">D</text>"), "%s", svg);
+    /* halfway: (0xd0 + 0x1c + 1) / 2 = 0x76 */
+    cr_assert(strstr(svg, "fill=\"#767676\">D</text>"), "%s", svg);
     free(svg);
 }
 
@@ -153,10 +155,11 @@ Test(svg, braille_block_and_wide_glyphs_stay_characters_and_wide_ones_count_two_
     free(svg);
 }
 
-Test(svg, the_xterm_palette_matches_the_standard_values)
+Test(svg, the_xterm_palette_matches_xterms_own_values)
 {
-    cr_assert_eq(svg_xterm_rgb(1), 0x800000u);
-    cr_assert_eq(svg_xterm_rgb(8), 0x808080u);
+    /* xterm's defaults (XTerm-col.ad): red3 and gray50, not the VGA 0x800000 and 0x808080. */
+    cr_assert_eq(svg_xterm_rgb(1), 0xcd0000u);
+    cr_assert_eq(svg_xterm_rgb(8), 0x7f7f7fu);
     cr_assert_eq(svg_xterm_rgb(16), 0x000000u);
     cr_assert_eq(svg_xterm_rgb(39), 0x00afffu);
     cr_assert_eq(svg_xterm_rgb(196), 0xff0000u);
@@ -180,11 +183,11 @@ static char *svg_with_theme_file(const char *path)
 Test(svg, the_light_theme_is_drawn_on_a_light_background_and_contrast_on_its_own_black)
 {
     char *svg = svg_with_theme_file("assets/themes/light.theme");
-    cr_assert(strstr(svg, "<rect width=\"60\" height=\"12\" fill=\"#ffffff\"/>"), "%s", svg);
-    cr_assert(strstr(svg, "fill=\"#1c1c1c\" xml:space=\"preserve\">"), "dark text on light: %s", svg);
+    cr_assert(strstr(svg, "<rect x=\"-6\" y=\"-6\" width=\"72\" height=\"24\" fill=\"#ffffff\"/>"), "%s", svg);
+    cr_assert(strstr(svg, "fill=\"#262626\" xml:space=\"preserve\">"), "dark text on light: %s", svg);
     free(svg);
     svg = svg_with_theme_file("assets/themes/contrast.theme");
-    cr_assert(strstr(svg, "<rect width=\"60\" height=\"12\" fill=\"#000000\"/>"), "%s", svg);
+    cr_assert(strstr(svg, "<rect x=\"-6\" y=\"-6\" width=\"72\" height=\"24\" fill=\"#000000\"/>"), "%s", svg);
     cr_assert(strstr(svg, "fill=\"#ffffff\" xml:space=\"preserve\">"), "%s", svg);
     free(svg);
 }
@@ -278,11 +281,12 @@ Test(svg, rsvg_convert_draws_a_page_as_a_png_of_the_expected_size)
     unsigned char *png = (unsigned char *)check_read_file(png_path, &size);
     cr_assert(png && size > 1000, "a PNG of some substance (%ld bytes)", size);
     cr_assert(memcmp(png, "\x89PNG\r\n\x1a\n", 8) == 0, "PNG signature");
-    /* IHDR: big-endian width and height at bytes 16 and 20; 80x24 cells at 8.4 x 16.8 pixels. */
+    /* IHDR: big-endian width and height at bytes 16 and 20; 80x24 cells at 8.4 x 16.8 pixels, and a
+     * margin of half a cell's height (8.4 pixels) on every side: 688.8 x 420. */
     unsigned w = (unsigned)png[16] << 24 | (unsigned)png[17] << 16 | (unsigned)png[18] << 8 | png[19];
     unsigned h = (unsigned)png[20] << 24 | (unsigned)png[21] << 16 | (unsigned)png[22] << 8 | png[23];
-    cr_assert_eq(w, 672u);
-    cr_assert(h == 403u || h == 404u, "height %u", h);
+    cr_assert(w == 688u || w == 689u, "width %u", w);
+    cr_assert(h == 420u || h == 421u, "height %u", h);
     unlink(png_path);
     unlink(svg_path);
     free(svg_path);
@@ -323,4 +327,22 @@ Test(svg, bad_format_theme_or_contradicting_color_are_usage_errors)
         free(out);
         free(err);
     }
+}
+
+Test(svg, render_in_ansi_draws_the_theme_asked_for)
+{
+    char *out, *err;
+    cr_assert_eq(run_render("--lesson=1 --page=1 --format=ansi --theme=light", &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, ";48;5;231m"), "the light theme's white background: %.300s", out);
+    cr_assert_null(strstr(out, ";48;5;234m"), "no trace of the dark theme's background");
+    free(out);
+    free(err);
+    cr_assert_eq(run_render("--lesson=1 --page=1 --color", &out, &err), 0, "%s", err);
+    cr_assert(strstr(out, ";48;5;234m"), "without --theme, the dark theme: %.300s", out);
+    free(out);
+    free(err);
+    cr_assert_eq(run_render("--lesson=1 --page=1 --format=ansi --theme=nosuch", &out, &err), 2);
+    cr_assert(strstr(err, "unknown theme 'nosuch'"), "%s", err);
+    free(out);
+    free(err);
 }

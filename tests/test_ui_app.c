@@ -82,6 +82,7 @@ Test(ui_app, below_the_minimum_the_frame_asks_to_enlarge_and_does_not_draw_the_s
              APP_MIN_HEIGHT + 5);
     cr_assert(strstr(text, "Please enlarge the terminal"), "message missing: '%s'", text);
     cr_assert(strstr(text, want), "expected '%s' in '%s'", want, text);
+    cr_assert(strstr(text, "Paused; q quits."), "the message says the screen is paused and how to quit: %s", text);
     free(text);
     canvas_destroy(c);
 }
@@ -201,12 +202,13 @@ Test(ui_app, assets_are_searched_beside_the_binary_then_in_the_share_dir)
     char storage[ASSETS_DIRS_MAX][ASSETS_PATH_MAX];
     const char *dirs[ASSETS_DIRS_MAX + 1];
     int n = assets_search_dirs("assets/themes", "themes", storage, dirs);
-    cr_assert_eq(n, 3, "exe dir, ../share, BNTUTOR_SHAREDIR");
+    cr_assert_eq(n, 4, "exe dir, ../share, ../.. (an uninstalled build), BNTUTOR_SHAREDIR");
     cr_assert_null(dirs[n], "the list is NULL-terminated");
     char exe[ASSETS_PATH_MAX];
     cr_assert(assets_exe_dir(exe, sizeof exe));
     size_t len = strlen(exe);
     cr_assert(strncmp(dirs[0], exe, len) == 0 && strcmp(dirs[0] + len, "/assets/themes") == 0, "got %s", dirs[0]);
     cr_assert(strcmp(dirs[1] + len, "/../share/bntutor/themes") == 0, "got %s", dirs[1]);
-    cr_assert_str_eq(dirs[2], BNTUTOR_SHAREDIR "/themes");
+    cr_assert(strcmp(dirs[2] + len, "/../../assets/themes") == 0, "got %s", dirs[2]);
+    cr_assert_str_eq(dirs[3], BNTUTOR_SHAREDIR "/themes");
 }

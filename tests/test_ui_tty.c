@@ -75,3 +75,36 @@ Test(ui_tty, unset_empty_and_dumb_terminals_are_refused_with_a_reason)
     cr_assert(tty_term_name_ok("xterm-256color", &err));
     cr_assert(!err.set);
 }
+
+Test(ui_tty, an_osc_11_reply_tells_a_light_from_a_dark_background)
+{
+    static const char white[] = "\x1b]11;rgb:ffff/ffff/ffff\x1b\\\x1b[?62;22c";
+    cr_assert_eq(tty_background_from_osc11(white, sizeof white - 1), TTY_BACKGROUND_LIGHT);
+    static const char black_bel[] = "\x1b]11;rgb:0000/0000/0000\a";
+    cr_assert_eq(tty_background_from_osc11(black_bel, sizeof black_bel - 1), TTY_BACKGROUND_DARK);
+    /* Solarized light (#fdf6e3) in two hex digits a channel; a mid grey just below the 0.179 line. */
+    static const char solarized[] = "\x1b]11;rgb:fd/f6/e3\x1b\\";
+    cr_assert_eq(tty_background_from_osc11(solarized, sizeof solarized - 1), TTY_BACKGROUND_LIGHT);
+    static const char grey[] = "\x1b]11;rgb:70/70/70\x1b\\";
+    cr_assert_eq(tty_background_from_osc11(grey, sizeof grey - 1), TTY_BACKGROUND_DARK);
+    static const char only_da1[] = "\x1b[?62;22c";
+    cr_assert_eq(tty_background_from_osc11(only_da1, sizeof only_da1 - 1), TTY_BACKGROUND_UNKNOWN);
+    static const char cut[] = "\x1b]11;rgb:ffff/ffff/ff";
+    cr_assert_eq(tty_background_from_osc11(cut, sizeof cut - 1), TTY_BACKGROUND_UNKNOWN, "an unfinished reply");
+    static const char bad[] = "\x1b]11;rgb:ffff/zz/ffff\x1b\\";
+    cr_assert_eq(tty_background_from_osc11(bad, sizeof bad - 1), TTY_BACKGROUND_UNKNOWN);
+}
+
+Test(ui_tty, colorfgbg_names_the_background_by_its_last_field)
+{
+    cr_assert_eq(tty_background_from_colorfgbg("15;0"), TTY_BACKGROUND_DARK);
+    cr_assert_eq(tty_background_from_colorfgbg("0;15"), TTY_BACKGROUND_LIGHT);
+    cr_assert_eq(tty_background_from_colorfgbg("0;default;15"), TTY_BACKGROUND_LIGHT);
+    cr_assert_eq(tty_background_from_colorfgbg("12;8"), TTY_BACKGROUND_DARK);
+    cr_assert_eq(tty_background_from_colorfgbg("0;7"), TTY_BACKGROUND_LIGHT);
+    cr_assert_eq(tty_background_from_colorfgbg("15;default"), TTY_BACKGROUND_UNKNOWN);
+    cr_assert_eq(tty_background_from_colorfgbg("7"), TTY_BACKGROUND_UNKNOWN);
+    cr_assert_eq(tty_background_from_colorfgbg(""), TTY_BACKGROUND_UNKNOWN);
+    cr_assert_eq(tty_background_from_colorfgbg(NULL), TTY_BACKGROUND_UNKNOWN);
+    cr_assert_eq(tty_background_from_colorfgbg("0;99"), TTY_BACKGROUND_UNKNOWN);
+}

@@ -743,3 +743,101 @@ Test(widgets, an_equal_scale_contour_draws_a_round_bowl_round)
             cr_assert(ratio < 1.3, "without equal scale the x range is squeezed: %d cols × %d rows", cols, rows);
     }
 }
+
+/* Where `text` starts on the canvas (row and column), searching row by row; false when absent. */
+static bool find_text(const Canvas *c, const char *text, int *col, int *row)
+{
+    for (int y = 0; y < c->height; y++) {
+        char *line = row_text(c, y);
+        char *at = strstr(line, text);
+        if (at) {
+            *row = y;
+            *col = 0;
+            for (const char *p = line; p < at; p++)
+                *col += ((unsigned char)*p & 0xc0) != 0x80;   /* code points: one column each here */
+            free(line);
+            return true;
+        }
+        free(line);
+    }
+    return false;
+}
+
+Test(widgets, two_converging_lines_carry_their_names_at_their_ends_so_they_differ_without_color)
+{
+    /* Two running averages that end at the same value (as α = 0.1 and 0.01 do): colour alone told
+     * them apart. Each now ends in its own name, on its own row, right of its last point. */
+    enum { N = 60 };
+    static double fast[N], slow[N];
+    for (int i = 0; i < N; i++) {
+        fast[i] = 1.0 - exp(-i / 5.0);
+        slow[i] = 1.0 - exp(-i / 20.0);
+    }
+    LineSeries s[2] = {{NULL, fast, N, "α0.1"}, {NULL, slow, N, "α0.01"}};
+    LineChartSpec spec = {s, 2, NULL, {.label = "step"}, {.label = "mean"}, true};
+    for (int ascii = 0; ascii < 2; ascii++) {
+        Canvas *c = canvas_create(60, 14, ascii ? RASTER_ASCII : RASTER_BRAILLE, !ascii);
+        linechart_draw(c, rect_make(0, 0, 60, 14), &spec);
+        int x1, y1, x2, y2;
+        /* The legend on row 0 names both too: look below it. */
+        Canvas *body = canvas_create(60, 13, c->raster, c->unicode);
+        for (int y = 1; y < 14; y++)
+            for (int x = 0; x < 60; x++) {
+                const Cell *cell = canvas_cell(c, x, y);
+                canvas_put(body, x, y - 1, cell->ch, (ColorRole)cell->role, cell->attr);
+            }
+        const char *n1 = ascii ? "a0.1" : "α0.1", *n2 = ascii ? "a0.01" : "α0.01";
+        if (ascii) {
+            s[0].name = n1;
+            s[1].name = n2;
+            canvas_clear(c);
+            linechart_draw(c, rect_make(0, 0, 60, 14), &spec);
+            for (int y = 1; y < 14; y++)
+                for (int x = 0; x < 60; x++) {
+                    const Cell *cell = canvas_cell(c, x, y);
+                    canvas_put(body, x, y - 1, cell->ch, (ColorRole)cell->role, cell->attr);
+                }
+        }
+        cr_assert(find_text(body, n2, &x2, &y2), "no end label %s:\n%s", n2, canvas_dump(c, false));
+        /* "α0.1" is also the start of "α0.01": look for it followed by something other than '1'. */
+        bool found1 = false;
+        for (int y = 0; y < 13 && !found1; y++)
+            for (int x = 0; x + 3 < 60 && !found1; x++) {
+                const Cell *a = canvas_cell(body, x, y);
+                if (a->role == ROLE_SERIES1 && (a->ch == 0x3b1 || a->ch == 'a') && canvas_cell(body, x + 1, y)->ch == '0' &&
+                    canvas_cell(body, x + 3, y)->ch == '1') {
+                    found1 = true;
+                    x1 = x;
+                    y1 = y;
+                }
+            }
+        cr_assert(found1, "no end label %s in series 1's role:\n%s", n1, canvas_dump(c, false));
+        cr_assert_neq(y1, y2, "the two labels share a row:\n%s", canvas_dump(c, false));
+        cr_assert_eq(canvas_cell(body, x2, y2)->role, ROLE_SERIES2);
+        /* Both lines end at the right edge: their names sit in the gutter right of the plot. */
+        cr_assert_geq(x1, 60 - 10, "label 1 at column %d", x1);
+        cr_assert_geq(x2, 60 - 10, "label 2 at column %d", x2);
+        cr_assert_leq(x2 + 5, 60);
+        canvas_destroy(body);
+        canvas_destroy(c);
+        s[0].name = "α0.1";
+        s[1].name = "α0.01";
+    }
+}
+
+Test(widgets, a_single_line_or_a_chart_without_legend_gets_no_end_label)
+{
+    enum { N = 30 };
+    static double y[N];
+    for (int i = 0; i < N; i++)
+        y[i] = i;
+    LineSeries s[2] = {{NULL, y, N, "only"}, {NULL, NULL, 0, "empty"}};
+    LineChartSpec spec = {s, 2, NULL, {.label = "step"}, {0}, true};
+    Canvas *c = canvas_create(50, 10, RASTER_BRAILLE, true);
+    linechart_draw(c, rect_make(0, 0, 50, 10), &spec);
+    char *d = canvas_dump(c, false);
+    cr_assert_eq(strstr(d, "only") ? strstr(strstr(d, "only") + 1, "only") : NULL, NULL,
+                 "one named line needs no end label (its legend entry is enough):\n%s", d);
+    free(d);
+    canvas_destroy(c);
+}

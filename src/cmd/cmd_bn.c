@@ -381,6 +381,16 @@ static int param_take(double *out, const BnList *list, const char *where, double
     return list_take(out, list, where, fallback, s->params);
 }
 
+/* The engine's message suggests eval mode, which this calculator has no option for: say what it does
+ * offer instead. */
+static int fail_one_sample(const char *input, int n)
+{
+    return cmd_fail(1, input, "a batch of %d sample%s has no spread: training-mode batch norm needs at least 2 "
+                    "rows. A lone sample at inference is normalized with the running statistics instead (stage 6 "
+                    "shows that for a batch of 2 or more); --norm=layer normalizes each row on its own",
+                    n, n == 1 ? "" : "s");
+}
+
 /* Sizes the step for the batch and reads γ, β and the running state from the options. */
 static int step_setup(BnStep *s, const BnOptions *o, const CsvMatrix *batch)
 {
@@ -390,6 +400,8 @@ static int step_setup(BnStep *s, const BnOptions *o, const CsvMatrix *batch)
     const NormShape *sh = &s->shape;
     s->per_feature = s->desc->running_stats && sh->h * sh->w == 1;
     BnError err = { 0 };
+    if (!s->per_feature && o->norm == NORM_BATCH && sh->n * sh->h * sh->w < 2)
+        return fail_one_sample(input_name(o), sh->n);
     if (!s->per_feature && !norm_check(o->norm, sh, true, &err))
         return cmd_fail(1, input_name(o), "%s", err.message);
     s->row = sh->c * sh->h * sh->w;
@@ -421,9 +433,9 @@ static int step_setup(BnStep *s, const BnOptions *o, const CsvMatrix *batch)
         if (!status)
             status = list_take(s->rv_before, &o->running_var, "--running-var", 1.0, sh->c);
     }
-    /* The per-feature form says what a batch of one lacks in batch norm's own words, after the options. */
+    /* The per-feature form says what a batch of one lacks, after the options. */
     if (!status && s->per_feature && !batchnorm_check_batch(sh->n, &err))
-        status = cmd_fail(1, input_name(o), "%s", err.message);
+        status = fail_one_sample(input_name(o), sh->n);
     return status;
 }
 

@@ -30,7 +30,7 @@ static const char render_usage[] =
     "  --format=FORMAT    text (default), ansi (text with ANSI colors) or svg (one standalone\n"
     "                     SVG picture in the theme's colors)\n"
     "  --color            the same as --format=ansi\n"
-    "  --theme=NAME       colors of the SVG picture: dark (default), light, contrast\n"
+    "  --theme=NAME       colors of the ansi and svg formats: dark (default), light, contrast\n"
     "  --zoom             the scene alone, as after 'z'\n"
     "  --seed=S           seed (default 1, as the tutor)\n"
     "  --lessons-dir=DIR  read lessons from DIR\n";
@@ -125,7 +125,7 @@ static int render_print(const Canvas *canvas, const char *format, const Theme *t
         text = svg_render(canvas, theme);
         fputs(text, stdout);    /* the document ends with its own newline */
     } else {
-        text = canvas_dump(canvas, strcmp(format, "ansi") == 0);
+        text = strcmp(format, "ansi") == 0 ? canvas_dump_ansi(canvas, theme) : canvas_dump(canvas, false);
         fputs(text, stdout);
         fputc('\n', stdout);
     }

@@ -24,12 +24,15 @@
 typedef struct TutorOptions {
     long lesson, page;          /* lesson number (-1 = not given: start where progress says); page 1-based (0 = not given) */
     long seed;                  /* -1 = not given */
-    const char *theme;          /* NULL = dark */
+    const char *theme;          /* NULL = light or dark, after the terminal's background */
     const char *lessons_dir;    /* NULL = search beside the binary, then the share dir */
     double autoplay;            /* seconds; 0 = off */
     const char *record, *replay;    /* --record=FILE, --replay=FILE */
     bool ascii, no_color, reset_progress;
 } TutorOptions;
+
+/* How long the terminal may take to say its background colour (one round trip, also over SSH). */
+enum { BACKGROUND_QUERY_MS = 300 };
 
 static const char tutor_usage[] =
     "Usage: bntutor [--lesson=N] [--page=P] [--seed=S] [--theme=NAME] [--ascii] [--no-color]\n"
@@ -199,6 +202,16 @@ int cmd_tutor(int argc, char **argv)
         return strcmp(err.where, "--lesson") == 0 || strcmp(err.where, "--page") == 0 ? 2 : 1;
     }
 
+    /* Without --theme the terminal's background chooses light or dark. Both paint their own
+     * background, so a wrong or missing answer still leaves the screen readable; --theme always wins. */
+    const char *no_color_env = getenv("NO_COLOR");
+    if (!options.theme && !options.no_color && !(no_color_env && *no_color_env) &&
+        tty_detect_background(BACKGROUND_QUERY_MS) == TTY_BACKGROUND_LIGHT) {
+        Theme light;
+        BnError light_err = { 0 };
+        if (assets_theme_select(&light, "light", &light_err))
+            theme = light;
+    }
     TtyOptions tty_options = { .force_ascii = options.ascii, .no_color = options.no_color, .theme = &theme };
     Tty *tty = tty_open(&tty_options, &err);
     if (!tty) {

@@ -119,8 +119,8 @@ int train_mlp_create(const TrainOptions *o, const Dataset *train, const Dataset 
     *net = NULL;
     if (o->paper && train->dim != 784)
         return cmd_fail(2, "--net", "the paper network takes 784 inputs, but '%s' has %d feature%s; "
-                        "use --hidden=LIST for it (e.g. --hidden=16,16)", o->dataset, train->dim,
-                        train->dim == 1 ? "" : "s");
+                        "use --dataset=synth784 (or idx:DIR for MNIST files), or --hidden=LIST for '%s' "
+                        "(e.g. --hidden=16,16)", o->dataset, train->dim, train->dim == 1 ? "" : "s", o->dataset);
     if (o->batch > train->n)
         return cmd_fail(2, "--batch", "%ld is larger than the training set of '%s' (%d samples)",
                         o->batch, o->dataset, train->n);

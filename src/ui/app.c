@@ -41,8 +41,8 @@ void app_draw_too_small(Canvas *canvas, int min_width, int min_height)
 {
     const char *times = canvas->unicode ? "\xC3\x97" : "x";    /* × */
     char msg[200];
-    snprintf(msg, sizeof msg, "Please enlarge the terminal to at least %d%s%d (now %d%s%d)", min_width,
-             times, min_height, canvas->width, times, canvas->height);
+    snprintf(msg, sizeof msg, "Please enlarge the terminal to at least %d%s%d (now %d%s%d). Paused; q quits.",
+             min_width, times, min_height, canvas->width, times, canvas->height);
 
     /* Greedy word wrap into at most 16 lines of the canvas width. */
     enum { MAX_LINES = 16 };
@@ -83,6 +83,11 @@ void app_draw_too_small(Canvas *canvas, int min_width, int min_height)
     }
 }
 
+bool app_too_small(const Canvas *canvas, const AppConfig *config)
+{
+    return canvas->width < config->min_width || canvas->height < config->min_height;
+}
+
 void app_render_frame(const AppScreen *screen, Canvas *canvas, const AppConfig *config)
 {
     AppConfig defaults;
@@ -91,7 +96,7 @@ void app_render_frame(const AppScreen *screen, Canvas *canvas, const AppConfig *
         config = &defaults;
     }
     canvas_clear(canvas);
-    if (canvas->width < config->min_width || canvas->height < config->min_height)
+    if (app_too_small(canvas, config))
         app_draw_too_small(canvas, config->min_width, config->min_height);
     else
         screen->draw(screen->self, canvas);
@@ -126,7 +131,9 @@ int app_run(Tty *tty, const AppScreen *first, const AppConfig *config)
     int status = 0;
     for (;;) {
         double now = now_seconds();
-        bool animating = app.screen.animating && app.screen.animating(app.screen.self);
+        /* Too small to show the screen: nothing plays unseen (no ticks, no page turns) and only q acts. */
+        bool small = app_too_small(canvas, &cfg);
+        bool animating = !small && app.screen.animating && app.screen.animating(app.screen.self);
         if (animating && !pacer.running)
             pacer_start(&pacer, now);
         else if (!animating && pacer.running)
@@ -151,7 +158,9 @@ int app_run(Tty *tty, const AppScreen *first, const AppConfig *config)
          * no autoplay the timeout is -1 and the process sleeps in poll() until something happens. */
         now = now_seconds();
         int timeout = pacer_timeout_ms(&pacer, now);
-        if (autoplay) {
+        if (autoplay && small) {
+            autoplay_at = now + cfg.autoplay;   /* the page showing gets its full time once visible */
+        } else if (autoplay) {
             int ms = ms_until(autoplay_at, now);
             if (timeout < 0 || ms < timeout)
                 timeout = ms;
@@ -159,7 +168,7 @@ int app_run(Tty *tty, const AppScreen *first, const AppConfig *config)
         int key = tty_read_key(tty, timeout);
         switch (key) {
         case BK_NONE:
-            if (!autoplay || now_seconds() < autoplay_at)
+            if (!autoplay || small || now_seconds() < autoplay_at)
                 continue;
             autoplay_at += cfg.autoplay;
             if (autoplay_at <= now_seconds())   /* after a stop: no backlog of page turns */
@@ -179,6 +188,8 @@ int app_run(Tty *tty, const AppScreen *first, const AppConfig *config)
             status = 1;
             goto done;
         default:
+            if (small && key != 'q')
+                continue;               /* a key acting on a screen nobody can see */
             autoplay = false;           /* any key takes over */
             break;
         }

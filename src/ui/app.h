@@ -54,7 +54,10 @@ int app_run(Tty *tty, const AppScreen *first, const AppConfig *config);
 /* Headless: one frame of `screen` into `canvas` exactly as the loop would draw it at the canvas's size
  * (cleared first; the enlarge message when smaller than the minimum). config NULL = defaults. */
 void app_render_frame(const AppScreen *screen, Canvas *canvas, const AppConfig *config);
-/* The centred "Please enlarge ..." message, word-wrapped to the canvas. */
+/* The canvas is below the minimum size: the loop then shows the enlarge message, pauses (no ticks, no
+ * autoplay page turns) and passes on only 'q'. config must not be NULL. */
+bool app_too_small(const Canvas *canvas, const AppConfig *config);
+/* The centred "Please enlarge ... Paused; q quits." message, word-wrapped to the canvas. */
 void app_draw_too_small(Canvas *canvas, int min_width, int min_height);
 
 #endif

@@ -43,6 +43,10 @@ int assets_search_dirs(const char *beside_exe, const char *shared,
         int b = snprintf(storage[count], ASSETS_PATH_MAX, "%s/../share/bntutor/%s", exe, shared);
         if (b > 0 && b < ASSETS_PATH_MAX)
             count++;
+        /* An uninstalled build under build/rel/ finds the source tree's files, as lessons do. */
+        int g = snprintf(storage[count], ASSETS_PATH_MAX, "%s/../../%s", exe, beside_exe);
+        if (g > 0 && g < ASSETS_PATH_MAX)
+            count++;
     }
     int c = snprintf(storage[count], ASSETS_PATH_MAX, "%s/%s", BNTUTOR_SHAREDIR, shared);
     if (c > 0 && c < ASSETS_PATH_MAX)

@@ -8,12 +8,13 @@
 #include "util/error.h"
 #include "view/theme.h"
 
-enum { ASSETS_DIRS_MAX = 3, ASSETS_PATH_MAX = 4096 };
+enum { ASSETS_DIRS_MAX = 4, ASSETS_PATH_MAX = 4096 };
 
 /* Directory of the running binary (from /proc/self/exe); false when it cannot be read. */
 bool assets_exe_dir(char *buf, size_t size);
 /* The directories searched, in order: <exe dir>/BESIDE_EXE, <exe dir>/../share/bntutor/SHARED,
- * BNTUTOR_SHAREDIR/SHARED. Fills dirs (a NULL-terminated list pointing into storage) and returns
+ * <exe dir>/../../BESIDE_EXE (a build under build/rel/), BNTUTOR_SHAREDIR/SHARED. Fills dirs (a
+ * NULL-terminated list pointing into storage) and returns
  * the count. Themes: ("assets/themes", "themes"); lessons: ("lessons", "lessons"). */
 int assets_search_dirs(const char *beside_exe, const char *shared,
                        char storage[ASSETS_DIRS_MAX][ASSETS_PATH_MAX],

@@ -205,7 +205,9 @@ static void draw_figure(const Scene *scene, Canvas *canvas, Rect area)
     if (bigdigits_width(text) > area.w)
         return;
     canvas_text(canvas, area.x, area.y, label, ROLE_TEXT_DIM, ATTR_BOLD, area.w);
-    bigdigits_draw(canvas, area.x, area.y + 2, text, ROLE_HIGHLIGHT);
+    /* Plain foreground blocks in the theme's brightest text colour on the page's own background: the
+     * highlight role (a coloured background) turned its blocks into dark-on-dark digits. */
+    bigdigits_draw(canvas, area.x, area.y + 2, text, ROLE_TITLE);
 }
 
 /* The "more" mark: which way the prose continues. */

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/ioctl.h>
+#include <termios.h>
+#include <time.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -243,6 +245,126 @@ void tty_pick_colors(const ThemeColor *color, ColorMode mode, int colors, bool d
     *bg = clamp_color(b, colors, default_colors, 0);
 }
 
+/* --- the terminal's background --- */
+
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* One channel of "rgb:R/G/B": 1 to 4 hex digits, scaled to 0..255; advances *p. -1 when malformed. */
+static int osc_channel(const char **p, const char *end)
+{
+    int digits = 0;
+    unsigned value = 0;
+    while (*p < end && hex_digit(**p) >= 0 && digits < 4) {
+        value = value * 16 + (unsigned)hex_digit(**p);
+        (*p)++;
+        digits++;
+    }
+    if (digits == 0 || (*p < end && hex_digit(**p) >= 0))
+        return -1;
+    unsigned max = (1u << (4 * digits)) - 1;
+    return (int)((value * 255 + max / 2) / max);
+}
+
+TtyBackground tty_background_from_osc11(const char *reply, size_t len)
+{
+    static const char head[] = "\x1b]11;rgb:";
+    const size_t head_len = sizeof head - 1;
+    for (size_t i = 0; i + head_len <= len; i++) {
+        if (memcmp(reply + i, head, head_len) != 0)
+            continue;
+        const char *p = reply + i + head_len, *end = reply + len;
+        int rgb[3];
+        bool ok = true;
+        for (int c = 0; c < 3 && ok; c++) {
+            rgb[c] = osc_channel(&p, end);
+            ok = rgb[c] >= 0 && (c == 2 || (p < end && *p++ == '/'));
+        }
+        /* Ended by BEL or ST (ESC \); some terminals add an alpha channel ("rgba:") we do not accept. */
+        ok = ok && p < end && (*p == '\a' || (*p == '\x1b' && p + 1 < end && p[1] == '\\'));
+        if (!ok)
+            continue;
+        uint32_t color = (uint32_t)rgb[0] << 16 | (uint32_t)rgb[1] << 8 | (uint32_t)rgb[2];
+        return theme_luminance(color) > 0.179 ? TTY_BACKGROUND_LIGHT : TTY_BACKGROUND_DARK;
+    }
+    return TTY_BACKGROUND_UNKNOWN;
+}
+
+TtyBackground tty_background_from_colorfgbg(const char *value)
+{
+    if (!value || !*value)
+        return TTY_BACKGROUND_UNKNOWN;
+    const char *last = strrchr(value, ';');
+    if (!last)
+        return TTY_BACKGROUND_UNKNOWN;
+    last++;
+    if (!*last || strspn(last, "0123456789") != strlen(last) || strlen(last) > 2)
+        return TTY_BACKGROUND_UNKNOWN;
+    int bg = atoi(last);
+    if (bg > 15)
+        return TTY_BACKGROUND_UNKNOWN;
+    return bg == 7 || bg >= 9 ? TTY_BACKGROUND_LIGHT : TTY_BACKGROUND_DARK;
+}
+
+static double monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Sends OSC 11 then DA1 and collects the answers until DA1's ("ESC [ ? ... c") or the timeout. Every
+ * terminal answers DA1, so a terminal that ignores OSC 11 costs one round trip, not the timeout. */
+static TtyBackground query_background(int timeout_ms)
+{
+    struct termios saved, raw;
+    if (tcgetattr(STDIN_FILENO, &saved) != 0)
+        return TTY_BACKGROUND_UNKNOWN;
+    raw = saved;
+    raw.c_lflag &= (tcflag_t) ~(ICANON | ECHO);
+    raw.c_cc[VMIN] = 0;
+    raw.c_cc[VTIME] = 0;
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) != 0)
+        return TTY_BACKGROUND_UNKNOWN;
+    static const char question[] = "\x1b]11;?\x1b\\\x1b[c";
+    char reply[256];
+    size_t len = 0;
+    bool answered = false;
+    if (write(STDOUT_FILENO, question, sizeof question - 1) == (ssize_t)(sizeof question - 1)) {
+        double deadline = monotonic_ms() + timeout_ms;
+        while (!answered && len < sizeof reply - 1) {
+            int left = (int)(deadline - monotonic_ms());
+            struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+            if (left <= 0 || poll(&pfd, 1, left) <= 0)
+                break;
+            ssize_t n = read(STDIN_FILENO, reply + len, sizeof reply - 1 - len);
+            if (n <= 0)
+                break;
+            len += (size_t)n;
+            reply[len] = '\0';
+            const char *da = strstr(reply, "\x1b[?");
+            answered = da && strchr(da, 'c');
+        }
+    }
+    /* An answer cut short by the timeout must not reach the tutor as keys. */
+    tcsetattr(STDIN_FILENO, answered ? TCSANOW : TCSAFLUSH, &saved);
+    return tty_background_from_osc11(reply, len);
+}
+
+TtyBackground tty_detect_background(int timeout_ms)
+{
+    TtyBackground found = TTY_BACKGROUND_UNKNOWN;
+    const char *term = getenv("TERM");
+    if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && term && *term && strcmp(term, "dumb") != 0 &&
+        strcmp(term, "linux") != 0)
+        found = query_background(timeout_ms);
+    if (found == TTY_BACKGROUND_UNKNOWN)
+        found = tty_background_from_colorfgbg(getenv("COLORFGBG"));
+    return found;
+}
+
 /* --- setup and teardown --- */
 
 static bool check_terminfo(const char *term, BnError *err)
@@ -303,6 +425,8 @@ void tty_set_theme(Tty *tty, const Theme *theme)
         tty->role_attr[r] = attr_bits(c->attr);
         tty->role_pair[r] = (short)(r + 1);
     }
+    /* Cleared and uncovered cells take the theme's default role, so its own background fills the screen. */
+    wbkgd(stdscr, (chtype)' ' | (tty->color_mode == COLOR_MODE_MONO ? 0 : COLOR_PAIR(tty->role_pair[ROLE_DEFAULT])));
     tty->shown_valid = false;
 }
 

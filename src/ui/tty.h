@@ -4,6 +4,7 @@
 #define BNTUTOR_UI_TTY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "util/error.h"
 #include "view/canvas.h"
@@ -62,7 +63,23 @@ void tty_draw(Tty *tty, const Canvas *canvas);
  * After BK_RESIZE/BK_REDRAW the next tty_draw repaints the whole screen. */
 int tty_read_key(Tty *tty, int timeout_ms);
 
+/* What the terminal's own background is, as far as it can be told. */
+typedef enum TtyBackground { TTY_BACKGROUND_UNKNOWN, TTY_BACKGROUND_DARK, TTY_BACKGROUND_LIGHT } TtyBackground;
+/* Asks the terminal on stdin/stdout for its background colour (OSC 11), with a device-attributes query
+ * (DA1) behind it as the end mark, waiting at most timeout_ms; without an answer, COLORFGBG decides.
+ * Call before tty_open (it switches the terminal to raw mode for the question and back). UNKNOWN when
+ * stdin or stdout is not a terminal and COLORFGBG says nothing. */
+TtyBackground tty_detect_background(int timeout_ms);
+
 /* --- pure helpers, exposed for tests --- */
+
+/* An OSC 11 reply anywhere in `reply` ("ESC ] 11 ; rgb:RRRR/GGGG/BBBB" ended by BEL or ESC \, 1 to 4
+ * hex digits a channel) → light when its luminance is above 0.179 (where black text starts to beat
+ * white); UNKNOWN when there is no well-formed reply. */
+TtyBackground tty_background_from_osc11(const char *reply, size_t len);
+/* COLORFGBG ("fg;bg" or "fg;xpm;bg", as rxvt and others set it): the last field is the background's
+ * colour index; 7 and 9..15 are light, 0..6 and 8 dark; anything else UNKNOWN. */
+TtyBackground tty_background_from_colorfgbg(const char *value);
 
 /* NO_COLOR set and non-empty, or --no-color, or no usable colors → mono; else by the number of colors
  * (256 → 16 → 8). A mode also needs ROLE_COUNT + 1 color pairs. */

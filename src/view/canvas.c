@@ -166,38 +166,61 @@ static bool cell_visible(const Theme *theme, const Cell *cell, bool ansi)
     return tc->bg256 >= 0 || ((cell->attr | tc->attr) & (ATTR_REVERSE | ATTR_UNDERLINE));
 }
 
-char *canvas_dump(const Canvas *canvas, bool ansi)
+/* A role with no colour and no attribute of its own is the terminal's plain style: "\x1b[0m" draws it. */
+static bool role_is_plain(const Theme *theme, int role, int attr)
 {
+    const ThemeColor *tc = &theme->roles[role < ROLE_COUNT ? role : ROLE_DEFAULT];
+    return attr == 0 && tc->attr == 0 && tc->fg256 < 0 && tc->bg256 < 0;
+}
+
+static char *dump_rows(const Canvas *canvas, const Theme *theme)
+{
+    bool ansi = theme != NULL;
     Buf b = {0};
     buf_add(&b, "", 0);
-    Theme theme;
-    theme_default(&theme);
     for (int y = 0; y < canvas->height; y++) {
         const Cell *row = canvas->cells + (size_t)y * (size_t)canvas->width;
         int end = canvas->width;
-        while (end > 0 && !cell_visible(&theme, &row[end - 1], ansi))
+        while (end > 0 && !cell_visible(theme, &row[end - 1], ansi))
             end--;
-        int cur_role = ROLE_DEFAULT, cur_attr = 0;     /* each row starts from the terminal's default */
+        /* Each row starts from the terminal's plain style, which is the default role's only when that
+         * role paints nothing: a theme with its own background sets it on every row. */
+        int cur_role = -1, cur_attr = 0;
+        if (ansi && role_is_plain(theme, ROLE_DEFAULT, 0))
+            cur_role = ROLE_DEFAULT;
         for (int x = 0; x < end; x++) {
             const Cell *cell = &row[x];
             if (cell->ch == CANVAS_WIDE_TAIL)
                 continue;
             if (ansi && (cell->role != cur_role || cell->attr != cur_attr)) {
-                if (cell->role == ROLE_DEFAULT && cell->attr == 0 && theme.roles[ROLE_DEFAULT].attr == 0 &&
-                    theme.roles[ROLE_DEFAULT].fg256 < 0 && theme.roles[ROLE_DEFAULT].bg256 < 0)
+                if (role_is_plain(theme, cell->role, cell->attr))
                     buf_add(&b, "\x1b[0m", 4);
                 else
-                    buf_sgr(&b, &theme, cell);
+                    buf_sgr(&b, theme, cell);
                 cur_role = cell->role;
                 cur_attr = cell->attr;
             }
             char u[4];
             buf_add(&b, u, (size_t)utf8_encode(cell->ch, u));
         }
-        if (ansi && (cur_role != ROLE_DEFAULT || cur_attr != 0))
+        if (ansi && cur_role >= 0 && !role_is_plain(theme, cur_role, cur_attr))
             buf_add(&b, "\x1b[0m", 4);
         if (y + 1 < canvas->height)
             buf_add(&b, "\n", 1);
     }
     return b.data;
+}
+
+char *canvas_dump(const Canvas *canvas, bool ansi)
+{
+    if (!ansi)
+        return dump_rows(canvas, NULL);
+    Theme theme;
+    theme_default(&theme);
+    return dump_rows(canvas, &theme);
+}
+
+char *canvas_dump_ansi(const Canvas *canvas, const struct Theme *theme)
+{
+    return dump_rows(canvas, theme);
 }

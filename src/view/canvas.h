@@ -70,5 +70,8 @@ int canvas_text(Canvas *canvas, int x, int y, const char *utf8, ColorRole role, 
 /* The whole canvas as text, rows joined by '\n'; with ansi, SGR colors from the default theme.
  * Trailing spaces of each row are trimmed. Caller frees. */
 char *canvas_dump(const Canvas *canvas, bool ansi);
+/* The same with ANSI colours (256-colour SGR) from `theme`. */
+struct Theme;
+char *canvas_dump_ansi(const Canvas *canvas, const struct Theme *theme);
 
 #endif

@@ -8,6 +8,8 @@
 #include "view/unicode.h"
 
 enum { BAND_SERIES = 7 };
+/* End labels: at most this many columns of a series' name, and only while the plot keeps this width. */
+enum { END_LABEL_MAX = 9, END_LABEL_MIN_PLOT = 24 };
 
 static double at_x(const double *x, int i)
 {
@@ -60,6 +62,50 @@ static void draw_band(Raster *r, const PlotFrame *f, const LineBand *band)
     }
 }
 
+/* Columns the end label of a series takes (0: it gets none). */
+static int end_label_width(const LineSeries *ls)
+{
+    if (!ls->name || !ls->name[0] || ls->n <= 0)
+        return 0;
+    int w = utf8_width(ls->name);
+    return w > END_LABEL_MAX ? END_LABEL_MAX : w;
+}
+
+/* Writes the series' name right of its last drawable point, on the nearest row no other label holds
+ * there, so lines differ by more than colour (braille draws no dash a viewer can count on). */
+static void draw_end_label(Canvas *canvas, const PlotFrame *f, const LineSeries *ls, ColorRole role, int right,
+                           Rect *placed, int *nplaced)
+{
+    int w = end_label_width(ls);
+    int last = ls->n - 1, dx = 0, dy = 0;
+    while (last >= 0 && !to_dot(f, at_x(ls->x, last), ls->y[last], &dx, &dy))
+        last--;
+    if (w == 0 || last < 0 || dx < 0 || dy < 0 || dx >= f->plot.w * f->cell_w || dy >= f->plot.h * f->cell_h)
+        return;
+    int x = f->plot.x + dx / f->cell_w + 1, row = f->plot.y + dy / f->cell_h;
+    if (x + w > right)
+        x = right - w;
+    for (int k = 0; k < 2 * f->plot.h; k++) {
+        int y = row + (k % 2 ? (k + 1) / 2 : -(k / 2));
+        if (y < f->plot.y || y >= f->plot.y + f->plot.h)
+            continue;
+        bool free_row = true;
+        for (int i = 0; i < *nplaced && free_row; i++)
+            free_row = !(placed[i].y == y && x < placed[i].x + placed[i].w + 1 && placed[i].x < x + w + 1);
+        if (!free_row)
+            continue;
+        if (utf8_width(ls->name) > w) {
+            /* Cut by columns, marking the cut. */
+            int used = canvas_text(canvas, x, y, ls->name, role, 0, w - 1);
+            canvas_put(canvas, x + used, y, canvas->unicode ? 0x2026 : '~', role, 0);
+        } else {
+            canvas_text(canvas, x, y, ls->name, role, 0, w);
+        }
+        placed[(*nplaced)++] = rect_make(x, y, w, 1);
+        return;
+    }
+}
+
 void linechart_draw(Canvas *canvas, Rect area, const LineChartSpec *spec)
 {
     if (!canvas || !spec)
@@ -86,8 +132,20 @@ void linechart_draw(Canvas *canvas, Rect area, const LineChartSpec *spec)
     if (ylo > yhi)
         ylo = ylog ? 0.1 : 0, yhi = 1;
     int top = (spec->legend || spec->y.label) ? 1 : 0;
+    /* With a legend and two or more named lines, each line also carries its name at its end, in a
+     * gutter right of the plot: the names then tell the lines apart without colour. */
+    int named = 0, gutter = 0;
+    for (int s = 0; s < ns; s++) {
+        int w = end_label_width(&spec->series[s]);
+        named += w > 0;
+        gutter = w + 1 > gutter ? w + 1 : gutter;
+    }
+    bool end_labels = spec->legend && named >= 2 && area.w - gutter >= END_LABEL_MIN_PLOT;
+    Rect plot_area = area;
+    if (end_labels)
+        plot_area.w -= gutter;
     PlotFrame f;
-    plot_frame_layout(&f, canvas, area, &spec->x, &spec->y, xlo, xhi, ylo, yhi, top, false, true);
+    plot_frame_layout(&f, canvas, plot_area, &spec->x, &spec->y, xlo, xhi, ylo, yhi, top, false, true);
     if (!f.ok)
         return;
     Raster *r = raster_create(canvas, f.plot);
@@ -95,7 +153,8 @@ void linechart_draw(Canvas *canvas, Rect area, const LineChartSpec *spec)
     for (int s = 0; s < 4; s++)
         raster_set_series(r, s, (ColorRole)(ROLE_SERIES1 + s), 0, ascii[s], false);
     if (band) {
-        raster_set_series(r, BAND_SERIES, band->role, ATTR_DIM, ':', true);
+        /* The hatch is sparse enough to sit behind the lines; dim would fall below 3:1 on white. */
+        raster_set_series(r, BAND_SERIES, band->role, 0, ':', true);
         draw_band(r, &f, band);
     }
     for (int s = ns - 1; s >= 0; s--) {
@@ -123,6 +182,13 @@ void linechart_draw(Canvas *canvas, Rect area, const LineChartSpec *spec)
     raster_render(r);
     raster_destroy(r);
     plot_frame_draw(canvas, &f, &spec->x, &spec->y);
+    if (end_labels) {
+        Rect placed[4];
+        int nplaced = 0;
+        for (int s = 0; s < ns; s++)
+            draw_end_label(canvas, &f, &spec->series[s], (ColorRole)(ROLE_SERIES1 + s), area.x + area.w, placed,
+                           &nplaced);
+    }
     if (spec->legend) {
         const char *names[4] = {NULL, NULL, NULL, NULL};
         ColorRole roles[4];

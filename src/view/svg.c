@@ -54,54 +54,7 @@ static void svgbuf_printf(SvgBuf *b, const char *fmt, ...)
 
 uint32_t svg_xterm_rgb(int index)
 {
-    static const uint32_t ansi16[16] = {
-        0x000000, 0x800000, 0x008000, 0x808000, 0x000080, 0x800080, 0x008080, 0xc0c0c0,
-        0x808080, 0xff0000, 0x00ff00, 0xffff00, 0x0000ff, 0xff00ff, 0x00ffff, 0xffffff,
-    };
-    if (index < 0 || index > 255)
-        return 0;
-    if (index < 16)
-        return ansi16[index];
-    if (index >= 232) {
-        uint32_t v = (uint32_t)(8 + 10 * (index - 232));
-        return v << 16 | v << 8 | v;
-    }
-    /* The 6x6x6 cube: levels 0, 95, 135, 175, 215, 255. */
-    int i = index - 16;
-    int r = i / 36, g = i / 6 % 6, bl = i % 6;
-#define LEVEL(c) ((uint32_t)((c) ? 55 + 40 * (c) : 0))
-    return LEVEL(r) << 16 | LEVEL(g) << 8 | LEVEL(bl);
-#undef LEVEL
-}
-
-static double rgb_luminance(uint32_t rgb)
-{
-    return (0.2126 * (rgb >> 16 & 0xff) + 0.7152 * (rgb >> 8 & 0xff) + 0.0722 * (rgb & 0xff)) / 255.0;
-}
-
-/* A theme written for a dark terminal has bright text on the terminal's own background. */
-static bool theme_expects_dark_terminal(const Theme *theme)
-{
-    double sum = 0;
-    int n = 0;
-    for (int r = 0; r < ROLE_COUNT; r++) {
-        const ThemeColor *tc = &theme->roles[r];
-        if (tc->fg256 >= 0 && tc->bg256 < 0) {
-            sum += rgb_luminance(svg_xterm_rgb(tc->fg256));
-            n++;
-        }
-    }
-    return n == 0 || sum / n >= 0.5;
-}
-
-static uint32_t rgb_mix(uint32_t a, uint32_t b, double wa)
-{
-    uint32_t out = 0;
-    for (int shift = 16; shift >= 0; shift -= 8) {
-        double v = wa * (a >> shift & 0xff) + (1 - wa) * (b >> shift & 0xff);
-        out |= (uint32_t)(v + 0.5) << shift;
-    }
-    return out;
+    return theme_xterm_rgb(index);
 }
 
 /* How one cell looks once the theme, reverse and dim are applied. */
@@ -119,19 +72,9 @@ typedef struct SvgContext {
 static CellLook cell_look(const SvgContext *ctx, const Cell *cell)
 {
     const ThemeColor *tc = &ctx->theme->roles[cell->role < ROLE_COUNT ? cell->role : ROLE_DEFAULT];
-    int attr = cell->attr | tc->attr;
-    CellLook look = {
-        .fg = tc->fg256 >= 0 ? svg_xterm_rgb(tc->fg256) : ctx->term_fg,
-        .bg = tc->bg256 >= 0 ? svg_xterm_rgb(tc->bg256) : ctx->term_bg,
-        .text_attr = attr & (ATTR_BOLD | ATTR_ITALIC | ATTR_UNDERLINE),
-    };
-    if (attr & ATTR_REVERSE) {
-        uint32_t t = look.fg;
-        look.fg = look.bg;
-        look.bg = t;
-    }
-    if (attr & ATTR_DIM)
-        look.fg = rgb_mix(look.fg, look.bg, 0.6);
+    CellLook look = { .text_attr = (cell->attr | tc->attr) & (ATTR_BOLD | ATTR_ITALIC | ATTR_UNDERLINE) };
+    theme_cell_rgb(ctx->theme, THEME_PALETTE_256, (ColorRole)cell->role, cell->attr, ctx->term_fg, ctx->term_bg,
+                   &look.fg, &look.bg);
     look.painted_bg = look.bg != ctx->term_bg;
     return look;
 }
@@ -237,22 +180,28 @@ static void emit_row_text(SvgBuf *b, const SvgContext *ctx, const Canvas *canvas
 char *svg_render(const Canvas *canvas, const Theme *theme)
 {
     SvgContext ctx = { .theme = theme };
-    bool dark = theme_expects_dark_terminal(theme);
+    bool dark = !theme_is_light(theme);
     const ThemeColor *def = &theme->roles[ROLE_DEFAULT];
-    ctx.term_fg = def->fg256 >= 0 ? svg_xterm_rgb(def->fg256) : dark ? dark_terminal_fg : light_terminal_fg;
-    ctx.term_bg = def->bg256 >= 0 ? svg_xterm_rgb(def->bg256) : dark ? dark_terminal_bg : light_terminal_bg;
+    ctx.term_fg = def->fg256 >= 0 ? theme_xterm_rgb(def->fg256) : dark ? dark_terminal_fg : light_terminal_fg;
+    ctx.term_bg = def->bg256 >= 0 ? theme_xterm_rgb(def->bg256) : dark ? dark_terminal_bg : light_terminal_bg;
 
+    /* The grid keeps its coordinates; the view box adds a margin of the background around it, so a
+     * glyph drawn a little wider than its cell (bold, braille in some fonts) is never cut at an edge. */
     int w = canvas->width * SVG_CELL_WIDTH, h = canvas->height * SVG_CELL_HEIGHT;
+    int vw = w + 2 * SVG_MARGIN, vh = h + 2 * SVG_MARGIN;
     SvgBuf b = {0};
     svgbuf_add(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", 39);
     /* Shown at 1.4x so one cell is 8.4 x 16.8 pixels, like a 14-pixel terminal font. */
     svgbuf_printf(&b,
-                  "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d.%d\" height=\"%d.%d\" viewBox=\"0 0 %d %d\"\n"
+                  "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d.%d\" height=\"%d.%d\" "
+                  "viewBox=\"%d %d %d %d\"\n"
                   "     font-family=\"DejaVu Sans Mono, Menlo, Consolas, monospace\" font-size=\"10\"\n"
                   "     fill=\"#%06x\" xml:space=\"preserve\">\n",
-                  w * 14 / 10, w * 14 % 10, h * 14 / 10, h * 14 % 10, w, h, (unsigned)ctx.term_fg);
+                  vw * 14 / 10, vw * 14 % 10, vh * 14 / 10, vh * 14 % 10, -SVG_MARGIN, -SVG_MARGIN, vw, vh,
+                  (unsigned)ctx.term_fg);
     svgbuf_printf(&b, "<title>bntutor frame, %dx%d</title>\n", canvas->width, canvas->height);
-    svgbuf_printf(&b, "<rect width=\"%d\" height=\"%d\" fill=\"#%06x\"/>\n", w, h, (unsigned)ctx.term_bg);
+    svgbuf_printf(&b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#%06x\"/>\n", -SVG_MARGIN,
+                  -SVG_MARGIN, vw, vh, (unsigned)ctx.term_bg);
     for (int y = 0; y < canvas->height; y++)
         emit_row_backgrounds(&b, &ctx, canvas, y);
     for (int y = 0; y < canvas->height; y++)

@@ -17,6 +17,7 @@
 #include "view/theme.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,29 +39,119 @@ const char *theme_role_name(ColorRole role)
 
 void theme_default(Theme *theme)
 {
-    /* Series 1 (before) is bold orange, series 2 (after) plain sky blue: they differ in brightness
-     * and weight as well as hue, and the widgets give them different glyphs and fills. */
+    /* Every role paints its own background (234, a near-black grey), so the theme reads the same on a
+     * dark or a white terminal: nothing is left to the terminal's own colours. Series 1 (before) is
+     * bold orange, series 2 (after) plain sky blue: they differ in brightness and weight as well as
+     * hue, and the widgets give them different glyphs and fills. Each colour keeps 4.5:1 against the
+     * background (tests/test_contrast.c measures it). */
 #define TC(f256, b256, f16, b16, f8, b8, at, mono)                                                  \
     {.fg256 = f256, .bg256 = b256, .fg16 = f16, .bg16 = b16, .fg8 = f8, .bg8 = b8, .attr = at, .mono_attr = mono}
     static const ThemeColor dark[ROLE_COUNT] = {
-        [ROLE_DEFAULT] = TC(-1, -1, -1, -1, -1, -1, 0, 0),
-        [ROLE_TEXT_DIM] = TC(244, -1, 8, -1, 7, -1, 0, ATTR_DIM),
-        [ROLE_TITLE] = TC(231, -1, 15, -1, 7, -1, ATTR_BOLD, ATTR_BOLD),
-        [ROLE_AXIS] = TC(246, -1, 7, -1, 7, -1, 0, 0),
-        [ROLE_SERIES1] = TC(214, -1, 11, -1, 3, -1, ATTR_BOLD, ATTR_BOLD),
-        [ROLE_SERIES2] = TC(39, -1, 12, -1, 6, -1, 0, 0),
-        [ROLE_SERIES3] = TC(114, -1, 10, -1, 2, -1, 0, 0),
-        [ROLE_SERIES4] = TC(176, -1, 13, -1, 5, -1, 0, 0),
+        [ROLE_DEFAULT] = TC(252, 234, 7, 0, 7, 0, 0, 0),
+        [ROLE_TEXT_DIM] = TC(246, 234, 8, 0, 7, 0, 0, ATTR_DIM),
+        [ROLE_TITLE] = TC(231, 234, 15, 0, 7, 0, ATTR_BOLD, ATTR_BOLD),
+        [ROLE_AXIS] = TC(248, 234, 7, 0, 7, 0, 0, 0),
+        [ROLE_SERIES1] = TC(214, 234, 11, 0, 3, 0, ATTR_BOLD, ATTR_BOLD),
+        [ROLE_SERIES2] = TC(39, 234, 14, 0, 6, 0, 0, 0),
+        [ROLE_SERIES3] = TC(114, 234, 10, 0, 2, 0, 0, 0),
+        [ROLE_SERIES4] = TC(176, 234, 13, 0, 7, 0, 0, 0),
         [ROLE_HIGHLIGHT] = TC(16, 220, 0, 11, 0, 3, ATTR_BOLD, ATTR_BOLD | ATTR_REVERSE),
-        [ROLE_WARNING] = TC(203, -1, 9, -1, 1, -1, ATTR_BOLD, ATTR_BOLD),
-        [ROLE_GOOD] = TC(114, -1, 10, -1, 2, -1, 0, 0),
-        [ROLE_CODE] = TC(180, -1, 3, -1, 3, -1, 0, ATTR_UNDERLINE),
-        [ROLE_STATUS] = TC(252, 238, 15, 8, 7, 4, 0, ATTR_REVERSE),
+        [ROLE_WARNING] = TC(203, 234, 9, 0, 7, 1, ATTR_BOLD, ATTR_BOLD),
+        [ROLE_GOOD] = TC(114, 234, 10, 0, 2, 0, 0, 0),
+        [ROLE_CODE] = TC(180, 234, 3, 0, 3, 0, 0, ATTR_UNDERLINE),
+        [ROLE_STATUS] = TC(252, 238, 0, 7, 0, 7, 0, ATTR_REVERSE),
     };
 #undef TC
     memset(theme, 0, sizeof *theme);
     snprintf(theme->name, sizeof theme->name, "dark");
     memcpy(theme->roles, dark, sizeof dark);
+}
+
+uint32_t theme_xterm_rgb(int index)
+{
+    /* xterm's own defaults (XTerm-col.ad), not the VGA ones: a contrast figure is only as true as these. */
+    static const uint32_t xterm16[16] = {
+        0x000000, 0xcd0000, 0x00cd00, 0xcdcd00, 0x0000ee, 0xcd00cd, 0x00cdcd, 0xe5e5e5,
+        0x7f7f7f, 0xff0000, 0x00ff00, 0xffff00, 0x5c5cff, 0xff00ff, 0x00ffff, 0xffffff,
+    };
+    if (index < 0 || index > 255)
+        return 0;
+    if (index < 16)
+        return xterm16[index];
+    if (index >= 232) {
+        uint32_t v = (uint32_t)(8 + 10 * (index - 232));
+        return v << 16 | v << 8 | v;
+    }
+    /* The 6x6x6 cube: levels 0, 95, 135, 175, 215, 255. */
+    int i = index - 16;
+    int r = i / 36, g = i / 6 % 6, b = i % 6;
+#define LEVEL(c) ((uint32_t)((c) ? 55 + 40 * (c) : 0))
+    return LEVEL(r) << 16 | LEVEL(g) << 8 | LEVEL(b);
+#undef LEVEL
+}
+
+static double srgb_to_linear(unsigned channel)
+{
+    double c = channel / 255.0;
+    return c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4);
+}
+
+double theme_luminance(uint32_t rgb)
+{
+    return 0.2126 * srgb_to_linear(rgb >> 16 & 0xff) + 0.7152 * srgb_to_linear(rgb >> 8 & 0xff) +
+           0.0722 * srgb_to_linear(rgb & 0xff);
+}
+
+double theme_contrast(uint32_t a, uint32_t b)
+{
+    double la = theme_luminance(a), lb = theme_luminance(b);
+    return la > lb ? (la + 0.05) / (lb + 0.05) : (lb + 0.05) / (la + 0.05);
+}
+
+static uint32_t rgb_halfway(uint32_t a, uint32_t b)
+{
+    uint32_t out = 0;
+    for (int shift = 16; shift >= 0; shift -= 8)
+        out |= (((a >> shift & 0xff) + (b >> shift & 0xff) + 1) / 2) << shift;
+    return out;
+}
+
+void theme_cell_rgb(const Theme *theme, ThemePalette palette, ColorRole role, int attr, uint32_t term_fg,
+                    uint32_t term_bg, uint32_t *fg, uint32_t *bg)
+{
+    const ThemeColor *tc = &theme->roles[(unsigned)role < ROLE_COUNT ? role : ROLE_DEFAULT];
+    short f = palette == THEME_PALETTE_256 ? tc->fg256 : palette == THEME_PALETTE_16 ? tc->fg16 : tc->fg8;
+    short b = palette == THEME_PALETTE_256 ? tc->bg256 : palette == THEME_PALETTE_16 ? tc->bg16 : tc->bg8;
+    uint32_t f_rgb = f >= 0 ? theme_xterm_rgb(f) : term_fg;
+    uint32_t b_rgb = b >= 0 ? theme_xterm_rgb(b) : term_bg;
+    attr |= tc->attr;
+    if (attr & ATTR_REVERSE) {
+        uint32_t t = f_rgb;
+        f_rgb = b_rgb;
+        b_rgb = t;
+    }
+    if (attr & ATTR_DIM)
+        f_rgb = rgb_halfway(f_rgb, b_rgb);
+    *fg = f_rgb;
+    *bg = b_rgb;
+}
+
+bool theme_is_light(const Theme *theme)
+{
+    const ThemeColor *def = &theme->roles[ROLE_DEFAULT];
+    /* 0.179: the luminance at which black and white text contrast equally with the background. */
+    if (def->bg256 >= 0)
+        return theme_luminance(theme_xterm_rgb(def->bg256)) > 0.179;
+    double sum = 0;
+    int n = 0;
+    for (int r = 0; r < ROLE_COUNT; r++) {
+        const ThemeColor *tc = &theme->roles[r];
+        if (tc->fg256 >= 0 && tc->bg256 < 0) {
+            sum += theme_luminance(theme_xterm_rgb(tc->fg256));
+            n++;
+        }
+    }
+    return n > 0 && sum / n < 0.179;
 }
 
 static int attr_bit(const char *word)

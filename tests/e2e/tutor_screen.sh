@@ -30,9 +30,26 @@ screen | sed -n 60p | grep -q 'q quit' || fail "footer not on the last row at 20
 $TM resize-window -t e2e -x 30 -y 10
 wait_for 'Please enlarge' || fail "no enlarge message at 30x10"
 wait_for 'now 30.10' || fail "enlarge message does not give the current size"
+wait_for 'q quits' || fail "the enlarge message does not say how to quit"
 $TM resize-window -t e2e -x 80 -y 24
 wait_for 'page 2/5' || fail "no re-layout back at 80x24"
 wait_gone 'Please enlarge' || fail "enlarge message left behind"
+
+# Too small while playing: the scene pauses unseen, and keys other than q do nothing there.
+$TM send-keys -t e2e ' '
+wait_for 'playing . step [1-9]' || fail "animation did not restart"
+before=$(screen | sed -n 's/.*playing . step \([0-9]*\).*/\1/p' | head -1)
+$TM resize-window -t e2e -x 30 -y 10
+wait_for 'Paused; q quits' || fail "no pause message at 30x10 while playing"
+$TM send-keys -t e2e 'm'
+sleep 2
+$TM resize-window -t e2e -x 80 -y 24
+wait_for 'page 2/5' || fail "a key pressed while too small acted on the hidden screen"
+after=$(screen | sed -n 's/.*playing . step \([0-9]*\).*/\1/p' | head -1)
+[ -n "$before" ] && [ -n "$after" ] || fail "no step count to compare ($before, $after)"
+[ $((after - before)) -lt 25 ] || fail "the scene ran on while too small: step $before -> $after in 2 s"
+$TM send-keys -t e2e ' '
+wait_for 'paused . step [1-9]' || fail "animation did not pause again"
 
 # Ctrl-Z: back to the shell with the terminal restored; fg: the screen is drawn again.
 $TM send-keys -t e2e C-z
