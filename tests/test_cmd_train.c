@@ -371,3 +371,152 @@ Test(cmd_train, help_documents_the_conv_net)
     cr_assert_not_null(strstr(run.out, "shapes28"), "%s", run.out);
     run_free(&run);
 }
+
+/* ---------- noisy BN, weight decay and the probes ---------- */
+
+/* The first `columns` comma-separated fields of every line of csv, one line each, into a new string. */
+static char *leading_columns(const char *csv, int columns)
+{
+    char *out = malloc(strlen(csv) + 1), *o = out;
+    cr_assert_not_null(out);
+    for (const char *p = csv; *p;) {
+        int field = 0;
+        for (; *p && *p != '\n'; p++) {
+            if (*p == ',')
+                field++;
+            if (field < columns)
+                *o++ = *p;
+        }
+        *o++ = '\n';
+        if (*p)
+            p++;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* The CSV of `train base extra`, checked to exit 0. */
+static char *train_csv(const char *base, const char *extra)
+{
+    char args[1024];
+    snprintf(args, sizeof args, "%s %s", base, extra);
+    Run run = run_train(args);
+    cr_assert_eq(run.status, 0, "'%s' exited %d: %s", args, run.status, run.err);
+    free(run.err);
+    return run.out;
+}
+
+Test(cmd_train, a_probe_changes_nothing_of_the_run_it_measures)
+{
+    static const char *const bases[] = {
+        "--dataset=moons --hidden=8,8 --steps=120 --every=20 --batch=16",
+        "--dataset=moons --hidden=8,8 --bn=before --steps=120 --every=20 --batch=16",
+        "--dataset=moons --hidden=8,8 --bn=before --steps=120 --every=20 --batch=16 --precision=double",
+        "--dataset=blobs --hidden=8,8,8 --bn=after --steps=120 --every=20 --batch=16 --bn-noise=1,0.5",
+        "--dataset=moons --hidden=8,8 --bn=before --steps=120 --every=20 --batch=16 --weight-decay=0.01",
+    };
+    static const char *const probes[] = { "--probe=landscape --probe-every=3", "--probe=ics --probe-every=7",
+                                          "--probe=ics --probe-layer=1", "--probe=ics --probe-layer=3" };
+    for (unsigned b = 0; b < sizeof bases / sizeof bases[0]; b++) {
+        char *plain = train_csv(bases[b], "");
+        char *plain_cols = leading_columns(plain, 8);
+        cr_assert_eq(count_lines(plain), 7, "%s", plain);
+        for (unsigned p = 0; p < sizeof probes / sizeof probes[0]; p++) {
+            char *probed = train_csv(bases[b], probes[p]);
+            char *probed_cols = leading_columns(probed, 8);
+            cr_assert_str_eq(probed_cols, plain_cols, "'%s' with '%s' changed the run", bases[b], probes[p]);
+            free(probed);
+            free(probed_cols);
+        }
+        free(plain);
+        free(plain_cols);
+    }
+}
+
+Test(cmd_train, probe_columns_hold_the_means_of_the_probes_since_the_previous_row)
+{
+    const char *base = "--dataset=moons --hidden=8,8 --bn=before --steps=60 --every=10 --batch=16";
+    char *land = train_csv(base, "--probe=landscape --probe-every=20");
+    cr_assert(strncmp(land, "step,loss,test_acc,p15,p50,p85,train_acc,test_loss,loss_range,grad_pred,beta_smooth\n",
+                      84) == 0, "%s", land);
+    /* Probes at steps 1, 20, 40, 60: the rows of 10, 20, 40 and 60 have them, those of 30 and 50 not. */
+    cr_assert_not_null(strstr(land, "\n30,"), "%s", land);
+    const char *row30 = strstr(land, "\n30,") + 1, *row20 = strstr(land, "\n20,") + 1;
+    cr_assert(strncmp(strchr(row30, '\n') - 3, ",,,", 3) == 0, "row 30 has no probe: %.*s", 80, row30);
+    double v[3];
+    const char *p = row20;
+    for (int c = 0; c < 8; c++)
+        p = strchr(p, ',') + 1;
+    cr_assert_eq(sscanf(p, "%lf,%lf,%lf", &v[0], &v[1], &v[2]), 3, "row 20: %.*s", 120, row20);
+    for (int c = 0; c < 3; c++)
+        cr_assert(v[c] > 0.0 && isfinite(v[c]), "row 20 column %d: %g", 8 + c, v[c]);
+    free(land);
+    char *ics = train_csv(base, "--probe=ics");
+    cr_assert_not_null(strstr(ics, ",test_loss,ics_l2,ics_cos\n"), "%s", ics);
+    const char *last = strstr(ics, "\n60,") + 1;
+    const char *q = last;
+    for (int c = 0; c < 8; c++)
+        q = strchr(q, ',') + 1;
+    cr_assert_eq(sscanf(q, "%lf,%lf", &v[0], &v[1]), 2, "%s", last);
+    cr_assert(v[0] > 0.0 && v[1] > -1.0 && v[1] <= 1.0, "ics %g, cos %g", v[0], v[1]);
+    free(ics);
+}
+
+Test(cmd_train, noise_of_zero_and_decay_of_zero_change_nothing_and_real_ones_change_the_run)
+{
+    const char *base = "--dataset=moons --hidden=8,8 --bn=before --steps=100 --every=20 --batch=16 --precision=double";
+    char *plain = train_csv(base, "");
+    char *zero_noise = train_csv(base, "--bn-noise=0,0");
+    char *zero_decay = train_csv(base, "--weight-decay=0");
+    char *noisy = train_csv(base, "--bn-noise=1,0.5");
+    char *noisy_again = train_csv(base, "--bn-noise=1,0.5");
+    char *other_seed = train_csv(base, "--bn-noise=1,0.5 --seed=2");
+    char *decayed = train_csv(base, "--weight-decay=0.05");
+    /* Zero noise is the identity after BN: the same batches and weights, byte for byte. */
+    cr_assert_str_eq(zero_noise, plain);
+    cr_assert_str_eq(zero_decay, plain);
+    cr_assert_str_eq(noisy, noisy_again, "noise is deterministic per seed");
+    cr_assert_str_neq(noisy, plain);
+    cr_assert_str_neq(noisy, other_seed);
+    cr_assert_str_neq(decayed, plain);
+    free(plain);
+    free(zero_noise);
+    free(zero_decay);
+    free(noisy);
+    free(noisy_again);
+    free(other_seed);
+    free(decayed);
+}
+
+Test(cmd_train, bad_values_of_the_experiment_options_are_usage_errors)
+{
+    expect_failure("--bn=before --bn-noise=1", 2, "--bn-noise");
+    expect_failure("--bn=before --bn-noise=1,x", 2, "--bn-noise");
+    expect_failure("--bn=before --bn-noise=-1,0.5", 2, "--bn-noise");
+    expect_failure("--bn=before --bn-noise=1,0.5,2", 2, "--bn-noise");
+    expect_failure("--bn-noise=1,0.5", 2, "add --bn=before");
+    expect_failure("--bn=before --bn-noise=1,0.5 --precision=float", 2, "--precision=float");
+    expect_failure("--weight-decay=-0.1", 2, "--weight-decay");
+    expect_failure("--weight-decay=nan", 2, "--weight-decay");
+    expect_failure("--weight-decay=0.1 --precision=float", 2, "--weight-decay");
+    expect_failure("--probe=hessian", 2, "--probe");
+    expect_failure("--probe=", 2, "--probe");
+    expect_failure("--probe=landscape --probe-every=0", 2, "--probe-every");
+    expect_failure("--probe=ics --probe-layer=0", 2, "--probe-layer");
+    expect_failure("--hidden=8,8 --probe=ics --probe-layer=4", 2, "1 to 3");
+    expect_failure("--probe-layer=2", 2, "add --probe=ics");
+    expect_failure("--net=conv --probe=landscape", 2, "only the MLP");
+    expect_failure("--net=conv --bn-noise=1,1", 2, "only the MLP");
+}
+
+Test(cmd_train, help_documents_the_experiment_options_and_columns)
+{
+    Run run = run_train("--help");
+    cr_assert_eq(run.status, 0);
+    static const char *const words[] = { "--bn-noise=M,S", "--weight-decay=L", "--probe=NAME", "--probe-every=N",
+                                         "--probe-layer=K", "loss_range", "grad_pred", "beta_smooth", "ics_l2",
+                                         "ics_cos" };
+    for (unsigned i = 0; i < sizeof words / sizeof words[0]; i++)
+        cr_assert_not_null(strstr(run.out, words[i]), "help lacks %s", words[i]);
+    run_free(&run);
+}

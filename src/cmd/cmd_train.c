@@ -57,9 +57,21 @@ static const char help_tail[] =
     "  --precision=P    float (fast, the default) or double (the arithmetic of the lessons' scenes)\n"
     "                   for the training steps; the MLP is always evaluated in double, the conv net\n"
     "                   in the precision of its steps\n"
+    "  --bn-noise=M,S   noisy BN (needs --bn): after every BN, each unit's output is scaled by\n"
+    "                   exp(S*N(0,1)) and shifted by M*N(0,1), drawn afresh at every step from the\n"
+    "                   seed; backprop treats them as fixed; the test columns (eval mode, p15..p85)\n"
+    "                   are without it; trains in double\n"
+    "  --weight-decay=L decoupled weight decay: after each step every weight matrix (not biases,\n"
+    "                   gamma, beta) is multiplied by 1 - lr*L (default 0); trains in double\n"
+    "  --probe=NAME     measure before the step, in double on its own mini-batch, without changing\n"
+    "                   the run: landscape adds loss_range,grad_pred,beta_smooth; ics adds\n"
+    "                   ics_l2,ics_cos (see below)\n"
+    "  --probe-every=N  probe at step 1 and every N steps (default 10); a row shows the mean of\n"
+    "                   the probes since the previous row (empty when there were none)\n"
+    "  --probe-layer=K  the weight layer of --probe=ics, 1 = first hidden (default the last hidden)\n"
     "  --help           this text\n"
     "\n"
-    "Columns: step,loss,test_acc,p15,p50,p85,train_acc,test_loss\n"
+    "Columns: step,loss,test_acc,p15,p50,p85,train_acc,test_loss[,probe columns]\n"
     "  loss       mean training mini-batch loss over the steps since the previous row\n"
     "  test_acc   accuracy on a fixed test batch (the first 1000 test samples) in eval mode;\n"
     "             for the regression set scaled2d: R² on that batch instead\n"
@@ -69,6 +81,13 @@ static const char help_tail[] =
     "             test batch run in chunks of 100 (batch norm: each chunk's own statistics)\n"
     "  train_acc  accuracy over the training mini-batches since the previous row (empty for scaled2d)\n"
     "  test_loss  loss on the fixed test batch in eval mode\n"
+    "  loss_range   from the weights w along the gradient g of the step's batch, at\n"
+    "               w - s*lr*g for s = 0.5, 1, ..., 4: the largest loss minus the smallest\n"
+    "  grad_pred    the largest |g - g_s| over those points (gradient predictiveness)\n"
+    "  beta_smooth  the largest |g - g_s| / |s*lr*g| (effective beta-smoothness)\n"
+    "  ics_l2       |G - G'|: G the layer's gradient, G' its gradient on the same batch after\n"
+    "               the layers below took a plain step -lr*g (internal covariate shift)\n"
+    "  ics_cos      cos(G, G')\n"
     "\n"
     "Exit status: 0 success, 1 runtime failure (also when training diverges), 2 usage error.\n";
 
@@ -92,6 +111,62 @@ static bool parse_widths(const char *text, TrainOptions *o)
             return true;
         p = comma + 1;
     }
+}
+
+/* --bn-noise's "MEAN_SD,SCALE_SD": two numbers from 0 to 10. */
+static bool parse_noise(const char *text, TrainOptions *o)
+{
+    const char *comma = strchr(text, ',');
+    char first[64];
+    if (!comma || (size_t)(comma - text) >= sizeof first)
+        return false;
+    memcpy(first, text, (size_t)(comma - text));
+    first[comma - text] = '\0';
+    double m, s;
+    if (!parse_double(first, &m) || !parse_double(comma + 1, &s) || !(m >= 0.0 && m <= 10.0) ||
+        !(s >= 0.0 && s <= 10.0))
+        return false;
+    o->noise_mean_sd = m;
+    o->noise_scale_sd = s;
+    return true;
+}
+
+/* The options of the "why does BN help" experiments, numbered from 0 after --precision. */
+static int parse_lab_value(TrainOptions *o, int which, const char *where, const char *v)
+{
+    double d;
+    long l;
+    switch (which) {
+    case 0:
+        if (!parse_noise(v, o))
+            return cmd_fail(2, where, "'%s' is not MEAN_SD,SCALE_SD (two numbers from 0 to 10, e.g. 1,0.5)", v);
+        o->bn_noise = true;
+        break;
+    case 1:
+        if (!parse_double(v, &d) || !(d >= 0.0 && d <= 1.0))
+            return cmd_fail(2, where, "'%s' is not a number from 0 to 1", v);
+        o->weight_decay = d;
+        break;
+    case 2:
+        if (strcmp(v, "landscape") == 0)
+            o->probe = TRAIN_PROBE_LANDSCAPE;
+        else if (strcmp(v, "ics") == 0)
+            o->probe = TRAIN_PROBE_ICS;
+        else
+            return cmd_fail(2, where, "'%s' is not a probe (landscape, ics)", v);
+        break;
+    case 3: case 4:
+        if (!parse_long(v, 1, 100000000, &l))
+            return cmd_fail(2, where, "'%s' is not a whole number from 1 to 100000000", v);
+        if (which == 3)
+            o->probe_every = l;
+        else {
+            o->probe_layer = l;
+            o->probe_layer_given = true;
+        }
+        break;
+    }
+    return 0;
 }
 
 /* The value v of option number `which` of parse_args's names (as --where); 0 or a usage error's status. */
@@ -171,12 +246,14 @@ static int parse_value(TrainOptions *o, int which, const char *where, const char
         o->groups = l;
         o->groups_given = true;
         break;
-    default:
+    case 15:
         if (strcmp(v, "float") != 0 && strcmp(v, "double") != 0)
             return cmd_fail(2, where, "'%s' is not a precision (float, double)", v);
         o->double_steps = strcmp(v, "double") == 0;
         o->precision_given = true;
         break;
+    default:
+        return parse_lab_value(o, which - 16, where, v);
     }
     return 0;
 }
@@ -196,6 +273,17 @@ static int check_combination(const TrainOptions *o)
     if (o->paper && (o->hidden_given || o->act_given))
         return cmd_fail(2, "--net", "paper fixes the layers and the activation (784-100-100-100-10 "
                         "sigmoid); leave out --hidden and --act, or leave out --net");
+    const char *lab = o->bn_noise ? "--bn-noise" : o->weight_decay > 0.0 ? "--weight-decay"
+                    : o->probe != TRAIN_PROBE_NONE ? "--probe" : o->probe_layer_given ? "--probe-layer" : NULL;
+    if (o->conv && lab)
+        return cmd_fail(2, lab, "only the MLP has it; leave out --net=conv");
+    if (o->bn_noise && o->bn == BN_PLACEMENT_NONE)
+        return cmd_fail(2, "--bn-noise", "the noise is added after batch norm; add --bn=before or --bn=after");
+    if ((o->bn_noise || o->weight_decay > 0.0) && o->precision_given && !o->double_steps)
+        return cmd_fail(2, o->bn_noise ? "--bn-noise" : "--weight-decay", "trains in double; leave out "
+                        "--precision=float");
+    if (o->probe_layer_given && o->probe != TRAIN_PROBE_ICS)
+        return cmd_fail(2, "--probe-layer", "names the layer of --probe=ics; add --probe=ics");
     return 0;
 }
 
@@ -213,7 +301,8 @@ static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
         /* Every other option needs a value. */
         static const char *const names[] = { "dataset", "net", "hidden", "act", "bn", "steps", "batch",
                                              "lr", "momentum", "seed", "every", "unit", "csv", "norm",
-                                             "groups", "precision" };
+                                             "groups", "precision", "bn-noise", "weight-decay", "probe",
+                                             "probe-every", "probe-layer" };
         int which = -1;
         for (int k = 0; k < (int)(sizeof names / sizeof names[0]); k++)
             if (parse_option(a, names[k], &v)) {
@@ -357,7 +446,9 @@ static int run_row(const TrainOptions *o, TrainRun *run, long step, const RowSum
     fprintf(out, "%ld,%.6g,%.6g,%.6g,%.6g,%.6g,", step, row_loss, ev.test_acc, ev.p[0], ev.p[1], ev.p[2]);
     if (run->net->classifies)
         fprintf(out, "%.6g", (double)sums->correct / sums->seen);
-    fprintf(out, ",%.6g\n", ev.test_loss);
+    fprintf(out, ",%.6g", ev.test_loss);
+    train_hooks_write_row(run->net->hooks, out);
+    fputc('\n', out);
     return 0;
 }
 
@@ -368,7 +459,9 @@ static int train_run(const TrainOptions *o, TrainRun *run)
     if (status != 0)
         return status;
     FILE *out = run->out;
-    fputs("step,loss,test_acc,p15,p50,p85,train_acc,test_loss\n", out);
+    fputs("step,loss,test_acc,p15,p50,p85,train_acc,test_loss", out);
+    train_hooks_write_header(run->net->hooks, out);
+    fputc('\n', out);
     RowSums sums = { 0 };
     double first_loss = NAN;
     for (long step = 1; step <= o->steps && status == 0; step++) {
@@ -388,7 +481,7 @@ static int train_run(const TrainOptions *o, TrainRun *run)
 int cmd_train(int argc, char **argv)
 {
     TrainOptions o = {
-        .dataset = "moons", .hidden = { 16, 16 }, .num_hidden = 2, .act = ACTIVATION_SIGMOID,
+        .dataset = "moons", .hidden = { 16, 16 }, .num_hidden = 2, .act = ACTIVATION_SIGMOID, .probe_every = 10,
         .bn = BN_PLACEMENT_NONE, .steps = 1000, .batch = 60, .every = 100, .unit = 0,
         .lr = 0.1, .momentum = 0.0, .seed = 1, .csv = NULL, .norm = CONV_NORM_BATCH, .groups = 4,
     };
@@ -398,6 +491,8 @@ int cmd_train(int argc, char **argv)
         return status;
     if (o.conv && !o.dataset_given)
         o.dataset = "shapes28";
+    if (o.bn_noise || o.weight_decay > 0.0)
+        o.double_steps = true;     /* the float twin has neither */
     if (help) {
         char methods[128];
         printf("%s%s\n%s", help_head, norm_method_list(methods, sizeof methods), help_tail);

@@ -9,13 +9,21 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "engine/activation.h"
 #include "engine/convnet.h"
 #include "engine/dataset.h"
 #include "engine/mlp.h"
+#include "engine/mlp_float.h"
 #include "engine/optimizer.h"
 #include "util/error.h"
+
+typedef enum TrainProbeKind {
+    TRAIN_PROBE_NONE,
+    TRAIN_PROBE_LANDSCAPE,      /* loss_range, grad_pred, beta_smooth */
+    TRAIN_PROBE_ICS,            /* ics_l2, ics_cos */
+} TrainProbeKind;
 
 typedef struct TrainOptions {
     const char *dataset;
@@ -37,6 +45,14 @@ typedef struct TrainOptions {
     const char *csv;
     bool double_steps;      /* --precision=double: train through the double Mlp, not its float twin */
     bool precision_given;
+    /* The experiments of "why does BN help" (train_probe.c). */
+    bool bn_noise;              /* --bn-noise=MEAN_SD,SCALE_SD */
+    double noise_mean_sd, noise_scale_sd;
+    double weight_decay;        /* --weight-decay=λ, 0 for none */
+    TrainProbeKind probe;       /* --probe */
+    long probe_every;           /* --probe-every=N */
+    long probe_layer;           /* --probe-layer=K, 1-based weight layer; 0: the last hidden layer */
+    bool probe_layer_given;
 } TrainOptions;
 
 /* One evaluation on the fixed test batch: eval-mode accuracy (R² for regression) and loss, and the
@@ -60,8 +76,11 @@ typedef struct TrainNetClass {
 } TrainNetClass;
 
 /* The part every network shares; an implementation embeds it first. */
+typedef struct TrainHooks TrainHooks;
+
 struct TrainNet {
     const TrainNetClass *cls;
+    TrainHooks *hooks;      /* noisy BN, weight decay and probes (train_probe.c); NULL when none */
     size_t num_params;      /* length of the parameter block the optimizer steps */
     bool classifies;        /* false for regression: no predictions, no train_acc */
 };
@@ -71,6 +90,20 @@ struct TrainNet {
 int train_mlp_create(const TrainOptions *o, const Dataset *train, const Dataset *test, int n_test, TrainNet **net);
 int train_conv_create(const TrainOptions *o, const Dataset *train, const Dataset *test, int n_test,
                       TrainNet **net);
+
+/* The experiments around an MLP's step (train_probe.c). NULL when the options ask for none of them. */
+TrainHooks *train_hooks_create(const TrainOptions *o, Mlp *mlp);
+void train_hooks_destroy(TrainHooks *hooks);                /* accepts NULL */
+/* Before the step on x, y: draws the step's noise and, when a probe is due, measures θ (after storing
+ * the float twin's parameters into mlp when twin is not NULL). False with a message in err. */
+bool train_hooks_before_step(TrainHooks *hooks, Mlp *mlp, const MlpFloat *twin, const double *x,
+                             const double *y, int n, BnError *err);
+/* After a successful step: weight decay. */
+void train_hooks_after_step(TrainHooks *hooks, Mlp *mlp);
+/* The probe's extra CSV columns: the header's (",name,...") and a row's (the means of the probes since
+ * the previous row, empty fields when there were none); nothing without a probe. Accept NULL. */
+void train_hooks_write_header(const TrainHooks *hooks, FILE *out);
+void train_hooks_write_row(TrainHooks *hooks, FILE *out);
 
 /* Accepts NULL. */
 static inline void train_net_destroy(TrainNet *net)

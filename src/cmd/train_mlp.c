@@ -25,8 +25,13 @@ static bool mlp_step(TrainNet *net, Sgd *sgd, const double *x, const double *y, 
                      BnError *err)
 {
     TrainMlp *m = (TrainMlp *)net;
-    return m->twin ? mlp_float_train_step(m->twin, sgd, x, y, batch, loss, err)
-                   : mlp_train_step(m->mlp, sgd, x, y, batch, loss, err);
+    if (!train_hooks_before_step(net->hooks, m->mlp, m->twin, x, y, batch, err))
+        return false;
+    bool ok = m->twin ? mlp_float_train_step(m->twin, sgd, x, y, batch, loss, err)
+                      : mlp_train_step(m->mlp, sgd, x, y, batch, loss, err);
+    if (ok)
+        train_hooks_after_step(net->hooks, m->mlp);
+    return ok;
 }
 
 static void mlp_predict_batch(const TrainNet *net, int *pred)
@@ -85,6 +90,7 @@ static bool mlp_evaluate(TrainNet *net, const Dataset *test, int n, int unit, Tr
 static void mlp_net_destroy(TrainNet *net)
 {
     TrainMlp *m = (TrainMlp *)net;
+    train_hooks_destroy(net->hooks);
     mlp_float_destroy(m->twin);
     mlp_destroy(m->mlp);
     free(m->logits);
@@ -139,6 +145,9 @@ int train_mlp_create(const TrainOptions *o, const Dataset *train, const Dataset 
     if (o->unit >= sizes[num - 2])
         return cmd_fail(2, "--unit", "%ld is not a unit of the last hidden layer (0 to %d)", o->unit,
                         sizes[num - 2] - 1);
+    if (o->probe_layer > num - 1)
+        return cmd_fail(2, "--probe-layer", "%ld is not a weight layer of this network (1 to %d, %d the output "
+                        "layer)", o->probe_layer, num - 1, num - 1);
 
     bool regress = train->classes == 0;
     MlpConfig config;
@@ -156,6 +165,7 @@ int train_mlp_create(const TrainOptions *o, const Dataset *train, const Dataset 
     m->mlp = mlp;
     if (!o->double_steps)
         m->twin = mlp_float_create(mlp);
+    m->base.hooks = train_hooks_create(o, mlp);
     size_t outputs = (size_t)n_test * (size_t)mlp->n_out;
     m->logits = xmalloc(sizeof(double) * outputs);
     m->probs = xmalloc(sizeof(double) * outputs);

@@ -195,8 +195,10 @@ void mlp_destroy(Mlp *mlp)
 {
     if (!mlp)
         return;
-    if (mlp->num_hidden > 0)
+    if (mlp->num_hidden > 0) {
         free(mlp->hidden[0].running_mean);     /* the start of the statistics block, or NULL */
+        free(mlp->hidden[0].noise_scale);      /* the start of the noise block, or NULL */
+    }
     free(mlp->hidden);
     free(mlp->params);
     free(mlp->grads);
@@ -256,7 +258,27 @@ static void reserve(Mlp *mlp, int n)
     mlp->dlogits = p + 2 * rows * (size_t)mlp->n_out;
 }
 
-/* One BN over bn_in into y in the given mode. */
+/* Noisy BN's fixed affine map on BN's output y: (n, OUT). */
+static void noise_forward(const MlpLayer *L, double *y, int n)
+{
+    for (int r = 0; r < n; r++) {
+        double *row = y + (size_t)r * (size_t)L->out;
+        for (int j = 0; j < L->out; j++)
+            row[j] = row[j] * L->noise_scale[j] + L->noise_shift[j];
+    }
+}
+
+/* ∂loss/∂(BN output) into dbn from ∂loss/∂(noisy output) dy: both (n, OUT). */
+static void noise_backward(const MlpLayer *L, double *dbn, const double *dy, int n)
+{
+    for (int r = 0; r < n; r++) {
+        size_t at = (size_t)r * (size_t)L->out;
+        for (int j = 0; j < L->out; j++)
+            dbn[at + j] = dy[at + j] * L->noise_scale[j];
+    }
+}
+
+/* One BN over bn_in into y in the given mode, then the noise (batch statistics only). */
 static bool bn_forward(Mlp *mlp, MlpLayer *L, double *y, int n, MlpMode mode, BnError *err)
 {
     if (mode == MLP_MODE_EVAL) {
@@ -271,6 +293,8 @@ static bool bn_forward(Mlp *mlp, MlpLayer *L, double *y, int n, MlpMode mode, Bn
     if (mode == MLP_MODE_TRAIN && mlp->convention != BN_CONVENTION_PAPER)
         batchnorm_update_running(L->running_mean, L->running_var, &L->batches_seen, L->mean, L->var,
                                  mlp->convention, mlp->bn_momentum, n, L->out);
+    if (L->noise_scale)
+        noise_forward(L, y, n);
     return true;
 }
 
@@ -356,13 +380,25 @@ bool mlp_backward(Mlp *mlp, double *dx, BnError *err)
             activation_backward(L->dz, L->dout, L->z, L->act, count, act);
             memcpy(L->dpre, L->dz, sizeof(double) * (size_t)count);
             break;
-        case BN_PLACEMENT_BEFORE:
+        case BN_PLACEMENT_BEFORE: {
             activation_backward(L->dpre, L->dout, L->pre, L->act, count, act);
-            batchnorm_backward(L->dz, L->dgamma, L->dbeta, L->dpre, L->xhat, L->rstd, L->gamma, n, L->out);
+            const double *dbn = L->dpre;
+            if (L->noise_scale) {
+                double *scratch = L->dz + (size_t)mlp->capacity * (size_t)L->out;    /* the private dmid */
+                noise_backward(L, scratch, L->dpre, n);
+                dbn = scratch;
+            }
+            batchnorm_backward(L->dz, L->dgamma, L->dbeta, dbn, L->xhat, L->rstd, L->gamma, n, L->out);
             break;
+        }
         case BN_PLACEMENT_AFTER: {
             double *dact = L->dz + (size_t)mlp->capacity * (size_t)L->out;  /* the private dmid */
-            batchnorm_backward(dact, L->dgamma, L->dbeta, L->dout, L->xhat, L->rstd, L->gamma, n, L->out);
+            const double *dbn = L->dout;
+            if (L->noise_scale) {
+                noise_backward(L, L->dpre, L->dout, n);     /* dpre is rewritten below */
+                dbn = L->dpre;
+            }
+            batchnorm_backward(dact, L->dgamma, L->dbeta, dbn, L->xhat, L->rstd, L->gamma, n, L->out);
             activation_backward(L->dz, dact, L->z, L->act, count, act);
             memcpy(L->dpre, L->dz, sizeof(double) * (size_t)count);
             break;
@@ -392,6 +428,63 @@ bool mlp_train_step(Mlp *mlp, Sgd *sgd, const double *x, const double *targets, 
         return false;
     sgd_step(sgd, mlp->params, mlp->grads);
     return true;
+}
+
+void mlp_noise_enable(Mlp *mlp)
+{
+    if (mlp->config.bn == BN_PLACEMENT_NONE || mlp->num_hidden == 0 || mlp->hidden[0].noise_scale)
+        return;
+    size_t total = 0;
+    for (int l = 0; l < mlp->num_hidden; l++)
+        total += 2 * (size_t)mlp->hidden[l].out;
+    double *block = xcalloc(total, sizeof(double));
+    for (int l = 0; l < mlp->num_hidden; l++) {
+        MlpLayer *L = &mlp->hidden[l];
+        L->noise_scale = block;
+        L->noise_shift = block + L->out;
+        for (int j = 0; j < L->out; j++)
+            L->noise_scale[j] = 1.0;
+        block += 2 * (size_t)L->out;
+    }
+}
+
+void mlp_noise_draw(Mlp *mlp, Pcg32 *rng, double mean_sd, double scale_sd)
+{
+    for (int l = 0; l < mlp->num_hidden; l++) {
+        MlpLayer *L = &mlp->hidden[l];
+        if (!L->noise_scale)
+            continue;
+        for (int j = 0; j < L->out; j++) {
+            L->noise_shift[j] = mean_sd * pcg32_normal(rng);
+            L->noise_scale[j] = exp(scale_sd * pcg32_normal(rng));
+        }
+    }
+}
+
+void mlp_noise_copy(Mlp *dst, const Mlp *src)
+{
+    for (int l = 0; l < dst->num_hidden && l < src->num_hidden; l++) {
+        MlpLayer *D = &dst->hidden[l];
+        const MlpLayer *S = &src->hidden[l];
+        if (!D->noise_scale || !S->noise_scale || D->out != S->out)
+            continue;
+        memcpy(D->noise_scale, S->noise_scale, sizeof(double) * (size_t)D->out);
+        memcpy(D->noise_shift, S->noise_shift, sizeof(double) * (size_t)D->out);
+    }
+}
+
+void mlp_scale_weights(Mlp *mlp, double factor)
+{
+    for (int l = 0; l < mlp->num_hidden; l++) {
+        MlpLayer *L = &mlp->hidden[l];
+        size_t count = (size_t)L->in * (size_t)L->out;
+        for (size_t i = 0; i < count; i++)
+            L->w[i] *= factor;
+    }
+    int last = mlp->num_hidden ? mlp->hidden[mlp->num_hidden - 1].out : mlp->n_in;
+    size_t count = (size_t)mlp->n_out * (size_t)last;
+    for (size_t i = 0; i < count; i++)
+        mlp->w_out[i] *= factor;
 }
 
 void mlp_predict(const Mlp *mlp, int *classes)

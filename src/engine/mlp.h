@@ -18,6 +18,7 @@
 #include "engine/batchnorm.h"
 #include "engine/optimizer.h"
 #include "util/error.h"
+#include "util/pcg32.h"
 
 typedef enum BnPlacement {
     BN_PLACEMENT_NONE,
@@ -80,6 +81,9 @@ typedef struct MlpLayer {
     double *dout;                   /* ∂loss/∂y */
     double *dpre;                   /* ∂loss/∂pre */
     double *dz;                     /* ∂loss/∂z */
+    /* Noisy BN (mlp_noise_enable): after BN, y·scale + shift per unit, in batch-statistics forwards
+     * only; NULL when off or without BN. */
+    double *noise_scale, *noise_shift;  /* (OUT) */
 } MlpLayer;
 
 typedef struct Mlp {
@@ -142,6 +146,22 @@ void mlp_reset_running_stats(Mlp *mlp);
  * over the batches so far (E[mu_B] and m/(m-1)·E[sigma²_B]). Parameters are untouched. The paper
  * convention keeps no running statistics while training; this pass computes them afterwards. */
 bool mlp_population_add(Mlp *mlp, const double *x, int n, BnError *err);
+
+/* Noisy BN (Santurkar, Tsipras, Ilyas & Madry 2018): after every BN, each unit's output is multiplied
+ * by a scale and shifted by a shift that change from step to step, so the next layer's input
+ * distribution moves more than without BN. Backward treats them as a fixed affine map. They act in
+ * training-mode and batch-statistics forwards, never in eval mode. mlp_noise_enable sets scale 1 and
+ * shift 0 (no effect until drawn); a network without BN has nothing to enable. */
+void mlp_noise_enable(Mlp *mlp);
+/* New noise for the next step from rng: shift ~ N(0, mean_sd²) and scale = exp(scale_sd·N(0, 1))
+ * (positive, median 1) for every unit of every BN layer, layer by layer, shift before scale. */
+void mlp_noise_draw(Mlp *mlp, Pcg32 *rng, double mean_sd, double scale_sd);
+/* Copies src's current noise into dst (same shape, both enabled). */
+void mlp_noise_copy(Mlp *dst, const Mlp *src);
+
+/* Decoupled weight decay: multiplies every weight matrix (hidden W and the output's) by factor;
+ * biases, γ and β are left alone. */
+void mlp_scale_weights(Mlp *mlp, double factor);
 
 /* Argmax class of each row of the last forward. classes: (batch). */
 void mlp_predict(const Mlp *mlp, int *classes);
