@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "engine/batchnorm.h"
+#include "engine/dataset.h"
 #include "engine/linear.h"
 #include "engine/mlp.h"
+#include "engine/mlp_infer.h"
 #include "engine/probe.h"
 #include "support/check.h"
 #include "util/pcg32.h"
@@ -445,4 +447,38 @@ Test(bn_facts, a_bias_added_before_bn_gets_a_zero_gradient)
     cr_assert(wsum > 1e-3, "the weights do get a gradient");
     for (int j = 0; j < C; j++)
         cr_assert(fabs(db[j]) <= 1e-9, "bias %d: gradient %g", j, db[j]);
+}
+
+Test(noisy_bn, the_row_by_row_inference_applies_the_same_noise_as_the_forward_bit_for_bit)
+{
+    Dataset *train = NULL, *test = NULL;
+    BnError err = { 0 };
+    cr_assert(dataset_load("moons", 5, 0, 0, &train, &test, &err), "%s", err.message);
+    int sizes[4] = { 2, 5, 4, 2 };
+    MlpConfig config;
+    mlp_config_init(&config, sizes, 4);
+    config.bn = BN_PLACEMENT_AFTER;
+    Mlp *mlp = mlp_create(&config, &err);
+    mlp_noise_enable(mlp);
+    Pcg32 rng;
+    pcg32_seed(&rng, 3, 3);
+    mlp_noise_draw(mlp, &rng, 1.0, 0.5);
+    enum { ROWS = 16 };
+    double x[ROWS * 2], pre[ROWS], out[ROWS], direct_pre[ROWS], direct_out[ROWS];
+    dataset_rows(test, 0, ROWS, x);
+    MlpInferTap taps[2] = { { .layer = 1, .unit = 2, .values = pre },
+                            { .layer = 0, .unit = 3, .output = true, .values = out } };
+    cr_assert(mlp_infer_rows(mlp, test, 0, ROWS, MLP_MODE_BATCH_STATS, NULL, taps, 2, &err), "%s", err.message);
+    cr_assert(mlp_forward(mlp, x, ROWS, MLP_MODE_BATCH_STATS, &err));
+    mlp_unit_values(direct_pre, mlp, mlp->hidden[1].pre, 1, 2);
+    mlp_unit_values(direct_out, mlp, mlp->hidden[0].y, 0, 3);
+    cr_assert(memcmp(pre, direct_pre, sizeof pre) == 0 && memcmp(out, direct_out, sizeof out) == 0);
+    /* And the noise is really there: BN's output over the rows no longer has mean β = 0. */
+    double mean = 0.0;
+    for (int r = 0; r < ROWS; r++)
+        mean += out[r] / ROWS;
+    check_close(mean, mlp->hidden[0].noise_shift[3], 1e-9, 1e-9, "the unit's mean is its shift");
+    mlp_destroy(mlp);
+    dataset_destroy(train);
+    dataset_destroy(test);
 }

@@ -42,8 +42,16 @@ static bool infer_bn(const Mlp *mlp, const MlpLayer *L, double *dst, const doubl
         batchnorm_forward_eval(dst, src, L->running_mean, L->running_var, L->gamma, L->beta, mlp->eps, n, L->out);
         return true;
     }
-    return batchnorm_forward_train(dst, b->xhat, b->mean, b->var, b->rstd, src, L->gamma, L->beta, mlp->eps, n,
-                                   L->out, err);
+    if (!batchnorm_forward_train(dst, b->xhat, b->mean, b->var, b->rstd, src, L->gamma, L->beta, mlp->eps, n,
+                                 L->out, err))
+        return false;
+    if (L->noise_scale)     /* noisy BN acts wherever batch statistics do, as in mlp_forward */
+        for (int r = 0; r < n; r++)
+            for (int j = 0; j < L->out; j++) {
+                double *v = dst + (size_t)r * (size_t)L->out + (size_t)j;
+                *v = *v * L->noise_scale[j] + L->noise_shift[j];
+            }
+    return true;
 }
 
 /* out (rows, width) ← a linear map of the set's rows, converted a chunk at a time. */
