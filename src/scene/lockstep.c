@@ -50,7 +50,13 @@ bool lockstep_init(Lockstep *ls, const LockstepConfig *config, BnError *err)
             return false;
         }
         ls->sgd[k] = sgd_create(ls->mlp[k]->num_params, config->lr, 0.0);
+        ls->noisy[k] = config->noisy[k] && config->placements[k] != BN_PLACEMENT_NONE;
+        if (ls->noisy[k])
+            mlp_noise_enable(ls->mlp[k]);
     }
+    ls->noise_mean_sd = config->noise_mean_sd;
+    ls->noise_scale_sd = config->noise_scale_sd;
+    pcg32_seed(&ls->noise_rng, config->seed, LOCKSTEP_NOISE_STREAM);
     /* A batch larger than the set is clamped: the sampler cannot fill it otherwise. */
     ls->batch = config->batch < ls->train->n ? config->batch : ls->train->n;
     if (ls->batch < 2)
@@ -89,6 +95,10 @@ bool lockstep_step(Lockstep *ls)
     for (int k = 0; k < ls->nets; k++) {
         BnError err = { 0 };
         double loss = NAN;
+        if (ls->noisy[k])
+            mlp_noise_draw(ls->mlp[k], &ls->noise_rng, ls->noise_mean_sd, ls->noise_scale_sd);
+        if (ls->before_step)
+            ls->before_step(ls->before_step_ctx, ls, k);
         bool ok = mlp_train_step(ls->mlp[k], ls->sgd[k], ls->x, ls->y, ls->batch, &loss, &err);
         ls->loss[k] = loss;
         if (!ok || !isfinite(loss) || loss > LOCKSTEP_LOSS_LIMIT)

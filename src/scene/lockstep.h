@@ -20,6 +20,8 @@ enum { LOCKSTEP_MAX_NETS = 3 };
 /* The mini-batch order's seed is the scene seed XOR this, so it shares no numbers with the data or
  * the weights (tests replay a run with it). */
 #define LOCKSTEP_SAMPLER_STREAM 0x5a17u
+/* The stream of noisy BN's draws. */
+#define LOCKSTEP_NOISE_STREAM 0x6e6f6973u
 
 /* Loss above this (cross-entropy starts near ln 10 ≈ 2.3) counts as diverged, like a non-finite one. */
 #define LOCKSTEP_LOSS_LIMIT 1e3
@@ -36,9 +38,13 @@ typedef struct LockstepConfig {
     BnPlacement placements[LOCKSTEP_MAX_NETS];
     int nets;                       /* 1..LOCKSTEP_MAX_NETS */
     BnRule rule;                    /* convention, ε and momentum of every BN layer (bnrule_of_page) */
+    bool noisy[LOCKSTEP_MAX_NETS];  /* noisy BN (mlp_noise_draw) on this net; needs a placement */
+    double noise_mean_sd, noise_scale_sd;
 } LockstepConfig;
 
-typedef struct Lockstep {
+typedef struct Lockstep Lockstep;
+
+struct Lockstep {
     Dataset *train, *test;
     int nets;
     BnPlacement placement[LOCKSTEP_MAX_NETS];
@@ -51,7 +57,14 @@ typedef struct Lockstep {
     long step;                      /* mini-batches trained */
     double loss[LOCKSTEP_MAX_NETS]; /* loss on the last mini-batch */
     bool diverged;                  /* a net's loss went non-finite or above LOCKSTEP_LOSS_LIMIT */
-} Lockstep;
+    bool noisy[LOCKSTEP_MAX_NETS];
+    double noise_mean_sd, noise_scale_sd;
+    Pcg32 noise_rng;                /* its own stream: noise never moves the batches or the weights */
+    /* Called for each net after its noise is drawn and before it steps on the mini-batch in ls->x,
+     * ls->y (e.g. to probe it there); NULL for none. */
+    void (*before_step)(void *ctx, const Lockstep *ls, int k);
+    void *before_step_ctx;
+};
 
 /* Loads the data and builds the nets. False with a message (dataset errors, bad shapes). */
 bool lockstep_init(Lockstep *ls, const LockstepConfig *config, BnError *err);

@@ -24,7 +24,9 @@
     X(real_data) \
     X(norm_sets) \
     X(conv_bn) \
-    X(small_batch)
+    X(small_batch) \
+    X(noisy_bn) \
+    X(bn_probe)
 
 #define SCENE_DECLARE(id) extern const SceneClass scene_##id;
 #define SCENE_CLASS(id) &scene_##id,
