@@ -37,6 +37,7 @@ typedef struct NoisyBn {
     Track pct[NOISY_NETS][3];       /* (points) p15, p50, p85 of the watched unit's input */
     double move_sum[NOISY_NETS];    /* Σ |Δ median| between successive points */
     double *values;                 /* (probe_rows) scratch for one net's probe */
+    double band_lo, band_hi;        /* one y range for every band chart, so their movements compare */
 } NoisyBn;
 
 static void noisy_record(NoisyBn *s)
@@ -134,6 +135,20 @@ static void noisy_step(void *self)
     s->loss_count++;
     if (s->ls.step % NOISY_EVERY == 0 || s->ls.step == s->steps_max)
         noisy_record(s);
+}
+
+static void noisy_update(void *self)
+{
+    NoisyBn *s = self;
+    s->band_lo = INFINITY;
+    s->band_hi = -INFINITY;
+    for (int k = 0; k < NOISY_NETS; k++) {
+        const double *arrays[2] = { s->pct[k][0].v, s->pct[k][2].v };
+        double a, b;
+        bandchart_range(&a, &b, arrays, 2, s->at.n);
+        s->band_lo = fmin(s->band_lo, a);
+        s->band_hi = fmax(s->band_hi, b);
+    }
 }
 
 static bool noisy_halted(const void *self)
@@ -291,17 +306,7 @@ static void noisy_draw(const void *self, Canvas *canvas, Rect area)
     }
     fitline_draw(canvas, area.x, area.y, head, role, ATTR_BOLD, area.w);
     Rect body = rect_make(area.x, area.y + 1, area.w, area.h - 1);
-    /* One y range for every band chart, so their movements compare. */
-    const double *arrays[6] = { NULL };
-    double lo = INFINITY, hi = -INFINITY;
-    for (int k = 0; k < NOISY_NETS; k++) {
-        arrays[0] = s->pct[k][0].v;
-        arrays[1] = s->pct[k][2].v;
-        double a, b;
-        bandchart_range(&a, &b, arrays, 2, s->at.n);
-        lo = fmin(lo, a);
-        hi = fmax(hi, b);
-    }
+    double lo = s->band_lo, hi = s->band_hi;
     int gap = 2;
     if (body.w >= 120 && body.h >= 26) {
         /* Large: the two curve charts over the three band charts. */
@@ -336,7 +341,8 @@ const SceneClass scene_noisy_bn = {
     .create = noisy_create,
     .destroy = noisy_destroy,
     .step = noisy_step,
-    .steps_per_second = 30,
+    .steps_per_second = 20,
+    .update = noisy_update,
     .draw = noisy_draw,
     .keys = noisy_keys,
     .key_count = SCENE_COUNT(noisy_keys),
