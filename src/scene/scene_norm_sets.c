@@ -75,9 +75,11 @@ static void ns_features(NormSets *s)
     pool_forward(s->x, NULL, s->conv, POOL_AVG, s->shape.n, NS_C, NS_SIDE, NS_SIDE, NULL);
 }
 
+/* Every method's statistics; y and x̂ are shared, so the method shown runs last and they stay its own. */
 static void ns_compute(NormSets *s)
 {
-    for (int m = 0; m < NORM_METHOD_COUNT; m++) {
+    for (int k = 1; k <= NORM_METHOD_COUNT; k++) {
+        int m = ((int)s->method + k) % NORM_METHOD_COUNT;
         BnError err = { 0 };
         s->ok[m] = norm_forward_train(s->y, s->xhat, s->mean[m], s->var[m], s->rstd, s->x, s->gamma, s->beta, s->eps,
                                       (NormMethod)m, &s->shape, &err);
@@ -222,6 +224,7 @@ static bool ns_key_method(void *self, int key)
     NormSets *s = self;
     s->method = (NormMethod)((s->method + 1) % NORM_METHOD_COUNT);
     s->set = 0;
+    ns_compute(s);
     return true;
 }
 
@@ -435,6 +438,8 @@ static void ns_update(void *self)
         return;
     int k = ns_gather_set(s, s->x);
     int counts[NS_BINS];
+    s->before_mean = s->before_var = 0;
+    stats_mean_var(&s->before_mean, &s->before_var, s->values, k, 0);
     stats_min_max(&s->before_lo, &s->before_hi, s->values, k);
     stats_histogram(counts, NULL, NULL, s->values, k, s->before_lo, s->before_hi, NS_BINS);
     for (int b = 0; b < NS_BINS; b++)
@@ -446,9 +451,6 @@ static void ns_update(void *self)
         s->hist_after[b] = counts[b];
     s->after_mean = s->after_var = 0;
     stats_mean_var(&s->after_mean, &s->after_var, s->values, k, 0);
-    ns_gather_set(s, s->x);
-    s->before_mean = s->before_var = 0;
-    stats_mean_var(&s->before_mean, &s->before_var, s->values, k, 0);
 }
 
 static void ns_draw_hist(const NormSets *s, Canvas *cv, Rect r)
