@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine/probe.h"
+#include "scene/layout.h"
 #include "scene/lockstep.h"
 #include "scene/scene.h"
 #include "scene/settings.h"
@@ -257,7 +258,7 @@ static const char *const measure_titles[2][MEASURES] = {
 /* Measure m over the training steps for both nets; the title holds the means over the run so far. */
 static void bnprobe_measure_chart(const BnProbe *p, Canvas *canvas, Rect area, int m)
 {
-    if (area.w < 14 || area.h < 5)
+    if (!layout_chart_fits(area))
         return;
     bool ics = p->measure == MEASURE_ICS;
     char title[200], num[FORMAT_MAX];
@@ -286,7 +287,7 @@ static void bnprobe_measure_chart(const BnProbe *p, Canvas *canvas, Rect area, i
 /* The loss along the gradient at the latest probe, s = 0 .. 4 step sizes. */
 static void bnprobe_line_chart(const BnProbe *p, Canvas *canvas, Rect area)
 {
-    if (area.w < 14 || area.h < 5)
+    if (!layout_chart_fits(area))
         return;
     char title[120];
     long at = p->at.n ? (long)track_last(&p->at) : 0;
@@ -333,12 +334,12 @@ static void bnprobe_draw(const void *self, Canvas *canvas, Rect area)
         bnprobe_measure_chart(p, canvas, right, M_COS);
         return;
     }
-    if (body.w >= 160) {
+    if (layout_fits(body, LAYOUT_W_VERY_WIDE, 0)) {
         int col = (body.w - 3 * gap) / 4;
         for (int m = 0; m < MEASURES; m++)
             bnprobe_measure_chart(p, canvas, rect_make(body.x + m * (col + gap), body.y, col, body.h), m);
         bnprobe_line_chart(p, canvas, rect_make(body.x + 3 * (col + gap), body.y, body.w - 3 * (col + gap), body.h));
-    } else if (body.w >= 110) {
+    } else if (layout_fits(body, LAYOUT_W_WIDE, 0)) {
         int col = (body.w - 2 * gap) / 3;
         bnprobe_measure_chart(p, canvas, rect_make(body.x, body.y, col, body.h), M_RANGE);
         bnprobe_measure_chart(p, canvas, rect_make(body.x + col + gap, body.y, col, body.h), M_PRED);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scene/layout.h"
 #include "scene/lockstep.h"
 #include "scene/scene.h"
 #include "scene/settings.h"
@@ -251,7 +252,7 @@ static const CatalogSceneSetting noisy_settings[] = {
 
 static void noisy_curves(const NoisyBn *s, Canvas *canvas, Rect area, const Track *tracks, bool accuracy)
 {
-    if (area.w < 12 || area.h < 5)
+    if (!layout_chart_fits(area))
         return;
     char title[200], title_short[200], num[FORMAT_MAX];
     int used = snprintf(title, sizeof title, "%s", accuracy ? "test accuracy:" : "training loss:");
@@ -308,7 +309,7 @@ static void noisy_draw(const void *self, Canvas *canvas, Rect area)
     Rect body = rect_make(area.x, area.y + 1, area.w, area.h - 1);
     double lo = s->band_lo, hi = s->band_hi;
     int gap = 2;
-    if (body.w >= 120 && body.h >= 26) {
+    if (layout_fits(body, LAYOUT_W_WIDE, LAYOUT_H_CHARTS_STACKED)) {
         /* Large: the two curve charts over the three band charts. */
         Rect top, bottom, left, right;
         rect_split_rows(body, body.h * 2 / 5, 1, &top, &bottom);
@@ -318,7 +319,7 @@ static void noisy_draw(const void *self, Canvas *canvas, Rect area)
         int col = (bottom.w - 2 * gap) / 3;
         for (int k = 0; k < NOISY_NETS; k++)
             noisy_bands(s, canvas, rect_make(bottom.x + k * (col + gap), bottom.y, col, bottom.h), k, lo, hi);
-    } else if (body.w >= 120) {
+    } else if (layout_fits(body, LAYOUT_W_WIDE, 0)) {
         /* Wide: the loss curves and the three band charts in one row. */
         int col = (body.w - 3 * gap) / 4;
         noisy_curves(s, canvas, rect_make(body.x, body.y, col, body.h), s->loss, false);
