@@ -505,6 +505,7 @@ Test(cmd_train, bad_values_of_the_experiment_options_are_usage_errors)
     expect_failure("--probe=ics --probe-layer=0", 2, "--probe-layer");
     expect_failure("--hidden=8,8 --probe=ics --probe-layer=4", 2, "1 to 3");
     expect_failure("--probe-layer=2", 2, "add --probe=ics");
+    expect_failure("--probe-every=5", 2, "add --probe=landscape");
     expect_failure("--net=conv --probe=landscape", 2, "only the MLP");
     expect_failure("--net=conv --bn-noise=1,1", 2, "only the MLP");
 }

@@ -482,3 +482,30 @@ Test(noisy_bn, the_row_by_row_inference_applies_the_same_noise_as_the_forward_bi
     dataset_destroy(train);
     dataset_destroy(test);
 }
+
+Test(probe, a_loss_that_blows_up_is_a_measurement_not_a_failure)
+{
+    int sizes[4] = { IN, H, H, OUT };
+    MlpConfig config;
+    mlp_config_init(&config, sizes, 4);
+    config.act = ACTIVATION_RELU;
+    BnError err = { 0 };
+    Mlp *mlp = mlp_create(&config, &err);
+    double x[N * IN], t[N];
+    make_batch(mlp, x, t, 13);
+    Probe *probe = probe_create(mlp);
+    ProbeLandscape land;
+    /* Steps of 1e300 gradients overflow every point of the line. */
+    cr_assert(probe_landscape(probe, mlp, x, t, N, 1e300, &land, &err), "%s", err.message);
+    cr_assert(isfinite(land.loss0) && isfinite(land.grad_norm));
+    cr_assert(!isfinite(land.loss[PROBE_LINE_POINTS - 1]), "the far end overflows: %g", land.loss[PROBE_LINE_POINTS - 1]);
+    cr_assert(isinf(land.loss_range) && isinf(land.grad_pred) && isinf(land.beta_smooth));
+    ProbeIcs ics;
+    cr_assert(probe_ics(probe, mlp, x, t, N, 1e300, 2, &ics, &err), "%s", err.message);
+    cr_assert(isinf(ics.l2) && isnan(ics.cos), "l2 %g cos %g", ics.l2, ics.cos);
+    /* A sane rate on the same network measures finite figures. */
+    cr_assert(probe_landscape(probe, mlp, x, t, N, 0.1, &land, &err));
+    cr_assert(isfinite(land.loss_range) && isfinite(land.beta_smooth));
+    probe_destroy(probe);
+    mlp_destroy(mlp);
+}

@@ -67,7 +67,8 @@ static const char help_tail[] =
     "                   the run: landscape adds loss_range,grad_pred,beta_smooth; ics adds\n"
     "                   ics_l2,ics_cos (see below)\n"
     "  --probe-every=N  probe at step 1 and every N steps (default 10); a row shows the mean of\n"
-    "                   the probes since the previous row (empty when there were none)\n"
+    "                   the probes since the previous row (empty when there were none; inf when\n"
+    "                   the loss overflowed along the line or after the step below)\n"
     "  --probe-layer=K  the weight layer of --probe=ics, 1 = first hidden (default the last hidden)\n"
     "  --help           this text\n"
     "\n"
@@ -158,9 +159,10 @@ static int parse_lab_value(TrainOptions *o, int which, const char *where, const 
     case 3: case 4:
         if (!parse_long(v, 1, 100000000, &l))
             return cmd_fail(2, where, "'%s' is not a whole number from 1 to 100000000", v);
-        if (which == 3)
+        if (which == 3) {
             o->probe_every = l;
-        else {
+            o->probe_every_given = true;
+        } else {
             o->probe_layer = l;
             o->probe_layer_given = true;
         }
@@ -284,6 +286,8 @@ static int check_combination(const TrainOptions *o)
                         "--precision=float");
     if (o->probe_layer_given && o->probe != TRAIN_PROBE_ICS)
         return cmd_fail(2, "--probe-layer", "names the layer of --probe=ics; add --probe=ics");
+    if (o->probe_every_given && o->probe == TRAIN_PROBE_NONE)
+        return cmd_fail(2, "--probe-every", "says how often to probe; add --probe=landscape or --probe=ics");
     return 0;
 }
 

@@ -51,6 +51,7 @@ typedef struct TrainOptions {
     double weight_decay;        /* --weight-decay=λ, 0 for none */
     TrainProbeKind probe;       /* --probe */
     long probe_every;           /* --probe-every=N */
+    bool probe_every_given;
     long probe_layer;           /* --probe-layer=K, 1-based weight layer; 0: the last hidden layer */
     bool probe_layer_given;
 } TrainOptions;

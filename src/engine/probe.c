@@ -55,7 +55,8 @@ static void probe_load(Probe *p, const Mlp *at)
     mlp_noise_copy(net, at);
 }
 
-/* Loss and gradient (into net->grads) of the twin's current parameters on the batch, batch statistics. */
+/* Loss and gradient (into net->grads) of the twin's current parameters on the batch, batch statistics.
+ * A loss that is not finite is a result (the gradient is then left at zero), not a failure. */
 static bool probe_eval(Probe *p, const double *x, const double *targets, int n, double *loss, BnError *err)
 {
     Mlp *net = p->net;
@@ -63,11 +64,7 @@ static bool probe_eval(Probe *p, const double *x, const double *targets, int n, 
     if (!mlp_forward(net, x, n, MLP_MODE_BATCH_STATS, err))
         return false;
     *loss = mlp_loss(net, targets);
-    if (!isfinite(*loss)) {
-        error_set(err, "probe", "the loss became %g", *loss);
-        return false;
-    }
-    return mlp_backward(net, NULL, err);
+    return !isfinite(*loss) || mlp_backward(net, NULL, err);
 }
 
 static double norm_of_difference(const double *a, const double *b, size_t count)
@@ -89,12 +86,19 @@ bool probe_landscape(Probe *probe, const Mlp *at, const double *x, const double 
     memset(out, 0, sizeof *out);
     if (!probe_eval(probe, x, targets, n, &out->loss0, err))
         return false;
+    if (!isfinite(out->loss0)) {
+        out->grad_norm = out->loss_range = out->grad_pred = out->beta_smooth = NAN;
+        for (int k = 0; k < PROBE_LINE_POINTS; k++)
+            out->loss[k] = NAN;
+        return true;
+    }
     memcpy(probe->grad, net->grads, sizeof(double) * count);
     double gsum = 0.0;
     for (size_t i = 0; i < count; i++)
         gsum += probe->grad[i] * probe->grad[i];
     out->grad_norm = sqrt(gsum);
     double lo = INFINITY, hi = -INFINITY;
+    bool blew_up = false;
     for (int k = 0; k < PROBE_LINE_POINTS; k++) {
         double step = probe_line_step(k) * lr;
         for (size_t i = 0; i < count; i++)
@@ -103,6 +107,11 @@ bool probe_landscape(Probe *probe, const Mlp *at, const double *x, const double 
         if (!probe_eval(probe, x, targets, n, &loss, err))
             return false;
         out->loss[k] = loss;
+        if (!isfinite(loss)) {
+            /* The loss blew up along the line: the landscape there is as rough as it gets. */
+            blew_up = true;
+            continue;
+        }
         lo = fmin(lo, loss);
         hi = fmax(hi, loss);
         double change = norm_of_difference(probe->grad, net->grads, count);
@@ -112,6 +121,8 @@ bool probe_landscape(Probe *probe, const Mlp *at, const double *x, const double 
             out->beta_smooth = fmax(out->beta_smooth, change / moved);
     }
     out->loss_range = hi - lo;
+    if (blew_up)
+        out->loss_range = out->grad_pred = out->beta_smooth = INFINITY;
     return true;
 }
 
@@ -138,6 +149,10 @@ bool probe_ics(Probe *probe, const Mlp *at, const double *x, const double *targe
     double loss;
     if (!probe_eval(probe, x, targets, n, &loss, err))
         return false;
+    if (!isfinite(loss)) {
+        out->l2 = out->cos = NAN;
+        return true;
+    }
     memcpy(probe->grad, net->grads, sizeof(double) * net->num_params);
     size_t start, count;
     probe_layer_span(net, layer, &start, &count);
@@ -146,6 +161,11 @@ bool probe_ics(Probe *probe, const Mlp *at, const double *x, const double *targe
         net->params[i] = probe->theta[i] - lr * probe->grad[i];
     if (!probe_eval(probe, x, targets, n, &loss, err))
         return false;
+    if (!isfinite(loss)) {
+        out->l2 = INFINITY;     /* the step below blew the loss up: G' is no gradient at all */
+        out->cos = NAN;
+        return true;
+    }
     const double *g = probe->grad + start, *g2 = net->grads + start;
     double dot = 0.0, a = 0.0, b = 0.0;
     for (size_t i = 0; i < count; i++) {

@@ -43,8 +43,10 @@ typedef struct Probe Probe;
 Probe *probe_create(const Mlp *mlp);
 void probe_destroy(Probe *probe);                           /* accepts NULL */
 
-/* x: (n, n_in), targets as for mlp_loss, lr: η > 0. False with a message when a forward fails or a
- * loss is not finite. */
+/* x: (n, n_in), targets as for mlp_loss, lr: η > 0. False with a message only when a forward fails
+ * (batch norm on fewer than 2 rows). A loss that is not finite is a measurement: L(θ) not finite makes
+ * every figure NaN; a point of the line whose loss blew up makes loss_range, grad_pred and beta_smooth
+ * infinite; in ics, a step below that blows the loss up makes l2 infinite and cos NaN. */
 bool probe_landscape(Probe *probe, const Mlp *at, const double *x, const double *targets, int n, double lr,
                      ProbeLandscape *out, BnError *err);
 

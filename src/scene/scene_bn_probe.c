@@ -33,7 +33,7 @@ typedef struct BnProbe {
     int layer;                          /* ICS: 0-based weight layer */
     int shown;                          /* landscape on a narrow screen: which measure's chart */
     Probe *probe[PROBE_NETS];
-    bool failed;                        /* a probe failed (a loss that is not finite) */
+    bool failed;                        /* a probe's forward failed (never with a batch of 2 or more) */
     Track at;                           /* (probes) the step probed (weights after that many steps) */
     Track value[PROBE_NETS][MEASURES];  /* (probes) each measure of each probe */
     double sum[PROBE_NETS][MEASURES];   /* their sums, for the means over the run */
@@ -76,7 +76,9 @@ static void probe_before_step(void *ctx, const Lockstep *ls, int k)
         }
     }
     for (int m = 0; m < MEASURES; m++) {
-        track_push(&p->value[k][m], v[m]);
+        /* A loss that blew up along the line is infinitely rough: the mean says so (no value), the
+         * chart breaks its line there. */
+        track_push(&p->value[k][m], isfinite(v[m]) ? v[m] : NAN);
         p->sum[k][m] += v[m];
     }
     p->loss[k] = p->loss_count ? p->loss_sum[k] / p->loss_count : NAN;
@@ -265,9 +267,10 @@ static void bnprobe_measure_chart(const BnProbe *p, Canvas *canvas, Rect area, i
     int used = snprintf(title, sizeof title, "%s mean:", measure_titles[ics][m]);
     for (int k = 0; k < PROBE_NETS && used < (int)sizeof title; k++) {
         int n = p->value[k][m].n;
-        format_number(num, sizeof num, n ? p->sum[k][m] / n : NAN, 3, canvas->unicode);
+        double mean = n ? p->sum[k][m] / n : NAN;
+        format_number(num, sizeof num, mean, 3, canvas->unicode);
         used += snprintf(title + used, sizeof title - (size_t)used, FITLINE_SEP " %s %s", k == NONE ? "none" : "BN",
-                         n ? num : "-");
+                         isfinite(mean) ? num : "-");
     }
     fitline_draw(canvas, area.x, area.y, title, ROLE_TITLE, ATTR_BOLD, area.w);
     LineSeries series[PROBE_NETS];
