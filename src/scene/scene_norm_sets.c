@@ -455,7 +455,7 @@ static void ns_update(void *self)
 
 static void ns_draw_hist(const NormSets *s, Canvas *cv, Rect r)
 {
-    if (r.w < 16 || r.h < 6)
+    if (!layout_chart_fits(r))
         return;
     int m = (int)s->method;
     /* The method's own statistics where they are the set's mean and variance (it centres). */
@@ -504,7 +504,8 @@ static void ns_draw(const void *self, Canvas *cv, Rect area)
     Rect body = rect_make(area.x, area.y + top, area.w, area.h - top);
     int block_w = 8 + s->shape.n * 15;
     Rect block, hist;
-    if (body.w - block_w >= 30) {
+    if (body.w - block_w >= LAYOUT_W_CHART_BESIDE) {
+
         rect_split_cols(body, block_w, 2, &block, &hist);
     } else if (body.h >= NS_C + 2 + 8) {
         /* Stacked: the block takes what leaves the histograms 10 rows, pictures when that is enough. */
