@@ -243,6 +243,36 @@ Test(cmd_train, usage_errors_exit_two_with_a_message)
     expect_failure("--test-shift=bright", 2, "--test-shift: 'bright' is not ADD or ADD,MUL");
     expect_failure("--test-shift=0.1,2,3", 2, "--test-shift");
     expect_failure("--test-shift=", 2, "--test-shift: needs a value");
+    expect_failure("--bn=before --freeze-bn=x", 2, "--freeze-bn: 'x' is not a whole number");
+    expect_failure("--freeze-bn=10", 2, "--freeze-bn: there is no batch norm to freeze");
+    expect_failure("--net=conv --freeze-bn=10", 2, "--freeze-bn: only the MLP");
+    expect_failure("--bn=before --freeze-bn=10 --precision=float", 2, "--precision=float");
+    expect_failure("--bn=before --steps=50 --freeze-bn=50", 2, "--freeze-bn: 50 steps before freezing");
+}
+
+/* Rows 1..K of a --freeze-bn=K run are the unfrozen run's (the same double steps); after K they part. */
+Test(cmd_train, freezing_bn_after_k_steps_keeps_the_first_rows_and_changes_the_rest)
+{
+    const char *base = "--dataset=synth784 --hidden=32 --act=relu --bn=before --steps=400 --every=100 --batch=4";
+    char args[256];
+    snprintf(args, sizeof args, "%s --precision=double", base);
+    Run plain = run_train(args);
+    snprintf(args, sizeof args, "%s --freeze-bn=200", base);
+    Run frozen = run_train(args);
+    cr_assert(plain.status == 0 && frozen.status == 0, "%s%s", plain.err, frozen.err);
+    /* Header and the rows of steps 100 and 200: the first three lines. */
+    const char *p = plain.out, *f = frozen.out;
+    for (int line = 0; line < 3; line++) {
+        p = strchr(p, '\n') + 1;
+        f = strchr(f, '\n') + 1;
+    }
+    cr_assert_eq(p - plain.out, f - frozen.out, "the first rows have the same length");
+    cr_assert_eq(strncmp(plain.out, frozen.out, (size_t)(p - plain.out)), 0, "rows up to step 200 agree:\n%s\n%s",
+                 plain.out, frozen.out);
+    cr_assert_str_neq(p, f, "after step 200 the frozen run differs");
+    cr_assert_eq(count_lines(frozen.out), 5, "%s", frozen.out);
+    run_free(&plain);
+    run_free(&frozen);
 }
 
 /* The value of column `col` (from 0) of the last row. */
