@@ -27,8 +27,10 @@ static bool mlp_step(TrainNet *net, Sgd *sgd, const double *x, const double *y, 
     TrainMlp *m = (TrainMlp *)net;
     if (!train_hooks_before_step(net->hooks, m->mlp, m->twin, x, y, batch, err))
         return false;
+    /* --freeze-bn runs in double (cmd_train.c sees to it): the float twin has no frozen mode. */
+    MlpMode mode = net->bn_frozen ? MLP_MODE_FROZEN : MLP_MODE_TRAIN;
     bool ok = m->twin ? mlp_float_train_step(m->twin, sgd, x, y, batch, loss, err)
-                      : mlp_train_step(m->mlp, sgd, x, y, batch, loss, err);
+                      : mlp_train_step_mode(m->mlp, sgd, x, y, batch, mode, loss, err);
     if (ok)
         train_hooks_after_step(net->hooks, m->mlp);
     return ok;
