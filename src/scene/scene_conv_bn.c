@@ -435,26 +435,24 @@ static void cb_draw(const void *self, Canvas *cv, Rect area)
     char head[768], loss[FORMAT_MAX], acc[FORMAT_MAX];
     format_number(loss, sizeof loss, s->loss, 3, cv->unicode);
     snprintf(acc, sizeof acc, "%.1f%%", 100.0 * track_last(&s->accuracy));
-    if (s->diverged)
-        snprintf(head, sizeof head, "step %ld: diverged (%s)" FITLINE_SEP " - lower the learning rate, r resets",
-                 s->step, s->why);
-    else
+    SceneHead h = scene_head_begin(cv, area);
+    if (s->diverged) {
+        scene_head_diverged(&h, s->step, s->why);
+    } else {
         snprintf(head, sizeof head, "step %ld/%ld" FITLINE_SEP "  loss %s" FITLINE_SEP "  test acc %s" FITLINE_SEP
                  "  (%s, batch %d)", s->step, s->steps_max, s->step > 0 ? loss : "-", acc, s->src.label, s->batch);
-    fitline_draw(cv, area.x, area.y, head, s->diverged ? ROLE_WARNING : ROLE_TITLE, ATTR_BOLD, area.w);
+        scene_head_title(&h, head, ROLE_TITLE);
+    }
     const ConvNetBlock *k = &s->net->block[s->block];
     char what[192], vals[FORMAT_MAX];
     format_number(vals, sizeof vals, (double)s->batch * k->side * k->side, 6, cv->unicode);
     const char *x = cv->unicode ? "\xc3\x97" : "x";
     snprintf(what, sizeof what, "block %d, channel %d of %d:" FITLINE_SEP " BN averages %d images %s %d%s%d = %s values",
              s->block + 1, s->channel, k->c_out, s->batch, x, k->side, x, k->side, vals);
-    fitline_draw(cv, area.x, area.y + 1, what, ROLE_HIGHLIGHT, ATTR_BOLD, area.w);
-    int top = 2;
-    if (s->src.fell_back) {
-        canvas_text(cv, area.x, area.y + top, IMAGESRC_INSTALL_HINT, ROLE_WARNING, 0, area.w);
-        top++;
-    }
-    Rect body = rect_make(area.x, area.y + top, area.w, area.h - top);
+    scene_head_title(&h, what, ROLE_HIGHLIGHT);
+    if (s->src.fell_back)
+        scene_head_text(&h, IMAGESRC_INSTALL_HINT, ROLE_WARNING, 0);
+    Rect body = scene_head_body(&h, 0);
     int gap = 2;
     if (layout_fits(body, LAYOUT_W_WIDE, 0)) {
 

@@ -277,15 +277,10 @@ static void gb_draw(const void *self, Canvas *cv, Rect area)
              g->watch + 1, m->num_hidden, dot, g->run.step, g->steps_max, dot, isfinite(g->run.loss) ? a : "-", dot,
              g->group, last, L->out);
     const char *head[2] = {line, line_short};
-    fitline_draw_first(cv, area.x, area.y, head, 2, ROLE_TITLE, ATTR_BOLD, area.w);
-    int row = area.y + 1;
+    SceneHead h = scene_head_begin(cv, area);
+    scene_head_title_first(&h, head, 2, ROLE_TITLE);
     if (g->run.state != NETRUN_OK) {
-        snprintf(line, sizeof line, "%s %s", g->run.message,
-                 g->run.state == NETRUN_DIVERGED ? "- lower the learning rate, press r to reset" : "");
-        if (g->run.state == NETRUN_DIVERGED && fitline_width(line, u) > area.w)    /* 80 columns: keep the advice */
-            snprintf(line, sizeof line, "diverged at step %ld: lower the learning rate, press r to reset",
-                     g->run.step + 1);
-        canvas_text(cv, area.x, row++, line, ROLE_WARNING, ATTR_BOLD, area.w);
+        scene_head_run(&h, g->run.message, g->run.state == NETRUN_DIVERGED, g->run.step + 1, false);
     } else {
         char sets_short[256];
         snprintf(line, sizeof line, "%d BN layers = %d sets: %s,%s learned (%d each); running mean, var tracked, not learned",
@@ -293,9 +288,10 @@ static void gb_draw(const void *self, Canvas *cv, Rect area)
         snprintf(sets_short, sizeof sets_short, "%d BN layers = %d sets of %s,%s (learned)" FITLINE_SEP " + running stats (not)",
                  m->num_hidden, m->num_hidden, bnlabels_symbols(u)->gamma, bnlabels_symbols(u)->beta);
         const char *alts[2] = {line, sets_short};
-        fitline_draw_first(cv, area.x, row++, alts, 2, ROLE_TEXT_DIM, 0, area.w);
+        scene_head_line_first(&h, alts, 2, ROLE_TEXT_DIM, 0);
     }
-    int rest = area.y + area.h - row;
+    Rect below = scene_head_body(&h, 0);
+    int row = below.y, rest = below.h;
     int table_h = rest >= LAYOUT_H_DETAILS ? (rest / 3 < 18 ? rest / 3 : 18) : rest >= LAYOUT_H_TABLE_ROW ? 6 : 5;
     if (table_h > L->out - g->group + 1)
         table_h = L->out - g->group + 1;

@@ -396,8 +396,9 @@ static void loss_surface_draw(const void *self, Canvas *c, Rect area)
     char a[FORMAT_MAX], line[200];
     snprintf(line, sizeof line, "one rule for both: lr = %s" FITLINE_SEP ", momentum %s", bnlabels_number(a, s->lr, 3, u),
              s->momentum ? "0.9 (heavy ball)" : "off");
-    fitline_draw(c, area.x, area.y, line, ROLE_HIGHLIGHT, ATTR_BOLD, area.w);
-    Rect body = rect_make(area.x, area.y + 1, area.w, area.h - 1);
+    SceneHead h = scene_head_begin(c, area);
+    scene_head_title(&h, line, ROLE_HIGHLIGHT);
+    Rect body = scene_head_body(&h, 0);
     /* A loss-over-steps chart under the maps when there is height to spare. */
     if (layout_fits(body, LAYOUT_W_KNOBS_BESIDE, LAYOUT_H_HISTORY_BELOW)) {
         Rect top, bottom;

@@ -482,7 +482,8 @@ static void ns_draw(const void *self, Canvas *cv, Rect area)
     ns_describe(s, who, sizeof who, count, sizeof count, cv->unicode);
     snprintf(head, sizeof head, "%s norm, set %d of %d:" FITLINE_SEP " %s" FITLINE_SEP "   (%s, mini-batch %ld)",
              norm_method_name(s->method), s->set + 1, s->sets[m], who, s->src.label, s->batches);
-    fitline_draw(cv, area.x, area.y, head, ROLE_TITLE, ATTR_BOLD, area.w);
+    SceneHead h = scene_head_begin(cv, area);
+    scene_head_title(&h, head, ROLE_TITLE);
     char stats[256], mean[FORMAT_MAX], var[FORMAT_MAX];
     if (s->ok[m]) {
         format_number(mean, sizeof mean, s->mean[m][s->set], 4, cv->unicode);
@@ -492,16 +493,13 @@ static void ns_draw(const void *self, Canvas *cv, Rect area)
                      cv->unicode ? "\xc2\xb2" : "^2", var, count);
         else
             snprintf(stats, sizeof stats, "mean %s  var %s" FITLINE_SEP "  over %s", mean, var, count);
-        fitline_draw(cv, area.x, area.y + 1, stats, ROLE_HIGHLIGHT, ATTR_BOLD, area.w);
+        scene_head_title(&h, stats, ROLE_HIGHLIGHT);
     } else {
-        fitline_draw(cv, area.x, area.y + 1, s->why[m], ROLE_WARNING, ATTR_BOLD, area.w);
+        scene_head_title(&h, s->why[m], ROLE_WARNING);
     }
-    int top = 2;
-    if (s->src.fell_back) {
-        canvas_text(cv, area.x, area.y + top, IMAGESRC_INSTALL_HINT, ROLE_WARNING, 0, area.w);
-        top++;
-    }
-    Rect body = rect_make(area.x, area.y + top, area.w, area.h - top);
+    if (s->src.fell_back)
+        scene_head_text(&h, IMAGESRC_INSTALL_HINT, ROLE_WARNING, 0);
+    Rect body = scene_head_body(&h, 0);
     int block_w = 8 + s->shape.n * 15;
     Rect block, hist;
     if (body.w - block_w >= LAYOUT_W_CHART_BESIDE) {

@@ -497,13 +497,14 @@ static void rs_draw(const void *self, Canvas *cv, Rect area)
              "feature %d/%d" FITLINE_SEP "%sbatch %ld/%ld (%d samples)" FITLINE_SEP "%s%s" FITLINE_SEP "%s%s", s->watch,
              s->nf, sep, s->step, s->steps_max, s->batch, sep, batchnorm_convention_name(s->conv), sep, alphas);
     const char *alts[2] = {line, line_short};
-    fitline_draw_first(cv, area.x, area.y, alts, 2, ROLE_TITLE, ATTR_BOLD, area.w);
-    rs_formula(s, 0, u, line, sizeof line);
-    fitline_draw(cv, area.x, area.y + 1, line, ROLE_DEFAULT, 0, area.w);
-    rs_formula(s, 1, u, line, sizeof line);
-    fitline_draw(cv, area.x, area.y + 2, line, ROLE_DEFAULT, 0, area.w);
-    int row = area.y + 3;
-    int rest = area.y + area.h - row;
+    SceneHead h = scene_head_begin(cv, area);
+    scene_head_title_first(&h, alts, 2, ROLE_TITLE);
+    for (int k = 0; k < 2; k++) {
+        rs_formula(s, k, u, line, sizeof line);
+        scene_head_line(&h, line, ROLE_DEFAULT, 0);
+    }
+    Rect below = scene_head_body(&h, 0);
+    int row = below.y, rest = below.h;
     int table_h = 0;
     if (rest >= LAYOUT_H_ROW_BELOW && area.w >= LAYOUT_W_FULL)
         table_h = s->nf + 1 < rest / 3 ? s->nf + 1 : rest / 3;

@@ -398,13 +398,11 @@ static void sb_draw(const void *self, Canvas *cv, Rect area)
         snprintf(head, sizeof head, "all %d runs done" FITLINE_SEP "  (%s 16x16, %d passes over %d pictures)",
                  SB_RUNS, s->label, SB_EPOCHS, SB_TRAIN);
     }
-    fitline_draw(cv, area.x, area.y, head, ROLE_TITLE, ATTR_BOLD, area.w);
-    int top = 1;
-    if (s->fell_back) {
-        canvas_text(cv, area.x, area.y + top, IMAGESRC_INSTALL_HINT, ROLE_WARNING, 0, area.w);
-        top++;
-    }
-    Rect body = rect_make(area.x, area.y + top, area.w, area.h - top);
+    SceneHead h = scene_head_begin(cv, area);
+    scene_head_title(&h, head, ROLE_TITLE);
+    if (s->fell_back)
+        scene_head_text(&h, IMAGESRC_INSTALL_HINT, ROLE_WARNING, 0);
+    Rect body = scene_head_body(&h, 0);
     int table_h = SB_METHODS + 2, table_w = 16 + SB_SIZES * 7;
     if (body.w >= table_w + 40) {
         Rect chart, side;
