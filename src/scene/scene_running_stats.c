@@ -270,6 +270,22 @@ static bool live_running_var(const void *self, const int *index, double *out)
     return rs_feature(self, ((const RunStats *)self)->track[0].var, index, out);
 }
 
+/* The second track (alpha2); none when the page has no alpha2. */
+static bool rs_second(const RunStats *s, const double *v, const int *index, double *out)
+{
+    return s->ntracks > 1 && rs_feature(s, v, index, out);
+}
+
+static bool live_running_mean2(const void *self, const int *index, double *out)
+{
+    return rs_second(self, ((const RunStats *)self)->track[1].mean, index, out);
+}
+
+static bool live_running_var2(const void *self, const int *index, double *out)
+{
+    return rs_second(self, ((const RunStats *)self)->track[1].var, index, out);
+}
+
 static bool live_population_mean(const void *self, const int *index, double *out)
 {
     return rs_feature(self, ((const RunStats *)self)->pop_mean, index, out);
@@ -299,6 +315,8 @@ static bool live_step(const void *self, const int *index, double *out)
 static const CatalogLive rs_lives[] = {
     { "running_mean", 1, "running mean of feature i", live_running_mean },
     { "running_var", 1, "running variance of feature i", live_running_var },
+    { "running_mean2", 1, "running mean of feature i with momentum alpha2 (none without alpha2)", live_running_mean2 },
+    { "running_var2", 1, "running variance of feature i with momentum alpha2", live_running_var2 },
     { "batch_mean", 1, "latest batch mean of feature i", live_batch_mean },
     { "batch_var", 1, "latest batch variance", live_batch_var },
     { "population_mean", 1, "mean of feature i over the whole data set", live_population_mean },
