@@ -284,8 +284,9 @@ static void real_draw(const void *self, Canvas *canvas, Rect area)
         canvas_text(canvas, area.x, area.y + 1, r->ls.train->warning, ROLE_WARNING, 0, area.w);
         top = 2;
     }
-    /* The band charts follow unit 0 of the last hidden layer: the input to its activation. */
-    canvas_text(canvas, area.x, area.y + top, "bands: input to unit 0 of the last hidden layer (15th-85th pct)",
+    /* The band charts follow the first unit of the last hidden layer (unit 1 on screen, as every scene
+     * numbers from 1): the input to its activation. */
+    canvas_text(canvas, area.x, area.y + top, "bands: input to unit 1 of the last hidden layer (15th-85th pct)",
                 ROLE_TEXT_DIM, 0, area.w);
     top++;
     Rect body = rect_make(area.x, area.y + top, area.w, area.h - top);

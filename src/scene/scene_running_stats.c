@@ -459,7 +459,7 @@ static void rs_table(const RunStats *s, Canvas *cv, Rect area)
         cols[ncols++] = "batch var";
     double v[RS_FEATURES_MAX * COLS_MAX];
     TableLabels row_names = TABLE_LABELS_INIT;
-    table_labels_number(&row_names, "", 0, rows);
+    table_labels_number(&row_names, "", 1, rows);
     for (int f = 0; f < rows; f++) {
         double *row = v + f * ncols;
         int c = 0;
@@ -499,10 +499,10 @@ static void rs_draw(const void *self, Canvas *cv, Rect area)
         snprintf(alphas, sizeof alphas, "%s = %s", bnlabels_symbols(u)->alpha, bnlabels_number(a1, s->track[0].alpha, 4, u));
     /* A shorter wording before anything is dropped; segments (FITLINE_SEP) drop whole, never mid-word. */
     char line_short[512];
-    snprintf(line, sizeof line, "feature %d of %d%sbatch %ld of %ld (%d samples)%s%s%s%s", s->watch, s->nf, sep,
+    snprintf(line, sizeof line, "feature %d of %d%sbatch %ld of %ld (%d samples)%s%s%s%s", s->watch + 1, s->nf, sep,
              s->step, s->steps_max, s->batch, sep, batchnorm_convention_name(s->conv), sep, alphas);
     snprintf(line_short, sizeof line_short,
-             "feature %d/%d" FITLINE_SEP "%sbatch %ld/%ld (%d samples)" FITLINE_SEP "%s%s" FITLINE_SEP "%s%s", s->watch,
+             "feature %d/%d" FITLINE_SEP "%sbatch %ld/%ld (%d samples)" FITLINE_SEP "%s%s" FITLINE_SEP "%s%s", s->watch + 1,
              s->nf, sep, s->step, s->steps_max, s->batch, sep, batchnorm_convention_name(s->conv), sep, alphas);
     const char *alts[2] = {line, line_short};
     fitline_draw_first(cv, area.x, area.y, alts, 2, ROLE_TITLE, ATTR_BOLD, area.w);
@@ -529,7 +529,7 @@ const SceneClass scene_running_stats = {
     .schema = SCENE_SCHEMA("running-stats", "running mean and variance converging under momentum alpha",
                            rs_settings, rs_lives),
     .headline = "running_mean[0]",
-    .headline_label = "running mean of feature 0",
+    .headline_label = "running mean of feature 1",
     .create = rs_create,
     .destroy = rs_destroy,
     .step = rs_step,
