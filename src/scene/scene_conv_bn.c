@@ -451,7 +451,7 @@ static void cb_draw(const void *self, Canvas *cv, Rect area)
     fitline_draw(cv, area.x, area.y + 1, what, ROLE_HIGHLIGHT, ATTR_BOLD, area.w);
     int top = 2;
     if (s->src.fell_back) {
-        canvas_text(cv, area.x, area.y + top, IMAGESRC_INSTALL_HINT, ROLE_WARNING, 0, area.w);
+        canvas_text(cv, area.x, area.y + top, s->src.notice, ROLE_WARNING, 0, area.w);
         top++;
     }
     Rect body = rect_make(area.x, area.y + top, area.w, area.h - top);

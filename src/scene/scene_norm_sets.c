@@ -485,7 +485,7 @@ static void ns_draw(const void *self, Canvas *cv, Rect area)
     }
     int top = 2;
     if (s->src.fell_back) {
-        canvas_text(cv, area.x, area.y + top, IMAGESRC_INSTALL_HINT, ROLE_WARNING, 0, area.w);
+        canvas_text(cv, area.x, area.y + top, s->src.notice, ROLE_WARNING, 0, area.w);
         top++;
     }
     Rect body = rect_make(area.x, area.y + top, area.w, area.h - top);

@@ -31,7 +31,8 @@ typedef struct RealData {
     BnPlacement placement;
     long steps_max;
     bool fashion;                   /* Fashion-MNIST loaded */
-    bool fell_back;                 /* Fashion-MNIST asked for but not installed: synth784 instead */
+    bool fell_back;                 /* Fashion-MNIST asked for but not installed or unreadable: synth784 */
+    char notice[256];               /* with fell_back: why, one line */
     char data_label[96];
     Track band_at;                  /* (points) steps of the percentile points */
     Track pct[2][3];                /* (points) p15/p50/p85 per net */
@@ -99,8 +100,8 @@ static void *real_create(const LessonPage *page, uint64_t seed, BnError *err)
     c.nets = 2;
     bool ok = false, stand_in = false;
     const char *real = dataset_resolve(dataset, true, "synth784", &stand_in);
+    BnError missing = { 0 };
     if (real != dataset && !stand_in) {
-        BnError missing = { 0 };
         c.dataset = real;
         c.n_train = 0;
         c.n_test = REAL_TEST;
@@ -113,6 +114,7 @@ static void *real_create(const LessonPage *page, uint64_t seed, BnError *err)
     }
     if (real != dataset && !ok) {
         r->fell_back = true;
+        imagesrc_explain_fallback(r->notice, sizeof r->notice, stand_in ? NULL : real, &missing);
         dataset = "synth784";
     }
     if (!ok) {
@@ -275,9 +277,7 @@ static void real_draw(const void *self, Canvas *canvas, Rect area)
     fitline_draw(canvas, area.x, area.y, head, role, ATTR_BOLD, area.w);
     int top = 1;
     if (r->fell_back) {
-        canvas_text(canvas, area.x, area.y + 1,
-                    "Fashion-MNIST not installed: sudo apt-get install dataset-fashion-mnist", ROLE_WARNING, 0,
-                    area.w);
+        canvas_text(canvas, area.x, area.y + 1, r->notice, ROLE_WARNING, 0, area.w);
         top = 2;
     } else if (r->ls.train->warning[0]) {
         /* The images loaded, but into this tutor's memory: say why, so a teacher can fix the cache. */
