@@ -170,7 +170,7 @@ Test(page_sweep, the_checks_catch_nan_inf_and_placeholders)
 Test(page_sweep, the_numbering_check_catches_labels_from_0_and_passes_counts_and_values)
 {
     static const char *const from_zero[] = { "feature 0 of 3", "feat 0", "running mean of ch0: 1.2", "img 0 v",
-                                             "image 0, group 1", "channels 0-1", "unit 0: input", "#0 ",
+                                             "image 0, group 1", "channels 0-1", "unit 0: input", "#0 ", "t0c1", "t1c0", "token 0",
                                              "showing 0-3" };
     for (size_t i = 0; i < sizeof from_zero / sizeof from_zero[0]; i++)
         cr_assert_not_null(numbering_find_zero(from_zero[i]), "missed \"%s\"", from_zero[i]);

@@ -26,6 +26,9 @@
 int text_draw(Canvas *canvas, Rect area, const char *markup, ColorRole role, int first_line);
 /* Lines the text needs at `width` columns, without drawing. */
 int text_height(const char *markup, int width, bool unicode);
+/* The text without its markup, on one line (line breaks and runs of blanks become one space), symbols
+ * resolved for the character set: for tables and one-line lists. Cut to fit size. Returns buf. */
+const char *text_plain(const char *markup, bool unicode, char *buf, int size);
 /* The symbol for \name (name without the backslash), or NULL when unknown. */
 const char *text_symbol(const char *name, bool unicode);
 

@@ -7,10 +7,11 @@
 #include <stdbool.h>
 #include <string.h>
 
-/* The words that number something; "c" and "ch" are channel labels written without a space ("ch0"). */
+/* The words that number something; "c", "ch" and "t" are channel and token labels written without a space
+ * ("ch0", "t0c1"). */
 static const char *const numbering_words[] = {
     "feat", "feature", "features", "channel", "channels", "ch", "c", "image", "images", "img", "unit", "units",
-    "group", "groups", "sample", "samples", "set", "layer", "block", "showing", "#",
+    "group", "groups", "sample", "samples", "token", "tokens", "t", "set", "layer", "block", "showing", "#",
 };
 
 static inline bool numbering_is_word_char(char ch) { return isalpha((unsigned char)ch) || ch == '#'; }
