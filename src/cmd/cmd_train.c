@@ -57,6 +57,10 @@ static const char help_tail[] =
     "  --precision=P    float (fast, the default) or double (the arithmetic of the lessons' scenes)\n"
     "                   for the training steps; the MLP is always evaluated in double, the conv net\n"
     "                   in the precision of its steps\n"
+    "  --test-shift=ADD[,MUL]\n"
+    "                   shift the test inputs' distribution: every test input x is read as\n"
+    "                   MUL*x + ADD (MUL default 1), e.g. 0.2 for brighter images; training data\n"
+    "                   stay as they are, so BN's running statistics no longer match the test data\n"
     "  --help           this text\n"
     "\n"
     "Columns: step,loss,test_acc,p15,p50,p85,train_acc,test_loss\n"
@@ -171,12 +175,25 @@ static int parse_value(TrainOptions *o, int which, const char *where, const char
         o->groups = l;
         o->groups_given = true;
         break;
-    default:
+    case 15:
         if (strcmp(v, "float") != 0 && strcmp(v, "double") != 0)
             return cmd_fail(2, where, "'%s' is not a precision (float, double)", v);
         o->double_steps = strcmp(v, "double") == 0;
         o->precision_given = true;
         break;
+    case 16: {
+        double *shift;
+        int bad = 0, count = parse_double_list(v, &shift, &bad);
+        if (count < 1 || count > 2) {
+            free(shift);
+            return cmd_fail(2, where, "'%s' is not ADD or ADD,MUL (one or two finite numbers)", v);
+        }
+        o->test_shifted = true;
+        o->test_offset = shift[0];
+        o->test_scale = count == 2 ? shift[1] : 1.0;
+        free(shift);
+        break;
+    }
     }
     return 0;
 }
@@ -213,7 +230,7 @@ static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
         /* Every other option needs a value. */
         static const char *const names[] = { "dataset", "net", "hidden", "act", "bn", "steps", "batch",
                                              "lr", "momentum", "seed", "every", "unit", "csv", "norm",
-                                             "groups", "precision" };
+                                             "groups", "precision", "test-shift" };
         int which = -1;
         for (int k = 0; k < (int)(sizeof names / sizeof names[0]); k++)
             if (parse_option(a, names[k], &v)) {
@@ -278,6 +295,9 @@ static int run_open(const TrainOptions *o, TrainRun *run)
     int status = (o->conv ? train_conv_create : train_mlp_create)(o, train, test, run->n_test, &run->net);
     if (status != 0)
         return status;
+    /* Only what the evaluations read moves; the network was built on the data as they are. */
+    if (o->test_shifted)
+        dataset_shift_inputs(run->test, o->test_offset, o->test_scale);
     run->sgd = sgd_create(run->net->num_params, o->lr, o->momentum);
     sampler_init(&run->sampler, train->n, o->seed);
     run->sampler_ready = true;
