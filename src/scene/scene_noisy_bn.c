@@ -303,7 +303,7 @@ static void noisy_draw(const void *self, Canvas *canvas, Rect area)
     } else {
         snprintf(head, sizeof head, "step %ld/%ld%s" FITLINE_SEP "  same data, seed, weights, batches"
                  FITLINE_SEP "  bands: layer %d, unit %d input, 15th/median/85th pct",
-                 s->ls.step, s->steps_max, s->ls.step >= s->steps_max ? " done" : "", s->layer + 1, s->unit);
+                 s->ls.step, s->steps_max, s->ls.step >= s->steps_max ? " done" : "", s->layer + 1, s->unit + 1);
     }
     fitline_draw(canvas, area.x, area.y, head, role, ATTR_BOLD, area.w);
     Rect body = rect_make(area.x, area.y + 1, area.w, area.h - 1);
