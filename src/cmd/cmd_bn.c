@@ -44,7 +44,7 @@ static const char help_head[] =
     "  --dy=FILE             upstream gradient dL/dy, CSV of the same shape: adds the backward pass\n"
     "  --norm=METHOD         which values share one set of statistics (default batch):\n";
 
-/* After the methods, one line each from norm.h's table. */
+/* After the methods, one line each from norm.c's table. */
 static const char help_middle[] =
     "  --groups=G            group norm: G groups of C/G channels (G must divide C)\n"
     "  --shape=C,H,W         each row is C channels of H x W positions, channel-major (channel, row,\n"
@@ -74,12 +74,12 @@ static const char help_tail[] =
 static void help_print(void)
 {
     fputs(help_head, stdout);
-    for (int m = 0; m < NORM_METHOD_COUNT; m++) {
+    for (int m = 0; m < norm_method_count(); m++) {
         const NormDescriptor *d = norm_descriptor((NormMethod)m);
         printf("                          %-10s%s\n", d->name, d->averages);
     }
     fputs(help_middle, stdout);
-    for (int m = 0; m < NORM_METHOD_COUNT; m++) {
+    for (int m = 0; m < norm_method_count(); m++) {
         const NormDescriptor *d = norm_descriptor((NormMethod)m);
         if (d->token_averages)
             printf("                          %-10s%s\n", d->name, d->token_averages);
@@ -202,7 +202,7 @@ static int norm_options_check(const BnOptions *o)
         return cmd_fail(2, "--norm", "%s norm needs the number of groups: --groups=G", name);
     if (o->tokens && !d->token_averages) {
         char with[128] = "";
-        for (int m = 0, used = 0; m < NORM_METHOD_COUNT; m++)
+        for (int m = 0, used = 0; m < norm_method_count(); m++)
             if (norm_descriptor((NormMethod)m)->token_averages && used < (int)sizeof with)
                 used += snprintf(with + used, sizeof with - (size_t)used, "%s%s", used ? ", " : "",
                                  norm_method_name((NormMethod)m));
