@@ -378,7 +378,7 @@ static void cb_draw_table(const ConvBn *s, Canvas *cv, Rect r)
     int n = k->c_out;
     double values[CB_CMAX * 4];
     TableLabels row_names = TABLE_LABELS_INIT;
-    table_labels_number(&row_names, "ch", 0, n);
+    table_labels_number(&row_names, "ch", 1, n);
     for (int c = 0; c < n; c++) {
         values[c * 4 + 0] = history_last(&s->batch_mean[s->block][c], 0);
         values[c * 4 + 1] = history_last(&s->batch_var[s->block][c], 0);
@@ -407,7 +407,7 @@ static void cb_draw_chart(const ConvBn *s, Canvas *cv, Rect r, bool var)
     char title[96];
     char v[FORMAT_MAX];
     format_number(v, sizeof v, history_last(run, 0), 3, cv->unicode);
-    snprintf(title, sizeof title, "running %s of ch%d: %s", var ? "var" : "mean", c, v);
+    snprintf(title, sizeof title, "running %s of ch%d: %s", var ? "var" : "mean", c + 1, v);
     fitline_draw(cv, r.x, r.y, title, ROLE_TITLE, ATTR_BOLD, r.w);
     LineSeries series[3] = {
         { run->x, history_col(run, 0), run->n, "running" },
@@ -442,10 +442,10 @@ static void cb_draw(const void *self, Canvas *cv, Rect area)
     format_number(vals, sizeof vals, (double)s->batch * k->side * k->side, 6, cv->unicode);
     const char *x = cv->unicode ? "\xc3\x97" : "x";
     snprintf(what, sizeof what, "block %d, channel %d of %d:" FITLINE_SEP " BN averages %d images %s %d%s%d = %s values",
-             s->block + 1, s->channel, k->c_out, s->batch, x, k->side, x, k->side, vals);
+             s->block + 1, s->channel + 1, k->c_out, s->batch, x, k->side, x, k->side, vals);
     scene_head_title(&h, what, ROLE_HIGHLIGHT);
     if (s->src.fell_back)
-        scene_head_text(&h, IMAGESRC_INSTALL_HINT, ROLE_WARNING, 0);
+        scene_head_text(&h, s->src.notice, ROLE_WARNING, 0);
     Rect body = scene_head_body(&h, 0);
     int gap = 2;
     if (layout_fits(body, LAYOUT_W_WIDE, 0)) {
@@ -473,7 +473,7 @@ const SceneClass scene_conv_bn = {
     .schema = SCENE_SCHEMA("conv-bn", "batch norm in a small conv net: per-channel statistics, before/after, running statistics",
                            cb_settings, cb_lives),
     .headline = "running_mean[0]",
-    .headline_label = "running mean, channel 0",
+    .headline_label = "running mean, channel 1",
     .min_h = 8,
     .create = cb_create,
     .destroy = cb_destroy,

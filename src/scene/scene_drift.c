@@ -251,7 +251,7 @@ static void drift_header(const Drift *d, SceneHead *head)
     /* Segments (FITLINE_SEP) drop whole from the end, so a loss is never cut to a shorter number. */
     int used = snprintf(buf, sizeof buf, "step %ld/%ld%s" FITLINE_SEP "  layer %d/%d, unit %d: input 15th/median/85th pct",
                         d->ls.step, d->steps_max, done ? " done" : "", d->layer + 1, d->num_hidden,
-                        unit_in(d, d->layer));
+                        unit_in(d, d->layer) + 1);
     if (d->ls.step > 0) {
         const char *lead = FITLINE_SEP "   loss:";
         for (int r = 0; r < DRIFT_NETS; r++) {
@@ -338,7 +338,7 @@ static void drift_histograms(const Drift *d, Canvas *canvas, Rect area)
             ns++;
         }
         char title[64];
-        snprintf(title, sizeof title, "layer %d, unit %d%s", l + 1, unit_in(d, l), l == d->layer ? " (watched)" : "");
+        snprintf(title, sizeof title, "layer %d, unit %d%s", l + 1, unit_in(d, l) + 1, l == d->layer ? " (watched)" : "");
         canvas_text(canvas, cell.x, cell.y, title, l == d->layer ? ROLE_HIGHLIGHT : ROLE_TITLE, 0, cell.w);
         HistogramSpec spec = { series, ns, ns == 2 ? HIST_MIRROR : HIST_OVERLAY, false,
                                { .label = "input" }, { .label = NULL } };

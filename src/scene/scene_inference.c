@@ -222,8 +222,9 @@ static void *inference_create(const LessonPage *page, uint64_t seed, BnError *er
     Pcg32 rng;
     pcg32_seed(&rng, seed, STREAM_AFFINE);
     for (int j = 0; j < s->c; j++) {
-        s->gamma[j] = 0.5 + 1.5 * pcg32_uniform(&rng);
-        s->beta[j] = -1.0 + 2.0 * pcg32_uniform(&rng);
+        /* Round to tenths: the table shows them exactly, so a learner can recompute y by hand. */
+        s->gamma[j] = round(5.0 + 15.0 * pcg32_uniform(&rng)) / 10.0;
+        s->beta[j] = round(-10.0 + 20.0 * pcg32_uniform(&rng)) / 10.0;
         s->run_mean[j] = 0.0;
         s->run_var[j] = 1.0;
     }

@@ -250,7 +250,7 @@ static void placement_draw(const void *self, Canvas *canvas, Rect area)
         scene_head_title(&h, head, ROLE_TITLE);
     /* Honesty first: this run is one data set and one seed. */
     fitline_draw(canvas, area.x, area.y + area.h - 1,
-                 "One run: the outcome varies with data and seed;" FITLINE_SEP " neither placement always wins.",
+                 "One data set, one seed:" FITLINE_SEP " R tries another seed; other data can change the order.",
                  ROLE_TEXT_DIM, 0, area.w);
     Rect body = scene_head_body(&h, 1);
     Rect charts = body, hists = { 0, 0, 0, 0 };

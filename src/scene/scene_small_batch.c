@@ -41,6 +41,7 @@ static const char *const sb_names[SB_METHODS] = { "BN", "GN", "LN" };
 typedef struct SmallBatch {
     char label[64];
     bool fell_back;
+    char notice[256];               /* why it fell back (imagesrc) */
     double *train_x, *train_y;      /* (SB_TRAIN, 256), (SB_TRAIN) the shrunk pictures */
     double *test_x, *test_y;        /* (SB_TEST, 256), (SB_TEST) */
     int *order;                     /* (SB_IMAGES) the one picture order every run follows */
@@ -184,6 +185,7 @@ static void *sb_create(const LessonPage *page, uint64_t seed, BnError *err)
         }
         snprintf(s->label, sizeof s->label, "%s", src.label);
         s->fell_back = src.fell_back;
+        snprintf(s->notice, sizeof s->notice, "%s", src.notice);
         if (split == 0)
             sb_shrink_set(&s->train_x, &s->train_y, set, SB_TRAIN);
         else
@@ -401,7 +403,7 @@ static void sb_draw(const void *self, Canvas *cv, Rect area)
     SceneHead h = scene_head_begin(cv, area);
     scene_head_title(&h, head, ROLE_TITLE);
     if (s->fell_back)
-        scene_head_text(&h, IMAGESRC_INSTALL_HINT, ROLE_WARNING, 0);
+        scene_head_text(&h, s->notice, ROLE_WARNING, 0);
     Rect body = scene_head_body(&h, 0);
     int table_h = SB_METHODS + 2, table_w = 16 + SB_SIZES * 7;
     if (body.w >= table_w + 40) {
