@@ -244,31 +244,30 @@ static const CatalogSceneSetting drift_settings[] = {
 
 /* ---- drawing ---- */
 
-static void drift_header(const Drift *d, Canvas *canvas, Rect row)
+static void drift_header(const Drift *d, SceneHead *head)
 {
+    if (d->ls.diverged) {
+        scene_head_diverged(head, d->ls.step, NULL);
+        return;
+    }
     char buf[256], num[FORMAT_MAX];
     bool done = d->ls.step >= d->steps_max && !d->ls.diverged;
     /* Segments (FITLINE_SEP) drop whole from the end, so a loss is never cut to a shorter number. */
     int used = snprintf(buf, sizeof buf, "step %ld/%ld%s" FITLINE_SEP "  layer %d/%d, unit %d: input 15th/median/85th pct",
                         d->ls.step, d->steps_max, done ? " done" : "", d->layer + 1, d->num_hidden,
-                        unit_in(d, d->layer));
-    ColorRole role = ROLE_TITLE;
-    if (d->ls.diverged) {
-        snprintf(buf, sizeof buf, "step %ld: diverged" FITLINE_SEP " - lower the learning rate, press r to reset",
-                 d->ls.step);
-        role = ROLE_WARNING;
-    } else if (d->ls.step > 0) {
+                        unit_in(d, d->layer) + 1);
+    if (d->ls.step > 0) {
         const char *lead = FITLINE_SEP "   loss:";
         for (int r = 0; r < DRIFT_NETS; r++) {
             int k = d->net_of[r];
             if (k < 0 || used >= (int)sizeof buf)
                 continue;
             used += snprintf(buf + used, sizeof buf - (size_t)used, "%s %s %s", lead, r == PLAIN ? "no BN" : "BN",
-                             format_number(num, sizeof num, d->ls.loss[k], 3, canvas->unicode));
+                             format_number(num, sizeof num, d->ls.loss[k], 3, head->canvas->unicode));
             lead = " ";
         }
     }
-    fitline_draw(canvas, row.x, row.y, buf, role, ATTR_BOLD, row.w);
+    scene_head_title(head, buf, ROLE_TITLE);
 }
 
 static void drift_bands(const Drift *d, Canvas *canvas, Rect area)
@@ -342,7 +341,7 @@ static void drift_histograms(const Drift *d, Canvas *canvas, Rect area)
             ns++;
         }
         char title[64];
-        snprintf(title, sizeof title, "layer %d, unit %d%s", l + 1, unit_in(d, l), l == d->layer ? " (watched)" : "");
+        snprintf(title, sizeof title, "layer %d, unit %d%s", l + 1, unit_in(d, l) + 1, l == d->layer ? " (watched)" : "");
         canvas_text(canvas, cell.x, cell.y, title, l == d->layer ? ROLE_HIGHLIGHT : ROLE_TITLE, 0, cell.w);
         HistogramSpec spec = { series, ns, ns == 2 ? HIST_MIRROR : HIST_OVERLAY, false,
                                { .label = "input" }, { .label = NULL } };
@@ -353,8 +352,9 @@ static void drift_histograms(const Drift *d, Canvas *canvas, Rect area)
 static void drift_draw(const void *self, Canvas *canvas, Rect area)
 {
     const Drift *d = self;
-    drift_header(d, canvas, rect_make(area.x, area.y, area.w, 1));
-    Rect body = rect_make(area.x, area.y + 1, area.w, area.h - 1);
+    SceneHead head = scene_head_begin(canvas, area);
+    drift_header(d, &head);
+    Rect body = scene_head_body(&head, 0);
     /* Histograms only where the band charts keep enough height to read. */
     if (layout_fits(body, layout_columns_w(3, LAYOUT_W_HIST_MIN, 2), LAYOUT_H_CHARTS_STACKED)) {
 
