@@ -55,8 +55,7 @@ static const char help_tail[] =
     "                   for the conv net, which channel of the second block (0 to 15)\n"
     "  --csv=FILE       write the CSV to FILE (default standard output)\n"
     "  --precision=P    float (fast, the default) or double (the arithmetic of the lessons' scenes)\n"
-    "                   for the training steps; the MLP is always evaluated in double, the conv net\n"
-    "                   in the precision of its steps\n"
+    "                   for the training steps and the evaluation\n"
     "  --help           this text\n"
     "\n"
     "Columns: step,loss,test_acc,p15,p50,p85,train_acc,test_loss\n"
@@ -242,7 +241,7 @@ typedef struct TrainRun {
     bool sampler_ready;
     int n_test;             /* rows of the fixed test batch */
     int *idx, *pred;        /* (batch) each */
-    double *x, *y;          /* (batch, dim), (batch) */
+    double *x, *y;          /* (batch, dim) (double steps only), (batch) */
     FILE *out;
 } TrainRun;
 
@@ -278,13 +277,19 @@ static int run_open(const TrainOptions *o, TrainRun *run)
     int status = (o->conv ? train_conv_create : train_mlp_create)(o, train, test, run->n_test, &run->net);
     if (status != 0)
         return status;
+    /* A float net reads each synth784 row from a float copy made once, instead of redrawing it. */
+    if (run->net->takes_floats) {
+        dataset_keep_float_rows(run->train);
+        dataset_keep_float_rows(run->test);
+    }
     run->sgd = sgd_create(run->net->num_params, o->lr, o->momentum);
     sampler_init(&run->sampler, train->n, o->seed);
     run->sampler_ready = true;
     size_t batch = (size_t)o->batch;
     run->idx = xmalloc(sizeof(int) * batch);
     run->pred = xmalloc(sizeof(int) * batch);
-    run->x = xmalloc(sizeof(double) * batch * (size_t)train->dim);
+    if (!run->net->takes_floats)
+        run->x = xmalloc(sizeof(double) * batch * (size_t)train->dim);
     run->y = xmalloc(sizeof(double) * batch);
     run->out = stdout;
     if (o->csv && !(run->out = fopen(o->csv, "w")))
@@ -309,7 +314,11 @@ static int run_step(const TrainOptions *o, TrainRun *run, long step, RowSums *su
 {
     int batch = (int)o->batch;
     sampler_next(&run->sampler, run->idx, batch);
-    dataset_gather(run->train, run->idx, batch, run->x, run->y);
+    float *xf = run->net->takes_floats ? run->net->cls->input_f32(run->net, batch) : NULL;
+    if (xf)
+        dataset_gather_float(run->train, run->idx, batch, xf, run->y);
+    else
+        dataset_gather(run->train, run->idx, batch, run->x, run->y);
     double loss = 0.0;
     BnError err = { 0 };
     /* A dataset file truncated under us: stop with its message rather than train on zeros. */
@@ -317,7 +326,10 @@ static int run_step(const TrainOptions *o, TrainRun *run, long step, RowSums *su
         fflush(run->out);
         return cmd_fail_error(1, &err, "train");
     }
-    if (!run->net->cls->step(run->net, run->sgd, run->x, run->y, batch, &loss, &err)) {
+    bool stepped = run->net->takes_floats
+        ? run->net->cls->step_f32(run->net, run->sgd, xf, run->y, batch, &loss, &err)
+        : run->net->cls->step(run->net, run->sgd, run->x, run->y, batch, &loss, &err);
+    if (!stepped) {
         fflush(run->out);
         return isfinite(loss) ? cmd_fail_error(1, &err, "train") : diverged(o, step);
     }
