@@ -241,6 +241,7 @@ typedef struct TrainRun {
     bool sampler_ready;
     int n_test;             /* rows of the fixed test batch */
     int *idx, *pred;        /* (batch) each */
+    int *idx_next;          /* (batch) the next mini-batch, drawn one step ahead so its rows can be prefetched */
     double *x, *y;          /* (batch, dim) (double steps only), (batch) */
     FILE *out;
 } TrainRun;
@@ -254,6 +255,7 @@ static void run_free(TrainRun *run)
     if (run->sampler_ready)
         sampler_free(&run->sampler);
     free(run->idx);
+    free(run->idx_next);
     free(run->pred);
     free(run->x);
     free(run->y);
@@ -287,6 +289,8 @@ static int run_open(const TrainOptions *o, TrainRun *run)
     run->sampler_ready = true;
     size_t batch = (size_t)o->batch;
     run->idx = xmalloc(sizeof(int) * batch);
+    run->idx_next = xmalloc(sizeof(int) * batch);
+    sampler_next(&run->sampler, run->idx_next, (int)batch);
     run->pred = xmalloc(sizeof(int) * batch);
     if (!run->net->takes_floats)
         run->x = xmalloc(sizeof(double) * batch * (size_t)train->dim);
@@ -313,7 +317,13 @@ static int diverged(const TrainOptions *o, long step)
 static int run_step(const TrainOptions *o, TrainRun *run, long step, RowSums *sums, double *first_loss)
 {
     int batch = (int)o->batch;
-    sampler_next(&run->sampler, run->idx, batch);
+    /* The sampler runs one batch ahead: the same batches in the same order, and while this one trains
+     * the next one's rows are on their way into the cache. */
+    int *swap = run->idx;
+    run->idx = run->idx_next;
+    run->idx_next = swap;
+    if (step < o->steps)
+        sampler_next(&run->sampler, run->idx_next, batch);
     float *xf = run->net->takes_floats ? run->net->cls->input_f32(run->net, batch) : NULL;
     if (xf)
         dataset_gather_float(run->train, run->idx, batch, xf, run->y);
@@ -326,6 +336,8 @@ static int run_step(const TrainOptions *o, TrainRun *run, long step, RowSums *su
         fflush(run->out);
         return cmd_fail_error(1, &err, "train");
     }
+    if (xf && step < o->steps)
+        dataset_prefetch_float_rows(run->train, run->idx_next, batch);
     bool stepped = run->net->takes_floats
         ? run->net->cls->step_f32(run->net, run->sgd, xf, run->y, batch, &loss, &err)
         : run->net->cls->step(run->net, run->sgd, run->x, run->y, batch, &loss, &err);

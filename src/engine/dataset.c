@@ -669,6 +669,25 @@ void dataset_row_float(const Dataset *set, int i, float *out)
         free(row_d);
 }
 
+void dataset_prefetch_float_rows(const Dataset *set, const int *indices, int count)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    const DatasetStorage *st = set->storage;
+    size_t dim = (size_t)set->dim;
+    for (int b = 0; b < count; b++) {
+        const char *row = st->floats ? (const char *)(st->floats + (size_t)indices[b] * dim)
+                        : st->kind == STORAGE_BYTES && st->owned ? (const char *)(st->bytes + (size_t)indices[b] * dim)
+                                                                 : NULL;
+        size_t bytes = st->floats ? dim * sizeof(float) : dim;
+        /* The first lines of each row: the hardware prefetcher streams the rest once a row is read. */
+        for (size_t at = 0; row && at < bytes && at < 256; at += 64)
+            __builtin_prefetch(row + at, 0, 1);
+    }
+#else
+    (void)set, (void)indices, (void)count;
+#endif
+}
+
 void dataset_rows_float(const Dataset *set, int first, int count, float *out)
 {
     for (int i = 0; i < count; i++)

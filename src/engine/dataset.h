@@ -91,6 +91,9 @@ bool dataset_keep_float_rows(Dataset *set);
 void dataset_row_float(const Dataset *set, int i, float *out);
 void dataset_rows_float(const Dataset *set, int first, int count, float *out);
 void dataset_gather_float(const Dataset *set, const int *indices, int batch, float *x, double *y);
+/* A hint that these rows will be read in float soon (the next mini-batch, while the current one trains):
+ * the start of each starts moving into the cache. Changes nothing else. */
+void dataset_prefetch_float_rows(const Dataset *set, const int *indices, int count);
 /* The (n, dim) inputs when the set holds them as doubles (the small 2-D sets), else NULL. */
 const double *dataset_values(const Dataset *set);
 /* Bytes of inputs this process holds privately (mapped files not counted), for tests and figures. */

@@ -42,6 +42,10 @@ struct MlpFloat {
     float *input;                   /* (batch, n_in) */
     float *logits, *dlogits;        /* (batch, n_out) */
     double *logits_d, *dlogits_d;   /* (batch, n_out) the loss is computed in double */
+    /* mlp_float_infer's buffers for up to infer_rows rows, kept between calls (a fresh mapping of this
+     * size would fault in every page on every evaluation). */
+    int infer_rows;
+    float *infer;
 };
 
 /* The float twin of a parameter pointer of the Mlp: the same offset into the twin's block. */
@@ -103,6 +107,7 @@ void mlp_float_destroy(MlpFloat *t)
     free(t->stats);
     free(t->acts);
     free(t->logits_d);
+    free(t->infer);
     free(t);
 }
 
@@ -479,12 +484,27 @@ bool mlp_float_infer(MlpFloat *t, const Dataset *set, int first, int n, double *
         widest = t->hidden[l].out > widest ? t->hidden[l].out : widest;
     size_t cells = (size_t)n * (size_t)widest;
     int w0 = t->hidden[0].out;
-    float *chunk = xcalloc_aligned(INFER_CHUNK_ROWS * (size_t)t->n_in, sizeof(float));
-    float *first_z = xcalloc_aligned((size_t)n * (size_t)w0, sizeof(float));
-    float *z = xcalloc_aligned(cells, sizeof(float)), *pre = xcalloc_aligned(cells, sizeof(float));
-    float *h = xcalloc_aligned(cells, sizeof(float));
-    float *stats = xcalloc_aligned((3 * (size_t)widest + cells), sizeof(float));
-    float *out = xcalloc_aligned((size_t)n * (size_t)t->n_out, sizeof(float));
+    size_t chunk_size = INFER_CHUNK_ROWS * (size_t)t->n_in, first_size = (size_t)n * (size_t)w0,
+           stats_size = 3 * (size_t)widest + cells, out_size = (size_t)n * (size_t)t->n_out;
+    if (n > t->infer_rows) {
+        free(t->infer);
+        /* Each piece rounded up to a cache line's 16 floats, so every piece starts aligned. */
+        size_t total = 0;
+        size_t sizes[7] = { chunk_size, first_size, cells, cells, cells, stats_size, out_size };
+        for (int i = 0; i < 7; i++)
+            total += (sizes[i] + 15) / 16 * 16;
+        t->infer = xcalloc_aligned(total, sizeof(float));
+        t->infer_rows = n;
+    }
+    float *next = t->infer;
+    float *pieces[7];
+    size_t sizes[7] = { chunk_size, first_size, cells, cells, cells, stats_size, out_size };
+    for (int i = 0; i < 7; i++) {
+        pieces[i] = next;
+        next += (sizes[i] + 15) / 16 * 16;
+    }
+    float *chunk = pieces[0], *first_z = pieces[1], *z = pieces[2], *pre = pieces[3], *h = pieces[4],
+          *stats = pieces[5], *out = pieces[6];
     const FloatLayer *F0 = &t->hidden[0];
     for (int r = 0; r < n; r += INFER_CHUNK_ROWS) {
         int m = n - r < INFER_CHUNK_ROWS ? n - r : INFER_CHUNK_ROWS;
@@ -497,12 +517,5 @@ bool mlp_float_infer(MlpFloat *t, const Dataset *set, int first, int n, double *
         logits[i] = out[i];
     if (bn)
         infer_pass(t, first_z, n, false, layer, unit, column, NULL, z, pre, h, stats);
-    free(chunk);
-    free(first_z);
-    free(z);
-    free(pre);
-    free(h);
-    free(stats);
-    free(out);
     return true;
 }
