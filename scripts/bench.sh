@@ -83,6 +83,59 @@ bench_playing_cpu() {
 }
 bench_playing_cpu || status=1
 
+# Per-tutor CPU over every page, as a learner meets them: one tutor per page in a private tmux server,
+# `Space` pressed once on arrival (a page that holds its scene for a question stays held), utime+stime
+# over BENCH_PLAY_PAGE_SECONDS (default 2) after a settling second. Prints the mean over all pages and
+# the BENCH_PLAY_TOP (5) busiest. Skipped without tmux.
+bench_playing_pages() {
+    command -v tmux >/dev/null 2>&1 || { echo "== playing_pages: tmux is not installed; skipped"; return 0; }
+    secs=${BENCH_PLAY_PAGE_SECONDS:-2}
+    top=${BENCH_PLAY_TOP:-5}
+    state=$(mktemp -d)
+    table=$(mktemp)
+    tm="tmux -L bntutor-bench-pages-$$ -f /dev/null"
+    echo "== playing_pages (one tutor per page at 100x30, Space pressed, ${secs}s each)"
+    XDG_STATE_HOME=$state BNTUTOR_LESSONS=$(pwd)/lessons "$bin" list >"$table.list" || {
+        echo "bntutor: bench: playing_pages: bntutor list failed" >&2; rm -rf "$state" "$table" "$table.list"; return 1; }
+    awk '$1 ~ /^[0-9]+$/ {
+            for (i = 2; i < NF; i++) if ($(i + 1) ~ /^pages?$/ && $i ~ /^[0-9]+$/) { print $1, $i; break }
+        }' "$table.list" >"$table.pages"
+    tck=$(getconf CLK_TCK)
+    pfailed=0
+    while read -r lesson pages; do
+        p=1
+        while [ "$p" -le "$pages" ]; do
+            $tm new-session -d -s play -x 100 -y 30 "env LC_ALL=C.UTF-8 TERM=tmux-256color XDG_STATE_HOME=$state \
+                BNTUTOR_LESSONS=$(pwd)/lessons $bin --lesson=$lesson --page=$p" || { pfailed=1; p=$((p + 1)); continue; }
+            pid=$($tm display -p -t play '#{pane_pid}')
+            sleep 1
+            $tm send-keys -t play Space
+            t0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null)
+            sleep "$secs"
+            t1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null)
+            $tm kill-server 2>/dev/null
+            if [ -z "$t0" ] || [ -z "$t1" ]; then
+                echo "bntutor: bench: playing_pages: lesson $lesson page $p: the tutor exited" >&2
+                pfailed=1
+            else
+                awk -v d="$((t1 - t0))" -v t="$tck" -v s="$secs" -v l="$lesson" -v p="$p" \
+                    'BEGIN { printf "%.2f %s %s\n", 100 * d / t / s, l, p }' >>"$table"
+            fi
+            p=$((p + 1))
+        done
+    done <"$table.pages"
+    sort -rn "$table" | awk -v top="$top" '
+        { sum += $1; n++ }
+        NR <= top { printf "  %6.2f%% of a core  lesson %s page %s\n", $1, $2, $3 }
+        END { if (n) printf "mean over %d pages: %.2f%% of a core (target < 1)\nRESULT playing_pages_mean_percent %.2f\n", n, sum / n, sum / n }' |
+        tee -a "$results" | grep -v '^RESULT '
+    rm -rf "$state" "$table" "$table.list" "$table.pages"
+    return "$pfailed"
+}
+if [ "${BENCH_PLAY_PAGES:-1}" != 0 ]; then
+    bench_playing_pages || status=1
+fi
+
 # One SGD step of the conv net (batch 32, batch norm) against the same network in PyTorch on one thread,
 # float64 and float32, taking turns for BENCH_ROUNDS rounds; the median of the per-round ratios. Each round
 # also times a whole `bntutor train --net=conv` run (BENCH_CONV_STEPS steps, default 1000) per step

@@ -750,6 +750,30 @@ bool convnet_float_train_step_f32(ConvNetFloat *t, Sgd *sgd, const float *x, con
     return train_step(t, sgd, NULL, x, labels, n, loss, err);
 }
 
+bool convnet_float_add_gradient(ConvNetFloat *t, const float *x, const double *labels, int n, float weight,
+                                float *accum, double *loss, BnError *err)
+{
+    if (!forward_from(t, NULL, x, n, CONVNET_MODE_TRAIN, err))
+        return false;
+    double value = convnet_float_loss(t, labels);
+    if (loss)
+        *loss = value;
+    if (!isfinite(value)) {
+        error_set(err, "train", "the loss is %g: the learning rate is too large", value);
+        return false;
+    }
+    memset(t->grads, 0, sizeof(float) * t->net->num_params);
+    backward(t);
+    for (size_t i = 0; i < t->net->num_params; i++)
+        accum[i] += weight * t->grads[i];
+    return true;
+}
+
+void convnet_float_sgd_step(ConvNetFloat *t, const Sgd *sgd, const float *grads)
+{
+    kernels_f32_sgd(t->params, t->velocity, grads, (long)t->net->num_params, (float)sgd->lr, (float)sgd->momentum);
+}
+
 void convnet_float_predict(const ConvNetFloat *t, int *classes)
 {
     int k = t->net->config.classes;

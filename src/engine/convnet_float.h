@@ -55,6 +55,15 @@ bool convnet_float_train_step(ConvNetFloat *twin, Sgd *sgd, const double *x, con
 bool convnet_float_train_step_f32(ConvNetFloat *twin, Sgd *sgd, const float *x, const double *labels, int n,
                                   double *loss, BnError *err);
 
+/* Gradients summed over several mini-batches ("ghost batches" normalized separately, one SGD step):
+ * convnet_float_add_gradient runs a training forward of x (n samples, float; running statistics are
+ * updated as by a step), the mean loss into *loss, and its backward, and adds weight times that
+ * gradient into accum (num_params floats); the parameters are not touched. False with err when the
+ * loss is not finite. convnet_float_sgd_step then takes one SGD step with grads. */
+bool convnet_float_add_gradient(ConvNetFloat *twin, const float *x, const double *labels, int n, float weight,
+                                float *accum, double *loss, BnError *err);
+void convnet_float_sgd_step(ConvNetFloat *twin, const Sgd *sgd, const float *grads);
+
 /* Argmax class of each sample of the last forward. classes: (n). */
 void convnet_float_predict(const ConvNetFloat *twin, int *classes);
 /* Fraction of the last forward's samples whose argmax equals the label. labels: (n). */
