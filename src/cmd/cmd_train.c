@@ -54,7 +54,7 @@ static const char help_tail[] =
     "  --unit=J         which unit of the last hidden layer p15/p50/p85 follow (default 0);\n"
     "                   for the conv net, which channel of the second block (0 to 15)\n"
     "  --csv=FILE       write the CSV to FILE (default standard output)\n"
-    "  --precision=P    float (fast, the default) or double (the arithmetic of the lessons' scenes)\n"
+    "  --precision=P    float (fast, the default) or double (the arithmetic of most lessons' scenes)\n"
     "                   for the training steps and the evaluation\n"
     "  --help           this text\n"
     "\n"

@@ -1,7 +1,7 @@
 /* Single-precision twin of an Mlp for fast training steps (engine layer).
  *
- * `bntutor train` and the benchmark train through it; the lessons' scenes keep the double Mlp, so every
- * number a learner reads there is computed in double. The twin holds the parameters in float (same
+ * `bntutor train`, the benchmark and the drift scene (through lockstep.h) train through it; the other
+ * scenes keep the double Mlp. The twin holds the parameters in float (same
  * layout as Mlp.params) and computes forward, loss, backward and update in float, except that the loss
  * and the BN running statistics are kept in double in the Mlp itself. mlp_float_store writes the
  * parameters back, so the Mlp can then evaluate, predict and be drawn as usual. */
