@@ -11,6 +11,7 @@
 #include "ui/tutor.h"
 #include "view/canvas.h"
 #include "view/keys.h"
+#include "view/text.h"
 
 static char state_dir[256];
 
@@ -353,13 +354,21 @@ Test(tutor_page, after_an_answer_the_feedback_shows_until_enter_opens_the_next_q
     tutor_destroy(t);
 }
 
-/* Prose and questions scroll as one column: a question out of sight is announced, and an answer
- * brings its verdict into view however long the explanation. */
-Test(tutor_page, the_text_scrolls_to_a_fresh_verdict_and_names_a_question_out_of_sight)
+/* Prose and questions scroll as one column: the question being asked stays pinned in view while the
+ * prose above it scrolls, and an answer brings its verdict into view however long the explanation. */
+Test(tutor_page, the_open_question_stays_in_view_while_the_prose_scrolls_and_a_fresh_verdict_shows)
 {
-    Tutor *t = open_tutor(1, 4, false);
+    Tutor *t = open_tutor(1, 4, false);      /* prose, then a number question, longer than 8 rows */
     char *frame = render(t, 80, 24, true);
-    cr_assert(strstr(frame, "question below"), "the mark names the question below:\n%s", frame);
+    cr_assert(strstr(frame, "Question 1") && strstr(frame, "Your answer:"), "the question is in view:\n%s", frame);
+    cr_assert(strstr(frame, "\xE2\x86\x93 more"), "the mark says the prose goes on:\n%s", frame);
+    cr_assert(strstr(frame, "After the transformation"), "the prose starts at the top:\n%s", frame);
+    free(frame);
+    for (int i = 0; i < 3; i++)
+        tutor_key(t, BK_DOWN);
+    frame = render(t, 80, 24, true);
+    cr_assert(!strstr(frame, "After the transformation"), "the prose scrolled:\n%s", frame);
+    cr_assert(strstr(frame, "Question 1") && strstr(frame, "Your answer:"), "the question stays:\n%s", frame);
     free(frame);
     tutor_destroy(t);
     t = open_tutor(6, 3, false);              /* one question with a long explanation */
@@ -513,5 +522,33 @@ Test(tutor_page, a_knob_whose_keys_answer_the_open_question_leaves_the_footer_un
     free(frame);
     tutor_key(t, '2');
     cr_expect_eq(tutor_status(t)[0], '\0', "2 now watches layer 2, with no complaint: %s", tutor_status(t));
+    tutor_destroy(t);
+}
+
+/* The page wraps its prose and questions when it opens, when the size changes and when an answer
+ * changes a question's text: not on a frame, a scroll or a scene key. */
+Test(tutor_page, the_text_is_wrapped_on_open_resize_and_answer_not_on_every_key_or_frame)
+{
+    Tutor *t = open_tutor(7, 3, false);        /* prose, a choice question, a scene with knobs */
+    free(render(t, 80, 24, true));
+    unsigned long wrapped = text_lines_created();
+    tutor_key(t, BK_DOWN);
+    tutor_key(t, BK_UP);
+    tutor_key(t, 'z');
+    tutor_key(t, 'z');
+    tutor_key(t, '.');
+    for (int i = 0; i < 3; i++)
+        free(render(t, 80, 24, true));
+    cr_assert_eq(text_lines_created(), wrapped, "%lu texts wrapped again by keys and frames",
+                 text_lines_created() - wrapped);
+    tutor_key(t, 'b');                          /* an answer: its feedback is new text */
+    free(render(t, 80, 24, true));
+    cr_assert_gt(text_lines_created(), wrapped, "the answered question is wrapped anew");
+    wrapped = text_lines_created();
+    free(render(t, 100, 30, true));             /* a new size */
+    cr_assert_gt(text_lines_created(), wrapped, "a resize wraps the column at its new width");
+    wrapped = text_lines_created();
+    free(render(t, 100, 30, false));            /* ASCII spells symbols out: other widths */
+    cr_assert_gt(text_lines_created(), wrapped, "a new character set wraps again");
     tutor_destroy(t);
 }

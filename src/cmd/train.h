@@ -37,6 +37,8 @@ typedef struct TrainOptions {
     const char *csv;
     bool double_steps;      /* --precision=double: train through the double Mlp, not its float twin */
     bool precision_given;
+    bool test_shifted;      /* --test-shift: test inputs read as test_scale·x + test_offset */
+    double test_offset, test_scale;
 } TrainOptions;
 
 /* One evaluation on the fixed test batch: eval-mode accuracy (R² for regression) and loss, and the

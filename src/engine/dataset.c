@@ -41,6 +41,8 @@ struct DatasetStorage {
     double *protos;                 /* SYNTH784: (10, 784) class prototypes */
     Pcg32 *row_rng;                 /* SYNTH784: (n) generator state at the start of each row */
     float *floats;                  /* (n, dim) the rows in float, once dataset_keep_float_rows kept them */
+    bool shifted;                   /* inputs come out as scale·x + offset (dataset_shift_inputs) */
+    double offset, scale;
 };
 
 static Dataset *dataset_create_empty(const char *name, int n, int dim, int classes, StorageKind kind)
@@ -604,6 +606,17 @@ void dataset_row(const Dataset *set, int i, double *out)
         break;
     }
     }
+    if (st->shifted)
+        for (size_t k = 0; k < dim; k++)
+            out[k] = st->scale * out[k] + st->offset;
+}
+
+void dataset_shift_inputs(Dataset *set, double offset, double scale)
+{
+    DatasetStorage *st = set->storage;
+    st->shifted = true;
+    st->offset = offset;
+    st->scale = scale;
 }
 
 void dataset_rows(const Dataset *set, int first, int count, double *out)
@@ -630,7 +643,7 @@ bool dataset_keep_float_rows(Dataset *set)
     DatasetStorage *st = set->storage;
     if (st->floats)
         return true;
-    if (st->kind != STORAGE_SYNTH784 || (double)set->n * set->dim > DATASET_FLOAT_CACHE_MAX)
+    if (st->kind != STORAGE_SYNTH784 || st->shifted || (double)set->n * set->dim > DATASET_FLOAT_CACHE_MAX)
         return false;
     size_t dim = (size_t)set->dim;
     st->floats = xmalloc(sizeof(float) * (size_t)set->n * dim);
@@ -648,11 +661,12 @@ void dataset_row_float(const Dataset *set, int i, float *out)
 {
     const DatasetStorage *st = set->storage;
     size_t dim = (size_t)set->dim, row = (size_t)i;
-    if (st->floats) {
+    /* A shifted set's rows come only through dataset_row, which applies the shift. */
+    if (st->floats && !st->shifted) {
         memcpy(out, st->floats + row * dim, dim * sizeof *out);
         return;
     }
-    if (st->kind == STORAGE_BYTES && st->owned) {
+    if (st->kind == STORAGE_BYTES && st->owned && !st->shifted) {
         /* The float of each byte's double value, as converting dataset_row's output would give. */
         const unsigned char *src = st->bytes + row * dim;
         for (size_t k = 0; k < dim; k++)
@@ -706,7 +720,8 @@ void dataset_gather_float(const Dataset *set, const int *indices, int batch, flo
 
 const double *dataset_values(const Dataset *set)
 {
-    return set->storage->kind == STORAGE_DOUBLES ? set->storage->values : NULL;
+    /* A shifted set's values exist only as rows read through dataset_row. */
+    return set->storage->kind == STORAGE_DOUBLES && !set->storage->shifted ? set->storage->values : NULL;
 }
 
 size_t dataset_private_bytes(const Dataset *set)

@@ -72,6 +72,9 @@ void sampler_next(BatchSampler *sampler, int *indices, int batch);
 void dataset_gather(const Dataset *set, const int *indices, int batch, double *x, double *y);
 /* Copies row i into out (dim). */
 void dataset_row(const Dataset *set, int i, double *out);
+/* From now on every input read from the set comes out as scale·x + offset: a shift of its distribution
+ * (brighter or higher-contrast test images) that leaves the stored data and the labels alone. */
+void dataset_shift_inputs(Dataset *set, double offset, double scale);
 /* Copies the rows first..first+count-1 into out (count, dim). */
 void dataset_rows(const Dataset *set, int first, int count, double *out);
 /* Inputs read from a file that was truncated or replaced while in use cannot be had: such a read fills
@@ -85,8 +88,8 @@ bool dataset_read_failure(BnError *err);
 /* The float training path's reads. dataset_keep_float_rows draws a synth784 set's rows once and keeps
  * them in float (4 bytes a value; `train` does this, the scenes do not), so later float reads copy
  * instead of redrawing; true when the set's float reads are copies (false for other kinds, which are
- * cheap to read anyway, and for sets above 256 MB). Every float read gives exactly (float) of the
- * double read of the same row. */
+ * cheap to read anyway, a shifted set, and sets above 256 MB). Every float read gives exactly (float) of
+ * the double read of the same row, shifted or not. */
 bool dataset_keep_float_rows(Dataset *set);
 void dataset_row_float(const Dataset *set, int i, float *out);
 void dataset_rows_float(const Dataset *set, int first, int count, float *out);
@@ -94,7 +97,7 @@ void dataset_gather_float(const Dataset *set, const int *indices, int batch, flo
 /* A hint that these rows will be read in float soon (the next mini-batch, while the current one trains):
  * the start of each starts moving into the cache. Changes nothing else. */
 void dataset_prefetch_float_rows(const Dataset *set, const int *indices, int count);
-/* The (n, dim) inputs when the set holds them as doubles (the small 2-D sets), else NULL. */
+/* The (n, dim) inputs when the set holds them as doubles (the small 2-D sets) unshifted, else NULL. */
 const double *dataset_values(const Dataset *set);
 /* Bytes of inputs this process holds privately (mapped files not counted), for tests and figures. */
 size_t dataset_private_bytes(const Dataset *set);

@@ -306,6 +306,16 @@ static const CatalogLive rs_lives[] = {
     { "step", 0, "batches seen", live_step },
 };
 
+/* The settings that bound their indices, so `bntutor check` can warn about one out of range. */
+static const CatalogLiveExtent rs_extents[] = {
+    { "running_mean", { "features" } },
+    { "running_var", { "features" } },
+    { "batch_mean", { "features" } },
+    { "batch_var", { "features" } },
+    { "population_mean", { "features" } },
+    { "population_var", { "features" } },
+};
+
 static const CatalogSetting setting_alpha2 = {
     .name = "alpha2", .type = SETTING_REAL, .min = 0, .max = 1, .fallback = "0",
     .help = "a second momentum drawn beside alpha for comparison (0: none)" };
@@ -495,12 +505,13 @@ static void rs_draw(const void *self, Canvas *cv, Rect area)
     int row = area.y + 3;
     int rest = area.y + area.h - row;
     int table_h = 0;
-    if (rest >= 24 && area.w >= 80)
+    if (rest >= LAYOUT_H_ROW_BELOW && area.w >= LAYOUT_W_FULL)
         table_h = s->nf + 1 < rest / 3 ? s->nf + 1 : rest / 3;
     Rect charts = rect_make(area.x, row, area.w, rest - (table_h ? table_h + 1 : 0));
     Rect left, right;
     rect_split_cols(charts, (area.w - 2) / 2, 2, &left, &right);
-    bool batches = area.w >= 120;
+    bool batches = layout_fits(area, LAYOUT_W_WIDE, 0);
+
     rs_chart(s, cv, left, 0, batches);
     rs_chart(s, cv, right, 1, batches);
     if (table_h)
@@ -508,8 +519,8 @@ static void rs_draw(const void *self, Canvas *cv, Rect area)
 }
 
 const SceneClass scene_running_stats = {
-    .schema = SCENE_SCHEMA("running-stats", "running mean and variance converging under momentum alpha",
-                           rs_settings, rs_lives),
+    .schema = SCENE_SCHEMA_BOUNDED("running-stats", "running mean and variance converging under momentum alpha",
+                                   rs_settings, rs_lives, rs_extents),
     .headline = "running_mean[0]",
     .headline_label = "running mean of feature 0",
     .create = rs_create,

@@ -423,7 +423,8 @@ static double sb_median_percent(const double *v)
 
 static void sb_draw_chart(const SmallBatch *s, Canvas *cv, Rect r)
 {
-    if (r.w < 16 || r.h < 6)
+    if (!layout_chart_fits(r))
+
         return;
     double xs[SB_SIZES], bn[SB_SIZES], batch[SB_SIZES], lo[SB_SIZES], hi[SB_SIZES];
     double ends_x[2] = { 32, 2 }, gn[2], ln[2];

@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "ui/page_column.h"
 #include "ui/screen.h"
 #include "ui/tutor_priv.h"
 #include "util/alloc.h"
@@ -15,14 +17,15 @@
 
 extern const TutorScreen screen_page;
 
-/* The page's own state: where the text is scrolled, the zoom, and its layout for the terminal's size,
- * made when a page opens, the size changes or a key changes what the column holds. */
+/* The page's own state: where the text is scrolled, the zoom, and its text column and layout for the
+ * terminal's size, made when a page opens, the size changes or a key changes what the column holds. */
 typedef struct PageState {
     int scroll;             /* first line of the text column shown (clamped when drawn) */
     bool zoom;              /* the scene takes the whole body */
     int w, h;               /* the terminal the layout is for: 80×24 until the first frame */
     bool unicode;
     bool sized;             /* w, h and unicode come from a real frame */
+    PageColumn column;      /* the prose and checkpoints, wrapped for the layout */
     PageLayout layout;
 } PageState;
 
@@ -38,122 +41,25 @@ static bool scene_waits(const Tutor *t)
     return page && page->reveal != REVEAL_ALWAYS && !t->revealed;
 }
 
-static const char scene_waits_note[] = "The scene waits for your answer: answer the question first.";
-
-/* The checkpoints shown now as one markup text: the answered ones, then the first open one unless it
- * waits for Enter. Only blocks before `upto` count (for the line where a block starts). *input is set
- * when the text ends with a question that wants a typed number (its field row goes below the text). */
-static void check_compose(const Tutor *t, bool unicode, int upto, char *buf, size_t size, bool *input)
-{
-    buf[0] = '\0';
-    *input = false;
-    size_t used = 0;
-    char one[CHECK_FEEDBACK_MAX + 2048];
-    for (int i = 0; i < t->check_count && i < upto && used + 1 < size; i++) {
-        const CheckState *s = &t->checks[i];
-        if (s->status == CHECK_OPEN && t->check_held)
-            break;
-        check_question_markup(s, i + 1, unicode, one, sizeof one);
-        int w = snprintf(buf + used, size - used, "%s%s", used ? "\n\n" : "", one);
-        if (w < 0)
-            break;
-        used += (size_t)w < size - used ? (size_t)w : size - used - 1;
-        if (s->status == CHECK_OPEN) {
-            *input = s->cp->kind == CHECKPOINT_NUMBER;
-            break;
-        }
-    }
-}
-
-/* Rows the checkpoints take at this width (0 when the page has none). */
-static int check_lines(const Tutor *t, int width, bool unicode)
-{
-    if (t->check_count == 0 || width <= 0)
-        return 0;
-    char buf[TUTOR_CHECK_TEXT_MAX];
-    bool input;
-    check_compose(t, unicode, t->check_count, buf, sizeof buf, &input);
-    return text_height(buf, width, unicode) + (input ? 1 : 0);
-}
-
 static int imin(int a, int b) { return a < b ? a : b; }
 static int imax(int a, int b) { return a > b ? a : b; }
 
-/* Lines of the prose at this width (0 without prose). */
-static int prose_lines(const Tutor *t, int width, bool unicode)
-{
-    const LessonPage *page = tutor_page_ptr(t);
-    return page && page->text[0] ? text_height(page->text, width, unicode) : 0;
-}
-
-/* The text region holds one scrolling column: the prose (`prose` lines), a blank row, then the
- * checkpoints (`cl` lines). */
-static void set_text_lines(PageLayout *L, Rect region, int prose, int cl)
-{
-    L->prose = region;
-    L->check_line = cl > 0 ? prose + (prose > 0 ? 1 : 0) : -1;
-    L->prose_lines = cl > 0 ? L->check_line + cl : prose;
-}
-
-static void set_text(const Tutor *t, PageLayout *L, Rect region, bool unicode)
-{
-    set_text_lines(L, region, prose_lines(t, region.w, unicode), check_lines(t, region.w, unicode));
-}
+static const char scene_waits_note[] = "The scene waits for your answer: answer the question first.";
 
 void tutor_layout(const Tutor *t, int w, int h, bool unicode, PageLayout *L)
 {
-    memset(L, 0, sizeof *L);
-    L->check_line = -1;
-    L->header = rect_make(0, 0, w, 1);
-    L->footer = rect_make(0, h - 1, w, 1);
-    L->body = rect_make(0, 1, w, h - 2);
-    const LessonPage *page = tutor_page_ptr(t);
-    Rect body = L->body;
-    if (!page)
-        return;
-    bool scene = page_has_scene(page);
     const PageState *ps = tutor_screen_state(t, &screen_page);
-    if (scene && ps && ps->zoom) {
-        L->scene = body;
-        return;
-    }
-    if (scene && w >= TUTOR_WIDE) {
-        L->wide = true;
-        int lw = imax(45, imin(55, w / 3));
-        Rect col = rect_make(2, body.y, lw, body.h);
-        if (h >= 45) {
-            L->big = rect_make(col.x, col.y + 1, col.w, BIGDIGITS_HEIGHT);
-            col = rect_make(col.x, col.y + BIGDIGITS_HEIGHT + 2, col.w, col.h - BIGDIGITS_HEIGHT - 2);
-            /* A label row above big digits, one blank row between it and the text. */
-            int fh = BIGDIGITS_HEIGHT + 2;
-            L->figure = rect_make(col.x, col.y + col.h - fh, col.w, fh);
-            col.h -= fh + 1;
-        }
-        L->rule = rect_make(col.x, col.y + col.h - 1, col.w, 1);
-        set_text(t, L, rect_make(col.x, col.y, col.w, col.h - 1), unicode);
-        L->scene = rect_make(lw + 5, body.y, w - lw - 5, body.h);
-        return;
-    }
-    if (scene) {
-        Rect region = rect_make(1, body.y, w - 2, 0);
-        int prose = prose_lines(t, region.w, unicode), cl = check_lines(t, region.w, unicode);
-        int need = prose + cl + (prose && cl ? 1 : 0);
-        int most = imax(8, body.h / 3);
-        region.h = imax(1, imin(need, most));
-        set_text_lines(L, region, prose, cl);     /* the same width: the lines just counted */
-        L->rule = rect_make(0, body.y + region.h, w, 1);
-        L->scene = rect_make(0, L->rule.y + 1, w, body.h - region.h - 1);
-        return;
-    }
-    /* Prose only: a comfortable measure, not the whole width of a wide terminal. */
-    int tw = imin(w - 4, TUTOR_TEXT_MAX_COLS);
-    L->rule = rect_make(0, body.y + body.h - 1, w, 1);
-    set_text(t, L, rect_make(2, body.y + 1, tw, body.h - 2), unicode);
+    PageColumn column = { 0 };
+    page_column_update(&column, t, page_column_width(t, w), unicode);
+    page_column_layout(t, &column, w, h, ps && ps->zoom, L);
+    page_column_clear(&column);
 }
 
+/* Wraps what changed (the page, the size, an answer) and lays the page out again. */
 static void page_relayout(Tutor *t, PageState *ps)
 {
-    tutor_layout(t, ps->w, ps->h, ps->unicode, &ps->layout);
+    page_column_update(&ps->column, t, page_column_width(t, ps->w), ps->unicode);
+    page_column_layout(t, &ps->column, ps->w, ps->h, ps->zoom, &ps->layout);
 }
 
 static void *page_create(Tutor *t)
@@ -164,13 +70,20 @@ static void *page_create(Tutor *t)
     return ps;
 }
 
-static void page_destroy(void *state) { free(state); }
+static void page_destroy(void *state)
+{
+    PageState *ps = state;
+    if (ps)
+        page_column_clear(&ps->column);
+    free(ps);
+}
 
 static void page_opened(Tutor *t, void *state)
 {
     PageState *ps = state;
     ps->scroll = 0;
     ps->zoom = false;
+    page_column_clear(&ps->column);     /* a page opened again has fresh checkpoints */
     page_relayout(t, ps);
 }
 
@@ -223,58 +136,13 @@ static void draw_rule(const Tutor *t, Canvas *canvas, const PageLayout *L, int s
     bool below = scroll + L->prose.h < L->prose_lines, above = scroll > 0;
     if (!below && !above)
         return;
-    /* An open question out of sight below is worth naming: its keys already work. */
-    bool question_below = below && L->check_line >= scroll + L->prose.h && tutor_open_check_index(t) >= 0;
     char mark[64];
-    snprintf(mark, sizeof mark, " %s%s %s (%s) ", below ? (u ? "\xE2\x86\x93" : "v") : "",
-             above ? (u ? "\xE2\x86\x91" : "^") : "", question_below ? "question below" : "more",
+    snprintf(mark, sizeof mark, " %s%s more (%s) ", below ? (u ? "\xE2\x86\x93" : "v") : "",
+             above ? (u ? "\xE2\x86\x91" : "^") : "",
              u ? "\xE2\x86\x91/\xE2\x86\x93" : "up/down");
     int mw = utf8_width(mark);
     int x = L->rule.x + L->rule.w - mw - 1;
     canvas_text(canvas, x < L->rule.x ? L->rule.x : x, L->rule.y, mark, ROLE_HIGHLIGHT, ATTR_BOLD, L->rule.w);
-}
-
-/* The checkpoints inside the text region, whose top row shows document line `scroll`. */
-static void draw_checks(const Tutor *t, Canvas *canvas, const PageLayout *L, int scroll)
-{
-    Rect r = L->prose;
-    if (L->check_line < 0 || r.h <= 0 || r.w <= 0)
-        return;
-    char buf[TUTOR_CHECK_TEXT_MAX];
-    bool input;
-    bool u = canvas->unicode;
-    check_compose(t, u, t->check_count, buf, sizeof buf, &input);
-    int lines = text_height(buf, r.w, u);
-    int top = L->check_line - scroll;           /* region row of the checkpoints' first line */
-    int skip = top < 0 ? -top : 0, y0 = r.y + (top > 0 ? top : 0);
-    if (y0 >= r.y + r.h)
-        return;
-    text_draw(canvas, rect_make(r.x, y0, r.w, r.y + r.h - y0), buf, ROLE_DEFAULT, skip);
-    /* Mark the question rows with a bar in the margin so they stand out from the prose. */
-    int y_end = imin(r.y + r.h, r.y + top + lines + (input ? 1 : 0));
-    for (int y = y0; y < y_end && r.x > 0; y++)
-        canvas_put(canvas, r.x - 1, y, u ? 0x258C : '|', ROLE_HIGHLIGHT, 0);
-    int y = r.y + top + lines;                  /* the answer field's row */
-    if (!input || y < r.y || y >= r.y + r.h)
-        return;
-    int open = tutor_open_check_index(t);
-    const CheckState *s = open >= 0 ? &t->checks[open] : NULL;
-    int x = r.x + 2;
-    x += canvas_text(canvas, x, y, "Your answer: ", ROLE_DEFAULT, ATTR_BOLD, r.w - 2);
-    int field = imin(CHECK_INPUT_MAX + 2, r.x + r.w - x);
-    for (int i = 0; i < field; i++)
-        canvas_put(canvas, x + i, y, ' ', ROLE_HIGHLIGHT, ATTR_REVERSE);
-    if (s)
-        canvas_text(canvas, x + 1, y, s->input, ROLE_HIGHLIGHT, ATTR_REVERSE, field - 2);
-    if (s && field > s->len + 1)
-        canvas_put(canvas, x + 1 + s->len, y, '_', ROLE_HIGHLIGHT, ATTR_REVERSE | ATTR_BOLD);
-    x += field + 1;
-    /* A hint cut mid-word reads as garbage: the long form, else the short one, else none. */
-    const char *hint = s && s->bad_input ? "not a number: fix it, then Enter" : "Enter to check";
-    if (utf8_width(hint) > r.x + r.w - x)
-        hint = s && s->bad_input ? "not a number" : "Enter";
-    if (utf8_width(hint) <= r.x + r.w - x)
-        canvas_text(canvas, x, y, hint, s && s->bad_input ? ROLE_WARNING : ROLE_TEXT_DIM, 0, r.x + r.w - x);
 }
 
 /* Footer hints: the keys that do something on this page now, most important first. */
@@ -436,9 +304,7 @@ static void page_draw(Tutor *t, const void *state, Canvas *canvas)
         draw_figure(t->scene, canvas, L.figure);
 
     int scroll = imax(0, imin(ps->scroll, L.prose_lines - L.prose.h));
-    if (L.prose.h > 0 && page->text[0])
-        text_draw(canvas, L.prose, page->text, ROLE_DEFAULT, scroll);
-    draw_checks(t, canvas, &L, scroll);
+    page_column_draw(t, &ps->column, &L, scroll, canvas);
     draw_rule(t, canvas, &L, scroll);
     if (L.wide && !ps->zoom)
         for (int y = L.body.y; y < L.body.y + L.body.h; y++)
@@ -472,14 +338,11 @@ static void scroll_to_check(Tutor *t, PageState *ps, int index)
 {
     page_relayout(t, ps);               /* the column changed: an answer's verdict, the next question */
     const PageLayout *L = &ps->layout;
-    if (L->check_line < 0 || L->prose.h <= 0)
+    int line = page_column_check_line(&ps->column, index);
+    if (line < 0 || L->prose.h <= 0)
         return;
-    char buf[TUTOR_CHECK_TEXT_MAX];
-    bool input;
-    check_compose(t, ps->unicode, index, buf, sizeof buf, &input);
-    int before = buf[0] ? text_height(buf, L->prose.w, ps->unicode) + 1 : 0;
     int most = imax(0, L->prose_lines - L->prose.h);
-    ps->scroll = imax(0, imin(L->check_line + before, most));
+    ps->scroll = imax(0, imin(line, most));
 }
 
 static void restart_scene(Tutor *t, bool new_seed)
@@ -526,11 +389,14 @@ static void answered(Tutor *t, PageState *ps, CheckState *s)
         t->autoplay_waiting = false;
     }
     const Lesson *lesson = tutor_lesson(t);
-    /* A second try is for learning: the score keeps the first answer. */
+    /* A second try ('t') is for learning: the score keeps the first answer. The store also keeps the
+     * first answer ever given, with its time, for the results. */
     if (s->status == CHECK_UNGRADED || s->tries > 1 || !t->progress || !lesson || lesson->number < 0)
         return;
-    progress_record_check(t->progress, lesson->number, t->page + 1, (int)(s - t->checks) + 1,
-                          s->status == CHECK_RIGHT);
+    char answer[PROGRESS_ANSWER_MAX];
+    check_answer_text(s, answer, sizeof answer);
+    progress_record_answer(t->progress, lesson->number, t->page + 1, (int)(s - t->checks) + 1,
+                           s->status == CHECK_RIGHT, answer, (long long)time(NULL));
     BnError warning = { 0 };
     if (!progress_save(t->progress, &warning) && warning.set && !t->status[0]) {
         char buf[ERROR_WHERE_MAX + ERROR_MESSAGE_MAX + 4];
@@ -631,6 +497,9 @@ static AppAction page_key_act(Tutor *t, PageState *ps, int key)
     case 'm':
         tutor_show(t, "menu");
         return APP_CONTINUE;
+    case 'g':
+        screen_results_open(t, RESULTS_BROWSE, -1, -1);
+        return APP_CONTINUE;
     case '?':
         tutor_show(t, "help");
         return APP_CONTINUE;
@@ -704,6 +573,7 @@ static void page_help(Tutor *t, const void *state, HelpList *left, HelpList *rig
     help_list_add(left, "P", "previous lesson");
     help_list_add(left, u ? "\xE2\x86\x91 \xE2\x86\x93" : "up down", "scroll the text");
     help_list_add(left, "m", "lesson menu");
+    help_list_add(left, "g", "your results");
     help_list_add(left, "?", "this help");
     help_list_add(left, "Ctrl-L", "redraw the screen");
     help_list_add(left, "q", "quit (place saved)");

@@ -56,7 +56,7 @@ void tutor_steps(Tutor *tutor, long count);
 void tutor_set_zoom(Tutor *tutor, bool zoom);
 
 /* Where the tutor is. */
-/* The name of the screen showing: "page", "menu" or "help". */
+/* The name of the screen showing: "page", "menu", "help" or "results". */
 const char *tutor_mode(const Tutor *tutor);
 int tutor_lesson_number(const Tutor *tutor);    /* -1 when no lesson is open */
 const char *tutor_lesson_title(const Tutor *tutor);   /* "" when no lesson is open */
@@ -79,10 +79,15 @@ const char *tutor_lesson_list(const Tutor *tutor, char *buf, int size);
 
 /* The page screen's layout at a size (the contract scenes rely on):
  *   header row 0, footer the last row, the body between;
- *   narrow (width < TUTOR_WIDE): prose (and checkpoint) on top, at most about a third of the body
- *     (8 rows at 80×24), a rule row with the "more" mark, then the scene at full width (80×13);
+ *   narrow (width < TUTOR_WIDE): prose (and checkpoint) on top, then a rule row with the "more" mark,
+ *     then the scene at full width. The text takes what it needs up to about a third of the body (8
+ *     rows at 80×24, leaving the scene 80×13), or more when the question being asked needs it: all of
+ *     an open question and its choices, with up to 3 rows of prose above it;
  *   wide: prose in a left column of 45–55 columns, the scene to the right at full body height;
- *   zoom: the scene takes the whole body; a page without a scene gives the body to the prose. */
+ *   zoom: the scene takes the whole body; a page without a scene gives the body to the prose.
+ * The prose and the checkpoints scroll as one column; the question being asked (the open one, or the
+ * one just answered: its question and at least its verdict) is pinned at the bottom of the text region
+ * while its own place in the column is scrolled below it, so it is always on screen. */
 enum { TUTOR_WIDE = 140, TUTOR_TEXT_MAX_COLS = 100 };
 typedef struct PageLayout {
     Rect header, footer, body;
@@ -94,6 +99,9 @@ typedef struct PageLayout {
     bool wide;
     int prose_lines;        /* wrapped lines of the whole column (prose and checkpoints) at prose.w */
     int check_line;         /* the column's line where the checkpoints start; -1 when none */
+    int current_line;       /* the column's line where the question being asked starts; -1 when none */
+    int current_lines;      /* its lines (with the answer row of a number question) */
+    int pinned;             /* rows at the bottom of prose it takes while its own place is below them */
 } PageLayout;
 void tutor_layout(const Tutor *tutor, int width, int height, bool unicode, PageLayout *layout);
 

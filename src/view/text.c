@@ -153,6 +153,38 @@ static void parse_markup(GlyphList *out, const char *s, int role, bool unicode)
     }
 }
 
+const char *text_plain(const char *markup, bool unicode, char *buf, int size)
+{
+    GlyphList g = { 0 };
+    parse_markup(&g, markup ? markup : "", ROLE_DEFAULT, unicode);
+    int used = 0;
+    bool blank = true;                  /* drops leading blanks and repeats */
+    if (size > 0)
+        buf[0] = '\0';
+    for (int i = 0; i < g.n && size > 0; i++) {
+        uint32_t ch = g.items[i].ch;
+        if (ch == '\n' || ch == ' ') {
+            if (blank)
+                continue;
+            ch = ' ';
+            blank = true;
+        } else {
+            blank = false;
+        }
+        char utf8[8];
+        int n = utf8_encode(ch, utf8);
+        if (n <= 0 || used + n >= size)
+            break;
+        memcpy(buf + used, utf8, (size_t)n);
+        used += n;
+        buf[used] = '\0';
+    }
+    while (used > 0 && buf[used - 1] == ' ')
+        buf[--used] = '\0';
+    free(g.items);
+    return buf;
+}
+
 /* The width of a list marker opening the line at glyph i ("- ", "3. ", "12) ", "a) " after any spaces), so
  * the item's wrapped lines can hang under its text; 0 when the line is not a list item. */
 static int list_hang(const GlyphList *g, int i)
@@ -179,12 +211,33 @@ static int list_hang(const GlyphList *g, int i)
     return j - i;
 }
 
-/* Wraps and (when canvas) draws; returns the line count. */
-static int wrap(const GlyphList *g, Canvas *canvas, Rect area, int full_width, int first_line)
+/* One wrapped line: glyphs [start, end) drawn from column `indent`. */
+typedef struct TextLine {
+    int start, end, indent;
+} TextLine;
+
+struct TextLines {
+    GlyphList glyphs;
+    TextLine *lines;
+    int n, cap;
+};
+
+static void line_push(TextLines *out, int start, int end, int indent)
 {
+    if (out->n == out->cap) {
+        out->cap = out->cap ? out->cap * 2 : 16;
+        out->lines = xrealloc(out->lines, (size_t)out->cap * sizeof *out->lines);
+    }
+    out->lines[out->n++] = (TextLine){start, end, indent};
+}
+
+/* Greedy wrapping of out->glyphs at full_width columns into out->lines. */
+static void wrap(TextLines *out, int full_width)
+{
+    const GlyphList *g = &out->glyphs;
     if (full_width < 1)
-        return 0;
-    int lines = 0, i = 0, hang = 0;
+        return;
+    int i = 0, hang = 0;
     bool continuation = false;
     while (i < g->n) {
         if (continuation)
@@ -228,39 +281,84 @@ static int wrap(const GlyphList *g, Canvas *canvas, Rect area, int full_width, i
                 brk = j;
             col += gl->width;
         }
-        if (canvas && lines >= first_line && lines - first_line < area.h) {
-            int x = area.x + indent, y = area.y + lines - first_line;
-            for (int k = i; k < end; k++) {
-                const Glyph *gl = &g->items[k];
-                canvas_put(canvas, x, y, gl->ch, (ColorRole)gl->role, gl->attr);
-                x += gl->width;
-            }
-        }
-        lines++;
+        line_push(out, i, end, indent);
         continuation = !newline;
         i = next;
     }
-    return lines;
+}
+
+static TextLines *lines_make(const char *markup, ColorRole role, int width, bool unicode)
+{
+    TextLines *t = xcalloc(1, sizeof *t);
+    if (markup) {
+        parse_markup(&t->glyphs, markup, role, unicode);
+        wrap(t, width);
+    }
+    return t;
+}
+
+static unsigned long lines_created;
+
+TextLines *text_lines_create(const char *markup, ColorRole role, int width, bool unicode)
+{
+    lines_created++;
+    return lines_make(markup, role, width, unicode);
+}
+
+unsigned long text_lines_created(void) { return lines_created; }
+
+void text_lines_destroy(TextLines *lines)
+{
+    if (!lines)
+        return;
+    free(lines->glyphs.items);
+    free(lines->lines);
+    free(lines);
+}
+
+int text_lines_count(const TextLines *lines) { return lines ? lines->n : 0; }
+
+void text_lines_draw_one(Canvas *canvas, int x, int y, const TextLines *lines, int line, int width)
+{
+    if (!canvas || !lines || line < 0 || line >= lines->n)
+        return;
+    const TextLine *l = &lines->lines[line];
+    int left = x;
+    x += l->indent;
+    for (int k = l->start; k < l->end; k++) {
+        const Glyph *gl = &lines->glyphs.items[k];
+        if (x + gl->width > left + width)
+            break;
+        canvas_put(canvas, x, y, gl->ch, (ColorRole)gl->role, gl->attr);
+        x += gl->width;
+    }
+}
+
+void text_lines_draw(Canvas *canvas, Rect area, const TextLines *lines, int first_line)
+{
+    if (first_line < 0)
+        first_line = 0;
+    for (int row = 0; row < area.h && first_line + row < text_lines_count(lines); row++)
+        text_lines_draw_one(canvas, area.x, area.y + row, lines, first_line + row, area.w);
 }
 
 int text_draw(Canvas *canvas, Rect area, const char *markup, ColorRole role, int first_line)
 {
     if (!canvas || !markup)
         return 0;
-    GlyphList g = {0};
-    parse_markup(&g, markup, role, canvas->unicode);
-    int lines = wrap(&g, canvas, area, area.w, first_line < 0 ? 0 : first_line);
-    free(g.items);
-    return lines;
+    TextLines *lines = lines_make(markup, role, area.w, canvas->unicode);
+    text_lines_draw(canvas, area, lines, first_line);
+    int n = lines->n;
+    text_lines_destroy(lines);
+    return n;
 }
 
 int text_height(const char *markup, int width, bool unicode)
 {
     if (!markup)
         return 0;
-    GlyphList g = {0};
-    parse_markup(&g, markup, ROLE_DEFAULT, unicode);
-    int lines = wrap(&g, NULL, rect_make(0, 0, 0, 0), width, 0);
-    free(g.items);
-    return lines;
+    TextLines *lines = lines_make(markup, ROLE_DEFAULT, width, unicode);
+    int n = lines->n;
+    text_lines_destroy(lines);
+    return n;
 }

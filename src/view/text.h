@@ -26,6 +26,24 @@
 int text_draw(Canvas *canvas, Rect area, const char *markup, ColorRole role, int first_line);
 /* Lines the text needs at `width` columns, without drawing. */
 int text_height(const char *markup, int width, bool unicode);
+/* The text without its markup, on one line (line breaks and runs of blanks become one space), symbols
+ * resolved for the character set: for tables and one-line lists. Cut to fit size. Returns buf. */
+const char *text_plain(const char *markup, bool unicode, char *buf, int size);
+/* Text wrapped once at a width, to draw any number of times (a screen wraps its prose when the page
+ * opens or the terminal is resized, not on every frame). The glyphs are those of the canvas kind
+ * `unicode` names; draw it on such a canvas. */
+typedef struct TextLines TextLines;
+TextLines *text_lines_create(const char *markup, ColorRole role, int width, bool unicode);
+void text_lines_destroy(TextLines *lines);      /* accepts NULL */
+int text_lines_count(const TextLines *lines);   /* 0 for NULL */
+/* Lines first_line.. into area's rows (at most area.w columns each). */
+void text_lines_draw(Canvas *canvas, Rect area, const TextLines *lines, int first_line);
+/* Line `line` at (x, y), at most `width` columns; nothing when out of range. */
+void text_lines_draw_one(Canvas *canvas, int x, int y, const TextLines *lines, int line, int width);
+/* How many texts text_lines_create has wrapped so far (not text_draw's own): tests count the wrapping
+ * a screen does. */
+unsigned long text_lines_created(void);
+
 /* The symbol for \name (name without the backslash), or NULL when unknown. */
 const char *text_symbol(const char *name, bool unicode);
 
