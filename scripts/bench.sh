@@ -54,19 +54,20 @@ for b in "$dir"/bench/bench_*; do
         status=1
     fi
 done
-# Per-tutor CPU while a scene plays: one tutor on lesson 7 page 3 (it plays on arrival) in a private tmux
+# Per-tutor CPU while a scene plays: one tutor on lesson 0 page 2 (Space starts its scene) in a private tmux
 # server for BENCH_PLAY_SECONDS (default 10), utime+stime from /proc. Skipped without tmux.
 bench_playing_cpu() {
     command -v tmux >/dev/null 2>&1 || { echo "== playing_cpu: tmux is not installed; skipped"; return 0; }
     secs=${BENCH_PLAY_SECONDS:-10}
     state=$(mktemp -d)
     tm="tmux -L bntutor-bench-$$ -f /dev/null"
-    echo "== playing_cpu (one tutor playing lesson 7 page 3 at 100x30 for ${secs}s)"
+    echo "== playing_cpu (one tutor playing lesson 0 page 2 at 100x30 for ${secs}s)"
     $tm new-session -d -s play -x 100 -y 30 "env LC_ALL=C.UTF-8 TERM=tmux-256color XDG_STATE_HOME=$state \
-        BNTUTOR_LESSONS=$(pwd)/lessons $(cd "$dir" && pwd)/bntutor --lesson=7 --page=3" || { rm -rf "$state"; return 1; }
+        BNTUTOR_LESSONS=$(pwd)/lessons $(cd "$dir" && pwd)/bntutor --lesson=0 --page=2" || { rm -rf "$state"; return 1; }
     pid=$($tm display -p -t play '#{pane_pid}')
     n=0
     until $tm capture-pane -p -t play | head -n 1 | grep -q ' playing '; do
+        [ "$n" -eq 10 ] && $tm send-keys -t play Space
         n=$((n + 1))
         [ "$n" -lt 100 ] || { echo "bntutor: bench: the tutor did not start playing" >&2; $tm kill-server; rm -rf "$state"; return 1; }
         sleep 0.1
