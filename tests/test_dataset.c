@@ -409,6 +409,21 @@ Test(dataset, float_reads_are_the_rounded_double_reads_and_only_synth784_keeps_a
         free(all);
         dataset_destroy(tr);
         dataset_destroy(te);
+    }
+    /* A shifted set's float reads go through the shift, even after its rows were kept in float. */
+    Dataset *tr, *te;
+    load_or_fail("synth784", 9, 50, 10, &tr, &te);
+    cr_assert(dataset_keep_float_rows(te));
+    dataset_shift_inputs(te, 0.25, 1.5);
+    double shifted[784];
+    float f[784];
+    dataset_row(te, 3, shifted);
+    dataset_row_float(te, 3, f);
+    for (int i = 0; i < 784; i++)
+        cr_assert(f[i] == (float)shifted[i], "shifted value %d is %.9g, (float) of %.17g expected", i, f[i], shifted[i]);
+    dataset_destroy(tr);
+    dataset_destroy(te);
+}
 
 /* A shifted set reads every input as scale·x + offset, through every reader, and labels stay. */
 Test(dataset, shifted_inputs_come_out_scaled_and_offset_and_labels_stay)
