@@ -50,6 +50,8 @@ bool lockstep_init(Lockstep *ls, const LockstepConfig *config, BnError *err)
             return false;
         }
         ls->sgd[k] = sgd_create(ls->mlp[k]->num_params, config->lr, 0.0);
+        if (config->float_steps)
+            ls->twin[k] = mlp_float_create(ls->mlp[k]);
     }
     /* A batch larger than the set is clamped: the sampler cannot fill it otherwise. */
     ls->batch = config->batch < ls->train->n ? config->batch : ls->train->n;
@@ -67,6 +69,7 @@ void lockstep_free(Lockstep *ls)
     if (!ls)
         return;
     for (int k = 0; k < LOCKSTEP_MAX_NETS; k++) {
+        mlp_float_destroy(ls->twin[k]);
         mlp_destroy(ls->mlp[k]);
         sgd_destroy(ls->sgd[k]);
     }
@@ -89,7 +92,8 @@ bool lockstep_step(Lockstep *ls)
     for (int k = 0; k < ls->nets; k++) {
         BnError err = { 0 };
         double loss = NAN;
-        bool ok = mlp_train_step(ls->mlp[k], ls->sgd[k], ls->x, ls->y, ls->batch, &loss, &err);
+        bool ok = ls->twin[k] ? mlp_float_train_step(ls->twin[k], ls->sgd[k], ls->x, ls->y, ls->batch, &loss, &err)
+                              : mlp_train_step(ls->mlp[k], ls->sgd[k], ls->x, ls->y, ls->batch, &loss, &err);
         ls->loss[k] = loss;
         if (!ok || !isfinite(loss) || loss > LOCKSTEP_LOSS_LIMIT)
             ls->diverged = true;
@@ -100,8 +104,16 @@ bool lockstep_step(Lockstep *ls)
     return true;
 }
 
+void lockstep_sync(const Lockstep *ls, int k)
+{
+    /* Before the first step the double net holds the initial weights themselves, not their floats. */
+    if (ls->twin[k] && ls->step > 0)
+        mlp_float_store(ls->twin[k]);
+}
+
 bool lockstep_probe(const Lockstep *ls, int k, int rows, const MlpInferTap *taps, int num_taps)
 {
+    lockstep_sync(ls, k);
     if (rows > ls->test->n)
         rows = ls->test->n;
     if (rows < 2)
@@ -113,6 +125,7 @@ bool lockstep_probe(const Lockstep *ls, int k, int rows, const MlpInferTap *taps
 
 double lockstep_test_accuracy(Lockstep *ls, int k, int rows)
 {
+    lockstep_sync(ls, k);
     if (rows > ls->test->n)
         rows = ls->test->n;
     if (rows < 2)

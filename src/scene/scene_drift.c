@@ -117,6 +117,8 @@ static void *drift_create(const LessonPage *page, uint64_t seed, BnError *err)
         d->net_of[WITH_BN] = c.nets;
         c.placements[c.nets++] = d->placement;
     }
+    /* The learner reads percentiles of the probe, which the double nets compute: the steps may be float. */
+    c.float_steps = true;
     if (!lockstep_init(&d->ls, &c, err)) {
         free(d);
         return NULL;

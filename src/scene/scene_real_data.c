@@ -92,6 +92,9 @@ static void *real_create(const LessonPage *page, uint64_t seed, BnError *err)
     c.placements[0] = BN_PLACEMENT_NONE;
     c.placements[1] = r->placement;
     c.nets = 2;
+    /* The learner reads accuracies and percentiles, which lockstep computes in double on the trained
+     * weights: the steps may be float. */
+    c.float_steps = true;
     bool ok = false, stand_in = false;
     const char *real = dataset_resolve(dataset, true, "synth784", &stand_in);
     BnError missing = { 0 };
