@@ -54,19 +54,20 @@ for b in "$dir"/bench/bench_*; do
         status=1
     fi
 done
-# Per-tutor CPU while a scene plays: one tutor on lesson 7 page 3 (it plays on arrival) in a private tmux
+# Per-tutor CPU while a scene plays: one tutor on lesson 0 page 2 (Space starts its scene) in a private tmux
 # server for BENCH_PLAY_SECONDS (default 10), utime+stime from /proc. Skipped without tmux.
 bench_playing_cpu() {
     command -v tmux >/dev/null 2>&1 || { echo "== playing_cpu: tmux is not installed; skipped"; return 0; }
     secs=${BENCH_PLAY_SECONDS:-10}
     state=$(mktemp -d)
     tm="tmux -L bntutor-bench-$$ -f /dev/null"
-    echo "== playing_cpu (one tutor playing lesson 7 page 3 at 100x30 for ${secs}s)"
+    echo "== playing_cpu (one tutor playing lesson 0 page 2 at 100x30 for ${secs}s)"
     $tm new-session -d -s play -x 100 -y 30 "env LC_ALL=C.UTF-8 TERM=tmux-256color XDG_STATE_HOME=$state \
-        BNTUTOR_LESSONS=$(pwd)/lessons $(cd "$dir" && pwd)/bntutor --lesson=7 --page=3" || { rm -rf "$state"; return 1; }
+        BNTUTOR_LESSONS=$(pwd)/lessons $(cd "$dir" && pwd)/bntutor --lesson=0 --page=2" || { rm -rf "$state"; return 1; }
     pid=$($tm display -p -t play '#{pane_pid}')
     n=0
     until $tm capture-pane -p -t play | head -n 1 | grep -q ' playing '; do
+        [ "$n" -eq 10 ] && $tm send-keys -t play Space
         n=$((n + 1))
         [ "$n" -lt 100 ] || { echo "bntutor: bench: the tutor did not start playing" >&2; $tm kill-server; rm -rf "$state"; return 1; }
         sleep 0.1
@@ -82,6 +83,59 @@ bench_playing_cpu() {
             d / tck, s, 100 * d / tck / s, 100 * d / tck / s }' | tee -a "$results" | grep -v '^RESULT '
 }
 bench_playing_cpu || status=1
+
+# Per-tutor CPU over every page, as a learner meets them: one tutor per page in a private tmux server,
+# `Space` pressed once on arrival (a page that holds its scene for a question stays held), utime+stime
+# over BENCH_PLAY_PAGE_SECONDS (default 2) after a settling second. Prints the mean over all pages and
+# the BENCH_PLAY_TOP (5) busiest. Skipped without tmux.
+bench_playing_pages() {
+    command -v tmux >/dev/null 2>&1 || { echo "== playing_pages: tmux is not installed; skipped"; return 0; }
+    secs=${BENCH_PLAY_PAGE_SECONDS:-2}
+    top=${BENCH_PLAY_TOP:-5}
+    state=$(mktemp -d)
+    table=$(mktemp)
+    tm="tmux -L bntutor-bench-pages-$$ -f /dev/null"
+    echo "== playing_pages (one tutor per page at 100x30, Space pressed, ${secs}s each)"
+    XDG_STATE_HOME=$state BNTUTOR_LESSONS=$(pwd)/lessons "$bin" list >"$table.list" || {
+        echo "bntutor: bench: playing_pages: bntutor list failed" >&2; rm -rf "$state" "$table" "$table.list"; return 1; }
+    awk '$1 ~ /^[0-9]+$/ {
+            for (i = 2; i < NF; i++) if ($(i + 1) ~ /^pages?$/ && $i ~ /^[0-9]+$/) { print $1, $i; break }
+        }' "$table.list" >"$table.pages"
+    tck=$(getconf CLK_TCK)
+    pfailed=0
+    while read -r lesson pages; do
+        p=1
+        while [ "$p" -le "$pages" ]; do
+            $tm new-session -d -s play -x 100 -y 30 "env LC_ALL=C.UTF-8 TERM=tmux-256color XDG_STATE_HOME=$state \
+                BNTUTOR_LESSONS=$(pwd)/lessons $bin --lesson=$lesson --page=$p" || { pfailed=1; p=$((p + 1)); continue; }
+            pid=$($tm display -p -t play '#{pane_pid}')
+            sleep 1
+            $tm send-keys -t play Space
+            t0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null)
+            sleep "$secs"
+            t1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null)
+            $tm kill-server 2>/dev/null
+            if [ -z "$t0" ] || [ -z "$t1" ]; then
+                echo "bntutor: bench: playing_pages: lesson $lesson page $p: the tutor exited" >&2
+                pfailed=1
+            else
+                awk -v d="$((t1 - t0))" -v t="$tck" -v s="$secs" -v l="$lesson" -v p="$p" \
+                    'BEGIN { printf "%.2f %s %s\n", 100 * d / t / s, l, p }' >>"$table"
+            fi
+            p=$((p + 1))
+        done
+    done <"$table.pages"
+    sort -rn "$table" | awk -v top="$top" '
+        { sum += $1; n++ }
+        NR <= top { printf "  %6.2f%% of a core  lesson %s page %s\n", $1, $2, $3 }
+        END { if (n) printf "mean over %d pages: %.2f%% of a core (target < 1)\nRESULT playing_pages_mean_percent %.2f\n", n, sum / n, sum / n }' |
+        tee -a "$results" | grep -v '^RESULT '
+    rm -rf "$state" "$table" "$table.list" "$table.pages"
+    return "$pfailed"
+}
+if [ "${BENCH_PLAY_PAGES:-1}" != 0 ]; then
+    bench_playing_pages || status=1
+fi
 
 # One SGD step of the conv net (batch 32, batch norm) against the same network in PyTorch on one thread,
 # float64 and float32, taking turns for BENCH_ROUNDS rounds; the median of the per-round ratios. Each round

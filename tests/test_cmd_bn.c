@@ -698,7 +698,7 @@ Test(cmd_bn, the_report_of_rms_norm_shows_the_mean_square_and_rms_and_no_mean_be
     cr_assert_eq(r.status, 0, "%s", r.err);
     /* Sample 0: mean(x²) = (1 + 4 + 9 + 16)/4 = 7.5, rms = √7.50001 = 2.73861, x̂ of 4 = 1.46059, y = 2·x̂. */
     const char *want[] = { "RMS normalization", "no mean subtracted", "mean(x²) = 7.5  rms = 2.73861", "1.46059",
-                           "2.92119", "Scale: y = γ·x̂, one γ per element", "no β, no dβ",
+                           "2.92119", "Scale: y = γ·x̂, one γ per element", "(no β, so no dβ)",
                            "(M·dx̂ − x̂·Σ dx̂·x̂)" };
     for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
         cr_assert_not_null(strstr(r.out, want[k]), "lacks \"%s\":\n%s", want[k], r.out);
@@ -719,7 +719,7 @@ Test(cmd_bn, the_report_of_tokens_names_samples_tokens_and_features)
     /* Sample 2, token 2 (numbered from 1) is (-3, 0, 1): μ = -2/3, σ² = (49/9 + 4/9 + 25/9)/3 = 26/9 = 2.88889. */
     const char *want[] = { "N = 2 samples × T = 2 tokens × C = 3 features", "a token's C features",
                            "sample 2, token 2: 3 features = 3 values   μ = -0.666667  σ² = 2.88889", "t2c3",
-                           "one γ and β per feature", "a token alone gives the same output" };
+                           "one γ and β per feature", "a token alone\n   gives the same output" };
     for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
         cr_assert_not_null(strstr(r.out, want[k]), "lacks \"%s\":\n%s", want[k], r.out);
     run_free(&r);

@@ -325,7 +325,7 @@ Test(convnet_float, two_steps_match_the_double_network_for_every_norm_and_poolin
     for (int v = 0; v < NUM_VARIANTS; v++) {
         if (!linear_use_kernel(variants[v]))
             continue;
-        for (int norm = CONV_NORM_NONE; norm < NORM_METHOD_COUNT; norm++) {
+        for (int norm = CONV_NORM_NONE; norm < norm_method_count(); norm++) {
             check_steps_match_double((ConvNorm)norm, POOL_MAX);
             check_steps_match_double((ConvNorm)norm, POOL_AVG);
         }
@@ -430,7 +430,7 @@ Test(convnet_float, the_default_network_trains_on_shapes28_in_float_along_the_do
 Test(convnet_float, a_second_pass_in_another_mode_equals_a_fresh_forward_and_needs_a_first)
 {
     enum { N = 6, SIDE = 8 };
-    for (int norm = CONV_NORM_NONE; norm < NORM_METHOD_COUNT; norm++) {
+    for (int norm = CONV_NORM_NONE; norm < norm_method_count(); norm++) {
         ConvNet *net = make((ConvNorm)norm, POOL_MAX, SIDE, 4, 6, 3, 8);
         ConvNetFloat *twin = convnet_float_create(net);
         BnError err = { 0 };
@@ -508,4 +508,87 @@ Test(convnet_float, an_empty_batch_and_a_diverging_step_fail_with_a_message_and_
     sgd_destroy(sgd);
     convnet_float_destroy(twin);
     convnet_destroy(net);
+}
+
+/* The training command's path: mini-batches of shapes28 read as float rows into the twin's own input
+ * (dataset_gather_float, convnet_float_input) take the very steps that the same rows given as doubles take. */
+Test(convnet_float, float_rows_in_the_twins_input_step_exactly_as_double_rows)
+{
+    Dataset *train, *test;
+    BnError err = { 0 };
+    cr_assert(dataset_load("shapes28", 3, 200, 20, &train, &test, &err), "%s", err.message);
+    ConvNetConfig config;
+    convnet_config_init(&config);
+    config.classes = train->classes;
+    config.seed = 3;
+    ConvNet *a = convnet_create(&config, &err), *b = convnet_create(&config, &err);
+    cr_assert(a && b, "%s", err.message);
+    ConvNetFloat *ta = convnet_float_create(a), *tb = convnet_float_create(b);
+    Sgd *sa = sgd_create(a->num_params, 0.1, 0.5), *sb = sgd_create(b->num_params, 0.1, 0.5);
+    enum { BATCH = 8 };
+    int idx[BATCH];
+    double *x = malloc(sizeof(double) * BATCH * 784), y[BATCH], yf[BATCH];
+    for (int step = 0; step < 5; step++) {
+        for (int k = 0; k < BATCH; k++)
+            idx[k] = (step * 37 + k * 11) % train->n;
+        dataset_gather(train, idx, BATCH, x, y);
+        float *xf = convnet_float_input(tb, BATCH);
+        dataset_gather_float(train, idx, BATCH, xf, yf);
+        double la, lb;
+        cr_assert(convnet_float_train_step(ta, sa, x, y, BATCH, &la, &err), "%s", err.message);
+        cr_assert(convnet_float_train_step_f32(tb, sb, xf, yf, BATCH, &lb, &err), "%s", err.message);
+        cr_assert(la == lb, "step %d: loss %.17g from doubles, %.17g from float rows", step, la, lb);
+    }
+    convnet_float_store(ta);
+    convnet_float_store(tb);
+    cr_assert(memcmp(a->params, b->params, sizeof(double) * a->num_params) == 0, "the parameters differ");
+    free(x);
+    sgd_destroy(sa);
+    sgd_destroy(sb);
+    convnet_float_destroy(ta);
+    convnet_float_destroy(tb);
+    convnet_destroy(a);
+    convnet_destroy(b);
+    dataset_destroy(train);
+    dataset_destroy(test);
+}
+
+/* The training command's percentile column: the second pass cut short to one channel of the last block
+ * gives the values of the whole second pass, bit for bit, for every norm, pooling, channel and mode. */
+Test(convnet_float, one_channel_again_equals_the_whole_second_pass_for_every_norm_and_channel)
+{
+    enum { N = 5, SIDE = 8, C2 = 8 };
+    static const ConvNetMode modes[] = { CONVNET_MODE_BATCH_STATS, CONVNET_MODE_EVAL };
+    for (int norm = CONV_NORM_NONE; norm <= CONV_NORM_GROUP; norm++)
+        for (int pool = 0; pool < 2; pool++) {
+            ConvNet *net = make((ConvNorm)norm, pool ? POOL_AVG : POOL_MAX, SIDE, 4, C2, 3, 11);
+            ConvNetFloat *whole = convnet_float_create(net), *cut = convnet_float_create(net);
+            for (int b = 0; b < CONVNET_BLOCKS && net->block[b].running_mean; b++)
+                for (int c = 0; c < net->block[b].c_out; c++) {
+                    net->block[b].running_mean[c] = 0.2 * c - 0.3;
+                    net->block[b].running_var[c] = 1.5 + 0.5 * c;
+                }
+            double x[N * SIDE * SIDE], a[N * SIDE * SIDE / 4], b2[N * SIDE * SIDE / 4];
+            for (int i = 0; i < N * SIDE * SIDE; i++)
+                x[i] = (double)((i * 7919) % 29) / 13.0 - 1.0;
+            BnError err = { 0 };
+            for (int m = 0; m < 2; m++)
+                for (int ch = 0; ch < C2; ch++) {
+                    cr_assert(convnet_float_forward(whole, x, N, CONVNET_MODE_EVAL, &err), "%s", err.message);
+                    cr_assert(convnet_float_forward(cut, x, N, CONVNET_MODE_EVAL, &err), "%s", err.message);
+                    cr_assert(convnet_float_reforward(whole, modes[m], &err), "%s", err.message);
+                    int count = convnet_float_channel_values(a, whole, CONVNET_BLOCKS - 1, ch);
+                    int again = convnet_float_channel_values_again(b2, cut, modes[m], ch, &err);
+                    cr_assert_eq(again, count, "norm %s: %d values, %d expected", convnet_norm_name((ConvNorm)norm),
+                                 again, count);
+                    cr_assert(memcmp(a, b2, sizeof(double) * (size_t)count) == 0,
+                              "norm %s, %s pooling, mode %d, channel %d: the cut pass differs",
+                              convnet_norm_name((ConvNorm)norm), pool ? "average" : "max", m, ch);
+                }
+            cr_assert_eq(convnet_float_channel_values_again(b2, cut, CONVNET_MODE_BATCH_STATS, C2, &err), -1);
+            cr_assert(strstr(err.message, "no channel"), "message: %s", err.message);
+            convnet_float_destroy(whole);
+            convnet_float_destroy(cut);
+            convnet_destroy(net);
+        }
 }

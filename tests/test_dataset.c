@@ -373,6 +373,58 @@ Test(dataset, small_sets_are_doubles_that_row_and_rows_copy_exactly)
     dataset_destroy(te);
 }
 
+/* The float reads of the training command: every float is (float) of the double read of the same row,
+ * for synth784 before and after its rows are kept in float, for shapes28's bytes and for a small set of
+ * doubles; only synth784 keeps a copy, and the copy costs 4 bytes a value. */
+Test(dataset, float_reads_are_the_rounded_double_reads_and_only_synth784_keeps_a_float_copy)
+{
+    static const char *const names[] = { "synth784", "shapes28", "moons" };
+    for (int s = 0; s < 3; s++) {
+        Dataset *tr, *te;
+        load_or_fail(names[s], 9, 200, 30, &tr, &te);
+        size_t dim = (size_t)tr->dim, before = dataset_private_bytes(tr);
+        double *all = inputs_of(tr);
+        float *rows = malloc(sizeof(float) * (size_t)tr->n * dim);
+        for (int pass = 0; pass < 2; pass++) {
+            bool kept = pass == 1 && dataset_keep_float_rows(tr);
+            cr_assert_eq(kept, pass == 1 && s == 0, "%s: kept %d in pass %d", names[s], kept, pass);
+            dataset_rows_float(tr, 0, tr->n, rows);
+            for (size_t i = 0; i < (size_t)tr->n * dim; i++)
+                cr_assert(rows[i] == (float)all[i], "%s pass %d: value %zu is %.9g, (float) of %.17g expected",
+                          names[s], pass, i, rows[i], all[i]);
+            int idx[3] = { 7, tr->n - 1, 0 };
+            float three[3 * 784];
+            double y[3];
+            dataset_gather_float(tr, idx, 3, three, y);
+            for (int b = 0; b < 3; b++) {
+                cr_assert(memcmp(three + b * dim, rows + (size_t)idx[b] * dim, sizeof(float) * dim) == 0,
+                          "%s: gathered row %d differs", names[s], idx[b]);
+                cr_assert_eq(y[b], tr->y[idx[b]]);
+            }
+        }
+        size_t after = dataset_private_bytes(tr);
+        cr_assert_eq(after, before + (s == 0 ? (size_t)tr->n * dim * sizeof(float) : 0), "%s: %zu then %zu bytes",
+                     names[s], before, after);
+        free(rows);
+        free(all);
+        dataset_destroy(tr);
+        dataset_destroy(te);
+    }
+    /* A shifted set's float reads go through the shift, even after its rows were kept in float. */
+    Dataset *tr, *te;
+    load_or_fail("synth784", 9, 50, 10, &tr, &te);
+    cr_assert(dataset_keep_float_rows(te));
+    dataset_shift_inputs(te, 0.25, 1.5);
+    double shifted[784];
+    float f[784];
+    dataset_row(te, 3, shifted);
+    dataset_row_float(te, 3, f);
+    for (int i = 0; i < 784; i++)
+        cr_assert(f[i] == (float)shifted[i], "shifted value %d is %.9g, (float) of %.17g expected", i, f[i], shifted[i]);
+    dataset_destroy(tr);
+    dataset_destroy(te);
+}
+
 /* A shifted set reads every input as scale·x + offset, through every reader, and labels stay. */
 Test(dataset, shifted_inputs_come_out_scaled_and_offset_and_labels_stay)
 {

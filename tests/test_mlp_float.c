@@ -12,6 +12,7 @@
 #include "engine/linear.h"
 #include "engine/mlp.h"
 #include "engine/mlp_float.h"
+#include "engine/mlp_infer.h"
 #include "support/check.h"
 #include "util/pcg32.h"
 
@@ -352,4 +353,108 @@ Test(mlp_float, a_batch_of_one_with_bn_and_a_diverging_step_fail_with_a_message_
     sgd_destroy(sgd);
     mlp_float_destroy(twin);
     mlp_destroy(mlp);
+}
+
+/* 150 float steps of a 784-48-32-10 network on synth784, each mini-batch given once as doubles and
+ * once as the float rows the training command reads (dataset_gather_float): the two twins take the
+ * very same steps. Then the float evaluation of the test rows against the double one of the stored
+ * parameters, in every placement and activation: eval-mode outputs and the tapped unit's column. */
+static void check_float_inference(Activation act, BnPlacement bn)
+{
+    Dataset *train, *test;
+    BnError err = { 0 };
+    cr_assert(dataset_load("synth784", 4, 900, 300, &train, &test, &err), "%s", err.message);
+    cr_assert(dataset_keep_float_rows(train) && dataset_keep_float_rows(test), "synth784 keeps float rows");
+    int sizes[4] = { 784, 48, 32, 10 };
+    Mlp *a = make(sizes, 4, act, bn, MLP_TASK_CLASSIFY, 4), *b = make(sizes, 4, act, bn, MLP_TASK_CLASSIFY, 4);
+    MlpFloat *ta = mlp_float_create(a), *tb = mlp_float_create(b);
+    Sgd *sa = sgd_create(a->num_params, 0.3, 0.5), *sb = sgd_create(b->num_params, 0.3, 0.5);
+    BatchSampler sampler;
+    sampler_init(&sampler, train->n, 4);
+    enum { BATCH = 50 };
+    int idx[BATCH];
+    double *x = malloc(sizeof(double) * BATCH * 784), y[BATCH], yf[BATCH];
+    for (int step = 0; step < 150; step++) {
+        sampler_next(&sampler, idx, BATCH);
+        dataset_gather(train, idx, BATCH, x, y);
+        float *xf = mlp_float_input(tb, BATCH);
+        dataset_gather_float(train, idx, BATCH, xf, yf);
+        double la, lb;
+        cr_assert(mlp_float_train_step(ta, sa, x, y, BATCH, &la, &err), "%s", err.message);
+        cr_assert(mlp_float_train_step_f32(tb, sb, xf, yf, BATCH, &lb, &err), "%s", err.message);
+        cr_assert(la == lb && memcmp(y, yf, sizeof y) == 0, "step %d: loss %.17g from doubles, %.17g from float rows",
+                  step, la, lb);
+    }
+    int n = test->n, last = 1, unit = 5;
+    double *lf = malloc(sizeof(double) * (size_t)n * 10), *ld = malloc(sizeof(double) * (size_t)n * 10);
+    double *cf = malloc(sizeof(double) * (size_t)n), *cd = malloc(sizeof(double) * (size_t)n);
+    cr_assert(mlp_float_infer(tb, test, 0, n, lf, last, unit, cf, &err), "%s", err.message);
+    mlp_float_store(tb);
+    MlpInferTap tap = { .layer = last, .unit = unit, .values = cd };
+    cr_assert(bn != BN_PLACEMENT_NONE ? mlp_infer_rows_both(b, test, 0, n, ld, NULL, 0, &tap, 1, &err)
+                                      : mlp_infer_rows(b, test, 0, n, MLP_MODE_EVAL, ld, &tap, 1, &err),
+              "%s", err.message);
+    /* Stated bound: within 2e-4 of each value, relative to the larger of 1 and the value's size (measured:
+     * under 5e-6); both evaluations pick the same class for at least 99% of the rows. */
+    double worst = 0.0;
+    int same = 0;
+    for (int r = 0; r < n; r++) {
+        int bf = 0, bd = 0;
+        for (int k = 0; k < 10; k++) {
+            worst = fmax(worst, fabs(lf[r * 10 + k] - ld[r * 10 + k]) / fmax(1.0, fabs(ld[r * 10 + k])));
+            bf = lf[r * 10 + k] > lf[r * 10 + bf] ? k : bf;
+            bd = ld[r * 10 + k] > ld[r * 10 + bd] ? k : bd;
+        }
+        same += bf == bd;
+        worst = fmax(worst, fabs(cf[r] - cd[r]) / fmax(1.0, fabs(cd[r])));
+    }
+    cr_assert_leq(worst, 2e-4, "%s, BN %s: the float evaluation strays %.3g from the double one",
+                  activation_name(act), mlp_placement_name(bn), worst);
+    cr_assert_geq(same, n * 99 / 100, "%s, BN %s: only %d of %d rows get the same class", activation_name(act),
+                  mlp_placement_name(bn), same, n);
+    cr_assert_gt(fabs(cd[0] - cd[1]) + fabs(ld[0] - ld[11]), 1e-6, "the column or the outputs are constant");
+    free(lf);
+    free(ld);
+    free(cf);
+    free(cd);
+    free(x);
+    sampler_free(&sampler);
+    sgd_destroy(sa);
+    sgd_destroy(sb);
+    mlp_float_destroy(ta);
+    mlp_float_destroy(tb);
+    mlp_destroy(a);
+    mlp_destroy(b);
+    dataset_destroy(train);
+    dataset_destroy(test);
+}
+
+Test(mlp_float, float_rows_step_alike_and_the_float_evaluation_stays_within_a_stated_bound_of_the_double_one)
+{
+    for (int v = 0; v < NUM_VARIANTS; v++) {
+        if (!linear_use_kernel(variants[v]))
+            continue;
+        for (int bn = BN_PLACEMENT_NONE; bn <= BN_PLACEMENT_AFTER; bn++)
+            for (int act = ACTIVATION_SIGMOID; act <= ACTIVATION_RELU; act++)
+                check_float_inference((Activation)act, (BnPlacement)bn);
+    }
+}
+
+Test(mlp_float, the_float_evaluation_refuses_rows_outside_the_set_and_a_missing_unit)
+{
+    Dataset *train, *test;
+    BnError err = { 0 };
+    cr_assert(dataset_load("synth784", 2, 100, 50, &train, &test, &err), "%s", err.message);
+    int sizes[3] = { 784, 8, 10 };
+    Mlp *mlp = make(sizes, 3, ACTIVATION_RELU, BN_PLACEMENT_BEFORE, MLP_TASK_CLASSIFY, 2);
+    MlpFloat *twin = mlp_float_create(mlp);
+    double logits[60 * 10], column[60];
+    cr_assert_not(mlp_float_infer(twin, test, 0, 60, logits, 0, 0, column, &err), "60 rows of a 50-row set");
+    cr_assert_not(mlp_float_infer(twin, test, 0, 10, logits, 0, 8, column, &err), "unit 8 of 8");
+    cr_assert_not(mlp_float_infer(twin, test, 0, 1, logits, 0, 0, column, &err), "batch statistics of one row");
+    cr_assert(mlp_float_infer(twin, test, 40, 10, logits, 0, 7, column, &err), "%s", err.message);
+    mlp_float_destroy(twin);
+    mlp_destroy(mlp);
+    dataset_destroy(train);
+    dataset_destroy(test);
 }

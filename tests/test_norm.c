@@ -750,7 +750,7 @@ static void check_torch_case(const JsonValue *cs, NormMethod method, NormShape s
 Test(norm, every_pytorch_case_of_every_method_matches_forward_statistics_backward_and_running_update)
 {
     JsonValue *doc = torch_cases_load("tests/reference/norm_pytorch.json");
-    int per_method[NORM_METHOD_COUNT] = { 0 };
+    int per_method[NORM_METHODS_MAX] = { 0 };
     for (int k = 0; k < json_length(doc); k++) {
         const JsonValue *cs = json_index(doc, k);
         NormMethod method;
@@ -771,7 +771,7 @@ Test(norm, every_pytorch_case_of_every_method_matches_forward_statistics_backwar
 Test(norm, every_pytorch_token_case_matches_per_token_layer_and_rms_norm_and_batch_norm_over_tokens)
 {
     JsonValue *doc = torch_cases_load("tests/reference/norm_tokens_pytorch.json");
-    int per_method[NORM_METHOD_COUNT] = { 0 };
+    int per_method[NORM_METHODS_MAX] = { 0 };
     for (int k = 0; k < json_length(doc); k++) {
         const JsonValue *cs = json_index(doc, k);
         NormMethod method;

@@ -17,9 +17,8 @@ enum { NUM_SHAPES = sizeof SHAPES / sizeof SHAPES[0] };
 
 Test(norm_table, every_descriptor_has_its_words_its_set_functions_and_its_kernels)
 {
-    for (int m = 0; m < NORM_METHOD_COUNT; m++) {
+    for (int m = 0; m < norm_method_count(); m++) {
         const NormDescriptor *d = norm_descriptor((NormMethod)m);
-        cr_assert_eq((int)d->method, m, "descriptor %d sits at the place of method %d", m, (int)d->method);
         cr_assert(d->name && *d->name && d->title && *d->title, "method %d needs a name and a title", m);
         cr_assert(d->averages && *d->averages && d->set_values && *d->set_values,
                   "%s norm needs the prose of its set", d->name);
@@ -31,7 +30,7 @@ Test(norm_table, every_descriptor_has_its_words_its_set_functions_and_its_kernel
 Test(norm_table, names_are_distinct_and_parse_back_to_their_method)
 {
     const char *const *names = norm_method_names();
-    for (int m = 0; m < NORM_METHOD_COUNT; m++) {
+    for (int m = 0; m < norm_method_count(); m++) {
         NormMethod parsed;
         cr_assert_str_eq(names[m], norm_method_name((NormMethod)m), "the list of names follows the table");
         cr_assert(norm_method_parse(names[m], &parsed) && (int)parsed == m, "'%s' parses back", names[m]);
@@ -41,7 +40,7 @@ Test(norm_table, names_are_distinct_and_parse_back_to_their_method)
         for (int k = 0; k < m; k++)
             cr_assert_neq(strcmp(names[k], names[m]), 0, "two methods are called '%s'", names[m]);
     }
-    cr_assert_null(names[NORM_METHOD_COUNT], "the list ends with NULL");
+    cr_assert_null(names[norm_method_count()], "the list ends with NULL");
     char list[128];
     cr_assert_str_eq(norm_method_list(list, sizeof list), "batch, layer, instance, group, rms");
 }
@@ -50,7 +49,7 @@ Test(norm_table, names_are_distinct_and_parse_back_to_their_method)
  * split the tensor into num_sets parts of set_size values. */
 Test(norm_table, a_sets_place_holds_exactly_the_elements_that_belong_to_it)
 {
-    for (int m = 0; m < NORM_METHOD_COUNT; m++)
+    for (int m = 0; m < norm_method_count(); m++)
         for (int k = 0; k < NUM_SHAPES; k++) {
             const NormShape *sh = &SHAPES[k];
             const NormDescriptor *d = norm_descriptor((NormMethod)m);

@@ -44,7 +44,7 @@ static const char help_head[] =
     "  --dy=FILE             upstream gradient dL/dy, CSV of the same shape: adds the backward pass\n"
     "  --norm=METHOD         which values share one set of statistics (default batch):\n";
 
-/* After the methods, one line each from norm.h's table. */
+/* After the methods, one line each from norm.c's table. */
 static const char help_middle[] =
     "  --groups=G            group norm: G groups of C/G channels (G must divide C)\n"
     "  --shape=C,H,W         each row is C channels of H x W positions, channel-major (channel, row,\n"
@@ -74,12 +74,12 @@ static const char help_tail[] =
 static void help_print(void)
 {
     fputs(help_head, stdout);
-    for (int m = 0; m < NORM_METHOD_COUNT; m++) {
+    for (int m = 0; m < norm_method_count(); m++) {
         const NormDescriptor *d = norm_descriptor((NormMethod)m);
         printf("                          %-10s%s\n", d->name, d->averages);
     }
     fputs(help_middle, stdout);
-    for (int m = 0; m < NORM_METHOD_COUNT; m++) {
+    for (int m = 0; m < norm_method_count(); m++) {
         const NormDescriptor *d = norm_descriptor((NormMethod)m);
         if (d->token_averages)
             printf("                          %-10s%s\n", d->name, d->token_averages);
@@ -202,7 +202,7 @@ static int norm_options_check(const BnOptions *o)
         return cmd_fail(2, "--norm", "%s norm needs the number of groups: --groups=G", name);
     if (o->tokens && !d->token_averages) {
         char with[128] = "";
-        for (int m = 0, used = 0; m < NORM_METHOD_COUNT; m++)
+        for (int m = 0, used = 0; m < norm_method_count(); m++)
             if (norm_descriptor((NormMethod)m)->token_averages && used < (int)sizeof with)
                 used += snprintf(with + used, sizeof with - (size_t)used, "%s%s", used ? ", " : "",
                                  norm_method_name((NormMethod)m));
@@ -578,7 +578,7 @@ typedef struct Glyphs {
 static const Glyphs glyphs_utf8 = {
     "μ", "σ²", "s²", "√(σ² + ε)", "x̂", "γ", "β", "ε", "·", "−", "←", "Σ", "×",
     "dβ", "dγ", "≈", "mean(x²)", "x̂ = x / √(mean(x²) + ε)",
-    "dx = (1/(M·√(mean(x²) + ε)))·(M·dx̂ − x̂·Σ dx̂·x̂), dx̂ = γ·dy, sums over the set's M values",
+    "dx = (1/(M·√(mean(x²) + ε)))·(M·dx̂ − x̂·Σ dx̂·x̂)\n   dx̂ = γ·dy, sums over the set's M values",
     "μ = (1/N)·Σᵢ xᵢ      σ² = (1/N)·Σᵢ (xᵢ − μ)²      unbiased s² = σ²·N/(N − 1)",
     "x̂ = (x − μ) / √(σ² + ε)",
     "y = γ·x̂ + β",
@@ -590,8 +590,8 @@ static const Glyphs glyphs_utf8 = {
 static const Glyphs glyphs_ascii = {
     "mu", "var", "var_unbiased", "sqrt(var+eps)", "xhat", "gamma", "beta", "eps", "*", "-", "<-", "sum", "x",
     "dbeta", "dgamma", "~", "mean(x^2)", "xhat = x / sqrt(mean(x^2) + eps)",
-    "dx = (1/(M * sqrt(mean(x^2) + eps))) * (M * dxhat - xhat * sum dxhat * xhat), dxhat = gamma * dy, "
-    "sums over the set's M values",
+    "dx = (1/(M * sqrt(mean(x^2) + eps))) * (M * dxhat - xhat * sum dxhat * xhat)\n"
+    "   dxhat = gamma * dy, sums over the set's M values",
     "mu = (1/N) * sum_i x_i      var = (1/N) * sum_i (x_i - mu)^2      var_unbiased = var * N/(N - 1)",
     "xhat = (x - mu) / sqrt(var + eps)",
     "y = gamma * xhat + beta",
@@ -864,8 +864,8 @@ static void report_header(BnReport *rp, const BnStep *s)
                    report_num(a, sizeof a, o->eps), report_num(b, sizeof b, o->momentum));
         else
             printf("%s = %s\n", g->eps, report_num(a, sizeof a, o->eps));
-        printf("Samples, tokens and features count from 1; columns run token by token, then feature "
-               "(x.reshape(N, -1) of N%sT%sC).\n\n", g->times, g->times);
+        printf("Samples, tokens and features count from 1; columns run token by token, then\n"
+               "feature (x.reshape(N, -1) of N%sT%sC).\n\n", g->times, g->times);
         return;
     }
     printf("%s normalization, training mode: N = %d sample%s %s C = %d channel%s %s H%sW = %d%s%d position%s",
@@ -912,14 +912,14 @@ static void report_statistics(BnReport *rp, const BnStep *s)
             width = text_width(text);
     }
     if (s->desc->no_centering) {
-        printf("\n%d. Statistics of each set of values, with no mean subtracted: %s = (1/M)%s%s x%s, "
-               "rms = %s(%s + %s), M = %d\n", rp->step++, g->mean_square, g->dot, g->sum, rp->utf8 ? "²" : "^2",
-               rp->utf8 ? "√" : "sqrt", g->mean_square, g->eps, s->set_size);
+        printf("\n%d. Statistics of each set of values, with no mean subtracted (M = %d):\n"
+               "   %s = (1/M)%s%s x%s   rms = %s(%s + %s)\n", rp->step++, s->set_size, g->mean_square, g->dot,
+               g->sum, rp->utf8 ? "²" : "^2", rp->utf8 ? "√" : "sqrt", g->mean_square, g->eps);
         for (int k = 0; k < s->sets; k++) {
             set_describe(text, sizeof text, s, k, g, dash);
             printf("    ");
             print_padded(text, width, false);
-            printf("   %s = %s  rms = %s\n", g->mean_square, report_num(a, sizeof a, s->var[k]),
+            printf("  %s = %s  rms = %s\n", g->mean_square, report_num(a, sizeof a, s->var[k]),
                    report_num(b, sizeof b, 1.0 / s->rstd[k]));
         }
         return;
@@ -951,14 +951,14 @@ static void report_normalize(BnReport *rp, const BnStep *s)
         free(sd);
         printf("\n");
     } else {
-        printf("\n%d. Normalize each value with its set's statistics: %s\n", rp->step++,
-               s->desc->no_centering ? g->rms_formula : g->norm_formula);
+        printf("\n%d. Normalize each value with its set's %s: %s\n", rp->step++,
+               s->desc->no_centering ? "rms" : "statistics", s->desc->no_centering ? g->rms_formula : g->norm_formula);
     }
     print_table(&rp->rows, rp->samples, s->xhat, s->samples);
     if (s->desc->no_centering)
-        printf("    (each set of %s has mean square %s/(%s + %s) %s 1; no mean was subtracted, so its mean is\n"
-               "     the set's mean divided by its rms, not 0)\n", g->xhat, g->mean_square, g->mean_square, g->eps,
-               g->approx);
+        printf("    (each set of %s has mean square %s/(%s + %s) %s 1;\n"
+               "     no mean was subtracted, so its mean is the set's mean over its rms, not 0)\n", g->xhat,
+               g->mean_square, g->mean_square, g->eps, g->approx);
     else
         printf("    (each %s of %s has mean 0 and variance %s/(%s + %s) %s 1)\n", s->per_feature ? "column" : "set",
                g->xhat, g->var, g->var, g->eps, g->approx);
@@ -975,7 +975,7 @@ static void report_scale_shift(BnReport *rp, const BnStep *s)
         printf("\n%d. Scale and shift: %s, one %s and %s per %s\n", rp->step++, g->affine_formula, g->gamma, g->beta,
                per);
     else
-        printf("\n%d. Scale: y = %s%s%s, one %s per %s (no shift %s: a weight only, as PyTorch's RMSNorm)\n",
+        printf("\n%d. Scale: y = %s%s%s, one %s per %s\n   (no shift %s: a weight only, as PyTorch's RMSNorm)\n",
                rp->step++, g->gamma, g->dot, g->xhat, g->gamma, per, g->beta);
     const char *labels[] = { g->gamma, g->beta };
     const double *vectors[] = { s->gamma, s->beta };
@@ -991,8 +991,9 @@ static void report_eval(BnReport *rp, const BnStep *s)
     printf("\n");
     if (!s->desc->running_stats) {
         const char *unit = s->tokens ? "token" : "sample";
-        printf("%d. Eval mode (inference): the same as above. %s norm normalizes each %s with its own\n"
-               "   statistics, so it keeps no running statistics and a %s alone gives the same output.\n",
+        printf("%d. Eval mode (inference): the same as above. %s norm normalizes each %s\n"
+               "   with its own statistics, so it keeps no running statistics and a %s alone\n"
+               "   gives the same output.\n",
                rp->step++, s->desc->title, unit, unit);
         return;
     }
@@ -1019,8 +1020,8 @@ static void report_backward(BnReport *rp, const BnStep *s)
         printf("   %s = %s dy      %s = %s dy%s%s   (sums over every sample and %s of the parameter)\n",
                g->dbeta, g->sum, g->dgamma, g->sum, g->dot, g->xhat, over);
     else
-        printf("   %s = %s dy%s%s   (sums over every sample and %s of the parameter; no %s, no %s)\n",
-               g->dgamma, g->sum, g->dot, g->xhat, over, g->beta, g->dbeta);
+        printf("   %s = %s dy%s%s   (sums over every sample and %s of the parameter)\n"
+               "   (no %s, so no %s)\n", g->dgamma, g->sum, g->dot, g->xhat, over, g->beta, g->dbeta);
     const char *labels[] = { g->dbeta, g->dgamma };
     const double *vectors[] = { s->dbeta, s->dgamma };
     print_vectors(rp->params, shift ? labels : labels + 1, shift ? vectors : vectors + 1, shift ? 2 : 1);

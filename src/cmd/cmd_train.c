@@ -54,9 +54,8 @@ static const char help_tail[] =
     "  --unit=J         which unit of the last hidden layer p15/p50/p85 follow (default 0);\n"
     "                   for the conv net, which channel of the second block (0 to 15)\n"
     "  --csv=FILE       write the CSV to FILE (default standard output)\n"
-    "  --precision=P    float (fast, the default) or double (the arithmetic of the lessons' scenes)\n"
-    "                   for the training steps; the MLP is always evaluated in double, the conv net\n"
-    "                   in the precision of its steps\n"
+    "  --precision=P    float (fast, the default) or double (the arithmetic of most lessons' scenes)\n"
+    "                   for the training steps and the evaluation\n"
     "  --freeze-bn=K    after K steps (0: from the start), train with BN frozen: each BN layer uses its\n"
     "                   running statistics, as in eval mode, and no longer updates them, while gamma,\n"
     "                   beta and the weights go on learning (PyTorch's eval() on the BN modules).\n"
@@ -377,7 +376,8 @@ typedef struct TrainRun {
     bool sampler_ready;
     int n_test;             /* rows of the fixed test batch */
     int *idx, *pred;        /* (batch) each */
-    double *x, *y;          /* (batch, dim), (batch) */
+    int *idx_next;          /* (batch) the next mini-batch, drawn one step ahead so its rows can be prefetched */
+    double *x, *y;          /* (batch, dim) (double steps only), (batch) */
     FILE *out;
 } TrainRun;
 
@@ -390,6 +390,7 @@ static void run_free(TrainRun *run)
     if (run->sampler_ready)
         sampler_free(&run->sampler);
     free(run->idx);
+    free(run->idx_next);
     free(run->pred);
     free(run->x);
     free(run->y);
@@ -416,13 +417,22 @@ static int run_open(const TrainOptions *o, TrainRun *run)
     /* Only what the evaluations read moves; the network was built on the data as they are. */
     if (o->test_shifted)
         dataset_shift_inputs(run->test, o->test_offset, o->test_scale);
+    /* A float net reads each synth784 row from a float copy made once, instead of redrawing it
+     * (a shifted test set keeps none: its rows come through the shift). */
+    if (run->net->takes_floats) {
+        dataset_keep_float_rows(run->train);
+        dataset_keep_float_rows(run->test);
+    }
     run->sgd = sgd_create(run->net->num_params, o->lr, o->momentum);
     sampler_init(&run->sampler, train->n, o->seed);
     run->sampler_ready = true;
     size_t batch = (size_t)o->batch;
     run->idx = xmalloc(sizeof(int) * batch);
+    run->idx_next = xmalloc(sizeof(int) * batch);
+    sampler_next(&run->sampler, run->idx_next, (int)batch);
     run->pred = xmalloc(sizeof(int) * batch);
-    run->x = xmalloc(sizeof(double) * batch * (size_t)train->dim);
+    if (!run->net->takes_floats)
+        run->x = xmalloc(sizeof(double) * batch * (size_t)train->dim);
     run->y = xmalloc(sizeof(double) * batch);
     run->out = stdout;
     if (o->csv && !(run->out = fopen(o->csv, "w")))
@@ -446,8 +456,18 @@ static int diverged(const TrainOptions *o, long step)
 static int run_step(const TrainOptions *o, TrainRun *run, long step, RowSums *sums, double *first_loss)
 {
     int batch = (int)o->batch;
-    sampler_next(&run->sampler, run->idx, batch);
-    dataset_gather(run->train, run->idx, batch, run->x, run->y);
+    /* The sampler runs one batch ahead: the same batches in the same order, and while this one trains
+     * the next one's rows are on their way into the cache. */
+    int *swap = run->idx;
+    run->idx = run->idx_next;
+    run->idx_next = swap;
+    if (step < o->steps)
+        sampler_next(&run->sampler, run->idx_next, batch);
+    float *xf = run->net->takes_floats ? run->net->cls->input_f32(run->net, batch) : NULL;
+    if (xf)
+        dataset_gather_float(run->train, run->idx, batch, xf, run->y);
+    else
+        dataset_gather(run->train, run->idx, batch, run->x, run->y);
     double loss = 0.0;
     BnError err = { 0 };
     /* A dataset file truncated under us: stop with its message rather than train on zeros. */
@@ -456,7 +476,12 @@ static int run_step(const TrainOptions *o, TrainRun *run, long step, RowSums *su
         return cmd_fail_error(1, &err, "train");
     }
     run->net->bn_frozen = o->freeze_bn && step > o->freeze_bn_after;
-    if (!run->net->cls->step(run->net, run->sgd, run->x, run->y, batch, &loss, &err)) {
+    if (xf && step < o->steps)
+        dataset_prefetch_float_rows(run->train, run->idx_next, batch);
+    bool stepped = run->net->takes_floats
+        ? run->net->cls->step_f32(run->net, run->sgd, xf, run->y, batch, &loss, &err)
+        : run->net->cls->step(run->net, run->sgd, run->x, run->y, batch, &loss, &err);
+    if (!stepped) {
         fflush(run->out);
         return isfinite(loss) ? cmd_fail_error(1, &err, "train") : diverged(o, step);
     }

@@ -73,6 +73,11 @@ typedef struct TrainNetClass {
      * step failed: a loss that is not finite means the run diverged, else err says why. */
     bool (*step)(TrainNet *net, Sgd *sgd, const double *x, const double *y, int batch, double *loss,
                  BnError *err);
+    /* For a net with takes_floats: where the next mini-batch of `batch` rows goes in float (the float
+     * twin's own input, so it is not copied again), and the step on it. */
+    float *(*input_f32)(TrainNet *net, int batch);
+    bool (*step_f32)(TrainNet *net, Sgd *sgd, const float *x, const double *y, int batch, double *loss,
+                     BnError *err);
     /* The class the last step's forward predicts for each of its rows: pred (batch). Classifiers only. */
     void (*predict)(const TrainNet *net, int *pred);
     /* Eval-mode figures on the first n rows of test, and the percentiles of unit `unit`'s input. */
@@ -89,6 +94,7 @@ struct TrainNet {
     size_t num_params;      /* length of the parameter block the optimizer steps */
     bool classifies;        /* false for regression: no predictions, no train_acc */
     bool bn_frozen;         /* set by the loop: the next steps run BN frozen (--freeze-bn) */
+    bool takes_floats;      /* steps through step_f32 on float rows (the float twin), else step */
 };
 
 /* The constructors: 0 and *net on success, else the exit status of an error already printed (2 for

@@ -16,7 +16,8 @@ typedef struct TrainConv {
     ConvNet *net;
     ConvNetFloat *twin; /* the float twin that takes the steps and evaluates, NULL with --precision=double */
     double *column;     /* (n_test · side²) the followed channel's values over the test batch */
-    double *xs;         /* (CONV_TEST_CHUNK, dim) one chunk of test rows */
+    double *xs;         /* (CONV_TEST_CHUNK, dim) one chunk of test rows (double steps; the twin reads its
+                         * chunks in its own input buffer) */
 } TrainConv;
 
 static bool conv_step(TrainNet *net, Sgd *sgd, const double *x, const double *y, int batch, double *loss,
@@ -25,6 +26,17 @@ static bool conv_step(TrainNet *net, Sgd *sgd, const double *x, const double *y,
     TrainConv *c = (TrainConv *)net;
     return c->twin ? convnet_float_train_step(c->twin, sgd, x, y, batch, loss, err)
                    : convnet_train_step(c->net, sgd, x, y, batch, loss, err);
+}
+
+static bool conv_step_f32(TrainNet *net, Sgd *sgd, const float *x, const double *y, int batch, double *loss,
+                          BnError *err)
+{
+    return convnet_float_train_step_f32(((TrainConv *)net)->twin, sgd, x, y, batch, loss, err);
+}
+
+static float *conv_input_f32(TrainNet *net, int batch)
+{
+    return convnet_float_input(((TrainConv *)net)->twin, batch);
 }
 
 static void conv_predict(const TrainNet *net, int *pred)
@@ -40,7 +52,8 @@ static void conv_predict(const TrainNet *net, int *pred)
  * as its steps), else the double network. */
 static bool chunk_forward(TrainConv *c, int m, ConvNetMode mode, BnError *err)
 {
-    return c->twin ? convnet_float_forward(c->twin, c->xs, m, mode, err) : convnet_forward(c->net, c->xs, m, mode, err);
+    return c->twin ? convnet_float_forward_f32(c->twin, convnet_float_input(c->twin, m), m, mode, err)
+                   : convnet_forward(c->net, c->xs, m, mode, err);
 }
 
 /* Eval-mode accuracy and loss on the first n test samples, then the percentiles of channel `channel`'s
@@ -57,19 +70,30 @@ static bool conv_evaluate(TrainNet *tn, const Dataset *test, int n, int channel,
         int m = n - start < CONV_TEST_CHUNK ? n - start : CONV_TEST_CHUNK;
         for (int k = 0; k < m; k++)
             idx[k] = start + k;
-        dataset_gather(test, idx, m, c->xs, ys);
+        if (c->twin)
+            dataset_gather_float(test, idx, m, convnet_float_input(c->twin, m), ys);
+        else
+            dataset_gather(test, idx, m, c->xs, ys);
         if (!chunk_forward(c, m, CONVNET_MODE_EVAL, err))
             return false;
         loss += (c->twin ? convnet_float_loss(c->twin, ys) : convnet_loss(net, ys)) * m;
         correct += (c->twin ? convnet_float_accuracy(c->twin, ys) : convnet_accuracy(net, ys)) * m;
-        /* Only a norm with running statistics has two modes; the others' eval pass used batch statistics. */
-        if (convnet_norm_has_running_stats(net->config.norm) &&
-            !(c->twin ? convnet_float_reforward(c->twin, CONVNET_MODE_BATCH_STATS, err)
-                      : chunk_forward(c, m, CONVNET_MODE_BATCH_STATS, err)))
+        /* Only a norm with running statistics has two modes; the others' eval pass used batch statistics.
+         * The twin computes the second pass only as far as the followed channel needs. */
+        bool two_modes = convnet_norm_has_running_stats(net->config.norm);
+        if (c->twin) {
+            int got = two_modes ? convnet_float_channel_values_again(c->column + filled, c->twin,
+                                                                     CONVNET_MODE_BATCH_STATS, channel, err)
+                                : convnet_float_channel_values(c->column + filled, c->twin, CONVNET_BLOCKS - 1, channel);
+            if (got < 0)
+                return false;
+            filled += got;
+            continue;
+        }
+        if (two_modes && !chunk_forward(c, m, CONVNET_MODE_BATCH_STATS, err))
             return false;
         const ConvNetBlock *last = &net->block[CONVNET_BLOCKS - 1];
-        filled += c->twin ? convnet_float_channel_values(c->column + filled, c->twin, CONVNET_BLOCKS - 1, channel)
-                          : convnet_channel_values(c->column + filled, net, CONVNET_BLOCKS - 1, last->normed, channel);
+        filled += convnet_channel_values(c->column + filled, net, CONVNET_BLOCKS - 1, last->normed, channel);
     }
     ev->test_loss = loss / n;
     ev->test_acc = correct / n;
@@ -89,7 +113,7 @@ static void conv_destroy(TrainNet *net)
 }
 
 static const TrainNetClass conv_class = {
-    .step = conv_step, .predict = conv_predict, .evaluate = conv_evaluate, .destroy = conv_destroy,
+    .step = conv_step, .step_f32 = conv_step_f32, .input_f32 = conv_input_f32, .predict = conv_predict, .evaluate = conv_evaluate, .destroy = conv_destroy,
 };
 
 int train_conv_create(const TrainOptions *o, const Dataset *train, const Dataset *test, int n_test,
@@ -121,8 +145,10 @@ int train_conv_create(const TrainOptions *o, const Dataset *train, const Dataset
     TrainConv *c = xcalloc(1, sizeof *c);
     c->base = (TrainNet){ .cls = &conv_class, .num_params = cn->num_params, .classifies = true };
     c->net = cn;
-    if (!o->double_steps)
+    if (!o->double_steps) {
         c->twin = convnet_float_create(cn);
+        c->base.takes_floats = true;
+    }
     int map = cn->block[CONVNET_BLOCKS - 1].side * cn->block[CONVNET_BLOCKS - 1].side;
     c->column = xmalloc(sizeof(double) * (size_t)n_test * (size_t)map);
     c->xs = xmalloc(sizeof(double) * CONV_TEST_CHUNK * (size_t)test->dim);

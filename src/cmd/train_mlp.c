@@ -1,4 +1,5 @@
 /* 'bntutor train': the multilayer perceptron (--hidden, --net=paper) behind the training loop's network interface (top layer). */
+#include <math.h>
 #include <stdlib.h>
 
 #include "cmd/cmd_util.h"
@@ -36,6 +37,17 @@ static bool mlp_step(TrainNet *net, Sgd *sgd, const double *x, const double *y, 
     return ok;
 }
 
+static bool mlp_step_f32(TrainNet *net, Sgd *sgd, const float *x, const double *y, int batch, double *loss,
+                         BnError *err)
+{
+    return mlp_float_train_step_f32(((TrainMlp *)net)->twin, sgd, x, y, batch, loss, err);
+}
+
+static float *mlp_input_f32(TrainNet *net, int batch)
+{
+    return mlp_float_input(((TrainMlp *)net)->twin, batch);
+}
+
 static void mlp_predict_batch(const TrainNet *net, int *pred)
 {
     const TrainMlp *m = (const TrainMlp *)net;
@@ -60,22 +72,38 @@ static double r_squared(const double *pred, const double *target, int n)
     return ss_tot > 0.0 ? 1.0 - ss_res / ss_tot : 0.0;
 }
 
-/* Eval-mode figures on the fixed test batch, and the percentiles of the followed unit's input. The
- * test rows go through mlp_infer_rows, which never holds the network's training buffers for them. */
+static bool all_finite(const double *v, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(v[i]))
+            return false;
+    return true;
+}
+
+/* Eval-mode figures on the fixed test batch, and the percentiles of the followed unit's input, in the
+ * precision of the steps: the float twin's mlp_float_infer, or the double mlp_infer_rows, which never
+ * holds the network's training buffers for the test rows. */
 static bool mlp_evaluate(TrainNet *net, const Dataset *test, int n, int unit, TrainEval *ev, BnError *err)
 {
     TrainMlp *m = (TrainMlp *)net;
     const Mlp *mlp = m->mlp;
-    if (m->twin)
-        mlp_float_store(m->twin);       /* evaluation runs on the double network */
     int last = mlp->num_hidden - 1;
     bool bn = mlp->config.bn != BN_PLACEMENT_NONE;
     MlpInferTap column = { .layer = last, .unit = unit, .values = m->column };
     /* Without BN both modes are the same pass, so the column comes from the eval pass; with BN it comes
      * from a batch-statistics pass sharing the eval pass's first layer. */
-    bool ok = bn ? mlp_infer_rows_both(mlp, test, 0, n, m->logits, NULL, 0, &column, 1, err)
-                 : mlp_infer_rows(mlp, test, 0, n, MLP_MODE_EVAL, m->logits, &column, 1, err);
-    if (!ok)
+    bool in_float = m->twin != NULL;
+    if (in_float) {
+        if (!mlp_float_infer(m->twin, test, 0, n, m->logits, last, unit, m->column, err))
+            return false;
+        /* Past float's range (a diverging run) the double pass decides, as it did before float. */
+        in_float = all_finite(m->logits, (size_t)n * (size_t)mlp->n_out) && all_finite(m->column, (size_t)n);
+        if (!in_float)
+            mlp_float_store(m->twin);
+    }
+    if (!in_float &&
+        !(bn ? mlp_infer_rows_both(mlp, test, 0, n, m->logits, NULL, 0, &column, 1, err)
+             : mlp_infer_rows(mlp, test, 0, n, MLP_MODE_EVAL, m->logits, &column, 1, err)))
         return false;
     if (mlp->config.task == MLP_TASK_REGRESS) {
         ev->test_loss = loss_mse(m->dlogits, m->logits, test->y, n * mlp->n_out);
@@ -103,7 +131,7 @@ static void mlp_net_destroy(TrainNet *net)
 }
 
 static const TrainNetClass mlp_class = {
-    .step = mlp_step, .predict = mlp_predict_batch, .evaluate = mlp_evaluate, .destroy = mlp_net_destroy,
+    .step = mlp_step, .step_f32 = mlp_step_f32, .input_f32 = mlp_input_f32, .predict = mlp_predict_batch, .evaluate = mlp_evaluate, .destroy = mlp_net_destroy,
 };
 
 /* The layer widths the options ask for on this data (inputs, hidden..., outputs) into sizes; their count. */
@@ -168,6 +196,9 @@ int train_mlp_create(const TrainOptions *o, const Dataset *train, const Dataset 
     if (!o->double_steps)
         m->twin = mlp_float_create(mlp);
     m->base.hooks = train_hooks_create(o, mlp);
+    /* The hooks (probes, noise, decay) work on the double network beside each step: a run with them
+     * steps through mlp_step on double rows, never the float-rows path. */
+    m->base.takes_floats = m->twin && !m->base.hooks;
     size_t outputs = (size_t)n_test * (size_t)mlp->n_out;
     m->logits = xmalloc(sizeof(double) * outputs);
     m->probs = xmalloc(sizeof(double) * outputs);

@@ -16,7 +16,7 @@ enum { CONVNET_WEIGHT_STREAM = 0x636e6e };
 
 const char *convnet_norm_name(ConvNorm norm)
 {
-    return norm >= 0 && norm < NORM_METHOD_COUNT ? norm_method_name((NormMethod)norm) : "none";
+    return norm >= 0 && norm < norm_method_count() ? norm_method_name((NormMethod)norm) : "none";
 }
 
 bool convnet_norm_parse(const char *name, ConvNorm *norm)
@@ -34,7 +34,7 @@ bool convnet_norm_parse(const char *name, ConvNorm *norm)
 
 NormMethod convnet_norm_method(ConvNorm norm)
 {
-    return norm >= 0 && norm < NORM_METHOD_COUNT ? (NormMethod)norm : NORM_BATCH;
+    return norm >= 0 && norm < norm_method_count() ? (NormMethod)norm : NORM_BATCH;
 }
 
 bool convnet_norm_has_running_stats(ConvNorm norm)
@@ -73,7 +73,7 @@ static bool config_check(const ConvNetConfig *c, BnError *err)
         error_set(err, "network", "a classifier needs 2 to %d classes, got %d", 1 << 16, c->classes);
         return false;
     }
-    if (c->norm < CONV_NORM_NONE || c->norm >= NORM_METHOD_COUNT || (unsigned)c->pool > POOL_AVG) {
+    if (c->norm < CONV_NORM_NONE || c->norm >= norm_method_count() || (unsigned)c->pool > POOL_AVG) {
         error_set(err, "network", "unknown norm or pooling");
         return false;
     }

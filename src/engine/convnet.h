@@ -25,7 +25,7 @@
 enum { CONVNET_BLOCKS = 2 };
 
 /* Normalization inside each block: CONV_NORM_NONE, or any norm.h method by its NormMethod value, so a
- * method added to norm.h's table is a conv-net norm too. The CONV_NORM_ names of the first four are
+ * method added to norm.c's table is a conv-net norm too. The CONV_NORM_ names of the first four are
  * spellings of their NormMethod. */
 typedef int ConvNorm;
 enum {

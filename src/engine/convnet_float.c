@@ -205,6 +205,12 @@ static void reserve(ConvNetFloat *t, int n)
     t->capacity = n;
 }
 
+float *convnet_float_input(ConvNetFloat *t, int n)
+{
+    reserve(t, n > 0 ? n : 1);
+    return t->input;
+}
+
 /* ---------- convolution: one sample at a time, im2col (C_in·9, H·W) and a matrix product ---------- */
 
 /* Which rows i of the output a tap row di reaches inside the image, and where a tap's copy starts. */
@@ -608,7 +614,8 @@ static void pool_backward_f(const ConvNetFloat *t, FloatBlock *F, int n)
 
 static bool forward_blocks(ConvNetFloat *t, int n, ConvNetMode mode, bool keep_first_conv);
 
-bool convnet_float_forward(ConvNetFloat *t, const double *x, int n, ConvNetMode mode, BnError *err)
+/* A forward of n samples taken from x (double) or xf (float). */
+static bool forward_from(ConvNetFloat *t, const double *x, const float *xf, int n, ConvNetMode mode, BnError *err)
 {
     if (n < 1) {
         error_set(err, "network", "a forward pass needs at least 1 sample, got %d", n);
@@ -621,9 +628,23 @@ bool convnet_float_forward(ConvNetFloat *t, const double *x, int n, ConvNetMode 
     t->mode = mode;
     int side = net->config.side;
     size_t count = (size_t)n * side * side;
-    for (size_t i = 0; i < count; i++)
-        t->input[i] = (float)x[i];
+    if (xf) {
+        if (xf != t->input)     /* a caller may have filled the input buffer itself */
+            memcpy(t->input, xf, sizeof(float) * count);
+    } else
+        for (size_t i = 0; i < count; i++)
+            t->input[i] = (float)x[i];
     return forward_blocks(t, n, mode, false);
+}
+
+bool convnet_float_forward(ConvNetFloat *t, const double *x, int n, ConvNetMode mode, BnError *err)
+{
+    return forward_from(t, x, NULL, n, mode, err);
+}
+
+bool convnet_float_forward_f32(ConvNetFloat *t, const float *x, int n, ConvNetMode mode, BnError *err)
+{
+    return forward_from(t, NULL, x, n, mode, err);
 }
 
 bool convnet_float_reforward(ConvNetFloat *t, ConvNetMode mode, BnError *err)
@@ -707,10 +728,10 @@ static void backward(ConvNetFloat *t)
     }
 }
 
-bool convnet_float_train_step(ConvNetFloat *t, Sgd *sgd, const double *x, const double *labels, int n,
-                              double *loss, BnError *err)
+static bool train_step(ConvNetFloat *t, Sgd *sgd, const double *x, const float *xf, const double *labels, int n,
+                       double *loss, BnError *err)
 {
-    if (!convnet_float_forward(t, x, n, CONVNET_MODE_TRAIN, err))
+    if (!forward_from(t, x, xf, n, CONVNET_MODE_TRAIN, err))
         return false;
     double value = convnet_float_loss(t, labels);
     if (loss)
@@ -724,6 +745,42 @@ bool convnet_float_train_step(ConvNetFloat *t, Sgd *sgd, const double *x, const 
     backward(t);
     kernels_f32_sgd(t->params, t->velocity, t->grads, (long)t->net->num_params, (float)sgd->lr, (float)sgd->momentum);
     return true;
+}
+
+bool convnet_float_train_step(ConvNetFloat *t, Sgd *sgd, const double *x, const double *labels, int n,
+                              double *loss, BnError *err)
+{
+    return train_step(t, sgd, x, NULL, labels, n, loss, err);
+}
+
+bool convnet_float_train_step_f32(ConvNetFloat *t, Sgd *sgd, const float *x, const double *labels, int n,
+                                  double *loss, BnError *err)
+{
+    return train_step(t, sgd, NULL, x, labels, n, loss, err);
+}
+
+bool convnet_float_add_gradient(ConvNetFloat *t, const float *x, const double *labels, int n, float weight,
+                                float *accum, double *loss, BnError *err)
+{
+    if (!forward_from(t, NULL, x, n, CONVNET_MODE_TRAIN, err))
+        return false;
+    double value = convnet_float_loss(t, labels);
+    if (loss)
+        *loss = value;
+    if (!isfinite(value)) {
+        error_set(err, "train", "the loss is %g: the learning rate is too large", value);
+        return false;
+    }
+    memset(t->grads, 0, sizeof(float) * t->net->num_params);
+    backward(t);
+    for (size_t i = 0; i < t->net->num_params; i++)
+        accum[i] += weight * t->grads[i];
+    return true;
+}
+
+void convnet_float_sgd_step(ConvNetFloat *t, const Sgd *sgd, const float *grads)
+{
+    kernels_f32_sgd(t->params, t->velocity, grads, (long)t->net->num_params, (float)sgd->lr, (float)sgd->momentum);
 }
 
 void convnet_float_predict(const ConvNetFloat *t, int *classes)
@@ -753,6 +810,82 @@ double convnet_float_accuracy(const ConvNetFloat *t, const double *labels)
         correct += best == (int)labels[s];
     }
     return (double)correct / t->batch;
+}
+
+/* The last block's convolution for output channels [c0, c1) only: rows c0..c1−1 of each sample's product. */
+static void conv_forward_rows(ConvNetFloat *t, FloatBlock *F, const float *in, int n, int c0, int c1)
+{
+    for (int s = 0; s < n; s++) {
+        im2col(t->cols, in + (size_t)s * F->c_in * F->plane, F->c_in, F->side, F->side);
+        float *y = F->conv + ((size_t)s * F->c_out + c0) * F->plane;
+        kernels_f32_matmul(y, F->plane, F->w + (size_t)c0 * F->k, F->k, 1, t->cols, F->plane, c1 - c0, F->plane,
+                           F->k);
+        if (F->b)
+            for (int co = c0; co < c1; co++)
+                for (int p = 0; p < F->plane; p++)
+                    y[(size_t)(co - c0) * F->plane + p] += F->b[co];
+    }
+}
+
+int convnet_float_channel_values_again(double *values, ConvNetFloat *t, ConvNetMode mode, int channel, BnError *err)
+{
+    ConvNet *net = t->net;
+    enum { LAST = CONVNET_BLOCKS - 1 };
+    FloatBlock *F = &t->block[LAST];
+    if (channel < 0 || channel >= F->c_out) {
+        error_set(err, "network", "there is no channel %d in the last block (0 to %d)", channel, F->c_out - 1);
+        return -1;
+    }
+    ConvNorm norm = net->config.norm;
+    /* Only the fused path with a norm over sets that name their channels, in a mode without a running
+     * update, is cut short; everything else takes the whole second pass. */
+    if (!fused(t) || norm == CONV_NORM_NONE || mode == CONVNET_MODE_TRAIN || uses_running_stats(t, mode) ||
+        t->batch < 1 || CONVNET_BLOCKS != 2) {
+        if (!convnet_float_reforward(t, mode, err))
+            return -1;
+        return convnet_float_channel_values(values, t, LAST, channel);
+    }
+    int n = t->batch;
+    t->mode = mode;
+    fused_forward(t, &t->block[0], &net->block[0], n, mode);
+    NormMethod method = convnet_norm_method(norm);
+    /* The channels the channel's sets span (one for batch and instance norm, its group for group norm). */
+    SetRange first = set_of(t, method, set_index(t, method, F, n, 0, channel), F, n);
+    conv_forward_rows(t, F, t->block[0].out, n, first.c0, first.c1);
+    NormShape ns = norm_shape(t, F, n);
+    int sets = norm_num_sets(method, &ns), size = norm_set_size(method, &ns), plane = F->plane, c = F->c_out;
+    int count = 0;
+    for (int set = 0; set < sets; set++) {
+        SetRange r = set_of(t, method, set, F, n);
+        if (channel < r.c0 || channel >= r.c1)
+            continue;
+        /* norm_statistics' sums, for this set. */
+        double sum = 0.0, sq = 0.0;
+        for (int sm = r.n0; sm < r.n1; sm++)
+            for (int ch = r.c0; ch < r.c1; ch++)
+                sum += kernels_f32_sum(F->conv + ((size_t)sm * c + ch) * plane, plane);
+        double mean = sum / size;
+        for (int sm = r.n0; sm < r.n1; sm++)
+            for (int ch = r.c0; ch < r.c1; ch++)
+                sq += kernels_f32_sum_sq_dev(F->conv + ((size_t)sm * c + ch) * plane, (float)mean, plane);
+        double var = sq / size;
+        F->mean[set] = mean;
+        F->var[set] = var;
+        F->rstd[set] = (float)(1.0 / sqrt(var + net->eps));
+    }
+    for (int sm = 0; sm < n; sm++) {
+        size_t at = (size_t)sm * c + channel;
+        int set = set_index(t, method, F, n, sm, channel);
+        float *af = F->affine + 4 * at;
+        af[0] = (float)F->mean[set];
+        af[1] = F->rstd[set];
+        af[2] = F->gamma[channel];
+        af[3] = F->beta[channel];
+        const float *p = F->conv + at * plane;
+        for (int k = 0; k < plane; k++)
+            values[count++] = af[2] * ((p[k] - af[0]) * af[1]) + af[3];
+    }
+    return count;
 }
 
 int convnet_float_channel_values(double *values, const ConvNetFloat *t, int block, int channel)

@@ -28,6 +28,15 @@ void convnet_float_destroy(ConvNetFloat *twin);             /* accepts NULL */
  * when n < 1. */
 bool convnet_float_forward(ConvNetFloat *twin, const double *x, int n, ConvNetMode mode, BnError *err);
 
+/* The same with the samples already in float: the result of convnet_float_forward on the doubles
+ * they were rounded from. */
+bool convnet_float_forward_f32(ConvNetFloat *twin, const float *x, int n, ConvNetMode mode, BnError *err);
+
+/* The twin's own input buffer, with room for n samples: a caller that fills it and passes it as x to
+ * convnet_float_forward_f32 or convnet_float_train_step_f32 saves a copy. Valid until the next larger
+ * forward. */
+float *convnet_float_input(ConvNetFloat *twin, int n);
+
 /* The last forward's samples again in mode (e.g. batch statistics after eval), reusing the first
  * convolution's output, which no mode changes. False with a message before any forward. */
 bool convnet_float_reforward(ConvNetFloat *twin, ConvNetMode mode, BnError *err);
@@ -42,6 +51,19 @@ double convnet_float_loss(ConvNetFloat *twin, const double *labels);
 bool convnet_float_train_step(ConvNetFloat *twin, Sgd *sgd, const double *x, const double *labels, int n,
                               double *loss, BnError *err);
 
+/* convnet_float_train_step with the mini-batch already in float (e.g. from dataset_gather_float). */
+bool convnet_float_train_step_f32(ConvNetFloat *twin, Sgd *sgd, const float *x, const double *labels, int n,
+                                  double *loss, BnError *err);
+
+/* Gradients summed over several mini-batches ("ghost batches" normalized separately, one SGD step):
+ * convnet_float_add_gradient runs a training forward of x (n samples, float; running statistics are
+ * updated as by a step), the mean loss into *loss, and its backward, and adds weight times that
+ * gradient into accum (num_params floats); the parameters are not touched. False with err when the
+ * loss is not finite. convnet_float_sgd_step then takes one SGD step with grads. */
+bool convnet_float_add_gradient(ConvNetFloat *twin, const float *x, const double *labels, int n, float weight,
+                                float *accum, double *loss, BnError *err);
+void convnet_float_sgd_step(ConvNetFloat *twin, const Sgd *sgd, const float *grads);
+
 /* Argmax class of each sample of the last forward. classes: (n). */
 void convnet_float_predict(const ConvNetFloat *twin, int *classes);
 /* Fraction of the last forward's samples whose argmax equals the label. labels: (n). */
@@ -50,6 +72,14 @@ double convnet_float_accuracy(const ConvNetFloat *twin, const double *labels);
 /* Channel `channel` of block `block`'s norm output (post-norm, pre-relu maps; the convolution's output
  * without a norm) in the last forward, all samples, into values: (n·side²). Returns the count written. */
 int convnet_float_channel_values(double *values, const ConvNetFloat *twin, int block, int channel);
+
+/* convnet_float_reforward in mode, then convnet_float_channel_values of the last block's channel: the same
+ * values (tests compare them bit for bit), but where the norm's sets name their channels (batch, instance,
+ * group norm on the fused path) and mode keeps no running update, only the first block and the channels of
+ * the channel's sets are computed again. The twin's other outputs then mix both passes: run a forward
+ * before reading anything else. Returns the count written, or -1 with err (a bad channel, no forward). */
+int convnet_float_channel_values_again(double *values, ConvNetFloat *twin, ConvNetMode mode, int channel,
+                                       BnError *err);
 
 /* Copies the twin's parameters into its ConvNet (as double). */
 void convnet_float_store(const ConvNetFloat *twin);

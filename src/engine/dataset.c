@@ -40,6 +40,7 @@ struct DatasetStorage {
     unsigned char *owned;           /* BYTES drawn here (synthetic image sets) */
     double *protos;                 /* SYNTH784: (10, 784) class prototypes */
     Pcg32 *row_rng;                 /* SYNTH784: (n) generator state at the start of each row */
+    float *floats;                  /* (n, dim) the rows in float, once dataset_keep_float_rows kept them */
     bool shifted;                   /* inputs come out as scale·x + offset (dataset_shift_inputs) */
     double offset, scale;
 };
@@ -76,6 +77,7 @@ void dataset_destroy(Dataset *set)
         idx_source_close(&set->storage->source);
         free(set->storage->protos);
         free(set->storage->row_rng);
+        free(set->storage->floats);
         free(set->storage);
     }
     free(set->y);
@@ -663,6 +665,89 @@ void dataset_gather(const Dataset *set, const int *indices, int batch, double *x
     }
 }
 
+/* Rows a float cache may hold: 64 M values (256 MB); larger sets are read row by row as before. */
+#define DATASET_FLOAT_CACHE_MAX 67108864.0
+
+bool dataset_keep_float_rows(Dataset *set)
+{
+    DatasetStorage *st = set->storage;
+    if (st->floats)
+        return true;
+    if (st->kind != STORAGE_SYNTH784 || st->shifted || (double)set->n * set->dim > DATASET_FLOAT_CACHE_MAX)
+        return false;
+    size_t dim = (size_t)set->dim;
+    st->floats = xmalloc(sizeof(float) * (size_t)set->n * dim);
+    double row[SYNTH_PIXELS];
+    for (int i = 0; i < set->n; i++) {
+        dataset_row(set, i, row);
+        float *dst = st->floats + (size_t)i * dim;
+        for (size_t k = 0; k < dim; k++)
+            dst[k] = (float)row[k];
+    }
+    return true;
+}
+
+void dataset_row_float(const Dataset *set, int i, float *out)
+{
+    const DatasetStorage *st = set->storage;
+    size_t dim = (size_t)set->dim, row = (size_t)i;
+    /* A shifted set's rows come only through dataset_row, which applies the shift. */
+    if (st->floats && !st->shifted) {
+        memcpy(out, st->floats + row * dim, dim * sizeof *out);
+        return;
+    }
+    if (st->kind == STORAGE_BYTES && st->owned && !st->shifted) {
+        /* The float of each byte's double value, as converting dataset_row's output would give. */
+        const unsigned char *src = st->bytes + row * dim;
+        for (size_t k = 0; k < dim; k++)
+            out[k] = (float)(src[k] * (1.0 / 255.0));
+        return;
+    }
+    /* Everything else through the double row (mapped files keep their read checks there). */
+    double stack_row[1024];
+    double *row_d = dim <= 1024 ? stack_row : xmalloc(sizeof(double) * dim);
+    dataset_row(set, i, row_d);
+    for (size_t k = 0; k < dim; k++)
+        out[k] = (float)row_d[k];
+    if (row_d != stack_row)
+        free(row_d);
+}
+
+void dataset_prefetch_float_rows(const Dataset *set, const int *indices, int count)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    const DatasetStorage *st = set->storage;
+    size_t dim = (size_t)set->dim;
+    for (int b = 0; b < count; b++) {
+        const char *row = st->floats ? (const char *)(st->floats + (size_t)indices[b] * dim)
+                        : st->kind == STORAGE_BYTES && st->owned ? (const char *)(st->bytes + (size_t)indices[b] * dim)
+                                                                 : NULL;
+        size_t bytes = st->floats ? dim * sizeof(float) : dim;
+        /* The first lines of each row: the hardware prefetcher streams the rest once a row is read. */
+        for (size_t at = 0; row && at < bytes && at < 256; at += 64)
+            __builtin_prefetch(row + at, 0, 1);
+    }
+#else
+    (void)set, (void)indices, (void)count;
+#endif
+}
+
+void dataset_rows_float(const Dataset *set, int first, int count, float *out)
+{
+    for (int i = 0; i < count; i++)
+        dataset_row_float(set, first + i, out + (size_t)i * (size_t)set->dim);
+}
+
+void dataset_gather_float(const Dataset *set, const int *indices, int batch, float *x, double *y)
+{
+    size_t dim = (size_t)set->dim;
+    for (int b = 0; b < batch; b++) {
+        dataset_row_float(set, indices[b], x + (size_t)b * dim);
+        if (y)
+            y[b] = set->y[indices[b]];
+    }
+}
+
 const double *dataset_values(const Dataset *set)
 {
     /* A shifted set's values exist only as rows read through dataset_row. */
@@ -676,7 +761,9 @@ size_t dataset_private_bytes(const Dataset *set)
     switch (st->kind) {
     case STORAGE_DOUBLES: return n * dim * sizeof(double);
     case STORAGE_BYTES: return st->owned ? n * dim : idx_source_private_bytes(&st->source);
-    case STORAGE_SYNTH784: return n * sizeof *st->row_rng + (size_t)SYNTH_CLASSES * SYNTH_PIXELS * sizeof(double);
+    case STORAGE_SYNTH784:
+        return n * sizeof *st->row_rng + (size_t)SYNTH_CLASSES * SYNTH_PIXELS * sizeof(double) +
+               (st->floats ? n * dim * sizeof(float) : 0);
     }
     return 0;
 }

@@ -88,6 +88,18 @@ void dataset_rows(const Dataset *set, int first, int count, double *out);
  * (the tutor checks it after a scene's step). */
 bool dataset_failed(const Dataset *set, BnError *err);
 bool dataset_read_failure(BnError *err);
+/* The float training path's reads. dataset_keep_float_rows draws a synth784 set's rows once and keeps
+ * them in float (4 bytes a value; `train` does this, the scenes do not), so later float reads copy
+ * instead of redrawing; true when the set's float reads are copies (false for other kinds, which are
+ * cheap to read anyway, a shifted set, and sets above 256 MB). Every float read gives exactly (float) of
+ * the double read of the same row, shifted or not. */
+bool dataset_keep_float_rows(Dataset *set);
+void dataset_row_float(const Dataset *set, int i, float *out);
+void dataset_rows_float(const Dataset *set, int first, int count, float *out);
+void dataset_gather_float(const Dataset *set, const int *indices, int batch, float *x, double *y);
+/* A hint that these rows will be read in float soon (the next mini-batch, while the current one trains):
+ * the start of each starts moving into the cache. Changes nothing else. */
+void dataset_prefetch_float_rows(const Dataset *set, const int *indices, int count);
 /* The (n, dim) inputs when the set holds them as doubles (the small 2-D sets) unshifted, else NULL. */
 const double *dataset_values(const Dataset *set);
 /* Bytes of inputs this process holds privately (mapped files not counted), for tests and figures. */

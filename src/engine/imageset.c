@@ -35,12 +35,22 @@ static double stroke(double d, double thickness)
     return clamp01(thickness / 2 + 0.5 - d);
 }
 
-static double segment_distance(double px, double py, double ax, double ay, double bx, double by)
+/* A segment from (ax, ay) along (dx, dy), with len2 = dx² + dy², computed once per image. */
+typedef struct Segment {
+    double ax, ay, dx, dy, len2;
+} Segment;
+
+static Segment segment_make(double ax, double ay, double bx, double by)
 {
     double dx = bx - ax, dy = by - ay;
-    double t = ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy);
+    return (Segment){ ax, ay, dx, dy, dx * dx + dy * dy };
+}
+
+static double segment_distance(const Segment *g, double px, double py)
+{
+    double t = ((px - g->ax) * g->dx + (py - g->ay) * g->dy) / g->len2;
     t = t < 0 ? 0 : t > 1 ? 1 : t;
-    double ex = px - (ax + t * dx), ey = py - (ay + t * dy);
+    double ex = px - (g->ax + t * g->dx), ey = py - (g->ay + t * g->dy);
     return sqrt(ex * ex + ey * ey);
 }
 
@@ -56,32 +66,59 @@ typedef struct Shape {
     double cx2, cy2, size2; /* the second blob */
 } Shape;
 
-static double shape_value(const Shape *s, double x, double y)
+/* The shape's value at every pixel into v (IMAGESET_PIXELS), x the column and y the row: one loop per kind
+ * of shape, with what does not change over the image computed once (the same arithmetic per pixel). */
+static void shape_values(double *v, const Shape *s)
 {
-    double dx = x - s->cx, dy = y - s->cy;
+    int side = IMAGESET_SIDE;
     switch (s->label) {
-    case 0: case 1: case 2: case 3: {
-        /* Distance across the stripes: along the normal of their direction. */
-        double across = -dx * s->sin_angle + dy * s->cos_angle;
-        return 0.5 + 0.5 * cos(2 * PI * across / s->period + s->phase);
-    }
+    case 0: case 1: case 2: case 3:
+        for (int r = 0; r < side; r++)
+            for (int c = 0; c < side; c++) {
+                double dx = c - s->cx, dy = r - s->cy;
+                /* Distance across the stripes: along the normal of their direction. */
+                double across = -dx * s->sin_angle + dy * s->cos_angle;
+                v[r * side + c] = 0.5 + 0.5 * cos(2 * PI * across / s->period + s->phase);
+            }
+        break;
     case 4:
-        return exp(-(dx * dx + dy * dy) / (2 * s->size * s->size));
-    case 5: {
-        double ex = x - s->cx2, ey = y - s->cy2;
-        return fmax(exp(-(dx * dx + dy * dy) / (2 * s->size * s->size)),
-                    exp(-(ex * ex + ey * ey) / (2 * s->size2 * s->size2)));
-    }
+        for (int r = 0; r < side; r++)
+            for (int c = 0; c < side; c++) {
+                double dx = c - s->cx, dy = r - s->cy;
+                v[r * side + c] = exp(-(dx * dx + dy * dy) / (2 * s->size * s->size));
+            }
+        break;
+    case 5:
+        for (int r = 0; r < side; r++)
+            for (int c = 0; c < side; c++) {
+                double dx = c - s->cx, dy = r - s->cy, ex = c - s->cx2, ey = r - s->cy2;
+                v[r * side + c] = fmax(exp(-(dx * dx + dy * dy) / (2 * s->size * s->size)),
+                                       exp(-(ex * ex + ey * ey) / (2 * s->size2 * s->size2)));
+            }
+        break;
     case 6:
-        return stroke(fabs(sqrt(dx * dx + dy * dy) - s->size), s->thickness);
+        for (int r = 0; r < side; r++)
+            for (int c = 0; c < side; c++) {
+                double dx = c - s->cx, dy = r - s->cy;
+                v[r * side + c] = stroke(fabs(sqrt(dx * dx + dy * dy) - s->size), s->thickness);
+            }
+        break;
     case 7: case 8: {
-        double c = s->cos_angle, sn = s->sin_angle, l = s->size;
-        double d1 = segment_distance(x, y, s->cx - l * c, s->cy - l * sn, s->cx + l * c, s->cy + l * sn);
-        double d2 = segment_distance(x, y, s->cx + l * sn, s->cy - l * c, s->cx - l * sn, s->cy + l * c);
-        return stroke(fmin(d1, d2), s->thickness);
+        double cs = s->cos_angle, sn = s->sin_angle, l = s->size;
+        Segment g1 = segment_make(s->cx - l * cs, s->cy - l * sn, s->cx + l * cs, s->cy + l * sn);
+        Segment g2 = segment_make(s->cx + l * sn, s->cy - l * cs, s->cx - l * sn, s->cy + l * cs);
+        for (int r = 0; r < side; r++)
+            for (int c = 0; c < side; c++)
+                v[r * side + c] = stroke(fmin(segment_distance(&g1, c, r), segment_distance(&g2, c, r)), s->thickness);
+        break;
     }
     default:
-        return stroke(fabs(fmax(fabs(dx), fabs(dy)) - s->size), s->thickness);
+        for (int r = 0; r < side; r++)
+            for (int c = 0; c < side; c++) {
+                double dx = c - s->cx, dy = r - s->cy;
+                v[r * side + c] = stroke(fabs(fmax(fabs(dx), fabs(dy)) - s->size), s->thickness);
+            }
+        break;
     }
 }
 
@@ -128,12 +165,17 @@ void imageset_draw(uint8_t *pixels, int label, Pcg32 *rng)
      * (pcg32_fill gives the numbers one by one draws would). */
     uint32_t noise[IMAGESET_PIXELS];
     pcg32_fill(rng, noise, IMAGESET_PIXELS);
-    for (int r = 0; r < IMAGESET_SIDE; r++)
-        for (int c = 0; c < IMAGESET_SIDE; c++) {
-            double v = background + gain * shape_value(&s, c, r);
-            v += 0.3 * ((double)noise[r * IMAGESET_SIDE + c] * (1.0 / 4294967296.0) - 0.5);
-            pixels[r * IMAGESET_SIDE + c] = (uint8_t)lround(255.0 * clamp01(v));
-        }
+    double shape[IMAGESET_PIXELS];
+    shape_values(shape, &s);
+    for (int i = 0; i < IMAGESET_PIXELS; i++) {
+        double v = background + gain * shape[i];
+        v += 0.3 * ((double)noise[i] * (1.0 / 4294967296.0) - 0.5);
+        /* lround of a value in [0, 255]: below one half it is 0, and from one half up x + 0.5 is
+         * computed exactly enough that truncating it rounds half away from zero as lround does (only
+         * just below one half could x + 0.5 round up to 1). */
+        double x = 255.0 * clamp01(v);
+        pixels[i] = (uint8_t)(x < 0.5 ? 0 : (int)(x + 0.5));
+    }
 }
 
 void imageset_generate(uint8_t *pixels, uint8_t *labels, int n, Pcg32 *rng)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/dataset.h"
 #include "engine/kernels_f32.h"
 #include "engine/loss.h"
 #include "util/alloc.h"
@@ -41,6 +42,10 @@ struct MlpFloat {
     float *input;                   /* (batch, n_in) */
     float *logits, *dlogits;        /* (batch, n_out) */
     double *logits_d, *dlogits_d;   /* (batch, n_out) the loss is computed in double */
+    /* mlp_float_infer's buffers for up to infer_rows rows, kept between calls (a fresh mapping of this
+     * size would fault in every page on every evaluation). */
+    int infer_rows;
+    float *infer;
 };
 
 /* The float twin of a parameter pointer of the Mlp: the same offset into the twin's block. */
@@ -102,6 +107,7 @@ void mlp_float_destroy(MlpFloat *t)
     free(t->stats);
     free(t->acts);
     free(t->logits_d);
+    free(t->infer);
     free(t);
 }
 
@@ -149,6 +155,12 @@ static void reserve(MlpFloat *t, int n)
     }
     t->logits = p;
     t->dlogits = p + rows * (size_t)t->n_out;
+}
+
+float *mlp_float_input(MlpFloat *t, int n)
+{
+    reserve(t, n > 0 ? n : 1);
+    return t->input;
 }
 
 /* y = act(y) in place, count values. */
@@ -209,7 +221,8 @@ static void bn_publish(Mlp *mlp, int l, const FloatLayer *F, int n, bool update_
                                  mlp->convention, mlp->bn_momentum, n, L->out);
 }
 
-static bool forward(MlpFloat *t, const double *x, int n, BnError *err)
+/* The training forward of n rows, taken from x (double) or xf (float) into the twin's input. */
+static bool forward(MlpFloat *t, const double *x, const float *xf, int n, BnError *err)
 {
     Mlp *mlp = t->mlp;
     BnPlacement bn = mlp->config.bn;
@@ -222,8 +235,12 @@ static bool forward(MlpFloat *t, const double *x, int n, BnError *err)
     reserve(t, n);
     t->batch = n;
     size_t count_in = (size_t)n * (size_t)t->n_in;
-    for (size_t i = 0; i < count_in; i++)
-        t->input[i] = (float)x[i];
+    if (xf) {
+        if (xf != t->input)     /* a caller may have filled the input buffer itself */
+            memcpy(t->input, xf, sizeof(float) * count_in);
+    } else
+        for (size_t i = 0; i < count_in; i++)
+            t->input[i] = (float)x[i];
     float eps = (float)mlp->eps;
     const float *h = t->input;
     for (int l = 0; l < t->num_hidden; l++) {
@@ -327,14 +344,14 @@ static void backward(MlpFloat *t, const Sgd *sgd)
     }
 }
 
-bool mlp_float_train_step(MlpFloat *t, Sgd *sgd, const double *x, const double *targets, int n,
-                          double *loss, BnError *err)
+static bool train_step(MlpFloat *t, Sgd *sgd, const double *x, const float *xf, const double *targets, int n,
+                       double *loss, BnError *err)
 {
     if (n < 1) {
         error_set(err, "network", "a forward pass needs at least one row, got %d", n);
         return false;
     }
-    if (!forward(t, x, n, err))
+    if (!forward(t, x, xf, n, err))
         return false;
     size_t outs = (size_t)n * (size_t)t->n_out;
     for (size_t i = 0; i < outs; i++)
@@ -354,6 +371,18 @@ bool mlp_float_train_step(MlpFloat *t, Sgd *sgd, const double *x, const double *
     return true;
 }
 
+bool mlp_float_train_step(MlpFloat *t, Sgd *sgd, const double *x, const double *targets, int n,
+                          double *loss, BnError *err)
+{
+    return train_step(t, sgd, x, NULL, targets, n, loss, err);
+}
+
+bool mlp_float_train_step_f32(MlpFloat *t, Sgd *sgd, const float *x, const double *targets, int n,
+                              double *loss, BnError *err)
+{
+    return train_step(t, sgd, NULL, x, targets, n, loss, err);
+}
+
 void mlp_float_predict(const MlpFloat *t, int *classes)
 {
     for (int r = 0; r < t->batch; r++) {
@@ -364,4 +393,129 @@ void mlp_float_predict(const MlpFloat *t, int *classes)
                 best = j;
         classes[r] = best;
     }
+}
+
+/* Input rows converted at a time for the first layer's product. */
+enum { INFER_CHUNK_ROWS = 64 };
+
+/* One pass of mlp_float_infer over n rows in mode (eval: the running statistics; else this batch's),
+ * starting from the first layer's linear output `first`; the tapped unit's activation input into
+ * column when not NULL, the outputs into logits (float, (n, n_out)) when not NULL. */
+static void infer_pass(MlpFloat *t, const float *first, int n, bool eval, int layer, int unit, double *column,
+                       float *logits, float *z, float *pre, float *h, float *stats)
+{
+    const Mlp *mlp = t->mlp;
+    BnPlacement bn = mlp->config.bn;
+    Activation act = mlp->config.act;
+    float eps = (float)mlp->eps;
+    const float *in = NULL;
+    for (int l = 0; l < t->num_hidden; l++) {
+        const FloatLayer *F = &t->hidden[l];
+        const MlpLayer *L = &mlp->hidden[l];
+        int count = n * F->out;
+        const float *zl = first;
+        if (l > 0) {
+            kernels_f32_matmul_bt(z, in, F->w, F->b, n, F->out, F->in);
+            zl = z;
+        }
+        /* The activation's input (pre) and the layer's output (h). */
+        const float *p = zl;
+        if (bn == BN_PLACEMENT_BEFORE || bn == BN_PLACEMENT_AFTER) {
+            const float *src = zl;
+            float *dst = bn == BN_PLACEMENT_BEFORE ? pre : h;
+            if (bn == BN_PLACEMENT_AFTER) {
+                memcpy(pre, zl, sizeof(float) * (size_t)count);
+                activate(pre, count, act);
+                src = pre;
+            }
+            if (eval) {
+                for (int j = 0; j < F->out; j++) {
+                    /* y = γ·(x − μ)/σ + β folded to x·a + b, in double, then rounded once; γ and β are
+                     * the twin's (the Mlp's parameters are stale until mlp_float_store), μ and σ² the
+                     * Mlp's running statistics. */
+                    double r = 1.0 / sqrt(L->running_var[j] + mlp->eps), g = F->gamma[j];
+                    stats[j] = (float)(g * r);
+                    stats[F->out + j] = (float)(F->beta[j] - g * r * L->running_mean[j]);
+                }
+                for (int i = 0; i < n; i++)
+                    for (int j = 0; j < F->out; j++)
+                        dst[(size_t)i * F->out + j] = src[(size_t)i * F->out + j] * stats[j] + stats[F->out + j];
+            } else {
+                float *xhat = stats + 3 * F->out;
+                kernels_f32_bn_forward(dst, xhat, stats, stats + F->out, stats + 2 * F->out, src, F->gamma, F->beta,
+                                       eps, n, F->out, false);
+            }
+            if (bn == BN_PLACEMENT_BEFORE) {
+                p = pre;
+                memcpy(h, pre, sizeof(float) * (size_t)count);
+                activate(h, count, act);
+            } else {
+                p = zl;
+            }
+        } else {
+            memcpy(h, zl, sizeof(float) * (size_t)count);
+            activate(h, count, act);
+        }
+        if (column && l == layer)
+            for (int i = 0; i < n; i++)
+                column[i] = p[(size_t)i * F->out + unit];
+        in = h;
+        /* The next layer's product reads h while writing z; h becomes free after it. */
+    }
+    if (logits)
+        kernels_f32_matmul_bt(logits, in, t->w_out, t->b_out, n, t->n_out,
+                              t->num_hidden ? t->hidden[t->num_hidden - 1].out : t->n_in);
+}
+
+bool mlp_float_infer(MlpFloat *t, const Dataset *set, int first, int n, double *logits, int layer, int unit,
+                     double *column, BnError *err)
+{
+    const Mlp *mlp = t->mlp;
+    bool bn = mlp->config.bn != BN_PLACEMENT_NONE;
+    if (t->num_hidden < 1 || n < 1 || first < 0 || first > set->n - n || set->dim != t->n_in ||
+        layer < 0 || layer >= t->num_hidden || unit < 0 || unit >= t->hidden[layer].out || (bn && n < 2)) {
+        error_set(err, "network", "float inference needs hidden layers, rows of the set (%d to %d of %d, width %d "
+                  "for %d inputs; 2 or more with BN) and a hidden unit (%d of layer %d)", first, first + n - 1,
+                  set->n, set->dim, t->n_in, unit, layer);
+        return false;
+    }
+    int widest = 1;
+    for (int l = 0; l < t->num_hidden; l++)
+        widest = t->hidden[l].out > widest ? t->hidden[l].out : widest;
+    size_t cells = (size_t)n * (size_t)widest;
+    int w0 = t->hidden[0].out;
+    size_t chunk_size = INFER_CHUNK_ROWS * (size_t)t->n_in, first_size = (size_t)n * (size_t)w0,
+           stats_size = 3 * (size_t)widest + cells, out_size = (size_t)n * (size_t)t->n_out;
+    if (n > t->infer_rows) {
+        free(t->infer);
+        /* Each piece rounded up to a cache line's 16 floats, so every piece starts aligned. */
+        size_t total = 0;
+        size_t sizes[7] = { chunk_size, first_size, cells, cells, cells, stats_size, out_size };
+        for (int i = 0; i < 7; i++)
+            total += (sizes[i] + 15) / 16 * 16;
+        t->infer = xcalloc_aligned(total, sizeof(float));
+        t->infer_rows = n;
+    }
+    float *next = t->infer;
+    float *pieces[7];
+    size_t sizes[7] = { chunk_size, first_size, cells, cells, cells, stats_size, out_size };
+    for (int i = 0; i < 7; i++) {
+        pieces[i] = next;
+        next += (sizes[i] + 15) / 16 * 16;
+    }
+    float *chunk = pieces[0], *first_z = pieces[1], *z = pieces[2], *pre = pieces[3], *h = pieces[4],
+          *stats = pieces[5], *out = pieces[6];
+    const FloatLayer *F0 = &t->hidden[0];
+    for (int r = 0; r < n; r += INFER_CHUNK_ROWS) {
+        int m = n - r < INFER_CHUNK_ROWS ? n - r : INFER_CHUNK_ROWS;
+        dataset_rows_float(set, first + r, m, chunk);
+        kernels_f32_matmul_bt(first_z + (size_t)r * w0, chunk, F0->w, F0->b, m, w0, F0->in);
+    }
+    /* Without BN the two modes are one pass; with BN the column comes from the batch-statistics pass. */
+    infer_pass(t, first_z, n, true, layer, unit, bn ? NULL : column, out, z, pre, h, stats);
+    for (size_t i = 0; i < (size_t)n * (size_t)t->n_out; i++)
+        logits[i] = out[i];
+    if (bn)
+        infer_pass(t, first_z, n, false, layer, unit, column, NULL, z, pre, h, stats);
+    return true;
 }

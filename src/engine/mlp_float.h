@@ -1,7 +1,7 @@
 /* Single-precision twin of an Mlp for fast training steps (engine layer).
  *
- * `bntutor train` and the benchmark train through it; the lessons' scenes keep the double Mlp, so every
- * number a learner reads there is computed in double. The twin holds the parameters in float (same
+ * `bntutor train`, the benchmark and the drift scene (through lockstep.h) train through it; the other
+ * scenes keep the double Mlp. The twin holds the parameters in float (same
  * layout as Mlp.params) and computes forward, loss, backward and update in float, except that the loss
  * and the BN running statistics are kept in double in the Mlp itself. mlp_float_store writes the
  * parameters back, so the Mlp can then evaluate, predict and be drawn as usual. */
@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 
+#include "engine/dataset.h"
 #include "engine/mlp.h"
 #include "engine/optimizer.h"
 #include "util/error.h"
@@ -28,6 +29,24 @@ void mlp_float_destroy(MlpFloat *twin);                     /* accepts NULL */
  * mlp_float_store; its running and batch statistics are. */
 bool mlp_float_train_step(MlpFloat *twin, Sgd *sgd, const double *x, const double *targets, int n,
                           double *loss, BnError *err);
+
+/* The same step with its mini-batch already in float (e.g. from dataset_gather_float): the same
+ * result as mlp_float_train_step on the doubles those floats were rounded from. */
+bool mlp_float_train_step_f32(MlpFloat *twin, Sgd *sgd, const float *x, const double *targets, int n,
+                              double *loss, BnError *err);
+
+/* The twin's own input buffer, with room for n rows of n_in floats: a caller that fills it and passes
+ * it as x to mlp_float_train_step_f32 saves a copy. Valid until the next larger step or forward. */
+float *mlp_float_input(MlpFloat *twin, int n);
+
+/* `bntutor train`'s evaluation in float: rows first .. first+n-1 of set through the twin's current
+ * parameters, leaving the networks untouched. logits: (n, n_out) in eval mode (the Mlp's running
+ * statistics). column: (n) unit `unit`'s input to its activation in hidden layer `layer`, in
+ * batch-statistics mode over these n rows with BN (the one pass without). The first layer's product is
+ * computed once for both modes. Within float rounding of mlp_infer_rows_both on the stored parameters
+ * (tests bound it); fails (err) on rows outside the set, a bad width or unit, or BN with one row. */
+bool mlp_float_infer(MlpFloat *twin, const Dataset *set, int first, int n, double *logits, int layer, int unit,
+                     double *column, BnError *err);
 
 /* Argmax class of each row of the last step's forward. classes: (n). */
 void mlp_float_predict(const MlpFloat *twin, int *classes);

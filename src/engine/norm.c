@@ -54,30 +54,30 @@ static NormBackwardKernel set_backward;
 /* Every method, in the order menus list them. */
 static const NormDescriptor norm_table[] = {
     [NORM_BATCH] = {
-        .method = NORM_BATCH, .name = "batch", .title = "Batch",
+        .name = "batch", .title = "Batch",
         .averages = "a channel over samples and positions", .set_values = "N*H*W values per channel",
         .running_stats = true, .token_averages = "a feature over every token of every sample",
         .num_sets = batch_sets, .set_size = batch_size, .set_place = batch_place, .set_of = batch_set_of,
         .forward = set_forward, .backward = set_backward },
     [NORM_LAYER] = {
-        .method = NORM_LAYER, .name = "layer", .title = "Layer",
+        .name = "layer", .title = "Layer",
         .averages = "a sample", .set_values = "C*H*W values per sample",
         .params_per_element = true, .params_vary_in_set = true, .token_averages = "a token's C features",
         .num_sets = layer_sets, .set_size = layer_size, .set_place = layer_place, .set_of = layer_set_of,
         .forward = set_forward, .backward = set_backward },
     [NORM_INSTANCE] = {
-        .method = NORM_INSTANCE, .name = "instance", .title = "Instance",
+        .name = "instance", .title = "Instance",
         .averages = "a sample's channel", .set_values = "H*W values per sample and channel",
         .num_sets = instance_sets, .set_size = instance_size, .set_place = instance_place,
         .set_of = instance_set_of, .forward = set_forward, .backward = set_backward },
     [NORM_GROUP] = {
-        .method = NORM_GROUP, .name = "group", .title = "Group",
+        .name = "group", .title = "Group",
         .averages = "a sample's group of channels", .set_values = "C/G*H*W values per sample and group",
         .params_vary_in_set = true, .needs_groups = true,
         .num_sets = group_sets, .set_size = group_size, .set_place = group_place, .set_of = group_set_of,
         .forward = set_forward, .backward = set_backward },
     [NORM_RMS] = {
-        .method = NORM_RMS, .name = "rms", .title = "RMS",
+        .name = "rms", .title = "RMS",
         .averages = "a sample's squares (no mean subtracted)", .set_values = "C*H*W values per sample",
         .params_per_element = true, .params_vary_in_set = true, .no_centering = true, .no_shift = true,
         .token_averages = "a token's C features' squares",
@@ -85,11 +85,15 @@ static const NormDescriptor norm_table[] = {
         .forward = set_forward, .backward = set_backward },
 };
 
-_Static_assert(sizeof norm_table / sizeof norm_table[0] == NORM_METHOD_COUNT, "one descriptor per method");
+enum { NORM_TABLE_ROWS = (int)(sizeof norm_table / sizeof norm_table[0]) };
+_Static_assert(NORM_TABLE_ROWS > (int)NORM_RMS && NORM_TABLE_ROWS <= (int)NORM_METHODS_MAX,
+               "a descriptor for every named method, and room for them all");
+
+int norm_method_count(void) { return NORM_TABLE_ROWS; }
 
 const NormDescriptor *norm_descriptor(NormMethod method)
 {
-    return (unsigned)method < NORM_METHOD_COUNT ? &norm_table[method] : &norm_table[NORM_BATCH];
+    return (unsigned)method < NORM_TABLE_ROWS ? &norm_table[method] : &norm_table[NORM_BATCH];
 }
 
 const char *norm_method_name(NormMethod method)
@@ -99,7 +103,7 @@ const char *norm_method_name(NormMethod method)
 
 bool norm_method_parse(const char *name, NormMethod *method)
 {
-    for (int m = 0; m < NORM_METHOD_COUNT; m++) {
+    for (int m = 0; m < NORM_TABLE_ROWS; m++) {
         if (strcmp(name, norm_table[m].name) == 0) {
             *method = (NormMethod)m;
             return true;
@@ -111,9 +115,9 @@ bool norm_method_parse(const char *name, NormMethod *method)
 const char *const *norm_method_names(void)
 {
     /* Filled from the table on the first call, so the table stays the only list of names. */
-    static const char *names[NORM_METHOD_COUNT + 1];
+    static const char *names[NORM_METHODS_MAX + 1];
     if (!names[0])
-        for (int m = 0; m < NORM_METHOD_COUNT; m++)
+        for (int m = 0; m < NORM_TABLE_ROWS; m++)
             names[m] = norm_table[m].name;
     return names;
 }
@@ -122,7 +126,7 @@ const char *norm_method_list(char *buf, int size)
 {
     int used = 0;
     buf[0] = '\0';
-    for (int m = 0; m < NORM_METHOD_COUNT && used < size; m++)
+    for (int m = 0; m < NORM_TABLE_ROWS && used < size; m++)
         used += snprintf(buf + used, (size_t)(size - used), "%s%s", m ? ", " : "", norm_table[m].name);
     return buf;
 }

@@ -23,9 +23,9 @@
 
 #include "util/error.h"
 
-/* The methods. Adding one: its constant here (last, and named in NORM_METHOD_COUNT), its descriptor
- * in norm.c's table, and its kernels; the calculator, the conv net, the lessons' settings and the
- * scenes take everything else from the table. */
+/* A method is its place in norm.c's table. Adding one is its descriptor at the table's end and its
+ * kernels: the calculator, the conv net, the lessons' settings and the scenes take everything from
+ * the table, and find it by name (norm_method_parse). These are the methods code names. */
 typedef enum NormMethod {
     NORM_BATCH,
     NORM_LAYER,
@@ -33,7 +33,8 @@ typedef enum NormMethod {
     NORM_GROUP,
     NORM_RMS,
 } NormMethod;
-enum { NORM_METHOD_COUNT = NORM_RMS + 1 };
+/* Room for methods in fixed-size arrays; norm.c checks that its table fits. */
+enum { NORM_METHODS_MAX = 8 };
 
 typedef struct NormShape {
     int n, c, h, w;
@@ -62,7 +63,6 @@ typedef void NormBackwardKernel(const NormDescriptor *d, double *dx, double *dga
 
 /* One normalization method: everything the calculator, the conv net and the scenes need to know. */
 struct NormDescriptor {
-    NormMethod method;
     const char *name;               /* "batch": option values and lesson settings */
     const char *title;              /* "Batch", as in "Batch normalization" */
     const char *averages;           /* what one set averages, in words: "a channel over samples and positions" */
@@ -84,7 +84,9 @@ struct NormDescriptor {
     NormBackwardKernel *backward;
 };
 
-/* The descriptor of a method (any NormMethod below NORM_METHOD_COUNT). */
+/* How many methods there are: the rows of the table, 0 .. count-1. */
+int norm_method_count(void);
+/* The descriptor of a method (any NormMethod below norm_method_count()). */
 const NormDescriptor *norm_descriptor(NormMethod method);
 const char *norm_method_name(NormMethod method);            /* "batch", "layer", "instance", "group", "rms" */
 bool norm_method_parse(const char *name, NormMethod *method);

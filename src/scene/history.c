@@ -1,4 +1,4 @@
-/* Histories of numbers over the steps, filled in step or update and drawn in draw (scene layer). */
+/* A history of values over the steps, growing or thinning itself as its caller chose (scene layer). */
 #include "scene/history.h"
 
 #include <math.h>
@@ -7,70 +7,86 @@
 
 #include "util/alloc.h"
 
-void track_push(Track *t, double value)
+void history_init(History *history, int cols, int cap)
 {
-    if (t->n == t->cap) {
-        t->cap = t->cap ? 2 * t->cap : 256;
-        t->v = xrealloc(t->v, sizeof *t->v * (size_t)t->cap);
+    memset(history, 0, sizeof *history);
+    history->cols = cols < 1 ? 1 : cols;
+    history->cap = cap <= 0 ? 0 : cap < 4 ? 4 : cap;
+    history->stride = 1;
+    if (history->cap) {
+        history->size = history->cap;
+        history->x = xcalloc((size_t)history->size, sizeof *history->x);
+        history->y = xcalloc((size_t)history->size * (size_t)history->cols, sizeof *history->y);
     }
-    t->v[t->n++] = value;
 }
 
-double track_last(const Track *t) { return t->n ? t->v[t->n - 1] : NAN; }
-
-void track_clear(Track *t) { t->n = 0; }
-
-void track_free(Track *t)
+void history_free(History *history)
 {
-    if (!t)
+    if (!history)
         return;
-    free(t->v);
-    memset(t, 0, sizeof *t);
+    free(history->x);
+    free(history->y);
+    memset(history, 0, sizeof *history);
 }
 
-void trace_init(Trace *trace, int cols, int cap)
+void history_clear(History *history)
 {
-    memset(trace, 0, sizeof *trace);
-    trace->cols = cols < 1 ? 1 : cols;
-    trace->cap = cap < 4 ? 4 : cap;
-    trace->stride = 1;
-    trace->x = xcalloc((size_t)trace->cap, sizeof *trace->x);
-    trace->y = xcalloc((size_t)trace->cap * (size_t)trace->cols, sizeof *trace->y);
+    history->n = 0;
+    history->stride = 1;
 }
 
-void trace_free(Trace *trace)
+/* A growing history doubles its rows; each column moves to its new place, last first. */
+static void history_grow(History *h)
 {
-    if (!trace)
-        return;
-    free(trace->x);
-    free(trace->y);
-    memset(trace, 0, sizeof *trace);
+    if (h->cols < 1)
+        h->cols = 1;
+    if (h->stride < 1)
+        h->stride = 1;
+    int old = h->size, size = old ? 2 * old : 256;
+    h->x = xrealloc(h->x, sizeof *h->x * (size_t)size);
+    h->y = xrealloc(h->y, sizeof *h->y * (size_t)size * (size_t)h->cols);
+    for (int c = h->cols - 1; c > 0; c--)
+        memmove(h->y + (long)c * size, h->y + (long)c * old, sizeof *h->y * (size_t)h->n);
+    h->size = size;
 }
 
 /* Keeps rows 0, 2, 4, ... so the first step stays and the spacing stays even. */
-static void trace_thin(Trace *t)
+static void history_thin(History *h)
 {
     int k = 0;
-    for (int i = 0; i < t->n; i += 2, k++) {
-        t->x[k] = t->x[i];
-        for (int c = 0; c < t->cols; c++)
-            t->y[(long)c * t->cap + k] = t->y[(long)c * t->cap + i];
+    for (int i = 0; i < h->n; i += 2, k++) {
+        h->x[k] = h->x[i];
+        for (int c = 0; c < h->cols; c++)
+            h->y[(long)c * h->size + k] = h->y[(long)c * h->size + i];
     }
-    t->n = k;
-    t->stride *= 2;
+    h->n = k;
+    h->stride *= 2;
 }
 
-void trace_add(Trace *trace, long step, const double *values)
+void history_add(History *history, long step, const double *values)
 {
-    if (!trace->x || step % trace->stride != 0)
-        return;
-    if (trace->n == trace->cap) {
-        trace_thin(trace);
-        if (step % trace->stride != 0)
+    History *h = history;
+    if (h->cap == 0) {
+        if (h->n == h->size)
+            history_grow(h);
+    } else {
+        if (step % h->stride != 0)
             return;
+        if (h->n == h->cap) {
+            history_thin(h);
+            if (step % h->stride != 0)
+                return;
+        }
     }
-    trace->x[trace->n] = (double)step;
-    for (int c = 0; c < trace->cols; c++)
-        trace->y[(long)c * trace->cap + trace->n] = values[c];
-    trace->n++;
+    h->x[h->n] = (double)step;
+    for (int c = 0; c < h->cols; c++)
+        h->y[(long)c * h->size + h->n] = values[c];
+    h->n++;
+}
+
+void history_push(History *history, long step, double value) { history_add(history, step, &value); }
+
+double history_last(const History *history, int c)
+{
+    return history->n ? history_col(history, c)[history->n - 1] : NAN;
 }

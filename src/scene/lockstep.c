@@ -53,6 +53,8 @@ bool lockstep_init(Lockstep *ls, const LockstepConfig *config, BnError *err)
         ls->noisy[k] = config->noisy[k] && config->placements[k] != BN_PLACEMENT_NONE;
         if (ls->noisy[k])
             mlp_noise_enable(ls->mlp[k]);
+        if (config->float_steps && !ls->noisy[k])     /* the float twin has no noise */
+            ls->twin[k] = mlp_float_create(ls->mlp[k]);
     }
     ls->noise_mean_sd = config->noise_mean_sd;
     ls->noise_scale_sd = config->noise_scale_sd;
@@ -73,6 +75,7 @@ void lockstep_free(Lockstep *ls)
     if (!ls)
         return;
     for (int k = 0; k < LOCKSTEP_MAX_NETS; k++) {
+        mlp_float_destroy(ls->twin[k]);
         mlp_destroy(ls->mlp[k]);
         sgd_destroy(ls->sgd[k]);
     }
@@ -99,7 +102,8 @@ bool lockstep_step(Lockstep *ls)
             mlp_noise_draw(ls->mlp[k], &ls->noise_rng, ls->noise_mean_sd, ls->noise_scale_sd);
         if (ls->before_step)
             ls->before_step(ls->before_step_ctx, ls, k);
-        bool ok = mlp_train_step(ls->mlp[k], ls->sgd[k], ls->x, ls->y, ls->batch, &loss, &err);
+        bool ok = ls->twin[k] ? mlp_float_train_step(ls->twin[k], ls->sgd[k], ls->x, ls->y, ls->batch, &loss, &err)
+                              : mlp_train_step(ls->mlp[k], ls->sgd[k], ls->x, ls->y, ls->batch, &loss, &err);
         ls->loss[k] = loss;
         if (!ok || !isfinite(loss) || loss > LOCKSTEP_LOSS_LIMIT)
             ls->diverged = true;
@@ -110,8 +114,16 @@ bool lockstep_step(Lockstep *ls)
     return true;
 }
 
+void lockstep_sync(const Lockstep *ls, int k)
+{
+    /* Before the first step the double net holds the initial weights themselves, not their floats. */
+    if (ls->twin[k] && ls->step > 0)
+        mlp_float_store(ls->twin[k]);
+}
+
 bool lockstep_probe(const Lockstep *ls, int k, int rows, const MlpInferTap *taps, int num_taps)
 {
+    lockstep_sync(ls, k);
     if (rows > ls->test->n)
         rows = ls->test->n;
     if (rows < 2)
@@ -123,6 +135,7 @@ bool lockstep_probe(const Lockstep *ls, int k, int rows, const MlpInferTap *taps
 
 double lockstep_test_accuracy(Lockstep *ls, int k, int rows)
 {
+    lockstep_sync(ls, k);
     if (rows > ls->test->n)
         rows = ls->test->n;
     if (rows < 2)

@@ -7,6 +7,7 @@
 
 #include "engine/dataset.h"
 #include "engine/mlp.h"
+#include "engine/mlp_float.h"
 #include "engine/mlp_infer.h"
 #include "scene/bandchart.h"
 #include "scene/history.h"
@@ -40,6 +41,8 @@ typedef struct LockstepConfig {
     BnRule rule;                    /* convention, ε and momentum of every BN layer (bnrule_of_page) */
     bool noisy[LOCKSTEP_MAX_NETS];  /* noisy BN (mlp_noise_draw) on this net; needs a placement */
     double noise_mean_sd, noise_scale_sd;
+    bool float_steps;               /* train through each net's float twin (mlp_float.h), for a scene whose
+                                     * learner reads nothing that needs double; the probes stay double */
 } LockstepConfig;
 
 typedef struct Lockstep Lockstep;
@@ -50,6 +53,7 @@ struct Lockstep {
     BnPlacement placement[LOCKSTEP_MAX_NETS];
     Mlp *mlp[LOCKSTEP_MAX_NETS];    /* same seed and shapes, so the same initial weights */
     Sgd *sgd[LOCKSTEP_MAX_NETS];
+    MlpFloat *twin[LOCKSTEP_MAX_NETS];  /* with float_steps: the float twins that take the steps */
     BatchSampler sampler;           /* one sampler: every net sees the same mini-batches */
     int batch;
     int *idx;                       /* (batch) */
@@ -69,9 +73,12 @@ struct Lockstep {
 /* Loads the data and builds the nets. False with a message (dataset errors, bad shapes). */
 bool lockstep_init(Lockstep *ls, const LockstepConfig *config, BnError *err);
 void lockstep_free(Lockstep *ls);                   /* accepts a zeroed struct */
-/* One mini-batch for every net. False (and ls->diverged) when a loss is not finite or huge; a
+/* One mini-batch for every net (with float_steps through the twins: the double nets' parameters are then
+ * behind until lockstep_sync, which lockstep_probe and lockstep_test_accuracy call). False (and ls->diverged) when a loss is not finite or huge; a
  * diverged lockstep refuses further steps so nothing drawn ever comes from NaN weights. */
 bool lockstep_step(Lockstep *ls);
+/* With float_steps, copies net k's twin's parameters into the double net (nothing without). */
+void lockstep_sync(const Lockstep *ls, int k);
 /* Runs the first `rows` test rows through net k with their own batch statistics (rows clamped to the
  * test size, ≥ 2), filling the taps; the net and its training buffers are left as they were. */
 bool lockstep_probe(const Lockstep *ls, int k, int rows, const MlpInferTap *taps, int num_taps);

@@ -11,6 +11,7 @@
 #include "scene/settings.h"
 #include "util/alloc.h"
 #include "view/fitline.h"
+#include "scene/history.h"
 #include "view/format.h"
 #include "view/plot.h"
 
@@ -34,8 +35,8 @@ typedef struct BnProbe {
     int shown;                          /* landscape on a narrow screen: which measure's chart */
     Probe *probe[PROBE_NETS];
     bool failed;                        /* a probe's forward failed (never with a batch of 2 or more) */
-    Track at;                           /* (probes) the step probed (weights after that many steps) */
-    Track value[PROBE_NETS][MEASURES];  /* (probes) each measure of each probe */
+    History at;                           /* (probes) the step probed (weights after that many steps) */
+    History value[PROBE_NETS][MEASURES];  /* (probes) each measure of each probe */
     double sum[PROBE_NETS][MEASURES];   /* their sums, for the means over the run */
     double line[PROBE_NETS][LINE_POINTS];   /* the latest probe's loss at s = 0, 0.5, ..., 4 */
     double line_s[LINE_POINTS];
@@ -51,7 +52,7 @@ static void probe_before_step(void *ctx, const Lockstep *ls, int k)
     if (ls->step % PROBE_EVERY != 0 || p->failed)
         return;
     if (k == 0)
-        track_push(&p->at, (double)ls->step);
+        history_push(&p->at, ls->step, (double)ls->step);
     BnError err = { 0 };
     double v[MEASURES] = { NAN, NAN, NAN };
     if (p->measure == MEASURE_LANDSCAPE) {
@@ -78,7 +79,7 @@ static void probe_before_step(void *ctx, const Lockstep *ls, int k)
     for (int m = 0; m < MEASURES; m++) {
         /* A loss that blew up along the line is infinitely rough: the mean says so (no value), the
          * chart breaks its line there. */
-        track_push(&p->value[k][m], isfinite(v[m]) ? v[m] : NAN);
+        history_push(&p->value[k][m], ls->step, isfinite(v[m]) ? v[m] : NAN);
         p->sum[k][m] += v[m];
     }
     p->loss[k] = p->loss_count ? p->loss_sum[k] / p->loss_count : NAN;
@@ -93,11 +94,11 @@ static void bnprobe_destroy(void *self)
     if (!p)
         return;
     lockstep_free(&p->ls);
-    track_free(&p->at);
+    history_free(&p->at);
     for (int k = 0; k < PROBE_NETS; k++) {
         probe_destroy(p->probe[k]);
         for (int m = 0; m < MEASURES; m++)
-            track_free(&p->value[k][m]);
+            history_free(&p->value[k][m]);
     }
     free(p);
 }
@@ -275,7 +276,7 @@ static void bnprobe_measure_chart(const BnProbe *p, Canvas *canvas, Rect area, i
     fitline_draw(canvas, area.x, area.y, title, ROLE_TITLE, ATTR_BOLD, area.w);
     LineSeries series[PROBE_NETS];
     for (int k = 0; k < PROBE_NETS; k++)
-        series[k] = (LineSeries){ p->at.v, p->value[k][m].v, p->value[k][m].n, probe_names[k] };
+        series[k] = (LineSeries){ history_col(&p->at, 0), history_col(&p->value[k][m], 0), p->value[k][m].n, probe_names[k] };
     bool cos = ics && m == M_COS;
     LineChartSpec spec = {
         .series = series, .nseries = PROBE_NETS,
@@ -293,7 +294,7 @@ static void bnprobe_line_chart(const BnProbe *p, Canvas *canvas, Rect area)
     if (!layout_chart_fits(area))
         return;
     char title[120];
-    long at = p->at.n ? (long)track_last(&p->at) : 0;
+    long at = p->at.n ? (long)history_last(&p->at, 0) : 0;
     snprintf(title, sizeof title, "loss along g at step %ld" FITLINE_SEP ", s = step sizes", at);
     fitline_draw(canvas, area.x, area.y, title, ROLE_TITLE, ATTR_BOLD, area.w);
     LineSeries series[PROBE_NETS];

@@ -43,12 +43,10 @@ typedef struct ConvBn {
     int block, channel;             /* the watched channel */
     /* Every step: each channel's batch mean/var of the conv output and its running mean/var after
      * the update. Every CB_PROBE_EVERY steps: the probe's statistics and the test accuracy. */
-    Track at;                                           /* (points) step of each row */
-    Track batch_mean[CONVNET_BLOCKS][CB_CMAX], batch_var[CONVNET_BLOCKS][CB_CMAX];
-    Track run_mean[CONVNET_BLOCKS][CB_CMAX], run_var[CONVNET_BLOCKS][CB_CMAX];
-    Track probe_at;
-    Track pop_mean[CONVNET_BLOCKS][CB_CMAX], pop_var[CONVNET_BLOCKS][CB_CMAX];
-    Track accuracy;
+    History batch_mean[CONVNET_BLOCKS][CB_CMAX], batch_var[CONVNET_BLOCKS][CB_CMAX];
+    History run_mean[CONVNET_BLOCKS][CB_CMAX], run_var[CONVNET_BLOCKS][CB_CMAX];
+    History pop_mean[CONVNET_BLOCKS][CB_CMAX], pop_var[CONVNET_BLOCKS][CB_CMAX];
+    History accuracy;
     /* Derived by cb_update from the current batch, for the watched block: its channels' BN output
      * mean and variance, and the watched channel's histograms (0: conv output, 1: after BN). */
     double bn_mean[CB_CMAX], bn_var[CB_CMAX];
@@ -93,27 +91,25 @@ static void cb_probe(ConvBn *s)
         seen += s->batch;
     }
     free(x);
-    track_push(&s->probe_at, (double)s->step);
     for (int b = 0; b < CONVNET_BLOCKS; b++)
         for (int c = 0; c < cb_channels(s, b); c++) {
             double m = chunks ? sum[b][c] / chunks : NAN;
-            track_push(&s->pop_mean[b][c], m);
-            track_push(&s->pop_var[b][c], chunks ? sq[b][c] / chunks - m * m : NAN);
+            history_push(&s->pop_mean[b][c], s->step, m);
+            history_push(&s->pop_var[b][c], s->step, chunks ? sq[b][c] / chunks - m * m : NAN);
         }
-    track_push(&s->accuracy, seen ? (double)right / seen : NAN);
+    history_push(&s->accuracy, s->step, seen ? (double)right / seen : NAN);
 }
 
 /* Records the statistics of the last training forward (or, at step 0, of a first observing one). */
 static void cb_record(ConvBn *s)
 {
-    track_push(&s->at, (double)s->step);
     for (int b = 0; b < CONVNET_BLOCKS; b++) {
         const ConvNetBlock *k = &s->net->block[b];
         for (int c = 0; c < k->c_out; c++) {
-            track_push(&s->batch_mean[b][c], k->chan_mean[c]);
-            track_push(&s->batch_var[b][c], k->chan_var[c]);
-            track_push(&s->run_mean[b][c], k->running_mean[c]);
-            track_push(&s->run_var[b][c], k->running_var[c]);
+            history_push(&s->batch_mean[b][c], s->step, k->chan_mean[c]);
+            history_push(&s->batch_var[b][c], s->step, k->chan_var[c]);
+            history_push(&s->run_mean[b][c], s->step, k->running_mean[c]);
+            history_push(&s->run_var[b][c], s->step, k->running_var[c]);
         }
     }
 }
@@ -136,17 +132,15 @@ static void cb_destroy(void *self)
         sampler_free(&s->sampler);
     free(s->bx);
     free(s->values);
-    track_free(&s->at);
-    track_free(&s->probe_at);
-    track_free(&s->accuracy);
+    history_free(&s->accuracy);
     for (int b = 0; b < CONVNET_BLOCKS; b++)
         for (int c = 0; c < CB_CMAX; c++) {
-            track_free(&s->batch_mean[b][c]);
-            track_free(&s->batch_var[b][c]);
-            track_free(&s->run_mean[b][c]);
-            track_free(&s->run_var[b][c]);
-            track_free(&s->pop_mean[b][c]);
-            track_free(&s->pop_var[b][c]);
+            history_free(&s->batch_mean[b][c]);
+            history_free(&s->batch_var[b][c]);
+            history_free(&s->run_mean[b][c]);
+            history_free(&s->run_var[b][c]);
+            history_free(&s->pop_mean[b][c]);
+            history_free(&s->pop_var[b][c]);
         }
     free(s);
 }
@@ -278,7 +272,7 @@ static bool live_loss(const void *self, const int *index, double *out)
 
 static bool live_accuracy(const void *self, const int *index, double *out)
 {
-    return scene_finite(track_last(&((const ConvBn *)self)->accuracy), out);
+    return scene_finite(history_last(&((const ConvBn *)self)->accuracy, 0), out);
 }
 
 static bool live_step(const void *self, const int *index, double *out)
@@ -303,13 +297,13 @@ static bool live_channels(const void *self, const int *index, double *out)
 }
 
 /* Channel index[0] of the watched block: the latest value of a per-channel history, or of an array. */
-static bool cb_channel(const ConvBn *s, const Track tracks[CONVNET_BLOCKS][CB_CMAX], const double *array,
+static bool cb_channel(const ConvBn *s, const History tracks[CONVNET_BLOCKS][CB_CMAX], const double *array,
                        const int *index, double *out)
 {
     int c = index[0];
     if (c < 0 || c >= cb_channels(s, s->block))
         return false;
-    return scene_finite(tracks ? track_last(&tracks[s->block][c]) : array[c], out);
+    return scene_finite(tracks ? history_last(&tracks[s->block][c], 0) : array[c], out);
 }
 
 #define CB_TRACK_LIVE(name, field) \
@@ -386,8 +380,8 @@ static void cb_draw_table(const ConvBn *s, Canvas *cv, Rect r)
     TableLabels row_names = TABLE_LABELS_INIT;
     table_labels_number(&row_names, "ch", 1, n);
     for (int c = 0; c < n; c++) {
-        values[c * 4 + 0] = track_last(&s->batch_mean[s->block][c]);
-        values[c * 4 + 1] = track_last(&s->batch_var[s->block][c]);
+        values[c * 4 + 0] = history_last(&s->batch_mean[s->block][c], 0);
+        values[c * 4 + 1] = history_last(&s->batch_var[s->block][c], 0);
         values[c * 4 + 2] = k->running_mean[c];
         values[c * 4 + 3] = k->running_var[c];
     }
@@ -407,18 +401,18 @@ static void cb_draw_chart(const ConvBn *s, Canvas *cv, Rect r, bool var)
     if (!layout_chart_fits(r))
         return;
     int b = s->block, c = s->channel;
-    const Track *run = var ? &s->run_var[b][c] : &s->run_mean[b][c];
-    const Track *bat = var ? &s->batch_var[b][c] : &s->batch_mean[b][c];
-    const Track *pop = var ? &s->pop_var[b][c] : &s->pop_mean[b][c];
+    const History *run = var ? &s->run_var[b][c] : &s->run_mean[b][c];
+    const History *bat = var ? &s->batch_var[b][c] : &s->batch_mean[b][c];
+    const History *pop = var ? &s->pop_var[b][c] : &s->pop_mean[b][c];
     char title[96];
     char v[FORMAT_MAX];
-    format_number(v, sizeof v, track_last(run), 3, cv->unicode);
+    format_number(v, sizeof v, history_last(run, 0), 3, cv->unicode);
     snprintf(title, sizeof title, "running %s of ch%d: %s", var ? "var" : "mean", c + 1, v);
     fitline_draw(cv, r.x, r.y, title, ROLE_TITLE, ATTR_BOLD, r.w);
     LineSeries series[3] = {
-        { s->at.v, run->v, run->n, "running" },
-        { s->at.v, bat->v, bat->n, "batch" },
-        { s->probe_at.v, pop->v, pop->n, "train set" },
+        { run->x, history_col(run, 0), run->n, "running" },
+        { bat->x, history_col(bat, 0), bat->n, "batch" },
+        { pop->x, history_col(pop, 0), pop->n, "train set" },
     };
     LineChartSpec spec = {
         .series = series, .nseries = 3,
@@ -434,7 +428,7 @@ static void cb_draw(const void *self, Canvas *cv, Rect area)
     const ConvBn *s = self;
     char head[768], loss[FORMAT_MAX], acc[FORMAT_MAX];
     format_number(loss, sizeof loss, s->loss, 3, cv->unicode);
-    snprintf(acc, sizeof acc, "%.1f%%", 100.0 * track_last(&s->accuracy));
+    snprintf(acc, sizeof acc, "%.1f%%", 100.0 * history_last(&s->accuracy, 0));
     SceneHead h = scene_head_begin(cv, area);
     if (s->diverged) {
         scene_head_diverged(&h, s->step, s->why);

@@ -29,14 +29,13 @@ typedef struct Drift {
     int layer;                      /* watched layer, 0-based */
     int unit;                       /* watched unit (the same index in every layer, clamped to its width) */
     int probe_rows;
-    Track probe_step;               /* (probes) the step of each probe */
-    Track *pct;                     /* (DRIFT_NETS, num_hidden, 3) p15/p50/p85 per probe */
-    Track loss[DRIFT_NETS];         /* (probes) mini-batch loss at each probe */
+    History *pct;                   /* (DRIFT_NETS, num_hidden, 3) p15/p50/p85 per probe */
+    History loss[DRIFT_NETS];       /* (probes) mini-batch loss at each probe */
     double *values;                 /* (DRIFT_NETS, num_hidden, probe_rows) the latest probe's inputs */
     double current[DRIFT_NETS][3];  /* latest percentiles of the watched layer */
 } Drift;
 
-static Track *drift_track(const Drift *d, int role, int layer, int q)
+static History *drift_track(const Drift *d, int role, int layer, int q)
 {
     return &d->pct[((size_t)role * (size_t)d->num_hidden + (size_t)layer) * 3 + (size_t)q];
 }
@@ -56,12 +55,11 @@ static int unit_in(const Drift *d, int layer)
  * records the watched unit's input percentiles in every layer. */
 static void drift_probe(Drift *d)
 {
-    track_push(&d->probe_step, (double)d->ls.step);
     for (int role = 0; role < DRIFT_NETS; role++) {
         int k = d->net_of[role];
         if (k < 0)
             continue;
-        track_push(&d->loss[role], d->ls.step > 0 ? d->ls.loss[k] : NAN);
+        history_push(&d->loss[role], d->ls.step, d->ls.step > 0 ? d->ls.loss[k] : NAN);
         MlpInferTap taps[MLP_MAX_SIZES];
         for (int l = 0; l < d->num_hidden; l++)
             taps[l] = (MlpInferTap){ .layer = l, .unit = unit_in(d, l), .values = drift_values(d, role, l) };
@@ -71,7 +69,7 @@ static void drift_probe(Drift *d)
             if (ok)
                 bandchart_percentiles(p, drift_values(d, role, l), d->probe_rows);
             for (int q = 0; q < 3; q++)
-                track_push(drift_track(d, role, l, q), p[q]);
+                history_push(drift_track(d, role, l, q), d->ls.step, p[q]);
             if (l == d->layer)
                 memcpy(d->current[role], p, sizeof p);
         }
@@ -84,11 +82,10 @@ static void drift_destroy(void *self)
     if (!d)
         return;
     lockstep_free(&d->ls);
-    track_free(&d->probe_step);
     for (int i = 0; d->pct && i < DRIFT_NETS * d->num_hidden * 3; i++)
-        track_free(&d->pct[i]);
+        history_free(&d->pct[i]);
     for (int r = 0; r < DRIFT_NETS; r++)
-        track_free(&d->loss[r]);
+        history_free(&d->loss[r]);
     free(d->pct);
     free(d->values);
     free(d);
@@ -120,6 +117,8 @@ static void *drift_create(const LessonPage *page, uint64_t seed, BnError *err)
         d->net_of[WITH_BN] = c.nets;
         c.placements[c.nets++] = d->placement;
     }
+    /* The learner reads percentiles of the probe, which the double nets compute: the steps may be float. */
+    c.float_steps = true;
     if (!lockstep_init(&d->ls, &c, err)) {
         free(d);
         return NULL;
@@ -150,11 +149,10 @@ static void drift_step(void *self)
 /* Forgets the band history (the watched unit changed) and measures afresh at the current step. */
 static void drift_restart_history(Drift *d)
 {
-    track_clear(&d->probe_step);
     for (int i = 0; i < DRIFT_NETS * d->num_hidden * 3; i++)
-        track_clear(&d->pct[i]);
+        history_clear(&d->pct[i]);
     for (int r = 0; r < DRIFT_NETS; r++)
-        track_clear(&d->loss[r]);
+        history_clear(&d->loss[r]);
     drift_probe(d);
 }
 
@@ -164,8 +162,8 @@ static bool drift_key_layer(void *self, int key)
     d->layer = (d->layer + 1) % d->num_hidden;
     for (int role = 0; role < DRIFT_NETS; role++)
         for (int q = 0; q < 3; q++) {
-            const Track *t = drift_track(d, role, d->layer, q);
-            d->current[role][q] = t->n ? t->v[t->n - 1] : NAN;
+            const History *t = drift_track(d, role, d->layer, q);
+            d->current[role][q] = history_last(t, 0);
         }
     return true;
 }
@@ -276,11 +274,11 @@ static void drift_bands(const Drift *d, Canvas *canvas, Rect area)
     for (int r = 0; r < DRIFT_NETS; r++)
         if (d->net_of[r] >= 0)
             roles[count++] = r;
-    int n = d->probe_step.n;
+    int n = count ? drift_track(d, roles[0], d->layer, 0)->n : 0;
     const double *arrays[6] = { NULL };
     for (int i = 0; i < count; i++)
         for (int q = 0; q < 3; q++)
-            arrays[i * 3 + q] = drift_track(d, roles[i], d->layer, q)->v;
+            arrays[i * 3 + q] = history_col(drift_track(d, roles[i], d->layer, q), 0);
     double lo, hi;
     bandchart_range(&lo, &hi, arrays, 6, n);
     int gap = 2;
@@ -295,9 +293,10 @@ static void drift_bands(const Drift *d, Canvas *canvas, Rect area)
         /* The numbers are the latest probe's 15th, median and 85th; the lines are their history. */
         snprintf(title, sizeof title, "%s:" FITLINE_SEP " %s  %s  %s", who, p[0], p[1], p[2]);
         Rect cell = rect_make(area.x + i * (col_w + gap), area.y, col_w, area.h);
-        bandchart_draw(canvas, cell, title, d->probe_step.v, drift_track(d, r, d->layer, 0)->v,
-                            drift_track(d, r, d->layer, 1)->v, drift_track(d, r, d->layer, 2)->v, n, lo, hi,
-                            (double)(d->steps_max > 0 ? d->steps_max : 1), r == PLAIN ? ROLE_SERIES1 : ROLE_SERIES2);
+        const History *p15 = drift_track(d, r, d->layer, 0);
+        bandchart_draw(canvas, cell, title, p15->x, history_col(p15, 0), history_col(drift_track(d, r, d->layer, 1), 0),
+                       history_col(drift_track(d, r, d->layer, 2), 0), n, lo, hi,
+                       (double)(d->steps_max > 0 ? d->steps_max : 1), r == PLAIN ? ROLE_SERIES1 : ROLE_SERIES2);
     }
 }
 

@@ -26,8 +26,8 @@ typedef struct GammaBeta {
     int watch;              /* watched hidden layer, from 0 */
     int group;              /* first feature shown */
     int rec;                /* features recorded per layer: min(width, GB_RECORD) */
-    Trace *traces;          /* (num_hidden) columns: γ of rec features, then β of them */
-    Trace loss;             /* one column: mini-batch loss */
+    History *traces;        /* (num_hidden) columns: γ of rec features, then β of them */
+    History loss;           /* one column: mini-batch loss */
     bool has_bn;
 } GammaBeta;
 
@@ -42,10 +42,10 @@ static void gb_record(GammaBeta *g)
             row[j] = L->gamma ? L->gamma[j] : NAN;
             row[rec + j] = L->beta ? L->beta[j] : NAN;
         }
-        trace_add(&g->traces[l], g->run.step, row);
+        history_add(&g->traces[l], g->run.step, row);
     }
     double loss = g->run.loss;
-    trace_add(&g->loss, g->run.step, &loss);
+    history_add(&g->loss, g->run.step, &loss);
 }
 
 static void gb_destroy(void *self)
@@ -54,9 +54,9 @@ static void gb_destroy(void *self)
     if (!g)
         return;
     for (int l = 0; g->traces && l < g->run.mlp->num_hidden; l++)
-        trace_free(&g->traces[l]);
+        history_free(&g->traces[l]);
     free(g->traces);
-    trace_free(&g->loss);
+    history_free(&g->loss);
     netrun_free(&g->run);
     free(g);
 }
@@ -89,9 +89,9 @@ static void *gb_create(const LessonPage *page, uint64_t seed, BnError *err)
     g->traces = xcalloc((size_t)nlayers, sizeof *g->traces);
     for (int l = 0; l < nlayers; l++) {
         int out = g->run.mlp->hidden[l].out;
-        trace_init(&g->traces[l], 2 * (out < GB_RECORD ? out : GB_RECORD), GB_TRACE_ROWS);
+        history_init(&g->traces[l], 2 * (out < GB_RECORD ? out : GB_RECORD), GB_TRACE_ROWS);
     }
-    trace_init(&g->loss, 1, GB_TRACE_ROWS);
+    history_init(&g->loss, 1, GB_TRACE_ROWS);
     g->rec = g->run.mlp->hidden[g->watch].out < GB_RECORD ? g->run.mlp->hidden[g->watch].out : GB_RECORD;
     gb_record(g);
     return g;
@@ -190,13 +190,13 @@ static const CatalogSceneSetting gb_settings[] = {
 /* γ (which = 0) or β (1) of the shown features of the watched layer over the steps. */
 static void gb_chart(const GammaBeta *g, Canvas *cv, Rect area, int which)
 {
-    const Trace *t = &g->traces[g->watch];
+    const History *t = &g->traces[g->watch];
     char names[GB_SHOW][12];    /* the features' numbers, from 1 as in the table */
     LineSeries series[GB_SHOW];
     int ns = 0;
     for (int j = g->group; j < g->rec && ns < GB_SHOW; j++, ns++) {
         snprintf(names[ns], sizeof names[ns], "%d", j + 1);
-        series[ns] = (LineSeries){t->x, trace_col(t, which * g->rec + j), t->n, names[ns]};
+        series[ns] = (LineSeries){t->x, history_col(t, which * g->rec + j), t->n, names[ns]};
     }
     char label[48];
     bool u = cv->unicode;
@@ -313,7 +313,7 @@ static void gb_draw(const void *self, Canvas *cv, Rect area)
     gb_chart(g, cv, left, 0);
     gb_chart(g, cv, right, 1);
     if (loss_r.w > 0) {
-        LineSeries s = {g->loss.x, trace_col(&g->loss, 0), g->loss.n, "mini-batch loss"};
+        LineSeries s = {g->loss.x, history_col(&g->loss, 0), g->loss.n, "mini-batch loss"};
         LineChartSpec spec = {.series = &s, .nseries = 1, .legend = false};
         spec.y.label = "loss";
         spec.x.label = "step";

@@ -51,7 +51,7 @@ typedef struct LossSurface {
     double grid_x_lo[2], grid_x_hi[2];  /* the grid's w1 range: the window widened GRID_WIDEN times */
     double *grid[2];            /* (GRID_Y, GRID_X) excess loss samples, row 0 at the bottom */
     Path path[2];
-    Trace history;              /* excess of both paths over the steps */
+    History history;            /* excess of both paths over the steps */
     double lr;
     bool momentum;
     long cap;                   /* the page's steps: the run stops here */
@@ -73,7 +73,7 @@ static void loss_surface_destroy(void *self)
         free(s->grid[k]);
         path_free(&s->path[k]);
     }
-    trace_free(&s->history);
+    history_free(&s->history);
     free(s);
 }
 
@@ -90,10 +90,10 @@ static void loss_surface_restart(LossSurface *s)
         p->px[0] = p->w[0], p->py[0] = p->w[1];
         p->pn = 1;
     }
-    trace_free(&s->history);
-    trace_init(&s->history, 2, HISTORY_CAP);
+    history_free(&s->history);
+    history_init(&s->history, 2, HISTORY_CAP);
     double row[2] = {s->path[RAW].excess, s->path[SCALED].excess};
-    trace_add(&s->history, 0, row);
+    history_add(&s->history, 0, row);
 }
 
 static void *loss_surface_create(const LessonPage *page, uint64_t seed, BnError *err)
@@ -177,7 +177,7 @@ static void loss_surface_step(void *self)
     double row[2];
     for (int k = 0; k < 2; k++)
         row[k] = s->path[k].state == PATH_DIVERGED ? NAN : s->path[k].excess;
-    trace_add(&s->history, step, row);
+    history_add(&s->history, step, row);
 }
 
 static bool loss_surface_key(void *self, int key)
@@ -387,12 +387,12 @@ static void draw_panel(const LossSurface *s, int k, Canvas *c, Rect r, int statu
 
 static void draw_history(const LossSurface *s, Canvas *c, Rect r)
 {
-    const Trace *t = &s->history;
+    const History *t = &s->history;
     if (t->n < 2)
         return;
     LineSeries series[2] = {
-        {t->x, trace_col(t, RAW), t->n, "raw (canyon)"},
-        {t->x, trace_col(t, SCALED), t->n, "standardized (bowl)"},
+        {t->x, history_col(t, RAW), t->n, "raw (canyon)"},
+        {t->x, history_col(t, SCALED), t->n, "standardized (bowl)"},
     };
     LineChartSpec spec = {series, 2, NULL, {.label = "step"}, {.log = true, .label = "loss above min"}, true};
     linechart_draw(c, r, &spec);

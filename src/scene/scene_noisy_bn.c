@@ -10,6 +10,7 @@
 #include "scene/settings.h"
 #include "util/alloc.h"
 #include "view/fitline.h"
+#include "scene/history.h"
 #include "view/format.h"
 #include "view/plot.h"
 
@@ -32,10 +33,10 @@ typedef struct NoisyBn {
     int shown;                      /* the net whose bands a narrow screen shows */
     double loss_sum[NOISY_NETS];    /* since the last point */
     int loss_count;
-    Track at;                       /* (points) step of each point */
-    Track loss[NOISY_NETS];         /* (points) mean mini-batch loss, NaN at step 0 */
-    Track acc[NOISY_NETS];          /* (points) test accuracy 0..1, eval mode */
-    Track pct[NOISY_NETS][3];       /* (points) p15, p50, p85 of the watched unit's input */
+    History at;                       /* (points) step of each point */
+    History loss[NOISY_NETS];         /* (points) mean mini-batch loss, NaN at step 0 */
+    History acc[NOISY_NETS];          /* (points) test accuracy 0..1, eval mode */
+    History pct[NOISY_NETS][3];       /* (points) p15, p50, p85 of the watched unit's input */
     double move_sum[NOISY_NETS];    /* Σ |Δ median| between successive points */
     double *values;                 /* (probe_rows) scratch for one net's probe */
     double band_lo, band_hi;        /* one y range for every band chart, so their movements compare */
@@ -43,20 +44,20 @@ typedef struct NoisyBn {
 
 static void noisy_record(NoisyBn *s)
 {
-    track_push(&s->at, (double)s->ls.step);
+    history_push(&s->at, s->ls.step, (double)s->ls.step);
     for (int k = 0; k < NOISY_NETS; k++) {
-        track_push(&s->loss[k], s->loss_count ? s->loss_sum[k] / s->loss_count : NAN);
+        history_push(&s->loss[k], s->ls.step, s->loss_count ? s->loss_sum[k] / s->loss_count : NAN);
         s->loss_sum[k] = 0.0;
-        track_push(&s->acc[k], lockstep_test_accuracy(&s->ls, k, NOISY_TEST_ROWS));
+        history_push(&s->acc[k], s->ls.step, lockstep_test_accuracy(&s->ls, k, NOISY_TEST_ROWS));
         MlpInferTap tap = { .layer = s->layer, .unit = s->unit, .values = s->values };
         double p[3] = { NAN, NAN, NAN };
         if (lockstep_probe(&s->ls, k, s->probe_rows, &tap, 1))
             bandchart_percentiles(p, s->values, s->probe_rows);
-        double last = track_last(&s->pct[k][1]);
+        double last = history_last(&s->pct[k][1], 0);
         if (isfinite(last) && isfinite(p[1]))
             s->move_sum[k] += fabs(p[1] - last);
         for (int q = 0; q < 3; q++)
-            track_push(&s->pct[k][q], p[q]);
+            history_push(&s->pct[k][q], s->ls.step, p[q]);
     }
     s->loss_count = 0;
 }
@@ -67,12 +68,12 @@ static void noisy_destroy(void *self)
     if (!s)
         return;
     lockstep_free(&s->ls);
-    track_free(&s->at);
+    history_free(&s->at);
     for (int k = 0; k < NOISY_NETS; k++) {
-        track_free(&s->loss[k]);
-        track_free(&s->acc[k]);
+        history_free(&s->loss[k]);
+        history_free(&s->acc[k]);
         for (int q = 0; q < 3; q++)
-            track_free(&s->pct[k][q]);
+            history_free(&s->pct[k][q]);
     }
     free(s->values);
     free(s);
@@ -144,7 +145,7 @@ static void noisy_update(void *self)
     s->band_lo = INFINITY;
     s->band_hi = -INFINITY;
     for (int k = 0; k < NOISY_NETS; k++) {
-        const double *arrays[2] = { s->pct[k][0].v, s->pct[k][2].v };
+        const double *arrays[2] = { history_col(&s->pct[k][0], 0), history_col(&s->pct[k][2], 0) };
         double a, b;
         bandchart_range(&a, &b, arrays, 2, s->at.n);
         s->band_lo = fmin(s->band_lo, a);
@@ -190,7 +191,7 @@ NOISY_TRACK_GETTER(live_acc_noisy, acc, NOISY)
 
 static bool percentile(const NoisyBn *s, int k, int q, double *out)
 {
-    return scene_finite(track_last(&s->pct[k][q]), out);
+    return scene_finite(history_last(&s->pct[k][q], 0), out);
 }
 
 static bool live_spread_none(const void *self, const int *index, double *out)
@@ -250,14 +251,14 @@ static const CatalogSceneSetting noisy_settings[] = {
 
 /* ---- drawing ---- */
 
-static void noisy_curves(const NoisyBn *s, Canvas *canvas, Rect area, const Track *tracks, bool accuracy)
+static void noisy_curves(const NoisyBn *s, Canvas *canvas, Rect area, const History *tracks, bool accuracy)
 {
     if (!layout_chart_fits(area))
         return;
     char title[200], title_short[200], num[FORMAT_MAX];
     int used = snprintf(title, sizeof title, "%s", accuracy ? "test accuracy:" : "training loss:");
     for (int k = 0; k < NOISY_NETS && used < (int)sizeof title; k++) {
-        double v = track_last(&tracks[k]);
+        double v = history_last(&tracks[k], 0);
         if (accuracy && isfinite(v))
             snprintf(num, sizeof num, "%.1f%%", 100.0 * v);
         else
@@ -270,7 +271,7 @@ static void noisy_curves(const NoisyBn *s, Canvas *canvas, Rect area, const Trac
     fitline_draw_first(canvas, area.x, area.y, alts, 2, ROLE_TITLE, ATTR_BOLD, area.w);
     LineSeries series[NOISY_NETS];
     for (int k = 0; k < NOISY_NETS; k++)
-        series[k] = (LineSeries){ s->at.v, tracks[k].v, tracks[k].n, noisy_names[k] };
+        series[k] = (LineSeries){ history_col(&s->at, 0), history_col(&tracks[k], 0), tracks[k].n, noisy_names[k] };
     LineChartSpec spec = {
         .series = series, .nseries = NOISY_NETS,
         .x = { .fixed = true, .lo = 0, .hi = (double)(s->steps_max > 0 ? s->steps_max : 1), .label = "step" },
@@ -284,10 +285,10 @@ static void noisy_bands(const NoisyBn *s, Canvas *canvas, Rect area, int k, doub
 {
     char title[200], p[3][FORMAT_MAX];
     for (int q = 0; q < 3; q++)
-        format_number(p[q], sizeof p[q], track_last(&s->pct[k][q]), 3, canvas->unicode);
+        format_number(p[q], sizeof p[q], history_last(&s->pct[k][q], 0), 3, canvas->unicode);
     snprintf(title, sizeof title, "%s:" FITLINE_SEP " %s  %s  %s", noisy_names[k], p[0], p[1], p[2]);
     static const ColorRole roles[NOISY_NETS] = { ROLE_SERIES1, ROLE_SERIES2, ROLE_SERIES3 };
-    bandchart_draw(canvas, area, title, s->at.v, s->pct[k][0].v, s->pct[k][1].v, s->pct[k][2].v, s->at.n, lo, hi,
+    bandchart_draw(canvas, area, title, history_col(&s->at, 0), history_col(&s->pct[k][0], 0), history_col(&s->pct[k][1], 0), history_col(&s->pct[k][2], 0), s->at.n, lo, hi,
                    (double)(s->steps_max > 0 ? s->steps_max : 1), roles[k]);
 }
 

@@ -53,10 +53,10 @@ typedef struct NormSets {
     double *y, *xhat;               /* (N, C, H, W) the forward pass's output (γ = 1, β = 0) and x̂ */
     double *rstd;                   /* (N·C, the most sets any method has) */
     double *gamma, *beta;           /* (C·H·W) 1 and 0: layer norm needs the most */
-    double *mean[NORM_METHOD_COUNT], *var[NORM_METHOD_COUNT];   /* (sets) each method's statistics */
-    int sets[NORM_METHOD_COUNT];
-    bool ok[NORM_METHOD_COUNT];            /* the method can normalize this shape */
-    char why[NORM_METHOD_COUNT][ERROR_MESSAGE_MAX];
+    double *mean[NORM_METHODS_MAX], *var[NORM_METHODS_MAX];     /* (sets) each method's statistics */
+    int sets[NORM_METHODS_MAX];
+    bool ok[NORM_METHODS_MAX];             /* the method can normalize this shape */
+    char why[NORM_METHODS_MAX][ERROR_MESSAGE_MAX];
     NormMethod method;
     int set;                        /* highlighted set of the current method */
     double *values;                 /* (largest set) the highlighted set's values, then normalized */
@@ -78,8 +78,8 @@ static void ns_features(NormSets *s)
 /* Every method's statistics; y and x̂ are shared, so the method shown runs last and they stay its own. */
 static void ns_compute(NormSets *s)
 {
-    for (int k = 1; k <= NORM_METHOD_COUNT; k++) {
-        int m = ((int)s->method + k) % NORM_METHOD_COUNT;
+    for (int k = 1; k <= norm_method_count(); k++) {
+        int m = ((int)s->method + k) % norm_method_count();
         BnError err = { 0 };
         s->ok[m] = norm_forward_train(s->y, s->xhat, s->mean[m], s->var[m], s->rstd, s->x, s->gamma, s->beta, s->eps,
                                       (NormMethod)m, &s->shape, &err);
@@ -117,7 +117,7 @@ static void ns_destroy(void *self)
     free(s->gamma);
     free(s->beta);
     free(s->values);
-    for (int m = 0; m < NORM_METHOD_COUNT; m++) {
+    for (int m = 0; m < norm_method_count(); m++) {
         free(s->mean[m]);
         free(s->var[m]);
     }
@@ -158,7 +158,7 @@ static void *ns_create(const LessonPage *page, uint64_t seed, BnError *err)
     s->beta = xcalloc(NS_C * NS_HW, sizeof *s->beta);
     for (int k = 0; k < NS_C * NS_HW; k++)
         s->gamma[k] = 1.0;
-    for (int m = 0; m < NORM_METHOD_COUNT; m++) {
+    for (int m = 0; m < norm_method_count(); m++) {
         s->sets[m] = norm_num_sets((NormMethod)m, &s->shape);
         s->mean[m] = xcalloc((size_t)s->sets[m], sizeof *s->mean[m]);
         s->var[m] = xcalloc((size_t)s->sets[m], sizeof *s->var[m]);
@@ -222,7 +222,7 @@ static void ns_describe(const NormSets *s, char *who, size_t who_size, char *cou
 static bool ns_key_method(void *self, int key)
 {
     NormSets *s = self;
-    s->method = (NormMethod)((s->method + 1) % NORM_METHOD_COUNT);
+    s->method = (NormMethod)((s->method + 1) % norm_method_count());
     s->set = 0;
     ns_compute(s);
     return true;

@@ -22,9 +22,8 @@ typedef struct Placement {
     int probe_rows;
     double loss_sum[LOCKSTEP_MAX_NETS];     /* since the last point */
     int loss_count;
-    Track at;                               /* (points) step of each point */
-    Track loss[LOCKSTEP_MAX_NETS];          /* (points) mean mini-batch loss, NaN at step 0 */
-    Track acc[LOCKSTEP_MAX_NETS];           /* (points) test accuracy 0..1 */
+    History loss[LOCKSTEP_MAX_NETS];        /* (points) mean mini-batch loss, NaN at step 0 */
+    History acc[LOCKSTEP_MAX_NETS];         /* (points) test accuracy 0..1 */
     double *out;                            /* (nets, probe_rows · width) last hidden layer's output */
     int out_n;                              /* values per net in out */
 } Placement;
@@ -34,11 +33,10 @@ static const char *const place_names[LOCKSTEP_MAX_NETS] = { "BN before", "BN aft
 /* Test accuracy (eval mode) and the last hidden layer's output on the probe rows (batch statistics). */
 static void placement_record(Placement *p)
 {
-    track_push(&p->at, (double)p->ls.step);
     for (int k = 0; k < p->ls.nets; k++) {
-        track_push(&p->loss[k], p->loss_count ? p->loss_sum[k] / p->loss_count : NAN);
+        history_push(&p->loss[k], p->ls.step, p->loss_count ? p->loss_sum[k] / p->loss_count : NAN);
         p->loss_sum[k] = 0.0;
-        track_push(&p->acc[k], lockstep_test_accuracy(&p->ls, k, p->ls.test->n));
+        history_push(&p->acc[k], p->ls.step, lockstep_test_accuracy(&p->ls, k, p->ls.test->n));
         MlpInferTap outputs = { .layer = p->ls.mlp[k]->num_hidden - 1, .unit = -1, .output = true,
                                 .values = p->out + (size_t)k * (size_t)p->out_n };
         lockstep_probe(&p->ls, k, p->probe_rows, &outputs, 1);
@@ -52,10 +50,9 @@ static void placement_destroy(void *self)
     if (!p)
         return;
     lockstep_free(&p->ls);
-    track_free(&p->at);
     for (int k = 0; k < LOCKSTEP_MAX_NETS; k++) {
-        track_free(&p->loss[k]);
-        track_free(&p->acc[k]);
+        history_free(&p->loss[k]);
+        history_free(&p->acc[k]);
     }
     free(p->out);
     free(p);
@@ -116,35 +113,35 @@ static bool live_step(const void *self, const int *index, double *out)
 
 static bool live_loss_before(const void *self, const int *index, double *out)
 {
-    return scene_finite(track_last(&((const Placement *)self)->loss[0]), out);
+    return scene_finite(history_last(&((const Placement *)self)->loss[0], 0), out);
 }
 
 static bool live_loss_after(const void *self, const int *index, double *out)
 {
-    return scene_finite(track_last(&((const Placement *)self)->loss[1]), out);
+    return scene_finite(history_last(&((const Placement *)self)->loss[1], 0), out);
 }
 
 static bool live_acc_before(const void *self, const int *index, double *out)
 {
-    return scene_finite(track_last(&((const Placement *)self)->acc[0]), out);
+    return scene_finite(history_last(&((const Placement *)self)->acc[0], 0), out);
 }
 
 static bool live_acc_after(const void *self, const int *index, double *out)
 {
-    return scene_finite(track_last(&((const Placement *)self)->acc[1]), out);
+    return scene_finite(history_last(&((const Placement *)self)->acc[1], 0), out);
 }
 
 /* The network without BN is the third one, there only with `baseline`. */
 static bool live_loss_none(const void *self, const int *index, double *out)
 {
     const Placement *p = self;
-    return p->ls.nets > 2 && scene_finite(track_last(&p->loss[2]), out);
+    return p->ls.nets > 2 && scene_finite(history_last(&p->loss[2], 0), out);
 }
 
 static bool live_acc_none(const void *self, const int *index, double *out)
 {
     const Placement *p = self;
-    return p->ls.nets > 2 && scene_finite(track_last(&p->acc[2]), out);
+    return p->ls.nets > 2 && scene_finite(history_last(&p->acc[2], 0), out);
 }
 
 static const CatalogLive placement_lives[] = {
@@ -169,7 +166,7 @@ static const CatalogSceneSetting placement_settings[] = {
 
 /* ---- drawing ---- */
 
-static void placement_chart(const Placement *p, Canvas *canvas, Rect area, const Track *tracks, bool accuracy)
+static void placement_chart(const Placement *p, Canvas *canvas, Rect area, const History *tracks, bool accuracy)
 {
     if (!layout_chart_fits(area))
 
@@ -179,7 +176,7 @@ static void placement_chart(const Placement *p, Canvas *canvas, Rect area, const
     char title[160], title_short[160], num[FORMAT_MAX];
     int used = snprintf(title, sizeof title, "%s", accuracy ? "test accuracy:" : "training loss:");
     for (int k = 0; k < p->ls.nets && used < (int)sizeof title; k++) {
-        double v = track_last(&tracks[k]);
+        double v = history_last(&tracks[k], 0);
         if (accuracy && isfinite(v))
             snprintf(num, sizeof num, "%.1f%%", 100.0 * v);
         else
@@ -192,7 +189,7 @@ static void placement_chart(const Placement *p, Canvas *canvas, Rect area, const
     fitline_draw_first(canvas, area.x, area.y, alts, 2, ROLE_TITLE, ATTR_BOLD, area.w);
     LineSeries series[LOCKSTEP_MAX_NETS];
     for (int k = 0; k < p->ls.nets; k++)
-        series[k] = (LineSeries){ p->at.v, tracks[k].v, tracks[k].n, place_names[k] };
+        series[k] = (LineSeries){ tracks[k].x, history_col(&tracks[k], 0), tracks[k].n, place_names[k] };
     double x_hi = (double)(p->steps_max > 0 ? p->steps_max : 1);
     LineChartSpec spec = {
         .series = series, .nseries = p->ls.nets,

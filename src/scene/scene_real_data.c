@@ -34,15 +34,12 @@ typedef struct RealData {
     bool fell_back;                 /* Fashion-MNIST asked for but not installed or unreadable: synth784 */
     char notice[256];               /* with fell_back: why, one line */
     char data_label[96];
-    Track band_at;                  /* (points) steps of the percentile points */
-    Track pct[2][3];                /* (points) p15/p50/p85 per net */
-    Track acc_at;                   /* (points) steps of the accuracy points */
-    Track acc[2];                   /* (points) test accuracy 0..1 per net */
+    History pct[2][3];              /* (points) p15/p50/p85 per net */
+    History acc[2];                 /* (points) test accuracy 0..1 per net */
 } RealData;
 
 static void real_record_bands(RealData *r)
 {
-    track_push(&r->band_at, (double)r->ls.step);
     int rows = r->ls.test->n < REAL_PROBE_ROWS ? r->ls.test->n : REAL_PROBE_ROWS;
     double values[REAL_PROBE_ROWS];
     for (int role = 0; role < 2; role++) {
@@ -52,15 +49,14 @@ static void real_record_bands(RealData *r)
         if (lockstep_probe(&r->ls, k, rows, &unit0, 1))
             bandchart_percentiles(p, values, rows);
         for (int q = 0; q < 3; q++)
-            track_push(&r->pct[role][q], p[q]);
+            history_push(&r->pct[role][q], r->ls.step, p[q]);
     }
 }
 
 static void real_record_accuracy(RealData *r)
 {
-    track_push(&r->acc_at, (double)r->ls.step);
     for (int role = 0; role < 2; role++)
-        track_push(&r->acc[role], lockstep_test_accuracy(&r->ls, r->net_of[role], r->ls.test->n));
+        history_push(&r->acc[role], r->ls.step, lockstep_test_accuracy(&r->ls, r->net_of[role], r->ls.test->n));
 }
 
 static void real_destroy(void *self)
@@ -69,12 +65,10 @@ static void real_destroy(void *self)
     if (!r)
         return;
     lockstep_free(&r->ls);
-    track_free(&r->band_at);
-    track_free(&r->acc_at);
     for (int role = 0; role < 2; role++) {
-        track_free(&r->acc[role]);
+        history_free(&r->acc[role]);
         for (int q = 0; q < 3; q++)
-            track_free(&r->pct[role][q]);
+            history_free(&r->pct[role][q]);
     }
     free(r);
 }
@@ -98,6 +92,9 @@ static void *real_create(const LessonPage *page, uint64_t seed, BnError *err)
     c.placements[0] = BN_PLACEMENT_NONE;
     c.placements[1] = r->placement;
     c.nets = 2;
+    /* The learner reads accuracies and percentiles, which lockstep computes in double on the trained
+     * weights: the steps may be float. */
+    c.float_steps = true;
     bool ok = false, stand_in = false;
     const char *real = dataset_resolve(dataset, true, "synth784", &stand_in);
     BnError missing = { 0 };
@@ -151,7 +148,7 @@ static void real_step(void *self)
 /* Percentile q of the last-layer unit's input in the net of this role, at the latest probe. */
 static bool real_percentile(const RealData *r, int role, int q, double *out)
 {
-    return scene_finite(track_last(&r->pct[role][q]), out);
+    return scene_finite(history_last(&r->pct[role][q], 0), out);
 }
 
 static bool live_p15(const void *self, const int *index, double *out) { return real_percentile(self, PLAIN, 0, out); }
@@ -163,12 +160,12 @@ static bool live_bn_p85(const void *self, const int *index, double *out) { retur
 
 static bool live_accuracy(const void *self, const int *index, double *out)
 {
-    return scene_finite(track_last(&((const RealData *)self)->acc[WITH_BN]), out);
+    return scene_finite(history_last(&((const RealData *)self)->acc[WITH_BN], 0), out);
 }
 
 static bool live_plain_accuracy(const void *self, const int *index, double *out)
 {
-    return scene_finite(track_last(&((const RealData *)self)->acc[PLAIN]), out);
+    return scene_finite(history_last(&((const RealData *)self)->acc[PLAIN], 0), out);
 }
 
 static bool live_loss(const void *self, const int *index, double *out)
@@ -212,7 +209,7 @@ static void real_accuracy_chart(const RealData *r, Canvas *canvas, Rect area)
     /* Wordings from long to short; each figure is a segment kept or dropped whole ("100.0%" never
      * reads "100."). */
     char title[3][160], a[2][FORMAT_MAX], b[2][FORMAT_MAX];
-    double pa = track_last(&r->acc[PLAIN]), pb = track_last(&r->acc[WITH_BN]);
+    double pa = history_last(&r->acc[PLAIN], 0), pb = history_last(&r->acc[WITH_BN], 0);
     for (int d = 0; d < 2; d++) {
         snprintf(a[d], sizeof a[d], d ? "%.0f%%" : "%.1f%%", 100.0 * pa);
         snprintf(b[d], sizeof b[d], d ? "%.0f%%" : "%.1f%%", 100.0 * pb);
@@ -226,8 +223,8 @@ static void real_accuracy_chart(const RealData *r, Canvas *canvas, Rect area)
     const char *alts[3] = { title[0], title[1], title[2] };
     fitline_draw_first(canvas, area.x, area.y, alts, 3, ROLE_TITLE, ATTR_BOLD, area.w);
     LineSeries series[2] = {
-        { r->acc_at.v, r->acc[WITH_BN].v, r->acc[WITH_BN].n, "with BN" },
-        { r->acc_at.v, r->acc[PLAIN].v, r->acc[PLAIN].n, "without" },
+        { r->acc[WITH_BN].x, history_col(&r->acc[WITH_BN], 0), r->acc[WITH_BN].n, "with BN" },
+        { r->acc[PLAIN].x, history_col(&r->acc[PLAIN], 0), r->acc[PLAIN].n, "without" },
     };
     LineChartSpec spec = {
         .series = series, .nseries = 2,
@@ -243,24 +240,26 @@ static void real_bands(const RealData *r, Canvas *canvas, Rect left, Rect right)
     const double *arrays[6];
     for (int role = 0; role < 2; role++)
         for (int q = 0; q < 3; q++)
-            arrays[role * 3 + q] = r->pct[role][q].v;
+            arrays[role * 3 + q] = history_col(&r->pct[role][q], 0);
     double lo, hi;
-    bandchart_range(&lo, &hi, arrays, 6, r->band_at.n);
+    int n = r->pct[PLAIN][0].n;
+    bandchart_range(&lo, &hi, arrays, 6, n);
     Rect cells[2] = { left, right };
     for (int role = 0; role < 2; role++) {
         char title[256], p[3][FORMAT_MAX];
         bool long_title = layout_fits(cells[role], LAYOUT_W_LONG_TITLE, 0);
         int sig = long_title ? 3 : 2;
         for (int q = 0; q < 3; q++)
-            format_number(p[q], sizeof p[q], track_last(&r->pct[role][q]), sig, canvas->unicode);
+            format_number(p[q], sizeof p[q], history_last(&r->pct[role][q], 0), sig, canvas->unicode);
         const char *who = role == PLAIN ? "no BN" : "BN";
         if (long_title)
             snprintf(title, sizeof title, "%s, 15/50/85th:" FITLINE_SEP " %s %s %s", who, p[0], p[1], p[2]);
         else
             snprintf(title, sizeof title, "%s:" FITLINE_SEP " %s %s %s", who, p[0], p[1], p[2]);
-        bandchart_draw(canvas, cells[role], title, r->band_at.v, r->pct[role][0].v, r->pct[role][1].v,
-                            r->pct[role][2].v, r->band_at.n, lo, hi,
-                            (double)(r->steps_max > 0 ? r->steps_max : 1), role == PLAIN ? ROLE_SERIES1 : ROLE_SERIES2);
+        const History *pct = r->pct[role];
+        bandchart_draw(canvas, cells[role], title, pct[0].x, history_col(&pct[0], 0), history_col(&pct[1], 0),
+                       history_col(&pct[2], 0), n, lo, hi, (double)(r->steps_max > 0 ? r->steps_max : 1),
+                       role == PLAIN ? ROLE_SERIES1 : ROLE_SERIES2);
     }
 }
 

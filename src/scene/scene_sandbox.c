@@ -64,7 +64,7 @@ typedef struct Sandbox {
     Mlp *view;              /* same shapes; holds a snapshot while scrubbing */
     size_t num_running;
     double acc;             /* latest test accuracy (eval mode) */
-    Trace hist;             /* columns: loss, accuracy */
+    History hist;           /* columns: loss, accuracy */
     SbSnap snaps[SB_SNAPS];
     int nsnaps;
     long snap_every;
@@ -114,7 +114,7 @@ static void sb_clear(Sandbox *s)
         free(s->snaps[i].running);
     }
     s->nsnaps = 0;
-    trace_free(&s->hist);
+    history_free(&s->hist);
     mlp_destroy(s->view);
     s->view = NULL;
     free(s->grid_in);
@@ -191,7 +191,7 @@ static bool sb_build(Sandbox *s, BnError *err)
     for (int l = 0; l < s->run.mlp->num_hidden; l++)
         if (s->run.mlp->hidden[l].running_mean)
             s->num_running += 2 * (size_t)s->run.mlp->hidden[l].out;
-    trace_init(&s->hist, 2, SB_TRACE);
+    history_init(&s->hist, 2, SB_TRACE);
     s->snap_every = SB_EVERY;
     s->cursor = -1;
     s->two_d = s->run.train->dim == 2;
@@ -234,7 +234,7 @@ static bool sb_build(Sandbox *s, BnError *err)
     s->acc = sb_evaluate(s, s->run.mlp);
     sb_boundary(s, s->run.mlp);
     double row[2] = {NAN, s->acc};
-    trace_add(&s->hist, 0, row);
+    history_add(&s->hist, 0, row);
     sb_snapshot(s);
     return true;
 }
@@ -308,7 +308,7 @@ static void sb_step(void *self)
         sb_boundary(s, s->run.mlp);
     }
     double row[2] = {s->run.loss, s->acc};
-    trace_add(&s->hist, s->run.step, row);
+    history_add(&s->hist, s->run.step, row);
     if (s->run.step % s->snap_every == 0)
         sb_snapshot(s);
 }
@@ -565,7 +565,7 @@ static void sb_draw_knobs(const Sandbox *s, Canvas *cv, Rect area)
 /* A line chart of history column col, with the viewed step marked by a vertical cursor. */
 static void sb_chart(const Sandbox *s, Canvas *cv, Rect area, int col)
 {
-    const Trace *t = &s->hist;
+    const History *t = &s->hist;
     double xmax = (double)(s->steps_max > 0 && s->steps_max <= 100000 ? s->steps_max : 0);
     if ((double)s->run.step > xmax)
         xmax = (double)s->run.step;
@@ -575,13 +575,13 @@ static void sb_chart(const Sandbox *s, Canvas *cv, Rect area, int col)
     if (col == 0) {
         ymax = 0;
         for (int i = 0; i < t->n; i++)
-            if (isfinite(trace_col(t, 0)[i]))
-                ymax = fmax(ymax, trace_col(t, 0)[i]);
+            if (isfinite(history_col(t, 0)[i]))
+                ymax = fmax(ymax, history_col(t, 0)[i]);
         Ticks ticks;
         ticks_nice(&ticks, 0, ymax > 0 ? ymax : 1, 3, true);
         ymax = ticks.v[ticks.count - 1];
     }
-    LineSeries series = {t->x, trace_col(t, col), t->n, NULL};
+    LineSeries series = {t->x, history_col(t, col), t->n, NULL};
     AxisSpec xs = {.fixed = true, .lo = 0, .hi = xmax, .label = "step"};
     AxisSpec ys = {.fixed = true, .lo = 0, .hi = ymax, .label = col == 0 ? "loss (batch)" : "test accuracy"};
     LineChartSpec spec = {.series = &series, .nseries = 1, .x = xs, .y = ys};
