@@ -180,7 +180,7 @@ static bool live_step(const void *self, const int *index, double *out)
 #define NOISY_TRACK_GETTER(fn, field, k)                                                          \
     static bool fn(const void *self, const int *index, double *out)                               \
     {                                                                                              \
-        return scene_finite(track_last(&((const NoisyBn *)self)->field[k]), out);                 \
+        return scene_finite(history_last(&((const NoisyBn *)self)->field[k], 0), out);         \
     }
 NOISY_TRACK_GETTER(live_loss_none, loss, NONE)
 NOISY_TRACK_GETTER(live_loss_bn, loss, PLAIN_BN)
