@@ -9,6 +9,9 @@
 static const char usage_text[] =
     "Usage: bntutor [OPTIONS]              start the interactive tutor\n"
     "       bntutor list                   lessons with titles, page counts and progress\n"
+    "       bntutor results [--csv|--json] [--lessons-dir=DIR]\n"
+    "                                      your first answer to every question, for a teacher\n"
+    "                                      (bntutor results --help)\n"
     "       bntutor check FILE...          lint lesson files\n"
     "       bntutor check --verify [--seeds=A-B] [--data=synthetic|idx:DIR] FILE...\n"
     "                                      also prove each claim on every seed (bntutor check --help)\n"
@@ -60,7 +63,7 @@ int main(int argc, char **argv)
         }
         static const struct { const char *name; int (*run)(int, char **); } subcommands[] = {
             { "bn", cmd_bn }, { "train", cmd_train }, { "render", cmd_render },
-            { "check", cmd_check }, { "list", cmd_list }, { "export", cmd_export }, { "cache", cmd_cache },
+            { "check", cmd_check }, { "list", cmd_list }, { "results", cmd_results }, { "export", cmd_export }, { "cache", cmd_cache },
         };
         for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
             if (strcmp(sub, subcommands[i].name) == 0)

@@ -397,9 +397,8 @@ Test(cmd_bn, the_report_labels_columns_with_the_header_names)
 
 /* ---------- --norm, --groups, --shape ---------- */
 
-static JsonValue *norm_reference_load(void)
+static JsonValue *norm_reference_load(const char *path)
 {
-    const char *path = "tests/reference/norm_pytorch.json";
     char *text = check_read_file(path, NULL);
     cr_assert_not_null(text, "cannot read %s (tests run from the top of the tree)", path);
     char err[128];
@@ -441,17 +440,38 @@ static double largest_abs(const JsonValue *v, int count)
     return m;
 }
 
-/* Options and files that reproduce one case of norm_pytorch.json; caller frees. */
+/* The shape of a reference case: N rows of `row` values, `params` γ; tokens (T) or C·H·W. */
+typedef struct CaseShape {
+    int n, c, h, w, tokens, row, params;
+} CaseShape;
+
+static CaseShape case_shape(const JsonValue *cs)
+{
+    CaseShape sh = { .n = (int)json_number(json_get(cs, "n")), .c = (int)json_number(json_get(cs, "c")) };
+    const char *method = json_string(json_get(cs, "method"));
+    if (json_get(cs, "t")) {
+        sh.tokens = (int)json_number(json_get(cs, "t"));
+        sh.row = sh.tokens * sh.c;
+        sh.params = sh.c;
+        return sh;
+    }
+    sh.h = (int)json_number(json_get(cs, "h"));
+    sh.w = (int)json_number(json_get(cs, "w"));
+    sh.row = sh.c * sh.h * sh.w;
+    sh.params = strcmp(method, "layer") == 0 || strcmp(method, "rms") == 0 ? sh.row : sh.c;
+    return sh;
+}
+
+/* Options and files that reproduce one reference case; caller frees. RMS cases have no beta. */
 static char *norm_case_args(const JsonValue *cs, const char *dir, int case_no)
 {
-    int n = (int)json_number(json_get(cs, "n")), c = (int)json_number(json_get(cs, "c"));
-    int h = (int)json_number(json_get(cs, "h")), w = (int)json_number(json_get(cs, "w"));
+    CaseShape sh = case_shape(cs);
+    int n = sh.n, c = sh.c, row = sh.row, params = sh.params;
     const char *method = json_string(json_get(cs, "method"));
-    bool batch = strcmp(method, "batch") == 0;
-    int row = c * h * w, params = strcmp(method, "layer") == 0 ? row : c;
+    bool batch = strcmp(method, "batch") == 0, shift = json_get(cs, "beta") != NULL;
     double *gamma = numbers_of(json_get(cs, "gamma"), params, "gamma");
-    double *beta = numbers_of(json_get(cs, "beta"), params, "beta");
-    char *lists[4] = { numbers_text(gamma, 1, params), numbers_text(beta, 1, params), NULL, NULL };
+    double *beta = shift ? numbers_of(json_get(cs, "beta"), params, "beta") : NULL;
+    char *lists[4] = { numbers_text(gamma, 1, params), shift ? numbers_text(beta, 1, params) : NULL, NULL, NULL };
     if (batch) {
         double *rm = numbers_of(json_get(cs, "running_mean_in"), c, "running_mean_in");
         double *rv = numbers_of(json_get(cs, "running_var_in"), c, "running_var_in");
@@ -469,11 +489,18 @@ static char *norm_case_args(const JsonValue *cs, const char *dir, int case_no)
     char *x_text = numbers_text(x, n, row), *dy_text = numbers_text(dy, n, row);
     write_file(x_path, x_text);
     write_file(dy_path, dy_text);
-    size_t size = strlen(lists[0]) + strlen(lists[1]) + (batch ? strlen(lists[2]) + strlen(lists[3]) : 0) + 2000;
+    size_t size = strlen(lists[0]) + (shift ? strlen(lists[1]) : 0) +
+                  (batch ? strlen(lists[2]) + strlen(lists[3]) : 0) + 2000;
     char *args = malloc(size);
     cr_assert_not_null(args);
-    int len = snprintf(args, size, "--json --norm=%s --shape=%d,%d,%d --gamma=%s --beta=%s --eps=%.17g "
-                       "--dy='%s'", method, c, h, w, lists[0], lists[1], json_number(json_get(cs, "eps")), dy_path);
+    int len = snprintf(args, size, "--json --norm=%s --gamma=%s --eps=%.17g --dy='%s'", method, lists[0],
+                       json_number(json_get(cs, "eps")), dy_path);
+    if (sh.tokens)
+        len += snprintf(args + len, size - (size_t)len, " --shape=%d,%d", sh.tokens, c);
+    else
+        len += snprintf(args + len, size - (size_t)len, " --shape=%d,%d,%d", c, sh.h, sh.w);
+    if (shift)
+        len += snprintf(args + len, size - (size_t)len, " --beta=%s", lists[1]);
     if (strcmp(method, "group") == 0)
         len += snprintf(args + len, size - (size_t)len, " --groups=%d", (int)json_number(json_get(cs, "groups")));
     if (batch)
@@ -491,27 +518,42 @@ static char *norm_case_args(const JsonValue *cs, const char *dir, int case_no)
     return args;
 }
 
-Test(cmd_bn, every_pytorch_case_of_every_normalization_method_matches_through_the_json_output)
+/* Every case of a reference file through `bntutor bn --json`, to 1e-9. RMS cases are checked against
+ * the keys that replace mean and var (mean_square, rms) and must have no mean, var or dbeta. */
+static void check_norm_reference(const char *path, int min_cases)
 {
     char dir[64];
     scratch_make(dir, sizeof dir);
-    JsonValue *ref = norm_reference_load();
-    cr_assert_geq(json_length(ref), 120);
+    JsonValue *ref = norm_reference_load(path);
+    cr_assert_geq(json_length(ref), min_cases);
     for (int k = 0; k < json_length(ref); k++) {
         const JsonValue *cs = json_index(ref, k);
         char *args = norm_case_args(cs, dir, k);
         Run r = run_bn(dir, NULL, args, NULL);
         JsonValue *doc = parse_output(&r, args);
         const char *method = json_string(json_get(cs, "method"));
-        int n = (int)json_number(json_get(cs, "n")), c = (int)json_number(json_get(cs, "c"));
-        int row = c * (int)json_number(json_get(cs, "h")) * (int)json_number(json_get(cs, "w"));
-        int params = strcmp(method, "layer") == 0 ? row : c;
+        CaseShape sh = case_shape(cs);
+        int n = sh.n, c = sh.c, row = sh.row, params = sh.params;
+        bool centred = json_get(cs, "mean_square") == NULL, shift = json_get(cs, "beta") != NULL;
         int sets = json_length(json_get(cs, "mean"));
         cr_assert_gt(sets, 0, "case %d: no sets", k);
         cr_assert_eq((int)json_number(json_get(doc, "n")), n, "case %d: n", k);
         cr_assert_eq((int)json_number(json_get(doc, "c")), c, "case %d: c", k);
-        check_norm_key(doc, cs, "mean", "mean", sets, k, 0);
-        check_norm_key(doc, cs, "var", "var", sets, k, 0);
+        cr_assert_eq(json_get(doc, "t") != NULL, sh.tokens > 0, "case %d: a t key exactly with tokens", k);
+        if (sh.tokens)
+            cr_assert_eq((int)json_number(json_get(doc, "t")), sh.tokens, "case %d: t", k);
+        const JsonValue *centered = json_get(doc, "centered"), *has_shift = json_get(doc, "shift");
+        cr_assert(centered && centered->type == JSON_BOOL && centered->boolean == centred, "case %d: centered", k);
+        cr_assert(has_shift && has_shift->type == JSON_BOOL && has_shift->boolean == shift, "case %d: shift", k);
+        if (centred) {
+            check_norm_key(doc, cs, "mean", "mean", sets, k, 0);
+            check_norm_key(doc, cs, "var", "var", sets, k, 0);
+        } else {
+            cr_assert(!json_get(doc, "mean") && !json_get(doc, "var") && !json_get(doc, "var_unbiased"),
+                      "case %d: %s norm subtracts no mean, yet the JSON has mean or var", k, method);
+            check_norm_key(doc, cs, "mean_square", "mean_square", sets, k, 0);
+            check_norm_key(doc, cs, "rms", "rms", sets, k, 0);
+        }
         check_norm_key(doc, cs, "xhat", "xhat", n * row, k, 0);
         check_norm_key(doc, cs, "y", "y", n * row, k, 0);
         /* rstd ≤ 1/√ε bounds the terms; the smallest variance of the case gives the actual one. */
@@ -523,7 +565,10 @@ Test(cmd_bn, every_pytorch_case_of_every_normalization_method_matches_through_th
                        sqrt(smallest + json_number(json_get(cs, "eps")));
         check_norm_key(doc, cs, "dx", "dx", n * row, k, terms);
         check_norm_key(doc, cs, "dgamma", "dgamma", params, k, 0);
-        check_norm_key(doc, cs, "dbeta", "dbeta", params, k, 0);
+        if (shift)
+            check_norm_key(doc, cs, "dbeta", "dbeta", params, k, 0);
+        else
+            cr_assert_null(json_get(doc, "dbeta"), "case %d: %s norm has no beta, yet a dbeta", k, method);
         if (strcmp(method, "batch") == 0) {
             check_norm_key(doc, cs, "running_mean", "running_mean", c, k, 0);
             check_norm_key(doc, cs, "running_var", "running_var", c, k, 0);
@@ -539,6 +584,16 @@ Test(cmd_bn, every_pytorch_case_of_every_normalization_method_matches_through_th
     }
     json_free(ref);
     scratch_remove(dir);
+}
+
+Test(cmd_bn, every_pytorch_case_of_every_normalization_method_matches_through_the_json_output)
+{
+    check_norm_reference("tests/reference/norm_pytorch.json", 150);
+}
+
+Test(cmd_bn, every_pytorch_token_case_matches_through_the_json_output_with_shape_t_c)
+{
+    check_norm_reference("tests/reference/norm_tokens_pytorch.json", 70);
 }
 
 Test(cmd_bn, explicit_batch_norm_on_one_value_per_channel_prints_exactly_what_the_default_prints)
@@ -630,6 +685,46 @@ Test(cmd_bn, the_report_of_layer_norm_shows_per_element_parameters_and_no_runnin
     scratch_remove(dir);
 }
 
+Test(cmd_bn, the_report_of_rms_norm_shows_the_mean_square_and_rms_and_no_mean_beta_or_dbeta)
+{
+    char dir[64];
+    scratch_make(dir, sizeof dir);
+    char dy_path[600], args[700];
+    snprintf(dy_path, sizeof dy_path, "%s/dy.csv", dir);
+    write_file(dy_path, "0.1,-0.2,0.3,0.4\n0.5,-0.6,0.7,0.8\n");
+    snprintf(args, sizeof args, "--norm=rms --gamma=1,1,1,2 --dy='%s'", dy_path);
+    Run r = run_bn(dir, "LC_ALL=C.UTF-8", args, "1,2,3,4\n-1,0.5,2,-3\n");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    /* Sample 0: mean(x²) = (1 + 4 + 9 + 16)/4 = 7.5, rms = √7.50001 = 2.73861, x̂ of 4 = 1.46059, y = 2·x̂. */
+    const char *want[] = { "RMS normalization", "no mean subtracted", "mean(x²) = 7.5  rms = 2.73861", "1.46059",
+                           "2.92119", "Scale: y = γ·x̂, one γ per element", "no β, no dβ",
+                           "(M·dx̂ − x̂·Σ dx̂·x̂)" };
+    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
+        cr_assert_not_null(strstr(r.out, want[k]), "lacks \"%s\":\n%s", want[k], r.out);
+    const char *never[] = { "μ =", "σ² =", "\n    β ", "\n    dβ ", "running_mean =" };
+    for (size_t k = 0; k < sizeof never / sizeof never[0]; k++)
+        cr_assert_null(strstr(r.out, never[k]), "has \"%s\":\n%s", never[k], r.out);
+    run_free(&r);
+    scratch_remove(dir);
+}
+
+Test(cmd_bn, the_report_of_tokens_names_samples_tokens_and_features)
+{
+    char dir[64];
+    scratch_make(dir, sizeof dir);
+    Run r = run_bn(dir, "LC_ALL=C.UTF-8", "--norm=layer --shape=2,3 --gamma=1,2,0.5 --beta=0,0.1,0.2",
+                   "1,2,3,4,5,6\n-1,0.5,2,-3,0,1\n");
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    /* Sample 1, token 1 is (-3, 0, 1): μ = -2/3, σ² = (49/9 + 4/9 + 25/9)/3 = 26/9 = 2.88889. */
+    const char *want[] = { "N = 2 samples × T = 2 tokens × C = 3 features", "a token's C features",
+                           "sample 1, token 1: 3 features = 3 values   μ = -0.666667  σ² = 2.88889", "t1c2",
+                           "one γ and β per feature", "a token alone gives the same output" };
+    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
+        cr_assert_not_null(strstr(r.out, want[k]), "lacks \"%s\":\n%s", want[k], r.out);
+    run_free(&r);
+    scratch_remove(dir);
+}
+
 /* ---------- bad input ---------- */
 
 typedef struct BadCase {
@@ -685,7 +780,21 @@ static const BadCase bad_cases[] = {
     { "--norm=group --groups=x", batch_4x2, NULL, 2, "bntutor: --groups: 'x'", NULL },
     { "--norm=group --groups=3 --shape=4,1,2", batch_3x8, NULL, 2, "bntutor: --groups: G=3 does not divide",
       "C=4" },
-    { "--shape=2,2", batch_3x8, NULL, 2, "bntutor: --shape: expected C,H,W", NULL },
+    { "--shape=2", batch_3x8, NULL, 2, "bntutor: --shape: expected C,H,W", "or T,C" },
+    { "--norm=layer --shape=2,2", batch_3x8, NULL, 1, "bntutor: <stdin>:1: row has 8 values, --shape=2,2 needs T*C = 4",
+      NULL },
+    { "--norm=instance --shape=2,4", batch_3x8, NULL, 2, "bntutor: --shape: instance norm has no per-token form",
+      "batch, layer, rms" },
+    { "--norm=group --groups=2 --shape=2,4", batch_3x8, NULL, 2, "bntutor: --shape: group norm has no per-token form",
+      NULL },
+    { "--norm=layer --shape=2,4 --gamma=1,2,3,4,5,6,7,8", batch_3x8, NULL, 2,
+      "bntutor: --gamma: expected 4 values (one per feature, C), got 8", NULL },
+    { "--norm=rms --beta=0,0,0,0,0,0,0,0", batch_3x8, NULL, 2, "bntutor: --beta: rms norm has no shift", NULL },
+    { "--norm=rms --running-var=1,1", batch_4x2, NULL, 2, "bntutor: --running-var: rms norm keeps no running", NULL },
+    { "--norm=rms --eps=0", "0,0\n0,0\n", NULL, 1, "bntutor: --eps: set 0 (rms norm) is all zeros", NULL },
+    { "--norm=rms --shape=2,1", "1,2\n3,4\n", NULL, 1, "bntutor: <stdin>: rms norm over tokens averages", NULL },
+    { "--norm=rms", "1\n3\n", NULL, 1, "bntutor: <stdin>: rms norm normalizes sets of C*H*W values per sample, here 1",
+      "only its sign" },
     { "--shape=2,2,2,1", batch_3x8, NULL, 2, "bntutor: --shape: expected C,H,W", NULL },
     { "--shape=2,0,4", batch_3x8, NULL, 2, "bntutor: --shape: expected C,H,W", NULL },
     { "--shape=2,,4", batch_3x8, NULL, 2, "bntutor: --shape: expected C,H,W", NULL },

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lesson/discover.h"
 #include "ui/app.h"
@@ -124,6 +125,30 @@ static void collect_all(Kinds *kinds)
     tutor_key(t, 'm');
     draw_into(kinds, t, 80, 24, "the menu");
     tutor_destroy(t);
+
+    /* The results with every mark: lesson 0's questions answered wrong, then right, in a scratch store. */
+    char progress[] = "/tmp/bntutor-contrast-XXXXXX";
+    int fd = mkstemp(progress);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    TutorConfig config;
+    tutor_config_default(&config);
+    config.lessons_dir = "lessons";
+    config.lesson = 0;
+    config.page = 3;
+    config.progress_path = progress;
+    t = tutor_create(&config, &err);
+    cr_assert_not_null(t, "%s", err.message);
+    tutor_key(t, 'b');
+    tutor_key(t, BK_ENTER);
+    tutor_key(t, '4');
+    tutor_key(t, BK_ENTER);
+    tutor_key(t, 'g');
+    cr_assert_str_eq(tutor_mode(t), "results");
+    draw_into(kinds, t, 80, 24, "the results");
+    draw_into(kinds, t, 200, 60, "the results");
+    tutor_destroy(t);
+    unlink(progress);
     lesson_set_destroy(set);
 }
 

@@ -1,4 +1,4 @@
-/* The normalization family (batch, layer, instance, group) against batchnorm.c, hand formulas and central differences. */
+/* The normalization family (batch, layer, instance, group, rms) against batchnorm.c, hand formulas and central differences. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,7 +11,7 @@
 #include "support/json.h"
 #include "util/pcg32.h"
 
-static const NormMethod ALL_METHODS[] = { NORM_BATCH, NORM_LAYER, NORM_INSTANCE, NORM_GROUP };
+static const NormMethod ALL_METHODS[] = { NORM_BATCH, NORM_LAYER, NORM_INSTANCE, NORM_GROUP, NORM_RMS };
 enum { NUM_METHODS = sizeof ALL_METHODS / sizeof ALL_METHODS[0] };
 
 /* Shapes every method accepts in training, G = groups dividing C. Each set has ≥ 3 values: with two,
@@ -52,6 +52,7 @@ static bool hand_in_set(NormMethod method, const NormShape *sh, int s, int n, in
     switch (method) {
     case NORM_BATCH: return c == s;
     case NORM_LAYER: return n == s;
+    case NORM_RMS: return n == s;
     case NORM_INSTANCE: return n == s / sh->c && c == s % sh->c;
     case NORM_GROUP: {
         int per = sh->c / sh->groups;
@@ -66,13 +67,15 @@ static int hand_num_sets(NormMethod method, const NormShape *sh)
     switch (method) {
     case NORM_BATCH: return sh->c;
     case NORM_LAYER: return sh->n;
+    case NORM_RMS: return sh->n;
     case NORM_INSTANCE: return sh->n * sh->c;
     case NORM_GROUP: return sh->n * sh->groups;
     }
     return 0;
 }
 
-/* Mean and biased variance of set s by the textbook formula over every element of the tensor. */
+/* Mean and biased variance of set s by the textbook formula over every element of the tensor; for RMS
+ * norm, which subtracts no mean, the centre 0 and the mean square. */
 static void hand_stats(double *mean, double *var, const double *x, NormMethod method, const NormShape *sh, int s)
 {
     int hw = sh->h * sh->w, count = 0;
@@ -85,7 +88,7 @@ static void hand_stats(double *mean, double *var, const double *x, NormMethod me
                     count++;
                 }
     cr_assert_gt(count, 0, "%s set %d is empty", norm_method_name(method), s);
-    *mean = sum / count;
+    *mean = method == NORM_RMS ? 0.0 : sum / count;
     double sq = 0.0;
     for (int n = 0; n < sh->n; n++)
         for (int c = 0; c < sh->c; c++)
@@ -182,6 +185,17 @@ Test(norm, set_counts_sizes_and_parameters_follow_each_methods_definition)
     cr_assert_eq(norm_num_sets(NORM_GROUP, &s), 6);
     cr_assert_eq(norm_set_size(NORM_GROUP, &s), 3 * 10);
     cr_assert_eq(norm_num_params(NORM_GROUP, &s), 6);
+    cr_assert_eq(norm_num_sets(NORM_RMS, &s), 3);
+    cr_assert_eq(norm_set_size(NORM_RMS, &s), 6 * 10);
+    cr_assert_eq(norm_num_params(NORM_RMS, &s), 60);
+    /* Tokens: 2 samples of 5 tokens of 4 features are 10 sets of 4 for layer norm, 4 sets of 10 for batch. */
+    NormShape tokens = norm_shape_tokens(2, 5, 4);
+    cr_assert(tokens.n == 10 && tokens.c == 4 && tokens.h == 1 && tokens.w == 1);
+    cr_assert_eq(norm_num_sets(NORM_LAYER, &tokens), 10);
+    cr_assert_eq(norm_set_size(NORM_LAYER, &tokens), 4);
+    cr_assert_eq(norm_num_params(NORM_LAYER, &tokens), 4);
+    cr_assert_eq(norm_num_sets(NORM_BATCH, &tokens), 4);
+    cr_assert_eq(norm_set_size(NORM_BATCH, &tokens), 10);
 }
 
 Test(norm, every_element_belongs_to_the_set_its_definition_names_and_sets_have_the_stated_size)
@@ -296,9 +310,10 @@ static void check_against_hand_formulas(NormMethod method)
                     double m, v;
                     hand_stats(&m, &v, r.x, method, sh, s);
                     double h = (r.x[i] - m) / sqrt(v + r.eps);
-                    int param = method == NORM_LAYER ? c * hw + p : c;
+                    int param = method == NORM_LAYER || method == NORM_RMS ? c * hw + p : c;
+                    double shift = method == NORM_RMS ? 0.0 : r.beta[param];
                     check_close(r.xhat[i], h, 1e-12, 1e-12, "%s shape %d xhat[%d]", norm_method_name(method), k, i);
-                    check_close(r.y[i], r.gamma[param] * h + r.beta[param], 1e-12, 1e-12, "%s shape %d y[%d]",
+                    check_close(r.y[i], r.gamma[param] * h + shift, 1e-12, 1e-12, "%s shape %d y[%d]",
                                 norm_method_name(method), k, i);
                 }
         run_free(&r);
@@ -325,6 +340,12 @@ Test(norm, group_statistics_and_output_match_the_formula_over_a_groups_channels_
     check_against_hand_formulas(NORM_GROUP);
 }
 
+Test(norm, rms_statistics_and_output_match_the_formula_without_centring_or_shift)
+{
+    check_against_hand_formulas(NORM_RMS);
+}
+
+/* RMS norm keeps the mean: its sets come out with mean square near one instead. */
 Test(norm, with_unit_gamma_and_zero_beta_every_set_has_mean_zero_and_variance_near_one)
 {
     for (int m = 0; m < NUM_METHODS; m++) {
@@ -348,13 +369,62 @@ Test(norm, with_unit_gamma_and_zero_beta_every_set_has_mean_zero_and_variance_ne
                             count++;
                         }
             double mean = sum / count, var = sq / count - mean * mean;
-            cr_assert(fabs(mean) < 1e-12, "%s set %d: mean %g", norm_method_name(ALL_METHODS[m]), s, mean);
             /* ε makes the variance a little below one: var/(var + ε). */
             double want = r.var[s] / (r.var[s] + r.eps);
+            if (ALL_METHODS[m] == NORM_RMS) {
+                check_close(sq / count, want, 1e-10, 0, "rms set %d mean square", s);
+                continue;
+            }
+            cr_assert(fabs(mean) < 1e-12, "%s set %d: mean %g", norm_method_name(ALL_METHODS[m]), s, mean);
             check_close(var, want, 1e-10, 0, "%s set %d variance", norm_method_name(ALL_METHODS[m]), s);
         }
         run_free(&r);
     }
+}
+
+/* The teaching claim of RMS norm: on inputs whose every set has mean 0 its output is layer norm's
+ * (without β); shifted, it is not, and x̂ keeps the set's mean. */
+Test(norm, rms_output_equals_layer_norms_exactly_when_each_set_has_mean_zero)
+{
+    NormShape sh = { 3, 4, 2, 2, 0 };
+    Run rms = run_make(NORM_RMS, sh, 31u), layer = run_make(NORM_LAYER, sh, 31u);
+    int row = sh.c * sh.h * sh.w;
+    for (int n = 0; n < sh.n; n++) {
+        double sum = 0.0;
+        for (int k = 0; k < row; k++)
+            sum += rms.x[n * row + k];
+        for (int k = 0; k < row; k++)
+            rms.x[n * row + k] -= sum / row;
+    }
+    memcpy(layer.x, rms.x, sizeof *rms.x * (size_t)rms.total);
+    memcpy(layer.dy, rms.dy, sizeof *rms.dy * (size_t)rms.total);
+    memcpy(layer.gamma, rms.gamma, sizeof *rms.gamma * (size_t)rms.params);
+    memset(layer.beta, 0, sizeof *layer.beta * (size_t)layer.params);
+    run_forward_backward(&rms);
+    run_forward_backward(&layer);
+    for (int k = 0; k < rms.total; k++)
+        check_close(rms.y[k], layer.y[k], 1e-12, 1e-12, "centred input, y[%d]", k);
+    /* The gradients still differ: layer norm's dx is RMS norm's with each set's mean taken out, since
+     * moving every value of a set alike moves the mean it subtracts, and nothing else. */
+    for (int n = 0; n < sh.n; n++) {
+        double mean_dx = 0.0;
+        for (int k = 0; k < row; k++)
+            mean_dx += rms.dx[n * row + k] / row;
+        cr_assert_gt(fabs(mean_dx), 1e-3, "sample %d: RMS dx has a mean (%g)", n, mean_dx);
+        for (int k = 0; k < row; k++)
+            check_close(layer.dx[n * row + k], rms.dx[n * row + k] - mean_dx, 1e-10, 1e-12,
+                        "centred input, dx[%d]", n * row + k);
+    }
+    for (int k = 0; k < rms.total; k++)
+        rms.x[k] += 1.0;
+    run_forward_backward(&rms);
+    double mean = 0.0;
+    for (int k = 0; k < row; k++)
+        mean += rms.xhat[k] / row;
+    /* Shifted by 1 with each sample's variance ~4: x̂'s mean is 1/√(4 + 1), not 0. */
+    cr_assert_gt(mean, 0.2, "rms x-hat keeps the shift: mean %g", mean);
+    run_free(&rms);
+    run_free(&layer);
 }
 
 /* ---------- gradients by central differences ---------- */
@@ -418,7 +488,14 @@ static void check_gradients(NormMethod method)
         }
         check_gradient(&r, r.dx, num_dx, r.total, "dx", k);
         check_gradient(&r, r.dgamma, num_dg, r.params, "dgamma", k);
-        check_gradient(&r, r.dbeta, num_db, r.params, "dbeta", k);
+        if (method == NORM_RMS) {
+            /* No β: the loss does not move with it, and backward leaves dβ at 0. */
+            for (int p = 0; p < r.params; p++)
+                cr_assert(r.dbeta[p] == 0.0 && fabs(num_db[p]) < 1e-9, "rms dbeta[%d]: %g, numeric %g", p,
+                          r.dbeta[p], num_db[p]);
+        } else {
+            check_gradient(&r, r.dbeta, num_db, r.params, "dbeta", k);
+        }
         free(num_dx);
         free(num_dg);
         free(num_db);
@@ -444,6 +521,33 @@ Test(norm, instance_gradients_match_central_differences_over_several_shapes)
 Test(norm, group_gradients_match_central_differences_over_several_shapes)
 {
     check_gradients(NORM_GROUP);
+}
+
+Test(norm, rms_gradients_match_central_differences_over_several_shapes)
+{
+    check_gradients(NORM_RMS);
+}
+
+/* Layer and RMS norm per token (N×T×C, statistics over C), and batch norm over tokens. */
+Test(norm, per_token_gradients_match_central_differences)
+{
+    static const int tokens[][3] = { { 2, 3, 4 }, { 1, 5, 3 }, { 3, 2, 6 } };
+    static const NormMethod methods[] = { NORM_LAYER, NORM_RMS, NORM_BATCH };
+    for (unsigned m = 0; m < sizeof methods / sizeof methods[0]; m++)
+        for (unsigned k = 0; k < sizeof tokens / sizeof tokens[0]; k++) {
+            Run r = run_make(methods[m], norm_shape_tokens(tokens[k][0], tokens[k][1], tokens[k][2]), 300u + k);
+            run_forward_backward(&r);
+            double *num_dx = zeros(r.total), *num_dg = zeros(r.params);
+            for (int i = 0; i < r.total; i++)
+                num_dx[i] = numeric_gradient(&r, r.x, i);
+            for (int p = 0; p < r.params; p++)
+                num_dg[p] = numeric_gradient(&r, r.gamma, p);
+            check_gradient(&r, r.dx, num_dx, r.total, "tokens dx", (int)k);
+            check_gradient(&r, r.dgamma, num_dg, r.params, "tokens dgamma", (int)k);
+            free(num_dx);
+            free(num_dg);
+            run_free(&r);
+        }
 }
 
 Test(norm, backward_accumulates_into_dgamma_and_dbeta_and_overwrites_dx)
@@ -501,6 +605,7 @@ Test(norm, a_set_of_one_value_is_refused_in_training_for_every_method_and_allowe
     expect_refused(NORM_LAYER, (NormShape){ 4, 1, 1, 1, 0 }, true, "C*H*W values per sample");
     expect_refused(NORM_INSTANCE, (NormShape){ 4, 3, 1, 1, 0 }, true, "H*W values");
     expect_refused(NORM_GROUP, (NormShape){ 4, 3, 1, 1, 3 }, true, "C/G*H*W");
+    expect_refused(NORM_RMS, (NormShape){ 4, 1, 1, 1, 0 }, true, "C*H*W values per sample");
     BnError err = { 0 };
     cr_assert(norm_check(NORM_BATCH, &(NormShape){ 1, 3, 1, 1, 0 }, false, &err), "eval of one sample: %s",
               err.message);
@@ -541,9 +646,8 @@ Test(norm, a_refused_forward_writes_nothing_and_says_why)
 
 /* ---------- PyTorch's answers (tests/reference/norm_pytorch.json, by make_norm_cases.py) ---------- */
 
-static JsonValue *torch_cases_load(void)
+static JsonValue *torch_cases_load(const char *path)
 {
-    const char *path = "tests/reference/norm_pytorch.json";
     char *text = check_read_file(path, NULL);
     cr_assert_not_null(text, "cannot read %s (tests run from the top of the tree)", path);
     char err[128];
@@ -594,10 +698,59 @@ static double dx_terms(const Run *r)
     return g * d * q;
 }
 
+/* One PyTorch case on shape sh: statistics, forward, backward and (batch norm) the running update and eval
+ * mode. RMS cases have no β: the engine gets NaN for it, so any read of it would show. */
+static void check_torch_case(const JsonValue *cs, NormMethod method, NormShape sh, int k)
+{
+    Run r = run_make(method, sh, 1u);
+    r.eps = json_number(json_get(cs, "eps"));
+    free(r.x);
+    free(r.dy);
+    free(r.gamma);
+    r.x = case_numbers(cs, "x", r.total, k);
+    r.dy = case_numbers(cs, "dy", r.total, k);
+    r.gamma = case_numbers(cs, "gamma", r.params, k);
+    bool shift = !norm_descriptor(method)->no_shift;
+    cr_assert_eq(json_get(cs, "beta") != NULL, shift, "case %d: a beta exactly when the method has one", k);
+    if (shift) {
+        free(r.beta);
+        r.beta = case_numbers(cs, "beta", r.params, k);
+    } else {
+        for (int p = 0; p < r.params; p++)
+            r.beta[p] = NAN;
+    }
+    run_forward_backward(&r);
+    check_against_case(r.mean, cs, "mean", r.sets, k, 0);
+    check_against_case(r.var, cs, "var", r.sets, k, 0);
+    check_against_case(r.xhat, cs, "xhat", r.total, k, 0);
+    check_against_case(r.y, cs, "y", r.total, k, 0);
+    check_against_case(r.dx, cs, "dx", r.total, k, dx_terms(&r));
+    check_against_case(r.dgamma, cs, "dgamma", r.params, k, 0);
+    if (shift)
+        check_against_case(r.dbeta, cs, "dbeta", r.params, k, 0);
+    else
+        for (int p = 0; p < r.params; p++)
+            cr_assert(r.dbeta[p] == 0.0, "case %d: rms has no beta, yet dbeta[%d] = %g", k, p, r.dbeta[p]);
+    if (method == NORM_BATCH) {
+        double *rm = case_numbers(cs, "running_mean_in", sh.c, k);
+        double *rv = case_numbers(cs, "running_var_in", sh.c, k);
+        long seen = 0;
+        batchnorm_update_running(rm, rv, &seen, r.mean, r.var, BN_CONVENTION_PYTORCH,
+                                 json_number(json_get(cs, "momentum")), sh.n * sh.h * sh.w, sh.c);
+        check_against_case(rm, cs, "running_mean", sh.c, k, 0);
+        check_against_case(rv, cs, "running_var", sh.c, k, 0);
+        norm_forward_eval_batch(r.y, r.x, rm, rv, r.gamma, r.beta, r.eps, &sh);
+        check_against_case(r.y, cs, "eval_y", r.total, k, 0);
+        free(rm);
+        free(rv);
+    }
+    run_free(&r);
+}
+
 Test(norm, every_pytorch_case_of_every_method_matches_forward_statistics_backward_and_running_update)
 {
-    JsonValue *doc = torch_cases_load();
-    int per_method[NUM_METHODS] = { 0 };
+    JsonValue *doc = torch_cases_load("tests/reference/norm_pytorch.json");
+    int per_method[NORM_METHOD_COUNT] = { 0 };
     for (int k = 0; k < json_length(doc); k++) {
         const JsonValue *cs = json_index(doc, k);
         NormMethod method;
@@ -605,42 +758,31 @@ Test(norm, every_pytorch_case_of_every_method_matches_forward_statistics_backwar
         NormShape sh = { (int)json_number(json_get(cs, "n")), (int)json_number(json_get(cs, "c")),
                          (int)json_number(json_get(cs, "h")), (int)json_number(json_get(cs, "w")),
                          (int)json_number(json_get(cs, "groups")) };
-        Run r = run_make(method, sh, 1u);
-        r.eps = json_number(json_get(cs, "eps"));
-        free(r.x);
-        free(r.dy);
-        free(r.gamma);
-        free(r.beta);
-        r.x = case_numbers(cs, "x", r.total, k);
-        r.dy = case_numbers(cs, "dy", r.total, k);
-        r.gamma = case_numbers(cs, "gamma", r.params, k);
-        r.beta = case_numbers(cs, "beta", r.params, k);
-        run_forward_backward(&r);
-        check_against_case(r.mean, cs, "mean", r.sets, k, 0);
-        check_against_case(r.var, cs, "var", r.sets, k, 0);
-        check_against_case(r.xhat, cs, "xhat", r.total, k, 0);
-        check_against_case(r.y, cs, "y", r.total, k, 0);
-        check_against_case(r.dx, cs, "dx", r.total, k, dx_terms(&r));
-        check_against_case(r.dgamma, cs, "dgamma", r.params, k, 0);
-        check_against_case(r.dbeta, cs, "dbeta", r.params, k, 0);
-        if (method == NORM_BATCH) {
-            double *rm = case_numbers(cs, "running_mean_in", sh.c, k);
-            double *rv = case_numbers(cs, "running_var_in", sh.c, k);
-            long seen = 0;
-            batchnorm_update_running(rm, rv, &seen, r.mean, r.var, BN_CONVENTION_PYTORCH,
-                                     json_number(json_get(cs, "momentum")), sh.n * sh.h * sh.w, sh.c);
-            check_against_case(rm, cs, "running_mean", sh.c, k, 0);
-            check_against_case(rv, cs, "running_var", sh.c, k, 0);
-            norm_forward_eval_batch(r.y, r.x, rm, rv, r.gamma, r.beta, r.eps, &sh);
-            check_against_case(r.y, cs, "eval_y", r.total, k, 0);
-            free(rm);
-            free(rv);
-        }
+        check_torch_case(cs, method, sh, k);
         per_method[method]++;
-        run_free(&r);
     }
     for (int m = 0; m < NUM_METHODS; m++)
         cr_assert_geq(per_method[ALL_METHODS[m]], 30, "only %d %s cases", per_method[ALL_METHODS[m]],
                       norm_method_name(ALL_METHODS[m]));
+    json_free(doc);
+}
+
+/* Transformer tokens (N×T×C): layer and RMS norm per token over C, batch norm per feature over tokens. */
+Test(norm, every_pytorch_token_case_matches_per_token_layer_and_rms_norm_and_batch_norm_over_tokens)
+{
+    JsonValue *doc = torch_cases_load("tests/reference/norm_tokens_pytorch.json");
+    int per_method[NORM_METHOD_COUNT] = { 0 };
+    for (int k = 0; k < json_length(doc); k++) {
+        const JsonValue *cs = json_index(doc, k);
+        NormMethod method;
+        cr_assert(norm_method_parse(json_string(json_get(cs, "method")), &method), "case %d: method", k);
+        NormShape sh = norm_shape_tokens((int)json_number(json_get(cs, "n")), (int)json_number(json_get(cs, "t")),
+                                         (int)json_number(json_get(cs, "c")));
+        check_torch_case(cs, method, sh, k);
+        per_method[method]++;
+    }
+    cr_assert_geq(per_method[NORM_LAYER], 30, "only %d per-token layer cases", per_method[NORM_LAYER]);
+    cr_assert_geq(per_method[NORM_RMS], 30, "only %d per-token rms cases", per_method[NORM_RMS]);
+    cr_assert_geq(per_method[NORM_BATCH], 8, "only %d batch-over-tokens cases", per_method[NORM_BATCH]);
     json_free(doc);
 }

@@ -43,7 +43,7 @@ Test(norm_table, names_are_distinct_and_parse_back_to_their_method)
     }
     cr_assert_null(names[NORM_METHOD_COUNT], "the list ends with NULL");
     char list[128];
-    cr_assert_str_eq(norm_method_list(list, sizeof list), "batch, layer, instance, group");
+    cr_assert_str_eq(norm_method_list(list, sizeof list), "batch, layer, instance, group, rms");
 }
 
 /* Each set's place (samples and channels) holds exactly the planes set_of assigns to it, and the sets

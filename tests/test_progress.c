@@ -129,7 +129,9 @@ Test(progress, a_damaged_line_costs_only_itself_and_the_file_is_kept_as_a_backup
     cr_assert(strstr(warning.message, "damaged at line 4"), "%s", warning.message);
     cr_assert(strstr(warning.message, "1 bad line skipped, 4 kept"), "%s", warning.message);
     cr_assert(strstr(warning.message, ".damaged"), "the warning says where the file goes: %s", warning.message);
-    cr_assert_str_eq(warning.where, path);
+    char where[600];
+    snprintf(where, sizeof where, "%s:4", path);
+    cr_assert_str_eq(warning.where, where, "the message points at the first bad line, as file:line");
     cr_assert_eq(p->lesson, 2, "the good lines are kept");
     cr_assert(progress_is_done(p, 1));
     cr_assert_eq(progress_lesson(p, 2)->page, 3);
@@ -421,7 +423,7 @@ Test(progress, reset_forgets_everything_in_memory_and_on_disk)
     char *backup = path_in(dir, "progress.bak");
     char *kept = check_read_file(backup, NULL);
     cr_assert_not_null(kept, "one backup is kept");
-    cr_assert(strstr(kept, "check 5 1 1 right\n"), "%s", kept);
+    cr_assert(strstr(kept, "check 5 1 1 right right - -\n"), "%s", kept);
     free(kept);
     free(backup);
     cr_assert(progress_reset(p, &warning), "resetting twice is fine");
@@ -454,4 +456,114 @@ Test(progress, the_default_place_follows_xdg_state_home_then_home)
     cr_assert(warning.set, "no place at all is worth one warning");
     cr_assert_not(progress_save(p, &warning));
     progress_destroy(p);
+}
+
+Test(progress, the_first_answer_and_its_time_are_kept_for_good)
+{
+    char *dir = temp_dir();
+    char *path = path_in(dir, "progress");
+    BnError warning = { 0 };
+    Progress *p = progress_load(path, &warning);
+    progress_record_answer(p, 3, 2, 1, false, "-0.5, \"x\"", 1796626800);   /* 2026-12-07T07:00:00Z */
+    progress_record_answer(p, 3, 2, 1, true, "0.5", 1796627000);            /* a later visit */
+    cr_assert(progress_save(p, &warning), "%s", warning.message);
+    progress_destroy(p);
+    char *text = check_read_file(path, NULL);
+    cr_assert(strstr(text, "check 3 2 1 right wrong %2D0.5%2C%20%22x%22 2026-12-07T07:00:00Z\n"),
+              "the answer is one word of the file: %s", text);
+    free(text);
+
+    Progress *q = progress_load(path, &warning);
+    cr_assert_not(warning.set, "%s", warning.message);
+    const ProgressCheck *c = progress_check(q, 3, 2, 1);
+    cr_assert_not_null(c);
+    cr_expect(c->correct, "the latest answer was right");
+    cr_expect_not(c->first_correct, "the first was wrong");
+    cr_expect_str_eq(c->first_answer, "-0.5, \"x\"");
+    cr_expect_eq(c->first_time, 1796626800);
+    char when[32];
+    cr_expect_str_eq(progress_format_time(c->first_time, when, sizeof when), "2026-12-07T07:00:00Z");
+    cr_expect_str_eq(progress_format_time(0, when, sizeof when), "", "an unknown time is empty");
+    progress_destroy(q);
+    free(path);
+    remove_tree(dir);
+    free(dir);
+}
+
+Test(progress, an_older_file_with_one_verdict_per_question_still_loads)
+{
+    char *dir = temp_dir();
+    char *path = path_in(dir, "progress");
+    write_file(path, "bntutor-progress 1\ncheck 2 1 1 right\ncheck 2 1 2 wrong\n");
+    BnError warning = { 0 };
+    Progress *p = progress_load(path, &warning);
+    cr_assert_not(warning.set, "an older file is not damaged: %s", warning.message);
+    const ProgressCheck *a = progress_check(p, 2, 1, 1), *b = progress_check(p, 2, 1, 2);
+    cr_assert(a && b);
+    cr_expect(a->first_correct && !b->first_correct, "its verdict is the best guess at the first");
+    cr_expect_str_eq(a->first_answer, "");
+    cr_expect_eq(a->first_time, 0);
+    /* Answering again does not replace what the older file knew first. */
+    progress_record_answer(p, 2, 1, 2, true, "7", 1796626800);
+    cr_expect_not(progress_check(p, 2, 1, 2)->first_correct);
+    progress_destroy(p);
+    free(path);
+    remove_tree(dir);
+    free(dir);
+}
+
+Test(progress, two_tutors_keep_the_earlier_first_answer)
+{
+    char *dir = temp_dir();
+    char *path = path_in(dir, "progress");
+    BnError warning = { 0 };
+    Progress *a = progress_load(path, &warning);
+    Progress *b = progress_load(path, &warning);
+    progress_record_answer(b, 4, 1, 1, true, "a", 2000);
+    progress_record_answer(a, 4, 1, 1, false, "c", 1000);    /* answered earlier, saved later */
+    cr_assert(progress_save(b, &warning), "%s", warning.message);
+    cr_assert(progress_save(a, &warning), "%s", warning.message);
+    progress_destroy(a);
+    progress_destroy(b);
+    Progress *q = progress_load(path, &warning);
+    const ProgressCheck *c = progress_check(q, 4, 1, 1);
+    cr_assert_not_null(c);
+    cr_expect_str_eq(c->first_answer, "c");
+    cr_expect_eq(c->first_time, 1000);
+    cr_expect_not(c->first_correct);
+    progress_destroy(q);
+    free(path);
+    remove_tree(dir);
+    free(dir);
+}
+
+Test(progress, a_bad_first_answer_or_time_is_a_damaged_line_with_its_place)
+{
+    static const char *const bad[] = {
+        "check 1 1 1 right maybe a 2026-12-07T07:00:00Z",     /* not a verdict */
+        "check 1 1 1 right right a%2 2026-12-07T07:00:00Z",   /* a cut escape */
+        "check 1 1 1 right right a\"b 2026-12-07T07:00:00Z",  /* a byte that is never written raw */
+        "check 1 1 1 right right a 2026-12-07 07:00:00",      /* not ISO 8601 */
+        "check 1 1 1 right right a 2026-02-07T25:00:00Z",     /* no such hour */
+        "check 1 1 1 right right a",                          /* fields missing */
+    };
+    char *dir = temp_dir();
+    char *path = path_in(dir, "progress");
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "bntutor-progress 1\nposition 1 1\n%s\n", bad[i]);
+        write_file(path, text);
+        BnError warning = { 0 };
+        Progress *p = progress_load(path, &warning);
+        char where[600];
+        snprintf(where, sizeof where, "%s:3", path);
+        cr_expect(warning.set && strcmp(warning.where, where) == 0, "'%s': where '%s', want '%s'", bad[i],
+                  warning.where, where);
+        cr_expect_null(progress_check(p, 1, 1, 1), "'%s' is skipped", bad[i]);
+        cr_expect_eq(p->lesson, 1, "the good line is kept");
+        progress_destroy(p);
+    }
+    free(path);
+    remove_tree(dir);
+    free(dir);
 }

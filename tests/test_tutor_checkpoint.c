@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "support/check.h"
@@ -362,6 +363,10 @@ Test(tutor_checkpoint, the_score_keeps_the_first_try)
     Progress *p = progress_load(box.progress, &err);
     const ProgressCheck *c1 = progress_check(p, 42, 1, 1);
     cr_assert(c1 && !c1->correct, "the first answer (wrong) is the score, not the retry");
+    cr_assert(!c1->first_correct, "the first answer is kept as wrong");
+    cr_assert_str_eq(c1->first_answer, "b", "the first answer is the choice picked first");
+    long long now = (long long)time(NULL);
+    cr_assert(c1->first_time > now - 600 && c1->first_time <= now, "answered now, not at %lld", c1->first_time);
     progress_destroy(p);
     unlink(box.progress);
     unlink(box.path);

@@ -10,6 +10,7 @@ int cmd_render(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_results(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 /* The interactive tutor; argv[0] is the program name. */
 int cmd_tutor(int argc, char **argv);

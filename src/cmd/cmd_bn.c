@@ -28,7 +28,7 @@ static const char help_head[] =
     "Options:\n"
     "  --gamma=LIST          scale, one per feature, comma-separated (default 1)\n"
     "  --beta=LIST           shift, one per feature (default 0)\n"
-    "  --eps=E               added to the variance before the square root\n"
+    "  --eps=E               added to the variance (rms: the mean square) before the square root\n"
     "                        (default 1e-5; 1e-3 with --convention=keras)\n"
     "  --momentum=M          running-statistics momentum in [0, 1], in the convention's own meaning\n"
     "                        (default 0.1 for pytorch, 0.99 for keras; paper has none)\n"
@@ -42,19 +42,30 @@ static const char help_head[] =
     "  --batches-seen=K      paper convention: how many batches of the frozen network the running\n"
     "                        state already averages (default 0: this batch alone gives the estimate)\n"
     "  --dy=FILE             upstream gradient dL/dy, CSV of the same shape: adds the backward pass\n"
-    "  --norm=METHOD         which values share one mean and variance (default batch):\n";
+    "  --norm=METHOD         which values share one set of statistics (default batch):\n";
 
 /* After the methods, one line each from norm.h's table. */
-static const char help_tail[] =
+static const char help_middle[] =
     "  --groups=G            group norm: G groups of C/G channels (G must divide C)\n"
     "  --shape=C,H,W         each row is C channels of H x W positions, channel-major (channel, row,\n"
     "                        column: x.reshape(N, -1)); default: one channel per column, H = W = 1.\n"
-    "                        --gamma/--beta then take one value per channel (per element for layer)\n"
+    "                        --gamma/--beta then take one value per channel (per element for layer\n"
+    "                        and rms)\n"
+    "  --shape=T,C           each row is T tokens of C features, token by token (x.reshape(N, -1) of\n"
+    "                        an N x T x C tensor, as transformers hold it); --gamma/--beta take one\n"
+    "                        value per feature. One set is then:\n";
+
+/* After the per-token methods, from the same table. */
+static const char help_tail[] =
     "  --json                one JSON object instead of the report (numbers with 17 digits)\n"
     "  --help                this text\n"
     "\n"
     "Only batch norm keeps running statistics: --convention, --momentum, --running-mean,\n"
     "--running-var and --batches-seen are for it alone.\n"
+    "\n"
+    "RMS norm subtracts no mean and has no shift: y = gamma * x / sqrt(mean(x^2) + eps), one gamma per\n"
+    "element (PyTorch's RMSNorm, a weight only; --beta is refused). Its report and JSON give each set's\n"
+    "mean_square and rms in place of mean, var and var_unbiased, and no dbeta.\n"
     "\n"
     "A file (and --dy) may hold at most 32 MiB, 100000 rows and 1000000 values.\n"
     "\n"
@@ -66,6 +77,12 @@ static void help_print(void)
     for (int m = 0; m < NORM_METHOD_COUNT; m++) {
         const NormDescriptor *d = norm_descriptor((NormMethod)m);
         printf("                          %-10s%s\n", d->name, d->averages);
+    }
+    fputs(help_middle, stdout);
+    for (int m = 0; m < NORM_METHOD_COUNT; m++) {
+        const NormDescriptor *d = norm_descriptor((NormMethod)m);
+        if (d->token_averages)
+            printf("                          %-10s%s\n", d->name, d->token_averages);
     }
     fputs(help_tail, stdout);
 }
@@ -90,6 +107,7 @@ typedef struct BnOptions {
     bool convention_set;
     int groups;                 /* 0: not given */
     int shape_c, shape_h, shape_w;  /* shape_c 0: no --shape (C = columns, H = W = 1) */
+    int tokens;                 /* T of --shape=T,C (H = W = 1), 0: channels and positions */
 } BnOptions;
 
 static void options_free(BnOptions *o)
@@ -130,7 +148,7 @@ static int number_parse(double *out, const char *where, const char *value)
     return 0;
 }
 
-/* --shape=C,H,W: three whole numbers >= 1 whose product fits the indices. */
+/* --shape=C,H,W: three whole numbers >= 1 whose product fits the indices; --shape=T,C: tokens. */
 static int shape_parse(BnOptions *o, const char *where, const char *value)
 {
     long dims[3];
@@ -153,14 +171,23 @@ static int shape_parse(BnOptions *o, const char *where, const char *value)
             break;
         p++;
     }
+    if (count == 2) {
+        if (dims[0] * dims[1] > INT_MAX)
+            return cmd_fail(2, where, "%ld x %ld values per sample are too many", dims[0], dims[1]);
+        o->tokens = (int)dims[0];
+        o->shape_c = (int)dims[1];
+        o->shape_h = o->shape_w = 1;
+        return 0;
+    }
     if (count != 3)
-        return cmd_fail(2, where, "expected C,H,W, three whole numbers >= 1 (channels, rows, columns), got '%.40s'",
-                        value);
+        return cmd_fail(2, where, "expected C,H,W, three whole numbers >= 1 (channels, rows, columns), or T,C "
+                        "(tokens, features), got '%.40s'", value);
     if (dims[0] * dims[1] > INT_MAX || dims[0] * dims[1] * dims[2] > INT_MAX)
         return cmd_fail(2, where, "%ld x %ld x %ld values per sample are too many", dims[0], dims[1], dims[2]);
     o->shape_c = (int)dims[0];
     o->shape_h = (int)dims[1];
     o->shape_w = (int)dims[2];
+    o->tokens = 0;
     return 0;
 }
 
@@ -173,6 +200,17 @@ static int norm_options_check(const BnOptions *o)
         return cmd_fail(2, "--groups", "only group norm has groups (use --norm=group)");
     if (d->needs_groups && !o->groups)
         return cmd_fail(2, "--norm", "%s norm needs the number of groups: --groups=G", name);
+    if (o->tokens && !d->token_averages) {
+        char with[128] = "";
+        for (int m = 0, used = 0; m < NORM_METHOD_COUNT; m++)
+            if (norm_descriptor((NormMethod)m)->token_averages && used < (int)sizeof with)
+                used += snprintf(with + used, sizeof with - (size_t)used, "%s%s", used ? ", " : "",
+                                 norm_method_name((NormMethod)m));
+        return cmd_fail(2, "--shape", "%s norm has no per-token form; --shape=T,C (tokens) is for %s", name, with);
+    }
+    if (d->no_shift && o->beta.len >= 0)
+        return cmd_fail(2, "--beta", "%s norm has no shift: y = gamma * xhat, a weight only (as PyTorch's RMSNorm)",
+                        name);
     if (d->needs_groups && o->shape_c && o->shape_c % o->groups != 0)
         return cmd_fail(2, "--groups", "G=%d does not divide the C=%d channels of --shape (%s norm needs "
                         "C/G channels per group)", o->groups, o->shape_c, name);
@@ -337,8 +375,9 @@ typedef struct BnStep {
     /* Running statistics and one value per channel: each column is a feature and one set, and the
      * report and JSON keep the per-feature form of plain batch normalization. */
     bool per_feature;
-    int total, sets, set_size, params, row;     /* row: C·H·W values per sample */
-    double *x, *y, *xhat, *eval_y;              /* (N, C·H·W) */
+    int total, sets, set_size, params, row;     /* row: C·H·W (or T·C) values per sample */
+    int samples, tokens;                        /* N rows of the input; T with --shape=T,C, else 0 */
+    double *x, *y, *xhat, *eval_y;              /* (N, row) */
     double *mean, *var, *var_unbiased, *rstd;   /* (sets) */
     double *gamma, *beta;                       /* (params) */
     double *rm_before, *rv_before, *rm, *rv;    /* (C), with running statistics only */
@@ -374,6 +413,9 @@ static const char *input_name(const BnOptions *o)
 static int param_take(double *out, const BnList *list, const char *where, double fallback, const BnStep *s)
 {
     const NormDescriptor *d = s->desc;
+    if (s->tokens && list->len >= 0 && list->len != s->params)
+        return cmd_fail(2, where, "expected %d value%s (one per feature, C), got %d", s->params,
+                        s->params == 1 ? "" : "s", list->len);
     if (!s->per_feature && list->len >= 0 && list->len != s->params)
         return cmd_fail(2, where, "expected %d value%s (%s%s%s), got %d", s->params, s->params == 1 ? "" : "s",
                         d->params_per_element ? "one per element, C*H*W, for " : "one per channel",
@@ -395,17 +437,27 @@ static int fail_one_sample(const char *input, int n)
 static int step_setup(BnStep *s, const BnOptions *o, const CsvMatrix *batch)
 {
     s->desc = norm_descriptor(o->norm);
-    s->shape = (NormShape){ batch->rows, o->shape_c ? o->shape_c : batch->cols, o->shape_c ? o->shape_h : 1,
-                            o->shape_c ? o->shape_w : 1, o->groups };
+    s->samples = batch->rows;
+    s->tokens = o->tokens;
+    /* Tokens are samples of their own to the engine: N·T rows of C, the same values in the same order. */
+    if (o->tokens)
+        s->shape = norm_shape_tokens(batch->rows, o->tokens, o->shape_c);
+    else
+        s->shape = (NormShape){ batch->rows, o->shape_c ? o->shape_c : batch->cols, o->shape_c ? o->shape_h : 1,
+                                o->shape_c ? o->shape_w : 1, o->groups };
     const NormShape *sh = &s->shape;
-    s->per_feature = s->desc->running_stats && sh->h * sh->w == 1;
+    s->per_feature = s->desc->running_stats && sh->h * sh->w == 1 && !o->tokens;
     BnError err = { 0 };
+    if (s->tokens && s->desc->set_size(sh) < 2)
+        return cmd_fail(1, input_name(o), "%s norm over tokens averages %s, here 1 value: too few to normalize "
+                        "(give more %s)", s->desc->name, s->desc->token_averages,
+                        s->desc->running_stats ? "samples or tokens" : "features");
     if (!s->per_feature && o->norm == NORM_BATCH && sh->n * sh->h * sh->w < 2)
         return fail_one_sample(input_name(o), sh->n);
     if (!s->per_feature && !norm_check(o->norm, sh, true, &err))
         return cmd_fail(1, input_name(o), "%s", err.message);
-    s->row = sh->c * sh->h * sh->w;
-    s->total = sh->n * s->row;
+    s->row = batch->cols;
+    s->total = sh->n * sh->c * sh->h * sh->w;
     s->sets = norm_num_sets(o->norm, sh);
     s->set_size = norm_set_size(o->norm, sh);
     s->params = norm_num_params(o->norm, sh);
@@ -484,6 +536,9 @@ static int step_run(BnStep *s, const BnOptions *o, const CsvMatrix *batch, const
         return cmd_fail(1, input_name(o), "%s", err.message);
     /* With eps = 0 a constant set divides zero by zero; say so rather than print NaN. */
     for (int k = 0; k < s->sets; k++) {
+        if (s->var[k] + o->eps == 0.0 && s->desc->no_centering)
+            return cmd_fail(1, "--eps", "set %d (%s norm) is all zeros (mean square 0) and eps is 0: normalizing "
+                            "would divide by zero; use eps > 0", k, s->desc->name);
         if (s->var[k] + o->eps == 0.0 && s->per_feature)
             return cmd_fail(1, "--eps", "feature %d is constant in this batch (variance 0) and eps is 0: "
                             "normalizing would divide by zero; use eps > 0", k + 1);
@@ -516,13 +571,14 @@ static int step_run(BnStep *s, const BnOptions *o, const CsvMatrix *batch, const
 /* Symbols of the report, in UTF-8 or in plain ASCII. */
 typedef struct Glyphs {
     const char *mu, *var, *var_u, *std, *xhat, *gamma, *beta, *eps, *dot, *minus, *arrow, *sum, *times;
-    const char *dbeta, *dgamma, *approx;
+    const char *dbeta, *dgamma, *approx, *mean_square, *rms_formula, *rms_back_dx;
     const char *stats_formula, *norm_formula, *affine_formula, *eval_formula, *back_params, *back_dx;
 } Glyphs;
 
 static const Glyphs glyphs_utf8 = {
     "μ", "σ²", "s²", "√(σ² + ε)", "x̂", "γ", "β", "ε", "·", "−", "←", "Σ", "×",
-    "dβ", "dγ", "≈",
+    "dβ", "dγ", "≈", "mean(x²)", "x̂ = x / √(mean(x²) + ε)",
+    "dx = (1/(M·√(mean(x²) + ε)))·(M·dx̂ − x̂·Σ dx̂·x̂), dx̂ = γ·dy, sums over the set's M values",
     "μ = (1/N)·Σᵢ xᵢ      σ² = (1/N)·Σᵢ (xᵢ − μ)²      unbiased s² = σ²·N/(N − 1)",
     "x̂ = (x − μ) / √(σ² + ε)",
     "y = γ·x̂ + β",
@@ -533,7 +589,9 @@ static const Glyphs glyphs_utf8 = {
 
 static const Glyphs glyphs_ascii = {
     "mu", "var", "var_unbiased", "sqrt(var+eps)", "xhat", "gamma", "beta", "eps", "*", "-", "<-", "sum", "x",
-    "dbeta", "dgamma", "~",
+    "dbeta", "dgamma", "~", "mean(x^2)", "xhat = x / sqrt(mean(x^2) + eps)",
+    "dx = (1/(M * sqrt(mean(x^2) + eps))) * (M * dxhat - xhat * sum dxhat * xhat), dxhat = gamma * dy, "
+    "sums over the set's M values",
     "mu = (1/N) * sum_i x_i      var = (1/N) * sum_i (x_i - mu)^2      var_unbiased = var * N/(N - 1)",
     "xhat = (x - mu) / sqrt(var + eps)",
     "y = gamma * xhat + beta",
@@ -751,6 +809,16 @@ static void set_describe(char *buf, size_t size, const BnStep *s, int k, const G
     NormSetPlace at = s->desc->set_place(sh, k);
     int first = at.channel_first;
     char where[96];
+    if (s->tokens && at.sample < 0) {
+        snprintf(buf, size, "feature %d: %d sample%s %s %d token%s = %d values", first, s->samples,
+                 s->samples == 1 ? "" : "s", g->times, s->tokens, s->tokens == 1 ? "" : "s", s->set_size);
+        return;
+    }
+    if (s->tokens) {
+        snprintf(buf, size, "sample %d, token %d: %d feature%s = %d values", at.sample / s->tokens,
+                 at.sample % s->tokens, sh->c, sh->c == 1 ? "" : "s", s->set_size);
+        return;
+    }
     if (at.sample < 0)
         snprintf(where, sizeof where, "channel %d: %d sample%s %s", first, sh->n, sh->n == 1 ? "" : "s", g->times);
     else if (at.every_channel)
@@ -783,6 +851,20 @@ static void report_header(BnReport *rp, const BnStep *s)
         printf("\n\n");
         return;
     }
+    if (s->tokens) {
+        printf("%s normalization, training mode: N = %d sample%s %s T = %d token%s %s C = %d feature%s\n",
+               s->desc->title, s->samples, s->samples == 1 ? "" : "s", g->times, s->tokens, s->tokens == 1 ? "" : "s",
+               g->times, sh->c, sh->c == 1 ? "" : "s");
+        printf("Each set: %s.\n", s->desc->token_averages);
+        if (s->desc->running_stats)
+            printf("Convention %s, %s = %s, momentum m = %s\n", batchnorm_convention_name(o->convention), g->eps,
+                   report_num(a, sizeof a, o->eps), report_num(b, sizeof b, o->momentum));
+        else
+            printf("%s = %s\n", g->eps, report_num(a, sizeof a, o->eps));
+        printf("Samples, tokens and features count from 0; columns run token by token, then feature "
+               "(x.reshape(N, -1) of N%sT%sC).\n\n", g->times, g->times);
+        return;
+    }
     printf("%s normalization, training mode: N = %d sample%s %s C = %d channel%s %s H%sW = %d%s%d position%s",
            s->desc->title, sh->n, sh->n == 1 ? "" : "s", g->times, sh->c, sh->c == 1 ? "" : "s",
            g->times, g->times, sh->h, g->times, sh->w, sh->h * sh->w == 1 ? "" : "s");
@@ -804,7 +886,7 @@ static void report_input(BnReport *rp, const BnStep *s)
         printf("%d. Input mini-batch x (one row per sample, one column per feature)\n", rp->step++);
     else
         printf("%d. Input x (one row per sample, %d value%s each)\n", rp->step++, s->row, s->row == 1 ? "" : "s");
-    print_table_with(&rp->rows, rp->samples, s->x, s->shape.n, true);
+    print_table_with(&rp->rows, rp->samples, s->x, s->samples, true);
 }
 
 /* Per-feature: μ, σ², s² as a table. Otherwise one line per set, naming the values it averages. */
@@ -820,15 +902,28 @@ static void report_statistics(BnReport *rp, const BnStep *s)
     }
     char a[32], b[32], c[32], d[32], text[160];
     const char *dash = rp->utf8 ? "–" : "-";
-    printf("\n%d. Statistics of each set of values: %s = mean, %s = (1/M)%s%s (x %s %s)%s, %s = %s%sM/(M %s 1), "
-           "M = %d\n", rp->step++, g->mu, g->var, g->dot, g->sum, g->minus, g->mu, rp->utf8 ? "²" : "^2", g->var_u,
-           g->var, g->dot, g->minus, s->set_size);
     int width = 0;
     for (int k = 0; k < s->sets; k++) {
         set_describe(text, sizeof text, s, k, g, dash);
         if (text_width(text) > width)
             width = text_width(text);
     }
+    if (s->desc->no_centering) {
+        printf("\n%d. Statistics of each set of values, with no mean subtracted: %s = (1/M)%s%s x%s, "
+               "rms = %s(%s + %s), M = %d\n", rp->step++, g->mean_square, g->dot, g->sum, rp->utf8 ? "²" : "^2",
+               rp->utf8 ? "√" : "sqrt", g->mean_square, g->eps, s->set_size);
+        for (int k = 0; k < s->sets; k++) {
+            set_describe(text, sizeof text, s, k, g, dash);
+            printf("    ");
+            print_padded(text, width, false);
+            printf("   %s = %s  rms = %s\n", g->mean_square, report_num(a, sizeof a, s->var[k]),
+                   report_num(b, sizeof b, 1.0 / s->rstd[k]));
+        }
+        return;
+    }
+    printf("\n%d. Statistics of each set of values: %s = mean, %s = (1/M)%s%s (x %s %s)%s, %s = %s%sM/(M %s 1), "
+           "M = %d\n", rp->step++, g->mu, g->var, g->dot, g->sum, g->minus, g->mu, rp->utf8 ? "²" : "^2", g->var_u,
+           g->var, g->dot, g->minus, s->set_size);
     for (int k = 0; k < s->sets; k++) {
         set_describe(text, sizeof text, s, k, g, dash);
         printf("    ");
@@ -853,26 +948,37 @@ static void report_normalize(BnReport *rp, const BnStep *s)
         free(sd);
         printf("\n");
     } else {
-        printf("\n%d. Normalize each value with its set's statistics: %s\n", rp->step++, g->norm_formula);
+        printf("\n%d. Normalize each value with its set's statistics: %s\n", rp->step++,
+               s->desc->no_centering ? g->rms_formula : g->norm_formula);
     }
-    print_table(&rp->rows, rp->samples, s->xhat, s->shape.n);
-    printf("    (each %s of %s has mean 0 and variance %s/(%s + %s) %s 1)\n", s->per_feature ? "column" : "set",
-           g->xhat, g->var, g->var, g->eps, g->approx);
+    print_table(&rp->rows, rp->samples, s->xhat, s->samples);
+    if (s->desc->no_centering)
+        printf("    (each set of %s has mean square %s/(%s + %s) %s 1; no mean was subtracted, so its mean is\n"
+               "     the set's mean divided by its rms, not 0)\n", g->xhat, g->mean_square, g->mean_square, g->eps,
+               g->approx);
+    else
+        printf("    (each %s of %s has mean 0 and variance %s/(%s + %s) %s 1)\n", s->per_feature ? "column" : "set",
+               g->xhat, g->var, g->var, g->eps, g->approx);
 }
 
 static void report_scale_shift(BnReport *rp, const BnStep *s)
 {
     const Glyphs *g = rp->g;
+    const char *per = s->tokens ? "feature" : s->desc->params_per_element ? "element" : "channel";
+    bool shift = !s->desc->no_shift;
     if (s->per_feature)
         printf("\n%d. Scale and shift: %s\n", rp->step++, g->affine_formula);
-    else
+    else if (shift)
         printf("\n%d. Scale and shift: %s, one %s and %s per %s\n", rp->step++, g->affine_formula, g->gamma, g->beta,
-               s->desc->params_per_element ? "element" : "channel");
+               per);
+    else
+        printf("\n%d. Scale: y = %s%s%s, one %s per %s (no shift %s: a weight only, as PyTorch's RMSNorm)\n",
+               rp->step++, g->gamma, g->dot, g->xhat, g->gamma, per, g->beta);
     const char *labels[] = { g->gamma, g->beta };
     const double *vectors[] = { s->gamma, s->beta };
-    print_vectors(rp->params, labels, vectors, 2);
+    print_vectors(rp->params, labels, vectors, shift ? 2 : 1);
     printf("\n");
-    print_table(&rp->rows, rp->samples, s->y, s->shape.n);
+    print_table(&rp->rows, rp->samples, s->y, s->samples);
 }
 
 /* The running statistics and eval mode with them, or why eval mode changes nothing. */
@@ -881,9 +987,10 @@ static void report_eval(BnReport *rp, const BnStep *s)
     const Glyphs *g = rp->g;
     printf("\n");
     if (!s->desc->running_stats) {
-        printf("%d. Eval mode (inference): the same as above. %s norm normalizes each sample with its own\n"
-               "   statistics, so it keeps no running statistics and a sample alone gives the same output.\n",
-               rp->step++, s->desc->title);
+        const char *unit = s->tokens ? "token" : "sample";
+        printf("%d. Eval mode (inference): the same as above. %s norm normalizes each %s with its own\n"
+               "   statistics, so it keeps no running statistics and a %s alone gives the same output.\n",
+               rp->step++, s->desc->title, unit, unit);
         return;
     }
     /* report_running reads per-channel vectors: with running statistics a channel is a set. */
@@ -893,30 +1000,37 @@ static void report_eval(BnReport *rp, const BnStep *s)
         printf("   (%s divides by M %s 1 = %d: every value of the channel counts, as in PyTorch)\n", g->var_u,
                g->minus, s->set_size - 1);
     printf("\n%d. Eval mode (inference) with the updated running statistics: %s\n", rp->step++, g->eval_formula);
-    print_table(&rp->rows, rp->samples, s->eval_y, s->shape.n);
+    print_table(&rp->rows, rp->samples, s->eval_y, s->samples);
 }
 
 static void report_backward(BnReport *rp, const BnStep *s)
 {
     const Glyphs *g = rp->g;
     printf("\n%d. Backward pass, from the upstream gradient dy = dL/dy\n", rp->step++);
-    print_table_with(&rp->rows, rp->samples, s->dy, s->shape.n, true);
+    print_table_with(&rp->rows, rp->samples, s->dy, s->samples, true);
+    bool shift = !s->desc->no_shift;
+    const char *over = s->tokens ? "token" : "position";
     if (s->per_feature)
         printf("   %s\n", g->back_params);
+    else if (shift)
+        printf("   %s = %s dy      %s = %s dy%s%s   (sums over every sample and %s of the parameter)\n",
+               g->dbeta, g->sum, g->dgamma, g->sum, g->dot, g->xhat, over);
     else
-        printf("   %s = %s dy      %s = %s dy%s%s   (sums over every sample and position of the parameter)\n",
-               g->dbeta, g->sum, g->dgamma, g->sum, g->dot, g->xhat);
+        printf("   %s = %s dy%s%s   (sums over every sample and %s of the parameter; no %s, no %s)\n",
+               g->dgamma, g->sum, g->dot, g->xhat, over, g->beta, g->dbeta);
     const char *labels[] = { g->dbeta, g->dgamma };
     const double *vectors[] = { s->dbeta, s->dgamma };
-    print_vectors(rp->params, labels, vectors, 2);
+    print_vectors(rp->params, shift ? labels : labels + 1, shift ? vectors : vectors + 1, shift ? 2 : 1);
     if (s->per_feature)
         printf("   %s\n", g->back_dx);
+    else if (s->desc->no_centering)
+        printf("   %s\n", g->rms_back_dx);
     else if (rp->utf8)
         printf("   dx = (1/(M·√(σ² + ε)))·(M·dx̂ − Σ dx̂ − x̂·Σ dx̂·x̂), dx̂ = γ·dy, sums over the set's M values\n");
     else
         printf("   dx = (1/(M * sqrt(var + eps))) * (M * dxhat - sum dxhat - xhat * sum dxhat * xhat), "
                "dxhat = gamma * dy, sums over the set's M values\n");
-    print_table(&rp->rows, rp->samples, s->dx, s->shape.n);
+    print_table(&rp->rows, rp->samples, s->dx, s->samples);
 }
 
 /* Numbered labels from 0 (samples, channels), as PyTorch indexes them; caller frees with labels_free. */
@@ -942,12 +1056,13 @@ static void labels_free(char **labels, int count)
 static void report_print(const BnStep *s, const BnOptions *o, char **columns, bool utf8)
 {
     const NormShape *sh = &s->shape;
-    char **samples = labels_new("", sh->n), **channels = labels_new("c", sh->c);
+    char **samples = labels_new("", s->samples), **channels = labels_new("c", sh->c);
     const Glyphs *g = utf8 ? &glyphs_utf8 : &glyphs_ascii;
-    BnReport rp = { .g = g, .utf8 = utf8, .o = o, .rows = { g, columns, sh->n, s->row },
-                    .per_channel = { g, channels, sh->n, sh->c },
+    BnReport rp = { .g = g, .utf8 = utf8, .o = o, .rows = { g, columns, s->samples, s->row },
+                    .per_channel = { g, channels, s->samples, sh->c },
                     .samples = s->per_feature ? NULL : (const char *const *)samples, .step = 1 };
-    rp.params = s->desc->params_per_element || s->per_feature ? &rp.rows : &rp.per_channel;
+    /* Per element of a sample (layer norm's C·H·W) the columns of a row; with tokens, one per feature. */
+    rp.params = (s->desc->params_per_element && !s->tokens) || s->per_feature ? &rp.rows : &rp.per_channel;
     rp.channels = s->per_feature ? &rp.rows : &rp.per_channel;
     report_header(&rp, s);
     report_input(&rp, s);
@@ -957,7 +1072,7 @@ static void report_print(const BnStep *s, const BnOptions *o, char **columns, bo
     report_eval(&rp, s);
     if (s->dy)
         report_backward(&rp, s);
-    labels_free(samples, sh->n);
+    labels_free(samples, s->samples);
     labels_free(channels, sh->c);
 }
 
@@ -992,11 +1107,17 @@ static void json_print(const BnStep *s, const BnOptions *o)
         printf("  \"n\": %d,\n  \"c\": %d,\n", sh->n, sh->c);
     } else {
         printf("  \"norm\": \"%s\",\n", s->desc->name);
-        printf("  \"n\": %d,\n  \"c\": %d,\n  \"h\": %d,\n  \"w\": %d,\n", sh->n, sh->c, sh->h, sh->w);
+        if (s->tokens)
+            printf("  \"n\": %d,\n  \"t\": %d,\n  \"c\": %d,\n", s->samples, s->tokens, sh->c);
+        else
+            printf("  \"n\": %d,\n  \"c\": %d,\n  \"h\": %d,\n  \"w\": %d,\n", sh->n, sh->c, sh->h, sh->w);
         if (s->desc->needs_groups)
             printf("  \"groups\": %d,\n", sh->groups);
         printf("  \"sets\": %d,\n  \"set_size\": %d,\n", s->sets, s->set_size);
     }
+    /* Whether a mean is subtracted (else mean_square and rms replace mean and var) and β is added. */
+    printf("  \"centered\": %s,\n  \"shift\": %s,\n", s->desc->no_centering ? "false" : "true",
+           s->desc->no_shift ? "false" : "true");
     if (running)
         printf("  \"convention\": \"%s\",\n", batchnorm_convention_name(o->convention));
     printf("  \"eps\": %.17g,\n", o->eps);
@@ -1004,20 +1125,31 @@ static void json_print(const BnStep *s, const BnOptions *o)
         printf("  \"momentum\": %.17g,\n", o->momentum);
     if (running && o->convention == BN_CONVENTION_PAPER)
         printf("  \"batches_seen\": %ld,\n", s->seen_after);
-    json_vector("mean", s->mean, s->sets, false);
-    json_vector("var", s->var, s->sets, false);
-    json_vector("var_unbiased", s->var_unbiased, s->sets, false);
-    json_matrix("xhat", s->xhat, sh->n, s->row, false);
-    json_matrix("y", s->y, sh->n, s->row, false);
+    if (s->desc->no_centering) {
+        /* No mean is subtracted: the set's mean square and rms take the place of μ and σ². */
+        double *rms = vec_new((size_t)s->sets);
+        for (int k = 0; k < s->sets; k++)
+            rms[k] = 1.0 / s->rstd[k];
+        json_vector("mean_square", s->var, s->sets, false);
+        json_vector("rms", rms, s->sets, false);
+        free(rms);
+    } else {
+        json_vector("mean", s->mean, s->sets, false);
+        json_vector("var", s->var, s->sets, false);
+        json_vector("var_unbiased", s->var_unbiased, s->sets, false);
+    }
+    json_matrix("xhat", s->xhat, s->samples, s->row, false);
+    json_matrix("y", s->y, s->samples, s->row, false);
     if (running) {
         json_vector("running_mean", s->rm, sh->c, false);
         json_vector("running_var", s->rv, sh->c, false);
     }
-    json_matrix("eval_y", s->eval_y, sh->n, s->row, !s->dy);
+    json_matrix("eval_y", s->eval_y, s->samples, s->row, !s->dy);
     if (s->dy) {
-        json_matrix("dx", s->dx, sh->n, s->row, false);
-        json_vector("dgamma", s->dgamma, s->params, false);
-        json_vector("dbeta", s->dbeta, s->params, true);
+        json_matrix("dx", s->dx, s->samples, s->row, false);
+        json_vector("dgamma", s->dgamma, s->params, s->desc->no_shift);
+        if (!s->desc->no_shift)
+            json_vector("dbeta", s->dbeta, s->params, true);
     }
     printf("}\n");
 }
@@ -1029,13 +1161,15 @@ static void json_print(const BnStep *s, const BnOptions *o)
 static char **column_names(const CsvMatrix *batch, const BnStep *s)
 {
     const NormShape *sh = &s->shape;
-    int row = sh->c * sh->h * sh->w;
+    int row = s->row;
     char **names = xcalloc((size_t)row, sizeof *names);
     for (int k = 0; k < row; k++) {
         char buf[48];
         int hw = sh->h * sh->w, pos = k % hw;
         if (s->per_feature)
             snprintf(buf, sizeof buf, "x%d", k + 1);
+        else if (s->tokens)
+            snprintf(buf, sizeof buf, "t%dc%d", k / sh->c, k % sh->c);
         else if (hw == 1)
             snprintf(buf, sizeof buf, "c%d", k);
         else
@@ -1062,7 +1196,11 @@ static int inputs_read(const BnOptions *o, CsvMatrix **batch, CsvMatrix **dy)
                             o->dy_path, (*dy)->rows, (*dy)->cols, b->rows, b->cols);
     }
     /* Columns must make whole samples of C·H·W; G must divide the channels the columns give. */
-    if (o->shape_c && b->cols != o->shape_c * o->shape_h * o->shape_w)
+    if (o->tokens && b->cols != o->tokens * o->shape_c)
+        return cmd_fail(1, NULL, "%s:%d: row has %d value%s, --shape=%d,%d needs T*C = %d", input_name(o),
+                        b->first_line, b->cols, b->cols == 1 ? "" : "s", o->tokens, o->shape_c,
+                        o->tokens * o->shape_c);
+    if (!o->tokens && o->shape_c && b->cols != o->shape_c * o->shape_h * o->shape_w)
         return cmd_fail(1, NULL, "%s:%d: row has %d value%s, --shape=%d,%d,%d needs C*H*W = %d", input_name(o),
                         b->first_line, b->cols, b->cols == 1 ? "" : "s", o->shape_c, o->shape_h, o->shape_w,
                         o->shape_c * o->shape_h * o->shape_w);

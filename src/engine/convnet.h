@@ -4,7 +4,7 @@
  *   block b:  conv 3×3 (C_in → C_out, same size) → norm → relu → 2×2 pool (halves the size)
  *   head:     flatten (C2·(S/4)²) → linear → logits → softmax cross-entropy
  * For 28×28 images and the default 8 and 16 channels: 1×28×28 → 8×28×28 → 8×14×14 → 16×14×14 →
- * 16×7×7 → 784 → 10. norm is none or one of norm.h's methods (batch, layer, instance, group); with a
+ * 16×7×7 → 784 → 10. norm is none or one of norm.h's methods (batch, layer, instance, group, rms); with a
  * norm the convolution has no bias (β takes its place), without one it has a bias.
  * Batch norm keeps running statistics in PyTorch's convention (momentum 0.1, unbiased variance over
  * N·H·W values). All parameters live in one block (params) and their gradients in a second block of

@@ -349,7 +349,8 @@ static void norm_statistics(ConvNetFloat *t, FloatBlock *F, ConvNetBlock *B, int
         for (int s = r.n0; s < r.n1; s++)
             for (int ch = r.c0; ch < r.c1; ch++)
                 sum += kernels_f32_sum(F->conv + ((size_t)s * c + ch) * plane, plane);
-        double mean = sum / size;
+        /* A method without centring (RMS norm) takes the mean square about 0. */
+        double mean = norm_descriptor(method)->no_centering ? 0.0 : sum / size;
         for (int s = r.n0; s < r.n1; s++)
             for (int ch = r.c0; ch < r.c1; ch++)
                 sq += kernels_f32_sum_sq_dev(F->conv + ((size_t)s * c + ch) * plane, (float)mean, plane);
@@ -398,7 +399,7 @@ static void fused_forward(ConvNetFloat *t, FloatBlock *F, ConvNetBlock *B, int n
                 af[1] = F->rstd[set];
             }
             af[2] = F->gamma[ch];
-            af[3] = F->beta[ch];
+            af[3] = norm_descriptor(method)->no_shift ? 0.0f : F->beta[ch];
         }
     kernels_f32_norm_relu_maxpool(F->out, F->arg, F->pick, F->conv, F->affine, n * c, F->side, F->side);
 }
@@ -420,7 +421,8 @@ static void fused_backward_coefs(ConvNetFloat *t, FloatBlock *F, int n)
         NormShape ns = { .n = n, .c = c, .h = F->side, .w = F->side, .groups = groups };
         int sets = norm_num_sets(method, &ns), size = norm_set_size(method, &ns);
         /* A set that spans several γ (group norm) keeps them inside its sums (dx̂ = γ·dy). */
-        bool group = norm_descriptor(method)->params_vary_in_set;
+        const NormDescriptor *d = norm_descriptor(method);
+        bool group = d->params_vary_in_set;
         for (int set = 0; set < sets; set++)
             F->sum_g[set] = F->sum_gx[set] = 0.0;
         for (int s = 0; s < n; s++)
@@ -428,12 +430,13 @@ static void fused_backward_coefs(ConvNetFloat *t, FloatBlock *F, int n)
                 size_t at = ((size_t)s * c + ch) * windows;
                 double a, ax;
                 kernels_f32_pool_grad_sums(&a, &ax, F->dout + at, F->out + at, F->pick + at, windows);
-                F->dbeta[ch] += (float)a;
+                if (!d->no_shift)
+                    F->dbeta[ch] += (float)a;
                 F->dgamma[ch] += (float)ax;
                 /* Group norm's set spans several γ, which go inside its sums (dx̂ = γ·dy). */
                 double weight = group ? F->gamma[ch] : 1.0;
                 int set = set_index(t, method, F, n, s, ch);
-                F->sum_g[set] += weight * a;
+                F->sum_g[set] += d->no_centering ? 0.0 : weight * a;   /* no Σdx̂ without centring */
                 F->sum_gx[set] += weight * ax;
             }
         /* dx = rstd/M · (M·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂)) with x̂ = (conv − mean)·rstd, per plane a·g + b·conv + c. */
@@ -455,6 +458,7 @@ static void norm_forward_f(ConvNetFloat *t, FloatBlock *F, ConvNetBlock *B, int 
 {
     const ConvNet *net = t->net;
     NormMethod method = convnet_norm_method(net->config.norm);
+    bool shift = !norm_descriptor(method)->no_shift;
     int plane = F->plane, c = F->c_out;
     if (uses_running_stats(t, mode)) {
         for (int ch = 0; ch < c; ch++) {
@@ -478,7 +482,7 @@ static void norm_forward_f(ConvNetFloat *t, FloatBlock *F, ConvNetBlock *B, int 
                 size_t at = ((size_t)s * c + ch) * plane;
                 if (!norm_descriptor(method)->params_per_element) {
                     kernels_f32_norm_apply(F->normed + at, F->xhat + at, F->conv + at, m, rstd, F->gamma[ch],
-                                           F->beta[ch], plane);
+                                           shift ? F->beta[ch] : 0.0f, plane);
                     continue;
                 }
                 /* Layer norm: a γ and β per element of the sample. */
@@ -486,7 +490,7 @@ static void norm_forward_f(ConvNetFloat *t, FloatBlock *F, ConvNetBlock *B, int 
                 for (int k = 0; k < plane; k++) {
                     float h = (F->conv[at + k] - m) * rstd;
                     F->xhat[at + k] = h;
-                    F->normed[at + k] = g[k] * h + b[k];
+                    F->normed[at + k] = g[k] * h + (shift ? b[k] : 0.0f);
                 }
             }
     }
@@ -515,7 +519,8 @@ static void norm_backward_f(const ConvNetFloat *t, FloatBlock *F, int n)
                     const float *g = F->gamma + (size_t)ch * plane;
                     float a = 0.0f, ax = 0.0f;
                     for (int k = 0; k < plane; k++) {
-                        db[k] += dy[k];
+                        if (!d->no_shift)
+                            db[k] += dy[k];
                         dg[k] += dy[k] * xh[k];
                         float gdy = g[k] * dy[k];
                         a += gdy;
@@ -527,14 +532,18 @@ static void norm_backward_f(const ConvNetFloat *t, FloatBlock *F, int n)
                 }
                 double a, ax;
                 kernels_f32_sum_dot(&a, &ax, dy, xh, plane);
-                F->dbeta[ch] += (float)a;
+                if (!d->no_shift)
+                    F->dbeta[ch] += (float)a;
                 F->dgamma[ch] += (float)ax;
                 double weight = per_element ? F->gamma[ch] : 1.0;
                 sum_g += weight * a;
                 sum_gx += weight * ax;
             }
-        /* dx = rstd/M · (M·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂)) over the M values of the set */
+        /* dx = rstd/M · (M·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂)) over the M values of the set (no Σdx̂ without
+         * centring) */
         double rstd = F->rstd[set];
+        if (d->no_centering)
+            sum_g = 0.0;
         for (int s = r.n0; s < r.n1; s++)
             for (int ch = r.c0; ch < r.c1; ch++) {
                 size_t at = ((size_t)s * c + ch) * plane;

@@ -1,4 +1,4 @@
-/* Batch, layer, instance and group normalization of N×C×H×W tensors: forward, eval, backward (engine layer). */
+/* Batch, layer, instance, group and RMS normalization of N×C×H×W tensors: forward, eval, backward (engine layer). */
 #include "engine/norm.h"
 
 #include <limits.h>
@@ -48,34 +48,41 @@ static NormSetPlace group_place(const NormShape *sh, int set)
                            .channel_last = g * per + per - 1 };
 }
 
-static NormForwardKernel centered_forward;
-static NormBackwardKernel centered_backward;
+static NormForwardKernel set_forward;
+static NormBackwardKernel set_backward;
 
 /* Every method, in the order menus list them. */
 static const NormDescriptor norm_table[] = {
     [NORM_BATCH] = {
         .method = NORM_BATCH, .name = "batch", .title = "Batch",
         .averages = "a channel over samples and positions", .set_values = "N*H*W values per channel",
-        .running_stats = true,
+        .running_stats = true, .token_averages = "a feature over every token of every sample",
         .num_sets = batch_sets, .set_size = batch_size, .set_place = batch_place, .set_of = batch_set_of,
-        .forward = centered_forward, .backward = centered_backward },
+        .forward = set_forward, .backward = set_backward },
     [NORM_LAYER] = {
         .method = NORM_LAYER, .name = "layer", .title = "Layer",
         .averages = "a sample", .set_values = "C*H*W values per sample",
-        .params_per_element = true, .params_vary_in_set = true,
+        .params_per_element = true, .params_vary_in_set = true, .token_averages = "a token's C features",
         .num_sets = layer_sets, .set_size = layer_size, .set_place = layer_place, .set_of = layer_set_of,
-        .forward = centered_forward, .backward = centered_backward },
+        .forward = set_forward, .backward = set_backward },
     [NORM_INSTANCE] = {
         .method = NORM_INSTANCE, .name = "instance", .title = "Instance",
         .averages = "a sample's channel", .set_values = "H*W values per sample and channel",
         .num_sets = instance_sets, .set_size = instance_size, .set_place = instance_place,
-        .set_of = instance_set_of, .forward = centered_forward, .backward = centered_backward },
+        .set_of = instance_set_of, .forward = set_forward, .backward = set_backward },
     [NORM_GROUP] = {
         .method = NORM_GROUP, .name = "group", .title = "Group",
         .averages = "a sample's group of channels", .set_values = "C/G*H*W values per sample and group",
         .params_vary_in_set = true, .needs_groups = true,
         .num_sets = group_sets, .set_size = group_size, .set_place = group_place, .set_of = group_set_of,
-        .forward = centered_forward, .backward = centered_backward },
+        .forward = set_forward, .backward = set_backward },
+    [NORM_RMS] = {
+        .method = NORM_RMS, .name = "rms", .title = "RMS",
+        .averages = "a sample's squares (no mean subtracted)", .set_values = "C*H*W values per sample",
+        .params_per_element = true, .params_vary_in_set = true, .no_centering = true, .no_shift = true,
+        .token_averages = "a token's C features' squares",
+        .num_sets = layer_sets, .set_size = layer_size, .set_place = layer_place, .set_of = layer_set_of,
+        .forward = set_forward, .backward = set_backward },
 };
 
 _Static_assert(sizeof norm_table / sizeof norm_table[0] == NORM_METHOD_COUNT, "one descriptor per method");
@@ -118,6 +125,11 @@ const char *norm_method_list(char *buf, int size)
     for (int m = 0; m < NORM_METHOD_COUNT && used < size; m++)
         used += snprintf(buf + used, (size_t)(size - used), "%s%s", m ? ", " : "", norm_table[m].name);
     return buf;
+}
+
+NormShape norm_shape_tokens(int n, int tokens, int c)
+{
+    return (NormShape){ .n = n * tokens, .c = c, .h = 1, .w = 1 };
 }
 
 int norm_num_sets(NormMethod method, const NormShape *shape)
@@ -180,8 +192,9 @@ bool norm_check(NormMethod method, const NormShape *shape, bool training, BnErro
     }
     if (training && d->set_size(shape) < 2) {
         /* The method's set, named so the learner sees which dimension is too small. */
-        error_set(err, "", "%s norm normalizes sets of %s, here 1: a single value has no spread "
-                  "to normalize with%s", name, d->set_values,
+        error_set(err, "", "%s norm normalizes sets of %s, here 1: %s%s", name, d->set_values,
+                  d->no_centering ? "a single value would keep only its sign (x / |x|)"
+                                  : "a single value has no spread to normalize with",
                   d->running_stats ? " (use eval mode for a single sample)" : "");
         return false;
     }
@@ -221,25 +234,29 @@ static int param_of(const NormDescriptor *d, const NormShape *shape, long index)
     return (int)(index / hw % shape->c);
 }
 
-/* The kernels of the methods that subtract the mean (all four): set by set, mean and biased variance,
- * x̂ = (x − μ)·rstd, y = γ·x̂ + β. */
-static void centered_forward(const NormDescriptor *d, double *y, double *xhat, double *mean, double *var,
-                             double *rstd, const double *x, const double *gamma, const double *beta, double eps,
-                             const NormShape *shape)
+/* The kernels of every method: set by set, the centre (the mean, or 0 without centring) and the mean
+ * square about it, x̂ = (x − centre)·rstd, y = γ·x̂ (+ β). */
+static void set_forward(const NormDescriptor *d, double *y, double *xhat, double *mean, double *var,
+                        double *rstd, const double *x, const double *gamma, const double *beta, double eps,
+                        const NormShape *shape)
 {
     int sets = d->num_sets(shape), size = d->set_size(shape);
     /* Every run of H·W values shares one channel, so γ's index is found once per run (a division
      * per element cost more than the arithmetic); layer norm's index then steps with the position. */
     int hw = shape->h * shape->w;
-    bool layer = d->params_per_element;
+    bool layer = d->params_per_element, shift = !d->no_shift;
     for (int s = 0; s < sets; s++) {
         SetSpan sp = set_span(d, shape, s);
         /* Two passes, the mean first, then squared deviations: accurate for large offsets. */
-        double sum = 0.0;
-        for (int g = 0; g < sp.segments; g++)
-            for (int k = 0; k < sp.run; k++)
-                sum += x[sp.first + g * sp.stride + k];
-        double m = sum / size, sq = 0.0;
+        double m = 0.0;
+        if (!d->no_centering) {
+            double sum = 0.0;
+            for (int g = 0; g < sp.segments; g++)
+                for (int k = 0; k < sp.run; k++)
+                    sum += x[sp.first + g * sp.stride + k];
+            m = sum / size;
+        }
+        double sq = 0.0;
         for (int g = 0; g < sp.segments; g++)
             for (int k = 0; k < sp.run; k++) {
                 double dev = x[sp.first + g * sp.stride + k] - m;
@@ -257,7 +274,7 @@ static void centered_forward(const NormDescriptor *d, double *y, double *xhat, d
                     int p = layer ? p0 + k : p0;
                     double h = (x[i0 + k] - m) * r;
                     xhat[i0 + k] = h;
-                    y[i0 + k] = gamma[p] * h + beta[p];
+                    y[i0 + k] = gamma[p] * h + (shift ? beta[p] : 0.0);
                 }
             }
     }
@@ -289,14 +306,16 @@ void norm_forward_eval_batch(double *y, const double *x, const double *running_m
     }
 }
 
-static void centered_backward(const NormDescriptor *d, double *dx, double *dgamma, double *dbeta,
-                              const double *dy, const double *xhat, const double *rstd, const double *gamma,
-                              const NormShape *shape)
+static void set_backward(const NormDescriptor *d, double *dx, double *dgamma, double *dbeta,
+                         const double *dy, const double *xhat, const double *rstd, const double *gamma,
+                         const NormShape *shape)
 {
     int sets = d->num_sets(shape), size = d->set_size(shape);
     /* Where one γ serves the whole set (batch, instance) it factors out of the sums, as in
      * batchnorm_backward; layer and group sets span several γ, which go inside them, on dx̂ = γ·dy. */
-    bool per_element = d->params_vary_in_set;
+    bool per_element = d->params_vary_in_set, shift = !d->no_shift;
+    /* Without centring no mean was subtracted, so no Σdx̂ term flows back through it. */
+    double centred = d->no_centering ? 0.0 : 1.0;
     int hw = shape->h * shape->w;
     bool layer = d->params_per_element;
     for (int s = 0; s < sets; s++) {
@@ -309,14 +328,17 @@ static void centered_backward(const NormDescriptor *d, double *dx, double *dgamm
                 for (int k = 0; k < hw; k++) {
                     long i = i0 + k;
                     int p = layer ? p0 + k : p0;
-                    dbeta[p] += dy[i];
+                    if (shift)
+                        dbeta[p] += dy[i];
                     dgamma[p] += dy[i] * xhat[i];
                     double gdy = per_element ? gamma[p] * dy[i] : dy[i];
                     sum_g += gdy;
                     sum_g_xhat += gdy * xhat[i];
                 }
             }
-        /* dx = rstd/M · (M·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂)) over the M values of the set */
+        sum_g *= centred;
+        /* dx = rstd/M · (M·dx̂ − Σdx̂ − x̂·Σ(dx̂·x̂)) over the M values of the set (no Σdx̂ without
+         * centring) */
         for (int g = 0; g < sp.segments; g++)
             for (int k0 = 0; k0 < sp.run; k0 += hw) {
                 long i0 = sp.first + g * sp.stride + k0;

@@ -182,15 +182,110 @@ static ProgressCheck *get_check(Progress *p, int lesson, int page, int index)
     return c;
 }
 
-void progress_record_check(Progress *p, int lesson, int page, int index, bool correct)
+void progress_record_answer(Progress *p, int lesson, int page, int index, bool correct, const char *answer,
+                            long long when)
 {
     if (!p || p->readonly || lesson < 0 || page < 1 || index < 1)
         return;
+    bool first = find_check(p, lesson, page, index) == NULL;
     ProgressCheck *c = get_check(p, lesson, page, index);
-    if (c) {
-        c->correct = correct;
-        c->changed = true;
+    if (!c)
+        return;
+    c->correct = correct;
+    c->changed = true;
+    if (first) {
+        c->first_correct = correct;
+        snprintf(c->first_answer, sizeof c->first_answer, "%s", answer ? answer : "");
+        c->first_time = when > 0 ? when : 0;
     }
+}
+
+void progress_record_check(Progress *p, int lesson, int page, int index, bool correct)
+{
+    progress_record_answer(p, lesson, page, index, correct, NULL, 0);
+}
+
+const char *progress_format_time(long long when, char *buf, size_t size)
+{
+    struct tm tm;
+    time_t t = (time_t)when;
+    if (when <= 0 || !gmtime_r(&t, &tm) || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        buf[0] = '\0';
+    return buf;
+}
+
+/* "2026-12-07T07:05:53Z" into seconds since 1970; false when it is not exactly that form. */
+static bool parse_iso_time(const char *text, long long *when)
+{
+    int y, mo, d, h, mi, s, used = 0;
+    if (strlen(text) != 20 || sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &s, &used) != 6 ||
+        used != 20 || y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+        return false;
+    /* Days from the civil date (Howard Hinnant's algorithm): timegm is not in C11 or POSIX. */
+    int yy = y - (mo <= 2);
+    long long era = yy / 400;
+    long long yoe = yy - era * 400;
+    long long doy = (153LL * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    long long days = era * 146097 + doe - 719468;
+    *when = days * 86400 + h * 3600 + mi * 60 + s;
+    return true;
+}
+
+/* An answer as one word of the file: bytes other than letters, digits and "._+" as %XX, "" as "-". */
+static void encode_answer(const char *answer, char *out, size_t size)
+{
+    size_t n = 0;
+    if (!answer[0])
+        snprintf(out, size, "-");
+    for (const unsigned char *a = (const unsigned char *)answer; *a && n + 4 < size; a++) {
+        if ((*a >= 'a' && *a <= 'z') || (*a >= 'A' && *a <= 'Z') || (*a >= '0' && *a <= '9') || strchr("._+", *a))
+            out[n++] = (char)*a;
+        else
+            n += (size_t)snprintf(out + n, size - n, "%%%02X", *a);
+    }
+    if (answer[0])
+        out[n] = '\0';
+}
+
+static int answer_hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The reverse of encode_answer; false on anything it would not have written. */
+static bool decode_answer(const char *word, char *out, size_t size)
+{
+    size_t n = 0;
+    if (strcmp(word, "-") == 0) {
+        out[0] = '\0';
+        return true;
+    }
+    for (const char *w = word; *w; w++) {
+        int c = (unsigned char)*w;
+        if (c == '%') {
+            int hi = answer_hex_digit(w[1]), lo = hi < 0 ? -1 : answer_hex_digit(w[2]);
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+                return false;
+            c = hi * 16 + lo;
+            w += 2;
+        } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("._+", c))) {
+            return false;
+        }
+        if (n + 1 >= size)
+            return false;
+        out[n++] = (char)c;
+    }
+    out[n] = '\0';
+    return true;
+}
+
+static bool parse_verdict(const char *word, bool *correct)
+{
+    if (strcmp(word, "right") != 0 && strcmp(word, "wrong") != 0)
+        return false;
+    *correct = strcmp(word, "right") == 0;
+    return true;
 }
 
 /* ---- reading ---- */
@@ -211,8 +306,8 @@ static int split_progress_line(char *s, char **words, int max)
 /* One line of the body into p (nothing marked changed); false when it makes no sense. */
 static bool read_line(Progress *p, char *line)
 {
-    char *w[6];
-    int n = split_progress_line(line, w, 5);
+    char *w[9];
+    int n = split_progress_line(line, w, 8);
     long a, b, c;
     if (n == 0)
         return true;
@@ -231,13 +326,22 @@ static bool read_line(Progress *p, char *line)
         l->done = strcmp(w[3], "done") == 0;
         return true;
     }
-    if (strcmp(w[0], "check") == 0 && n == 5 && parse_long(w[1], 0, 1000000, &a) &&
-        parse_long(w[2], 1, 1000000, &b) && parse_long(w[3], 1, 1000000, &c) &&
-        (strcmp(w[4], "right") == 0 || strcmp(w[4], "wrong") == 0)) {
+    /* "check L P I LATEST" (older files), or with "FIRST ANSWER TIME" after it. */
+    bool latest = false, first = false;
+    char answer[PROGRESS_ANSWER_MAX];
+    long long when = 0;
+    if (strcmp(w[0], "check") == 0 && (n == 5 || n == 8) && parse_long(w[1], 0, 1000000, &a) &&
+        parse_long(w[2], 1, 1000000, &b) && parse_long(w[3], 1, 1000000, &c) && parse_verdict(w[4], &latest) &&
+        (n == 5 || (parse_verdict(w[5], &first) && decode_answer(w[6], answer, sizeof answer) &&
+                    (strcmp(w[7], "-") == 0 || parse_iso_time(w[7], &when))))) {
         ProgressCheck *check = get_check(p, (int)a, (int)b, (int)c);
         if (!check)
             return false;
-        check->correct = strcmp(w[4], "right") == 0;
+        check->correct = latest;
+        /* An older file kept one verdict per question: the best guess at the first. */
+        check->first_correct = n == 8 ? first : latest;
+        snprintf(check->first_answer, sizeof check->first_answer, "%s", n == 8 ? answer : "");
+        check->first_time = when;
         return true;
     }
     return false;
@@ -295,7 +399,7 @@ static ReadOutcome read_body(Progress *p, char *text, const char *path, BnError 
         return READ_EMPTY;
     }
     if (bad > 0) {
-        error_set(warning, path, "progress file is damaged at line %d (%d bad line%s skipped, %d kept; the "
+        error_set_at(warning, path, first_bad, "progress file is damaged at line %d (%d bad line%s skipped, %d kept; the "
                   "next save keeps the file as %s.damaged)", first_bad, bad, bad == 1 ? "" : "s", kept, path);
         return READ_DAMAGED;
     }
@@ -422,7 +526,7 @@ static void append_growing(char **buf, size_t *len, size_t *cap, const char *fmt
 
 static void append_growing(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 {
-    char line[128];
+    char line[256];
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(line, sizeof line, fmt, ap);
@@ -525,9 +629,18 @@ static void merge_from(Progress *p, const Progress *disk)
     }
     for (int i = 0; i < disk->check_count; i++) {
         const ProgressCheck *theirs = &disk->checks[i];
+        bool fresh = !find_check(p, theirs->lesson, theirs->page, theirs->index);
         ProgressCheck *ours = get_check(p, theirs->lesson, theirs->page, theirs->index);
-        if (ours && !ours->changed)
+        if (!ours)
+            continue;
+        if (!ours->changed)
             ours->correct = theirs->correct;
+        /* The first answer is the earlier one (an unknown time is from an older file, so earlier still). */
+        if (fresh || theirs->first_time < ours->first_time) {
+            ours->first_correct = theirs->first_correct;
+            memcpy(ours->first_answer, theirs->first_answer, sizeof ours->first_answer);
+            ours->first_time = theirs->first_time;
+        }
     }
 }
 
@@ -542,9 +655,15 @@ static char *serialize(const Progress *p, size_t *len)
     for (int i = 0; i < p->lesson_count; i++)
         append_growing(&buf, len, &cap, "lesson %d %d %s\n", p->lessons[i].lesson, p->lessons[i].page,
                        p->lessons[i].done ? "done" : "open");
-    for (int i = 0; i < p->check_count; i++)
-        append_growing(&buf, len, &cap, "check %d %d %d %s\n", p->checks[i].lesson, p->checks[i].page,
-                       p->checks[i].index, p->checks[i].correct ? "right" : "wrong");
+    for (int i = 0; i < p->check_count; i++) {
+        const ProgressCheck *c = &p->checks[i];
+        char answer[PROGRESS_ANSWER_MAX * 3 + 2], when[32];
+        encode_answer(c->first_answer, answer, sizeof answer);
+        progress_format_time(c->first_time, when, sizeof when);
+        append_growing(&buf, len, &cap, "check %d %d %d %s %s %s %s\n", c->lesson, c->page, c->index,
+                       c->correct ? "right" : "wrong", c->first_correct ? "right" : "wrong", answer,
+                       when[0] ? when : "-");
+    }
     return buf;
 }
 

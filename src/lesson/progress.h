@@ -3,6 +3,7 @@
 #define BNTUTOR_LESSON_PROGRESS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "util/error.h"
 
@@ -14,10 +15,16 @@ typedef struct ProgressLesson {
     bool changed;               /* set here since the last save: wins over the file when merging */
 } ProgressLesson;
 
+enum { PROGRESS_ANSWER_MAX = 32 };
+
 typedef struct ProgressCheck {
     int lesson, page, index;    /* index: the checkpoint's position on its page, 1-based */
-    bool correct;
+    bool correct;               /* the latest answer's verdict */
     bool changed;               /* answered here since the last save */
+    /* The first answer ever given (until a reset): what the score and `bntutor results` keep. */
+    bool first_correct;
+    char first_answer[PROGRESS_ANSWER_MAX]; /* the choice's key or the number typed; "" unknown (older files) */
+    long long first_time;       /* when, in seconds since 1970 UTC; 0 unknown (older files) */
 } ProgressCheck;
 
 typedef struct Progress {
@@ -73,6 +80,12 @@ void progress_mark_done(Progress *progress, int lesson);
 const ProgressLesson *progress_lesson(const Progress *progress, int lesson);
 bool progress_is_done(const Progress *progress, int lesson);
 void progress_record_check(Progress *progress, int lesson, int page, int index, bool correct);
+/* The same, with what was answered and when (seconds since 1970 UTC): the first answer to a question
+ * is kept for good, later ones only change `correct`. answer may be NULL (unknown). */
+void progress_record_answer(Progress *progress, int lesson, int page, int index, bool correct, const char *answer,
+                            long long when);
+/* ISO 8601 UTC ("2026-12-07T07:05:53Z") of a first_time into buf; "" when unknown. Returns buf. */
+const char *progress_format_time(long long when, char *buf, size_t size);
 /* NULL when that checkpoint was never answered. */
 const ProgressCheck *progress_check(const Progress *progress, int lesson, int page, int index);
 

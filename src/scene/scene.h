@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "lesson/lesson.h"
+#include "scene/layout.h"
+
 #include "util/error.h"
 #include "view/canvas.h"
 #include "view/rect.h"

@@ -454,12 +454,12 @@ static void draw_panels(const Backprop *s, Canvas *cv, Rect p)
         canvas_text(cv, p.x, p.y + p.h - 1, "(the check's scatter shows when the check is on: press c)",
                     ROLE_TEXT_DIM, 0, p.w);
         draw_dx_columns(s, cv, rect_make(p.x, p.y, p.w, p.h - 2));
-    } else if (p.w >= 100) {
+    } else if (layout_fits(p, LAYOUT_W_SCATTER_BESIDE, 0)) {
         int sw = p.w * 2 / 5;
         int sh = sw / 2 + 3 < p.h ? sw / 2 + 3 : p.h;
         draw_check_scatter(s, cv, rect_make(p.x, p.y, sw, sh));
         draw_dx_columns(s, cv, rect_make(p.x + sw + 4, p.y, p.w - sw - 4, p.h));
-    } else if (p.h >= 30) {
+    } else if (layout_fits(p, 0, LAYOUT_H_TALL)) {
         int sh = p.h / 2;
         draw_check_scatter(s, cv, rect_make(p.x, p.y, p.w, sh));
         draw_dx_columns(s, cv, rect_make(p.x, p.y + sh + 1, p.w, p.h - sh - 1));
@@ -618,7 +618,8 @@ static void backprop_draw(const void *self, Canvas *cv, Rect a)
         fy = y0 + avail + 1;     /* a blank row between the tables and the formulas */
     backprop_draw_formulas(s, cv, a, fy);
     Rect panels = rect_make(a.x, fy + 5, a.w, a.y + a.h - (fy + 5));
-    if (panels.h >= 12 && a.w >= 80)
+    if (panels.h >= LAYOUT_H_PANEL_BELOW && a.w >= LAYOUT_W_FULL)
+
         draw_panels(s, cv, panels);
 }
 

@@ -456,7 +456,7 @@ static void draw_histogram(const BnStages *s, Canvas *cv, Rect r)
     char xlabel[32];
     snprintf(xlabel, sizeof xlabel, "feat %d", j + 1);
     HistogramSpec spec = {
-        .series = hs, .nseries = two ? 2 : 1, .layout = r.h >= 12 ? HIST_MIRROR : HIST_OVERLAY,
+        .series = hs, .nseries = two ? 2 : 1, .layout = r.h >= LAYOUT_H_MIRROR ? HIST_MIRROR : HIST_OVERLAY,
         .x = { .fixed = true, .lo = lo, .hi = hi, .label = xlabel },
     };
     histogram_draw(cv, r, &spec);
@@ -636,12 +636,13 @@ static void draw_formula(const BnStages *s, Canvas *cv, Rect r)
 /* The plots: a histogram of the watched feature and, with room, the running mean over the batches. */
 static void draw_plots(const BnStages *s, Canvas *cv, Rect r)
 {
-    if (r.w < 20 || r.h < 6)
+    if (!layout_chart_fits(r))
+
         return;
     Rect one, two;
-    if (r.h >= 16 && r.w >= 30) {
+    if (layout_fits(r, LAYOUT_W_CHART_BESIDE, LAYOUT_H_STACK_TWO)) {
         rect_split_rows(r, r.h / 2, 1, &one, &two);
-    } else if (r.w >= 70) {
+    } else if (layout_fits(r, LAYOUT_W_SIDE_PANEL, 0)) {
         rect_split_cols(r, r.w / 2, 2, &one, &two);
     } else {
         draw_histogram(s, cv, r);
@@ -681,9 +682,9 @@ static void stages_draw(const void *self, Canvas *cv, Rect a)
 {
     const BnStages *s = self;
     draw_strip(s, cv, rect_make(a.x, a.y, a.w, 1));
-    bool roomy = a.h >= 18;
-    int flines = roomy ? 4 : a.h >= 13 ? 3 : 2;
-    int top = a.y + 1 + (a.h >= 30 ? 1 : 0);
+    bool roomy = a.h >= LAYOUT_H_FORMULA_4;
+    int flines = roomy ? 4 : a.h >= LAYOUT_H_FORMULA_3 ? 3 : 2;
+    int top = a.y + 1 + (a.h >= LAYOUT_H_TALL ? 1 : 0);
     int bottom = a.y + a.h - flines - (roomy ? 1 : 0);
     Rect body = rect_make(a.x, top, a.w, bottom - top);
     Rect formula = rect_make(a.x, a.y + a.h - flines, a.w, flines);
@@ -714,7 +715,8 @@ static void stages_draw(const void *self, Canvas *cv, Rect a)
         draw_error(s, cv, rect_make(right.x, right.y, body.x + body.w - right.x, body.h));
         return;
     }
-    if (side.w >= 24)
+    if (layout_fits(side, LAYOUT_W_SIDE_COLUMN, 0))
+
         draw_plots(s, cv, side);
     else
         draw_plots(s, cv, below);

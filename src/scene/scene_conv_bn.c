@@ -365,7 +365,7 @@ static const CatalogSceneSetting cb_settings[] = {
 /* The watched channel's values in the current batch: conv output (before BN) up, BN output down. */
 static void cb_draw_hist(const ConvBn *s, Canvas *cv, Rect r)
 {
-    if (r.w < 16 || r.h < 6)
+    if (!layout_chart_fits(r))
         return;
     HistSeries hs[2] = {
         { .counts = s->hist[0], .bins = CB_BINS, .lo = s->hist_lo[0], .hi = s->hist_hi[0], .name = "conv out",
@@ -404,7 +404,7 @@ static void cb_draw_table(const ConvBn *s, Canvas *cv, Rect r)
 /* The watched channel's running mean against each batch's mean and the whole training set's. */
 static void cb_draw_chart(const ConvBn *s, Canvas *cv, Rect r, bool var)
 {
-    if (r.w < 16 || r.h < 6)
+    if (!layout_chart_fits(r))
         return;
     int b = s->block, c = s->channel;
     const Track *run = var ? &s->run_var[b][c] : &s->run_mean[b][c];
@@ -456,7 +456,8 @@ static void cb_draw(const void *self, Canvas *cv, Rect area)
     }
     Rect body = rect_make(area.x, area.y + top, area.w, area.h - top);
     int gap = 2;
-    if (body.w >= 120) {
+    if (layout_fits(body, LAYOUT_W_WIDE, 0)) {
+
         int col = (body.w - 2 * gap) / 3;
         Rect a = rect_make(body.x, body.y, col, body.h);
         Rect b = rect_make(body.x + col + gap, body.y, col, body.h);

@@ -307,7 +307,7 @@ static void drift_histograms(const Drift *d, Canvas *canvas, Rect area)
 {
     int gap = 2;
     int col_w = (area.w - gap * (d->num_hidden - 1)) / d->num_hidden;
-    if (col_w < 20)
+    if (col_w < LAYOUT_W_HIST_MIN)
         return;
     for (int l = 0; l < d->num_hidden; l++) {
         Rect cell = rect_make(area.x + l * (col_w + gap), area.y, col_w, area.h);
@@ -356,7 +356,8 @@ static void drift_draw(const void *self, Canvas *canvas, Rect area)
     drift_header(d, canvas, rect_make(area.x, area.y, area.w, 1));
     Rect body = rect_make(area.x, area.y + 1, area.w, area.h - 1);
     /* Histograms only where the band charts keep enough height to read. */
-    if (body.h >= 28 && body.w >= 3 * 20 + 4) {
+    if (layout_fits(body, layout_columns_w(3, LAYOUT_W_HIST_MIN, 2), LAYOUT_H_CHARTS_STACKED)) {
+
         Rect top, bottom;
         int hist_h = body.h * 2 / 5;
         rect_split_rows(body, body.h - hist_h - 1, 1, &top, &bottom);

@@ -296,15 +296,16 @@ static void gb_draw(const void *self, Canvas *cv, Rect area)
         fitline_draw_first(cv, area.x, row++, alts, 2, ROLE_TEXT_DIM, 0, area.w);
     }
     int rest = area.y + area.h - row;
-    int table_h = rest >= 20 ? (rest / 3 < 18 ? rest / 3 : 18) : rest >= 14 ? 6 : 5;
+    int table_h = rest >= LAYOUT_H_DETAILS ? (rest / 3 < 18 ? rest / 3 : 18) : rest >= LAYOUT_H_TABLE_ROW ? 6 : 5;
     if (table_h > L->out - g->group + 1)
         table_h = L->out - g->group + 1;
     if (table_h > rest - 5)
         table_h = rest - 5;
-    int chart_h = rest - table_h - (table_h > 0 ? (rest >= 16 ? 1 : 0) : 0);
+    int chart_h = rest - table_h - (table_h > 0 ? (rest >= LAYOUT_H_CHART_GAP ? 1 : 0) : 0);
     Rect charts = rect_make(area.x, row, area.w, chart_h);
     Rect left, right, loss_r = rect_make(0, 0, 0, 0);
-    if (area.w >= 150) {
+    if (layout_fits(area, LAYOUT_W_VERY_WIDE, 0)) {
+
         Rect two;
         rect_split_cols(charts, (area.w * 2) / 3, 2, &two, &loss_r);
         rect_split_cols(two, (two.w - 2) / 2, 2, &left, &right);

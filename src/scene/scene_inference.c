@@ -511,17 +511,18 @@ static void draw_mode_scatter(const Inference *s, Canvas *cv, Rect r)
 /* Below the tables and text, when the area has room to spare (never at 80 columns). */
 static void draw_panels(const Inference *s, Canvas *cv, Rect p)
 {
-    if (p.w >= 120) {
+    if (layout_fits(p, LAYOUT_W_WIDE, 0)) {
         int lw = p.w * 3 / 5, h1 = p.h / 2;
         draw_stat_chart(s, cv, rect_make(p.x, p.y, lw, h1 - 1), false);
         draw_stat_chart(s, cv, rect_make(p.x, p.y + h1, lw, p.h - h1), true);
         int sw = p.w - lw - 4, sh = sw / 2 + 8 < p.h ? sw / 2 + 8 : p.h;
         draw_mode_scatter(s, cv, rect_make(p.x + lw + 4, p.y, sw, sh));
     } else {
-        int ch = p.h >= 28 ? p.h / 2 : p.h, cw = (p.w - 3) / 2;
+        bool stacked = layout_fits(p, 0, LAYOUT_H_CHARTS_STACKED);
+        int ch = stacked ? p.h / 2 : p.h, cw = (p.w - 3) / 2;
         draw_stat_chart(s, cv, rect_make(p.x, p.y, cw, ch), false);
         draw_stat_chart(s, cv, rect_make(p.x + cw + 3, p.y, p.w - cw - 3, ch), true);
-        if (p.h >= 28)
+        if (stacked)
             draw_mode_scatter(s, cv, rect_make(p.x, p.y + ch + 1, p.w, p.h - ch - 1));
     }
 }
@@ -686,7 +687,8 @@ static void inference_draw(const void *self, Canvas *cv, Rect a)
     inference_draw_notes(s, cv, text, &ty, y);
     inference_draw_folded(s, cv, a, text, &ty);
     Rect panels = rect_make(a.x, ty + 1, a.w, a.y + a.h - ty - 1);
-    if (a.w >= 90 && panels.h >= 14)
+    if (a.w >= LAYOUT_W_TWO_PANELS && panels.h >= LAYOUT_H_PANELS_BELOW)
+
         draw_panels(s, cv, panels);
 }
 

@@ -188,7 +188,8 @@ typedef enum Panel { PANEL_ONE_FRAME, PANEL_RAW, PANEL_Z } Panel;
  * (it shares its cell with neighbours, and the widget would show a shared-cell mark there). */
 static void draw_scatter_panel(const InputNorm *s, Canvas *c, Rect r, Panel panel)
 {
-    if (r.w < 12 || r.h < 5)
+    if (!layout_fits(r, LAYOUT_W_CHART_MIN, LAYOUT_H_MAP_MIN))
+
         return;
     bool u = c->unicode;
     const char *title = panel == PANEL_ONE_FRAME ? "raw and standardized, one frame"
@@ -326,7 +327,7 @@ static void input_norm_draw(const void *self, Canvas *c, Rect area)
 {
     const InputNorm *s = self;
     /* Right column: numbers (table and formula); left: the scatter panels. Narrow: formula under the plot. */
-    int right_w = area.w >= 70 ? (area.w >= 120 ? 44 : 36) : 0;
+    int right_w = area.w >= LAYOUT_W_SIDE_PANEL ? (area.w >= LAYOUT_W_WIDE ? 44 : 36) : 0;
     Rect plots, side;
     rect_split_cols(area, area.w - right_w - (right_w ? 2 : 0), right_w ? 2 : 0, &plots, &side);
     int y = side.y;
@@ -359,10 +360,11 @@ static void input_norm_draw(const void *self, Canvas *c, Rect area)
     int np = 0;
     if (s->show == SHOW_BOTH) {
         panels[np++] = PANEL_ONE_FRAME;
-        if (plots.w >= 120) {
+        if (layout_fits(plots, LAYOUT_W_WIDE, 0)) {
             panels[np++] = PANEL_RAW;
             panels[np++] = PANEL_Z;
-        } else if (plots.w >= 84) {
+        } else if (layout_fits(plots, LAYOUT_W_TWO_SCATTERS, 0)) {
+
             panels[np++] = PANEL_Z;
         }
     } else {

@@ -362,14 +362,14 @@ static void draw_panel(const LossSurface *s, int k, Canvas *c, Rect r, int statu
              u ? "κ" : "condition", bnlabels_number(a, s->surf[k].condition, 3, u));
     fitline_draw(c, r.x, r.y, line, ROLE_TITLE, ATTR_BOLD, r.w);
     Rect body = rect_make(r.x, r.y + 1, r.w, r.h - 1);
-    if (body.w >= 90) {
+    if (layout_fits(body, LAYOUT_W_TWO_PANELS, 0)) {
         int map_w = body.w - 38 > 70 ? 70 : body.w - 38;
         draw_map(s, k, c, rect_make(body.x, body.y, map_w, body.h));
         draw_status(s, k, c, rect_make(body.x + map_w + 2, body.y + 1, body.w - map_w - 2, body.h - 1), true);
         return;
     }
     int map_h = body.h - status_rows;
-    if (map_h >= 5)
+    if (map_h >= LAYOUT_H_MAP_MIN)
         draw_map(s, k, c, rect_make(body.x, body.y, body.w, map_h));
     else
         map_h = 0;
@@ -399,14 +399,14 @@ static void loss_surface_draw(const void *self, Canvas *c, Rect area)
     fitline_draw(c, area.x, area.y, line, ROLE_HIGHLIGHT, ATTR_BOLD, area.w);
     Rect body = rect_make(area.x, area.y + 1, area.w, area.h - 1);
     /* A loss-over-steps chart under the maps when there is height to spare. */
-    if (body.h >= 26 && body.w >= 60) {
+    if (layout_fits(body, LAYOUT_W_KNOBS_BESIDE, LAYOUT_H_HISTORY_BELOW)) {
         Rect top, bottom;
         int maps_h = body.h - 10 > 26 ? 26 : body.h - 10;
         rect_split_rows(body, maps_h, 1, &top, &bottom);
         draw_history(s, c, bottom);
         body = top;
     }
-    bool details = body.h >= 20;
+    bool details = body.h >= LAYOUT_H_DETAILS;
     int status_rows = details ? 5 : 3;
     if (s->show == SHOW_BOTH) {
         Rect left, right;
@@ -416,7 +416,8 @@ static void loss_surface_draw(const void *self, Canvas *c, Rect area)
     } else {
         int k = s->show == SHOW_RAW ? RAW : SCALED;
         Rect left, right;
-        int side = body.w >= 70 ? 36 : 0;
+        int side = layout_fits(body, LAYOUT_W_SIDE_PANEL, 0) ? 36 : 0;
+
         rect_split_cols(body, body.w - side - (side ? 2 : 0), side ? 2 : 0, &left, &right);
         draw_panel(s, k, c, left, side ? 0 : 3, false);
         if (side)

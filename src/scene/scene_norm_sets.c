@@ -64,6 +64,7 @@ typedef struct NormSets {
     double hist_before[NS_BINS], hist_after[NS_BINS];
     double before_lo, before_hi, after_lo, after_hi;
     double after_mean, after_var;   /* of the normalized set, recomputed rather than assumed */
+    double before_mean, before_var; /* of the set itself: a method without centring subtracts no mean */
 } NormSets;
 
 /* The batch's feature maps: the fixed filters, then 2×2 average pooling into x. */
@@ -74,9 +75,11 @@ static void ns_features(NormSets *s)
     pool_forward(s->x, NULL, s->conv, POOL_AVG, s->shape.n, NS_C, NS_SIDE, NS_SIDE, NULL);
 }
 
+/* Every method's statistics; y and x̂ are shared, so the method shown runs last and they stay its own. */
 static void ns_compute(NormSets *s)
 {
-    for (int m = 0; m < NORM_METHOD_COUNT; m++) {
+    for (int k = 1; k <= NORM_METHOD_COUNT; k++) {
+        int m = ((int)s->method + k) % NORM_METHOD_COUNT;
         BnError err = { 0 };
         s->ok[m] = norm_forward_train(s->y, s->xhat, s->mean[m], s->var[m], s->rstd, s->x, s->gamma, s->beta, s->eps,
                                       (NormMethod)m, &s->shape, &err);
@@ -221,6 +224,7 @@ static bool ns_key_method(void *self, int key)
     NormSets *s = self;
     s->method = (NormMethod)((s->method + 1) % NORM_METHOD_COUNT);
     s->set = 0;
+    ns_compute(s);
     return true;
 }
 
@@ -299,18 +303,18 @@ static bool live_var(const void *self, const int *index, double *out)
 }
 
 static const CatalogLive ns_lives[] = {
-    { "set_mean", 0, "mean of the highlighted set", live_set_mean },
-    { "set_var", 0, "variance of the highlighted set (biased)", live_set_var },
+    { "set_mean", 0, "mean the method subtracts from the highlighted set (0 for rms)", live_set_mean },
+    { "set_var", 0, "variance of the highlighted set (biased; for rms its mean square)", live_set_var },
     { "set_size", 0, "how many values the highlighted set averages", live_set_size },
     { "sets", 0, "how many statistics (sets) the method computes for this batch", live_sets },
     { "set", 0, "number of the highlighted set, from 0", live_set },
-    { "mean", 1, "mean of set i", live_mean },
-    { "var", 1, "variance of set i (biased)", live_var },
+    { "mean", 1, "mean of set i (0 for rms)", live_mean },
+    { "var", 1, "variance of set i (biased; for rms its mean square)", live_var },
 };
 
 static const CatalogSetting setting_norm = {
     .name = "norm", .type = SETTING_ENUM, .choices_of = norm_method_names, .fallback = "batch",
-    .help = "which normalization method (the engine's table: batch, layer, instance, group, ...)" };
+    .help = "which normalization method (the engine's table: batch, layer, instance, group, rms, ...)" };
 static const CatalogSetting setting_groups = {
     .name = "groups", .type = SETTING_INT, .min = 1, .max = 64, .fallback = "2",
     .help = "groups of channels for group normalization (must divide the channels)" };
@@ -434,6 +438,8 @@ static void ns_update(void *self)
         return;
     int k = ns_gather_set(s, s->x);
     int counts[NS_BINS];
+    s->before_mean = s->before_var = 0;
+    stats_mean_var(&s->before_mean, &s->before_var, s->values, k, 0);
     stats_min_max(&s->before_lo, &s->before_hi, s->values, k);
     stats_histogram(counts, NULL, NULL, s->values, k, s->before_lo, s->before_hi, NS_BINS);
     for (int b = 0; b < NS_BINS; b++)
@@ -449,12 +455,15 @@ static void ns_update(void *self)
 
 static void ns_draw_hist(const NormSets *s, Canvas *cv, Rect r)
 {
-    if (r.w < 16 || r.h < 6)
+    if (!layout_chart_fits(r))
         return;
     int m = (int)s->method;
+    /* The method's own statistics where they are the set's mean and variance (it centres). */
+    bool centred = !norm_descriptor(s->method)->no_centering;
     HistSeries hs[2] = {
         { .counts = s->hist_before, .bins = NS_BINS, .lo = s->before_lo, .hi = s->before_hi, .name = "x",
-          .stats = true, .mean = s->mean[m][s->set], .sd = sqrt(s->var[m][s->set]) },
+          .stats = true, .mean = centred ? s->mean[m][s->set] : s->before_mean,
+          .sd = sqrt(centred ? s->var[m][s->set] : s->before_var) },
         { .counts = s->hist_after, .bins = NS_BINS, .lo = s->after_lo, .hi = s->after_hi, .name = "xhat",
           .stats = true, .mean = s->after_mean, .sd = sqrt(s->after_var) },
     };
@@ -478,7 +487,11 @@ static void ns_draw(const void *self, Canvas *cv, Rect area)
     if (s->ok[m]) {
         format_number(mean, sizeof mean, s->mean[m][s->set], 4, cv->unicode);
         format_number(var, sizeof var, s->var[m][s->set], 4, cv->unicode);
-        snprintf(stats, sizeof stats, "mean %s  var %s" FITLINE_SEP "  over %s", mean, var, count);
+        if (norm_descriptor(s->method)->no_centering)
+            snprintf(stats, sizeof stats, "mean(x%s) %s, no mean subtracted" FITLINE_SEP "  over %s",
+                     cv->unicode ? "\xc2\xb2" : "^2", var, count);
+        else
+            snprintf(stats, sizeof stats, "mean %s  var %s" FITLINE_SEP "  over %s", mean, var, count);
         fitline_draw(cv, area.x, area.y + 1, stats, ROLE_HIGHLIGHT, ATTR_BOLD, area.w);
     } else {
         fitline_draw(cv, area.x, area.y + 1, s->why[m], ROLE_WARNING, ATTR_BOLD, area.w);
@@ -491,7 +504,8 @@ static void ns_draw(const void *self, Canvas *cv, Rect area)
     Rect body = rect_make(area.x, area.y + top, area.w, area.h - top);
     int block_w = 8 + s->shape.n * 15;
     Rect block, hist;
-    if (body.w - block_w >= 30) {
+    if (body.w - block_w >= LAYOUT_W_CHART_BESIDE) {
+
         rect_split_cols(body, block_w, 2, &block, &hist);
     } else if (body.h >= NS_C + 2 + 8) {
         /* Stacked: the block takes what leaves the histograms 10 rows, pictures when that is enough. */

@@ -171,7 +171,8 @@ static const CatalogSceneSetting placement_settings[] = {
 
 static void placement_chart(const Placement *p, Canvas *canvas, Rect area, const Track *tracks, bool accuracy)
 {
-    if (area.w < 12 || area.h < 6)
+    if (!layout_chart_fits(area))
+
         return;
     /* Each net's figure is a segment (FITLINE_SEP) kept or dropped whole, so "76.5%" never reads "76.5";
      * the short label is tried before any figure is dropped. */
@@ -207,7 +208,9 @@ static void placement_histograms(const Placement *p, Canvas *canvas, Rect area)
 {
     int gap = 2, nets = p->ls.nets;
     int col_w = (area.w - gap * (nets - 1)) / nets;
-    if (col_w < 20 || area.h < 7)
+    if (col_w < LAYOUT_W_HIST_MIN || area.h < 1 + LAYOUT_H_CHART_MIN)     /* a title row above each */
+
+
         return;
     const Mlp *m = p->ls.mlp[0];
     for (int k = 0; k < nets; k++) {
@@ -256,7 +259,8 @@ static void placement_draw(const void *self, Canvas *canvas, Rect area)
                  ROLE_TEXT_DIM, 0, area.w);
     Rect body = rect_make(area.x, area.y + 1, area.w, area.h - 2);
     Rect charts = body, hists = { 0, 0, 0, 0 };
-    if (body.h >= 24)
+    if (layout_fits(body, 0, LAYOUT_H_ROW_BELOW))
+
         rect_split_rows(body, body.h - body.h * 2 / 5 - 1, 1, &charts, &hists);
     Rect left, right;
     rect_split_cols(charts, (charts.w - 2) / 2, 2, &left, &right);

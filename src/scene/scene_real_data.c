@@ -204,7 +204,8 @@ static const CatalogSceneSetting real_settings[] = {
 
 static void real_accuracy_chart(const RealData *r, Canvas *canvas, Rect area)
 {
-    if (area.w < 12 || area.h < 6)
+    if (!layout_chart_fits(area))
+
         return;
     /* Wordings from long to short; each figure is a segment kept or dropped whole ("100.0%" never
      * reads "100."). */
@@ -246,11 +247,12 @@ static void real_bands(const RealData *r, Canvas *canvas, Rect left, Rect right)
     Rect cells[2] = { left, right };
     for (int role = 0; role < 2; role++) {
         char title[256], p[3][FORMAT_MAX];
-        int sig = cells[role].w >= 40 ? 3 : 2;
+        bool long_title = layout_fits(cells[role], LAYOUT_W_LONG_TITLE, 0);
+        int sig = long_title ? 3 : 2;
         for (int q = 0; q < 3; q++)
             format_number(p[q], sizeof p[q], track_last(&r->pct[role][q]), sig, canvas->unicode);
         const char *who = role == PLAIN ? "no BN" : "BN";
-        if (cells[role].w >= 40)
+        if (long_title)
             snprintf(title, sizeof title, "%s, 15/50/85th:" FITLINE_SEP " %s %s %s", who, p[0], p[1], p[2]);
         else
             snprintf(title, sizeof title, "%s:" FITLINE_SEP " %s %s %s", who, p[0], p[1], p[2]);
@@ -290,7 +292,8 @@ static void real_draw(const void *self, Canvas *canvas, Rect area)
     top++;
     Rect body = rect_make(area.x, area.y + top, area.w, area.h - top);
     int gap = 2;
-    if (body.w >= 72) {
+    if (layout_fits(body, LAYOUT_W_THREE_SMALL, 0)) {
+
         int col = (body.w - 2 * gap) / 3;
         real_accuracy_chart(r, canvas, rect_make(body.x, body.y, col, body.h));
         real_bands(r, canvas, rect_make(body.x + col + gap, body.y, col, body.h),

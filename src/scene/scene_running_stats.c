@@ -495,12 +495,13 @@ static void rs_draw(const void *self, Canvas *cv, Rect area)
     int row = area.y + 3;
     int rest = area.y + area.h - row;
     int table_h = 0;
-    if (rest >= 24 && area.w >= 80)
+    if (rest >= LAYOUT_H_ROW_BELOW && area.w >= LAYOUT_W_FULL)
         table_h = s->nf + 1 < rest / 3 ? s->nf + 1 : rest / 3;
     Rect charts = rect_make(area.x, row, area.w, rest - (table_h ? table_h + 1 : 0));
     Rect left, right;
     rect_split_cols(charts, (area.w - 2) / 2, 2, &left, &right);
-    bool batches = area.w >= 120;
+    bool batches = layout_fits(area, LAYOUT_W_WIDE, 0);
+
     rs_chart(s, cv, left, 0, batches);
     rs_chart(s, cv, right, 1, batches);
     if (table_h)

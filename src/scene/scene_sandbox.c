@@ -643,19 +643,20 @@ static void sb_draw(const void *self, Canvas *cv, Rect area)
         canvas_text(cv, area.x, area.y, line, ROLE_TITLE, ATTR_BOLD, area.w);
     }
     Rect body = rect_make(area.x, area.y + 1, area.w, area.h - 1);
-    if (s->note[0] && body.h > 8) {
+    if (s->note[0] && layout_fits(body, 0, LAYOUT_H_NOTE_ROW)) {
         canvas_text(cv, area.x, body.y, s->note, ROLE_TEXT_DIM, 0, area.w);
         body = rect_make(body.x, body.y + 1, body.w, body.h - 1);
     }
-    int knob_w = area.w >= 120 ? 26 : 22;
+    int knob_w = layout_fits(area, LAYOUT_W_WIDE, 0) ? 26 : 22;
     Rect rest, knobs;
     rect_split_cols(body, body.w - knob_w, 1, &rest, &knobs);
-    if (area.w >= 60)
+    if (layout_fits(area, LAYOUT_W_KNOBS_BESIDE, 0))
         sb_draw_knobs(s, cv, knobs);
     else
         rest = body;
     Rect map = rect_make(0, 0, 0, 0), charts = rest;
-    if (s->two_d && rest.w >= 50)
+    if (s->two_d && layout_fits(rest, LAYOUT_W_MAP_BESIDE, 0))
+
         rect_split_cols(rest, rest.w * 11 / 20, 2, &map, &charts);
     if (map.w > 0)
         sb_draw_map(s, cv, map);

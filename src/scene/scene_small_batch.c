@@ -314,7 +314,8 @@ static const CatalogSceneSetting sb_settings[] = {
 
 static void sb_draw_chart(const SmallBatch *s, Canvas *cv, Rect r)
 {
-    if (r.w < 16 || r.h < 6)
+    if (!layout_chart_fits(r))
+
         return;
     double xs[SB_SIZES], ys[SB_METHODS + 1][SB_SIZES];
     for (int k = 0; k < SB_SIZES; k++) {

@@ -38,6 +38,19 @@ uint32_t check_choice_letter(const LessonCheckpoint *cp, int i)
 
 uint32_t check_choice_key(const CheckState *s, int i) { return check_choice_letter(s->cp, i); }
 
+void check_answer_text(const CheckState *s, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (!s->cp || s->status == CHECK_OPEN)
+        return;
+    if (s->cp->kind == CHECKPOINT_CHOICE && s->picked >= 0 && s->picked < s->cp->choice_count)
+        snprintf(buf, size, "%s", s->cp->choices[s->picked].key);
+    else if (s->cp->kind == CHECKPOINT_NUMBER && s->len > 0)
+        snprintf(buf, size, "%s", s->input);
+    else if (s->cp->kind == CHECKPOINT_NUMBER)
+        snprintf(buf, size, "%.10g", s->guess);
+}
+
 bool check_can_retry(const CheckState *s) { return s->cp && s->status == CHECK_WRONG; }
 
 void check_retry(CheckState *s)

@@ -48,6 +48,9 @@ uint32_t check_choice_key(const CheckState *state, int i);
  * Backspace, Enter (grades; live answers read scene_live(scene) at that moment; scene may be NULL).
  * Anything else is CHECK_KEY_UNUSED; an answered checkpoint uses no keys. */
 CheckKey check_key(CheckState *state, int key, const Scene *scene, bool unicode);
+/* The answer given, as progress keeps it: the choice's key as the lesson file names it, or the number
+ * as typed; "" while open. */
+void check_answer_text(const CheckState *state, char *buf, size_t size);
 /* Whether a wrong answer may be tried again (it may, once its feedback is shown). */
 bool check_can_retry(const CheckState *state);
 /* Opens an answered question again for another try; the first verdict stays in `first`. */

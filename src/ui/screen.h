@@ -63,6 +63,13 @@ const TutorScreen *tutor_screen_beneath(const Tutor *t);
 int screen_menu_selected(const Tutor *t);           /* index in the lesson set of the menu's selection */
 const char *screen_menu_digits(const Tutor *t);     /* digits typed so far, "" for none */
 
+/* The results screen: browsing every lesson's results (from the page or the menu), the summary after a
+ * lesson's last page, or the course's results after the last lesson's. */
+typedef enum ResultsMode { RESULTS_BROWSE, RESULTS_LESSON_END, RESULTS_COURSE_END } ResultsMode;
+/* Shows it; for RESULTS_LESSON_END, lesson_index is the lesson just finished and next_index the one its
+ * "go on" opens (-1: none). Both are indices in the lesson set. */
+void screen_results_open(Tutor *t, ResultsMode mode, int lesson_index, int next_index);
+
 /* ---- requests a screen may make -------------------------------------------------------------- */
 
 int tutor_lesson_index(const Tutor *t);             /* index in the lesson set; -1 none open */

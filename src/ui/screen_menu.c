@@ -113,7 +113,7 @@ static void menu_draw(Tutor *t, const void *state, Canvas *canvas)
     }
     KeyHint hints[] = {
         {"\xE2\x86\x91/\xE2\x86\x93", "select"}, {"Enter", "open"}, {"0-9", "lesson"},
-        {"Esc/m", "back"}, {"?", "help"}, {"q", "quit"},
+        {"Esc/m", "back"}, {"g", "results"}, {"?", "help"}, {"q", "quit"},
     };
     statusbar_draw(canvas, rect_make(0, h - 1, w, 1), hints, (int)(sizeof hints / sizeof hints[0]),
                    t->set->dir);
@@ -206,6 +206,9 @@ static AppAction menu_key(Tutor *t, void *state, int key)
         else
             tutor_set_status(t, "Pick a lesson that is not broken, or q to quit.");
         break;
+    case 'g':
+        screen_results_open(t, RESULTS_BROWSE, -1, -1);
+        break;
     case '?':
         tutor_show(t, "help");
         break;
@@ -238,6 +241,7 @@ static void menu_help(Tutor *t, const void *state, HelpList *left, HelpList *rig
     help_list_add(left, "Enter", "open the lesson");
     help_list_add(left, "0-9", "open lesson number");
     help_list_add(left, "Esc m", "back to the page");
+    help_list_add(left, "g", "your results");
     help_list_add(left, "?", "this help");
     help_list_add(left, "q", "quit (place saved)");
 }

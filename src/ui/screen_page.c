@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ui/page_column.h"
 #include "ui/screen.h"
@@ -388,11 +389,14 @@ static void answered(Tutor *t, PageState *ps, CheckState *s)
         t->autoplay_waiting = false;
     }
     const Lesson *lesson = tutor_lesson(t);
-    /* A second try is for learning: the score keeps the first answer. */
+    /* A second try ('t') is for learning: the score keeps the first answer. The store also keeps the
+     * first answer ever given, with its time, for the results. */
     if (s->status == CHECK_UNGRADED || s->tries > 1 || !t->progress || !lesson || lesson->number < 0)
         return;
-    progress_record_check(t->progress, lesson->number, t->page + 1, (int)(s - t->checks) + 1,
-                          s->status == CHECK_RIGHT);
+    char answer[PROGRESS_ANSWER_MAX];
+    check_answer_text(s, answer, sizeof answer);
+    progress_record_answer(t->progress, lesson->number, t->page + 1, (int)(s - t->checks) + 1,
+                           s->status == CHECK_RIGHT, answer, (long long)time(NULL));
     BnError warning = { 0 };
     if (!progress_save(t->progress, &warning) && warning.set && !t->status[0]) {
         char buf[ERROR_WHERE_MAX + ERROR_MESSAGE_MAX + 4];
@@ -493,6 +497,9 @@ static AppAction page_key_act(Tutor *t, PageState *ps, int key)
     case 'm':
         tutor_show(t, "menu");
         return APP_CONTINUE;
+    case 'g':
+        screen_results_open(t, RESULTS_BROWSE, -1, -1);
+        return APP_CONTINUE;
     case '?':
         tutor_show(t, "help");
         return APP_CONTINUE;
@@ -566,6 +573,7 @@ static void page_help(Tutor *t, const void *state, HelpList *left, HelpList *rig
     help_list_add(left, "P", "previous lesson");
     help_list_add(left, u ? "\xE2\x86\x91 \xE2\x86\x93" : "up down", "scroll the text");
     help_list_add(left, "m", "lesson menu");
+    help_list_add(left, "g", "your results");
     help_list_add(left, "?", "this help");
     help_list_add(left, "Ctrl-L", "redraw the screen");
     help_list_add(left, "q", "quit (place saved)");

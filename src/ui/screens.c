@@ -7,8 +7,8 @@
 #include "view/unicode.h"
 
 /* Each screen lives in its own file (screen_*.c); a new one is defined there and listed here. */
-extern const TutorScreen screen_page, screen_menu, screen_help;
-static const TutorScreen *const screens[] = { &screen_page, &screen_menu, &screen_help };
+extern const TutorScreen screen_page, screen_menu, screen_help, screen_results;
+static const TutorScreen *const screens[] = { &screen_page, &screen_menu, &screen_help, &screen_results };
 
 enum { SCREEN_COUNT = sizeof screens / sizeof screens[0] };
 

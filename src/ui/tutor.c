@@ -159,11 +159,18 @@ void tutor_next_page(Tutor *t)
     int next = openable(t, t->index + 1, +1);
     if (next < 0 && t->presenting)
         next = openable(t, 0, +1);          /* a booth loops back to the start */
-    if (next >= 0) {
+    /* A lesson with questions ends on its summary, the course on its results; a booth goes straight on. */
+    bool asked = false;
+    for (int p = 0; p < lesson->page_count; p++)
+        asked = asked || lesson->pages[p].checkpoint_count > 0;
+    if (t->progress && !t->presenting && (asked || next < 0)) {
+        save_progress(t);
+        screen_results_open(t, next >= 0 ? RESULTS_LESSON_END : RESULTS_COURSE_END, t->index, next);
+    } else if (next >= 0) {
         tutor_open(t, next, 0);
     } else {
         save_progress(t);
-        tutor_set_status(t, "That was the last page of the last lesson. Well done!");
+        tutor_set_status(t, "That was the last page of the last lesson.");
     }
 }
 

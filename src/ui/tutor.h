@@ -56,7 +56,7 @@ void tutor_steps(Tutor *tutor, long count);
 void tutor_set_zoom(Tutor *tutor, bool zoom);
 
 /* Where the tutor is. */
-/* The name of the screen showing: "page", "menu" or "help". */
+/* The name of the screen showing: "page", "menu", "help" or "results". */
 const char *tutor_mode(const Tutor *tutor);
 int tutor_lesson_number(const Tutor *tutor);    /* -1 when no lesson is open */
 const char *tutor_lesson_title(const Tutor *tutor);   /* "" when no lesson is open */

@@ -153,6 +153,38 @@ static void parse_markup(GlyphList *out, const char *s, int role, bool unicode)
     }
 }
 
+const char *text_plain(const char *markup, bool unicode, char *buf, int size)
+{
+    GlyphList g = { 0 };
+    parse_markup(&g, markup ? markup : "", ROLE_DEFAULT, unicode);
+    int used = 0;
+    bool blank = true;                  /* drops leading blanks and repeats */
+    if (size > 0)
+        buf[0] = '\0';
+    for (int i = 0; i < g.n && size > 0; i++) {
+        uint32_t ch = g.items[i].ch;
+        if (ch == '\n' || ch == ' ') {
+            if (blank)
+                continue;
+            ch = ' ';
+            blank = true;
+        } else {
+            blank = false;
+        }
+        char utf8[8];
+        int n = utf8_encode(ch, utf8);
+        if (n <= 0 || used + n >= size)
+            break;
+        memcpy(buf + used, utf8, (size_t)n);
+        used += n;
+        buf[used] = '\0';
+    }
+    while (used > 0 && buf[used - 1] == ' ')
+        buf[--used] = '\0';
+    free(g.items);
+    return buf;
+}
+
 /* The width of a list marker opening the line at glyph i ("- ", "3. ", "12) ", "a) " after any spaces), so
  * the item's wrapped lines can hang under its text; 0 when the line is not a list item. */
 static int list_hang(const GlyphList *g, int i)

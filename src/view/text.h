@@ -41,6 +41,9 @@ void text_lines_draw_one(Canvas *canvas, int x, int y, const TextLines *lines, i
  * a screen does. */
 unsigned long text_lines_created(void);
 
+/* The text without its markup, on one line (line breaks and runs of blanks become one space), symbols
+ * resolved for the character set: for tables and one-line lists. Cut to fit size. Returns buf. */
+const char *text_plain(const char *markup, bool unicode, char *buf, int size);
 /* The symbol for \name (name without the backslash), or NULL when unknown. */
 const char *text_symbol(const char *name, bool unicode);
 

@@ -1,5 +1,6 @@
 #!/bin/sh
-# End-to-end tour in tmux: every page of every lesson `bntutor list` reports, forward then back; menu; help;
+# End-to-end tour in tmux: every page of every lesson `bntutor list` reports, forward (through each lesson's
+# summary and the course's results) then back; menu; help;
 # a checkpoint answered wrong and right; quit and resume on the same page; a recording replayed to the same screen.
 set -u
 . "$(dirname "$0")/lib/tmux.sh"
@@ -24,11 +25,20 @@ while read -r num pages <&3; do
     while [ "$p" -le "$pages" ]; do
         wait_for "^ Lesson $num .*page $p/$pages *\$" 100 || fail "forward: lesson $num page $p/$pages not shown"
         $TM send-keys -t e2e Right
+        if [ "$p" -eq "$pages" ]; then
+            # A lesson with questions ends on its summary; Right goes on from there.
+            wait_gone "^ Lesson $num .*page $p/$pages *\$" || fail "forward: lesson $num did not end"
+            if screen | grep -q "End of lesson $num:"; then
+                $TM send-keys -t e2e Right
+            fi
+        fi
         p=$((p + 1))
     done
 done
 exec 3<&-
 wait_for 'last page of the last lesson' || fail "no message after the last page"
+wait_for 'The course: [0-9]+ of [0-9]+ right at the first try' || fail "the course's results do not show its score"
+$TM send-keys -t e2e Left       # back from the results to the last page
 sort -rn "$WORK/lessons" > "$WORK/backward"
 exec 3< "$WORK/backward"
 while read -r num pages <&3; do
