@@ -100,7 +100,8 @@ static int warn_shows_keys(const Lesson *lesson)
             char text[256];
             fprintf(stderr, "bntutor: %s:%d: warning: shows \"%s\" or key %c: %c does nothing on this page (%s%s)\n",
                     termtext_clean(lesson->path, where, sizeof where, 0), page->shows[i].line,
-                    termtext_clean(page->shows[i].text, text, sizeof text, 0), key, key, has_scene ? "its keys: z zooms the scene" : "it has no scene to zoom or turn",
+                    termtext_clean(page->shows[i].text, text, sizeof text, 0), key, key,
+                    has_scene ? "its keys: z zooms the scene" : "it has no scene to turn",
                     has_scene ? keys : "");
         }
     }
