@@ -300,7 +300,7 @@ Test(lesson_files, check_warns_about_a_shows_key_that_does_nothing_on_its_page)
     snprintf(args, sizeof args, "check %s", path);
     cr_assert_eq(run(dir, args, &out, &err), 0, "a warning is not an error: %s", err);
     cr_assert(strstr(err, "keys.lesson:7: warning: shows \"xhat\" or key q: q does nothing on this page "
-                          "(its keys: z zooms the scene, b, f, x, c)"), "%s", err);
+                          "(its keys: z zooms the scene, v, b, f, x, c)"), "%s", err);
     cr_assert(strstr(err, "keys.lesson:12: warning: shows \"prose\" or key f: f does nothing on this page "
                           "(it has no scene to turn)"), "%s", err);
     cr_assert_null(strstr(err, ":5: warning"), "z zooms a scene: %s", err);

@@ -101,8 +101,9 @@ Test(page_evidence, what_every_page_declares_is_on_its_80x24_screen)
     cr_assert_geq(declared, 8, "only %d 'shows' lines in the shipped lessons", declared);
 }
 
-/* A key counts as named when the footer offers it ("z zoom"), not when some letter stands on screen. */
-Test(page_evidence, a_key_is_named_by_the_footer_hint_not_by_any_letter_on_screen)
+/* A key counts as named when the footer offers it ("v inputs/check"), not when some letter stands on
+ * screen; a key the page declares comes right after the answer keys, so a full footer keeps it. */
+Test(page_evidence, a_declared_key_leads_the_footer_and_counts_as_named_there)
 {
     BnError err = { 0 };
     LessonSet *set = lesson_set_discover("lessons", &err);
@@ -111,7 +112,8 @@ Test(page_evidence, a_key_is_named_by_the_footer_hint_not_by_any_letter_on_scree
     cr_assert_not_null(lesson);
     Tutor *t = open_page(lesson, 1);
     char *screen = render(t, 80, 24);
-    cr_assert(names_key(screen, 'z'), "the footer names z zoom:\n%s", screen);
+    cr_assert(strstr(screen, "a/b/c answer v inputs/check"), "the declared key leads the footer:\n%s", screen);
+    cr_assert(names_key(screen, 'v'), "the footer names v:\n%s", screen);
     cr_assert(!names_key(screen, 'Q'), "nothing names Q:\n%s", screen);
     free(screen);
     tutor_destroy(t);
