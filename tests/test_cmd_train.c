@@ -240,6 +240,79 @@ Test(cmd_train, usage_errors_exit_two_with_a_message)
     expect_failure("--dataset=moons --net=paper", 2, "784");
     expect_failure("--bn=before --batch=1", 2, "--batch");
     expect_failure("--precision=half", 2, "--precision");
+    expect_failure("--test-shift=bright", 2, "--test-shift: 'bright' is not ADD or ADD,MUL");
+    expect_failure("--test-shift=0.1,2,3", 2, "--test-shift");
+    expect_failure("--test-shift=", 2, "--test-shift: needs a value");
+    expect_failure("--bn=before --freeze-bn=x", 2, "--freeze-bn: 'x' is not a whole number");
+    expect_failure("--freeze-bn=10", 2, "--freeze-bn: there is no batch norm to freeze");
+    expect_failure("--net=conv --freeze-bn=10", 2, "--freeze-bn: only the MLP");
+    expect_failure("--bn=before --freeze-bn=10 --precision=float", 2, "--precision=float");
+    expect_failure("--bn=before --steps=50 --freeze-bn=50", 2, "--freeze-bn: 50 steps before freezing");
+}
+
+/* Rows 1..K of a --freeze-bn=K run are the unfrozen run's (the same double steps); after K they part. */
+Test(cmd_train, freezing_bn_after_k_steps_keeps_the_first_rows_and_changes_the_rest)
+{
+    const char *base = "--dataset=synth784 --hidden=32 --act=relu --bn=before --steps=400 --every=100 --batch=4";
+    char args[256];
+    snprintf(args, sizeof args, "%s --precision=double", base);
+    Run plain = run_train(args);
+    snprintf(args, sizeof args, "%s --freeze-bn=200", base);
+    Run frozen = run_train(args);
+    cr_assert(plain.status == 0 && frozen.status == 0, "%s%s", plain.err, frozen.err);
+    /* Header and the rows of steps 100 and 200: the first three lines. */
+    const char *p = plain.out, *f = frozen.out;
+    for (int line = 0; line < 3; line++) {
+        p = strchr(p, '\n') + 1;
+        f = strchr(f, '\n') + 1;
+    }
+    cr_assert_eq(p - plain.out, f - frozen.out, "the first rows have the same length");
+    cr_assert_eq(strncmp(plain.out, frozen.out, (size_t)(p - plain.out)), 0, "rows up to step 200 agree:\n%s\n%s",
+                 plain.out, frozen.out);
+    cr_assert_str_neq(p, f, "after step 200 the frozen run differs");
+    cr_assert_eq(count_lines(frozen.out), 5, "%s", frozen.out);
+    run_free(&plain);
+    run_free(&frozen);
+}
+
+/* The value of column `col` (from 0) of the last row. */
+static double last_row_value(const char *csv, int col)
+{
+    const char *line = csv, *p = csv;
+    for (; *p; p++)
+        if (*p == '\n' && p[1])
+            line = p + 1;
+    for (int c = 0; c < col; c++) {
+        line = strchr(line, ',');
+        cr_assert_not_null(line, "row has no column %d: %s", col, csv);
+        line++;
+    }
+    return strtod(line, NULL);
+}
+
+/* The shift touches only what the test batch reads: training columns stay, test columns move, and the
+ * identity shift changes nothing at all. */
+Test(cmd_train, a_test_shift_moves_only_the_test_columns_and_brighter_images_cost_accuracy)
+{
+    const char *base = "--dataset=synth784 --hidden=32 --act=relu --bn=before --steps=300 --every=300";
+    char args[256];
+    Run plain = run_train(base);
+    snprintf(args, sizeof args, "%s --test-shift=0,1", base);
+    Run same = run_train(args);
+    snprintf(args, sizeof args, "%s --test-shift=0.3", base);
+    Run bright = run_train(args);
+    cr_assert(plain.status == 0 && same.status == 0 && bright.status == 0, "%s%s%s", plain.err, same.err, bright.err);
+    cr_assert_str_eq(same.out, plain.out, "an identity shift changes nothing");
+    cr_assert_eq(last_row_value(bright.out, 1), last_row_value(plain.out, 1), "training loss is untouched");
+    cr_assert_eq(last_row_value(bright.out, 6), last_row_value(plain.out, 6), "train_acc is untouched");
+    double acc = last_row_value(plain.out, 2), shifted_acc = last_row_value(bright.out, 2);
+    cr_assert_gt(acc, 0.9, "the network learned synth784: %g", acc);
+    /* BN's running statistics were collected on the unshifted images: eval mode misnormalizes. */
+    cr_assert_lt(shifted_acc, acc - 0.2, "brighter test images cost accuracy: %g vs %g", shifted_acc, acc);
+    cr_assert_gt(last_row_value(bright.out, 7), last_row_value(plain.out, 7), "and raise the test loss");
+    run_free(&plain);
+    run_free(&same);
+    run_free(&bright);
 }
 
 Test(cmd_train, a_missing_dataset_exits_one)

@@ -372,3 +372,41 @@ Test(dataset, small_sets_are_doubles_that_row_and_rows_copy_exactly)
     dataset_destroy(tr);
     dataset_destroy(te);
 }
+
+/* A shifted set reads every input as scale·x + offset, through every reader, and labels stay. */
+Test(dataset, shifted_inputs_come_out_scaled_and_offset_and_labels_stay)
+{
+    static const char *const names[] = { "moons", "synth784", "shapes28" };
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        Dataset *train, *test, *train2, *test2;
+        BnError err = { 0 };
+        cr_assert(dataset_load(names[k], 4, 20, 20, &train, &test, &err), "%s", err.message);
+        cr_assert(dataset_load(names[k], 4, 20, 20, &train2, &test2, &err), "%s", err.message);
+        dataset_shift_inputs(test2, 0.25, 1.5);
+        int dim = test->dim;
+        double *plain = calloc((size_t)dim * 3, sizeof *plain), *shifted = calloc((size_t)dim * 3, sizeof *shifted);
+        double yp[3], ys[3];
+        int idx[3] = { 7, 0, 19 };
+        dataset_gather(test, idx, 3, plain, yp);
+        dataset_gather(test2, idx, 3, shifted, ys);
+        for (int i = 0; i < 3 * dim; i++)
+            check_close(shifted[i], 1.5 * plain[i] + 0.25, 1e-15, 1e-15, "%s input %d", names[k], i);
+        for (int b = 0; b < 3; b++)
+            cr_assert_eq(ys[b], yp[b], "%s label %d", names[k], b);
+        dataset_rows(test2, 7, 1, shifted);
+        for (int i = 0; i < dim; i++)
+            check_close(shifted[i], 1.5 * plain[i] + 0.25, 1e-15, 1e-15, "%s row 7 input %d", names[k], i);
+        /* The raw doubles would bypass the shift, so a shifted set does not hand them out. */
+        cr_assert_null(dataset_values(test2), "%s: dataset_values of a shifted set", names[k]);
+        dataset_row(train2, 7, shifted);
+        dataset_row(train, 7, plain);
+        cr_assert_eq(memcmp(shifted, plain, sizeof *plain * (size_t)dim), 0, "%s: the other split is untouched",
+                     names[k]);
+        free(plain);
+        free(shifted);
+        dataset_destroy(train);
+        dataset_destroy(test);
+        dataset_destroy(train2);
+        dataset_destroy(test2);
+    }
+}

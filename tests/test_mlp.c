@@ -27,15 +27,15 @@ static Mlp *make(const int *sizes, int num_sizes, Activation act, BnPlacement bn
     return mlp;
 }
 
-/* Loss of a batch-statistics forward (running statistics untouched, so probing changes nothing). */
-static double probe_loss(Mlp *mlp, const double *x, const double *t, int n)
+/* Loss of a batch-statistics or frozen forward (running statistics untouched, so probing changes nothing). */
+static double probe_loss(Mlp *mlp, const double *x, const double *t, int n, MlpMode mode)
 {
     BnError err = { 0 };
-    cr_assert(mlp_forward(mlp, x, n, MLP_MODE_BATCH_STATS, &err), "forward: %s", err.message);
+    cr_assert(mlp_forward(mlp, x, n, mode, &err), "forward: %s", err.message);
     return mlp_loss(mlp, t);
 }
 
-static void check_network_gradients(Activation act, BnPlacement bn, MlpTask task)
+static void check_network_gradients_in(Activation act, BnPlacement bn, MlpTask task, MlpMode mode)
 {
     enum { N = 6 };
     int sizes[4] = { 3, 5, 4, task == MLP_TASK_CLASSIFY ? 3 : 2 };
@@ -45,6 +45,12 @@ static void check_network_gradients(Activation act, BnPlacement bn, MlpTask task
     /* Move every parameter off its initial value so biases, γ and β have generic gradients. */
     for (size_t i = 0; i < mlp->num_params; i++)
         mlp->params[i] += 0.3 * pcg32_normal(&rng);
+    /* Frozen BN uses the running statistics: make them something other than 0 and 1. */
+    for (int l = 0; l < mlp->num_hidden; l++)
+        for (int j = 0; j < mlp->hidden[l].out && mlp->hidden[l].running_mean; j++) {
+            mlp->hidden[l].running_mean[j] = 0.5 * pcg32_normal(&rng);
+            mlp->hidden[l].running_var[j] = 0.5 + fabs(pcg32_normal(&rng));
+        }
     double x[N * 3], t[N * 2], dx[N * 3];
     for (int i = 0; i < N * 3; i++)
         x[i] = pcg32_normal(&rng);
@@ -53,7 +59,7 @@ static void check_network_gradients(Activation act, BnPlacement bn, MlpTask task
 
     BnError err = { 0 };
     optimizer_zero_grad(mlp->grads, mlp->num_params);
-    probe_loss(mlp, x, t, N);
+    probe_loss(mlp, x, t, N, mode);
     cr_assert(mlp_backward(mlp, dx, &err), "backward: %s", err.message);
     double *analytic = malloc(sizeof(double) * mlp->num_params);
     memcpy(analytic, mlp->grads, sizeof(double) * mlp->num_params);
@@ -64,9 +70,9 @@ static void check_network_gradients(Activation act, BnPlacement bn, MlpTask task
     for (size_t i = 0; i < mlp->num_params; i++) {
         double saved = mlp->params[i];
         mlp->params[i] = saved + h;
-        double up = probe_loss(mlp, x, t, N);
+        double up = probe_loss(mlp, x, t, N, mode);
         mlp->params[i] = saved - h;
-        double down = probe_loss(mlp, x, t, N);
+        double down = probe_loss(mlp, x, t, N, mode);
         mlp->params[i] = saved;
         check_close(analytic[i], (up - down) / (2 * h), 1e-5, 1e-5, "BN %s, %s: dparam[%zu]", where,
                     activation_name(act), i);
@@ -77,9 +83,9 @@ static void check_network_gradients(Activation act, BnPlacement bn, MlpTask task
     for (int i = 0; i < N * 3; i++) {
         double saved = x[i];
         x[i] = saved + h;
-        double up = probe_loss(mlp, x, t, N);
+        double up = probe_loss(mlp, x, t, N, mode);
         x[i] = saved - h;
-        double down = probe_loss(mlp, x, t, N);
+        double down = probe_loss(mlp, x, t, N, mode);
         x[i] = saved;
         check_close(dx[i], (up - down) / (2 * h), 1e-5, 1e-5, "BN %s, %s: dx[%d]", where,
                     activation_name(act), i);
@@ -87,6 +93,61 @@ static void check_network_gradients(Activation act, BnPlacement bn, MlpTask task
     }
     cr_assert_gt(largest, 1e-4, "BN %s: input gradients are all zero", where);
     free(analytic);
+    mlp_destroy(mlp);
+}
+
+static void check_network_gradients(Activation act, BnPlacement bn, MlpTask task)
+{
+    check_network_gradients_in(act, bn, task, MLP_MODE_BATCH_STATS);
+}
+
+Test(mlp, gradients_with_frozen_bn_match_central_differences)
+{
+    check_network_gradients_in(ACTIVATION_SIGMOID, BN_PLACEMENT_BEFORE, MLP_TASK_CLASSIFY, MLP_MODE_FROZEN);
+    check_network_gradients_in(ACTIVATION_TANH, BN_PLACEMENT_AFTER, MLP_TASK_REGRESS, MLP_MODE_FROZEN);
+}
+
+/* Frozen BN computes what eval mode computes, leaves the running statistics alone while γ, β and the
+ * weights learn, and a sample's output does not depend on the rest of its batch. */
+Test(mlp, a_frozen_step_uses_and_keeps_the_running_statistics_and_trains_gamma_and_beta)
+{
+    enum { N = 8 };
+    int sizes[3] = { 3, 4, 2 };
+    Mlp *mlp = make(sizes, 3, ACTIVATION_TANH, BN_PLACEMENT_BEFORE, MLP_TASK_CLASSIFY, 5);
+    MlpLayer *L = &mlp->hidden[0];
+    for (int j = 0; j < 4; j++) {
+        L->running_mean[j] = 0.2 * j - 0.3;
+        L->running_var[j] = 0.5 + j;
+    }
+    double x[N * 3], t[N], eval_logits[N * 2];
+    for (int i = 0; i < N * 3; i++)
+        x[i] = sin(1.7 * i);
+    for (int i = 0; i < N; i++)
+        t[i] = i % 2;
+    BnError err = { 0 };
+    cr_assert(mlp_forward(mlp, x, N, MLP_MODE_EVAL, &err), "%s", err.message);
+    memcpy(eval_logits, mlp->logits, sizeof eval_logits);
+    cr_assert(mlp_forward(mlp, x, N, MLP_MODE_FROZEN, &err), "%s", err.message);
+    for (int k = 0; k < N * 2; k++)
+        check_close(mlp->logits[k], eval_logits[k], 1e-14, 1e-14, "frozen logit %d equals eval", k);
+    cr_assert(mlp_forward(mlp, x + 3, 1, MLP_MODE_FROZEN, &err), "a batch of one is fine frozen: %s", err.message);
+    for (int k = 0; k < 2; k++)
+        check_close(mlp->logits[k], eval_logits[2 + k], 1e-14, 1e-14, "sample 1 alone, logit %d", k);
+    double rm[4], rv[4], gamma[4];
+    memcpy(rm, L->running_mean, sizeof rm);
+    memcpy(rv, L->running_var, sizeof rv);
+    memcpy(gamma, L->gamma, sizeof gamma);
+    Sgd *sgd = sgd_create(mlp->num_params, 0.5, 0.0);
+    double loss;
+    cr_assert(mlp_train_step_mode(mlp, sgd, x, t, N, MLP_MODE_FROZEN, &loss, &err), "%s", err.message);
+    cr_assert_eq(memcmp(rm, L->running_mean, sizeof rm), 0, "frozen: running mean untouched");
+    cr_assert_eq(memcmp(rv, L->running_var, sizeof rv), 0, "frozen: running variance untouched");
+    cr_assert_neq(memcmp(gamma, L->gamma, sizeof gamma), 0, "frozen: gamma still learns");
+    cr_assert(mlp_train_step_mode(mlp, sgd, x, t, N, MLP_MODE_TRAIN, &loss, &err), "%s", err.message);
+    cr_assert_neq(memcmp(rm, L->running_mean, sizeof rm), 0, "a training step does update them");
+    cr_assert_not(mlp_train_step_mode(mlp, sgd, x, t, N, MLP_MODE_EVAL, &loss, &err), "no eval-mode steps");
+    cr_assert(err.set);
+    sgd_destroy(sgd);
     mlp_destroy(mlp);
 }
 

@@ -63,6 +63,16 @@ Test(ui_tty, utf8_codesets_are_recognised_in_any_spelling)
     cr_assert(!tty_codeset_is_utf8(NULL));
 }
 
+Test(ui_tty, unicode_is_drawn_only_in_utf8_without_ascii_and_outside_shellinabox)
+{
+    cr_assert(tty_use_unicode(false, "UTF-8", NULL));
+    cr_assert(tty_use_unicode(false, "UTF-8", ""), "an empty SHELLINABOX_URL is no shellinabox");
+    cr_assert_not(tty_use_unicode(true, "UTF-8", NULL), "--ascii wins");
+    cr_assert_not(tty_use_unicode(false, "ANSI_X3.4-1968", NULL));
+    cr_assert_not(tty_use_unicode(false, "UTF-8", "http://127.0.0.1:4200/"),
+                  "shellinabox's font draws braille wider than a cell");
+}
+
 Test(ui_tty, unset_empty_and_dumb_terminals_are_refused_with_a_reason)
 {
     const char *bad[] = { NULL, "", "dumb" };

@@ -111,8 +111,10 @@ static int warn_shows_keys(const Lesson *lesson)
 static const char check_usage[] =
     "Usage: bntutor check [--verify [--seeds=A-B] [--data=synthetic|idx:DIR]] FILE...\n"
     "Checks lesson files. Every problem is printed on stderr as 'bntutor: file:line: message';\n"
-    "invisible characters (bidi controls, soft hyphens, tag characters) and a 'shows ... or key K'\n"
-    "whose key does nothing on its page get a warning there too;\n"
+    "invisible characters (bidi controls, soft hyphens, tag characters), a live value whose index is\n"
+    "out of range for the page's settings (scene:mean[7] with 3 features), a '*' in a formula line\n"
+    "(taken as emphasis) and a 'shows ... or key K' whose key does nothing on its page get a warning\n"
+    "there too, as 'bntutor: file:line: warning: ...';\n"
     "each good file gets 'FILE: ok (N pages)' on stdout. The format is described in lessons/README.md.\n"
     "\n"
     "  --verify         also run every page that states claims, headless, on every seed, and report\n"
@@ -462,6 +464,14 @@ int cmd_check(int argc, char **argv)
         char shown[1024];
         warn_hidden_characters(lesson->path);
         warn_shows_keys(lesson);
+        for (int k = 0; k < lesson->warning_count; k++) {
+            LessonProblem w = lesson->warnings[k];
+            char message[1100], line[2048], clean[4096];
+            snprintf(message, sizeof message, "warning: %s", w.message);
+            w.message = message;
+            lesson_problem_format(lesson, &w, line, sizeof line);
+            fprintf(stderr, "bntutor: %s\n", termtext_clean(line, clean, sizeof clean, 0));
+        }
         if (!lesson_is_broken(lesson)) {
             printf("%s: ok (%d page%s)\n", termtext_clean(lesson->path, shown, sizeof shown, 0), lesson->page_count,
                    lesson->page_count == 1 ? "" : "s");

@@ -57,6 +57,14 @@ static const char help_tail[] =
     "  --precision=P    float (fast, the default) or double (the arithmetic of the lessons' scenes)\n"
     "                   for the training steps; the MLP is always evaluated in double, the conv net\n"
     "                   in the precision of its steps\n"
+    "  --freeze-bn=K    after K steps (0: from the start), train with BN frozen: each BN layer uses its\n"
+    "                   running statistics, as in eval mode, and no longer updates them, while gamma,\n"
+    "                   beta and the weights go on learning (PyTorch's eval() on the BN modules).\n"
+    "                   MLP with --bn only; the steps then run in double\n"
+    "  --test-shift=ADD[,MUL]\n"
+    "                   shift the test inputs' distribution: every test input x is read as\n"
+    "                   MUL*x + ADD (MUL default 1), e.g. 0.2 for brighter images; training data\n"
+    "                   stay as they are, so BN's running statistics no longer match the test data\n"
     "  --help           this text\n"
     "\n"
     "Columns: step,loss,test_acc,p15,p50,p85,train_acc,test_loss\n"
@@ -171,11 +179,30 @@ static int parse_value(TrainOptions *o, int which, const char *where, const char
         o->groups = l;
         o->groups_given = true;
         break;
-    default:
+    case 15:
         if (strcmp(v, "float") != 0 && strcmp(v, "double") != 0)
             return cmd_fail(2, where, "'%s' is not a precision (float, double)", v);
         o->double_steps = strcmp(v, "double") == 0;
         o->precision_given = true;
+        break;
+    case 16: {
+        double *shift;
+        int bad = 0, count = parse_double_list(v, &shift, &bad);
+        if (count < 1 || count > 2) {
+            free(shift);
+            return cmd_fail(2, where, "'%s' is not ADD or ADD,MUL (one or two finite numbers)", v);
+        }
+        o->test_shifted = true;
+        o->test_offset = shift[0];
+        o->test_scale = count == 2 ? shift[1] : 1.0;
+        free(shift);
+        break;
+    }
+    case 17:
+        if (!parse_long(v, 0, 100000000, &l))
+            return cmd_fail(2, where, "'%s' is not a whole number of steps from 0 to 100000000", v);
+        o->freeze_bn = true;
+        o->freeze_bn_after = l;
         break;
     }
     return 0;
@@ -193,6 +220,15 @@ static int check_combination(const TrainOptions *o)
     if (o->groups_given &&
         (o->norm == CONV_NORM_NONE || !norm_descriptor(convnet_norm_method(o->norm))->needs_groups))
         return cmd_fail(2, "--groups", "only group norm has groups; add --norm=group");
+    if (o->freeze_bn && o->conv)
+        return cmd_fail(2, "--freeze-bn", "only the MLP can freeze its batch norm so far (leave out --net=conv)");
+    if (o->freeze_bn && o->bn == BN_PLACEMENT_NONE)
+        return cmd_fail(2, "--freeze-bn", "there is no batch norm to freeze: add --bn=before or --bn=after");
+    if (o->freeze_bn && o->precision_given && !o->double_steps)
+        return cmd_fail(2, "--freeze-bn", "frozen batch norm trains in double; leave out --precision=float");
+    if (o->freeze_bn && o->freeze_bn_after >= o->steps)
+        return cmd_fail(2, "--freeze-bn", "%ld steps before freezing leave none of the %ld to freeze (use a "
+                        "K below --steps)", o->freeze_bn_after, o->steps);
     if (o->paper && (o->hidden_given || o->act_given))
         return cmd_fail(2, "--net", "paper fixes the layers and the activation (784-100-100-100-10 "
                         "sigmoid); leave out --hidden and --act, or leave out --net");
@@ -213,7 +249,7 @@ static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
         /* Every other option needs a value. */
         static const char *const names[] = { "dataset", "net", "hidden", "act", "bn", "steps", "batch",
                                              "lr", "momentum", "seed", "every", "unit", "csv", "norm",
-                                             "groups", "precision" };
+                                             "groups", "precision", "test-shift", "freeze-bn" };
         int which = -1;
         for (int k = 0; k < (int)(sizeof names / sizeof names[0]); k++)
             if (parse_option(a, names[k], &v)) {
@@ -278,6 +314,9 @@ static int run_open(const TrainOptions *o, TrainRun *run)
     int status = (o->conv ? train_conv_create : train_mlp_create)(o, train, test, run->n_test, &run->net);
     if (status != 0)
         return status;
+    /* Only what the evaluations read moves; the network was built on the data as they are. */
+    if (o->test_shifted)
+        dataset_shift_inputs(run->test, o->test_offset, o->test_scale);
     run->sgd = sgd_create(run->net->num_params, o->lr, o->momentum);
     sampler_init(&run->sampler, train->n, o->seed);
     run->sampler_ready = true;
@@ -317,6 +356,7 @@ static int run_step(const TrainOptions *o, TrainRun *run, long step, RowSums *su
         fflush(run->out);
         return cmd_fail_error(1, &err, "train");
     }
+    run->net->bn_frozen = o->freeze_bn && step > o->freeze_bn_after;
     if (!run->net->cls->step(run->net, run->sgd, run->x, run->y, batch, &loss, &err)) {
         fflush(run->out);
         return isfinite(loss) ? cmd_fail_error(1, &err, "train") : diverged(o, step);
@@ -398,6 +438,8 @@ int cmd_train(int argc, char **argv)
         return status;
     if (o.conv && !o.dataset_given)
         o.dataset = "shapes28";
+    if (o.freeze_bn)
+        o.double_steps = true;      /* the float twin has no frozen mode */
     if (help) {
         char methods[128];
         printf("%s%s\n%s", help_head, norm_method_list(methods, sizeof methods), help_tail);

@@ -37,6 +37,10 @@ typedef struct TrainOptions {
     const char *csv;
     bool double_steps;      /* --precision=double: train through the double Mlp, not its float twin */
     bool precision_given;
+    bool test_shifted;      /* --test-shift: test inputs read as test_scale·x + test_offset */
+    bool freeze_bn;         /* --freeze-bn=K: BN frozen (eval-mode statistics, not updated) after step K */
+    long freeze_bn_after;
+    double test_offset, test_scale;
 } TrainOptions;
 
 /* One evaluation on the fixed test batch: eval-mode accuracy (R² for regression) and loss, and the
@@ -64,6 +68,7 @@ struct TrainNet {
     const TrainNetClass *cls;
     size_t num_params;      /* length of the parameter block the optimizer steps */
     bool classifies;        /* false for regression: no predictions, no train_acc */
+    bool bn_frozen;         /* set by the loop: the next steps run BN frozen (--freeze-bn) */
 };
 
 /* The constructors: 0 and *net on success, else the exit status of an error already printed (2 for

@@ -25,8 +25,10 @@ static bool mlp_step(TrainNet *net, Sgd *sgd, const double *x, const double *y, 
                      BnError *err)
 {
     TrainMlp *m = (TrainMlp *)net;
+    /* --freeze-bn runs in double (cmd_train.c sees to it): the float twin has no frozen mode. */
+    MlpMode mode = net->bn_frozen ? MLP_MODE_FROZEN : MLP_MODE_TRAIN;
     return m->twin ? mlp_float_train_step(m->twin, sgd, x, y, batch, loss, err)
-                   : mlp_train_step(m->mlp, sgd, x, y, batch, loss, err);
+                   : mlp_train_step_mode(m->mlp, sgd, x, y, batch, mode, loss, err);
 }
 
 static void mlp_predict_batch(const TrainNet *net, int *pred)

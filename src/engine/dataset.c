@@ -40,6 +40,8 @@ struct DatasetStorage {
     unsigned char *owned;           /* BYTES drawn here (synthetic image sets) */
     double *protos;                 /* SYNTH784: (10, 784) class prototypes */
     Pcg32 *row_rng;                 /* SYNTH784: (n) generator state at the start of each row */
+    bool shifted;                   /* inputs come out as scale·x + offset (dataset_shift_inputs) */
+    double offset, scale;
 };
 
 static Dataset *dataset_create_empty(const char *name, int n, int dim, int classes, StorageKind kind)
@@ -602,6 +604,17 @@ void dataset_row(const Dataset *set, int i, double *out)
         break;
     }
     }
+    if (st->shifted)
+        for (size_t k = 0; k < dim; k++)
+            out[k] = st->scale * out[k] + st->offset;
+}
+
+void dataset_shift_inputs(Dataset *set, double offset, double scale)
+{
+    DatasetStorage *st = set->storage;
+    st->shifted = true;
+    st->offset = offset;
+    st->scale = scale;
 }
 
 void dataset_rows(const Dataset *set, int first, int count, double *out)
@@ -622,7 +635,8 @@ void dataset_gather(const Dataset *set, const int *indices, int batch, double *x
 
 const double *dataset_values(const Dataset *set)
 {
-    return set->storage->kind == STORAGE_DOUBLES ? set->storage->values : NULL;
+    /* A shifted set's values exist only as rows read through dataset_row. */
+    return set->storage->kind == STORAGE_DOUBLES && !set->storage->shifted ? set->storage->values : NULL;
 }
 
 size_t dataset_private_bytes(const Dataset *set)

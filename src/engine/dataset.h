@@ -72,6 +72,9 @@ void sampler_next(BatchSampler *sampler, int *indices, int batch);
 void dataset_gather(const Dataset *set, const int *indices, int batch, double *x, double *y);
 /* Copies row i into out (dim). */
 void dataset_row(const Dataset *set, int i, double *out);
+/* From now on every input read from the set comes out as scale·x + offset: a shift of its distribution
+ * (brighter or higher-contrast test images) that leaves the stored data and the labels alone. */
+void dataset_shift_inputs(Dataset *set, double offset, double scale);
 /* Copies the rows first..first+count-1 into out (count, dim). */
 void dataset_rows(const Dataset *set, int first, int count, double *out);
 /* Inputs read from a file that was truncated or replaced while in use cannot be had: such a read fills
@@ -82,7 +85,7 @@ void dataset_rows(const Dataset *set, int first, int count, double *out);
  * (the tutor checks it after a scene's step). */
 bool dataset_failed(const Dataset *set, BnError *err);
 bool dataset_read_failure(BnError *err);
-/* The (n, dim) inputs when the set holds them as doubles (the small 2-D sets), else NULL. */
+/* The (n, dim) inputs when the set holds them as doubles (the small 2-D sets) unshifted, else NULL. */
 const double *dataset_values(const Dataset *set);
 /* Bytes of inputs this process holds privately (mapped files not counted), for tests and figures. */
 size_t dataset_private_bytes(const Dataset *set);

@@ -259,6 +259,18 @@ static void reserve(Mlp *mlp, int n)
 /* One BN over bn_in into y in the given mode. */
 static bool bn_forward(Mlp *mlp, MlpLayer *L, double *y, int n, MlpMode mode, BnError *err)
 {
+    if (mode == MLP_MODE_FROZEN) {
+        /* Eval-mode arithmetic, keeping x̂ for bn_backward_frozen. */
+        for (int j = 0; j < L->out; j++) {
+            double m = L->running_mean[j], r = 1.0 / sqrt(L->running_var[j] + mlp->eps);
+            for (int i = 0; i < n; i++) {
+                size_t k = (size_t)i * (size_t)L->out + (size_t)j;
+                L->xhat[k] = (L->bn_in[k] - m) * r;
+                y[k] = L->gamma[j] * L->xhat[k] + L->beta[j];
+            }
+        }
+        return true;
+    }
     if (mode == MLP_MODE_EVAL) {
         batchnorm_forward_eval(y, L->bn_in, L->running_mean, L->running_var, L->gamma, L->beta,
                                mlp->eps, n, L->out);
@@ -333,6 +345,32 @@ double mlp_loss(Mlp *mlp, const double *targets)
                                       mlp->n_out);
 }
 
+/* Backward of a frozen BN: the statistics are constants, so dx = γ·dy/√(running_var + ε) alone, with
+ * no terms through a mean or a variance; dγ = Σ dy·x̂ and dβ = Σ dy as in training. */
+static void bn_backward_frozen(const Mlp *mlp, const MlpLayer *L, double *dx, const double *dy, int n)
+{
+    for (int j = 0; j < L->out; j++) {
+        double r = 1.0 / sqrt(L->running_var[j] + mlp->eps), dg = 0.0, db = 0.0;
+        for (int i = 0; i < n; i++) {
+            size_t k = (size_t)i * (size_t)L->out + (size_t)j;
+            dg += dy[k] * L->xhat[k];
+            db += dy[k];
+            dx[k] = L->gamma[j] * r * dy[k];
+        }
+        L->dgamma[j] += dg;
+        L->dbeta[j] += db;
+    }
+}
+
+/* One BN's backward after a forward in mode (training or batch statistics, or frozen). */
+static void bn_backward(const Mlp *mlp, const MlpLayer *L, double *dx, const double *dy, int n)
+{
+    if (mlp->mode == MLP_MODE_FROZEN)
+        bn_backward_frozen(mlp, L, dx, dy, n);
+    else
+        batchnorm_backward(dx, L->dgamma, L->dbeta, dy, L->xhat, L->rstd, L->gamma, n, L->out);
+}
+
 bool mlp_backward(Mlp *mlp, double *dx, BnError *err)
 {
     BnPlacement bn = mlp->config.bn;
@@ -358,11 +396,11 @@ bool mlp_backward(Mlp *mlp, double *dx, BnError *err)
             break;
         case BN_PLACEMENT_BEFORE:
             activation_backward(L->dpre, L->dout, L->pre, L->act, count, act);
-            batchnorm_backward(L->dz, L->dgamma, L->dbeta, L->dpre, L->xhat, L->rstd, L->gamma, n, L->out);
+            bn_backward(mlp, L, L->dz, L->dpre, n);
             break;
         case BN_PLACEMENT_AFTER: {
             double *dact = L->dz + (size_t)mlp->capacity * (size_t)L->out;  /* the private dmid */
-            batchnorm_backward(dact, L->dgamma, L->dbeta, L->dout, L->xhat, L->rstd, L->gamma, n, L->out);
+            bn_backward(mlp, L, dact, L->dout, n);
             activation_backward(L->dz, dact, L->z, L->act, count, act);
             memcpy(L->dpre, L->dz, sizeof(double) * (size_t)count);
             break;
@@ -378,8 +416,18 @@ bool mlp_backward(Mlp *mlp, double *dx, BnError *err)
 bool mlp_train_step(Mlp *mlp, Sgd *sgd, const double *x, const double *targets, int n, double *loss,
                     BnError *err)
 {
+    return mlp_train_step_mode(mlp, sgd, x, targets, n, MLP_MODE_TRAIN, loss, err);
+}
+
+bool mlp_train_step_mode(Mlp *mlp, Sgd *sgd, const double *x, const double *targets, int n, MlpMode mode,
+                         double *loss, BnError *err)
+{
+    if (mode == MLP_MODE_EVAL) {
+        error_set(err, "network", "a training step needs a training, batch-statistics or frozen forward");
+        return false;
+    }
     optimizer_zero_grad(mlp->grads, mlp->num_params);
-    if (!mlp_forward(mlp, x, n, MLP_MODE_TRAIN, err))
+    if (!mlp_forward(mlp, x, n, mode, err))
         return false;
     double value = mlp_loss(mlp, targets);
     if (loss)

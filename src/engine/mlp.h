@@ -38,6 +38,9 @@ typedef enum MlpMode {
                              * (not in the paper convention: see mlp_population_add) */
     MLP_MODE_BATCH_STATS,   /* BN uses the batch statistics, running statistics untouched (observing) */
     MLP_MODE_EVAL,          /* BN uses the running statistics: inference, any batch size */
+    MLP_MODE_FROZEN,        /* BN frozen for fine-tuning: the running statistics as in eval mode, left
+                             * as they are, and x̂ kept so that backward trains γ, β and the weights
+                             * (PyTorch's eval() on the BN modules during training) */
 } MlpMode;
 
 enum { MLP_MAX_SIZES = 34 };    /* input + up to 32 hidden + output */
@@ -125,13 +128,17 @@ double mlp_loss(Mlp *mlp, const double *targets);
 
 /* Back-propagates mlp->dlogits: accumulates into mlp->grads and fills each layer's dout/dpre/dz;
  * dx: (batch, n_in) written when not NULL. Fails after an eval-mode forward of a BN network (BN
- * backward needs the batch statistics). */
+ * backward needs the batch statistics, or a frozen-mode forward's x̂). */
 bool mlp_backward(Mlp *mlp, double *dx, BnError *err);
 
 /* One SGD step on a mini-batch: zero_grad, training forward, loss, backward, update. *loss gets the
  * mini-batch loss. When the loss is not finite nothing is updated and false comes back with a message. */
 bool mlp_train_step(Mlp *mlp, Sgd *sgd, const double *x, const double *targets, int n, double *loss,
                     BnError *err);
+/* The same step with the forward in `mode`: MLP_MODE_TRAIN (mlp_train_step), MLP_MODE_BATCH_STATS
+ * (running statistics untouched) or MLP_MODE_FROZEN (BN frozen: running statistics used, not updated). */
+bool mlp_train_step_mode(Mlp *mlp, Sgd *sgd, const double *x, const double *targets, int n, MlpMode mode,
+                         double *loss, BnError *err);
 
 /* Resets every BN layer's running statistics to mean 0, variance 1 and its batch count to 0. */
 void mlp_reset_running_stats(Mlp *mlp);

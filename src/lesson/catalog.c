@@ -40,7 +40,7 @@ const CatalogScene *catalog_scene_find(const char *name)
 /* Pages without a scene line get "none"; an empty stand-in keeps them valid before any install. */
 const CatalogScene *catalog_scene_none(void)
 {
-    static const CatalogScene empty = { "none", "prose only", NULL, 0, NULL, 0 };
+    static const CatalogScene empty = { .name = "none", .help = "prose only" };
     const CatalogScene *none = catalog_scene_find("none");
     return none ? none : &empty;
 }
@@ -93,6 +93,14 @@ const CatalogLive *catalog_scene_live(const CatalogScene *scene, const char *nam
     for (int i = 0; scene && i < scene->live_count; i++)
         if (strcmp(scene->lives[i].name, name) == 0)
             return &scene->lives[i];
+    return NULL;
+}
+
+const char *catalog_live_bound(const CatalogScene *scene, const CatalogLive *live, int i)
+{
+    for (int k = 0; scene && live && i >= 0 && i < CATALOG_LIVE_INDEX_MAX && k < scene->extent_count; k++)
+        if (strcmp(scene->extents[k].live, live->name) == 0)
+            return scene->extents[k].bound[i];
     return NULL;
 }
 

@@ -60,6 +60,14 @@ typedef struct CatalogLive {
     bool (*get)(const void *state, const int *index, double *out);  /* index: (indices) or NULL when 0 */
 } CatalogLive;
 
+/* What bounds each index of a live value when the page's settings do: the name of an int setting whose
+ * value is the count ("batch", "features"), so `bntutor check` can warn about an index that is out of
+ * range on every run; NULL for an index whose bound is not a setting. */
+typedef struct CatalogLiveExtent {
+    const char *live;
+    const char *bound[CATALOG_LIVE_INDEX_MAX];
+} CatalogLiveExtent;
+
 typedef struct CatalogScene {
     const char *name;
     const char *help;
@@ -67,6 +75,8 @@ typedef struct CatalogScene {
     int setting_count;
     const CatalogLive *lives;
     int live_count;
+    const CatalogLiveExtent *extents;   /* (extent_count) for some of its lives; may be NULL */
+    int extent_count;
 } CatalogScene;
 
 /* Hands the lesson layer every scene's schema (the layer above does it once, before parsing lessons).
@@ -89,6 +99,8 @@ const CatalogSetting *catalog_setting_find(const char *name);
 /* The scene's entry for a setting, NULL when the scene has no such setting. */
 const CatalogSceneSetting *catalog_scene_setting(const CatalogScene *scene, const char *name);
 const CatalogLive *catalog_scene_live(const CatalogScene *scene, const char *name);
+/* The setting that bounds index i of the scene's live value, or NULL when none does. */
+const char *catalog_live_bound(const CatalogScene *scene, const CatalogLive *live, int i);
 /* The default text a scene uses for one of its settings. */
 const char *catalog_scene_setting_default(const CatalogSceneSetting *entry);
 

@@ -141,6 +141,7 @@ typedef struct Parser {
     /* the open text block */
     int block_line;
     char **block;                   /* (block_count) lines, tabs expanded */
+    int *block_lines;               /* (block_count) where each is in the file */
     int block_count;
     Markup markup;                  /* markup state across the open text block's lines */
     Draft draft;
@@ -161,6 +162,24 @@ static void problem(Parser *P, int line, const char *fmt, ...)
         P->stopped = true;
     }
     va_end(ap);
+}
+
+static void warning(Parser *P, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void warning(Parser *P, int line, const char *fmt, ...)
+{
+    Lesson *L = P->lesson;
+    if (P->stopped || L->warning_count >= LESSON_PROBLEM_MAX)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    L->warnings = xrealloc(L->warnings, sizeof *L->warnings * (size_t)(L->warning_count + 1));
+    L->warnings[L->warning_count].line = line;
+    L->warnings[L->warning_count].message = xstrdup(msg);
+    L->warning_count++;
 }
 
 static LessonPage *cur_page(Parser *P)
@@ -445,6 +464,42 @@ static void checkpoint_free(LessonCheckpoint *c)
 static void flush_block(Parser *P);
 static void close_checkpoint(Parser *P);
 
+/* Warns when an index of a live value is out of range for every run of the page: at or past the count
+ * its scene's table names as that index's bound (a setting such as 'features'). */
+static void warn_live_range(Parser *P, const LessonPage *page, const CatalogLive *live, const int *index, int line,
+                            const char *what)
+{
+    for (int i = 0; live && i < live->indices && i < CATALOG_LIVE_INDEX_MAX; i++) {
+        const char *name_of_bound = catalog_live_bound(page->scene, live, i);
+        const LessonSetting *bound = name_of_bound ? lesson_page_setting(page, name_of_bound) : NULL;
+        if (!bound || bound->setting->type != SETTING_INT || index[i] < bound->value.integer)
+            continue;
+        LessonLiveRef ref = { .live = live };
+        memcpy(ref.index, index, sizeof ref.index);
+        char name[96];
+        lesson_live_format(&ref, name, sizeof name);
+        warning(P, line, "%s: index %d is out of range on this page, where '%s' is %ld (indices 0 to %ld), so %s",
+                name, index[i], bound->setting->name, bound->value.integer, bound->value.integer - 1, what);
+    }
+}
+
+static void warn_live_ranges(Parser *P, const LessonPage *page)
+{
+    for (int i = 0; i < page->checkpoint_count; i++) {
+        const LessonCheckpoint *cp = &page->checkpoints[i];
+        if (cp->kind == CHECKPOINT_NUMBER && cp->live)
+            warn_live_range(P, page, cp->live_value, cp->index, cp->answer_line ? cp->answer_line : cp->line,
+                            "the scene never gives this answer and the question is never graded");
+    }
+    for (int i = 0; i < page->claim_count; i++) {
+        const LessonClaim *claim = &page->claims[i];
+        for (int k = 0; k < claim->node_count; k++)
+            if (claim->nodes[k].kind == CLAIM_LIVE)
+                warn_live_range(P, page, claim->nodes[k].ref.live, claim->nodes[k].ref.index, claim->line,
+                                "the claim can never be checked");
+    }
+}
+
 /* Ends the page being read: its text, and whether it says anything at all. */
 static void close_page(Parser *P)
 {
@@ -476,6 +531,7 @@ static void close_page(Parser *P)
         page->scene == catalog_scene_none() && !P->scene_bad)
         problem(P, page->line, "page '%s' is empty (give it prose between 'text' and 'end', or a scene)",
                 page->title);
+    warn_live_ranges(P, page);
     char why[400];
     if (!lesson_page_budget_check(page, why, sizeof why))
         problem(P, P->scene_line > 0 ? P->scene_line : page->line, "%s", why);
@@ -618,6 +674,8 @@ static void block_free(Parser *P)
     for (int i = 0; i < P->block_count; i++)
         free(P->block[i]);
     free(P->block);
+    free(P->block_lines);
+    P->block_lines = NULL;
     P->block = NULL;
     P->block_count = 0;
 }
@@ -653,6 +711,8 @@ static void text_line(Parser *P, const char *s)
     char *line = sb_take(&b);
     rtrim(line);
     P->block = xrealloc(P->block, sizeof *P->block * (size_t)(P->block_count + 1));
+    P->block_lines = xrealloc(P->block_lines, sizeof *P->block_lines * (size_t)(P->block_count + 1));
+    P->block_lines[P->block_count] = P->line;
     P->block[P->block_count++] = line;
 }
 
@@ -671,6 +731,26 @@ static size_t list_text_column(const char *line)
 {
     size_t marker = line[0] == '-' ? 1 : strspn(line, "0123456789") + 1;
     return marker + strspn(line + marker, " ");
+}
+
+/* Warns about a single '*' in a formula line: it reads as multiplication there, but the view takes it as
+ * the start or end of emphasis and the star disappears. `code` and escapes are left alone. */
+static void warn_formula_star(Parser *P, const char *line, int file_line)
+{
+    bool code = false;
+    for (const char *s = line; *s; s++) {
+        if (*s == '\\' && s[1]) {
+            s++;
+        } else if (*s == '`') {
+            code = !code;
+        } else if (!code && s[0] == '*' && s[1] == '*') {
+            s++;
+        } else if (!code && *s == '*') {
+            warning(P, file_line, "a '*' in a formula line is taken as emphasis and disappears from the screen; "
+                    "write \\* or \\cdot (or \\times) for a product");
+            return;
+        }
+    }
 }
 
 /* Ends a text block: drops the indentation common to its lines, joins the lines of each paragraph
@@ -710,6 +790,8 @@ static void flush_block(Parser *P)
              * as they are (a formula, a bit of code). */
             bool continues = item_column > 0 && !paragraph_break && lead == item_column;
             bool literal = lead > 0 && !continues;
+            if (literal)
+                warn_formula_star(P, line, P->block_lines[i]);
             if (continues)
                 line += lead;
             if (started)
@@ -860,6 +942,7 @@ static bool parse_live(Parser *P, const char *text, LessonCheckpoint *c, int lin
     }
     LessonLiveRef ref;
     char why[1200];
+    c->answer_line = line;
     if (!lesson_live_parse(page->scene, text, &ref, why, sizeof why)) {
         problem(P, line, "%s", why);
         return false;
@@ -1418,6 +1501,9 @@ void lesson_destroy(Lesson *lesson)
     for (int i = 0; i < lesson->problem_count; i++)
         free(lesson->problems[i].message);
     free(lesson->problems);
+    for (int i = 0; i < lesson->warning_count; i++)
+        free(lesson->warnings[i].message);
+    free(lesson->warnings);
     free(lesson->path);
     free(lesson->title);
     free(lesson->summary);

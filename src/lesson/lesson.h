@@ -56,6 +56,7 @@ typedef struct LessonCheckpoint {
     double value;                   /* the fixed right value when !live */
     const CatalogLive *live_value;  /* when live: which value of the scene */
     int index[CATALOG_LIVE_INDEX_MAX];  /* when live: its indices (live_value->indices of them) */
+    int answer_line;                /* when live: the line of its 'answer' */
     double tolerance;               /* absolute, or a fraction of |right value| when relative */
     bool relative;
 } LessonCheckpoint;
@@ -109,6 +110,10 @@ typedef struct Lesson {
     int page_count;
     LessonProblem *problems;        /* (problem_count): a lesson with problems is broken */
     int problem_count;
+    /* (warning_count) what `bntutor check` warns about: the lesson works, but something in it will not
+     * do what its author meant (a live value's index always out of range, a star in a formula line). */
+    LessonProblem *warnings;
+    int warning_count;
 } Lesson;
 
 /* Parses `size` bytes of text (need not be NUL-terminated). `path` names it in problems. Never NULL;

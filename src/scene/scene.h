@@ -78,7 +78,14 @@ static inline bool scene_finite(double v, double *out)
 }
 
 /* A scene's schema from its name, help line, settings table and live-value table. */
-#define SCENE_SCHEMA(name, help, settings, lives) { name, help, settings, SCENE_COUNT(settings), lives, SCENE_COUNT(lives) }
+#define SCENE_SCHEMA(name_, help_, settings_, lives_)                                                            \
+    { .name = name_, .help = help_, .settings = settings_, .setting_count = SCENE_COUNT(settings_),              \
+      .lives = lives_, .live_count = SCENE_COUNT(lives_) }
+/* The same, with the settings that bound the indices of some live values (CatalogLiveExtent). */
+#define SCENE_SCHEMA_BOUNDED(name_, help_, settings_, lives_, extents_)                                          \
+    { .name = name_, .help = help_, .settings = settings_, .setting_count = SCENE_COUNT(settings_),              \
+      .lives = lives_, .live_count = SCENE_COUNT(lives_), .extents = extents_,                                   \
+      .extent_count = SCENE_COUNT(extents_) }
 
 /* A running scene: the class, its state, and what the tutor needs to drive it. */
 typedef struct Scene {

@@ -308,6 +308,15 @@ static const CatalogLive backprop_lives[] = {
     { "dy", 2, "upstream gradient dy[r][c] = y - t", live_dy },
 };
 
+/* The settings that bound their indices, so `bntutor check` can warn about one out of range. */
+static const CatalogLiveExtent backprop_extents[] = {
+    { "dx", { "batch", "features" } },
+    { "dgamma", { "features" } },
+    { "dbeta", { "features" } },
+    { "x", { "batch", "features" } },
+    { "dy", { "batch", "features" } },
+};
+
 static const CatalogSetting setting_check = {
     .name = "check", .type = SETTING_BOOL, .fallback = "yes",
     .help = "show the numerical (central difference) gradient check beside the analytic gradients" };
@@ -679,8 +688,8 @@ static void backprop_draw(const void *self, Canvas *cv, Rect a)
 }
 
 const SceneClass scene_backprop = {
-    .schema = SCENE_SCHEMA("backprop", "gradients through BN for x, gamma and beta, checked numerically",
-                           backprop_settings, backprop_lives),
+    .schema = SCENE_SCHEMA_BOUNDED("backprop", "gradients through BN for x, gamma and beta, checked numerically",
+                                   backprop_settings, backprop_lives, backprop_extents),
     .headline = "max_error",
     .headline_label = "gradient check: max relative error",
     .create = backprop_create,

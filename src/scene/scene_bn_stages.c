@@ -249,6 +249,17 @@ static const CatalogLive stages_lives[] = {
     { "running_var", 1, "running variance of feature i after the update", live_running_var },
 };
 
+/* The settings that bound their indices, so `bntutor check` can warn about one out of range. */
+static const CatalogLiveExtent stages_extents[] = {
+    { "x", { "batch", "features" } },
+    { "mean", { "features" } },
+    { "var", { "features" } },
+    { "xhat", { "batch", "features" } },
+    { "y", { "batch", "features" } },
+    { "running_mean", { "features" } },
+    { "running_var", { "features" } },
+};
+
 static const char *const stage_choices[] = { "arrive", "stats", "normalize", "scale-shift", "running", NULL };
 static const CatalogSetting setting_stage = {
     .name = "stage", .type = SETTING_ENUM, .choices = stage_choices, .fallback = "arrive",
@@ -724,8 +735,8 @@ static void stages_draw(const void *self, Canvas *cv, Rect a)
 }
 
 const SceneClass scene_bn_stages = {
-    .schema = SCENE_SCHEMA("bn-stages", "one BN forward pass on a live mini-batch, stage by stage",
-                           stages_settings, stages_lives),
+    .schema = SCENE_SCHEMA_BOUNDED("bn-stages", "one BN forward pass on a live mini-batch, stage by stage",
+                                   stages_settings, stages_lives, stages_extents),
     .headline = "mean[0]",
     .headline_label = "batch mean of feature 1",
     .create = stages_create,

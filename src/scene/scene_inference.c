@@ -366,6 +366,17 @@ static const CatalogLive inference_lives[] = {
     { "chart_batch_var", 1, "that batch's variance of feature 1 as the update uses it", live_chart_batch_var },
 };
 
+/* The settings that bound their indices, so `bntutor check` can warn about one out of range. */
+static const CatalogLiveExtent inference_extents[] = {
+    { "train_y", { "batch", "features" } },
+    { "eval_y", { "batch", "features" } },
+    { "running_mean", { "features" } },
+    { "running_var", { "features" } },
+    { "z", { "batch", "features" } },
+    { "gamma", { "features" } },
+    { "beta", { "features" } },
+};
+
 static const char *const mode_choices[] = { "train", "eval", "both", NULL };
 static const CatalogSetting setting_mode = {
     .name = "mode", .type = SETTING_ENUM, .choices = mode_choices, .fallback = "both",
@@ -693,8 +704,8 @@ static void inference_draw(const void *self, Canvas *cv, Rect a)
 }
 
 const SceneClass scene_inference = {
-    .schema = SCENE_SCHEMA("inference", "train-mode vs eval-mode output, batch of one, folding",
-                           inference_settings, inference_lives),
+    .schema = SCENE_SCHEMA_BOUNDED("inference", "train-mode vs eval-mode output, batch of one, folding",
+                                   inference_settings, inference_lives, inference_extents),
     .headline = "running_mean[0]",
     .headline_label = "running mean of feature 1",
     .create = inference_create,

@@ -14,7 +14,7 @@ static void *none_create(const LessonPage *page, uint64_t seed, BnError *err)
 static void none_draw(const void *self, Canvas *canvas, Rect area) {}
 
 const SceneClass scene_none = {
-    .schema = { "none", "prose only", NULL, 0, NULL, 0 },
+    .schema = { .name = "none", .help = "prose only" },
     .create = none_create,
     .destroy = free,
     .draw = none_draw,

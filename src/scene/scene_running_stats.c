@@ -306,6 +306,16 @@ static const CatalogLive rs_lives[] = {
     { "step", 0, "batches seen", live_step },
 };
 
+/* The settings that bound their indices, so `bntutor check` can warn about one out of range. */
+static const CatalogLiveExtent rs_extents[] = {
+    { "running_mean", { "features" } },
+    { "running_var", { "features" } },
+    { "batch_mean", { "features" } },
+    { "batch_var", { "features" } },
+    { "population_mean", { "features" } },
+    { "population_var", { "features" } },
+};
+
 static const CatalogSetting setting_alpha2 = {
     .name = "alpha2", .type = SETTING_REAL, .min = 0, .max = 1, .fallback = "0",
     .help = "a second momentum drawn beside alpha for comparison (0: none)" };
@@ -509,8 +519,8 @@ static void rs_draw(const void *self, Canvas *cv, Rect area)
 }
 
 const SceneClass scene_running_stats = {
-    .schema = SCENE_SCHEMA("running-stats", "running mean and variance converging under momentum alpha",
-                           rs_settings, rs_lives),
+    .schema = SCENE_SCHEMA_BOUNDED("running-stats", "running mean and variance converging under momentum alpha",
+                                   rs_settings, rs_lives, rs_extents),
     .headline = "running_mean[0]",
     .headline_label = "running mean of feature 0",
     .create = rs_create,

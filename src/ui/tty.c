@@ -208,6 +208,11 @@ bool tty_codeset_is_utf8(const char *codeset)
     return codeset && (strcasecmp(codeset, "UTF-8") == 0 || strcasecmp(codeset, "UTF8") == 0);
 }
 
+bool tty_use_unicode(bool force_ascii, const char *codeset, const char *shellinabox_url)
+{
+    return !force_ascii && tty_codeset_is_utf8(codeset) && !(shellinabox_url && shellinabox_url[0]);
+}
+
 bool tty_term_name_ok(const char *term, BnError *err)
 {
     if (!term || !term[0]) {
@@ -495,7 +500,7 @@ Tty *tty_open(const TtyOptions *options, BnError *err)
     curs_set(0);
 
     bool force_ascii = options && options->force_ascii;
-    tty->unicode = !force_ascii && tty_codeset_is_utf8(nl_langinfo(CODESET));
+    tty->unicode = tty_use_unicode(force_ascii, nl_langinfo(CODESET), getenv("SHELLINABOX_URL"));
     tty->raster = tty->unicode ? RASTER_BRAILLE : RASTER_ASCII;
 
     bool no_color = options && options->no_color;

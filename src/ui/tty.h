@@ -87,6 +87,10 @@ ColorMode tty_choose_color_mode(bool has_colors, int colors, int color_pairs, bo
                                 const char *no_color_env);
 /* "UTF-8", "utf8", "UTF8" (any case) → true. */
 bool tty_codeset_is_utf8(const char *codeset);
+/* Whether to draw with Unicode: not when --ascii asks, nor in a locale that is not UTF-8, nor inside
+ * shellinabox (shellinabox_url: $SHELLINABOX_URL, which it sets for every session), whose web font draws
+ * braille wider than a cell, so charts would overflow their lines. */
+bool tty_use_unicode(bool force_ascii, const char *codeset, const char *shellinabox_url);
 /* The TERM value is worth asking terminfo about: not NULL, not empty, not "dumb". */
 bool tty_term_name_ok(const char *term, BnError *err);
 /* The foreground/background a role gets in a color mode. Colors ≥ colors are replaced by the

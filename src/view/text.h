@@ -26,6 +26,9 @@
 int text_draw(Canvas *canvas, Rect area, const char *markup, ColorRole role, int first_line);
 /* Lines the text needs at `width` columns, without drawing. */
 int text_height(const char *markup, int width, bool unicode);
+/* The text without its markup, on one line (line breaks and runs of blanks become one space), symbols
+ * resolved for the character set: for tables and one-line lists. Cut to fit size. Returns buf. */
+const char *text_plain(const char *markup, bool unicode, char *buf, int size);
 /* Text wrapped once at a width, to draw any number of times (a screen wraps its prose when the page
  * opens or the terminal is resized, not on every frame). The glyphs are those of the canvas kind
  * `unicode` names; draw it on such a canvas. */
@@ -41,9 +44,6 @@ void text_lines_draw_one(Canvas *canvas, int x, int y, const TextLines *lines, i
  * a screen does. */
 unsigned long text_lines_created(void);
 
-/* The text without its markup, on one line (line breaks and runs of blanks become one space), symbols
- * resolved for the character set: for tables and one-line lists. Cut to fit size. Returns buf. */
-const char *text_plain(const char *markup, bool unicode, char *buf, int size);
 /* The symbol for \name (name without the backslash), or NULL when unknown. */
 const char *text_symbol(const char *name, bool unicode);
 
