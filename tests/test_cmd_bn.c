@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "support/check.h"
+#include "support/numbering.h"
 #include "support/json.h"
 
 /* ---------- running the binary ---------- */
@@ -634,22 +635,22 @@ Test(cmd_bn, the_report_names_the_values_each_statistic_averages_for_every_metho
         const char *args, *lines[3];
     } cases[] = {
         { "--norm=batch --shape=2,2,2",
-          { "channel 0: 3 samples × 2×2 positions = 12 values   μ = 2.33333",     /* 28/12 */
-            "channel 1: 3 samples × 2×2 positions = 12 values   μ = 4.83333", NULL } },
+          { "channel 1: 3 samples × 2×2 positions = 12 values   μ = 2.33333",     /* 28/12 */
+            "channel 2: 3 samples × 2×2 positions = 12 values   μ = 4.83333", NULL } },
         { "--norm=layer --shape=4,1,2",
-          { "sample 0: 4 channels × 1×2 positions = 8 values   μ = 4.5  σ² = 5.25",
-            "sample 2: 4 channels × 1×2 positions = 8 values   μ = 3.25", NULL } },
+          { "sample 1: 4 channels × 1×2 positions = 8 values   μ = 4.5  σ² = 5.25",
+            "sample 3: 4 channels × 1×2 positions = 8 values   μ = 3.25", NULL } },
         { "--norm=instance --shape=4,1,2",
-          { "sample 0, channel 0: 1×2 positions = 2 values   μ = 1.5  σ² = 0.25",
-            "sample 2, channel 3: 1×2 positions = 2 values   μ = 4  σ² = 4", NULL } },
+          { "sample 1, channel 1: 1×2 positions = 2 values   μ = 1.5  σ² = 0.25",
+            "sample 3, channel 4: 1×2 positions = 2 values   μ = 4  σ² = 4", NULL } },
         { "--norm=group --groups=2 --shape=4,1,2",
-          { "sample 0, group 1: channels 2–3 × 1×2 positions = 4 values   μ = 6.5  σ² = 1.25",
-            "sample 1, group 1: channels 2–3 × 1×2 positions = 4 values   μ = 4  σ² = 9  s² = 12",
-            "sample 2, group 0: channels 0–1 × 1×2 positions = 4 values   μ = 2.5  σ² = 2.75" } },
+          { "sample 1, group 2: channels 3–4 × 1×2 positions = 4 values   μ = 6.5  σ² = 1.25",
+            "sample 2, group 2: channels 3–4 × 1×2 positions = 4 values   μ = 4  σ² = 9  s² = 12",
+            "sample 3, group 1: channels 1–2 × 1×2 positions = 4 values   μ = 2.5  σ² = 2.75" } },
         { "--norm=group --groups=4 --shape=4,1,2",
-          { "sample 1, group 3: channel 3 × 1×2 positions = 2 values   μ = 5", NULL, NULL } },
+          { "sample 2, group 4: channel 4 × 1×2 positions = 2 values   μ = 5", NULL, NULL } },
         { "--norm=layer",
-          { "sample 1: 8 channels × 1×1 position = 8 values   μ = 3", NULL, NULL } },
+          { "sample 2: 8 channels × 1×1 position = 8 values   μ = 3", NULL, NULL } },
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         Run r = run_bn(dir, "LC_ALL=C.UTF-8", cases[k].args, batch_3x8);
@@ -661,7 +662,7 @@ Test(cmd_bn, the_report_names_the_values_each_statistic_averages_for_every_metho
     }
     Run a = run_bn(dir, "LC_ALL=C", "--norm=group --groups=2 --shape=4,1,2", batch_3x8);
     cr_assert_eq(a.status, 0, "%s", a.err);
-    cr_assert_not_null(strstr(a.out, "sample 0, group 1: channels 2-3 x 1x2 positions = 4 values   mu = 6.5"),
+    cr_assert_not_null(strstr(a.out, "sample 1, group 2: channels 3-4 x 1x2 positions = 4 values   mu = 6.5"),
                        "plain ASCII outside UTF-8:\n%s", a.out);
     for (const unsigned char *p = (const unsigned char *)a.out; *p; p++)
         cr_assert(*p < 0x80, "non-ASCII byte 0x%02x in the C-locale report", *p);
@@ -676,8 +677,8 @@ Test(cmd_bn, the_report_of_layer_norm_shows_per_element_parameters_and_no_runnin
     Run r = run_bn(dir, "LC_ALL=C.UTF-8", "--norm=layer --shape=2,1,2 --gamma=1,2,3,4 --beta=0,0,0,1",
                    "1,2,3,4\n4,4,0,0\n");
     cr_assert_eq(r.status, 0, "%s", r.err);
-    /* Sample 0: μ = 2.5, σ² = 1.25, x̂ of its last value 1.5/√1.25001 = 1.34163, y = 4·x̂ + 1 = 6.36654. */
-    const char *want[] = { "one γ and β per element", "c1(0,1)", "6.36654", "keeps no running statistics" };
+    /* Sample 1: μ = 2.5, σ² = 1.25, x̂ of its last value 1.5/√1.25001 = 1.34163, y = 4·x̂ + 1 = 6.36654. */
+    const char *want[] = { "one γ and β per element", "c2(1,2)", "6.36654", "keeps no running statistics" };
     for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
         cr_assert_not_null(strstr(r.out, want[k]), "lacks \"%s\":\n%s", want[k], r.out);
     cr_assert_null(strstr(r.out, "running_mean ="), "%s", r.out);
@@ -715,9 +716,9 @@ Test(cmd_bn, the_report_of_tokens_names_samples_tokens_and_features)
     Run r = run_bn(dir, "LC_ALL=C.UTF-8", "--norm=layer --shape=2,3 --gamma=1,2,0.5 --beta=0,0.1,0.2",
                    "1,2,3,4,5,6\n-1,0.5,2,-3,0,1\n");
     cr_assert_eq(r.status, 0, "%s", r.err);
-    /* Sample 1, token 1 is (-3, 0, 1): μ = -2/3, σ² = (49/9 + 4/9 + 25/9)/3 = 26/9 = 2.88889. */
+    /* Sample 2, token 2 (numbered from 1) is (-3, 0, 1): μ = -2/3, σ² = (49/9 + 4/9 + 25/9)/3 = 26/9 = 2.88889. */
     const char *want[] = { "N = 2 samples × T = 2 tokens × C = 3 features", "a token's C features",
-                           "sample 1, token 1: 3 features = 3 values   μ = -0.666667  σ² = 2.88889", "t1c2",
+                           "sample 2, token 2: 3 features = 3 values   μ = -0.666667  σ² = 2.88889", "t2c3",
                            "one γ and β per feature", "a token alone gives the same output" };
     for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
         cr_assert_not_null(strstr(r.out, want[k]), "lacks \"%s\":\n%s", want[k], r.out);
@@ -933,4 +934,23 @@ Test(cmd_bn, one_row_suggests_only_options_the_calculator_has)
     cr_assert_null(strstr(r.err, "use eval mode"), "there is no eval option to use: %s", r.err);
     cr_assert(strstr(r.err, "--norm=layer"), "%s", r.err);
     run_free(&r);
+}
+
+Test(cmd_bn, samples_channels_groups_and_positions_are_numbered_from_1_like_every_scene)
+{
+    char dir[64];
+    scratch_make(dir, sizeof dir);
+    static const char *const args[] = { "", "--norm=batch --shape=2,2,2", "--norm=layer --shape=4,1,2",
+                                        "--norm=instance --shape=4,1,2", "--norm=group --groups=2 --shape=4,1,2",
+                                        "--norm=group --groups=4 --shape=4,1,2", "--norm=layer --shape=2,4",
+                                        "--norm=batch --shape=2,4", "--norm=rms --shape=2,4" };
+    for (size_t k = 0; k < sizeof args / sizeof args[0]; k++) {
+        Run r = run_bn(dir, "LC_ALL=C.UTF-8", args[k], batch_3x8);
+        cr_assert_eq(r.status, 0, "'bn %s': %s", args[k], r.err);
+        const char *zero = numbering_find_zero(r.out);
+        cr_assert_null(zero, "'bn %s' numbers something from 0 (\"%.20s\"):\n%s", args[k], zero ? zero : "", r.out);
+        cr_assert(strstr(r.out, k == 0 ? "x1" : "c1"), "'bn %s' has no column 1:\n%s", args[k], r.out);
+        run_free(&r);
+    }
+    scratch_remove(dir);
 }

@@ -1,5 +1,6 @@
 /* Every shipped lesson page, drawn by the tutor after 0, 1, 50 and 500 scene steps at 80×24, 60×20 and
- * 200×60: no "nan"/"inf" on screen and no placeholder "(scene ... not written yet)". */
+ * 200×60: no "nan"/"inf" on screen, no placeholder "(scene ... not written yet)", and nothing numbered
+ * from 0 ("feature 0", "ch0"): features, channels, images and units are numbered from 1 everywhere. */
 #include <criterion/criterion.h>
 #include <ctype.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <strings.h>
 
 #include "lesson/discover.h"
+#include "support/numbering.h"
 #include "ui/app.h"
 #include "ui/tutor.h"
 #include "view/canvas.h"
@@ -60,13 +62,17 @@ static void check_frames(Tutor *t, int lesson, int page, long steps)
             char *dump = render(t, sizes[s][0], sizes[s][1], unicode);
             const char *bad = find_bad_number(dump);
             const char *hole = find_placeholder(dump);
+            const char *zero = numbering_find_zero(dump);
             char line[512] = "";
-            if (bad || hole)
-                line_around(dump, bad ? bad : hole, line, sizeof line);
+            if (bad || hole || zero)
+                line_around(dump, bad ? bad : hole ? hole : zero, line, sizeof line);
             cr_assert_null(bad, "lesson %d page %d at %dx%d%s after %ld steps shows a non-number:\n  \"%s\"\n%s", lesson,
                            page, sizes[s][0], sizes[s][1], unicode ? "" : " ascii", steps, line, dump);
             cr_assert_null(hole, "lesson %d page %d at %dx%d after %ld steps shows a placeholder:\n  \"%s\"", lesson,
                            page, sizes[s][0], sizes[s][1], steps, line);
+            cr_assert_null(zero, "lesson %d page %d at %dx%d after %ld steps numbers something from 0 (everything a "
+                           "learner reads counts from 1):\n  \"%s\"", lesson, page, sizes[s][0], sizes[s][1], steps,
+                           line);
             free(dump);
         }
 }
@@ -159,4 +165,17 @@ Test(page_sweep, the_checks_catch_nan_inf_and_placeholders)
     cr_assert_not_null(find_bad_number("\xe2\x88\x9e"));
     cr_assert_null(find_bad_number("inference, infinite, nanometre"));
     cr_assert_not_null(find_placeholder("(scene 'none' is not written yet)"));
+}
+
+Test(page_sweep, the_numbering_check_catches_labels_from_0_and_passes_counts_and_values)
+{
+    static const char *const from_zero[] = { "feature 0 of 3", "feat 0", "running mean of ch0: 1.2", "img 0 v",
+                                             "image 0, group 1", "channels 0-1", "unit 0: input", "#0 ", "t0c1", "t1c0", "token 0",
+                                             "showing 0-3" };
+    for (size_t i = 0; i < sizeof from_zero / sizeof from_zero[0]; i++)
+        cr_assert_not_null(numbering_find_zero(from_zero[i]), "missed \"%s\"", from_zero[i]);
+    static const char *const fine[] = { "feature 1 of 3", "batch 0 of 300", "mean 0.3236", "channel 10",
+                                        "step 0/600", "set 1 of 4", "x = 0", "reset 0", "images 2-0.5" };
+    for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++)
+        cr_assert_null(numbering_find_zero(fine[i]), "flagged \"%s\"", fine[i]);
 }

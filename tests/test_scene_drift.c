@@ -182,12 +182,12 @@ Test(scene_drift, v_swaps_the_bands_for_every_layers_histogram_on_a_small_screen
     SgFixture f = sg_fixture("drift", "hidden = 8,8,8\nsteps = 40\nbatch = 16", 3);
     scene_step(f.scene, 10);
     char *before = sg_render(f.scene, 80, 13, true);
-    cr_assert_null(strstr(before, "layer 2, unit 0"), "no histograms at first:\n%s", before);
+    cr_assert_null(strstr(before, "layer 2, unit 1"), "no histograms at first:\n%s", before);
     cr_assert(strstr(before, "no BN:"), "the bands' titles:\n%s", before);
     cr_assert(scene_key(f.scene, 'v'));
     char *after = sg_render(f.scene, 80, 13, true);
-    cr_assert(strstr(after, "layer 1, unit 0") && strstr(after, "layer 2, unit 0") &&
-              strstr(after, "layer 3, unit 0 (watched)"), "a histogram per layer:\n%s", after);
+    cr_assert(strstr(after, "layer 1, unit 1") && strstr(after, "layer 2, unit 1") &&
+              strstr(after, "layer 3, unit 1 (watched)"), "a histogram per layer:\n%s", after);
     cr_assert_null(strstr(after, "no BN:"), "the bands gave way:\n%s", after);
     cr_assert(scene_key(f.scene, 'v'));
     char *back = sg_render(f.scene, 80, 13, true);

@@ -404,11 +404,17 @@ Test(tutor_page, choice_letters_answer_the_open_question_before_a_knob_on_the_sa
 /* Footer hints that don't fit are dropped from the end; keys the prose asks for come first. */
 Test(tutor_page, keys_the_prose_names_stay_in_a_narrow_footer)
 {
-    Tutor *t = open_tutor(8, 4, false);       /* "Press `o`" with a number question open */
+    Tutor *t = open_tutor(8, 4, false);       /* "Then press `o`": the page holds its scene until answered */
     char *frame = render(t, 80, 24, true);
     char footer[512];
     dump_line(frame, 23, footer, sizeof footer);
-    cr_assert(strstr(footer, " o "), "o is in the footer: %s", footer);
+    cr_assert_null(strstr(footer, " o "), "o waits for the answer: %s", footer);
+    free(frame);
+    tutor_key(t, '0');
+    tutor_key(t, BK_ENTER);
+    frame = render(t, 80, 24, true);
+    dump_line(frame, 23, footer, sizeof footer);
+    cr_assert(strstr(footer, " o "), "o is in the footer once answered: %s", footer);
     free(frame);
     tutor_destroy(t);
 }

@@ -87,7 +87,7 @@ Test(tutor_render, a_large_screen_shows_the_scene_headline_figure_in_big_digits_
 {
     char *out, *err;
     cr_assert_eq(run_render("--lesson=7 --page=2 --size=200x60 --steps=50", &out, &err), 0, "%s", err);
-    const char *label = strstr(out, "running mean of feature 0");
+    const char *label = strstr(out, "running mean of feature 1");
     cr_assert_not_null(label, "the headline label shows at 200x60");
     /* Big digits are drawn with full blocks in the rows under the label. */
     /* Two rows under the label, left of the column rule, the digits are drawn in full blocks. */

@@ -505,7 +505,7 @@ static int step_running(BnStep *s, const BnOptions *o)
     for (int j = 0; j < sh->c; j++)
         if (s->rv[j] + o->eps == 0.0)
             return cmd_fail(1, "--eps", "the running variance of %s %d is 0 and eps is 0: eval mode would divide by "
-                            "zero; use eps > 0", s->per_feature ? "feature" : "channel", s->per_feature ? j + 1 : j);
+                            "zero; use eps > 0", s->per_feature ? "feature" : "channel", j + 1);
     norm_forward_eval_batch(s->eval_y, s->x, s->rm, s->rv, s->gamma, s->beta, o->eps, sh);
     return 0;
 }
@@ -802,7 +802,8 @@ static void report_running(const Report *r, const BnStep *s, BnConvention conven
     }
 }
 
-/* Which values set k averages, e.g. "sample 0, group 1: channels 2–3 × 2×2 positions = 8 values". */
+/* Which values set k averages, e.g. "sample 1, group 2: channels 3–4 × 2×2 positions = 8 values"
+ * (numbered from 1, as everything a learner reads). */
 static void set_describe(char *buf, size_t size, const BnStep *s, int k, const Glyphs *g, const char *dash)
 {
     const NormShape *sh = &s->shape;
@@ -810,27 +811,29 @@ static void set_describe(char *buf, size_t size, const BnStep *s, int k, const G
     int first = at.channel_first;
     char where[96];
     if (s->tokens && at.sample < 0) {
-        snprintf(buf, size, "feature %d: %d sample%s %s %d token%s = %d values", first, s->samples,
+        snprintf(buf, size, "feature %d: %d sample%s %s %d token%s = %d values", first + 1, s->samples,
                  s->samples == 1 ? "" : "s", g->times, s->tokens, s->tokens == 1 ? "" : "s", s->set_size);
         return;
     }
     if (s->tokens) {
-        snprintf(buf, size, "sample %d, token %d: %d feature%s = %d values", at.sample / s->tokens,
-                 at.sample % s->tokens, sh->c, sh->c == 1 ? "" : "s", s->set_size);
+        snprintf(buf, size, "sample %d, token %d: %d feature%s = %d values", at.sample / s->tokens + 1,
+                 at.sample % s->tokens + 1, sh->c, sh->c == 1 ? "" : "s", s->set_size);
         return;
     }
     if (at.sample < 0)
-        snprintf(where, sizeof where, "channel %d: %d sample%s %s", first, sh->n, sh->n == 1 ? "" : "s", g->times);
+        snprintf(where, sizeof where, "channel %d: %d sample%s %s", first + 1, sh->n, sh->n == 1 ? "" : "s",
+                 g->times);
     else if (at.every_channel)
-        snprintf(where, sizeof where, "sample %d: %d channel%s %s", at.sample, sh->c, sh->c == 1 ? "" : "s",
+        snprintf(where, sizeof where, "sample %d: %d channel%s %s", at.sample + 1, sh->c, sh->c == 1 ? "" : "s",
                  g->times);
     else if (at.group >= 0 && first == at.channel_last)
-        snprintf(where, sizeof where, "sample %d, group %d: channel %d %s", at.sample, at.group, first, g->times);
+        snprintf(where, sizeof where, "sample %d, group %d: channel %d %s", at.sample + 1, at.group + 1, first + 1,
+                 g->times);
     else if (at.group >= 0)
-        snprintf(where, sizeof where, "sample %d, group %d: channels %d%s%d %s", at.sample, at.group, first, dash,
-                 at.channel_last, g->times);
+        snprintf(where, sizeof where, "sample %d, group %d: channels %d%s%d %s", at.sample + 1, at.group + 1,
+                 first + 1, dash, at.channel_last + 1, g->times);
     else
-        snprintf(where, sizeof where, "sample %d, channel %d:", at.sample, first);
+        snprintf(where, sizeof where, "sample %d, channel %d:", at.sample + 1, first + 1);
     snprintf(buf, size, "%s %d%s%d position%s = %d values", where, sh->h, g->times, sh->w,
              sh->h * sh->w == 1 ? "" : "s", s->set_size);
 }
@@ -861,7 +864,7 @@ static void report_header(BnReport *rp, const BnStep *s)
                    report_num(a, sizeof a, o->eps), report_num(b, sizeof b, o->momentum));
         else
             printf("%s = %s\n", g->eps, report_num(a, sizeof a, o->eps));
-        printf("Samples, tokens and features count from 0; columns run token by token, then feature "
+        printf("Samples, tokens and features count from 1; columns run token by token, then feature "
                "(x.reshape(N, -1) of N%sT%sC).\n\n", g->times, g->times);
         return;
     }
@@ -876,7 +879,7 @@ static void report_header(BnReport *rp, const BnStep *s)
                report_num(a, sizeof a, o->eps), report_num(b, sizeof b, o->momentum));
     else
         printf("%s = %s\n", g->eps, report_num(a, sizeof a, o->eps));
-    printf("Samples, channels and positions count from 0; columns run channel by channel, then row, then "
+    printf("Samples, channels and positions count from 1; columns run channel by channel, then row, then "
            "column (x.reshape(N, -1)).\n\n");
 }
 
@@ -1033,13 +1036,14 @@ static void report_backward(BnReport *rp, const BnStep *s)
     print_table(&rp->rows, rp->samples, s->dx, s->samples);
 }
 
-/* Numbered labels from 0 (samples, channels), as PyTorch indexes them; caller frees with labels_free. */
+/* Numbered labels from 1 (samples, channels), as every table and scene numbers them; caller frees with
+ * labels_free. */
 static char **labels_new(const char *prefix, int count)
 {
     char **labels = xcalloc((size_t)count, sizeof *labels);
     for (int k = 0; k < count; k++) {
         char buf[32];
-        snprintf(buf, sizeof buf, "%s%d", prefix, k);
+        snprintf(buf, sizeof buf, "%s%d", prefix, k + 1);
         labels[k] = xstrdup(buf);
     }
     return labels;
@@ -1156,8 +1160,8 @@ static void json_print(const BnStep *s, const BnOptions *o)
 
 /* ---------- the command ---------- */
 
-/* Column names: the header's, else the feature ("x1", per-feature form) or channel and position ("c0",
- * "c0(1,2)"). */
+/* Column names: the header's, else the feature ("x1", per-feature form) or channel and position ("c1",
+ * "c1(1,2)"), numbered from 1. */
 static char **column_names(const CsvMatrix *batch, const BnStep *s)
 {
     const NormShape *sh = &s->shape;
@@ -1169,11 +1173,11 @@ static char **column_names(const CsvMatrix *batch, const BnStep *s)
         if (s->per_feature)
             snprintf(buf, sizeof buf, "x%d", k + 1);
         else if (s->tokens)
-            snprintf(buf, sizeof buf, "t%dc%d", k / sh->c, k % sh->c);
+            snprintf(buf, sizeof buf, "t%dc%d", k / sh->c + 1, k % sh->c + 1);
         else if (hw == 1)
-            snprintf(buf, sizeof buf, "c%d", k);
+            snprintf(buf, sizeof buf, "c%d", k + 1);
         else
-            snprintf(buf, sizeof buf, "c%d(%d,%d)", k / hw, pos / sh->w, pos % sh->w);
+            snprintf(buf, sizeof buf, "c%d(%d,%d)", k / hw + 1, pos / sh->w + 1, pos % sh->w + 1);
         names[k] = termtext_dup(batch->names ? batch->names[k] : buf, 0);   /* header names reach the terminal */
     }
     return names;

@@ -365,13 +365,43 @@ static bool find_idx_file(const char *dir, const char *base, const char *dotted,
 {
     const char *names[2] = { base, dotted };
     static const char *const suffixes[2] = { "", ".gz" };
+    char unreadable[4200] = "";
+    int unreadable_errno = 0;
     for (int i = 0; i < 2; i++)
         for (int k = 0; k < 2; k++) {
             snprintf(path, size, "%s/%s%s", dir, names[i], suffixes[k]);
             if (access(path, R_OK) == 0)
                 return true;
+            int why = errno;
+            /* There but not readable (permissions): say so, rather than that it is missing. */
+            if (!unreadable[0] && why != ENOENT && access(path, F_OK) == 0) {
+                unreadable_errno = why;
+                snprintf(unreadable, sizeof unreadable, "%s", path);
+            }
         }
+    if (unreadable[0]) {
+        error_set(err, unreadable, "cannot read: %s", strerror(unreadable_errno ? unreadable_errno : EACCES));
+        return false;
+    }
     error_set(err, dir, "no %s or %s.gz here (MNIST-format folder expected)", base, base);
+    return false;
+}
+
+bool dataset_idx_present(const char *name)
+{
+    if (!name || strncmp(name, "idx:", 4) != 0)
+        return false;
+    static const char *const files[] = { "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                         "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
+                                         "train-images.idx3-ubyte", "train-labels.idx1-ubyte",
+                                         "t10k-images.idx3-ubyte", "t10k-labels.idx1-ubyte" };
+    char path[4200];
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        for (int gz = 0; gz < 2; gz++) {
+            snprintf(path, sizeof path, "%s/%s%s", name + 4, files[i], gz ? ".gz" : "");
+            if (access(path, F_OK) == 0)
+                return true;
+        }
     return false;
 }
 

@@ -35,6 +35,9 @@ const char *dataset_fashion_dir(void);
  * choice: "idx:" dataset_fashion_dir(), what `check --data=DIR` gave, or NULL (never: stand-ins only). */
 void dataset_fashion_set(const char *dataset);
 const char *dataset_fashion(void);
+/* Whether an "idx:DIR" name has any MNIST-format file in DIR, readable or not: with none, the data is
+ * not installed; with some that fail to load, it is installed but cannot be read (say why). */
+bool dataset_idx_present(const char *name);
 /* The name dataset_load takes for a lesson's data-set name. "fashion-mnist" becomes dataset_fashion()
  * when real images are wanted (real) and a source is set, else stand_in (e.g. "synth784"), and then
  * *substituted (may be NULL) is set true; every other name comes back as it is. */

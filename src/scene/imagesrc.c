@@ -4,6 +4,17 @@
 #include <stdio.h>
 #include <string.h>
 
+void imagesrc_explain_fallback(char *notice, size_t size, const char *fashion, const BnError *why)
+{
+    if (!fashion || !dataset_idx_present(fashion) || !why || !why->set) {
+        snprintf(notice, size, "%s", IMAGESRC_INSTALL_HINT);
+        return;
+    }
+    const char *file = strrchr(why->where, '/');
+    snprintf(notice, size, "Fashion-MNIST is installed but cannot be read: %s: %s", file ? file + 1 : why->where,
+             why->message);
+}
+
 bool imagesrc_load(ImageSource *src, const char *images, uint64_t seed, int n_train, int n_test, BnError *err)
 {
     memset(src, 0, sizeof *src);
@@ -14,9 +25,14 @@ bool imagesrc_load(ImageSource *src, const char *images, uint64_t seed, int n_tr
             snprintf(src->label, sizeof src->label, "Fashion-MNIST");
             return true;
         }
+        if (missing.set == false && src->train)
+            error_set(&missing, name, "the images are not 28x28");
         imagesrc_free(src);
         src->fell_back = true;
+        imagesrc_explain_fallback(src->notice, sizeof src->notice, name, &missing);
         name = "shapes28";
+    } else if (src->fell_back) {
+        imagesrc_explain_fallback(src->notice, sizeof src->notice, NULL, NULL);
     }
     images = name;
     if (strcmp(images, "shapes28") != 0) {

@@ -8,15 +8,20 @@
 #include "engine/dataset.h"
 #include "util/error.h"
 
-/* The line a scene shows when it fell back to shapes28. */
+/* The line a scene shows when it fell back to shapes28 because Fashion-MNIST is not installed. */
 #define IMAGESRC_INSTALL_HINT "Fashion-MNIST not installed: sudo apt-get install dataset-fashion-mnist"
+
+/* The line a scene shows when it fell back (`notice`, at most `size` bytes): not installed, or installed
+ * but unreadable (a file's permissions, a damaged file), with the file and the reason. */
+void imagesrc_explain_fallback(char *notice, size_t size, const char *fashion, const BnError *why);
 
 /* The Fashion-MNIST the scenes read, as a dataset name ("idx:DIR"; dataset_fashion_dir() by default), or
  * NULL to act as if it were not installed: `check --verify --data` picks the data it verifies on. */
 
 typedef struct ImageSource {
     Dataset *train, *test;      /* (n, 784) pixels in [0, 1] */
-    bool fell_back;             /* fashion-mnist asked for but not installed: shapes28 instead */
+    bool fell_back;             /* fashion-mnist asked for but not installed or unreadable: shapes28 instead */
+    char notice[256];           /* with fell_back: why, in one line for the screen */
     char label[64];             /* "Fashion-MNIST" or "shapes28" */
 } ImageSource;
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "lesson/lesson.h"
+#include "scene/head.h"
 #include "scene/layout.h"
 
 #include "util/error.h"

@@ -384,7 +384,7 @@ static void cb_draw_table(const ConvBn *s, Canvas *cv, Rect r)
     int n = k->c_out;
     double values[CB_CMAX * 4];
     TableLabels row_names = TABLE_LABELS_INIT;
-    table_labels_number(&row_names, "ch", 0, n);
+    table_labels_number(&row_names, "ch", 1, n);
     for (int c = 0; c < n; c++) {
         values[c * 4 + 0] = track_last(&s->batch_mean[s->block][c]);
         values[c * 4 + 1] = track_last(&s->batch_var[s->block][c]);
@@ -413,7 +413,7 @@ static void cb_draw_chart(const ConvBn *s, Canvas *cv, Rect r, bool var)
     char title[96];
     char v[FORMAT_MAX];
     format_number(v, sizeof v, track_last(run), 3, cv->unicode);
-    snprintf(title, sizeof title, "running %s of ch%d: %s", var ? "var" : "mean", c, v);
+    snprintf(title, sizeof title, "running %s of ch%d: %s", var ? "var" : "mean", c + 1, v);
     fitline_draw(cv, r.x, r.y, title, ROLE_TITLE, ATTR_BOLD, r.w);
     /* The number the running statistic should approach, beside it, where a row can be spared. */
     if (r.h >= LAYOUT_H_CHART_MIN + 2) {
@@ -447,26 +447,24 @@ static void cb_draw(const void *self, Canvas *cv, Rect area)
     char head[768], loss[FORMAT_MAX], acc[FORMAT_MAX];
     format_number(loss, sizeof loss, s->loss, 3, cv->unicode);
     snprintf(acc, sizeof acc, "%.1f%%", 100.0 * track_last(&s->accuracy));
-    if (s->diverged)
-        snprintf(head, sizeof head, "step %ld: diverged (%s)" FITLINE_SEP " - lower the learning rate, r resets",
-                 s->step, s->why);
-    else
+    SceneHead h = scene_head_begin(cv, area);
+    if (s->diverged) {
+        scene_head_diverged(&h, s->step, s->why);
+    } else {
         snprintf(head, sizeof head, "step %ld/%ld" FITLINE_SEP "  loss %s" FITLINE_SEP "  test acc %s" FITLINE_SEP
                  "  (%s, batch %d)", s->step, s->steps_max, s->step > 0 ? loss : "-", acc, s->src.label, s->batch);
-    fitline_draw(cv, area.x, area.y, head, s->diverged ? ROLE_WARNING : ROLE_TITLE, ATTR_BOLD, area.w);
+        scene_head_title(&h, head, ROLE_TITLE);
+    }
     const ConvNetBlock *k = &s->net->block[s->block];
     char what[192], vals[FORMAT_MAX];
     format_number(vals, sizeof vals, (double)s->batch * k->side * k->side, 6, cv->unicode);
     const char *x = cv->unicode ? "\xc3\x97" : "x";
     snprintf(what, sizeof what, "block %d, channel %d of %d:" FITLINE_SEP " BN averages %d images %s %d%s%d = %s values",
-             s->block + 1, s->channel, k->c_out, s->batch, x, k->side, x, k->side, vals);
-    fitline_draw(cv, area.x, area.y + 1, what, ROLE_HIGHLIGHT, ATTR_BOLD, area.w);
-    int top = 2;
-    if (s->src.fell_back) {
-        canvas_text(cv, area.x, area.y + top, IMAGESRC_INSTALL_HINT, ROLE_WARNING, 0, area.w);
-        top++;
-    }
-    Rect body = rect_make(area.x, area.y + top, area.w, area.h - top);
+             s->block + 1, s->channel + 1, k->c_out, s->batch, x, k->side, x, k->side, vals);
+    scene_head_title(&h, what, ROLE_HIGHLIGHT);
+    if (s->src.fell_back)
+        scene_head_text(&h, s->src.notice, ROLE_WARNING, 0);
+    Rect body = scene_head_body(&h, 0);
     int gap = 2;
     if (layout_fits(body, LAYOUT_W_WIDE, 0)) {
 
@@ -493,7 +491,7 @@ const SceneClass scene_conv_bn = {
     .schema = SCENE_SCHEMA("conv-bn", "batch norm in a small conv net: per-channel statistics, before/after, running statistics",
                            cb_settings, cb_lives),
     .headline = "running_mean[0]",
-    .headline_label = "running mean, channel 0",
+    .headline_label = "running mean, channel 1",
     .min_h = 8,
     .create = cb_create,
     .destroy = cb_destroy,

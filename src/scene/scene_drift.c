@@ -254,34 +254,33 @@ static const CatalogSceneSetting drift_settings[] = {
 
 /* ---- drawing ---- */
 
-static void drift_header(const Drift *d, Canvas *canvas, Rect row)
+static void drift_header(const Drift *d, SceneHead *head)
 {
+    if (d->ls.diverged) {
+        scene_head_diverged(head, d->ls.step, NULL);
+        return;
+    }
     char buf[256], num[FORMAT_MAX];
     bool done = d->ls.step >= d->steps_max && !d->ls.diverged;
     /* Segments (FITLINE_SEP) drop whole from the end: the losses come before the charts' description,
      * so an 80-column screen keeps them (and a loss is never cut to a shorter number). */
     int used = snprintf(buf, sizeof buf, "step %ld/%ld%s" FITLINE_SEP "  layer %d/%d, unit %d", d->ls.step,
-                        d->steps_max, done ? " done" : "", d->layer + 1, d->num_hidden, unit_in(d, d->layer));
-    ColorRole role = ROLE_TITLE;
-    if (d->ls.diverged) {
-        snprintf(buf, sizeof buf, "step %ld: diverged" FITLINE_SEP " - lower the learning rate, press r to reset",
-                 d->ls.step);
-        role = ROLE_WARNING;
-    } else {
+                        d->steps_max, done ? " done" : "", d->layer + 1, d->num_hidden, unit_in(d, d->layer) + 1);
+    {
         const char *lead = FITLINE_SEP "   loss:";
         for (int r = 0; r < DRIFT_NETS && d->ls.step > 0; r++) {
             int k = d->net_of[r];
             if (k < 0 || used >= (int)sizeof buf)
                 continue;
             used += snprintf(buf + used, sizeof buf - (size_t)used, "%s %s %s", lead, r == PLAIN ? "no BN" : "BN",
-                             format_number(num, sizeof num, d->ls.loss[k], 3, canvas->unicode));
+                             format_number(num, sizeof num, d->ls.loss[k], 3, head->canvas->unicode));
             lead = " ";
         }
         if (used < (int)sizeof buf)
             snprintf(buf + used, sizeof buf - (size_t)used, FITLINE_SEP "   %s",
                      d->histograms ? "input of each layer's unit" : "input 15th/median/85th pct");
     }
-    fitline_draw(canvas, row.x, row.y, buf, role, ATTR_BOLD, row.w);
+    scene_head_title(head, buf, ROLE_TITLE);
 }
 
 static void drift_bands(const Drift *d, Canvas *canvas, Rect area)
@@ -355,7 +354,7 @@ static void drift_histograms(const Drift *d, Canvas *canvas, Rect area)
             ns++;
         }
         char title[64];
-        snprintf(title, sizeof title, "layer %d, unit %d%s", l + 1, unit_in(d, l), l == d->layer ? " (watched)" : "");
+        snprintf(title, sizeof title, "layer %d, unit %d%s", l + 1, unit_in(d, l) + 1, l == d->layer ? " (watched)" : "");
         canvas_text(canvas, cell.x, cell.y, title, l == d->layer ? ROLE_HIGHLIGHT : ROLE_TITLE, 0, cell.w);
         HistogramSpec spec = { series, ns, ns == 2 ? HIST_MIRROR : HIST_OVERLAY, false,
                                { .label = "input" }, { .label = NULL } };
@@ -366,8 +365,9 @@ static void drift_histograms(const Drift *d, Canvas *canvas, Rect area)
 static void drift_draw(const void *self, Canvas *canvas, Rect area)
 {
     const Drift *d = self;
-    drift_header(d, canvas, rect_make(area.x, area.y, area.w, 1));
-    Rect body = rect_make(area.x, area.y + 1, area.w, area.h - 1);
+    SceneHead head = scene_head_begin(canvas, area);
+    drift_header(d, &head);
+    Rect body = scene_head_body(&head, 0);
     if (d->histograms) {
         drift_histograms(d, canvas, body);
         return;

@@ -191,11 +191,13 @@ static const CatalogSceneSetting gb_settings[] = {
 static void gb_chart(const GammaBeta *g, Canvas *cv, Rect area, int which)
 {
     const Trace *t = &g->traces[g->watch];
-    static const char *const names[GB_SHOW] = {"0", "1", "2", "3"};
+    char names[GB_SHOW][12];    /* the features' numbers, from 1 as in the table */
     LineSeries series[GB_SHOW];
     int ns = 0;
-    for (int j = g->group; j < g->rec && ns < GB_SHOW; j++, ns++)
+    for (int j = g->group; j < g->rec && ns < GB_SHOW; j++, ns++) {
+        snprintf(names[ns], sizeof names[ns], "%d", j + 1);
         series[ns] = (LineSeries){t->x, trace_col(t, which * g->rec + j), t->n, names[ns]};
+    }
     char label[48];
     bool u = cv->unicode;
     snprintf(label, sizeof label, "%s %s", which == 0 ? bnlabels_symbols(u)->gamma : bnlabels_symbols(u)->beta,
@@ -225,7 +227,7 @@ static void gb_table(const GammaBeta *g, Canvas *cv, Rect area)
     int cols = grads ? COLS : COLS - 2;
     double *v = xcalloc((size_t)rows * COLS, sizeof *v);
     TableLabels row_names = TABLE_LABELS_INIT;
-    table_labels_number(&row_names, "", g->group, rows);
+    table_labels_number(&row_names, "", g->group + 1, rows);
     for (int r = 0; r < rows; r++) {
         int j = g->group + r;
         double *row = v + r * cols;
@@ -270,22 +272,17 @@ static void gb_draw(const void *self, Canvas *cv, Rect area)
     const char *dot = u ? "·" : "-";
     bnlabels_number(a, g->run.loss, 3, u);
     snprintf(line, sizeof line, "BN layer %d of %d (%d features, showing %d-%d) %s step %ld of %ld %s loss %s",
-             g->watch + 1, m->num_hidden, L->out, g->group, last, dot, g->run.step, g->steps_max, dot,
+             g->watch + 1, m->num_hidden, L->out, g->group + 1, last + 1, dot, g->run.step, g->steps_max, dot,
              isfinite(g->run.loss) ? a : "-");
     snprintf(line_short, sizeof line_short,
              "BN layer %d/%d" FITLINE_SEP " %s step %ld/%ld" FITLINE_SEP " %s loss %s" FITLINE_SEP " %s features %d-%d of %d",
              g->watch + 1, m->num_hidden, dot, g->run.step, g->steps_max, dot, isfinite(g->run.loss) ? a : "-", dot,
-             g->group, last, L->out);
+             g->group + 1, last + 1, L->out);
     const char *head[2] = {line, line_short};
-    fitline_draw_first(cv, area.x, area.y, head, 2, ROLE_TITLE, ATTR_BOLD, area.w);
-    int row = area.y + 1;
+    SceneHead h = scene_head_begin(cv, area);
+    scene_head_title_first(&h, head, 2, ROLE_TITLE);
     if (g->run.state != NETRUN_OK) {
-        snprintf(line, sizeof line, "%s %s", g->run.message,
-                 g->run.state == NETRUN_DIVERGED ? "- lower the learning rate, press r to reset" : "");
-        if (g->run.state == NETRUN_DIVERGED && fitline_width(line, u) > area.w)    /* 80 columns: keep the advice */
-            snprintf(line, sizeof line, "diverged at step %ld: lower the learning rate, press r to reset",
-                     g->run.step + 1);
-        canvas_text(cv, area.x, row++, line, ROLE_WARNING, ATTR_BOLD, area.w);
+        scene_head_run(&h, g->run.message, g->run.state == NETRUN_DIVERGED, g->run.step + 1, false);
     } else {
         char sets_short[256];
         snprintf(line, sizeof line, "%d BN layers = %d sets: %s,%s learned (%d each); running mean, var tracked, not learned",
@@ -293,9 +290,10 @@ static void gb_draw(const void *self, Canvas *cv, Rect area)
         snprintf(sets_short, sizeof sets_short, "%d BN layers = %d sets of %s,%s (learned)" FITLINE_SEP " + running stats (not)",
                  m->num_hidden, m->num_hidden, bnlabels_symbols(u)->gamma, bnlabels_symbols(u)->beta);
         const char *alts[2] = {line, sets_short};
-        fitline_draw_first(cv, area.x, row++, alts, 2, ROLE_TEXT_DIM, 0, area.w);
+        scene_head_line_first(&h, alts, 2, ROLE_TEXT_DIM, 0);
     }
-    int rest = area.y + area.h - row;
+    Rect below = scene_head_body(&h, 0);
+    int row = below.y, rest = below.h;
     int table_h = rest >= LAYOUT_H_DETAILS ? (rest / 3 < 18 ? rest / 3 : 18) : rest >= LAYOUT_H_TABLE_ROW ? 6 : 5;
     if (table_h > L->out - g->group + 1)
         table_h = L->out - g->group + 1;
@@ -330,7 +328,7 @@ static void gb_draw(const void *self, Canvas *cv, Rect area)
 const SceneClass scene_gamma_beta = {
     .schema = SCENE_SCHEMA("gamma-beta", "gamma and beta evolving as a network trains", gb_settings, gb_lives),
     .headline = "gamma[0]",
-    .headline_label = "gamma of feature 0",
+    .headline_label = "gamma of feature 1",
     .create = gb_create,
     .destroy = gb_destroy,
     .step = gb_step,

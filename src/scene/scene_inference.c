@@ -222,8 +222,9 @@ static void *inference_create(const LessonPage *page, uint64_t seed, BnError *er
     Pcg32 rng;
     pcg32_seed(&rng, seed, STREAM_AFFINE);
     for (int j = 0; j < s->c; j++) {
-        s->gamma[j] = 0.5 + 1.5 * pcg32_uniform(&rng);
-        s->beta[j] = -1.0 + 2.0 * pcg32_uniform(&rng);
+        /* Round to tenths: the table shows them exactly, so a learner can recompute y by hand. */
+        s->gamma[j] = round(5.0 + 15.0 * pcg32_uniform(&rng)) / 10.0;
+        s->beta[j] = round(-10.0 + 20.0 * pcg32_uniform(&rng)) / 10.0;
         s->run_mean[j] = 0.0;
         s->run_var[j] = 1.0;
     }
@@ -549,8 +550,8 @@ static void inference_draw_tables(const Inference *s, Canvas *cv, Rect a, const 
     int half = (a.w - 3) / 2;
     if (tw > half)
         tw = half;
-    int th = a.h - 1 < 7 ? a.h - 1 : 7;
-    Rect left = rect_make(a.x, a.y + 1, tw, th), right = rect_make(a.x + tw + 3, a.y + 1, a.w - tw - 3, th);
+    int th = a.h < 7 ? a.h : 7;
+    Rect left = rect_make(a.x, a.y, tw, th), right = rect_make(a.x + tw + 3, a.y, a.w - tw - 3, th);
 
     Rows st = { .c = c }, sm = { .c = c };
     char name[32];
@@ -686,14 +687,16 @@ static void inference_draw(const void *self, Canvas *cv, Rect a)
         snprintf(lab, sizeof lab, "paper: frozen-net average");
     snprintf(line, sizeof line, "running stats after %ld batches of %d:" FITLINE_SEP " %s," FITLINE_SEP " %s = %s", s->trained,
              s->n, lab, y->eps, bnlabels_num(&nb, s->eps));
-    fitline_draw(cv, a.x, a.y, line, ROLE_TEXT_DIM, 0, a.w);
+    SceneHead head = scene_head_begin(cv, a);
+    scene_head_line(&head, line, ROLE_TEXT_DIM, 0);
+    Rect body = scene_head_body(&head, 0);
 
-    inference_draw_tables(s, cv, a, y);
+    inference_draw_tables(s, cv, body, y);
 
     int below = 8;
-    if (below > a.h - 1)
-        below = a.h - 1;
-    Rect text = rect_make(a.x, a.y + 1 + below, a.w, a.h - 1 - below);
+    if (below > body.h)
+        below = body.h;
+    Rect text = rect_make(body.x, body.y + below, body.w, body.h - below);
     int ty = text.y;
     inference_draw_notes(s, cv, text, &ty, y);
     inference_draw_folded(s, cv, a, text, &ty);

@@ -247,11 +247,20 @@ static bool live_steps_scaled(const void *self, const int *index, double *out) {
 static bool live_loss_raw(const void *self, const int *index, double *out) { return loss_now(self, RAW, out); }
 static bool live_loss_scaled(const void *self, const int *index, double *out) { return loss_now(self, SCALED, out); }
 
+static bool live_lambda_min_raw(const void *self, const int *index, double *out) { *out = ((const LossSurface *)self)->surf[RAW].eig[0]; return true; }
+static bool live_lambda_max_raw(const void *self, const int *index, double *out) { *out = ((const LossSurface *)self)->surf[RAW].eig[1]; return true; }
+static bool live_lambda_min_scaled(const void *self, const int *index, double *out) { *out = ((const LossSurface *)self)->surf[SCALED].eig[0]; return true; }
+static bool live_lambda_max_scaled(const void *self, const int *index, double *out) { *out = ((const LossSurface *)self)->surf[SCALED].eig[1]; return true; }
+
 static const CatalogLive loss_surface_lives[] = {
     { "steps_raw", 0, "steps descent needed on the raw surface", live_steps_raw },
     { "steps_scaled", 0, "steps descent needed on the scaled surface", live_steps_scaled },
     { "loss_raw", 0, "current loss on the raw surface", live_loss_raw },
     { "loss_scaled", 0, "current loss on the scaled surface", live_loss_scaled },
+    { "lambda_min_raw", 0, "smallest curvature (Hessian eigenvalue) of the raw surface", live_lambda_min_raw },
+    { "lambda_max_raw", 0, "largest curvature of the raw surface", live_lambda_max_raw },
+    { "lambda_min_scaled", 0, "smallest curvature of the scaled surface", live_lambda_min_scaled },
+    { "lambda_max_scaled", 0, "largest curvature of the scaled surface", live_lambda_max_scaled },
 };
 
 static const char *const scale_choices[] = { "raw", "scaled", "both", NULL };
@@ -396,8 +405,9 @@ static void loss_surface_draw(const void *self, Canvas *c, Rect area)
     char a[FORMAT_MAX], line[200];
     snprintf(line, sizeof line, "one rule for both: lr = %s" FITLINE_SEP ", momentum %s", bnlabels_number(a, s->lr, 3, u),
              s->momentum ? "0.9 (heavy ball)" : "off");
-    fitline_draw(c, area.x, area.y, line, ROLE_HIGHLIGHT, ATTR_BOLD, area.w);
-    Rect body = rect_make(area.x, area.y + 1, area.w, area.h - 1);
+    SceneHead h = scene_head_begin(c, area);
+    scene_head_title(&h, line, ROLE_HIGHLIGHT);
+    Rect body = scene_head_body(&h, 0);
     /* A loss-over-steps chart under the maps when there is height to spare. */
     if (layout_fits(body, LAYOUT_W_KNOBS_BESIDE, LAYOUT_H_HISTORY_BELOW)) {
         Rect top, bottom;

@@ -190,7 +190,7 @@ static int ns_gather_set(NormSets *s, const double *from)
     return k;
 }
 
-/* Which set it is ("image 0, channels 0–1") and what it averages ("2 channels × 14×14 = 392 values"),
+/* Which set it is ("image 1, channels 1–2"; numbered from 1 on screen, as every scene does) and what it averages ("2 channels × 14×14 = 392 values"),
  * in the canvas's own symbols. */
 static void ns_describe(const NormSets *s, char *who, size_t who_size, char *count, size_t count_size, bool unicode)
 {
@@ -199,16 +199,16 @@ static void ns_describe(const NormSets *s, char *who, size_t who_size, char *cou
     NormSetPlace at = norm_set_place(s->method, &s->shape, s->set);
     int first = at.channel_first, channels = at.channel_last - first + 1;
     if (at.sample < 0)
-        snprintf(who, who_size, "channel %d (%s), every image", first, ns_feature[first]);
+        snprintf(who, who_size, "channel %d (%s), every image", first + 1, ns_feature[first]);
     else if (at.group >= 0 && channels == 1)
-        snprintf(who, who_size, "image %d, group %d = channel %d", at.sample, at.group, first);
+        snprintf(who, who_size, "image %d, group %d = channel %d", at.sample + 1, at.group + 1, first + 1);
     else if (at.group >= 0)
-        snprintf(who, who_size, "image %d, group %d = channels %d%s%d", at.sample, at.group, first, dash,
-                 at.channel_last);
+        snprintf(who, who_size, "image %d, group %d = channels %d%s%d", at.sample + 1, at.group + 1, first + 1,
+                 dash, at.channel_last + 1);
     else if (at.every_channel)
-        snprintf(who, who_size, "image %d, every channel", at.sample);
+        snprintf(who, who_size, "image %d, every channel", at.sample + 1);
     else
-        snprintf(who, who_size, "image %d, channel %d (%s)", at.sample, first, ns_feature[first]);
+        snprintf(who, who_size, "image %d, channel %d (%s)", at.sample + 1, first + 1, ns_feature[first]);
     char members[48] = "";
     if (at.sample < 0)
         snprintf(members, sizeof members, "%d image%s %s ", n, n == 1 ? "" : "s", x);
@@ -369,7 +369,7 @@ static void ns_draw_block(const NormSets *s, Canvas *cv, Rect r)
             col_in |= ns_in_set(s, i, c);
         int x0 = r.x + label + i * (strip + 1);
         char head[32];
-        snprintf(head, sizeof head, strip >= 7 ? "img %d %s" : "%d%s", i, col_in ? (uni ? "\xe2\x96\xbc" : "v") : "");
+        snprintf(head, sizeof head, strip >= 7 ? "img %d %s" : "%d%s", i + 1, col_in ? (uni ? "\xe2\x96\xbc" : "v") : "");
         canvas_text(cv, x0, r.y, head, col_in ? ROLE_HIGHLIGHT : ROLE_TEXT_DIM, col_in ? ATTR_BOLD : 0, strip);
     }
     for (int c = 0; c < NS_C; c++) {
@@ -378,7 +378,7 @@ static void ns_draw_block(const NormSets *s, Canvas *cv, Rect r)
         for (int i = 0; i < n; i++)
             row_in |= ns_in_set(s, i, c);
         char name[16];
-        snprintf(name, sizeof name, "%d %s", c, ns_feature_short[c]);
+        snprintf(name, sizeof name, "%d %s", c + 1, ns_feature_short[c]);
         canvas_text(cv, r.x, y + (ch_h - 1) / 2, name, row_in ? ROLE_HIGHLIGHT : ROLE_TEXT_DIM, row_in ? ATTR_BOLD : 0,
                     label - 1);
         if (row_in)
@@ -482,7 +482,8 @@ static void ns_draw(const void *self, Canvas *cv, Rect area)
     ns_describe(s, who, sizeof who, count, sizeof count, cv->unicode);
     snprintf(head, sizeof head, "%s norm, set %d of %d:" FITLINE_SEP " %s" FITLINE_SEP "   (%s, mini-batch %ld)",
              norm_method_name(s->method), s->set + 1, s->sets[m], who, s->src.label, s->batches);
-    fitline_draw(cv, area.x, area.y, head, ROLE_TITLE, ATTR_BOLD, area.w);
+    SceneHead h = scene_head_begin(cv, area);
+    scene_head_title(&h, head, ROLE_TITLE);
     char stats[256], mean[FORMAT_MAX], var[FORMAT_MAX];
     if (s->ok[m]) {
         format_number(mean, sizeof mean, s->mean[m][s->set], 4, cv->unicode);
@@ -492,16 +493,13 @@ static void ns_draw(const void *self, Canvas *cv, Rect area)
                      cv->unicode ? "\xc2\xb2" : "^2", var, count);
         else
             snprintf(stats, sizeof stats, "mean %s  var %s" FITLINE_SEP "  over %s", mean, var, count);
-        fitline_draw(cv, area.x, area.y + 1, stats, ROLE_HIGHLIGHT, ATTR_BOLD, area.w);
+        scene_head_title(&h, stats, ROLE_HIGHLIGHT);
     } else {
-        fitline_draw(cv, area.x, area.y + 1, s->why[m], ROLE_WARNING, ATTR_BOLD, area.w);
+        scene_head_title(&h, s->why[m], ROLE_WARNING);
     }
-    int top = 2;
-    if (s->src.fell_back) {
-        canvas_text(cv, area.x, area.y + top, IMAGESRC_INSTALL_HINT, ROLE_WARNING, 0, area.w);
-        top++;
-    }
-    Rect body = rect_make(area.x, area.y + top, area.w, area.h - top);
+    if (s->src.fell_back)
+        scene_head_text(&h, s->src.notice, ROLE_WARNING, 0);
+    Rect body = scene_head_body(&h, 0);
     int block_w = 8 + s->shape.n * 15;
     Rect block, hist;
     if (body.w - block_w >= LAYOUT_W_CHART_BESIDE) {

@@ -254,23 +254,21 @@ static void placement_draw(const void *self, Canvas *canvas, Rect area)
 {
     const Placement *p = self;
     char head[200];
-    ColorRole role = ROLE_TITLE;
     int used = snprintf(head, sizeof head,
                         "step %ld/%ld" FITLINE_SEP "  B=BN before A=after%s" FITLINE_SEP "  same data, seed, weights, batches",
                         p->ls.step, p->steps_max, p->ls.nets == 3 ? " N=none" : "");
-    if (p->ls.diverged) {
-        snprintf(head, sizeof head, "step %ld: diverged" FITLINE_SEP " - lower the learning rate, press r to reset",
-                 p->ls.step);
-        role = ROLE_WARNING;
-    } else if (p->ls.step >= p->steps_max && used < (int)sizeof head - 12) {
+    if (p->ls.step >= p->steps_max && used < (int)sizeof head - 12)
         snprintf(head + used, sizeof head - (size_t)used, FITLINE_SEP "  (done)");
-    }
-    fitline_draw(canvas, area.x, area.y, head, role, ATTR_BOLD, area.w);
+    SceneHead h = scene_head_begin(canvas, area);
+    if (p->ls.diverged)
+        scene_head_diverged(&h, p->ls.step, NULL);
+    else
+        scene_head_title(&h, head, ROLE_TITLE);
     /* Honesty first: this run is one data set and one seed. */
     fitline_draw(canvas, area.x, area.y + area.h - 1,
-                 "One run: the outcome varies with data and seed;" FITLINE_SEP " neither placement always wins.",
+                 "One data set, one seed:" FITLINE_SEP " R tries another seed; other data can change the order.",
                  ROLE_TEXT_DIM, 0, area.w);
-    Rect body = rect_make(area.x, area.y + 1, area.w, area.h - 2);
+    Rect body = scene_head_body(&h, 1);
     if (p->outputs) {
         placement_histograms(p, canvas, body);
         return;

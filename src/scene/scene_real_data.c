@@ -31,7 +31,8 @@ typedef struct RealData {
     BnPlacement placement;
     long steps_max;
     bool fashion;                   /* Fashion-MNIST loaded */
-    bool fell_back;                 /* Fashion-MNIST asked for but not installed: synth784 instead */
+    bool fell_back;                 /* Fashion-MNIST asked for but not installed or unreadable: synth784 */
+    char notice[256];               /* with fell_back: why, one line */
     char data_label[96];
     Track band_at;                  /* (points) steps of the percentile points */
     Track pct[2][3];                /* (points) p15/p50/p85 per net */
@@ -99,8 +100,8 @@ static void *real_create(const LessonPage *page, uint64_t seed, BnError *err)
     c.nets = 2;
     bool ok = false, stand_in = false;
     const char *real = dataset_resolve(dataset, true, "synth784", &stand_in);
+    BnError missing = { 0 };
     if (real != dataset && !stand_in) {
-        BnError missing = { 0 };
         c.dataset = real;
         c.n_train = 0;
         c.n_test = REAL_TEST;
@@ -113,6 +114,7 @@ static void *real_create(const LessonPage *page, uint64_t seed, BnError *err)
     }
     if (real != dataset && !ok) {
         r->fell_back = true;
+        imagesrc_explain_fallback(r->notice, sizeof r->notice, stand_in ? NULL : real, &missing);
         dataset = "synth784";
     }
     if (!ok) {
@@ -265,32 +267,22 @@ static void real_bands(const RealData *r, Canvas *canvas, Rect left, Rect right)
 static void real_draw(const void *self, Canvas *canvas, Rect area)
 {
     const RealData *r = self;
-    char head[256];
-    ColorRole role = ROLE_TITLE;
+    SceneHead h = scene_head_begin(canvas, area);
     if (r->ls.diverged) {
-        snprintf(head, sizeof head, "step %ld: diverged" FITLINE_SEP " - lower the learning rate, press r to reset",
-                 r->ls.step);
-        role = ROLE_WARNING;
+        scene_head_diverged(&h, r->ls.step, NULL);
     } else {
+        char head[256];
         snprintf(head, sizeof head, "step %ld/%ld" FITLINE_SEP "  %s", r->ls.step, r->steps_max, r->data_label);
+        scene_head_title(&h, head, ROLE_TITLE);
     }
-    fitline_draw(canvas, area.x, area.y, head, role, ATTR_BOLD, area.w);
-    int top = 1;
-    if (r->fell_back) {
-        canvas_text(canvas, area.x, area.y + 1,
-                    "Fashion-MNIST not installed: sudo apt-get install dataset-fashion-mnist", ROLE_WARNING, 0,
-                    area.w);
-        top = 2;
-    } else if (r->ls.train->warning[0]) {
-        /* The images loaded, but into this tutor's memory: say why, so a teacher can fix the cache. */
-        canvas_text(canvas, area.x, area.y + 1, r->ls.train->warning, ROLE_WARNING, 0, area.w);
-        top = 2;
-    }
-    /* The band charts follow unit 0 of the last hidden layer: the input to its activation. */
-    canvas_text(canvas, area.x, area.y + top, "bands: input to unit 0 of the last hidden layer (15th-85th pct)",
-                ROLE_TEXT_DIM, 0, area.w);
-    top++;
-    Rect body = rect_make(area.x, area.y + top, area.w, area.h - top);
+    if (r->fell_back)
+        scene_head_text(&h, r->notice, ROLE_WARNING, 0);
+    else if (r->ls.train->warning[0])    /* loaded, but into this tutor's memory: say why, so a teacher can fix the cache */
+        scene_head_text(&h, r->ls.train->warning, ROLE_WARNING, 0);
+    /* The band charts follow the first unit of the last hidden layer (unit 1 on screen, as every scene
+     * numbers from 1): the input to its activation. */
+    scene_head_text(&h, "bands: input to unit 1 of the last hidden layer (15th-85th pct)", ROLE_TEXT_DIM, 0);
+    Rect body = scene_head_body(&h, 0);
     int gap = 2;
     if (layout_fits(body, LAYOUT_W_THREE_SMALL, 0)) {
 

@@ -270,6 +270,22 @@ static bool live_running_var(const void *self, const int *index, double *out)
     return rs_feature(self, ((const RunStats *)self)->track[0].var, index, out);
 }
 
+/* The second track (alpha2); none when the page has no alpha2. */
+static bool rs_second(const RunStats *s, const double *v, const int *index, double *out)
+{
+    return s->ntracks > 1 && rs_feature(s, v, index, out);
+}
+
+static bool live_running_mean2(const void *self, const int *index, double *out)
+{
+    return rs_second(self, ((const RunStats *)self)->track[1].mean, index, out);
+}
+
+static bool live_running_var2(const void *self, const int *index, double *out)
+{
+    return rs_second(self, ((const RunStats *)self)->track[1].var, index, out);
+}
+
 static bool live_population_mean(const void *self, const int *index, double *out)
 {
     return rs_feature(self, ((const RunStats *)self)->pop_mean, index, out);
@@ -299,6 +315,8 @@ static bool live_step(const void *self, const int *index, double *out)
 static const CatalogLive rs_lives[] = {
     { "running_mean", 1, "running mean of feature i", live_running_mean },
     { "running_var", 1, "running variance of feature i", live_running_var },
+    { "running_mean2", 1, "running mean of feature i with momentum alpha2 (none without alpha2)", live_running_mean2 },
+    { "running_var2", 1, "running variance of feature i with momentum alpha2", live_running_var2 },
     { "batch_mean", 1, "latest batch mean of feature i", live_batch_mean },
     { "batch_var", 1, "latest batch variance", live_batch_var },
     { "population_mean", 1, "mean of feature i over the whole data set", live_population_mean },
@@ -451,7 +469,7 @@ static void rs_table(const RunStats *s, Canvas *cv, Rect area)
         cols[ncols++] = "batch var";
     double v[RS_FEATURES_MAX * COLS_MAX];
     TableLabels row_names = TABLE_LABELS_INIT;
-    table_labels_number(&row_names, "", 0, rows);
+    table_labels_number(&row_names, "", 1, rows);
     for (int f = 0; f < rows; f++) {
         double *row = v + f * ncols;
         int c = 0;
@@ -491,19 +509,20 @@ static void rs_draw(const void *self, Canvas *cv, Rect area)
         snprintf(alphas, sizeof alphas, "%s = %s", bnlabels_symbols(u)->alpha, bnlabels_number(a1, s->track[0].alpha, 4, u));
     /* A shorter wording before anything is dropped; segments (FITLINE_SEP) drop whole, never mid-word. */
     char line_short[512];
-    snprintf(line, sizeof line, "feature %d of %d%sbatch %ld of %ld (%d samples)%s%s%s%s", s->watch, s->nf, sep,
+    snprintf(line, sizeof line, "feature %d of %d%sbatch %ld of %ld (%d samples)%s%s%s%s", s->watch + 1, s->nf, sep,
              s->step, s->steps_max, s->batch, sep, batchnorm_convention_name(s->conv), sep, alphas);
     snprintf(line_short, sizeof line_short,
-             "feature %d/%d" FITLINE_SEP "%sbatch %ld/%ld (%d samples)" FITLINE_SEP "%s%s" FITLINE_SEP "%s%s", s->watch,
+             "feature %d/%d" FITLINE_SEP "%sbatch %ld/%ld (%d samples)" FITLINE_SEP "%s%s" FITLINE_SEP "%s%s", s->watch + 1,
              s->nf, sep, s->step, s->steps_max, s->batch, sep, batchnorm_convention_name(s->conv), sep, alphas);
     const char *alts[2] = {line, line_short};
-    fitline_draw_first(cv, area.x, area.y, alts, 2, ROLE_TITLE, ATTR_BOLD, area.w);
-    rs_formula(s, 0, u, line, sizeof line);
-    fitline_draw(cv, area.x, area.y + 1, line, ROLE_DEFAULT, 0, area.w);
-    rs_formula(s, 1, u, line, sizeof line);
-    fitline_draw(cv, area.x, area.y + 2, line, ROLE_DEFAULT, 0, area.w);
-    int row = area.y + 3;
-    int rest = area.y + area.h - row;
+    SceneHead h = scene_head_begin(cv, area);
+    scene_head_title_first(&h, alts, 2, ROLE_TITLE);
+    for (int k = 0; k < 2; k++) {
+        rs_formula(s, k, u, line, sizeof line);
+        scene_head_line(&h, line, ROLE_DEFAULT, 0);
+    }
+    Rect below = scene_head_body(&h, 0);
+    int row = below.y, rest = below.h;
     int table_h = 0;
     if (rest >= LAYOUT_H_ROW_BELOW && area.w >= LAYOUT_W_FULL)
         table_h = s->nf + 1 < rest / 3 ? s->nf + 1 : rest / 3;
@@ -522,7 +541,7 @@ const SceneClass scene_running_stats = {
     .schema = SCENE_SCHEMA_BOUNDED("running-stats", "running mean and variance converging under momentum alpha",
                                    rs_settings, rs_lives, rs_extents),
     .headline = "running_mean[0]",
-    .headline_label = "running mean of feature 0",
+    .headline_label = "running mean of feature 1",
     .create = rs_create,
     .destroy = rs_destroy,
     .step = rs_step,

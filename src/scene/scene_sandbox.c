@@ -624,29 +624,24 @@ static void sb_draw(const void *self, Canvas *cv, Rect area)
     bool u = cv->unicode;
     char line[640], a[FORMAT_MAX], b[FORMAT_MAX];
     const char *sep = u ? " · " : " - ";
+    SceneHead h = scene_head_begin(cv, area);
     if (s->cursor >= 0) {
         const SbSnap *p = &s->snaps[s->cursor];
         snprintf(line, sizeof line, "viewing step %ld of %ld%sloss %s%stest acc %s%%%s> forward, play resumes",
                  p->step, s->run.step, sep, isfinite(p->loss) ? format_number(a, sizeof a, p->loss, 3, u) : "-", sep,
                  format_number(b, sizeof b, 100 * p->acc, 3, u), sep);
-        canvas_text(cv, area.x, area.y, line, ROLE_HIGHLIGHT, ATTR_BOLD, area.w);
-    } else if (s->run.state == NETRUN_DIVERGED) {
-        snprintf(line, sizeof line, "DIVERGED at step %ld: lower the learning rate (lr knob) or press r to reset",
-                 s->run.step + 1);
-        canvas_text(cv, area.x, area.y, line, ROLE_WARNING, ATTR_BOLD | ATTR_REVERSE, area.w);
-    } else if (s->run.state == NETRUN_FAILED) {
-        canvas_text(cv, area.x, area.y, s->run.message, ROLE_WARNING, ATTR_BOLD, area.w);
+        scene_head_text(&h, line, ROLE_HIGHLIGHT, ATTR_BOLD);
+    } else if (s->run.state != NETRUN_OK) {
+        scene_head_run(&h, s->run.message, s->run.state == NETRUN_DIVERGED, s->run.step + 1, true);
     } else {
         snprintf(line, sizeof line, "step %ld of %ld%sloss %s%stest acc %s%% (eval mode)", s->run.step,
                  s->steps_max, sep, isfinite(s->run.loss) ? format_number(a, sizeof a, s->run.loss, 3, u) : "-",
                  sep, format_number(b, sizeof b, 100 * s->acc, 3, u));
-        canvas_text(cv, area.x, area.y, line, ROLE_TITLE, ATTR_BOLD, area.w);
+        scene_head_text(&h, line, ROLE_TITLE, ATTR_BOLD);
     }
-    Rect body = rect_make(area.x, area.y + 1, area.w, area.h - 1);
-    if (s->note[0] && layout_fits(body, 0, LAYOUT_H_NOTE_ROW)) {
-        canvas_text(cv, area.x, body.y, s->note, ROLE_TEXT_DIM, 0, area.w);
-        body = rect_make(body.x, body.y + 1, body.w, body.h - 1);
-    }
+    if (s->note[0] && layout_fits(scene_head_body(&h, 0), 0, LAYOUT_H_NOTE_ROW))
+        scene_head_text(&h, s->note, ROLE_TEXT_DIM, 0);
+    Rect body = scene_head_body(&h, 0);
     int knob_w = layout_fits(area, LAYOUT_W_WIDE, 0) ? 26 : 22;
     Rect rest, knobs;
     rect_split_cols(body, body.w - knob_w, 1, &rest, &knobs);

@@ -41,6 +41,7 @@ static const char *const sb_names[SB_METHODS] = { "BN", "GN", "LN" };
 typedef struct SmallBatch {
     char label[64];
     bool fell_back;
+    char notice[256];               /* why it fell back (imagesrc) */
     double *train_x, *train_y;      /* (SB_TRAIN, 256), (SB_TRAIN) the shrunk pictures */
     double *test_x, *test_y;        /* (SB_TEST, 256), (SB_TEST) */
     int *order;                     /* (SB_IMAGES) the one picture order every run follows */
@@ -184,6 +185,7 @@ static void *sb_create(const LessonPage *page, uint64_t seed, BnError *err)
         }
         snprintf(s->label, sizeof s->label, "%s", src.label);
         s->fell_back = src.fell_back;
+        snprintf(s->notice, sizeof s->notice, "%s", src.notice);
         if (split == 0)
             sb_shrink_set(&s->train_x, &s->train_y, set, SB_TRAIN);
         else
@@ -398,13 +400,11 @@ static void sb_draw(const void *self, Canvas *cv, Rect area)
         snprintf(head, sizeof head, "all %d runs done" FITLINE_SEP "  (%s 16x16, %d passes over %d pictures)",
                  SB_RUNS, s->label, SB_EPOCHS, SB_TRAIN);
     }
-    fitline_draw(cv, area.x, area.y, head, ROLE_TITLE, ATTR_BOLD, area.w);
-    int top = 1;
-    if (s->fell_back) {
-        canvas_text(cv, area.x, area.y + top, IMAGESRC_INSTALL_HINT, ROLE_WARNING, 0, area.w);
-        top++;
-    }
-    Rect body = rect_make(area.x, area.y + top, area.w, area.h - top);
+    SceneHead h = scene_head_begin(cv, area);
+    scene_head_title(&h, head, ROLE_TITLE);
+    if (s->fell_back)
+        scene_head_text(&h, s->notice, ROLE_WARNING, 0);
+    Rect body = scene_head_body(&h, 0);
     int table_h = SB_METHODS + 2, table_w = 16 + SB_SIZES * 7;
     if (body.w >= table_w + 40) {
         Rect chart, side;

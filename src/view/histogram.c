@@ -85,16 +85,22 @@ static void setup_series(Raster *r)
     raster_set_series(r, 1, ROLE_SERIES2, 0, '=', false);
 }
 
-static void draw_legend(Canvas *canvas, Rect area, const HistogramSpec *spec, int row)
+/* The glyphs the bars are drawn with (solid, hatched) in this raster mode, so a key matches them. */
+static void series_glyphs(const Canvas *canvas, uint32_t glyphs[2])
 {
-    const char *names[2] = {NULL, NULL};
-    ColorRole roles[2] = {ROLE_SERIES1, ROLE_SERIES2};
-    /* The glyphs the bars are drawn with (solid, hatched) in this raster mode, so the key matches. */
-    uint32_t glyphs[2] = {'#', '='};
+    glyphs[0] = '#', glyphs[1] = '=';
     if (canvas->raster == RASTER_BRAILLE && canvas->unicode)
         glyphs[0] = 0x28FF, glyphs[1] = 0x2895;     /* ⣿ ⢕ */
     else if (canvas->raster == RASTER_BLOCKS && canvas->unicode)
         glyphs[0] = 0x2588, glyphs[1] = 0x2580;     /* █ ▀ (hatching alternates ▀ and ▄) */
+}
+
+static void draw_legend(Canvas *canvas, Rect area, const HistogramSpec *spec, int row)
+{
+    const char *names[2] = {NULL, NULL};
+    ColorRole roles[2] = {ROLE_SERIES1, ROLE_SERIES2};
+    uint32_t glyphs[2];
+    series_glyphs(canvas, glyphs);
     for (int i = 0; i < spec->nseries && i < 2; i++)
         names[i] = spec->series[i].name;
     int lw = spec->y.label ? utf8_width(spec->y.label) + 2 : 0;
@@ -212,9 +218,15 @@ static void histogram_mirror(Canvas *canvas, Rect area, const HistogramSpec *spe
     axis_draw_y(canvas, px - 1, pb.y, pb.h, ch, &yb, true);
     int minx = area.x, maxx = area.x + area.w;
     if (sep) {
+        /* Two rows of tick labels meet between the halves: each row starts with its half's bar glyph
+         * (as in the legend) and the labels keep clear of it, so a reader knows which scale is whose. */
+        uint32_t glyphs[2];
+        series_glyphs(canvas, glyphs);
+        canvas_put(canvas, area.x, line_a + 1, glyphs[0], ROLE_SERIES1, 0);
+        canvas_put(canvas, area.x, line_a + 2, glyphs[1], ROLE_SERIES2, 0);
         axis_draw_x_line(canvas, line_a, px, cols, cw, &xa, 0x2514);
-        axis_draw_x_labels(canvas, line_a + 1, px, cols, cw, &xa, minx, maxx, spec->x.label);
-        axis_draw_x_labels(canvas, line_a + 2, px, cols, cw, &xb, minx, maxx, NULL);
+        axis_draw_x_labels(canvas, line_a + 1, px, cols, cw, &xa, minx + 2, maxx, spec->x.label);
+        axis_draw_x_labels(canvas, line_a + 2, px, cols, cw, &xb, minx + 2, maxx, NULL);
         axis_draw_x_line(canvas, line_a + 3, px, cols, cw, &xb, 0x250C);
     } else {
         axis_draw_x_line(canvas, line_a, px, cols, cw, &xa, 0x251C);

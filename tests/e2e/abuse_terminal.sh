@@ -164,7 +164,7 @@ check_stty storm
 # the middle of a resize storm. ------------------------------------------------------------------------------
 for how in plain storm; do
     name=term-$how
-    $TM send-keys -t e2e "$(tutor_cmd "$name" --lesson=3 --page=2)" Enter
+    $TM send-keys -t e2e "$(tutor_cmd "$name" --lesson=3 --page=1)" Enter
     wait_for 'q quit' || fail "$name: tutor did not start"
     $TM send-keys -t e2e ' ' + +
     wait_for 'playing' || fail "$name: animation did not start"
@@ -197,7 +197,7 @@ for how in dead-tty hup nohup; do
     {
         case $how in nohup) echo 'trap "" HUP' ;; *) echo 'trap : HUP' ;; esac
         echo "cd $RUN && ulimit -c unlimited 2>/dev/null"
-        tutor_cmd "$name" --lesson=3 --page=2
+        tutor_cmd "$name" --lesson=3 --page=1
     } > "$RUN/run.$name"
     case $how in
         hup) cmd="sh $RUN/run.$name; true" ;;      # a leader that dies of SIGHUP: not exec'd away
