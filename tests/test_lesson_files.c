@@ -286,6 +286,32 @@ Test(lesson_files, check_warns_about_hidden_characters_per_line_and_cleans_file_
     free(dir);
 }
 
+Test(lesson_files, check_warns_about_a_shows_key_that_does_nothing_on_its_page)
+{
+    char *dir = temp_dir();
+    char path[512];
+    snprintf(path, sizeof path, "%s/keys.lesson", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("lesson 5\ntitle Keys\npage P\nscene backprop\nshows \"dx\" or key z\nshows \"dy\" or key c\n"
+          "shows \"xhat\" or key q\npage Q\ntext\n  prose\nend\nshows \"prose\" or key f\n", f);
+    fclose(f);
+    char args[1024], *out, *err;
+    snprintf(args, sizeof args, "check %s", path);
+    cr_assert_eq(run(dir, args, &out, &err), 0, "a warning is not an error: %s", err);
+    cr_assert(strstr(err, "keys.lesson:7: warning: shows \"xhat\" or key q: q does nothing on this page "
+                          "(its keys: z zooms the scene, v, b, f, x, c)"), "%s", err);
+    cr_assert(strstr(err, "keys.lesson:12: warning: shows \"prose\" or key f: f does nothing on this page "
+                          "(it has no scene to turn)"), "%s", err);
+    cr_assert_null(strstr(err, ":5: warning"), "z zooms a scene: %s", err);
+    cr_assert_null(strstr(err, ":6: warning"), "c is the backprop scene's key: %s", err);
+    cr_assert(strstr(out, "keys.lesson: ok (2 pages)"), "%s", out);
+    free(out);
+    free(err);
+    remove_tree(dir);
+    free(dir);
+}
+
 Test(lesson_files, list_shows_numbers_titles_pages_progress_and_broken_lessons)
 {
     char *dir = temp_dir();

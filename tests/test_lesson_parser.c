@@ -323,6 +323,20 @@ static const BrokenCase broken_cases[] = {
     { "control character", HEAD "text\na\x1b[31m\nend\n", 5, "control character U+001B at byte column 2" },
     { "empty file", "", 0, "the file is empty" },
     { "blank file", "\n  \n\t\n", 0, "the file is empty" },
+    { "shows without quotes", HEAD "scene backprop\nshows dbeta\n", 5, "'shows' takes \"TEXT\" in double quotes" },
+    { "shows with an empty text", HEAD "scene backprop\nshows \"\"\n", 5, "'shows' needs some text between the quotes" },
+    { "shows with a bad step count", HEAD "scene drift\nshows \"loss\" after many steps\n", 5,
+      "'shows ... after' takes a number of steps" },
+    { "shows after the page's last step", HEAD "scene drift\nsteps = 100\nshows \"loss\" after 300 steps\n", 6,
+      "shows: 'after 300 steps' is past the end of the page's run (its 'steps' is 100)" },
+    { "shows with a two-letter key", HEAD "scene drift\nshows \"loss\" or key zz\n", 5,
+      "'or key' takes one printable key, such as z, not 'zz'" },
+    { "shows with or but no key", HEAD "scene drift\nshows \"loss\" or z\n", 5, "followed by 'key K'" },
+    { "shows with trailing words", HEAD "scene drift\nshows \"loss\" please\n", 5, "unexpected 'please' after 'shows'" },
+    { "shows zoom on a page without a scene", HEAD "text\nx\nend\nshows \"x\" or key z\n", 7,
+      "shows: 'or key z' needs a scene, and this page has none" },
+    { "shows inside a checkpoint", HEAD "text\nx\nend\ncheckpoint\nquestion Q?\nanswer 1\nshows \"x\"\nend\n", 7,
+      "checkpoint has no 'end'" },
     { "glued keyword", HEAD "text\nx\nend\ncheckpoint\nquestion Q?\nanswer 1\nend\nscene.sandbox\n", 11,
       "unexpected text right after 'scene'" },
 };
@@ -333,6 +347,25 @@ static bool has_problem(const Lesson *l, int line, const char *message)
         if (l->problems[i].line == line && strstr(l->problems[i].message, message))
             return true;
     return false;
+}
+
+Test(lesson_parser, shows_lines_keep_their_text_steps_and_key)
+{
+    Lesson *l = parse_string(HEAD "scene drift\nshows \"loss: no BN\" after 100 steps\nshows \"x\u0302\" or key z\n"
+                                  "shows \"layer 2, unit 0\" after 5 steps or key h\n");
+    cr_assert_eq(l->problem_count, 0, "%s", problems_text(l));
+    const LessonPage *p = &l->pages[0];
+    cr_assert_eq(p->show_count, 3);
+    cr_assert_str_eq(p->shows[0].text, "loss: no BN");
+    cr_assert_eq(p->shows[0].steps, 100);
+    cr_assert_eq(p->shows[0].key, 0);
+    cr_assert_eq(p->shows[0].line, 5);
+    cr_assert_str_eq(p->shows[1].text, "x\u0302");
+    cr_assert_eq(p->shows[1].steps, 0);
+    cr_assert_eq(p->shows[1].key, 'z');
+    cr_assert_eq(p->shows[2].steps, 5);
+    cr_assert_eq(p->shows[2].key, 'h');
+    lesson_destroy(l);
 }
 
 Test(lesson_parser, every_broken_snippet_is_reported_at_its_line_with_a_helpful_message)

@@ -274,3 +274,37 @@ Test(scene_backprop, the_worked_dx_line_adds_up_from_the_numbers_it_shows)
             lesson_destroy(lesson);
         }
 }
+
+/* At 80×13 the input tables do not fit: v (or the check turned off) puts the watched feature's x, xhat,
+ * dy and dy·xhat in the numeric table's place, with the sums that are dβ and dγ, equal to the left table's. */
+Test(scene_backprop, v_shows_the_watched_features_inputs_and_the_sums_that_make_dbeta_and_dgamma)
+{
+    Lesson *lesson = sg_scene_lesson("backprop", "");
+    Scene *scene = sg_scene(lesson, 7);
+    char *before = sg_render(scene, 80, 13, true);
+    cr_assert(strstr(before, "numeric"), "the check's table at first:\n%s", before);
+    cr_assert_null(strstr(before, "Σ dy ="), "%s", before);
+    cr_assert(scene_key(scene, 'v'));
+    char *after = sg_render(scene, 80, 13, true);
+    cr_assert_null(strstr(after, "numeric"), "the check's table gave way:\n%s", after);
+    int idx[2] = { 0, 0 };
+    double dbeta, dgamma;
+    cr_assert(scene_live(scene, "dbeta", idx, &dbeta) && scene_live(scene, "dgamma", idx, &dgamma));
+    char want[96], num[FORMAT_MAX];
+    format_number(num, sizeof num, dbeta, 4, true);
+    snprintf(want, sizeof want, "Σ dy = %s = dβ", num);
+    cr_assert(strstr(after, want), "expected \"%s\":\n%s", want, after);
+    format_number(num, sizeof num, dgamma, 4, true);
+    snprintf(want, sizeof want, "Σ dy·xhat = %s = dγ", num);
+    cr_assert(strstr(after, want), "expected \"%s\":\n%s", want, after);
+    cr_assert(strstr(after, "feat 1") && strstr(after, "xhat"), "%s", after);
+    cr_assert(scene_key(scene, 'v'));
+    cr_assert(scene_key(scene, 'c'));        /* the check off: the inputs take its place too */
+    char *off = sg_render(scene, 80, 13, true);
+    cr_assert(strstr(off, "Σ dy ="), "%s", off);
+    free(before);
+    free(after);
+    free(off);
+    scene_destroy(scene);
+    lesson_destroy(lesson);
+}

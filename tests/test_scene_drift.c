@@ -90,7 +90,7 @@ Test(scene_drift, the_watch_and_unit_keys_measure_another_layer_and_unit)
     check_close(sg_live(s, "bn_p85"), want[2], 1e-12, 1e-12, "p85 of unit 1, layer 1, with BN");
     cr_expect_not(scene_key(s, 'x'), "unknown keys are left to the tutor");
     SceneKey keys[SCENE_KEYS_MAX];
-    cr_expect_eq(scene_keys(s, keys), 2);
+    cr_expect_eq(scene_keys(s, keys), 3);
     scene_destroy(s);
     lesson_destroy(l);
 }
@@ -173,4 +173,27 @@ Test(scene_drift, drawing_stays_inside_its_area_at_any_size)
         sg_check_stays_inside(s, sizes[i][0], sizes[i][1]);
     scene_destroy(s);
     lesson_destroy(l);
+}
+
+/* At 80×13 the band charts leave no room for the histograms: v shows every layer's histogram in their
+ * place, and v again brings the bands back. */
+Test(scene_drift, v_swaps_the_bands_for_every_layers_histogram_on_a_small_screen)
+{
+    SgFixture f = sg_fixture("drift", "hidden = 8,8,8\nsteps = 40\nbatch = 16", 3);
+    scene_step(f.scene, 10);
+    char *before = sg_render(f.scene, 80, 13, true);
+    cr_assert_null(strstr(before, "layer 2, unit 1"), "no histograms at first:\n%s", before);
+    cr_assert(strstr(before, "no BN:"), "the bands' titles:\n%s", before);
+    cr_assert(scene_key(f.scene, 'v'));
+    char *after = sg_render(f.scene, 80, 13, true);
+    cr_assert(strstr(after, "layer 1, unit 1") && strstr(after, "layer 2, unit 1") &&
+              strstr(after, "layer 3, unit 1 (watched)"), "a histogram per layer:\n%s", after);
+    cr_assert_null(strstr(after, "no BN:"), "the bands gave way:\n%s", after);
+    cr_assert(scene_key(f.scene, 'v'));
+    char *back = sg_render(f.scene, 80, 13, true);
+    cr_assert_str_eq(back, before);
+    free(before);
+    free(after);
+    free(back);
+    sg_fixture_free(&f);
 }

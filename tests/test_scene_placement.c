@@ -156,3 +156,25 @@ Test(scene_placement, drawing_stays_inside_its_area_at_any_size)
     scene_destroy(s);
     lesson_destroy(l);
 }
+
+/* At 80×13 the curves leave no room for what the last hidden layer hands on: v shows it in their place. */
+Test(scene_placement, v_swaps_the_curves_for_the_layer_outputs_on_a_small_screen)
+{
+    Lesson *l;
+    Scene *s = sg_make(&l, SMALL, 4);
+    scene_step(s, 10);
+    char *before = sg_render(s, 80, 13, true);
+    cr_assert_null(strstr(before, "layer 2 output"), "curves only at first:\n%s", before);
+    cr_assert(scene_key(s, 'v'));
+    char *after = sg_render(s, 80, 13, true);
+    cr_assert(strstr(after, "BN before: layer 2 output") && strstr(after, "BN after: layer 2 output"),
+              "both nets' outputs:\n%s", after);
+    cr_assert(scene_key(s, 'v'));
+    char *back = sg_render(s, 80, 13, true);
+    cr_assert_str_eq(back, before, "v again brings the curves back");
+    free(before);
+    free(after);
+    free(back);
+    scene_destroy(s);
+    lesson_destroy(l);
+}

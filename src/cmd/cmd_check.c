@@ -71,12 +71,50 @@ static int warn_hidden_characters(const char *path)
     return warned;
 }
 
+/* Warns about a page's 'shows ... or key K' whose K does nothing on that page: only z (zoom, on a page
+ * with a scene) and the scene's own knob keys reveal anything. Returns how many it warned about. */
+static int warn_shows_keys(const Lesson *lesson)
+{
+    int warned = 0;
+    char where[512];
+    for (int p = 0; p < lesson->page_count; p++) {
+        const LessonPage *page = &lesson->pages[p];
+        const SceneClass *cls = scene_class_find(page->scene->name);
+        bool has_scene = cls && strcmp(page->scene->name, "none") != 0;
+        for (int i = 0; i < page->show_count; i++) {
+            int key = page->shows[i].key;
+            if (!key || key == 'z')
+                continue;               /* z zooms a scene; without one the parser reports it */
+            bool known = false;
+            char keys[160] = "";
+            size_t used = 0;
+            for (int k = 0; has_scene && k < cls->key_count; k++) {
+                known = known || scene_key_names(cls->keys[k].key, key);
+                int w = snprintf(keys + used, sizeof keys - used, ", %s", cls->keys[k].key);
+                if (w > 0 && (size_t)w < sizeof keys - used)
+                    used += (size_t)w;
+            }
+            if (known)
+                continue;
+            warned++;
+            char text[256];
+            fprintf(stderr, "bntutor: %s:%d: warning: shows \"%s\" or key %c: %c does nothing on this page (%s%s)\n",
+                    termtext_clean(lesson->path, where, sizeof where, 0), page->shows[i].line,
+                    termtext_clean(page->shows[i].text, text, sizeof text, 0), key, key,
+                    has_scene ? "its keys: z zooms the scene" : "it has no scene to turn",
+                    has_scene ? keys : "");
+        }
+    }
+    return warned;
+}
+
 static const char check_usage[] =
     "Usage: bntutor check [--verify [--seeds=A-B] [--data=synthetic|idx:DIR]] FILE...\n"
     "Checks lesson files. Every problem is printed on stderr as 'bntutor: file:line: message';\n"
     "invisible characters (bidi controls, soft hyphens, tag characters), a live value whose index is\n"
-    "out of range for the page's settings (scene:mean[7] with 3 features) and a '*' in a formula line\n"
-    "(taken as emphasis) get a warning there too, as 'bntutor: file:line: warning: ...';\n"
+    "out of range for the page's settings (scene:mean[7] with 3 features), a '*' in a formula line\n"
+    "(taken as emphasis) and a 'shows ... or key K' whose key does nothing on its page get a warning\n"
+    "there too, as 'bntutor: file:line: warning: ...';\n"
     "each good file gets 'FILE: ok (N pages)' on stdout. The format is described in lessons/README.md.\n"
     "\n"
     "  --verify         also run every page that states claims, headless, on every seed, and report\n"
@@ -425,6 +463,7 @@ int cmd_check(int argc, char **argv)
         const Lesson *lesson = set->lessons[i];
         char shown[1024];
         warn_hidden_characters(lesson->path);
+        warn_shows_keys(lesson);
         for (int k = 0; k < lesson->warning_count; k++) {
             LessonProblem w = lesson->warnings[k];
             char message[1100], line[2048], clean[4096];

@@ -24,7 +24,7 @@ const char *const lesson_symbols[] = { "alpha", "beta", "gamma", "delta", "epsil
 
 static const char *const directives[] = { "lesson", "title", "summary", "page", "scene", "text", "end",
                                           "checkpoint", "question", "choice", "answer", "tolerance",
-                                          "explain", "claim", "reveal", NULL };
+                                          "explain", "claim", "reveal", "shows", NULL };
 
 enum { TAB_WIDTH = 4, KEY_MAX = 8, WORD_MAX = 64 };
 
@@ -514,6 +514,15 @@ static void close_page(Parser *P)
         if (page->claims[i].when == CLAIM_AFTER_STEPS && page->claims[i].steps > steps->value.integer)
             problem(P, page->claims[i].line, "claim: 'after %ld steps' is past the end of the page's run (its "
                     "'steps' is %ld)", page->claims[i].steps, steps->value.integer);
+    for (int i = 0; i < page->show_count; i++) {
+        const LessonShows *w = &page->shows[i];
+        if (steps && w->steps > steps->value.integer)
+            problem(P, w->line, "shows: 'after %ld steps' is past the end of the page's run (its 'steps' is %ld)",
+                    w->steps, steps->value.integer);
+        else if (!P->scene_bad && page->scene == catalog_scene_none() && (w->steps > 0 || w->key == 'z'))
+            problem(P, w->line, "shows: '%s' needs a scene, and this page has none",
+                    w->steps > 0 ? "after N steps" : "or key z");
+    }
     if (page->reveal_line && page->checkpoint_count == 0 && !P->tried_checkpoint)
         problem(P, page->reveal_line, "'reveal' waits for the page's questions, but this page has no checkpoint");
     else if (page->reveal_line && !P->scene_bad && page->scene == catalog_scene_none())
@@ -988,6 +997,65 @@ static void do_claim(Parser *P, const char *rest)
     }
 }
 
+/* 'shows "TEXT" [after N steps] [or key K]': what the page must show at 80×24. */
+static void do_shows(Parser *P, const char *rest)
+{
+    LessonPage *page = cur_page(P);
+    if (!page)
+        return;
+    static const char usage[] = "'shows' takes \"TEXT\" in double quotes, then optionally 'after N steps' and "
+                                "'or key K'";
+    const char *end = rest[0] == '"' ? strchr(rest + 1, '"') : NULL;
+    if (!end) {
+        problem(P, P->line, "%s", usage);
+        return;
+    }
+    if (end == rest + 1) {
+        problem(P, P->line, "'shows' needs some text between the quotes");
+        return;
+    }
+    if (page->show_count >= LESSON_SHOWS_MAX) {
+        problem(P, P->line, "too many 'shows' lines on one page (the limit is %d)", LESSON_SHOWS_MAX);
+        return;
+    }
+    LessonShows shows = { .line = P->line };
+    const char *p = skip_blanks(end + 1);
+    if (strncmp(p, "after", 5) == 0 && (p[5] == ' ' || p[5] == '\t')) {
+        char *after;
+        p = skip_blanks(p + 5);
+        long n = strtol(p, &after, 10);
+        if (after == p || n < 0 || n > 1000000 || strncmp(skip_blanks(after), "steps", 5) != 0) {
+            problem(P, P->line, "'shows ... after' takes a number of steps, 0 to 1000000: 'after 300 steps'");
+            return;
+        }
+        shows.steps = n;
+        p = skip_blanks(skip_blanks(after) + 5);
+    }
+    if (strncmp(p, "or", 2) == 0 && (p[2] == ' ' || p[2] == '\t')) {
+        p = skip_blanks(p + 2);
+        if (strncmp(p, "key", 3) != 0 || (p[3] != ' ' && p[3] != '\t')) {
+            problem(P, P->line, "'shows ... or' is followed by 'key K': 'or key z'");
+            return;
+        }
+        p = skip_blanks(p + 3);
+        if (!(p[0] > ' ' && p[0] < 0x7f) || (p[1] != '\0' && p[1] != ' ' && p[1] != '\t')) {
+            problem(P, P->line, "'or key' takes one printable key, such as z, not '%.20s'", p);
+            return;
+        }
+        shows.key = (unsigned char)p[0];
+        p = skip_blanks(p + 1);
+    }
+    if (*p) {
+        problem(P, P->line, "unexpected '%.40s' after 'shows': %s", p, usage);
+        return;
+    }
+    shows.text = xmalloc((size_t)(end - rest));
+    memcpy(shows.text, rest + 1, (size_t)(end - rest - 1));
+    shows.text[end - rest - 1] = '\0';
+    page->shows = xrealloc(page->shows, sizeof *page->shows * (size_t)(page->show_count + 1));
+    page->shows[page->show_count++] = shows;
+}
+
 static void do_reveal(Parser *P, const char *rest)
 {
     static const char *const values[] = { "always", "after-answer", "hidden", NULL };
@@ -1252,7 +1320,7 @@ static void handle_line(Parser *P, char *s)
         open_page(P, rest);
     } else if (P->state == ST_TOP && (strcmp(word, "scene") == 0 || strcmp(word, "text") == 0 ||
                                       strcmp(word, "checkpoint") == 0 || strcmp(word, "claim") == 0 ||
-                                      strcmp(word, "reveal") == 0)) {
+                                      strcmp(word, "reveal") == 0 || strcmp(word, "shows") == 0)) {
         problem(P, P->line, "'%s' must come after a 'page TITLE' line", word);
     } else if (strcmp(word, "scene") == 0) {
         do_scene(P, rest);
@@ -1260,6 +1328,8 @@ static void handle_line(Parser *P, char *s)
         do_claim(P, rest);
     } else if (strcmp(word, "reveal") == 0) {
         do_reveal(P, rest);
+    } else if (strcmp(word, "shows") == 0) {
+        do_shows(P, rest);
     } else if (strcmp(word, "text") == 0) {
         if (*rest)
             problem(P, P->line, "'text' stands alone on its line; the prose goes on the lines after it");
@@ -1423,6 +1493,9 @@ void lesson_destroy(Lesson *lesson)
         for (int k = 0; k < page->claim_count; k++)
             claim_free(&page->claims[k]);
         free(page->claims);
+        for (int k = 0; k < page->show_count; k++)
+            free(page->shows[k].text);
+        free(page->shows);
     }
     free(lesson->pages);
     for (int i = 0; i < lesson->problem_count; i++)

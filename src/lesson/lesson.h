@@ -17,6 +17,7 @@ enum {
     LESSON_CHECKPOINT_MAX = 16,     /* per page */
     LESSON_CHOICE_MAX = 26,         /* per checkpoint */
     LESSON_CLAIM_MAX = 32,          /* per page, its checkpoints' claims included */
+    LESSON_SHOWS_MAX = 16,          /* 'shows' lines per page */
     LESSON_NUMBER_MAX = 999,
 };
 
@@ -67,6 +68,16 @@ typedef enum LessonReveal {
     REVEAL_HIDDEN,                  /* as after-answer, and the scene is not drawn until then */
 } LessonReveal;
 
+/* What a page declares it shows on an 80×24 screen ('shows "TEXT" [after N steps] [or key K]'): text
+ * that must be on the screen as the page opens (after N scene steps), or, where it cannot fit, once
+ * the learner presses K (the screen names K). */
+typedef struct LessonShows {
+    int line;
+    char *text;                     /* UTF-8, compared with the screen as it is */
+    long steps;                     /* scene steps first (0: as the page opens) */
+    int key;                        /* 0: none; else the printable key that reveals it */
+} LessonShows;
+
 typedef struct LessonPage {
     int line;                       /* the 'page' line */
     char *title;
@@ -80,6 +91,8 @@ typedef struct LessonPage {
     int claim_count;
     LessonReveal reveal;
     int reveal_line;                /* 0: not set */
+    LessonShows *shows;             /* (show_count) */
+    int show_count;
 } LessonPage;
 
 typedef struct LessonProblem {

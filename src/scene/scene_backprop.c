@@ -41,9 +41,11 @@ typedef struct Backprop {
     bool ok;
     char error[ERROR_MESSAGE_MAX];
     bool check;
+    bool inputs;                /* 'v': the right-hand table shows the watched feature's inputs */
     int feature, sample;
     /* For the large-screen panels, filled with the gradients (never in draw). */
     double *col_sum;            /* (c) Σ over the batch of dx, per feature: 0 up to rounding */
+    double *sum_dy, *sum_dyx;   /* (c) Σ dy and Σ dy·xhat over the batch, in sample order: dβ and dγ */
     double diag_hi;             /* the scatter's range is −diag_hi..diag_hi on both axes */
 } Backprop;
 
@@ -127,9 +129,12 @@ static void backprop_compute(Backprop *s)
      * both axes of the check scatter so that agreement is the picture's diagonal. */
     double top = 0.0;
     for (int j = 0; j < c; j++) {
-        s->col_sum[j] = 0.0;
-        for (int i = 0; i < n; i++)
+        s->col_sum[j] = s->sum_dy[j] = s->sum_dyx[j] = 0.0;
+        for (int i = 0; i < n; i++) {
             s->col_sum[j] += s->dx[i * c + j];
+            s->sum_dy[j] += s->dy[i * c + j];
+            s->sum_dyx[j] += s->dy[i * c + j] * s->xhat[i * c + j];
+        }
         top = fmax(top, fmax(fabs(s->dgamma[j]), fabs(s->dbeta[j])));
         top = fmax(top, fmax(fabs(s->num_dgamma[j]), fabs(s->num_dbeta[j])));
     }
@@ -191,7 +196,9 @@ static void *backprop_create(const LessonPage *page, uint64_t seed, BnError *err
     s->num_dgamma = s->dbeta + c;
     s->num_dbeta = s->num_dgamma + c;
     s->scratch_stats = s->num_dbeta + c;
-    s->col_sum = xcalloc(c, sizeof *s->col_sum);
+    s->col_sum = xcalloc(3 * c, sizeof *s->col_sum);
+    s->sum_dy = s->col_sum + c;
+    s->sum_dyx = s->sum_dy + c;
     for (int j = 0; j < s->c; j++) {
         s->gamma[j] = setting_list_item(page, "gamma", j);
         s->beta[j] = setting_list_item(page, "beta", j);
@@ -228,7 +235,15 @@ static bool backprop_key_check(void *self, int key)
     return true;
 }
 
+static bool backprop_key_inputs(void *self, int key)
+{
+    Backprop *s = self;
+    s->inputs = !s->inputs;
+    return true;
+}
+
 static const SceneKeyAction backprop_keys[] = {
+    { "v", "inputs/check", backprop_key_inputs },
     { "b", "new batch", backprop_key_batch },
     { "f", "next feature", backprop_key_feature },
     { "x", "next sample", backprop_key_sample },
@@ -571,6 +586,43 @@ static void backprop_draw_formulas(const Backprop *s, Canvas *cv, Rect a, int fy
     }
 }
 
+/* The watched feature's inputs beside its gradients: x, xhat, dy and dy·xhat per sample, then the sums
+ * that make dβ and dγ, so both can be checked by hand on a small screen. */
+static void draw_feature_inputs(const Backprop *s, Canvas *cv, Rect r)
+{
+    const BnSymbols *sym = bnlabels_symbols(cv->unicode);
+    int j = s->feature, c = s->c;
+    int shown = s->n < ROWS_SHOWN_MAX ? s->n : ROWS_SHOWN_MAX;
+    int rows = shown < r.h - 3 ? shown : r.h - 3;    /* the header and the two sums below */
+    if (rows < 1)
+        return;
+    double vals[ROWS_SHOWN_MAX * 4];
+    for (int i = 0; i < rows; i++) {
+        vals[i * 4 + 0] = s->x[i * c + j];
+        vals[i * 4 + 1] = s->xhat[i * c + j];
+        vals[i * 4 + 2] = s->dy[i * c + j];
+        vals[i * 4 + 3] = s->dy[i * c + j] * s->xhat[i * c + j];
+    }
+    const char *const cols[] = { "x", "xhat", "dy", cv->unicode ? "dy·xhat" : "dy*xhat" };
+    char corner[24];
+    snprintf(corner, sizeof corner, "feat %d", j + 1);
+    TableLabels row_names = TABLE_LABELS_INIT;
+    table_labels_number(&row_names, "#", 1, rows);
+    TableSpec t = { .values = vals, .rows = rows, .cols = 4, .row_names = table_labels_names(&row_names),
+                    .col_names = cols, .corner = corner, .sig = 4, .hl_row = s->sample, .hl_col = -1 };
+    table_draw(cv, rect_make(r.x, r.y, r.w, rows + 1), &t, NULL);
+    table_labels_free(&row_names);
+    BnNumbers nb;
+    bnlabels_numbers_init(&nb, cv->unicode, 4);
+    char line[160];
+    snprintf(line, sizeof line, "%s = %s = %s", cv->unicode ? "Σ dy" : "sum(dy)", bnlabels_num(&nb, s->sum_dy[j]),
+             sym->dbeta);
+    canvas_text(cv, r.x, r.y + rows + 1, line, ROLE_HIGHLIGHT, 0, r.w);
+    snprintf(line, sizeof line, "%s = %s = %s", cv->unicode ? "Σ dy·xhat" : "sum(dy*xhat)",
+             bnlabels_num(&nb, s->sum_dyx[j]), sym->dgamma);
+    canvas_text(cv, r.x, r.y + rows + 2, line, ROLE_HIGHLIGHT, 0, r.w);
+}
+
 static void backprop_draw(const void *self, Canvas *cv, Rect a)
 {
     const Backprop *s = self;
@@ -616,7 +668,10 @@ static void backprop_draw(const void *self, Canvas *cv, Rect a)
         avail = grad_h;
     Rect g1 = rect_make(a.x, y0, tw, avail);
     draw_grad_table(s, cv, g1, names, "dx", s->dx, s->dgamma, s->dbeta);
-    if (s->check) {
+    if (s->inputs || !s->check) {
+        int x = a.x + tw + 3;
+        draw_feature_inputs(s, cv, rect_make(x, y0, a.x + a.w - x, avail));
+    } else {
         Rect g2 = rect_make(a.x + tw + 3, y0, tw, avail);
         draw_grad_table(s, cv, g2, names, "numeric", s->num_dx, s->num_dgamma, s->num_dbeta);
     }

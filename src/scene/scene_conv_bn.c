@@ -409,6 +409,18 @@ static void cb_draw_chart(const ConvBn *s, Canvas *cv, Rect r, bool var)
     format_number(v, sizeof v, history_last(run, 0), 3, cv->unicode);
     snprintf(title, sizeof title, "running %s of ch%d: %s", var ? "var" : "mean", c + 1, v);
     fitline_draw(cv, r.x, r.y, title, ROLE_TITLE, ATTR_BOLD, r.w);
+    /* The number the running statistic should approach, beside it, where a row can be spared. */
+    if (r.h >= LAYOUT_H_CHART_MIN + 2) {
+        if (pop->n > 0) {
+            format_number(v, sizeof v, track_last(pop), 3, cv->unicode);
+            snprintf(title, sizeof title, "train-set %s: %s" FITLINE_SEP " (step %.0f)", var ? "var" : "mean", v,
+                     s->probe_at.v[s->probe_at.n - 1]);
+        } else {
+            snprintf(title, sizeof title, "train-set %s: every %d steps", var ? "var" : "mean", CB_PROBE_EVERY);
+        }
+        fitline_draw(cv, r.x, r.y + 1, title, ROLE_TEXT_DIM, 0, r.w);
+        r = rect_make(r.x, r.y + 1, r.w, r.h - 1);
+    }
     LineSeries series[3] = {
         { run->x, history_col(run, 0), run->n, "running" },
         { bat->x, history_col(bat, 0), bat->n, "batch" },

@@ -33,6 +33,7 @@ typedef struct Drift {
     History loss[DRIFT_NETS];       /* (probes) mini-batch loss at each probe */
     double *values;                 /* (DRIFT_NETS, num_hidden, probe_rows) the latest probe's inputs */
     double current[DRIFT_NETS][3];  /* latest percentiles of the watched layer */
+    bool histograms;                /* 'v': the per-layer histograms take the band charts' place */
 } Drift;
 
 static History *drift_track(const Drift *d, int role, int layer, int q)
@@ -181,9 +182,18 @@ static bool drift_key_unit(void *self, int key)
     return true;
 }
 
+/* Where the screen is too small for both, the histograms of every layer replace the band charts. */
+static bool drift_key_histograms(void *self, int key)
+{
+    Drift *d = self;
+    d->histograms = !d->histograms;
+    return true;
+}
+
 static const SceneKeyAction drift_keys[] = {
     { "w", "watch next layer", drift_key_layer },
     { "u/U", "next/prev unit", drift_key_unit },
+    { "v", "histograms/bands", drift_key_histograms },
 };
 
 /* Percentile q (0: p15, 1: p50, 2: p85) of the watched unit's input in the net of this role. */
@@ -250,13 +260,13 @@ static void drift_header(const Drift *d, SceneHead *head)
     }
     char buf[256], num[FORMAT_MAX];
     bool done = d->ls.step >= d->steps_max && !d->ls.diverged;
-    /* Segments (FITLINE_SEP) drop whole from the end, so a loss is never cut to a shorter number. */
-    int used = snprintf(buf, sizeof buf, "step %ld/%ld%s" FITLINE_SEP "  layer %d/%d, unit %d: input 15th/median/85th pct",
-                        d->ls.step, d->steps_max, done ? " done" : "", d->layer + 1, d->num_hidden,
-                        unit_in(d, d->layer) + 1);
-    if (d->ls.step > 0) {
+    /* Segments (FITLINE_SEP) drop whole from the end: the losses come before the charts' description,
+     * so an 80-column screen keeps them (and a loss is never cut to a shorter number). */
+    int used = snprintf(buf, sizeof buf, "step %ld/%ld%s" FITLINE_SEP "  layer %d/%d, unit %d", d->ls.step,
+                        d->steps_max, done ? " done" : "", d->layer + 1, d->num_hidden, unit_in(d, d->layer) + 1);
+    {
         const char *lead = FITLINE_SEP "   loss:";
-        for (int r = 0; r < DRIFT_NETS; r++) {
+        for (int r = 0; r < DRIFT_NETS && d->ls.step > 0; r++) {
             int k = d->net_of[r];
             if (k < 0 || used >= (int)sizeof buf)
                 continue;
@@ -264,6 +274,9 @@ static void drift_header(const Drift *d, SceneHead *head)
                              format_number(num, sizeof num, d->ls.loss[k], 3, head->canvas->unicode));
             lead = " ";
         }
+        if (used < (int)sizeof buf)
+            snprintf(buf + used, sizeof buf - (size_t)used, FITLINE_SEP "   %s",
+                     d->histograms ? "input of each layer's unit" : "input 15th/median/85th pct");
     }
     scene_head_title(head, buf, ROLE_TITLE);
 }
@@ -354,6 +367,10 @@ static void drift_draw(const void *self, Canvas *canvas, Rect area)
     SceneHead head = scene_head_begin(canvas, area);
     drift_header(d, &head);
     Rect body = scene_head_body(&head, 0);
+    if (d->histograms) {
+        drift_histograms(d, canvas, body);
+        return;
+    }
     /* Histograms only where the band charts keep enough height to read. */
     if (layout_fits(body, layout_columns_w(3, LAYOUT_W_HIST_MIN, 2), LAYOUT_H_CHARTS_STACKED)) {
 

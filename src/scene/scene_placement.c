@@ -26,6 +26,7 @@ typedef struct Placement {
     History acc[LOCKSTEP_MAX_NETS];         /* (points) test accuracy 0..1 */
     double *out;                            /* (nets, probe_rows · width) last hidden layer's output */
     int out_n;                              /* values per net in out */
+    bool outputs;                           /* 'v': the output histograms take the curves' place */
 } Placement;
 
 static const char *const place_names[LOCKSTEP_MAX_NETS] = { "BN before", "BN after", "no BN" };
@@ -234,6 +235,18 @@ static void placement_histograms(const Placement *p, Canvas *canvas, Rect area)
     }
 }
 
+/* Where the screen is too small for both, what the next layer receives replaces the curves. */
+static bool placement_key_outputs(void *self, int key)
+{
+    Placement *p = self;
+    p->outputs = !p->outputs;
+    return true;
+}
+
+static const SceneKeyAction placement_keys[] = {
+    { "v", "outputs/curves", placement_key_outputs },
+};
+
 static void placement_draw(const void *self, Canvas *canvas, Rect area)
 {
     const Placement *p = self;
@@ -253,6 +266,10 @@ static void placement_draw(const void *self, Canvas *canvas, Rect area)
                  "One data set, one seed:" FITLINE_SEP " R tries another seed; other data can change the order.",
                  ROLE_TEXT_DIM, 0, area.w);
     Rect body = scene_head_body(&h, 1);
+    if (p->outputs) {
+        placement_histograms(p, canvas, body);
+        return;
+    }
     Rect charts = body, hists = { 0, 0, 0, 0 };
     if (layout_fits(body, 0, LAYOUT_H_ROW_BELOW))
 
@@ -275,4 +292,6 @@ const SceneClass scene_placement = {
     .step = placement_step,
     .steps_per_second = 30,
     .draw = placement_draw,
+    .keys = placement_keys,
+    .key_count = SCENE_COUNT(placement_keys),
 };

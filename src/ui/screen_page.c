@@ -167,20 +167,33 @@ static bool prose_names_key(const char *prose, const char *hint_key)
     return false;
 }
 
-/* The footer drops the hints that don't fit from the end, so keys the prose asks for move up, right after
- * the answer keys: on a narrow screen "press `o`" still finds o in the footer. */
-static void hints_prefer_named(const char *prose, KeyHint *hints, int first, int n)
+/* Whether the page declares that one of the hint's keys reveals what it shows ('shows ... or key z'). */
+static bool shows_names_key(const LessonPage *page, const char *hint_key)
 {
-    KeyHint named[HINTS_MAX], rest[HINTS_MAX];
-    int a = 0, b = 0;
+    for (int i = 0; i < page->show_count; i++)
+        if (page->shows[i].key && scene_key_names(hint_key, page->shows[i].key))
+            return true;
+    return false;
+}
+
+/* The footer drops the hints that don't fit from the end, so keys the page points to move up, right after
+ * the answer keys: first a key that brings the page's declared evidence into view, then the keys the
+ * prose asks for ("press `o`"), so a narrow screen still names them. */
+static void hints_prefer_named(const LessonPage *page, KeyHint *hints, int first, int n)
+{
+    KeyHint shows[HINTS_MAX], named[HINTS_MAX], rest[HINTS_MAX];
+    int a = 0, b = 0, c = 0;
     for (int i = first; i < n; i++) {
-        if (prose_names_key(prose, hints[i].key))
-            named[a++] = hints[i];
+        if (shows_names_key(page, hints[i].key))
+            shows[a++] = hints[i];
+        else if (prose_names_key(page->text, hints[i].key))
+            named[b++] = hints[i];
         else
-            rest[b++] = hints[i];
+            rest[c++] = hints[i];
     }
-    memcpy(hints + first, named, sizeof *hints * (size_t)a);
-    memcpy(hints + first + a, rest, sizeof *hints * (size_t)b);
+    memcpy(hints + first, shows, sizeof *hints * (size_t)a);
+    memcpy(hints + first + a, named, sizeof *hints * (size_t)b);
+    memcpy(hints + first + a + b, rest, sizeof *hints * (size_t)c);
 }
 
 static int page_hints(Tutor *t, const PageState *ps, KeyHint *hints, char choice_keys[64])
@@ -232,8 +245,8 @@ static int page_hints(Tutor *t, const PageState *ps, KeyHint *hints, char choice
     if (animates)
         hints[n++] = (KeyHint){"+/-", "speed"};
     const LessonPage *page = tutor_page_ptr(t);
-    if (page && page->text[0])
-        hints_prefer_named(page->text, hints,
+    if (page)
+        hints_prefer_named(page, hints,
                            (n > 0 && strcmp(hints[0].key, "t") == 0) + (t->check_held ? 1 : 0) +
                                (open ? (open->cp->kind == CHECKPOINT_CHOICE ? 1 : 2) : 0),
                            n);
