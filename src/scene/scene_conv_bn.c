@@ -412,9 +412,9 @@ static void cb_draw_chart(const ConvBn *s, Canvas *cv, Rect r, bool var)
     /* The number the running statistic should approach, beside it, where a row can be spared. */
     if (r.h >= LAYOUT_H_CHART_MIN + 2) {
         if (pop->n > 0) {
-            format_number(v, sizeof v, track_last(pop), 3, cv->unicode);
+            format_number(v, sizeof v, history_last(pop, 0), 3, cv->unicode);
             snprintf(title, sizeof title, "train-set %s: %s" FITLINE_SEP " (step %.0f)", var ? "var" : "mean", v,
-                     s->probe_at.v[s->probe_at.n - 1]);
+                     pop->x[pop->n - 1]);
         } else {
             snprintf(title, sizeof title, "train-set %s: every %d steps", var ? "var" : "mean", CB_PROBE_EVERY);
         }
