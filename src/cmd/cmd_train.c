@@ -181,6 +181,36 @@ static int parse_lab_value(TrainOptions *o, int which, const char *where, const 
     return 0;
 }
 
+/* --test-shift (16) and --freeze-bn (17): what the lessons on BN in practice change about a run. */
+static int parse_shift_value(TrainOptions *o, int which, const char *where, const char *v)
+{
+    long l;
+    switch (which) {
+    case 16: {
+        double *shift;
+        int bad = 0, count = parse_double_list(v, &shift, &bad);
+        if (count < 1 || count > 2) {
+            free(shift);
+            return cmd_fail(2, where, "'%s' is not ADD or ADD,MUL (one or two finite numbers)", v);
+        }
+        o->test_shifted = true;
+        o->test_offset = shift[0];
+        o->test_scale = count == 2 ? shift[1] : 1.0;
+        free(shift);
+        break;
+    }
+    case 17:
+        if (!parse_long(v, 0, 100000000, &l))
+            return cmd_fail(2, where, "'%s' is not a whole number of steps from 0 to 100000000", v);
+        o->freeze_bn = true;
+        o->freeze_bn_after = l;
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
 /* The value v of option number `which` of parse_args's names (as --where); 0 or a usage error's status. */
 static int parse_value(TrainOptions *o, int which, const char *where, const char *v)
 {
@@ -264,25 +294,8 @@ static int parse_value(TrainOptions *o, int which, const char *where, const char
         o->double_steps = strcmp(v, "double") == 0;
         o->precision_given = true;
         break;
-    case 16: {
-        double *shift;
-        int bad = 0, count = parse_double_list(v, &shift, &bad);
-        if (count < 1 || count > 2) {
-            free(shift);
-            return cmd_fail(2, where, "'%s' is not ADD or ADD,MUL (one or two finite numbers)", v);
-        }
-        o->test_shifted = true;
-        o->test_offset = shift[0];
-        o->test_scale = count == 2 ? shift[1] : 1.0;
-        free(shift);
-        break;
-    }
-    case 17:
-        if (!parse_long(v, 0, 100000000, &l))
-            return cmd_fail(2, where, "'%s' is not a whole number of steps from 0 to 100000000", v);
-        o->freeze_bn = true;
-        o->freeze_bn_after = l;
-        break;
+    case 16: case 17:
+        return parse_shift_value(o, which, where, v);
     default:
         return parse_lab_value(o, which - 18, where, v);
     }

@@ -461,33 +461,42 @@ static void explain_unused_key(Tutor *t, const CheckState *open, int key)
         tutor_set_status(t, "'%c' does nothing on this page: ? lists the keys.", (char)key);
 }
 
-static AppAction page_key_act(Tutor *t, PageState *ps, int key)
+/* The keys of the page's checkpoints (Enter after a held answer, an open question's answers, t to
+ * retry): true when the key was theirs. `open` is the question being asked, or NULL. */
+static bool page_key_checkpoint(Tutor *t, PageState *ps, int key, CheckState *open)
 {
-    if (!tutor_page_ptr(t))
-        return key == 'q' ? APP_QUIT : APP_CONTINUE;
     if (t->check_held && key == BK_ENTER) {
         t->check_held = false;
         CheckState *next = tutor_open_check(t);
         if (next)
             scroll_to_check(t, ps, (int)(next - t->checks));
-        return APP_CONTINUE;
+        return true;
     }
-    CheckState *open = tutor_open_check(t);
     if (open) {
         CheckKey r = check_key(open, key, t->scene, ps->unicode || !ps->sized);
         if (r == CHECK_KEY_ANSWERED)
             answered(t, ps, open);
         if (r != CHECK_KEY_UNUSED)
-            return APP_CONTINUE;
+            return true;
     }
-    bool animates = t->scene && scene_animates(t->scene);
     if (key == 't' && t->check_last >= 0 && !open && check_can_retry(&t->checks[t->check_last])) {
         CheckState *again = &t->checks[t->check_last];
         check_retry(again);
         t->check_held = false;
         scroll_to_check(t, ps, (int)(again - t->checks));
-        return APP_CONTINUE;
+        return true;
     }
+    return false;
+}
+
+static AppAction page_key_act(Tutor *t, PageState *ps, int key)
+{
+    if (!tutor_page_ptr(t))
+        return key == 'q' ? APP_QUIT : APP_CONTINUE;
+    CheckState *open = tutor_open_check(t);
+    if (page_key_checkpoint(t, ps, key, open))
+        return APP_CONTINUE;
+    bool animates = t->scene && scene_animates(t->scene);
     if (scene_waits(t) && (key == ' ' || key == '.')) {
         tutor_set_status(t, "%s", scene_waits_note);
         return APP_CONTINUE;

@@ -55,6 +55,56 @@ static void dot_data(const PlotFrame *f, int dx, int dy, double *x, double *y)
     *y = f->y.hi - (f->y.hi - f->y.lo) * (h > 1 ? (double)dy / (h - 1) : 0.5);
 }
 
+/* One level per cell: shaded bands, or in ASCII the boundary cells show their level's character. */
+static void draw_cell_levels(Canvas *canvas, const PlotFrame *f, const ContourSpec *spec, const Levels *lv)
+{
+    static const char ascii_ramp[] = " .:-=+*#%@";
+    static const uint32_t shade_ramp[] = {' ', 0x2591, 0x2592, 0x2593, 0x2588};
+    int *lev = xcalloc((size_t)f->plot.w * (size_t)f->plot.h, sizeof *lev);
+    for (int cy = 0; cy < f->plot.h; cy++)
+        for (int cx = 0; cx < f->plot.w; cx++) {
+            double x, y;
+            dot_data(f, cx * f->cell_w + f->cell_w / 2, cy * f->cell_h + f->cell_h / 2, &x, &y);
+            lev[cy * f->plot.w + cx] = level_of(lv, sample(spec, x, y));
+        }
+    for (int cy = 0; cy < f->plot.h; cy++)
+        for (int cx = 0; cx < f->plot.w; cx++) {
+            int k = lev[cy * f->plot.w + cx];
+            bool edge = (cx + 1 < f->plot.w && lev[cy * f->plot.w + cx + 1] != k) ||
+                        (cy + 1 < f->plot.h && lev[(cy + 1) * f->plot.w + cx] != k);
+            if (!spec->shaded && !edge)
+                continue;
+            uint32_t ch;
+            if (canvas->unicode && spec->shaded)
+                ch = shade_ramp[k * 5 / lv->count];
+            else
+                ch = (unsigned char)ascii_ramp[k * 10 / lv->count];
+            if (ch == ' ' && !spec->shaded)
+                ch = '.';           /* the lowest level line still shows */
+            canvas_put(canvas, f->plot.x + cx, f->plot.y + cy, ch, ROLE_TEXT_DIM, 0);
+        }
+    free(lev);
+}
+
+/* Level lines at dot resolution: a dot whose level differs from its right or lower neighbour. */
+static void plot_dot_levels(Raster *r, const PlotFrame *f, const ContourSpec *spec, const Levels *lv)
+{
+    int *lev = xcalloc((size_t)r->w * (size_t)r->h, sizeof *lev);
+    for (int dy = 0; dy < r->h; dy++)
+        for (int dx = 0; dx < r->w; dx++) {
+            double x, y;
+            dot_data(f, dx, dy, &x, &y);
+            lev[dy * r->w + dx] = level_of(lv, sample(spec, x, y));
+        }
+    for (int dy = 0; dy < r->h; dy++)
+        for (int dx = 0; dx < r->w; dx++) {
+            int k = lev[dy * r->w + dx];
+            if ((dx + 1 < r->w && lev[dy * r->w + dx + 1] != k) || (dy + 1 < r->h && lev[(dy + 1) * r->w + dx] != k))
+                raster_plot(r, dx, dy, 7);
+        }
+    free(lev);
+}
+
 void contour_draw(Canvas *canvas, Rect area, const ContourSpec *spec)
 {
     if (!canvas || !spec || !spec->z || spec->nx < 2 || spec->ny < 2 || !(spec->x_hi > spec->x_lo) ||
@@ -94,56 +144,14 @@ void contour_draw(Canvas *canvas, Rect area, const ContourSpec *spec)
     if (!(lv.zmax > lv.zmin))
         lv.zmin = 0, lv.zmax = lv.zmin + 1;
     bool u = canvas->unicode;
-    static const char ascii_ramp[] = " .:-=+*#%@";
-    static const uint32_t shade_ramp[] = {' ', 0x2591, 0x2592, 0x2593, 0x2588};
     bool cellwise = f.cell_w * f.cell_h == 1;
-    if (spec->shaded || cellwise) {
-        /* One level per cell: shaded bands, or in ASCII the boundary cells show their level's character. */
-        int *lev = xcalloc((size_t)f.plot.w * (size_t)f.plot.h, sizeof *lev);
-        for (int cy = 0; cy < f.plot.h; cy++)
-            for (int cx = 0; cx < f.plot.w; cx++) {
-                double x, y;
-                dot_data(&f, cx * f.cell_w + f.cell_w / 2, cy * f.cell_h + f.cell_h / 2, &x, &y);
-                lev[cy * f.plot.w + cx] = level_of(&lv, sample(spec, x, y));
-            }
-        for (int cy = 0; cy < f.plot.h; cy++)
-            for (int cx = 0; cx < f.plot.w; cx++) {
-                int k = lev[cy * f.plot.w + cx];
-                bool edge = (cx + 1 < f.plot.w && lev[cy * f.plot.w + cx + 1] != k) ||
-                            (cy + 1 < f.plot.h && lev[(cy + 1) * f.plot.w + cx] != k);
-                if (!spec->shaded && !edge)
-                    continue;
-                uint32_t ch;
-                if (u && spec->shaded)
-                    ch = shade_ramp[k * 5 / lv.count];
-                else
-                    ch = (unsigned char)ascii_ramp[k * 10 / lv.count];
-                if (ch == ' ' && !spec->shaded)
-                    ch = '.';           /* the lowest level line still shows */
-                canvas_put(canvas, f.plot.x + cx, f.plot.y + cy, ch, ROLE_TEXT_DIM, 0);
-            }
-        free(lev);
-    }
+    if (spec->shaded || cellwise)
+        draw_cell_levels(canvas, &f, spec, &lv);
     Raster *r = raster_create(canvas, f.plot);
     raster_set_series(r, 0, ROLE_SERIES1, 0, '*', false);
     raster_set_series(r, 7, ROLE_TEXT_DIM, 0, '.', true);
-    if (!spec->shaded && !cellwise) {
-        /* Level lines at dot resolution: a dot whose level differs from its right or lower neighbour. */
-        int *lev = xcalloc((size_t)r->w * (size_t)r->h, sizeof *lev);
-        for (int dy = 0; dy < r->h; dy++)
-            for (int dx = 0; dx < r->w; dx++) {
-                double x, y;
-                dot_data(&f, dx, dy, &x, &y);
-                lev[dy * r->w + dx] = level_of(&lv, sample(spec, x, y));
-            }
-        for (int dy = 0; dy < r->h; dy++)
-            for (int dx = 0; dx < r->w; dx++) {
-                int k = lev[dy * r->w + dx];
-                if ((dx + 1 < r->w && lev[dy * r->w + dx + 1] != k) || (dy + 1 < r->h && lev[(dy + 1) * r->w + dx] != k))
-                    raster_plot(r, dx, dy, 7);
-            }
-        free(lev);
-    }
+    if (!spec->shaded && !cellwise)
+        plot_dot_levels(r, &f, spec, &lv);
     int last_x = 0, last_y = 0;
     bool have = false, have_current = false;
     for (int i = 0; spec->path_x && spec->path_y && i < spec->path_n; i++) {
