@@ -292,6 +292,23 @@ static void noisy_bands(const NoisyBn *s, Canvas *canvas, Rect area, int k, doub
                    (double)(s->steps_max > 0 ? s->steps_max : 1), roles[k]);
 }
 
+/* "test accuracy: no BN 67.4%  BN 99.6%  noisy BN 98.8%", the latest points, for layouts without the chart. */
+static void noisy_accuracy_line(const NoisyBn *s, Canvas *canvas, Rect row)
+{
+    char line[160], pct[FORMAT_MAX];
+    int used = snprintf(line, sizeof line, "test accuracy (eval mode):");
+    for (int k = 0; k < NOISY_NETS && used < (int)sizeof line; k++) {
+        double v = history_last(&s->acc[k], 0);
+        if (isfinite(v))
+            snprintf(pct, sizeof pct, "%.1f%%", 100.0 * v);
+        else
+            snprintf(pct, sizeof pct, "-");
+        used += snprintf(line + used, sizeof line - (size_t)used, "%s %s %s", k ? FITLINE_SEP " " : " ",
+                         noisy_names[k], pct);
+    }
+    fitline_draw(canvas, row.x, row.y, line, ROLE_TEXT_DIM, 0, row.w);
+}
+
 static void noisy_draw(const void *self, Canvas *canvas, Rect area)
 {
     const NoisyBn *s = self;
@@ -320,7 +337,12 @@ static void noisy_draw(const void *self, Canvas *canvas, Rect area)
         int col = (bottom.w - 2 * gap) / 3;
         for (int k = 0; k < NOISY_NETS; k++)
             noisy_bands(s, canvas, rect_make(bottom.x + k * (col + gap), bottom.y, col, bottom.h), k, lo, hi);
-    } else if (layout_fits(body, LAYOUT_W_WIDE, 0)) {
+        return;
+    }
+    /* Smaller layouts have no accuracy chart: its latest values get a line of their own. */
+    noisy_accuracy_line(s, canvas, rect_make(body.x, body.y, body.w, 1));
+    body = rect_make(body.x, body.y + 1, body.w, body.h - 1);
+    if (layout_fits(body, LAYOUT_W_WIDE, 0)) {
         /* Wide: the loss curves and the three band charts in one row. */
         int col = (body.w - 3 * gap) / 4;
         noisy_curves(s, canvas, rect_make(body.x, body.y, col, body.h), s->loss, false);

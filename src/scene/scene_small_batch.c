@@ -489,7 +489,7 @@ static void sb_draw_table(const SmallBatch *s, Canvas *cv, Rect r)
     if (r.w < SB_LABEL_W + SB_SIZES * SB_CELL_W || r.h < SB_TABLE_ROWS + 1)
         return;
     char title[32];
-    snprintf(title, sizeof title, "median %%, %d runs", SB_REPEATS);
+    snprintf(title, sizeof title, "median test err %%");
     canvas_text(cv, r.x, r.y, title, ROLE_TEXT_DIM, 0, SB_LABEL_W + 2);
     for (int k = 0; k < SB_SIZES; k++) {
         char head[16];
