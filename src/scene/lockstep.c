@@ -12,6 +12,22 @@
 #include "view/format.h"
 #include "view/plot.h"
 
+void lockstep_config_from_page(LockstepConfig *config, const LessonPage *page, uint64_t seed)
+{
+    *config = (LockstepConfig){ 0 };
+    config->dataset = dataset_resolve(lesson_page_enum(page, "dataset"), true, "synth784", NULL);
+    if (strncmp(config->dataset, "idx:", 4) == 0) {
+        config->n_train = 10000;
+        config->n_test = 1000;
+    }
+    config->seed = seed;
+    config->rule = bnrule_of_page(page);
+    config->num_hidden = lesson_page_list(page, "hidden", &config->hidden);
+    activation_parse(lesson_page_enum(page, "act"), &config->act);
+    config->batch = (int)lesson_page_int(page, "batch");
+    config->lr = lesson_page_real(page, "lr");
+}
+
 bool lockstep_init(Lockstep *ls, const LockstepConfig *config, BnError *err)
 {
     memset(ls, 0, sizeof *ls);

@@ -71,6 +71,10 @@ struct Lockstep {
 };
 
 /* Loads the data and builds the nets. False with a message (dataset errors, bad shapes). */
+/* The page's network settings into config (zeroed first): dataset (synth784 standing in when no real data is
+ * installed; 10000/1000 rows of real data, enough without a slow first frame), seed, convention, hidden, act,
+ * batch, lr. The caller adds the nets and their placements. */
+void lockstep_config_from_page(LockstepConfig *config, const LessonPage *page, uint64_t seed);
 bool lockstep_init(Lockstep *ls, const LockstepConfig *config, BnError *err);
 void lockstep_free(Lockstep *ls);                   /* accepts a zeroed struct */
 /* One mini-batch for every net (with float_steps through the twins: the double nets' parameters are then

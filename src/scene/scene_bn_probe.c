@@ -111,18 +111,8 @@ static const CatalogSetting setting_measure = {
 static void *bnprobe_create(const LessonPage *page, uint64_t seed, BnError *err)
 {
     BnProbe *p = xcalloc(1, sizeof *p);
-    LockstepConfig c = { 0 };
-    c.dataset = dataset_resolve(lesson_page_enum(page, "dataset"), true, "synth784", NULL);
-    if (strncmp(c.dataset, "idx:", 4) == 0) {
-        c.n_train = 10000;
-        c.n_test = 1000;
-    }
-    c.seed = seed;
-    c.rule = bnrule_of_page(page);
-    c.num_hidden = lesson_page_list(page, "hidden", &c.hidden);
-    activation_parse(lesson_page_enum(page, "act"), &c.act);
-    c.batch = (int)lesson_page_int(page, "batch");
-    c.lr = lesson_page_real(page, "lr");
+    LockstepConfig c;
+    lockstep_config_from_page(&c, page, seed);
     c.placements[NONE] = BN_PLACEMENT_NONE;
     c.placements[WITH_BN] = BN_PLACEMENT_BEFORE;
     c.nets = PROBE_NETS;

@@ -95,18 +95,8 @@ static void drift_destroy(void *self)
 static void *drift_create(const LessonPage *page, uint64_t seed, BnError *err)
 {
     Drift *d = xcalloc(1, sizeof *d);
-    LockstepConfig c = { 0 };
-    c.dataset = lesson_page_enum(page, "dataset");
-    c.dataset = dataset_resolve(c.dataset, true, "synth784", NULL);
-    c.seed = seed;
-    c.rule = bnrule_of_page(page);
-    /* Enough to train on without a slow first frame; the probe uses the first test rows. */
-    c.n_train = strncmp(c.dataset, "idx:", 4) == 0 ? 10000 : 0;
-    c.n_test = strncmp(c.dataset, "idx:", 4) == 0 ? 1000 : 0;
-    c.num_hidden = lesson_page_list(page, "hidden", &c.hidden);
-    activation_parse(lesson_page_enum(page, "act"), &c.act);
-    c.batch = (int)lesson_page_int(page, "batch");
-    c.lr = lesson_page_real(page, "lr");
+    LockstepConfig c;
+    lockstep_config_from_page(&c, page, seed);
     mlp_placement_parse(lesson_page_enum(page, "placement"), &d->placement);
     bool compare = lesson_page_bool(page, "compare");
     d->net_of[PLAIN] = d->net_of[WITH_BN] = -1;
