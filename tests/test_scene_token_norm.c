@@ -205,12 +205,20 @@ Test(scene_token_norm, keys_cycle_methods_and_sets_and_the_same_seed_repeats)
 
 Test(scene_token_norm, settings_it_cannot_draw_are_refused_with_a_message)
 {
-    Lesson *l = sg_lesson(TOKENS " features = 9\n");
-    BnError err = { 0 };
-    Scene *s = scene_create(&l->pages[0], 1, &err);
-    cr_expect_null(s);
-    cr_expect(strstr(err.message, "features from 2 to 8"), "message: %s", err.message);
-    lesson_destroy(l);
+    static const char *const bad[][2] = {
+        { TOKENS " features = 9\n", "features from 2 to 8" },
+        { TOKENS " norm = group\n", "norm = group has no per-token form: the token-norm scene shows batch, layer, rms" },
+        { TOKENS " norm = instance\n", "norm = instance has no per-token form" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        Lesson *l = sg_lesson(bad[i][0]);
+        BnError err = { 0 };
+        Scene *s = scene_create(&l->pages[0], 1, &err);
+        cr_expect_null(s, "case %zu must fail", i);
+        cr_expect(strstr(err.message, bad[i][1]), "case %zu: message '%s' says '%s'", i, err.message, bad[i][1]);
+        scene_destroy(s);
+        lesson_destroy(l);
+    }
 }
 
 Test(scene_token_norm, frames_match_their_goldens)

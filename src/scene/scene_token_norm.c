@@ -70,19 +70,6 @@ static int tn_slot(const TokenNorm *s, NormMethod m)
     return -1;
 }
 
-/* The names of the methods with a per-token form, from the engine's table, for the `norm` setting. */
-static const char *const *tn_method_names(void)
-{
-    static const char *names[NORM_METHODS_MAX + 1];
-    if (!names[0]) {
-        int k = 0;
-        for (int m = 0; m < norm_method_count(); m++)
-            if (norm_descriptor((NormMethod)m)->token_averages)
-                names[k++] = norm_method_name((NormMethod)m);
-    }
-    return names;
-}
-
 /* ---- the data ---- */
 
 /* Draws sentence i afresh: each token's mean, spread and centred pattern. */
@@ -166,6 +153,17 @@ static void *tn_create(const LessonPage *page, uint64_t seed, BnError *err)
     if (!tn_range("sentences", n, 1, TN_SENT_MAX, err) || !tn_range("tokens", t, TN_TOK_MIN, TN_TOK_MAX, err) ||
         !tn_range("features", c, TN_FEAT_MIN, TN_FEAT_MAX, err))
         return NULL;
+    NormMethod first = NORM_LAYER;
+    norm_method_parse(lesson_page_enum(page, "norm"), &first);
+    if (!norm_descriptor(first)->token_averages) {
+        char with[128] = "";
+        for (int m = 0, used = 0; m < norm_method_count() && used < (int)sizeof with; m++)
+            if (norm_descriptor((NormMethod)m)->token_averages)
+                used += snprintf(with + used, sizeof with - (size_t)used, "%s%s", used ? ", " : "",
+                                 norm_method_name((NormMethod)m));
+        error_set(err, "", "norm = %s has no per-token form: the token-norm scene shows %s", norm_method_name(first), with);
+        return NULL;
+    }
     TokenNorm *s = xcalloc(1, sizeof *s);
     s->n = (int)n;
     s->t = (int)t;
@@ -179,9 +177,7 @@ static void *tn_create(const LessonPage *page, uint64_t seed, BnError *err)
             s->sets[s->method_count] = norm_num_sets((NormMethod)m, &s->shape);
             s->methods[s->method_count++] = m;
         }
-    NormMethod first = NORM_LAYER;
-    norm_method_parse(lesson_page_enum(page, "norm"), &first);
-    s->shown = tn_slot(s, first) >= 0 ? tn_slot(s, first) : 0;
+    s->shown = tn_slot(s, first);
     pcg32_seed(&s->rng, seed, TN_STREAM);
     tn_new_batch(s);
     return s;
@@ -439,9 +435,6 @@ static const CatalogSetting setting_sentences = {
 static const CatalogSetting setting_tokens = {
     .name = "tokens", .type = SETTING_INT, .min = TN_TOK_MIN, .max = TN_TOK_MAX, .fallback = "5",
     .help = "tokens per sentence (T)" };
-static const CatalogSetting setting_token_norm = {
-    .name = "norm", .type = SETTING_ENUM, .choices_of = tn_method_names, .fallback = "layer",
-    .help = "the method whose sets show first (the engine's methods with a per-token form)" };
 static const CatalogSetting setting_centred = {
     .name = "centred", .type = SETTING_BOOL, .fallback = "no",
     .help = "leave out the tokens' own means, so each token's features average 0 (before the offset)" };
@@ -451,7 +444,7 @@ static const CatalogSetting setting_offset = {
 
 static const CatalogSceneSetting tn_settings[] = {
     { &setting_seed, NULL }, { &setting_sentences, NULL }, { &setting_tokens, NULL }, { &setting_features, "6" },
-    { &setting_token_norm, NULL }, { &setting_centred, NULL }, { &setting_offset, NULL }, { &setting_eps, NULL },
+    { &setting_norm, "layer" }, { &setting_centred, NULL }, { &setting_offset, NULL }, { &setting_eps, NULL },
     { &setting_autoplay, NULL }, { &setting_speed, "1" },
 };
 
@@ -489,9 +482,17 @@ static void tn_draw_block(const TokenNorm *s, Canvas *cv, Rect r, bool numbers)
 {
     bool uni = cv->unicode;
     int cell = numbers ? 6 : 1, sw = s->c * cell + 2;
-    /* One shading range that holds every input the data can have, whatever the batch: a sentence
-     * that stays keeps its shades when the others are swapped. */
-    double half = (s->centred ? 0.0 : TN_MEAN_RANGE) + 2.0 * TN_SPREAD_HI;
+    /* Each sentence shaded over its own range: a sentence that stays keeps its shades when the others
+     * are swapped, and its tokens' differences show in full. */
+    double lo[TN_SENT_MAX], hi[TN_SENT_MAX];
+    for (int i = 0; i < s->n; i++) {
+        lo[i] = INFINITY;
+        hi[i] = -INFINITY;
+        for (int k = i * s->t * s->c; k < (i + 1) * s->t * s->c; k++) {
+            lo[i] = fmin(lo[i], s->x[k]);
+            hi[i] = fmax(hi[i], s->x[k]);
+        }
+    }
     /* The sentences that fit whole: a narrow area shows the first ones. */
     int shown = (r.w - 7 + 2) / sw;
     shown = shown > s->n ? s->n : shown;
@@ -531,7 +532,7 @@ static void tn_draw_block(const TokenNorm *s, Canvas *cv, Rect r, bool numbers)
                              num);
                     canvas_text(cv, x0, y, padded, role, attr, cell - 1);
                 } else {
-                    uint32_t ch = tn_shade(v, s->offset - half, s->offset + half, uni);
+                    uint32_t ch = tn_shade(v, lo[i], hi[i], uni);
                     canvas_put(cv, x0, y, !in && ch == ' ' ? (uni ? 0x00B7 : '.') : ch, role, attr);
                 }
             }
