@@ -713,6 +713,8 @@ static void tn_draw(const void *self, Canvas *cv, Rect area)
 const SceneClass scene_token_norm = {
     .schema = SCENE_SCHEMA("token-norm", "per-token layer norm, RMS norm and batch norm on sentences of tokens",
                            tn_settings, tn_lives),
+    .headline = "diff_max",
+    .headline_label = "largest |layer - rms| in the batch",
     .min_h = 8,
     .create = tn_create,
     .destroy = tn_destroy,
