@@ -631,9 +631,12 @@ static void draw_scale(const ScaleScene *s, Canvas *cv, SceneHead *head)
     TableSpec spec = { .values = v, .rows = 2, .cols = 3, .row_names = rows, .col_names = u ? cols_u : cols_a,
                        .corner = "", .sig = 6, .hl_row = -1, .hl_col = -1 };
     table_draw(cv, rect_make(left.x, left.y, left.w, left.h < 3 ? left.h : 3), &spec, NULL);
-    if (left.h >= 5 && right.w > 0 && right.x > left.x)
-        fitline_draw(cv, left.x, left.y + 4, "BN: the loss stays where it was" FITLINE_SEP " for every c",
-                     ROLE_TEXT_DIM, 0, left.w);
+    if (left.h >= 5 && right.w > 0 && right.x > left.x) {
+        /* How far the loss moves over the knob's whole range: the chart's two lines in numbers. */
+        snprintf(line, sizeof line, "loss range over c:" FITLINE_SEP " BN %s" FITLINE_SEP ", no BN %s",
+                 num(a, curve_spread(s, S_BN), 2, u), num(b, curve_spread(s, S_NONE), 2, u));
+        fitline_draw(cv, left.x, left.y + 4, line, ROLE_TEXT_DIM, 0, left.w);
+    }
     if (right.w <= 0 || !layout_chart_fits(right))
         return;
     snprintf(line, sizeof line, "loss at c%sW" FITLINE_SEP ", c = 0.25 .. 4", u ? "·" : "*");
@@ -679,7 +682,7 @@ static void draw_decay(const ScaleScene *s, Canvas *cv, SceneHead *head)
              "  %s=%s %s%s" FITLINE_SEP "   %s(2%s%s) = %s%s",
              SI_TURN_WINDOW, u ? "λ" : "lambda", num(a, turn_rms(s, D_FREE) * deg, 2, u), u ? "°" : " deg",
              u ? "λ" : "lambda", num(d, s->lambda, 3, u), num(b, turn_rms(s, D_DECAY) * deg, 2, u), u ? "°" : " deg",
-             u ? "√" : "sqrt", u ? "η" : "lr", u ? "λ" : "*lambda", num(c, sqrt(2.0 * s->lr * s->lambda) * deg, 2, u),
+             u ? "√" : "sqrt", u ? "·η" : "*lr", u ? "·λ" : "*lambda", num(c, sqrt(2.0 * s->lr * s->lambda) * deg, 2, u),
              u ? "°" : " deg");
     scene_head_line(head, line, ROLE_TEXT_DIM, 0);
     Rect body = scene_head_body(head, 0);
@@ -720,17 +723,22 @@ static void draw_bias(const ScaleScene *s, Canvas *cv, SceneHead *head)
         bool grads = s->step > 0;
         enum { COLS = 4 };
         double v[SI_TABLE_UNITS * COLS];
+        /* Before the first step there are no gradients: only the b column (the table would print "nan"). */
+        int cols = grads ? COLS : 1;
         for (int r = 0; r < rows; r++) {
-            v[r * COLS + 0] = L->b[r];
-            v[r * COLS + 1] = grads ? L->db[r] : NAN;
-            v[r * COLS + 2] = grads ? L->dbeta[r] : NAN;
-            v[r * COLS + 3] = grads ? N->db[r] : NAN;
+            double *row = v + r * cols;
+            row[0] = L->b[r];
+            if (grads) {
+                row[1] = L->db[r];
+                row[2] = L->dbeta[r];
+                row[3] = N->db[r];
+            }
         }
         TableLabels names = TABLE_LABELS_INIT;
         table_labels_number(&names, "", 1, rows);
         static const char *const cols_u[COLS] = { "b (BN)", "∂L/∂b", "∂L/∂β", "∂L/∂b no BN" };
         static const char *const cols_a[COLS] = { "b (BN)", "dL/db", "dL/dbeta", "dL/db no BN" };
-        TableSpec spec = { .values = v, .rows = rows, .cols = grads ? COLS : 1, .row_names = table_labels_names(&names),
+        TableSpec spec = { .values = v, .rows = rows, .cols = cols, .row_names = table_labels_names(&names),
                            .col_names = u ? cols_u : cols_a, .corner = "unit", .sig = 3, .hl_row = -1, .hl_col = grads ? 1 : -1 };
         table_draw(cv, rect_make(left.x, left.y, left.w, rows + 1), &spec, NULL);
         table_labels_free(&names);
