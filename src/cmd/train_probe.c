@@ -119,7 +119,7 @@ void train_hooks_write_header(const TrainHooks *h, FILE *out)
 }
 
 /* ‖W‖ (Frobenius) of hidden layer `layer`. */
-static double weight_norm(const Mlp *mlp, int layer)
+static double layer_weight_norm(const Mlp *mlp, int layer)
 {
     const MlpLayer *L = &mlp->hidden[layer];
     double sum = 0.0;
@@ -154,7 +154,7 @@ void train_hooks_write_row(TrainHooks *h, FILE *out)
     if (h->norm_layer >= 0) {
         /* For weights followed by BN the step turns W by about lr·|g|/|W|, and |g| itself falls as 1/|W|:
          * lr/|W|² is the rate the direction of W really learns at. */
-        double norm = weight_norm(h->mlp, h->norm_layer);
+        double norm = layer_weight_norm(h->mlp, h->norm_layer);
         fprintf(out, ",%.6g,%.6g", norm, h->lr / (norm * norm));
     }
     if (h->bias_column)

@@ -94,11 +94,11 @@ static const char *const view_choices[] = { "scale", "decay", "bias", NULL };
 
 /* ---- measuring ------------------------------------------------------------------------------ */
 
-static const MlpLayer *watched(const ScaleScene *s, int k) { return &s->net[k].mlp->hidden[s->layer]; }
+static const MlpLayer *si_watched(const ScaleScene *s, int k) { return &s->net[k].mlp->hidden[s->layer]; }
 
 static size_t weight_count(const MlpLayer *L) { return (size_t)L->in * (size_t)L->out; }
 
-static double norm_of(const double *v, size_t n)
+static double si_norm_of(const double *v, size_t n)
 {
     double sum = 0.0;
     for (size_t i = 0; i < n; i++)
@@ -106,10 +106,10 @@ static double norm_of(const double *v, size_t n)
     return sqrt(sum);
 }
 
-static double weight_norm(const ScaleScene *s, int k)
+static double si_weight_norm(const ScaleScene *s, int k)
 {
-    const MlpLayer *L = watched(s, k);
-    return norm_of(L->w, weight_count(L));
+    const MlpLayer *L = si_watched(s, k);
+    return si_norm_of(L->w, weight_count(L));
 }
 
 /* The shadow of net k with the training net's parameters, the watched layer's W scaled by c. */
@@ -159,7 +159,7 @@ static void measure_scaling(ScaleScene *s, int k)
     double dot = 0.0;
     for (size_t i = 0; i < n; i++)
         dot += L->w[i] * L->dw[i];
-    double scale = norm_of(L->w, n) * norm_of(L->dw, n);
+    double scale = si_norm_of(L->w, n) * si_norm_of(L->dw, n);
     s->wg_cos[k] = scale > 0.0 ? fabs(dot) / scale : NAN;
 }
 
@@ -174,17 +174,17 @@ static void measure_curve(ScaleScene *s)
 /* The largest |∂L/∂b| of the last step over the watched layer's biases (0 for a net without them). */
 static double largest_bias_grad(const ScaleScene *s, int k)
 {
-    const MlpLayer *L = watched(s, k);
+    const MlpLayer *L = si_watched(s, k);
     double largest = 0.0;
     for (int j = 0; L->db && j < L->out; j++)
         largest = fmax(largest, fabs(L->db[j]));
     return largest;
 }
 
-static void record(ScaleScene *s)
+static void si_record(ScaleScene *s)
 {
     if (s->view == VIEW_DECAY) {
-        double norms[2] = { weight_norm(s, D_FREE), weight_norm(s, D_DECAY) };
+        double norms[2] = { si_weight_norm(s, D_FREE), si_weight_norm(s, D_DECAY) };
         double eff[2] = { s->lr / (norms[0] * norms[0]), s->lr / (norms[1] * norms[1]) };
         history_add(&s->norms, s->step, norms);
         history_add(&s->eff, s->step, eff);
@@ -313,7 +313,7 @@ static void *si_create(const LessonPage *page, uint64_t seed, BnError *err)
         dataset_row(s->test, i, s->eval_x + (size_t)i * (size_t)dim);
         s->eval_y[i] = s->test->y[i];
     }
-    const MlpLayer *L = watched(s, 0);
+    const MlpLayer *L = si_watched(s, 0);
     s->prev_w = xmalloc(sizeof(double) * weight_count(L));
     for (int i = 0; i < SI_CURVE_POINTS; i++)
         s->curve_c[i] = SI_SCALE_STEP * (i + 1);
@@ -330,10 +330,10 @@ static void *si_create(const LessonPage *page, uint64_t seed, BnError *err)
                 B->b[j] = pcg32_normal(&rng);
         }
         s->bias_start = xmalloc(sizeof(double) * (size_t)L->out);
-        memcpy(s->bias_start, watched(s, B_BIAS)->b, sizeof(double) * (size_t)L->out);
+        memcpy(s->bias_start, si_watched(s, B_BIAS)->b, sizeof(double) * (size_t)L->out);
     }
-    s->norm_start = weight_norm(s, 0);
-    record(s);
+    s->norm_start = si_weight_norm(s, 0);
+    si_record(s);
     return s;
 }
 
@@ -341,7 +341,7 @@ static void *si_create(const LessonPage *page, uint64_t seed, BnError *err)
 static bool step_net(ScaleScene *s, int k)
 {
     ScaleNet *n = &s->net[k];
-    const MlpLayer *L = watched(s, k);
+    const MlpLayer *L = si_watched(s, k);
     size_t count = weight_count(L);
     memcpy(s->prev_w, L->w, sizeof(double) * count);
     BnError err = { 0 };
@@ -378,7 +378,7 @@ static void si_step(void *self)
     s->step++;
     if (s->view == VIEW_DECAY)
         s->turns = s->turns < SI_TURN_WINDOW ? s->turns + 1 : SI_TURN_WINDOW;
-    record(s);
+    si_record(s);
 }
 
 /* The scale view's figures follow the weights: after a key at once, while training every few steps. */
@@ -448,11 +448,11 @@ static double curve_spread(const ScaleScene *s, int k)
 }
 SI_VIEW_VALUE(live_spread_none, VIEW_SCALE, curve_spread(s, S_NONE))
 SI_VIEW_VALUE(live_spread_bn, VIEW_SCALE, curve_spread(s, S_BN))
-SI_VIEW_VALUE(live_norm_free, VIEW_DECAY, weight_norm(s, D_FREE))
-SI_VIEW_VALUE(live_norm_decay, VIEW_DECAY, weight_norm(s, D_DECAY))
+SI_VIEW_VALUE(live_norm_free, VIEW_DECAY, si_weight_norm(s, D_FREE))
+SI_VIEW_VALUE(live_norm_decay, VIEW_DECAY, si_weight_norm(s, D_DECAY))
 SI_VIEW_VALUE(live_norm_start, VIEW_DECAY, s->norm_start)
-SI_VIEW_VALUE(live_eff_free, VIEW_DECAY, s->lr / pow(weight_norm(s, D_FREE), 2))
-SI_VIEW_VALUE(live_eff_decay, VIEW_DECAY, s->lr / pow(weight_norm(s, D_DECAY), 2))
+SI_VIEW_VALUE(live_eff_free, VIEW_DECAY, s->lr / pow(si_weight_norm(s, D_FREE), 2))
+SI_VIEW_VALUE(live_eff_decay, VIEW_DECAY, s->lr / pow(si_weight_norm(s, D_DECAY), 2))
 SI_VIEW_VALUE(live_eff_start, VIEW_DECAY, s->lr / (s->norm_start * s->norm_start))
 SI_VIEW_VALUE(live_turn_eq, VIEW_DECAY, sqrt(2.0 * s->lr * s->lambda))
 
@@ -472,7 +472,7 @@ SI_VIEW_VALUE(live_turn_decay, VIEW_DECAY, turn_rms(s, D_DECAY))
 /* The largest |b − b(step 0)| of the BN net's biases before BN: SGD with a zero gradient leaves them. */
 static double bias_moved(const ScaleScene *s)
 {
-    const MlpLayer *L = watched(s, B_BIAS);
+    const MlpLayer *L = si_watched(s, B_BIAS);
     double largest = 0.0;
     for (int j = 0; j < L->out; j++)
         largest = fmax(largest, fabs(L->b[j] - s->bias_start[j]));
@@ -496,7 +496,7 @@ static bool live_beta_grad(const void *self, const int *index, double *out)
     const ScaleScene *s = self;
     if (!bias_ready(s))
         return false;
-    const MlpLayer *L = watched(s, B_BIAS);
+    const MlpLayer *L = si_watched(s, B_BIAS);
     double largest = 0.0;
     for (int j = 0; j < L->out; j++)
         largest = fmax(largest, fabs(L->dbeta[j]));
@@ -590,7 +590,7 @@ static const CatalogSceneSetting si_settings[] = {
 
 /* ---- drawing -------------------------------------------------------------------------------- */
 
-static const char *num(char *buf, double v, int sig, bool unicode)
+static const char *si_num(char *buf, double v, int sig, bool unicode)
 {
     return isfinite(v) ? format_number(buf, FORMAT_MAX, v, sig, unicode) : "-";
 }
@@ -610,32 +610,32 @@ static void draw_scale(const ScaleScene *s, Canvas *cv, SceneHead *head)
     snprintf(line + used, sizeof line - (size_t)used,
              FITLINE_SEP "  layer %d's W %s c = %s" FITLINE_SEP "  ([ ] change c)" FITLINE_SEP
              "  BN's %s = %s" FITLINE_SEP "  loss of %d fixed rows, batch statistics",
-             s->layer + 1, u ? "×" : "x", num(a, s->c, 3, u), u ? "ε" : "eps", num(b, s->eps, 2, u), s->eval_rows);
+             s->layer + 1, u ? "×" : "x", si_num(a, s->c, 3, u), u ? "ε" : "eps", si_num(b, s->eps, 2, u), s->eval_rows);
     scene_head_title(head, line, ROLE_TITLE);
     snprintf(line, sizeof line, "W%sg / (|W| |g|):" FITLINE_SEP " BN %s" FITLINE_SEP ", no BN %s" FITLINE_SEP
-             "   (g: the gradient of layer %d's W)", u ? "·" : ".", num(a, s->wg_cos[S_BN], 2, u),
-             num(b, s->wg_cos[S_NONE], 2, u), s->layer + 1);
+             "   (g: the gradient of layer %d's W)", u ? "·" : ".", si_num(a, s->wg_cos[S_BN], 2, u),
+             si_num(b, s->wg_cos[S_NONE], 2, u), s->layer + 1);
     scene_head_line(head, line, ROLE_TEXT_DIM, 0);
     Rect body = scene_head_body(head, 0);
     Rect left = body, right = rect_make(0, 0, 0, 0);
     if (layout_fits(body, LAYOUT_W_FULL - 2, 0))
         rect_split_cols(body, 44, 2, &left, &right);
     else if (body.h >= LAYOUT_H_STACK_TWO)
-        rect_split_rows(body, 4, 1, &left, &right);
-    /* The table: rows no BN and BN; at W, at c·W, the largest change of an output. */
-    double v[6] = { s->loss_at[S_NONE], s->loss_scaled[S_NONE], s->out_change[S_NONE],
-                    s->loss_at[S_BN], s->loss_scaled[S_BN], s->out_change[S_BN] };
-    static const char *const rows[2] = { "no BN", "BN" };
-    static const char *const cols_u[3] = { "loss at W", "at c·W", "max |Δ output|" };
-    static const char *const cols_a[3] = { "loss at W", "at c*W", "max |d output|" };
-    TableSpec spec = { .values = v, .rows = 2, .cols = 3, .row_names = rows, .col_names = u ? cols_u : cols_a,
+        rect_split_rows(body, 5, 1, &left, &right);
+    /* The table: a column per net, so each net's two losses line up digit for digit. */
+    double v[6] = { s->loss_at[S_NONE], s->loss_at[S_BN], s->loss_scaled[S_NONE], s->loss_scaled[S_BN],
+                    s->out_change[S_NONE], s->out_change[S_BN] };
+    static const char *const cols[2] = { "no BN", "BN" };
+    static const char *const rows_u[3] = { "loss at W", "loss at c·W", "max |Δ output|" };
+    static const char *const rows_a[3] = { "loss at W", "loss at c*W", "max |d output|" };
+    TableSpec spec = { .values = v, .rows = 3, .cols = 2, .row_names = u ? rows_u : rows_a, .col_names = cols,
                        .corner = "", .sig = 6, .hl_row = -1, .hl_col = -1 };
-    table_draw(cv, rect_make(left.x, left.y, left.w, left.h < 3 ? left.h : 3), &spec, NULL);
-    if (left.h >= 5 && right.w > 0 && right.x > left.x) {
+    table_draw(cv, rect_make(left.x, left.y, left.w, left.h < 4 ? left.h : 4), &spec, NULL);
+    if (left.h >= 6 && right.w > 0 && right.x > left.x) {
         /* How far the loss moves over the knob's whole range: the chart's two lines in numbers. */
         snprintf(line, sizeof line, "loss range over c:" FITLINE_SEP " BN %s" FITLINE_SEP ", no BN %s",
-                 num(a, curve_spread(s, S_BN), 2, u), num(b, curve_spread(s, S_NONE), 2, u));
-        fitline_draw(cv, left.x, left.y + 4, line, ROLE_TEXT_DIM, 0, left.w);
+                 si_num(a, curve_spread(s, S_BN), 2, u), si_num(b, curve_spread(s, S_NONE), 2, u));
+        fitline_draw(cv, left.x, left.y + 5, line, ROLE_TEXT_DIM, 0, left.w);
     }
     if (right.w <= 0 || !layout_chart_fits(right))
         return;
@@ -674,26 +674,26 @@ static void draw_decay(const ScaleScene *s, Canvas *cv, SceneHead *head)
     char line[320], a[FORMAT_MAX], b[FORMAT_MAX], c[FORMAT_MAX], d[FORMAT_MAX];
     int used = step_text(s, line, sizeof line);
     snprintf(line + used, sizeof line - (size_t)used, FITLINE_SEP "  BN nets, lr %s, %s = 0 and %s"
-             FITLINE_SEP "  |W| of layer %d", num(a, s->lr, 3, u), u ? "λ" : "lambda", num(b, s->lambda, 3, u),
+             FITLINE_SEP "  |W| of layer %d", si_num(a, s->lr, 3, u), u ? "λ" : "lambda", si_num(b, s->lambda, 3, u),
              s->layer + 1);
     scene_head_title(head, line, ROLE_TITLE);
     double deg = 180.0 / M_PI;
     snprintf(line, sizeof line, "turn of W per step (rms, last %d):" FITLINE_SEP " %s=0 %s%s" FITLINE_SEP
              "  %s=%s %s%s" FITLINE_SEP "   %s(2%s%s) = %s%s",
-             SI_TURN_WINDOW, u ? "λ" : "lambda", num(a, turn_rms(s, D_FREE) * deg, 2, u), u ? "°" : " deg",
-             u ? "λ" : "lambda", num(d, s->lambda, 3, u), num(b, turn_rms(s, D_DECAY) * deg, 2, u), u ? "°" : " deg",
-             u ? "√" : "sqrt", u ? "·η" : "*lr", u ? "·λ" : "*lambda", num(c, sqrt(2.0 * s->lr * s->lambda) * deg, 2, u),
+             SI_TURN_WINDOW, u ? "λ" : "lambda", si_num(a, turn_rms(s, D_FREE) * deg, 2, u), u ? "°" : " deg",
+             u ? "λ" : "lambda", si_num(d, s->lambda, 3, u), si_num(b, turn_rms(s, D_DECAY) * deg, 2, u), u ? "°" : " deg",
+             u ? "√" : "sqrt", u ? "·η" : "*lr", u ? "·λ" : "*lambda", si_num(c, sqrt(2.0 * s->lr * s->lambda) * deg, 2, u),
              u ? "°" : " deg");
     scene_head_line(head, line, ROLE_TEXT_DIM, 0);
     Rect body = scene_head_body(head, 0);
     char lam[48];
-    snprintf(lam, sizeof lam, "%s=%s", u ? "λ" : "lambda", num(a, s->lambda, 3, u));
+    snprintf(lam, sizeof lam, "%s=%s", u ? "λ" : "lambda", si_num(a, s->lambda, 3, u));
     const char *names[2] = { u ? "λ=0" : "lambda=0", lam };
     char t1[96], t2[96];
-    snprintf(t1, sizeof t1, "|W|:" FITLINE_SEP " %s" FITLINE_SEP " and %s", num(a, history_last(&s->norms, 0), 3, u),
-             num(b, history_last(&s->norms, 1), 3, u));
+    snprintf(t1, sizeof t1, "|W|:" FITLINE_SEP " %s" FITLINE_SEP " and %s", si_num(a, history_last(&s->norms, 0), 3, u),
+             si_num(b, history_last(&s->norms, 1), 3, u));
     snprintf(t2, sizeof t2, "eff. lr %s/|W|%s:" FITLINE_SEP " %s" FITLINE_SEP " and %s", u ? "η" : "lr", u ? "²" : "^2",
-             num(c, history_last(&s->eff, 0), 3, u), num(d, history_last(&s->eff, 1), 3, u));
+             si_num(c, history_last(&s->eff, 0), 3, u), si_num(d, history_last(&s->eff, 1), 3, u));
     Rect left, right;
     rect_split_cols(body, (body.w - 2) / 2, 2, &left, &right);
     draw_history(s, cv, left, &s->norms, t1, names, false);
@@ -709,11 +709,11 @@ static void draw_bias(const ScaleScene *s, Canvas *cv, SceneHead *head)
     const char *loss_word = s->step > 0 ? "" : " (after a step)";
     snprintf(line + used, sizeof line - (size_t)used,
              FITLINE_SEP "  loss: BN with b %s" FITLINE_SEP ", BN without b %s" FITLINE_SEP ", no BN %s%s",
-             num(a, s->net[B_BIAS].loss, 5, u), num(b, s->net[B_NOBIAS].loss, 5, u), num(c, s->net[B_NONE].loss, 5, u),
+             si_num(a, s->net[B_BIAS].loss, 5, u), si_num(b, s->net[B_NOBIAS].loss, 5, u), si_num(c, s->net[B_NONE].loss, 5, u),
              loss_word);
     scene_head_title(head, line, ROLE_TITLE);
     Rect body = scene_head_body(head, 0);
-    const MlpLayer *L = watched(s, B_BIAS), *N = watched(s, B_NONE);
+    const MlpLayer *L = si_watched(s, B_BIAS), *N = si_watched(s, B_NONE);
     int units = L->out < SI_TABLE_UNITS ? L->out : SI_TABLE_UNITS;
     int rows = body.h - 1 < units ? body.h - 1 : units;
     Rect left = body, right = rect_make(0, 0, 0, 0);
