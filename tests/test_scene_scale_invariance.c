@@ -52,7 +52,7 @@ static double rebuilt_loss(BnPlacement bn, double eps, double c, uint64_t seed)
 Test(scene_scale_invariance, the_scale_figures_are_the_losses_of_the_rebuilt_networks)
 {
     Lesson *l;
-    Scene *s = sg_make(&l, SCALE " scale = 2.5\n", 3);
+    Scene *s = sg_make(&l, SCALE " factor = 2.5\n", 3);
     double eps = 1e-5;
     check_close(sg_live(s, "loss_bn"), rebuilt_loss(BN_PLACEMENT_BEFORE, eps, 1.0, 3), 1e-12, 1e-15, "BN at W");
     check_close(sg_live(s, "loss_bn_scaled"), rebuilt_loss(BN_PLACEMENT_BEFORE, eps, 2.5, 3), 1e-12, 1e-15,
@@ -69,7 +69,7 @@ Test(scene_scale_invariance, the_scale_figures_are_the_losses_of_the_rebuilt_net
 Test(scene_scale_invariance, with_a_tiny_epsilon_the_loss_and_outputs_ignore_the_scale_and_w_is_orthogonal_to_g)
 {
     Lesson *l;
-    Scene *s = sg_make(&l, SCALE " eps = 1e-10\n scale = 0.25\n", 4);
+    Scene *s = sg_make(&l, SCALE " eps = 1e-10\n factor = 0.25\n", 4);
     for (int round = 0; round < 2; round++) {
         double loss = sg_live(s, "loss_bn");
         check_close(sg_live(s, "loss_bn_scaled"), loss, 1e-7, 0.0, "round %d", round);
@@ -84,7 +84,7 @@ Test(scene_scale_invariance, with_a_tiny_epsilon_the_loss_and_outputs_ignore_the
     scene_destroy(s);
     lesson_destroy(l);
     /* PyTorch's ε at c = 0.25 leaves a visible trace: the check above can fail. */
-    s = sg_make(&l, SCALE " scale = 0.25\n", 4);
+    s = sg_make(&l, SCALE " factor = 0.25\n", 4);
     cr_assert(sg_live(s, "wg_bn") > 1e-9, "epsilon 1e-5 leaves W.g = %g", sg_live(s, "wg_bn"));
     scene_destroy(s);
     lesson_destroy(l);
@@ -93,7 +93,7 @@ Test(scene_scale_invariance, with_a_tiny_epsilon_the_loss_and_outputs_ignore_the
 Test(scene_scale_invariance, the_scale_keys_step_c_by_a_quarter_within_its_range_only_in_the_scale_view)
 {
     Lesson *l;
-    Scene *s = sg_make(&l, SCALE " scale = 3.75\n", 1);
+    Scene *s = sg_make(&l, SCALE " factor = 3.75\n", 1);
     double before = sg_live(s, "loss_none_scaled");
     cr_assert(scene_key(s, ']'));
     cr_assert_eq(sg_live(s, "scale"), 4.0);

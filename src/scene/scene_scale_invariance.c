@@ -289,7 +289,7 @@ static void *si_create(const LessonPage *page, uint64_t seed, BnError *err)
     s->lr = lesson_page_real(page, "lr");
     s->eps = bnrule_of_page(page).eps;
     s->lambda = lesson_page_real(page, "decay");
-    s->c = lesson_page_real(page, "scale");
+    s->c = lesson_page_real(page, "factor");
     s->steps_max = lesson_page_int(page, "steps");
     s->batch = (int)lesson_page_int(page, "batch");
     if (s->batch > s->train->n)
@@ -574,8 +574,8 @@ static const CatalogSetting setting_view = {
     .name = "view", .type = SETTING_ENUM, .choices = view_choices, .fallback = "scale",
     .help = "scale: W scaled by c, with and without BN; decay: |W| and lr/|W|^2 without and with weight "
             "decay; bias: a bias before BN" };
-static const CatalogSetting setting_scale = {
-    .name = "scale", .type = SETTING_REAL, .min = 0.25, .max = 4, .fallback = "2",
+static const CatalogSetting setting_factor = {
+    .name = "factor", .type = SETTING_REAL, .min = 0.25, .max = 4, .fallback = "2",
     .help = "scale view: the factor c the watched layer's weights are scaled by ([ and ] change it by 0.25)" };
 static const CatalogSetting setting_decay = {
     .name = "decay", .type = SETTING_REAL, .min = 0, .max = 1, .fallback = "0.01",
@@ -584,7 +584,7 @@ static const CatalogSetting setting_decay = {
 static const CatalogSceneSetting si_settings[] = {
     { &setting_seed, NULL }, { &setting_dataset, "spirals" }, { &setting_hidden, "16,16" }, { &setting_act, "relu" },
     { &setting_batch, "32" }, { &setting_lr, "1" }, { &setting_steps, "1000" }, { &setting_view, NULL },
-    { &setting_scale, NULL }, { &setting_decay, NULL }, { &setting_eps, NULL }, { &setting_layer, "1" }, { &setting_autoplay, NULL },
+    { &setting_factor, NULL }, { &setting_decay, NULL }, { &setting_eps, NULL }, { &setting_layer, "1" }, { &setting_autoplay, NULL },
     { &setting_speed, NULL },
 };
 
