@@ -77,12 +77,21 @@ static const char help_tail[] =
     "                   the probes since the previous row (empty when there were none; inf when\n"
     "                   the loss overflowed along the line or after the step below)\n"
     "  --probe-layer=K  the weight layer of --probe=ics, 1 = first hidden (default the last hidden)\n"
+    ;
+
+/* The options of lesson 16 (scale invariance), split from help_tail for the same reason as help_columns. */
+static const char help_scale[] =
+    "  --track-norm=K   add the columns w_norm and eff_lr for hidden layer K (1 = the first): see\n"
+    "                   below; trains in double\n"
+    "  --bias-before-bn with --bn=before: keep the bias of each linear layer before BN (what\n"
+    "                   bias=True does in a framework) and add the column bias_grad; trains in double\n"
     "  --help           this text\n";
 
 /* Split from help_tail: ISO C promises string literals only up to 4095 bytes. */
 static const char help_columns[] =
     "\n"
-    "Columns: step,loss,test_acc,p15,p50,p85,train_acc,test_loss[,probe columns]\n"
+    "Columns: step,loss,test_acc,p15,p50,p85,train_acc,test_loss[,probe columns][,w_norm,eff_lr]\n"
+    "         [,bias_grad]\n"
     "  loss       mean training mini-batch loss over the steps since the previous row\n"
     "  test_acc   accuracy on a fixed test batch (the first 1000 test samples) in eval mode;\n"
     "             for the regression set scaled2d: R² on that batch instead\n"
@@ -99,6 +108,11 @@ static const char help_columns[] =
     "  ics_l2       |G - G'|: G the layer's gradient, G' its gradient on the same batch after\n"
     "               the layers below took a plain step -lr*g (internal covariate shift)\n"
     "  ics_cos      cos(G, G')\n"
+    "  w_norm       |W| (Frobenius) of hidden layer K's weights after the row's step\n"
+    "  eff_lr       lr / |W|^2: with BN after the layer, L(c*W) = L(W), so only W's direction\n"
+    "               matters, and a step turns it at this rate (the effective learning rate)\n"
+    "  bias_grad    the largest |dL/db| of the row's step over every bias before BN: 0 up to\n"
+    "               rounding, since BN subtracts the mean the bias adds\n"
     "\n"
     "Exit status: 0 success, 1 runtime failure (also when training diverges), 2 usage error.\n";
 
@@ -165,6 +179,11 @@ static int parse_lab_value(TrainOptions *o, int which, const char *where, const 
             o->probe = TRAIN_PROBE_ICS;
         else
             return cmd_fail(2, where, "'%s' is not a probe (landscape, ics)", v);
+        break;
+    case 5:
+        if (!parse_long(v, 1, MLP_MAX_SIZES - 2, &l))
+            return cmd_fail(2, where, "'%s' is not a hidden layer's number (1 for the first)", v);
+        o->track_norm = l;
         break;
     case 3: case 4:
         if (!parse_long(v, 1, 100000000, &l))
@@ -340,6 +359,15 @@ static int check_combination(const TrainOptions *o)
     if (o->freeze_bn && (o->bn_noise || o->probe != TRAIN_PROBE_NONE))
         return cmd_fail(2, o->bn_noise ? "--bn-noise" : "--probe", "works with batch statistics, which frozen "
                         "batch norm no longer uses; leave out --freeze-bn");
+    const char *scale = o->track_norm ? "--track-norm" : o->bias_before_bn ? "--bias-before-bn" : NULL;
+    if (o->conv && scale)
+        return cmd_fail(2, scale, "only the MLP has it; leave out --net=conv");
+    if (o->bias_before_bn && o->bn != BN_PLACEMENT_BEFORE)
+        return cmd_fail(2, "--bias-before-bn", "is the bias of a linear layer followed by BN; add --bn=before");
+    if (scale && o->precision_given && !o->double_steps)
+        return cmd_fail(2, scale, "trains in double; leave out --precision=float");
+    if (scale && o->freeze_bn)
+        return cmd_fail(2, scale, "cannot go with --freeze-bn yet; leave one out");
     if (o->probe_every_given && o->probe == TRAIN_PROBE_NONE)
         return cmd_fail(2, "--probe-every", "says how often to probe; add --probe=landscape or --probe=ics");
     return 0;
@@ -356,11 +384,17 @@ static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
         }
         if (parse_option(a, "help", &v))
             return cmd_fail(2, "--help", "takes no value");
+        if (strcmp(a, "--bias-before-bn") == 0) {
+            o->bias_before_bn = true;
+            continue;
+        }
+        if (parse_option(a, "bias-before-bn", &v))
+            return cmd_fail(2, "--bias-before-bn", "takes no value");
         /* Every other option needs a value. */
         static const char *const names[] = { "dataset", "net", "hidden", "act", "bn", "steps", "batch",
                                              "lr", "momentum", "seed", "every", "unit", "csv", "norm",
                                              "groups", "precision", "test-shift", "freeze-bn", "bn-noise",
-                                             "weight-decay", "probe", "probe-every", "probe-layer" };
+                                             "weight-decay", "probe", "probe-every", "probe-layer", "track-norm" };
         int which = -1;
         for (int k = 0; k < (int)(sizeof names / sizeof names[0]); k++)
             if (parse_option(a, names[k], &v)) {
@@ -581,11 +615,12 @@ int cmd_train(int argc, char **argv)
         o.dataset = "shapes28";
     if (o.freeze_bn)
         o.double_steps = true;      /* the float twin has no frozen mode */
-    if (o.bn_noise || o.weight_decay > 0.0)
-        o.double_steps = true;     /* the float twin has neither */
+    if (o.bn_noise || o.weight_decay > 0.0 || o.track_norm || o.bias_before_bn)
+        o.double_steps = true;     /* the float twin has none of them; the columns read the double net */
     if (help) {
         char methods[128];
-        printf("%s%s\n%s%s", help_head, norm_method_list(methods, sizeof methods), help_tail, help_columns);
+        printf("%s%s\n%s%s%s", help_head, norm_method_list(methods, sizeof methods), help_tail, help_scale,
+               help_columns);
         return 0;
     }
     TrainRun run;

@@ -27,7 +27,8 @@
     X(small_batch) \
     X(noisy_bn) \
     X(bn_probe) \
-    X(token_norm)
+    X(token_norm) \
+    X(scale_invariance)
 
 #define SCENE_DECLARE(id) extern const SceneClass scene_##id;
 #define SCENE_CLASS(id) &scene_##id,
