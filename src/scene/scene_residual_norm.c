@@ -226,11 +226,11 @@ static bool rn_key_rate(void *self, int key)
 {
     ResidualNorm *r = self;
     int n = SCENE_COUNT(rn_rates), at = 0;
-    /* The rung nearest the current rate, then one up (l) or down (L). */
+    /* The rung nearest the current rate, then one up (e) or down (E). */
     for (int i = 1; i < n; i++)
         if (fabs(log(rn_rates[i] / r->lr)) < fabs(log(rn_rates[at] / r->lr)))
             at = i;
-    at += key == 'l' ? 1 : -1;
+    at += key == 'e' ? 1 : -1;
     if (at < 0 || at >= n)
         return false;
     r->lr = rn_rates[at];
@@ -252,7 +252,7 @@ static bool rn_key_latest(void *self, int key)
 }
 
 static const SceneKeyAction rn_keys[] = {
-    { "l/L", "rate up/down", rn_key_rate },
+    { "e/E", "rate up/down", rn_key_rate },
     { "w", "warm-up on/off", rn_key_warmup },
     { "v", "bars: steps 1-10/latest", rn_key_latest },
 };
@@ -409,14 +409,14 @@ static void rn_header(const ResidualNorm *r, SceneHead *head)
     snprintf(buf, sizeof buf, "step %ld/%ld%s" FITLINE_SEP "  lr %s%s" FITLINE_SEP "   loss: pre %s" FITLINE_SEP
              " post %s%s",
              r->step, r->steps_max, r->step >= r->steps_max ? " done" : "", lr, warm, loss[PRE], loss[POST],
-             r->config.zero_init_last ? FITLINE_SEP "   zero-init γ" : "");
+             !r->config.zero_init_last ? "" : head->canvas->unicode ? FITLINE_SEP "   zero-init γ" : FITLINE_SEP "   zero-init gamma");
     scene_head_title(head, buf, ROLE_TITLE);
 }
 
 /* Mirrored bars, block 1 … B left to right: pre-norm up, post-norm down, on one scale. */
 static void rn_bars(const ResidualNorm *r, Canvas *canvas, Rect area)
 {
-    if (area.h < 1 + LAYOUT_H_CHART_MIN || area.w < LAYOUT_W_CHART_MIN)
+    if (area.h < 2 + LAYOUT_H_CHART_MIN || area.w < LAYOUT_W_CHART_MIN)
         return;
     int b = r->config.blocks, seen = rn_early_steps(r);
     double values[RN_NETS][RESMLP_MAX_BLOCKS];
@@ -435,6 +435,26 @@ static void rn_bars(const ResidualNorm *r, Canvas *canvas, Rect area)
         snprintf(title, sizeof title, "gradient norm per block, steps 1-%d:" FITLINE_SEP " up pre, down post",
                  seen ? seen : RN_EARLY);
     fitline_draw(canvas, area.x, area.y, title, ROLE_TITLE, ATTR_BOLD, area.w);
+    /* The bars have no numeric scale of their own: the first and the last block in figures. */
+    char line[4 * FORMAT_MAX + 64], num[4][FORMAT_MAX];
+    int ends[2] = { 0, b - 1 };
+    for (int e = 0; e < 2; e++)
+        for (int k = 0; k < RN_NETS; k++) {
+            if (r->diverged[k] || (!r->latest && !seen) || (r->latest && r->step == 0))
+                snprintf(num[e * 2 + k], sizeof num[0], "-");
+            else
+                format_number(num[e * 2 + k], sizeof num[0], values[k][ends[e]], 3, canvas->unicode);
+        }
+    snprintf(line, sizeof line, "block 1: pre %s post %s" FITLINE_SEP "   block %d: pre %s post %s", num[0], num[1], b,
+             num[2], num[3]);
+    fitline_draw(canvas, area.x, area.y + 1, line, ROLE_DEFAULT, 0, area.w);
+    area = rect_make(area.x, area.y + 1, area.w, area.h - 1);
+    if (r->step == 0) {
+        /* Nothing measured yet: empty bars would only draw a meaningless scale. */
+        fitline_draw(canvas, area.x, area.y + area.h / 2, "(the bars appear with the first training step)",
+                     ROLE_TEXT_DIM, 0, area.w);
+        return;
+    }
     HistSeries s[RN_NETS] = {
         { values[PRE], b, 0.5, b + 0.5, "pre-norm", false, 0, 0 },
         { values[POST], b, 0.5, b + 0.5, "post-norm", false, 0, 0 },
