@@ -29,7 +29,8 @@
     X(bn_probe) \
     X(lr_sweep) \
     X(token_norm) \
-    X(scale_invariance)
+    X(scale_invariance) \
+    X(residual_norm)
 
 #define SCENE_DECLARE(id) extern const SceneClass scene_##id;
 #define SCENE_CLASS(id) &scene_##id,
