@@ -79,6 +79,10 @@ static const AbuseCase cases[] = {
     { "norm-sets", "batch = 8\nnorm = group\ngroups = 4\n", 0, NULL },
     { "norm-sets", "batch = 4096\n", 0, "create: at most 8 images" },
     { "norm-sets", "groups = 64\nnorm = group\n", 0, "create: does not divide" },
+    /* The token block at its smallest and largest, the offset at its ends, and features it cannot draw. */
+    { "token-norm", "sentences = 1\ntokens = 2\nfeatures = 2\neps = 0\n", 50, NULL },
+    { "token-norm", "sentences = 4\ntokens = 6\nfeatures = 8\noffset = 10\ncentred = yes\neps = 1\n", 50, NULL },
+    { "token-norm", "features = 64\n", 0, "create: features from 2 to 8" },
     /* The conv net at the learning-rate maximum, the smallest batch, and batches it will not hold. */
     { "conv-bn", "lr = 10\nbatch = 2\nimages = shapes28\nsteps = 1000000\n", 100, NULL },
     { "conv-bn", "lr = 0\nalpha = 0\nbatch = 2\nimages = shapes28\n", 20, NULL },
@@ -232,6 +236,7 @@ Test(scene_abuse, running_stats_at_extremes_shows_no_nan) { run_scene("running-s
 Test(scene_abuse, inference_with_a_batch_of_one_and_zero_eps_shows_no_nan) { run_scene("inference"); }
 Test(scene_abuse, input_norm_with_one_point_shows_no_nan) { run_scene("input-norm"); }
 Test(scene_abuse, norm_sets_at_its_extremes_shows_no_nan) { run_scene("norm-sets"); }
+Test(scene_abuse, token_norm_at_its_extremes_shows_no_nan) { run_scene("token-norm"); }
 Test(scene_abuse, conv_bn_at_extremes_shows_no_nan_and_resets) { run_scene("conv-bn"); }
 Test(scene_abuse, small_batch_at_extremes_shows_no_nan_and_resets) { run_scene("small-batch"); }
 Test(scene_abuse, lr_sweep_at_extremes_shows_no_nan_and_resets) { run_scene("lr-sweep"); }

@@ -27,7 +27,10 @@
     X(small_batch) \
     X(noisy_bn) \
     X(bn_probe) \
-    X(lr_sweep)
+    X(lr_sweep) \
+    X(token_norm) \
+    X(scale_invariance) \
+    X(residual_norm)
 
 #define SCENE_DECLARE(id) extern const SceneClass scene_##id;
 #define SCENE_CLASS(id) &scene_##id,
