@@ -167,6 +167,8 @@ Test(scene_scale_invariance, the_bias_before_bn_gets_no_gradient_never_moves_and
     cr_assert(sg_live(s, "bias_grad_max") < 1e-12, "%g", sg_live(s, "bias_grad_max"));
     cr_assert(sg_live(s, "bias_grad_max") >= sg_live(s, "bias_grad_bn"));
     cr_assert(sg_live(s, "bias_grad_none") > 1e-4, "%g", sg_live(s, "bias_grad_none"));
+    cr_assert(sg_live(s, "bias_grad_none_min") <= sg_live(s, "bias_grad_none"));
+    cr_assert(sg_live(s, "bias_grad_none_min") > 1e-4, "%g", sg_live(s, "bias_grad_none_min"));
     cr_assert(sg_live(s, "beta_grad") > 1e-3, "%g", sg_live(s, "beta_grad"));
     cr_assert(sg_live(s, "bias_moved") < 1e-12);
     cr_assert(sg_live(s, "loss_gap_max") < 1e-12);

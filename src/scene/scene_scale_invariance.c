@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/budget.h"
 #include "engine/dataset.h"
 #include "engine/mlp.h"
 #include "engine/optimizer.h"
@@ -87,6 +88,7 @@ typedef struct ScaleScene {
     double *bias_start;         /* (out) the biases before BN as they started */
     History bias_grad;          /* 2 columns: the largest |∂L/∂b| of the BN net and of the no-BN net */
     double bias_grad_max;       /* the largest |∂L/∂b| of the BN net over every step so far */
+    double bias_grad_none_min;  /* the smallest of the no-BN net's largest |∂L/∂b| over every step so far */
     double loss_gap_max;        /* the largest |loss with b − loss without b| over every step so far */
 } ScaleScene;
 
@@ -192,6 +194,7 @@ static void si_record(ScaleScene *s)
         double g[2] = { largest_bias_grad(s, B_BIAS), largest_bias_grad(s, B_NONE) };
         history_add(&s->bias_grad, s->step, g);
         s->bias_grad_max = fmax(s->bias_grad_max, g[0]);
+        s->bias_grad_none_min = s->step == 1 ? g[1] : fmin(s->bias_grad_none_min, g[1]);
         s->loss_gap_max = fmax(s->loss_gap_max, fabs(s->net[B_BIAS].loss - s->net[B_NOBIAS].loss));
     }
 }
@@ -236,6 +239,13 @@ static bool add_net(ScaleScene *s, const LessonPage *page, uint64_t seed, BnPlac
     for (int i = 0; i < nh && ns < MLP_MAX_SIZES - 1; i++)
         sizes[ns++] = (int)hidden[i];
     sizes[ns++] = s->train->classes;
+    /* A page asking for wide layers must not take a tutor past the classroom budget (as netrun does). */
+    StepCost cost = budget_mlp_step(sizes, ns, s->batch > SI_EVAL_ROWS ? s->batch : SI_EVAL_ROWS);
+    char why[400];
+    if (!budget_fits(&cost, why, sizeof why)) {
+        error_set(err, "", "%s", why);
+        return false;
+    }
     MlpConfig c;
     mlp_config_init(&c, sizes, ns);
     activation_parse(lesson_page_enum(page, "act"), &c.act);
@@ -387,8 +397,9 @@ static void si_update(void *self)
     ScaleScene *s = self;
     if (s->view != VIEW_SCALE || s->diverged)
         return;
-    if (s->curve_step >= 0 && s->step - s->curve_step < SI_CURVE_EVERY && s->step != s->steps_max &&
-        s->step != s->curve_step)
+    bool fresh = s->curve_step >= 0 && (s->step == s->curve_step ||
+                                        (s->step - s->curve_step < SI_CURVE_EVERY && s->step < s->steps_max));
+    if (fresh)
         return;
     measure_curve(s);
     for (int k = 0; k < 2; k++)
@@ -519,6 +530,11 @@ static bool live_bias_grad_max(const void *self, const int *index, double *out)
     const ScaleScene *s = self;
     return bias_ready(s) && scene_finite(s->bias_grad_max, out);
 }
+static bool live_bias_grad_none_min(const void *self, const int *index, double *out)
+{
+    const ScaleScene *s = self;
+    return bias_ready(s) && scene_finite(s->bias_grad_none_min, out);
+}
 static bool live_loss_gap_max(const void *self, const int *index, double *out)
 {
     const ScaleScene *s = self;
@@ -565,6 +581,8 @@ static const CatalogLive si_lives[] = {
     { "loss_gap", 0, "bias view: |loss with the bias - loss without it| of the last mini-batch (BN nets)",
       live_loss_gap },
     { "bias_grad_max", 0, "bias view: the largest bias_grad_bn over every step so far", live_bias_grad_max },
+    { "bias_grad_none_min", 0, "bias view: the smallest bias_grad_none over every step so far",
+      live_bias_grad_none_min },
     { "loss_gap_max", 0, "bias view: the largest loss_gap over every step so far", live_loss_gap_max },
     { "loss", 0, "last mini-batch loss (the BN net; decay view: without decay)", live_loss },
     { "step", 0, "training steps taken", live_step },
