@@ -29,7 +29,7 @@ enum {
     SI_CURVE_EVERY = 25,        /* steps between two recomputations of that curve while training */
     SI_TURN_WINDOW = 100,       /* steps the rms turn per step is taken over */
     SI_HISTORY_ROWS = 600,
-    SI_TABLE_UNITS = 8,         /* units of the bias table */
+    SI_TABLE_UNITS = 16,        /* units of the bias table, as many as fit */
 };
 
 /* The scale knob's steps: c = k/4, k = 1..16. */
@@ -78,6 +78,7 @@ typedef struct ScaleScene {
     double loss_at[2], loss_scaled[2];  /* on the fixed batch at W and at c·W */
     double out_change[2];       /* largest |output(c·W) − output(W)| over the fixed batch */
     double wg_cos[2];           /* |W·g| / (|W| |g|) of the layer, g its gradient on the fixed batch */
+    History wg;                 /* 2 columns: wg_cos of no BN and BN at each measurement */
     /* decay view */
     double norm_start;
     double *prev_w;             /* (in·out) the layer's W before the step, of the net being stepped */
@@ -225,6 +226,7 @@ static void si_destroy(void *self)
     history_free(&s->norms);
     history_free(&s->eff);
     history_free(&s->bias_grad);
+    history_free(&s->wg);
     free(s);
 }
 
@@ -331,6 +333,7 @@ static void *si_create(const LessonPage *page, uint64_t seed, BnError *err)
     history_init(&s->norms, 2, SI_HISTORY_ROWS);
     history_init(&s->eff, 2, SI_HISTORY_ROWS);
     history_init(&s->bias_grad, 2, SI_HISTORY_ROWS);
+    history_init(&s->wg, 2, SI_HISTORY_ROWS);
     if (s->view == VIEW_BIAS) {
         Pcg32 rng;
         pcg32_seed(&rng, run_seed, SI_BIAS_STREAM);
@@ -404,6 +407,9 @@ static void si_update(void *self)
     measure_curve(s);
     for (int k = 0; k < 2; k++)
         measure_scaling(s, k);
+    /* A key measures again at the same step: the history keeps one row per step. */
+    if (s->wg.n == 0 || s->wg.x[s->wg.n - 1] < (double)s->step)
+        history_add(&s->wg, s->step, s->wg_cos);
 }
 
 static bool si_halted(const void *self) { return ((const ScaleScene *)self)->diverged; }
@@ -619,6 +625,22 @@ static int step_text(const ScaleScene *s, char *buf, size_t size)
     return snprintf(buf, size, "step %ld/%ld%s", s->step, s->steps_max, s->step >= s->steps_max ? " done" : "");
 }
 
+/* One chart of a two-column history over the run's steps. */
+static void draw_history(const ScaleScene *s, Canvas *cv, Rect area, const History *h, const char *title,
+                         const char *names[2], bool log)
+{
+    if (!layout_chart_fits(area))
+        return;
+    fitline_draw(cv, area.x, area.y, title, ROLE_TITLE, ATTR_BOLD, area.w);
+    LineSeries series[2] = { { h->x, history_col(h, 0), h->n, names[0] }, { h->x, history_col(h, 1), h->n, names[1] } };
+    LineChartSpec chart = {
+        .series = series, .nseries = 2, .legend = true,
+        .x = { .fixed = true, .lo = 0, .hi = (double)(s->steps_max > 0 ? s->steps_max : 1), .label = "step" },
+        .y = { .log = log },
+    };
+    linechart_draw(cv, rect_make(area.x, area.y + 1, area.w, area.h - 1), &chart);
+}
+
 /* The scale view: the fixed batch's loss at W and c·W for both nets, and the loss over c. */
 static void draw_scale(const ScaleScene *s, Canvas *cv, SceneHead *head)
 {
@@ -654,6 +676,13 @@ static void draw_scale(const ScaleScene *s, Canvas *cv, SceneHead *head)
         snprintf(line, sizeof line, "loss range over c:" FITLINE_SEP " BN %s" FITLINE_SEP ", no BN %s",
                  si_num(a, curve_spread(s, S_BN), 2, u), si_num(b, curve_spread(s, S_NONE), 2, u));
         fitline_draw(cv, left.x, left.y + 5, line, ROLE_TEXT_DIM, 0, left.w);
+        /* A tall screen has room under the table for W·g over training: zero all along with BN. */
+        Rect below = rect_make(left.x, left.y + 7, left.w, left.h - 7);
+        if (below.h >= LAYOUT_H_PANELS_BELOW) {
+            const char *names[2] = { "no BN", "BN" };
+            snprintf(line, sizeof line, "|W%sg| / (|W| |g|) over training" FITLINE_SEP ", log scale", u ? "·" : ".");
+            draw_history(s, cv, below, &s->wg, line, names, true);
+        }
     }
     if (right.w <= 0 || !layout_chart_fits(right))
         return;
@@ -667,22 +696,6 @@ static void draw_scale(const ScaleScene *s, Canvas *cv, SceneHead *head)
     LineChartSpec chart = { .series = series, .nseries = 2, .legend = true,
                             .x = { .fixed = true, .lo = 0, .hi = 4, .label = "c" } };
     linechart_draw(cv, rect_make(right.x, right.y + 1, right.w, right.h - 1), &chart);
-}
-
-/* One chart of a two-column history (λ = 0 and λ > 0) over the run's steps. */
-static void draw_history(const ScaleScene *s, Canvas *cv, Rect area, const History *h, const char *title,
-                         const char *names[2], bool log)
-{
-    if (!layout_chart_fits(area))
-        return;
-    fitline_draw(cv, area.x, area.y, title, ROLE_TITLE, ATTR_BOLD, area.w);
-    LineSeries series[2] = { { h->x, history_col(h, 0), h->n, names[0] }, { h->x, history_col(h, 1), h->n, names[1] } };
-    LineChartSpec chart = {
-        .series = series, .nseries = 2, .legend = true,
-        .x = { .fixed = true, .lo = 0, .hi = (double)(s->steps_max > 0 ? s->steps_max : 1), .label = "step" },
-        .y = { .log = log },
-    };
-    linechart_draw(cv, rect_make(area.x, area.y + 1, area.w, area.h - 1), &chart);
 }
 
 /* The decay view: |W| and lr/|W|² over training without and with weight decay. */
