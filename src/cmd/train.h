@@ -17,6 +17,7 @@
 #include "engine/mlp.h"
 #include "engine/mlp_float.h"
 #include "engine/optimizer.h"
+#include "engine/resmlp.h"
 #include "util/error.h"
 
 typedef enum TrainProbeKind {
@@ -61,6 +62,14 @@ typedef struct TrainOptions {
     /* Scale invariance (lesson 16). */
     long track_norm;            /* --track-norm=K: 1-based hidden layer whose ‖W‖ and lr/‖W‖² are columns; 0: none */
     bool bias_before_bn;        /* --bias-before-bn: the linear layers before BN keep their bias */
+    /* The residual stack (--net=residual, train_residual.c). */
+    bool residual;
+    NormPlace norm_place;       /* --norm-place=pre|post */
+    long blocks, width;         /* --blocks=B, --width=D */
+    bool zero_init_last;        /* --zero-init-last */
+    bool residual_option;       /* one of the four above was given (they need --net=residual) */
+    const char *residual_where; /* which, for the message */
+    long warmup;                /* --warmup=N: the rate of step t ≤ N is lr·t/N; 0 for none */
 } TrainOptions;
 
 /* One evaluation on the fixed test batch: eval-mode accuracy (R² for regression) and loss, and the
@@ -85,6 +94,10 @@ typedef struct TrainNetClass {
     void (*predict)(const TrainNet *net, int *pred);
     /* Eval-mode figures on the first n rows of test, and the percentiles of unit `unit`'s input. */
     bool (*evaluate)(TrainNet *net, const Dataset *test, int n, int unit, TrainEval *ev, BnError *err);
+    /* Columns of the network's own after the common ones: the header's (",name,...") and a row's,
+     * which also starts the next row's sums. NULL for none. */
+    void (*write_header)(const TrainNet *net, FILE *out);
+    void (*write_row)(TrainNet *net, FILE *out);
     void (*destroy)(TrainNet *net);
 } TrainNetClass;
 
@@ -105,6 +118,8 @@ struct TrainNet {
 int train_mlp_create(const TrainOptions *o, const Dataset *train, const Dataset *test, int n_test, TrainNet **net);
 int train_conv_create(const TrainOptions *o, const Dataset *train, const Dataset *test, int n_test,
                       TrainNet **net);
+int train_residual_create(const TrainOptions *o, const Dataset *train, const Dataset *test, int n_test,
+                          TrainNet **net);
 
 /* The experiments around an MLP's step (train_probe.c). NULL when the options ask for none of them. */
 TrainHooks *train_hooks_create(const TrainOptions *o, Mlp *mlp);
