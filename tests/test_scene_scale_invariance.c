@@ -103,10 +103,15 @@ Test(scene_scale_invariance, the_scale_keys_step_c_by_a_quarter_within_its_range
         cr_assert(scene_key(s, '['));
     cr_assert_eq(sg_live(s, "scale"), 0.25);
     cr_assert_not(scene_key(s, '['), "0.25 is the bottom");
+    SceneKey offered[SCENE_KEYS_MAX];
+    cr_assert_eq(scene_keys(s, offered), 1);
+    cr_assert_str_eq(offered[0].key, "[/]");
     scene_destroy(s);
     lesson_destroy(l);
     s = sg_make(&l, DECAY, 1);
     cr_assert_not(scene_key(s, ']'), "no c to change in the decay view");
+    SceneKey keys[SCENE_KEYS_MAX];
+    cr_assert_eq(scene_keys(s, keys), 0, "the footer offers no c where there is none");
     double v;
     cr_assert_not(scene_live(s, "scale", NULL, &v));
     scene_destroy(s);

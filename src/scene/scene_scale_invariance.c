@@ -431,6 +431,9 @@ static const SceneKeyAction si_keys[] = {
     { "[/]", "scale c down/up", si_key_scale },
 };
 
+/* The scale keys are in the footer only where there is a c to change. */
+static bool si_key_offered(const void *self, int i) { return ((const ScaleScene *)self)->view == VIEW_SCALE; }
+
 /* ---- live values ---------------------------------------------------------------------------- */
 
 static const ScaleScene *as_scene(const void *self) { return self; }
@@ -808,5 +811,6 @@ const SceneClass scene_scale_invariance = {
     .draw = si_draw,
     .keys = si_keys,
     .key_count = SCENE_COUNT(si_keys),
+    .key_offered = si_key_offered,
     .halted = si_halted,
 };
