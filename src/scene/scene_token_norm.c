@@ -57,6 +57,7 @@ typedef struct TokenNorm {
     double diff_max;                    /* largest |layer − rms| over the batch */
     double lo[NORM_METHODS_MAX], hi[NORM_METHODS_MAX];  /* each method's smallest and largest output */
     double token_mean_max;              /* largest |mean of a token's features| */
+    double x_min, x_max;                /* the smallest and largest input */
 } TokenNorm;
 
 static NormMethod tn_method(const TokenNorm *s) { return (NormMethod)s->methods[s->shown]; }
@@ -209,6 +210,12 @@ static void tn_update(void *self)
     }
     int layer = tn_slot(s, NORM_LAYER), rms = tn_slot(s, NORM_RMS);
     s->diff_max = layer >= 0 && rms >= 0 ? tn_max_abs_diff(s->y[layer], s->y[rms], values) : NAN;
+    s->x_min = INFINITY;
+    s->x_max = -INFINITY;
+    for (int v = 0; v < values; v++) {
+        s->x_min = fmin(s->x_min, s->x[v]);
+        s->x_max = fmax(s->x_max, s->x[v]);
+    }
     s->token_mean_max = 0;
     for (int tok = 0; tok < tokens; tok++) {
         double sum = 0;
@@ -378,6 +385,16 @@ static bool live_token_mean_max(const void *self, const int *index, double *out)
     return scene_finite(((const TokenNorm *)self)->token_mean_max, out);
 }
 
+static bool live_x_min(const void *self, const int *index, double *out)
+{
+    return scene_finite(((const TokenNorm *)self)->x_min, out);
+}
+
+static bool live_x_max(const void *self, const int *index, double *out)
+{
+    return scene_finite(((const TokenNorm *)self)->x_max, out);
+}
+
 static bool live_offset(const void *self, const int *index, double *out)
 {
     return scene_finite(((const TokenNorm *)self)->offset, out);
@@ -415,6 +432,8 @@ static const CatalogLive tn_lives[] = {
     { "batch_y", 1, "feature i of that token after batch norm", live_batch_y },
     { "diff_max", 0, "largest |layer norm output - RMS norm output| over the batch", live_diff_max },
     { "token_mean_max", 0, "largest |mean of one token's features| over the batch", live_token_mean_max },
+    { "x_min", 0, "smallest input in the batch", live_x_min },
+    { "x_max", 0, "largest input in the batch", live_x_max },
     { "offset", 0, "the offset added to every feature", live_offset },
     { "moved_layer", 0, "largest change of sentence 1's layer-norm outputs in the last swap (after a step)",
       live_moved_layer },
