@@ -495,9 +495,10 @@ static int tn_block_width(const TokenNorm *s, bool numbers)
     return 7 + s->n * (s->c * (numbers ? 6 : 1) + 2);
 }
 
-/* The block: tokens down, sentences across, each token a row of its C features (shades of the input,
- * or the inputs themselves with room); the highlighted set's cells in reverse video. */
-static void tn_draw_block(const TokenNorm *s, Canvas *cv, Rect r, bool numbers)
+/* The block: tokens down, sentences across, each token a row of its C features (shades of `values`,
+ * the inputs or a method's outputs, or the numbers themselves with room); the highlighted set's cells
+ * in reverse video, and under the inputs a line saying which way is which. */
+static void tn_draw_block(const TokenNorm *s, Canvas *cv, Rect r, bool numbers, const double *values, bool axis)
 {
     bool uni = cv->unicode;
     int cell = numbers ? 6 : 1, sw = s->c * cell + 2;
@@ -508,8 +509,8 @@ static void tn_draw_block(const TokenNorm *s, Canvas *cv, Rect r, bool numbers)
         lo[i] = INFINITY;
         hi[i] = -INFINITY;
         for (int k = i * s->t * s->c; k < (i + 1) * s->t * s->c; k++) {
-            lo[i] = fmin(lo[i], s->x[k]);
-            hi[i] = fmax(hi[i], s->x[k]);
+            lo[i] = fmin(lo[i], values[k]);
+            hi[i] = fmax(hi[i], values[k]);
         }
     }
     /* The sentences that fit whole: a narrow area shows the first ones. */
@@ -542,7 +543,7 @@ static void tn_draw_block(const TokenNorm *s, Canvas *cv, Rect r, bool numbers)
                 bool in = tn_in_set(s, tok, f);
                 ColorRole role = in ? ROLE_HIGHLIGHT : ROLE_TEXT_DIM;
                 int attr = in ? ATTR_REVERSE | ATTR_BOLD : 0;
-                double v = s->x[tok * s->c + f];
+                double v = values[tok * s->c + f];
                 if (numbers) {
                     char num[FORMAT_MAX];
                     format_fixed(num, sizeof num, v, 2, uni);
@@ -556,11 +557,11 @@ static void tn_draw_block(const TokenNorm *s, Canvas *cv, Rect r, bool numbers)
                 }
             }
     }
-    if (s->t + 1 < r.h) {
-        char axis[160];
-        snprintf(axis, sizeof axis, "tokens %s sentences %s" FITLINE_SEP ", a row: a token's C = %d features",
+    if (axis && s->t + 1 < r.h) {
+        char line[160];
+        snprintf(line, sizeof line, "tokens %s sentences %s" FITLINE_SEP ", a row: a token's C = %d features",
                  uni ? "\xe2\x86\x93" : "v", uni ? "\xe2\x86\x92" : ">", s->c);
-        fitline_draw(cv, r.x, r.y + s->t + 1, axis, ROLE_TEXT_DIM, 0, r.w);
+        fitline_draw(cv, r.x, r.y + s->t + 1, line, ROLE_TEXT_DIM, 0, r.w);
     }
 }
 
@@ -718,12 +719,24 @@ static void tn_draw(const void *self, Canvas *cv, Rect area)
         rect_split_rows(body, block_rows < body.h ? block_rows : body.h, 0, &block, &panel);
         rest = rect_make(panel.x, panel.y + panel_rows, panel.w, panel.h - panel_rows);
     }
-    tn_draw_block(s, cv, block, numbers);
+    tn_draw_block(s, cv, block, numbers, s->x, true);
     if (panel.h > 0 && panel.w > 0)
         tn_draw_panel(s, cv, panel);
     if (rest.h > 0) {
         int used = tn_draw_status(s, cv, rest);
         rest = rect_make(rest.x, rest.y + used + 1, rest.w, rest.h - used - 1);
+    }
+    /* With room: the whole batch after the shown method, then every set's statistics. */
+    if (rest.h >= block_rows + 1 && rest.w >= block_w) {
+        char title[96];
+        const char *gamma = uni ? "\xce\xb3" : "gamma", *beta = uni ? "\xce\xb2" : "beta";
+        if (norm_descriptor(m)->no_shift)
+            snprintf(title, sizeof title, "after %s norm (%s = 1, it has no %s):", norm_method_name(m), gamma, beta);
+        else
+            snprintf(title, sizeof title, "after %s norm (%s = 1, %s = 0):", norm_method_name(m), gamma, beta);
+        canvas_text(cv, rest.x, rest.y, title, ROLE_TITLE, ATTR_BOLD, rest.w);
+        tn_draw_block(s, cv, rect_make(rest.x, rest.y + 1, block_w, block_rows - 1), numbers, s->y[s->shown], false);
+        rest = rect_make(rest.x, rest.y + block_rows + 1, rest.w, rest.h - block_rows - 1);
     }
     if (rest.h >= 3 && rest.w >= 20)
         tn_draw_set_stats(s, cv, rest);
