@@ -49,6 +49,10 @@ static const AbuseCase cases[] = {
     { "sandbox", "eps = 0\nalpha = 1\nconvention = paper\nbatch = 2\nplacement = after\nact = relu\n", 300, "create: epsilon must be positive" },
     { "sandbox", "lr = 10\nalpha = 0\nconvention = keras\nhidden = 1024\nbatch = 2\n", 10, "DIVERGED" },
     { "sandbox", "lr = 10\nhidden = 1,1,1,1,1,1,1,1\neps = 0\n", 500, "create: epsilon must be positive" },
+    { "lr-sweep", "rates = 10,20,40,60,80,90,95,100\nlr = 10\nsteps = 1000000\n", 300, "div" },
+    { "lr-sweep", "lr = 10\nbatch = 1\nhidden = 1024\n", 30, NULL },
+    { "lr-sweep", "rates = 10,20,40,60,80,90,95,100\nhidden = 512,512\nbatch = 64\n", 5,
+      "create: the sweep trains 16 networks at once" },
     { "real-data", "lr = 10\nsteps = 1000000\nhidden = 16\nbatch = 16\n", 50, NULL },
     { "real-data", "lr = 10\nbatch = 1\nhidden = 8\n", 30, NULL },
     /* eps = 0 where a batch of one (or a constant column) gives a zero variance. */
@@ -235,6 +239,7 @@ Test(scene_abuse, norm_sets_at_its_extremes_shows_no_nan) { run_scene("norm-sets
 Test(scene_abuse, token_norm_at_its_extremes_shows_no_nan) { run_scene("token-norm"); }
 Test(scene_abuse, conv_bn_at_extremes_shows_no_nan_and_resets) { run_scene("conv-bn"); }
 Test(scene_abuse, small_batch_at_extremes_shows_no_nan_and_resets) { run_scene("small-batch"); }
+Test(scene_abuse, lr_sweep_at_extremes_shows_no_nan_and_resets) { run_scene("lr-sweep"); }
 
 /* A learner leaning on the keyboard: seeded random keys (printable, arrows, Enter, Tab, Esc) with steps
  * in between, on every scene with its default settings; every few keys all four draws are scanned. */
