@@ -36,7 +36,7 @@ typedef struct TokenNorm {
     double eps;
     bool centred;                       /* tokens' own means left out: each token's features average 0 */
     double offset;                      /* added to every feature of every token */
-    long batches, swaps;                /* batches drawn; times the other sentences were replaced */
+    long batches, swaps;                /* batches drawn; times this batch's other sentences were replaced */
     double token_mean[TN_SETS_MAX];     /* (N·T) each token's own mean */
     double pattern[TN_VALUES_MAX];      /* (N, T, C) each token's centred pattern */
     double x[TN_VALUES_MAX];            /* (N, T, C) the inputs: mean (unless centred) + pattern + offset */
@@ -118,6 +118,7 @@ static void tn_new_batch(TokenNorm *s)
     for (int i = 0; i < s->n; i++)
         tn_draw_sentence(s, i);
     s->batches++;
+    s->swaps = 0;
     s->swapped = false;
     tn_compute(s);
 }
@@ -497,8 +498,8 @@ static int tn_block_width(const TokenNorm *s, bool numbers)
 
 /* The block: tokens down, sentences across, each token a row of its C features (shades of `values`,
  * the inputs or a method's outputs, or the numbers themselves with room); the highlighted set's cells
- * in reverse video, and under the inputs a line saying which way is which. */
-static void tn_draw_block(const TokenNorm *s, Canvas *cv, Rect r, bool numbers, const double *values, bool axis)
+ * in reverse video, and (axis_w > 0) under them a line that wide saying which way is which. */
+static void tn_draw_block(const TokenNorm *s, Canvas *cv, Rect r, bool numbers, const double *values, int axis_w)
 {
     bool uni = cv->unicode;
     int cell = numbers ? 6 : 1, sw = s->c * cell + 2;
@@ -557,11 +558,11 @@ static void tn_draw_block(const TokenNorm *s, Canvas *cv, Rect r, bool numbers, 
                 }
             }
     }
-    if (axis && s->t + 1 < r.h) {
+    if (axis_w > 0 && s->t + 1 < r.h) {
         char line[160];
-        snprintf(line, sizeof line, "tokens %s sentences %s" FITLINE_SEP ", a row: a token's C = %d features",
-                 uni ? "\xe2\x86\x93" : "v", uni ? "\xe2\x86\x92" : ">", s->c);
-        fitline_draw(cv, r.x, r.y + s->t + 1, line, ROLE_TEXT_DIM, 0, r.w);
+        snprintf(line, sizeof line, "tokens %s, sentences %s;" FITLINE_SEP " a row is one token's %d features",
+                 uni ? "\xe2\x86\x93" : "down", uni ? "\xe2\x86\x92" : "across", s->c);
+        fitline_draw(cv, r.x, r.y + s->t + 1, line, ROLE_TEXT_DIM, 0, axis_w);
     }
 }
 
@@ -690,20 +691,24 @@ static void tn_draw(const void *self, Canvas *cv, Rect area)
     NormMethod m = tn_method(s);
     char head[256], who[96], stats[256], mean[FORMAT_MAX], var[FORMAT_MAX];
     tn_describe(s, who, sizeof who);
-    snprintf(head, sizeof head, "%s norm, set %d of %d:" FITLINE_SEP " %s" FITLINE_SEP "   (batch %ld: %d%s%d%s%d)",
-             norm_method_name(m), tn_set(s) + 1, s->sets[s->shown], who, s->batches, s->n, uni ? "\xc3\x97" : "x", s->t,
-             uni ? "\xc3\x97" : "x", s->c);
+    char draw[48] = "";
+    if (s->swaps > 0)
+        snprintf(draw, sizeof draw, ", %ld swap%s", s->swaps, s->swaps == 1 ? "" : "s");
+    snprintf(head, sizeof head, "%s norm, set %d of %d:" FITLINE_SEP " %s" FITLINE_SEP "   (batch %ld%s: %d%s%d%s%d)",
+             norm_method_name(m), tn_set(s) + 1, s->sets[s->shown], who, s->batches, draw, s->n, uni ? "\xc3\x97" : "x",
+             s->t, uni ? "\xc3\x97" : "x", s->c);
     SceneHead h = scene_head_begin(cv, area);
     scene_head_title(&h, head, ROLE_TITLE);
     int set = tn_set(s), size = norm_set_size(m, &s->shape);
     format_number(mean, sizeof mean, s->mean[s->shown][set], 4, uni);
     format_number(var, sizeof var, s->var[s->shown][set], 4, uni);
-    char over[96];
-    snprintf(over, sizeof over, "  over %d values (%s)", size, norm_descriptor(m)->token_averages);
+    /* Segments from the essential to the detail, so a narrow screen keeps the figures. */
     if (norm_descriptor(m)->no_centering)
-        snprintf(stats, sizeof stats, "mean(x%s) %s, no mean subtracted" FITLINE_SEP "%s", uni ? "\xc2\xb2" : "^2", var, over);
+        snprintf(stats, sizeof stats, "mean(x%s) %s" FITLINE_SEP " over %d values" FITLINE_SEP ", no mean subtracted"
+                 FITLINE_SEP " (%s)", uni ? "\xc2\xb2" : "^2", var, size, norm_descriptor(m)->token_averages);
     else
-        snprintf(stats, sizeof stats, "mean %s  var %s" FITLINE_SEP "%s", mean, var, over);
+        snprintf(stats, sizeof stats, "mean %s  var %s" FITLINE_SEP "  over %d values" FITLINE_SEP " (%s)", mean, var, size,
+                 norm_descriptor(m)->token_averages);
     scene_head_title(&h, stats, ROLE_HIGHLIGHT);
     Rect body = scene_head_body(&h, 0);
     int panel_w = tn_panel_width(s), panel_rows = 1 + 1 + s->method_count;
@@ -719,7 +724,9 @@ static void tn_draw(const void *self, Canvas *cv, Rect area)
         rect_split_rows(body, block_rows < body.h ? block_rows : body.h, 0, &block, &panel);
         rest = rect_make(panel.x, panel.y + panel_rows, panel.w, panel.h - panel_rows);
     }
-    tn_draw_block(s, cv, block, numbers, s->x, true);
+    /* The line under the inputs may run on under the panel when the panel is shorter than the block. */
+    int axis_w = panel_rows <= s->t + 1 && block.x + block.w < body.x + body.w ? body.x + body.w - block.x : block.w;
+    tn_draw_block(s, cv, block, numbers, s->x, axis_w);
     if (panel.h > 0 && panel.w > 0)
         tn_draw_panel(s, cv, panel);
     if (rest.h > 0) {
@@ -735,7 +742,7 @@ static void tn_draw(const void *self, Canvas *cv, Rect area)
         else
             snprintf(title, sizeof title, "after %s norm (%s = 1, %s = 0):", norm_method_name(m), gamma, beta);
         canvas_text(cv, rest.x, rest.y, title, ROLE_TITLE, ATTR_BOLD, rest.w);
-        tn_draw_block(s, cv, rect_make(rest.x, rest.y + 1, block_w, block_rows - 1), numbers, s->y[s->shown], false);
+        tn_draw_block(s, cv, rect_make(rest.x, rest.y + 1, block_w, block_rows - 1), numbers, s->y[s->shown], 0);
         rest = rect_make(rest.x, rest.y + block_rows + 1, rest.w, rest.h - block_rows - 1);
     }
     if (rest.h >= 3 && rest.w >= 20)
