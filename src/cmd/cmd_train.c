@@ -88,12 +88,21 @@ static const char help_tail[] =
     "                   the probes since the previous row (empty when there were none; inf when\n"
     "                   the loss overflowed along the line or after the step below)\n"
     "  --probe-layer=K  the weight layer of --probe=ics, 1 = first hidden (default the last hidden)\n"
+    ;
+
+/* The options of lesson 16 (scale invariance), split from help_tail for the same reason as help_columns. */
+static const char help_scale[] =
+    "  --track-norm=K   add the columns w_norm and eff_lr for hidden layer K (1 = the first): see\n"
+    "                   below; trains in double\n"
+    "  --bias-before-bn with --bn=before: keep the bias of each linear layer before BN (what\n"
+    "                   bias=True does in a framework) and add the column bias_grad; trains in double\n"
     "  --help           this text\n";
 
 /* Split from help_tail: ISO C promises string literals only up to 4095 bytes. */
 static const char help_columns[] =
     "\n"
     "Columns: step,loss,test_acc,p15,p50,p85,train_acc,test_loss[,probe or gnorm columns]\n"
+    "         [,w_norm,eff_lr][,bias_grad]\n"
     "  loss       mean training mini-batch loss over the steps since the previous row\n"
     "  test_acc   accuracy on a fixed test batch (the first 1000 test samples) in eval mode;\n"
     "             for the regression set scaled2d: R² on that batch instead\n"
@@ -111,6 +120,11 @@ static const char help_columns[] =
     "  ics_l2       |G - G'|: G the layer's gradient, G' its gradient on the same batch after\n"
     "               the layers below took a plain step -lr*g (internal covariate shift)\n"
     "  ics_cos      cos(G, G')\n"
+    "  w_norm       |W| (Frobenius) of hidden layer K's weights after the row's step\n"
+    "  eff_lr       lr / |W|^2: with BN after the layer, L(c*W) = L(W), so only W's direction\n"
+    "               matters, and a step turns it at this rate (the effective learning rate)\n"
+    "  bias_grad    the largest |dL/db| of the row's step over every bias before BN: 0 up to\n"
+    "               rounding, since BN subtracts the mean the bias adds\n"
     "  gnorm1..gnormB  residual net: the norm of the gradient of every parameter of block 1..B (its\n"
     "               layer norms and both linear layers), the mean over the steps since the previous row\n"
     "\n"
@@ -180,6 +194,11 @@ static int parse_lab_value(TrainOptions *o, int which, const char *where, const 
         else
             return cmd_fail(2, where, "'%s' is not a probe (landscape, ics)", v);
         break;
+    case 5:
+        if (!parse_long(v, 1, MLP_MAX_SIZES - 2, &l))
+            return cmd_fail(2, where, "'%s' is not a hidden layer's number (1 for the first)", v);
+        o->track_norm = l;
+        break;
     case 3: case 4:
         if (!parse_long(v, 1, 100000000, &l))
             return cmd_fail(2, where, "'%s' is not a whole number from 1 to 100000000", v);
@@ -225,18 +244,19 @@ static int parse_shift_value(TrainOptions *o, int which, const char *where, cons
     return 0;
 }
 
-/* The residual net's options and the warm-up (parse_args's names 23 to 26); 0 or a usage error's status. */
+/* The residual net's options and the warm-up (parse_args's names 24 to 27, numbered from 0 here); 0 or a
+ * usage error's status. */
 static int parse_residual_value(TrainOptions *o, int which, const char *where, const char *v)
 {
     long l;
-    if (which == 23) {
+    if (which == 0) {
         if (!resmlp_place_parse(v, &o->norm_place))
             return cmd_fail(2, where, "'%s' is not a place for the norm (pre, post)", v);
-    } else if (which == 24) {
+    } else if (which == 1) {
         if (!parse_long(v, 1, RESMLP_MAX_BLOCKS, &l))
             return cmd_fail(2, where, "'%s' is not a whole number of blocks from 1 to %d", v, RESMLP_MAX_BLOCKS);
         o->blocks = l;
-    } else if (which == 25) {
+    } else if (which == 2) {
         if (!parse_long(v, 2, RESMLP_MAX_WIDTH, &l))
             return cmd_fail(2, where, "'%s' is not a whole width from 2 to %d", v, RESMLP_MAX_WIDTH);
         o->width = l;
@@ -247,7 +267,7 @@ static int parse_residual_value(TrainOptions *o, int which, const char *where, c
         return 0;
     }
     o->residual_option = true;
-    o->residual_where = which == 23 ? "--norm-place" : which == 24 ? "--blocks" : "--width";
+    o->residual_where = which == 0 ? "--norm-place" : which == 1 ? "--blocks" : "--width";
     return 0;
 }
 
@@ -338,8 +358,8 @@ static int parse_value(TrainOptions *o, int which, const char *where, const char
         break;
     case 16: case 17:
         return parse_shift_value(o, which, where, v);
-    case 23: case 24: case 25: case 26:
-        return parse_residual_value(o, which, where, v);
+    case 24: case 25: case 26: case 27:
+        return parse_residual_value(o, which - 24, where, v);
     default:
         return parse_lab_value(o, which - 18, where, v);
     }
@@ -357,7 +377,8 @@ static int check_residual(const TrainOptions *o)
                       : o->norm_given ? "--norm" : o->groups_given ? "--groups" : o->freeze_bn ? "--freeze-bn"
                       : o->bn_noise ? "--bn-noise" : o->weight_decay > 0.0 ? "--weight-decay"
                       : o->probe != TRAIN_PROBE_NONE ? "--probe" : o->probe_every_given ? "--probe-every"
-                      : o->probe_layer_given ? "--probe-layer" : o->precision_given ? "--precision" : NULL;
+                      : o->probe_layer_given ? "--probe-layer" : o->precision_given ? "--precision"
+                      : o->track_norm ? "--track-norm" : o->bias_before_bn ? "--bias-before-bn" : NULL;
     if (other)
         return cmd_fail(2, other, "the residual net (--net=residual) has no such option: it is a stack of "
                         "--blocks relu blocks of --width features with layer norm (--norm-place), trained in "
@@ -406,6 +427,15 @@ static int check_combination(const TrainOptions *o)
     if (o->freeze_bn && (o->bn_noise || o->probe != TRAIN_PROBE_NONE))
         return cmd_fail(2, o->bn_noise ? "--bn-noise" : "--probe", "works with batch statistics, which frozen "
                         "batch norm no longer uses; leave out --freeze-bn");
+    const char *scale = o->track_norm ? "--track-norm" : o->bias_before_bn ? "--bias-before-bn" : NULL;
+    if (o->conv && scale)
+        return cmd_fail(2, scale, "only the MLP has it; leave out --net=conv");
+    if (o->bias_before_bn && o->bn != BN_PLACEMENT_BEFORE)
+        return cmd_fail(2, "--bias-before-bn", "is the bias of a linear layer followed by BN; add --bn=before");
+    if (scale && o->precision_given && !o->double_steps)
+        return cmd_fail(2, scale, "trains in double; leave out --precision=float");
+    if (scale && o->freeze_bn)
+        return cmd_fail(2, scale, "cannot go with --freeze-bn yet; leave one out");
     if (o->probe_every_given && o->probe == TRAIN_PROBE_NONE)
         return cmd_fail(2, "--probe-every", "says how often to probe; add --probe=landscape or --probe=ics");
     return 0;
@@ -422,6 +452,12 @@ static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
         }
         if (parse_option(a, "help", &v))
             return cmd_fail(2, "--help", "takes no value");
+        if (strcmp(a, "--bias-before-bn") == 0) {
+            o->bias_before_bn = true;
+            continue;
+        }
+        if (parse_option(a, "bias-before-bn", &v))
+            return cmd_fail(2, "--bias-before-bn", "takes no value");
         if (strcmp(a, "--zero-init-last") == 0) {
             o->zero_init_last = o->residual_option = true;
             o->residual_where = "--zero-init-last";
@@ -433,7 +469,7 @@ static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
         static const char *const names[] = { "dataset", "net", "hidden", "act", "bn", "steps", "batch",
                                              "lr", "momentum", "seed", "every", "unit", "csv", "norm",
                                              "groups", "precision", "test-shift", "freeze-bn", "bn-noise",
-                                             "weight-decay", "probe", "probe-every", "probe-layer",
+                                             "weight-decay", "probe", "probe-every", "probe-layer", "track-norm",
                                              "norm-place", "blocks", "width", "warmup" };
         int which = -1;
         for (int k = 0; k < (int)(sizeof names / sizeof names[0]); k++)
@@ -662,11 +698,12 @@ int cmd_train(int argc, char **argv)
         o.dataset = "shapes28";
     if (o.freeze_bn)
         o.double_steps = true;      /* the float twin has no frozen mode */
-    if (o.bn_noise || o.weight_decay > 0.0 || o.residual)
-        o.double_steps = true;     /* the float twin has neither; the residual net is double only */
+    if (o.bn_noise || o.weight_decay > 0.0 || o.track_norm || o.bias_before_bn || o.residual)
+        o.double_steps = true;     /* the float twin has none of them; the residual net is double only */
     if (help) {
         char methods[128];
-        printf("%s%s\n%s%s", help_head, norm_method_list(methods, sizeof methods), help_tail, help_columns);
+        printf("%s%s\n%s%s%s", help_head, norm_method_list(methods, sizeof methods), help_tail, help_scale,
+               help_columns);
         return 0;
     }
     TrainRun run;

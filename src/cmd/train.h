@@ -59,6 +59,9 @@ typedef struct TrainOptions {
     bool probe_every_given;
     long probe_layer;           /* --probe-layer=K, 1-based weight layer; 0: the last hidden layer */
     bool probe_layer_given;
+    /* Scale invariance (lesson 16). */
+    long track_norm;            /* --track-norm=K: 1-based hidden layer whose ‖W‖ and lr/‖W‖² are columns; 0: none */
+    bool bias_before_bn;        /* --bias-before-bn: the linear layers before BN keep their bias */
     /* The residual stack (--net=residual, train_residual.c). */
     bool residual;
     NormPlace norm_place;       /* --norm-place=pre|post */
@@ -127,8 +130,9 @@ bool train_hooks_before_step(TrainHooks *hooks, Mlp *mlp, const MlpFloat *twin, 
                              const double *y, int n, BnError *err);
 /* After a successful step: weight decay. */
 void train_hooks_after_step(TrainHooks *hooks, Mlp *mlp);
-/* The probe's extra CSV columns: the header's (",name,...") and a row's (the means of the probes since
- * the previous row, empty fields when there were none); nothing without a probe. Accept NULL. */
+/* The extra CSV columns: the probe's (the means of the probes since the previous row, empty fields when
+ * there were none), then w_norm,eff_lr (--track-norm) and bias_grad (--bias-before-bn) at the row's
+ * step; the header's (",name,...") and a row's. Nothing without them. Accept NULL. */
 void train_hooks_write_header(const TrainHooks *hooks, FILE *out);
 void train_hooks_write_row(TrainHooks *hooks, FILE *out);
 
