@@ -431,7 +431,7 @@ static int check_combination(const TrainOptions *o)
     if (o->conv && scale)
         return cmd_fail(2, scale, "only the MLP has it; leave out --net=conv");
     if (o->bias_before_bn && o->bn != BN_PLACEMENT_BEFORE)
-        return cmd_fail(2, "--bias-before-bn", "is the bias of a linear layer followed by BN; add --bn=before");
+        return cmd_fail(2, "--bias-before-bn", "needs --bn=before (it is the bias of a linear layer followed by BN)");
     if (scale && o->precision_given && !o->double_steps)
         return cmd_fail(2, scale, "trains in double; leave out --precision=float");
     if (scale && o->freeze_bn)
@@ -698,6 +698,10 @@ int cmd_train(int argc, char **argv)
         o.dataset = "shapes28";
     if (o.freeze_bn)
         o.double_steps = true;      /* the float twin has no frozen mode */
+    /* eff_lr is the rate W's direction learns at only where BN makes W scale invariant. */
+    if (o.track_norm && o.bn != BN_PLACEMENT_BEFORE && !help)
+        fprintf(stderr, "bntutor: warning: --track-norm: eff_lr = lr/|W|^2 is the effective learning rate only "
+                "for weights followed by BN (--bn=before)\n");
     if (o.bn_noise || o.weight_decay > 0.0 || o.track_norm || o.bias_before_bn || o.residual)
         o.double_steps = true;     /* the float twin has none of them; the residual net is double only */
     if (help) {
