@@ -117,6 +117,23 @@ Test(convnet_float, the_fused_norm_relu_pooling_and_its_backward_match_a_double_
                 dout[k] = (float)pcg32_normal(&rng);
             kernels_f32_norm_relu_maxpool(out, arg, pick, x, affine, planes, h, w);
             kernels_f32_norm_relu_maxpool_backward(dx, dout, out, arg, x, coef, planes, h, w);
+            /* Without arg and pick (a forward no backward follows): out bit for bit the same, also with a
+             * NaN in the first window (a copy: the checks below read x as it is). */
+            float *out_only = malloc(sizeof(float) * (size_t)windows), *out_nan = malloc(sizeof(float) * (size_t)windows);
+            kernels_f32_norm_relu_maxpool(out_only, NULL, NULL, x, affine, planes, h, w);
+            cr_assert(memcmp(out_only, out, sizeof(float) * (size_t)windows) == 0,
+                      "%s: %dx%d: out alone differs from out with arg and pick", name, h, w);
+            float *x_nan = malloc(sizeof(float) * count);
+            memcpy(x_nan, x, sizeof(float) * count);
+            x_nan[1] = NAN;
+            kernels_f32_norm_relu_maxpool(out_nan, arg, pick, x_nan, affine, planes, h, w);
+            kernels_f32_norm_relu_maxpool(out_only, NULL, NULL, x_nan, affine, planes, h, w);
+            cr_assert(isnan(out_only[0]) && memcmp(out_only, out_nan, sizeof(float) * (size_t)windows) == 0,
+                      "%s: %dx%d with a NaN: out alone differs from out with arg and pick", name, h, w);
+            free(x_nan);
+            free(out_nan);
+            free(out_only);
+            kernels_f32_norm_relu_maxpool(out, arg, pick, x, affine, planes, h, w);
             int k = 0;
             for (int p = 0; p < planes; p++) {
                 const float *af = affine + 4 * p, *cf = coef + 3 * p;
