@@ -963,3 +963,33 @@ int convnet_float_channel_values(double *values, const ConvNetFloat *t, int bloc
     }
     return count;
 }
+
+int convnet_float_conv_values(double *values, const ConvNetFloat *t, int block, int channel)
+{
+    if (block < 0 || block >= CONVNET_BLOCKS || t->capacity < 1)
+        return 0;
+    const FloatBlock *F = &t->block[block];
+    if (channel < 0 || channel >= F->c_out)
+        return 0;
+    int count = 0;
+    for (int s = 0; s < t->batch; s++) {
+        const float *p = F->conv + ((size_t)s * F->c_out + channel) * F->plane;
+        for (int k = 0; k < F->plane; k++)
+            values[count++] = p[k];
+    }
+    return count;
+}
+
+bool convnet_float_channel_stats(const ConvNetFloat *t, int block, int channel, double *mean, double *var)
+{
+    if (block < 0 || block >= CONVNET_BLOCKS || t->capacity < 1 || t->net->config.norm != CONV_NORM_BATCH ||
+        uses_running_stats(t, t->mode))
+        return false;
+    const FloatBlock *F = &t->block[block];
+    if (channel < 0 || channel >= F->c_out)
+        return false;
+    /* Batch norm's sets are its channels. */
+    *mean = F->mean[channel];
+    *var = F->var[channel];
+    return true;
+}
