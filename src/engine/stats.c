@@ -299,7 +299,7 @@ static void radix_order_statistics(double *values, const double *x, int n, const
             picked_total += size;
         }
     }
-    uint64_t *picked = xmalloc(sizeof *picked * (size_t)picked_total + 1);
+    uint64_t *picked = xmalloc(sizeof *picked * ((size_t)picked_total + 1));
     uint64_t *work = xmalloc(sizeof *work * ((size_t)biggest + 1));
     for (int r = 0; r < count; r++) {
         bool first = true;
@@ -312,7 +312,9 @@ static void radix_order_statistics(double *values, const double *x, int n, const
         int m = 0;
         for (int i = 0; i < n; i++) {
             uint64_t key = order_key(x[i] + 0.0);
-            dst[m] = key;   /* written always, kept only when in the bucket (picked has one spare slot) */
+            /* Written always, kept only when in the bucket: a stray write lands on the first slot of the
+             * next region, filled after this one, or on the spare slot at the end of picked. */
+            dst[m] = key;
             m += (unsigned)(key >> RADIX_TOP) == b;
         }
     }
