@@ -15,7 +15,9 @@ found=0
 bin=$(cd "$dir" && pwd)/bntutor
 
 # CPU microseconds per step of a whole `bntutor train` run (startup, data, steps, evaluation, CSV) of
-# STEPS steps: user + system time from GNU time, or wall time without it. Usage: train_us_per_step STEPS ARGS...
+# STEPS steps: user + system time from GNU time, or wall time without it. It is compared with the bare
+# step's median CPU time (not its wall time, which waiting for a busy core inflates).
+# Usage: train_us_per_step STEPS ARGS...
 train_us_per_step() {
     steps=$1
     shift
@@ -98,23 +100,47 @@ bench_playing_pages() {
     echo "== playing_pages (one tutor per page at 100x30, Space pressed, ${secs}s each)"
     XDG_STATE_HOME=$state BNTUTOR_LESSONS=$(pwd)/lessons "$bin" list >"$table.list" || {
         echo "bntutor: bench: playing_pages: bntutor list failed" >&2; rm -rf "$state" "$table" "$table.list"; return 1; }
+    # As in the page-memory sweep: the number before the word "page(s)", "?" where there is none.
     awk '$1 ~ /^[0-9]+$/ {
-            for (i = 2; i < NF; i++) if ($(i + 1) ~ /^pages?$/ && $i ~ /^[0-9]+$/) { print $1, $i; break }
+            pages = ""
+            for (i = 2; i < NF; i++) if ($(i + 1) ~ /^pages?$/ && $i ~ /^[0-9]+$/) { pages = $i; break }
+            print $1, (pages == "" ? "?" : pages)
         }' "$table.list" >"$table.pages"
     tck=$(getconf CLK_TCK)
     pfailed=0
+    swept=0
     while read -r lesson pages; do
+        case $pages in
+            ''|*[!0-9]*)
+                echo "bntutor: bench: playing_pages: lesson $lesson skipped: no page count in 'bntutor list'" >&2
+                pfailed=1
+                continue ;;
+        esac
         p=1
         while [ "$p" -le "$pages" ]; do
-            $tm new-session -d -s play -x 100 -y 30 "env LC_ALL=C.UTF-8 TERM=tmux-256color XDG_STATE_HOME=$state \
-                BNTUTOR_LESSONS=$(pwd)/lessons $bin --lesson=$lesson --page=$p" || { pfailed=1; p=$((p + 1)); continue; }
-            pid=$($tm display -p -t play '#{pane_pid}')
+            # A server that is still exiting can refuse the next one on its socket: one more try.
+            pid=""
+            for try in 1 2; do
+                $tm new-session -d -s play -x 100 -y 30 "env LC_ALL=C.UTF-8 TERM=tmux-256color XDG_STATE_HOME=$state \
+                    BNTUTOR_LESSONS=$(pwd)/lessons $bin --lesson=$lesson --page=$p" 2>/dev/null &&
+                    pid=$($tm display -p -t play '#{pane_pid}' 2>/dev/null)
+                [ -n "$pid" ] && break
+                $tm kill-server 2>/dev/null
+                sleep 0.5
+            done
+            if [ -z "$pid" ]; then
+                echo "bntutor: bench: playing_pages: lesson $lesson page $p: tmux did not start it" >&2
+                pfailed=1
+                p=$((p + 1))
+                continue
+            fi
             sleep 1
             $tm send-keys -t play Space
             t0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null)
             sleep "$secs"
             t1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null)
             $tm kill-server 2>/dev/null
+            sleep 0.2
             if [ -z "$t0" ] || [ -z "$t1" ]; then
                 echo "bntutor: bench: playing_pages: lesson $lesson page $p: the tutor exited" >&2
                 pfailed=1
@@ -124,7 +150,13 @@ bench_playing_pages() {
             fi
             p=$((p + 1))
         done
+        swept=$((swept + 1))
     done <"$table.pages"
+    listed=$(grep -c '^ *[0-9-]' "$table.list")
+    if [ "$swept" -ne "$listed" ] || [ "$swept" -eq 0 ]; then
+        echo "bntutor: bench: playing_pages: swept $swept of the $listed lessons 'bntutor list' shows" >&2
+        pfailed=1
+    fi
     sort -rn "$table" | awk -v top="$top" '
         { sum += $1; n++ }
         NR <= top { printf "  %6.2f%% of a core  lesson %s page %s\n", $1, $2, $3 }
@@ -162,6 +194,7 @@ bench_conv_vs_torch() {
             "$cpy" "$here/../bench/torch_conv_step.py" | tee -a "$conv_round" | grep -v '^RESULT ' || conv_status=1
         fi
         ours_float=$(sed -n 's/^RESULT conv_step_float_bn_us //p' "$conv_round")
+        ours_float_cpu=$(sed -n 's/^RESULT conv_step_float_bn_cpu_us //p' "$conv_round")
         ours_double=$(sed -n 's/^RESULT conv_step_bn_us //p' "$conv_round")
         for kind in float64 float32; do
             theirs=$(sed -n "s/^RESULT torch_conv_step_${kind}_us //p" "$conv_round")
@@ -172,10 +205,10 @@ bench_conv_vs_torch() {
         done
         sed -n 's/^RESULT conv_gflops /gflops /p; s/^RESULT peak_gflops /peak /p' "$conv_round" >>"$conv_ratios"
         whole=$(train_us_per_step "${BENCH_CONV_STEPS:-1000}" --net=conv --batch=32) || conv_status=1
-        if [ -n "$whole" ] && [ -n "$ours_float" ]; then
-            whole_ratio=$(awk -v w="$whole" -v o="$ours_float" 'BEGIN { printf "%.3f", w / o }')
-            echo "  bntutor train --net=conv --batch=32: $whole us/step, ${whole_ratio}x the bare float step"
-            echo "whole $whole_ratio $whole $ours_float" >>"$conv_ratios"
+        if [ -n "$whole" ] && [ -n "$ours_float_cpu" ]; then
+            whole_ratio=$(awk -v w="$whole" -v o="$ours_float_cpu" 'BEGIN { printf "%.3f", w / o }')
+            echo "  bntutor train --net=conv --batch=32: $whole us of CPU per step, ${whole_ratio}x the bare float step's $ours_float_cpu"
+            echo "whole $whole_ratio $whole $ours_float_cpu" >>"$conv_ratios"
         fi
         cat "$conv_round" >>"$results"
         rm -f "$conv_round"
@@ -288,15 +321,16 @@ while [ "$r" -le "$rounds" ]; do
     fi
     # bntutor's float step (what `bntutor train` takes) and its double step (the lessons' scenes).
     ours=$(sed -n 's/^RESULT train_step_bn_before_us //p' "$round")
+    ours_cpu=$(sed -n 's/^RESULT train_step_bn_before_cpu_us //p' "$round")
     ours_double=$(sed -n 's/^RESULT train_step_double_bn_before_us //p' "$round")
     sed -n 's/^RESULT train_gflops /gflops /p; s/^RESULT peak_gflops /peak /p' "$round" >>"$ratios"
     # The whole run of the paper network with the benchmark's settings, per step, against its bare step.
     whole=$(train_us_per_step "${BENCH_TRAIN_STEPS:-3000}" --net=paper --dataset=synth784 --bn=before --batch=60 \
         --lr=0.5) || status=1
-    if [ -n "$whole" ] && [ -n "$ours" ]; then
-        whole_ratio=$(awk -v w="$whole" -v o="$ours" 'BEGIN { printf "%.3f", w / o }')
-        echo "  bntutor train --net=paper --bn=before --batch=60: $whole us/step, ${whole_ratio}x the bare float step"
-        echo "whole $whole_ratio $whole $ours" >>"$ratios"
+    if [ -n "$whole" ] && [ -n "$ours_cpu" ]; then
+        whole_ratio=$(awk -v w="$whole" -v o="$ours_cpu" 'BEGIN { printf "%.3f", w / o }')
+        echo "  bntutor train --net=paper --bn=before --batch=60: $whole us of CPU per step, ${whole_ratio}x the bare float step's $ours_cpu"
+        echo "whole $whole_ratio $whole $ours_cpu" >>"$ratios"
     fi
     for kind in float64 float32; do
         theirs=$(sed -n "s/^RESULT torch_step_${kind}_us //p" "$round")

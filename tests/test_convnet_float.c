@@ -117,6 +117,23 @@ Test(convnet_float, the_fused_norm_relu_pooling_and_its_backward_match_a_double_
                 dout[k] = (float)pcg32_normal(&rng);
             kernels_f32_norm_relu_maxpool(out, arg, pick, x, affine, planes, h, w);
             kernels_f32_norm_relu_maxpool_backward(dx, dout, out, arg, x, coef, planes, h, w);
+            /* Without arg and pick (a forward no backward follows): out bit for bit the same, also with a
+             * NaN in the first window (a copy: the checks below read x as it is). */
+            float *out_only = malloc(sizeof(float) * (size_t)windows), *out_nan = malloc(sizeof(float) * (size_t)windows);
+            kernels_f32_norm_relu_maxpool(out_only, NULL, NULL, x, affine, planes, h, w);
+            cr_assert(memcmp(out_only, out, sizeof(float) * (size_t)windows) == 0,
+                      "%s: %dx%d: out alone differs from out with arg and pick", name, h, w);
+            float *x_nan = malloc(sizeof(float) * count);
+            memcpy(x_nan, x, sizeof(float) * count);
+            x_nan[1] = NAN;
+            kernels_f32_norm_relu_maxpool(out_nan, arg, pick, x_nan, affine, planes, h, w);
+            kernels_f32_norm_relu_maxpool(out_only, NULL, NULL, x_nan, affine, planes, h, w);
+            cr_assert(isnan(out_only[0]) && memcmp(out_only, out_nan, sizeof(float) * (size_t)windows) == 0,
+                      "%s: %dx%d with a NaN: out alone differs from out with arg and pick", name, h, w);
+            free(x_nan);
+            free(out_nan);
+            free(out_only);
+            kernels_f32_norm_relu_maxpool(out, arg, pick, x, affine, planes, h, w);
             int k = 0;
             for (int p = 0; p < planes; p++) {
                 const float *af = affine + 4 * p, *cf = coef + 3 * p;
@@ -591,4 +608,50 @@ Test(convnet_float, one_channel_again_equals_the_whole_second_pass_for_every_nor
             convnet_float_destroy(cut);
             convnet_destroy(net);
         }
+}
+
+/* What the conv-bn scene reads off the twin: a channel's convolution output and batch norm's statistics
+ * of the last batch-statistics forward, against the double network's after the same forward. */
+Test(convnet_float, conv_values_and_batch_norm_statistics_match_the_double_network)
+{
+    enum { N = 5, SIDE = 8, C1 = 2, C2 = 4 };
+    double x[N * SIDE * SIDE], a[N * SIDE * SIDE], b2[N * SIDE * SIDE];
+    for (int i = 0; i < N * SIDE * SIDE; i++)
+        x[i] = (double)((i * 7919) % 29) / 9.0 + 0.5;     /* away from 0: a mean to subtract */
+    for (int norm = CONV_NORM_NONE; norm < norm_method_count(); norm++) {
+        ConvNet *net = make((ConvNorm)norm, POOL_MAX, SIDE, C1, C2, 3, 5);
+        ConvNetFloat *twin = convnet_float_create(net);
+        BnError err = { 0 };
+        cr_assert(convnet_forward(net, x, N, CONVNET_MODE_BATCH_STATS, &err), "%s", err.message);
+        cr_assert(convnet_float_forward(twin, x, N, CONVNET_MODE_BATCH_STATS, &err), "%s", err.message);
+        bool batch_norm = norm == CONV_NORM_BATCH;
+        for (int blk = 0; blk < CONVNET_BLOCKS; blk++)
+            for (int c = 0; c < net->block[blk].c_out; c++) {
+                int want = convnet_channel_values(a, net, blk, net->block[blk].conv, c);
+                int got = convnet_float_conv_values(b2, twin, blk, c);
+                cr_assert_eq(got, want, "norm %s block %d channel %d: %d values, %d expected",
+                             convnet_norm_name((ConvNorm)norm), blk, c, got, want);
+                for (int i = 0; i < got; i++)
+                    check_close(b2[i], a[i], 1e-5, 1.0, "norm %s block %d channel %d value %d",
+                                convnet_norm_name((ConvNorm)norm), blk, c, i);
+                double m = -1.0, v = -1.0;
+                bool has = convnet_float_channel_stats(twin, blk, c, &m, &v);
+                cr_assert_eq(has, batch_norm, "norm %s: statistics %s", convnet_norm_name((ConvNorm)norm),
+                             has ? "given" : "missing");
+                if (has) {
+                    check_close(m, net->block[blk].chan_mean[c], 1e-5, 1.0, "block %d channel %d: mean", blk, c);
+                    check_close(v, net->block[blk].chan_var[c], 1e-5, 1.0, "block %d channel %d: variance", blk, c);
+                }
+            }
+        double m, v;
+        cr_assert_eq(convnet_float_conv_values(b2, twin, CONVNET_BLOCKS, 0), 0, "a block past the last");
+        cr_assert_eq(convnet_float_conv_values(b2, twin, 0, C1), 0, "a channel past the last");
+        cr_assert_not(convnet_float_channel_stats(twin, 1, C2, &m, &v), "a channel past the last");
+        /* Eval mode normalizes with the running statistics: no batch statistics to give. */
+        cr_assert(convnet_float_forward(twin, x, N, CONVNET_MODE_EVAL, &err), "%s", err.message);
+        cr_assert_not(convnet_float_channel_stats(twin, 0, 0, &m, &v), "norm %s: statistics after an eval forward",
+                      convnet_norm_name((ConvNorm)norm));
+        convnet_float_destroy(twin);
+        convnet_destroy(net);
+    }
 }

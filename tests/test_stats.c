@@ -198,29 +198,34 @@ Test(stats, percentiles_by_selection_equal_those_of_a_full_sort_on_ties_and_many
 {
     /* Values from a few levels (many ties, as a relu's zeros), then spread values, at several sizes. */
     static const int sizes[] = { 1, 2, 3, 10, 101, 1000, 196000 };
-    static const double ps[] = { 0.0, 15.0, 50.0, 85.0, 99.9, 100.0 };
+    /* In ascending order and mixed: each selection narrows the next one's range to between earlier ones. */
+    static const double orders[2][6] = { { 0.0, 15.0, 50.0, 85.0, 99.9, 100.0 },
+                                         { 85.0, 0.0, 100.0, 50.0, 99.9, 15.0 } };
     unsigned seed = 7;
-    for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++)
-        for (int kind = 0; kind < 2; kind++) {
-            int n = sizes[z];
-            double *x = malloc(sizeof(double) * (size_t)n), *sorted = malloc(sizeof(double) * (size_t)n);
-            for (int i = 0; i < n; i++) {
-                seed = seed * 1103515245u + 12345u;
-                x[i] = kind == 0 ? (double)((seed >> 16) % 5) : (double)(seed >> 8) / 65536.0 - 100.0;
+    for (int o = 0; o < 2; o++)
+        for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++)
+            for (int kind = 0; kind < 2; kind++) {
+                const double *ps = orders[o];
+                int n = sizes[z];
+                double *x = malloc(sizeof(double) * (size_t)n), *sorted = malloc(sizeof(double) * (size_t)n);
+                for (int i = 0; i < n; i++) {
+                    seed = seed * 1103515245u + 12345u;
+                    x[i] = kind == 0 ? (double)((seed >> 16) % 5) : (double)(seed >> 8) / 65536.0 - 100.0;
+                }
+                memcpy(sorted, x, sizeof(double) * (size_t)n);
+                qsort(sorted, (size_t)n, sizeof(double), ascending);
+                double got[6];
+                stats_percentiles(got, x, n, ps, 6);
+                for (int j = 0; j < 6; j++) {
+                    double h = (n - 1) * (ps[j] / 100.0);
+                    int i = (int)floor(h);
+                    double want = i >= n - 1   ? sorted[n - 1]
+                                  : h - i == 0.0 ? sorted[i]
+                                                 : sorted[i] + (h - i) * (sorted[i + 1] - sorted[i]);
+                    cr_assert_eq(got[j], want, "order %d, n=%d kind %d: p%g is %.17g, a sort gives %.17g", o, n, kind,
+                                 ps[j], got[j], want);
+                }
+                free(x);
+                free(sorted);
             }
-            memcpy(sorted, x, sizeof(double) * (size_t)n);
-            qsort(sorted, (size_t)n, sizeof(double), ascending);
-            double got[6];
-            stats_percentiles(got, x, n, ps, 6);
-            for (int j = 0; j < 6; j++) {
-                double h = (n - 1) * (ps[j] / 100.0);
-                int i = (int)floor(h);
-                double want = i >= n - 1 ? sorted[n - 1]
-                                         : h - i == 0.0 ? sorted[i] : sorted[i] + (h - i) * (sorted[i + 1] - sorted[i]);
-                cr_assert_eq(got[j], want, "n=%d kind %d: p%g is %.17g, a sort gives %.17g", n, kind, ps[j], got[j],
-                             want);
-            }
-            free(x);
-            free(sorted);
-        }
 }

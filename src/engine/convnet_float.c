@@ -274,18 +274,23 @@ static void col2im(float *dx, float *dcols, int c_in, int h, int w)
     }
 }
 
+/* Sample s's convolution: F->conv's planes of s from the block's input in. */
+static void conv_forward_sample(ConvNetFloat *t, FloatBlock *F, const float *in, int s)
+{
+    im2col(t->cols, in + (size_t)s * F->c_in * F->plane, F->c_in, F->side, F->side);
+    float *y = F->conv + (size_t)s * F->c_out * F->plane;
+    /* y (C_out, H·W) = W (C_out, C_in·9) · cols */
+    kernels_f32_matmul(y, F->plane, F->w, F->k, 1, t->cols, F->plane, F->c_out, F->plane, F->k);
+    if (F->b)
+        for (int co = 0; co < F->c_out; co++)
+            for (int p = 0; p < F->plane; p++)
+                y[(size_t)co * F->plane + p] += F->b[co];
+}
+
 static void conv_forward_f(ConvNetFloat *t, FloatBlock *F, const float *in, int n)
 {
-    for (int s = 0; s < n; s++) {
-        im2col(t->cols, in + (size_t)s * F->c_in * F->plane, F->c_in, F->side, F->side);
-        float *y = F->conv + (size_t)s * F->c_out * F->plane;
-        /* y (C_out, H·W) = W (C_out, C_in·9) · cols */
-        kernels_f32_matmul(y, F->plane, F->w, F->k, 1, t->cols, F->plane, F->c_out, F->plane, F->k);
-        if (F->b)
-            for (int co = 0; co < F->c_out; co++)
-                for (int p = 0; p < F->plane; p++)
-                    y[(size_t)co * F->plane + p] += F->b[co];
-    }
+    for (int s = 0; s < n; s++)
+        conv_forward_sample(t, F, in, s);
 }
 
 /* Sample s: dW and db accumulated, dx (the block's input gradient) overwritten when not NULL. */
@@ -379,16 +384,15 @@ static bool fused(const ConvNetFloat *t)
            (norm == CONV_NORM_NONE || !norm_descriptor(convnet_norm_method(norm))->params_per_element);
 }
 
-/* The fused path's forward after the convolution: each plane's (mean, rstd, γ, β), then one pass. */
-static void fused_forward(ConvNetFloat *t, FloatBlock *F, ConvNetBlock *B, int n, ConvNetMode mode)
+/* The fused path's per-plane (mean, rstd, γ, β) into F->affine: from the running statistics in eval
+ * mode, else from the sets' statistics, which norm_statistics must have computed. */
+static void fused_affine(ConvNetFloat *t, FloatBlock *F, ConvNetBlock *B, int n, ConvNetMode mode)
 {
     const ConvNet *net = t->net;
     ConvNorm norm = net->config.norm;
     NormMethod method = convnet_norm_method(norm);
     int c = F->c_out;
     bool eval_batch = uses_running_stats(t, mode);
-    if (norm != CONV_NORM_NONE && !eval_batch)
-        norm_statistics(t, F, B, n, mode);
     for (int s = 0; s < n; s++)
         for (int ch = 0; ch < c; ch++) {
             float *af = F->affine + 4 * ((size_t)s * c + ch);
@@ -407,7 +411,18 @@ static void fused_forward(ConvNetFloat *t, FloatBlock *F, ConvNetBlock *B, int n
             af[2] = F->gamma[ch];
             af[3] = norm_descriptor(method)->no_shift ? 0.0f : F->beta[ch];
         }
-    kernels_f32_norm_relu_maxpool(F->out, F->arg, F->pick, F->conv, F->affine, n * c, F->side, F->side);
+}
+
+/* The fused path's forward after the convolution: each plane's (mean, rstd, γ, β), then one pass. */
+static void fused_forward(ConvNetFloat *t, FloatBlock *F, ConvNetBlock *B, int n, ConvNetMode mode)
+{
+    if (t->net->config.norm != CONV_NORM_NONE && !uses_running_stats(t, mode))
+        norm_statistics(t, F, B, n, mode);
+    fused_affine(t, F, B, n, mode);
+    /* Which value each window picked matters only to a training step's backward. */
+    bool picks = mode == CONVNET_MODE_TRAIN;
+    kernels_f32_norm_relu_maxpool(F->out, picks ? F->arg : NULL, picks ? F->pick : NULL, F->conv, F->affine,
+                                  n * F->c_out, F->side, F->side);
 }
 
 /* The fused path's backward coefficients: each plane's Σ dy and Σ dy·x̂ read off the pooled arrays, dγ
@@ -657,9 +672,45 @@ bool convnet_float_reforward(ConvNetFloat *t, ConvNetMode mode, BnError *err)
     return forward_blocks(t, t->batch, mode, true);
 }
 
+/* Whether every plane's normalization is known before any convolution runs (no norm, or eval mode's
+ * running statistics), so that a forward may take the samples one at a time through every block. */
+static bool per_sample_forward(const ConvNetFloat *t, ConvNetMode mode)
+{
+    return fused(t) && (t->net->config.norm == CONV_NORM_NONE || uses_running_stats(t, mode));
+}
+
+/* forward_blocks when per_sample_forward: the same arithmetic on every value, but each sample's maps
+ * are pooled while they are still in cache rather than after the whole batch's convolution. */
+static void forward_by_sample(ConvNetFloat *t, int n, ConvNetMode mode, bool keep_first_conv)
+{
+    ConvNet *net = t->net;
+    for (int b = 0; b < CONVNET_BLOCKS; b++)
+        fused_affine(t, &t->block[b], &net->block[b], n, mode);
+    bool picks = mode == CONVNET_MODE_TRAIN;     /* as in fused_forward */
+    for (int s = 0; s < n; s++) {
+        const float *in = t->input;
+        for (int b = 0; b < CONVNET_BLOCKS; b++) {
+            FloatBlock *F = &t->block[b];
+            if (b > 0 || !keep_first_conv)
+                conv_forward_sample(t, F, in, s);
+            size_t planes = (size_t)s * F->c_out, windows = (size_t)F->plane / 4;
+            kernels_f32_norm_relu_maxpool(F->out + planes * windows, picks ? F->arg + planes * windows : NULL,
+                                          picks ? F->pick + planes * windows : NULL, F->conv + planes * F->plane,
+                                          F->affine + 4 * planes, F->c_out, F->side, F->side);
+            in = F->out;
+        }
+    }
+    kernels_f32_matmul_bt(t->logits, t->block[CONVNET_BLOCKS - 1].out, t->w_fc, t->b_fc, n, net->config.classes,
+                          net->features);
+}
+
 static bool forward_blocks(ConvNetFloat *t, int n, ConvNetMode mode, bool keep_first_conv)
 {
     ConvNet *net = t->net;
+    if (per_sample_forward(t, mode)) {
+        forward_by_sample(t, n, mode, keep_first_conv);
+        return true;
+    }
     const float *in = t->input;
     for (int b = 0; b < CONVNET_BLOCKS; b++) {
         FloatBlock *F = &t->block[b];
@@ -911,4 +962,34 @@ int convnet_float_channel_values(double *values, const ConvNetFloat *t, int bloc
             values[count++] = af[2] * ((p[k] - af[0]) * af[1]) + af[3];
     }
     return count;
+}
+
+int convnet_float_conv_values(double *values, const ConvNetFloat *t, int block, int channel)
+{
+    if (block < 0 || block >= CONVNET_BLOCKS || t->capacity < 1)
+        return 0;
+    const FloatBlock *F = &t->block[block];
+    if (channel < 0 || channel >= F->c_out)
+        return 0;
+    int count = 0;
+    for (int s = 0; s < t->batch; s++) {
+        const float *p = F->conv + ((size_t)s * F->c_out + channel) * F->plane;
+        for (int k = 0; k < F->plane; k++)
+            values[count++] = p[k];
+    }
+    return count;
+}
+
+bool convnet_float_channel_stats(const ConvNetFloat *t, int block, int channel, double *mean, double *var)
+{
+    if (block < 0 || block >= CONVNET_BLOCKS || t->capacity < 1 || t->net->config.norm != CONV_NORM_BATCH ||
+        uses_running_stats(t, t->mode))
+        return false;
+    const FloatBlock *F = &t->block[block];
+    if (channel < 0 || channel >= F->c_out)
+        return false;
+    /* Batch norm's sets are its channels. */
+    *mean = F->mean[channel];
+    *var = F->var[channel];
+    return true;
 }

@@ -81,6 +81,15 @@ int convnet_float_channel_values(double *values, const ConvNetFloat *twin, int b
 int convnet_float_channel_values_again(double *values, ConvNetFloat *twin, ConvNetMode mode, int channel,
                                        BnError *err);
 
+/* Channel `channel` of block `block`'s convolution output (before any norm) in the last forward, all
+ * samples, into values: (n·side²). Returns the count written (0 for a bad block or channel). */
+int convnet_float_conv_values(double *values, const ConvNetFloat *twin, int block, int channel);
+
+/* The mean and biased variance (in double, as the running update takes them) that batch norm used for
+ * channel `channel` of block `block` in the last forward with batch statistics. False when the norm is
+ * not batch norm, the last forward used the running statistics, or block or channel do not exist. */
+bool convnet_float_channel_stats(const ConvNetFloat *twin, int block, int channel, double *mean, double *var);
+
 /* Copies the twin's parameters into its ConvNet (as double). */
 void convnet_float_store(const ConvNetFloat *twin);
 /* Copies the ConvNet's parameters into the twin (after they were changed on the double side). */

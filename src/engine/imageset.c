@@ -46,12 +46,13 @@ static Segment segment_make(double ax, double ay, double bx, double by)
     return (Segment){ ax, ay, dx, dy, dx * dx + dy * dy };
 }
 
-static double segment_distance(const Segment *g, double px, double py)
+/* The squared distance from (px, py) to the segment. */
+static double segment_distance_sq(const Segment *g, double px, double py)
 {
     double t = ((px - g->ax) * g->dx + (py - g->ay) * g->dy) / g->len2;
     t = t < 0 ? 0 : t > 1 ? 1 : t;
     double ex = px - (g->ax + t * g->dx), ey = py - (g->ay + t * g->dy);
-    return sqrt(ex * ex + ey * ey);
+    return ex * ex + ey * ey;
 }
 
 /* The shape's parameters, drawn once per image. */
@@ -107,9 +108,13 @@ static void shape_values(double *v, const Shape *s)
         double cs = s->cos_angle, sn = s->sin_angle, l = s->size;
         Segment g1 = segment_make(s->cx - l * cs, s->cy - l * sn, s->cx + l * cs, s->cy + l * sn);
         Segment g2 = segment_make(s->cx + l * sn, s->cy - l * cs, s->cx - l * sn, s->cy + l * cs);
+        /* The nearer of the two bars: sqrt is correctly rounded and so never reverses an order, and the
+         * root of the smaller square is the smaller of the two roots, one root per pixel. */
         for (int r = 0; r < side; r++)
-            for (int c = 0; c < side; c++)
-                v[r * side + c] = stroke(fmin(segment_distance(&g1, c, r), segment_distance(&g2, c, r)), s->thickness);
+            for (int c = 0; c < side; c++) {
+                double d1 = segment_distance_sq(&g1, c, r), d2 = segment_distance_sq(&g2, c, r);
+                v[r * side + c] = stroke(sqrt(d1 < d2 ? d1 : d2), s->thickness);
+            }
         break;
     }
     default:

@@ -340,8 +340,10 @@ static void norm_relu_maxpool_portable(float *out, int32_t *arg, float *pick, co
                     best = take ? k : best;
                 }
                 *out++ = top < 0.0f ? 0.0f : top;
-                *arg++ = best;
-                *pick++ = top_xh;
+                if (arg) {
+                    *arg++ = best;
+                    *pick++ = top_xh;
+                }
             }
         }
     }
@@ -895,9 +897,49 @@ static AVX2 void relu_maxpool_backward_avx2(float *dx, const float *dout, const 
     }
 }
 
+/* norm_relu_maxpool_avx2 for out alone (a forward no backward follows): the same windows, values and
+ * picks, without the blends and stores of which value and which x̂ won. */
+static AVX2 void norm_relu_maxpool_out_avx2(float *out, const float *x, const float *affine, int planes, int h, int w)
+{
+    int oh = h / 2, ow = w / 2;
+    const __m256 zero = _mm256_setzero_ps();
+    for (int plane = 0; plane < planes; plane++) {
+        const float *in = x + (long)plane * h * w, *af = affine + 4 * plane;
+        const __m256 m = _mm256_set1_ps(af[0]), r = _mm256_set1_ps(af[1]), g = _mm256_set1_ps(af[2]),
+                     b = _mm256_set1_ps(af[3]);
+        for (int i = 0; i < oh; i++, out += ow) {
+            const float *r0 = in + 2 * i * w, *r1 = r0 + w;
+            for (int j = 0; j < ow; j += 8) {
+                int windows = ow - j < 8 ? ow - j : 8;
+                __m256i m_lo = tail_mask(2 * windows < 8 ? 2 * windows : 8);
+                __m256i m_hi = tail_mask(2 * windows > 8 ? 2 * windows - 8 : 0);
+                __m256 v[4];
+                deinterleave(_mm256_maskload_ps(r0 + 2 * j, m_lo), _mm256_maskload_ps(r0 + 2 * j + 8, m_hi), &v[0],
+                             &v[1]);
+                deinterleave(_mm256_maskload_ps(r1 + 2 * j, m_lo), _mm256_maskload_ps(r1 + 2 * j + 8, m_hi), &v[2],
+                             &v[3]);
+                for (int k = 0; k < 4; k++)
+                    v[k] = _mm256_fmadd_ps(g, _mm256_mul_ps(_mm256_sub_ps(v[k], m), r), b);
+                __m256 best = v[0];
+                for (int k = 1; k < 4; k++) {
+                    __m256 take = _mm256_or_ps(_mm256_cmp_ps(v[k], best, _CMP_GT_OQ),
+                                               _mm256_and_ps(_mm256_cmp_ps(v[k], v[k], _CMP_UNORD_Q),
+                                                             _mm256_cmp_ps(best, best, _CMP_ORD_Q)));
+                    best = _mm256_blendv_ps(best, v[k], take);
+                }
+                store_lanes(out + j, _mm256_max_ps(zero, best), windows);
+            }
+        }
+    }
+}
+
 static AVX2 void norm_relu_maxpool_avx2(float *out, int32_t *arg, float *pick, const float *x, const float *affine,
                                         int planes, int h, int w)
 {
+    if (!arg) {
+        norm_relu_maxpool_out_avx2(out, x, affine, planes, h, w);
+        return;
+    }
     int oh = h / 2, ow = w / 2;
     const __m256 zero = _mm256_setzero_ps();
     for (int plane = 0; plane < planes; plane++) {

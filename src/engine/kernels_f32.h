@@ -58,7 +58,8 @@ void kernels_f32_relu_maxpool_backward(float *dx, const float *dout, const float
 
 /* The same pooling after a per-plane normalization, fused into one pass over x: for plane p with
  * affine[4p..4p+3] = (mean, rstd, γ, β), each value's x̂ = (x − mean)·rstd and normed = γ·x̂ + β; out and
- * arg as kernels_f32_relu_maxpool gives for normed, and pick (same shape) the x̂ of each window's pick. */
+ * arg as kernels_f32_relu_maxpool gives for normed, and pick (same shape) the x̂ of each window's pick.
+ * arg and pick both NULL: out alone, the same values, faster (for a forward no backward follows). */
 void kernels_f32_norm_relu_maxpool(float *out, int32_t *arg, float *pick, const float *x, const float *affine,
                                    int planes, int h, int w);
 /* Its backward, with the normalization's backward folded in: for plane p with coef[3p..3p+2] = (a, b, c),

@@ -1,10 +1,11 @@
-/* The 'conv-bn' scene: batch norm inside a small conv net training on 28×28 images: one channel's feature maps before and after BN, every channel's statistics, and the running statistics converging (scene layer). */
+/* The 'conv-bn' scene: batch norm inside a small conv net training on 28×28 images (in float): one channel's feature maps before and after BN, every channel's statistics, and the running statistics converging (scene layer). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/convnet.h"
+#include "engine/convnet_float.h"
 #include "engine/optimizer.h"
 #include "engine/stats.h"
 #include "scene/imagesrc.h"
@@ -29,12 +30,15 @@ enum {
 
 typedef struct ConvBn {
     ImageSource src;
-    ConvNet *net;
+    ConvNet *net;                   /* the network's shape, its running statistics (in double) and, after
+                                     * every step, a copy of the twin's parameters (γ and β shown) */
+    ConvNetFloat *twin;             /* takes the steps and every forward, in float */
     Sgd *sgd;
     BatchSampler sampler;
     int batch;
     int idx[CB_BATCH_MAX];
-    double *bx, by[CB_BATCH_MAX];   /* (batch, 784), (batch) */
+    float *bx;                      /* (batch, 784) */
+    double by[CB_BATCH_MAX];        /* (batch) */
     double *values;                 /* (batch · 28²) one channel's values, for the histograms */
     long step, steps_max;
     double loss;
@@ -62,19 +66,21 @@ static void cb_probe(ConvBn *s)
 {
     double sum[CONVNET_BLOCKS][CB_CMAX] = { { 0 } }, sq[CONVNET_BLOCKS][CB_CMAX] = { { 0 } };
     int chunks = 0, right = 0, seen = 0;
-    double *x = xmalloc(sizeof *x * (size_t)s->batch * 784);
+    /* The twin's own input buffer: the chunks need no copy (the batch shown is kept in s->bx). */
+    float *x = convnet_float_input(s->twin, s->batch);
     double y[CB_BATCH_MAX];
     int idx[CB_BATCH_MAX];
     for (int start = 0; start + s->batch <= s->src.train->n; start += s->batch) {
         for (int k = 0; k < s->batch; k++)
             idx[k] = start + k;
-        dataset_gather(s->src.train, idx, s->batch, x, y);
+        dataset_gather_float(s->src.train, idx, s->batch, x, y);
         BnError err = { 0 };
-        if (!convnet_forward(s->net, x, s->batch, CONVNET_MODE_BATCH_STATS, &err))
+        if (!convnet_float_forward_f32(s->twin, x, s->batch, CONVNET_MODE_BATCH_STATS, &err))
             break;
         for (int b = 0; b < CONVNET_BLOCKS; b++)
             for (int c = 0; c < cb_channels(s, b); c++) {
-                double m = s->net->block[b].chan_mean[c], v = s->net->block[b].chan_var[c];
+                double m = NAN, v = NAN;
+                convnet_float_channel_stats(s->twin, b, c, &m, &v);
                 sum[b][c] += m;
                 sq[b][c] += v + m * m;
             }
@@ -83,14 +89,13 @@ static void cb_probe(ConvBn *s)
     for (int start = 0; start + s->batch <= s->src.test->n; start += s->batch) {
         for (int k = 0; k < s->batch; k++)
             idx[k] = start + k;
-        dataset_gather(s->src.test, idx, s->batch, x, y);
+        dataset_gather_float(s->src.test, idx, s->batch, x, y);
         BnError err = { 0 };
-        if (!convnet_forward(s->net, x, s->batch, CONVNET_MODE_EVAL, &err))
+        if (!convnet_float_forward_f32(s->twin, x, s->batch, CONVNET_MODE_EVAL, &err))
             break;
-        right += (int)lround(convnet_accuracy(s->net, y) * s->batch);
+        right += (int)lround(convnet_float_accuracy(s->twin, y) * s->batch);
         seen += s->batch;
     }
-    free(x);
     for (int b = 0; b < CONVNET_BLOCKS; b++)
         for (int c = 0; c < cb_channels(s, b); c++) {
             double m = chunks ? sum[b][c] / chunks : NAN;
@@ -106,8 +111,10 @@ static void cb_record(ConvBn *s)
     for (int b = 0; b < CONVNET_BLOCKS; b++) {
         const ConvNetBlock *k = &s->net->block[b];
         for (int c = 0; c < k->c_out; c++) {
-            history_push(&s->batch_mean[b][c], s->step, k->chan_mean[c]);
-            history_push(&s->batch_var[b][c], s->step, k->chan_var[c]);
+            double m = NAN, v = NAN;
+            convnet_float_channel_stats(s->twin, b, c, &m, &v);
+            history_push(&s->batch_mean[b][c], s->step, m);
+            history_push(&s->batch_var[b][c], s->step, v);
             history_push(&s->run_mean[b][c], s->step, k->running_mean[c]);
             history_push(&s->run_var[b][c], s->step, k->running_var[c]);
         }
@@ -117,7 +124,7 @@ static void cb_record(ConvBn *s)
 static void cb_next_batch(ConvBn *s)
 {
     sampler_next(&s->sampler, s->idx, s->batch);
-    dataset_gather(s->src.train, s->idx, s->batch, s->bx, s->by);
+    dataset_gather_float(s->src.train, s->idx, s->batch, s->bx, s->by);
 }
 
 static void cb_destroy(void *self)
@@ -126,6 +133,7 @@ static void cb_destroy(void *self)
     if (!s)
         return;
     imagesrc_free(&s->src);
+    convnet_float_destroy(s->twin);
     convnet_destroy(s->net);
     sgd_destroy(s->sgd);
     if (s->sampler.order)
@@ -171,6 +179,7 @@ static void *cb_create(const LessonPage *page, uint64_t seed, BnError *err)
         cb_destroy(s);
         return NULL;
     }
+    s->twin = convnet_float_create(s->net);
     s->sgd = sgd_create(s->net->num_params, lesson_page_real(page, "lr"), 0.0);
     s->batch = (int)batch;
     s->steps_max = lesson_page_int(page, "steps");
@@ -181,7 +190,7 @@ static void *cb_create(const LessonPage *page, uint64_t seed, BnError *err)
      * at 0 and 1, and the first training step then uses this very batch. */
     cb_next_batch(s);
     BnError ferr = { 0 };
-    if (!convnet_forward(s->net, s->bx, s->batch, CONVNET_MODE_BATCH_STATS, &ferr)) {
+    if (!convnet_float_forward_f32(s->twin, s->bx, s->batch, CONVNET_MODE_BATCH_STATS, &ferr)) {
         error_set(err, "", "%s", ferr.message);
         cb_destroy(s);
         return NULL;
@@ -189,7 +198,7 @@ static void *cb_create(const LessonPage *page, uint64_t seed, BnError *err)
     cb_record(s);
     cb_probe(s);
     /* cb_probe ran other images through the net: put the first batch's forward back for drawing. */
-    convnet_forward(s->net, s->bx, s->batch, CONVNET_MODE_BATCH_STATS, &ferr);
+    convnet_float_forward_f32(s->twin, s->bx, s->batch, CONVNET_MODE_BATCH_STATS, &ferr);
     return s;
 }
 
@@ -202,12 +211,13 @@ static void cb_step(void *self)
         cb_next_batch(s);
     BnError err = { 0 };
     double loss = NAN;
-    if (!convnet_train_step(s->net, s->sgd, s->bx, s->by, s->batch, &loss, &err) || !isfinite(loss) ||
+    if (!convnet_float_train_step_f32(s->twin, s->sgd, s->bx, s->by, s->batch, &loss, &err) || !isfinite(loss) ||
         loss > LOCKSTEP_LOSS_LIMIT) {
         s->diverged = true;
         snprintf(s->why, sizeof s->why, "%s", err.set ? err.message : "the loss is not finite");
         return;
     }
+    convnet_float_store(s->twin);   /* γ and β as the table and the live values read them */
     s->loss = loss;
     s->step++;
     cb_record(s);
@@ -216,31 +226,44 @@ static void cb_step(void *self)
     /* The maps drawn are this batch through the updated weights (the training forward ran before the
      * update), so BN's output shows exactly mean β and variance γ². Observing leaves the running
      * statistics alone. */
-    convnet_forward(s->net, s->bx, s->batch, CONVNET_MODE_BATCH_STATS, &err);
+    convnet_float_forward_f32(s->twin, s->bx, s->batch, CONVNET_MODE_BATCH_STATS, &err);
 }
 
 static bool cb_halted(const void *self) { return ((const ConvBn *)self)->diverged; }
 
 /* ---- keys and live values ---- */
 
-/* The watched block's BN output statistics per channel, and the watched channel's histograms. */
+/* The watched block's BN output statistics per channel, and the watched channel's histograms (0: the
+ * convolution's output, 1: BN's). BN's output is computed here in double from the float convolution's
+ * output and that output's batch mean and variance, as a double network would: the mean of what is
+ * shown is β to rounding, where the float forward's own statistics (summed in float) would leave it a
+ * few millionths off. */
 static void cb_update(void *self)
 {
     ConvBn *s = self;
     const ConvNetBlock *k = &s->net->block[s->block];
     for (int c = 0; c < k->c_out; c++) {
-        int n = convnet_channel_values(s->values, s->net, s->block, k->normed, c);
-        stats_mean_var(&s->bn_mean[c], &s->bn_var[c], s->values, n, 0);
-    }
-    const double *bufs[2] = { k->conv, k->normed };
-    for (int h = 0; h < 2; h++) {
-        int n = convnet_channel_values(s->values, s->net, s->block, bufs[h], s->channel);
-        int counts[CB_BINS];
-        stats_min_max(&s->hist_lo[h], &s->hist_hi[h], s->values, n);
-        stats_histogram(counts, NULL, NULL, s->values, n, s->hist_lo[h], s->hist_hi[h], CB_BINS);
-        stats_mean_var(&s->hist_mean[h], &s->hist_var[h], s->values, n, 0);
-        for (int b = 0; b < CB_BINS; b++)
-            s->hist[h][b] = counts[b];
+        int n = convnet_float_conv_values(s->values, s->twin, s->block, c);
+        double mean, var;
+        stats_mean_var(&mean, &var, s->values, n, 0);
+        bool watched = c == s->channel;
+        for (int h = 0; h < 2; h++) {
+            if (h == 1) {
+                double rstd = 1.0 / sqrt(var + s->net->eps);
+                for (int i = 0; i < n; i++)
+                    s->values[i] = k->gamma[c] * ((s->values[i] - mean) * rstd) + k->beta[c];
+                stats_mean_var(&s->bn_mean[c], &s->bn_var[c], s->values, n, 0);
+            }
+            if (!watched)
+                continue;
+            int counts[CB_BINS];
+            stats_min_max(&s->hist_lo[h], &s->hist_hi[h], s->values, n);
+            stats_histogram(counts, NULL, NULL, s->values, n, s->hist_lo[h], s->hist_hi[h], CB_BINS);
+            s->hist_mean[h] = h == 0 ? mean : s->bn_mean[c];
+            s->hist_var[h] = h == 0 ? var : s->bn_var[c];
+            for (int b = 0; b < CB_BINS; b++)
+                s->hist[h][b] = counts[b];
+        }
     }
 }
 
