@@ -477,7 +477,8 @@ static void eval_table(const EvalMode *s, Canvas *canvas, Rect area)
         if (c == CASE_MIXED)
             snprintf(name, sizeof name, "forgot eval: batches of %d", s->tb);
         else if (c == CASE_ONECLASS && s->judged)
-            snprintf(name, sizeof name, "  one-class, %d-%d each", s->oneclass_min, s->oneclass_max);
+            snprintf(name, sizeof name, s->oneclass_min == s->oneclass_max ? "  one-class, %d each" : "  one-class, %d-%d each",
+                     s->oneclass_min, s->oneclass_max);
         else
             snprintf(name, sizeof name, "%s%s", c == CASE_EVAL ? "" : "  ", case_names[c]);
         percent(acc, sizeof acc, s->judged ? s->acc[c] : NAN);

@@ -297,17 +297,17 @@ static void stale_table(const StaleStats *s, Canvas *canvas, Rect area)
     char line[256], acc[32];
     const char *names[STATS_COUNT];
     char fixed_name[64];
-    snprintf(fixed_name, sizeof fixed_name, "%s (%d batches)", shift ? "AdaBN: re-estimated on shifted"
-                                                                     : "PreciseBN: recomputed", s->used);
+    snprintf(fixed_name, sizeof fixed_name, shift ? "AdaBN (%d shifted test batches)" : "PreciseBN (%d training batches)",
+             s->done ? s->used : s->recompute);
     names[STATS_RUNNING] = shift ? "running stats, clean test" : "running stats (EMA)";
     names[STATS_STALE] = shift ? "running stats, shifted test" : "stale: kept from early";
     names[STATS_FIXED] = fixed_name;
-    snprintf(line, sizeof line, "%-36s accuracy" FITLINE_SEP "   means off by (sd), layer 1..%d", "", s->num_hidden);
+    snprintf(line, sizeof line, "%-32s accuracy" FITLINE_SEP "   means off by (sd), layer 1..%d", "", s->num_hidden);
     fitline_draw(canvas, area.x, area.y, line, ROLE_TEXT_DIM, 0, area.w);
     for (int k = 0; k < STATS_COUNT && k + 1 < area.h; k++) {
         double v = s->done ? s->acc_final[k] : NAN;
         acc_text(acc, sizeof acc, v);
-        int used = snprintf(line, sizeof line, "%-36s %7s", names[k], acc);
+        int used = snprintf(line, sizeof line, "%-32s %7s", names[k], acc);
         if (s->done && k != STATS_FIXED && !(shift && k == STATS_RUNNING)) {
             used += snprintf(line + used, sizeof line - (size_t)used, FITLINE_SEP "  ");
             for (int l = 0; l < s->num_hidden && used < (int)sizeof line; l++) {
@@ -331,7 +331,8 @@ static void stale_draw(const void *self, Canvas *canvas, Rect area)
     Rect table = rect_make(body.x, body.y, body.w, table_h < body.h ? table_h : body.h);
     stale_table(s, canvas, table);
     Rect rest = rect_make(body.x, body.y + table.h + 1, body.w, body.h - table.h - 1);
-    if (!layout_chart_fits(rest))
+    /* The chart under its title line, only where it keeps a few plotted rows. */
+    if (!layout_chart_fits(rect_make(rest.x, rest.y + 1, rest.w, rest.h - 1)))
         return;
     LineSeries series[2] = {
         { history_col(&s->at, 0), history_col(&s->acc[STATS_STALE], 0), s->at.n,
