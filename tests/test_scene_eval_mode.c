@@ -51,7 +51,7 @@ Test(eval_mode, a_batch_of_one_answers_the_same_for_every_picture_and_scores_tha
         count += (int)test->y[r] == cls;
     cr_expect_eq(sg_live(s, "acc_single"), (double)count / rows);
     /* Another picture: another label, the same constant answer. */
-    cr_assert(scene_key(s, 'p'));
+    cr_assert(scene_key(s, 'i'));
     cr_expect_eq(sg_live(s, "label"), test->y[1]);
     cr_expect_eq(sg_live(s, "pred_single"), cls);
     dataset_destroy(test);
@@ -79,12 +79,12 @@ Test(eval_mode, the_watched_picture_moves_with_its_neighbours_but_not_in_eval_mo
     double lo = sg_live(s, "draw_min"), hi = sg_live(s, "draw_max"), p = sg_live(s, "prob_eval");
     cr_expect_lt(lo, hi, "8 sets of neighbours, 8 different outputs");
     /* The neighbours key changes only what the chart compares: no figure moves. */
-    cr_assert(scene_key(s, 'n'));
+    cr_assert(scene_key(s, 'v'));
     cr_expect_eq(sg_live(s, "prob_eval"), p);
     cr_expect_eq(sg_live(s, "draw_min"), lo);
     /* Back and forth through the pictures: the same figures again. */
-    cr_assert(scene_key(s, 'p'));
-    cr_assert(scene_key(s, 'P'));
+    cr_assert(scene_key(s, 'i'));
+    cr_assert(scene_key(s, 'I'));
     cr_expect_eq(sg_live(s, "draw_max"), hi);
     cr_expect_eq(sg_live(s, "prob_eval"), p);
     scene_destroy(s);

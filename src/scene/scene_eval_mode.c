@@ -311,14 +311,14 @@ static bool eval_key_neighbours(void *self, int key)
 static bool eval_key_picture(void *self, int key)
 {
     EvalMode *s = self;
-    s->picture = (s->picture + (key == 'p' ? 1 : s->rows - 1)) % s->rows;
+    s->picture = (s->picture + (key == 'i' ? 1 : s->rows - 1)) % s->rows;
     s->draw_min = s->draw_max = NAN;
     return true;
 }
 
 static const SceneKeyAction eval_keys[] = {
-    { "n", "next neighbours", eval_key_neighbours },
-    { "p/P", "next/prev picture", eval_key_picture },
+    { "v", "next neighbours", eval_key_neighbours },
+    { "i/I", "next/prev picture", eval_key_picture },
 };
 
 /* ---- live values ---- */
@@ -392,6 +392,11 @@ static bool live_draw_max(const void *self, const int *index, double *out)
     return scene_finite(((const EvalMode *)self)->draw_max, out);
 }
 
+static bool live_acc_now(const void *self, const int *index, double *out)
+{
+    return scene_finite(history_last(&((const EvalMode *)self)->acc_curve, 0), out);
+}
+
 static bool live_rows(const void *self, const int *index, double *out)
 {
     *out = ((const EvalMode *)self)->rows;
@@ -429,6 +434,7 @@ static const CatalogLive eval_lives[] = {
     { "single_spread", 0, "largest change of any output probability between pictures, batch of one", live_single_spread },
     { "oneclass_min", 0, "the smallest one-class batch", live_oneclass_min },
     { "rows", 0, "test pictures judged", live_rows },
+    { "acc_now", 0, "eval-mode test accuracy at the latest point of the training chart (every 50 steps)", live_acc_now },
     { "step", 0, "training steps taken", live_step },
 };
 
@@ -452,7 +458,7 @@ static void eval_header(const EvalMode *s, SceneHead *head)
                  s->ls.step, s->steps_max, s->rows);
     else
         snprintf(line, sizeof line, "trained %ld steps" FITLINE_SEP "  %d test pictures, batches of %d"
-                 FITLINE_SEP "  (n: neighbours, p: picture)", s->steps_max, s->rows, s->tb);
+                 FITLINE_SEP "  (v: neighbours, i: picture)", s->steps_max, s->rows, s->tb);
     scene_head_title(head, line, ROLE_TITLE);
 }
 
@@ -558,8 +564,8 @@ static void eval_draw(const void *self, Canvas *canvas, Rect area)
 const SceneClass scene_eval_mode = {
     .schema = SCENE_SCHEMA("eval-mode", "a BN network's test predictions in eval mode and with batch statistics "
                            "of different neighbours (forgot eval())", eval_settings, eval_lives),
-    .headline = "acc_oneclass",
-    .headline_label = "accuracy, one-class batches",
+    .headline = "acc_now",
+    .headline_label = "test accuracy, eval mode",
     .create = eval_create,
     .destroy = eval_destroy,
     .step = eval_step,

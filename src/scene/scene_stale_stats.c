@@ -238,6 +238,11 @@ static bool live_acc_stale(const void *self, const int *index, double *out) { re
 static bool live_acc_fixed(const void *self, const int *index, double *out) { return final_acc(self, STATS_FIXED, out); }
 
 
+static bool live_acc_now(const void *self, const int *index, double *out)
+{
+    return scene_finite(history_last(&((const StaleStats *)self)->acc[STATS_RUNNING], 0), out);
+}
+
 static bool gap(const StaleStats *s, int which, const int *index, double *out)
 {
     return s->done && index[0] >= 0 && index[0] < s->num_hidden && scene_finite(s->gap[which][index[0]], out);
@@ -254,6 +259,7 @@ static const CatalogLive stale_lives[] = {
     { "gap_running", 1, "layer i: mean over its units of |running mean - recomputed mean| / recomputed sd",
       live_gap_running },
     { "gap_stale", 1, "layer i: the same for the stale statistics", live_gap_stale },
+    { "acc_now", 0, "test accuracy with the running statistics at the latest point of the chart", live_acc_now },
     { "step", 0, "training steps taken", live_step },
 };
 
@@ -351,8 +357,8 @@ static void stale_draw(const void *self, Canvas *canvas, Rect area)
 const SceneClass scene_stale_stats = {
     .schema = SCENE_SCHEMA("stale-stats", "running statistics that no longer match the weights or the data, "
                            "and recomputing them (PreciseBN, AdaBN)", stale_settings, stale_lives),
-    .headline = "acc_fixed",
-    .headline_label = "accuracy, recomputed statistics",
+    .headline = "acc_now",
+    .headline_label = "test accuracy, running statistics",
     .create = stale_create,
     .destroy = stale_destroy,
     .step = stale_step,
