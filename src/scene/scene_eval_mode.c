@@ -27,6 +27,7 @@ typedef enum EvalCase { CASE_EVAL, CASE_MIXED, CASE_ONECLASS, CASE_PAIR, CASE_SI
 
 typedef struct EvalMode {
     Lockstep ls;
+    char data[48];                  /* what the data are, for the header: the page's set or its stand-in */
     long steps_max;
     int rows;                       /* test pictures judged: a whole number of batches */
     int classes;
@@ -240,11 +241,26 @@ static void eval_destroy(void *self)
     free(s);
 }
 
+/* The data as the header names them: Fashion-MNIST, or the synthetic set (standing in for it when it is
+ * not installed: "synth784 (stand-in)"). */
+static void data_label(char *buf, size_t size, const LessonPage *page)
+{
+    bool substituted = false;
+    const char *used = dataset_resolve(lesson_page_enum(page, "dataset"), true, "synth784", &substituted);
+    if (substituted)
+        snprintf(buf, size, "%s (stand-in)", used);
+    else if (strncmp(used, "idx:", 4) == 0)
+        snprintf(buf, size, "Fashion-MNIST");
+    else
+        snprintf(buf, size, "%s", used);
+}
+
 static void *eval_create(const LessonPage *page, uint64_t seed, BnError *err)
 {
     EvalMode *s = xcalloc(1, sizeof *s);
     LockstepConfig c;
     lockstep_config_from_page(&c, page, seed);
+    data_label(s->data, sizeof s->data, page);
     c.placements[0] = BN_PLACEMENT_BEFORE;
     c.nets = 1;
     c.float_steps = true;
@@ -454,11 +470,11 @@ static void eval_header(const EvalMode *s, SceneHead *head)
     }
     char line[256];
     if (!s->judged)
-        snprintf(line, sizeof line, "training with BN: step %ld/%ld" FITLINE_SEP "  then %d test pictures are judged",
-                 s->ls.step, s->steps_max, s->rows);
+        snprintf(line, sizeof line, "%s, training: step %ld/%ld" FITLINE_SEP "  then %d test pictures are judged",
+                 s->data, s->ls.step, s->steps_max, s->rows);
     else
-        snprintf(line, sizeof line, "trained %ld steps" FITLINE_SEP "  %d test pictures, batches of %d"
-                 FITLINE_SEP "  (v: neighbours, i: picture)", s->steps_max, s->rows, s->tb);
+        snprintf(line, sizeof line, "%s, trained %ld steps" FITLINE_SEP "  %d test pictures, batches of %d"
+                 FITLINE_SEP "  (v: neighbours, i: picture)", s->data, s->steps_max, s->rows, s->tb);
     scene_head_title(head, line, ROLE_TITLE);
 }
 

@@ -23,6 +23,7 @@ enum { STATS_RUNNING, STATS_STALE, STATS_FIXED, STATS_COUNT };
 
 typedef struct StaleStats {
     Lockstep ls;
+    char data[48];                  /* what the data are, for the header: the page's set or its stand-in */
     StaleCase kind;
     long steps_max;
     long freeze;                    /* early: the step whose running statistics are kept */
@@ -160,11 +161,26 @@ static void stale_destroy(void *self)
     free(s);
 }
 
+/* The data as the header names them: Fashion-MNIST, or the synthetic set (standing in for it when it is
+ * not installed: "synth784 (stand-in)"). */
+static void data_label(char *buf, size_t size, const LessonPage *page)
+{
+    bool substituted = false;
+    const char *used = dataset_resolve(lesson_page_enum(page, "dataset"), true, "synth784", &substituted);
+    if (substituted)
+        snprintf(buf, size, "%s (stand-in)", used);
+    else if (strncmp(used, "idx:", 4) == 0)
+        snprintf(buf, size, "Fashion-MNIST");
+    else
+        snprintf(buf, size, "%s", used);
+}
+
 static void *stale_create(const LessonPage *page, uint64_t seed, BnError *err)
 {
     StaleStats *s = xcalloc(1, sizeof *s);
     LockstepConfig c;
     lockstep_config_from_page(&c, page, seed);
+    data_label(s->data, sizeof s->data, page);
     c.placements[0] = BN_PLACEMENT_BEFORE;
     c.nets = 1;
     c.float_steps = true;
@@ -280,11 +296,12 @@ static void stale_header(const StaleStats *s, SceneHead *head)
     }
     char line[256], num[FORMAT_MAX];
     if (s->kind == STALE_EARLY)
-        snprintf(line, sizeof line, "step %ld/%ld%s" FITLINE_SEP "  stale: running statistics kept from step %ld",
-                 s->ls.step, s->steps_max, s->done ? " done" : "", s->freeze);
+        snprintf(line, sizeof line, "%s, step %ld/%ld%s" FITLINE_SEP "  stale: statistics kept from step %ld",
+                 s->data, s->ls.step, s->steps_max, s->done ? " done" : "", s->freeze);
     else
-        snprintf(line, sizeof line, "step %ld/%ld%s" FITLINE_SEP "  test inputs shifted by %s", s->ls.step,
-                 s->steps_max, s->done ? " done" : "", format_number(num, sizeof num, s->shift, 3, head->canvas->unicode));
+        snprintf(line, sizeof line, "%s, step %ld/%ld%s" FITLINE_SEP "  test inputs shifted by %s", s->data,
+                 s->ls.step, s->steps_max, s->done ? " done" : "",
+                 format_number(num, sizeof num, s->shift, 3, head->canvas->unicode));
     scene_head_title(head, line, ROLE_TITLE);
 }
 
