@@ -93,3 +93,20 @@ Test(stale_stats, drawing_stays_inside_its_area_at_any_size)
     scene_destroy(s);
     lesson_destroy(l);
 }
+
+Test(stale_stats, statistics_kept_from_a_step_never_reached_give_no_figures)
+{
+    Lesson *l;
+    Scene *s = sg_make(&l, SMALL " freeze = 500\n", 3);
+    scene_step(s, 60);
+    double v;
+    int i = 0;
+    cr_expect_not(scene_live(s, "acc_stale", NULL, &v), "no statistics from step 500 of a 60-step run");
+    cr_expect_not(scene_live(s, "gap_stale", &i, &v));
+    cr_expect(scene_live(s, "acc_fixed", NULL, &v), "PreciseBN still runs");
+    char *frame = sg_render(s, 80, 22, true);
+    cr_expect_null(strstr(frame, "nan"), "%s", frame);
+    free(frame);
+    scene_destroy(s);
+    lesson_destroy(l);
+}

@@ -139,10 +139,17 @@ static void stale_finish(StaleStats *s)
     if (!ok)
         return;
     s->acc_final[STATS_RUNNING] = stale_accuracy(s, STATS_RUNNING, false, s->rows);
-    s->acc_final[STATS_STALE] = shift ? stale_accuracy(s, STATS_RUNNING, true, s->rows) : stale_accuracy(s, STATS_STALE, false, s->rows);
+    /* Statistics kept from a step the run never reached (freeze past steps) do not exist: no figures. */
+    bool stale = shift || s->have_stale;
+    s->acc_final[STATS_STALE] = shift ? stale_accuracy(s, STATS_RUNNING, true, s->rows)
+                              : stale ? stale_accuracy(s, STATS_STALE, false, s->rows) : NAN;
     s->acc_final[STATS_FIXED] = stale_accuracy(s, STATS_FIXED, shift, s->rows);
     stale_gaps(s, STATS_RUNNING, s->saved);
-    stale_gaps(s, STATS_STALE, shift ? s->saved : s->stale);
+    if (stale)
+        stale_gaps(s, STATS_STALE, shift ? s->saved : s->stale);
+    else
+        for (int l = 0; l < STALE_LAYERS_MAX; l++)
+            s->gap[STATS_STALE][l] = NAN;
     s->done = true;
 }
 
@@ -331,7 +338,7 @@ static void stale_table(const StaleStats *s, Canvas *canvas, Rect area)
         double v = s->done ? s->acc_final[k] : NAN;
         acc_text(acc, sizeof acc, v);
         int used = snprintf(line, sizeof line, "%-32s %7s", names[k], acc);
-        if (s->done && k != STATS_FIXED && !(shift && k == STATS_RUNNING)) {
+        if (s->done && k != STATS_FIXED && !(shift && k == STATS_RUNNING) && isfinite(s->gap[k][0])) {
             used += snprintf(line + used, sizeof line - (size_t)used, FITLINE_SEP "  ");
             for (int l = 0; l < s->num_hidden && used < (int)sizeof line; l++) {
                 char num[FORMAT_MAX];
