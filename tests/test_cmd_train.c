@@ -615,6 +615,10 @@ Test(cmd_train, recomputed_statistics_change_nothing_of_the_run_and_adabn_repair
     double shifted_acc = last_row_value(shifted, 2), repaired = last_row_value(shifted, 8);
     cr_expect_lt(shifted_acc, acc - 0.2, "the shift costs accuracy: %g vs %g", shifted_acc, acc);
     cr_expect_gt(repaired, acc - 0.05, "AdaBN gives it back: %g vs %g", repaired, acc);
+    /* After every other column, in the order --help gives. */
+    char *all = train_csv(base, "--track-norm=1 --probe=ics --recompute-stats=train:5 --adapt-stats");
+    cr_expect(strstr(all, ",test_loss,ics_l2,ics_cos,w_norm,eff_lr,precise_acc,adapted_acc\n"), "%s", all);
+    free(all);
     free(plain);
     free(both);
     free(plain_cols);
@@ -643,6 +647,8 @@ Test(cmd_train, help_documents_the_statistics_options_and_columns)
                                            "adapted_acc", "unbiased" };
     for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++)
         cr_expect(strstr(run.out, needles[i]), "--help lacks %s", needles[i]);
+    run_free(&run);
+}
 
 /* ---------- scale invariance: --track-norm and --bias-before-bn ---------- */
 
