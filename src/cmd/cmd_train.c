@@ -38,7 +38,8 @@ static const char help_head[] =
     "  --net=conv       conv net for 28x28 images: conv3x3 1->8, norm, relu, 2x2 max pool,\n"
     "                   conv3x3 8->16, norm, relu, 2x2 max pool, linear 784->10\n"
     "  --net=residual   a stack of residual blocks x + F(x), F = linear, relu, linear (width D), with\n"
-    "                   layer norm per sample; an input layer before the stack, a linear output after\n"
+    "                   layer norm per sample; an input layer before the stack, a linear output after;\n"
+    "                   trains in double\n"
     "  --norm-place=P   residual net: pre (x + F(LN(x)), and a final norm before the output; the\n"
     "                   default) or post (LN(x + F(x)))\n"
     "  --blocks=B       residual net: blocks in the stack, 1 to 64 (default 12)\n"
@@ -389,12 +390,11 @@ static int check_residual(const TrainOptions *o)
                       : o->norm_given ? "--norm" : o->groups_given ? "--groups" : o->freeze_bn ? "--freeze-bn"
                       : o->bn_noise ? "--bn-noise" : o->weight_decay > 0.0 ? "--weight-decay"
                       : o->probe != TRAIN_PROBE_NONE ? "--probe" : o->probe_every_given ? "--probe-every"
-                      : o->probe_layer_given ? "--probe-layer" : o->precision_given ? "--precision"
+                      : o->probe_layer_given ? "--probe-layer" : o->precision_given && !o->double_steps ? "--precision"
                       : o->track_norm ? "--track-norm" : o->bias_before_bn ? "--bias-before-bn" : NULL;
     if (other)
-        return cmd_fail(2, other, "the residual net (--net=residual) has no such option: it is a stack of "
-                        "--blocks relu blocks of --width features with layer norm (--norm-place), trained in "
-                        "double");
+        return cmd_fail(2, other, "the residual net (--net=residual) has no such option: it takes --norm-place, "
+                        "--blocks, --width and --zero-init-last, and trains in double");
     return 0;
 }
 
