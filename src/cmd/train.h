@@ -50,6 +50,10 @@ typedef struct TrainOptions {
     bool freeze_bn;         /* --freeze-bn=K: BN frozen (eval-mode statistics, not updated) after step K */
     long freeze_bn_after;
     double test_offset, test_scale;
+    /* Recomputed BN statistics, measured beside the run without changing it (train_mlp.c). */
+    bool recompute_stats;       /* --recompute-stats=train[:N]: PreciseBN from N training batches */
+    long recompute_batches;
+    bool adapt_stats;           /* --adapt-stats: AdaBN from the (shifted) test inputs */
     /* The experiments of "why does BN help" (train_probe.c). */
     bool bn_noise;              /* --bn-noise=MEAN_SD,SCALE_SD */
     double noise_mean_sd, noise_scale_sd;
@@ -98,6 +102,11 @@ typedef struct TrainNetClass {
      * which also starts the next row's sums. NULL for none. */
     void (*write_header)(const TrainNet *net, FILE *out);
     void (*write_row)(TrainNet *net, FILE *out);
+    /* The same evaluation with every BN layer's statistics recomputed first (mlp_recompute_stats over
+     * `batches` batches of `batch` rows of `from`), then the running statistics put back as they were:
+     * the run goes on unchanged. NULL for a network that cannot (the conv net). */
+    bool (*evaluate_recomputed)(TrainNet *net, const Dataset *from, int batches, int batch, const Dataset *test,
+                                int n, int unit, TrainEval *ev, BnError *err);
     void (*destroy)(TrainNet *net);
 } TrainNetClass;
 
