@@ -56,10 +56,22 @@ static const char help_tail[] =
     "  --csv=FILE       write the CSV to FILE (default standard output)\n"
     "  --precision=P    float (fast, the default) or double (the arithmetic of most lessons' scenes)\n"
     "                   for the training steps and the evaluation\n"
-    "  --freeze-bn=K    after K steps (0: from the start), train with BN frozen: each BN layer uses its\n"
-    "                   running statistics, as in eval mode, and no longer updates them, while gamma,\n"
-    "                   beta and the weights go on learning (PyTorch's eval() on the BN modules).\n"
-    "                   MLP with --bn only; the steps then run in double\n"
+    "  --freeze-bn=K[,WHAT]\n"
+    "                   after K steps (0: from the start), train with BN frozen: each BN layer uses its\n"
+    "                   running statistics, as in eval mode, and no longer updates them. WHAT is\n"
+    "                   stats (the default: gamma, beta and the weights go on learning, as after\n"
+    "                   PyTorch's eval() on the BN modules) or all (gamma and beta fixed too, as a\n"
+    "                   Keras BatchNormalization with trainable=False). MLP with --bn only; double\n"
+    "  --dropout=P[,WHERE]\n"
+    "                   inverted dropout at rate P (0 to 0.9) in the training steps, none in eval\n"
+    "                   mode; WHERE is before-bn (on every hidden layer's output but the last, so\n"
+    "                   the next BN sees it) or after-bn (the default: on the last hidden layer's\n"
+    "                   output only, after every BN). MLP only; trains in double; adds var_ratio\n"
+    "  --save=FILE      after the last step, write the network (weights, gamma/beta, running\n"
+    "                   statistics) to FILE, a text file starting 'bntutor-weights 1'. MLP only\n"
+    "  --finetune-from=FILE\n"
+    "                   start from a network saved with --save instead of fresh weights; --dataset,\n"
+    "                   --hidden (or --net), --act and --bn must give the same shape. MLP only\n"
     "  --test-shift=ADD[,MUL]\n"
     "                   shift the test inputs' distribution: every test input x is read as\n"
     "                   MUL*x + ADD (MUL default 1), e.g. 0.2 for brighter images; training data\n"
@@ -99,6 +111,9 @@ static const char help_columns[] =
     "  ics_l2       |G - G'|: G the layer's gradient, G' its gradient on the same batch after\n"
     "               the layers below took a plain step -lr*g (internal covariate shift)\n"
     "  ics_cos      cos(G, G')\n"
+    "  var_ratio    with --dropout and --bn: the last hidden layer's BN, mean over its units of\n"
+    "               running variance / variance of its input over the test batch in eval mode\n"
+    "               (above 1 when dropout in front of it inflated the training variance)\n"
     "\n"
     "Exit status: 0 success, 1 runtime failure (also when training diverges), 2 usage error.\n";
 
@@ -199,15 +214,50 @@ static int parse_shift_value(TrainOptions *o, int which, const char *where, cons
         free(shift);
         break;
     }
-    case 17:
-        if (!parse_long(v, 0, 100000000, &l))
-            return cmd_fail(2, where, "'%s' is not a whole number of steps from 0 to 100000000", v);
+    case 17: {
+        char steps[32];
+        const char *comma = strchr(v, ',');
+        size_t len = comma ? (size_t)(comma - v) : strlen(v);
+        if (len >= sizeof steps)
+            len = sizeof steps - 1;
+        memcpy(steps, v, len);
+        steps[len] = '\0';
+        if (!parse_long(steps, 0, 100000000, &l) ||
+            (comma && strcmp(comma + 1, "stats") != 0 && strcmp(comma + 1, "all") != 0))
+            return cmd_fail(2, where, "'%s' is not K[,stats|all] (K a whole number of steps from 0 to 100000000)", v);
         o->freeze_bn = true;
         o->freeze_bn_after = l;
+        o->freeze_affine = comma && strcmp(comma + 1, "all") == 0;
         break;
+    }
     default:
         break;
     }
+    return 0;
+}
+
+/* --dropout (23), --save (24) and --finetune-from (25): fine-tuning and dropout before BN. */
+static int parse_tune_value(TrainOptions *o, int which, const char *where, const char *v)
+{
+    if (which == 24) {
+        o->save = v;
+        return 0;
+    }
+    if (which == 25) {
+        o->finetune_from = v;
+        return 0;
+    }
+    char rate[64];
+    const char *comma = strchr(v, ',');
+    size_t len = comma ? (size_t)(comma - v) : strlen(v);
+    double d;
+    if (len >= sizeof rate)
+        len = sizeof rate - 1;
+    memcpy(rate, v, len);
+    rate[len] = '\0';
+    if (!parse_double(rate, &d) || !(d >= 0.0 && d <= 0.9) || (comma && !mlp_drop_place_parse(comma + 1, &o->drop_place)))
+        return cmd_fail(2, where, "'%s' is not P[,before-bn|after-bn] (P a rate from 0 to 0.9)", v);
+    o->dropout = d;
     return 0;
 }
 
@@ -297,6 +347,8 @@ static int parse_value(TrainOptions *o, int which, const char *where, const char
     case 16: case 17:
         return parse_shift_value(o, which, where, v);
     default:
+        if (which >= 23)
+            return parse_tune_value(o, which, where, v);
         return parse_lab_value(o, which - 18, where, v);
     }
     return 0;
@@ -340,6 +392,14 @@ static int check_combination(const TrainOptions *o)
     if (o->freeze_bn && (o->bn_noise || o->probe != TRAIN_PROBE_NONE))
         return cmd_fail(2, o->bn_noise ? "--bn-noise" : "--probe", "works with batch statistics, which frozen "
                         "batch norm no longer uses; leave out --freeze-bn");
+    const char *tune = o->dropout > 0.0 ? "--dropout" : o->save ? "--save" : o->finetune_from ? "--finetune-from" : NULL;
+    if (o->conv && tune)
+        return cmd_fail(2, tune, "only the MLP has it so far; leave out --net=conv");
+    if (o->dropout > 0.0 && (o->bn_noise || o->probe != TRAIN_PROBE_NONE))
+        return cmd_fail(2, "--dropout", "the probes and noisy BN measure a network without dropout; leave out "
+                        "--dropout or %s", o->bn_noise ? "--bn-noise" : "--probe");
+    if (o->dropout > 0.0 && o->precision_given && !o->double_steps)
+        return cmd_fail(2, "--dropout", "trains in double; leave out --precision=float");
     if (o->probe_every_given && o->probe == TRAIN_PROBE_NONE)
         return cmd_fail(2, "--probe-every", "says how often to probe; add --probe=landscape or --probe=ics");
     return 0;
@@ -360,7 +420,8 @@ static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
         static const char *const names[] = { "dataset", "net", "hidden", "act", "bn", "steps", "batch",
                                              "lr", "momentum", "seed", "every", "unit", "csv", "norm",
                                              "groups", "precision", "test-shift", "freeze-bn", "bn-noise",
-                                             "weight-decay", "probe", "probe-every", "probe-layer" };
+                                             "weight-decay", "probe", "probe-every", "probe-layer", "dropout",
+                                             "save", "finetune-from" };
         int which = -1;
         for (int k = 0; k < (int)(sizeof names / sizeof names[0]); k++)
             if (parse_option(a, names[k], &v)) {
@@ -535,9 +596,26 @@ static int run_row(const TrainOptions *o, TrainRun *run, long step, const RowSum
     if (run->net->classifies)
         fprintf(out, "%.6g", (double)sums->correct / sums->seen);
     fprintf(out, ",%.6g", ev.test_loss);
+    if (run->net->var_ratio)
+        fprintf(out, ",%.6g", ev.var_ratio);
     train_hooks_write_row(run->net->hooks, out);
     fputc('\n', out);
     return 0;
+}
+
+/* --save: the trained network into its file. */
+static int run_save(const TrainOptions *o, TrainRun *run)
+{
+    FILE *f = fopen(o->save, "w");
+    if (!f)
+        return cmd_fail(1, o->save, "%s", strerror(errno));
+    BnError err = { 0 };
+    bool ok = run->net->cls->save(run->net, f, o->save, &err);
+    if (fclose(f) != 0 && ok) {
+        error_set(&err, o->save, "could not write the network: %s", strerror(errno));
+        ok = false;
+    }
+    return ok ? 0 : cmd_fail_error(1, &err, o->save);
 }
 
 /* The training loop, the same for every network: a step per mini-batch, a row every --every steps. */
@@ -548,6 +626,8 @@ static int train_run(const TrainOptions *o, TrainRun *run)
         return status;
     FILE *out = run->out;
     fputs("step,loss,test_acc,p15,p50,p85,train_acc,test_loss", out);
+    if (run->net->var_ratio)
+        fputs(",var_ratio", out);
     train_hooks_write_header(run->net->hooks, out);
     fputc('\n', out);
     RowSums sums = { 0 };
@@ -563,6 +643,8 @@ static int train_run(const TrainOptions *o, TrainRun *run)
         fprintf(stderr, "bntutor: %s: write error\n", o->csv ? o->csv : "<stdout>");
         status = 1;
     }
+    if (status == 0 && o->save)
+        status = run_save(o, run);
     return status;
 }
 
@@ -581,8 +663,8 @@ int cmd_train(int argc, char **argv)
         o.dataset = "shapes28";
     if (o.freeze_bn)
         o.double_steps = true;      /* the float twin has no frozen mode */
-    if (o.bn_noise || o.weight_decay > 0.0)
-        o.double_steps = true;     /* the float twin has neither */
+    if (o.bn_noise || o.weight_decay > 0.0 || o.dropout > 0.0)
+        o.double_steps = true;     /* the float twin has none of them */
     if (help) {
         char methods[128];
         printf("%s%s\n%s%s", help_head, norm_method_list(methods, sizeof methods), help_tail, help_columns);

@@ -26,7 +26,9 @@
     X(conv_bn) \
     X(small_batch) \
     X(noisy_bn) \
-    X(bn_probe)
+    X(bn_probe) \
+    X(finetune) \
+    X(dropout_bn)
 
 #define SCENE_DECLARE(id) extern const SceneClass scene_##id;
 #define SCENE_CLASS(id) &scene_##id,
