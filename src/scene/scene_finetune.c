@@ -354,7 +354,7 @@ static void ft_table(const Finetune *f, Canvas *canvas, Rect area)
 static void ft_chart(const Finetune *f, Canvas *canvas, Rect area)
 {
     LineSeries series[FT_NETS];
-    static const char *const legend[FT_NETS] = { "training mode", "eval()", "trainable=False" };
+    static const char *const legend[FT_NETS] = { "training", "eval()", "all fixed" };
     double pct[FT_NETS][512];
     int n = f->acc.n < 512 ? f->acc.n : 512;
     for (int k = 0; k < FT_NETS; k++) {
