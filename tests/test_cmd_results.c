@@ -137,10 +137,10 @@ Test(cmd_results, the_csv_has_the_documented_columns_and_quotes_what_needs_it)
     char expected[2048];
     const char *name = user_name();
     snprintf(expected, sizeof expected,
-             "name,lesson,lesson_title,page,question,question_text,first_answer,result,time\n"
-             "%s,70,\"Means, \"\"averages\"\" and more\",1,1,Which is the mean of 1 and 3?,b,wrong,2026-12-07T07:00:00Z\n"
-             "%s,70,\"Means, \"\"averages\"\" and more\",1,2,\"The mean of 2, 4 and six?\",4,right,2026-12-07T07:01:00Z\n"
-             "%s,70,\"Means, \"\"averages\"\" and more\",2,1,Yes or no?,,unanswered,\n",
+             "name,lesson,lesson_title,page,question,question_text,first_answer,result,time,right_later\n"
+             "%s,70,\"Means, \"\"averages\"\" and more\",1,1,Which is the mean of 1 and 3?,b,wrong,2026-12-07T07:00:00Z,yes\n"
+             "%s,70,\"Means, \"\"averages\"\" and more\",1,2,\"The mean of 2, 4 and six?\",4,right,2026-12-07T07:01:00Z,no\n"
+             "%s,70,\"Means, \"\"averages\"\" and more\",2,1,Yes or no?,,unanswered,,no\n",
              name, name, name);
     cr_assert_str_eq(run.out, expected);
     run_free(&run);
@@ -170,6 +170,9 @@ Test(cmd_results, the_json_is_valid_and_holds_the_same_answers)
     cr_expect_str_eq(json_string(json_get(first, "first_answer")), "b");
     cr_expect_str_eq(json_string(json_get(first, "result")), "wrong");
     cr_expect_str_eq(json_string(json_get(first, "time")), "2026-12-07T07:00:00Z");
+    const JsonValue *later = json_get(first, "right_later"), *not_later = json_get(open, "right_later");
+    cr_expect(later && later->type == JSON_BOOL && later->boolean, "question 1 was right on a later visit");
+    cr_expect(not_later && not_later->type == JSON_BOOL && !not_later->boolean);
     cr_expect_str_eq(json_string(json_get(open, "result")), "unanswered");
     cr_expect(json_get(open, "time") && json_get(open, "time")->type == JSON_NULL, "no time for an open question");
     json_free(doc);
@@ -191,9 +194,9 @@ Test(cmd_results, the_table_shows_each_question_and_the_course_score)
     cr_assert_eq(run.status, 0, "exit %d: %s", run.status, run.err);
     cr_expect(strstr(run.out, "Lesson 70: Means, \"averages\" and more (1 of 3 right at the first try, 1 missed, "
                               "1 not answered)"), "%s", run.out);
-    cr_expect(strstr(run.out, "p1 q1   wrong      b        2026-12-07T07:00:00Z  Which is the mean of 1 and 3?"),
+    cr_expect(strstr(run.out, "p1 q1   right later b        2026-12-07T07:00:00Z  Which is the mean of 1 and 3?"),
               "%s", run.out);
-    cr_expect(strstr(run.out, "p2 q1   unanswered -        -"), "%s", run.out);
+    cr_expect(strstr(run.out, "p2 q1   unanswered  -        -"), "%s", run.out);
     cr_expect(strstr(run.out, "Course: 1 of 3 right at the first try, 1 missed, 1 not answered."), "%s", run.out);
     run_free(&run);
 }
@@ -212,7 +215,7 @@ Test(cmd_results, with_no_progress_yet_every_question_is_unanswered)
     run = run_results(args);
     cr_assert_eq(run.status, 0, "%s", run.err);
     int rows = 0;
-    for (const char *p = run.out; (p = strstr(p, ",unanswered,\n")); p++)
+    for (const char *p = run.out; (p = strstr(p, ",unanswered,,no\n")); p++)
         rows++;
     cr_expect_eq(rows, 3, "three open questions:\n%s", run.out);
     run_free(&run);

@@ -1,6 +1,6 @@
 /* The question being asked is on screen: every question page of every shipped lesson, drawn by the tutor
  * at 80×24 (and 60×20, 100×30, 200×60, Unicode and ASCII) before and after each answer, shows every line
- * of the open question and its choices, and after an answer the question and its verdict. */
+ * of the open question and its choices, and after an answer the question and its verdict; zoomed in too. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,6 +124,9 @@ static void expect_verdict(Tutor *t, const Where *at, const char *question_marku
     free(copy);
 }
 
+/* Zoomed in (z) before each answer: the open question must stay under the scene, and answering unzooms. */
+static bool zoomed;
+
 static void check_page(const Lesson *lesson, int page, int w, int h, bool unicode)
 {
     TutorConfig config;
@@ -143,7 +146,9 @@ static void check_page(const Lesson *lesson, int page, int w, int h, bool unicod
         char markup[8192], question[4096];
         check_question_markup(&open, k + 1, unicode, markup, sizeof markup);
         snprintf(question, sizeof question, "%.*s", (int)strcspn(markup, "\n"), markup);
-        Where at = { lesson->number, page + 1, k + 1, w, h, unicode, "before the answer" };
+        Where at = { lesson->number, page + 1, k + 1, w, h, unicode, zoomed ? "zoomed, before the answer" : "before the answer" };
+        if (zoomed)
+            tutor_set_zoom(t, true);
         expect_lines(t, &at, markup, "the open question and its choices");
 
         /* Answer it: the first choice, or a number; the verdict follows the question. */
@@ -185,3 +190,13 @@ Test(page_questions, every_question_is_on_screen_at_80x24_before_and_after_its_a
 Test(page_questions, every_question_is_on_screen_at_60x20) { check_size(60, 20); }
 Test(page_questions, every_question_is_on_screen_at_100x30) { check_size(100, 30); }
 Test(page_questions, every_question_is_on_screen_at_200x60) { check_size(200, 60); }
+Test(page_questions, a_zoomed_scene_keeps_the_open_question_under_it_at_80x24)
+{
+    zoomed = true;
+    check_size(80, 24);
+}
+Test(page_questions, a_zoomed_scene_keeps_the_open_question_under_it_at_200x60)
+{
+    zoomed = true;
+    check_size(200, 60);
+}

@@ -31,7 +31,7 @@ static const char render_usage[] =
     "                     SVG picture in the theme's colors)\n"
     "  --color            the same as --format=ansi\n"
     "  --theme=NAME       colors of the ansi and svg formats: dark (default), light, contrast\n"
-    "  --zoom             the scene alone, as after 'z'\n"
+    "  --zoom             the scene alone (and an open question under it), as after 'z'\n"
     "  --seed=S           seed (default 1, as the tutor)\n"
     "  --lessons-dir=DIR  read lessons from DIR\n";
 

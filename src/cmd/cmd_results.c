@@ -21,8 +21,9 @@ static const char results_usage[] =
     "Usage: bntutor results [--csv|--json] [--lessons-dir=DIR]\n"
     "Prints your first answer to every question of every lesson: right or wrong, and when.\n"
     "  --csv              one row per question, with a header row:\n"
-    "                     name,lesson,lesson_title,page,question,question_text,first_answer,result,time\n"
-    "                     (result: right, wrong or unanswered; time: ISO 8601 UTC of the first answer)\n"
+    "                     name,lesson,lesson_title,page,question,question_text,first_answer,result,time,\n"
+    "                     right_later (result: right, wrong or unanswered at the first try; time: ISO 8601\n"
+    "                     UTC of the first answer; right_later: yes when wrong at first, right on a later try)\n"
     "  --json             one object: name, lessons_dir, progress, questions, right, wrong, and lessons\n"
     "                     (each with its questions and their first answers)\n"
     "  --lessons-dir=DIR  the results of the lessons in DIR (their progress is kept apart)\n"
@@ -76,7 +77,7 @@ static void csv_number(FILE *out, int value)
 
 static void print_csv(FILE *out, const Results *res, const char *name)
 {
-    fputs("name,lesson,lesson_title,page,question,question_text,first_answer,result,time\n", out);
+    fputs("name,lesson,lesson_title,page,question,question_text,first_answer,result,time,right_later\n", out);
     char text[QUESTION_TEXT_MAX], when[32];
     for (int i = 0; i < res->count; i++) {
         const ResultLesson *l = &res->lessons[i];
@@ -90,7 +91,8 @@ static void print_csv(FILE *out, const Results *res, const char *name)
             csv_field(out, results_question_text(q, true, text, (int)sizeof text), false);
             csv_field(out, q->answer, false);
             csv_field(out, verdict_name(q->first), false);
-            csv_field(out, progress_format_time(q->time, when, sizeof when), true);
+            csv_field(out, progress_format_time(q->time, when, sizeof when), false);
+            csv_field(out, q->right_later ? "yes" : "no", true);
         }
     }
 }
@@ -129,7 +131,7 @@ static void print_json(FILE *out, const Results *res, const char *name, const ch
             json_text_or_null(out, q->answer);
             fprintf(out, ", \"result\": \"%s\", \"time\": ", verdict_name(q->first));
             json_text_or_null(out, progress_format_time(q->time, when, sizeof when));
-            putc('}', out);
+            fprintf(out, ", \"right_later\": %s}", q->right_later ? "true" : "false");
         }
         fputs(l->count ? "\n    ]}" : "]}", out);
     }
@@ -164,7 +166,9 @@ static void print_table(FILE *out, const Results *res, const char *name, const c
             snprintf(where, sizeof where, "p%d q%d", q->page, q->index);
             progress_format_time(q->time, when, sizeof when);
             results_question_text(q, unicode, text, (int)sizeof text);
-            fprintf(out, "  %-7s %-10s %-8s %-20s  %s\n", where, verdict_name(q->first),
+            /* As on the results screen: a question missed at first and right on a later try says so. */
+            const char *verdict = q->first == RESULT_WRONG && q->right_later ? "right later" : verdict_name(q->first);
+            fprintf(out, "  %-7s %-11s %-8s %-20s  %s\n", where, verdict,
                     termtext_clean(q->answer[0] ? q->answer : "-", shown, sizeof shown, 0), when[0] ? when : "-",
                     termtext_clean(text, clean, sizeof clean, 0));
         }

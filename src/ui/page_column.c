@@ -177,6 +177,22 @@ static int narrow_text_rows(const PageColumn *c, int body_h)
     return imax(1, imin(need, most));
 }
 
+/* Zoomed, the scene takes the body, except that a question still waiting for its answer stays under it
+ * (its question, choices and answer row), so zooming in class never hides what is being asked. */
+static void zoom_layout(const Tutor *t, const PageColumn *c, int w, PageLayout *L)
+{
+    Rect body = L->body;
+    bool asking = c->shown > 0 && c->open[c->shown - 1];
+    int rows = asking ? imin(pin_need(c), body.h - 1 - SCENE_MIN_H) : 0;
+    if (rows <= 0) {
+        L->scene = body;
+        return;
+    }
+    L->scene = rect_make(0, body.y, w, body.h - rows - 1);
+    L->rule = rect_make(0, L->scene.y + L->scene.h, w, 1);
+    set_column(L, c, rect_make(w >= TUTOR_WIDE ? 2 : 1, L->rule.y + 1, page_column_width(t, w), rows));
+}
+
 void page_column_layout(const Tutor *t, const PageColumn *c, int w, int h, bool zoom, PageLayout *L)
 {
     memset(L, 0, sizeof *L);
@@ -190,7 +206,7 @@ void page_column_layout(const Tutor *t, const PageColumn *c, int w, int h, bool 
         return;
     bool scene = page_has_scene(page);
     if (scene && zoom) {
-        L->scene = body;
+        zoom_layout(t, c, w, L);
         return;
     }
     if (scene && w >= TUTOR_WIDE) {

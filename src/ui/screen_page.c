@@ -389,6 +389,7 @@ static void answered(Tutor *t, PageState *ps, CheckState *s)
      * scrolls the feedback away before it is read. */
     t->check_held = tutor_open_check(t) != NULL;
     t->check_last = (int)(s - t->checks);
+    ps->zoom = false;                   /* the verdict and explanation are in the text column */
     scroll_to_check(t, ps, (int)(s - t->checks));
     bool all = true;
     for (int i = 0; i < t->check_count; i++)
