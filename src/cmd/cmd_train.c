@@ -224,7 +224,8 @@ static int parse_shift_value(TrainOptions *o, int which, const char *where, cons
         steps[len] = '\0';
         if (!parse_long(steps, 0, 100000000, &l) ||
             (comma && strcmp(comma + 1, "stats") != 0 && strcmp(comma + 1, "all") != 0))
-            return cmd_fail(2, where, "'%s' is not K[,stats|all] (K a whole number of steps from 0 to 100000000)", v);
+            return cmd_fail(2, where, "'%s' is not a whole number of steps from 0 to 100000000, optionally followed "
+                            "by ,stats or ,all", v);
         o->freeze_bn = true;
         o->freeze_bn_after = l;
         o->freeze_affine = comma && strcmp(comma + 1, "all") == 0;

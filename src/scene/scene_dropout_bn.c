@@ -22,6 +22,9 @@ enum { DB_NETS = 2, DB_EVERY = 10, DB_TEST_ROWS = 300 };
 
 enum { DB_BEFORE, DB_AFTER };
 
+/* Small networks keep a playing tutor near 1% of a core. */
+enum { DB_WIDTH_MAX = 64, DB_LAYERS_MAX = 4 };
+
 static const char *const db_names[DB_NETS] = { "dropout before BN", "dropout after BN" };
 
 #define DB_DATASET "spirals"
@@ -156,6 +159,15 @@ static void *db_create(const LessonPage *page, uint64_t seed, BnError *err)
     d->unit = (int)lesson_page_int(page, "unit");
     const double *hidden;
     int num_hidden = lesson_page_list(page, "hidden", &hidden);
+    bool fits = num_hidden >= 2 && num_hidden <= DB_LAYERS_MAX;
+    for (int l = 0; l < num_hidden; l++)
+        fits = fits && hidden[l] <= DB_WIDTH_MAX;
+    if (!fits) {
+        error_set(err, "dropout-bn", "hidden takes 2 to %d layers of at most %d units here (dropout in front of a "
+                  "BN needs a second hidden layer)", DB_LAYERS_MAX, DB_WIDTH_MAX);
+        free(d);
+        return NULL;
+    }
     int sizes[MLP_MAX_SIZES] = { 2 };
     for (int l = 0; l < num_hidden; l++)
         sizes[l + 1] = (int)hidden[l];
@@ -254,12 +266,8 @@ static const CatalogSetting setting_rate = {
     .name = "rate", .type = SETTING_REAL, .min = 0.05, .max = 0.8, .fallback = "0.5",
     .help = "dropout rate p: the share of values zeroed in a training step" };
 
-static const CatalogSetting setting_db_hidden = {
-    .name = "hidden", .type = SETTING_LIST, .min = 1, .max = 64, .list_min = 2, .list_max = 4,
-    .list_int = true, .fallback = "32,32", .help = "hidden layer widths (each BN before its activation)" };
-
 static const CatalogSceneSetting db_settings[] = {
-    { &setting_seed, NULL }, { &setting_db_hidden, NULL }, { &setting_act, "relu" }, { &setting_batch, "64" },
+    { &setting_seed, NULL }, { &setting_hidden, "32,32" }, { &setting_act, "relu" }, { &setting_batch, "64" },
     { &setting_lr, "0.1" }, { &setting_steps, "600" }, { &setting_rate, NULL }, { &setting_unit, NULL },
     { &setting_autoplay, NULL }, { &setting_speed, NULL },
 };

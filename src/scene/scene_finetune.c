@@ -29,7 +29,10 @@ static const char *const ft_names[FT_NETS] = { "BN in training mode", "BN frozen
 /* The fine-tuning batch sizes the knob steps through. */
 static const int ft_batches[] = { 2, 3, 4, 8, 16, 32 };
 
+#define FT_DATASET "spirals"
 #define FT_PRE_LR 0.1
+/* The 1500 pretraining steps stay a blink at the page's opening with layers this small. */
+enum { FT_WIDTH_MAX = 64, FT_LAYERS_MAX = 4 };
 /* The new task's data come from their own stream of the seed, so they are fresh samples. */
 #define FT_TASK_STREAM 0x7475u
 
@@ -46,7 +49,7 @@ typedef struct Finetune {
     double *x, *y;                  /* (32, 2), (32) */
     long step, steps_max;
     double lr, shift;
-    const char *dataset;
+
     uint64_t seed;
     bool diverged;
     History acc;                    /* FT_NETS columns: eval-mode test accuracy every FT_EVERY steps */
@@ -123,7 +126,7 @@ static void ft_restart(Finetune *f)
 static bool ft_pretrain(Finetune *f, BnError *err)
 {
     Dataset *train = NULL, *test = NULL;
-    if (!dataset_load(f->dataset, f->seed, 0, 0, &train, &test, err))
+    if (!dataset_load(FT_DATASET, f->seed, 0, 0, &train, &test, err))
         return false;
     Sgd *sgd = sgd_create(f->base->num_params, FT_PRE_LR, 0.0);
     BatchSampler sampler;
@@ -182,14 +185,21 @@ static void *ft_create(const LessonPage *page, uint64_t seed, BnError *err)
     f->steps_max = lesson_page_int(page, "steps");
     f->lr = lesson_page_real(page, "lr");
     f->shift = lesson_page_real(page, "shift");
-    f->dataset = lesson_page_enum(page, "dataset");
+
     f->batch = ft_batches[ft_batch_index((int)lesson_page_int(page, "batch"))];
     const double *hidden;
     int num_hidden = lesson_page_list(page, "hidden", &hidden);
+    for (int l = 0; l < num_hidden; l++)
+        if (hidden[l] > FT_WIDTH_MAX || num_hidden > FT_LAYERS_MAX) {
+            error_set(err, "finetune", "hidden takes at most %d layers of at most %d units here (it pretrains at "
+                      "the page's opening)", FT_LAYERS_MAX, FT_WIDTH_MAX);
+            free(f);
+            return NULL;
+        }
     int sizes[MLP_MAX_SIZES] = { 2 };
     for (int l = 0; l < num_hidden; l++)
         sizes[l + 1] = (int)hidden[l];
-    sizes[num_hidden + 1] = strcmp(f->dataset, "blobs") == 0 ? 3 : 2;
+    sizes[num_hidden + 1] = 2;
     MlpConfig config;
     mlp_config_init(&config, sizes, num_hidden + 2);
     activation_parse(lesson_page_enum(page, "act"), &config.act);
@@ -197,7 +207,7 @@ static void *ft_create(const LessonPage *page, uint64_t seed, BnError *err)
     config.seed = seed;
     f->base = mlp_create(&config, err);
     bool ok = f->base && ft_pretrain(f, err) &&
-              dataset_load(f->dataset, seed ^ FT_TASK_STREAM, FT_TRAIN_ROWS, FT_TEST_ROWS, &f->train, &f->test, err);
+              dataset_load(FT_DATASET, seed ^ FT_TASK_STREAM, FT_TRAIN_ROWS, FT_TEST_ROWS, &f->train, &f->test, err);
     for (int k = 0; ok && k < FT_NETS; k++) {
         ok = (f->net[k] = mlp_create(&config, err)) != NULL;
         if (ok)
@@ -313,22 +323,12 @@ static const CatalogLive ft_lives[] = {
     { "batch", 0, "fine-tuning batch size", live_batch },
 };
 
-/* Small widths keep the 600 pretraining steps a blink at the page's opening. */
-static const CatalogSetting setting_ft_hidden = {
-    .name = "hidden", .type = SETTING_LIST, .min = 1, .max = 64, .list_min = 1, .list_max = 4,
-    .list_int = true, .fallback = "32,32", .help = "hidden layer widths (each BN before its activation)" };
-
-static const char *const ft_dataset_choices[] = { "blobs", "moons", "spirals", NULL };
-static const CatalogSetting setting_ft_dataset = {
-    .name = "dataset", .type = SETTING_ENUM, .choices = ft_dataset_choices, .fallback = "spirals",
-    .help = "the two-feature set of both tasks (the new task's samples are fresh and shifted)" };
-
 static const CatalogSetting setting_shift = {
     .name = "shift", .type = SETTING_REAL, .min = -3, .max = 3, .fallback = "0.4",
     .help = "the new task's inputs are the old task's plus this (fresh samples)" };
 
 static const CatalogSceneSetting ft_settings[] = {
-    { &setting_seed, NULL }, { &setting_ft_dataset, NULL }, { &setting_ft_hidden, NULL }, { &setting_act, "relu" }, { &setting_batch, "2" },
+    { &setting_seed, NULL }, { &setting_hidden, "32,32" }, { &setting_act, "relu" }, { &setting_batch, "2" },
     { &setting_lr, "0.03" }, { &setting_steps, "600" }, { &setting_shift, NULL }, { &setting_autoplay, NULL },
     { &setting_speed, NULL },
 };
