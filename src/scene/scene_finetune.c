@@ -391,7 +391,11 @@ static void ft_draw(const void *self, Canvas *canvas, Rect area)
     }
     rect_split_rows(body, table_h, 1, &top, &bottom);
     ft_table(f, canvas, top);
-    ft_chart(f, canvas, bottom);
+    if (f->acc.n >= 2)
+        ft_chart(f, canvas, bottom);
+    else
+        canvas_text(canvas, bottom.x, bottom.y, "The accuracy chart fills as fine-tuning runs (every 10 steps).",
+                    ROLE_DEFAULT, 0, bottom.w);
 }
 
 const SceneClass scene_finetune = {
