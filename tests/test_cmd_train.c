@@ -1,5 +1,6 @@
 /* `bntutor train` run as the real binary: header, rows, determinism, the CSV file, and error cases. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -592,6 +593,101 @@ Test(cmd_train, help_documents_the_experiment_options_and_columns)
     static const char *const words[] = { "--bn-noise=M,S", "--weight-decay=L", "--probe=NAME", "--probe-every=N",
                                          "--probe-layer=K", "loss_range", "grad_pred", "beta_smooth", "ics_l2",
                                          "ics_cos" };
+    for (unsigned i = 0; i < sizeof words / sizeof words[0]; i++)
+        cr_assert_not_null(strstr(run.out, words[i]), "help lacks %s", words[i]);
+    run_free(&run);
+}
+
+/* ---------- scale invariance: --track-norm and --bias-before-bn ---------- */
+
+/* Column `col` (from 0) of every data row of csv into values; the count of rows. */
+static int column_values(const char *csv, int col, double *values, int max)
+{
+    int n = 0;
+    const char *line = strchr(csv, '\n');
+    while (line && line[1] && n < max) {
+        const char *p = line + 1;
+        for (int c = 0; c < col; c++) {
+            p = strchr(p, ',');
+            cr_assert_not_null(p, "a row has no column %d: %s", col, csv);
+            p++;
+        }
+        values[n++] = strtod(p, NULL);
+        line = strchr(line + 1, '\n');
+    }
+    return n;
+}
+
+Test(cmd_train, track_norm_adds_the_norm_and_the_effective_rate_without_changing_the_run)
+{
+    const char *base = "--dataset=spirals --hidden=16,16 --act=relu --bn=before --lr=1 --batch=32 --steps=400 --every=50";
+    char *plain = train_csv(base, "--precision=double");
+    char *tracked = train_csv(base, "--track-norm=1");
+    char *decayed = train_csv(base, "--track-norm=1 --weight-decay=0.01");
+    static const char head_norm[] = "step,loss,test_acc,p15,p50,p85,train_acc,test_loss,w_norm,eff_lr\n";
+    cr_assert(strncmp(tracked, head_norm, strlen(head_norm)) == 0, "%s", tracked);
+    char *a = leading_columns(plain, 8), *b = leading_columns(tracked, 8);
+    cr_assert_str_eq(a, b, "tracking the norm changed the run");
+    double norm[8], eff[8], norm_decayed[8];
+    cr_assert_eq(column_values(tracked, 8, norm, 8), 8);
+    cr_assert_eq(column_values(tracked, 9, eff, 8), 8);
+    cr_assert_eq(column_values(decayed, 8, norm_decayed, 8), 8);
+    for (int r = 0; r < 8; r++) {
+        check_close(eff[r], 1.0 / (norm[r] * norm[r]), 2e-5, 0.0, "eff_lr = lr/w_norm^2 in row %d", r);
+        /* The gradient is orthogonal to W: without decay every step makes |W| longer. */
+        if (r > 0)
+            cr_assert(norm[r] > norm[r - 1], "|W| fell from %g to %g at row %d", norm[r - 1], norm[r], r);
+    }
+    cr_assert(norm_decayed[7] < 0.5 * norm[7], "decay kept |W| at %g against %g", norm_decayed[7], norm[7]);
+    char *second = train_csv("--dataset=spirals --hidden=16,16 --act=relu --bn=before --steps=20 --every=20",
+                             "--track-norm=2");
+    cr_assert_not_null(strstr(second, ",w_norm,eff_lr\n"), "%s", second);
+    free(a);
+    free(b);
+    free(plain);
+    free(tracked);
+    free(decayed);
+    free(second);
+}
+
+Test(cmd_train, a_bias_before_bn_gets_a_zero_gradient_and_trains_like_the_network_without_it)
+{
+    const char *base = "--dataset=moons --hidden=8,8 --bn=before --lr=0.5 --batch=16 --steps=200 --every=25";
+    char *without = train_csv(base, "--precision=double");
+    char *with = train_csv(base, "--bias-before-bn");
+    static const char head_bias[] = "step,loss,test_acc,p15,p50,p85,train_acc,test_loss,bias_grad\n";
+    cr_assert(strncmp(with, head_bias, strlen(head_bias)) == 0, "%s", with);
+    double grad[8], loss_with[8], loss_without[8];
+    cr_assert_eq(column_values(with, 8, grad, 8), 8);
+    cr_assert_eq(column_values(with, 1, loss_with, 8), 8);
+    cr_assert_eq(column_values(without, 1, loss_without, 8), 8);
+    for (int r = 0; r < 8; r++) {
+        cr_assert(fabs(grad[r]) < 1e-12, "bias_grad %g in row %d", grad[r], r);
+        check_close(loss_with[r], loss_without[r], 1e-5, 1e-9, "the loss of row %d", r);
+    }
+    /* Every column at once, in their order: probe, norm, bias. */
+    char *all = train_csv(base, "--bias-before-bn --track-norm=2 --probe=landscape");
+    cr_assert_not_null(strstr(all, ",test_loss,loss_range,grad_pred,beta_smooth,w_norm,eff_lr,bias_grad\n"), "%s", all);
+    free(all);
+    free(with);
+    free(without);
+}
+
+Test(cmd_train, bad_uses_of_the_scale_options_are_usage_errors)
+{
+    expect_failure("--bn=before --track-norm=0", 2, "--track-norm");
+    expect_failure("--bn=before --track-norm=x", 2, "--track-norm");
+    expect_failure("--bn=before --hidden=8,8 --track-norm=3", 2, "1 to 2");
+    expect_failure("--bn=before --track-norm=1 --precision=float", 2, "--precision=float");
+    expect_failure("--net=conv --track-norm=1", 2, "only the MLP");
+    expect_failure("--bias-before-bn", 2, "add --bn=before");
+    expect_failure("--bn=after --bias-before-bn", 2, "add --bn=before");
+    expect_failure("--bn=before --bias-before-bn=yes", 2, "takes no value");
+    expect_failure("--bn=before --bias-before-bn --precision=float", 2, "--precision=float");
+    expect_failure("--bn=before --steps=50 --freeze-bn=10 --track-norm=1", 2, "--freeze-bn");
+    Run run = run_train("--help");
+    cr_assert_eq(run.status, 0);
+    static const char *const words[] = { "--track-norm=K", "--bias-before-bn", "w_norm", "eff_lr", "bias_grad" };
     for (unsigned i = 0; i < sizeof words / sizeof words[0]; i++)
         cr_assert_not_null(strstr(run.out, words[i]), "help lacks %s", words[i]);
     run_free(&run);

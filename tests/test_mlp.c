@@ -461,3 +461,164 @@ Test(mlp, the_paper_convention_tracks_nothing_while_training_and_averages_frozen
     sgd_destroy(sgd);
     mlp_destroy(mlp);
 }
+
+/* ---- scale invariance and the bias before BN (lesson 16) ---- */
+
+/* A 3-5-4-3 sigmoid classifier with BN before each activation, every parameter moved off its initial
+ * value, ε almost 0, and a batch of 8: the identities below are exact for ε = 0, and ε = 1e-14 leaves
+ * a trace far under 1e-9 (with PyTorch's 1e-5 they hold to about ε/σ², see the scene's pages). */
+enum { SI_N = 8 };
+
+static Mlp *scale_net(BnPlacement bn, bool bias_before_bn, double x[SI_N * 3], double t[SI_N])
+{
+    int sizes[4] = { 3, 5, 4, 3 };
+    MlpConfig config;
+    mlp_config_init(&config, sizes, 4);
+    config.bn = bn;
+    config.bias_before_bn = bias_before_bn;
+    config.eps = 1e-14;
+    config.seed = 23;
+    BnError err = { 0 };
+    Mlp *mlp = mlp_create(&config, &err);
+    cr_assert_not_null(mlp, "%s", err.message);
+    Pcg32 rng;
+    pcg32_seed(&rng, 5, 6);
+    for (size_t i = 0; i < mlp->num_params; i++)
+        mlp->params[i] += 0.3 * pcg32_normal(&rng);
+    for (int i = 0; i < SI_N * 3; i++)
+        x[i] = pcg32_normal(&rng);
+    for (int r = 0; r < SI_N; r++)
+        t[r] = (double)(r % 3);
+    return mlp;
+}
+
+static void scale_layer(Mlp *mlp, int layer, double c)
+{
+    MlpLayer *L = &mlp->hidden[layer];
+    for (int i = 0; i < L->in * L->out; i++)
+        L->w[i] *= c;
+}
+
+Test(mlp, scaling_a_weight_matrix_followed_by_bn_changes_neither_the_loss_nor_the_outputs)
+{
+    static const double factors[] = { 0.1, 0.25, 0.5, 2.0, 3.7, 10.0 };
+    double x[SI_N * 3], t[SI_N], logits[SI_N * 3];
+    Mlp *mlp = scale_net(BN_PLACEMENT_BEFORE, false, x, t);
+    double base = probe_loss(mlp, x, t, SI_N, MLP_MODE_BATCH_STATS);
+    memcpy(logits, mlp->logits, sizeof logits);
+    for (int l = 0; l < mlp->num_hidden; l++)
+        for (size_t k = 0; k < sizeof factors / sizeof factors[0]; k++) {
+            scale_layer(mlp, l, factors[k]);
+            check_close(probe_loss(mlp, x, t, SI_N, MLP_MODE_BATCH_STATS), base, 1e-9, 1e-9, "layer %d, c = %g",
+                        l + 1, factors[k]);
+            for (int i = 0; i < SI_N * 3; i++)
+                check_close(mlp->logits[i], logits[i], 1e-9, 1e-9, "output %d, layer %d, c = %g", i, l + 1,
+                            factors[k]);
+            scale_layer(mlp, l, 1.0 / factors[k]);
+        }
+    mlp_destroy(mlp);
+
+    /* The same network without BN: the first layer's scale moves the loss (so the check above can fail). */
+    Mlp *plain = scale_net(BN_PLACEMENT_NONE, false, x, t);
+    double plain_base = probe_loss(plain, x, t, SI_N, MLP_MODE_TRAIN);
+    scale_layer(plain, 0, 2.0);
+    double doubled = probe_loss(plain, x, t, SI_N, MLP_MODE_TRAIN);
+    cr_assert(fabs(doubled - plain_base) > 1e-3, "without BN, doubling W moved the loss only from %.17g to %.17g",
+              plain_base, doubled);
+    mlp_destroy(plain);
+}
+
+Test(mlp, the_gradient_of_each_weight_row_before_bn_is_orthogonal_to_that_row)
+{
+    double x[SI_N * 3], t[SI_N];
+    Mlp *mlp = scale_net(BN_PLACEMENT_BEFORE, false, x, t);
+    BnError err = { 0 };
+    optimizer_zero_grad(mlp->grads, mlp->num_params);
+    cr_assert(mlp_forward(mlp, x, SI_N, MLP_MODE_BATCH_STATS, &err), "%s", err.message);
+    mlp_loss(mlp, t);
+    cr_assert(mlp_backward(mlp, NULL, &err), "%s", err.message);
+    for (int l = 0; l < mlp->num_hidden; l++) {
+        const MlpLayer *L = &mlp->hidden[l];
+        for (int j = 0; j < L->out; j++) {
+            const double *w = L->w + (size_t)j * (size_t)L->in, *g = L->dw + (size_t)j * (size_t)L->in;
+            double dot = 0.0, ww = 0.0, gg = 0.0;
+            for (int i = 0; i < L->in; i++) {
+                dot += w[i] * g[i];
+                ww += w[i] * w[i];
+                gg += g[i] * g[i];
+            }
+            /* A zero gradient would be orthogonal to anything: make sure this one is not. */
+            cr_assert(sqrt(gg) > 1e-4, "layer %d unit %d has a vanishing gradient (%g)", l + 1, j, sqrt(gg));
+            cr_assert(fabs(dot) <= 1e-9 * sqrt(ww * gg), "layer %d unit %d: W·g = %.3g, |W| |g| = %.3g", l + 1, j,
+                      dot, sqrt(ww * gg));
+        }
+    }
+    /* Without BN the same rows are not orthogonal to their gradients. */
+    Mlp *plain = scale_net(BN_PLACEMENT_NONE, false, x, t);
+    optimizer_zero_grad(plain->grads, plain->num_params);
+    cr_assert(mlp_forward(plain, x, SI_N, MLP_MODE_TRAIN, &err));
+    mlp_loss(plain, t);
+    cr_assert(mlp_backward(plain, NULL, &err));
+    const MlpLayer *P = &plain->hidden[0];
+    double dot = 0.0;
+    for (int i = 0; i < P->in * P->out; i++)
+        dot += P->w[i] * P->dw[i];
+    cr_assert(fabs(dot) > 1e-4, "without BN, W·g = %.3g", dot);
+    mlp_destroy(plain);
+    mlp_destroy(mlp);
+}
+
+Test(mlp, a_bias_before_bn_is_a_parameter_whose_gradient_is_zero_and_which_changes_no_output)
+{
+    double x[SI_N * 3], t[SI_N];
+    Mlp *with = scale_net(BN_PLACEMENT_BEFORE, true, x, t);
+    Mlp *without = scale_net(BN_PLACEMENT_BEFORE, false, x, t);
+    size_t extra = 0;
+    for (int l = 0; l < with->num_hidden; l++) {
+        cr_assert_not_null(with->hidden[l].b, "layer %d has its bias", l + 1);
+        cr_assert_null(without->hidden[l].b, "layer %d has no bias by default", l + 1);
+        extra += (size_t)with->hidden[l].out;
+    }
+    cr_assert_eq(with->num_params, without->num_params + extra);
+    /* The same weights, γ, β and output layer in both; the biases are whatever the random moves made them. */
+    for (int l = 0; l < with->num_hidden; l++) {
+        MlpLayer *A = &with->hidden[l], *B = &without->hidden[l];
+        memcpy(A->w, B->w, sizeof(double) * (size_t)A->in * (size_t)A->out);
+        memcpy(A->gamma, B->gamma, sizeof(double) * (size_t)A->out);
+        memcpy(A->beta, B->beta, sizeof(double) * (size_t)A->out);
+        for (int j = 0; j < A->out; j++)
+            cr_assert(fabs(A->b[j]) > 1e-3, "bias %d of layer %d is not trivially 0", j, l + 1);
+    }
+    memcpy(with->w_out, without->w_out, sizeof(double) * (size_t)with->n_out * 4);
+    memcpy(with->b_out, without->b_out, sizeof(double) * (size_t)with->n_out);
+    BnError err = { 0 };
+    double loss_with = probe_loss(with, x, t, SI_N, MLP_MODE_BATCH_STATS);
+    double loss_without = probe_loss(without, x, t, SI_N, MLP_MODE_BATCH_STATS);
+    check_close(loss_with, loss_without, 1e-9, 1e-9, "the loss with and without the biases");
+    for (int i = 0; i < SI_N * 3; i++)
+        check_close(with->logits[i], without->logits[i], 1e-9, 1e-9, "output %d", i);
+    optimizer_zero_grad(with->grads, with->num_params);
+    mlp_loss(with, t);
+    cr_assert(mlp_backward(with, NULL, &err), "%s", err.message);
+    for (int l = 0; l < with->num_hidden; l++) {
+        const MlpLayer *L = &with->hidden[l];
+        double beta_grad = 0.0;
+        for (int j = 0; j < L->out; j++) {
+            cr_assert(fabs(L->db[j]) < 1e-9, "layer %d: bias %d gets gradient %.3g", l + 1, j, L->db[j]);
+            beta_grad = fmax(beta_grad, fabs(L->dbeta[j]));
+        }
+        /* β, the bias after BN, does learn: the zero above is BN's doing, not a dead layer. */
+        cr_assert(beta_grad > 1e-3, "layer %d: largest dβ %.3g", l + 1, beta_grad);
+    }
+    /* Training steps leave the biases where they were (to rounding). */
+    double b0 = with->hidden[0].b[0];
+    Sgd *sgd = sgd_create(with->num_params, 0.5, 0.0);
+    double loss;
+    for (int s = 0; s < 20; s++)
+        cr_assert(mlp_train_step(with, sgd, x, t, SI_N, &loss, &err), "%s", err.message);
+    cr_assert(fabs(with->hidden[0].b[0] - b0) < 1e-12, "the bias moved from %.17g to %.17g", b0,
+              with->hidden[0].b[0]);
+    sgd_destroy(sgd);
+    mlp_destroy(with);
+    mlp_destroy(without);
+}

@@ -134,6 +134,9 @@ Test(mlp_float, sigmoid_is_within_a_few_float_roundings_everywhere_in_every_vari
     free(y);
 }
 
+/* make() keeps a bias before BN (MlpConfig.bias_before_bn) while this is set. */
+static bool make_bias_before_bn;
+
 static Mlp *make(const int *sizes, int num_sizes, Activation act, BnPlacement bn, MlpTask task, uint64_t seed)
 {
     MlpConfig config;
@@ -142,6 +145,7 @@ static Mlp *make(const int *sizes, int num_sizes, Activation act, BnPlacement bn
     config.bn = bn;
     config.task = task;
     config.seed = seed;
+    config.bias_before_bn = make_bias_before_bn;
     BnError err = { 0 };
     Mlp *mlp = mlp_create(&config, &err);
     cr_assert_not_null(mlp, "mlp_create failed: %s", err.message);
@@ -219,6 +223,10 @@ Test(mlp_float, two_steps_match_the_double_network_in_every_placement_and_activa
             for (int act = ACTIVATION_SIGMOID; act <= ACTIVATION_RELU; act++)
                 check_steps_match_double((Activation)act, (BnPlacement)bn, MLP_TASK_CLASSIFY);
         check_steps_match_double(ACTIVATION_TANH, BN_PLACEMENT_BEFORE, MLP_TASK_REGRESS);
+        /* A bias before BN: the twin carries it in the same layout and gives it the same (zero) update. */
+        make_bias_before_bn = true;
+        check_steps_match_double(ACTIVATION_RELU, BN_PLACEMENT_BEFORE, MLP_TASK_CLASSIFY);
+        make_bias_before_bn = false;
     }
 }
 

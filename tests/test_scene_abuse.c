@@ -49,6 +49,10 @@ static const AbuseCase cases[] = {
     { "sandbox", "eps = 0\nalpha = 1\nconvention = paper\nbatch = 2\nplacement = after\nact = relu\n", 300, "create: epsilon must be positive" },
     { "sandbox", "lr = 10\nalpha = 0\nconvention = keras\nhidden = 1024\nbatch = 2\n", 10, "DIVERGED" },
     { "sandbox", "lr = 10\nhidden = 1,1,1,1,1,1,1,1\neps = 0\n", 500, "create: epsilon must be positive" },
+    { "lr-sweep", "rates = 10,20,40,60,80,90,95,100\nlr = 10\nsteps = 1000000\n", 300, "div" },
+    { "lr-sweep", "lr = 10\nbatch = 1\nhidden = 1024\n", 30, NULL },
+    { "lr-sweep", "rates = 10,20,40,60,80,90,95,100\nhidden = 512,512\nbatch = 64\n", 5,
+      "create: the sweep trains 16 networks at once" },
     { "real-data", "lr = 10\nsteps = 1000000\nhidden = 16\nbatch = 16\n", 50, NULL },
     { "real-data", "lr = 10\nbatch = 1\nhidden = 8\n", 30, NULL },
     /* eps = 0 where a batch of one (or a constant column) gives a zero variance. */
@@ -75,6 +79,10 @@ static const AbuseCase cases[] = {
     { "norm-sets", "batch = 8\nnorm = group\ngroups = 4\n", 0, NULL },
     { "norm-sets", "batch = 4096\n", 0, "create: at most 8 images" },
     { "norm-sets", "groups = 64\nnorm = group\n", 0, "create: does not divide" },
+    /* The token block at its smallest and largest, the offset at its ends, and features it cannot draw. */
+    { "token-norm", "sentences = 1\ntokens = 2\nfeatures = 2\neps = 0\n", 50, NULL },
+    { "token-norm", "sentences = 4\ntokens = 6\nfeatures = 8\noffset = 10\ncentred = yes\neps = 1\n", 50, NULL },
+    { "token-norm", "features = 64\n", 0, "create: features from 2 to 8" },
     /* The conv net at the learning-rate maximum, the smallest batch, and batches it will not hold. */
     { "conv-bn", "lr = 10\nbatch = 2\nimages = shapes28\nsteps = 1000000\n", 100, NULL },
     { "conv-bn", "lr = 0\nalpha = 0\nbatch = 2\nimages = shapes28\n", 20, NULL },
@@ -228,8 +236,10 @@ Test(scene_abuse, running_stats_at_extremes_shows_no_nan) { run_scene("running-s
 Test(scene_abuse, inference_with_a_batch_of_one_and_zero_eps_shows_no_nan) { run_scene("inference"); }
 Test(scene_abuse, input_norm_with_one_point_shows_no_nan) { run_scene("input-norm"); }
 Test(scene_abuse, norm_sets_at_its_extremes_shows_no_nan) { run_scene("norm-sets"); }
+Test(scene_abuse, token_norm_at_its_extremes_shows_no_nan) { run_scene("token-norm"); }
 Test(scene_abuse, conv_bn_at_extremes_shows_no_nan_and_resets) { run_scene("conv-bn"); }
 Test(scene_abuse, small_batch_at_extremes_shows_no_nan_and_resets) { run_scene("small-batch"); }
+Test(scene_abuse, lr_sweep_at_extremes_shows_no_nan_and_resets) { run_scene("lr-sweep"); }
 
 /* A learner leaning on the keyboard: seeded random keys (printable, arrows, Enter, Tab, Esc) with steps
  * in between, on every scene with its default settings; every few keys all four draws are scanned. */

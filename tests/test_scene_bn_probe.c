@@ -185,3 +185,19 @@ Test(scene_bn_probe, drawing_stays_inside_its_area_at_any_size)
         lesson_destroy(l);
     }
 }
+
+Test(scene_bn_probe, the_ics_page_neither_lists_nor_runs_the_view_key_it_has_no_use_for)
+{
+    Lesson *l;
+    Scene *s = sg_make(&l, ICS, 1);
+    SceneKey keys[SCENE_KEYS_MAX];
+    cr_expect_eq(scene_keys(s, keys), 0, "ICS shows both its measures: no key to list");
+    cr_expect_not(scene_key(s, 'v'), "'v' does nothing on the ICS page");
+    scene_destroy(s);
+    lesson_destroy(l);
+    s = sg_make(&l, LAND, 1);
+    cr_expect_eq(scene_keys(s, keys), 1);
+    cr_expect_str_eq(keys[0].key, "v");
+    scene_destroy(s);
+    lesson_destroy(l);
+}

@@ -37,6 +37,14 @@ static const char help_head[] =
     "  --net=paper      784-100-100-100-10 sigmoid, the original BN paper's MNIST network\n"
     "  --net=conv       conv net for 28x28 images: conv3x3 1->8, norm, relu, 2x2 max pool,\n"
     "                   conv3x3 8->16, norm, relu, 2x2 max pool, linear 784->10\n"
+    "  --net=residual   a stack of residual blocks x + F(x), F = linear, relu, linear (width D), with\n"
+    "                   layer norm per sample; an input layer before the stack, a linear output after\n"
+    "  --norm-place=P   residual net: pre (x + F(LN(x)), and a final norm before the output; the\n"
+    "                   default) or post (LN(x + F(x)))\n"
+    "  --blocks=B       residual net: blocks in the stack, 1 to 64 (default 12)\n"
+    "  --width=D        residual net: features of the stream and of each branch, 2 to 1024 (default 16)\n"
+    "  --zero-init-last residual net: end every branch with a layer norm whose gamma starts at 0, so\n"
+    "                   each branch adds exactly 0 at first (torchvision's zero_init_residual)\n"
     "  --norm=NAME      conv net only: none, or a method (default batch): "; /* + the methods */
 
 static const char help_tail[] =
@@ -49,10 +57,13 @@ static const char help_tail[] =
     "  --batch=B        mini-batch size (default 60)\n"
     "  --lr=R           learning rate (default 0.1)\n"
     "  --momentum=M     SGD momentum, 0 for plain SGD (default 0)\n"
+    "  --warmup=N       linear learning-rate warm-up: step t of the first N trains at lr*t/N (default 0:\n"
+    "                   none)\n"
     "  --seed=S         seed of the data, the initial weights and the batches (default 1)\n"
     "  --every=K        write a row every K steps, and after the last (default 100)\n"
     "  --unit=J         which unit of the last hidden layer p15/p50/p85 follow (default 0);\n"
-    "                   for the conv net, which channel of the second block (0 to 15)\n"
+    "                   for the conv net, which channel of the second block (0 to 15); for the\n"
+    "                   residual net, which feature of the last block's branch\n"
     "  --csv=FILE       write the CSV to FILE (default standard output)\n"
     "  --precision=P    float (fast, the default) or double (the arithmetic of most lessons' scenes)\n"
     "                   for the training steps and the evaluation\n"
@@ -89,19 +100,29 @@ static const char help_tail[] =
     "                   the probes since the previous row (empty when there were none; inf when\n"
     "                   the loss overflowed along the line or after the step below)\n"
     "  --probe-layer=K  the weight layer of --probe=ics, 1 = first hidden (default the last hidden)\n"
+    ;
+
+/* The options of lesson 16 (scale invariance), split from help_tail for the same reason as help_columns. */
+static const char help_scale[] =
+    "  --track-norm=K   add the columns w_norm and eff_lr for hidden layer K (1 = the first): see\n"
+    "                   below; trains in double\n"
+    "  --bias-before-bn with --bn=before: keep the bias of each linear layer before BN (what\n"
+    "                   bias=True does in a framework) and add the column bias_grad; trains in double\n"
     "  --help           this text\n";
 
 /* Split from help_tail: ISO C promises string literals only up to 4095 bytes. */
 static const char help_columns[] =
     "\n"
-    "Columns: step,loss,test_acc,p15,p50,p85,train_acc,test_loss[,probe columns]\n"
+    "Columns: step,loss,test_acc,p15,p50,p85,train_acc,test_loss[,probe or gnorm columns]\n"
+    "         [,w_norm,eff_lr][,bias_grad]\n"
     "  loss       mean training mini-batch loss over the steps since the previous row\n"
     "  test_acc   accuracy on a fixed test batch (the first 1000 test samples) in eval mode;\n"
     "             for the regression set scaled2d: R² on that batch instead\n"
     "  p15..p85   15th/50th/85th percentiles over the fixed test batch of the input to unit J's\n"
     "             activation in the last hidden layer (with BN: normalized with the batch's statistics);\n"
     "             conv net: of channel J's relu input in the second block, over every pixel, with the\n"
-    "             test batch run in chunks of 100 (batch norm: each chunk's own statistics)\n"
+    "             test batch run in chunks of 100 (batch norm: each chunk's own statistics);\n"
+    "             residual net: of unit J's relu input in the last block's branch\n"
     "  train_acc  accuracy over the training mini-batches since the previous row (empty for scaled2d)\n"
     "  test_loss  loss on the fixed test batch in eval mode\n"
     "  loss_range   from the weights w along the gradient g of the step's batch, at\n"
@@ -111,6 +132,13 @@ static const char help_columns[] =
     "  ics_l2       |G - G'|: G the layer's gradient, G' its gradient on the same batch after\n"
     "               the layers below took a plain step -lr*g (internal covariate shift)\n"
     "  ics_cos      cos(G, G')\n"
+    "  w_norm       |W| (Frobenius) of hidden layer K's weights after the row's step\n"
+    "  eff_lr       lr / |W|^2: with BN after the layer, L(c*W) = L(W), so only W's direction\n"
+    "               matters, and a step turns it at this rate (the effective learning rate)\n"
+    "  bias_grad    the largest |dL/db| of the row's step over every bias before BN: 0 up to\n"
+    "               rounding, since BN subtracts the mean the bias adds\n"
+    "  gnorm1..gnormB  residual net: the norm of the gradient of every parameter of block 1..B (its\n"
+    "               layer norms and both linear layers), the mean over the steps since the previous row\n"
     "  var_ratio    with --dropout and --bn: the last hidden layer's BN, mean over its units of\n"
     "               running variance / variance of its input over the test batch in eval mode\n"
     "               (above 1 when dropout in front of it inflated the training variance)\n"
@@ -181,6 +209,11 @@ static int parse_lab_value(TrainOptions *o, int which, const char *where, const 
         else
             return cmd_fail(2, where, "'%s' is not a probe (landscape, ics)", v);
         break;
+    case 5:
+        if (!parse_long(v, 1, MLP_MAX_SIZES - 2, &l))
+            return cmd_fail(2, where, "'%s' is not a hidden layer's number (1 for the first)", v);
+        o->track_norm = l;
+        break;
     case 3: case 4:
         if (!parse_long(v, 1, 100000000, &l))
             return cmd_fail(2, where, "'%s' is not a whole number from 1 to 100000000", v);
@@ -237,14 +270,14 @@ static int parse_shift_value(TrainOptions *o, int which, const char *where, cons
     return 0;
 }
 
-/* --dropout (23), --save (24) and --finetune-from (25): fine-tuning and dropout before BN. */
+/* --dropout (28), --save (29) and --finetune-from (30): fine-tuning and dropout before BN. */
 static int parse_tune_value(TrainOptions *o, int which, const char *where, const char *v)
 {
-    if (which == 24) {
+    if (which == 29) {
         o->save = v;
         return 0;
     }
-    if (which == 25) {
+    if (which == 30) {
         o->finetune_from = v;
         return 0;
     }
@@ -259,6 +292,33 @@ static int parse_tune_value(TrainOptions *o, int which, const char *where, const
     if (!parse_double(rate, &d) || !(d >= 0.0 && d <= 0.9) || (comma && !mlp_drop_place_parse(comma + 1, &o->drop_place)))
         return cmd_fail(2, where, "'%s' is not P[,before-bn|after-bn] (P a rate from 0 to 0.9)", v);
     o->dropout = d;
+    return 0;
+}
+
+/* The residual net's options and the warm-up (parse_args's names 24 to 27, numbered from 0 here); 0 or a
+ * usage error's status. */
+static int parse_residual_value(TrainOptions *o, int which, const char *where, const char *v)
+{
+    long l;
+    if (which == 0) {
+        if (!resmlp_place_parse(v, &o->norm_place))
+            return cmd_fail(2, where, "'%s' is not a place for the norm (pre, post)", v);
+    } else if (which == 1) {
+        if (!parse_long(v, 1, RESMLP_MAX_BLOCKS, &l))
+            return cmd_fail(2, where, "'%s' is not a whole number of blocks from 1 to %d", v, RESMLP_MAX_BLOCKS);
+        o->blocks = l;
+    } else if (which == 2) {
+        if (!parse_long(v, 2, RESMLP_MAX_WIDTH, &l))
+            return cmd_fail(2, where, "'%s' is not a whole width from 2 to %d", v, RESMLP_MAX_WIDTH);
+        o->width = l;
+    } else {
+        if (!parse_long(v, 0, 100000000, &l))
+            return cmd_fail(2, where, "'%s' is not a whole number of steps from 0 to 100000000", v);
+        o->warmup = l;
+        return 0;
+    }
+    o->residual_option = true;
+    o->residual_where = which == 0 ? "--norm-place" : which == 1 ? "--blocks" : "--width";
     return 0;
 }
 
@@ -278,10 +338,12 @@ static int parse_value(TrainOptions *o, int which, const char *where, const char
         o->dataset_given = true;
         break;
     case 1:
-        if (strcmp(v, "paper") != 0 && strcmp(v, "conv") != 0)
-            return cmd_fail(2, where, "'%s' is not a known network (paper, conv; or use --hidden=LIST)", v);
+        if (strcmp(v, "paper") != 0 && strcmp(v, "conv") != 0 && strcmp(v, "residual") != 0)
+            return cmd_fail(2, where, "'%s' is not a known network (paper, conv, residual; or use --hidden=LIST)",
+                            v);
         o->paper = strcmp(v, "paper") == 0;
-        o->conv = !o->paper;
+        o->conv = strcmp(v, "conv") == 0;
+        o->residual = strcmp(v, "residual") == 0;
         break;
     case 2:
         if (!parse_widths(v, o))
@@ -347,17 +409,42 @@ static int parse_value(TrainOptions *o, int which, const char *where, const char
         break;
     case 16: case 17:
         return parse_shift_value(o, which, where, v);
+    case 24: case 25: case 26: case 27:
+        return parse_residual_value(o, which - 24, where, v);
     default:
-        if (which >= 23)
+        if (which >= 28)
             return parse_tune_value(o, which, where, v);
         return parse_lab_value(o, which - 18, where, v);
     }
     return 0;
 }
 
+/* The residual net's options against the others; 0 or a usage error's status. */
+static int check_residual(const TrainOptions *o)
+{
+    if (o->residual_option && !o->residual)
+        return cmd_fail(2, o->residual_where, "only the residual net has it; add --net=residual");
+    if (!o->residual)
+        return 0;
+    const char *other = o->hidden_given ? "--hidden" : o->act_given ? "--act" : o->bn_given ? "--bn"
+                      : o->norm_given ? "--norm" : o->groups_given ? "--groups" : o->freeze_bn ? "--freeze-bn"
+                      : o->bn_noise ? "--bn-noise" : o->weight_decay > 0.0 ? "--weight-decay"
+                      : o->probe != TRAIN_PROBE_NONE ? "--probe" : o->probe_every_given ? "--probe-every"
+                      : o->probe_layer_given ? "--probe-layer" : o->precision_given ? "--precision"
+                      : o->track_norm ? "--track-norm" : o->bias_before_bn ? "--bias-before-bn" : NULL;
+    if (other)
+        return cmd_fail(2, other, "the residual net (--net=residual) has no such option: it is a stack of "
+                        "--blocks relu blocks of --width features with layer norm (--norm-place), trained in "
+                        "double");
+    return 0;
+}
+
 /* Options that do not go together; 0 or a usage error's status. */
 static int check_combination(const TrainOptions *o)
 {
+    int residual = check_residual(o);
+    if (residual != 0)
+        return residual;
     if (o->conv && (o->hidden_given || o->act_given || o->bn_given))
         return cmd_fail(2, "--net", "conv fixes the layers (relu) and takes --norm=NAME; leave out --hidden, "
                         "--act and --bn");
@@ -394,13 +481,22 @@ static int check_combination(const TrainOptions *o)
         return cmd_fail(2, o->bn_noise ? "--bn-noise" : "--probe", "works with batch statistics, which frozen "
                         "batch norm no longer uses; leave out --freeze-bn");
     const char *tune = o->dropout > 0.0 ? "--dropout" : o->save ? "--save" : o->finetune_from ? "--finetune-from" : NULL;
-    if (o->conv && tune)
-        return cmd_fail(2, tune, "only the MLP has it so far; leave out --net=conv");
+    if ((o->conv || o->residual) && tune)
+        return cmd_fail(2, tune, "only the MLP has it so far; leave out --net=%s", o->conv ? "conv" : "residual");
     if (o->dropout > 0.0 && (o->bn_noise || o->probe != TRAIN_PROBE_NONE))
         return cmd_fail(2, "--dropout", "the probes and noisy BN measure a network without dropout; leave out "
                         "--dropout or %s", o->bn_noise ? "--bn-noise" : "--probe");
     if (o->dropout > 0.0 && o->precision_given && !o->double_steps)
         return cmd_fail(2, "--dropout", "trains in double; leave out --precision=float");
+    const char *scale = o->track_norm ? "--track-norm" : o->bias_before_bn ? "--bias-before-bn" : NULL;
+    if (o->conv && scale)
+        return cmd_fail(2, scale, "only the MLP has it; leave out --net=conv");
+    if (o->bias_before_bn && o->bn != BN_PLACEMENT_BEFORE)
+        return cmd_fail(2, "--bias-before-bn", "is the bias of a linear layer followed by BN; add --bn=before");
+    if (scale && o->precision_given && !o->double_steps)
+        return cmd_fail(2, scale, "trains in double; leave out --precision=float");
+    if (scale && o->freeze_bn)
+        return cmd_fail(2, scale, "cannot go with --freeze-bn yet; leave one out");
     if (o->probe_every_given && o->probe == TRAIN_PROBE_NONE)
         return cmd_fail(2, "--probe-every", "says how often to probe; add --probe=landscape or --probe=ics");
     return 0;
@@ -417,12 +513,26 @@ static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
         }
         if (parse_option(a, "help", &v))
             return cmd_fail(2, "--help", "takes no value");
+        if (strcmp(a, "--bias-before-bn") == 0) {
+            o->bias_before_bn = true;
+            continue;
+        }
+        if (parse_option(a, "bias-before-bn", &v))
+            return cmd_fail(2, "--bias-before-bn", "takes no value");
+        if (strcmp(a, "--zero-init-last") == 0) {
+            o->zero_init_last = o->residual_option = true;
+            o->residual_where = "--zero-init-last";
+            continue;
+        }
+        if (parse_option(a, "zero-init-last", &v))
+            return cmd_fail(2, "--zero-init-last", "takes no value");
         /* Every other option needs a value. */
         static const char *const names[] = { "dataset", "net", "hidden", "act", "bn", "steps", "batch",
                                              "lr", "momentum", "seed", "every", "unit", "csv", "norm",
                                              "groups", "precision", "test-shift", "freeze-bn", "bn-noise",
-                                             "weight-decay", "probe", "probe-every", "probe-layer", "dropout",
-                                             "save", "finetune-from" };
+                                             "weight-decay", "probe", "probe-every", "probe-layer", "track-norm",
+                                             "norm-place", "blocks", "width", "warmup", "dropout", "save",
+                                             "finetune-from" };
         int which = -1;
         for (int k = 0; k < (int)(sizeof names / sizeof names[0]); k++)
             if (parse_option(a, names[k], &v)) {
@@ -486,7 +596,8 @@ static int run_open(const TrainOptions *o, TrainRun *run)
             fprintf(stderr, "bntutor: warning: %s\n", termtext_clean((s ? test : train)->warning, clean, sizeof clean, 0));
         }
     run->n_test = test->n < TEST_BATCH_MAX ? test->n : TEST_BATCH_MAX;
-    int status = (o->conv ? train_conv_create : train_mlp_create)(o, train, test, run->n_test, &run->net);
+    int status = (o->conv ? train_conv_create : o->residual ? train_residual_create : train_mlp_create)(
+        o, train, test, run->n_test, &run->net);
     if (status != 0)
         return status;
     /* Only what the evaluations read moves; the network was built on the data as they are. */
@@ -551,6 +662,7 @@ static int run_step(const TrainOptions *o, TrainRun *run, long step, RowSums *su
         return cmd_fail_error(1, &err, "train");
     }
     run->net->bn_frozen = o->freeze_bn && step > o->freeze_bn_after;
+    run->sgd->lr = step <= o->warmup ? o->lr * (double)step / (double)o->warmup : o->lr;
     if (xf && step < o->steps)
         dataset_prefetch_float_rows(run->train, run->idx_next, batch);
     bool stepped = run->net->takes_floats
@@ -600,6 +712,8 @@ static int run_row(const TrainOptions *o, TrainRun *run, long step, const RowSum
     if (run->net->var_ratio)
         fprintf(out, ",%.6g", ev.var_ratio);
     train_hooks_write_row(run->net->hooks, out);
+    if (run->net->cls->write_row)
+        run->net->cls->write_row(run->net, out);
     fputc('\n', out);
     return 0;
 }
@@ -630,6 +744,8 @@ static int train_run(const TrainOptions *o, TrainRun *run)
     if (run->net->var_ratio)
         fputs(",var_ratio", out);
     train_hooks_write_header(run->net->hooks, out);
+    if (run->net->cls->write_header)
+        run->net->cls->write_header(run->net, out);
     fputc('\n', out);
     RowSums sums = { 0 };
     double first_loss = NAN;
@@ -655,6 +771,7 @@ int cmd_train(int argc, char **argv)
         .dataset = "moons", .hidden = { 16, 16 }, .num_hidden = 2, .act = ACTIVATION_SIGMOID, .probe_every = 10,
         .bn = BN_PLACEMENT_NONE, .steps = 1000, .batch = 60, .every = 100, .unit = 0,
         .lr = 0.1, .momentum = 0.0, .seed = 1, .csv = NULL, .norm = CONV_NORM_BATCH, .groups = 4,
+        .norm_place = NORM_PLACE_PRE, .blocks = 12, .width = 16,
     };
     bool help = false;
     int status = parse_args(argc, argv, &o, &help);
@@ -664,11 +781,12 @@ int cmd_train(int argc, char **argv)
         o.dataset = "shapes28";
     if (o.freeze_bn)
         o.double_steps = true;      /* the float twin has no frozen mode */
-    if (o.bn_noise || o.weight_decay > 0.0 || o.dropout > 0.0)
-        o.double_steps = true;     /* the float twin has none of them */
+    if (o.bn_noise || o.weight_decay > 0.0 || o.track_norm || o.bias_before_bn || o.residual || o.dropout > 0.0)
+        o.double_steps = true;     /* the float twin has none of them; the residual net is double only */
     if (help) {
         char methods[128];
-        printf("%s%s\n%s%s", help_head, norm_method_list(methods, sizeof methods), help_tail, help_columns);
+        printf("%s%s\n%s%s%s", help_head, norm_method_list(methods, sizeof methods), help_tail, help_scale,
+               help_columns);
         return 0;
     }
     TrainRun run;

@@ -17,6 +17,7 @@
 #include "engine/mlp.h"
 #include "engine/mlp_float.h"
 #include "engine/optimizer.h"
+#include "engine/resmlp.h"
 #include "util/error.h"
 
 typedef enum TrainProbeKind {
@@ -63,6 +64,17 @@ typedef struct TrainOptions {
     bool probe_every_given;
     long probe_layer;           /* --probe-layer=K, 1-based weight layer; 0: the last hidden layer */
     bool probe_layer_given;
+    /* Scale invariance (lesson 16). */
+    long track_norm;            /* --track-norm=K: 1-based hidden layer whose ‖W‖ and lr/‖W‖² are columns; 0: none */
+    bool bias_before_bn;        /* --bias-before-bn: the linear layers before BN keep their bias */
+    /* The residual stack (--net=residual, train_residual.c). */
+    bool residual;
+    NormPlace norm_place;       /* --norm-place=pre|post */
+    long blocks, width;         /* --blocks=B, --width=D */
+    bool zero_init_last;        /* --zero-init-last */
+    bool residual_option;       /* one of the four above was given (they need --net=residual) */
+    const char *residual_where; /* which, for the message */
+    long warmup;                /* --warmup=N: the rate of step t ≤ N is lr·t/N; 0 for none */
 } TrainOptions;
 
 /* One evaluation on the fixed test batch: eval-mode accuracy (R² for regression) and loss, and the
@@ -88,6 +100,10 @@ typedef struct TrainNetClass {
     void (*predict)(const TrainNet *net, int *pred);
     /* Eval-mode figures on the first n rows of test, and the percentiles of unit `unit`'s input. */
     bool (*evaluate)(TrainNet *net, const Dataset *test, int n, int unit, TrainEval *ev, BnError *err);
+    /* Columns of the network's own after the common ones: the header's (",name,...") and a row's,
+     * which also starts the next row's sums. NULL for none. */
+    void (*write_header)(const TrainNet *net, FILE *out);
+    void (*write_row)(TrainNet *net, FILE *out);
     void (*destroy)(TrainNet *net);
     /* Writes the network to out (named path in messages); NULL for a network that cannot be saved. */
     bool (*save)(TrainNet *net, FILE *out, const char *path, BnError *err);
@@ -111,6 +127,8 @@ struct TrainNet {
 int train_mlp_create(const TrainOptions *o, const Dataset *train, const Dataset *test, int n_test, TrainNet **net);
 int train_conv_create(const TrainOptions *o, const Dataset *train, const Dataset *test, int n_test,
                       TrainNet **net);
+int train_residual_create(const TrainOptions *o, const Dataset *train, const Dataset *test, int n_test,
+                          TrainNet **net);
 
 /* The experiments around an MLP's step (train_probe.c). NULL when the options ask for none of them. */
 TrainHooks *train_hooks_create(const TrainOptions *o, Mlp *mlp);
@@ -121,8 +139,9 @@ bool train_hooks_before_step(TrainHooks *hooks, Mlp *mlp, const MlpFloat *twin, 
                              const double *y, int n, BnError *err);
 /* After a successful step: weight decay. */
 void train_hooks_after_step(TrainHooks *hooks, Mlp *mlp);
-/* The probe's extra CSV columns: the header's (",name,...") and a row's (the means of the probes since
- * the previous row, empty fields when there were none); nothing without a probe. Accept NULL. */
+/* The extra CSV columns: the probe's (the means of the probes since the previous row, empty fields when
+ * there were none), then w_norm,eff_lr (--track-norm) and bias_grad (--bias-before-bn) at the row's
+ * step; the header's (",name,...") and a row's. Nothing without them. Accept NULL. */
 void train_hooks_write_header(const TrainHooks *hooks, FILE *out);
 void train_hooks_write_row(TrainHooks *hooks, FILE *out);
 

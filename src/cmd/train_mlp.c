@@ -249,6 +249,9 @@ int train_mlp_create(const TrainOptions *o, const Dataset *train, const Dataset 
     if (o->unit >= sizes[num - 2])
         return cmd_fail(2, "--unit", "%ld is not a unit of the last hidden layer (0 to %d)", o->unit,
                         sizes[num - 2] - 1);
+    if (o->track_norm > num - 2)
+        return cmd_fail(2, "--track-norm", "%ld is not a hidden layer of this network (1 to %d)", o->track_norm,
+                        num - 2);
     if (o->probe_layer > num - 1)
         return cmd_fail(2, "--probe-layer", "%ld is not a weight layer of this network (1 to %d, %d the output "
                         "layer)", o->probe_layer, num - 1, num - 1);
@@ -258,6 +261,7 @@ int train_mlp_create(const TrainOptions *o, const Dataset *train, const Dataset 
     mlp_config_init(&config, sizes, num);
     config.act = o->paper ? ACTIVATION_SIGMOID : o->act;
     config.bn = o->bn;
+    config.bias_before_bn = o->bias_before_bn;
     config.task = regress ? MLP_TASK_REGRESS : MLP_TASK_CLASSIFY;
     config.seed = o->seed;
     BnError err = { 0 };

@@ -1,4 +1,4 @@
-/* 'bntutor train': noisy BN, weight decay and the landscape and ICS probes around an MLP's step (top layer). */
+/* 'bntutor train': noisy BN, weight decay, the landscape and ICS probes and the weight-norm columns around an MLP's step (top layer). */
 #include <math.h>
 #include <stdlib.h>
 
@@ -24,11 +24,15 @@ struct TrainHooks {
     double lr;
     double sums[PROBE_COLUMNS_MAX];
     long probes;            /* probes summed since the previous row */
+    const Mlp *mlp;         /* the network the columns read (the hooks live as long as it) */
+    int norm_layer;         /* 0-based hidden layer of w_norm and eff_lr; -1: no such columns */
+    bool bias_column;       /* bias_grad: the network keeps a bias before BN */
 };
 
 TrainHooks *train_hooks_create(const TrainOptions *o, Mlp *mlp)
 {
-    if (!o->bn_noise && o->weight_decay == 0.0 && o->probe == TRAIN_PROBE_NONE)
+    if (!o->bn_noise && o->weight_decay == 0.0 && o->probe == TRAIN_PROBE_NONE && o->track_norm == 0 &&
+        !o->bias_before_bn)
         return NULL;
     TrainHooks *h = xcalloc(1, sizeof *h);
     h->noise = o->bn_noise;
@@ -45,6 +49,9 @@ TrainHooks *train_hooks_create(const TrainOptions *o, Mlp *mlp)
     h->layer = o->probe_layer > 0 ? (int)o->probe_layer - 1 : mlp->num_hidden - 1;
     if (h->layer < 0)
         h->layer = 0;
+    h->mlp = mlp;
+    h->norm_layer = (int)o->track_norm - 1;
+    h->bias_column = o->bias_before_bn;
     if (h->kind != TRAIN_PROBE_NONE)
         h->probe = probe_create(mlp);   /* after the noise is enabled, so the probe has it too */
     return h;
@@ -105,6 +112,30 @@ void train_hooks_write_header(const TrainHooks *h, FILE *out)
         fputs(",loss_range,grad_pred,beta_smooth", out);
     else if (columns(h) == 2)
         fputs(",ics_l2,ics_cos", out);
+    if (h && h->norm_layer >= 0)
+        fputs(",w_norm,eff_lr", out);
+    if (h && h->bias_column)
+        fputs(",bias_grad", out);
+}
+
+/* ‖W‖ (Frobenius) of hidden layer `layer`. */
+static double layer_weight_norm(const Mlp *mlp, int layer)
+{
+    const MlpLayer *L = &mlp->hidden[layer];
+    double sum = 0.0;
+    for (size_t i = 0; i < (size_t)L->in * (size_t)L->out; i++)
+        sum += L->w[i] * L->w[i];
+    return sqrt(sum);
+}
+
+/* The largest |∂L/∂b| of the last step over every bias before BN. */
+static double largest_bias_gradient(const Mlp *mlp)
+{
+    double largest = 0.0;
+    for (int l = 0; l < mlp->num_hidden; l++)
+        for (int j = 0; mlp->hidden[l].db && j < mlp->hidden[l].out; j++)
+            largest = fmax(largest, fabs(mlp->hidden[l].db[j]));
+    return largest;
 }
 
 void train_hooks_write_row(TrainHooks *h, FILE *out)
@@ -117,6 +148,15 @@ void train_hooks_write_row(TrainHooks *h, FILE *out)
             fputc(',', out);
         h->sums[c] = 0.0;
     }
-    if (h)
-        h->probes = 0;
+    if (!h)
+        return;
+    h->probes = 0;
+    if (h->norm_layer >= 0) {
+        /* For weights followed by BN the step turns W by about lr·|g|/|W|, and |g| itself falls as 1/|W|:
+         * lr/|W|² is the rate the direction of W really learns at. */
+        double norm = layer_weight_norm(h->mlp, h->norm_layer);
+        fprintf(out, ",%.6g,%.6g", norm, h->lr / (norm * norm));
+    }
+    if (h->bias_column)
+        fprintf(out, ",%.6g", largest_bias_gradient(h->mlp));
 }

@@ -112,7 +112,7 @@ static size_t layout_params(Mlp *mlp, double *params, double *grads)
 {
     size_t off = 0;
     bool bn = mlp->config.bn != BN_PLACEMENT_NONE;
-    bool bias = mlp->config.bn != BN_PLACEMENT_BEFORE;
+    bool bias = mlp->config.bn != BN_PLACEMENT_BEFORE || mlp->config.bias_before_bn;
     for (int l = 0; l < mlp->num_hidden; l++) {
         MlpLayer *L = &mlp->hidden[l];
         size_t w = (size_t)L->in * (size_t)L->out, c = (size_t)L->out;

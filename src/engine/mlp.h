@@ -1,7 +1,8 @@
 /* Multilayer perceptron with optional batch norm before or after every hidden activation (engine layer).
  *
  * Hidden layer ℓ, by placement:  none:   z = linear(x)+b → act → out
- *                                 before: z = linear(x)   → BN → act → out  (the original paper)
+ *                                 before: z = linear(x)   → BN → act → out  (the original paper;
+ *                                         z = linear(x)+b with config.bias_before_bn)
  *                                 after:  z = linear(x)+b → act → BN → out
  * then a linear output layer to logits (classification) or values (regression).
  * All parameters live in one block (params) and all gradients in a second block of the same layout
@@ -64,6 +65,8 @@ typedef struct MlpConfig {
     int sizes[MLP_MAX_SIZES];   /* input, hidden..., output (classes, or values for regression) */
     Activation act;             /* of every hidden layer */
     BnPlacement bn;             /* for every hidden layer */
+    bool bias_before_bn;        /* with BN before: keep the linear layer's bias b anyway, as a network
+                                 * written without `bias=False` does (BN's mean cancels it: lesson 16) */
     MlpTask task;
     BnConvention convention;    /* running-statistics convention */
     double bn_momentum;         /* in the convention's own meaning */
@@ -79,7 +82,8 @@ typedef struct MlpLayer {
     int in, out;                    /* widths */
     /* Parameters (cut out of Mlp.params) and their gradients (same offsets in Mlp.grads). */
     double *w, *dw;                 /* (OUT,IN) */
-    double *b, *db;                 /* (OUT), NULL with BN before (BN's β replaces the bias) */
+    double *b, *db;                 /* (OUT), NULL with BN before (BN's β replaces the bias) unless
+                                     * config.bias_before_bn */
     double *gamma, *dgamma;         /* (OUT), NULL without BN */
     double *beta, *dbeta;           /* (OUT), NULL without BN */
     /* Running statistics (not learnable), NULL without BN. */

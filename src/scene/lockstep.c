@@ -2,6 +2,7 @@
 #include "scene/lockstep.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,7 +66,7 @@ bool lockstep_init(Lockstep *ls, const LockstepConfig *config, BnError *err)
             lockstep_free(ls);
             return false;
         }
-        ls->sgd[k] = sgd_create(ls->mlp[k]->num_params, config->lr, 0.0);
+        ls->sgd[k] = sgd_create(ls->mlp[k]->num_params, config->lrs[k] > 0 ? config->lrs[k] : config->lr, 0.0);
         ls->noisy[k] = config->noisy[k] && config->placements[k] != BN_PLACEMENT_NONE;
         if (ls->noisy[k])
             mlp_noise_enable(ls->mlp[k]);
@@ -111,7 +112,10 @@ bool lockstep_step(Lockstep *ls)
         return false;
     sampler_next(&ls->sampler, ls->idx, ls->batch);
     dataset_gather(ls->train, ls->idx, ls->batch, ls->x, ls->y);
+    int training = 0;
     for (int k = 0; k < ls->nets; k++) {
+        if (!lockstep_alive(ls, k))
+            continue;
         BnError err = { 0 };
         double loss = NAN;
         if (ls->noisy[k])
@@ -120,25 +124,50 @@ bool lockstep_step(Lockstep *ls)
             ls->before_step(ls->before_step_ctx, ls, k);
         bool ok = ls->twin[k] ? mlp_float_train_step(ls->twin[k], ls->sgd[k], ls->x, ls->y, ls->batch, &loss, &err)
                               : mlp_train_step(ls->mlp[k], ls->sgd[k], ls->x, ls->y, ls->batch, &loss, &err);
+        if (!ok || !isfinite(loss) || loss > LOCKSTEP_LOSS_LIMIT) {
+            ls->diverged_at[k] = ls->step + 1;
+            ls->loss[k] = NAN;
+            continue;
+        }
         ls->loss[k] = loss;
-        if (!ok || !isfinite(loss) || loss > LOCKSTEP_LOSS_LIMIT)
-            ls->diverged = true;
+        training++;
     }
-    if (ls->diverged)
+    if (training == 0) {
+        ls->diverged = true;
         return false;
+    }
     ls->step++;
     return true;
 }
 
+int lockstep_diverged_count(const Lockstep *ls)
+{
+    int count = 0;
+    for (int k = 0; k < ls->nets; k++)
+        count += !lockstep_alive(ls, k);
+    return count;
+}
+
+const char *lockstep_series_name(const Lockstep *ls, int k, const char *name, char *buf, int size)
+{
+    if (lockstep_alive(ls, k))
+        return name;
+    snprintf(buf, (size_t)size, "%s (diverged at step %ld)", name, ls->diverged_at[k]);
+    return buf;
+}
+
 void lockstep_sync(const Lockstep *ls, int k)
 {
-    /* Before the first step the double net holds the initial weights themselves, not their floats. */
-    if (ls->twin[k] && ls->step > 0)
+    /* Before the first step the double net holds the initial weights themselves, not their floats; a
+     * diverged twin's weights are not worth copying. */
+    if (ls->twin[k] && ls->step > 0 && lockstep_alive(ls, k))
         mlp_float_store(ls->twin[k]);
 }
 
 bool lockstep_probe(const Lockstep *ls, int k, int rows, const MlpInferTap *taps, int num_taps)
 {
+    if (!lockstep_alive(ls, k))
+        return false;
     lockstep_sync(ls, k);
     if (rows > ls->test->n)
         rows = ls->test->n;
@@ -151,6 +180,8 @@ bool lockstep_probe(const Lockstep *ls, int k, int rows, const MlpInferTap *taps
 
 double lockstep_test_accuracy(Lockstep *ls, int k, int rows)
 {
+    if (!lockstep_alive(ls, k))
+        return NAN;
     lockstep_sync(ls, k);
     if (rows > ls->test->n)
         rows = ls->test->n;

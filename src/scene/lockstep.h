@@ -16,7 +16,8 @@
 #include "view/canvas.h"
 #include "view/rect.h"
 
-enum { LOCKSTEP_MAX_NETS = 3 };
+/* Enough for a learning-rate sweep: up to 8 rates, each with and without BN. */
+enum { LOCKSTEP_MAX_NETS = 16 };
 
 /* The mini-batch order's seed is the scene seed XOR this, so it shares no numbers with the data or
  * the weights (tests replay a run with it). */
@@ -36,6 +37,7 @@ typedef struct LockstepConfig {
     Activation act;
     int batch;
     double lr;
+    double lrs[LOCKSTEP_MAX_NETS];  /* a net's own learning rate (a sweep); 0: lr */
     BnPlacement placements[LOCKSTEP_MAX_NETS];
     int nets;                       /* 1..LOCKSTEP_MAX_NETS */
     BnRule rule;                    /* convention, ε and momentum of every BN layer (bnrule_of_page) */
@@ -59,8 +61,12 @@ struct Lockstep {
     int *idx;                       /* (batch) */
     double *x, *y;                  /* (batch, dim), (batch) the current mini-batch */
     long step;                      /* mini-batches trained */
-    double loss[LOCKSTEP_MAX_NETS]; /* loss on the last mini-batch */
-    bool diverged;                  /* a net's loss went non-finite or above LOCKSTEP_LOSS_LIMIT */
+    double loss[LOCKSTEP_MAX_NETS]; /* loss on the last mini-batch, NaN once the net diverged */
+    /* 0 while net k trains; else the step at which its loss went non-finite or above
+     * LOCKSTEP_LOSS_LIMIT. A diverged net stops alone: it takes no more steps, and its (possibly NaN)
+     * weights are never probed or measured, while the other nets go on. */
+    long diverged_at[LOCKSTEP_MAX_NETS];
+    bool diverged;                  /* every net diverged: the run can take no more steps */
     bool noisy[LOCKSTEP_MAX_NETS];
     double noise_mean_sd, noise_scale_sd;
     Pcg32 noise_rng;                /* its own stream: noise never moves the batches or the weights */
@@ -77,16 +83,24 @@ struct Lockstep {
 void lockstep_config_from_page(LockstepConfig *config, const LessonPage *page, uint64_t seed);
 bool lockstep_init(Lockstep *ls, const LockstepConfig *config, BnError *err);
 void lockstep_free(Lockstep *ls);                   /* accepts a zeroed struct */
-/* One mini-batch for every net (with float_steps through the twins: the double nets' parameters are then
- * behind until lockstep_sync, which lockstep_probe and lockstep_test_accuracy call). False (and ls->diverged) when a loss is not finite or huge; a
- * diverged lockstep refuses further steps so nothing drawn ever comes from NaN weights. */
+/* One mini-batch for every net still training (with float_steps through the twins: the double nets'
+ * parameters are then behind until lockstep_sync, which lockstep_probe and lockstep_test_accuracy call).
+ * A net whose loss is not finite or huge is marked diverged (diverged_at) and stops; the others go on.
+ * False (and ls->diverged, the step count standing) when no net is left training. */
 bool lockstep_step(Lockstep *ls);
+/* Whether net k still trains (has not diverged). */
+static inline bool lockstep_alive(const Lockstep *ls, int k) { return ls->diverged_at[k] == 0; }
+/* How many nets diverged so far. */
+int lockstep_diverged_count(const Lockstep *ls);
+/* A net's name for a legend or a title: `name`, or "name (diverged at step N)" once it diverged. */
+const char *lockstep_series_name(const Lockstep *ls, int k, const char *name, char *buf, int size);
 /* With float_steps, copies net k's twin's parameters into the double net (nothing without). */
 void lockstep_sync(const Lockstep *ls, int k);
 /* Runs the first `rows` test rows through net k with their own batch statistics (rows clamped to the
- * test size, ≥ 2), filling the taps; the net and its training buffers are left as they were. */
+ * test size, ≥ 2), filling the taps; the net and its training buffers are left as they were. False for
+ * a diverged net. */
 bool lockstep_probe(const Lockstep *ls, int k, int rows, const MlpInferTap *taps, int num_taps);
-/* Eval-mode accuracy of net k on the first `rows` test rows, 0..1 (NaN on failure). */
+/* Eval-mode accuracy of net k on the first `rows` test rows, 0..1 (NaN on failure or once it diverged). */
 double lockstep_test_accuracy(Lockstep *ls, int k, int rows);
 
 /* The name of a net for labels: "no BN", "BN before", "BN after". */

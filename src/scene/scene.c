@@ -27,6 +27,10 @@
     X(small_batch) \
     X(noisy_bn) \
     X(bn_probe) \
+    X(lr_sweep) \
+    X(token_norm) \
+    X(scale_invariance) \
+    X(residual_norm) \
     X(finetune) \
     X(dropout_bn)
 
@@ -169,11 +173,16 @@ bool scene_key_names(const char *spec, int key)
     return false;
 }
 
+static bool scene_key_offered(const Scene *scene, int i)
+{
+    return !scene->cls->key_offered || scene->cls->key_offered(scene->self, i);
+}
+
 bool scene_key(Scene *scene, int key)
 {
     const SceneClass *cls = scene->cls;
     for (int i = 0; i < cls->key_count; i++) {
-        if (!scene_key_names(cls->keys[i].key, key))
+        if (!scene_key_names(cls->keys[i].key, key) || !scene_key_offered(scene, i))
             continue;
         if (!cls->keys[i].act(scene->self, key))
             return false;
@@ -188,8 +197,9 @@ bool scene_key(Scene *scene, int key)
 int scene_keys(const Scene *scene, SceneKey *out)
 {
     int n = 0;
-    for (; n < scene->cls->key_count && n < SCENE_KEYS_MAX; n++)
-        out[n] = (SceneKey){ scene->cls->keys[n].key, scene->cls->keys[n].label };
+    for (int i = 0; i < scene->cls->key_count && n < SCENE_KEYS_MAX; i++)
+        if (scene_key_offered(scene, i))
+            out[n++] = (SceneKey){ scene->cls->keys[i].key, scene->cls->keys[i].label };
     return n;
 }
 

@@ -55,6 +55,9 @@ typedef struct SceneClass {
     /* The knob keys: their actions, the footer and the help overlay (at most SCENE_KEYS_MAX). */
     const SceneKeyAction *keys;
     int key_count;
+    /* Whether row i of keys does anything as the page set the scene up (NULL: every row does); a row
+     * it does not offer is neither in the footer nor run. */
+    bool (*key_offered)(const void *self, int i);
     /* The figure that matters most on this scene, drawn in big digits on large screens so the back
      * of a classroom can read it: a live value ("running_mean[0]") and what to call it. May be NULL. */
     const char *headline;

@@ -51,7 +51,14 @@ static void probe_before_step(void *ctx, const Lockstep *ls, int k)
     BnProbe *p = ctx;
     if (ls->step % PROBE_EVERY != 0 || p->failed)
         return;
-    if (k == 0)
+    /* A net that diverged is not probed again (lockstep skips it): the first net still training
+     * records the step, the last one closes the loss window. */
+    int first = 0, last = PROBE_NETS - 1;
+    while (first < last && !lockstep_alive(ls, first))
+        first++;
+    while (last > first && !lockstep_alive(ls, last))
+        last--;
+    if (k == first)
         history_push(&p->at, ls->step, (double)ls->step);
     BnError err = { 0 };
     double v[MEASURES] = { NAN, NAN, NAN };
@@ -84,7 +91,7 @@ static void probe_before_step(void *ctx, const Lockstep *ls, int k)
     }
     p->loss[k] = p->loss_count ? p->loss_sum[k] / p->loss_count : NAN;
     p->loss_sum[k] = 0.0;
-    if (k == PROBE_NETS - 1)
+    if (k == last)
         p->loss_count = 0;
 }
 
@@ -168,6 +175,12 @@ static bool bnprobe_key_measure(void *self, int key)
 static const SceneKeyAction bnprobe_keys[] = {
     { "v", "next measure", bnprobe_key_measure },
 };
+
+/* 'v' is the only key, and only the landscape has more measures than its layout shows. */
+static bool bnprobe_key_offered(const void *self, int i)
+{
+    return ((const BnProbe *)self)->measure == MEASURE_LANDSCAPE;
+}
 
 /* ---- live values ---- */
 
@@ -265,8 +278,10 @@ static void bnprobe_measure_chart(const BnProbe *p, Canvas *canvas, Rect area, i
     }
     fitline_draw(canvas, area.x, area.y, title, ROLE_TITLE, ATTR_BOLD, area.w);
     LineSeries series[PROBE_NETS];
+    char names[PROBE_NETS][80];
     for (int k = 0; k < PROBE_NETS; k++)
-        series[k] = (LineSeries){ history_col(&p->at, 0), history_col(&p->value[k][m], 0), p->value[k][m].n, probe_names[k] };
+        series[k] = (LineSeries){ history_col(&p->at, 0), history_col(&p->value[k][m], 0), p->value[k][m].n,
+                                  lockstep_series_name(&p->ls, k, probe_names[k], names[k], (int)sizeof names[k]) };
     bool cos = ics && m == M_COS;
     LineChartSpec spec = {
         .series = series, .nseries = PROBE_NETS,
@@ -288,8 +303,11 @@ static void bnprobe_line_chart(const BnProbe *p, Canvas *canvas, Rect area)
     snprintf(title, sizeof title, "loss along g at step %ld" FITLINE_SEP ", s = step sizes", at);
     fitline_draw(canvas, area.x, area.y, title, ROLE_TITLE, ATTR_BOLD, area.w);
     LineSeries series[PROBE_NETS];
+    char names[PROBE_NETS][80];
+    /* A diverged net's last line is from before it diverged: it is not the line at this step. */
     for (int k = 0; k < PROBE_NETS; k++)
-        series[k] = (LineSeries){ p->line_s, p->line[k], p->at.n ? LINE_POINTS : 0, probe_names[k] };
+        series[k] = (LineSeries){ p->line_s, p->line[k], p->at.n && lockstep_alive(&p->ls, k) ? LINE_POINTS : 0,
+                                  lockstep_series_name(&p->ls, k, probe_names[k], names[k], (int)sizeof names[k]) };
     LineChartSpec spec = {
         .series = series, .nseries = PROBE_NETS,
         .x = { .fixed = true, .lo = 0, .hi = 4, .label = "s" },
@@ -303,23 +321,25 @@ static void bnprobe_draw(const void *self, Canvas *canvas, Rect area)
 {
     const BnProbe *p = self;
     char head[256], num[2][FORMAT_MAX];
-    ColorRole role = ROLE_TITLE;
+    SceneHead h = scene_head_begin(canvas, area);
     if (p->ls.diverged || p->failed) {
-        snprintf(head, sizeof head, "step %ld: diverged" FITLINE_SEP " - lower the learning rate, press r to reset",
-                 p->ls.step);
-        role = ROLE_WARNING;
+        scene_head_diverged(&h, p->ls.step, NULL);
     } else {
-        for (int k = 0; k < PROBE_NETS; k++)
+        for (int k = 0; k < PROBE_NETS; k++) {
             format_number(num[k], sizeof num[k], p->loss[k], 3, canvas->unicode);
+            if (!lockstep_alive(&p->ls, k))
+                snprintf(num[k], sizeof num[k], "diverged");
+        }
         int used = snprintf(head, sizeof head, "step %ld/%ld%s" FITLINE_SEP "  loss: none %s BN %s" FITLINE_SEP
                             "  probed every %d steps on the step's own batch",
                             p->ls.step, p->steps_max, p->ls.step >= p->steps_max ? " done" : "",
-                            isfinite(p->loss[0]) ? num[0] : "-", isfinite(p->loss[1]) ? num[1] : "-", PROBE_EVERY);
+                            isfinite(p->loss[0]) || !lockstep_alive(&p->ls, 0) ? num[0] : "-",
+                            isfinite(p->loss[1]) || !lockstep_alive(&p->ls, 1) ? num[1] : "-", PROBE_EVERY);
         if (p->measure == MEASURE_ICS && used < (int)sizeof head)
             snprintf(head + used, sizeof head - (size_t)used, FITLINE_SEP ", layer %d", p->layer + 1);
+        scene_head_title(&h, head, ROLE_TITLE);
     }
-    fitline_draw(canvas, area.x, area.y, head, role, ATTR_BOLD, area.w);
-    Rect body = rect_make(area.x, area.y + 1, area.w, area.h - 1);
+    Rect body = scene_head_body(&h, 0);
     int gap = 2;
     if (p->measure == MEASURE_ICS) {
         Rect left, right;
@@ -357,5 +377,6 @@ const SceneClass scene_bn_probe = {
     .draw = bnprobe_draw,
     .keys = bnprobe_keys,
     .key_count = SCENE_COUNT(bnprobe_keys),
+    .key_offered = bnprobe_key_offered,
     .halted = bnprobe_halted,
 };

@@ -260,8 +260,11 @@ static void drift_header(const Drift *d, SceneHead *head)
             int k = d->net_of[r];
             if (k < 0 || used >= (int)sizeof buf)
                 continue;
-            used += snprintf(buf + used, sizeof buf - (size_t)used, "%s %s %s", lead, r == PLAIN ? "no BN" : "BN",
-                             format_number(num, sizeof num, d->ls.loss[k], 3, head->canvas->unicode));
+            if (lockstep_alive(&d->ls, k))
+                format_number(num, sizeof num, d->ls.loss[k], 3, head->canvas->unicode);
+            else
+                snprintf(num, sizeof num, "diverged at %ld", d->ls.diverged_at[k]);
+            used += snprintf(buf + used, sizeof buf - (size_t)used, "%s %s %s", lead, r == PLAIN ? "no BN" : "BN", num);
             lead = " ";
         }
         if (used < (int)sizeof buf)
@@ -291,8 +294,11 @@ static void drift_bands(const Drift *d, Canvas *canvas, Rect area)
         char title[256], p[3][FORMAT_MAX];
         for (int q = 0; q < 3; q++)
             format_number(p[q], sizeof p[q], d->current[r][q], 3, canvas->unicode);
-        const char *who = r == PLAIN ? "no BN" : d->placement == BN_PLACEMENT_BEFORE ? "BN before act"
-                                                                                       : "BN after act";
+        char who_buf[80];
+        const char *who = lockstep_series_name(&d->ls, d->net_of[r],
+                                               r == PLAIN ? "no BN" : d->placement == BN_PLACEMENT_BEFORE ? "BN before act"
+                                                                                                          : "BN after act",
+                                               who_buf, (int)sizeof who_buf);
         /* The numbers are the latest probe's 15th, median and 85th; the lines are their history. */
         snprintf(title, sizeof title, "%s:" FITLINE_SEP " %s  %s  %s", who, p[0], p[1], p[2]);
         Rect cell = rect_make(area.x + i * (col_w + gap), area.y, col_w, area.h);
@@ -314,7 +320,7 @@ static void drift_histograms(const Drift *d, Canvas *canvas, Rect area)
         Rect cell = rect_make(area.x + l * (col_w + gap), area.y, col_w, area.h);
         double lo = INFINITY, hi = -INFINITY;
         for (int r = 0; r < DRIFT_NETS; r++) {
-            if (d->net_of[r] < 0)
+            if (d->net_of[r] < 0 || !lockstep_alive(&d->ls, d->net_of[r]))
                 continue;
             double a, b;
             stats_min_max(&a, &b, drift_values(d, r, l), d->probe_rows);
@@ -329,7 +335,7 @@ static void drift_histograms(const Drift *d, Canvas *canvas, Rect area)
         HistSeries series[DRIFT_NETS];
         int ns = 0;
         for (int r = 0; r < DRIFT_NETS; r++) {
-            if (d->net_of[r] < 0)
+            if (d->net_of[r] < 0 || !lockstep_alive(&d->ls, d->net_of[r]))    /* its values predate the divergence */
                 continue;
             int c[DRIFT_BINS];
             const double *v = drift_values(d, r, l);
@@ -345,6 +351,8 @@ static void drift_histograms(const Drift *d, Canvas *canvas, Rect area)
         char title[64];
         snprintf(title, sizeof title, "layer %d, unit %d%s", l + 1, unit_in(d, l) + 1, l == d->layer ? " (watched)" : "");
         canvas_text(canvas, cell.x, cell.y, title, l == d->layer ? ROLE_HIGHLIGHT : ROLE_TITLE, 0, cell.w);
+        if (ns == 0)
+            continue;
         HistogramSpec spec = { series, ns, ns == 2 ? HIST_MIRROR : HIST_OVERLAY, false,
                                { .label = "input" }, { .label = NULL } };
         histogram_draw(canvas, rect_make(cell.x, cell.y + 1, cell.w, cell.h - 1), &spec);

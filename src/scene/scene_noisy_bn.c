@@ -254,14 +254,16 @@ static void noisy_curves(const NoisyBn *s, Canvas *canvas, Rect area, const Hist
         else
             format_number(num, sizeof num, v, 3, canvas->unicode);
         used += snprintf(title + used, sizeof title - (size_t)used, FITLINE_SEP " %s %s", noisy_short[k],
-                         isfinite(v) ? num : "-");
+                         !lockstep_alive(&s->ls, k) ? "diverged" : isfinite(v) ? num : "-");
     }
     snprintf(title_short, sizeof title_short, "%s%s", accuracy ? "acc:" : "loss:", strchr(title, ':') + 1);
     const char *alts[2] = { title, title_short };
     fitline_draw_first(canvas, area.x, area.y, alts, 2, ROLE_TITLE, ATTR_BOLD, area.w);
     LineSeries series[NOISY_NETS];
+    char names[NOISY_NETS][80];
     for (int k = 0; k < NOISY_NETS; k++)
-        series[k] = (LineSeries){ history_col(&s->at, 0), history_col(&tracks[k], 0), tracks[k].n, noisy_names[k] };
+        series[k] = (LineSeries){ history_col(&s->at, 0), history_col(&tracks[k], 0), tracks[k].n,
+                                  lockstep_series_name(&s->ls, k, noisy_names[k], names[k], (int)sizeof names[k]) };
     LineChartSpec spec = {
         .series = series, .nseries = NOISY_NETS,
         .x = { .fixed = true, .lo = 0, .hi = (double)(s->steps_max > 0 ? s->steps_max : 1), .label = "step" },
@@ -276,7 +278,9 @@ static void noisy_bands(const NoisyBn *s, Canvas *canvas, Rect area, int k, doub
     char title[200], p[3][FORMAT_MAX];
     for (int q = 0; q < 3; q++)
         format_number(p[q], sizeof p[q], history_last(&s->pct[k][q], 0), 3, canvas->unicode);
-    snprintf(title, sizeof title, "%s:" FITLINE_SEP " %s  %s  %s", noisy_names[k], p[0], p[1], p[2]);
+    char who[80];
+    snprintf(title, sizeof title, "%s:" FITLINE_SEP " %s  %s  %s",
+             lockstep_series_name(&s->ls, k, noisy_names[k], who, (int)sizeof who), p[0], p[1], p[2]);
     static const ColorRole roles[NOISY_NETS] = { ROLE_SERIES1, ROLE_SERIES2, ROLE_SERIES3 };
     bandchart_draw(canvas, area, title, history_col(&s->at, 0), history_col(&s->pct[k][0], 0), history_col(&s->pct[k][1], 0), history_col(&s->pct[k][2], 0), s->at.n, lo, hi,
                    (double)(s->steps_max > 0 ? s->steps_max : 1), roles[k]);
@@ -292,7 +296,7 @@ static void noisy_accuracy_line(const NoisyBn *s, Canvas *canvas, Rect row)
         if (isfinite(v))
             snprintf(pct, sizeof pct, "%.1f%%", 100.0 * v);
         else
-            snprintf(pct, sizeof pct, "-");
+            snprintf(pct, sizeof pct, "%s", lockstep_alive(&s->ls, k) ? "-" : "diverged");
         used += snprintf(line + used, sizeof line - (size_t)used, "%s %s %s", k ? FITLINE_SEP " " : " ",
                          noisy_names[k], pct);
     }
@@ -302,19 +306,17 @@ static void noisy_accuracy_line(const NoisyBn *s, Canvas *canvas, Rect row)
 static void noisy_draw(const void *self, Canvas *canvas, Rect area)
 {
     const NoisyBn *s = self;
-    char head[256];
-    ColorRole role = ROLE_TITLE;
+    SceneHead h = scene_head_begin(canvas, area);
     if (s->ls.diverged) {
-        snprintf(head, sizeof head, "step %ld: diverged" FITLINE_SEP " - lower the learning rate, press r to reset",
-                 s->ls.step);
-        role = ROLE_WARNING;
+        scene_head_diverged(&h, s->ls.step, NULL);
     } else {
+        char head[256];
         snprintf(head, sizeof head, "step %ld/%ld%s" FITLINE_SEP "  same data, seed, weights, batches"
                  FITLINE_SEP "  bands: layer %d, unit %d input, 15th/median/85th pct",
                  s->ls.step, s->steps_max, s->ls.step >= s->steps_max ? " done" : "", s->layer + 1, s->unit + 1);
+        scene_head_title(&h, head, ROLE_TITLE);
     }
-    fitline_draw(canvas, area.x, area.y, head, role, ATTR_BOLD, area.w);
-    Rect body = rect_make(area.x, area.y + 1, area.w, area.h - 1);
+    Rect body = scene_head_body(&h, 0);
     double lo = s->band_lo, hi = s->band_hi;
     int gap = 2;
     if (layout_fits(body, LAYOUT_W_WIDE, LAYOUT_H_CHARTS_STACKED)) {

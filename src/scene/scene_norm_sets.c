@@ -312,9 +312,6 @@ static const CatalogLive ns_lives[] = {
     { "var", 1, "variance of set i (biased; for rms its mean square)", live_var },
 };
 
-static const CatalogSetting setting_norm = {
-    .name = "norm", .type = SETTING_ENUM, .choices_of = norm_method_names, .fallback = "batch",
-    .help = "which normalization method (the engine's table: batch, layer, instance, group, rms, ...)" };
 static const CatalogSetting setting_groups = {
     .name = "groups", .type = SETTING_INT, .min = 1, .max = 64, .fallback = "2",
     .help = "groups of channels for group normalization (must divide the channels)" };

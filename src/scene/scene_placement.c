@@ -183,14 +183,16 @@ static void placement_chart(const Placement *p, Canvas *canvas, Rect area, const
         else
             format_number(num, sizeof num, v, 3, canvas->unicode);
         used += snprintf(title + used, sizeof title - (size_t)used, FITLINE_SEP " %s %s", k == 0 ? "B" : k == 1 ? "A" : "N",
-                         isfinite(v) ? num : "-");
+                         !lockstep_alive(&p->ls, k) ? "diverged" : isfinite(v) ? num : "-");
     }
     snprintf(title_short, sizeof title_short, "%s%s", accuracy ? "accuracy:" : "loss:", strchr(title, ':') + 1);
     const char *alts[2] = { title, title_short };
     fitline_draw_first(canvas, area.x, area.y, alts, 2, ROLE_TITLE, ATTR_BOLD, area.w);
     LineSeries series[LOCKSTEP_MAX_NETS];
+    char names[LOCKSTEP_MAX_NETS][80];
     for (int k = 0; k < p->ls.nets; k++)
-        series[k] = (LineSeries){ tracks[k].x, history_col(&tracks[k], 0), tracks[k].n, place_names[k] };
+        series[k] = (LineSeries){ tracks[k].x, history_col(&tracks[k], 0), tracks[k].n,
+                                  lockstep_series_name(&p->ls, k, place_names[k], names[k], (int)sizeof names[k]) };
     double x_hi = (double)(p->steps_max > 0 ? p->steps_max : 1);
     LineChartSpec spec = {
         .series = series, .nseries = p->ls.nets,
@@ -213,6 +215,12 @@ static void placement_histograms(const Placement *p, Canvas *canvas, Rect area)
     const Mlp *m = p->ls.mlp[0];
     for (int k = 0; k < nets; k++) {
         Rect cell = rect_make(area.x + k * (col_w + gap), area.y, col_w, area.h);
+        if (!lockstep_alive(&p->ls, k)) {     /* its last output is from before it diverged */
+            char title[96];
+            snprintf(title, sizeof title, "%s: diverged at step %ld", place_names[k], p->ls.diverged_at[k]);
+            canvas_text(canvas, cell.x, cell.y, title, ROLE_WARNING, 0, cell.w);
+            continue;
+        }
         const double *v = p->out + (size_t)k * (size_t)p->out_n;
         double lo, hi, mean, var;
         stats_min_max(&lo, &hi, v, p->out_n);

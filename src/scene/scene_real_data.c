@@ -214,17 +214,26 @@ static void real_accuracy_chart(const RealData *r, Canvas *canvas, Rect area)
         snprintf(a[d], sizeof a[d], d ? "%.0f%%" : "%.1f%%", 100.0 * pa);
         snprintf(b[d], sizeof b[d], d ? "%.0f%%" : "%.1f%%", 100.0 * pb);
     }
-    snprintf(title[0], sizeof title[0], "test accuracy: BN %s" FITLINE_SEP ", no BN %s", isfinite(pb) ? b[0] : "-",
-             isfinite(pa) ? a[0] : "-");
-    snprintf(title[1], sizeof title[1], "test acc BN %s" FITLINE_SEP " none %s", isfinite(pb) ? b[0] : "-",
-             isfinite(pa) ? a[0] : "-");
-    snprintf(title[2], sizeof title[2], "test acc BN %s" FITLINE_SEP " none %s", isfinite(pb) ? b[1] : "-",
-             isfinite(pa) ? a[1] : "-");
+    /* A net that diverged has no accuracy: its figure says so. */
+    bool dead_a = !lockstep_alive(&r->ls, r->net_of[PLAIN]), dead_b = !lockstep_alive(&r->ls, r->net_of[WITH_BN]);
+    if (dead_a)
+        pa = NAN;
+    if (dead_b)
+        pb = NAN;
+    snprintf(title[0], sizeof title[0], "test accuracy: BN %s" FITLINE_SEP ", no BN %s", isfinite(pb) ? b[0] : dead_b ? "diverged" : "-",
+             isfinite(pa) ? a[0] : dead_a ? "diverged" : "-");
+    snprintf(title[1], sizeof title[1], "test acc BN %s" FITLINE_SEP " none %s", isfinite(pb) ? b[0] : dead_b ? "diverged" : "-",
+             isfinite(pa) ? a[0] : dead_a ? "diverged" : "-");
+    snprintf(title[2], sizeof title[2], "test acc BN %s" FITLINE_SEP " none %s", isfinite(pb) ? b[1] : dead_b ? "diverged" : "-",
+             isfinite(pa) ? a[1] : dead_a ? "diverged" : "-");
     const char *alts[3] = { title[0], title[1], title[2] };
     fitline_draw_first(canvas, area.x, area.y, alts, 3, ROLE_TITLE, ATTR_BOLD, area.w);
+    char names[2][80];
     LineSeries series[2] = {
-        { r->acc[WITH_BN].x, history_col(&r->acc[WITH_BN], 0), r->acc[WITH_BN].n, "with BN" },
-        { r->acc[PLAIN].x, history_col(&r->acc[PLAIN], 0), r->acc[PLAIN].n, "without" },
+        { r->acc[WITH_BN].x, history_col(&r->acc[WITH_BN], 0), r->acc[WITH_BN].n,
+          lockstep_series_name(&r->ls, r->net_of[WITH_BN], "with BN", names[0], (int)sizeof names[0]) },
+        { r->acc[PLAIN].x, history_col(&r->acc[PLAIN], 0), r->acc[PLAIN].n,
+          lockstep_series_name(&r->ls, r->net_of[PLAIN], "without", names[1], (int)sizeof names[1]) },
     };
     LineChartSpec spec = {
         .series = series, .nseries = 2,
@@ -251,7 +260,9 @@ static void real_bands(const RealData *r, Canvas *canvas, Rect left, Rect right)
         int sig = long_title ? 3 : 2;
         for (int q = 0; q < 3; q++)
             format_number(p[q], sizeof p[q], history_last(&r->pct[role][q], 0), sig, canvas->unicode);
-        const char *who = role == PLAIN ? "no BN" : "BN";
+        char who_buf[80];
+        const char *who = lockstep_series_name(&r->ls, r->net_of[role], role == PLAIN ? "no BN" : "BN", who_buf,
+                                               (int)sizeof who_buf);
         if (long_title)
             snprintf(title, sizeof title, "%s, 15/50/85th:" FITLINE_SEP " %s %s %s", who, p[0], p[1], p[2]);
         else

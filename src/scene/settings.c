@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "engine/batchnorm.h"
+#include "engine/norm.h"
 
 static const char *const dataset_choices[] = { "scaled2d", "blobs", "moons", "spirals", "synth784",
                                                "fashion-mnist", NULL };
@@ -137,6 +138,9 @@ const CatalogSetting setting_unit = {
     .name = "unit", .type = SETTING_INT, .min = 0, .max = 1023, .fallback = "0",
     .help = "which unit of that layer to watch, from 0" };
 
+const CatalogSetting setting_norm = {
+    .name = "norm", .type = SETTING_ENUM, .choices_of = norm_method_names, .fallback = "batch",
+    .help = "which normalization method (the engine's table: batch, layer, instance, group, rms, ...)" };
 const CatalogSetting setting_images = {
     .name = "images", .type = SETTING_ENUM, .choices = images_choices, .fallback = "fashion-mnist",
     .help = "28x28 images: Fashion-MNIST (shapes28 when it is not installed) or the synthetic shapes28" };

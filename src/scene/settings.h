@@ -27,6 +27,7 @@ extern const CatalogSetting setting_beta;
 extern const CatalogSetting setting_layer;
 extern const CatalogSetting setting_unit;
 extern const CatalogSetting setting_images;
+extern const CatalogSetting setting_norm;       /* the engine's normalization methods, by name */
 
 /* Item i of a page's list setting (gamma = 1,2,3); past the last item, the last one repeats, so one
  * value applies to every feature. The parser guarantees at least one item. */
