@@ -113,7 +113,7 @@ static const char help_scale[] =
 /* Split from help_tail: ISO C promises string literals only up to 4095 bytes. */
 static const char help_columns[] =
     "\n"
-    "Columns: step,loss,test_acc,p15,p50,p85,train_acc,test_loss[,probe or gnorm columns]\n"
+    "Columns: step,loss,test_acc,p15,p50,p85,train_acc,test_loss[,var_ratio][,probe or gnorm columns]\n"
     "         [,w_norm,eff_lr][,bias_grad]\n"
     "  loss       mean training mini-batch loss over the steps since the previous row\n"
     "  test_acc   accuracy on a fixed test batch (the first 1000 test samples) in eval mode;\n"
