@@ -201,3 +201,23 @@ Test(scene_bn_probe, the_ics_page_neither_lists_nor_runs_the_view_key_it_has_no_
     scene_destroy(s);
     lesson_destroy(l);
 }
+
+Test(scene_bn_probe, a_net_that_diverges_stops_alone_and_reports_nothing_from_then_on)
+{
+    Lesson *l;
+    Scene *s = sg_make(&l, "scene bn-probe\n dataset = moons\n hidden = 16,16,16\n act = relu\n lr = 10\n steps = 60\n", 1);
+    scene_step(s, 60);
+    cr_assert_eq(sg_live(s, "step"), 60, "the BN net probed on to the end");
+    double v;
+    cr_expect(scene_live(s, "range_bn", NULL, &v) && scene_live(s, "loss_bn", NULL, &v));
+    cr_expect_not(scene_live(s, "range_none", NULL, &v), "no mean from a diverged net");
+    cr_expect_not(scene_live(s, "loss_none", NULL, &v), "no loss from a diverged net");
+    int i = 0;
+    cr_expect_not(scene_live(s, "line_none", &i, &v), "no line from a diverged net");
+    char *dump = sg_render(s, 80, 13, true);
+    cr_expect(strstr(dump, "none diverged") && strstr(dump, "no BN (diverged at step"), "marked:\n%s", dump);
+    cr_expect_null(strstr(dump, "nan"), "no NaN on screen:\n%s", dump);
+    free(dump);
+    scene_destroy(s);
+    lesson_destroy(l);
+}

@@ -197,3 +197,21 @@ Test(scene_drift, v_swaps_the_bands_for_every_layers_histogram_on_a_small_screen
     free(back);
     sg_fixture_free(&f);
 }
+
+Test(scene_drift, a_net_that_diverges_stops_alone_while_the_other_trains_on)
+{
+    Lesson *l;
+    Scene *s = sg_make(&l, "scene drift\n dataset = moons\n hidden = 16,16,16\n act = relu\n lr = 10\n steps = 100\n"
+                        " compare = yes\n placement = before\n", 1);
+    scene_step(s, 100);
+    cr_expect_eq(sg_live(s, "step"), 100, "the BN net trained on to the end");
+    double v;
+    cr_expect(scene_live(s, "bn_p50", NULL, &v), "the BN net is still measured");
+    cr_expect_not(scene_live(s, "p50", NULL, &v), "the diverged net is not");
+    char *dump = sg_render(s, 80, 13, true);
+    cr_expect(strstr(dump, "no BN diverged at") && strstr(dump, "no BN (diverged at step"), "marked:\n%s", dump);
+    cr_expect_null(strstr(dump, "nan"), "no NaN on screen:\n%s", dump);
+    free(dump);
+    scene_destroy(s);
+    lesson_destroy(l);
+}

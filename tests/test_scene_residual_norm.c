@@ -172,3 +172,19 @@ Test(scene_residual_norm, draws_stay_inside_their_area)
     scene_destroy(s);
     lesson_destroy(l);
 }
+
+Test(scene_residual_norm, stacks_that_blow_up_stop_and_the_scene_says_so)
+{
+    Lesson *l;
+    Scene *s = sg_make(&l, SMALL " lr = 10\n", 1);
+    scene_step(s, 30);
+    cr_assert(scene_halted(s), "both stacks blew up at rate 10, yet the scene goes on");
+    double v;
+    cr_assert_not(scene_live(s, "loss_post", NULL, &v), "a blown-up stack has no loss to show");
+    cr_assert_eq(sg_live(s, "diverged_post"), 1.0);
+    char *frame = sg_render(s, 80, 22, false);
+    cr_assert(strstr(frame, "both stacks blew up - E lowers the rate") != NULL, "%s", frame);
+    free(frame);
+    scene_destroy(s);
+    lesson_destroy(l);
+}

@@ -103,10 +103,15 @@ Test(scene_scale_invariance, the_scale_keys_step_c_by_a_quarter_within_its_range
         cr_assert(scene_key(s, '['));
     cr_assert_eq(sg_live(s, "scale"), 0.25);
     cr_assert_not(scene_key(s, '['), "0.25 is the bottom");
+    SceneKey offered[SCENE_KEYS_MAX];
+    cr_assert_eq(scene_keys(s, offered), 1);
+    cr_assert_str_eq(offered[0].key, "[/]");
     scene_destroy(s);
     lesson_destroy(l);
     s = sg_make(&l, DECAY, 1);
     cr_assert_not(scene_key(s, ']'), "no c to change in the decay view");
+    SceneKey keys[SCENE_KEYS_MAX];
+    cr_assert_eq(scene_keys(s, keys), 0, "the footer offers no c where there is none");
     double v;
     cr_assert_not(scene_live(s, "scale", NULL, &v));
     scene_destroy(s);
@@ -167,6 +172,8 @@ Test(scene_scale_invariance, the_bias_before_bn_gets_no_gradient_never_moves_and
     cr_assert(sg_live(s, "bias_grad_max") < 1e-12, "%g", sg_live(s, "bias_grad_max"));
     cr_assert(sg_live(s, "bias_grad_max") >= sg_live(s, "bias_grad_bn"));
     cr_assert(sg_live(s, "bias_grad_none") > 1e-4, "%g", sg_live(s, "bias_grad_none"));
+    cr_assert(sg_live(s, "bias_grad_none_min") <= sg_live(s, "bias_grad_none"));
+    cr_assert(sg_live(s, "bias_grad_none_min") > 1e-4, "%g", sg_live(s, "bias_grad_none_min"));
     cr_assert(sg_live(s, "beta_grad") > 1e-3, "%g", sg_live(s, "beta_grad"));
     cr_assert(sg_live(s, "bias_moved") < 1e-12);
     cr_assert(sg_live(s, "loss_gap_max") < 1e-12);

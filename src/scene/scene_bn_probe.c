@@ -188,7 +188,7 @@ static bool bnprobe_key_offered(const void *self, int i)
 static bool run_mean(const BnProbe *p, ProbeMeasure measure, int k, int m, double *out)
 {
     int n = p->value[k][m].n;
-    return p->measure == measure && n > 0 && scene_finite(p->sum[k][m] / n, out);
+    return p->measure == measure && n > 0 && lockstep_alive(&p->ls, k) && scene_finite(p->sum[k][m] / n, out);
 }
 
 #define BNPROBE_MEAN(fn, measure, k, m)                                                            \
@@ -209,7 +209,7 @@ BNPROBE_MEAN(live_cos_bn, MEASURE_ICS, WITH_BN, M_COS)
 
 static bool line_value(const BnProbe *p, int k, const int *index, double *out)
 {
-    return p->measure == MEASURE_LANDSCAPE && index[0] >= 0 && index[0] < LINE_POINTS &&
+    return p->measure == MEASURE_LANDSCAPE && index[0] >= 0 && index[0] < LINE_POINTS && lockstep_alive(&p->ls, k) &&
            scene_finite(p->line[k][index[0]], out);
 }
 static bool live_line_none(const void *self, const int *index, double *out) { return line_value(self, NONE, index, out); }
@@ -217,11 +217,13 @@ static bool live_line_bn(const void *self, const int *index, double *out) { retu
 
 static bool live_loss_none(const void *self, const int *index, double *out)
 {
-    return scene_finite(((const BnProbe *)self)->loss[NONE], out);
+    const BnProbe *p = self;
+    return lockstep_alive(&p->ls, NONE) && scene_finite(p->loss[NONE], out);
 }
 static bool live_loss_bn(const void *self, const int *index, double *out)
 {
-    return scene_finite(((const BnProbe *)self)->loss[WITH_BN], out);
+    const BnProbe *p = self;
+    return lockstep_alive(&p->ls, WITH_BN) && scene_finite(p->loss[WITH_BN], out);
 }
 static bool live_step(const void *self, const int *index, double *out)
 {
@@ -274,7 +276,7 @@ static void bnprobe_measure_chart(const BnProbe *p, Canvas *canvas, Rect area, i
         double mean = n ? p->sum[k][m] / n : NAN;
         format_number(num, sizeof num, mean, 3, canvas->unicode);
         used += snprintf(title + used, sizeof title - (size_t)used, FITLINE_SEP " %s %s", k == NONE ? "none" : "BN",
-                         isfinite(mean) ? num : "-");
+                         !lockstep_alive(&p->ls, k) ? "diverged" : isfinite(mean) ? num : "-");
     }
     fitline_draw(canvas, area.x, area.y, title, ROLE_TITLE, ATTR_BOLD, area.w);
     LineSeries series[PROBE_NETS];

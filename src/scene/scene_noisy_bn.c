@@ -207,7 +207,7 @@ static bool live_p50_noisy(const void *self, const int *index, double *out) { re
 static bool move(const NoisyBn *s, int k, double *out)
 {
     int moves = s->at.n - 1;
-    return moves > 0 && scene_finite(s->move_sum[k] / moves, out);
+    return moves > 0 && lockstep_alive(&s->ls, k) && scene_finite(s->move_sum[k] / moves, out);
 }
 static bool live_move_none(const void *self, const int *index, double *out) { return move(self, NONE, out); }
 static bool live_move_bn(const void *self, const int *index, double *out) { return move(self, PLAIN_BN, out); }

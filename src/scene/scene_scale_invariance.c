@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/budget.h"
 #include "engine/dataset.h"
 #include "engine/mlp.h"
 #include "engine/optimizer.h"
@@ -28,7 +29,7 @@ enum {
     SI_CURVE_EVERY = 25,        /* steps between two recomputations of that curve while training */
     SI_TURN_WINDOW = 100,       /* steps the rms turn per step is taken over */
     SI_HISTORY_ROWS = 600,
-    SI_TABLE_UNITS = 8,         /* units of the bias table */
+    SI_TABLE_UNITS = 16,        /* units of the bias table, as many as fit */
 };
 
 /* The scale knob's steps: c = k/4, k = 1..16. */
@@ -77,6 +78,7 @@ typedef struct ScaleScene {
     double loss_at[2], loss_scaled[2];  /* on the fixed batch at W and at c·W */
     double out_change[2];       /* largest |output(c·W) − output(W)| over the fixed batch */
     double wg_cos[2];           /* |W·g| / (|W| |g|) of the layer, g its gradient on the fixed batch */
+    History wg;                 /* 2 columns: wg_cos of no BN and BN at each measurement */
     /* decay view */
     double norm_start;
     double *prev_w;             /* (in·out) the layer's W before the step, of the net being stepped */
@@ -87,6 +89,7 @@ typedef struct ScaleScene {
     double *bias_start;         /* (out) the biases before BN as they started */
     History bias_grad;          /* 2 columns: the largest |∂L/∂b| of the BN net and of the no-BN net */
     double bias_grad_max;       /* the largest |∂L/∂b| of the BN net over every step so far */
+    double bias_grad_none_min;  /* the smallest of the no-BN net's largest |∂L/∂b| over every step so far */
     double loss_gap_max;        /* the largest |loss with b − loss without b| over every step so far */
 } ScaleScene;
 
@@ -192,6 +195,7 @@ static void si_record(ScaleScene *s)
         double g[2] = { largest_bias_grad(s, B_BIAS), largest_bias_grad(s, B_NONE) };
         history_add(&s->bias_grad, s->step, g);
         s->bias_grad_max = fmax(s->bias_grad_max, g[0]);
+        s->bias_grad_none_min = s->step == 1 ? g[1] : fmin(s->bias_grad_none_min, g[1]);
         s->loss_gap_max = fmax(s->loss_gap_max, fabs(s->net[B_BIAS].loss - s->net[B_NOBIAS].loss));
     }
 }
@@ -222,6 +226,7 @@ static void si_destroy(void *self)
     history_free(&s->norms);
     history_free(&s->eff);
     history_free(&s->bias_grad);
+    history_free(&s->wg);
     free(s);
 }
 
@@ -236,6 +241,13 @@ static bool add_net(ScaleScene *s, const LessonPage *page, uint64_t seed, BnPlac
     for (int i = 0; i < nh && ns < MLP_MAX_SIZES - 1; i++)
         sizes[ns++] = (int)hidden[i];
     sizes[ns++] = s->train->classes;
+    /* A page asking for wide layers must not take a tutor past the classroom budget (as netrun does). */
+    StepCost cost = budget_mlp_step(sizes, ns, s->batch > SI_EVAL_ROWS ? s->batch : SI_EVAL_ROWS);
+    char why[400];
+    if (!budget_fits(&cost, why, sizeof why)) {
+        error_set(err, "", "%s", why);
+        return false;
+    }
     MlpConfig c;
     mlp_config_init(&c, sizes, ns);
     activation_parse(lesson_page_enum(page, "act"), &c.act);
@@ -321,6 +333,7 @@ static void *si_create(const LessonPage *page, uint64_t seed, BnError *err)
     history_init(&s->norms, 2, SI_HISTORY_ROWS);
     history_init(&s->eff, 2, SI_HISTORY_ROWS);
     history_init(&s->bias_grad, 2, SI_HISTORY_ROWS);
+    history_init(&s->wg, 2, SI_HISTORY_ROWS);
     if (s->view == VIEW_BIAS) {
         Pcg32 rng;
         pcg32_seed(&rng, run_seed, SI_BIAS_STREAM);
@@ -387,12 +400,16 @@ static void si_update(void *self)
     ScaleScene *s = self;
     if (s->view != VIEW_SCALE || s->diverged)
         return;
-    if (s->curve_step >= 0 && s->step - s->curve_step < SI_CURVE_EVERY && s->step != s->steps_max &&
-        s->step != s->curve_step)
+    bool fresh = s->curve_step >= 0 && (s->step == s->curve_step ||
+                                        (s->step - s->curve_step < SI_CURVE_EVERY && s->step < s->steps_max));
+    if (fresh)
         return;
     measure_curve(s);
     for (int k = 0; k < 2; k++)
         measure_scaling(s, k);
+    /* A key measures again at the same step: the history keeps one row per step. */
+    if (s->wg.n == 0 || s->wg.x[s->wg.n - 1] < (double)s->step)
+        history_add(&s->wg, s->step, s->wg_cos);
 }
 
 static bool si_halted(const void *self) { return ((const ScaleScene *)self)->diverged; }
@@ -413,6 +430,9 @@ static bool si_key_scale(void *self, int key)
 static const SceneKeyAction si_keys[] = {
     { "[/]", "scale c down/up", si_key_scale },
 };
+
+/* The scale keys are in the footer only where there is a c to change. */
+static bool si_key_offered(const void *self, int i) { return ((const ScaleScene *)self)->view == VIEW_SCALE; }
 
 /* ---- live values ---------------------------------------------------------------------------- */
 
@@ -519,6 +539,11 @@ static bool live_bias_grad_max(const void *self, const int *index, double *out)
     const ScaleScene *s = self;
     return bias_ready(s) && scene_finite(s->bias_grad_max, out);
 }
+static bool live_bias_grad_none_min(const void *self, const int *index, double *out)
+{
+    const ScaleScene *s = self;
+    return bias_ready(s) && scene_finite(s->bias_grad_none_min, out);
+}
 static bool live_loss_gap_max(const void *self, const int *index, double *out)
 {
     const ScaleScene *s = self;
@@ -565,6 +590,8 @@ static const CatalogLive si_lives[] = {
     { "loss_gap", 0, "bias view: |loss with the bias - loss without it| of the last mini-batch (BN nets)",
       live_loss_gap },
     { "bias_grad_max", 0, "bias view: the largest bias_grad_bn over every step so far", live_bias_grad_max },
+    { "bias_grad_none_min", 0, "bias view: the smallest bias_grad_none over every step so far",
+      live_bias_grad_none_min },
     { "loss_gap_max", 0, "bias view: the largest loss_gap over every step so far", live_loss_gap_max },
     { "loss", 0, "last mini-batch loss (the BN net; decay view: without decay)", live_loss },
     { "step", 0, "training steps taken", live_step },
@@ -599,6 +626,22 @@ static const char *si_num(char *buf, double v, int sig, bool unicode)
 static int step_text(const ScaleScene *s, char *buf, size_t size)
 {
     return snprintf(buf, size, "step %ld/%ld%s", s->step, s->steps_max, s->step >= s->steps_max ? " done" : "");
+}
+
+/* One chart of a two-column history over the run's steps. */
+static void draw_history(const ScaleScene *s, Canvas *cv, Rect area, const History *h, const char *title,
+                         const char *names[2], bool log)
+{
+    if (!layout_chart_fits(area))
+        return;
+    fitline_draw(cv, area.x, area.y, title, ROLE_TITLE, ATTR_BOLD, area.w);
+    LineSeries series[2] = { { h->x, history_col(h, 0), h->n, names[0] }, { h->x, history_col(h, 1), h->n, names[1] } };
+    LineChartSpec chart = {
+        .series = series, .nseries = 2, .legend = true,
+        .x = { .fixed = true, .lo = 0, .hi = (double)(s->steps_max > 0 ? s->steps_max : 1), .label = "step" },
+        .y = { .log = log },
+    };
+    linechart_draw(cv, rect_make(area.x, area.y + 1, area.w, area.h - 1), &chart);
 }
 
 /* The scale view: the fixed batch's loss at W and c·W for both nets, and the loss over c. */
@@ -636,6 +679,13 @@ static void draw_scale(const ScaleScene *s, Canvas *cv, SceneHead *head)
         snprintf(line, sizeof line, "loss range over c:" FITLINE_SEP " BN %s" FITLINE_SEP ", no BN %s",
                  si_num(a, curve_spread(s, S_BN), 2, u), si_num(b, curve_spread(s, S_NONE), 2, u));
         fitline_draw(cv, left.x, left.y + 5, line, ROLE_TEXT_DIM, 0, left.w);
+        /* A tall screen has room under the table for W·g over training: zero all along with BN. */
+        Rect below = rect_make(left.x, left.y + 7, left.w, left.h - 7);
+        if (below.h >= LAYOUT_H_PANELS_BELOW) {
+            const char *names[2] = { "no BN", "BN" };
+            snprintf(line, sizeof line, "|W%sg| / (|W| |g|) over training" FITLINE_SEP ", log scale", u ? "·" : ".");
+            draw_history(s, cv, below, &s->wg, line, names, true);
+        }
     }
     if (right.w <= 0 || !layout_chart_fits(right))
         return;
@@ -649,22 +699,6 @@ static void draw_scale(const ScaleScene *s, Canvas *cv, SceneHead *head)
     LineChartSpec chart = { .series = series, .nseries = 2, .legend = true,
                             .x = { .fixed = true, .lo = 0, .hi = 4, .label = "c" } };
     linechart_draw(cv, rect_make(right.x, right.y + 1, right.w, right.h - 1), &chart);
-}
-
-/* One chart of a two-column history (λ = 0 and λ > 0) over the run's steps. */
-static void draw_history(const ScaleScene *s, Canvas *cv, Rect area, const History *h, const char *title,
-                         const char *names[2], bool log)
-{
-    if (!layout_chart_fits(area))
-        return;
-    fitline_draw(cv, area.x, area.y, title, ROLE_TITLE, ATTR_BOLD, area.w);
-    LineSeries series[2] = { { h->x, history_col(h, 0), h->n, names[0] }, { h->x, history_col(h, 1), h->n, names[1] } };
-    LineChartSpec chart = {
-        .series = series, .nseries = 2, .legend = true,
-        .x = { .fixed = true, .lo = 0, .hi = (double)(s->steps_max > 0 ? s->steps_max : 1), .label = "step" },
-        .y = { .log = log },
-    };
-    linechart_draw(cv, rect_make(area.x, area.y + 1, area.w, area.h - 1), &chart);
 }
 
 /* The decay view: |W| and lr/|W|² over training without and with weight decay. */
@@ -777,5 +811,6 @@ const SceneClass scene_scale_invariance = {
     .draw = si_draw,
     .keys = si_keys,
     .key_count = SCENE_COUNT(si_keys),
+    .key_offered = si_key_offered,
     .halted = si_halted,
 };
