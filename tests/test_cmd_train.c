@@ -598,6 +598,58 @@ Test(cmd_train, help_documents_the_experiment_options_and_columns)
     run_free(&run);
 }
 
+/* PreciseBN and AdaBN are measured beside the run: its own columns stay as they were. Without a shift AdaBN
+ * changes little; after a brighter shift it gives back most of what the shift cost. */
+Test(cmd_train, recomputed_statistics_change_nothing_of_the_run_and_adabn_repairs_a_shift)
+{
+    const char *base = "--dataset=synth784 --hidden=32 --act=relu --bn=before --steps=300 --every=100";
+    char *plain = train_csv(base, "");
+    char *both = train_csv(base, "--recompute-stats=train:20 --adapt-stats");
+    char *plain_cols = leading_columns(plain, 8), *both_cols = leading_columns(both, 8);
+    cr_assert_str_eq(both_cols, plain_cols, "recomputing the statistics changed the run");
+    cr_assert(strstr(both, "test_loss,precise_acc,adapted_acc\n"), "%s", both);
+    double acc = last_row_value(both, 2), precise = last_row_value(both, 8), adapted = last_row_value(both, 9);
+    cr_expect_lt(fabs(precise - acc), 0.03, "PreciseBN on a trained net: %g vs %g", precise, acc);
+    cr_expect_lt(fabs(adapted - acc), 0.03, "AdaBN on the unshifted domain changes little: %g vs %g", adapted, acc);
+    char *shifted = train_csv(base, "--test-shift=0.5 --adapt-stats");
+    double shifted_acc = last_row_value(shifted, 2), repaired = last_row_value(shifted, 8);
+    cr_expect_lt(shifted_acc, acc - 0.2, "the shift costs accuracy: %g vs %g", shifted_acc, acc);
+    cr_expect_gt(repaired, acc - 0.05, "AdaBN gives it back: %g vs %g", repaired, acc);
+    /* After every other column, in the order --help gives. */
+    char *all = train_csv(base, "--track-norm=1 --probe=ics --recompute-stats=train:5 --adapt-stats");
+    cr_expect(strstr(all, ",test_loss,ics_l2,ics_cos,w_norm,eff_lr,precise_acc,adapted_acc\n"), "%s", all);
+    free(all);
+    free(plain);
+    free(both);
+    free(plain_cols);
+    free(both_cols);
+    free(shifted);
+}
+
+Test(cmd_train, bad_values_of_the_statistics_options_are_usage_errors)
+{
+    expect_failure("--bn=before --recompute-stats=test", 2, "--recompute-stats: 'test' is not train or train:N");
+    expect_failure("--bn=before --recompute-stats=train:0", 2, "--recompute-stats");
+    expect_failure("--bn=before --recompute-stats=train:", 2, "--recompute-stats");
+    expect_failure("--bn=before --recompute-stats=", 2, "--recompute-stats");
+    expect_failure("--recompute-stats=train", 2, "--recompute-stats: there are no batch-norm statistics");
+    expect_failure("--adapt-stats", 2, "--adapt-stats: there are no batch-norm statistics");
+    expect_failure("--bn=before --adapt-stats=yes", 2, "--adapt-stats: takes no value");
+    expect_failure("--net=conv --adapt-stats", 2, "--adapt-stats: only the MLP");
+    expect_failure("--net=residual --recompute-stats=train", 2, "--recompute-stats: only the MLP");
+}
+
+Test(cmd_train, help_documents_the_statistics_options_and_columns)
+{
+    Run run = run_train("--help");
+    cr_assert_eq(run.status, 0);
+    static const char *const needles[] = { "--recompute-stats=train[:N]", "--adapt-stats", "precise_acc",
+                                           "adapted_acc", "unbiased" };
+    for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++)
+        cr_expect(strstr(run.out, needles[i]), "--help lacks %s", needles[i]);
+    run_free(&run);
+}
+
 /* ---------- scale invariance: --track-norm and --bias-before-bn ---------- */
 
 /* Column `col` (from 0) of every data row of csv into values; the count of rows. */

@@ -1,5 +1,6 @@
 /* Inference over many rows: every value bit for bit mlp_forward's, the network untouched, and bad requests refused. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,4 +171,100 @@ Test(mlp_infer, bad_requests_are_refused_with_a_message)
     dataset_destroy(test);
     dataset_destroy(small);
     dataset_destroy(small_test);
+}
+
+/* PreciseBN by hand: batch k is rows k·B .. k·B+B-1; layer by layer, each batch's mean and biased variance of
+ * what BN normalizes, with the layers below normalized by that batch's own statistics; the expected
+ * statistics are the plain average of the means and of the unbiased variances (·B/(B−1)). */
+static void population_by_hand(const Mlp *mlp, const Dataset *set, int batches, int B, double *mean, double *var)
+{
+    int width = mlp->hidden[0].out;     /* every hidden layer of the test net has this width */
+    int nl = mlp->num_hidden;
+    memset(mean, 0, sizeof(double) * (size_t)(nl * width));
+    memset(var, 0, sizeof(double) * (size_t)(nl * width));
+    double *in = malloc(sizeof(double) * (size_t)B * (size_t)(set->dim > width ? set->dim : width));
+    double *h = malloc(sizeof(double) * (size_t)B * 8), *z = malloc(sizeof(double) * (size_t)B * 8);
+    for (int k = 0; k < batches; k++) {
+        dataset_rows(set, k * B, B, in);
+        const double *x = in;
+        int n_in = set->dim;
+        for (int l = 0; l < nl; l++) {
+            const MlpLayer *L = &mlp->hidden[l];
+            for (int r = 0; r < B; r++)
+                for (int j = 0; j < width; j++) {
+                    double s = 0.0;
+                    for (int i = 0; i < n_in; i++)
+                        s += L->w[j * n_in + i] * x[r * n_in + i];
+                    z[r * width + j] = s;
+                }
+            for (int j = 0; j < width; j++) {
+                double m = 0.0, v = 0.0;
+                for (int r = 0; r < B; r++)
+                    m += z[r * width + j] / B;
+                for (int r = 0; r < B; r++)
+                    v += (z[r * width + j] - m) * (z[r * width + j] - m) / B;
+                mean[l * width + j] += m / batches;
+                var[l * width + j] += v * B / (B - 1) / batches;
+                for (int r = 0; r < B; r++) {
+                    double y = L->gamma[j] * (z[r * width + j] - m) / sqrt(v + mlp->eps) + L->beta[j];
+                    h[r * width + j] = y > 0.0 ? y : 0.0;
+                }
+            }
+            memcpy(in, h, sizeof(double) * (size_t)B * (size_t)width);
+            x = in;
+            n_in = width;
+        }
+    }
+    free(in);
+    free(h);
+    free(z);
+}
+
+Test(mlp_infer, recomputed_statistics_are_the_exact_population_averages_of_their_batches)
+{
+    Dataset *train, *test;
+    BnError err = { 0 };
+    cr_assert(dataset_load("moons", 3, 0, 0, &train, &test, &err), "%s", err.message);
+    int sizes[] = { 2, 4, 4, 2 };
+    MlpConfig config;
+    mlp_config_init(&config, sizes, 4);
+    config.bn = BN_PLACEMENT_BEFORE;
+    config.act = ACTIVATION_RELU;
+    config.seed = 11;
+    Mlp *mlp = mlp_create(&config, &err);
+    cr_assert_not_null(mlp, "%s", err.message);
+    /* γ, β and the stale statistics far from their defaults, so neither can pass for the answer. */
+    for (int l = 0; l < 2; l++)
+        for (int j = 0; j < 4; j++) {
+            mlp->hidden[l].gamma[j] = 1.0 + 0.3 * j;
+            mlp->hidden[l].beta[j] = 0.2 - 0.15 * j;
+            mlp->hidden[l].running_mean[j] = 7.0;
+            mlp->hidden[l].running_var[j] = 9.0;
+        }
+    enum { BATCHES = 6, B = 5 };
+    double mean[8], var[8];
+    population_by_hand(mlp, train, BATCHES, B, mean, var);
+    int used = 0;
+    cr_assert(mlp_recompute_stats(mlp, train, BATCHES, B, &used, &err), "%s", err.message);
+    cr_expect_eq(used, BATCHES);
+    for (int l = 0; l < 2; l++)
+        for (int j = 0; j < 4; j++) {
+            cr_expect(fabs(mlp->hidden[l].running_mean[j] - mean[l * 4 + j]) < 1e-9, "layer %d unit %d mean %.17g vs %.17g",
+                      l, j, mlp->hidden[l].running_mean[j], mean[l * 4 + j]);
+            cr_expect(fabs(mlp->hidden[l].running_var[j] - var[l * 4 + j]) < 1e-9, "layer %d unit %d var %.17g vs %.17g",
+                      l, j, mlp->hidden[l].running_var[j], var[l * 4 + j]);
+            cr_expect(var[l * 4 + j] > 0.0);
+        }
+    /* No BN, or batches of one row: refused with a message. */
+    cr_expect_not(mlp_recompute_stats(mlp, train, BATCHES, 1, NULL, &err));
+    config.bn = BN_PLACEMENT_NONE;
+    err = (BnError){ 0 };
+    Mlp *plain = mlp_create(&config, &err);
+    cr_assert_not_null(plain, "%s", err.message);
+    cr_expect_not(mlp_recompute_stats(plain, train, BATCHES, B, NULL, &err));
+    cr_expect(strstr(err.message, "without BN"), "%s", err.message);
+    mlp_destroy(plain);
+    mlp_destroy(mlp);
+    dataset_destroy(train);
+    dataset_destroy(test);
 }

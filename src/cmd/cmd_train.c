@@ -111,10 +111,22 @@ static const char help_scale[] =
     "  --help           this text\n";
 
 /* Split from help_tail: ISO C promises string literals only up to 4095 bytes. */
+static const char help_stats[] =
+    "  --recompute-stats=train[:N]\n"
+    "                   PreciseBN beside the run: at every row, every BN layer's statistics are\n"
+    "                   recomputed from N training batches (default 50; rows k*B.. of the training\n"
+    "                   set, B the --batch) through the network with its weights fixed, as the plain\n"
+    "                   average of the batch means and of the unbiased batch variances (the BN\n"
+    "                   paper's population statistics); column precise_acc is test_acc with them.\n"
+    "                   The run keeps its own running statistics. MLP with --bn only\n"
+    "  --adapt-stats    AdaBN beside the run: the same from the inputs of the fixed test batch\n"
+    "                   (shifted, with --test-shift), in the whole batches of --batch it holds;\n"
+    "                   column adapted_acc. MLP with --bn only\n";
+
 static const char help_columns[] =
     "\n"
     "Columns: step,loss,test_acc,p15,p50,p85,train_acc,test_loss[,var_ratio][,probe or gnorm columns]\n"
-    "         [,w_norm,eff_lr][,bias_grad]\n"
+    "         [,w_norm,eff_lr][,bias_grad][,precise_acc][,adapted_acc]\n"
     "  loss       mean training mini-batch loss over the steps since the previous row\n"
     "  test_acc   accuracy on a fixed test batch (the first 1000 test samples) in eval mode;\n"
     "             for the regression set scaled2d: R² on that batch instead\n"
@@ -497,8 +509,37 @@ static int check_combination(const TrainOptions *o)
         return cmd_fail(2, scale, "trains in double; leave out --precision=float");
     if (scale && o->freeze_bn)
         return cmd_fail(2, scale, "cannot go with --freeze-bn yet; leave one out");
+    if (o->recompute_stats || o->adapt_stats) {
+        const char *what = o->recompute_stats ? "--recompute-stats" : "--adapt-stats";
+        if (o->conv || o->residual)
+            return cmd_fail(2, what, "only the MLP can recompute its statistics so far; leave out --net=conv or --net=residual");
+        if (o->bn == BN_PLACEMENT_NONE)
+            return cmd_fail(2, what, "there are no batch-norm statistics to recompute: add --bn=before or --bn=after");
+    }
     if (o->probe_every_given && o->probe == TRAIN_PROBE_NONE)
         return cmd_fail(2, "--probe-every", "says how often to probe; add --probe=landscape or --probe=ics");
+    return 0;
+}
+
+/* --recompute-stats=train[:N] and --adapt-stats: 0 when `a` was one of them, a usage error's status, or -1
+ * when it is another option. */
+static int parse_stats_option(TrainOptions *o, const char *a)
+{
+    const char *v = NULL;
+    if (strcmp(a, "--adapt-stats") == 0) {
+        o->adapt_stats = true;
+        return 0;
+    }
+    if (parse_option(a, "adapt-stats", &v))
+        return cmd_fail(2, "--adapt-stats", "takes no value (it re-estimates from the test inputs)");
+    if (!parse_option(a, "recompute-stats", &v))
+        return -1;
+    long n = 50;
+    if (!v || strncmp(v, "train", 5) != 0 || (v[5] != '\0' && (v[5] != ':' || !parse_long(v + 6, 1, 100000, &n))))
+        return cmd_fail(2, "--recompute-stats", "'%s' is not train or train:N (N training batches, 1 to 100000)",
+                        v ? v : "");
+    o->recompute_stats = true;
+    o->recompute_batches = n;
     return 0;
 }
 
@@ -526,6 +567,12 @@ static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
         }
         if (parse_option(a, "zero-init-last", &v))
             return cmd_fail(2, "--zero-init-last", "takes no value");
+        int stats = parse_stats_option(o, a);
+        if (stats >= 0) {
+            if (stats > 0)
+                return stats;
+            continue;
+        }
         /* Every other option needs a value. */
         static const char *const names[] = { "dataset", "net", "hidden", "act", "bn", "steps", "batch",
                                              "lr", "momentum", "seed", "every", "unit", "csv", "norm",
@@ -685,6 +732,29 @@ static int run_step(const TrainOptions *o, TrainRun *run, long step, RowSums *su
     return 0;
 }
 
+/* The columns precise_acc and adapted_acc of a row, for the options that ask for them; 0 or an exit status. */
+static int write_recomputed(const TrainOptions *o, TrainRun *run)
+{
+    for (int k = 0; k < 2; k++) {
+        if (!(k == 0 ? o->recompute_stats : o->adapt_stats))
+            continue;
+        /* AdaBN reads the fixed test batch's own rows: as many whole batches as it holds. */
+        int batch = (int)o->batch < run->n_test ? (int)o->batch : run->n_test;
+        const Dataset *from = k == 0 ? run->train : run->test;
+        int batches = k == 0 ? (int)o->recompute_batches : run->n_test / batch;
+        TrainEval ev;
+        BnError err = { 0 };
+        if (!run->net->cls->evaluate_recomputed(run->net, from, batches, k == 0 ? (int)o->batch : batch, run->test,
+                                                run->n_test, (int)o->unit, &ev, &err) ||
+            dataset_failed(from, &err)) {
+            fflush(run->out);
+            return cmd_fail_error(1, &err, "train");
+        }
+        fprintf(run->out, ",%.6g", ev.test_acc);
+    }
+    return 0;
+}
+
 /* Evaluates the network and writes the row of step; 0 or the exit status that ends the run. */
 static int run_row(const TrainOptions *o, TrainRun *run, long step, const RowSums *sums, double first_loss)
 {
@@ -714,6 +784,9 @@ static int run_row(const TrainOptions *o, TrainRun *run, long step, const RowSum
     train_hooks_write_row(run->net->hooks, out);
     if (run->net->cls->write_row)
         run->net->cls->write_row(run->net, out);
+    int status = write_recomputed(o, run);
+    if (status != 0)
+        return status;
     fputc('\n', out);
     return 0;
 }
@@ -746,6 +819,10 @@ static int train_run(const TrainOptions *o, TrainRun *run)
     train_hooks_write_header(run->net->hooks, out);
     if (run->net->cls->write_header)
         run->net->cls->write_header(run->net, out);
+    if (o->recompute_stats)
+        fputs(",precise_acc", out);
+    if (o->adapt_stats)
+        fputs(",adapted_acc", out);
     fputc('\n', out);
     RowSums sums = { 0 };
     double first_loss = NAN;
@@ -785,8 +862,8 @@ int cmd_train(int argc, char **argv)
         o.double_steps = true;     /* the float twin has none of them; the residual net is double only */
     if (help) {
         char methods[128];
-        printf("%s%s\n%s%s%s", help_head, norm_method_list(methods, sizeof methods), help_tail, help_scale,
-               help_columns);
+        printf("%s%s\n%s%s%s%s", help_head, norm_method_list(methods, sizeof methods), help_tail, help_scale,
+               help_stats, help_columns);
         return 0;
     }
     TrainRun run;

@@ -55,6 +55,10 @@ typedef struct TrainOptions {
     const char *save;       /* --save=FILE: the trained network, written after the last step */
     const char *finetune_from;  /* --finetune-from=FILE: start from this saved network */
     double test_offset, test_scale;
+    /* Recomputed BN statistics, measured beside the run without changing it (train_mlp.c). */
+    bool recompute_stats;       /* --recompute-stats=train[:N]: PreciseBN from N training batches */
+    long recompute_batches;
+    bool adapt_stats;           /* --adapt-stats: AdaBN from the (shifted) test inputs */
     /* The experiments of "why does BN help" (train_probe.c). */
     bool bn_noise;              /* --bn-noise=MEAN_SD,SCALE_SD */
     double noise_mean_sd, noise_scale_sd;
@@ -104,6 +108,11 @@ typedef struct TrainNetClass {
      * which also starts the next row's sums. NULL for none. */
     void (*write_header)(const TrainNet *net, FILE *out);
     void (*write_row)(TrainNet *net, FILE *out);
+    /* The same evaluation with every BN layer's statistics recomputed first (mlp_recompute_stats over
+     * `batches` batches of `batch` rows of `from`), then the running statistics put back as they were:
+     * the run goes on unchanged. NULL for a network that cannot (the conv net). */
+    bool (*evaluate_recomputed)(TrainNet *net, const Dataset *from, int batches, int batch, const Dataset *test,
+                                int n, int unit, TrainEval *ev, BnError *err);
     void (*destroy)(TrainNet *net);
     /* Writes the network to out (named path in messages); NULL for a network that cannot be saved. */
     bool (*save)(TrainNet *net, FILE *out, const char *path, BnError *err);

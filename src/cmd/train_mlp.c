@@ -154,6 +154,42 @@ static bool mlp_save(TrainNet *net, FILE *out, const char *path, BnError *err)
     return mlp_file_write(m->mlp, out, path, err);
 }
 
+/* PreciseBN or AdaBN beside the run: the statistics are recomputed in double from the current weights
+ * (the float twin's, stored first), the test batch evaluated with them, and the running statistics and
+ * batch counts put back, so the training that follows is exactly what it would have been. */
+static bool mlp_evaluate_recomputed(TrainNet *net, const Dataset *from, int batches, int batch,
+                                    const Dataset *test, int n, int unit, TrainEval *ev, BnError *err)
+{
+    TrainMlp *m = (TrainMlp *)net;
+    Mlp *mlp = m->mlp;
+    if (m->twin)
+        mlp_float_store(m->twin);
+    size_t total = 0;
+    for (int l = 0; l < mlp->num_hidden; l++)
+        total += (size_t)mlp->hidden[l].out;
+    double *saved = xmalloc(sizeof *saved * 2 * total);
+    long seen[MLP_MAX_SIZES];
+    size_t at = 0;
+    for (int l = 0; l < mlp->num_hidden; l++) {
+        const MlpLayer *L = &mlp->hidden[l];
+        memcpy(saved + at, L->running_mean, sizeof *saved * (size_t)L->out);
+        memcpy(saved + total + at, L->running_var, sizeof *saved * (size_t)L->out);
+        seen[l] = L->batches_seen;
+        at += (size_t)L->out;
+    }
+    bool ok = mlp_recompute_stats(mlp, from, batches, batch, NULL, err) && mlp_evaluate(net, test, n, unit, ev, err);
+    at = 0;
+    for (int l = 0; l < mlp->num_hidden; l++) {
+        MlpLayer *L = &mlp->hidden[l];
+        memcpy(L->running_mean, saved + at, sizeof *saved * (size_t)L->out);
+        memcpy(L->running_var, saved + total + at, sizeof *saved * (size_t)L->out);
+        L->batches_seen = seen[l];
+        at += (size_t)L->out;
+    }
+    free(saved);
+    return ok;
+}
+
 static void mlp_net_destroy(TrainNet *net)
 {
     TrainMlp *m = (TrainMlp *)net;
@@ -171,6 +207,7 @@ static void mlp_net_destroy(TrainNet *net)
 static const TrainNetClass mlp_class = {
     .step = mlp_step, .step_f32 = mlp_step_f32, .input_f32 = mlp_input_f32, .predict = mlp_predict_batch,
     .evaluate = mlp_evaluate, .destroy = mlp_net_destroy, .save = mlp_save,
+    .evaluate_recomputed = mlp_evaluate_recomputed,
 };
 
 /* The layer widths the options ask for on this data (inputs, hidden..., outputs) into sizes; their count. */

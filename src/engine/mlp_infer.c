@@ -202,3 +202,40 @@ bool mlp_infer_rows_both(const Mlp *mlp, const Dataset *set, int first, int n, d
     infer_free(&b);
     return ok;
 }
+
+bool mlp_recompute_stats(Mlp *mlp, const Dataset *set, int batches, int batch, int *used, BnError *err)
+{
+    if (used)
+        *used = 0;
+    if (mlp->config.bn == BN_PLACEMENT_NONE) {
+        error_set(err, "network", "there are no batch-norm statistics to recompute in a network without BN");
+        return false;
+    }
+    if (batch < 2 || batches < 1 || set->n < 2 || set->dim != mlp->n_in) {
+        error_set(err, "network", "recomputing statistics needs batches of at least 2 rows of %d inputs", mlp->n_in);
+        return false;
+    }
+    if (batch > set->n)
+        batch = set->n;
+    double *x = xmalloc(sizeof *x * (size_t)batch * (size_t)set->dim);
+    mlp_reset_running_stats(mlp);
+    int count = 0;
+    bool ok = true;
+    for (int k = 0; k < batches && ok; k++) {
+        int first = (int)(((long)k * batch) % set->n);
+        int m = set->n - first < batch ? set->n - first : batch;
+        if (m < 2)
+            continue;
+        dataset_rows(set, first, m, x);
+        ok = mlp_population_add(mlp, x, m, err);
+        count += ok;
+    }
+    free(x);
+    if (used)
+        *used = count;
+    if (ok && count == 0) {
+        error_set(err, "network", "no batch of at least 2 rows to recompute the statistics from");
+        return false;
+    }
+    return ok;
+}

@@ -35,4 +35,13 @@ bool mlp_infer_rows_both(const Mlp *mlp, const Dataset *set, int first, int n, d
                          const MlpInferTap *eval_taps, int num_eval_taps, const MlpInferTap *batch_taps,
                          int num_batch_taps, BnError *err);
 
+/* PreciseBN and AdaBN: forgets every BN layer's running statistics and re-estimates them, with the
+ * weights fixed, as the paper's population statistics (mlp_population_add: the plain average of the
+ * batch means, and of the unbiased batch variances) over `batches` batches of `batch` consecutive
+ * rows of set: batch k starts at row k·batch (wrapping around the set; a batch cut short by the end of
+ * the set stops there, and one of fewer than 2 rows is skipped). Run on the training set it is the
+ * paper's Algorithm 2 (PreciseBN); on a new domain's inputs it is AdaBN. Labels are not read. Fails
+ * (err) without BN, with batch < 2, or when no batch could be used. *used (may be NULL): batches averaged. */
+bool mlp_recompute_stats(Mlp *mlp, const Dataset *set, int batches, int batch, int *used, BnError *err);
+
 #endif

@@ -27,6 +27,8 @@
     X(small_batch) \
     X(noisy_bn) \
     X(bn_probe) \
+    X(eval_mode) \
+    X(stale_stats) \
     X(lr_sweep) \
     X(token_norm) \
     X(scale_invariance) \
