@@ -21,7 +21,7 @@ static const struct {
     bool asks;
 } tune_pages[] = {
     { "Fine-tuning with tiny batches", "page_17_finetune", true },
-    { "What \"frozen\" means", "page_17_frozen", true },
+    { "What \"frozen\" means", "page_17_frozen", false },
     { "Dropout before BN", "page_17_dropout", true },
     { "Try it outside the tutor", "page_17_outside", false },
 };
