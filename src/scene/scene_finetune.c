@@ -184,7 +184,7 @@ static void *ft_create(const LessonPage *page, uint64_t seed, BnError *err)
     f->seed = seed;
     f->steps_max = lesson_page_int(page, "steps");
     f->lr = lesson_page_real(page, "lr");
-    f->shift = lesson_page_real(page, "shift");
+    f->shift = lesson_page_real(page, "task_shift");
 
     f->batch = ft_batches[ft_batch_index((int)lesson_page_int(page, "batch"))];
     const double *hidden;
@@ -323,13 +323,13 @@ static const CatalogLive ft_lives[] = {
     { "batch", 0, "fine-tuning batch size", live_batch },
 };
 
-static const CatalogSetting setting_shift = {
-    .name = "shift", .type = SETTING_REAL, .min = -3, .max = 3, .fallback = "0.4",
+static const CatalogSetting setting_task_shift = {
+    .name = "task_shift", .type = SETTING_REAL, .min = -3, .max = 3, .fallback = "0.4",
     .help = "the new task's inputs are the old task's plus this (fresh samples)" };
 
 static const CatalogSceneSetting ft_settings[] = {
     { &setting_seed, NULL }, { &setting_hidden, "32,32" }, { &setting_act, "relu" }, { &setting_batch, "2" },
-    { &setting_lr, "0.03" }, { &setting_steps, "600" }, { &setting_shift, NULL }, { &setting_autoplay, NULL },
+    { &setting_lr, "0.03" }, { &setting_steps, "600" }, { &setting_task_shift, NULL }, { &setting_autoplay, NULL },
     { &setting_speed, NULL },
 };
 
