@@ -732,11 +732,20 @@ Test(cmd_train, bad_uses_of_the_scale_options_are_usage_errors)
     expect_failure("--bn=before --hidden=8,8 --track-norm=3", 2, "1 to 2");
     expect_failure("--bn=before --track-norm=1 --precision=float", 2, "--precision=float");
     expect_failure("--net=conv --track-norm=1", 2, "only the MLP");
-    expect_failure("--bias-before-bn", 2, "add --bn=before");
-    expect_failure("--bn=after --bias-before-bn", 2, "add --bn=before");
+    expect_failure("--bias-before-bn", 2, "needs --bn=before");
+    expect_failure("--bn=after --bias-before-bn", 2, "needs --bn=before");
     expect_failure("--bn=before --bias-before-bn=yes", 2, "takes no value");
     expect_failure("--bn=before --bias-before-bn --precision=float", 2, "--precision=float");
     expect_failure("--bn=before --steps=50 --freeze-bn=10 --track-norm=1", 2, "--freeze-bn");
+    /* Without BN the columns are still there, with a warning that eff_lr means little. */
+    Run plain = run_train("--hidden=8,8 --steps=20 --every=20 --track-norm=1");
+    cr_assert_eq(plain.status, 0, "%s", plain.err);
+    cr_assert_not_null(strstr(plain.err, "bntutor: warning: --track-norm"), "%s", plain.err);
+    cr_assert_not_null(strstr(plain.out, ",w_norm,eff_lr\n"), "%s", plain.out);
+    run_free(&plain);
+    Run with_bn = run_train("--hidden=8,8 --bn=before --steps=20 --every=20 --track-norm=1");
+    cr_assert_eq(with_bn.err[0], '\0', "no warning with BN: %s", with_bn.err);
+    run_free(&with_bn);
     Run run = run_train("--help");
     cr_assert_eq(run.status, 0);
     static const char *const words[] = { "--track-norm=K", "--bias-before-bn", "w_norm", "eff_lr", "bias_grad" };

@@ -150,6 +150,16 @@ Test(cmd_train_residual, the_warm_up_scales_the_first_rates)
     cr_assert_gt(fabs(a[1] - b[1]), 1e-3 * fabs(b[1]), "the warm-up changed nothing at step 2");
 }
 
+Test(cmd_train_residual, precision_double_is_what_it_does_anyway)
+{
+    Run a = run_train("--net=residual --blocks=2 --steps=5 --every=5");
+    Run b = run_train("--net=residual --blocks=2 --steps=5 --every=5 --precision=double");
+    cr_assert_eq(b.status, 0, "%s", b.err);
+    cr_assert_str_eq(a.out, b.out, "--precision=double changed the residual net's run");
+    run_free(&a);
+    run_free(&b);
+}
+
 Test(cmd_train_residual, the_placements_train_different_stacks)
 {
     Run pre = run_train("--net=residual --norm-place=pre --steps=20 --every=20");

@@ -135,7 +135,7 @@ Test(lesson_scale, the_scenes_wait_for_the_answer_and_show_it_afterwards)
     static const struct {
         int page;
         const char *after;      /* on screen once answered */
-    } held[] = { { 0, "loss at W" }, { 1, "|W|:" }, { 3, "b (BN)" } };
+    } held[] = { { 0, "loss at W" }, { 1, "|W|:" }, { 3, "|dL/db|: BN" } };
     for (int i = 0; i < 3; i++) {
         Tutor *t = open_page(page_number(pages[held[i].page].title));
         char *frame = render(t, 80, 24, false);

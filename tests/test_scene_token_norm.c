@@ -129,6 +129,8 @@ Test(scene_token_norm, an_offset_leaves_layer_and_batch_norm_alone_and_makes_rms
     cr_expect_lt(sg_live(b, "offset_change_layer"), 1e-9);
     cr_expect_lt(sg_live(b, "offset_change_batch"), 1e-9);
     cr_expect_gt(sg_live(b, "offset_change_rms"), 0.1);
+    cr_expect_gt(sg_live(b, "x_min"), 0, "every feature lies within 2 of its token's mean (0), so 3 makes it positive");
+    cr_expect_lt(sg_live(b, "x_max"), 5);
     cr_expect_gt(sg_live(b, "rms_min"), 0, "every input is positive, and so every RMS output");
     cr_expect_lt(sg_live(b, "layer_min"), 0);
     for (int f = 0; f < C; f++) {

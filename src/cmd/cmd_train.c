@@ -38,7 +38,8 @@ static const char help_head[] =
     "  --net=conv       conv net for 28x28 images: conv3x3 1->8, norm, relu, 2x2 max pool,\n"
     "                   conv3x3 8->16, norm, relu, 2x2 max pool, linear 784->10\n"
     "  --net=residual   a stack of residual blocks x + F(x), F = linear, relu, linear (width D), with\n"
-    "                   layer norm per sample; an input layer before the stack, a linear output after\n"
+    "                   layer norm per sample; an input layer before the stack, a linear output after;\n"
+    "                   trains in double\n"
     "  --norm-place=P   residual net: pre (x + F(LN(x)), and a final norm before the output; the\n"
     "                   default) or post (LN(x + F(x)))\n"
     "  --blocks=B       residual net: blocks in the stack, 1 to 64 (default 12)\n"
@@ -442,12 +443,11 @@ static int check_residual(const TrainOptions *o)
                       : o->norm_given ? "--norm" : o->groups_given ? "--groups" : o->freeze_bn ? "--freeze-bn"
                       : o->bn_noise ? "--bn-noise" : o->weight_decay > 0.0 ? "--weight-decay"
                       : o->probe != TRAIN_PROBE_NONE ? "--probe" : o->probe_every_given ? "--probe-every"
-                      : o->probe_layer_given ? "--probe-layer" : o->precision_given ? "--precision"
+                      : o->probe_layer_given ? "--probe-layer" : o->precision_given && !o->double_steps ? "--precision"
                       : o->track_norm ? "--track-norm" : o->bias_before_bn ? "--bias-before-bn" : NULL;
     if (other)
-        return cmd_fail(2, other, "the residual net (--net=residual) has no such option: it is a stack of "
-                        "--blocks relu blocks of --width features with layer norm (--norm-place), trained in "
-                        "double");
+        return cmd_fail(2, other, "the residual net (--net=residual) has no such option: it takes --norm-place, "
+                        "--blocks, --width and --zero-init-last, and trains in double");
     return 0;
 }
 
@@ -504,7 +504,7 @@ static int check_combination(const TrainOptions *o)
     if (o->conv && scale)
         return cmd_fail(2, scale, "only the MLP has it; leave out --net=conv");
     if (o->bias_before_bn && o->bn != BN_PLACEMENT_BEFORE)
-        return cmd_fail(2, "--bias-before-bn", "is the bias of a linear layer followed by BN; add --bn=before");
+        return cmd_fail(2, "--bias-before-bn", "needs --bn=before (it is the bias of a linear layer followed by BN)");
     if (scale && o->precision_given && !o->double_steps)
         return cmd_fail(2, scale, "trains in double; leave out --precision=float");
     if (scale && o->freeze_bn)
@@ -858,6 +858,10 @@ int cmd_train(int argc, char **argv)
         o.dataset = "shapes28";
     if (o.freeze_bn)
         o.double_steps = true;      /* the float twin has no frozen mode */
+    /* eff_lr is the rate W's direction learns at only where BN makes W scale invariant. */
+    if (o.track_norm && o.bn != BN_PLACEMENT_BEFORE && !help)
+        fprintf(stderr, "bntutor: warning: --track-norm: eff_lr = lr/|W|^2 is the effective learning rate only "
+                "for weights followed by BN (--bn=before)\n");
     if (o.bn_noise || o.weight_decay > 0.0 || o.track_norm || o.bias_before_bn || o.residual || o.dropout > 0.0)
         o.double_steps = true;     /* the float twin has none of them; the residual net is double only */
     if (help) {

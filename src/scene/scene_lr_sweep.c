@@ -14,8 +14,8 @@
 #include "view/format.h"
 #include "view/plot.h"
 
-/* A point every few steps: the mean loss of those mini-batches and the test accuracy (eval mode) of
- * every net. Nets are numbered rate by rate, no BN then BN: net 2i + role. */
+/* A point every step for the first SWEEP_EVERY steps, then every SWEEP_EVERY: the mean loss of the
+ * mini-batches since the last point and the test accuracy (eval mode) of every net. Nets are numbered rate by rate, no BN then BN: net 2i + role. */
 enum { SWEEP_MAX_RATES = LOCKSTEP_MAX_NETS / 2, SWEEP_EVERY = 10, SWEEP_TEST_ROWS = 500 };
 
 enum { PLAIN, WITH_BN, ROLES };
@@ -156,7 +156,8 @@ static void sweep_step(void *self)
     for (int k = 0; k < s->ls.nets; k++)
         s->loss_sum[k] += s->ls.loss[k];
     s->loss_count++;
-    if (s->ls.step % SWEEP_EVERY == 0 || s->ls.step == s->steps_max)
+    /* Every step at first: a net that diverges within a few steps still draws its rise. */
+    if (s->ls.step <= SWEEP_EVERY || s->ls.step % SWEEP_EVERY == 0 || s->ls.step == s->steps_max)
         sweep_record(s);
 }
 
@@ -193,7 +194,7 @@ static bool sweep_key_rate(void *self, int key)
 }
 
 static const SceneKeyAction sweep_keys[] = {
-    { "[/]", "curves at lower/higher lr", sweep_key_rate },
+    { "[/]", "rate", sweep_key_rate },
 };
 
 /* ---- live values ---- */
@@ -294,7 +295,7 @@ static const CatalogLive sweep_lives[] = {
     { "lr", 1, "the i-th learning rate of the sweep (i from 0)", live_lr },
     { "acc_plain", 1, "test accuracy without BN at rate i (eval mode, 0..1); none once it diverged", live_acc_plain },
     { "acc_bn", 1, "test accuracy with BN at rate i", live_acc_bn },
-    { "loss_plain", 1, "training loss without BN at rate i (mean of the last 10 mini-batches)", live_loss_plain },
+    { "loss_plain", 1, "training loss without BN at rate i (mean of the mini-batches since the previous point)", live_loss_plain },
     { "loss_bn", 1, "training loss with BN at rate i", live_loss_bn },
     { "diverged_plain", 1, "1 once the net without BN at rate i diverged, else 0", live_diverged_plain },
     { "diverged_bn", 1, "1 once the net with BN at rate i diverged, else 0", live_diverged_bn },
@@ -318,7 +319,8 @@ static const CatalogSceneSetting sweep_settings[] = {
 
 /* ---- drawing ---- */
 
-/* One cell of the table: "98%", "div 12" (diverged at step 12) or "-" before the first measure. */
+/* One cell of the table: "98%", "div 12" (diverged at step 12) or "-" before training (every net of a
+ * role starts from the same weights: the same accuracy at every rate says nothing yet). */
 static void sweep_cell(const LrSweep *s, int role, int i, char *buf, int size, ColorRole *cell_role)
 {
     int k = net_of(i, role);
@@ -326,7 +328,7 @@ static void sweep_cell(const LrSweep *s, int role, int i, char *buf, int size, C
     if (!lockstep_alive(&s->ls, k)) {
         snprintf(buf, (size_t)size, "div %ld", s->ls.diverged_at[k]);
         *cell_role = ROLE_WARNING;
-    } else if (isfinite(s->acc_now[role][i])) {
+    } else if (s->ls.step > 0 && isfinite(s->acc_now[role][i])) {
         snprintf(buf, (size_t)size, "%.0f%%", 100.0 * s->acc_now[role][i]);
         if (s->failed[role][i])
             *cell_role = ROLE_WARNING;
@@ -382,7 +384,7 @@ static void sweep_rate_chart(const LrSweep *s, Canvas *canvas, Rect area)
                  ROLE_TITLE, ATTR_BOLD, area.w);
     LineSeries series[ROLES];
     for (int role = 0; role < ROLES; role++)
-        series[role] = (LineSeries){ s->rate, s->acc_now[role], s->rates, role_names[role] };
+        series[role] = (LineSeries){ s->rate, s->acc_now[role], s->ls.step > 0 ? s->rates : 0, role_names[role] };
     LineChartSpec spec = {
         .series = series, .nseries = ROLES,
         .x = { .fixed = true, .lo = s->rate[0], .hi = s->rate[s->rates - 1], .log = true, .label = "lr" },
@@ -425,11 +427,13 @@ static void sweep_draw(const void *self, Canvas *canvas, Rect area)
     if (s->ls.diverged) {
         scene_head_diverged(&h, s->ls.step, "every rate");
     } else {
+        /* What "trained" and "failed" mean comes first: the table's colours and the question need it. */
         char head[256];
-        snprintf(head, sizeof head, "step %ld/%ld%s" FITLINE_SEP "  %d rates, each without and with BN"
-                 FITLINE_SEP ": same data, weights, batches" FITLINE_SEP "  trained: test acc %.0f%%+",
-                 s->ls.step, s->steps_max, s->ls.step >= s->steps_max ? " done" : "", s->rates,
-                 100.0 * s->trains_at);
+        snprintf(head, sizeof head, "step %ld/%ld%s" FITLINE_SEP "  trained: test acc %s %.0f%%" FITLINE_SEP
+                 ", failed: div or < %.0f%%" FITLINE_SEP "  %d rates, each without and with BN",
+                 s->ls.step, s->steps_max, s->ls.step >= s->steps_max ? " done" : "",
+                 canvas->unicode ? "\xE2\x89\xA5" : ">=", 100.0 * s->trains_at, 100.0 * (s->chance + SWEEP_NEAR_CHANCE),
+                 s->rates);
         scene_head_title(&h, head, ROLE_TITLE);
     }
     Rect body = scene_head_body(&h, 0);

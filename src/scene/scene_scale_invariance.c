@@ -630,7 +630,7 @@ static int step_text(const ScaleScene *s, char *buf, size_t size)
 
 /* One chart of a two-column history over the run's steps. */
 static void draw_history(const ScaleScene *s, Canvas *cv, Rect area, const History *h, const char *title,
-                         const char *names[2], bool log)
+                         const char *names[2], AxisSpec y, bool name_x)
 {
     if (!layout_chart_fits(area))
         return;
@@ -638,8 +638,9 @@ static void draw_history(const ScaleScene *s, Canvas *cv, Rect area, const Histo
     LineSeries series[2] = { { h->x, history_col(h, 0), h->n, names[0] }, { h->x, history_col(h, 1), h->n, names[1] } };
     LineChartSpec chart = {
         .series = series, .nseries = 2, .legend = true,
-        .x = { .fixed = true, .lo = 0, .hi = (double)(s->steps_max > 0 ? s->steps_max : 1), .label = "step" },
-        .y = { .log = log },
+        .x = { .fixed = true, .lo = 0, .hi = (double)(s->steps_max > 0 ? s->steps_max : 1),
+               .label = name_x ? "step" : NULL },
+        .y = y,
     };
     linechart_draw(cv, rect_make(area.x, area.y + 1, area.w, area.h - 1), &chart);
 }
@@ -672,7 +673,7 @@ static void draw_scale(const ScaleScene *s, Canvas *cv, SceneHead *head)
     static const char *const rows_u[3] = { "loss at W", "loss at c·W", "max |Δ output|" };
     static const char *const rows_a[3] = { "loss at W", "loss at c*W", "max |d output|" };
     TableSpec spec = { .values = v, .rows = 3, .cols = 2, .row_names = u ? rows_u : rows_a, .col_names = cols,
-                       .corner = "", .sig = 6, .hl_row = -1, .hl_col = -1 };
+                       .corner = "", .sig = 7, .hl_row = -1, .hl_col = -1 };
     table_draw(cv, rect_make(left.x, left.y, left.w, left.h < 4 ? left.h : 4), &spec, NULL);
     if (left.h >= 6 && right.w > 0 && right.x > left.x) {
         /* How far the loss moves over the knob's whole range: the chart's two lines in numbers. */
@@ -684,7 +685,7 @@ static void draw_scale(const ScaleScene *s, Canvas *cv, SceneHead *head)
         if (below.h >= LAYOUT_H_PANELS_BELOW) {
             const char *names[2] = { "no BN", "BN" };
             snprintf(line, sizeof line, "|W%sg| / (|W| |g|) over training" FITLINE_SEP ", log scale", u ? "·" : ".");
-            draw_history(s, cv, below, &s->wg, line, names, true);
+            draw_history(s, cv, below, &s->wg, line, names, (AxisSpec){ .log = true }, true);
         }
     }
     if (right.w <= 0 || !layout_chart_fits(right))
@@ -712,12 +713,23 @@ static void draw_decay(const ScaleScene *s, Canvas *cv, SceneHead *head)
              s->layer + 1);
     scene_head_title(head, line, ROLE_TITLE);
     double deg = 180.0 / M_PI;
-    snprintf(line, sizeof line, "turn of W per step (rms, last %d):" FITLINE_SEP " %s=0 %s%s" FITLINE_SEP
-             "  %s=%s %s%s" FITLINE_SEP "   %s(2%s%s) = %s%s",
-             SI_TURN_WINDOW, u ? "λ" : "lambda", si_num(a, turn_rms(s, D_FREE) * deg, 2, u), u ? "°" : " deg",
-             u ? "λ" : "lambda", si_num(d, s->lambda, 3, u), si_num(b, turn_rms(s, D_DECAY) * deg, 2, u), u ? "°" : " deg",
-             u ? "√" : "sqrt", u ? "·η" : "*lr", u ? "·λ" : "*lambda", si_num(c, sqrt(2.0 * s->lr * s->lambda) * deg, 2, u),
-             u ? "°" : " deg");
+    /* One decimal everywhere, so the measured turns read against √(2ηλ) as measured, not rounded; the
+     * ASCII wording is shorter, so the reference stays on an 80-column line. */
+    double turns[3] = { turn_rms(s, D_FREE) * deg, turn_rms(s, D_DECAY) * deg, sqrt(2.0 * s->lr * s->lambda) * deg };
+    char t[3][FORMAT_MAX];
+    for (int i = 0; i < 3; i++) {
+        if (isfinite(turns[i]))
+            format_fixed(t[i], FORMAT_MAX, turns[i], 1, u);
+        else
+            snprintf(t[i], sizeof t[i], "-");
+    }
+    if (u)
+        snprintf(line, sizeof line, "rms turn of W per step (last %d):" FITLINE_SEP " λ=0 %s°," FITLINE_SEP
+                 " λ=%s %s°," FITLINE_SEP " √(2·η·λ) = %s°", SI_TURN_WINDOW, t[0], si_num(d, s->lambda, 3, u), t[1],
+                 t[2]);
+    else
+        snprintf(line, sizeof line, "rms turn/step (deg):" FITLINE_SEP " lambda=0 %s," FITLINE_SEP " lambda=%s %s,"
+                 FITLINE_SEP " sqrt(2*eta*lambda) = %s", t[0], si_num(d, s->lambda, 3, u), t[1], t[2]);
     scene_head_line(head, line, ROLE_TEXT_DIM, 0);
     Rect body = scene_head_body(head, 0);
     char lam[48];
@@ -726,12 +738,12 @@ static void draw_decay(const ScaleScene *s, Canvas *cv, SceneHead *head)
     char t1[96], t2[96];
     snprintf(t1, sizeof t1, "|W|:" FITLINE_SEP " %s" FITLINE_SEP " and %s", si_num(a, history_last(&s->norms, 0), 3, u),
              si_num(b, history_last(&s->norms, 1), 3, u));
-    snprintf(t2, sizeof t2, "eff. lr %s/|W|%s:" FITLINE_SEP " %s" FITLINE_SEP " and %s", u ? "η" : "lr", u ? "²" : "^2",
+    snprintf(t2, sizeof t2, "eff. lr %s/|W|%s:" FITLINE_SEP " %s" FITLINE_SEP " and %s", u ? "η" : "eta", u ? "²" : "^2",
              si_num(c, history_last(&s->eff, 0), 3, u), si_num(d, history_last(&s->eff, 1), 3, u));
     Rect left, right;
     rect_split_cols(body, (body.w - 2) / 2, 2, &left, &right);
-    draw_history(s, cv, left, &s->norms, t1, names, false);
-    draw_history(s, cv, right, &s->eff, t2, names, false);
+    draw_history(s, cv, left, &s->norms, t1, names, (AxisSpec){ 0 }, true);
+    draw_history(s, cv, right, &s->eff, t2, names, (AxisSpec){ 0 }, true);
 }
 
 /* The bias view: the biases before BN, their gradients, and those of the net without BN. */
@@ -748,12 +760,13 @@ static void draw_bias(const ScaleScene *s, Canvas *cv, SceneHead *head)
     scene_head_title(head, line, ROLE_TITLE);
     Rect body = scene_head_body(head, 0);
     const MlpLayer *L = si_watched(s, B_BIAS), *N = si_watched(s, B_NONE);
-    int units = L->out < SI_TABLE_UNITS ? L->out : SI_TABLE_UNITS;
-    int rows = body.h - 1 < units ? body.h - 1 : units;
+    /* Every unit (up to 16); the table ends in a "⋮" row where the screen has room for fewer. */
+    int rows = L->out < SI_TABLE_UNITS ? L->out : SI_TABLE_UNITS;
+    int table_h = rows + 1 < body.h ? rows + 1 : body.h;
     Rect left = body, right = rect_make(0, 0, 0, 0);
     if (layout_fits(body, LAYOUT_W_FULL - 2, 0))
-        rect_split_cols(body, 46, 2, &left, &right);
-    if (rows >= 1) {
+        rect_split_cols(body, u ? 42 : 44, 2, &left, &right);   /* ASCII's "dL/dbeta" is wider */
+    if (table_h >= 2) {
         bool grads = s->step > 0;
         enum { COLS = 4 };
         double v[SI_TABLE_UNITS * COLS];
@@ -770,19 +783,24 @@ static void draw_bias(const ScaleScene *s, Canvas *cv, SceneHead *head)
         }
         TableLabels names = TABLE_LABELS_INIT;
         table_labels_number(&names, "", 1, rows);
-        static const char *const cols_u[COLS] = { "b (BN)", "∂L/∂b", "∂L/∂β", "∂L/∂b no BN" };
-        static const char *const cols_a[COLS] = { "b (BN)", "dL/db", "dL/dbeta", "dL/db no BN" };
+        static const char *const cols_u[COLS] = { "b", "∂L/∂b", "∂L/∂β", "∂L/∂b no BN" };
+        static const char *const cols_a[COLS] = { "b", "dL/db", "dL/dbeta", "dL/db no BN" };
         TableSpec spec = { .values = v, .rows = rows, .cols = cols, .row_names = table_labels_names(&names),
                            .col_names = u ? cols_u : cols_a, .corner = "unit", .sig = 3, .hl_row = -1, .hl_col = grads ? 1 : -1 };
-        table_draw(cv, rect_make(left.x, left.y, left.w, rows + 1), &spec, NULL);
+        table_draw(cv, rect_make(left.x, left.y, left.w, table_h), &spec, NULL);
         table_labels_free(&names);
     }
     if (right.w <= 0)
         return;
     char title[96];
-    snprintf(title, sizeof title, "largest |%s| per step" FITLINE_SEP ", log scale", u ? "∂L/∂b" : "dL/db");
+    /* The latest step's figures in the title: the log axis may not label the no-BN line's decade. */
+    snprintf(title, sizeof title, "|%s|:" FITLINE_SEP " BN %s" FITLINE_SEP ", no BN %s", u ? "∂L/∂b" : "dL/db",
+             si_num(a, history_last(&s->bias_grad, 0), 2, u), si_num(b, history_last(&s->bias_grad, 1), 2, u));
     const char *series[2] = { "BN", "no BN" };
-    draw_history(s, cv, right, &s->bias_grad, title, series, true);
+    /* A fixed range from below double's rounding to 1, so the top tick says where the no-BN line is. */
+    /* Beside the table the chart is narrow: without the axis name its step ticks have room. */
+    draw_history(s, cv, right, &s->bias_grad, title, series,
+                 (AxisSpec){ .fixed = true, .log = true, .lo = 1e-18, .hi = 1 }, false);
 }
 
 static void si_draw(const void *self, Canvas *cv, Rect area)

@@ -36,7 +36,7 @@ typedef struct TokenNorm {
     double eps;
     bool centred;                       /* tokens' own means left out: each token's features average 0 */
     double offset;                      /* added to every feature of every token */
-    long batches, swaps;                /* batches drawn; times the other sentences were replaced */
+    long batches, swaps;                /* batches drawn; times this batch's other sentences were replaced */
     double token_mean[TN_SETS_MAX];     /* (N·T) each token's own mean */
     double pattern[TN_VALUES_MAX];      /* (N, T, C) each token's centred pattern */
     double x[TN_VALUES_MAX];            /* (N, T, C) the inputs: mean (unless centred) + pattern + offset */
@@ -57,6 +57,7 @@ typedef struct TokenNorm {
     double diff_max;                    /* largest |layer − rms| over the batch */
     double lo[NORM_METHODS_MAX], hi[NORM_METHODS_MAX];  /* each method's smallest and largest output */
     double token_mean_max;              /* largest |mean of a token's features| */
+    double x_min, x_max;                /* the smallest and largest input */
 } TokenNorm;
 
 static NormMethod tn_method(const TokenNorm *s) { return (NormMethod)s->methods[s->shown]; }
@@ -117,6 +118,7 @@ static void tn_new_batch(TokenNorm *s)
     for (int i = 0; i < s->n; i++)
         tn_draw_sentence(s, i);
     s->batches++;
+    s->swaps = 0;
     s->swapped = false;
     tn_compute(s);
 }
@@ -209,6 +211,12 @@ static void tn_update(void *self)
     }
     int layer = tn_slot(s, NORM_LAYER), rms = tn_slot(s, NORM_RMS);
     s->diff_max = layer >= 0 && rms >= 0 ? tn_max_abs_diff(s->y[layer], s->y[rms], values) : NAN;
+    s->x_min = INFINITY;
+    s->x_max = -INFINITY;
+    for (int v = 0; v < values; v++) {
+        s->x_min = fmin(s->x_min, s->x[v]);
+        s->x_max = fmax(s->x_max, s->x[v]);
+    }
     s->token_mean_max = 0;
     for (int tok = 0; tok < tokens; tok++) {
         double sum = 0;
@@ -378,6 +386,16 @@ static bool live_token_mean_max(const void *self, const int *index, double *out)
     return scene_finite(((const TokenNorm *)self)->token_mean_max, out);
 }
 
+static bool live_x_min(const void *self, const int *index, double *out)
+{
+    return scene_finite(((const TokenNorm *)self)->x_min, out);
+}
+
+static bool live_x_max(const void *self, const int *index, double *out)
+{
+    return scene_finite(((const TokenNorm *)self)->x_max, out);
+}
+
 static bool live_offset(const void *self, const int *index, double *out)
 {
     return scene_finite(((const TokenNorm *)self)->offset, out);
@@ -415,6 +433,8 @@ static const CatalogLive tn_lives[] = {
     { "batch_y", 1, "feature i of that token after batch norm", live_batch_y },
     { "diff_max", 0, "largest |layer norm output - RMS norm output| over the batch", live_diff_max },
     { "token_mean_max", 0, "largest |mean of one token's features| over the batch", live_token_mean_max },
+    { "x_min", 0, "smallest input in the batch", live_x_min },
+    { "x_max", 0, "largest input in the batch", live_x_max },
     { "offset", 0, "the offset added to every feature", live_offset },
     { "moved_layer", 0, "largest change of sentence 1's layer-norm outputs in the last swap (after a step)",
       live_moved_layer },
@@ -476,9 +496,10 @@ static int tn_block_width(const TokenNorm *s, bool numbers)
     return 7 + s->n * (s->c * (numbers ? 6 : 1) + 2);
 }
 
-/* The block: tokens down, sentences across, each token a row of its C features (shades of the input,
- * or the inputs themselves with room); the highlighted set's cells in reverse video. */
-static void tn_draw_block(const TokenNorm *s, Canvas *cv, Rect r, bool numbers)
+/* The block: tokens down, sentences across, each token a row of its C features (shades of `values`,
+ * the inputs or a method's outputs, or the numbers themselves with room); the highlighted set's cells
+ * in reverse video, and (axis_w > 0) under them a line that wide saying which way is which. */
+static void tn_draw_block(const TokenNorm *s, Canvas *cv, Rect r, bool numbers, const double *values, int axis_w)
 {
     bool uni = cv->unicode;
     int cell = numbers ? 6 : 1, sw = s->c * cell + 2;
@@ -489,8 +510,8 @@ static void tn_draw_block(const TokenNorm *s, Canvas *cv, Rect r, bool numbers)
         lo[i] = INFINITY;
         hi[i] = -INFINITY;
         for (int k = i * s->t * s->c; k < (i + 1) * s->t * s->c; k++) {
-            lo[i] = fmin(lo[i], s->x[k]);
-            hi[i] = fmax(hi[i], s->x[k]);
+            lo[i] = fmin(lo[i], values[k]);
+            hi[i] = fmax(hi[i], values[k]);
         }
     }
     /* The sentences that fit whole: a narrow area shows the first ones. */
@@ -523,7 +544,7 @@ static void tn_draw_block(const TokenNorm *s, Canvas *cv, Rect r, bool numbers)
                 bool in = tn_in_set(s, tok, f);
                 ColorRole role = in ? ROLE_HIGHLIGHT : ROLE_TEXT_DIM;
                 int attr = in ? ATTR_REVERSE | ATTR_BOLD : 0;
-                double v = s->x[tok * s->c + f];
+                double v = values[tok * s->c + f];
                 if (numbers) {
                     char num[FORMAT_MAX];
                     format_fixed(num, sizeof num, v, 2, uni);
@@ -537,11 +558,11 @@ static void tn_draw_block(const TokenNorm *s, Canvas *cv, Rect r, bool numbers)
                 }
             }
     }
-    if (s->t + 1 < r.h) {
-        char axis[160];
-        snprintf(axis, sizeof axis, "tokens %s sentences %s" FITLINE_SEP ", a row: a token's C = %d features",
-                 uni ? "\xe2\x86\x93" : "v", uni ? "\xe2\x86\x92" : ">", s->c);
-        fitline_draw(cv, r.x, r.y + s->t + 1, axis, ROLE_TEXT_DIM, 0, r.w);
+    if (axis_w > 0 && s->t + 1 < r.h) {
+        char line[160];
+        snprintf(line, sizeof line, "tokens %s, sentences %s;" FITLINE_SEP " a row is one token's %d features",
+                 uni ? "\xe2\x86\x93" : "down", uni ? "\xe2\x86\x92" : "across", s->c);
+        fitline_draw(cv, r.x, r.y + s->t + 1, line, ROLE_TEXT_DIM, 0, axis_w);
     }
 }
 
@@ -670,20 +691,24 @@ static void tn_draw(const void *self, Canvas *cv, Rect area)
     NormMethod m = tn_method(s);
     char head[256], who[96], stats[256], mean[FORMAT_MAX], var[FORMAT_MAX];
     tn_describe(s, who, sizeof who);
-    snprintf(head, sizeof head, "%s norm, set %d of %d:" FITLINE_SEP " %s" FITLINE_SEP "   (batch %ld: %d%s%d%s%d)",
-             norm_method_name(m), tn_set(s) + 1, s->sets[s->shown], who, s->batches, s->n, uni ? "\xc3\x97" : "x", s->t,
-             uni ? "\xc3\x97" : "x", s->c);
+    char draw[48] = "";
+    if (s->swaps > 0)
+        snprintf(draw, sizeof draw, ", %ld swap%s", s->swaps, s->swaps == 1 ? "" : "s");
+    snprintf(head, sizeof head, "%s norm, set %d of %d:" FITLINE_SEP " %s" FITLINE_SEP "   (batch %ld%s: %d%s%d%s%d)",
+             norm_method_name(m), tn_set(s) + 1, s->sets[s->shown], who, s->batches, draw, s->n, uni ? "\xc3\x97" : "x",
+             s->t, uni ? "\xc3\x97" : "x", s->c);
     SceneHead h = scene_head_begin(cv, area);
     scene_head_title(&h, head, ROLE_TITLE);
     int set = tn_set(s), size = norm_set_size(m, &s->shape);
     format_number(mean, sizeof mean, s->mean[s->shown][set], 4, uni);
     format_number(var, sizeof var, s->var[s->shown][set], 4, uni);
-    char over[96];
-    snprintf(over, sizeof over, "  over %d values (%s)", size, norm_descriptor(m)->token_averages);
+    /* Segments from the essential to the detail, so a narrow screen keeps the figures. */
     if (norm_descriptor(m)->no_centering)
-        snprintf(stats, sizeof stats, "mean(x%s) %s, no mean subtracted" FITLINE_SEP "%s", uni ? "\xc2\xb2" : "^2", var, over);
+        snprintf(stats, sizeof stats, "mean(x%s) %s" FITLINE_SEP " over %d values" FITLINE_SEP ", no mean subtracted"
+                 FITLINE_SEP " (%s)", uni ? "\xc2\xb2" : "^2", var, size, norm_descriptor(m)->token_averages);
     else
-        snprintf(stats, sizeof stats, "mean %s  var %s" FITLINE_SEP "%s", mean, var, over);
+        snprintf(stats, sizeof stats, "mean %s  var %s" FITLINE_SEP "  over %d values" FITLINE_SEP " (%s)", mean, var, size,
+                 norm_descriptor(m)->token_averages);
     scene_head_title(&h, stats, ROLE_HIGHLIGHT);
     Rect body = scene_head_body(&h, 0);
     int panel_w = tn_panel_width(s), panel_rows = 1 + 1 + s->method_count;
@@ -699,12 +724,26 @@ static void tn_draw(const void *self, Canvas *cv, Rect area)
         rect_split_rows(body, block_rows < body.h ? block_rows : body.h, 0, &block, &panel);
         rest = rect_make(panel.x, panel.y + panel_rows, panel.w, panel.h - panel_rows);
     }
-    tn_draw_block(s, cv, block, numbers);
+    /* The line under the inputs may run on under the panel when the panel is shorter than the block. */
+    int axis_w = panel_rows <= s->t + 1 && block.x + block.w < body.x + body.w ? body.x + body.w - block.x : block.w;
+    tn_draw_block(s, cv, block, numbers, s->x, axis_w);
     if (panel.h > 0 && panel.w > 0)
         tn_draw_panel(s, cv, panel);
     if (rest.h > 0) {
         int used = tn_draw_status(s, cv, rest);
         rest = rect_make(rest.x, rest.y + used + 1, rest.w, rest.h - used - 1);
+    }
+    /* With room: the whole batch after the shown method, then every set's statistics. */
+    if (rest.h >= block_rows + 1 && rest.w >= block_w) {
+        char title[96];
+        const char *gamma = uni ? "\xce\xb3" : "gamma", *beta = uni ? "\xce\xb2" : "beta";
+        if (norm_descriptor(m)->no_shift)
+            snprintf(title, sizeof title, "after %s norm (%s = 1, it has no %s):", norm_method_name(m), gamma, beta);
+        else
+            snprintf(title, sizeof title, "after %s norm (%s = 1, %s = 0):", norm_method_name(m), gamma, beta);
+        canvas_text(cv, rest.x, rest.y, title, ROLE_TITLE, ATTR_BOLD, rest.w);
+        tn_draw_block(s, cv, rect_make(rest.x, rest.y + 1, block_w, block_rows - 1), numbers, s->y[s->shown], 0);
+        rest = rect_make(rest.x, rest.y + block_rows + 1, rest.w, rest.h - block_rows - 1);
     }
     if (rest.h >= 3 && rest.w >= 20)
         tn_draw_set_stats(s, cv, rest);
