@@ -330,7 +330,9 @@ static void stale_table(const StaleStats *s, Canvas *canvas, Rect area)
     snprintf(fixed_name, sizeof fixed_name, shift ? "AdaBN (%d shifted test batches)" : "PreciseBN (%d training batches)",
              s->done ? s->used : s->recompute);
     names[STATS_RUNNING] = shift ? "running stats, clean test" : "running stats (EMA)";
-    names[STATS_STALE] = shift ? "running stats, shifted test" : "stale: kept from early";
+    char stale_name[64];
+    snprintf(stale_name, sizeof stale_name, "stale: kept from step %ld", s->freeze);
+    names[STATS_STALE] = shift ? "running stats, shifted test" : stale_name;
     names[STATS_FIXED] = fixed_name;
     snprintf(line, sizeof line, "%-32s accuracy" FITLINE_SEP "   means off by (sd), layer 1..%d", "", s->num_hidden);
     fitline_draw(canvas, area.x, area.y, line, ROLE_TEXT_DIM, 0, area.w);
@@ -366,11 +368,13 @@ static void stale_draw(const void *self, Canvas *canvas, Rect area)
         return;
     LineSeries series[2] = {
         { history_col(&s->at, 0), history_col(&s->acc[STATS_STALE], 0), s->at.n,
-          s->kind == STALE_SHIFT ? "shifted test" : "stale stats" },
+          s->kind == STALE_SHIFT ? "shifted" : "stale" },
         { history_col(&s->at, 0), history_col(&s->acc[STATS_RUNNING], 0), s->at.n,
-          s->kind == STALE_SHIFT ? "clean test" : "running stats" },
+          s->kind == STALE_SHIFT ? "clean" : "running" },
     };
-    canvas_text(canvas, rest.x, rest.y, "test accuracy while training (eval mode)", ROLE_TITLE, 0, rest.w);
+    /* Short series names, so the labels at the lines' ends fit at 80 columns. */
+    canvas_text(canvas, rest.x, rest.y, s->kind == STALE_SHIFT ? "test accuracy while training: shifted and clean test"
+                : "test accuracy while training: stale and running statistics", ROLE_TITLE, 0, rest.w);
     LineChartSpec spec = { .series = series, .nseries = 2,
                            .x = { .fixed = true, .lo = 0, .hi = (double)(s->steps_max > 0 ? s->steps_max : 1),
                                   .label = "step" },
