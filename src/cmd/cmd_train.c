@@ -68,10 +68,22 @@ static const char help_tail[] =
     "  --csv=FILE       write the CSV to FILE (default standard output)\n"
     "  --precision=P    float (fast, the default) or double (the arithmetic of most lessons' scenes)\n"
     "                   for the training steps and the evaluation\n"
-    "  --freeze-bn=K    after K steps (0: from the start), train with BN frozen: each BN layer uses its\n"
-    "                   running statistics, as in eval mode, and no longer updates them, while gamma,\n"
-    "                   beta and the weights go on learning (PyTorch's eval() on the BN modules).\n"
-    "                   MLP with --bn only; the steps then run in double\n"
+    "  --freeze-bn=K[,WHAT]\n"
+    "                   after K steps (0: from the start), train with BN frozen: each BN layer uses its\n"
+    "                   running statistics, as in eval mode, and no longer updates them. WHAT is\n"
+    "                   stats (the default: gamma, beta and the weights go on learning, as after\n"
+    "                   PyTorch's eval() on the BN modules) or all (gamma and beta fixed too, as a\n"
+    "                   Keras BatchNormalization with trainable=False). MLP with --bn only; double\n"
+    "  --dropout=P[,WHERE]\n"
+    "                   inverted dropout at rate P (0 to 0.9) in the training steps, none in eval\n"
+    "                   mode; WHERE is before-bn (on every hidden layer's output but the last, so\n"
+    "                   the next BN sees it) or after-bn (the default: on the last hidden layer's\n"
+    "                   output only, after every BN). MLP only; trains in double; adds var_ratio\n"
+    "  --save=FILE      after the last step, write the network (weights, gamma/beta, running\n"
+    "                   statistics) to FILE, a text file starting 'bntutor-weights 1'. MLP only\n"
+    "  --finetune-from=FILE\n"
+    "                   start from a network saved with --save instead of fresh weights; --dataset,\n"
+    "                   --hidden (or --net), --act and --bn must give the same shape. MLP only\n"
     "  --test-shift=ADD[,MUL]\n"
     "                   shift the test inputs' distribution: every test input x is read as\n"
     "                   MUL*x + ADD (MUL default 1), e.g. 0.2 for brighter images; training data\n"
@@ -114,7 +126,7 @@ static const char help_stats[] =
 
 static const char help_columns[] =
     "\n"
-    "Columns: step,loss,test_acc,p15,p50,p85,train_acc,test_loss[,probe or gnorm columns]\n"
+    "Columns: step,loss,test_acc,p15,p50,p85,train_acc,test_loss[,var_ratio][,probe or gnorm columns]\n"
     "         [,w_norm,eff_lr][,bias_grad][,precise_acc][,adapted_acc]\n"
     "  loss       mean training mini-batch loss over the steps since the previous row\n"
     "  test_acc   accuracy on a fixed test batch (the first 1000 test samples) in eval mode;\n"
@@ -140,6 +152,9 @@ static const char help_columns[] =
     "               rounding, since BN subtracts the mean the bias adds\n"
     "  gnorm1..gnormB  residual net: the norm of the gradient of every parameter of block 1..B (its\n"
     "               layer norms and both linear layers), the mean over the steps since the previous row\n"
+    "  var_ratio    with --dropout and --bn: the last hidden layer's BN, mean over its units of\n"
+    "               running variance / variance of its input over the test batch in eval mode\n"
+    "               (above 1 when dropout in front of it inflated the training variance)\n"
     "\n"
     "Exit status: 0 success, 1 runtime failure (also when training diverges), 2 usage error.\n";
 
@@ -245,15 +260,51 @@ static int parse_shift_value(TrainOptions *o, int which, const char *where, cons
         free(shift);
         break;
     }
-    case 17:
-        if (!parse_long(v, 0, 100000000, &l))
-            return cmd_fail(2, where, "'%s' is not a whole number of steps from 0 to 100000000", v);
+    case 17: {
+        char steps[32];
+        const char *comma = strchr(v, ',');
+        size_t len = comma ? (size_t)(comma - v) : strlen(v);
+        if (len >= sizeof steps)
+            len = sizeof steps - 1;
+        memcpy(steps, v, len);
+        steps[len] = '\0';
+        if (!parse_long(steps, 0, 100000000, &l) ||
+            (comma && strcmp(comma + 1, "stats") != 0 && strcmp(comma + 1, "all") != 0))
+            return cmd_fail(2, where, "'%s' is not a whole number of steps from 0 to 100000000, optionally followed "
+                            "by ,stats or ,all", v);
         o->freeze_bn = true;
         o->freeze_bn_after = l;
+        o->freeze_affine = comma && strcmp(comma + 1, "all") == 0;
         break;
+    }
     default:
         break;
     }
+    return 0;
+}
+
+/* --dropout (28), --save (29) and --finetune-from (30): fine-tuning and dropout before BN. */
+static int parse_tune_value(TrainOptions *o, int which, const char *where, const char *v)
+{
+    if (which == 29) {
+        o->save = v;
+        return 0;
+    }
+    if (which == 30) {
+        o->finetune_from = v;
+        return 0;
+    }
+    char rate[64];
+    const char *comma = strchr(v, ',');
+    size_t len = comma ? (size_t)(comma - v) : strlen(v);
+    double d;
+    if (len >= sizeof rate)
+        len = sizeof rate - 1;
+    memcpy(rate, v, len);
+    rate[len] = '\0';
+    if (!parse_double(rate, &d) || !(d >= 0.0 && d <= 0.9) || (comma && !mlp_drop_place_parse(comma + 1, &o->drop_place)))
+        return cmd_fail(2, where, "'%s' is not P[,before-bn|after-bn] (P a rate from 0 to 0.9)", v);
+    o->dropout = d;
     return 0;
 }
 
@@ -374,6 +425,8 @@ static int parse_value(TrainOptions *o, int which, const char *where, const char
     case 24: case 25: case 26: case 27:
         return parse_residual_value(o, which - 24, where, v);
     default:
+        if (which >= 28)
+            return parse_tune_value(o, which, where, v);
         return parse_lab_value(o, which - 18, where, v);
     }
     return 0;
@@ -439,6 +492,14 @@ static int check_combination(const TrainOptions *o)
     if (o->freeze_bn && (o->bn_noise || o->probe != TRAIN_PROBE_NONE))
         return cmd_fail(2, o->bn_noise ? "--bn-noise" : "--probe", "works with batch statistics, which frozen "
                         "batch norm no longer uses; leave out --freeze-bn");
+    const char *tune = o->dropout > 0.0 ? "--dropout" : o->save ? "--save" : o->finetune_from ? "--finetune-from" : NULL;
+    if ((o->conv || o->residual) && tune)
+        return cmd_fail(2, tune, "only the MLP has it so far; leave out --net=%s", o->conv ? "conv" : "residual");
+    if (o->dropout > 0.0 && (o->bn_noise || o->probe != TRAIN_PROBE_NONE))
+        return cmd_fail(2, "--dropout", "the probes and noisy BN measure a network without dropout; leave out "
+                        "--dropout or %s", o->bn_noise ? "--bn-noise" : "--probe");
+    if (o->dropout > 0.0 && o->precision_given && !o->double_steps)
+        return cmd_fail(2, "--dropout", "trains in double; leave out --precision=float");
     const char *scale = o->track_norm ? "--track-norm" : o->bias_before_bn ? "--bias-before-bn" : NULL;
     if (o->conv && scale)
         return cmd_fail(2, scale, "only the MLP has it; leave out --net=conv");
@@ -517,7 +578,8 @@ static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
                                              "lr", "momentum", "seed", "every", "unit", "csv", "norm",
                                              "groups", "precision", "test-shift", "freeze-bn", "bn-noise",
                                              "weight-decay", "probe", "probe-every", "probe-layer", "track-norm",
-                                             "norm-place", "blocks", "width", "warmup" };
+                                             "norm-place", "blocks", "width", "warmup", "dropout", "save",
+                                             "finetune-from" };
         int which = -1;
         for (int k = 0; k < (int)(sizeof names / sizeof names[0]); k++)
             if (parse_option(a, names[k], &v)) {
@@ -717,6 +779,8 @@ static int run_row(const TrainOptions *o, TrainRun *run, long step, const RowSum
     if (run->net->classifies)
         fprintf(out, "%.6g", (double)sums->correct / sums->seen);
     fprintf(out, ",%.6g", ev.test_loss);
+    if (run->net->var_ratio)
+        fprintf(out, ",%.6g", ev.var_ratio);
     train_hooks_write_row(run->net->hooks, out);
     if (run->net->cls->write_row)
         run->net->cls->write_row(run->net, out);
@@ -727,6 +791,21 @@ static int run_row(const TrainOptions *o, TrainRun *run, long step, const RowSum
     return 0;
 }
 
+/* --save: the trained network into its file. */
+static int run_save(const TrainOptions *o, TrainRun *run)
+{
+    FILE *f = fopen(o->save, "w");
+    if (!f)
+        return cmd_fail(1, o->save, "%s", strerror(errno));
+    BnError err = { 0 };
+    bool ok = run->net->cls->save(run->net, f, o->save, &err);
+    if (fclose(f) != 0 && ok) {
+        error_set(&err, o->save, "could not write the network: %s", strerror(errno));
+        ok = false;
+    }
+    return ok ? 0 : cmd_fail_error(1, &err, o->save);
+}
+
 /* The training loop, the same for every network: a step per mini-batch, a row every --every steps. */
 static int train_run(const TrainOptions *o, TrainRun *run)
 {
@@ -735,6 +814,8 @@ static int train_run(const TrainOptions *o, TrainRun *run)
         return status;
     FILE *out = run->out;
     fputs("step,loss,test_acc,p15,p50,p85,train_acc,test_loss", out);
+    if (run->net->var_ratio)
+        fputs(",var_ratio", out);
     train_hooks_write_header(run->net->hooks, out);
     if (run->net->cls->write_header)
         run->net->cls->write_header(run->net, out);
@@ -756,6 +837,8 @@ static int train_run(const TrainOptions *o, TrainRun *run)
         fprintf(stderr, "bntutor: %s: write error\n", o->csv ? o->csv : "<stdout>");
         status = 1;
     }
+    if (status == 0 && o->save)
+        status = run_save(o, run);
     return status;
 }
 
@@ -779,7 +862,7 @@ int cmd_train(int argc, char **argv)
     if (o.track_norm && o.bn != BN_PLACEMENT_BEFORE && !help)
         fprintf(stderr, "bntutor: warning: --track-norm: eff_lr = lr/|W|^2 is the effective learning rate only "
                 "for weights followed by BN (--bn=before)\n");
-    if (o.bn_noise || o.weight_decay > 0.0 || o.track_norm || o.bias_before_bn || o.residual)
+    if (o.bn_noise || o.weight_decay > 0.0 || o.track_norm || o.bias_before_bn || o.residual || o.dropout > 0.0)
         o.double_steps = true;     /* the float twin has none of them; the residual net is double only */
     if (help) {
         char methods[128];

@@ -49,6 +49,11 @@ typedef struct TrainOptions {
     bool test_shifted;      /* --test-shift: test inputs read as test_scale·x + test_offset */
     bool freeze_bn;         /* --freeze-bn=K: BN frozen (eval-mode statistics, not updated) after step K */
     long freeze_bn_after;
+    bool freeze_affine;     /* --freeze-bn=K,all: γ and β frozen too (Keras's trainable=False) */
+    double dropout;         /* --dropout=P[,WHERE]: rate, 0 for none */
+    MlpDropPlace drop_place;
+    const char *save;       /* --save=FILE: the trained network, written after the last step */
+    const char *finetune_from;  /* --finetune-from=FILE: start from this saved network */
     double test_offset, test_scale;
     /* Recomputed BN statistics, measured beside the run without changing it (train_mlp.c). */
     bool recompute_stats;       /* --recompute-stats=train[:N]: PreciseBN from N training batches */
@@ -80,6 +85,7 @@ typedef struct TrainOptions {
  * 15th/50th/85th percentiles of the followed unit's input. */
 typedef struct TrainEval {
     double test_acc, test_loss, p[3];
+    double var_ratio;       /* with --dropout: see TrainNet.var_ratio */
 } TrainEval;
 
 typedef struct TrainNet TrainNet;
@@ -108,6 +114,8 @@ typedef struct TrainNetClass {
     bool (*evaluate_recomputed)(TrainNet *net, const Dataset *from, int batches, int batch, const Dataset *test,
                                 int n, int unit, TrainEval *ev, BnError *err);
     void (*destroy)(TrainNet *net);
+    /* Writes the network to out (named path in messages); NULL for a network that cannot be saved. */
+    bool (*save)(TrainNet *net, FILE *out, const char *path, BnError *err);
 } TrainNetClass;
 
 /* The part every network shares; an implementation embeds it first. */
@@ -120,6 +128,7 @@ struct TrainNet {
     bool classifies;        /* false for regression: no predictions, no train_acc */
     bool bn_frozen;         /* set by the loop: the next steps run BN frozen (--freeze-bn) */
     bool takes_floats;      /* steps through step_f32 on float rows (the float twin), else step */
+    bool var_ratio;         /* evaluate fills TrainEval.var_ratio (the var_ratio column of --dropout) */
 };
 
 /* The constructors: 0 and *net on success, else the exit status of an error already printed (2 for

@@ -1,4 +1,5 @@
 /* 'bntutor train': the multilayer perceptron (--hidden, --net=paper) behind the training loop's network interface (top layer). */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "cmd/train.h"
 #include "engine/budget.h"
 #include "engine/loss.h"
+#include "engine/mlp_file.h"
 #include "engine/mlp_float.h"
 #include "engine/mlp_infer.h"
 #include "engine/stats.h"
@@ -21,6 +23,8 @@ typedef struct TrainMlp {
     MlpFloat *twin;     /* the float twin that takes the steps, NULL with --precision=double */
     /* One evaluation of the fixed test batch: (n_test, n_out) each but the column, (n_test). */
     double *logits, *probs, *dlogits, *column;
+    bool freeze_affine;     /* --freeze-bn=K,all */
+    double *rows;           /* with --dropout and BN: (n_test, n_in) the test batch, for var_ratio */
 } TrainMlp;
 
 static bool mlp_step(TrainNet *net, Sgd *sgd, const double *x, const double *y, int batch, double *loss,
@@ -31,6 +35,7 @@ static bool mlp_step(TrainNet *net, Sgd *sgd, const double *x, const double *y, 
         return false;
     /* --freeze-bn runs in double (cmd_train.c sees to it): the float twin has no frozen mode. */
     MlpMode mode = net->bn_frozen ? MLP_MODE_FROZEN : MLP_MODE_TRAIN;
+    m->mlp->freeze_affine = m->freeze_affine;
     bool ok = m->twin ? mlp_float_train_step(m->twin, sgd, x, y, batch, loss, err)
                       : mlp_train_step_mode(m->mlp, sgd, x, y, batch, mode, loss, err);
     if (ok)
@@ -81,6 +86,28 @@ static bool all_finite(const double *v, size_t count)
     return true;
 }
 
+/* var_ratio: the last hidden layer's BN, mean over units of running variance / the unbiased variance of
+ * its input over the n test rows in an eval-mode forward (no dropout). The forward reuses the network's
+ * own buffers, which the next training step overwrites. */
+static bool mlp_var_ratio(TrainMlp *m, const Dataset *test, int n, double *ratio, BnError *err)
+{
+    Mlp *mlp = m->mlp;
+    dataset_rows(test, 0, n, m->rows);
+    if (!mlp_forward(mlp, m->rows, n, MLP_MODE_EVAL, err))
+        return false;
+    const MlpLayer *L = &mlp->hidden[mlp->num_hidden - 1];
+    double *column = m->column, sum = 0.0;
+    for (int j = 0; j < L->out; j++) {
+        for (int r = 0; r < n; r++)
+            column[r] = L->bn_in[(size_t)r * (size_t)L->out + (size_t)j];
+        double mean, var;
+        stats_mean_var(&mean, &var, column, n, 1);
+        sum += L->running_var[j] / var;
+    }
+    *ratio = sum / L->out;
+    return true;
+}
+
 /* Eval-mode figures on the fixed test batch, and the percentiles of the followed unit's input, in the
  * precision of the steps: the float twin's mlp_float_infer, or the double mlp_infer_rows, which never
  * holds the network's training buffers for the test rows. */
@@ -115,7 +142,16 @@ static bool mlp_evaluate(TrainNet *net, const Dataset *test, int n, int unit, Tr
     }
     static const double ps[3] = { 15.0, 50.0, 85.0 };
     stats_percentiles(ev->p, m->column, n, ps, 3);
-    return true;
+    ev->var_ratio = NAN;
+    return !net->var_ratio || mlp_var_ratio(m, test, n, &ev->var_ratio, err);
+}
+
+static bool mlp_save(TrainNet *net, FILE *out, const char *path, BnError *err)
+{
+    TrainMlp *m = (TrainMlp *)net;
+    if (m->twin)
+        mlp_float_store(m->twin);
+    return mlp_file_write(m->mlp, out, path, err);
 }
 
 /* PreciseBN or AdaBN beside the run: the statistics are recomputed in double from the current weights
@@ -164,11 +200,13 @@ static void mlp_net_destroy(TrainNet *net)
     free(m->probs);
     free(m->dlogits);
     free(m->column);
+    free(m->rows);
     free(m);
 }
 
 static const TrainNetClass mlp_class = {
-    .step = mlp_step, .step_f32 = mlp_step_f32, .input_f32 = mlp_input_f32, .predict = mlp_predict_batch, .evaluate = mlp_evaluate, .destroy = mlp_net_destroy,
+    .step = mlp_step, .step_f32 = mlp_step_f32, .input_f32 = mlp_input_f32, .predict = mlp_predict_batch,
+    .evaluate = mlp_evaluate, .destroy = mlp_net_destroy, .save = mlp_save,
     .evaluate_recomputed = mlp_evaluate_recomputed,
 };
 
@@ -186,6 +224,41 @@ static int mlp_sizes(const TrainOptions *o, const Dataset *train, int sizes[MLP_
     }
     sizes[num++] = train->classes == 0 ? 1 : train->classes;
     return num;
+}
+
+/* --finetune-from: the saved network's parameters and running statistics into mlp, which the options
+ * built; 0, or 1 for a file that cannot be read, 2 for one whose network the options do not describe. */
+static int load_saved(const TrainOptions *o, Mlp *mlp)
+{
+    FILE *f = fopen(o->finetune_from, "r");
+    if (!f)
+        return cmd_fail(1, o->finetune_from, "%s", strerror(errno));
+    BnError err = { 0 };
+    Mlp *saved = mlp_file_read(f, o->finetune_from, &err);
+    fclose(f);
+    if (!saved)
+        return cmd_fail_error(1, &err, o->finetune_from);
+    const MlpConfig *a = &saved->config, *b = &mlp->config;
+    char have[MLP_MAX_SIZES * 8] = "", want[MLP_MAX_SIZES * 8] = "";
+    for (int i = 0; i < a->num_sizes; i++)
+        snprintf(have + strlen(have), sizeof have - strlen(have), "%s%d", i ? "-" : "", a->sizes[i]);
+    for (int i = 0; i < b->num_sizes; i++)
+        snprintf(want + strlen(want), sizeof want - strlen(want), "%s%d", i ? "-" : "", b->sizes[i]);
+    int status = 0;
+    if (strcmp(have, want) != 0 || a->task != b->task)
+        status = cmd_fail(2, o->finetune_from, "the saved network is %s, but these options and data make %s "
+                          "(match --hidden/--net and --dataset)", have, want);
+    else if (a->act != b->act || a->bn != b->bn)
+        status = cmd_fail(2, o->finetune_from, "the saved network has --act=%s --bn=%s; give the same",
+                          activation_name(a->act), mlp_placement_name(a->bn));
+    else if (!mlp_copy_state(mlp, saved, &err))
+        status = cmd_fail_error(1, &err, o->finetune_from);
+    /* Its BN rule too: the running statistics were kept under it. */
+    mlp->convention = saved->convention;
+    mlp->bn_momentum = saved->bn_momentum;
+    mlp->eps = saved->eps;
+    mlp_destroy(saved);
+    return status;
 }
 
 int train_mlp_create(const TrainOptions *o, const Dataset *train, const Dataset *test, int n_test, TrainNet **net)
@@ -232,9 +305,23 @@ int train_mlp_create(const TrainOptions *o, const Dataset *train, const Dataset 
     Mlp *mlp = mlp_create(&config, &err);
     if (!mlp)
         return cmd_fail_error(1, &err, "train");
+    if (o->finetune_from) {
+        int status = load_saved(o, mlp);
+        if (status != 0) {
+            mlp_destroy(mlp);
+            return status;
+        }
+    }
+    if (o->dropout > 0.0)
+        mlp_dropout_enable(mlp, o->dropout, o->drop_place, o->seed);
     TrainMlp *m = xcalloc(1, sizeof *m);
     m->base = (TrainNet){ .cls = &mlp_class, .num_params = mlp->num_params, .classifies = !regress };
     m->mlp = mlp;
+    m->freeze_affine = o->freeze_affine;
+    if (o->dropout > 0.0 && o->bn != BN_PLACEMENT_NONE) {
+        m->base.var_ratio = true;
+        m->rows = xmalloc(sizeof(double) * (size_t)n_test * (size_t)mlp->n_in);
+    }
     if (!o->double_steps)
         m->twin = mlp_float_create(mlp);
     m->base.hooks = train_hooks_create(o, mlp);

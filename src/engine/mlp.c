@@ -35,6 +35,22 @@ bool mlp_placement_parse(const char *name, BnPlacement *placement)
     return false;
 }
 
+const char *mlp_drop_place_name(MlpDropPlace place)
+{
+    return place == MLP_DROP_BEFORE_BN ? "before-bn" : "after-bn";
+}
+
+bool mlp_drop_place_parse(const char *name, MlpDropPlace *place)
+{
+    if (strcmp(name, "before-bn") == 0)
+        *place = MLP_DROP_BEFORE_BN;
+    else if (strcmp(name, "after-bn") == 0)
+        *place = MLP_DROP_AFTER_BN;
+    else
+        return false;
+    return true;
+}
+
 void mlp_config_init(MlpConfig *config, const int *sizes, int num_sizes)
 {
     memset(config, 0, sizeof *config);
@@ -221,15 +237,17 @@ void mlp_reset_running_stats(Mlp *mlp)
 }
 
 /* Makes room for n rows: one block holding the input copy, per layer z, bny, act, xhat, dout, dpre, dz,
- * dmid, and the output's logits, probs and dlogits; then re-points every buffer into it. */
+ * dmid (and with dropout its mask and dropped output), and the output's logits, probs and dlogits; then
+ * re-points every buffer into it. */
 static void reserve(Mlp *mlp, int n)
 {
     if (n <= mlp->capacity)
         return;
     size_t rows = (size_t)n;
+    size_t per_layer = mlp->dropout > 0.0 ? 10 : 8;
     size_t total = rows * (size_t)mlp->n_in + 3 * rows * (size_t)mlp->n_out;
     for (int l = 0; l < mlp->num_hidden; l++)
-        total += 8 * rows * (size_t)mlp->hidden[l].out;
+        total += per_layer * rows * (size_t)mlp->hidden[l].out;
     free(mlp->acts);
     mlp->acts = xcalloc_aligned(total, sizeof(double));
     mlp->capacity = n;
@@ -251,7 +269,9 @@ static void reserve(Mlp *mlp, int n)
         L->dpre = p + 5 * s;
         L->dz = p + 6 * s;
         /* p + 7s: the gradient between BN and the activation (BN after), kept private. */
-        p += 8 * s;
+        L->mask = per_layer > 8 ? p + 8 * s : NULL;
+        L->dropped = per_layer > 8 ? p + 9 * s : NULL;
+        p += per_layer * s;
     }
     mlp->logits = p;
     mlp->probs = p + rows * (size_t)mlp->n_out;
@@ -329,6 +349,41 @@ bool mlp_population_add(Mlp *mlp, const double *x, int n, BnError *err)
     return true;
 }
 
+bool mlp_layer_dropped(const Mlp *mlp, int l)
+{
+    if (!(mlp->dropout > 0.0) || l < 0 || l >= mlp->num_hidden)
+        return false;
+    return mlp->drop_place == MLP_DROP_BEFORE_BN ? l < mlp->num_hidden - 1 : l == mlp->num_hidden - 1;
+}
+
+/* Whether the last forward (its mode set) dropped layer l's output: training steps only. */
+static bool drops_now(const Mlp *mlp, int l)
+{
+    return (mlp->mode == MLP_MODE_TRAIN || mlp->mode == MLP_MODE_FROZEN) && mlp_layer_dropped(mlp, l);
+}
+
+/* Draws L's mask for n rows and writes the dropped output; returns it, for the next layer to read. */
+static const double *dropout_forward(Mlp *mlp, MlpLayer *L, int n)
+{
+    double keep = 1.0 - mlp->dropout, scale = 1.0 / keep;
+    size_t count = (size_t)n * (size_t)L->out;
+    for (size_t k = 0; k < count; k++) {
+        L->mask[k] = pcg32_uniform(&mlp->drop_rng) < keep ? scale : 0.0;
+        L->dropped[k] = L->y[k] * L->mask[k];
+    }
+    return L->dropped;
+}
+
+void mlp_dropout_enable(Mlp *mlp, double p, MlpDropPlace place, uint64_t seed)
+{
+    bool grows = p > 0.0 && !(mlp->dropout > 0.0);
+    mlp->dropout = p > 0.0 && p < 1.0 ? p : 0.0;
+    mlp->drop_place = place;
+    pcg32_seed(&mlp->drop_rng, seed, 0x64726f70u);
+    if (grows)
+        mlp->capacity = 0;      /* the next forward makes room for the masks */
+}
+
 bool mlp_forward(Mlp *mlp, const double *x, int n, MlpMode mode, BnError *err)
 {
     if (n < 1) {
@@ -360,7 +415,7 @@ bool mlp_forward(Mlp *mlp, const double *x, int n, MlpMode mode, BnError *err)
                 return false;
             break;
         }
-        h = L->y;
+        h = drops_now(mlp, l) ? dropout_forward(mlp, L, n) : L->y;
     }
     int last = mlp->num_hidden ? mlp->hidden[mlp->num_hidden - 1].out : mlp->n_in;
     linear_forward(mlp->logits, h, mlp->w_out, mlp->b_out, n, last, mlp->n_out);
@@ -413,12 +468,17 @@ bool mlp_backward(Mlp *mlp, double *dx, BnError *err)
     Activation act = mlp->config.act;
     int nh = mlp->num_hidden;
     int last = nh ? mlp->hidden[nh - 1].out : mlp->n_in;
-    const double *h_last = nh ? mlp->hidden[nh - 1].y : mlp->input;
+    const double *h_last = !nh ? mlp->input : drops_now(mlp, nh - 1) ? mlp->hidden[nh - 1].dropped
+                                                                     : mlp->hidden[nh - 1].y;
     linear_backward(nh ? mlp->hidden[nh - 1].dout : dx, mlp->dw_out, mlp->db_out, mlp->dlogits, h_last,
                     mlp->w_out, n, last, mlp->n_out);
     for (int l = nh - 1; l >= 0; l--) {
         MlpLayer *L = &mlp->hidden[l];
         int count = n * L->out;
+        /* What came back is ∂loss/∂(dropped output); through the mask it becomes ∂loss/∂y. */
+        if (drops_now(mlp, l))
+            for (int k = 0; k < count; k++)
+                L->dout[k] *= L->mask[k];
         switch (bn) {
         case BN_PLACEMENT_NONE:
             activation_backward(L->dz, L->dout, L->z, L->act, count, act);
@@ -448,11 +508,29 @@ bool mlp_backward(Mlp *mlp, double *dx, BnError *err)
             break;
         }
         }
-        const double *h = l > 0 ? mlp->hidden[l - 1].y : mlp->input;
+        const double *h = l == 0 ? mlp->input : drops_now(mlp, l - 1) ? mlp->hidden[l - 1].dropped
+                                                                       : mlp->hidden[l - 1].y;
         double *dh = l > 0 ? mlp->hidden[l - 1].dout : dx;
         linear_backward(dh, L->dw, L->db, L->dz, h, L->w, n, L->in, L->out);
     }
     return true;
+}
+
+/* An SGD step that leaves every γ and β where it was (Keras's trainable=False BN): their gradients and
+ * their momentum are zeroed first, so the step moves them by exactly nothing. */
+static void step_keeping_affine(Mlp *mlp, Sgd *sgd)
+{
+    for (int l = 0; l < mlp->num_hidden; l++) {
+        MlpLayer *L = &mlp->hidden[l];
+        if (!L->gamma)
+            continue;
+        size_t bytes = sizeof(double) * (size_t)L->out;
+        memset(L->dgamma, 0, bytes);
+        memset(L->dbeta, 0, bytes);
+        memset(sgd->velocity + (L->gamma - mlp->params), 0, bytes);
+        memset(sgd->velocity + (L->beta - mlp->params), 0, bytes);
+    }
+    sgd_step(sgd, mlp->params, mlp->grads);
 }
 
 bool mlp_train_step(Mlp *mlp, Sgd *sgd, const double *x, const double *targets, int n, double *loss,
@@ -480,7 +558,10 @@ bool mlp_train_step_mode(Mlp *mlp, Sgd *sgd, const double *x, const double *targ
     }
     if (!mlp_backward(mlp, NULL, err))
         return false;
-    sgd_step(sgd, mlp->params, mlp->grads);
+    if (mode == MLP_MODE_FROZEN && mlp->freeze_affine)
+        step_keeping_affine(mlp, sgd);
+    else
+        sgd_step(sgd, mlp->params, mlp->grads);
     return true;
 }
 
@@ -525,6 +606,30 @@ void mlp_noise_copy(Mlp *dst, const Mlp *src)
         memcpy(D->noise_scale, S->noise_scale, sizeof(double) * (size_t)D->out);
         memcpy(D->noise_shift, S->noise_shift, sizeof(double) * (size_t)D->out);
     }
+}
+
+bool mlp_copy_state(Mlp *dst, const Mlp *src, BnError *err)
+{
+    const MlpConfig *a = &dst->config, *b = &src->config;
+    bool same = a->num_sizes == b->num_sizes && a->act == b->act && a->bn == b->bn && a->task == b->task &&
+                dst->num_params == src->num_params;
+    for (int i = 0; same && i < a->num_sizes; i++)
+        same = a->sizes[i] == b->sizes[i];
+    if (!same) {
+        error_set(err, "network", "the two networks differ in shape, activation or batch norm placement");
+        return false;
+    }
+    memcpy(dst->params, src->params, sizeof(double) * src->num_params);
+    for (int l = 0; l < src->num_hidden; l++) {
+        MlpLayer *D = &dst->hidden[l];
+        const MlpLayer *S = &src->hidden[l];
+        if (!S->running_mean)
+            continue;
+        memcpy(D->running_mean, S->running_mean, sizeof(double) * (size_t)S->out);
+        memcpy(D->running_var, S->running_var, sizeof(double) * (size_t)S->out);
+        D->batches_seen = S->batches_seen;
+    }
+    return true;
 }
 
 void mlp_scale_weights(Mlp *mlp, double factor)

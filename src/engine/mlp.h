@@ -30,6 +30,18 @@ typedef enum BnPlacement {
 const char *mlp_placement_name(BnPlacement placement);     /* "none", "before", "after" */
 bool mlp_placement_parse(const char *name, BnPlacement *placement);
 
+/* Where dropout (mlp_dropout_enable) sits. Inverted dropout: in a training step each value is kept with
+ * probability 1-p and divided by 1-p, or zeroed; eval mode has none. */
+typedef enum MlpDropPlace {
+    MLP_DROP_BEFORE_BN,     /* on the output of every hidden layer but the last: in front of the next
+                             * layer's BN, whose batch statistics then see the dropped values */
+    MLP_DROP_AFTER_BN,      /* on the output of the last hidden layer only: after every BN, in front of
+                             * the output layer (the usual fix of Li, Chen, Hu & Yang 2019) */
+} MlpDropPlace;
+
+const char *mlp_drop_place_name(MlpDropPlace place);       /* "before-bn", "after-bn" */
+bool mlp_drop_place_parse(const char *name, MlpDropPlace *place);
+
 typedef enum MlpTask {
     MLP_TASK_CLASSIFY,      /* outputs are logits; softmax cross-entropy against class labels */
     MLP_TASK_REGRESS,       /* outputs are values; mean squared error against targets */
@@ -42,7 +54,8 @@ typedef enum MlpMode {
     MLP_MODE_EVAL,          /* BN uses the running statistics: inference, any batch size */
     MLP_MODE_FROZEN,        /* BN frozen for fine-tuning: the running statistics as in eval mode, left
                              * as they are, and x̂ kept so that backward trains γ, β and the weights
-                             * (PyTorch's eval() on the BN modules during training) */
+                             * (PyTorch's eval() on the BN modules during training); with
+                             * Mlp.freeze_affine γ and β stay fixed too (Keras's trainable=False) */
 } MlpMode;
 
 enum { MLP_MAX_SIZES = 34 };    /* input + up to 32 hidden + output */
@@ -91,6 +104,9 @@ typedef struct MlpLayer {
     /* Noisy BN (mlp_noise_enable): after BN, y·scale + shift per unit, in batch-statistics forwards
      * only; NULL when off or without BN. */
     double *noise_scale, *noise_shift;  /* (OUT) */
+    /* Dropout on this layer's output in the last forward (mlp_dropout_enable), else NULL: the mask
+     * (0 or 1/(1-p)) and the dropped output y·mask, which the next layer reads; (batch, OUT) each. */
+    double *mask, *dropped;
 } MlpLayer;
 
 typedef struct Mlp {
@@ -113,6 +129,14 @@ typedef struct Mlp {
     double *logits;                 /* (batch, n_out) outputs */
     double *probs;                  /* (batch, n_out) softmax after mlp_loss (classification) */
     double *dlogits;                /* (batch, n_out) written by mlp_loss */
+    /* Dropout (mlp_dropout_enable): rate 0 is off. Masks are drawn from drop_rng in training-mode and
+     * frozen-mode forwards only (a test replays a mask by copying drop_rng). */
+    double dropout;
+    MlpDropPlace drop_place;
+    Pcg32 drop_rng;
+    /* With MLP_MODE_FROZEN steps: γ and β are not updated either (Keras's trainable=False), while
+     * mlp_backward still computes their gradients. */
+    bool freeze_affine;
     /* Private: capacity in rows of the activation buffers, and the buffers' one block. */
     int capacity;
     double *acts;
@@ -169,6 +193,16 @@ void mlp_noise_enable(Mlp *mlp);
 void mlp_noise_draw(Mlp *mlp, Pcg32 *rng, double mean_sd, double scale_sd);
 /* Copies src's current noise into dst (same shape, both enabled). */
 void mlp_noise_copy(Mlp *dst, const Mlp *src);
+
+/* Turns dropout on at rate p (0 ≤ p < 1; 0 turns it off) in place, its masks drawn from PCG32(seed).
+ * Only training-mode and frozen-mode forwards drop; eval and batch-statistics forwards never do. */
+void mlp_dropout_enable(Mlp *mlp, double p, MlpDropPlace place, uint64_t seed);
+/* Whether hidden layer l's output is dropped in training under the current settings. */
+bool mlp_layer_dropped(const Mlp *mlp, int l);
+
+/* Copies src's parameters, running statistics and batch counts into dst, which must have the same
+ * configuration shape (sizes, activation, placement); false with a message otherwise. */
+bool mlp_copy_state(Mlp *dst, const Mlp *src, BnError *err);
 
 /* Decoupled weight decay: multiplies every weight matrix (hidden W and the output's) by factor;
  * biases, γ and β are left alone. */

@@ -32,7 +32,9 @@
     X(lr_sweep) \
     X(token_norm) \
     X(scale_invariance) \
-    X(residual_norm)
+    X(residual_norm) \
+    X(finetune) \
+    X(dropout_bn)
 
 #define SCENE_DECLARE(id) extern const SceneClass scene_##id;
 #define SCENE_CLASS(id) &scene_##id,
