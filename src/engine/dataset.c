@@ -752,6 +752,14 @@ void dataset_prefetch_float_rows(const Dataset *set, const int *indices, int cou
 #endif
 }
 
+const float *dataset_float_rows(const Dataset *set, int first, int count)
+{
+    const DatasetStorage *st = set->storage;
+    if (!st->floats || st->shifted || first < 0 || count < 0 || first > set->n - count)
+        return NULL;
+    return st->floats + (size_t)first * (size_t)set->dim;
+}
+
 void dataset_rows_float(const Dataset *set, int first, int count, float *out)
 {
     for (int i = 0; i < count; i++)

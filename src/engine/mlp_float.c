@@ -552,8 +552,13 @@ bool mlp_float_infer(MlpFloat *t, const Dataset *set, int first, int n, double *
     const FloatLayer *F0 = &t->hidden[0];
     for (int r = 0; r < n; r += INFER_CHUNK_ROWS) {
         int m = n - r < INFER_CHUNK_ROWS ? n - r : INFER_CHUNK_ROWS;
-        dataset_rows_float(set, first + r, m, chunk);
-        kernels_f32_matmul_bt(first_z + (size_t)r * w0, chunk, F0->w, F0->b, m, w0, F0->in);
+        /* Rows the set keeps in float are read where they are, not copied first. */
+        const float *rows = dataset_float_rows(set, first + r, m);
+        if (!rows) {
+            dataset_rows_float(set, first + r, m, chunk);
+            rows = chunk;
+        }
+        kernels_f32_matmul_bt(first_z + (size_t)r * w0, rows, F0->w, F0->b, m, w0, F0->in);
     }
     /* Without BN the two modes are one pass; with BN the column comes from the batch-statistics pass. */
     infer_pass(t, first_z, n, true, layer, unit, bn ? NULL : column, out, z, pre, h, stats);
