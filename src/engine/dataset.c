@@ -687,7 +687,7 @@ bool dataset_keep_float_rows(Dataset *set)
     if (st->kind != STORAGE_SYNTH784 || st->shifted || (double)set->n * set->dim > DATASET_FLOAT_CACHE_MAX)
         return false;
     size_t dim = (size_t)set->dim;
-    st->floats = xmalloc(sizeof(float) * (size_t)set->n * dim);
+    st->floats = xmalloc_huge(sizeof(float) * (size_t)set->n * dim);
     double row[SYNTH_PIXELS];
     for (int i = 0; i < set->n; i++) {
         dataset_row(set, i, row);
