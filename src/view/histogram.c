@@ -148,6 +148,22 @@ static void drop_zero_tick(AxisScale *axis)
     }
 }
 
+/* Whether every tick of the axis lands on a row of its own in `rows` rows of `cell_h` dots. */
+static bool ticks_own_rows(const AxisScale *axis, int rows, int cell_h)
+{
+    int dots = rows * cell_h, prev = -1;
+    for (int i = 0; i < axis->ticks.count; i++) {
+        double f = axis_frac(axis, axis->ticks.v[i]);
+        if (!(f >= -1e-9 && f <= 1 + 1e-9))
+            continue;
+        int row = (int)lround(f * (dots - 1)) / cell_h;
+        if (row == prev)
+            return false;
+        prev = row;
+    }
+    return true;
+}
+
 static void histogram_mirror(Canvas *canvas, Rect area, const HistogramSpec *spec)
 {
     const HistSeries *a = &spec->series[0], *b = &spec->series[1];
@@ -158,6 +174,12 @@ static void histogram_mirror(Canvas *canvas, Rect area, const HistogramSpec *spe
     if (rows < 4 || area.w < 12)
         return;
     int rows_top = (rows + 1) / 2, rows_bottom = rows - rows_top;
+    if (!sep && rows % 2) {
+        /* One scale for both halves means as many rows each: a taller half would draw its bars taller
+         * for the same value. The odd row stays blank above the top half. */
+        top++;
+        rows_top = rows_bottom;
+    }
     int cw, ch;
     raster_cell_size(canvas, &cw, &ch);
 
@@ -175,6 +197,13 @@ static void histogram_mirror(Canvas *canvas, Rect area, const HistogramSpec *spe
     } else {
         double m = fmax(ma, mb);
         axis_fit(&ya, &ys, 0, m > 0 ? m : 1, yt, true);
+        /* A scale of its own choosing labels every tick on a row of its own, so both halves show the
+         * same labels (thinning would pick different ones once the bottom half drops its 0). */
+        for (int t = rows_top; !ys.fixed && t >= 2 && !ticks_own_rows(&ya, rows_top, ch); t--) {
+            ticks_nice(&ya.ticks, 0, m > 0 ? m : 1, t, true);
+            ya.lo = ya.ticks.v[0];
+            ya.hi = ya.ticks.v[ya.ticks.count - 1];
+        }
         yb = ya;
     }
     drop_zero_tick(&yb);
