@@ -850,6 +850,42 @@ Test(widgets, an_end_label_leaves_the_names_note_in_brackets_to_the_legend)
     }
 }
 
+/* A line that ends inside the plot on another line's row (a run that diverged at step 2) gets its end
+ * label only on blank cells: every cell the chart draws without that label is still there with it. (A
+ * third named line with a name as long keeps the gutter, and so the plot, the same width in both.) */
+Test(widgets, an_end_label_never_covers_what_the_chart_drew)
+{
+    enum { N = 40 };
+    static double flat[N], early[3] = { 100, 10, 1.01 }, top_x[1] = { N - 1 }, top[1] = { 5000 };
+    for (int i = 0; i < N; i++)
+        flat[i] = 1.0 + 0.01 * (i % 3);
+    LineSeries s[3] = {{NULL, early, 3, NULL}, {NULL, flat, N, "BN"}, {top_x, top, 1, "upper"}};
+    LineChartSpec spec = {s, 3, NULL, {.label = "step"}, {.log = true}, true};
+    for (int ascii = 0; ascii < 2; ascii++) {
+        Canvas *plain = canvas_create(70, 10, ascii ? RASTER_ASCII : RASTER_BRAILLE, !ascii);
+        linechart_draw(plain, rect_make(0, 0, 70, 10), &spec);
+        s[0].name = "no BN (diverged at step 2)";
+        Canvas *c = canvas_create(70, 10, ascii ? RASTER_ASCII : RASTER_BRAILLE, !ascii);
+        linechart_draw(c, rect_make(0, 0, 70, 10), &spec);
+        s[0].name = NULL;
+        char *d = canvas_dump(c, false), *p = canvas_dump(plain, false);
+        int labels = 0;
+        for (const char *at = strstr(d, "\n"); (at = strstr(at + 1, "no BN")); labels++)
+            ;
+        cr_assert_eq(labels, 1, "the line that ends early is labelled:\n%s", d);
+        for (int y = 1; y < 10; y++)            /* below the legend row */
+            for (int x = 0; x < 70; x++) {
+                const Cell *a = canvas_cell(plain, x, y), *b = canvas_cell(c, x, y);
+                cr_assert(a->ch == ' ' || (a->ch == b->ch && a->role == b->role),
+                          "an end label covers the chart at %d,%d:\n%s\nwithout it:\n%s", x, y, d, p);
+            }
+        free(d);
+        free(p);
+        canvas_destroy(c);
+        canvas_destroy(plain);
+    }
+}
+
 Test(widgets, a_single_line_or_a_chart_without_legend_gets_no_end_label)
 {
     enum { N = 30 };

@@ -81,8 +81,8 @@ static int end_label_text(const LineSeries *ls, char *buf, int size)
 }
 
 /* Writes the series' end label (at most w columns, cut with a mark) right of its last drawable point,
- * on the nearest row no other label holds there, so lines differ by more than colour (braille draws
- * no dash a viewer can count on). */
+ * on its row or the next one up or down where those cells are blank, so lines differ by more than
+ * colour (braille draws no dash a viewer can count on); nowhere when none is (the legend names it). */
 static void draw_end_label(Canvas *canvas, const PlotFrame *f, const LineSeries *ls, ColorRole role, int w, int right,
                            Rect *placed, int *nplaced)
 {
@@ -98,13 +98,19 @@ static void draw_end_label(Canvas *canvas, const PlotFrame *f, const LineSeries 
     int x = f->plot.x + dx / f->cell_w + 1, row = f->plot.y + dy / f->cell_h;
     if (x + w > right)
         x = right - w;
-    for (int k = 0; k < 2 * f->plot.h; k++) {
+    for (int k = 0; k < 3; k++) {          /* its row, then the one above, then below: farther reads wrong */
         int y = row + (k % 2 ? (k + 1) / 2 : -(k / 2));
         if (y < f->plot.y || y >= f->plot.y + f->plot.h)
             continue;
         bool free_row = true;
         for (int i = 0; i < *nplaced && free_row; i++)
             free_row = !(placed[i].y == y && x < placed[i].x + placed[i].w + 1 && placed[i].x < x + w + 1);
+        /* Only on blank cells: a line that ends inside the plot (a diverged run) must not write its
+         * name over another line or the band. */
+        for (int c = x; c < x + w && free_row; c++) {
+            const Cell *cell = canvas_cell(canvas, c, y);
+            free_row = cell && cell->ch == ' ';
+        }
         if (!free_row)
             continue;
         if (natural > w) {
