@@ -91,6 +91,64 @@ Test(convnet_float, relu_max_pooling_picks_the_first_largest_and_routes_the_grad
     }
 }
 
+static float *pick_one(void)
+{
+    static float pick;
+    return &pick;
+}
+
+/* The forward-only pooling (no arg, no pick) normalizes one value per window where it can: against the
+ * full kernel, bit for bit, over planes with rising, falling and zero γ, β of −0, non-finite parameters,
+ * and maps holding ties, signed zeros, infinities and NaNs. */
+Test(convnet_float, pooling_without_picks_equals_the_full_kernel_for_any_parameters_and_values)
+{
+    static const float gammas[] = { 1.5f, -0.75f, 0.0f, -0.0f, 1e-30f, INFINITY, NAN };
+    static const float betas[] = { 0.25f, -1.0f, 0.0f, -0.0f, INFINITY };
+    static const float means[] = { 0.0f, -0.0f, 0.5f, -2.0f, INFINITY };
+    static const float rstds[] = { 1.0f, 3.5f, 1e30f };
+    enum { H = 14, W = 14, PLANES = 7 * 5 * 5 * 3 };
+    Pcg32 rng;
+    pcg32_seed(&rng, 31, 2);
+    for (int v = 0; v < NUM_VARIANTS; v++) {
+        if (!linear_use_kernel(variants[v]))
+            continue;
+        float *x = malloc(sizeof(float) * PLANES * H * W), *affine = malloc(sizeof(float) * 4 * PLANES);
+        float *out = malloc(sizeof(float) * PLANES * H * W / 4), *only = malloc(sizeof(float) * PLANES * H * W / 4);
+        float *pick = malloc(sizeof(float) * PLANES * H * W / 4);
+        int32_t *arg = malloc(sizeof(int32_t) * PLANES * H * W / 4);
+        int p = 0;
+        for (int gi = 0; gi < 7; gi++)
+            for (int bi = 0; bi < 5; bi++)
+                for (int mi = 0; mi < 5; mi++)
+                    for (int ri = 0; ri < 3; ri++, p++) {
+                        float *af = affine + 4 * p;
+                        af[0] = means[mi], af[1] = rstds[ri], af[2] = gammas[gi], af[3] = betas[bi];
+                    }
+        tied_values(x, (size_t)PLANES * H * W, &rng);
+        for (int k = 0; k < PLANES * H * W; k++) {
+            uint32_t u = pcg32_bounded(&rng, 100);
+            x[k] = u == 0 ? NAN : u == 1 ? INFINITY : u == 2 ? -INFINITY : u < 40 ? (float)pcg32_normal(&rng) : x[k];
+        }
+        kernels_f32_norm_relu_maxpool(out, arg, pick, x, affine, PLANES, H, W);
+        kernels_f32_norm_relu_maxpool(only, NULL, NULL, x, affine, PLANES, H, W);
+        for (int k = 0; k < PLANES * H * W / 4; k++)
+            cr_assert(memcmp(out + k, only + k, sizeof(float)) == 0,
+                      "%s: window %d of plane %d (mean %g, rstd %g, gamma %g, beta %g): %a alone, %a with picks",
+                      linear_kernel_name(variants[v]), k % (H * W / 4), k / (H * W / 4), affine[4 * (k / (H * W / 4))],
+                      affine[4 * (k / (H * W / 4)) + 1], affine[4 * (k / (H * W / 4)) + 2],
+                      affine[4 * (k / (H * W / 4)) + 3], only[k], out[k]);
+        free(x), free(affine), free(out), free(only), free(pick), free(arg);
+        /* β = −0 and a product that rounds to +0: y = −0 for x = −0 = mean, +0 for the larger x, a tie of y
+         * that the full kernel breaks towards the first. */
+        float tie[4] = { -0.0f, 1e-20f, -5.0f, -5.0f }, tie_af[4] = { 0.0f, 1.0f, 1e-30f, -0.0f }, a, b;
+        int32_t which;
+        kernels_f32_norm_relu_maxpool(&a, &which, pick_one(), tie, tie_af, 1, 2, 2);
+        kernels_f32_norm_relu_maxpool(&b, NULL, NULL, tie, tie_af, 1, 2, 2);
+        cr_assert(memcmp(&a, &b, sizeof a) == 0, "%s: a tie of -0 and +0: %a alone, %a with picks",
+                  linear_kernel_name(variants[v]), b, a);
+    }
+}
+
 Test(convnet_float, the_fused_norm_relu_pooling_and_its_backward_match_a_double_reference_in_every_variant)
 {
     static const int sides[][2] = { { 2, 2 }, { 14, 14 }, { 6, 18 }, { 28, 28 } };
@@ -469,6 +527,12 @@ Test(convnet_float, a_second_pass_in_another_mode_equals_a_fresh_forward_and_nee
         cr_assert_eq(convnet_float_channel_values(again, twin, 1, 2), count);
         cr_assert(memcmp(fresh, again, sizeof(double) * (size_t)count) == 0,
                   "norm %s: the second pass differs from a fresh batch-statistics forward", convnet_norm_name(norm));
+        /* The one-channel pass after an eval forward (the eval forward's plane sums feed its statistics). */
+        cr_assert(convnet_float_forward(twin, x, N, CONVNET_MODE_EVAL, &err), "%s", err.message);
+        memset(again, 0, sizeof again);
+        cr_assert_eq(convnet_float_channel_values_again(again, twin, CONVNET_MODE_BATCH_STATS, 2, &err), count);
+        cr_assert(memcmp(fresh, again, sizeof(double) * (size_t)count) == 0,
+                  "norm %s: the one-channel pass differs from a fresh batch-statistics forward", convnet_norm_name(norm));
         convnet_float_destroy(twin);
         convnet_destroy(net);
     }

@@ -897,16 +897,38 @@ static AVX2 void relu_maxpool_backward_avx2(float *dx, const float *dout, const 
     }
 }
 
-/* norm_relu_maxpool_avx2 for out alone (a forward no backward follows): the same windows, values and
- * picks, without the blends and stores of which value and which x̂ won. */
+/* Eight windows of norm_relu_maxpool_avx2's out alone: each value normalized, then the largest. */
+static AVX2_INLINE __m256 norm_relu_pool8(const __m256 v_in[4], __m256 m, __m256 r, __m256 g, __m256 b)
+{
+    __m256 v[4];
+    for (int k = 0; k < 4; k++)
+        v[k] = _mm256_fmadd_ps(g, _mm256_mul_ps(_mm256_sub_ps(v_in[k], m), r), b);
+    __m256 best = v[0];
+    for (int k = 1; k < 4; k++) {
+        __m256 take = _mm256_or_ps(_mm256_cmp_ps(v[k], best, _CMP_GT_OQ),
+                                   _mm256_and_ps(_mm256_cmp_ps(v[k], v[k], _CMP_UNORD_Q),
+                                                 _mm256_cmp_ps(best, best, _CMP_ORD_Q)));
+        best = _mm256_blendv_ps(best, v[k], take);
+    }
+    return _mm256_max_ps(_mm256_setzero_ps(), best);
+}
+
+/* norm_relu_maxpool_avx2 for out alone (a forward no backward follows): the same windows and values.
+ * The normalization y = fma(γ, (x − mean)·rstd, β) is monotonic in x, each rounded step included
+ * (rstd > 0: rising with γ > 0, falling with γ < 0), so the largest y of a window is y of its largest x
+ * (smallest with γ < 0), and ties of x give equal y: one normalization per window instead of four.
+ * Where that could differ — a NaN in the window, γ = 0 or a non-finite parameter (0·∞), β = −0 (a
+ * −0 and a +0 among the y) — the window or plane takes norm_relu_pool8. */
 static AVX2 void norm_relu_maxpool_out_avx2(float *out, const float *x, const float *affine, int planes, int h, int w)
 {
     int oh = h / 2, ow = w / 2;
-    const __m256 zero = _mm256_setzero_ps();
     for (int plane = 0; plane < planes; plane++) {
         const float *in = x + (long)plane * h * w, *af = affine + 4 * plane;
         const __m256 m = _mm256_set1_ps(af[0]), r = _mm256_set1_ps(af[1]), g = _mm256_set1_ps(af[2]),
                      b = _mm256_set1_ps(af[3]);
+        bool monotonic = af[2] != 0.0f && isfinite(af[0]) && isfinite(af[1]) && af[1] > 0.0f && isfinite(af[2]) &&
+                         isfinite(af[3]) && !(af[3] == 0.0f && signbit(af[3]));
+        bool rising = af[2] > 0.0f;
         for (int i = 0; i < oh; i++, out += ow) {
             const float *r0 = in + 2 * i * w, *r1 = r0 + w;
             for (int j = 0; j < ow; j += 8) {
@@ -918,16 +940,17 @@ static AVX2 void norm_relu_maxpool_out_avx2(float *out, const float *x, const fl
                              &v[1]);
                 deinterleave(_mm256_maskload_ps(r1 + 2 * j, m_lo), _mm256_maskload_ps(r1 + 2 * j + 8, m_hi), &v[2],
                              &v[3]);
-                for (int k = 0; k < 4; k++)
-                    v[k] = _mm256_fmadd_ps(g, _mm256_mul_ps(_mm256_sub_ps(v[k], m), r), b);
-                __m256 best = v[0];
-                for (int k = 1; k < 4; k++) {
-                    __m256 take = _mm256_or_ps(_mm256_cmp_ps(v[k], best, _CMP_GT_OQ),
-                                               _mm256_and_ps(_mm256_cmp_ps(v[k], v[k], _CMP_UNORD_Q),
-                                                             _mm256_cmp_ps(best, best, _CMP_ORD_Q)));
-                    best = _mm256_blendv_ps(best, v[k], take);
+                __m256 nan = _mm256_or_ps(_mm256_cmp_ps(v[0], v[1], _CMP_UNORD_Q), _mm256_cmp_ps(v[2], v[3], _CMP_UNORD_Q));
+                if (!monotonic || _mm256_movemask_ps(nan)) {
+                    store_lanes(out + j, norm_relu_pool8(v, m, r, g, b), windows);
+                    continue;
                 }
-                store_lanes(out + j, _mm256_max_ps(zero, best), windows);
+                /* max_ps(a, b) is a > b ? a : b and min_ps(a, b) a < b ? a : b: the earlier x stays on a tie. */
+                __m256 best = v[0];
+                for (int k = 1; k < 4; k++)
+                    best = rising ? _mm256_max_ps(v[k], best) : _mm256_min_ps(v[k], best);
+                __m256 y = _mm256_fmadd_ps(g, _mm256_mul_ps(_mm256_sub_ps(best, m), r), b);
+                store_lanes(out + j, _mm256_max_ps(_mm256_setzero_ps(), y), windows);
             }
         }
     }
