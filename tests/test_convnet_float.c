@@ -91,6 +91,61 @@ Test(convnet_float, relu_max_pooling_picks_the_first_largest_and_routes_the_grad
     }
 }
 
+/* im2col's matrix (C_in·9, H·W) of x (C_in, H, W) with zero padding, written plainly. */
+static void plain_im2col(float *cols, const float *x, int c_in, int h, int w)
+{
+    for (int ci = 0; ci < c_in; ci++)
+        for (int di = 0; di < 3; di++)
+            for (int dj = 0; dj < 3; dj++)
+                for (int i = 0; i < h; i++)
+                    for (int j = 0; j < w; j++) {
+                        int si = i + di - 1, sj = j + dj - 1;
+                        bool inside = si >= 0 && si < h && sj >= 0 && sj < w;
+                        cols[((size_t)(ci * 9 + di * 3 + dj) * h + i) * w + j] =
+                            inside ? x[((size_t)ci * h + si) * w + sj] : 0.0f;
+                    }
+}
+
+/* The direct convolution gives kernels_f32_matmul's sums on im2col's matrix bit for bit (the AVX2
+ * kernel), for the conv net's shapes and odd ones (widths that leave partial tiles, one output channel,
+ * channel counts that leave 4-, 2- and 1-channel tiles); the portable kernel declines. */
+Test(convnet_float, the_direct_convolution_equals_im2col_and_the_matrix_product)
+{
+    static const int shapes[][4] = { { 1, 8, 28, 28 }, { 8, 16, 14, 14 }, { 8, 1, 14, 14 }, { 3, 5, 6, 18 },
+                                     { 2, 3, 4, 4 }, { 1, 7, 9, 13 }, { 4, 13, 5, 33 } };    /* c_in, c_out, h, w */
+    Pcg32 rng;
+    pcg32_seed(&rng, 44, 1);
+    for (int v = 0; v < NUM_VARIANTS; v++) {
+        if (!linear_use_kernel(variants[v]))
+            continue;
+        for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+            int c_in = shapes[k][0], c_out = shapes[k][1], h = shapes[k][2], w = shapes[k][3], plane = h * w;
+            float *x = malloc(sizeof(float) * (size_t)c_in * plane), *wt = malloc(sizeof(float) * (size_t)c_out * c_in * 9);
+            float *cols = malloc(sizeof(float) * (size_t)c_in * 9 * plane);
+            float *want = malloc(sizeof(float) * (size_t)c_out * plane), *got = malloc(sizeof(float) * (size_t)c_out * plane);
+            float *scratch = malloc(sizeof(float) * kernels_f32_conv3x3_scratch(c_in, h, w));
+            for (int i = 0; i < c_in * plane; i++)
+                x[i] = (float)pcg32_normal(&rng);
+            for (int i = 0; i < c_out * c_in * 9; i++)
+                wt[i] = (float)pcg32_normal(&rng);
+            plain_im2col(cols, x, c_in, h, w);
+            kernels_f32_matmul(want, plane, wt, c_in * 9, 1, cols, plane, c_out, plane, c_in * 9);
+            for (int i = 0; i < c_out * plane; i++)
+                got[i] = 12345.0f;
+            bool direct = kernels_f32_conv3x3(got, wt, x, c_out, c_in, h, w, scratch);
+            cr_assert_eq(direct, variants[v] == LINEAR_KERNEL_AVX2, "%s: direct %d", linear_kernel_name(variants[v]),
+                         direct);
+            for (int i = 0; i < c_out * plane && direct; i++)
+                cr_assert(memcmp(want + i, got + i, sizeof(float)) == 0,
+                          "%d->%d channels, %dx%d: output %d (channel %d, row %d, column %d): %a, im2col gives %a",
+                          c_in, c_out, h, w, i, i / plane, i % plane / w, i % w, got[i], want[i]);
+            for (int i = 0; i < c_out * plane && !direct; i++)
+                cr_assert_eq(got[i], 12345.0f, "the portable kernel wrote y");
+            free(x), free(wt), free(cols), free(want), free(got), free(scratch);
+        }
+    }
+}
+
 static float *pick_one(void)
 {
     static float pick;

@@ -90,8 +90,9 @@ ConvNetFloat *convnet_float_create(ConvNet *net)
         F->dgamma = twin_of(t->grads, net, B->gamma);
         F->beta = twin_of(t->params, net, B->beta);
         F->dbeta = twin_of(t->grads, net, B->beta);
-        size_t c = (size_t)F->k * (size_t)F->plane;
+        size_t c = (size_t)F->k * (size_t)F->plane, pad = kernels_f32_conv3x3_scratch(F->c_in, F->side, F->side);
         cols = cols > c ? cols : c;
+        cols = cols > pad ? cols : pad;     /* cols is also the direct convolution's padded copy */
         if (b > 0)
             dcols = dcols > c ? dcols : c;
         wtmp = wtmp > (size_t)F->c_out * F->k ? wtmp : (size_t)F->c_out * F->k;
@@ -281,13 +282,22 @@ static void col2im(float *dx, float *dcols, int c_in, int h, int w)
     }
 }
 
+/* Output channels [c0, c1) of sample s's convolution into y (c1 − c0, H·W): y = W · im2col(x), built
+ * or (the AVX2 kernel) read straight from a padded copy, the same sums either way. */
+static void conv_rows_sample(ConvNetFloat *t, FloatBlock *F, float *y, const float *in, int s, int c0, int c1)
+{
+    const float *x = in + (size_t)s * F->c_in * F->plane, *w = F->w + (size_t)c0 * F->k;
+    if (kernels_f32_conv3x3(y, w, x, c1 - c0, F->c_in, F->side, F->side, t->cols))
+        return;
+    im2col(t->cols, x, F->c_in, F->side, F->side);
+    kernels_f32_matmul(y, F->plane, w, F->k, 1, t->cols, F->plane, c1 - c0, F->plane, F->k);
+}
+
 /* Sample s's convolution: F->conv's planes of s from the block's input in. */
 static void conv_forward_sample(ConvNetFloat *t, FloatBlock *F, const float *in, int s)
 {
-    im2col(t->cols, in + (size_t)s * F->c_in * F->plane, F->c_in, F->side, F->side);
     float *y = F->conv + (size_t)s * F->c_out * F->plane;
-    /* y (C_out, H·W) = W (C_out, C_in·9) · cols */
-    kernels_f32_matmul(y, F->plane, F->w, F->k, 1, t->cols, F->plane, F->c_out, F->plane, F->k);
+    conv_rows_sample(t, F, y, in, s, 0, F->c_out);
     if (F->b)
         for (int co = 0; co < F->c_out; co++)
             for (int p = 0; p < F->plane; p++)
@@ -886,10 +896,8 @@ double convnet_float_accuracy(const ConvNetFloat *t, const double *labels)
 static void conv_forward_rows(ConvNetFloat *t, FloatBlock *F, const float *in, int n, int c0, int c1)
 {
     for (int s = 0; s < n; s++) {
-        im2col(t->cols, in + (size_t)s * F->c_in * F->plane, F->c_in, F->side, F->side);
         float *y = F->conv + ((size_t)s * F->c_out + c0) * F->plane;
-        kernels_f32_matmul(y, F->plane, F->w + (size_t)c0 * F->k, F->k, 1, t->cols, F->plane, c1 - c0, F->plane,
-                           F->k);
+        conv_rows_sample(t, F, y, in, s, c0, c1);
         if (F->b)
             for (int co = c0; co < c1; co++)
                 for (int p = 0; p < F->plane; p++)

@@ -589,6 +589,66 @@ static AVX2 void matmul_avx2(float *c, long ldc, const float *a, long a_row, lon
     }
 }
 
+/* ---------- 3×3 convolution with zero padding, straight from a padded copy of the input ---------- */
+
+/* R output channels by 16 columns of one output row: the products of matmul_avx2 on im2col's matrix,
+ * one fused multiply-add per tap in the same order (input channel, tap row, tap column), from +0, the
+ * padding's zeros included; im2col's row of a tap is the padded plane read at the tap's offset. */
+#define CONV_TILE(R)                                                                                       \
+    static AVX2_INLINE void conv_tile_##R(float *y, long ldy, const float *w, int k, const float *pad,       \
+                                          long pw, long pplane, int c_in, int valid)                       \
+    {                                                                                                      \
+        __m256 acc[R][2];                                                                                  \
+        _Pragma("GCC unroll 6") for (int r = 0; r < R; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();   \
+        for (int ci = 0; ci < c_in; ci++)                                                                  \
+            for (int di = 0; di < 3; di++)                                                                 \
+                _Pragma("GCC unroll 3") for (int dj = 0; dj < 3; dj++) {                                   \
+                    const float *src = pad + ci * pplane + di * pw + dj;                                   \
+                    __m256 b0 = _mm256_loadu_ps(src), b1 = _mm256_loadu_ps(src + 8);                       \
+                    int p = ci * 9 + di * 3 + dj;                                                          \
+                    _Pragma("GCC unroll 6") for (int r = 0; r < R; r++) {                                  \
+                        __m256 a = _mm256_broadcast_ss(w + (long)r * k + p);                               \
+                        acc[r][0] = _mm256_fmadd_ps(a, b0, acc[r][0]);                                     \
+                        acc[r][1] = _mm256_fmadd_ps(a, b1, acc[r][1]);                                     \
+                    }                                                                                      \
+                }                                                                                          \
+        _Pragma("GCC unroll 6") for (int r = 0; r < R; r++) {                                              \
+            store_lanes(y + r * ldy, acc[r][0], valid < 8 ? valid : 8);                                    \
+            store_lanes(y + r * ldy + 8, acc[r][1], valid > 8 ? valid - 8 : 0);                            \
+        }                                                                                                  \
+    }
+
+CONV_TILE(6)
+CONV_TILE(4)
+CONV_TILE(2)
+CONV_TILE(1)
+
+static AVX2 void conv3x3_avx2(float *y, const float *w, const float *x, int c_out, int c_in, int h, int wd,
+                              float *scratch)
+{
+    long pw = wd + 2, pplane = (long)(h + 2) * pw;
+    /* The padded planes, and zeros after them: a row's last tile reads up to 16 columns on. */
+    memset(scratch, 0, sizeof(float) * (size_t)(c_in * pplane + KERNELS_F32_CONV_SLACK));
+    for (int ci = 0; ci < c_in; ci++)
+        for (int i = 0; i < h; i++)
+            memcpy(scratch + ci * pplane + (i + 1) * pw + 1, x + ((long)ci * h + i) * wd, sizeof(float) * (size_t)wd);
+    int k = c_in * 9, plane = h * wd;
+    for (int i = 0; i < h; i++)
+        for (int j = 0; j < wd; j += 16) {
+            const float *pad = scratch + (long)i * pw + j;
+            int valid = wd - j < 16 ? wd - j : 16, co = 0;
+            float *out = y + (long)i * wd + j;
+            for (; co + 6 <= c_out; co += 6)
+                conv_tile_6(out + (long)co * plane, plane, w + (long)co * k, k, pad, pw, pplane, c_in, valid);
+            for (; co + 4 <= c_out; co += 4)
+                conv_tile_4(out + (long)co * plane, plane, w + (long)co * k, k, pad, pw, pplane, c_in, valid);
+            for (; co + 2 <= c_out; co += 2)
+                conv_tile_2(out + (long)co * plane, plane, w + (long)co * k, k, pad, pw, pplane, c_in, valid);
+            for (; co < c_out; co++)
+                conv_tile_1(out + (long)co * plane, plane, w + (long)co * k, k, pad, pw, pplane, c_in, valid);
+        }
+}
+
 /* exp(x) for x ≤ 0 (Cephes' expf: x = n·ln2 + r, a degree-5 polynomial in r, then 2ⁿ from the exponent
  * bits); below −87 it returns 0, where the true value is under float's smallest normal anyway. */
 static AVX2_INLINE __m256 exp_nonpositive(__m256 x)
@@ -1222,4 +1282,21 @@ void kernels_f32_pool_grad_sums(double *sum, double *sum_pick, const float *dout
 void kernels_f32_add(float *dst, const float *src, int count)
 {
     DISPATCH(add_avx2(dst, src, count), add_portable(dst, src, count));
+}
+
+size_t kernels_f32_conv3x3_scratch(int c_in, int h, int w)
+{
+    return (size_t)c_in * (size_t)(h + 2) * (size_t)(w + 2) + KERNELS_F32_CONV_SLACK;
+}
+
+bool kernels_f32_conv3x3(float *y, const float *w, const float *x, int c_out, int c_in, int h, int wd, float *scratch)
+{
+#if KERNELS_F32_HAVE_AVX2
+    if (use_avx2()) {
+        conv3x3_avx2(y, w, x, c_out, c_in, h, wd, scratch);
+        return true;
+    }
+#endif
+    (void)y, (void)w, (void)x, (void)c_out, (void)c_in, (void)h, (void)wd, (void)scratch;
+    return false;
 }
