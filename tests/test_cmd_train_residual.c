@@ -5,58 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "engine/dataset.h"
 #include "engine/optimizer.h"
 #include "engine/resmlp.h"
 #include "support/check.h"
+#include "support/train_run.h"
 
-typedef struct Run {
-    int status;
-    char *out, *err;
-} Run;
-
-static char scratch[64];
-
-static void make_scratch(void)
-{
-    snprintf(scratch, sizeof scratch, "/tmp/bntutor-residual-XXXXXX");
-    cr_assert_not_null(mkdtemp(scratch), "cannot make a scratch folder");
-}
-
-static void remove_scratch(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
-    if (system(cmd) != 0)
-        cr_log_warn("could not remove %s", scratch);
-}
-
-TestSuite(cmd_train_residual, .init = make_scratch, .fini = remove_scratch);
-
-static Run run_train(const char *args)
-{
-    const char *bin = getenv("BNTUTOR_BIN");
-    cr_assert_not_null(bin, "BNTUTOR_BIN is not set");
-    char cmd[2048], out_path[128], err_path[128];
-    snprintf(out_path, sizeof out_path, "%s/out", scratch);
-    snprintf(err_path, sizeof err_path, "%s/err", scratch);
-    snprintf(cmd, sizeof cmd, "'%s' train %s >'%s' 2>'%s'", bin, args, out_path, err_path);
-    int raw = system(cmd);
-    Run run = { .status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1 };
-    run.out = check_read_file(out_path, NULL);
-    run.err = check_read_file(err_path, NULL);
-    cr_assert(run.out && run.err, "cannot read the captured output of: %s", cmd);
-    return run;
-}
-
-static void run_free(Run *run)
-{
-    free(run->out);
-    free(run->err);
-}
+TestSuite(cmd_train_residual, .init = train_run_scratch_make, .fini = train_run_scratch_remove);
 
 /* Column col (from 0) of the CSV's row `row` (from 1, the header being row 0). */
 static double cell(const char *csv, int row, int col)
@@ -119,7 +76,7 @@ static void check_against_engine(const char *place_opt, NormPlace place, bool ze
     snprintf(args, sizeof args, "--net=residual --dataset=moons --seed=5 --blocks=%d --width=%d --batch=%d "
              "--steps=%d --every=1 --lr=0.4 --warmup=%d %s%s", BLOCKS, WIDTH, BATCH, STEPS, warmup, place_opt,
              zero_init ? " --zero-init-last" : "");
-    Run run = run_train(args);
+    TrainRun run = train_run(args);
     cr_assert_eq(run.status, 0, "exit %d: %s", run.status, run.err);
     cr_assert(strstr(run.out, ",test_loss,gnorm1,gnorm2,gnorm3\n") != NULL, "header: %.120s", run.out);
     double losses[STEPS], norms[STEPS * BLOCKS];
@@ -130,7 +87,7 @@ static void check_against_engine(const char *place_opt, NormPlace place, bool ze
             check_close(cell(run.out, t, GNORM_COL + l), norms[(t - 1) * BLOCKS + l], 1e-5, 1e-12,
                         "%s: gnorm%d of step %d", args, l + 1, t);
     }
-    run_free(&run);
+    train_run_free(&run);
 }
 
 Test(cmd_train_residual, gnorm_columns_are_the_engines_block_gradient_norms)
@@ -152,33 +109,33 @@ Test(cmd_train_residual, the_warm_up_scales_the_first_rates)
 
 Test(cmd_train_residual, precision_double_is_what_it_does_anyway)
 {
-    Run a = run_train("--net=residual --blocks=2 --steps=5 --every=5");
-    Run b = run_train("--net=residual --blocks=2 --steps=5 --every=5 --precision=double");
+    TrainRun a = train_run("--net=residual --blocks=2 --steps=5 --every=5");
+    TrainRun b = train_run("--net=residual --blocks=2 --steps=5 --every=5 --precision=double");
     cr_assert_eq(b.status, 0, "%s", b.err);
     cr_assert_str_eq(a.out, b.out, "--precision=double changed the residual net's run");
-    run_free(&a);
-    run_free(&b);
+    train_run_free(&a);
+    train_run_free(&b);
 }
 
 Test(cmd_train_residual, the_placements_train_different_stacks)
 {
-    Run pre = run_train("--net=residual --norm-place=pre --steps=20 --every=20");
-    Run post = run_train("--net=residual --norm-place=post --steps=20 --every=20");
+    TrainRun pre = train_run("--net=residual --norm-place=pre --steps=20 --every=20");
+    TrainRun post = train_run("--net=residual --norm-place=post --steps=20 --every=20");
     cr_assert_eq(pre.status, 0, "%s", pre.err);
     cr_assert_eq(post.status, 0, "%s", post.err);
     cr_assert(strstr(pre.out, ",gnorm12\n") != NULL, "twelve blocks by default: %.200s", pre.out);
     cr_assert_str_neq(pre.out, post.out);
-    run_free(&pre);
-    run_free(&post);
+    train_run_free(&pre);
+    train_run_free(&post);
 }
 
 static void expect_failure(const char *args, const char *needle)
 {
-    Run run = run_train(args);
+    TrainRun run = train_run(args);
     cr_assert_eq(run.status, 2, "%s: exit %d, stderr: %s", args, run.status, run.err);
     cr_assert(strncmp(run.err, "bntutor: ", 9) == 0 && strstr(run.err, needle), "%s: stderr: %s", args, run.err);
     cr_assert_str_empty(run.out, "%s wrote: %s", args, run.out);
-    run_free(&run);
+    train_run_free(&run);
 }
 
 Test(cmd_train_residual, bad_options_are_usage_errors_with_a_message)

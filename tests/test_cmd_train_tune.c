@@ -5,62 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "support/check.h"
+#include "support/train_run.h"
 
-typedef struct Run {
-    int status;
-    char *out, *err;
-} Run;
-
-static char scratch[64];
-
-static void make_scratch(void)
-{
-    snprintf(scratch, sizeof scratch, "/tmp/bntutor-tune-XXXXXX");
-    cr_assert_not_null(mkdtemp(scratch), "cannot make a scratch folder");
-}
-
-static void remove_scratch(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
-    if (system(cmd) != 0)
-        cr_log_warn("could not remove %s", scratch);
-}
-
-TestSuite(train_tune, .init = make_scratch, .fini = remove_scratch);
-
-/* Runs `bntutor train ARGS`, where every "@" in ARGS stands for the scratch folder. */
-static Run run_train(const char *args)
-{
-    const char *bin = getenv("BNTUTOR_BIN");
-    cr_assert_not_null(bin, "BNTUTOR_BIN is not set");
-    char expanded[1024] = "", cmd[2048], out_path[128], err_path[128];
-    for (const char *p = args; *p; p++) {
-        size_t len = strlen(expanded);
-        if (*p == '@')
-            snprintf(expanded + len, sizeof expanded - len, "%s", scratch);
-        else if (len + 1 < sizeof expanded)
-            expanded[len] = *p, expanded[len + 1] = '\0';
-    }
-    snprintf(out_path, sizeof out_path, "%s/out", scratch);
-    snprintf(err_path, sizeof err_path, "%s/err", scratch);
-    snprintf(cmd, sizeof cmd, "'%s' train %s >'%s' 2>'%s'", bin, expanded, out_path, err_path);
-    int raw = system(cmd);
-    Run run = { .status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1 };
-    run.out = check_read_file(out_path, NULL);
-    run.err = check_read_file(err_path, NULL);
-    cr_assert(run.out && run.err, "cannot read the captured output of: %s", cmd);
-    return run;
-}
-
-static void run_free(Run *run)
-{
-    free(run->out);
-    free(run->err);
-}
+TestSuite(train_tune, .init = train_run_scratch_make, .fini = train_run_scratch_remove);
 
 /* The last row of a CSV, from its step on. */
 static const char *last_row(const char *csv)
@@ -104,10 +53,10 @@ static void file_line(const char *path, int line, char *buf, size_t size)
  * move any weight) evaluates exactly as the saved run's last row did. */
 Test(train_tune, a_saved_network_continues_where_it_stopped)
 {
-    Run a = run_train("--dataset=blobs --hidden=4 --bn=before --steps=50 --precision=double --save=@/a.w");
+    TrainRun a = train_run("--dataset=blobs --hidden=4 --bn=before --steps=50 --precision=double --save=@/a.w");
     cr_assert_eq(a.status, 0, "exit %d: %s", a.status, a.err);
-    Run b = run_train("--dataset=blobs --hidden=4 --bn=before --steps=1 --lr=1e-300 --freeze-bn=0,all "
-                      "--finetune-from=@/a.w");
+    TrainRun b = train_run("--dataset=blobs --hidden=4 --bn=before --steps=1 --lr=1e-300 --freeze-bn=0,all "
+                           "--finetune-from=@/a.w");
     cr_assert_eq(b.status, 0, "exit %d: %s", b.status, b.err);
     /* test_acc, p15, p50, p85 and test_loss (train_acc is of another batch). */
     static const int evaluated[] = { 2, 3, 4, 5, 7 };
@@ -118,32 +67,32 @@ Test(train_tune, a_saved_network_continues_where_it_stopped)
                          "field %d: the reloaded network evaluates differently:\n%s\n%s", evaluated[i], a.out, b.out);
     }
     /* Without the file the same run starts from fresh weights and evaluates differently. */
-    Run c = run_train("--dataset=blobs --hidden=4 --bn=before --steps=1 --lr=1e-300 --freeze-bn=0,all");
+    TrainRun c = train_run("--dataset=blobs --hidden=4 --bn=before --steps=1 --lr=1e-300 --freeze-bn=0,all");
     cr_assert_eq(c.status, 0, "exit %d: %s", c.status, c.err);
     char fc[64], fb[64];
     cr_assert_str_neq(field(last_row(c.out), 7, fc, sizeof fc), field(rb, 7, fb, sizeof fb),
                       "fresh weights should evaluate differently");
-    run_free(&a);
-    run_free(&b);
-    run_free(&c);
+    train_run_free(&a);
+    train_run_free(&b);
+    train_run_free(&c);
 }
 
 /* The weight file of a 2-4-3 network with BN before: 7 header lines, then W (8 lines 8-15), γ (16-19),
  * β (20-23), the output layer's 15 (24-38), "running 4 N" (39), 4 means and 4 variances (40-47). */
 Test(train_tune, freeze_bn_all_keeps_gamma_and_beta_and_stats_trains_them)
 {
-    Run a = run_train("--dataset=blobs --hidden=4 --bn=before --steps=50 --save=@/a.w");
+    TrainRun a = train_run("--dataset=blobs --hidden=4 --bn=before --steps=50 --save=@/a.w");
     cr_assert_eq(a.status, 0, "exit %d: %s", a.status, a.err);
-    Run all = run_train("--dataset=blobs --hidden=4 --bn=before --steps=30 --batch=4 --finetune-from=@/a.w "
-                        "--freeze-bn=0,all --save=@/all.w");
+    TrainRun all = train_run("--dataset=blobs --hidden=4 --bn=before --steps=30 --batch=4 --finetune-from=@/a.w "
+                             "--freeze-bn=0,all --save=@/all.w");
     cr_assert_eq(all.status, 0, "exit %d: %s", all.status, all.err);
-    Run stats = run_train("--dataset=blobs --hidden=4 --bn=before --steps=30 --batch=4 --finetune-from=@/a.w "
-                          "--freeze-bn=0,stats --save=@/stats.w");
+    TrainRun stats = train_run("--dataset=blobs --hidden=4 --bn=before --steps=30 --batch=4 --finetune-from=@/a.w "
+                               "--freeze-bn=0,stats --save=@/stats.w");
     cr_assert_eq(stats.status, 0, "exit %d: %s", stats.status, stats.err);
     char path_a[128], path_all[128], path_stats[128];
-    snprintf(path_a, sizeof path_a, "%s/a.w", scratch);
-    snprintf(path_all, sizeof path_all, "%s/all.w", scratch);
-    snprintf(path_stats, sizeof path_stats, "%s/stats.w", scratch);
+    snprintf(path_a, sizeof path_a, "%s/a.w", train_run_scratch);
+    snprintf(path_all, sizeof path_all, "%s/all.w", train_run_scratch);
+    snprintf(path_stats, sizeof path_stats, "%s/stats.w", train_run_scratch);
     char la[64], lall[64], lstats[64];
     file_line(path_a, 7, la, sizeof la);
     cr_assert_str_eq(la, "params 31", "the layout this test assumes");
@@ -168,18 +117,18 @@ Test(train_tune, freeze_bn_all_keeps_gamma_and_beta_and_stats_trains_them)
         file_line(path_stats, line, lstats, sizeof lstats);
         cr_assert(strcmp(la, lall) == 0 && strcmp(la, lstats) == 0, "line %d: frozen running statistics moved", line);
     }
-    run_free(&a);
-    run_free(&all);
-    run_free(&stats);
+    train_run_free(&a);
+    train_run_free(&all);
+    train_run_free(&stats);
 }
 
 Test(train_tune, damaged_missing_and_mismatched_weight_files_are_refused)
 {
-    Run a = run_train("--dataset=blobs --hidden=4 --bn=before --steps=10 --save=@/a.w");
+    TrainRun a = train_run("--dataset=blobs --hidden=4 --bn=before --steps=10 --save=@/a.w");
     cr_assert_eq(a.status, 0, "exit %d: %s", a.status, a.err);
     char cmd[256];
-    snprintf(cmd, sizeof cmd, "head -c 200 '%s/a.w' > '%s/cut.w' && printf 'PK\\003\\004' > '%s/zip.w'", scratch,
-             scratch, scratch);
+    snprintf(cmd, sizeof cmd, "head -c 200 '%s/a.w' > '%s/cut.w' && printf 'PK\\003\\004' > '%s/zip.w'",
+             train_run_scratch, train_run_scratch, train_run_scratch);
     cr_assert_eq(system(cmd), 0);
     static const struct {
         const char *args;
@@ -196,40 +145,40 @@ Test(train_tune, damaged_missing_and_mismatched_weight_files_are_refused)
         { "--net=conv --save=@/b.w", 2, "only the MLP" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        Run r = run_train(cases[i].args);
+        TrainRun r = train_run(cases[i].args);
         cr_assert_eq(r.status, cases[i].status, "%s: exit %d, stderr: %s", cases[i].args, r.status, r.err);
         cr_assert(strncmp(r.err, "bntutor: ", 9) == 0 && strstr(r.err, cases[i].message), "%s: stderr: %s",
                   cases[i].args, r.err);
-        run_free(&r);
+        train_run_free(&r);
     }
-    Run w = run_train("--dataset=blobs --hidden=4 --steps=5 --save=@/no/such/dir/a.w");
+    TrainRun w = train_run("--dataset=blobs --hidden=4 --steps=5 --save=@/no/such/dir/a.w");
     cr_assert_eq(w.status, 1, "an unwritable --save exits 1: %d %s", w.status, w.err);
-    run_free(&w);
-    run_free(&a);
+    train_run_free(&w);
+    train_run_free(&a);
 }
 
 /* The var_ratio column: behind dropout the last BN's running variance is well above its eval-mode
  * input's; with dropout after the last BN it stays near 1. */
 Test(train_tune, dropout_before_bn_shows_the_variance_shift_and_after_bn_does_not)
 {
-    Run before = run_train("--dataset=spirals --hidden=32,32 --bn=before --act=relu --dropout=0.5,before-bn "
-                           "--steps=400 --batch=64 --every=400");
+    TrainRun before = train_run("--dataset=spirals --hidden=32,32 --bn=before --act=relu --dropout=0.5,before-bn "
+                                "--steps=400 --batch=64 --every=400");
     cr_assert_eq(before.status, 0, "exit %d: %s", before.status, before.err);
     cr_assert(strstr(before.out, "test_loss,var_ratio\n") != NULL, "header: %.100s", before.out);
     double r_before = strtod(strrchr(last_row(before.out), ',') + 1, NULL);
-    Run after = run_train("--dataset=spirals --hidden=32,32 --bn=before --act=relu --dropout=0.5,after-bn "
-                          "--steps=400 --batch=64 --every=400");
+    TrainRun after = train_run("--dataset=spirals --hidden=32,32 --bn=before --act=relu --dropout=0.5,after-bn "
+                               "--steps=400 --batch=64 --every=400");
     cr_assert_eq(after.status, 0, "exit %d: %s", after.status, after.err);
     double r_after = strtod(strrchr(last_row(after.out), ',') + 1, NULL);
     cr_assert_gt(r_before, 2.0, "dropout before BN: var_ratio %g", r_before);
     cr_assert(r_after > 0.8 && r_after < 1.3, "dropout after BN: var_ratio %g", r_after);
     /* Without BN there is no running variance, so no column. */
-    Run plain = run_train("--dataset=blobs --hidden=8 --dropout=0.3 --steps=20");
+    TrainRun plain = train_run("--dataset=blobs --hidden=8 --dropout=0.3 --steps=20");
     cr_assert_eq(plain.status, 0, "exit %d: %s", plain.status, plain.err);
     cr_assert_null(strstr(plain.out, "var_ratio"), "%.100s", plain.out);
-    run_free(&before);
-    run_free(&after);
-    run_free(&plain);
+    train_run_free(&before);
+    train_run_free(&after);
+    train_run_free(&plain);
 }
 
 Test(train_tune, bad_values_of_the_tuning_options_are_usage_errors)
@@ -242,21 +191,21 @@ Test(train_tune, bad_values_of_the_tuning_options_are_usage_errors)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char args[256];
         snprintf(args, sizeof args, "--dataset=blobs --hidden=4 --steps=5 %s", bad[i]);
-        Run r = run_train(args);
+        TrainRun r = train_run(args);
         cr_assert_eq(r.status, 2, "%s: exit %d, stderr: %s", bad[i], r.status, r.err);
         cr_assert(strncmp(r.err, "bntutor: --", 11) == 0, "%s: stderr: %s", bad[i], r.err);
-        run_free(&r);
+        train_run_free(&r);
     }
 }
 
 Test(train_tune, help_documents_the_tuning_options)
 {
-    Run r = run_train("--help");
+    TrainRun r = train_run("--help");
     cr_assert_eq(r.status, 0);
     static const char *const words[] = { "--save=FILE", "--finetune-from=FILE", "--freeze-bn=K[,WHAT]",
                                          "trainable=False", "--dropout=P[,WHERE]", "before-bn", "after-bn",
                                          "var_ratio", "bntutor-weights 1" };
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         cr_assert_not_null(strstr(r.out, words[i]), "help lacks %s", words[i]);
-    run_free(&r);
+    train_run_free(&r);
 }

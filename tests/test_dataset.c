@@ -462,3 +462,23 @@ Test(dataset, shifted_inputs_come_out_scaled_and_offset_and_labels_stay)
         dataset_destroy(test2);
     }
 }
+
+Test(dataset, kept_float_rows_are_read_in_place_only_when_kept_and_unshifted)
+{
+    Dataset *tr, *te;
+    load_or_fail("synth784", 3, 50, 20, &tr, &te);
+    cr_assert_null(dataset_float_rows(tr, 0, 5), "rows before dataset_keep_float_rows are drawn, not kept");
+    cr_assert(dataset_keep_float_rows(tr));
+    const float *rows = dataset_float_rows(tr, 10, 5);
+    cr_assert_not_null(rows);
+    float want[5 * 784];
+    dataset_rows_float(tr, 10, 5, want);
+    cr_assert(memcmp(rows, want, sizeof want) == 0, "the kept rows in place are the rows read");
+    cr_assert_null(dataset_float_rows(tr, 46, 5), "past the end");
+    cr_assert_null(dataset_float_rows(tr, -1, 2), "before the start");
+    cr_assert_not_null(dataset_float_rows(tr, 45, 5), "up to the last row");
+    dataset_shift_inputs(tr, 0.5, 1.0);
+    cr_assert_null(dataset_float_rows(tr, 0, 5), "a shifted set's rows come through the shift");
+    dataset_destroy(tr);
+    dataset_destroy(te);
+}

@@ -5,12 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lesson/discover.h"
 #include "lesson/lesson.h"
-#include "scene/scene.h"
 #include "support/golden.h"
-#include "ui/tutor.h"
-#include "view/canvas.h"
+#include "support/lesson_page.h"
 
 enum { LESSON = 16 };
 
@@ -26,49 +23,6 @@ static const struct {
     { "What this lesson showed", "page_16_summary", false },
 };
 enum { PAGES = sizeof pages / sizeof pages[0] };
-
-/* The 1-based number of the page with this title in lesson 16. */
-static int page_number(const char *title)
-{
-    BnError err = { 0 };
-    scene_catalog_install();
-    LessonSet *set = lesson_set_discover("lessons", &err);
-    cr_assert_not_null(set, "%s", err.message);
-    int number = 0;
-    for (int i = 0; i < set->count && !number; i++) {
-        const Lesson *l = set->lessons[i];
-        for (int p = 0; l->number == LESSON && p < l->page_count; p++)
-            if (strcmp(l->pages[p].title, title) == 0)
-                number = p + 1;
-    }
-    lesson_set_destroy(set);
-    cr_assert(number > 0, "lesson %d has no page '%s'", LESSON, title);
-    return number;
-}
-
-static Tutor *open_page(int page)
-{
-    TutorConfig config;
-    tutor_config_default(&config);
-    config.lessons_dir = "lessons";
-    config.lesson = LESSON;
-    config.page = page;
-    config.use_progress = false;
-    BnError err = { 0 };
-    Tutor *t = tutor_create(&config, &err);
-    cr_assert_not_null(t, "tutor_create failed: %s: %s", err.where, err.message);
-    return t;
-}
-
-static char *render(Tutor *t, int w, int h, bool unicode)
-{
-    Canvas *c = canvas_create(w, h, unicode ? RASTER_BRAILLE : RASTER_ASCII, unicode);
-    AppScreen s = tutor_screen(t);
-    app_render_frame(&s, c, NULL);
-    char *text = canvas_dump(c, false);
-    canvas_destroy(c);
-    return text;
-}
 
 /* The frame with "page N/M" written "page n/m": the lesson's other pages are not these goldens' business,
  * so a page added before them must not change every frame here. */
@@ -90,9 +44,9 @@ static void mask_page_number(char *frame)
 Test(lesson_scale, every_page_matches_its_golden_frames_at_80x24)
 {
     for (int i = 0; i < PAGES; i++) {
-        Tutor *t = open_page(page_number(pages[i].title));
+        Tutor *t = lesson_page_open(LESSON, lesson_page_number(LESSON, pages[i].title));
         for (int unicode = 1; unicode >= 0; unicode--) {
-            char name[64], *text = render(t, 80, 24, unicode);
+            char name[64], *text = lesson_page_render(t, 80, 24, unicode);
             mask_page_number(text);
             snprintf(name, sizeof name, "%s%s", pages[i].golden, unicode ? "" : "_ascii");
             golden_check(name, text);
@@ -106,9 +60,9 @@ Test(lesson_scale, every_question_and_all_its_choices_are_in_view_at_80x24)
 {
     int asked = 0;
     for (int i = 0; i < PAGES; i++) {
-        Tutor *t = open_page(page_number(pages[i].title));
+        Tutor *t = lesson_page_open(LESSON, lesson_page_number(LESSON, pages[i].title));
         for (int unicode = 0; unicode < 2; unicode++) {
-            char *frame = render(t, 80, 24, unicode);
+            char *frame = lesson_page_render(t, 80, 24, unicode);
             if (!pages[i].asks) {
                 cr_assert_null(strstr(frame, "Question 1."), "'%s' asks nothing:\n%s", pages[i].title, frame);
                 free(frame);
@@ -137,20 +91,20 @@ Test(lesson_scale, the_scenes_wait_for_the_answer_and_show_it_afterwards)
         const char *after;      /* on screen once answered */
     } held[] = { { 0, "loss at W" }, { 1, "|W|:" }, { 3, "|dL/db|: BN" } };
     for (int i = 0; i < 3; i++) {
-        Tutor *t = open_page(page_number(pages[held[i].page].title));
-        char *frame = render(t, 80, 24, false);
+        Tutor *t = lesson_page_open(LESSON, lesson_page_number(LESSON, pages[held[i].page].title));
+        char *frame = lesson_page_render(t, 80, 24, false);
         if (held[i].page == 0)
             cr_assert_null(strstr(frame, held[i].after), "the scale page shows its scene before the answer:\n%s",
                            frame);
         free(frame);
         tutor_key(t, ' ');
-        frame = render(t, 80, 24, false);
+        frame = lesson_page_render(t, 80, 24, false);
         cr_assert(strstr(frame, "paused - step 0") && strstr(frame, "waits for your answer"),
                   "'%s' played before the answer:\n%s", pages[held[i].page].title, frame);
         free(frame);
         tutor_key(t, 'b');
         tutor_key(t, '\n');
-        frame = render(t, 120, 40, false);
+        frame = lesson_page_render(t, 120, 40, false);
         cr_assert_not_null(strstr(frame, held[i].after), "'%s' after the answer:\n%s", pages[held[i].page].title,
                            frame);
         free(frame);

@@ -4,13 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lesson/discover.h"
 #include "lesson/lesson.h"
-#include "scene/scene.h"
 #include "support/check.h"
 #include "support/golden.h"
-#include "ui/tutor.h"
-#include "view/canvas.h"
+#include "support/lesson_page.h"
 #include "view/keys.h"
 
 enum { LESSON = 18, FIRST = 1, LAST = 6 };
@@ -20,35 +17,11 @@ static const char *const titles[] = {
     "RMS norm: no centring", "A token with a large mean", "What RMS norm saves",
 };
 
-static Tutor *open_page(int page)
-{
-    TutorConfig config;
-    tutor_config_default(&config);
-    config.lessons_dir = "lessons";
-    config.lesson = LESSON;
-    config.page = page;
-    config.use_progress = false;
-    BnError err = { 0 };
-    Tutor *t = tutor_create(&config, &err);
-    cr_assert_not_null(t, "tutor_create failed: %s: %s", err.where, err.message);
-    return t;
-}
-
-static char *render(Tutor *t, int w, int h, bool unicode)
-{
-    Canvas *c = canvas_create(w, h, unicode ? RASTER_BRAILLE : RASTER_ASCII, unicode);
-    AppScreen s = tutor_screen(t);
-    app_render_frame(&s, c, NULL);
-    char *text = canvas_dump(c, false);
-    canvas_destroy(c);
-    return text;
-}
-
 Test(lesson_tokens, the_pages_come_in_order_under_their_titles)
 {
     for (int p = FIRST; p <= LAST; p++) {
-        Tutor *t = open_page(p);
-        char *frame = render(t, 80, 24, true);
+        Tutor *t = lesson_page_open(LESSON, p);
+        char *frame = lesson_page_render(t, 80, 24, true);
         cr_assert_not_null(strstr(frame, titles[p - 1]), "page %d is '%s':\n%s", p, titles[p - 1], frame);
         free(frame);
         tutor_destroy(t);
@@ -58,13 +31,13 @@ Test(lesson_tokens, the_pages_come_in_order_under_their_titles)
 Test(lesson_tokens, every_page_matches_its_golden_frames_at_80x24)
 {
     for (int p = FIRST; p <= LAST; p++) {
-        Tutor *t = open_page(p);
+        Tutor *t = lesson_page_open(LESSON, p);
         char name[64];
-        char *text = render(t, 80, 24, true);
+        char *text = lesson_page_render(t, 80, 24, true);
         snprintf(name, sizeof name, "page_18_%d", p);
         golden_check(name, text);
         free(text);
-        text = render(t, 80, 24, false);
+        text = lesson_page_render(t, 80, 24, false);
         snprintf(name, sizeof name, "page_18_%d_ascii", p);
         golden_check(name, text);
         free(text);
@@ -75,9 +48,9 @@ Test(lesson_tokens, every_page_matches_its_golden_frames_at_80x24)
 Test(lesson_tokens, the_scenes_wait_for_the_answer_before_they_play_or_show)
 {
     for (int p = 2; p <= 5; p++) {
-        Tutor *t = open_page(p);
+        Tutor *t = lesson_page_open(LESSON, p);
         tutor_key(t, ' ');
-        char *frame = render(t, 80, 24, false);
+        char *frame = lesson_page_render(t, 80, 24, false);
         bool hidden = strstr(frame, "appears once you have answered") != NULL;
         bool held = strstr(frame, "step 0") && strstr(frame, "waits for your answer");
         cr_assert(hidden || held, "page %d played or showed its answer first:\n%s", p, frame);
@@ -91,17 +64,17 @@ Test(lesson_tokens, the_scenes_wait_for_the_answer_before_they_play_or_show)
 Test(lesson_tokens, once_answered_the_scene_shows_the_evidence)
 {
     /* Page 2: the number of sets is typed in; page 4: a choice. */
-    Tutor *t = open_page(2);
+    Tutor *t = lesson_page_open(LESSON, 2);
     tutor_key(t, '1');
     tutor_key(t, '0');
     tutor_key(t, BK_ENTER);
-    char *frame = render(t, 80, 24, true);
+    char *frame = lesson_page_render(t, 80, 24, true);
     cr_assert_not_null(strstr(frame, "set 1 of 10"), "page 2 after the answer:\n%s", frame);
     free(frame);
     tutor_destroy(t);
-    t = open_page(4);
+    t = lesson_page_open(LESSON, 4);
     tutor_key(t, 'a');
-    frame = render(t, 80, 24, true);
+    frame = lesson_page_render(t, 80, 24, true);
     cr_assert_not_null(strstr(frame, "largest |layer − rms| in the batch: 0.000"), "page 4 after the answer:\n%s",
                        frame);
     free(frame);

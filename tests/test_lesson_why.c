@@ -10,57 +10,23 @@
 #include "scene/scene.h"
 #include "support/check.h"
 #include "support/golden.h"
-#include "ui/tutor.h"
-#include "view/canvas.h"
+#include "support/lesson_page.h"
 #include "view/keys.h"
 
 enum { LESSON = 15 };
 
-static Tutor *open_page(int page)
-{
-    TutorConfig config;
-    tutor_config_default(&config);
-    config.lessons_dir = "lessons";
-    config.lesson = LESSON;
-    config.page = page;
-    config.use_progress = false;
-    BnError err = { 0 };
-    Tutor *t = tutor_create(&config, &err);
-    cr_assert_not_null(t, "tutor_create failed: %s: %s", err.where, err.message);
-    return t;
-}
-
-static char *render(Tutor *t, int w, int h, bool unicode)
-{
-    Canvas *c = canvas_create(w, h, unicode ? RASTER_BRAILLE : RASTER_ASCII, unicode);
-    AppScreen s = tutor_screen(t);
-    app_render_frame(&s, c, NULL);
-    char *text = canvas_dump(c, false);
-    canvas_destroy(c);
-    return text;
-}
-
-static const Lesson *find_lesson(LessonSet *set)
-{
-    for (int i = 0; i < set->count; i++)
-        if (set->lessons[i]->number == LESSON)
-            return set->lessons[i];
-    cr_assert_fail("no lesson %d under lessons/", LESSON);
-    return NULL;
-}
-
 Test(lesson_why, every_page_matches_its_golden_frames_at_80x24)
 {
-    Tutor *t = open_page(1);
+    Tutor *t = lesson_page_open(LESSON, 1);
     int pages = tutor_page_count(t);
     cr_assert_eq(pages, 5);
     for (int p = 1; p <= pages; p++) {
         char name[64];
-        char *text = render(t, 80, 24, true);
+        char *text = lesson_page_render(t, 80, 24, true);
         snprintf(name, sizeof name, "page_15_%d", p);
         golden_check(name, text);
         free(text);
-        text = render(t, 80, 24, false);
+        text = lesson_page_render(t, 80, 24, false);
         snprintf(name, sizeof name, "page_15_%d_ascii", p);
         golden_check(name, text);
         free(text);
@@ -75,15 +41,15 @@ Test(lesson_why, every_question_and_all_its_choices_are_in_view_at_80x24)
     scene_catalog_install();
     LessonSet *set = lesson_set_discover("lessons", &err);
     cr_assert_not_null(set);
-    const Lesson *lesson = find_lesson(set);
+    const Lesson *lesson = lesson_page_lesson(set, LESSON);
     int asked = 0;
     for (int p = 0; p < lesson->page_count; p++) {
         const LessonPage *page = &lesson->pages[p];
         if (page->checkpoint_count == 0)
             continue;
-        Tutor *t = open_page(p + 1);
+        Tutor *t = lesson_page_open(LESSON, p + 1);
         for (int unicode = 0; unicode < 2; unicode++) {
-            char *frame = render(t, 80, 24, unicode);
+            char *frame = lesson_page_render(t, 80, 24, unicode);
             cr_assert_not_null(strstr(frame, "Question 1."), "page %d:\n%s", p + 1, frame);
             const LessonCheckpoint *c = &page->checkpoints[0];
             for (int i = 0; i < c->choice_count; i++) {
@@ -105,9 +71,9 @@ Test(lesson_why, every_question_and_all_its_choices_are_in_view_at_80x24)
 Test(lesson_why, the_scenes_wait_for_the_answer_before_they_play)
 {
     for (int p = 2; p <= 4; p++) {
-        Tutor *t = open_page(p);
+        Tutor *t = lesson_page_open(LESSON, p);
         tutor_key(t, ' ');
-        char *frame = render(t, 80, 24, false);
+        char *frame = lesson_page_render(t, 80, 24, false);
         cr_assert(strstr(frame, "paused - step 0") && strstr(frame, "waits for your answer"),
                   "page %d played before the answer:\n%s", p, frame);
         free(frame);

@@ -108,6 +108,40 @@ Test(mlp_float, both_matrix_kernels_match_a_long_double_reference_in_every_varia
     }
 }
 
+Test(mlp_float, the_column_affine_map_rounds_the_product_then_the_sum_in_every_variant)
+{
+    /* Column tails (c % 8) and a width of one: each value must be the float product rounded, then the
+     * float sum rounded, exactly (a fused multiply-add would round once and differ in the last bit). */
+    static const int shapes[][2] = { { 1, 1 }, { 3, 7 }, { 5, 8 }, { 2, 13 }, { 64, 100 }, { 9, 1 } };
+    Pcg32 rng;
+    pcg32_seed(&rng, 11, 3);
+    int fused_would_differ = 0;
+    for (int v = 0; v < NUM_VARIANTS; v++) {
+        if (!linear_use_kernel(variants[v]))
+            continue;
+        for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+            int n = shapes[s][0], c = shapes[s][1];
+            float *x = random_floats((size_t)n * c, &rng), *scale = random_floats((size_t)c, &rng),
+                  *shift = random_floats((size_t)c, &rng), *y = malloc(sizeof(float) * (size_t)n * c);
+            kernels_f32_scale_shift_columns(y, x, scale, shift, n, c);
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < c; j++) {
+                    volatile float product = x[i * c + j] * scale[j];
+                    float want = product + shift[j];
+                    cr_assert(memcmp(&y[i * c + j], &want, sizeof want) == 0,
+                              "%s kernel: y[%d][%d] = %.9g, product then sum %.9g (n=%d c=%d)",
+                              linear_kernel_name(variants[v]), i, j, y[i * c + j], want, n, c);
+                    fused_would_differ += fmaf(x[i * c + j], scale[j], shift[j]) != want;
+                }
+            /* In place, as the evaluation may call it. */
+            kernels_f32_scale_shift_columns(x, x, scale, shift, n, c);
+            cr_assert(memcmp(x, y, sizeof(float) * (size_t)n * c) == 0, "in place differs (n=%d c=%d)", n, c);
+            free(x), free(scale), free(shift), free(y);
+        }
+    }
+    cr_assert(fused_would_differ > 0, "the inputs must be able to tell one rounding from two");
+}
+
 Test(mlp_float, sigmoid_is_within_a_few_float_roundings_everywhere_in_every_variant)
 {
     enum { COUNT = 4003 };    /* not a multiple of 8: the tail goes through the scalar loop */
@@ -446,6 +480,64 @@ Test(mlp_float, float_rows_step_alike_and_the_float_evaluation_stays_within_a_st
             for (int act = ACTIVATION_SIGMOID; act <= ACTIVATION_RELU; act++)
                 check_float_inference((Activation)act, (BnPlacement)bn);
     }
+}
+
+static float *floats_of(const double *v, size_t count)
+{
+    float *f = malloc(sizeof(float) * (count ? count : 1));
+    for (size_t i = 0; i < count; i++)
+        f[i] = (float)v[i];
+    return f;
+}
+
+/* The batch-statistics column of the evaluation computes only the tapped unit: it must give, to the bit,
+ * what whole layers of the same kernels give (the reference below normalizes every unit of every layer). */
+Test(mlp_float, the_tapped_column_is_what_whole_layers_give_to_the_bit)
+{
+    enum { N = 50, IN = 784, H1 = 8, H2 = 6, OUT = 10 };
+    Dataset *train, *test;
+    BnError err = { 0 };
+    cr_assert(dataset_load("synth784", 4, 100, N, &train, &test, &err), "%s", err.message);
+    int sizes[4] = { IN, H1, H2, OUT };
+    for (int v = 0; v < NUM_VARIANTS; v++) {
+        if (!linear_use_kernel(variants[v]))
+            continue;
+        Mlp *mlp = make(sizes, 4, ACTIVATION_SIGMOID, BN_PLACEMENT_BEFORE, MLP_TASK_CLASSIFY, 9);
+        Pcg32 rng;
+        pcg32_seed(&rng, 8, 1);
+        for (size_t i = 0; i < mlp->num_params; i++)   /* γ and β off 1 and 0, so both matter */
+            mlp->params[i] += 0.2 * pcg32_normal(&rng);
+        MlpFloat *twin = mlp_float_create(mlp);
+        float *x = malloc(sizeof(float) * N * IN), z1[N * H1], pre1[N * H1], h1[N * H1], z2[N * H2], pre2[N * H2],
+              xhat[N * H1], stats[3 * H1];
+        dataset_rows_float(test, 0, N, x);
+        const MlpLayer *L1 = &mlp->hidden[0], *L2 = &mlp->hidden[1];
+        float *w1 = floats_of(L1->w, (size_t)H1 * IN), *w2 = floats_of(L2->w, (size_t)H2 * H1);
+        float *g1 = floats_of(L1->gamma, H1), *b1 = floats_of(L1->beta, H1), *g2 = floats_of(L2->gamma, H2),
+              *b2 = floats_of(L2->beta, H2);
+        float eps = (float)mlp->eps;
+        kernels_f32_matmul_bt(z1, x, w1, NULL, N, H1, IN);
+        kernels_f32_bn_forward(pre1, xhat, stats, stats + H1, stats + 2 * H1, z1, g1, b1, eps, N, H1, false);
+        kernels_f32_sigmoid(h1, pre1, N * H1);
+        kernels_f32_matmul_bt(z2, h1, w2, NULL, N, H2, H1);
+        kernels_f32_bn_forward(pre2, xhat, stats, stats + H2, stats + 2 * H2, z2, g2, b2, eps, N, H2, false);
+        double logits[N * OUT], column[N];
+        for (int layer = 0; layer < 2; layer++)
+            for (int unit = 0; unit < (layer ? H2 : H1); unit++) {
+                cr_assert(mlp_float_infer(twin, test, 0, N, logits, layer, unit, column, &err), "%s", err.message);
+                const float *want = layer ? pre2 : pre1;
+                int width = layer ? H2 : H1;
+                for (int i = 0; i < N; i++)
+                    cr_assert(column[i] == (double)want[i * width + unit],
+                              "%s kernel: layer %d unit %d row %d: %.9g, whole layers give %.9g",
+                              linear_kernel_name(variants[v]), layer, unit, i, column[i], want[i * width + unit]);
+            }
+        free(x), free(w1), free(w2), free(g1), free(b1), free(g2), free(b2);
+        mlp_float_destroy(twin);
+        mlp_destroy(mlp);
+    }
+    dataset_destroy(train);
+    dataset_destroy(test);
 }
 
 Test(mlp_float, the_float_evaluation_refuses_rows_outside_the_set_and_a_missing_unit)

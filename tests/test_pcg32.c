@@ -168,3 +168,32 @@ Test(pcg32, fill_gives_the_outputs_and_the_final_state_of_one_by_one_draws)
         cr_assert_eq(many.inc, one.inc);
     }
 }
+
+Test(pcg32, advance_leaves_the_state_where_as_many_draws_would)
+{
+    static const uint64_t counts[] = { 0, 1, 2, 3, 7, 8, 63, 64, 65, 784, 1000, 4097, 100003 };
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+        Pcg32 drawn, jumped;
+        pcg32_seed(&drawn, 7u * c + 1u, 2u * c + 5u);
+        jumped = drawn;
+        for (uint64_t i = 0; i < counts[c]; i++)
+            pcg32_next(&drawn);
+        pcg32_advance(&jumped, counts[c]);
+        cr_assert_eq(jumped.state, drawn.state, "advance by %llu", (unsigned long long)counts[c]);
+        cr_assert_eq(jumped.inc, drawn.inc);
+        cr_assert_eq(pcg32_next(&jumped), pcg32_next(&drawn), "the next output after %llu",
+                     (unsigned long long)counts[c]);
+    }
+}
+
+Test(pcg32, advancing_by_the_full_period_returns_to_the_start)
+{
+    /* 2^64 steps is the period: advancing by 2^63 twice must come back, by 2^63 once must not. */
+    Pcg32 rng, start;
+    pcg32_seed(&rng, 42u, 54u);
+    start = rng;
+    pcg32_advance(&rng, UINT64_C(1) << 63);
+    cr_assert_neq(rng.state, start.state);
+    pcg32_advance(&rng, UINT64_C(1) << 63);
+    cr_assert_eq(rng.state, start.state);
+}

@@ -283,6 +283,18 @@ static void synth_row(double *xi, Pcg32 *rng, const double *protos, int c)
     }
 }
 
+/* Moves rng past one row of synth_row without drawing its pixels: the same draws in the same order,
+ * then a jump over the noise, so a set's rows cost nothing until they are read. */
+static void synth_row_skip(Pcg32 *rng)
+{
+    pcg32_bounded(rng, SYNTH_CLASSES - 1);
+    pcg32_bounded(rng, 5);
+    pcg32_bounded(rng, 5);
+    pcg32_uniform(rng);
+    pcg32_uniform(rng);
+    pcg32_advance(rng, SYNTH_PIXELS);
+}
+
 /* Keeps each row's generator state instead of its pixels: 16 bytes a row instead of 6,272. */
 static void fill_synth784(Dataset *set, Pcg32 *rng, const double *protos)
 {
@@ -291,10 +303,9 @@ static void fill_synth784(Dataset *set, Pcg32 *rng, const double *protos)
     st->row_rng = xmalloc((size_t)set->n * sizeof *st->row_rng);
     st->protos = xmalloc((size_t)SYNTH_CLASSES * SYNTH_PIXELS * sizeof *st->protos);
     memcpy(st->protos, protos, (size_t)SYNTH_CLASSES * SYNTH_PIXELS * sizeof *st->protos);
-    double scratch[SYNTH_PIXELS];
     for (int i = 0; i < set->n; i++) {
         st->row_rng[i] = *rng;
-        synth_row(scratch, rng, protos, (int)set->y[i]);   /* advances rng exactly as drawing does */
+        synth_row_skip(rng);
     }
 }
 
@@ -676,7 +687,7 @@ bool dataset_keep_float_rows(Dataset *set)
     if (st->kind != STORAGE_SYNTH784 || st->shifted || (double)set->n * set->dim > DATASET_FLOAT_CACHE_MAX)
         return false;
     size_t dim = (size_t)set->dim;
-    st->floats = xmalloc(sizeof(float) * (size_t)set->n * dim);
+    st->floats = xmalloc_huge(sizeof(float) * (size_t)set->n * dim);
     double row[SYNTH_PIXELS];
     for (int i = 0; i < set->n; i++) {
         dataset_row(set, i, row);
@@ -739,6 +750,14 @@ void dataset_prefetch_float_rows(const Dataset *set, const int *indices, int cou
 #else
     (void)set, (void)indices, (void)count;
 #endif
+}
+
+const float *dataset_float_rows(const Dataset *set, int first, int count)
+{
+    const DatasetStorage *st = set->storage;
+    if (!st->floats || st->shifted || first < 0 || count < 0 || first > set->n - count)
+        return NULL;
+    return st->floats + (size_t)first * (size_t)set->dim;
 }
 
 void dataset_rows_float(const Dataset *set, int first, int count, float *out)

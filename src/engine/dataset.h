@@ -97,6 +97,10 @@ bool dataset_keep_float_rows(Dataset *set);
 void dataset_row_float(const Dataset *set, int i, float *out);
 void dataset_rows_float(const Dataset *set, int first, int count, float *out);
 void dataset_gather_float(const Dataset *set, const int *indices, int batch, float *x, double *y);
+/* Rows first .. first+count−1 in float where the set keeps them (dataset_keep_float_rows, unshifted):
+ * a pointer into the kept rows, read-only, valid while the set lives; else NULL (read them with
+ * dataset_rows_float). */
+const float *dataset_float_rows(const Dataset *set, int first, int count);
 /* A hint that these rows will be read in float soon (the next mini-batch, while the current one trains):
  * the start of each starts moving into the cache. Changes nothing else. */
 void dataset_prefetch_float_rows(const Dataset *set, const int *indices, int count);

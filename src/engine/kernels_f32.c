@@ -258,6 +258,16 @@ static void sum_dot_portable(double *sum, double *sum_xhat, const float *dy, con
     *sum_xhat = sx;
 }
 
+static void scale_shift_columns_portable(float *y, const float *x, const float *scale, const float *shift, int n,
+                                         int c)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < c; j++) {
+            float product = x[(size_t)i * c + j] * scale[j];
+            y[(size_t)i * c + j] = product + shift[j];
+        }
+}
+
 static void norm_backward_apply_portable(float *dx, const float *dy, const float *xhat, float a, float b, float c,
                                          int count)
 {
@@ -857,6 +867,22 @@ static AVX2 void sum_dot_avx2(double *sum, double *sum_xhat, const float *dy, co
     *sum_xhat = hsum8(_mm256_add_ps(x0, x1));
 }
 
+/* A product, then a sum: two roundings as in the portable loop, never one fused multiply-add. */
+static AVX2 void scale_shift_columns_avx2(float *y, const float *x, const float *scale, const float *shift, int n,
+                                          int c)
+{
+    for (int j = 0; j < c; j += 8) {
+        int len = c - j < 8 ? c - j : 8;
+        __m256i mask = tail_mask(len);
+        __m256 a = _mm256_maskload_ps(scale + j, mask), b = _mm256_maskload_ps(shift + j, mask);
+        for (int i = 0; i < n; i++) {
+            long at = (long)i * c + j;
+            __m256 product = _mm256_mul_ps(_mm256_maskload_ps(x + at, mask), a);
+            store_lanes(y + at, _mm256_add_ps(product, b), len);
+        }
+    }
+}
+
 static AVX2 void norm_backward_apply_avx2(float *dx, const float *dy, const float *xhat, float a, float b, float c,
                                           int count)
 {
@@ -1237,6 +1263,12 @@ void kernels_f32_norm_apply(float *y, float *xhat, const float *x, float mean, f
 void kernels_f32_sum_dot(double *sum, double *sum_xhat, const float *dy, const float *xhat, int count)
 {
     DISPATCH(sum_dot_avx2(sum, sum_xhat, dy, xhat, count), sum_dot_portable(sum, sum_xhat, dy, xhat, count));
+}
+
+void kernels_f32_scale_shift_columns(float *y, const float *x, const float *scale, const float *shift, int n, int c)
+{
+    DISPATCH(scale_shift_columns_avx2(y, x, scale, shift, n, c),
+             scale_shift_columns_portable(y, x, scale, shift, n, c));
 }
 
 void kernels_f32_norm_backward_apply(float *dx, const float *dy, const float *xhat, float a, float b, float c,

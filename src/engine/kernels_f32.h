@@ -53,6 +53,9 @@ void kernels_f32_norm_apply(float *y, float *xhat, const float *x, float mean, f
                             int count);
 /* *sum = Σ dy and *sum_xhat = Σ dy·xhat over count values. */
 void kernels_f32_sum_dot(double *sum, double *sum_xhat, const float *dy, const float *xhat, int count);
+/* y (n, c) = x·scale + shift per column j (scale[j], shift[j]): the product rounded, then the sum, alike in
+ * both variants (an eval-mode batch norm folded to one affine map per unit). y may equal x. */
+void kernels_f32_scale_shift_columns(float *y, const float *x, const float *scale, const float *shift, int n, int c);
 /* dx = a·dy + b·xhat + c, count values (the last pass of a normalization's backward). */
 void kernels_f32_norm_backward_apply(float *dx, const float *dy, const float *xhat, float a, float b, float c,
                                      int count);

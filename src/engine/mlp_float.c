@@ -181,6 +181,18 @@ static void activate(float *y, int count, Activation act)
     }
 }
 
+/* y = f(x) for count values, y and x apart: the values activate would give y after a copy of x, without
+ * the copy. */
+static void activate_into(float *y, const float *x, int count, Activation act)
+{
+    if (act == ACTIVATION_SIGMOID) {
+        kernels_f32_sigmoid(y, x, count);
+        return;
+    }
+    memcpy(y, x, sizeof(float) * (size_t)count);
+    activate(y, count, act);
+}
+
 /* dx = dy·f′, with f′ read from the activation's output y (relu: y > 0 exactly where its input is). */
 static void activate_backward(float *dx, const float *dy, const float *y, int count, Activation act)
 {
@@ -398,6 +410,39 @@ void mlp_float_predict(const MlpFloat *t, int *classes)
 /* Input rows converted at a time for the first layer's product. */
 enum { INFER_CHUNK_ROWS = 64 };
 
+/* The tapped unit's activation input at layer l of infer_pass, when nothing past it is wanted: that unit's
+ * product and normalization alone, with the same arithmetic per value as the whole layer's (each output
+ * of the products and each column of the normalization is computed on its own), so the column is the
+ * same to the bit. in is the layer's input (NULL for the first layer, read from first); z, normed and
+ * stats are free scratch. */
+static void tap_column(MlpFloat *t, int l, const float *first, const float *in, int n, bool eval, int unit,
+                       double *column, float *z, float *normed, float *stats)
+{
+    const Mlp *mlp = t->mlp;
+    const FloatLayer *F = &t->hidden[l];
+    const MlpLayer *L = &mlp->hidden[l];
+    if (l == 0)
+        for (int i = 0; i < n; i++)
+            z[i] = first[(size_t)i * F->out + unit];
+    else
+        kernels_f32_matmul_bt(z, in, F->w + (size_t)unit * F->in, F->b ? F->b + unit : NULL, n, 1, F->in);
+    const float *p = z;
+    if (mlp->config.bn == BN_PLACEMENT_BEFORE) {
+        if (eval) {
+            double r = 1.0 / sqrt(L->running_var[unit] + mlp->eps), g = F->gamma[unit];
+            float scale = (float)(g * r), shift = (float)(F->beta[unit] - g * r * L->running_mean[unit]);
+            for (int i = 0; i < n; i++)
+                normed[i] = z[i] * scale + shift;
+        } else {
+            kernels_f32_bn_forward(normed, stats + 3, stats, stats + 1, stats + 2, z, F->gamma + unit,
+                                   F->beta + unit, (float)mlp->eps, n, 1, false);
+        }
+        p = normed;
+    }
+    for (int i = 0; i < n; i++)
+        column[i] = p[i];
+}
+
 /* One pass of mlp_float_infer over n rows in mode (eval: the running statistics; else this batch's),
  * starting from the first layer's linear output `first`; the tapped unit's activation input into
  * column when not NULL, the outputs into logits (float, (n, n_out)) when not NULL. */
@@ -414,6 +459,10 @@ static void infer_pass(MlpFloat *t, const float *first, int n, bool eval, int la
         const MlpLayer *L = &mlp->hidden[l];
         int count = n * F->out;
         const float *zl = first;
+        if (column && l == layer && !logits) {
+            tap_column(t, l, first, in, n, eval, unit, column, z, pre, stats);
+            return;
+        }
         if (l > 0) {
             kernels_f32_matmul_bt(z, in, F->w, F->b, n, F->out, F->in);
             zl = z;
@@ -424,8 +473,7 @@ static void infer_pass(MlpFloat *t, const float *first, int n, bool eval, int la
             const float *src = zl;
             float *dst = bn == BN_PLACEMENT_BEFORE ? pre : h;
             if (bn == BN_PLACEMENT_AFTER) {
-                memcpy(pre, zl, sizeof(float) * (size_t)count);
-                activate(pre, count, act);
+                activate_into(pre, zl, count, act);
                 src = pre;
             }
             if (eval) {
@@ -437,9 +485,7 @@ static void infer_pass(MlpFloat *t, const float *first, int n, bool eval, int la
                     stats[j] = (float)(g * r);
                     stats[F->out + j] = (float)(F->beta[j] - g * r * L->running_mean[j]);
                 }
-                for (int i = 0; i < n; i++)
-                    for (int j = 0; j < F->out; j++)
-                        dst[(size_t)i * F->out + j] = src[(size_t)i * F->out + j] * stats[j] + stats[F->out + j];
+                kernels_f32_scale_shift_columns(dst, src, stats, stats + F->out, n, F->out);
             } else {
                 float *xhat = stats + 3 * F->out;
                 kernels_f32_bn_forward(dst, xhat, stats, stats + F->out, stats + 2 * F->out, src, F->gamma, F->beta,
@@ -447,14 +493,12 @@ static void infer_pass(MlpFloat *t, const float *first, int n, bool eval, int la
             }
             if (bn == BN_PLACEMENT_BEFORE) {
                 p = pre;
-                memcpy(h, pre, sizeof(float) * (size_t)count);
-                activate(h, count, act);
+                activate_into(h, pre, count, act);
             } else {
                 p = zl;
             }
         } else {
-            memcpy(h, zl, sizeof(float) * (size_t)count);
-            activate(h, count, act);
+            activate_into(h, zl, count, act);
         }
         if (column && l == layer)
             for (int i = 0; i < n; i++)
@@ -508,8 +552,13 @@ bool mlp_float_infer(MlpFloat *t, const Dataset *set, int first, int n, double *
     const FloatLayer *F0 = &t->hidden[0];
     for (int r = 0; r < n; r += INFER_CHUNK_ROWS) {
         int m = n - r < INFER_CHUNK_ROWS ? n - r : INFER_CHUNK_ROWS;
-        dataset_rows_float(set, first + r, m, chunk);
-        kernels_f32_matmul_bt(first_z + (size_t)r * w0, chunk, F0->w, F0->b, m, w0, F0->in);
+        /* Rows the set keeps in float are read where they are, not copied first. */
+        const float *rows = dataset_float_rows(set, first + r, m);
+        if (!rows) {
+            dataset_rows_float(set, first + r, m, chunk);
+            rows = chunk;
+        }
+        kernels_f32_matmul_bt(first_z + (size_t)r * w0, rows, F0->w, F0->b, m, w0, F0->in);
     }
     /* Without BN the two modes are one pass; with BN the column comes from the batch-statistics pass. */
     infer_pass(t, first_z, n, true, layer, unit, bn ? NULL : column, out, z, pre, h, stats);

@@ -29,6 +29,18 @@ void lockstep_config_from_page(LockstepConfig *config, const LessonPage *page, u
     config->lr = lesson_page_real(page, "lr");
 }
 
+void lockstep_data_label(char *buf, size_t size, const LessonPage *page)
+{
+    bool substituted = false;
+    const char *used = dataset_resolve(lesson_page_enum(page, "dataset"), true, "synth784", &substituted);
+    if (substituted)
+        snprintf(buf, size, "%s (stand-in)", used);
+    else if (strncmp(used, "idx:", 4) == 0)
+        snprintf(buf, size, "Fashion-MNIST");
+    else
+        snprintf(buf, size, "%s", used);
+}
+
 bool lockstep_init(Lockstep *ls, const LockstepConfig *config, BnError *err)
 {
     memset(ls, 0, sizeof *ls);

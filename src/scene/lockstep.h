@@ -3,6 +3,7 @@
 #define BNTUTOR_SCENE_LOCKSTEP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "engine/dataset.h"
@@ -81,6 +82,9 @@ struct Lockstep {
  * installed; 10000/1000 rows of real data, enough without a slow first frame), seed, convention, hidden, act,
  * batch, lr. The caller adds the nets and their placements. */
 void lockstep_config_from_page(LockstepConfig *config, const LessonPage *page, uint64_t seed);
+/* The page's data as a scene header names them: "Fashion-MNIST", the synthetic set, or the set standing in
+ * for real data that is not installed ("synth784 (stand-in)"). */
+void lockstep_data_label(char *buf, size_t size, const LessonPage *page);
 bool lockstep_init(Lockstep *ls, const LockstepConfig *config, BnError *err);
 void lockstep_free(Lockstep *ls);                   /* accepts a zeroed struct */
 /* One mini-batch for every net still training (with float_steps through the twins: the double nets'

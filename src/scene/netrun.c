@@ -177,3 +177,101 @@ double netrun_accuracy(NetRun *run, Mlp *mlp, int limit)
     /* The mini-batch buffer is free between steps: the test rows pass through it a batch at a time. */
     return netrun_set_accuracy(net, run->test, n, run->bx, run->batch);
 }
+
+/* ---- NetGroup ---- */
+
+/* A loss this large ends a side-by-side run: a few steps more would make it inf or NaN. */
+#define NETGROUP_LOSS_LIMIT 1e3
+
+bool netgroup_page_config(MlpConfig *config, const LessonPage *page, uint64_t seed, int min_layers,
+                          int max_layers, int max_width)
+{
+    const double *hidden;
+    int num_hidden = lesson_page_list(page, "hidden", &hidden);
+    bool fits = num_hidden >= min_layers && num_hidden <= max_layers && num_hidden <= MLP_MAX_SIZES - 2;
+    for (int l = 0; l < num_hidden; l++)
+        fits = fits && hidden[l] <= max_width;
+    if (!fits)
+        return false;
+    int sizes[MLP_MAX_SIZES] = { 2 };
+    for (int l = 0; l < num_hidden; l++)
+        sizes[l + 1] = (int)hidden[l];
+    sizes[num_hidden + 1] = 2;
+    mlp_config_init(config, sizes, num_hidden + 2);
+    activation_parse(lesson_page_enum(page, "act"), &config->act);
+    config->bn = BN_PLACEMENT_BEFORE;
+    config->seed = seed;
+    return true;
+}
+
+bool netgroup_init(NetGroup *g, Dataset *train, Dataset *test, int nets, const MlpConfig *config, double lr,
+                   int batch_max, BnError *err)
+{
+    memset(g, 0, sizeof *g);
+    g->train = train;
+    g->test = test;
+    g->nets = nets < 1 ? 1 : nets > NETGROUP_MAX ? NETGROUP_MAX : nets;
+    for (int k = 0; k < g->nets; k++) {
+        if (!(g->net[k] = mlp_create(config, err))) {
+            netgroup_free(g);
+            return false;
+        }
+        g->sgd[k] = sgd_create(g->net[k]->num_params, lr, 0.0);
+        g->mode[k] = MLP_MODE_TRAIN;
+    }
+    size_t dim = (size_t)train->dim;
+    g->test_x = xmalloc(sizeof(double) * (size_t)test->n * (size_t)test->dim);
+    dataset_rows(test, 0, test->n, g->test_x);
+    g->batch = g->batch_max = batch_max;
+    g->idx = xmalloc(sizeof(int) * (size_t)batch_max);
+    g->x = xmalloc(sizeof(double) * (size_t)batch_max * dim);
+    g->y = xmalloc(sizeof(double) * (size_t)batch_max);
+    return true;
+}
+
+void netgroup_free(NetGroup *g)
+{
+    if (!g)
+        return;
+    for (int k = 0; k < NETGROUP_MAX; k++) {
+        mlp_destroy(g->net[k]);
+        sgd_destroy(g->sgd[k]);
+    }
+    dataset_destroy(g->train);
+    dataset_destroy(g->test);
+    if (g->sampling)
+        sampler_free(&g->sampler);
+    free(g->test_x);
+    free(g->idx);
+    free(g->x);
+    free(g->y);
+    memset(g, 0, sizeof *g);
+}
+
+void netgroup_restart(NetGroup *g, uint64_t sampler_seed)
+{
+    if (g->sampling)
+        sampler_free(&g->sampler);
+    sampler_init(&g->sampler, g->train->n, sampler_seed);
+    g->sampling = true;
+    g->step = 0;
+    g->diverged = false;
+}
+
+bool netgroup_step(NetGroup *g)
+{
+    if (g->diverged)
+        return false;
+    sampler_next(&g->sampler, g->idx, g->batch);
+    dataset_gather(g->train, g->idx, g->batch, g->x, g->y);
+    /* Every net takes the step, even after one failed, so they stay on the same batches. */
+    for (int k = 0; k < g->nets; k++) {
+        BnError err = { 0 };
+        double loss;
+        if (!mlp_train_step_mode(g->net[k], g->sgd[k], g->x, g->y, g->batch, g->mode[k], &loss, &err) ||
+            !(loss < NETGROUP_LOSS_LIMIT))
+            g->diverged = true;
+    }
+    g->step++;
+    return !g->diverged;
+}

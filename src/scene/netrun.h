@@ -1,4 +1,4 @@
-/* A small network training on a dataset for the live scenes (scene layer). */
+/* A small network training on a dataset for the live scenes, and copies of one trained side by side (scene layer). */
 #ifndef BNTUTOR_SCENE_NETRUN_H
 #define BNTUTOR_SCENE_NETRUN_H
 
@@ -8,6 +8,7 @@
 #include "engine/dataset.h"
 #include "engine/mlp.h"
 #include "engine/optimizer.h"
+#include "lesson/lesson.h"
 #include "scene/history.h"
 #include "util/error.h"
 
@@ -74,5 +75,42 @@ double netrun_accuracy(NetRun *run, Mlp *mlp, int limit);
 double netrun_set_accuracy(Mlp *net, const Dataset *set, int rows, double *scratch, int chunk);
 /* Whether every parameter and running statistic is finite. */
 bool netrun_finite(const Mlp *mlp);
+
+/* ---- NetGroup: copies of one small network trained side by side on the same mini-batches -------- */
+
+enum { NETGROUP_MAX = 4 };
+
+typedef struct NetGroup {
+    Dataset *train, *test;
+    double *test_x;                 /* (test rows, dim) every test input, for eval-mode passes */
+    int nets;
+    Mlp *net[NETGROUP_MAX];         /* created from one config, so the same initial weights */
+    Sgd *sgd[NETGROUP_MAX];
+    MlpMode mode[NETGROUP_MAX];     /* the forward of net k's training steps: MLP_MODE_TRAIN unless set */
+    BatchSampler sampler;           /* one sampler: every net sees the same rows */
+    bool sampling;                  /* sampler initialised */
+    int batch;                      /* rows per step, at most batch_max */
+    int batch_max;
+    int *idx;                       /* (batch_max) */
+    double *x, *y;                  /* (batch_max, dim), (batch_max) the current mini-batch */
+    long step;
+    bool diverged;                  /* a net failed a step or its loss reached 1e3: no more steps */
+} NetGroup;
+
+/* The page's `hidden` and `act` as a network from a two-feature set's 2 inputs to its 2 classes, BN before
+ * each activation, initial weights from seed. False when hidden has fewer than min_layers or more than
+ * max_layers layers or a layer wider than max_width; the caller says why its scene keeps them small. */
+bool netgroup_page_config(MlpConfig *config, const LessonPage *page, uint64_t seed, int min_layers,
+                          int max_layers, int max_width);
+/* Takes over train and test (freed on failure too), copies the test inputs, creates `nets` networks of
+ * config with SGD at rate lr and buffers for batches of up to batch_max rows (batch starts there). Call
+ * netgroup_restart before the first step. */
+bool netgroup_init(NetGroup *g, Dataset *train, Dataset *test, int nets, const MlpConfig *config, double lr,
+                   int batch_max, BnError *err);
+void netgroup_free(NetGroup *g);                    /* accepts a zeroed or freed group */
+/* Step 0 again with a new sampler from sampler_seed; the networks are left as they are. */
+void netgroup_restart(NetGroup *g, uint64_t sampler_seed);
+/* One mini-batch of `batch` rows, one training step of every net on it; false once diverged. */
+bool netgroup_step(NetGroup *g);
 
 #endif

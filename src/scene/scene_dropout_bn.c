@@ -9,6 +9,7 @@
 #include "engine/optimizer.h"
 #include "engine/stats.h"
 #include "scene/history.h"
+#include "scene/netrun.h"
 #include "scene/scene.h"
 #include "scene/settings.h"
 #include "util/alloc.h"
@@ -32,18 +33,9 @@ static const char *const db_names[DB_NETS] = { "dropout before BN", "dropout aft
 #define DB_DROP_STREAM 0x6462u
 
 typedef struct DropoutBn {
-    Dataset *train, *test;
-    double *test_x;                 /* (test rows, 2) */
-    Mlp *net[DB_NETS];
-    Sgd *sgd[DB_NETS];
-    BatchSampler sampler;
-    int batch;
-    int *idx;
-    double *x, *y;
-    long step, steps_max;
+    NetGroup g;                     /* the DB_NETS nets, dropout before and after BN */
+    long steps_max;
     double rate;                    /* dropout rate p */
-    uint64_t seed;
-    bool diverged;
     int unit;                       /* watched unit of the watched (last hidden) layer */
     History ratio;                  /* DB_NETS columns: mean over units of running var / eval var */
     double *column;                 /* (test rows) scratch */
@@ -55,21 +47,21 @@ typedef struct DropoutBn {
 
 static int db_width(const DropoutBn *d)
 {
-    return d->net[0]->hidden[d->net[0]->num_hidden - 1].out;
+    return d->g.net[0]->hidden[d->g.net[0]->num_hidden - 1].out;
 }
 
 /* One eval-mode pass of the test rows through net k: accuracy, and for the last hidden layer's BN each
  * unit's running variance against the unbiased variance of its input. */
 static void db_measure(DropoutBn *d, int k)
 {
-    Mlp *m = d->net[k];
+    Mlp *m = d->g.net[k];
     BnError err = { 0 };
-    int n = d->test->n, width = db_width(d);
-    if (!mlp_forward(m, d->test_x, n, MLP_MODE_EVAL, &err)) {
-        d->diverged = true;
+    int n = d->g.test->n, width = db_width(d);
+    if (!mlp_forward(m, d->g.test_x, n, MLP_MODE_EVAL, &err)) {
+        d->g.diverged = true;
         return;
     }
-    d->acc[k] = mlp_accuracy(m, d->test->y);
+    d->acc[k] = mlp_accuracy(m, d->g.test->y);
     const MlpLayer *L = &m->hidden[m->num_hidden - 1];
     double sum = 0.0;
     for (int j = 0; j < width; j++) {
@@ -93,18 +85,8 @@ static void db_probe(DropoutBn *d)
 {
     for (int k = 0; k < DB_NETS; k++)
         db_measure(d, k);
-    if (d->step > 0)
-        history_add(&d->ratio, d->step, d->mean_ratio);
-}
-
-static void db_free_nets(DropoutBn *d)
-{
-    for (int k = 0; k < DB_NETS; k++) {
-        mlp_destroy(d->net[k]);
-        sgd_destroy(d->sgd[k]);
-        d->net[k] = NULL;
-        d->sgd[k] = NULL;
-    }
+    if (d->g.step > 0)
+        history_add(&d->ratio, d->g.step, d->mean_ratio);
 }
 
 static void db_destroy(void *self)
@@ -112,115 +94,65 @@ static void db_destroy(void *self)
     DropoutBn *d = self;
     if (!d)
         return;
-    db_free_nets(d);
-    dataset_destroy(d->train);
-    dataset_destroy(d->test);
-    if (d->idx)
-        sampler_free(&d->sampler);
+    netgroup_free(&d->g);
     history_free(&d->ratio);
-    free(d->test_x);
-    free(d->idx);
-    free(d->x);
-    free(d->y);
     free(d->column);
     free(d);
-}
-
-/* Builds both nets from the seed (the same weights, masks and batches) and measures step 0. */
-static bool db_start(DropoutBn *d, const MlpConfig *config, double lr, BnError *err)
-{
-    db_free_nets(d);
-    for (int k = 0; k < DB_NETS; k++) {
-        if (!(d->net[k] = mlp_create(config, err)))
-            return false;
-        mlp_dropout_enable(d->net[k], d->rate, k == DB_BEFORE ? MLP_DROP_BEFORE_BN : MLP_DROP_AFTER_BN,
-                           d->seed ^ DB_DROP_STREAM);
-        d->sgd[k] = sgd_create(d->net[k]->num_params, lr, 0.0);
-    }
-    if (d->idx)
-        sampler_free(&d->sampler);
-    else
-        d->idx = xmalloc(sizeof(int) * (size_t)d->batch);
-    sampler_init(&d->sampler, d->train->n, d->seed);
-    d->step = 0;
-    d->diverged = false;
-    history_clear(&d->ratio);
-    db_probe(d);
-    return true;
 }
 
 static void *db_create(const LessonPage *page, uint64_t seed, BnError *err)
 {
     DropoutBn *d = xcalloc(1, sizeof *d);
-    d->seed = seed;
     d->steps_max = lesson_page_int(page, "steps");
     d->rate = lesson_page_real(page, "rate");
-    d->batch = (int)lesson_page_int(page, "batch");
     d->unit = (int)lesson_page_int(page, "unit");
-    const double *hidden;
-    int num_hidden = lesson_page_list(page, "hidden", &hidden);
-    bool fits = num_hidden >= 2 && num_hidden <= DB_LAYERS_MAX;
-    for (int l = 0; l < num_hidden; l++)
-        fits = fits && hidden[l] <= DB_WIDTH_MAX;
-    if (!fits) {
+    MlpConfig config;
+    if (!netgroup_page_config(&config, page, seed, 2, DB_LAYERS_MAX, DB_WIDTH_MAX)) {
         error_set(err, "dropout-bn", "hidden takes 2 to %d layers of at most %d units here (dropout in front of a "
                   "BN needs a second hidden layer)", DB_LAYERS_MAX, DB_WIDTH_MAX);
         free(d);
         return NULL;
     }
-    int sizes[MLP_MAX_SIZES] = { 2 };
-    for (int l = 0; l < num_hidden; l++)
-        sizes[l + 1] = (int)hidden[l];
-    sizes[num_hidden + 1] = 2;
-    MlpConfig config;
-    mlp_config_init(&config, sizes, num_hidden + 2);
-    activation_parse(lesson_page_enum(page, "act"), &config.act);
-    config.bn = BN_PLACEMENT_BEFORE;
-    config.seed = seed;
-    if (!dataset_load(DB_DATASET, seed, 0, DB_TEST_ROWS, &d->train, &d->test, err)) {
+    Dataset *train = NULL, *test = NULL;
+    if (!dataset_load(DB_DATASET, seed, 0, DB_TEST_ROWS, &train, &test, err)) {
         db_destroy(d);
         return NULL;
     }
-    if (d->batch > d->train->n)
-        d->batch = d->train->n;
-    int width = sizes[num_hidden];
+    int batch = (int)lesson_page_int(page, "batch");
+    if (batch > train->n)
+        batch = train->n;
+    if (!netgroup_init(&d->g, train, test, DB_NETS, &config, lesson_page_real(page, "lr"), batch, err)) {
+        db_destroy(d);
+        return NULL;
+    }
+    for (int k = 0; k < DB_NETS; k++)
+        mlp_dropout_enable(d->g.net[k], d->rate, k == DB_BEFORE ? MLP_DROP_BEFORE_BN : MLP_DROP_AFTER_BN,
+                           seed ^ DB_DROP_STREAM);
+    int width = config.sizes[config.num_sizes - 2];
     if (d->unit >= width)
         d->unit = width - 1;
-    d->test_x = xmalloc(sizeof(double) * (size_t)d->test->n * 2);
-    dataset_rows(d->test, 0, d->test->n, d->test_x);
-    d->x = xmalloc(sizeof(double) * (size_t)d->batch * 2);
-    d->y = xmalloc(sizeof(double) * (size_t)d->batch);
-    d->column = xmalloc(sizeof(double) * (size_t)d->test->n);
+    d->column = xmalloc(sizeof(double) * (size_t)test->n);
     history_init(&d->ratio, DB_NETS, 0);
-    if (!db_start(d, &config, lesson_page_real(page, "lr"), err)) {
-        db_destroy(d);
-        return NULL;
-    }
+    /* The same weights, masks and batches for both nets; step 0 measured. */
+    netgroup_restart(&d->g, seed);
+    db_probe(d);
     return d;
 }
 
 static void db_step(void *self)
 {
     DropoutBn *d = self;
-    if (d->diverged || d->step >= d->steps_max)
+    if (d->g.diverged || d->g.step >= d->steps_max)
         return;
-    sampler_next(&d->sampler, d->idx, d->batch);
-    dataset_gather(d->train, d->idx, d->batch, d->x, d->y);
-    for (int k = 0; k < DB_NETS; k++) {
-        BnError err = { 0 };
-        double loss;
-        if (!mlp_train_step(d->net[k], d->sgd[k], d->x, d->y, d->batch, &loss, &err) || !(loss < 1e3))
-            d->diverged = true;
-    }
-    d->step++;
-    if (d->step % DB_EVERY == 0 || d->step == d->steps_max)
+    netgroup_step(&d->g);
+    if (d->g.step % DB_EVERY == 0 || d->g.step == d->steps_max)
         db_probe(d);
 }
 
 static bool db_halted(const void *self)
 {
     const DropoutBn *d = self;
-    return d->diverged || d->step >= d->steps_max;
+    return d->g.diverged || d->g.step >= d->steps_max;
 }
 
 static bool db_key_unit(void *self, int key)
@@ -228,7 +160,7 @@ static bool db_key_unit(void *self, int key)
     DropoutBn *d = self;
     int width = db_width(d);
     d->unit = (d->unit + (key == 'u' ? 1 : width - 1)) % width;
-    for (int k = 0; k < DB_NETS && !d->diverged; k++)
+    for (int k = 0; k < DB_NETS && !d->g.diverged; k++)
         db_measure(d, k);
     return true;
 }
@@ -241,7 +173,7 @@ static const SceneKeyAction db_keys[] = {
 
 static bool db_live(const DropoutBn *d, double v, double *out)
 {
-    return !d->diverged && scene_finite(v, out);
+    return !d->g.diverged && scene_finite(v, out);
 }
 static bool live_ratio_before(const void *self, const int *index, double *out) { const DropoutBn *d = self; return db_live(d, d->mean_ratio[DB_BEFORE], out); }
 static bool live_ratio_after(const void *self, const int *index, double *out) { const DropoutBn *d = self; return db_live(d, d->mean_ratio[DB_AFTER], out); }
@@ -250,7 +182,7 @@ static bool live_acc_after(const void *self, const int *index, double *out) { co
 
 static bool live_step(const void *self, const int *index, double *out)
 {
-    *out = (double)((const DropoutBn *)self)->step;
+    *out = (double)((const DropoutBn *)self)->g.step;
     return true;
 }
 
@@ -309,16 +241,16 @@ static void db_draw(const void *self, Canvas *canvas, Rect area)
     const DropoutBn *d = self;
     SceneHead head = scene_head_begin(canvas, area);
     char buf[256], num[FORMAT_MAX];
-    if (d->diverged) {
-        scene_head_diverged(&head, d->step, NULL);
+    if (d->g.diverged) {
+        scene_head_diverged(&head, d->g.step, NULL);
     } else {
         snprintf(buf, sizeof buf, "step %ld/%ld%s" FITLINE_SEP "   dropout p = %s" FITLINE_SEP
-                 "   last hidden layer's BN: running var vs its input's var in eval mode", d->step, d->steps_max,
-                 d->step >= d->steps_max ? " done" : "", format_number(num, sizeof num, d->rate, 2, canvas->unicode));
+                 "   last hidden layer's BN: running var vs its input's var in eval mode", d->g.step, d->steps_max,
+                 d->g.step >= d->steps_max ? " done" : "", format_number(num, sizeof num, d->rate, 2, canvas->unicode));
         scene_head_title(&head, buf, ROLE_TITLE);
     }
     Rect body = scene_head_body(&head, 0);
-    if (d->step == 0) {
+    if (d->g.step == 0) {
         /* Before any step the running variance is its starting 1, not a measurement. */
         canvas_text(canvas, body.x, body.y, "The running variances start at 1 and are collected from the first step:",
                     ROLE_DEFAULT, 0, body.w);

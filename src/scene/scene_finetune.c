@@ -8,6 +8,7 @@
 #include "engine/mlp.h"
 #include "engine/optimizer.h"
 #include "scene/history.h"
+#include "scene/netrun.h"
 #include "scene/scene.h"
 #include "scene/settings.h"
 #include "util/alloc.h"
@@ -37,21 +38,12 @@ enum { FT_WIDTH_MAX = 64, FT_LAYERS_MAX = 4 };
 #define FT_TASK_STREAM 0x7475u
 
 typedef struct Finetune {
-    Dataset *train, *test;          /* the new task: fresh samples, inputs shifted */
-    double *test_x;                 /* (FT_TEST_ROWS, 2) its test inputs */
+    NetGroup g;                     /* the FT_NETS nets on the new task: fresh samples, inputs shifted */
     Mlp *base;                      /* the pretrained network */
-    Mlp *net[FT_NETS];
-    Sgd *sgd[FT_NETS];
-    BatchSampler sampler;
-    bool sampler_ready;
-    int batch;
-    int *idx;                       /* (32) */
-    double *x, *y;                  /* (32, 2), (32) */
-    long step, steps_max;
+    long steps_max;
     double lr, shift;
 
     uint64_t seed;
-    bool diverged;
     History acc;                    /* FT_NETS columns: eval-mode test accuracy every FT_EVERY steps */
     double acc_start;               /* the pretrained network's accuracy on the new task */
     double acc_recent[FT_NETS];     /* mean of the last FT_WINDOW evaluations */
@@ -63,15 +55,15 @@ typedef struct Finetune {
 static double ft_accuracy(Mlp *m, const Finetune *f)
 {
     BnError err = { 0 };
-    if (!mlp_forward(m, f->test_x, f->test->n, MLP_MODE_EVAL, &err))
+    if (!mlp_forward(m, f->g.test_x, f->g.test->n, MLP_MODE_EVAL, &err))
         return NAN;
-    return mlp_accuracy(m, f->test->y);
+    return mlp_accuracy(m, f->g.test->y);
 }
 
 /* How far net k's running statistics and γ/β moved from the pretrained network's. */
 static void ft_measure_drift(Finetune *f, int k)
 {
-    const Mlp *a = f->net[k], *b = f->base;
+    const Mlp *a = f->g.net[k], *b = f->base;
     double stat = 0.0, affine = 0.0;
     int units = 0;
     for (int l = 0; l < a->num_hidden; l++) {
@@ -91,10 +83,10 @@ static void ft_probe(Finetune *f)
 {
     double row[FT_NETS];
     for (int k = 0; k < FT_NETS; k++) {
-        row[k] = ft_accuracy(f->net[k], f);
+        row[k] = ft_accuracy(f->g.net[k], f);
         ft_measure_drift(f, k);
     }
-    history_add(&f->acc, f->step, row);
+    history_add(&f->acc, f->g.step, row);
     int n = f->acc.n, from = n > FT_WINDOW ? n - FT_WINDOW : 0;
     for (int k = 0; k < FT_NETS; k++) {
         double sum = 0.0;
@@ -109,15 +101,10 @@ static void ft_restart(Finetune *f)
 {
     BnError err = { 0 };
     for (int k = 0; k < FT_NETS; k++) {
-        mlp_copy_state(f->net[k], f->base, &err);
-        sgd_reset(f->sgd[k]);
+        mlp_copy_state(f->g.net[k], f->base, &err);
+        sgd_reset(f->g.sgd[k]);
     }
-    if (f->sampler_ready)
-        sampler_free(&f->sampler);
-    sampler_init(&f->sampler, f->train->n, f->seed ^ FT_TASK_STREAM);
-    f->sampler_ready = true;
-    f->step = 0;
-    f->diverged = false;
+    netgroup_restart(&f->g, f->seed ^ FT_TASK_STREAM);
     history_clear(&f->acc);
     ft_probe(f);
 }
@@ -152,20 +139,9 @@ static void ft_destroy(void *self)
     Finetune *f = self;
     if (!f)
         return;
-    for (int k = 0; k < FT_NETS; k++) {
-        mlp_destroy(f->net[k]);
-        sgd_destroy(f->sgd[k]);
-    }
+    netgroup_free(&f->g);
     mlp_destroy(f->base);
-    dataset_destroy(f->train);
-    dataset_destroy(f->test);
-    if (f->sampler_ready)
-        sampler_free(&f->sampler);
     history_free(&f->acc);
-    free(f->test_x);
-    free(f->idx);
-    free(f->x);
-    free(f->y);
     free(f);
 }
 
@@ -186,45 +162,30 @@ static void *ft_create(const LessonPage *page, uint64_t seed, BnError *err)
     f->lr = lesson_page_real(page, "lr");
     f->shift = lesson_page_real(page, "task_shift");
 
-    f->batch = ft_batches[ft_batch_index((int)lesson_page_int(page, "batch"))];
-    const double *hidden;
-    int num_hidden = lesson_page_list(page, "hidden", &hidden);
-    for (int l = 0; l < num_hidden; l++)
-        if (hidden[l] > FT_WIDTH_MAX || num_hidden > FT_LAYERS_MAX) {
-            error_set(err, "finetune", "hidden takes at most %d layers of at most %d units here (it pretrains at "
-                      "the page's opening)", FT_LAYERS_MAX, FT_WIDTH_MAX);
-            free(f);
-            return NULL;
-        }
-    int sizes[MLP_MAX_SIZES] = { 2 };
-    for (int l = 0; l < num_hidden; l++)
-        sizes[l + 1] = (int)hidden[l];
-    sizes[num_hidden + 1] = 2;
     MlpConfig config;
-    mlp_config_init(&config, sizes, num_hidden + 2);
-    activation_parse(lesson_page_enum(page, "act"), &config.act);
-    config.bn = BN_PLACEMENT_BEFORE;
-    config.seed = seed;
+    if (!netgroup_page_config(&config, page, seed, 1, FT_LAYERS_MAX, FT_WIDTH_MAX)) {
+        error_set(err, "finetune", "hidden takes at most %d layers of at most %d units here (it pretrains at "
+                  "the page's opening)", FT_LAYERS_MAX, FT_WIDTH_MAX);
+        free(f);
+        return NULL;
+    }
+    Dataset *train = NULL, *test = NULL;
     f->base = mlp_create(&config, err);
     bool ok = f->base && ft_pretrain(f, err) &&
-              dataset_load(FT_DATASET, seed ^ FT_TASK_STREAM, FT_TRAIN_ROWS, FT_TEST_ROWS, &f->train, &f->test, err);
-    for (int k = 0; ok && k < FT_NETS; k++) {
-        ok = (f->net[k] = mlp_create(&config, err)) != NULL;
-        if (ok)
-            f->sgd[k] = sgd_create(f->net[k]->num_params, f->lr, 0.0);
+              dataset_load(FT_DATASET, seed ^ FT_TASK_STREAM, FT_TRAIN_ROWS, FT_TEST_ROWS, &train, &test, err);
+    if (ok) {
+        dataset_shift_inputs(train, f->shift, 1.0);
+        dataset_shift_inputs(test, f->shift, 1.0);
+        ok = netgroup_init(&f->g, train, test, FT_NETS, &config, f->lr, ft_batches[SCENE_COUNT(ft_batches) - 1], err);
     }
     if (!ok) {
         ft_destroy(f);
         return NULL;
     }
-    f->net[FT_KERAS]->freeze_affine = true;
-    dataset_shift_inputs(f->train, f->shift, 1.0);
-    dataset_shift_inputs(f->test, f->shift, 1.0);
-    f->test_x = xmalloc(sizeof(double) * (size_t)f->test->n * 2);
-    dataset_rows(f->test, 0, f->test->n, f->test_x);
-    f->idx = xmalloc(sizeof(int) * 32);
-    f->x = xmalloc(sizeof(double) * 32 * 2);
-    f->y = xmalloc(sizeof(double) * 32);
+    f->g.batch = ft_batches[ft_batch_index((int)lesson_page_int(page, "batch"))];
+    f->g.net[FT_KERAS]->freeze_affine = true;
+    f->g.mode[FT_EVAL] = MLP_MODE_FROZEN;
+    f->g.mode[FT_KERAS] = MLP_MODE_FROZEN;
     history_init(&f->acc, FT_NETS, 0);
     f->acc_start = ft_accuracy(f->base, f);
     ft_restart(f);
@@ -234,41 +195,31 @@ static void *ft_create(const LessonPage *page, uint64_t seed, BnError *err)
 static void ft_step(void *self)
 {
     Finetune *f = self;
-    if (f->diverged || f->step >= f->steps_max)
+    if (f->g.diverged || f->g.step >= f->steps_max)
         return;
-    sampler_next(&f->sampler, f->idx, f->batch);
-    dataset_gather(f->train, f->idx, f->batch, f->x, f->y);
-    static const MlpMode modes[FT_NETS] = { MLP_MODE_TRAIN, MLP_MODE_FROZEN, MLP_MODE_FROZEN };
-    for (int k = 0; k < FT_NETS; k++) {
-        BnError err = { 0 };
-        double loss;
-        if (!mlp_train_step_mode(f->net[k], f->sgd[k], f->x, f->y, f->batch, modes[k], &loss, &err) ||
-            !(loss < 1e3))
-            f->diverged = true;
-    }
-    f->step++;
-    if (f->step % FT_EVERY == 0 || f->step == f->steps_max)
+    netgroup_step(&f->g);
+    if (f->g.step % FT_EVERY == 0 || f->g.step == f->steps_max)
         ft_probe(f);
 }
 
 static bool ft_halted(const void *self)
 {
     const Finetune *f = self;
-    return f->diverged || f->step >= f->steps_max;
+    return f->g.diverged || f->g.step >= f->steps_max;
 }
 
 static long ft_position(const void *self)
 {
-    return ((const Finetune *)self)->step;
+    return ((const Finetune *)self)->g.step;
 }
 
 static bool ft_key_batch(void *self, int key)
 {
     Finetune *f = self;
-    int i = ft_batch_index(f->batch) + (key == ']' ? 1 : -1);
+    int i = ft_batch_index(f->g.batch) + (key == ']' ? 1 : -1);
     if (i < 0 || i >= SCENE_COUNT(ft_batches))
         return false;
-    f->batch = ft_batches[i];
+    f->g.batch = ft_batches[i];
     ft_restart(f);
     return true;
 }
@@ -282,7 +233,7 @@ static const SceneKeyAction ft_keys[] = {
 static bool ft_recent(const void *self, int k, double *out)
 {
     const Finetune *f = self;
-    return !f->diverged && scene_finite(f->acc_recent[k], out);
+    return !f->g.diverged && scene_finite(f->acc_recent[k], out);
 }
 static bool live_acc_training(const void *self, const int *index, double *out) { return ft_recent(self, FT_TRAINING, out); }
 static bool live_acc_eval(const void *self, const int *index, double *out) { return ft_recent(self, FT_EVAL, out); }
@@ -299,12 +250,12 @@ static bool live_affine_eval(const void *self, const int *index, double *out) { 
 static bool live_affine_keras(const void *self, const int *index, double *out) { return scene_finite(((const Finetune *)self)->affine_drift[FT_KERAS], out); }
 static bool live_step(const void *self, const int *index, double *out)
 {
-    *out = (double)((const Finetune *)self)->step;
+    *out = (double)((const Finetune *)self)->g.step;
     return true;
 }
 static bool live_batch(const void *self, const int *index, double *out)
 {
-    *out = ((const Finetune *)self)->batch;
+    *out = ((const Finetune *)self)->g.batch;
     return true;
 }
 
@@ -373,12 +324,12 @@ static void ft_draw(const void *self, Canvas *canvas, Rect area)
     const Finetune *f = self;
     SceneHead head = scene_head_begin(canvas, area);
     char buf[256], num[FORMAT_MAX];
-    if (f->diverged) {
-        scene_head_diverged(&head, f->step, NULL);
+    if (f->g.diverged) {
+        scene_head_diverged(&head, f->g.step, NULL);
     } else {
         snprintf(buf, sizeof buf, "step %ld/%ld%s" FITLINE_SEP "   batch %d ([/])" FITLINE_SEP
-                 "   before fine-tuning: %s%%" FITLINE_SEP "   (pretrained at batch 64)", f->step, f->steps_max,
-                 f->step >= f->steps_max ? " done" : "", f->batch,
+                 "   before fine-tuning: %s%%" FITLINE_SEP "   (pretrained at batch 64)", f->g.step, f->steps_max,
+                 f->g.step >= f->steps_max ? " done" : "", f->g.batch,
                  format_number(num, sizeof num, 100.0 * f->acc_start, 3, canvas->unicode));
         scene_head_title(&head, buf, ROLE_TITLE);
     }

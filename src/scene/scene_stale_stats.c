@@ -168,26 +168,12 @@ static void stale_destroy(void *self)
     free(s);
 }
 
-/* The data as the header names them: Fashion-MNIST, or the synthetic set (standing in for it when it is
- * not installed: "synth784 (stand-in)"). */
-static void data_label(char *buf, size_t size, const LessonPage *page)
-{
-    bool substituted = false;
-    const char *used = dataset_resolve(lesson_page_enum(page, "dataset"), true, "synth784", &substituted);
-    if (substituted)
-        snprintf(buf, size, "%s (stand-in)", used);
-    else if (strncmp(used, "idx:", 4) == 0)
-        snprintf(buf, size, "Fashion-MNIST");
-    else
-        snprintf(buf, size, "%s", used);
-}
-
 static void *stale_create(const LessonPage *page, uint64_t seed, BnError *err)
 {
     StaleStats *s = xcalloc(1, sizeof *s);
     LockstepConfig c;
     lockstep_config_from_page(&c, page, seed);
-    data_label(s->data, sizeof s->data, page);
+    lockstep_data_label(s->data, sizeof s->data, page);
     c.placements[0] = BN_PLACEMENT_BEFORE;
     c.nets = 1;
     c.float_steps = true;

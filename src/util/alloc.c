@@ -77,6 +77,24 @@ void *xcalloc_aligned(size_t count, size_t size)
     return p;
 }
 
+void *xmalloc_huge(size_t size)
+{
+    enum { HUGE_PAGE = 2 * 1024 * 1024 };
+    if (size < HUGE_PAGE)
+        return xmalloc(size);
+    if (size > (size_t)-1 - HUGE_PAGE)
+        out_of_memory(size);
+    size_t rounded = (size + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+    void *p = NULL;
+    if (posix_memalign(&p, HUGE_PAGE, rounded) != 0)
+        out_of_memory(rounded);
+#ifdef MADV_HUGEPAGE
+    /* Only advice: where it is refused the table works the same on small pages. */
+    (void)madvise(p, rounded, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
 void *xrealloc(void *ptr, size_t size)
 {
     void *p = realloc(ptr, size ? size : 1);

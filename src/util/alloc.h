@@ -9,6 +9,10 @@ void *xcalloc(size_t count, size_t size);   /* overflow-checked */
 /* Zeroed and aligned to a cache line (64 bytes), so vector loads of row starts never straddle two lines;
  * freed with free(). */
 void *xcalloc_aligned(size_t count, size_t size);
+/* Uninitialized, for a large table read at random (a training set's rows): aligned to 2 MiB and, where
+ * the system offers it, backed by huge pages, which take a few faults instead of thousands to map and
+ * keep rows scattered over megabytes within reach of the address-translation cache. Freed with free(). */
+void *xmalloc_huge(size_t size);
 void *xrealloc(void *ptr, size_t size);
 char *xstrdup(const char *s);
 /* The ui layer registers a hook that restores the terminal before the abort message. */

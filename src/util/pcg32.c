@@ -14,6 +14,22 @@ uint32_t pcg32_next(Pcg32 *rng)
     return (xorshifted >> rot) | (xorshifted << ((-rot) & 31u));
 }
 
+/* k steps of state·M + inc compose into one affine map state·A + C; squaring the one-step map doubles the
+ * steps, so the bits of count pick which powers to apply (the LCG jump-ahead). */
+void pcg32_advance(Pcg32 *rng, uint64_t count)
+{
+    uint64_t step_mult = PCG32_MULTIPLIER, step_inc = rng->inc, mult = 1u, inc = 0u;
+    for (; count; count >>= 1) {
+        if (count & 1u) {
+            mult *= step_mult;
+            inc = inc * step_mult + step_inc;
+        }
+        step_inc *= step_mult + 1u;
+        step_mult *= step_mult;
+    }
+    rng->state = rng->state * mult + inc;
+}
+
 static inline uint32_t pcg32_output(uint64_t old)
 {
     uint32_t xorshifted = (uint32_t)(((old >> 18u) ^ old) >> 27u);

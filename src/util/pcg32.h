@@ -15,6 +15,9 @@ uint32_t pcg32_next(Pcg32 *rng);
 /* The next count outputs into out, exactly as count calls of pcg32_next would give them and leaving rng
  * where they would, but several times faster: four interleaved chains, each jumping four steps. */
 void pcg32_fill(Pcg32 *rng, uint32_t *out, int count);
+/* Moves rng past the next count outputs without computing them, in about log2(count) steps: where
+ * count calls of pcg32_next would leave it. */
+void pcg32_advance(Pcg32 *rng, uint64_t count);
 /* Uniform in [0, bound) by rejection, so no modulo bias; bound 0 returns 0. */
 uint32_t pcg32_bounded(Pcg32 *rng, uint32_t bound);
 /* Uniform double in [0, 1) with 53 random bits (two outputs). */
