@@ -654,3 +654,20 @@ Test(lesson_parser, a_page_whose_network_and_batch_exceed_the_classroom_budget_i
     cr_assert_not(lesson_is_broken(l), "%s", problems_text(l));
     lesson_destroy(l);
 }
+
+Test(lesson_parser, a_scene_that_trains_several_networks_at_once_is_priced_for_all_of_them)
+{
+    /* One 2-512-512-10 network at batch 64 costs about 0.1 GFLOP a step: four fit, sixteen do not. */
+    Lesson *l = parse_string("lesson 5\ntitle T\npage Sweep\nscene lr-sweep\n  rates = 0.1,1\n  hidden = 512,512\n"
+                             "  batch = 64\ntext\n  x\nend\n");
+    cr_assert_not(lesson_is_broken(l), "two rates, four networks: %s", problems_text(l));
+    lesson_destroy(l);
+    l = parse_string("lesson 5\ntitle T\npage Sweep\nscene lr-sweep\n  rates = 0.1,0.2,0.5,1,2,5,10,20\n"
+                     "  hidden = 512,512\n  batch = 64\ntext\n  x\nend\n");
+    cr_assert(lesson_is_broken(l), "eight rates train sixteen networks");
+    cr_assert_eq(l->problems[0].line, 4, "%s", problems_text(l));
+    cr_assert(strstr(l->problems[0].message, "the scene 'lr-sweep' trains 16 networks at once") &&
+              strstr(l->problems[0].message, "a tutor may use at most 64 MB and 1 GFLOP per step"), "%s",
+              problems_text(l));
+    lesson_destroy(l);
+}

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
@@ -198,102 +199,254 @@ static bool parse_noise(const char *text, TrainOptions *o)
     return true;
 }
 
-/* The options of the "why does BN help" experiments, numbered from 0 after --freeze-bn. */
-static int parse_lab_value(TrainOptions *o, int which, const char *where, const char *v)
+/* ---- Options that take a value: one parser each, found by name in train_options ---- */
+
+/* A whole number from min to 100000000 into *out; 0 or a usage error's status. */
+static int parse_whole(const char *where, const char *v, long min, long *out)
+{
+    if (!parse_long(v, min, 100000000, out))
+        return cmd_fail(2, where, "'%s' is not a whole number from %ld to 100000000", v, min);
+    return 0;
+}
+
+static int opt_dataset(TrainOptions *o, const char *where, const char *v)
+{
+    if (!dataset_name_known(v)) {
+        char valid[256];
+        return cmd_fail(2, where, "unknown dataset '%s' (valid: %s)", v, dataset_valid_names(valid, sizeof valid));
+    }
+    o->dataset = v;
+    o->dataset_given = true;
+    return 0;
+}
+
+static int opt_net(TrainOptions *o, const char *where, const char *v)
+{
+    if (strcmp(v, "paper") != 0 && strcmp(v, "conv") != 0 && strcmp(v, "residual") != 0)
+        return cmd_fail(2, where, "'%s' is not a known network (paper, conv, residual; or use --hidden=LIST)", v);
+    o->paper = strcmp(v, "paper") == 0;
+    o->conv = strcmp(v, "conv") == 0;
+    o->residual = strcmp(v, "residual") == 0;
+    return 0;
+}
+
+static int opt_hidden(TrainOptions *o, const char *where, const char *v)
+{
+    if (!parse_widths(v, o))
+        return cmd_fail(2, where, "'%s' is not a list of widths like 16,16 (each 1 to 100000, at most %d)", v,
+                        MLP_MAX_SIZES - 2);
+    o->hidden_given = true;
+    return 0;
+}
+
+static int opt_act(TrainOptions *o, const char *where, const char *v)
+{
+    if (!activation_parse(v, &o->act))
+        return cmd_fail(2, where, "'%s' is not an activation (sigmoid, relu, tanh)", v);
+    o->act_given = true;
+    return 0;
+}
+
+static int opt_bn(TrainOptions *o, const char *where, const char *v)
+{
+    if (!mlp_placement_parse(v, &o->bn))
+        return cmd_fail(2, where, "'%s' is not a placement (none, before, after)", v);
+    o->bn_given = true;
+    return 0;
+}
+
+static int opt_steps(TrainOptions *o, const char *where, const char *v) { return parse_whole(where, v, 1, &o->steps); }
+static int opt_batch(TrainOptions *o, const char *where, const char *v) { return parse_whole(where, v, 1, &o->batch); }
+static int opt_every(TrainOptions *o, const char *where, const char *v) { return parse_whole(where, v, 1, &o->every); }
+static int opt_unit(TrainOptions *o, const char *where, const char *v) { return parse_whole(where, v, 0, &o->unit); }
+
+static int opt_lr(TrainOptions *o, const char *where, const char *v)
 {
     double d;
-    long l;
-    switch (which) {
-    case 0:
-        if (!parse_noise(v, o))
-            return cmd_fail(2, where, "'%s' is not MEAN_SD,SCALE_SD (two numbers from 0 to 10, e.g. 1,0.5)", v);
-        o->bn_noise = true;
-        break;
-    case 1:
-        if (!parse_double(v, &d) || !(d >= 0.0 && d <= 1.0))
-            return cmd_fail(2, where, "'%s' is not a number from 0 to 1", v);
-        o->weight_decay = d;
-        break;
-    case 2:
-        if (strcmp(v, "landscape") == 0)
-            o->probe = TRAIN_PROBE_LANDSCAPE;
-        else if (strcmp(v, "ics") == 0)
-            o->probe = TRAIN_PROBE_ICS;
-        else
-            return cmd_fail(2, where, "'%s' is not a probe (landscape, ics)", v);
-        break;
-    case 5:
-        if (!parse_long(v, 1, MLP_MAX_SIZES - 2, &l))
-            return cmd_fail(2, where, "'%s' is not a hidden layer's number (1 for the first)", v);
-        o->track_norm = l;
-        break;
-    case 3: case 4:
-        if (!parse_long(v, 1, 100000000, &l))
-            return cmd_fail(2, where, "'%s' is not a whole number from 1 to 100000000", v);
-        if (which == 3) {
-            o->probe_every = l;
-            o->probe_every_given = true;
-        } else {
-            o->probe_layer = l;
-            o->probe_layer_given = true;
-        }
-        break;
-    }
+    if (!parse_double(v, &d) || !(d > 0.0))
+        return cmd_fail(2, where, "'%s' is not a positive number", v);
+    o->lr = d;
     return 0;
 }
 
-/* --test-shift (16) and --freeze-bn (17): what the lessons on BN in practice change about a run. */
-static int parse_shift_value(TrainOptions *o, int which, const char *where, const char *v)
+static int opt_momentum(TrainOptions *o, const char *where, const char *v)
+{
+    double d;
+    if (!parse_double(v, &d) || d < 0.0 || d >= 1.0)
+        return cmd_fail(2, where, "'%s' is not a number in [0, 1)", v);
+    o->momentum = d;
+    return 0;
+}
+
+static int opt_seed(TrainOptions *o, const char *where, const char *v)
 {
     long l;
-    switch (which) {
-    case 16: {
-        double *shift;
-        int bad = 0, count = parse_double_list(v, &shift, &bad);
-        if (count < 1 || count > 2) {
-            free(shift);
-            return cmd_fail(2, where, "'%s' is not ADD or ADD,MUL (one or two finite numbers)", v);
-        }
-        o->test_shifted = true;
-        o->test_offset = shift[0];
-        o->test_scale = count == 2 ? shift[1] : 1.0;
+    if (!parse_long(v, 0, 2147483647L, &l))
+        return cmd_fail(2, where, "'%s' is not a whole number from 0 to 2147483647", v);
+    o->seed = (unsigned long long)l;
+    return 0;
+}
+
+static int opt_csv(TrainOptions *o, const char *where, const char *v)
+{
+    o->csv = v;
+    return 0;
+}
+
+static int opt_norm(TrainOptions *o, const char *where, const char *v)
+{
+    if (!convnet_norm_parse(v, &o->norm)) {
+        char valid[128];
+        return cmd_fail(2, where, "'%s' is not a norm (%s, none)", v, norm_method_list(valid, sizeof valid));
+    }
+    o->norm_given = true;
+    return 0;
+}
+
+static int opt_groups(TrainOptions *o, const char *where, const char *v)
+{
+    long l;
+    if (!parse_long(v, 1, 16, &l) || 8 % l != 0)
+        return cmd_fail(2, where, "'%s' does not divide the conv net's 8 and 16 channels (1, 2, 4 or 8)", v);
+    o->groups = l;
+    o->groups_given = true;
+    return 0;
+}
+
+static int opt_precision(TrainOptions *o, const char *where, const char *v)
+{
+    if (strcmp(v, "float") != 0 && strcmp(v, "double") != 0)
+        return cmd_fail(2, where, "'%s' is not a precision (float, double)", v);
+    o->double_steps = strcmp(v, "double") == 0;
+    o->precision_given = true;
+    return 0;
+}
+
+/* --test-shift and --freeze-bn: what the lessons on BN in practice change about a run. */
+static int opt_test_shift(TrainOptions *o, const char *where, const char *v)
+{
+    double *shift;
+    int bad = 0, count = parse_double_list(v, &shift, &bad);
+    if (count < 1 || count > 2) {
         free(shift);
-        break;
+        return cmd_fail(2, where, "'%s' is not ADD or ADD,MUL (one or two finite numbers)", v);
     }
-    case 17: {
-        char steps[32];
-        const char *comma = strchr(v, ',');
-        size_t len = comma ? (size_t)(comma - v) : strlen(v);
-        if (len >= sizeof steps)
-            len = sizeof steps - 1;
-        memcpy(steps, v, len);
-        steps[len] = '\0';
-        if (!parse_long(steps, 0, 100000000, &l) ||
-            (comma && strcmp(comma + 1, "stats") != 0 && strcmp(comma + 1, "all") != 0))
-            return cmd_fail(2, where, "'%s' is not a whole number of steps from 0 to 100000000, optionally followed "
-                            "by ,stats or ,all", v);
-        o->freeze_bn = true;
-        o->freeze_bn_after = l;
-        o->freeze_affine = comma && strcmp(comma + 1, "all") == 0;
-        break;
-    }
-    default:
-        break;
-    }
+    o->test_shifted = true;
+    o->test_offset = shift[0];
+    o->test_scale = count == 2 ? shift[1] : 1.0;
+    free(shift);
     return 0;
 }
 
-/* --dropout (28), --save (29) and --finetune-from (30): fine-tuning and dropout before BN. */
-static int parse_tune_value(TrainOptions *o, int which, const char *where, const char *v)
+static int opt_freeze_bn(TrainOptions *o, const char *where, const char *v)
 {
-    if (which == 29) {
-        o->save = v;
-        return 0;
-    }
-    if (which == 30) {
-        o->finetune_from = v;
-        return 0;
-    }
+    char steps[32];
+    const char *comma = strchr(v, ',');
+    size_t len = comma ? (size_t)(comma - v) : strlen(v);
+    if (len >= sizeof steps)
+        len = sizeof steps - 1;
+    memcpy(steps, v, len);
+    steps[len] = '\0';
+    long l;
+    if (!parse_long(steps, 0, 100000000, &l) ||
+        (comma && strcmp(comma + 1, "stats") != 0 && strcmp(comma + 1, "all") != 0))
+        return cmd_fail(2, where, "'%s' is not a whole number of steps from 0 to 100000000, optionally followed "
+                        "by ,stats or ,all", v);
+    o->freeze_bn = true;
+    o->freeze_bn_after = l;
+    o->freeze_affine = comma && strcmp(comma + 1, "all") == 0;
+    return 0;
+}
+
+/* The options of the "why does BN help" experiments. */
+static int opt_bn_noise(TrainOptions *o, const char *where, const char *v)
+{
+    if (!parse_noise(v, o))
+        return cmd_fail(2, where, "'%s' is not MEAN_SD,SCALE_SD (two numbers from 0 to 10, e.g. 1,0.5)", v);
+    o->bn_noise = true;
+    return 0;
+}
+
+static int opt_weight_decay(TrainOptions *o, const char *where, const char *v)
+{
+    double d;
+    if (!parse_double(v, &d) || !(d >= 0.0 && d <= 1.0))
+        return cmd_fail(2, where, "'%s' is not a number from 0 to 1", v);
+    o->weight_decay = d;
+    return 0;
+}
+
+static int opt_probe(TrainOptions *o, const char *where, const char *v)
+{
+    if (strcmp(v, "landscape") == 0)
+        o->probe = TRAIN_PROBE_LANDSCAPE;
+    else if (strcmp(v, "ics") == 0)
+        o->probe = TRAIN_PROBE_ICS;
+    else
+        return cmd_fail(2, where, "'%s' is not a probe (landscape, ics)", v);
+    return 0;
+}
+
+static int opt_probe_every(TrainOptions *o, const char *where, const char *v)
+{
+    int status = parse_whole(where, v, 1, &o->probe_every);
+    o->probe_every_given = o->probe_every_given || status == 0;
+    return status;
+}
+
+static int opt_probe_layer(TrainOptions *o, const char *where, const char *v)
+{
+    int status = parse_whole(where, v, 1, &o->probe_layer);
+    o->probe_layer_given = o->probe_layer_given || status == 0;
+    return status;
+}
+
+static int opt_track_norm(TrainOptions *o, const char *where, const char *v)
+{
+    if (!parse_long(v, 1, MLP_MAX_SIZES - 2, &o->track_norm))
+        return cmd_fail(2, where, "'%s' is not a hidden layer's number (1 for the first)", v);
+    return 0;
+}
+
+/* The residual net's options (they need --net=residual, checked once all are read) and the warm-up. */
+static int residual_given(TrainOptions *o, const char *where)
+{
+    o->residual_option = true;
+    o->residual_where = where;
+    return 0;
+}
+
+static int opt_norm_place(TrainOptions *o, const char *where, const char *v)
+{
+    if (!resmlp_place_parse(v, &o->norm_place))
+        return cmd_fail(2, where, "'%s' is not a place for the norm (pre, post)", v);
+    return residual_given(o, "--norm-place");
+}
+
+static int opt_blocks(TrainOptions *o, const char *where, const char *v)
+{
+    if (!parse_long(v, 1, RESMLP_MAX_BLOCKS, &o->blocks))
+        return cmd_fail(2, where, "'%s' is not a whole number of blocks from 1 to %d", v, RESMLP_MAX_BLOCKS);
+    return residual_given(o, "--blocks");
+}
+
+static int opt_width(TrainOptions *o, const char *where, const char *v)
+{
+    if (!parse_long(v, 2, RESMLP_MAX_WIDTH, &o->width))
+        return cmd_fail(2, where, "'%s' is not a whole width from 2 to %d", v, RESMLP_MAX_WIDTH);
+    return residual_given(o, "--width");
+}
+
+static int opt_warmup(TrainOptions *o, const char *where, const char *v)
+{
+    if (!parse_long(v, 0, 100000000, &o->warmup))
+        return cmd_fail(2, where, "'%s' is not a whole number of steps from 0 to 100000000", v);
+    return 0;
+}
+
+/* Fine-tuning and dropout before BN. */
+static int opt_dropout(TrainOptions *o, const char *where, const char *v)
+{
     char rate[64];
     const char *comma = strchr(v, ',');
     size_t len = comma ? (size_t)(comma - v) : strlen(v);
@@ -308,129 +461,41 @@ static int parse_tune_value(TrainOptions *o, int which, const char *where, const
     return 0;
 }
 
-/* The residual net's options and the warm-up (parse_args's names 24 to 27, numbered from 0 here); 0 or a
- * usage error's status. */
-static int parse_residual_value(TrainOptions *o, int which, const char *where, const char *v)
+static int opt_save(TrainOptions *o, const char *where, const char *v)
 {
-    long l;
-    if (which == 0) {
-        if (!resmlp_place_parse(v, &o->norm_place))
-            return cmd_fail(2, where, "'%s' is not a place for the norm (pre, post)", v);
-    } else if (which == 1) {
-        if (!parse_long(v, 1, RESMLP_MAX_BLOCKS, &l))
-            return cmd_fail(2, where, "'%s' is not a whole number of blocks from 1 to %d", v, RESMLP_MAX_BLOCKS);
-        o->blocks = l;
-    } else if (which == 2) {
-        if (!parse_long(v, 2, RESMLP_MAX_WIDTH, &l))
-            return cmd_fail(2, where, "'%s' is not a whole width from 2 to %d", v, RESMLP_MAX_WIDTH);
-        o->width = l;
-    } else {
-        if (!parse_long(v, 0, 100000000, &l))
-            return cmd_fail(2, where, "'%s' is not a whole number of steps from 0 to 100000000", v);
-        o->warmup = l;
-        return 0;
-    }
-    o->residual_option = true;
-    o->residual_where = which == 0 ? "--norm-place" : which == 1 ? "--blocks" : "--width";
+    o->save = v;
     return 0;
 }
 
-/* The value v of option number `which` of parse_args's names (as --where); 0 or a usage error's status. */
-static int parse_value(TrainOptions *o, int which, const char *where, const char *v)
+static int opt_finetune_from(TrainOptions *o, const char *where, const char *v)
 {
-    double d;
-    long l;
-    switch (which) {
-    case 0:
-        if (!dataset_name_known(v)) {
-            char valid[256];
-            return cmd_fail(2, where, "unknown dataset '%s' (valid: %s)", v,
-                            dataset_valid_names(valid, sizeof valid));
-        }
-        o->dataset = v;
-        o->dataset_given = true;
-        break;
-    case 1:
-        if (strcmp(v, "paper") != 0 && strcmp(v, "conv") != 0 && strcmp(v, "residual") != 0)
-            return cmd_fail(2, where, "'%s' is not a known network (paper, conv, residual; or use --hidden=LIST)",
-                            v);
-        o->paper = strcmp(v, "paper") == 0;
-        o->conv = strcmp(v, "conv") == 0;
-        o->residual = strcmp(v, "residual") == 0;
-        break;
-    case 2:
-        if (!parse_widths(v, o))
-            return cmd_fail(2, where, "'%s' is not a list of widths like 16,16 (each 1 to 100000, "
-                            "at most %d)", v, MLP_MAX_SIZES - 2);
-        o->hidden_given = true;
-        break;
-    case 3:
-        if (!activation_parse(v, &o->act))
-            return cmd_fail(2, where, "'%s' is not an activation (sigmoid, relu, tanh)", v);
-        o->act_given = true;
-        break;
-    case 4:
-        if (!mlp_placement_parse(v, &o->bn))
-            return cmd_fail(2, where, "'%s' is not a placement (none, before, after)", v);
-        o->bn_given = true;
-        break;
-    case 5: case 6: case 10: case 11: {
-        long min = which == 11 ? 0 : 1;
-        if (!parse_long(v, min, 100000000, &l))
-            return cmd_fail(2, where, "'%s' is not a whole number from %ld to 100000000", v, min);
-        if (which == 5) o->steps = l;
-        else if (which == 6) o->batch = l;
-        else if (which == 10) o->every = l;
-        else o->unit = l;
-        break;
-    }
-    case 7:
-        if (!parse_double(v, &d) || !(d > 0.0))
-            return cmd_fail(2, where, "'%s' is not a positive number", v);
-        o->lr = d;
-        break;
-    case 8:
-        if (!parse_double(v, &d) || d < 0.0 || d >= 1.0)
-            return cmd_fail(2, where, "'%s' is not a number in [0, 1)", v);
-        o->momentum = d;
-        break;
-    case 9:
-        if (!parse_long(v, 0, 2147483647L, &l))
-            return cmd_fail(2, where, "'%s' is not a whole number from 0 to 2147483647", v);
-        o->seed = (unsigned long long)l;
-        break;
-    case 12: o->csv = v; break;
-    case 13:
-        if (!convnet_norm_parse(v, &o->norm)) {
-            char valid[128];
-            return cmd_fail(2, where, "'%s' is not a norm (%s, none)", v, norm_method_list(valid, sizeof valid));
-        }
-        o->norm_given = true;
-        break;
-    case 14:
-        if (!parse_long(v, 1, 16, &l) || 8 % l != 0)
-            return cmd_fail(2, where, "'%s' does not divide the conv net's 8 and 16 channels "
-                            "(1, 2, 4 or 8)", v);
-        o->groups = l;
-        o->groups_given = true;
-        break;
-    case 15:
-        if (strcmp(v, "float") != 0 && strcmp(v, "double") != 0)
-            return cmd_fail(2, where, "'%s' is not a precision (float, double)", v);
-        o->double_steps = strcmp(v, "double") == 0;
-        o->precision_given = true;
-        break;
-    case 16: case 17:
-        return parse_shift_value(o, which, where, v);
-    case 24: case 25: case 26: case 27:
-        return parse_residual_value(o, which - 24, where, v);
-    default:
-        if (which >= 28)
-            return parse_tune_value(o, which, where, v);
-        return parse_lab_value(o, which - 18, where, v);
-    }
+    o->finetune_from = v;
     return 0;
 }
+
+/* Every option that takes a value, as --name=VALUE. A parser reads v into o (its message names the option
+ * as `where`) and returns 0 or a usage error's status. */
+static const struct {
+    const char *name;
+    int (*parse)(TrainOptions *o, const char *where, const char *v);
+} train_options[] = {
+    { "dataset", opt_dataset },           { "net", opt_net },
+    { "hidden", opt_hidden },             { "act", opt_act },
+    { "bn", opt_bn },                     { "steps", opt_steps },
+    { "batch", opt_batch },               { "lr", opt_lr },
+    { "momentum", opt_momentum },         { "seed", opt_seed },
+    { "every", opt_every },               { "unit", opt_unit },
+    { "csv", opt_csv },                   { "norm", opt_norm },
+    { "groups", opt_groups },             { "precision", opt_precision },
+    { "test-shift", opt_test_shift },     { "freeze-bn", opt_freeze_bn },
+    { "bn-noise", opt_bn_noise },         { "weight-decay", opt_weight_decay },
+    { "probe", opt_probe },               { "probe-every", opt_probe_every },
+    { "probe-layer", opt_probe_layer },   { "track-norm", opt_track_norm },
+    { "norm-place", opt_norm_place },     { "blocks", opt_blocks },
+    { "width", opt_width },               { "warmup", opt_warmup },
+    { "dropout", opt_dropout },           { "save", opt_save },
+    { "finetune-from", opt_finetune_from },
+};
 
 /* The residual net's options against the others; 0 or a usage error's status. */
 static int check_residual(const TrainOptions *o)
@@ -574,25 +639,17 @@ static int parse_args(int argc, char **argv, TrainOptions *o, bool *help)
             continue;
         }
         /* Every other option needs a value. */
-        static const char *const names[] = { "dataset", "net", "hidden", "act", "bn", "steps", "batch",
-                                             "lr", "momentum", "seed", "every", "unit", "csv", "norm",
-                                             "groups", "precision", "test-shift", "freeze-bn", "bn-noise",
-                                             "weight-decay", "probe", "probe-every", "probe-layer", "track-norm",
-                                             "norm-place", "blocks", "width", "warmup", "dropout", "save",
-                                             "finetune-from" };
         int which = -1;
-        for (int k = 0; k < (int)(sizeof names / sizeof names[0]); k++)
-            if (parse_option(a, names[k], &v)) {
+        for (int k = 0; k < (int)(sizeof train_options / sizeof train_options[0]) && which < 0; k++)
+            if (parse_option(a, train_options[k].name, &v))
                 which = k;
-                break;
-            }
         if (which < 0)
             return cmd_fail(2, "train", "unknown option '%s' (try 'bntutor train --help')", a);
         char where[32];
-        snprintf(where, sizeof where, "--%s", names[which]);
+        snprintf(where, sizeof where, "--%s", train_options[which].name);
         if (!v || !*v)
             return cmd_fail(2, where, "needs a value, as in %s=VALUE", where);
-        int status = parse_value(o, which, where, v);
+        int status = train_options[which].parse(o, where, v);
         if (status != 0)
             return status;
     }
@@ -673,6 +730,54 @@ static int run_open(const TrainOptions *o, TrainRun *run)
     return 0;
 }
 
+/* BNTUTOR_TRAIN_STATS=FILE (a benchmarking aid, off by default): the CPU time of every step, so that the
+ * run's whole CPU time can be set against its own median step, both measured in the same process under
+ * the same load. */
+enum { STEP_CLOCK_MAX = 1000000 };
+
+typedef struct StepClock {
+    double *step_us;        /* (steps) each step's CPU time, or NULL when not asked for */
+    long count;
+} StepClock;
+
+static double thread_cpu_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Appends "steps N step_median_us M steps_us S run_us R" to the file the variable names; a file that
+ * cannot be written is reported and changes nothing else. */
+static void step_clock_report(StepClock *clock)
+{
+    const char *path = getenv("BNTUTOR_TRAIN_STATS");
+    if (!clock->step_us || clock->count == 0 || !path)
+        return;
+    double total = 0.0;
+    for (long i = 0; i < clock->count; i++)
+        total += clock->step_us[i];
+    qsort(clock->step_us, (size_t)clock->count, sizeof *clock->step_us, compare_doubles);
+    double median = clock->count % 2 ? clock->step_us[clock->count / 2]
+                                     : (clock->step_us[clock->count / 2 - 1] + clock->step_us[clock->count / 2]) / 2;
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    FILE *f = fopen(path, "a");
+    if (!f) {
+        fprintf(stderr, "bntutor: %s: %s\n", path, strerror(errno));
+        return;
+    }
+    fprintf(f, "steps %ld step_median_us %.1f steps_us %.0f run_us %.0f\n", clock->count, median, total,
+            (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3);
+    fclose(f);
+}
+
 /* What the rows sum up between two rows. */
 typedef struct RowSums {
     double loss;            /* sum of the mini-batch losses */
@@ -686,7 +791,8 @@ static int diverged(const TrainOptions *o, long step)
 }
 
 /* One step on the next mini-batch, summed into sums; 0 or the exit status that ends the run. */
-static int run_step(const TrainOptions *o, TrainRun *run, long step, RowSums *sums, double *first_loss)
+static int run_step(const TrainOptions *o, TrainRun *run, long step, RowSums *sums, double *first_loss,
+                    StepClock *clock)
 {
     int batch = (int)o->batch;
     /* The sampler runs one batch ahead: the same batches in the same order, and while this one trains
@@ -712,9 +818,12 @@ static int run_step(const TrainOptions *o, TrainRun *run, long step, RowSums *su
     run->sgd->lr = step <= o->warmup ? o->lr * (double)step / (double)o->warmup : o->lr;
     if (xf && step < o->steps)
         dataset_prefetch_float_rows(run->train, run->idx_next, batch);
+    double started = clock->step_us ? thread_cpu_us() : 0.0;
     bool stepped = run->net->takes_floats
         ? run->net->cls->step_f32(run->net, run->sgd, xf, run->y, batch, &loss, &err)
         : run->net->cls->step(run->net, run->sgd, run->x, run->y, batch, &loss, &err);
+    if (clock->step_us)
+        clock->step_us[clock->count++] = thread_cpu_us() - started;
     if (!stepped) {
         fflush(run->out);
         return isfinite(loss) ? cmd_fail_error(1, &err, "train") : diverged(o, step);
@@ -826,8 +935,15 @@ static int train_run(const TrainOptions *o, TrainRun *run)
     fputc('\n', out);
     RowSums sums = { 0 };
     double first_loss = NAN;
+    StepClock clock = { 0 };
+    if (getenv("BNTUTOR_TRAIN_STATS")) {
+        if (o->steps <= STEP_CLOCK_MAX)
+            clock.step_us = xmalloc(sizeof(double) * (size_t)o->steps);
+        else
+            fprintf(stderr, "bntutor: warning: BNTUTOR_TRAIN_STATS times runs of at most %d steps\n", STEP_CLOCK_MAX);
+    }
     for (long step = 1; step <= o->steps && status == 0; step++) {
-        status = run_step(o, run, step, &sums, &first_loss);
+        status = run_step(o, run, step, &sums, &first_loss, &clock);
         if (status != 0 || (step % o->every != 0 && step != o->steps))
             continue;
         status = run_row(o, run, step, &sums, first_loss);
@@ -839,6 +955,9 @@ static int train_run(const TrainOptions *o, TrainRun *run)
     }
     if (status == 0 && o->save)
         status = run_save(o, run);
+    if (status == 0)
+        step_clock_report(&clock);
+    free(clock.step_us);
     return status;
 }
 

@@ -68,6 +68,8 @@ typedef struct CatalogLiveExtent {
     const char *bound[CATALOG_LIVE_INDEX_MAX];
 } CatalogLiveExtent;
 
+struct LessonPage;
+
 typedef struct CatalogScene {
     const char *name;
     const char *help;
@@ -77,6 +79,9 @@ typedef struct CatalogScene {
     int live_count;
     const CatalogLiveExtent *extents;   /* (extent_count) for some of its lives; may be NULL */
     int extent_count;
+    /* How many networks of the page's 'hidden' and 'batch' the scene trains at once, so the page's budget
+     * (lesson/page_budget.h) prices all of them; NULL for one. */
+    int (*networks)(const struct LessonPage *page);
 } CatalogScene;
 
 /* Hands the lesson layer every scene's schema (the layer above does it once, before parsing lessons).

@@ -1,6 +1,7 @@
 /* Prices a lesson page's network from its resolved settings against the classroom budget (lesson layer). */
 #include "lesson/page_budget.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "engine/budget.h"
@@ -24,5 +25,15 @@ bool lesson_page_budget_check(const LessonPage *page, char *buf, size_t size)
     sizes[num++] = 10;         /* at most ten classes */
     int batch = lesson_page_setting(page, "batch") ? (int)lesson_page_int(page, "batch") : 32;
     StepCost cost = budget_mlp_step(sizes, num, batch > 0 ? batch : 1);
-    return budget_fits(&cost, buf, size);
+    int networks = page->scene && page->scene->networks ? page->scene->networks(page) : 1;
+    if (networks <= 1)
+        return budget_fits(&cost, buf, size);
+    cost.bytes *= networks;
+    cost.flops *= networks;
+    char why[400];
+    if (budget_fits(&cost, why, sizeof why))
+        return true;
+    snprintf(buf, size, "the scene '%s' trains %d networks at once, priced together: %s", page->scene->name,
+             networks, why);
+    return false;
 }

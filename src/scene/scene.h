@@ -85,6 +85,10 @@ static inline bool scene_finite(double v, double *out)
 #define SCENE_SCHEMA(name_, help_, settings_, lives_)                                                            \
     { .name = name_, .help = help_, .settings = settings_, .setting_count = SCENE_COUNT(settings_),              \
       .lives = lives_, .live_count = SCENE_COUNT(lives_) }
+/* The same, for a scene that trains networks_(page) networks of the page's shape at once (CatalogScene). */
+#define SCENE_SCHEMA_NETWORKS(name_, help_, settings_, lives_, networks_)                                        \
+    { .name = name_, .help = help_, .settings = settings_, .setting_count = SCENE_COUNT(settings_),              \
+      .lives = lives_, .live_count = SCENE_COUNT(lives_), .networks = networks_ }
 /* The same, with the settings that bound the indices of some live values (CatalogLiveExtent). */
 #define SCENE_SCHEMA_BOUNDED(name_, help_, settings_, lives_, extents_)                                          \
     { .name = name_, .help = help_, .settings = settings_, .setting_count = SCENE_COUNT(settings_),              \

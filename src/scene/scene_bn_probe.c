@@ -369,9 +369,13 @@ static void bnprobe_draw(const void *self, Canvas *canvas, Rect area)
     }
 }
 
+/* Both nets, without and with BN, for the page's budget (CatalogScene.networks). */
+static int bnprobe_networks(const LessonPage *page) { return PROBE_NETS; }
+
 const SceneClass scene_bn_probe = {
-    .schema = SCENE_SCHEMA("bn-probe", "the same network with and without BN, probed for covariate shift or "
-                           "the loss landscape along the gradient", bnprobe_settings, bnprobe_lives),
+    .schema = SCENE_SCHEMA_NETWORKS("bn-probe", "the same network with and without BN, probed for covariate shift or "
+                                    "the loss landscape along the gradient", bnprobe_settings, bnprobe_lives,
+                                    bnprobe_networks),
     .create = bnprobe_create,
     .destroy = bnprobe_destroy,
     .step = bnprobe_step,

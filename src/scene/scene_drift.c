@@ -382,9 +382,17 @@ static void drift_draw(const void *self, Canvas *canvas, Rect area)
     }
 }
 
+/* The net without BN (unless the BN net is shown alone) and the BN net, for the page's budget. */
+static int drift_networks(const LessonPage *page)
+{
+    BnPlacement placement = BN_PLACEMENT_BEFORE;
+    mlp_placement_parse(lesson_page_enum(page, "placement"), &placement);
+    return placement != BN_PLACEMENT_NONE && lesson_page_bool(page, "compare") ? 2 : 1;
+}
+
 const SceneClass scene_drift = {
-    .schema = SCENE_SCHEMA("drift", "a hidden unit's input distribution over training, with and without BN",
-                           drift_settings, drift_lives),
+    .schema = SCENE_SCHEMA_NETWORKS("drift", "a hidden unit's input distribution over training, with and without BN",
+                                    drift_settings, drift_lives, drift_networks),
     .headline = "bn_p50",
     .headline_label = "median input with BN",
     .create = drift_create,

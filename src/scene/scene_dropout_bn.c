@@ -269,9 +269,13 @@ static void db_draw(const void *self, Canvas *canvas, Rect area)
     db_chart(d, canvas, bottom);
 }
 
+/* Dropout before and after BN, for the page's budget (CatalogScene.networks). */
+static int db_networks(const LessonPage *page) { return DB_NETS; }
+
 const SceneClass scene_dropout_bn = {
-    .schema = SCENE_SCHEMA("dropout-bn", "dropout before BN vs after: the running variance a BN layer collects "
-                           "in training against its input's variance in eval mode", db_settings, db_lives),
+    .schema = SCENE_SCHEMA_NETWORKS("dropout-bn", "dropout before BN vs after: the running variance a BN layer "
+                                    "collects in training against its input's variance in eval mode", db_settings,
+                                    db_lives, db_networks),
     .headline = "ratio_before",
     .headline_label = "running var / eval var, dropout before BN",
     .create = db_create,

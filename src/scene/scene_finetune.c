@@ -349,9 +349,13 @@ static void ft_draw(const void *self, Canvas *canvas, Rect area)
                     ROLE_DEFAULT, 0, bottom.w);
 }
 
+/* The pretrained network and its three copies, for the page's budget (CatalogScene.networks). */
+static int ft_networks(const LessonPage *page) { return 1 + FT_NETS; }
+
 const SceneClass scene_finetune = {
-    .schema = SCENE_SCHEMA("finetune", "a pretrained BN network fine-tuned at a tiny batch: BN in training mode, "
-                           "frozen as eval() does, frozen as trainable=False does", ft_settings, ft_lives),
+    .schema = SCENE_SCHEMA_NETWORKS("finetune", "a pretrained BN network fine-tuned at a tiny batch: BN in training "
+                                    "mode, frozen as eval() does, frozen as trainable=False does", ft_settings,
+                                    ft_lives, ft_networks),
     .headline = "acc_training",
     .headline_label = "test accuracy, BN in training mode",
     .create = ft_create,

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/budget.h"
 #include "scene/layout.h"
 #include "scene/lockstep.h"
 #include "scene/scene.h"
@@ -89,24 +88,12 @@ static int sweep_nearest(const LrSweep *s, double lr)
     return best;
 }
 
-/* Whether every net of the sweep together fits one tutor's budget (inputs priced as the parser does:
- * 784 for image sets, 2 otherwise, and ten classes); false with the figures in err. */
-static bool sweep_fits_budget(const LockstepConfig *c, BnError *err)
+/* Each rate trains twice, with and without BN: the budget prices them all (CatalogScene.networks). */
+static int sweep_networks(const LessonPage *page)
 {
-    int sizes[MLP_MAX_SIZES], num = 0;
-    bool images = strcmp(c->dataset, "synth784") == 0 || strncmp(c->dataset, "idx:", 4) == 0;
-    sizes[num++] = images ? 784 : 2;
-    for (int i = 0; i < c->num_hidden && num < MLP_MAX_SIZES - 1; i++)
-        sizes[num++] = (int)c->hidden[i];
-    sizes[num++] = 10;
-    StepCost cost = budget_mlp_step(sizes, num, c->batch > 0 ? c->batch : 1);
-    cost.bytes *= c->nets;
-    cost.flops *= c->nets;
-    char why[400];
-    if (budget_fits(&cost, why, sizeof why))
-        return true;
-    error_set(err, "", "the sweep trains %d networks at once: %s", c->nets, why);
-    return false;
+    const double *rates;
+    int n = lesson_page_list(page, "rates", &rates);
+    return 2 * (n < SWEEP_MAX_RATES ? n : SWEEP_MAX_RATES);
 }
 
 static void *sweep_create(const LessonPage *page, uint64_t seed, BnError *err)
@@ -127,11 +114,6 @@ static void *sweep_create(const LessonPage *page, uint64_t seed, BnError *err)
         }
     }
     c.nets = 2 * s->rates;
-    /* The lesson parser prices one network against the classroom budget; the sweep trains all of them. */
-    if (!sweep_fits_budget(&c, err)) {
-        free(s);
-        return NULL;
-    }
     /* The learner reads accuracies and losses: float steps are enough, at half the cost. */
     c.float_steps = true;
     if (!lockstep_init(&s->ls, &c, err)) {
@@ -453,8 +435,8 @@ static void sweep_draw(const void *self, Canvas *canvas, Rect area)
 }
 
 const SceneClass scene_lr_sweep = {
-    .schema = SCENE_SCHEMA("lr-sweep", "one network with and without BN at a sweep of learning rates",
-                           sweep_settings, sweep_lives),
+    .schema = SCENE_SCHEMA_NETWORKS("lr-sweep", "one network with and without BN at a sweep of learning rates",
+                                    sweep_settings, sweep_lives, sweep_networks),
     .headline = "range_bn",
     .headline_label = "rates at which BN trained",
     .create = sweep_create,

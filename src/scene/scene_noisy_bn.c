@@ -349,9 +349,12 @@ static void noisy_draw(const void *self, Canvas *canvas, Rect area)
     }
 }
 
+/* No BN, BN and noisy BN, for the page's budget (CatalogScene.networks). */
+static int noisy_networks(const LessonPage *page) { return NOISY_NETS; }
+
 const SceneClass scene_noisy_bn = {
-    .schema = SCENE_SCHEMA("noisy-bn", "no BN, BN and noisy BN (random shift and scale after BN) side by side",
-                           noisy_settings, noisy_lives),
+    .schema = SCENE_SCHEMA_NETWORKS("noisy-bn", "no BN, BN and noisy BN (random shift and scale after BN) side by side",
+                                    noisy_settings, noisy_lives, noisy_networks),
     .headline = "acc_noisy",
     .headline_label = "test accuracy, noisy BN",
     .create = noisy_create,

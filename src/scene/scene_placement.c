@@ -290,9 +290,12 @@ static void placement_draw(const void *self, Canvas *canvas, Rect area)
         placement_histograms(p, canvas, hists);
 }
 
+/* BN before and after, and the net without BN with `baseline`, for the page's budget (CatalogScene.networks). */
+static int placement_networks(const LessonPage *page) { return lesson_page_bool(page, "baseline") ? 3 : 2; }
+
 const SceneClass scene_placement = {
-    .schema = SCENE_SCHEMA("placement", "BN before vs after the activation, trained side by side",
-                           placement_settings, placement_lives),
+    .schema = SCENE_SCHEMA_NETWORKS("placement", "BN before vs after the activation, trained side by side",
+                                    placement_settings, placement_lives, placement_networks),
     .headline = "acc_before",
     .headline_label = "test accuracy, BN before",
     .create = placement_create,

@@ -305,9 +305,12 @@ static void real_draw(const void *self, Canvas *canvas, Rect area)
     }
 }
 
+/* Without and with BN, for the page's budget (CatalogScene.networks). */
+static int real_networks(const LessonPage *page) { return 2; }
+
 const SceneClass scene_real_data = {
-    .schema = SCENE_SCHEMA("real-data", "training on real images (Fashion-MNIST) with and without BN",
-                           real_settings, real_lives),
+    .schema = SCENE_SCHEMA_NETWORKS("real-data", "training on real images (Fashion-MNIST) with and without BN",
+                                    real_settings, real_lives, real_networks),
     .headline = "accuracy",
     .headline_label = "test accuracy with BN",
     .min_h = 8,
