@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lesson/discover.h"
+#include "support/lesson_page.h"
 #include "ui/app.h"
 #include "ui/tutor.h"
 #include "view/canvas.h"
@@ -80,20 +81,6 @@ static void draw_into(Kinds *kinds, Tutor *t, int w, int h, const char *what)
     canvas_destroy(c);
 }
 
-static Tutor *open_page(int lesson, int page)
-{
-    TutorConfig config;
-    tutor_config_default(&config);
-    config.lessons_dir = "lessons";
-    config.lesson = lesson;
-    config.page = page;
-    config.use_progress = false;
-    BnError err = { 0 };
-    Tutor *t = tutor_create(&config, &err);
-    cr_assert_not_null(t, "lesson %d page %d: %s: %s", lesson, page, err.where, err.message);
-    return t;
-}
-
 /* Every kind of cell the shipped lessons draw: each page before and after some steps, at 80x24 and at
  * 200x60 (where the projector figure shows), plus the help, menu and too-small screens. */
 static void collect_all(Kinds *kinds)
@@ -106,7 +93,7 @@ static void collect_all(Kinds *kinds)
         if (lesson_is_broken(l))
             continue;
         for (int p = 1; p <= l->page_count; p++) {
-            Tutor *t = open_page(l->number, p);
+            Tutor *t = lesson_page_open(l->number, p);
             char what[64];
             snprintf(what, sizeof what, "lesson %d page %d", l->number, p);
             draw_into(kinds, t, 80, 24, what);
@@ -117,7 +104,7 @@ static void collect_all(Kinds *kinds)
             tutor_destroy(t);
         }
     }
-    Tutor *t = open_page(set->lessons[0]->number, 1);
+    Tutor *t = lesson_page_open(set->lessons[0]->number, 1);
     draw_into(kinds, t, 40, 12, "the too-small screen");
     tutor_key(t, '?');
     draw_into(kinds, t, 80, 24, "the help screen");

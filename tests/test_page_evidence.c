@@ -7,33 +7,10 @@
 #include <string.h>
 
 #include "lesson/discover.h"
+#include "support/lesson_page.h"
 #include "ui/app.h"
 #include "ui/tutor.h"
 #include "view/canvas.h"
-
-static char *render(Tutor *t, int w, int h)
-{
-    Canvas *c = canvas_create(w, h, RASTER_BRAILLE, true);
-    AppScreen s = tutor_screen(t);
-    app_render_frame(&s, c, NULL);
-    char *text = canvas_dump(c, false);
-    canvas_destroy(c);
-    return text;
-}
-
-static Tutor *open_page(const Lesson *lesson, int page)
-{
-    TutorConfig config;
-    tutor_config_default(&config);
-    config.lessons_dir = "lessons";
-    config.lesson = lesson->number;
-    config.page = page + 1;
-    config.use_progress = false;
-    BnError err = { 0 };
-    Tutor *t = tutor_create(&config, &err);
-    cr_assert_not_null(t, "lesson %d page %d: %s: %s", lesson->number, page + 1, err.where, err.message);
-    return t;
-}
 
 /* Whether the screen names key K for the learner: a footer hint "K label", or "press K" anywhere. */
 static bool names_key(const char *screen, int key)
@@ -52,9 +29,9 @@ static bool names_key(const char *screen, int key)
 /* One declaration on one page: 0 when it holds, else 1 (after saying why with the screen). */
 static int check_shows(const Lesson *lesson, int page, const LessonShows *shows)
 {
-    Tutor *t = open_page(lesson, page);
+    Tutor *t = lesson_page_open(lesson->number, page + 1);
     tutor_steps(t, shows->steps);
-    char *screen = render(t, 80, 24);
+    char *screen = lesson_page_render(t, 80, 24, true);
     int failed = 0;
     if (!strstr(screen, shows->text)) {
         if (!shows->key) {
@@ -68,7 +45,7 @@ static int check_shows(const Lesson *lesson, int page, const LessonShows *shows)
             failed = 1;
         } else {
             tutor_key(t, shows->key);
-            char *after = render(t, 80, 24);
+            char *after = lesson_page_render(t, 80, 24, true);
             if (!strstr(after, shows->text)) {
                 cr_expect_fail("%s:%d: lesson %d page %d at 80x24: %c does not bring \"%s\" into view:\n%s",
                                lesson->path, shows->line, lesson->number, page + 1, shows->key, shows->text, after);
@@ -110,8 +87,8 @@ Test(page_evidence, a_declared_key_leads_the_footer_and_counts_as_named_there)
     cr_assert_not_null(set);
     const Lesson *lesson = lesson_set_find(set, 6);
     cr_assert_not_null(lesson);
-    Tutor *t = open_page(lesson, 1);
-    char *screen = render(t, 80, 24);
+    Tutor *t = lesson_page_open(lesson->number, 2);
+    char *screen = lesson_page_render(t, 80, 24, true);
     cr_assert(strstr(screen, "a/b/c answer v inputs/check"), "the declared key leads the footer:\n%s", screen);
     cr_assert(names_key(screen, 'v'), "the footer names v:\n%s", screen);
     cr_assert(!names_key(screen, 'Q'), "nothing names Q:\n%s", screen);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lesson/discover.h"
+#include "support/lesson_page.h"
 #include "ui/app.h"
 #include "ui/checkpoint.h"
 #include "ui/tutor.h"
@@ -15,16 +16,6 @@
 #include "view/text.h"
 
 enum { ROWS_MAX = 128 };
-
-static char *render(Tutor *t, int w, int h, bool unicode)
-{
-    Canvas *c = canvas_create(w, h, unicode ? RASTER_BRAILLE : RASTER_ASCII, unicode);
-    AppScreen s = tutor_screen(t);
-    app_render_frame(&s, c, NULL);
-    char *text = canvas_dump(c, false);
-    canvas_destroy(c);
-    return text;
-}
 
 /* Splits a dump into its rows, trailing blanks dropped (the rows point into the dump, which it edits). */
 static int split_rows(char *dump, char **rows)
@@ -89,7 +80,7 @@ static int expect_lines(Tutor *t, const Where *at, const char *markup, const cha
     PageLayout L;
     tutor_layout(t, at->w, at->h, at->unicode, &L);
     cr_assert_gt(L.prose.w, 0, "lesson %d page %d has no text column at %dx%d", at->lesson, at->page, at->w, at->h);
-    char *dump = render(t, at->w, at->h, at->unicode), *screen_copy = strdup(dump);
+    char *dump = lesson_page_render(t, at->w, at->h, at->unicode), *screen_copy = strdup(dump);
     char *rows[ROWS_MAX], *want[ROWS_MAX], *wdump;
     int n = split_rows(dump, rows);
     int lines = wrapped_rows(markup, L.prose.w, at->unicode, &wdump, want);
@@ -114,7 +105,7 @@ static int expect_lines(Tutor *t, const Where *at, const char *markup, const cha
 static void expect_verdict(Tutor *t, const Where *at, const char *question_markup)
 {
     int next = expect_lines(t, at, question_markup, "the answered question");
-    char *dump = render(t, at->w, at->h, at->unicode), *copy = strdup(dump);
+    char *dump = lesson_page_render(t, at->w, at->h, at->unicode), *copy = strdup(dump);
     char *rows[ROWS_MAX];
     int n = split_rows(dump, rows);
     const char *row = next >= 0 && next < n ? rows[next] : "";

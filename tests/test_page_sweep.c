@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "lesson/discover.h"
+#include "support/lesson_page.h"
 #include "support/numbering.h"
 #include "ui/app.h"
 #include "ui/tutor.h"
@@ -34,16 +35,6 @@ static const char *find_placeholder(const char *text)
     return p ? p : strstr(text, "(scene '");
 }
 
-static char *render(Tutor *t, int w, int h, bool unicode)
-{
-    Canvas *c = canvas_create(w, h, unicode ? RASTER_BRAILLE : RASTER_ASCII, unicode);
-    AppScreen s = tutor_screen(t);
-    app_render_frame(&s, c, NULL);
-    char *text = canvas_dump(c, false);
-    canvas_destroy(c);
-    return text;
-}
-
 static void line_around(const char *text, const char *at, char *out, size_t size)
 {
     const char *a = at, *b = at;
@@ -59,7 +50,7 @@ static void check_frames(Tutor *t, int lesson, int page, long steps)
     static const int sizes[][2] = { { 80, 24 }, { 60, 20 }, { 200, 60 } };
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
         for (int unicode = 0; unicode < 2; unicode++) {
-            char *dump = render(t, sizes[s][0], sizes[s][1], unicode);
+            char *dump = lesson_page_render(t, sizes[s][0], sizes[s][1], unicode);
             const char *bad = find_bad_number(dump);
             const char *hole = find_placeholder(dump);
             const char *zero = numbering_find_zero(dump);

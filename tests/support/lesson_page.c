@@ -18,7 +18,7 @@ Tutor *lesson_page_open(int lesson, int page)
     config.use_progress = false;
     BnError err = { 0 };
     Tutor *t = tutor_create(&config, &err);
-    cr_assert_not_null(t, "tutor_create failed: %s: %s", err.where, err.message);
+    cr_assert_not_null(t, "lesson %d page %d: %s: %s", lesson, page, err.where, err.message);
     return t;
 }
 
@@ -40,11 +40,9 @@ const char *lesson_page_below_title(const char *frame)
 
 const Lesson *lesson_page_lesson(const LessonSet *set, int number)
 {
-    for (int i = 0; i < set->count; i++)
-        if (set->lessons[i]->number == number)
-            return set->lessons[i];
-    cr_assert_fail("no lesson %d under lessons/", number);
-    return NULL;
+    const Lesson *lesson = lesson_set_find(set, number);
+    cr_assert_not_null(lesson, "no lesson %d under lessons/", number);
+    return lesson;
 }
 
 int lesson_page_find(const Lesson *lesson, const char *title)
