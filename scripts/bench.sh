@@ -7,7 +7,8 @@ set -u
 dir=${1:?usage: scripts/bench.sh BUILDDIR (e.g. build/rel)}
 here=$(dirname "$0")
 results=$(mktemp)
-trap 'rm -f "$results"' EXIT INT TERM
+train_stats=$(mktemp)
+trap 'rm -f "$results" "$train_stats"' EXIT INT TERM
 
 rounds=${BENCH_ROUNDS:-3}
 status=0
@@ -17,22 +18,30 @@ bin=$(cd "$dir" && pwd)/bntutor
 # CPU microseconds per step of a whole `bntutor train` run (startup, data, steps, evaluation, CSV) of
 # STEPS steps: user + system time from GNU time, or wall time without it. It is compared with the bare
 # step's median CPU time (not its wall time, which waiting for a busy core inflates).
+# The run also writes its own step times to $train_stats (BNTUTOR_TRAIN_STATS), which inside_ratio reads.
 # Usage: train_us_per_step STEPS ARGS...
 train_us_per_step() {
     steps=$1
     shift
+    : >"$train_stats"
     if [ -x /usr/bin/time ]; then
-        cpu=$(/usr/bin/time -f '%U %S' "$bin" train --steps="$steps" --csv=/dev/null "$@" 2>&1 >/dev/null)
+        cpu=$(BNTUTOR_TRAIN_STATS=$train_stats /usr/bin/time -f '%U %S' "$bin" train --steps="$steps" --csv=/dev/null "$@" 2>&1 >/dev/null)
         case $cpu in
             *'non-zero status'*|*bntutor:*) echo "bntutor: bench: bntutor train $*: $cpu" >&2; return 1 ;;
         esac
         echo "$cpu" | tail -n 1 | awk -v n="$steps" '{ printf "%.1f\n", ($1 + $2) * 1e6 / n }'
     else
         t0=$(date +%s%N)
-        "$bin" train --steps="$steps" --csv=/dev/null "$@" >/dev/null || return 1
+        BNTUTOR_TRAIN_STATS=$train_stats "$bin" train --steps="$steps" --csv=/dev/null "$@" >/dev/null || return 1
         t1=$(date +%s%N)
         awk -v a="$t0" -v b="$t1" -v n="$steps" 'BEGIN { printf "%.1f\n", (b - a) / 1e3 / n }'
     fi
+}
+
+# The last run's whole CPU time against its own median step times its steps, both timed inside that one
+# run (so a load that changes between the benchmark's processes cannot tilt it); empty when not recorded.
+inside_ratio() {
+    awk '$1 == "steps" && $4 > 0 { printf "%.3f %.1f\n", $8 / ($4 * $2), $4 }' "$train_stats" | tail -n 1
 }
 
 # The median of the second column of the lines of FILE that start with KEY, and the list of all.
@@ -210,6 +219,11 @@ bench_conv_vs_torch() {
             echo "  bntutor train --net=conv --batch=32: $whole us of CPU per step, ${whole_ratio}x the bare float step's $ours_float_cpu"
             echo "whole $whole_ratio $whole $ours_float_cpu" >>"$conv_ratios"
         fi
+        inside=$(inside_ratio)
+        if [ -n "$inside" ]; then
+            echo "  the same run against its own median step (${inside#* } us of CPU): ${inside% *}x"
+            echo "inside ${inside% *}" >>"$conv_ratios"
+        fi
         cat "$conv_round" >>"$results"
         rm -f "$conv_round"
         cr=$((cr + 1))
@@ -217,6 +231,7 @@ bench_conv_vs_torch() {
     echo "== the conv net's float step"
     echo "conv step: GFLOP/s median $(median_of "$conv_ratios" gflops); the core's measured peak for this kernel: median $(median_of "$conv_ratios" peak)"
     echo "conv net: whole train run / bare float step, per step: median $(median_of "$conv_ratios" whole) (target <= 1.3)"
+    echo "conv net: whole train run / its own median step, timed inside the run: median $(median_of "$conv_ratios" inside)"
     if [ -z "$cpy" ]; then
         echo "== torch_conv_step: torch is not available (tried python3, /usr/bin/python3); no ratio"
     else
@@ -309,7 +324,7 @@ done
 # The machine's load drifts, so the two sides take turns: each round times bntutor then PyTorch, and the
 # ratio is taken per round, then its median over the rounds.
 ratios=$(mktemp)
-trap 'rm -f "$results" "$ratios"' EXIT INT TERM
+trap 'rm -f "$results" "$ratios" "$train_stats"' EXIT INT TERM
 r=1
 while [ "$r" -le "$rounds" ]; do
     echo "== bench_train (round $r of $rounds)"
@@ -332,6 +347,11 @@ while [ "$r" -le "$rounds" ]; do
         echo "  bntutor train --net=paper --bn=before --batch=60: $whole us of CPU per step, ${whole_ratio}x the bare float step's $ours_cpu"
         echo "whole $whole_ratio $whole $ours_cpu" >>"$ratios"
     fi
+    inside=$(inside_ratio)
+    if [ -n "$inside" ]; then
+        echo "  the same run against its own median step (${inside#* } us of CPU): ${inside% *}x"
+        echo "inside ${inside% *}" >>"$ratios"
+    fi
     for kind in float64 float32; do
         theirs=$(sed -n "s/^RESULT torch_step_${kind}_us //p" "$round")
         [ -n "$ours" ] && [ -n "$theirs" ] && awk -v t="$theirs" -v o="$ours" -v k="$kind" \
@@ -346,6 +366,7 @@ done
 echo "== the paper network's float step"
 echo "paper step: GFLOP/s median $(median_of "$ratios" gflops); the core's measured peak for this kernel: median $(median_of "$ratios" peak)"
 echo "paper network: whole train run / bare float step, per step: median $(median_of "$ratios" whole) (target <= 1.3)"
+echo "paper network: whole train run / its own median step, timed inside the run: median $(median_of "$ratios" inside)"
 if [ -z "$py" ]; then
     echo "== torch_step: torch is not available (tried python3, /usr/bin/python3); no ratio"
     exit "$status"

@@ -709,3 +709,28 @@ Test(cmd_train, bad_uses_of_the_scale_options_are_usage_errors)
         cr_assert_not_null(strstr(run.out, words[i]), "help lacks %s", words[i]);
     train_run_free(&run);
 }
+
+Test(cmd_train, train_stats_gives_the_steps_median_and_whole_cpu_time_without_changing_the_csv)
+{
+    TrainRun plain = train_run("--dataset=synth784 --hidden=32 --bn=before --steps=40 --every=20 --batch=30");
+    cr_assert_eq(plain.status, 0, "exit %d, stderr: %s", plain.status, plain.err);
+    char path[128];
+    snprintf(path, sizeof path, "%s/stats", train_run_scratch);
+    setenv("BNTUTOR_TRAIN_STATS", path, 1);
+    TrainRun timed = train_run("--dataset=synth784 --hidden=32 --bn=before --steps=40 --every=20 --batch=30");
+    unsetenv("BNTUTOR_TRAIN_STATS");
+    cr_assert_eq(timed.status, 0, "exit %d, stderr: %s", timed.status, timed.err);
+    cr_assert_str_eq(timed.out, plain.out, "timing the steps changed the rows");
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "no %s", path);
+    long steps = 0;
+    double median = -1.0, steps_us = -1.0, run_us = -1.0;
+    int got = fscanf(f, "steps %ld step_median_us %lf steps_us %lf run_us %lf", &steps, &median, &steps_us, &run_us);
+    fclose(f);
+    cr_assert_eq(got, 4, "the stats line did not parse");
+    cr_assert_eq(steps, 40);
+    cr_assert(median > 0.0 && steps_us >= median * 20, "median %g of 40 steps summing to %g", median, steps_us);
+    cr_assert(run_us >= steps_us, "the run's CPU time %g is below its steps' %g", run_us, steps_us);
+    train_run_free(&plain);
+    train_run_free(&timed);
+}

@@ -312,6 +312,31 @@ Test(lesson_files, check_warns_about_a_shows_key_that_does_nothing_on_its_page)
     free(dir);
 }
 
+/* A scene may hide a key that does nothing in the view its settings choose (bn-probe offers v only on
+ * its landscape page): on a page where it is hidden, a 'shows ... or key v' points at nothing. */
+Test(lesson_files, check_warns_about_a_shows_key_the_scene_hides_on_its_page)
+{
+    char *dir = temp_dir();
+    char path[512];
+    snprintf(path, sizeof path, "%s/hidden.lesson", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("lesson 6\ntitle Hidden\npage Landscape\nscene bn-probe\n  measure = landscape\n"
+          "shows \"beta\" or key v\npage Shift\nscene bn-probe\n  measure = ics\nshows \"cos\" or key v\n", f);
+    fclose(f);
+    char args[1024], *out, *err;
+    snprintf(args, sizeof args, "check %s", path);
+    cr_assert_eq(run(dir, args, &out, &err), 0, "a warning is not an error: %s", err);
+    cr_assert_null(strstr(err, ":6: warning"), "v turns the landscape's measures: %s", err);
+    cr_assert(strstr(err, "hidden.lesson:10: warning: shows \"cos\" or key v: v does nothing on this page "
+                          "(its keys: z zooms the scene)"), "the ics page hides v: %s", err);
+    cr_assert(strstr(out, "hidden.lesson: ok (2 pages)"), "%s", out);
+    free(out);
+    free(err);
+    remove_tree(dir);
+    free(dir);
+}
+
 Test(lesson_files, list_shows_numbers_titles_pages_progress_and_broken_lessons)
 {
     char *dir = temp_dir();

@@ -156,6 +156,39 @@ Test(scene_residual_norm, frames_match_their_goldens)
     lesson_destroy(l);
 }
 
+/* At 80x24 lesson 18's page gives the scene 80x13: the bars' scale must still read, with a labelled tick
+ * above 0 on the pre-norm half (a fixed 0..max range used to leave it only its 0). */
+Test(scene_residual_norm, the_bars_scale_has_a_labelled_tick_above_zero_at_80x13)
+{
+    Lesson *l;
+    Scene *s = sg_make(&l, "scene residual-norm\n steps = 400\n", 1);
+    scene_step(s, 10);
+    for (int unicode = 0; unicode < 2; unicode++) {
+        char *frame = sg_render(s, 80, 13, unicode);
+        const char *tick = unicode ? "\xE2\x94\xA4" : "+";      /* ┤ */
+        int labels = 0, above_zero = 0;
+        for (const char *at = frame; *at;) {
+            char line[1024];
+            size_t len = strcspn(at, "\n");
+            snprintf(line, sizeof line, "%.*s", (int)(len < sizeof line ? len : sizeof line - 1), at);
+            at += len + (at[len] == '\n');
+            if (strstr(line, unicode ? "\xE2\x94\x9C\xE2\x94\x80" : "+-"))    /* ├─ */
+                break;                              /* the axis line between the halves */
+            size_t n = strspn(line, " .0123456789");
+            if (n > strspn(line, " ") && strncmp(line + n, tick, strlen(tick)) == 0) {
+                labels++;
+                above_zero += atof(line) > 0;
+            }
+        }
+        cr_expect_geq(labels, 2, "%s: the pre-norm half labels %d ticks:\n%s", unicode ? "unicode" : "ascii", labels,
+                      frame);
+        cr_expect_geq(above_zero, 1, "%s: no labelled tick above 0:\n%s", unicode ? "unicode" : "ascii", frame);
+        free(frame);
+    }
+    scene_destroy(s);
+    lesson_destroy(l);
+}
+
 Test(scene_residual_norm, draws_stay_inside_their_area)
 {
     Lesson *l;

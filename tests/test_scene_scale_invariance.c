@@ -118,6 +118,28 @@ Test(scene_scale_invariance, the_scale_keys_step_c_by_a_quarter_within_its_range
     lesson_destroy(l);
 }
 
+/* The decay view's two charts at 80x13 (its place on an 80x24 page) end each line in its name; on an
+ * ASCII screen "lambda=0.01" is 11 columns and used to be cut to "lambda=0~". */
+Test(scene_scale_invariance, the_decay_charts_end_labels_are_whole_names_at_80x13)
+{
+    Lesson *l;
+    Scene *s = sg_make(&l, DECAY, 1);
+    scene_step(s, 200);
+    for (int unicode = 0; unicode < 2; unicode++) {
+        char *frame = sg_render(s, 80, 13, unicode);
+        const char *name = unicode ? "\xCE\xBB=0.01" : "lambda=0.01";      /* λ=0.01 */
+        int seen = 0;
+        for (const char *at = strstr(frame, name); at; at = strstr(at + 1, name))
+            seen++;
+        /* Each chart has it in its legend and at the end of its line. */
+        cr_expect_geq(seen, 4, "%s: \"%s\" shows %d times:\n%s", unicode ? "unicode" : "ascii", name, seen, frame);
+        cr_expect_null(strstr(frame, unicode ? "=0\xE2\x80\xA6" : "=0~"), "a cut end label:\n%s", frame);
+        free(frame);
+    }
+    scene_destroy(s);
+    lesson_destroy(l);
+}
+
 Test(scene_scale_invariance, without_decay_w_grows_at_every_step_and_decay_changes_only_its_own_net)
 {
     Lesson *l, *lz;

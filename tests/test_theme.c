@@ -82,6 +82,42 @@ Test(theme, every_shipped_theme_loads_and_keeps_series_one_and_two_apart_beyond_
     }
 }
 
+/* Four series on one chart must look four ways in every palette a colour terminal may use: the colours a
+ * series cell is drawn in (on the terminal's own black or white, where a theme keeps them) plus its
+ * attributes, pairwise different. An 8-colour light terminal has only black, red and blue that read on
+ * its white; series 3 and 4 were both black there. */
+Test(theme, the_four_series_look_different_in_every_shipped_theme_and_palette)
+{
+    static const char *names[3] = {"dark", "light", "contrast"};
+    static const char *const dirs[] = {"assets/themes", NULL};
+    static const struct { ThemePalette palette; const char *name; } palettes[] = {
+        { THEME_PALETTE_256, "256 colours" }, { THEME_PALETTE_16, "16 colours" }, { THEME_PALETTE_8, "8 colours" },
+    };
+    static const uint32_t terminal_fg[2] = { 0xffffff, 0x000000 }, terminal_bg[2] = { 0x000000, 0xffffff };
+    for (int i = 0; i < 4; i++) {
+        Theme t;
+        BnError err = {0};
+        if (i < 3)
+            cr_assert(theme_find(&t, names[i], dirs, &err), "%s: %s: %s", names[i], err.where, err.message);
+        else
+            theme_default(&t);
+        for (size_t p = 0; p < sizeof palettes / sizeof palettes[0]; p++)
+            for (int term = 0; term < 2; term++) {
+                uint32_t fg[4], bg[4];
+                for (int s = 0; s < 4; s++)
+                    theme_cell_rgb(&t, palettes[p].palette, (ColorRole)(ROLE_SERIES1 + s), 0, terminal_fg[term],
+                                   terminal_bg[term], &fg[s], &bg[s]);
+                for (int a = 0; a < 4; a++)
+                    for (int b = a + 1; b < 4; b++)
+                        cr_expect(fg[a] != fg[b] || bg[a] != bg[b]
+                                      || t.roles[ROLE_SERIES1 + a].attr != t.roles[ROLE_SERIES1 + b].attr,
+                                  "theme %s, %s, %s terminal: series%d and series%d are both #%06x on #%06x "
+                                  "with the same attributes", t.name, palettes[p].name, term ? "white" : "black",
+                                  a + 1, b + 1, (unsigned)fg[a], (unsigned)bg[a]);
+            }
+    }
+}
+
 Test(theme, a_complete_file_parses_colors_and_attributes)
 {
     const char *path = temp_theme(good_body);

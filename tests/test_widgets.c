@@ -825,6 +825,31 @@ Test(widgets, two_converging_lines_carry_their_names_at_their_ends_so_they_diffe
     }
 }
 
+/* A name's closing note in brackets ("no BN (diverged at step 5)") is the legend's: the line ends in
+ * the name alone, whole, not in a cut "no BN (d~". */
+Test(widgets, an_end_label_leaves_the_names_note_in_brackets_to_the_legend)
+{
+    enum { N = 30 };
+    static double up[N], down[N];
+    for (int i = 0; i < N; i++) {
+        up[i] = i;
+        down[i] = N - i;
+    }
+    LineSeries s[2] = {{NULL, up, N, "no BN (diverged at step 5)"}, {NULL, down, N, "BN"}};
+    LineChartSpec spec = {s, 2, NULL, {.label = "step"}, {0}, true};
+    for (int ascii = 0; ascii < 2; ascii++) {
+        Canvas *c = canvas_create(70, 12, ascii ? RASTER_ASCII : RASTER_BRAILLE, !ascii);
+        linechart_draw(c, rect_make(0, 0, 70, 12), &spec);
+        char *d = canvas_dump(c, false);
+        const char *legend = strstr(d, "no BN (diverged at step 5)");
+        cr_assert_not_null(legend, "the legend keeps the whole name:\n%s", d);
+        cr_expect_not_null(strstr(legend + 1, "no BN"), "the line ends in its name:\n%s", d);
+        cr_expect_null(strstr(legend + 1, "no BN ("), "without the note:\n%s", d);
+        free(d);
+        canvas_destroy(c);
+    }
+}
+
 Test(widgets, a_single_line_or_a_chart_without_legend_gets_no_end_label)
 {
     enum { N = 30 };

@@ -71,16 +71,42 @@ static int warn_hidden_characters(const char *path)
     return warned;
 }
 
+/* The knob keys a page's scene offers as the page opens (0 when it has no scene). A scene may hide a key
+ * that does nothing in the view its settings choose (key_offered), and only the scene can tell: such a
+ * scene is built once, on seed 1, and asked. When it will not start, every key of its table counts. */
+static int page_knob_keys(const LessonPage *page, SceneKey *keys)
+{
+    const SceneClass *cls = scene_class_find(page->scene->name);
+    if (!cls || strcmp(page->scene->name, "none") == 0)
+        return 0;
+    if (cls->key_offered) {
+        BnError err = { 0 };
+        Scene *scene = scene_create(page, scene_seed_for_page(page, 1), &err);
+        if (scene) {
+            int n = scene_keys(scene, keys);
+            scene_destroy(scene);
+            return n;
+        }
+    }
+    int n = 0;
+    for (int k = 0; k < cls->key_count && n < SCENE_KEYS_MAX; k++)
+        keys[n++] = (SceneKey){ cls->keys[k].key, cls->keys[k].label };
+    return n;
+}
+
 /* Warns about a page's 'shows ... or key K' whose K does nothing on that page: only z (zoom, on a page
- * with a scene) and the scene's own knob keys reveal anything. Returns how many it warned about. */
+ * with a scene) and the knob keys its scene offers there reveal anything. Returns how many it warned about. */
 static int warn_shows_keys(const Lesson *lesson)
 {
     int warned = 0;
     char where[512];
     for (int p = 0; p < lesson->page_count; p++) {
         const LessonPage *page = &lesson->pages[p];
-        const SceneClass *cls = scene_class_find(page->scene->name);
-        bool has_scene = cls && strcmp(page->scene->name, "none") != 0;
+        if (page->show_count == 0)
+            continue;
+        bool has_scene = scene_class_find(page->scene->name) && strcmp(page->scene->name, "none") != 0;
+        SceneKey knobs[SCENE_KEYS_MAX];
+        int knob_count = page_knob_keys(page, knobs);
         for (int i = 0; i < page->show_count; i++) {
             int key = page->shows[i].key;
             if (!key || key == 'z')
@@ -88,9 +114,9 @@ static int warn_shows_keys(const Lesson *lesson)
             bool known = false;
             char keys[160] = "";
             size_t used = 0;
-            for (int k = 0; has_scene && k < cls->key_count; k++) {
-                known = known || scene_key_names(cls->keys[k].key, key);
-                int w = snprintf(keys + used, sizeof keys - used, ", %s", cls->keys[k].key);
+            for (int k = 0; k < knob_count; k++) {
+                known = known || scene_key_names(knobs[k].key, key);
+                int w = snprintf(keys + used, sizeof keys - used, ", %s", knobs[k].key);
                 if (w > 0 && (size_t)w < sizeof keys - used)
                     used += (size_t)w;
             }
@@ -113,8 +139,8 @@ static const char check_usage[] =
     "Checks lesson files. Every problem is printed on stderr as 'bntutor: file:line: message';\n"
     "invisible characters (bidi controls, soft hyphens, tag characters), a live value whose index is\n"
     "out of range for the page's settings (scene:mean[7] with 3 features), a '*' in a formula line\n"
-    "(taken as emphasis) and a 'shows ... or key K' whose key does nothing on its page get a warning\n"
-    "there too, as 'bntutor: file:line: warning: ...';\n"
+    "(taken as emphasis) and a 'shows ... or key K' whose key does nothing on its page (a key its\n"
+    "scene hides there does nothing) get a warning there too, as 'bntutor: file:line: warning: ...';\n"
     "each good file gets 'FILE: ok (N pages)' on stdout. The format is described in lessons/README.md.\n"
     "\n"
     "  --verify         also run every page that states claims, headless, on every seed, and report\n"

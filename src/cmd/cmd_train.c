@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
@@ -729,6 +730,54 @@ static int run_open(const TrainOptions *o, TrainRun *run)
     return 0;
 }
 
+/* BNTUTOR_TRAIN_STATS=FILE (a benchmarking aid, off by default): the CPU time of every step, so that the
+ * run's whole CPU time can be set against its own median step, both measured in the same process under
+ * the same load. */
+enum { STEP_CLOCK_MAX = 1000000 };
+
+typedef struct StepClock {
+    double *step_us;        /* (steps) each step's CPU time, or NULL when not asked for */
+    long count;
+} StepClock;
+
+static double thread_cpu_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Appends "steps N step_median_us M steps_us S run_us R" to the file the variable names; a file that
+ * cannot be written is reported and changes nothing else. */
+static void step_clock_report(StepClock *clock)
+{
+    const char *path = getenv("BNTUTOR_TRAIN_STATS");
+    if (!clock->step_us || clock->count == 0 || !path)
+        return;
+    double total = 0.0;
+    for (long i = 0; i < clock->count; i++)
+        total += clock->step_us[i];
+    qsort(clock->step_us, (size_t)clock->count, sizeof *clock->step_us, compare_doubles);
+    double median = clock->count % 2 ? clock->step_us[clock->count / 2]
+                                     : (clock->step_us[clock->count / 2 - 1] + clock->step_us[clock->count / 2]) / 2;
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    FILE *f = fopen(path, "a");
+    if (!f) {
+        fprintf(stderr, "bntutor: %s: %s\n", path, strerror(errno));
+        return;
+    }
+    fprintf(f, "steps %ld step_median_us %.1f steps_us %.0f run_us %.0f\n", clock->count, median, total,
+            (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3);
+    fclose(f);
+}
+
 /* What the rows sum up between two rows. */
 typedef struct RowSums {
     double loss;            /* sum of the mini-batch losses */
@@ -742,7 +791,8 @@ static int diverged(const TrainOptions *o, long step)
 }
 
 /* One step on the next mini-batch, summed into sums; 0 or the exit status that ends the run. */
-static int run_step(const TrainOptions *o, TrainRun *run, long step, RowSums *sums, double *first_loss)
+static int run_step(const TrainOptions *o, TrainRun *run, long step, RowSums *sums, double *first_loss,
+                    StepClock *clock)
 {
     int batch = (int)o->batch;
     /* The sampler runs one batch ahead: the same batches in the same order, and while this one trains
@@ -768,9 +818,12 @@ static int run_step(const TrainOptions *o, TrainRun *run, long step, RowSums *su
     run->sgd->lr = step <= o->warmup ? o->lr * (double)step / (double)o->warmup : o->lr;
     if (xf && step < o->steps)
         dataset_prefetch_float_rows(run->train, run->idx_next, batch);
+    double started = clock->step_us ? thread_cpu_us() : 0.0;
     bool stepped = run->net->takes_floats
         ? run->net->cls->step_f32(run->net, run->sgd, xf, run->y, batch, &loss, &err)
         : run->net->cls->step(run->net, run->sgd, run->x, run->y, batch, &loss, &err);
+    if (clock->step_us)
+        clock->step_us[clock->count++] = thread_cpu_us() - started;
     if (!stepped) {
         fflush(run->out);
         return isfinite(loss) ? cmd_fail_error(1, &err, "train") : diverged(o, step);
@@ -882,8 +935,15 @@ static int train_run(const TrainOptions *o, TrainRun *run)
     fputc('\n', out);
     RowSums sums = { 0 };
     double first_loss = NAN;
+    StepClock clock = { 0 };
+    if (getenv("BNTUTOR_TRAIN_STATS")) {
+        if (o->steps <= STEP_CLOCK_MAX)
+            clock.step_us = xmalloc(sizeof(double) * (size_t)o->steps);
+        else
+            fprintf(stderr, "bntutor: warning: BNTUTOR_TRAIN_STATS times runs of at most %d steps\n", STEP_CLOCK_MAX);
+    }
     for (long step = 1; step <= o->steps && status == 0; step++) {
-        status = run_step(o, run, step, &sums, &first_loss);
+        status = run_step(o, run, step, &sums, &first_loss, &clock);
         if (status != 0 || (step % o->every != 0 && step != o->steps))
             continue;
         status = run_row(o, run, step, &sums, first_loss);
@@ -895,6 +955,9 @@ static int train_run(const TrainOptions *o, TrainRun *run)
     }
     if (status == 0 && o->save)
         status = run_save(o, run);
+    if (status == 0)
+        step_clock_report(&clock);
+    free(clock.step_us);
     return status;
 }
 

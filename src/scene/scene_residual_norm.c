@@ -461,7 +461,7 @@ static void rn_bars(const ResidualNorm *r, Canvas *canvas, Rect area)
         { values[POST], b, 0.5, b + 0.5, "post-norm", false, 0, 0 },
     };
     HistogramSpec spec = { s, RN_NETS, HIST_MIRROR, false, { .fixed = true, .lo = 0.5, .hi = b + 0.5, .label = "block" },
-                           { .fixed = top > 0, .lo = 0, .hi = top > 0 ? top : 1, .label = NULL } };
+                           { .fixed = false, .label = NULL } };
     histogram_draw(canvas, rect_make(area.x, area.y + 1, area.w, area.h - 1), &spec);
 }
 

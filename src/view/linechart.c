@@ -1,6 +1,8 @@
 /* Line chart widget: several series, a legend, nice ticks, optional log y and a shaded band (view layer). */
 #include <math.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "view/axes.h"
 #include "view/plot.h"
@@ -8,8 +10,9 @@
 #include "view/unicode.h"
 
 enum { BAND_SERIES = 7 };
-/* End labels: at most this many columns of a series' name, and only while the plot keeps this width. */
-enum { END_LABEL_MAX = 9, END_LABEL_MIN_PLOT = 24 };
+/* End labels: at most this many columns of a series' name, fewer when the plot would drop below
+ * END_LABEL_MIN_PLOT columns, and none when that leaves under END_LABEL_MIN_COLS of a longer name. */
+enum { END_LABEL_MAX = 18, END_LABEL_MIN_PLOT = 24, END_LABEL_MIN_COLS = 4, END_LABEL_TEXT_MAX = 64 };
 
 static double at_x(const double *x, int i)
 {
@@ -62,25 +65,35 @@ static void draw_band(Raster *r, const PlotFrame *f, const LineBand *band)
     }
 }
 
-/* Columns the end label of a series takes (0: it gets none). */
-static int end_label_width(const LineSeries *ls)
+/* What a series' end label says: its name without a closing note in brackets, which the legend keeps
+ * ("no BN (diverged at step 5)" ends its line as "no BN"). Returns its width in columns (0: no label). */
+static int end_label_text(const LineSeries *ls, char *buf, int size)
 {
+    buf[0] = '\0';
     if (!ls->name || !ls->name[0] || ls->n <= 0)
         return 0;
-    int w = utf8_width(ls->name);
-    return w > END_LABEL_MAX ? END_LABEL_MAX : w;
+    size_t len = strlen(ls->name);
+    const char *note = strstr(ls->name, " (");
+    if (note && note > ls->name && ls->name[len - 1] == ')')
+        len = (size_t)(note - ls->name);
+    snprintf(buf, (size_t)size, "%.*s", (int)len, ls->name);
+    return utf8_width(buf);
 }
 
-/* Writes the series' name right of its last drawable point, on the nearest row no other label holds
- * there, so lines differ by more than colour (braille draws no dash a viewer can count on). */
-static void draw_end_label(Canvas *canvas, const PlotFrame *f, const LineSeries *ls, ColorRole role, int right,
+/* Writes the series' end label (at most w columns, cut with a mark) right of its last drawable point,
+ * on the nearest row no other label holds there, so lines differ by more than colour (braille draws
+ * no dash a viewer can count on). */
+static void draw_end_label(Canvas *canvas, const PlotFrame *f, const LineSeries *ls, ColorRole role, int w, int right,
                            Rect *placed, int *nplaced)
 {
-    int w = end_label_width(ls);
+    char text[END_LABEL_TEXT_MAX];
+    int natural = end_label_text(ls, text, sizeof text);
+    if (natural < w)
+        w = natural;
     int last = ls->n - 1, dx = 0, dy = 0;
     while (last >= 0 && !to_dot(f, at_x(ls->x, last), ls->y[last], &dx, &dy))
         last--;
-    if (w == 0 || last < 0 || dx < 0 || dy < 0 || dx >= f->plot.w * f->cell_w || dy >= f->plot.h * f->cell_h)
+    if (w <= 0 || last < 0 || dx < 0 || dy < 0 || dx >= f->plot.w * f->cell_w || dy >= f->plot.h * f->cell_h)
         return;
     int x = f->plot.x + dx / f->cell_w + 1, row = f->plot.y + dy / f->cell_h;
     if (x + w > right)
@@ -94,12 +107,12 @@ static void draw_end_label(Canvas *canvas, const PlotFrame *f, const LineSeries 
             free_row = !(placed[i].y == y && x < placed[i].x + placed[i].w + 1 && placed[i].x < x + w + 1);
         if (!free_row)
             continue;
-        if (utf8_width(ls->name) > w) {
+        if (natural > w) {
             /* Cut by columns, marking the cut. */
-            int used = canvas_text(canvas, x, y, ls->name, role, 0, w - 1);
+            int used = canvas_text(canvas, x, y, text, role, 0, w - 1);
             canvas_put(canvas, x + used, y, canvas->unicode ? 0x2026 : '~', role, 0);
         } else {
-            canvas_text(canvas, x, y, ls->name, role, 0, w);
+            canvas_text(canvas, x, y, text, role, 0, w);
         }
         placed[(*nplaced)++] = rect_make(x, y, w, 1);
         return;
@@ -133,14 +146,20 @@ void linechart_draw(Canvas *canvas, Rect area, const LineChartSpec *spec)
         ylo = ylog ? 0.1 : 0, yhi = 1;
     int top = (spec->legend || spec->y.label) ? 1 : 0;
     /* With a legend and two or more named lines, each line also carries its name at its end, in a
-     * gutter right of the plot: the names then tell the lines apart without colour. */
-    int named = 0, gutter = 0;
+     * gutter right of the plot: the names then tell the lines apart without colour. The gutter is as
+     * wide as the longest label, up to END_LABEL_MAX and what leaves the plot END_LABEL_MIN_PLOT. */
+    int named = 0, label_w = 0;
     for (int s = 0; s < ns; s++) {
-        int w = end_label_width(&spec->series[s]);
+        char text[END_LABEL_TEXT_MAX];
+        int w = end_label_text(&spec->series[s], text, sizeof text);
         named += w > 0;
-        gutter = w + 1 > gutter ? w + 1 : gutter;
+        label_w = w > label_w ? w : label_w;
     }
-    bool end_labels = spec->legend && named >= 2 && area.w - gutter >= END_LABEL_MIN_PLOT;
+    int room = area.w - END_LABEL_MIN_PLOT - 1, natural = label_w;
+    label_w = label_w > END_LABEL_MAX ? END_LABEL_MAX : label_w;
+    label_w = label_w > room ? room : label_w;
+    bool end_labels = spec->legend && named >= 2 && label_w >= (natural < END_LABEL_MIN_COLS ? natural : END_LABEL_MIN_COLS);
+    int gutter = label_w + 1;
     Rect plot_area = area;
     if (end_labels)
         plot_area.w -= gutter;
@@ -186,8 +205,8 @@ void linechart_draw(Canvas *canvas, Rect area, const LineChartSpec *spec)
         Rect placed[4];
         int nplaced = 0;
         for (int s = 0; s < ns; s++)
-            draw_end_label(canvas, &f, &spec->series[s], (ColorRole)(ROLE_SERIES1 + s), area.x + area.w, placed,
-                           &nplaced);
+            draw_end_label(canvas, &f, &spec->series[s], (ColorRole)(ROLE_SERIES1 + s), label_w, area.x + area.w,
+                           placed, &nplaced);
     }
     if (spec->legend) {
         const char *names[4] = {NULL, NULL, NULL, NULL};
