@@ -98,3 +98,110 @@ Test(tutor_screens, help_covers_the_screen_it_was_opened_from_and_closes_back_to
     cr_expect_str_eq(tutor_mode(t), "page");
     tutor_destroy(t);
 }
+
+/* The help over lesson `number`'s page `page` (1-based) at w x h: every line it lists can be brought on
+ * screen, the rows below the panel with the key its border names. Frames are collected while Down
+ * scrolls, until it moves no more; each word of every label and every key must show in one of them,
+ * and the list's last entry in the last. Returns the number of pages looked at (0 past the end). */
+static int help_reaches_every_line(int number, int page, int w, int h, bool unicode)
+{
+    TutorConfig config;
+    tutor_config_default(&config);
+    config.lessons_dir = "lessons";
+    config.lesson = number;
+    config.page = page;
+    config.use_progress = false;
+    BnError err = { 0 };
+    Tutor *t = tutor_create(&config, &err);
+    if (!t)
+        return 0;
+    Canvas *c = canvas_create(w, h, unicode ? RASTER_BRAILLE : RASTER_ASCII, unicode);
+    tutor_draw(t, c);
+    tutor_key(t, '?');
+    cr_assert_str_eq(tutor_mode(t), "help");
+    HelpList left = { .n = 0 }, right = { .n = 0 };
+    tutor_help_beneath(t, &left, &right, unicode);
+    size_t cap = 1 << 16, used = 0;
+    char *seen = malloc(cap), *frame = NULL, *last = NULL;
+    seen[0] = '\0';
+    for (int scrolls = 0; scrolls < 4 * HELP_LINES_MAX; scrolls++) {
+        tutor_draw(t, c);
+        frame = canvas_dump(c, false);
+        if (last && strcmp(frame, last) == 0) {
+            free(frame);
+            break;
+        }
+        if (last)
+            cr_expect(unicode ? strstr(last, "\xE2\x86\x93 more (") || strstr(last, "\xE2\x86\x93\xE2\x86\x91 more (")
+                              : strstr(last, "v more (") || strstr(last, "v^ more ("),
+                      "lesson %d page %d at %dx%d: Down scrolled the help, so its border should have said so:\n%s",
+                      number, page, w, h, last);
+        size_t len = strlen(frame);
+        if (used + len + 2 > cap)
+            seen = realloc(seen, cap = 2 * (used + len + 2));
+        memcpy(seen + used, frame, len + 1);
+        used += len;
+        free(last);
+        last = frame;
+        tutor_key(t, BK_DOWN);
+    }
+    cr_assert_str_eq(tutor_mode(t), "help", "Down keeps the help open");
+    const HelpList *lists[2] = { &left, &right };
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < lists[k]->n; i++) {
+            const HelpLine *l = &lists[k]->lines[i];
+            if (l->key)
+                cr_expect(strstr(seen, l->key), "lesson %d page %d at %dx%d%s: key \"%s\" never shows:\n%s", number,
+                          page, w, h, unicode ? "" : " ascii", l->key, last);
+            char words[256];
+            snprintf(words, sizeof words, "%s", l->label);
+            for (char *word = strtok(words, " "); word; word = strtok(NULL, " "))
+                cr_expect(strstr(seen, word), "lesson %d page %d at %dx%d%s: \"%s\" of \"%s\" never shows:\n%s",
+                          number, page, w, h, unicode ? "" : " ascii", word, l->label, last);
+        }
+    const HelpList *final = right.n > 0 ? &right : &left;
+    if (final->n > 0) {
+        const char *label = final->lines[final->n - 1].label, *tail = strrchr(label, ' ');
+        cr_expect(strstr(last, tail ? tail + 1 : label), "lesson %d page %d at %dx%d: the last entry \"%s\" is not "
+                  "in the last frame:\n%s", number, page, w, h, label, last);
+    }
+    free(seen);
+    free(last);
+    canvas_destroy(c);
+    tutor_destroy(t);
+    return 1;
+}
+
+Test(tutor_screens, every_line_of_the_help_can_be_brought_on_screen_at_80x24_and_60x20, .timeout = 300)
+{
+    int pages = 0;
+    for (int number = 0; number <= 18; number++)
+        for (int page = 1; page <= 20; page++) {
+            int n = help_reaches_every_line(number, page, 80, 24, true);
+            if (!n)
+                break;
+            pages += n;
+            help_reaches_every_line(number, page, 80, 24, false);
+            help_reaches_every_line(number, page, 60, 20, true);
+            help_reaches_every_line(number, page, 60, 20, false);
+        }
+    cr_assert_gt(pages, 90, "only %d pages were looked at", pages);
+}
+
+/* At 80x24 the keys of a page with many knobs and an open number question fit without scrolling; the
+ * widest label of all (a retried question's) wraps instead of being cut. */
+Test(tutor_screens, at_80x24_the_help_of_a_busy_page_needs_no_scrolling)
+{
+    Tutor *t = open_lesson(18, 2);
+    Canvas *c = canvas_create(80, 24, RASTER_BRAILLE, true);
+    tutor_draw(t, c);
+    tutor_key(t, '?');
+    tutor_draw(t, c);
+    char *text = canvas_dump(c, false);
+    cr_expect(strstr(text, "token means on/off") && strstr(text, "check it"), "both columns end on screen:\n%s",
+              text);
+    cr_expect_null(strstr(text, "more ("), "no scrolling needed:\n%s", text);
+    free(text);
+    canvas_destroy(c);
+    tutor_destroy(t);
+}

@@ -9,6 +9,7 @@
 #include "cmd/cmd.h"
 #include "cmd/cmd_util.h"
 #include "cmd/train.h"
+#include "engine/stats.h"
 #include "util/alloc.h"
 #include "util/parse.h"
 #include "util/termtext.h"
@@ -747,12 +748,6 @@ static double thread_cpu_us(void)
     return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
 }
 
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Appends "steps N step_median_us M steps_us S run_us R" to the file the variable names; a file that
  * cannot be written is reported and changes nothing else. */
 static void step_clock_report(StepClock *clock)
@@ -763,9 +758,9 @@ static void step_clock_report(StepClock *clock)
     double total = 0.0;
     for (long i = 0; i < clock->count; i++)
         total += clock->step_us[i];
-    qsort(clock->step_us, (size_t)clock->count, sizeof *clock->step_us, compare_doubles);
-    double median = clock->count % 2 ? clock->step_us[clock->count / 2]
-                                     : (clock->step_us[clock->count / 2 - 1] + clock->step_us[clock->count / 2]) / 2;
+    static const double half[1] = { 50.0 };
+    double median;
+    stats_percentiles(&median, clock->step_us, (int)clock->count, half, 1);
     struct timespec t;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
     FILE *f = fopen(path, "a");
