@@ -192,7 +192,7 @@ Test(tutor_screens, every_line_of_the_help_can_be_brought_on_screen_at_80x24_and
  * widest label of all (a retried question's) wraps instead of being cut. */
 Test(tutor_screens, at_80x24_the_help_of_a_busy_page_needs_no_scrolling)
 {
-    Tutor *t = open_lesson(18, 2);
+    Tutor *t = lesson_page_open(18, 2);
     Canvas *c = canvas_create(80, 24, RASTER_BRAILLE, true);
     tutor_draw(t, c);
     tutor_key(t, '?');
