@@ -91,6 +91,119 @@ Test(convnet_float, relu_max_pooling_picks_the_first_largest_and_routes_the_grad
     }
 }
 
+/* im2col's matrix (C_in·9, H·W) of x (C_in, H, W) with zero padding, written plainly. */
+static void plain_im2col(float *cols, const float *x, int c_in, int h, int w)
+{
+    for (int ci = 0; ci < c_in; ci++)
+        for (int di = 0; di < 3; di++)
+            for (int dj = 0; dj < 3; dj++)
+                for (int i = 0; i < h; i++)
+                    for (int j = 0; j < w; j++) {
+                        int si = i + di - 1, sj = j + dj - 1;
+                        bool inside = si >= 0 && si < h && sj >= 0 && sj < w;
+                        cols[((size_t)(ci * 9 + di * 3 + dj) * h + i) * w + j] =
+                            inside ? x[((size_t)ci * h + si) * w + sj] : 0.0f;
+                    }
+}
+
+/* The direct convolution gives kernels_f32_matmul's sums on im2col's matrix bit for bit (the AVX2
+ * kernel), for the conv net's shapes and odd ones (widths that leave partial tiles, one output channel,
+ * channel counts that leave 4-, 2- and 1-channel tiles); the portable kernel declines. */
+Test(convnet_float, the_direct_convolution_equals_im2col_and_the_matrix_product)
+{
+    static const int shapes[][4] = { { 1, 8, 28, 28 }, { 8, 16, 14, 14 }, { 8, 1, 14, 14 }, { 3, 5, 6, 18 },
+                                     { 2, 3, 4, 4 }, { 1, 7, 9, 13 }, { 4, 13, 5, 33 } };    /* c_in, c_out, h, w */
+    Pcg32 rng;
+    pcg32_seed(&rng, 44, 1);
+    for (int v = 0; v < NUM_VARIANTS; v++) {
+        if (!linear_use_kernel(variants[v]))
+            continue;
+        for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+            int c_in = shapes[k][0], c_out = shapes[k][1], h = shapes[k][2], w = shapes[k][3], plane = h * w;
+            float *x = malloc(sizeof(float) * (size_t)c_in * plane), *wt = malloc(sizeof(float) * (size_t)c_out * c_in * 9);
+            float *cols = malloc(sizeof(float) * (size_t)c_in * 9 * plane);
+            float *want = malloc(sizeof(float) * (size_t)c_out * plane), *got = malloc(sizeof(float) * (size_t)c_out * plane);
+            float *scratch = malloc(sizeof(float) * kernels_f32_conv3x3_scratch(c_in, h, w));
+            for (int i = 0; i < c_in * plane; i++)
+                x[i] = (float)pcg32_normal(&rng);
+            for (int i = 0; i < c_out * c_in * 9; i++)
+                wt[i] = (float)pcg32_normal(&rng);
+            plain_im2col(cols, x, c_in, h, w);
+            kernels_f32_matmul(want, plane, wt, c_in * 9, 1, cols, plane, c_out, plane, c_in * 9);
+            for (int i = 0; i < c_out * plane; i++)
+                got[i] = 12345.0f;
+            bool direct = kernels_f32_conv3x3(got, wt, x, c_out, c_in, h, w, scratch);
+            cr_assert_eq(direct, variants[v] == LINEAR_KERNEL_AVX2, "%s: direct %d", linear_kernel_name(variants[v]),
+                         direct);
+            for (int i = 0; i < c_out * plane && direct; i++)
+                cr_assert(memcmp(want + i, got + i, sizeof(float)) == 0,
+                          "%d->%d channels, %dx%d: output %d (channel %d, row %d, column %d): %a, im2col gives %a",
+                          c_in, c_out, h, w, i, i / plane, i % plane / w, i % w, got[i], want[i]);
+            for (int i = 0; i < c_out * plane && !direct; i++)
+                cr_assert_eq(got[i], 12345.0f, "the portable kernel wrote y");
+            free(x), free(wt), free(cols), free(want), free(got), free(scratch);
+        }
+    }
+}
+
+static float *pick_one(void)
+{
+    static float pick;
+    return &pick;
+}
+
+/* The forward-only pooling (no arg, no pick) normalizes one value per window where it can: against the
+ * full kernel, bit for bit, over planes with rising, falling and zero γ, β of −0, non-finite parameters,
+ * and maps holding ties, signed zeros, infinities and NaNs. */
+Test(convnet_float, pooling_without_picks_equals_the_full_kernel_for_any_parameters_and_values)
+{
+    static const float gammas[] = { 1.5f, -0.75f, 0.0f, -0.0f, 1e-30f, INFINITY, NAN };
+    static const float betas[] = { 0.25f, -1.0f, 0.0f, -0.0f, INFINITY };
+    static const float means[] = { 0.0f, -0.0f, 0.5f, -2.0f, INFINITY };
+    static const float rstds[] = { 1.0f, 3.5f, 1e30f };
+    enum { H = 14, W = 14, PLANES = 7 * 5 * 5 * 3 };
+    Pcg32 rng;
+    pcg32_seed(&rng, 31, 2);
+    for (int v = 0; v < NUM_VARIANTS; v++) {
+        if (!linear_use_kernel(variants[v]))
+            continue;
+        float *x = malloc(sizeof(float) * PLANES * H * W), *affine = malloc(sizeof(float) * 4 * PLANES);
+        float *out = malloc(sizeof(float) * PLANES * H * W / 4), *only = malloc(sizeof(float) * PLANES * H * W / 4);
+        float *pick = malloc(sizeof(float) * PLANES * H * W / 4);
+        int32_t *arg = malloc(sizeof(int32_t) * PLANES * H * W / 4);
+        int p = 0;
+        for (int gi = 0; gi < 7; gi++)
+            for (int bi = 0; bi < 5; bi++)
+                for (int mi = 0; mi < 5; mi++)
+                    for (int ri = 0; ri < 3; ri++, p++) {
+                        float *af = affine + 4 * p;
+                        af[0] = means[mi], af[1] = rstds[ri], af[2] = gammas[gi], af[3] = betas[bi];
+                    }
+        tied_values(x, (size_t)PLANES * H * W, &rng);
+        for (int k = 0; k < PLANES * H * W; k++) {
+            uint32_t u = pcg32_bounded(&rng, 100);
+            x[k] = u == 0 ? NAN : u == 1 ? INFINITY : u == 2 ? -INFINITY : u < 40 ? (float)pcg32_normal(&rng) : x[k];
+        }
+        kernels_f32_norm_relu_maxpool(out, arg, pick, x, affine, PLANES, H, W);
+        kernels_f32_norm_relu_maxpool(only, NULL, NULL, x, affine, PLANES, H, W);
+        for (int k = 0; k < PLANES * H * W / 4; k++)
+            cr_assert(memcmp(out + k, only + k, sizeof(float)) == 0,
+                      "%s: window %d of plane %d (mean %g, rstd %g, gamma %g, beta %g): %a alone, %a with picks",
+                      linear_kernel_name(variants[v]), k % (H * W / 4), k / (H * W / 4), affine[4 * (k / (H * W / 4))],
+                      affine[4 * (k / (H * W / 4)) + 1], affine[4 * (k / (H * W / 4)) + 2],
+                      affine[4 * (k / (H * W / 4)) + 3], only[k], out[k]);
+        free(x), free(affine), free(out), free(only), free(pick), free(arg);
+        /* β = −0 and a product that rounds to +0: y = −0 for x = −0 = mean, +0 for the larger x, a tie of y
+         * that the full kernel breaks towards the first. */
+        float tie[4] = { -0.0f, 1e-20f, -5.0f, -5.0f }, tie_af[4] = { 0.0f, 1.0f, 1e-30f, -0.0f }, a, b;
+        int32_t which;
+        kernels_f32_norm_relu_maxpool(&a, &which, pick_one(), tie, tie_af, 1, 2, 2);
+        kernels_f32_norm_relu_maxpool(&b, NULL, NULL, tie, tie_af, 1, 2, 2);
+        cr_assert(memcmp(&a, &b, sizeof a) == 0, "%s: a tie of -0 and +0: %a alone, %a with picks",
+                  linear_kernel_name(variants[v]), b, a);
+    }
+}
+
 Test(convnet_float, the_fused_norm_relu_pooling_and_its_backward_match_a_double_reference_in_every_variant)
 {
     static const int sides[][2] = { { 2, 2 }, { 14, 14 }, { 6, 18 }, { 28, 28 } };
@@ -469,6 +582,12 @@ Test(convnet_float, a_second_pass_in_another_mode_equals_a_fresh_forward_and_nee
         cr_assert_eq(convnet_float_channel_values(again, twin, 1, 2), count);
         cr_assert(memcmp(fresh, again, sizeof(double) * (size_t)count) == 0,
                   "norm %s: the second pass differs from a fresh batch-statistics forward", convnet_norm_name(norm));
+        /* The one-channel pass after an eval forward (the eval forward's plane sums feed its statistics). */
+        cr_assert(convnet_float_forward(twin, x, N, CONVNET_MODE_EVAL, &err), "%s", err.message);
+        memset(again, 0, sizeof again);
+        cr_assert_eq(convnet_float_channel_values_again(again, twin, CONVNET_MODE_BATCH_STATS, 2, &err), count);
+        cr_assert(memcmp(fresh, again, sizeof(double) * (size_t)count) == 0,
+                  "norm %s: the one-channel pass differs from a fresh batch-statistics forward", convnet_norm_name(norm));
         convnet_float_destroy(twin);
         convnet_destroy(net);
     }

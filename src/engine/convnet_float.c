@@ -37,6 +37,11 @@ typedef struct FloatBlock {
     float *rstd;                    /* (sets) of the last batch-statistics forward */
     double *mean, *var;             /* (sets) the same statistics in double, for the running update */
     double *sum_g, *sum_gx;         /* (sets) the backward's sums */
+    /* (N·C_out) Σ of each plane of conv, taken while the plane was in cache by a per-sample forward that a
+     * batch-statistics pass over the same maps may follow (an eval forward with running statistics), so
+     * that pass reads the maps twice rather than three times; valid while sums_kept. */
+    double *plane_sum;
+    bool sums_kept;
 } FloatBlock;
 
 struct ConvNetFloat {
@@ -85,8 +90,9 @@ ConvNetFloat *convnet_float_create(ConvNet *net)
         F->dgamma = twin_of(t->grads, net, B->gamma);
         F->beta = twin_of(t->params, net, B->beta);
         F->dbeta = twin_of(t->grads, net, B->beta);
-        size_t c = (size_t)F->k * (size_t)F->plane;
+        size_t c = (size_t)F->k * (size_t)F->plane, pad = kernels_f32_conv3x3_scratch(F->c_in, F->side, F->side);
         cols = cols > c ? cols : c;
+        cols = cols > pad ? cols : pad;     /* cols is also the direct convolution's padded copy */
         if (b > 0)
             dcols = dcols > c ? dcols : c;
         wtmp = wtmp > (size_t)F->c_out * F->k ? wtmp : (size_t)F->c_out * F->k;
@@ -153,7 +159,7 @@ static void reserve(ConvNetFloat *t, int n)
         size_t maps = (size_t)n * F->c_out * F->plane, sets = (size_t)n * F->c_out;
         total += maps * (fused(t) ? 2 : norm ? 5 : 2) + maps / 4 * 3 + sets * 8;
         itotal += maps / 4;
-        dtotal += 4 * sets;
+        dtotal += 5 * sets;
     }
     free(t->acts);
     free(t->iacts);
@@ -195,7 +201,9 @@ static void reserve(ConvNetFloat *t, int n)
         F->var = da + sets;
         F->sum_g = da + 2 * sets;
         F->sum_gx = da + 3 * sets;
-        da += 4 * sets;
+        F->plane_sum = da + 4 * sets;
+        F->sums_kept = false;
+        da += 5 * sets;
     }
     t->input = take(&a, (size_t)n * side * side);
     t->logits = take(&a, (size_t)n * classes);
@@ -274,13 +282,22 @@ static void col2im(float *dx, float *dcols, int c_in, int h, int w)
     }
 }
 
+/* Output channels [c0, c1) of sample s's convolution into y (c1 − c0, H·W): y = W · im2col(x), built
+ * or (the AVX2 kernel) read straight from a padded copy, the same sums either way. */
+static void conv_rows_sample(ConvNetFloat *t, FloatBlock *F, float *y, const float *in, int s, int c0, int c1)
+{
+    const float *x = in + (size_t)s * F->c_in * F->plane, *w = F->w + (size_t)c0 * F->k;
+    if (kernels_f32_conv3x3(y, w, x, c1 - c0, F->c_in, F->side, F->side, t->cols))
+        return;
+    im2col(t->cols, x, F->c_in, F->side, F->side);
+    kernels_f32_matmul(y, F->plane, w, F->k, 1, t->cols, F->plane, c1 - c0, F->plane, F->k);
+}
+
 /* Sample s's convolution: F->conv's planes of s from the block's input in. */
 static void conv_forward_sample(ConvNetFloat *t, FloatBlock *F, const float *in, int s)
 {
-    im2col(t->cols, in + (size_t)s * F->c_in * F->plane, F->c_in, F->side, F->side);
     float *y = F->conv + (size_t)s * F->c_out * F->plane;
-    /* y (C_out, H·W) = W (C_out, C_in·9) · cols */
-    kernels_f32_matmul(y, F->plane, F->w, F->k, 1, t->cols, F->plane, F->c_out, F->plane, F->k);
+    conv_rows_sample(t, F, y, in, s, 0, F->c_out);
     if (F->b)
         for (int co = 0; co < F->c_out; co++)
             for (int p = 0; p < F->plane; p++)
@@ -359,7 +376,8 @@ static void norm_statistics(ConvNetFloat *t, FloatBlock *F, ConvNetBlock *B, int
         double sum = 0.0, sq = 0.0;
         for (int s = r.n0; s < r.n1; s++)
             for (int ch = r.c0; ch < r.c1; ch++)
-                sum += kernels_f32_sum(F->conv + ((size_t)s * c + ch) * plane, plane);
+                sum += F->sums_kept ? F->plane_sum[(size_t)s * c + ch]
+                                    : kernels_f32_sum(F->conv + ((size_t)s * c + ch) * plane, plane);
         /* A method without centring (RMS norm) takes the mean square about 0. */
         double mean = norm_descriptor(method)->no_centering ? 0.0 : sum / size;
         for (int s = r.n0; s < r.n1; s++)
@@ -641,6 +659,8 @@ static bool forward_from(ConvNetFloat *t, const double *x, const float *xf, int 
     reserve(t, n);
     t->batch = n;
     t->mode = mode;
+    for (int b = 0; b < CONVNET_BLOCKS; b++)
+        t->block[b].sums_kept = false;     /* new samples: new maps */
     int side = net->config.side;
     size_t count = (size_t)n * side * side;
     if (xf) {
@@ -687,12 +707,20 @@ static void forward_by_sample(ConvNetFloat *t, int n, ConvNetMode mode, bool kee
     for (int b = 0; b < CONVNET_BLOCKS; b++)
         fused_affine(t, &t->block[b], &net->block[b], n, mode);
     bool picks = mode == CONVNET_MODE_TRAIN;     /* as in fused_forward */
+    /* The first block's maps outlive this forward (convnet_float_reforward keeps them): with running
+     * statistics in use, a batch-statistics pass may follow, whose sums are taken here. */
+    FloatBlock *first = &t->block[0];
+    bool sums = !keep_first_conv && uses_running_stats(t, mode);
     for (int s = 0; s < n; s++) {
         const float *in = t->input;
         for (int b = 0; b < CONVNET_BLOCKS; b++) {
             FloatBlock *F = &t->block[b];
             if (b > 0 || !keep_first_conv)
                 conv_forward_sample(t, F, in, s);
+            if (b == 0 && sums)
+                for (int ch = 0; ch < F->c_out; ch++)
+                    F->plane_sum[(size_t)s * F->c_out + ch] =
+                        kernels_f32_sum(F->conv + ((size_t)s * F->c_out + ch) * F->plane, F->plane);
             size_t planes = (size_t)s * F->c_out, windows = (size_t)F->plane / 4;
             kernels_f32_norm_relu_maxpool(F->out + planes * windows, picks ? F->arg + planes * windows : NULL,
                                           picks ? F->pick + planes * windows : NULL, F->conv + planes * F->plane,
@@ -700,6 +728,7 @@ static void forward_by_sample(ConvNetFloat *t, int n, ConvNetMode mode, bool kee
             in = F->out;
         }
     }
+    first->sums_kept = first->sums_kept || sums;
     kernels_f32_matmul_bt(t->logits, t->block[CONVNET_BLOCKS - 1].out, t->w_fc, t->b_fc, n, net->config.classes,
                           net->features);
 }
@@ -867,10 +896,8 @@ double convnet_float_accuracy(const ConvNetFloat *t, const double *labels)
 static void conv_forward_rows(ConvNetFloat *t, FloatBlock *F, const float *in, int n, int c0, int c1)
 {
     for (int s = 0; s < n; s++) {
-        im2col(t->cols, in + (size_t)s * F->c_in * F->plane, F->c_in, F->side, F->side);
         float *y = F->conv + ((size_t)s * F->c_out + c0) * F->plane;
-        kernels_f32_matmul(y, F->plane, F->w + (size_t)c0 * F->k, F->k, 1, t->cols, F->plane, c1 - c0, F->plane,
-                           F->k);
+        conv_rows_sample(t, F, y, in, s, c0, c1);
         if (F->b)
             for (int co = c0; co < c1; co++)
                 for (int p = 0; p < F->plane; p++)

@@ -599,6 +599,66 @@ static AVX2 void matmul_avx2(float *c, long ldc, const float *a, long a_row, lon
     }
 }
 
+/* ---------- 3×3 convolution with zero padding, straight from a padded copy of the input ---------- */
+
+/* R output channels by 16 columns of one output row: the products of matmul_avx2 on im2col's matrix,
+ * one fused multiply-add per tap in the same order (input channel, tap row, tap column), from +0, the
+ * padding's zeros included; im2col's row of a tap is the padded plane read at the tap's offset. */
+#define CONV_TILE(R)                                                                                       \
+    static AVX2_INLINE void conv_tile_##R(float *y, long ldy, const float *w, int k, const float *pad,       \
+                                          long pw, long pplane, int c_in, int valid)                       \
+    {                                                                                                      \
+        __m256 acc[R][2];                                                                                  \
+        _Pragma("GCC unroll 6") for (int r = 0; r < R; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();   \
+        for (int ci = 0; ci < c_in; ci++)                                                                  \
+            for (int di = 0; di < 3; di++)                                                                 \
+                _Pragma("GCC unroll 3") for (int dj = 0; dj < 3; dj++) {                                   \
+                    const float *src = pad + ci * pplane + di * pw + dj;                                   \
+                    __m256 b0 = _mm256_loadu_ps(src), b1 = _mm256_loadu_ps(src + 8);                       \
+                    int p = ci * 9 + di * 3 + dj;                                                          \
+                    _Pragma("GCC unroll 6") for (int r = 0; r < R; r++) {                                  \
+                        __m256 a = _mm256_broadcast_ss(w + (long)r * k + p);                               \
+                        acc[r][0] = _mm256_fmadd_ps(a, b0, acc[r][0]);                                     \
+                        acc[r][1] = _mm256_fmadd_ps(a, b1, acc[r][1]);                                     \
+                    }                                                                                      \
+                }                                                                                          \
+        _Pragma("GCC unroll 6") for (int r = 0; r < R; r++) {                                              \
+            store_lanes(y + r * ldy, acc[r][0], valid < 8 ? valid : 8);                                    \
+            store_lanes(y + r * ldy + 8, acc[r][1], valid > 8 ? valid - 8 : 0);                            \
+        }                                                                                                  \
+    }
+
+CONV_TILE(6)
+CONV_TILE(4)
+CONV_TILE(2)
+CONV_TILE(1)
+
+static AVX2 void conv3x3_avx2(float *y, const float *w, const float *x, int c_out, int c_in, int h, int wd,
+                              float *scratch)
+{
+    long pw = wd + 2, pplane = (long)(h + 2) * pw;
+    /* The padded planes, and zeros after them: a row's last tile reads up to 16 columns on. */
+    memset(scratch, 0, sizeof(float) * (size_t)(c_in * pplane + KERNELS_F32_CONV_SLACK));
+    for (int ci = 0; ci < c_in; ci++)
+        for (int i = 0; i < h; i++)
+            memcpy(scratch + ci * pplane + (i + 1) * pw + 1, x + ((long)ci * h + i) * wd, sizeof(float) * (size_t)wd);
+    int k = c_in * 9, plane = h * wd;
+    for (int i = 0; i < h; i++)
+        for (int j = 0; j < wd; j += 16) {
+            const float *pad = scratch + (long)i * pw + j;
+            int valid = wd - j < 16 ? wd - j : 16, co = 0;
+            float *out = y + (long)i * wd + j;
+            for (; co + 6 <= c_out; co += 6)
+                conv_tile_6(out + (long)co * plane, plane, w + (long)co * k, k, pad, pw, pplane, c_in, valid);
+            for (; co + 4 <= c_out; co += 4)
+                conv_tile_4(out + (long)co * plane, plane, w + (long)co * k, k, pad, pw, pplane, c_in, valid);
+            for (; co + 2 <= c_out; co += 2)
+                conv_tile_2(out + (long)co * plane, plane, w + (long)co * k, k, pad, pw, pplane, c_in, valid);
+            for (; co < c_out; co++)
+                conv_tile_1(out + (long)co * plane, plane, w + (long)co * k, k, pad, pw, pplane, c_in, valid);
+        }
+}
+
 /* exp(x) for x ≤ 0 (Cephes' expf: x = n·ln2 + r, a degree-5 polynomial in r, then 2ⁿ from the exponent
  * bits); below −87 it returns 0, where the true value is under float's smallest normal anyway. */
 static AVX2_INLINE __m256 exp_nonpositive(__m256 x)
@@ -923,16 +983,38 @@ static AVX2 void relu_maxpool_backward_avx2(float *dx, const float *dout, const 
     }
 }
 
-/* norm_relu_maxpool_avx2 for out alone (a forward no backward follows): the same windows, values and
- * picks, without the blends and stores of which value and which x̂ won. */
+/* Eight windows of norm_relu_maxpool_avx2's out alone: each value normalized, then the largest. */
+static AVX2_INLINE __m256 norm_relu_pool8(const __m256 v_in[4], __m256 m, __m256 r, __m256 g, __m256 b)
+{
+    __m256 v[4];
+    for (int k = 0; k < 4; k++)
+        v[k] = _mm256_fmadd_ps(g, _mm256_mul_ps(_mm256_sub_ps(v_in[k], m), r), b);
+    __m256 best = v[0];
+    for (int k = 1; k < 4; k++) {
+        __m256 take = _mm256_or_ps(_mm256_cmp_ps(v[k], best, _CMP_GT_OQ),
+                                   _mm256_and_ps(_mm256_cmp_ps(v[k], v[k], _CMP_UNORD_Q),
+                                                 _mm256_cmp_ps(best, best, _CMP_ORD_Q)));
+        best = _mm256_blendv_ps(best, v[k], take);
+    }
+    return _mm256_max_ps(_mm256_setzero_ps(), best);
+}
+
+/* norm_relu_maxpool_avx2 for out alone (a forward no backward follows): the same windows and values.
+ * The normalization y = fma(γ, (x − mean)·rstd, β) is monotonic in x, each rounded step included
+ * (rstd > 0: rising with γ > 0, falling with γ < 0), so the largest y of a window is y of its largest x
+ * (smallest with γ < 0), and ties of x give equal y: one normalization per window instead of four.
+ * Where that could differ — a NaN in the window, γ = 0 or a non-finite parameter (0·∞), β = −0 (a
+ * −0 and a +0 among the y) — the window or plane takes norm_relu_pool8. */
 static AVX2 void norm_relu_maxpool_out_avx2(float *out, const float *x, const float *affine, int planes, int h, int w)
 {
     int oh = h / 2, ow = w / 2;
-    const __m256 zero = _mm256_setzero_ps();
     for (int plane = 0; plane < planes; plane++) {
         const float *in = x + (long)plane * h * w, *af = affine + 4 * plane;
         const __m256 m = _mm256_set1_ps(af[0]), r = _mm256_set1_ps(af[1]), g = _mm256_set1_ps(af[2]),
                      b = _mm256_set1_ps(af[3]);
+        bool monotonic = af[2] != 0.0f && isfinite(af[0]) && isfinite(af[1]) && af[1] > 0.0f && isfinite(af[2]) &&
+                         isfinite(af[3]) && !(af[3] == 0.0f && signbit(af[3]));
+        bool rising = af[2] > 0.0f;
         for (int i = 0; i < oh; i++, out += ow) {
             const float *r0 = in + 2 * i * w, *r1 = r0 + w;
             for (int j = 0; j < ow; j += 8) {
@@ -944,16 +1026,17 @@ static AVX2 void norm_relu_maxpool_out_avx2(float *out, const float *x, const fl
                              &v[1]);
                 deinterleave(_mm256_maskload_ps(r1 + 2 * j, m_lo), _mm256_maskload_ps(r1 + 2 * j + 8, m_hi), &v[2],
                              &v[3]);
-                for (int k = 0; k < 4; k++)
-                    v[k] = _mm256_fmadd_ps(g, _mm256_mul_ps(_mm256_sub_ps(v[k], m), r), b);
-                __m256 best = v[0];
-                for (int k = 1; k < 4; k++) {
-                    __m256 take = _mm256_or_ps(_mm256_cmp_ps(v[k], best, _CMP_GT_OQ),
-                                               _mm256_and_ps(_mm256_cmp_ps(v[k], v[k], _CMP_UNORD_Q),
-                                                             _mm256_cmp_ps(best, best, _CMP_ORD_Q)));
-                    best = _mm256_blendv_ps(best, v[k], take);
+                __m256 nan = _mm256_or_ps(_mm256_cmp_ps(v[0], v[1], _CMP_UNORD_Q), _mm256_cmp_ps(v[2], v[3], _CMP_UNORD_Q));
+                if (!monotonic || _mm256_movemask_ps(nan)) {
+                    store_lanes(out + j, norm_relu_pool8(v, m, r, g, b), windows);
+                    continue;
                 }
-                store_lanes(out + j, _mm256_max_ps(zero, best), windows);
+                /* max_ps(a, b) is a > b ? a : b and min_ps(a, b) a < b ? a : b: the earlier x stays on a tie. */
+                __m256 best = v[0];
+                for (int k = 1; k < 4; k++)
+                    best = rising ? _mm256_max_ps(v[k], best) : _mm256_min_ps(v[k], best);
+                __m256 y = _mm256_fmadd_ps(g, _mm256_mul_ps(_mm256_sub_ps(best, m), r), b);
+                store_lanes(out + j, _mm256_max_ps(_mm256_setzero_ps(), y), windows);
             }
         }
     }
@@ -1231,4 +1314,21 @@ void kernels_f32_pool_grad_sums(double *sum, double *sum_pick, const float *dout
 void kernels_f32_add(float *dst, const float *src, int count)
 {
     DISPATCH(add_avx2(dst, src, count), add_portable(dst, src, count));
+}
+
+size_t kernels_f32_conv3x3_scratch(int c_in, int h, int w)
+{
+    return (size_t)c_in * (size_t)(h + 2) * (size_t)(w + 2) + KERNELS_F32_CONV_SLACK;
+}
+
+bool kernels_f32_conv3x3(float *y, const float *w, const float *x, int c_out, int c_in, int h, int wd, float *scratch)
+{
+#if KERNELS_F32_HAVE_AVX2
+    if (use_avx2()) {
+        conv3x3_avx2(y, w, x, c_out, c_in, h, wd, scratch);
+        return true;
+    }
+#endif
+    (void)y, (void)w, (void)x, (void)c_out, (void)c_in, (void)h, (void)wd, (void)scratch;
+    return false;
 }

@@ -6,6 +6,7 @@
 #define BNTUTOR_ENGINE_KERNELS_F32_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* c (m×n) = a (m×k) · bᵀ + bias, with b (n×k); bias (n) or NULL. All rows contiguous; c overwritten. */
@@ -15,6 +16,15 @@ void kernels_f32_matmul_bt(float *c, const float *a, const float *b, const float
  * stride ldb. With a_row = 1, a_col = m it reads a transposed (k×m) matrix, as dW = dYᵀ·X needs. */
 void kernels_f32_matmul(float *c, long ldc, const float *a, long a_row, long a_col, const float *b, long ldb,
                         int m, int n, int k);
+
+/* A 3×3 convolution with zero padding, straight from a padded copy of the input: y (c_out, h·w) =
+ * W (c_out, c_in·9) · im2col(x), x (c_in, h, w), with scratch holding kernels_f32_conv3x3_scratch
+ * floats. On the AVX2 kernel every output is the very sum kernels_f32_matmul forms from im2col's matrix
+ * (the same multiply-adds in the same order), without building that matrix; the portable kernel has no
+ * such path and returns false, leaving y alone (the caller then takes im2col and kernels_f32_matmul). */
+enum { KERNELS_F32_CONV_SLACK = 32 };
+size_t kernels_f32_conv3x3_scratch(int c_in, int h, int w);
+bool kernels_f32_conv3x3(float *y, const float *w, const float *x, int c_out, int c_in, int h, int wd, float *scratch);
 
 /* y = 1 / (1 + exp(−x)), count values; y may equal x. */
 void kernels_f32_sigmoid(float *y, const float *x, int count);
