@@ -11,7 +11,7 @@
 
 CommandRun command_run(const char *dir, const char *format, ...)
 {
-    char line[4096], cmd[4400], out_path[300], err_path[300];
+    char line[4096], cmd[sizeof line + 2 * 300 + 16], out_path[300], err_path[300];
     va_list args;
     va_start(args, format);
     int len = vsnprintf(line, sizeof line, format, args);
@@ -19,7 +19,8 @@ CommandRun command_run(const char *dir, const char *format, ...)
     cr_assert(len >= 0 && (size_t)len < sizeof line, "command too long: %s", line);
     snprintf(out_path, sizeof out_path, "%s/out", dir);
     snprintf(err_path, sizeof err_path, "%s/err", dir);
-    snprintf(cmd, sizeof cmd, "%s >'%s' 2>'%s'", line, out_path, err_path);
+    int cmd_len = snprintf(cmd, sizeof cmd, "%s >'%s' 2>'%s'", line, out_path, err_path);
+    cr_assert(cmd_len >= 0 && (size_t)cmd_len < sizeof cmd, "command too long: %s", line);
     int raw = system(cmd);
     CommandRun run = { .status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1 };
     run.out = check_read_file(out_path, NULL);
