@@ -8,9 +8,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <sys/wait.h>
 
 #include "support/check.h"
+#include "support/command.h"
 #include "util/csv.h"
 
 /* One row of the catalogue. The command runs in a scratch folder holding the fixture files below, with
@@ -121,32 +121,17 @@ static void teardown(void)
 
 TestSuite(bad_input, .init = setup, .fini = teardown);
 
-typedef struct Run {
-    int status;
-    char *out, *err;
-} Run;
-
-static Run run_case(const BadInput *c, const char *env)
+static CommandRun run_case(const BadInput *c, const char *env)
 {
     const char *bin = getenv("BNTUTOR_BIN");
     cr_assert(bin && *bin, "BNTUTOR_BIN must name the built binary");
-    char in_path[128] = "/dev/null", out_path[128], err_path[128];
+    char in_path[128] = "/dev/null";
     if (c->in) {
         snprintf(in_path, sizeof in_path, "%s/stdin", scratch);
         write_fixture("stdin", c->in, strlen(c->in));
     }
-    snprintf(out_path, sizeof out_path, "%s/stdout", scratch);
-    snprintf(err_path, sizeof err_path, "%s/stderr", scratch);
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "cd '%s' && HOME='%s/home' XDG_STATE_HOME= LC_ALL=C %s '%s' %s <'%s' >'%s' 2>'%s'", scratch,
-             scratch, env ? env : "", bin, c->args, in_path, out_path, err_path);
-    int raw = system(cmd);
-    Run run = { .status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1 };
-    run.out = check_read_file(out_path, NULL);
-    run.err = check_read_file(err_path, NULL);
-    cr_assert(run.out && run.err, "cannot read the output of: %s", cmd);
-    return run;
+    return command_run(scratch, "cd '%s' && HOME='%s/home' XDG_STATE_HOME= LC_ALL=C %s '%s' %s <'%s'", scratch,
+                       scratch, env ? env : "", bin, c->args, in_path);
 }
 
 /* "nan" or "inf" as a word of its own (not inside "inference"): a number that is garbage. */
@@ -170,7 +155,7 @@ static int run_table(const BadInput *table, size_t count, const char *env)
 {
     for (size_t k = 0; k < count; k++) {
         const BadInput *c = &table[k];
-        Run run = run_case(c, env);
+        CommandRun run = run_case(c, env);
         cr_expect_eq(run.status, c->status, "`bntutor %s`: exit %d, expected %d; stderr: %s", c->args,
                      run.status, c->status, run.err);
         /* Under SAN=1 a sanitizer report may exit 1 too, which the status alone would not tell. */
@@ -503,7 +488,7 @@ Test(bad_input, list_warns_about_a_damaged_progress_file_and_goes_on)
         write_fixture("home/.local/state/bntutor/progress", files[k].content, len);
         /* The plain progress file belongs to the lessons bntutor finds by itself. */
         BadInput c = { "list", NULL, 0, files[k].message };
-        Run run = run_case(&c, "env BNTUTOR_LESSONS=lessons");
+        CommandRun run = run_case(&c, "env BNTUTOR_LESSONS=lessons");
         cr_expect_eq(run.status, 0, "progress file %zu: exit %d; stderr: %s", k, run.status, run.err);
         cr_expect_not_null(strstr(run.err, files[k].message), "progress file %zu: stderr should say \"%s\", got: %s",
                            k, files[k].message, run.err);
@@ -525,7 +510,7 @@ Test(bad_input, bn_stops_at_its_row_and_byte_limits_with_a_message)
         memcpy(many + 4 * i, "1.5\n", 4);
     many[rows * 4] = '\0';
     BadInput c = { "bn -", many, 1, "<stdin>:100001: more than 100000 rows: a mini-batch may have at most 100000" };
-    Run run = run_case(&c, NULL);
+    CommandRun run = run_case(&c, NULL);
     cr_expect_eq(run.status, 1, "exit %d; stderr: %s", run.status, run.err);
     cr_expect_not_null(strstr(run.err, c.message), "stderr: %s", run.err);
     free(run.out);
@@ -548,7 +533,7 @@ Test(bad_input, bn_stops_at_its_row_and_byte_limits_with_a_message)
 Test(bad_input, bn_cleans_terminal_controls_and_hidden_characters_from_names_and_cells)
 {
     BadInput c = { "bn -", "a\033]0;PWNED\007,b\xe2\x80\xae\n1,2\n3,4\n", 0, "a\\x1B]0;PWNED\\x07" };
-    Run run = run_case(&c, NULL);
+    CommandRun run = run_case(&c, NULL);
     cr_expect_eq(run.status, 0, "exit %d; stderr: %s", run.status, run.err);
     cr_expect_not_null(strstr(run.out, c.message), "the header name shows escaped: %s", run.out);
     cr_expect_not_null(strstr(run.out, "b<U+202E>"), "%s", run.out);
@@ -568,7 +553,7 @@ Test(bad_input, bn_cleans_terminal_controls_and_hidden_characters_from_names_and
 Test(bad_input, list_without_home_warns_that_progress_is_not_kept)
 {
     BadInput c = { "list --lessons-dir=lessons", NULL, 0, "neither XDG_STATE_HOME nor HOME is set" };
-    Run run = run_case(&c, "env -u HOME");
+    CommandRun run = run_case(&c, "env -u HOME");
     cr_expect_eq(run.status, 0, "exit %d; stderr: %s", run.status, run.err);
     cr_expect_not_null(strstr(run.err, c.message), "stderr: %s", run.err);
     free(run.out);

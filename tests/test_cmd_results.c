@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lesson/progress.h"
 #include "support/check.h"
+#include "support/command.h"
 #include "support/json.h"
 
 static char scratch[64], lessons[128], state[128];
@@ -68,33 +68,12 @@ static void remove_scratch(void)
 
 TestSuite(cmd_results, .init = make_scratch, .fini = remove_scratch);
 
-typedef struct Run {
-    int status;
-    char *out, *err;
-} Run;
-
 /* Runs `bntutor results ARGS` with XDG_STATE_HOME in the scratch folder. */
-static Run run_results(const char *args)
+static CommandRun run_results(const char *args)
 {
     const char *bin = getenv("BNTUTOR_BIN");
     cr_assert_not_null(bin, "BNTUTOR_BIN is not set");
-    char cmd[2048], out_path[128], err_path[128];
-    snprintf(out_path, sizeof out_path, "%s/out", scratch);
-    snprintf(err_path, sizeof err_path, "%s/err", scratch);
-    snprintf(cmd, sizeof cmd, "XDG_STATE_HOME='%s' LC_ALL=C.UTF-8 '%s' results %s >'%s' 2>'%s'", state, bin, args,
-             out_path, err_path);
-    int raw = system(cmd);
-    Run run = { .status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1 };
-    run.out = check_read_file(out_path, NULL);
-    run.err = check_read_file(err_path, NULL);
-    cr_assert(run.out && run.err, "cannot read the captured output of: %s", cmd);
-    return run;
-}
-
-static void run_free(Run *run)
-{
-    free(run->out);
-    free(run->err);
+    return command_run(scratch, "XDG_STATE_HOME='%s' LC_ALL=C.UTF-8 '%s' results %s", state, bin, args);
 }
 
 static char *teacher_progress_path(void)
@@ -131,7 +110,7 @@ Test(cmd_results, the_csv_has_the_documented_columns_and_quotes_what_needs_it)
     answer_some();
     char args[256];
     snprintf(args, sizeof args, "--csv --lessons-dir='%s'", lessons);
-    Run run = run_results(args);
+    CommandRun run = run_results(args);
     cr_assert_eq(run.status, 0, "exit %d: %s", run.status, run.err);
     cr_assert_str_empty(run.err, "%s", run.err);
     char expected[2048];
@@ -143,7 +122,7 @@ Test(cmd_results, the_csv_has_the_documented_columns_and_quotes_what_needs_it)
              "%s,70,\"Means, \"\"averages\"\" and more\",2,1,Yes or no?,,unanswered,,no\n",
              name, name, name);
     cr_assert_str_eq(run.out, expected);
-    run_free(&run);
+    command_run_free(&run);
 }
 
 Test(cmd_results, the_json_is_valid_and_holds_the_same_answers)
@@ -151,7 +130,7 @@ Test(cmd_results, the_json_is_valid_and_holds_the_same_answers)
     answer_some();
     char args[256];
     snprintf(args, sizeof args, "--json --lessons-dir='%s'", lessons);
-    Run run = run_results(args);
+    CommandRun run = run_results(args);
     cr_assert_eq(run.status, 0, "exit %d: %s", run.status, run.err);
     char err[128];
     JsonValue *doc = json_parse(run.out, err, sizeof err);
@@ -182,7 +161,7 @@ Test(cmd_results, the_json_is_valid_and_holds_the_same_answers)
         snprintf(cmd, sizeof cmd, "python3 -m json.tool '%s/out' >/dev/null", scratch);
         cr_expect_eq(system(cmd), 0, "python3 -m json.tool rejects the output");
     }
-    run_free(&run);
+    command_run_free(&run);
 }
 
 Test(cmd_results, the_table_shows_each_question_and_the_course_score)
@@ -190,7 +169,7 @@ Test(cmd_results, the_table_shows_each_question_and_the_course_score)
     answer_some();
     char args[256];
     snprintf(args, sizeof args, "--lessons-dir='%s'", lessons);
-    Run run = run_results(args);
+    CommandRun run = run_results(args);
     cr_assert_eq(run.status, 0, "exit %d: %s", run.status, run.err);
     cr_expect(strstr(run.out, "Lesson 70: Means, \"averages\" and more (1 of 3 right at the first try, 1 missed, "
                               "1 not answered)"), "%s", run.out);
@@ -198,19 +177,19 @@ Test(cmd_results, the_table_shows_each_question_and_the_course_score)
               "%s", run.out);
     cr_expect(strstr(run.out, "p2 q1   unanswered  -        -"), "%s", run.out);
     cr_expect(strstr(run.out, "Course: 1 of 3 right at the first try, 1 missed, 1 not answered."), "%s", run.out);
-    run_free(&run);
+    command_run_free(&run);
 }
 
 Test(cmd_results, with_no_progress_yet_every_question_is_unanswered)
 {
     char args[256];
     snprintf(args, sizeof args, "--lessons-dir='%s'", lessons);
-    Run run = run_results(args);
+    CommandRun run = run_results(args);
     cr_assert_eq(run.status, 0, "no progress is not an error: %s", run.err);
     cr_assert_str_empty(run.err, "%s", run.err);
     cr_expect(strstr(run.out, "No answers yet"), "%s", run.out);
     cr_expect(strstr(run.out, "Course: 0 of 3 right"), "%s", run.out);
-    run_free(&run);
+    command_run_free(&run);
     snprintf(args, sizeof args, "--csv --lessons-dir='%s'", lessons);
     run = run_results(args);
     cr_assert_eq(run.status, 0, "%s", run.err);
@@ -218,21 +197,21 @@ Test(cmd_results, with_no_progress_yet_every_question_is_unanswered)
     for (const char *p = run.out; (p = strstr(p, ",unanswered,,no\n")); p++)
         rows++;
     cr_expect_eq(rows, 3, "three open questions:\n%s", run.out);
-    run_free(&run);
+    command_run_free(&run);
     snprintf(args, sizeof args, "--json --lessons-dir='%s'", lessons);
     run = run_results(args);
     JsonValue *doc = json_parse(run.out, NULL, 0);
     cr_assert_not_null(doc, "%s", run.out);
     cr_expect_eq(json_number(json_get(doc, "right")), 0);
     json_free(doc);
-    run_free(&run);
+    command_run_free(&run);
 }
 
 Test(cmd_results, the_teachers_lessons_keep_their_own_results)
 {
     answer_some();
     /* The shipped lessons' progress is another file: nothing answered there. */
-    Run run = run_results("--json");
+    CommandRun run = run_results("--json");
     cr_assert_eq(run.status, 0, "%s", run.err);
     JsonValue *doc = json_parse(run.out, NULL, 0);
     cr_assert_not_null(doc, "%s", run.out);
@@ -240,7 +219,7 @@ Test(cmd_results, the_teachers_lessons_keep_their_own_results)
                  "the shipped lessons show no answer from the teacher's");
     cr_expect_gt(json_number(json_get(doc, "questions")), 3, "the shipped lessons are listed");
     json_free(doc);
-    run_free(&run);
+    command_run_free(&run);
 }
 
 Test(cmd_results, damaged_progress_is_reported_with_its_line_and_the_rest_is_printed)
@@ -257,29 +236,29 @@ Test(cmd_results, damaged_progress_is_reported_with_its_line_and_the_rest_is_pri
     fclose(f);
     char args[256];
     snprintf(args, sizeof args, "--csv --lessons-dir='%s'", lessons);
-    Run run = run_results(args);
+    CommandRun run = run_results(args);
     cr_expect_eq(run.status, 1, "damaged progress fails the command");
     char expected[512];
     snprintf(expected, sizeof expected, "bntutor: %s:3: progress file is damaged", path);
     cr_expect(strncmp(run.err, expected, strlen(expected)) == 0, "want '%s...', got: %s", expected, run.err);
     cr_expect(strstr(run.out, ",1,2,\"The mean of 2, 4 and six?\",4,right,"), "the good line still counts:\n%s",
               run.out);
-    run_free(&run);
+    command_run_free(&run);
     free(path);
 }
 
 Test(cmd_results, options_are_checked)
 {
-    Run run = run_results("--csv --json");
+    CommandRun run = run_results("--csv --json");
     cr_expect_eq(run.status, 2);
     cr_expect(strstr(run.err, "bntutor: results:"), "%s", run.err);
-    run_free(&run);
+    command_run_free(&run);
     run = run_results("--bogus");
     cr_expect_eq(run.status, 2);
-    run_free(&run);
+    command_run_free(&run);
     run = run_results("--help");
     cr_expect_eq(run.status, 0);
     cr_expect(strstr(run.out, "name,lesson,lesson_title,page,question,question_text,first_answer,result,time"),
               "the help names the CSV columns: %s", run.out);
-    run_free(&run);
+    command_run_free(&run);
 }

@@ -24,20 +24,20 @@ static const char header[] = "step,loss,test_acc,p15,p50,p85";
 
 Test(cmd_train, writes_the_header_and_one_row_every_k_steps_plus_the_last)
 {
-    TrainRun run = train_run("--dataset=blobs --hidden=8 --steps=130 --every=50 --batch=20");
+    CommandRun run = train_run("--dataset=blobs --hidden=8 --steps=130 --every=50 --batch=20");
     cr_assert_eq(run.status, 0, "exit %d, stderr: %s", run.status, run.err);
     cr_assert(strncmp(run.out, header, strlen(header)) == 0, "header: %.80s", run.out);
     cr_assert_eq(count_lines(run.out), 1 + 3, "rows at 50, 100 and 130 expected:\n%s", run.out);
     cr_assert_not_null(strstr(run.out, "\n50,"), "%s", run.out);
     cr_assert_not_null(strstr(run.out, "\n130,"), "%s", run.out);
     cr_assert_str_empty(run.err, "stderr: %s", run.err);
-    train_run_free(&run);
+    command_run_free(&run);
 }
 
 Test(cmd_train, rows_hold_numbers_and_accuracy_rises_on_moons)
 {
-    TrainRun run = train_run("--dataset=moons --hidden=16,16 --act=tanh --bn=before --steps=400 --every=400 "
-                             "--lr=0.1 --momentum=0.9 --batch=32");
+    CommandRun run = train_run("--dataset=moons --hidden=16,16 --act=tanh --bn=before --steps=400 --every=400 "
+                               "--lr=0.1 --momentum=0.9 --batch=32");
     cr_assert_eq(run.status, 0, "exit %d, stderr: %s", run.status, run.err);
     const char *row = strchr(run.out, '\n') + 1;
     long step;
@@ -48,7 +48,7 @@ Test(cmd_train, rows_hold_numbers_and_accuracy_rises_on_moons)
     cr_assert_gt(acc, 0.85, "test accuracy %g after 400 steps (chance 0.5)", acc);
     cr_assert(p15 <= p50 && p50 <= p85, "percentiles out of order: %g %g %g", p15, p50, p85);
     cr_assert(loss > 0.0 && loss < 0.69, "loss %g should have fallen below log 2", loss);
-    train_run_free(&run);
+    command_run_free(&run);
 }
 
 Test(cmd_train, the_same_seed_gives_the_same_csv_and_another_seed_does_not)
@@ -56,16 +56,16 @@ Test(cmd_train, the_same_seed_gives_the_same_csv_and_another_seed_does_not)
     const char *base = "--dataset=spirals --hidden=12,12 --act=relu --bn=after --steps=60 --every=20 --batch=16";
     char args[512];
     snprintf(args, sizeof args, "%s --seed=7", base);
-    TrainRun a = train_run(args);
-    TrainRun b = train_run(args);
+    CommandRun a = train_run(args);
+    CommandRun b = train_run(args);
     snprintf(args, sizeof args, "%s --seed=8", base);
-    TrainRun c = train_run(args);
+    CommandRun c = train_run(args);
     cr_assert_eq(a.status, 0, "stderr: %s", a.err);
     cr_assert_str_eq(a.out, b.out, "two runs with seed 7 differ");
     cr_assert_str_neq(a.out, c.out, "seeds 7 and 8 gave the same history");
-    train_run_free(&a);
-    train_run_free(&b);
-    train_run_free(&c);
+    command_run_free(&a);
+    command_run_free(&b);
+    command_run_free(&c);
 }
 
 Test(cmd_train, float_and_double_steps_write_the_same_history_to_a_few_digits)
@@ -74,9 +74,9 @@ Test(cmd_train, float_and_double_steps_write_the_same_history_to_a_few_digits)
     const char *base = "--net=paper --dataset=synth784 --bn=before --steps=300 --every=100 --lr=0.2 --momentum=0.5";
     char args[512];
     snprintf(args, sizeof args, "%s --precision=float", base);
-    TrainRun f = train_run(args);
+    CommandRun f = train_run(args);
     snprintf(args, sizeof args, "%s --precision=double", base);
-    TrainRun d = train_run(args);
+    CommandRun d = train_run(args);
     cr_assert_eq(f.status, 0, "float run: stderr: %s", f.err);
     cr_assert_eq(d.status, 0, "double run: stderr: %s", d.err);
     cr_assert_eq(count_lines(f.out), 4, "float run: %s", f.out);
@@ -96,8 +96,8 @@ Test(cmd_train, float_and_double_steps_write_the_same_history_to_a_few_digits)
         for (int k = 0; k < 7; k++)
             check_close(vf[k], vd[k], 1e-3, 1e-2, "step %ld, %s", sf, names[k]);
     }
-    train_run_free(&f);
-    train_run_free(&d);
+    command_run_free(&f);
+    command_run_free(&d);
 }
 
 Test(cmd_train, the_conv_net_steps_in_float_by_default_and_in_double_on_request_with_close_rows, .timeout = 0)
@@ -106,11 +106,11 @@ Test(cmd_train, the_conv_net_steps_in_float_by_default_and_in_double_on_request_
      * the float twin's history against the double network's, default precision against explicit. */
     const char *base = "--net=conv --steps=20 --every=10 --batch=16";
     char args[512];
-    TrainRun byd = train_run(base);
+    CommandRun byd = train_run(base);
     snprintf(args, sizeof args, "%s --precision=float", base);
-    TrainRun f = train_run(args);
+    CommandRun f = train_run(args);
     snprintf(args, sizeof args, "%s --precision=double", base);
-    TrainRun d = train_run(args);
+    CommandRun d = train_run(args);
     cr_assert_eq(f.status, 0, "float run: stderr: %s", f.err);
     cr_assert_eq(d.status, 0, "double run: stderr: %s", d.err);
     cr_assert_str_eq(byd.out, f.out, "the default is not the float path");
@@ -131,9 +131,9 @@ Test(cmd_train, the_conv_net_steps_in_float_by_default_and_in_double_on_request_
         for (int k = 0; k < 7; k++)
             check_close(vf[k], vd[k], 1e-3, 1e-2, "step %ld, %s", sf, names[k]);
     }
-    train_run_free(&byd);
-    train_run_free(&f);
-    train_run_free(&d);
+    command_run_free(&byd);
+    command_run_free(&f);
+    command_run_free(&d);
 }
 
 Test(cmd_train, csv_option_writes_the_history_to_a_file)
@@ -141,7 +141,7 @@ Test(cmd_train, csv_option_writes_the_history_to_a_file)
     char args[256], path[128];
     snprintf(path, sizeof path, "%s/history.csv", train_run_scratch);
     snprintf(args, sizeof args, "--dataset=blobs --steps=40 --every=10 --batch=10 '--csv=%s'", path);
-    TrainRun run = train_run(args);
+    CommandRun run = train_run(args);
     cr_assert_eq(run.status, 0, "stderr: %s", run.err);
     cr_assert_str_empty(run.out, "stdout should stay empty with --csv");
     char *file = check_read_file(path, NULL);
@@ -149,12 +149,12 @@ Test(cmd_train, csv_option_writes_the_history_to_a_file)
     cr_assert(strncmp(file, header, strlen(header)) == 0);
     cr_assert_eq(count_lines(file), 1 + 4);
     free(file);
-    train_run_free(&run);
+    command_run_free(&run);
 }
 
 Test(cmd_train, the_regression_set_reports_r_squared_and_no_train_accuracy)
 {
-    TrainRun run = train_run("--dataset=scaled2d --hidden=4 --steps=20 --every=20 --batch=10 --lr=0.001");
+    CommandRun run = train_run("--dataset=scaled2d --hidden=4 --steps=20 --every=20 --batch=10 --lr=0.001");
     cr_assert_eq(run.status, 0, "stderr: %s", run.err);
     const char *row = strchr(run.out, '\n') + 1;
     double loss, r2, p15, p50, p85, test_loss;
@@ -162,27 +162,27 @@ Test(cmd_train, the_regression_set_reports_r_squared_and_no_train_accuracy)
     cr_assert_eq(sscanf(row, "%ld,%lf,%lf,%lf,%lf,%lf,,%lf", &step, &loss, &r2, &p15, &p50, &p85,
                         &test_loss), 7, "row (train_acc should be empty): %s", row);
     cr_assert_leq(r2, 1.0, "R² %g above 1", r2);
-    train_run_free(&run);
+    command_run_free(&run);
 }
 
 Test(cmd_train, help_goes_to_stdout_with_exit_zero)
 {
-    TrainRun run = train_run("--help");
+    CommandRun run = train_run("--help");
     cr_assert_eq(run.status, 0);
     cr_assert_not_null(strstr(run.out, "--dataset=NAME"), "%s", run.out);
     cr_assert_not_null(strstr(run.out, "test_acc"), "columns should be documented");
-    train_run_free(&run);
+    command_run_free(&run);
 }
 
 /* Runs args, expects `status` and a message starting "bntutor: " containing `needle`. */
 static void expect_failure(const char *args, int status, const char *needle)
 {
-    TrainRun run = train_run(args);
+    CommandRun run = train_run(args);
     cr_assert_eq(run.status, status, "'%s' exited %d (expected %d), stderr: %s", args, run.status,
                  status, run.err);
     cr_assert(strncmp(run.err, "bntutor: ", 9) == 0, "'%s' message: %s", args, run.err);
     cr_assert_not_null(strstr(run.err, needle), "'%s' message lacks '%s': %s", args, needle, run.err);
-    train_run_free(&run);
+    command_run_free(&run);
 }
 
 Test(cmd_train, usage_errors_exit_two_with_a_message)
@@ -213,9 +213,9 @@ Test(cmd_train, freezing_bn_after_k_steps_keeps_the_first_rows_and_changes_the_r
     const char *base = "--dataset=synth784 --hidden=32 --act=relu --bn=before --steps=400 --every=100 --batch=4";
     char args[256];
     snprintf(args, sizeof args, "%s --precision=double", base);
-    TrainRun plain = train_run(args);
+    CommandRun plain = train_run(args);
     snprintf(args, sizeof args, "%s --freeze-bn=200", base);
-    TrainRun frozen = train_run(args);
+    CommandRun frozen = train_run(args);
     cr_assert(plain.status == 0 && frozen.status == 0, "%s%s", plain.err, frozen.err);
     /* Header and the rows of steps 100 and 200: the first three lines. */
     const char *p = plain.out, *f = frozen.out;
@@ -228,8 +228,8 @@ Test(cmd_train, freezing_bn_after_k_steps_keeps_the_first_rows_and_changes_the_r
                  plain.out, frozen.out);
     cr_assert_str_neq(p, f, "after step 200 the frozen run differs");
     cr_assert_eq(count_lines(frozen.out), 5, "%s", frozen.out);
-    train_run_free(&plain);
-    train_run_free(&frozen);
+    command_run_free(&plain);
+    command_run_free(&frozen);
 }
 
 /* The value of column `col` (from 0) of the last row. */
@@ -253,11 +253,11 @@ Test(cmd_train, a_test_shift_moves_only_the_test_columns_and_brighter_images_cos
 {
     const char *base = "--dataset=synth784 --hidden=32 --act=relu --bn=before --steps=300 --every=300";
     char args[256];
-    TrainRun plain = train_run(base);
+    CommandRun plain = train_run(base);
     snprintf(args, sizeof args, "%s --test-shift=0,1", base);
-    TrainRun same = train_run(args);
+    CommandRun same = train_run(args);
     snprintf(args, sizeof args, "%s --test-shift=0.3", base);
-    TrainRun bright = train_run(args);
+    CommandRun bright = train_run(args);
     cr_assert(plain.status == 0 && same.status == 0 && bright.status == 0, "%s%s%s", plain.err, same.err, bright.err);
     cr_assert_str_eq(same.out, plain.out, "an identity shift changes nothing");
     cr_assert_eq(last_row_value(bright.out, 1), last_row_value(plain.out, 1), "training loss is untouched");
@@ -267,9 +267,9 @@ Test(cmd_train, a_test_shift_moves_only_the_test_columns_and_brighter_images_cos
     /* BN's running statistics were collected on the unshifted images: eval mode misnormalizes. */
     cr_assert_lt(shifted_acc, acc - 0.2, "brighter test images cost accuracy: %g vs %g", shifted_acc, acc);
     cr_assert_gt(last_row_value(bright.out, 7), last_row_value(plain.out, 7), "and raise the test loss");
-    train_run_free(&plain);
-    train_run_free(&same);
-    train_run_free(&bright);
+    command_run_free(&plain);
+    command_run_free(&same);
+    command_run_free(&bright);
 }
 
 Test(cmd_train, a_missing_dataset_exits_one)
@@ -280,20 +280,20 @@ Test(cmd_train, a_missing_dataset_exits_one)
 
 Test(cmd_train, a_diverging_run_exits_one_and_keeps_the_rows_so_far)
 {
-    TrainRun run = train_run("--dataset=scaled2d --act=relu --lr=1e6 --steps=100 --every=1 --batch=10");
+    CommandRun run = train_run("--dataset=scaled2d --act=relu --lr=1e6 --steps=100 --every=1 --batch=10");
     cr_assert_eq(run.status, 1, "exit %d, stderr: %s", run.status, run.err);
     cr_assert_not_null(strstr(run.err, "diverged at step"), "%s", run.err);
     cr_assert_not_null(strstr(run.err, "lower --lr"), "%s", run.err);
     cr_assert(strncmp(run.out, header, strlen(header)) == 0, "header missing: %s", run.out);
     cr_assert_geq(count_lines(run.out), 2, "the rows before the divergence are missing:\n%s", run.out);
-    train_run_free(&run);
+    command_run_free(&run);
 }
 
 /* ---------- the conv net ---------- */
 
 Test(cmd_train, the_conv_net_learns_shapes28_and_writes_the_same_columns, .timeout = 0)
 {
-    TrainRun run = train_run("--net=conv --steps=100 --every=50 --batch=16");
+    CommandRun run = train_run("--net=conv --steps=100 --every=50 --batch=16");
     cr_assert_eq(run.status, 0, "exit %d, stderr: %s", run.status, run.err);
     cr_assert(strncmp(run.out, "step,loss,test_acc,p15,p50,p85,train_acc,test_loss\n", 51) == 0, "%.80s", run.out);
     cr_assert_eq(count_lines(run.out), 1 + 2, "rows at 50 and 100 expected:\n%s", run.out);
@@ -307,7 +307,7 @@ Test(cmd_train, the_conv_net_learns_shapes28_and_writes_the_same_columns, .timeo
     cr_assert(p15 < p50 && p50 < p85, "percentiles out of order: %g %g %g", p15, p50, p85);
     cr_assert(loss < 2.0 && test_loss < 2.0, "loss %g / test loss %g should have fallen below log 10", loss,
               test_loss);
-    train_run_free(&run);
+    command_run_free(&run);
 }
 
 Test(cmd_train, every_conv_norm_runs_and_the_same_seed_repeats_the_history, .timeout = 0)
@@ -317,7 +317,7 @@ Test(cmd_train, every_conv_norm_runs_and_the_same_seed_repeats_the_history, .tim
     for (size_t k = 0; k < sizeof norms / sizeof norms[0]; k++) {
         char args[256];
         snprintf(args, sizeof args, "--net=conv --norm=%s --steps=4 --every=2 --batch=4 --seed=3", norms[k]);
-        TrainRun a = train_run(args), b = train_run(args);
+        CommandRun a = train_run(args), b = train_run(args);
         cr_assert_eq(a.status, 0, "%s: exit %d, stderr: %s", norms[k], a.status, a.err);
         cr_assert_eq(count_lines(a.out), 3, "%s:\n%s", norms[k], a.out);
         cr_assert_str_eq(a.out, b.out, "%s: two runs with one seed differ", norms[k]);
@@ -325,8 +325,8 @@ Test(cmd_train, every_conv_norm_runs_and_the_same_seed_repeats_the_history, .tim
             first = strdup(a.out);
         else
             cr_assert_str_neq(a.out, first, "%s gave batch norm's history", norms[k]);
-        train_run_free(&a);
-        train_run_free(&b);
+        command_run_free(&a);
+        command_run_free(&b);
     }
     free(first);
 }
@@ -365,10 +365,10 @@ Test(cmd_train, the_conv_net_reads_28x28_idx_folders_and_refuses_other_sizes)
     snprintf(dir, sizeof dir, "%s/idx28", train_run_scratch);
     write_idx_folder(dir, 20, 28, 28);
     snprintf(args, sizeof args, "--net=conv '--dataset=idx:%s' --steps=2 --every=1 --batch=4", dir);
-    TrainRun run = train_run(args);
+    CommandRun run = train_run(args);
     cr_assert_eq(run.status, 0, "exit %d, stderr: %s", run.status, run.err);
     cr_assert_eq(count_lines(run.out), 3, "%s", run.out);
-    train_run_free(&run);
+    command_run_free(&run);
     snprintf(dir, sizeof dir, "%s/idx16", train_run_scratch);
     write_idx_folder(dir, 20, 16, 16);
     snprintf(args, sizeof args, "--net=conv '--dataset=idx:%s' --steps=2", dir);
@@ -393,13 +393,13 @@ Test(cmd_train, conv_options_outside_their_place_are_usage_errors)
 
 Test(cmd_train, help_documents_the_conv_net)
 {
-    TrainRun run = train_run("--help");
+    CommandRun run = train_run("--help");
     cr_assert_eq(run.status, 0);
     cr_assert_not_null(strstr(run.out, "--net=conv"), "%s", run.out);
     cr_assert_not_null(strstr(run.out, "--norm=NAME"), "%s", run.out);
     cr_assert_not_null(strstr(run.out, "--groups=G"), "%s", run.out);
     cr_assert_not_null(strstr(run.out, "shapes28"), "%s", run.out);
-    train_run_free(&run);
+    command_run_free(&run);
 }
 
 /* ---------- noisy BN, weight decay and the probes ---------- */
@@ -430,7 +430,7 @@ static char *train_csv(const char *base, const char *extra)
 {
     char args[1024];
     snprintf(args, sizeof args, "%s %s", base, extra);
-    TrainRun run = train_run(args);
+    CommandRun run = train_run(args);
     cr_assert_eq(run.status, 0, "'%s' exited %d: %s", args, run.status, run.err);
     free(run.err);
     return run.out;
@@ -544,14 +544,14 @@ Test(cmd_train, bad_values_of_the_experiment_options_are_usage_errors)
 
 Test(cmd_train, help_documents_the_experiment_options_and_columns)
 {
-    TrainRun run = train_run("--help");
+    CommandRun run = train_run("--help");
     cr_assert_eq(run.status, 0);
     static const char *const words[] = { "--bn-noise=M,S", "--weight-decay=L", "--probe=NAME", "--probe-every=N",
                                          "--probe-layer=K", "loss_range", "grad_pred", "beta_smooth", "ics_l2",
                                          "ics_cos" };
     for (unsigned i = 0; i < sizeof words / sizeof words[0]; i++)
         cr_assert_not_null(strstr(run.out, words[i]), "help lacks %s", words[i]);
-    train_run_free(&run);
+    command_run_free(&run);
 }
 
 /* PreciseBN and AdaBN are measured beside the run: its own columns stay as they were. Without a shift AdaBN
@@ -597,13 +597,13 @@ Test(cmd_train, bad_values_of_the_statistics_options_are_usage_errors)
 
 Test(cmd_train, help_documents_the_statistics_options_and_columns)
 {
-    TrainRun run = train_run("--help");
+    CommandRun run = train_run("--help");
     cr_assert_eq(run.status, 0);
     static const char *const needles[] = { "--recompute-stats=train[:N]", "--adapt-stats", "precise_acc",
                                            "adapted_acc", "unbiased" };
     for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++)
         cr_expect(strstr(run.out, needles[i]), "--help lacks %s", needles[i]);
-    train_run_free(&run);
+    command_run_free(&run);
 }
 
 /* ---------- scale invariance: --track-norm and --bias-before-bn ---------- */
@@ -694,30 +694,30 @@ Test(cmd_train, bad_uses_of_the_scale_options_are_usage_errors)
     expect_failure("--bn=before --bias-before-bn --precision=float", 2, "--precision=float");
     expect_failure("--bn=before --steps=50 --freeze-bn=10 --track-norm=1", 2, "--freeze-bn");
     /* Without BN the columns are still there, with a warning that eff_lr means little. */
-    TrainRun plain = train_run("--hidden=8,8 --steps=20 --every=20 --track-norm=1");
+    CommandRun plain = train_run("--hidden=8,8 --steps=20 --every=20 --track-norm=1");
     cr_assert_eq(plain.status, 0, "%s", plain.err);
     cr_assert_not_null(strstr(plain.err, "bntutor: warning: --track-norm"), "%s", plain.err);
     cr_assert_not_null(strstr(plain.out, ",w_norm,eff_lr\n"), "%s", plain.out);
-    train_run_free(&plain);
-    TrainRun with_bn = train_run("--hidden=8,8 --bn=before --steps=20 --every=20 --track-norm=1");
+    command_run_free(&plain);
+    CommandRun with_bn = train_run("--hidden=8,8 --bn=before --steps=20 --every=20 --track-norm=1");
     cr_assert_eq(with_bn.err[0], '\0', "no warning with BN: %s", with_bn.err);
-    train_run_free(&with_bn);
-    TrainRun run = train_run("--help");
+    command_run_free(&with_bn);
+    CommandRun run = train_run("--help");
     cr_assert_eq(run.status, 0);
     static const char *const words[] = { "--track-norm=K", "--bias-before-bn", "w_norm", "eff_lr", "bias_grad" };
     for (unsigned i = 0; i < sizeof words / sizeof words[0]; i++)
         cr_assert_not_null(strstr(run.out, words[i]), "help lacks %s", words[i]);
-    train_run_free(&run);
+    command_run_free(&run);
 }
 
 Test(cmd_train, train_stats_gives_the_steps_median_and_whole_cpu_time_without_changing_the_csv)
 {
-    TrainRun plain = train_run("--dataset=synth784 --hidden=32 --bn=before --steps=40 --every=20 --batch=30");
+    CommandRun plain = train_run("--dataset=synth784 --hidden=32 --bn=before --steps=40 --every=20 --batch=30");
     cr_assert_eq(plain.status, 0, "exit %d, stderr: %s", plain.status, plain.err);
     char path[128];
     snprintf(path, sizeof path, "%s/stats", train_run_scratch);
     setenv("BNTUTOR_TRAIN_STATS", path, 1);
-    TrainRun timed = train_run("--dataset=synth784 --hidden=32 --bn=before --steps=40 --every=20 --batch=30");
+    CommandRun timed = train_run("--dataset=synth784 --hidden=32 --bn=before --steps=40 --every=20 --batch=30");
     unsetenv("BNTUTOR_TRAIN_STATS");
     cr_assert_eq(timed.status, 0, "exit %d, stderr: %s", timed.status, timed.err);
     cr_assert_str_eq(timed.out, plain.out, "timing the steps changed the rows");
@@ -731,6 +731,6 @@ Test(cmd_train, train_stats_gives_the_steps_median_and_whole_cpu_time_without_ch
     cr_assert_eq(steps, 40);
     cr_assert(median > 0.0 && steps_us >= median * 20, "median %g of 40 steps summing to %g", median, steps_us);
     cr_assert(run_us >= steps_us, "the run's CPU time %g is below its steps' %g", run_us, steps_us);
-    train_run_free(&plain);
-    train_run_free(&timed);
+    command_run_free(&plain);
+    command_run_free(&timed);
 }

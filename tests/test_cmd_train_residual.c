@@ -76,7 +76,7 @@ static void check_against_engine(const char *place_opt, NormPlace place, bool ze
     snprintf(args, sizeof args, "--net=residual --dataset=moons --seed=5 --blocks=%d --width=%d --batch=%d "
              "--steps=%d --every=1 --lr=0.4 --warmup=%d %s%s", BLOCKS, WIDTH, BATCH, STEPS, warmup, place_opt,
              zero_init ? " --zero-init-last" : "");
-    TrainRun run = train_run(args);
+    CommandRun run = train_run(args);
     cr_assert_eq(run.status, 0, "exit %d: %s", run.status, run.err);
     cr_assert(strstr(run.out, ",test_loss,gnorm1,gnorm2,gnorm3\n") != NULL, "header: %.120s", run.out);
     double losses[STEPS], norms[STEPS * BLOCKS];
@@ -87,7 +87,7 @@ static void check_against_engine(const char *place_opt, NormPlace place, bool ze
             check_close(cell(run.out, t, GNORM_COL + l), norms[(t - 1) * BLOCKS + l], 1e-5, 1e-12,
                         "%s: gnorm%d of step %d", args, l + 1, t);
     }
-    train_run_free(&run);
+    command_run_free(&run);
 }
 
 Test(cmd_train_residual, gnorm_columns_are_the_engines_block_gradient_norms)
@@ -109,33 +109,33 @@ Test(cmd_train_residual, the_warm_up_scales_the_first_rates)
 
 Test(cmd_train_residual, precision_double_is_what_it_does_anyway)
 {
-    TrainRun a = train_run("--net=residual --blocks=2 --steps=5 --every=5");
-    TrainRun b = train_run("--net=residual --blocks=2 --steps=5 --every=5 --precision=double");
+    CommandRun a = train_run("--net=residual --blocks=2 --steps=5 --every=5");
+    CommandRun b = train_run("--net=residual --blocks=2 --steps=5 --every=5 --precision=double");
     cr_assert_eq(b.status, 0, "%s", b.err);
     cr_assert_str_eq(a.out, b.out, "--precision=double changed the residual net's run");
-    train_run_free(&a);
-    train_run_free(&b);
+    command_run_free(&a);
+    command_run_free(&b);
 }
 
 Test(cmd_train_residual, the_placements_train_different_stacks)
 {
-    TrainRun pre = train_run("--net=residual --norm-place=pre --steps=20 --every=20");
-    TrainRun post = train_run("--net=residual --norm-place=post --steps=20 --every=20");
+    CommandRun pre = train_run("--net=residual --norm-place=pre --steps=20 --every=20");
+    CommandRun post = train_run("--net=residual --norm-place=post --steps=20 --every=20");
     cr_assert_eq(pre.status, 0, "%s", pre.err);
     cr_assert_eq(post.status, 0, "%s", post.err);
     cr_assert(strstr(pre.out, ",gnorm12\n") != NULL, "twelve blocks by default: %.200s", pre.out);
     cr_assert_str_neq(pre.out, post.out);
-    train_run_free(&pre);
-    train_run_free(&post);
+    command_run_free(&pre);
+    command_run_free(&post);
 }
 
 static void expect_failure(const char *args, const char *needle)
 {
-    TrainRun run = train_run(args);
+    CommandRun run = train_run(args);
     cr_assert_eq(run.status, 2, "%s: exit %d, stderr: %s", args, run.status, run.err);
     cr_assert(strncmp(run.err, "bntutor: ", 9) == 0 && strstr(run.err, needle), "%s: stderr: %s", args, run.err);
     cr_assert_str_empty(run.out, "%s wrote: %s", args, run.out);
-    train_run_free(&run);
+    command_run_free(&run);
 }
 
 Test(cmd_train_residual, bad_options_are_usage_errors_with_a_message)

@@ -3,13 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lesson/catalog.h"
 #include "lesson/discover.h"
 #include "lesson/lesson.h"
 #include "support/check.h"
+#include "support/command.h"
 
 static const char *problems_of(const Lesson *l)
 {
@@ -102,14 +102,21 @@ static char *temp_dir(void)
     return dir;
 }
 
-static void write_lesson(const char *dir, const char *name, int number, const char *title)
+/* Writes text to dir/name; its path into path. */
+static void write_file(const char *dir, const char *name, const char *text, char *path, size_t size)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    snprintf(path, size, "%s/%s", dir, name);
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f, "cannot write %s", path);
-    fprintf(f, "lesson %d\ntitle %s\npage One\ntext\nWords.\nend\n", number, title);
+    fputs(text, f);
     fclose(f);
+}
+
+static void write_lesson(const char *dir, const char *name, int number, const char *title)
+{
+    char text[512], path[512];
+    snprintf(text, sizeof text, "lesson %d\ntitle %s\npage One\ntext\nWords.\nend\n", number, title);
+    write_file(dir, name, text, path, sizeof path);
 }
 
 static void remove_tree(const char *dir)
@@ -215,19 +222,23 @@ static const char *bin(void)
     return b;
 }
 
-/* Runs a shell command, capturing stdout and stderr into files in dir; returns the exit status. */
+/* Runs `bntutor ARGS`, capturing stdout and stderr into files in dir; returns the exit status. */
 static int run(const char *dir, const char *args, char **out, char **err)
 {
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "%s %s >%s/out 2>%s/err", bin(), args, dir, dir);
-    int status = system(cmd);
-    char path[512];
-    snprintf(path, sizeof path, "%s/out", dir);
-    *out = check_read_file(path, NULL);
-    snprintf(path, sizeof path, "%s/err", dir);
-    *err = check_read_file(path, NULL);
-    cr_assert(WIFEXITED(status), "%s did not exit normally", cmd);
-    return WEXITSTATUS(status);
+    CommandRun r = command_run(dir, "%s %s", bin(), args);
+    *out = r.out;
+    *err = r.err;
+    cr_assert_geq(r.status, 0, "bntutor %s did not exit normally", args);
+    return r.status;
+}
+
+/* `bntutor check` on text written to dir/name; returns the exit status. */
+static int check_text(const char *dir, const char *name, const char *text, char **out, char **err)
+{
+    char path[512], args[1024];
+    write_file(dir, name, text, path, sizeof path);
+    snprintf(args, sizeof args, "check '%s'", path);
+    return run(dir, args, out, err);
 }
 
 Test(lesson_files, check_reports_good_files_on_stdout_and_problems_on_stderr)
@@ -235,10 +246,7 @@ Test(lesson_files, check_reports_good_files_on_stdout_and_problems_on_stderr)
     char *dir = temp_dir();
     write_lesson(dir, "good.lesson", 1, "Good");
     char bad[512];
-    snprintf(bad, sizeof bad, "%s/bad.lesson", dir);
-    FILE *f = fopen(bad, "w");
-    fputs("lesson 2\ntitle Bad\npage P\nscene sandbx\ntext\nx\nend\n", f);
-    fclose(f);
+    write_file(dir, "bad.lesson", "lesson 2\ntitle Bad\npage P\nscene sandbx\ntext\nx\nend\n", bad, sizeof bad);
     char args[1024], *out, *err;
     snprintf(args, sizeof args, "check %s/good.lesson", dir);
     cr_assert_eq(run(dir, args, &out, &err), 0, "stderr: %s", err);
@@ -263,17 +271,10 @@ Test(lesson_files, check_reports_good_files_on_stdout_and_problems_on_stderr)
 
 Test(lesson_files, check_warns_about_hidden_characters_per_line_and_cleans_file_names)
 {
-    char *dir = temp_dir();
-    char path[512];
-    snprintf(path, sizeof path, "%s/x\033]0;PWNED\007.lesson", dir);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs("lesson 4\ntitle Bidi \xe2\x80\xaetrick\npage P\ntext\n  fine line\n  soft\xc2\xadhyphen and "
-          "\xe2\x81\xa6isolate\xe2\x81\xa9\nend\n", f);
-    fclose(f);
-    char args[1024], *out, *err;
-    snprintf(args, sizeof args, "check '%s'", path);
-    cr_assert_eq(run(dir, args, &out, &err), 0, "a warning is not an error: %s", err);
+    char *dir = temp_dir(), *out, *err;
+    cr_assert_eq(check_text(dir, "x\033]0;PWNED\007.lesson", "lesson 4\ntitle Bidi \xe2\x80\xaetrick\npage P\ntext\n"
+                            "  fine line\n  soft\xc2\xadhyphen and \xe2\x81\xa6isolate\xe2\x81\xa9\nend\n", &out, &err),
+                 0, "a warning is not an error: %s", err);
     cr_assert(strstr(err, ".lesson:2: warning: invisible character U+202E"), "%s", err);
     cr_assert(strstr(err, ".lesson:6: warning: invisible character U+00AD"), "one warning per line: %s", err);
     cr_assert_null(strstr(err, ":5: warning"), "%s", err);
@@ -288,17 +289,11 @@ Test(lesson_files, check_warns_about_hidden_characters_per_line_and_cleans_file_
 
 Test(lesson_files, check_warns_about_a_shows_key_that_does_nothing_on_its_page)
 {
-    char *dir = temp_dir();
-    char path[512];
-    snprintf(path, sizeof path, "%s/keys.lesson", dir);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs("lesson 5\ntitle Keys\npage P\nscene backprop\nshows \"dx\" or key z\nshows \"dy\" or key c\n"
-          "shows \"xhat\" or key q\npage Q\ntext\n  prose\nend\nshows \"prose\" or key f\n", f);
-    fclose(f);
-    char args[1024], *out, *err;
-    snprintf(args, sizeof args, "check %s", path);
-    cr_assert_eq(run(dir, args, &out, &err), 0, "a warning is not an error: %s", err);
+    char *dir = temp_dir(), *out, *err;
+    cr_assert_eq(check_text(dir, "keys.lesson", "lesson 5\ntitle Keys\npage P\nscene backprop\nshows \"dx\" or key z\n"
+                            "shows \"dy\" or key c\nshows \"xhat\" or key q\npage Q\ntext\n  prose\nend\n"
+                            "shows \"prose\" or key f\n", &out, &err),
+                 0, "a warning is not an error: %s", err);
     cr_assert(strstr(err, "keys.lesson:7: warning: shows \"xhat\" or key q: q does nothing on this page "
                           "(its keys: z zooms the scene, v, b, f, x, c)"), "%s", err);
     cr_assert(strstr(err, "keys.lesson:12: warning: shows \"prose\" or key f: f does nothing on this page "
@@ -316,17 +311,11 @@ Test(lesson_files, check_warns_about_a_shows_key_that_does_nothing_on_its_page)
  * its landscape page): on a page where it is hidden, a 'shows ... or key v' points at nothing. */
 Test(lesson_files, check_warns_about_a_shows_key_the_scene_hides_on_its_page)
 {
-    char *dir = temp_dir();
-    char path[512];
-    snprintf(path, sizeof path, "%s/hidden.lesson", dir);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
-    fputs("lesson 6\ntitle Hidden\npage Landscape\nscene bn-probe\n  measure = landscape\n"
-          "shows \"beta\" or key v\npage Shift\nscene bn-probe\n  measure = ics\nshows \"cos\" or key v\n", f);
-    fclose(f);
-    char args[1024], *out, *err;
-    snprintf(args, sizeof args, "check %s", path);
-    cr_assert_eq(run(dir, args, &out, &err), 0, "a warning is not an error: %s", err);
+    char *dir = temp_dir(), *out, *err;
+    cr_assert_eq(check_text(dir, "hidden.lesson", "lesson 6\ntitle Hidden\npage Landscape\nscene bn-probe\n"
+                            "  measure = landscape\nshows \"beta\" or key v\npage Shift\nscene bn-probe\n"
+                            "  measure = ics\nshows \"cos\" or key v\n", &out, &err),
+                 0, "a warning is not an error: %s", err);
     cr_assert_null(strstr(err, ":6: warning"), "v turns the landscape's measures: %s", err);
     cr_assert(strstr(err, "hidden.lesson:10: warning: shows \"cos\" or key v: v does nothing on this page "
                           "(its keys: z zooms the scene)"), "the ics page hides v: %s", err);
@@ -343,10 +332,7 @@ Test(lesson_files, list_shows_numbers_titles_pages_progress_and_broken_lessons)
     write_lesson(dir, "one.lesson", 1, "First steps");
     write_lesson(dir, "two.lesson", 2, "Second steps");
     char bad[512];
-    snprintf(bad, sizeof bad, "%s/three.lesson", dir);
-    FILE *f = fopen(bad, "w");
-    fputs("lesson 3\ntitle Broken one\npage P\ntext\nx\nend\nbogus\n", f);
-    fclose(f);
+    write_file(dir, "three.lesson", "lesson 3\ntitle Broken one\npage P\ntext\nx\nend\nbogus\n", bad, sizeof bad);
     char state[512];
     snprintf(state, sizeof state, "%s/state/bntutor", dir);
     char cmd[2048];

@@ -71,15 +71,7 @@ static void check_frames(Tutor *t, int lesson, int page, long steps)
 /* One page: a tutor opened on it (progress off), drawn after 0, 1, 50 and `last` steps. */
 static void sweep_page(int lesson, int page, long last)
 {
-    TutorConfig config;
-    tutor_config_default(&config);
-    config.lessons_dir = "lessons";
-    config.lesson = lesson;
-    config.page = page;
-    config.use_progress = false;
-    BnError err = { 0 };
-    Tutor *t = tutor_create(&config, &err);
-    cr_assert_not_null(t, "lesson %d page %d: %s: %s", lesson, page, err.where, err.message);
+    Tutor *t = lesson_page_open(lesson, page);
     cr_assert_eq(tutor_page(t), page);
     const long steps[] = { 0, 1, 50, last };
     long done = 0;

@@ -229,3 +229,43 @@ Test(stats, percentiles_by_selection_equal_those_of_a_full_sort_on_ties_and_many
                 free(sorted);
             }
 }
+
+/* Many values and at most four percentiles (the radix selection): against a full sort, on values from
+ * few levels, spread over both signs with zeros of both signs, clustered in one top digit, and with
+ * the wanted ranks in one bucket or in several. */
+Test(stats, percentiles_of_many_values_by_radix_equal_those_of_a_full_sort)
+{
+    static const int sizes[] = { 4096, 5001, 196000 };
+    static const double sets[][4] = { { 15.0, 50.0, 85.0, 0.0 }, { 0.0, 100.0, 50.0, 99.99 }, { 49.9, 50.0, 50.1, 50.2 } };
+    static const int counts[] = { 3, 4, 4 };
+    unsigned seed = 11;
+    for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++)
+        for (int kind = 0; kind < 4; kind++)
+            for (int set = 0; set < 3; set++) {
+                int n = sizes[z];
+                double *x = malloc(sizeof(double) * (size_t)n), *sorted = malloc(sizeof(double) * (size_t)n);
+                for (int i = 0; i < n; i++) {
+                    seed = seed * 1103515245u + 12345u;
+                    double u = (double)(seed >> 8) / 16777216.0;    /* [0, 1) */
+                    x[i] = kind == 0   ? (double)((seed >> 16) % 7) - 3.0
+                           : kind == 1 ? (u - 0.5) * 1e3 * ((seed >> 4) % 3 == 0 ? 1e-6 : 1.0)
+                           : kind == 2 ? 1.0 + u / 4096.0     /* every value in one top digit */
+                                       : ((seed >> 12) % 4 == 0 ? ((seed >> 20) % 2 ? -0.0 : 0.0) : u - 0.3);
+                }
+                memcpy(sorted, x, sizeof(double) * (size_t)n);
+                qsort(sorted, (size_t)n, sizeof(double), ascending);
+                double got[4];
+                stats_percentiles(got, x, n, sets[set], counts[set]);
+                for (int j = 0; j < counts[set]; j++) {
+                    double h = (n - 1) * (sets[set][j] / 100.0);
+                    int i = (int)floor(h);
+                    double want = i >= n - 1   ? sorted[n - 1]
+                                  : h - i == 0.0 ? sorted[i]
+                                                 : sorted[i] + (h - i) * (sorted[i + 1] - sorted[i]);
+                    cr_assert(got[j] == want, "n=%d kind %d: p%g is %.17g, a sort gives %.17g", n, kind, sets[set][j],
+                              got[j], want);
+                }
+                free(x);
+                free(sorted);
+            }
+}

@@ -5,9 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lesson/progress.h"
 #include "support/check.h"
 #include "support/golden.h"
-#include "lesson/progress.h"
+#include "support/lesson_page.h"
 #include "ui/tutor.h"
 #include "view/canvas.h"
 #include "view/keys.h"
@@ -43,20 +44,7 @@ static Tutor *open_tutor(int lesson, int page, bool use_progress)
         snprintf(path, sizeof path, "%s/progress", state_dir);
         config.progress_path = path;
     }
-    BnError err = { 0 };
-    Tutor *t = tutor_create(&config, &err);
-    cr_assert_not_null(t, "tutor_create failed: %s: %s", err.where, err.message);
-    return t;
-}
-
-static char *render(Tutor *t, int w, int h, bool unicode)
-{
-    Canvas *c = canvas_create(w, h, unicode ? RASTER_BRAILLE : RASTER_ASCII, unicode);
-    AppScreen s = tutor_screen(t);
-    app_render_frame(&s, c, NULL);
-    char *text = canvas_dump(c, false);
-    canvas_destroy(c);
-    return text;
+    return lesson_page_open_with(&config);
 }
 
 /* Line `row` (0-based) of a dump, into buf. */
@@ -134,7 +122,7 @@ Test(tutor_page, zoom_gives_the_scene_the_whole_body_and_prose_only_pages_have_n
 Test(tutor_page, the_header_names_lesson_and_page_and_the_footer_lists_the_page_keys)
 {
     Tutor *t = open_tutor(0, 2, false);
-    char *text = render(t, 80, 24, true);
+    char *text = lesson_page_render(t, 80, 24, true);
     char line[512];
     dump_line(text, 0, line, sizeof line);
     cr_assert(strstr(line, "Lesson 0") && strstr(line, "Scenes are live") && strstr(line, "page 2/5"),
@@ -216,17 +204,17 @@ Test(tutor_page, plus_and_minus_double_and_halve_the_speed_within_bounds)
 Test(tutor_page, down_scrolls_long_prose_and_the_rule_says_there_is_more)
 {
     Tutor *t = open_tutor(0, 2, false);
-    char *before = render(t, 80, 24, true);
+    char *before = lesson_page_render(t, 80, 24, true);
     cr_assert(strstr(before, "more"), "a 'more' mark on a page whose prose overflows");
     for (int i = 0; i < 50; i++)
         tutor_key(t, BK_DOWN);
-    char *after = render(t, 80, 24, true);
+    char *after = lesson_page_render(t, 80, 24, true);
     char a[512], b[512];
     cr_assert_str_neq(dump_line(before, 1, a, sizeof a), dump_line(after, 1, b, sizeof b), "scrolled");
     cr_assert(strstr(after, "processor time"), "the last lines show after scrolling to the end");
     for (int i = 0; i < 50; i++)
         tutor_key(t, BK_UP);
-    char *back = render(t, 80, 24, true);
+    char *back = lesson_page_render(t, 80, 24, true);
     cr_assert_str_eq(before, back);
     free(before);
     free(after);
@@ -239,7 +227,7 @@ Test(tutor_page, the_menu_lists_lessons_opens_by_enter_or_digit_and_esc_returns)
     Tutor *t = open_tutor(0, 3, false);
     tutor_key(t, 'm');
     cr_assert_str_eq(tutor_mode(t), "menu");
-    char *text = render(t, 80, 24, true);
+    char *text = lesson_page_render(t, 80, 24, true);
     cr_assert(strstr(text, "Using bntutor"), "menu: %s", text);
     cr_assert(strstr(text, "5 pages"), "menu shows page counts");
     free(text);
@@ -259,7 +247,7 @@ Test(tutor_page, help_lists_generic_and_scene_keys_and_closes_with_esc_or_questi
     Tutor *t = open_tutor(0, 2, false);
     tutor_key(t, '?');
     cr_assert_str_eq(tutor_mode(t), "help");
-    char *text = render(t, 80, 24, true);
+    char *text = lesson_page_render(t, 80, 24, true);
     cr_assert(strstr(text, "next page") && strstr(text, "play / pause") && strstr(text, "quit"), "%s", text);
     cr_assert(strstr(text, "knob"), "the sandbox scene's own keys are listed: %s", text);
     free(text);
@@ -320,7 +308,7 @@ Test(tutor_page, a_frame_steps_only_for_its_time_budget_and_the_footer_shows_the
     double reached = tutor_reached_speed(t);
     cr_assert(reached > 0.0 && reached < 64.0, "reached speed %g", reached);
     fake_clock_step = 0.0;
-    char *frame = render(t, 100, 30, true);
+    char *frame = lesson_page_render(t, 100, 30, true);
     cr_assert(strstr(frame, "x64 (max x"), "the footer shows the speed reached:\n%s", frame);
     free(frame);
     /* Once the machine keeps up again (here: the clock stands still), the note goes after a second. */
@@ -337,18 +325,18 @@ Test(tutor_page, after_an_answer_the_feedback_shows_until_enter_opens_the_next_q
     Tutor *t = open_tutor(1, 4, false);       /* a number question, then a choice */
     tutor_key(t, '7');
     tutor_key(t, BK_ENTER);
-    char *frame = render(t, 80, 24, true);
+    char *frame = lesson_page_render(t, 80, 24, true);
     cr_assert(strstr(frame, "Not quite") && !strstr(frame, "Question 2"), "feedback, no next question:\n%s", frame);
     cr_assert(strstr(frame, "Enter next question"), "the footer says how to go on:\n%s", frame);
     free(frame);
     tutor_key(t, 'a');                        /* not an answer yet */
     cr_assert(strstr(tutor_status(t), "Enter brings up the next"), "status: %s", tutor_status(t));
     tutor_key(t, BK_ENTER);
-    frame = render(t, 80, 24, true);
+    frame = lesson_page_render(t, 80, 24, true);
     cr_assert(strstr(frame, "Question 2") && strstr(frame, "a) 1, as now"), "the next question is open:\n%s", frame);
     free(frame);
     tutor_key(t, 'a');
-    frame = render(t, 100, 40, true);
+    frame = lesson_page_render(t, 100, 40, true);
     cr_assert(strstr(frame, "Right"), "now 'a' answers it:\n%s", frame);
     free(frame);
     tutor_destroy(t);
@@ -359,23 +347,23 @@ Test(tutor_page, after_an_answer_the_feedback_shows_until_enter_opens_the_next_q
 Test(tutor_page, the_open_question_stays_in_view_while_the_prose_scrolls_and_a_fresh_verdict_shows)
 {
     Tutor *t = open_tutor(1, 4, false);      /* prose, then a number question, longer than 8 rows */
-    char *frame = render(t, 80, 24, true);
+    char *frame = lesson_page_render(t, 80, 24, true);
     cr_assert(strstr(frame, "Question 1") && strstr(frame, "Your answer:"), "the question is in view:\n%s", frame);
     cr_assert(strstr(frame, "\xE2\x86\x93 more"), "the mark says the prose goes on:\n%s", frame);
     cr_assert(strstr(frame, "After the transformation"), "the prose starts at the top:\n%s", frame);
     free(frame);
     for (int i = 0; i < 3; i++)
         tutor_key(t, BK_DOWN);
-    frame = render(t, 80, 24, true);
+    frame = lesson_page_render(t, 80, 24, true);
     cr_assert(!strstr(frame, "After the transformation"), "the prose scrolled:\n%s", frame);
     cr_assert(strstr(frame, "Question 1") && strstr(frame, "Your answer:"), "the question stays:\n%s", frame);
     free(frame);
     tutor_destroy(t);
     t = open_tutor(6, 3, false);              /* one question with a long explanation */
-    frame = render(t, 80, 24, true);
+    frame = lesson_page_render(t, 80, 24, true);
     free(frame);
     tutor_key(t, 'B');
-    frame = render(t, 80, 24, true);
+    frame = lesson_page_render(t, 80, 24, true);
     cr_assert(strstr(frame, "Question 1") && strstr(frame, "Not quite"), "verdict in view:\n%s", frame);
     free(frame);
     tutor_destroy(t);
@@ -385,17 +373,17 @@ Test(tutor_page, the_open_question_stays_in_view_while_the_prose_scrolls_and_a_f
 Test(tutor_page, choice_letters_answer_the_open_question_before_a_knob_on_the_same_key)
 {
     Tutor *t = open_tutor(2, 4, false);       /* scene keys b and c; choices a, b, c */
-    char *frame = render(t, 100, 30, true);
+    char *frame = lesson_page_render(t, 100, 30, true);
     cr_assert(strstr(frame, "a) ") && strstr(frame, "a/b/c answer"), "lower-case labels and hint:\n%s", frame);
     cr_assert(!strstr(frame, "lr canyon-safe"), "the c knob is not offered while c answers:\n%s", frame);
     free(frame);
     tutor_key(t, 'c');                        /* the answer, not the scene's "lr canyon-safe" */
-    frame = render(t, 100, 30, true);
+    frame = lesson_page_render(t, 100, 30, true);
     cr_assert(strstr(frame, "You picked c)") || strstr(frame, "Right"), "c answered:\n%s", frame);
     free(frame);
     tutor_key(t, 'c');                        /* answered: now the knob's */
     cr_assert_str_eq(tutor_status(t), "", "the scene took c: %s", tutor_status(t));
-    frame = render(t, 100, 30, true);
+    frame = lesson_page_render(t, 100, 30, true);
     cr_assert(strstr(frame, "lr canyon-safe"), "the knob is back in the footer:\n%s", frame);
     free(frame);
     tutor_destroy(t);
@@ -405,14 +393,14 @@ Test(tutor_page, choice_letters_answer_the_open_question_before_a_knob_on_the_sa
 Test(tutor_page, keys_the_prose_names_stay_in_a_narrow_footer)
 {
     Tutor *t = open_tutor(8, 4, false);       /* "Then press `o`": the page holds its scene until answered */
-    char *frame = render(t, 80, 24, true);
+    char *frame = lesson_page_render(t, 80, 24, true);
     char footer[512];
     dump_line(frame, 23, footer, sizeof footer);
     cr_assert_null(strstr(footer, " o "), "o waits for the answer: %s", footer);
     free(frame);
     tutor_key(t, '0');
     tutor_key(t, BK_ENTER);
-    frame = render(t, 80, 24, true);
+    frame = lesson_page_render(t, 80, 24, true);
     dump_line(frame, 23, footer, sizeof footer);
     cr_assert(strstr(footer, " o "), "o is in the footer once answered: %s", footer);
     free(frame);
@@ -477,7 +465,7 @@ Test(tutor_page, every_page_of_lesson_0_matches_its_golden_frame_at_80x24)
     int pages = tutor_page_count(t);
     cr_assert_geq(pages, 1);
     for (int p = 1; p <= pages; p++) {
-        char name[64], *text = render(t, 80, 24, true);
+        char name[64], *text = lesson_page_render(t, 80, 24, true);
         snprintf(name, sizeof name, "page_0_%d", p);
         golden_check(name, text);
         free(text);
@@ -491,7 +479,7 @@ Test(tutor_page, an_answered_checkpoint_page_matches_its_golden_frame_in_ascii)
     Tutor *t = open_tutor(0, 3, false);
     tutor_key(t, 'b');                      /* wrong on purpose: the feedback explains */
     tutor_key(t, '4');
-    char *text = render(t, 80, 24, false);
+    char *text = lesson_page_render(t, 80, 24, false);
     golden_check("page_0_3_answered_ascii", text);
     free(text);
     tutor_destroy(t);
@@ -502,7 +490,7 @@ Test(tutor_page, an_answered_checkpoint_page_matches_its_golden_frame_in_ascii)
 Test(tutor_page, a_knob_whose_keys_answer_the_open_question_leaves_the_footer_until_it_is_answered)
 {
     Tutor *t = open_tutor(5, 4, false);
-    char *frame = render(t, 200, 40, true);
+    char *frame = lesson_page_render(t, 200, 40, true);
     char footer[1024];
     dump_line(frame, 39, footer, sizeof footer);
     cr_assert(strstr(footer, "0-9 answer"), "the question's keys lead: %s", footer);
@@ -512,7 +500,7 @@ Test(tutor_page, a_knob_whose_keys_answer_the_open_question_leaves_the_footer_un
     free(frame);
 
     tutor_key(t, '?');
-    frame = render(t, 200, 40, true);
+    frame = lesson_page_render(t, 200, 40, true);
     cr_expect(strstr(frame, "1-9") && strstr(frame, "(after the question)"),
               "the help still lists the knob, for later:\n%s", frame);
     free(frame);
@@ -521,7 +509,7 @@ Test(tutor_page, a_knob_whose_keys_answer_the_open_question_leaves_the_footer_un
     for (const char *k = "400"; *k; k++)
         tutor_key(t, *k);
     tutor_key(t, BK_ENTER);
-    frame = render(t, 200, 40, true);
+    frame = lesson_page_render(t, 200, 40, true);
     dump_line(frame, 39, footer, sizeof footer);
     cr_expect(strstr(footer, "1-9 watch layer"), "answered: the knob is back in the footer: %s", footer);
     cr_expect(!strstr(footer, "0-9 answer"), "%s", footer);
@@ -536,7 +524,7 @@ Test(tutor_page, a_knob_whose_keys_answer_the_open_question_leaves_the_footer_un
 Test(tutor_page, the_text_is_wrapped_on_open_resize_and_answer_not_on_every_key_or_frame)
 {
     Tutor *t = open_tutor(7, 3, false);        /* prose, a choice question, a scene with knobs */
-    free(render(t, 80, 24, true));
+    free(lesson_page_render(t, 80, 24, true));
     unsigned long wrapped = text_lines_created();
     tutor_key(t, BK_DOWN);
     tutor_key(t, BK_UP);
@@ -544,17 +532,17 @@ Test(tutor_page, the_text_is_wrapped_on_open_resize_and_answer_not_on_every_key_
     tutor_key(t, 'z');
     tutor_key(t, '.');
     for (int i = 0; i < 3; i++)
-        free(render(t, 80, 24, true));
+        free(lesson_page_render(t, 80, 24, true));
     cr_assert_eq(text_lines_created(), wrapped, "%lu texts wrapped again by keys and frames",
                  text_lines_created() - wrapped);
     tutor_key(t, 'b');                          /* an answer: its feedback is new text */
-    free(render(t, 80, 24, true));
+    free(lesson_page_render(t, 80, 24, true));
     cr_assert_gt(text_lines_created(), wrapped, "the answered question is wrapped anew");
     wrapped = text_lines_created();
-    free(render(t, 100, 30, true));             /* a new size */
+    free(lesson_page_render(t, 100, 30, true));             /* a new size */
     cr_assert_gt(text_lines_created(), wrapped, "a resize wraps the column at its new width");
     wrapped = text_lines_created();
-    free(render(t, 100, 30, false));            /* ASCII spells symbols out: other widths */
+    free(lesson_page_render(t, 100, 30, false));            /* ASCII spells symbols out: other widths */
     cr_assert_gt(text_lines_created(), wrapped, "a new character set wraps again");
     tutor_destroy(t);
 }

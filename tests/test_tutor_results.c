@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "support/check.h"
+#include "support/lesson_page.h"
 #include "ui/screen.h"
 #include "view/canvas.h"
 #include "view/keys.h"
@@ -82,10 +83,7 @@ static Tutor *open_tutor(int lesson, int page, bool use_progress, double autopla
     config.use_progress = use_progress;
     config.progress_path = progress;
     config.autoplay = autoplay;
-    BnError err = { 0 };
-    Tutor *t = tutor_create(&config, &err);
-    cr_assert_not_null(t, "%s: %s", err.where, err.message);
-    return t;
+    return lesson_page_open_with(&config);
 }
 
 static char *frame(Tutor *t, int w, int h, bool unicode)

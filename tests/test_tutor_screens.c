@@ -4,23 +4,10 @@
 #include <string.h>
 
 #include "support/check.h"
+#include "support/lesson_page.h"
 #include "ui/screen.h"
 #include "view/canvas.h"
 #include "view/keys.h"
-
-static Tutor *open_lesson(int lesson, int page)
-{
-    TutorConfig config;
-    tutor_config_default(&config);
-    config.lessons_dir = "lessons";
-    config.lesson = lesson;
-    config.page = page;
-    config.use_progress = false;
-    BnError err = { 0 };
-    Tutor *t = tutor_create(&config, &err);
-    cr_assert_not_null(t, "tutor_create failed: %s: %s", err.where, err.message);
-    return t;
-}
 
 static char *frame(Tutor *t)
 {
@@ -57,7 +44,7 @@ Test(tutor_screens, every_screen_has_its_own_name_draws_and_takes_keys)
 
 Test(tutor_screens, a_name_no_screen_has_changes_nothing)
 {
-    Tutor *t = open_lesson(0, 1);
+    Tutor *t = lesson_page_open(0, 1);
     tutor_show(t, "no such screen");
     cr_expect_str_eq(tutor_mode(t), "page");
     tutor_destroy(t);
@@ -65,7 +52,7 @@ Test(tutor_screens, a_name_no_screen_has_changes_nothing)
 
 Test(tutor_screens, showing_the_menu_selects_the_lesson_being_read)
 {
-    Tutor *t = open_lesson(5, 1);
+    Tutor *t = lesson_page_open(5, 1);
     tutor_show(t, "menu");
     tutor_key(t, BK_HOME);
     tutor_key(t, '1');              /* lessons 10 and on start with 1 too: the digit waits for more */
@@ -80,7 +67,7 @@ Test(tutor_screens, showing_the_menu_selects_the_lesson_being_read)
 
 Test(tutor_screens, help_covers_the_screen_it_was_opened_from_and_closes_back_to_it_unchanged)
 {
-    Tutor *t = open_lesson(0, 1);
+    Tutor *t = lesson_page_open(0, 1);
     tutor_key(t, 'm');
     tutor_key(t, BK_DOWN);
     tutor_key(t, BK_DOWN);
@@ -205,7 +192,7 @@ Test(tutor_screens, every_line_of_the_help_can_be_brought_on_screen_at_80x24_and
  * widest label of all (a retried question's) wraps instead of being cut. */
 Test(tutor_screens, at_80x24_the_help_of_a_busy_page_needs_no_scrolling)
 {
-    Tutor *t = open_lesson(18, 2);
+    Tutor *t = lesson_page_open(18, 2);
     Canvas *c = canvas_create(80, 24, RASTER_BRAILLE, true);
     tutor_draw(t, c);
     tutor_key(t, '?');

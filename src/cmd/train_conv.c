@@ -16,8 +16,14 @@ typedef struct TrainConv {
     ConvNet *net;
     ConvNetFloat *twin; /* the float twin that takes the steps and evaluates, NULL with --precision=double */
     double *column;     /* (n_test · side²) the followed channel's values over the test batch */
-    double *xs;         /* (CONV_TEST_CHUNK, dim) one chunk of test rows (double steps; the twin reads its
-                         * chunks in its own input buffer) */
+    double *xs;         /* (CONV_TEST_CHUNK, dim) one chunk of test rows (double steps) */
+    /* The fixed test batch in float, gathered at the first evaluation and read by every one after it,
+     * rather than each image's bytes being turned into floats again ten times a run; for test_set's
+     * first test_n rows (a new set or size gathers again). */
+    float *test_rows;   /* (test_n, dim) */
+    double *test_labels; /* (test_n) */
+    const Dataset *test_set;
+    int test_n;
 } TrainConv;
 
 static bool conv_step(TrainNet *net, Sgd *sgd, const double *x, const double *y, int batch, double *loss,
@@ -50,10 +56,30 @@ static void conv_predict(const TrainNet *net, int *pred)
 
 /* One chunk of test rows through the network in mode: the twin when there is one (the same arithmetic
  * as its steps), else the double network. */
-static bool chunk_forward(TrainConv *c, int m, ConvNetMode mode, BnError *err)
+static bool chunk_forward(TrainConv *c, const float *rows, int m, ConvNetMode mode, BnError *err)
 {
-    return c->twin ? convnet_float_forward_f32(c->twin, convnet_float_input(c->twin, m), m, mode, err)
+    return c->twin ? convnet_float_forward_f32(c->twin, rows, m, mode, err)
                    : convnet_forward(c->net, c->xs, m, mode, err);
+}
+
+/* The twin's copy of the first n test rows and labels, gathered once per set and size. */
+static void keep_test_rows(TrainConv *c, const Dataset *test, int n)
+{
+    if (c->test_rows && c->test_set == test && c->test_n == n)
+        return;
+    free(c->test_rows);
+    free(c->test_labels);
+    c->test_rows = xmalloc(sizeof(float) * (size_t)n * (size_t)test->dim);
+    c->test_labels = xmalloc(sizeof(double) * (size_t)n);
+    int idx[CONV_TEST_CHUNK];
+    for (int start = 0; start < n; start += CONV_TEST_CHUNK) {
+        int m = n - start < CONV_TEST_CHUNK ? n - start : CONV_TEST_CHUNK;
+        for (int k = 0; k < m; k++)
+            idx[k] = start + k;
+        dataset_gather_float(test, idx, m, c->test_rows + (size_t)start * test->dim, c->test_labels + start);
+    }
+    c->test_set = test;
+    c->test_n = n;
 }
 
 /* Eval-mode accuracy and loss on the first n test samples, then the percentiles of channel `channel`'s
@@ -65,16 +91,22 @@ static bool conv_evaluate(TrainNet *tn, const Dataset *test, int n, int channel,
     double loss = 0.0, correct = 0.0;
     int filled = 0;
     int idx[CONV_TEST_CHUNK];
-    double ys[CONV_TEST_CHUNK];
+    double ys_double[CONV_TEST_CHUNK];
+    if (c->twin)
+        keep_test_rows(c, test, n);
     for (int start = 0; start < n; start += CONV_TEST_CHUNK) {
         int m = n - start < CONV_TEST_CHUNK ? n - start : CONV_TEST_CHUNK;
-        for (int k = 0; k < m; k++)
-            idx[k] = start + k;
-        if (c->twin)
-            dataset_gather_float(test, idx, m, convnet_float_input(c->twin, m), ys);
-        else
-            dataset_gather(test, idx, m, c->xs, ys);
-        if (!chunk_forward(c, m, CONVNET_MODE_EVAL, err))
+        const float *rows = NULL;
+        const double *ys = ys_double;
+        if (c->twin) {
+            rows = c->test_rows + (size_t)start * test->dim;
+            ys = c->test_labels + start;
+        } else {
+            for (int k = 0; k < m; k++)
+                idx[k] = start + k;
+            dataset_gather(test, idx, m, c->xs, ys_double);
+        }
+        if (!chunk_forward(c, rows, m, CONVNET_MODE_EVAL, err))
             return false;
         loss += (c->twin ? convnet_float_loss(c->twin, ys) : convnet_loss(net, ys)) * m;
         correct += (c->twin ? convnet_float_accuracy(c->twin, ys) : convnet_accuracy(net, ys)) * m;
@@ -90,7 +122,7 @@ static bool conv_evaluate(TrainNet *tn, const Dataset *test, int n, int channel,
             filled += got;
             continue;
         }
-        if (two_modes && !chunk_forward(c, m, CONVNET_MODE_BATCH_STATS, err))
+        if (two_modes && !chunk_forward(c, rows, m, CONVNET_MODE_BATCH_STATS, err))
             return false;
         const ConvNetBlock *last = &net->block[CONVNET_BLOCKS - 1];
         filled += convnet_channel_values(c->column + filled, net, CONVNET_BLOCKS - 1, last->normed, channel);
@@ -109,6 +141,8 @@ static void conv_destroy(TrainNet *net)
     convnet_destroy(c->net);
     free(c->column);
     free(c->xs);
+    free(c->test_rows);
+    free(c->test_labels);
     free(c);
 }
 

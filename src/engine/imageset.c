@@ -214,6 +214,28 @@ static __attribute__((target("avx2"))) void cross_values_avx2(double *v, const S
     }
 }
 
+/* The ring's and the square's values exactly as shape_values computes them (exact operations only,
+ * no FMA in the target; max of two non-negative non-NaN values is fmax's), four columns at a time. */
+static __attribute__((target("avx2"))) void outline_values_avx2(double *v, const Shape *s)
+{
+    const __m256d c0 = _mm256_set_pd(3.0, 2.0, 1.0, 0.0), zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
+    const __m256d edge = _mm256_set1_pd(s->thickness / 2 + 0.5), size = _mm256_set1_pd(s->size);
+    const __m256d cx = _mm256_set1_pd(s->cx), cy = _mm256_set1_pd(s->cy), sign = _mm256_set1_pd(-0.0);
+    for (int r = 0; r < IMAGESET_SIDE; r++) {
+        __m256d dy = _mm256_sub_pd(_mm256_set1_pd((double)r), cy);
+        for (int c = 0; c < IMAGESET_SIDE; c += 4) {
+            __m256d dx = _mm256_sub_pd(_mm256_add_pd(c0, _mm256_set1_pd((double)c)), cx), reach;
+            if (s->label == 6)
+                reach = _mm256_sqrt_pd(_mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dy, dy)));
+            else
+                reach = _mm256_max_pd(_mm256_andnot_pd(sign, dx), _mm256_andnot_pd(sign, dy));
+            __m256d d = _mm256_andnot_pd(sign, _mm256_sub_pd(reach, size));
+            __m256d cover = _mm256_sub_pd(edge, d);
+            _mm256_storeu_pd(v + r * IMAGESET_SIDE + c, _mm256_min_pd(one, _mm256_max_pd(zero, cover)));
+        }
+    }
+}
+
 /* Whether the AVX2 paths run: as for the float kernels, the CPU has AVX2 and FMA and no one chose the
  * portable kernel (linear_use_kernel; tests compare both paths that way). */
 static bool have_avx2(void)
@@ -234,6 +256,12 @@ static void shape_values(double *v, const Shape *s)
                 v[r * side + c] = smooth_value(s, r, c);
         break;
     case 6:
+#if IMAGESET_HAVE_AVX2
+        if (have_avx2()) {
+            outline_values_avx2(v, s);
+            break;
+        }
+#endif
         for (int r = 0; r < side; r++)
             for (int c = 0; c < side; c++) {
                 double dx = c - s->cx, dy = r - s->cy;
@@ -260,6 +288,12 @@ static void shape_values(double *v, const Shape *s)
         break;
     }
     default:
+#if IMAGESET_HAVE_AVX2
+        if (have_avx2()) {
+            outline_values_avx2(v, s);
+            break;
+        }
+#endif
         for (int r = 0; r < side; r++)
             for (int c = 0; c < side; c++) {
                 double dx = c - s->cx, dy = r - s->cy;

@@ -183,16 +183,25 @@ double netrun_accuracy(NetRun *run, Mlp *mlp, int limit)
 /* A loss this large ends a side-by-side run: a few steps more would make it inf or NaN. */
 #define NETGROUP_LOSS_LIMIT 1e3
 
-bool netgroup_page_config(MlpConfig *config, const LessonPage *page, uint64_t seed, int min_layers,
-                          int max_layers, int max_width)
+bool netgroup_page_config(MlpConfig *config, const LessonPage *page, uint64_t seed, const NetGroupLimits *limits,
+                          BnError *err)
 {
     const double *hidden;
     int num_hidden = lesson_page_list(page, "hidden", &hidden);
-    bool fits = num_hidden >= min_layers && num_hidden <= max_layers && num_hidden <= MLP_MAX_SIZES - 2;
+    bool fits = num_hidden >= limits->min_layers && num_hidden <= limits->max_layers &&
+                num_hidden <= MLP_MAX_SIZES - 2;
     for (int l = 0; l < num_hidden; l++)
-        fits = fits && hidden[l] <= max_width;
-    if (!fits)
+        fits = fits && hidden[l] <= limits->max_width;
+    if (!fits) {
+        char layers[32];
+        if (limits->min_layers > 1)
+            snprintf(layers, sizeof layers, "%d to %d", limits->min_layers, limits->max_layers);
+        else
+            snprintf(layers, sizeof layers, "at most %d", limits->max_layers);
+        error_set(err, limits->scene, "hidden takes %s layers of at most %d units here (%s)", layers,
+                  limits->max_width, limits->why);
         return false;
+    }
     int sizes[MLP_MAX_SIZES] = { 2 };
     for (int l = 0; l < num_hidden; l++)
         sizes[l + 1] = (int)hidden[l];

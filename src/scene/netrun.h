@@ -97,11 +97,18 @@ typedef struct NetGroup {
     bool diverged;                  /* a net failed a step or its loss reached 1e3: no more steps */
 } NetGroup;
 
+/* How large a network a side-by-side scene takes, and why (for the message when a page asks for more). */
+typedef struct NetGroupLimits {
+    const char *scene;
+    int min_layers, max_layers, max_width;
+    const char *why;
+} NetGroupLimits;
+
 /* The page's `hidden` and `act` as a network from a two-feature set's 2 inputs to its 2 classes, BN before
- * each activation, initial weights from seed. False when hidden has fewer than min_layers or more than
- * max_layers layers or a layer wider than max_width; the caller says why its scene keeps them small. */
-bool netgroup_page_config(MlpConfig *config, const LessonPage *page, uint64_t seed, int min_layers,
-                          int max_layers, int max_width);
+ * each activation, initial weights from seed. False with a message naming the scene and its limits when
+ * hidden has too few or too many layers or a layer too wide. */
+bool netgroup_page_config(MlpConfig *config, const LessonPage *page, uint64_t seed, const NetGroupLimits *limits,
+                          BnError *err);
 /* Takes over train and test (freed on failure too), copies the test inputs, creates `nets` networks of
  * config with SGD at rate lr and buffers for batches of up to batch_max rows (batch starts there). Call
  * netgroup_restart before the first step. */

@@ -107,9 +107,9 @@ static void *db_create(const LessonPage *page, uint64_t seed, BnError *err)
     d->rate = lesson_page_real(page, "rate");
     d->unit = (int)lesson_page_int(page, "unit");
     MlpConfig config;
-    if (!netgroup_page_config(&config, page, seed, 2, DB_LAYERS_MAX, DB_WIDTH_MAX)) {
-        error_set(err, "dropout-bn", "hidden takes 2 to %d layers of at most %d units here (dropout in front of a "
-                  "BN needs a second hidden layer)", DB_LAYERS_MAX, DB_WIDTH_MAX);
+    static const NetGroupLimits limits = { "dropout-bn", 2, DB_LAYERS_MAX, DB_WIDTH_MAX,
+                                           "dropout in front of a BN needs a second hidden layer" };
+    if (!netgroup_page_config(&config, page, seed, &limits, err)) {
         free(d);
         return NULL;
     }

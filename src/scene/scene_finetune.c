@@ -163,9 +163,9 @@ static void *ft_create(const LessonPage *page, uint64_t seed, BnError *err)
     f->shift = lesson_page_real(page, "task_shift");
 
     MlpConfig config;
-    if (!netgroup_page_config(&config, page, seed, 1, FT_LAYERS_MAX, FT_WIDTH_MAX)) {
-        error_set(err, "finetune", "hidden takes at most %d layers of at most %d units here (it pretrains at "
-                  "the page's opening)", FT_LAYERS_MAX, FT_WIDTH_MAX);
+    static const NetGroupLimits limits = { "finetune", 1, FT_LAYERS_MAX, FT_WIDTH_MAX,
+                                           "it pretrains at the page's opening" };
+    if (!netgroup_page_config(&config, page, seed, &limits, err)) {
         free(f);
         return NULL;
     }

@@ -16,9 +16,14 @@ Tutor *lesson_page_open(int lesson, int page)
     config.lesson = lesson;
     config.page = page;
     config.use_progress = false;
+    return lesson_page_open_with(&config);
+}
+
+Tutor *lesson_page_open_with(const TutorConfig *config)
+{
     BnError err = { 0 };
-    Tutor *t = tutor_create(&config, &err);
-    cr_assert_not_null(t, "lesson %d page %d: %s: %s", lesson, page, err.where, err.message);
+    Tutor *t = tutor_create(config, &err);
+    cr_assert_not_null(t, "lesson %d page %d: %s: %s", config->lesson, config->page, err.where, err.message);
     return t;
 }
 

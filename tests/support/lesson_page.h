@@ -11,6 +11,8 @@
 /* A tutor on page `page` (from 1) of lesson `lesson` under lessons/, without the progress store; fails the
  * test when it cannot open. */
 Tutor *lesson_page_open(int lesson, int page);
+/* The same from a whole config (another lessons folder, progress, a clock). */
+Tutor *lesson_page_open_with(const TutorConfig *config);
 /* The tutor's current screen drawn on a w×h canvas (braille when unicode, else ASCII) as text; the caller
  * frees it. */
 char *lesson_page_render(Tutor *t, int w, int h, bool unicode);

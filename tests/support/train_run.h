@@ -2,10 +2,7 @@
 #ifndef BNTUTOR_TESTS_TRAIN_RUN_H
 #define BNTUTOR_TESTS_TRAIN_RUN_H
 
-typedef struct TrainRun {
-    int status;         /* exit status, or -1 when the program did not exit normally */
-    char *out, *err;    /* captured standard output and error */
-} TrainRun;
+#include "support/command.h"
 
 /* The scratch folder (a fresh /tmp/bntutor-train-XXXXXX per test): made by train_run_scratch_make, removed
  * with everything in it by train_run_scratch_remove; a suite's .init and .fini. */
@@ -13,8 +10,7 @@ extern char train_run_scratch[64];
 void train_run_scratch_make(void);
 void train_run_scratch_remove(void);
 /* Runs `$BNTUTOR_BIN train ARGS` (ARGS already shell-quoted where needed; every "@" in it stands for the
- * scratch folder) and captures everything; fails the test when the output cannot be read back. */
-TrainRun train_run(const char *args);
-void train_run_free(TrainRun *run);
+ * scratch folder) and captures everything (command_run_free frees it). */
+CommandRun train_run(const char *args);
 
 #endif
