@@ -81,10 +81,22 @@ static int end_label_text(const LineSeries *ls, char *buf, int size)
 }
 
 /* Writes the series' end label (at most w columns, cut with a mark) right of its last drawable point,
- * on its row or the next one up or down where those cells are blank, so lines differ by more than
- * colour (braille draws no dash a viewer can count on); nowhere when none is (the legend names it). */
+ * on its row, or the next one up or down where no other line ends, where those cells are blank, so
+ * lines differ by more than colour (braille draws no dash a viewer can count on); nowhere when none is
+ * (the legend names it). */
+/* The row of the series' last drawable point, or -1 when it has none in the plot. */
+static int end_row(const PlotFrame *f, const LineSeries *ls)
+{
+    int last = ls->n - 1, dx = 0, dy = 0;
+    while (last >= 0 && !to_dot(f, at_x(ls->x, last), ls->y[last], &dx, &dy))
+        last--;
+    if (last < 0 || dx < 0 || dy < 0 || dx >= f->plot.w * f->cell_w || dy >= f->plot.h * f->cell_h)
+        return -1;
+    return f->plot.y + dy / f->cell_h;
+}
+
 static void draw_end_label(Canvas *canvas, const PlotFrame *f, const LineSeries *ls, ColorRole role, int w, int right,
-                           Rect *placed, int *nplaced)
+                           Rect *placed, int *nplaced, const int *ends, int nends, int self)
 {
     char text[END_LABEL_TEXT_MAX];
     int natural = end_label_text(ls, text, sizeof text);
@@ -101,6 +113,12 @@ static void draw_end_label(Canvas *canvas, const PlotFrame *f, const LineSeries 
     for (int k = 0; k < 3; k++) {          /* its row, then the one above, then below: farther reads wrong */
         int y = row + (k % 2 ? (k + 1) / 2 : -(k / 2));
         if (y < f->plot.y || y >= f->plot.y + f->plot.h)
+            continue;
+        /* A row away from its own line only where no other line ends: there it would name that one. */
+        bool other_ends_here = false;
+        for (int t = 0; t < nends && y != row; t++)
+            other_ends_here = other_ends_here || (t != self && ends[t] == y);
+        if (other_ends_here)
             continue;
         bool free_row = true;
         for (int i = 0; i < *nplaced && free_row; i++)
@@ -209,10 +227,12 @@ void linechart_draw(Canvas *canvas, Rect area, const LineChartSpec *spec)
     plot_frame_draw(canvas, &f, &spec->x, &spec->y);
     if (end_labels) {
         Rect placed[4];
-        int nplaced = 0;
+        int nplaced = 0, ends[4];
+        for (int s = 0; s < ns; s++)
+            ends[s] = end_row(&f, &spec->series[s]);
         for (int s = 0; s < ns; s++)
             draw_end_label(canvas, &f, &spec->series[s], (ColorRole)(ROLE_SERIES1 + s), label_w, area.x + area.w,
-                           placed, &nplaced);
+                           placed, &nplaced, ends, ns, s);
     }
     if (spec->legend) {
         const char *names[4] = {NULL, NULL, NULL, NULL};
